@@ -1,0 +1,2 @@
+//! Legacy pcap files.
+pub(super) struct PcapReader {}

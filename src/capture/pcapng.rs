@@ -1,0 +1,2 @@
+//! pcapng files.
+pub(super) struct PcapngReader {}
