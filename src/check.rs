@@ -1,1 +1,226 @@
-//! check
+//! `provscope check`: compare an analysis with an expectation file and say
+//! what changed.
+//!
+//! The expectation is the JSON document of OUTPUT.md, whole (the output of
+//! `analyze --format json`) or a subset of it: only the keys it holds are
+//! compared. Phones are matched by `id`, else `mac`, else any of `ips`;
+//! stages by their `stage` id. A phone that appears in the analysis but not
+//! in the expectation is a difference too. Paths are compared by file name,
+//! so an expectation made elsewhere still matches.
+
+use serde_json::{Map, Value};
+
+/// One difference, readable on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference(pub String);
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why an expectation could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("expectation is not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("expectation has no \"phones\" list")]
+    NoPhones,
+}
+
+/// Compares `actual` (the analysis as JSON) with `expected`.
+pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, CheckError> {
+    let exp_phones = expected
+        .get("phones")
+        .and_then(Value::as_array)
+        .ok_or(CheckError::NoPhones)?;
+    let act_phones = actual
+        .get("phones")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut diffs = Vec::new();
+    if let (Some(e), Some(a)) = (expected.get("captures"), actual.get("captures")) {
+        compare_value("captures", e, a, &mut diffs);
+    }
+    let mut used = vec![false; act_phones.len()];
+    for e in exp_phones {
+        let label = phone_label(e);
+        match act_phones
+            .iter()
+            .enumerate()
+            .find(|(i, a)| !used[*i] && same_phone(e, a))
+        {
+            Some((i, a)) => {
+                used[i] = true;
+                compare_phone(&label, e, a, &mut diffs);
+            }
+            None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
+        }
+    }
+    for (a, _) in act_phones.iter().zip(&used).filter(|(_, u)| !**u) {
+        let verdict = a.get("verdict").and_then(Value::as_str).unwrap_or("?");
+        diffs.push(Difference(format!(
+            "phone {}: not expected, found ({verdict})",
+            phone_label(a)
+        )));
+    }
+    Ok(diffs)
+}
+
+fn phone_label(p: &Value) -> String {
+    for k in ["id", "mac"] {
+        if let Some(s) = p.get(k).and_then(Value::as_str) {
+            return s.to_string();
+        }
+    }
+    p.get("ips").map_or("?".to_string(), |v| v.to_string())
+}
+
+fn same_phone(e: &Value, a: &Value) -> bool {
+    for k in ["id", "mac"] {
+        if let Some(x) = e.get(k).filter(|v| !v.is_null()) {
+            return a.get(k) == Some(x);
+        }
+    }
+    let ips = |v: &Value| -> Vec<String> {
+        v.get("ips")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (ei, ai) = (ips(e), ips(a));
+    !ei.is_empty() && ei.iter().any(|i| ai.contains(i))
+}
+
+fn compare_phone(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
+    let Some(e) = e.as_object() else { return };
+    for (k, ev) in e {
+        let av = a.get(k).unwrap_or(&Value::Null);
+        if k == "stages" {
+            compare_stages(label, ev, av, diffs);
+        } else {
+            compare_value(&format!("phone {label} {k}"), ev, av, diffs);
+        }
+    }
+}
+
+fn compare_stages(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
+    let empty = Vec::new();
+    let act = a.as_array().unwrap_or(&empty);
+    for es in e.as_array().unwrap_or(&empty) {
+        let Some(id) = es.get("stage").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(as_) = act
+            .iter()
+            .find(|s| s.get("stage").and_then(Value::as_str) == Some(id))
+        else {
+            diffs.push(Difference(format!("phone {label} stage {id}: missing")));
+            continue;
+        };
+        let Some(obj) = es.as_object() else { continue };
+        // Status first: it is what people read.
+        let mut keys: Vec<&String> = obj.keys().filter(|k| *k != "stage").collect();
+        keys.sort_by_key(|k| (*k != "status", (*k).clone()));
+        for k in keys {
+            let av = as_.get(k).unwrap_or(&Value::Null);
+            compare_value(&format!("phone {label} stage {id} {k}"), &obj[k], av, diffs);
+        }
+    }
+}
+
+fn compare_value(at: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
+    match (e, a) {
+        (Value::Object(eo), Value::Object(ao)) => compare_object(at, eo, ao, diffs),
+        (Value::Array(ea), Value::Array(aa)) if ea.len() == aa.len() => {
+            for (i, (x, y)) in ea.iter().zip(aa).enumerate() {
+                compare_value(&format!("{at}[{i}]"), x, y, diffs);
+            }
+        }
+        _ if at.ends_with(" path") || at.ends_with(" capture") => {
+            if base(e) != base(a) {
+                diffs.push(Difference(format!("{at}: expected {e}, got {a}")));
+            }
+        }
+        _ if e != a => diffs.push(Difference(format!("{at}: expected {e}, got {a}"))),
+        _ => {}
+    }
+}
+
+fn compare_object(
+    at: &str,
+    e: &Map<String, Value>,
+    a: &Map<String, Value>,
+    diffs: &mut Vec<Difference>,
+) {
+    for (k, ev) in e {
+        let av = a.get(k).unwrap_or(&Value::Null);
+        compare_value(&format!("{at} {k}"), ev, av, diffs);
+    }
+}
+
+fn base(v: &Value) -> String {
+    let s = v.as_str().unwrap_or("");
+    s.rsplit(['/', '\\']).next().unwrap_or(s).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn actual() -> Value {
+        json!({"version": 1, "captures": [{"path": "/x/a.pcap", "frames": 10}],
+               "phones": [{"id": "00:00:5e:00:53:01", "verdict": "fail",
+                           "root_cause": "sbc-connect",
+                           "stages": [{"stage": "dhcp", "status": "pass"},
+                                      {"stage": "sbc-connect", "status": "fail"}]}]})
+    }
+
+    #[test]
+    fn subset_matches() {
+        let e = json!({"phones": [{"id": "00:00:5e:00:53:01", "verdict": "fail",
+                       "stages": [{"stage": "sbc-connect", "status": "fail"}]}]});
+        assert_eq!(compare(&e, &actual()).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn mismatch_is_named() {
+        let e = json!({"captures": [{"path": "a.pcap"}],
+                       "phones": [{"id": "00:00:5e:00:53:01", "verdict": "pass",
+                       "stages": [{"stage": "dhcp", "status": "fail"}]}]});
+        let d: Vec<String> = compare(&e, &actual())
+            .unwrap()
+            .iter()
+            .map(|d| d.0.clone())
+            .collect();
+        assert_eq!(
+            d,
+            vec![
+                "phone 00:00:5e:00:53:01 verdict: expected \"pass\", got \"fail\"".to_string(),
+                "phone 00:00:5e:00:53:01 stage dhcp status: expected \"fail\", got \"pass\""
+                    .to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_and_extra_phones() {
+        let e = json!({"phones": [{"id": "00:00:5e:00:53:09"}]});
+        let d = compare(&e, &actual()).unwrap();
+        assert_eq!(d.len(), 2);
+        assert!(d[0].0.contains("expected, not found"));
+        assert!(d[1].0.contains("not expected, found (fail)"));
+    }
+
+    #[test]
+    fn no_phones_is_an_error() {
+        assert!(compare(&json!({}), &actual()).is_err());
+    }
+}

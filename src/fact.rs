@@ -1,1 +1,146 @@
-//! fact
+//! Facts: what the decoders saw, one record per decoded message, with the
+//! frame that completed it, the time and the endpoints. Facts are the raw
+//! evidence behind every verdict and what `--format facts` prints, like a
+//! Zeek log.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+use crate::packet::{mac_string, Mac, UnreachKind};
+use crate::proto::{dhcp, dns, http, ntp, sip, tftp, tls};
+use crate::time::Timestamp;
+
+/// Transport protocol a fact was carried on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L4 {
+    Udp,
+    Tcp,
+    Icmp,
+}
+
+/// How a TCP connection attempt ended (see [`crate::flow::ConnOutcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpResult {
+    Established,
+    Refused,
+    Unreachable,
+    NoAnswer,
+}
+
+/// A TCP connection attempt and its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TcpAttempt {
+    pub result: TcpResult,
+    /// Client SYNs, retransmissions included.
+    pub syns: u32,
+    pub first_syn_frame: u64,
+    /// The SYN-ACK, RST or ICMP frame; the last SYN when unanswered.
+    pub answer_frame: u64,
+    pub saw_syn: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreach: Option<UnreachKind>,
+}
+
+/// An ICMP unreachable answering a UDP datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct IcmpUnreach {
+    pub kind: UnreachKind,
+    pub code: u8,
+    pub orig_proto: u8,
+    /// The datagram that was refused: its sender and destination.
+    pub orig_src: SocketAddr,
+    pub orig_dst: SocketAddr,
+}
+
+/// The decoded content of a fact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "proto", rename_all = "lowercase")]
+pub enum Body {
+    Dhcp(dhcp::DhcpMessage),
+    Dns(dns::DnsMessage),
+    Tftp(tftp::TftpPacket),
+    Http(http::HttpMessage),
+    Tls {
+        /// Connection number inside the capture (links events of one connection).
+        conn: u64,
+        from_client: bool,
+        event: tls::TlsEvent,
+    },
+    Sip(sip::SipMessage),
+    Ntp(ntp::NtpPacket),
+    Tcp {
+        conn: u64,
+        #[serde(flatten)]
+        attempt: TcpAttempt,
+    },
+    Icmp(IcmpUnreach),
+    /// A FIN or RST on a connection that carried a protocol we read.
+    Closed {
+        conn: u64,
+        from_client: bool,
+        rst: bool,
+    },
+    /// A message of a known protocol that could not be decoded.
+    Malformed {
+        of: &'static str,
+        reason: String,
+    },
+}
+
+/// One decoded fact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fact {
+    pub frame: u64,
+    #[serde(rename = "time")]
+    pub ts: Timestamp,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub l4: L4,
+    #[serde(serialize_with = "ser_mac")]
+    pub src_mac: Option<Mac>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<u16>,
+    /// The payload was cut by the capture's snaplen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+fn ser_mac<S: serde::Serializer>(mac: &Option<Mac>, s: S) -> Result<S::Ok, S::Error> {
+    match mac {
+        Some(m) => s.serialize_str(&mac_string(m)),
+        None => s.serialize_none(),
+    }
+}
+
+impl Fact {
+    /// The IP of the side that sent it.
+    pub fn src_ip(&self) -> IpAddr {
+        self.src.ip()
+    }
+
+    pub fn dst_ip(&self) -> IpAddr {
+        self.dst.ip()
+    }
+
+    /// Short protocol name of the body.
+    pub fn proto(&self) -> &'static str {
+        match &self.body {
+            Body::Dhcp(_) => "dhcp",
+            Body::Dns(_) => "dns",
+            Body::Tftp(_) => "tftp",
+            Body::Http(_) => "http",
+            Body::Tls { .. } => "tls",
+            Body::Sip(_) => "sip",
+            Body::Ntp(_) => "ntp",
+            Body::Tcp { .. } => "tcp",
+            Body::Icmp(_) => "icmp",
+            Body::Closed { .. } => "tcp",
+            Body::Malformed { .. } => "malformed",
+        }
+    }
+}

@@ -1,1 +1,20 @@
-fn main() {}
+//! The `provscope` command: arguments, dispatch and exit codes only.
+//!
+//! Exit codes: 0 analysed and no phone failed; 1 analysed and a phone's
+//! verdict is `fail` (or `warn` with `--fail-on warn`), or `check` found a
+//! difference; 2 usage error or nothing could be analysed.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::parse();
+    match cli::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("provscope: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

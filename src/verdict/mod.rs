@@ -1,1 +1,340 @@
-//! verdict
+//! Verdicts: the twelve stages of DOMAIN.md judged per phone.
+//!
+//! Each stage is a small rule over the phone's facts giving pass / warn /
+//! fail / not seen, the evidence (frames, times, values) and one line of
+//! advice. The phone's `root_cause` is the first failed stage in boot order
+//! (the first warned one when nothing failed); its `verdict` is `fail` when
+//! the phone never got past that stage, `warn` when it recovered (a later
+//! stage passed, or it registered anyway), `pass` when every stage passed or
+//! was not seen.
+
+mod cert;
+mod conn;
+mod dhcp;
+mod dns;
+mod local;
+mod ntp;
+mod sip;
+
+use serde::Serialize;
+
+use crate::fact::Fact;
+use crate::packet::mac_string;
+use crate::phone::names::NameMap;
+use crate::phone::Phone;
+use crate::time::Timestamp;
+
+/// The stages, in boot order (their ids are stable: JSON, JUnit, golden files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Stage {
+    #[serde(rename = "dhcp")]
+    Dhcp,
+    #[serde(rename = "dhcp-options")]
+    DhcpOptions,
+    #[serde(rename = "local-config")]
+    LocalConfig,
+    #[serde(rename = "dns-activation")]
+    DnsActivation,
+    #[serde(rename = "activation")]
+    Activation,
+    #[serde(rename = "dns-provisioning")]
+    DnsProvisioning,
+    #[serde(rename = "provisioning")]
+    Provisioning,
+    #[serde(rename = "dns-srv")]
+    DnsSrv,
+    #[serde(rename = "sbc-connect")]
+    SbcConnect,
+    #[serde(rename = "sbc-tls")]
+    SbcTls,
+    #[serde(rename = "sip-register")]
+    SipRegister,
+    #[serde(rename = "ntp")]
+    Ntp,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 12] = [
+        Stage::Dhcp,
+        Stage::DhcpOptions,
+        Stage::LocalConfig,
+        Stage::DnsActivation,
+        Stage::Activation,
+        Stage::DnsProvisioning,
+        Stage::Provisioning,
+        Stage::DnsSrv,
+        Stage::SbcConnect,
+        Stage::SbcTls,
+        Stage::SipRegister,
+        Stage::Ntp,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Stage::Dhcp => "dhcp",
+            Stage::DhcpOptions => "dhcp-options",
+            Stage::LocalConfig => "local-config",
+            Stage::DnsActivation => "dns-activation",
+            Stage::Activation => "activation",
+            Stage::DnsProvisioning => "dns-provisioning",
+            Stage::Provisioning => "provisioning",
+            Stage::DnsSrv => "dns-srv",
+            Stage::SbcConnect => "sbc-connect",
+            Stage::SbcTls => "sbc-tls",
+            Stage::SipRegister => "sip-register",
+            Stage::Ntp => "ntp",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.id() == id)
+    }
+}
+
+/// A stage's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    NotSeen,
+}
+
+impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::NotSeen => "not_seen",
+        }
+    }
+}
+
+/// A phone's overall verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn id(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// One frame that proves something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub frame: u64,
+    pub time: Timestamp,
+    pub text: String,
+}
+
+/// The judgement of one stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StageResult {
+    pub stage: Stage,
+    pub status: Status,
+    pub summary: String,
+    pub advice: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl StageResult {
+    pub fn not_seen(stage: Stage, summary: impl Into<String>) -> Self {
+        StageResult {
+            stage,
+            status: Status::NotSeen,
+            summary: summary.into(),
+            advice: None,
+            evidence: Vec::new(),
+        }
+    }
+
+    pub fn new(stage: Stage, status: Status, summary: impl Into<String>) -> Self {
+        StageResult {
+            status,
+            ..StageResult::not_seen(stage, summary)
+        }
+    }
+
+    pub fn advice(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
+    }
+
+    pub fn evidence(mut self, ev: Vec<Evidence>) -> Self {
+        self.evidence = ev;
+        self
+    }
+
+    /// First and last evidence frames.
+    pub fn frame_range(&self) -> Option<(u64, u64)> {
+        let min = self.evidence.iter().map(|e| e.frame).min()?;
+        let max = self.evidence.iter().map(|e| e.frame).max()?;
+        Some((min, max))
+    }
+}
+
+/// A phone with its verdict (OUTPUT.md `phones[]`).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhoneReport {
+    pub id: String,
+    pub capture: String,
+    pub mac: Option<String>,
+    pub ips: Vec<String>,
+    pub hostname: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub verdict: Verdict,
+    pub root_cause: Option<Stage>,
+    pub stages: Vec<StageResult>,
+}
+
+impl PhoneReport {
+    pub fn stage(&self, s: Stage) -> Option<&StageResult> {
+        self.stages.iter().find(|r| r.stage == s)
+    }
+
+    pub fn root(&self) -> Option<&StageResult> {
+        self.root_cause.and_then(|s| self.stage(s))
+    }
+}
+
+/// Everything a stage rule may look at.
+pub struct Ctx<'a> {
+    pub facts: &'a [Fact],
+    pub phone: &'a Phone,
+    pub names: &'a NameMap,
+    pub sbc_port: u16,
+    /// Time of the capture's last frame (for "no answer yet" judgements).
+    pub end: Option<Timestamp>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The phone's facts, in frame order.
+    pub fn own(&self) -> impl Iterator<Item = &'a Fact> + '_ {
+        self.phone.facts.iter().filter_map(|&i| self.facts.get(i))
+    }
+
+    /// True when `ip` is one of the phone's addresses.
+    pub fn is_phone(&self, ip: &std::net::IpAddr) -> bool {
+        self.phone.ips.contains(ip)
+    }
+
+    /// Seconds from `ts` to the end of the capture.
+    pub fn secs_left(&self, ts: &Timestamp) -> f64 {
+        self.end.map_or(f64::INFINITY, |e| ts.secs_until(&e))
+    }
+}
+
+/// Evidence from a fact.
+pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
+    Evidence {
+        frame: f.frame,
+        time: f.ts,
+        text: text.into(),
+    }
+}
+
+/// Judges every stage of one phone.
+pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
+    let dns = dns::judge_all(ctx);
+    let conns = conn::judge_all(ctx);
+    let mut stages = vec![
+        dhcp::lease(ctx),
+        dhcp::options(ctx),
+        local::local_config(ctx),
+    ];
+    stages.push(dns.activation);
+    stages.push(conns.activation);
+    stages.push(dns.provisioning);
+    stages.push(conns.provisioning);
+    stages.push(dns.srv);
+    stages.push(conns.sbc_connect);
+    stages.push(conns.sbc_tls);
+    stages.push(sip::register(ctx));
+    stages.push(ntp::ntp(ctx));
+    let (verdict, root_cause) = overall(&stages);
+    let p = ctx.phone;
+    PhoneReport {
+        id: p.id.clone(),
+        capture: capture.to_string(),
+        mac: p.mac.as_ref().map(mac_string),
+        ips: p.ips.iter().map(|i| i.to_string()).collect(),
+        hostname: p.hostname.clone(),
+        model: p.model.clone(),
+        firmware: p.firmware.clone(),
+        verdict,
+        root_cause,
+        stages,
+    }
+}
+
+/// Root cause and verdict from the stage results.
+pub fn overall(stages: &[StageResult]) -> (Verdict, Option<Stage>) {
+    let first = |st: Status| stages.iter().position(|r| r.status == st);
+    let Some(pos) = first(Status::Fail).or_else(|| first(Status::Warn)) else {
+        return (Verdict::Pass, None);
+    };
+    let root = &stages[pos];
+    if root.status == Status::Warn {
+        return (Verdict::Warn, Some(root.stage));
+    }
+    let registered = stages
+        .iter()
+        .any(|r| r.stage == Stage::SipRegister && r.status == Status::Pass);
+    let later_pass = stages[pos + 1..]
+        .iter()
+        .any(|r| r.stage != Stage::Ntp && r.status == Status::Pass);
+    let verdict = if registered || later_pass {
+        Verdict::Warn
+    } else {
+        Verdict::Fail
+    };
+    (verdict, Some(root.stage))
+}
+
+/// Knobs of judging.
+#[derive(Clone, Copy, Debug)]
+pub struct JudgeOptions {
+    pub sbc_port: u16,
+    pub all_dhcp_clients: bool,
+}
+
+/// Correlates an analysed capture and judges each phone. Correlation
+/// warnings (NAT, ...) are returned for the capture's warnings.
+pub fn judge_capture(
+    analysis: &crate::analyze::Analysis,
+    opts: &JudgeOptions,
+) -> (Vec<PhoneReport>, Vec<String>) {
+    let copts = crate::phone::CorrelateOptions {
+        sbc_port: opts.sbc_port,
+        all_dhcp_clients: opts.all_dhcp_clients,
+    };
+    let corr = crate::phone::correlate(&analysis.facts, &copts);
+    let reports = corr
+        .phones
+        .iter()
+        .map(|phone| {
+            let ctx = Ctx {
+                facts: &analysis.facts,
+                phone,
+                names: &corr.names,
+                sbc_port: opts.sbc_port,
+                end: analysis.capture.last_ts,
+            };
+            judge(&ctx, &analysis.capture.path)
+        })
+        .collect();
+    (reports, corr.warnings)
+}

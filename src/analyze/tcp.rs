@@ -1,0 +1,308 @@
+//! TCP connections to decoders. The first bytes of a connection decide what
+//! it carries (TLS record, SIP start line, DNS on port 53, HTTP request or
+//! status line); anything else is tracked for its outcome only.
+
+use std::net::SocketAddr;
+
+use crate::fact::{Body, Fact, TcpAttempt, TcpResult, L4};
+use crate::flow::{ConnInfo, ConnOutcome, TcpEvent, Track};
+use crate::packet::{Packet, TcpSegment};
+use crate::proto::{dns, http, sip, tls};
+use crate::time::Timestamp;
+
+/// What a connection carries, with one parser per direction.
+#[derive(Default)]
+enum App {
+    #[default]
+    Undecided,
+    Tls(tls::TlsStream, tls::TlsStream),
+    Sip(sip::SipStream, sip::SipStream),
+    Dns(dns::DnsTcpStream, dns::DnsTcpStream),
+    Http(http::HttpStream, http::HttpStream),
+    Ignored,
+}
+
+/// Per-connection state kept by the flow table.
+#[derive(Default)]
+pub struct ConnState {
+    id: u64,
+    app: App,
+}
+
+/// Connection numbering and counters shared by all connections.
+pub struct TcpSide {
+    next_id: u64,
+    pub malformed: u64,
+    sbc_port: u16,
+}
+
+/// Source and destination socket addresses of a segment.
+pub fn endpoints(p: &Packet<'_>, seg: &TcpSegment<'_>) -> (SocketAddr, SocketAddr) {
+    (
+        SocketAddr::new(p.src, seg.sport),
+        SocketAddr::new(p.dst, seg.dport),
+    )
+}
+
+impl TcpSide {
+    pub fn new(sbc_port: u16) -> Self {
+        TcpSide {
+            next_id: 0,
+            malformed: 0,
+            sbc_port,
+        }
+    }
+
+    /// The callback the flow table reports a connection's events to.
+    pub fn sink<'a>(
+        &'a mut self,
+        facts: &'a mut Vec<Fact>,
+    ) -> impl FnMut(&ConnInfo, &mut ConnState, TcpEvent<'_>) -> Track + 'a {
+        move |info, st, ev| self.event(info, st, ev, facts)
+    }
+
+    fn event(
+        &mut self,
+        info: &ConnInfo,
+        st: &mut ConnState,
+        ev: TcpEvent<'_>,
+        facts: &mut Vec<Fact>,
+    ) -> Track {
+        if st.id == 0 {
+            self.next_id += 1;
+            st.id = self.next_id;
+        }
+        match ev {
+            TcpEvent::Data {
+                from_client,
+                frame,
+                ts,
+                data,
+            } => {
+                if data.is_empty() {
+                    return Track::Bytes;
+                }
+                if matches!(st.app, App::Undecided) {
+                    st.app = self.decide(info, data);
+                }
+                let at = At {
+                    info,
+                    conn: st.id,
+                    from_client,
+                    frame,
+                    ts,
+                };
+                self.data(&at, &mut st.app, data, facts)
+            }
+            TcpEvent::Outcome { outcome, frame, ts } => {
+                let attempt = attempt(info, outcome);
+                // Silence is dated by the last SYN, not by the end of the capture.
+                let (frame, ts) = match outcome {
+                    ConnOutcome::NoAnswer {
+                        last_syn_frame,
+                        last_syn_ts,
+                        ..
+                    } => (last_syn_frame, last_syn_ts),
+                    _ => (frame, ts),
+                };
+                let at = At {
+                    info,
+                    conn: st.id,
+                    from_client: true,
+                    frame,
+                    ts,
+                };
+                facts.push(at.fact(Body::Tcp {
+                    conn: st.id,
+                    attempt,
+                }));
+                Track::Bytes
+            }
+            TcpEvent::Gap { from_client, .. } => {
+                match &mut st.app {
+                    App::Tls(c, s) => pick(from_client, c, s).gap(),
+                    App::Sip(c, s) => pick(from_client, c, s).gap(),
+                    _ => {}
+                }
+                Track::Bytes
+            }
+            TcpEvent::Closed {
+                from_client,
+                rst,
+                frame,
+                ts,
+            } => {
+                if !matches!(st.app, App::Undecided | App::Ignored) {
+                    let at = At {
+                        info,
+                        conn: st.id,
+                        from_client,
+                        frame,
+                        ts,
+                    };
+                    facts.push(at.fact(Body::Closed {
+                        conn: st.id,
+                        from_client,
+                        rst,
+                    }));
+                }
+                Track::Bytes
+            }
+        }
+    }
+
+    fn decide(&self, info: &ConnInfo, data: &[u8]) -> App {
+        let port = |n: u16| info.server.port() == n || info.client.port() == n;
+        if tls::looks_like_tls(data) {
+            App::Tls(Default::default(), Default::default())
+        } else if sip::looks_like_sip(data) {
+            App::Sip(Default::default(), Default::default())
+        } else if port(53) {
+            App::Dns(Default::default(), Default::default())
+        } else if http::looks_like_http(data) {
+            App::Http(Default::default(), Default::default())
+        } else {
+            log::debug!(
+                "tcp: conn {} -> {} (sbc port {}): payload not TLS/SIP/DNS/HTTP, outcome only",
+                info.client,
+                info.server,
+                self.sbc_port
+            );
+            App::Ignored
+        }
+    }
+
+    fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Vec<Fact>) -> Track {
+        let from_client = at.from_client;
+        match app {
+            App::Tls(c, s) => {
+                for (frame, event) in pick(from_client, c, s).push(at.frame, data) {
+                    let body = Body::Tls {
+                        conn: at.conn,
+                        from_client,
+                        event,
+                    };
+                    facts.push(At { frame, ..*at }.fact(body));
+                }
+                if c.done() && s.done() {
+                    return Track::OutcomeOnly;
+                }
+            }
+            App::Sip(c, s) => {
+                for (frame, m) in pick(from_client, c, s).push(at.frame, data) {
+                    facts.push(At { frame, ..*at }.fact(Body::Sip(m)));
+                }
+            }
+            App::Dns(c, s) => {
+                for msg in pick(from_client, c, s).push(data) {
+                    match dns::parse(&msg) {
+                        Ok(m) => facts.push(at.fact(Body::Dns(m))),
+                        Err(e) => {
+                            self.malformed += 1;
+                            let reason = e.to_string();
+                            facts.push(at.fact(Body::Malformed { of: "dns", reason }));
+                        }
+                    }
+                }
+            }
+            App::Http(c, s) => {
+                for m in pick(from_client, c, s).push(data) {
+                    facts.push(at.fact(Body::Http(m)));
+                }
+            }
+            App::Ignored => return Track::OutcomeOnly,
+            App::Undecided => {}
+        }
+        Track::Bytes
+    }
+}
+
+fn pick<'s, T>(from_client: bool, c: &'s mut T, s: &'s mut T) -> &'s mut T {
+    if from_client {
+        c
+    } else {
+        s
+    }
+}
+
+/// Where and when a fact of a connection happened.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    info: &'a ConnInfo,
+    conn: u64,
+    from_client: bool,
+    frame: u64,
+    ts: Timestamp,
+}
+
+impl At<'_> {
+    fn fact(&self, body: Body) -> Fact {
+        let (src, dst) = if self.from_client {
+            (self.info.client, self.info.server)
+        } else {
+            (self.info.server, self.info.client)
+        };
+        Fact {
+            frame: self.frame,
+            ts: self.ts,
+            src,
+            dst,
+            l4: L4::Tcp,
+            src_mac: if self.from_client {
+                self.info.client_mac
+            } else {
+                None
+            },
+            vlan: self.info.vlan,
+            truncated: false,
+            body,
+        }
+    }
+}
+
+fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
+    let (result, syns, first, answer, unreach) = match o {
+        ConnOutcome::Established {
+            syn_frame,
+            synack_frame,
+            syns,
+        } => (TcpResult::Established, syns, syn_frame, synack_frame, None),
+        ConnOutcome::Refused {
+            syn_frame,
+            rst_frame,
+            syns,
+        } => (TcpResult::Refused, syns, syn_frame, rst_frame, None),
+        ConnOutcome::Unreachable {
+            syn_frame,
+            icmp_frame,
+            syns,
+            kind,
+        } => (
+            TcpResult::Unreachable,
+            syns,
+            syn_frame,
+            icmp_frame,
+            Some(kind),
+        ),
+        ConnOutcome::NoAnswer {
+            first_syn_frame,
+            last_syn_frame,
+            syns,
+            ..
+        } => (
+            TcpResult::NoAnswer,
+            syns,
+            first_syn_frame,
+            last_syn_frame,
+            None,
+        ),
+    };
+    TcpAttempt {
+        result,
+        syns,
+        first_syn_frame: first,
+        answer_frame: answer,
+        saw_syn: info.saw_syn,
+        unreach,
+    }
+}

@@ -1,0 +1,145 @@
+//! UDP datagrams to decoders: DHCP (67/68), DNS (53), NTP (123), TFTP
+//! (requests to 69, and the server's answers from its own port, which are
+//! found through the request's client port), SIP by content on any port.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::fact::{Body, Fact, IcmpUnreach, L4};
+use crate::packet::{Packet, Unreachable};
+use crate::proto::{dhcp, dns, ntp, sip, tftp};
+use crate::time::Timestamp;
+
+/// TFTP transfers remembered at once; beyond it the table is reset and the
+/// reset counted.
+const MAX_TFTP_SESSIONS: usize = 65_536;
+
+/// UDP decoding state: the TFTP transfers in progress.
+#[derive(Default)]
+pub struct UdpSide {
+    /// (client ip, client port) -> server ip of a TFTP request.
+    tftp: HashMap<(IpAddr, u16), IpAddr>,
+    pub malformed: u64,
+    pub sessions_evicted: u64,
+}
+
+impl UdpSide {
+    #[allow(clippy::too_many_arguments)]
+    pub fn datagram(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        p: &Packet<'_>,
+        sport: u16,
+        dport: u16,
+        payload: &[u8],
+        facts: &mut Vec<Fact>,
+    ) {
+        let src = SocketAddr::new(p.src, sport);
+        let dst = SocketAddr::new(p.dst, dport);
+        let mut push = |body: Body| {
+            facts.push(Fact {
+                frame,
+                ts,
+                src,
+                dst,
+                l4: L4::Udp,
+                src_mac: p.l2.src_mac,
+                vlan: p.l2.vlan,
+                truncated: p.truncated,
+                body,
+            })
+        };
+        let port = |n: u16| sport == n || dport == n;
+        if port(67) || port(68) {
+            match dhcp::parse(payload) {
+                Ok(m) => push(Body::Dhcp(m)),
+                Err(e) if !p.truncated => {
+                    self.malformed += 1;
+                    push(Body::Malformed {
+                        of: "dhcp",
+                        reason: e.to_string(),
+                    });
+                }
+                Err(_) => {}
+            }
+        } else if port(53) {
+            match dns::parse(payload) {
+                Ok(m) => push(Body::Dns(m)),
+                Err(e) if !p.truncated => {
+                    self.malformed += 1;
+                    push(Body::Malformed {
+                        of: "dns",
+                        reason: e.to_string(),
+                    });
+                }
+                Err(_) => {}
+            }
+        } else if port(123) {
+            if let Ok(n) = ntp::parse(payload) {
+                push(Body::Ntp(n));
+            }
+        } else if dport == 69 {
+            if let Ok(t) = tftp::parse(payload) {
+                if self.tftp.len() >= MAX_TFTP_SESSIONS {
+                    self.tftp.clear();
+                    self.sessions_evicted += 1;
+                }
+                self.tftp.insert((p.src, sport), p.dst);
+                push(Body::Tftp(t));
+            }
+        } else if self.tftp.get(&(p.dst, dport)) == Some(&p.src) {
+            if let Ok(t) = tftp::parse(payload) {
+                push(Body::Tftp(t));
+            }
+        } else if self.tftp.get(&(p.src, sport)).is_some() {
+            // The client's ACKs to the server's transfer port.
+            if let Ok(t) = tftp::parse(payload) {
+                push(Body::Tftp(t));
+            }
+        } else if sip::looks_like_sip(payload) {
+            for m in sip::parse_datagram(payload) {
+                match m {
+                    Ok(m) => push(Body::Sip(m)),
+                    Err(e) if !p.truncated => {
+                        self.malformed += 1;
+                        push(Body::Malformed {
+                            of: "sip",
+                            reason: e.to_string(),
+                        });
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+
+    /// An ICMP unreachable quoting a UDP datagram (a DNS or TFTP server down).
+    pub fn unreachable(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        p: &Packet<'_>,
+        u: &Unreachable,
+        facts: &mut Vec<Fact>,
+    ) {
+        let icmp = IcmpUnreach {
+            kind: u.kind,
+            code: u.code,
+            orig_proto: u.orig_proto,
+            orig_src: SocketAddr::new(u.orig_src, u.orig_sport),
+            orig_dst: SocketAddr::new(u.orig_dst, u.orig_dport),
+        };
+        facts.push(Fact {
+            frame,
+            ts,
+            src: SocketAddr::new(p.src, 0),
+            dst: SocketAddr::new(p.dst, 0),
+            l4: L4::Icmp,
+            src_mac: p.l2.src_mac,
+            vlan: p.l2.vlan,
+            truncated: p.truncated,
+            body: Body::Icmp(icmp),
+        });
+    }
+}

@@ -1,0 +1,282 @@
+//! Command-line arguments (clap) and the three commands: `analyze` (also the
+//! default: `provscope CAPTURE`), `scan` and `check`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use provscope::report::{self, Document, OutputFormat, RenderOptions};
+use provscope::run::{run_path, CaptureResult, RunOptions};
+use provscope::verdict::Verdict;
+
+#[derive(Parser)]
+#[command(
+    name = "provscope",
+    version,
+    about = "Per-phone provisioning verdicts from captures \
+    of Cisco MPP phones (DHCP, DNS, TFTP, HTTP, TLS, SIP)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse capture files (pcap, pcapng, gzip; `-` is stdin).
+    Analyze(AnalyzeArgs),
+    /// Analyse every capture under directories, in parallel.
+    Scan(ScanArgs),
+    /// Compare a capture's analysis with an expected verdict file (CI).
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Capture files.
+    #[arg(required = true)]
+    captures: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Directories (or files) to scan.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Worker threads (0: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    jobs: usize,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The golden capture.
+    capture: PathBuf,
+    /// Expected verdicts: `analyze --format json` output, or a subset of it.
+    #[arg(long)]
+    expect: PathBuf,
+    /// TCP port of the SBC.
+    #[arg(long, default_value_t = 8934)]
+    sbc_port: u16,
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Fail,
+    Warn,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// TCP port of the SBC (Webex Calling: 8934).
+    #[arg(long, default_value_t = 8934)]
+    sbc_port: u16,
+    /// Only this phone (MAC in any notation, IP, or SEP host name).
+    #[arg(long)]
+    phone: Option<String>,
+    /// Exit 1 also when a phone's verdict is warn.
+    #[arg(long, value_enum, default_value_t = FailOn::Fail)]
+    fail_on: FailOn,
+    /// Replace MACs, public addresses, SIP user names and SEP names consistently.
+    #[arg(long)]
+    redact: bool,
+    /// List every DHCP client, phone-like or not.
+    #[arg(long)]
+    all_dhcp_clients: bool,
+    /// Colour: auto (a terminal without NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// More messages on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Debug messages on stderr: what was skipped and why.
+    #[arg(long)]
+    debug: bool,
+}
+
+const COMMANDS: &[&str] = &[
+    "analyze",
+    "scan",
+    "check",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// Parses argv; `provscope CAPTURE ...` means `provscope analyze CAPTURE ...`.
+pub fn parse() -> Cli {
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = argv.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    if first.is_some_and(|f| !COMMANDS.contains(&f.as_str())) {
+        argv.insert(1, "analyze".into());
+    }
+    Cli::parse_from(argv)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(a) => analyze(a),
+        Command::Scan(s) => scan(s),
+        Command::Check(c) => check(c),
+    }
+}
+
+fn options(c: &Common) -> RunOptions {
+    let level = match (c.debug, c.verbose) {
+        (true, _) | (_, 2..) => log::LevelFilter::Debug,
+        (_, 1) => log::LevelFilter::Info,
+        _ => log::LevelFilter::Warn,
+    };
+    provscope::logger::init(level);
+    let mut o = RunOptions {
+        phone: c.phone.clone(),
+        all_dhcp_clients: c.all_dhcp_clients,
+        ..Default::default()
+    };
+    o.analyze.sbc_port = c.sbc_port;
+    o
+}
+
+fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    let opts = options(&a.common);
+    let mut results = Vec::new();
+    let mut unreadable = 0;
+    for path in &a.captures {
+        match run_path(path, &opts) {
+            Ok(r) => results.push(r),
+            Err(e) => {
+                unreadable += 1;
+                eprintln!("provscope: error: {}: {e}", path.display());
+            }
+        }
+    }
+    if results.is_empty() {
+        return Ok(2);
+    }
+    let _ = unreadable;
+    emit(&a.common, &results, None)
+}
+
+fn scan(s: ScanArgs) -> anyhow::Result<u8> {
+    let opts = options(&s.common);
+    let found = provscope::scan::scan(&s.dirs, &opts, s.jobs);
+    for e in &found.walk_errors {
+        eprintln!("provscope: warning: {e}");
+    }
+    for (path, err) in &found.failed {
+        eprintln!("provscope: error: {path}: {err} (skipped)");
+    }
+    if found.captures.is_empty() {
+        eprintln!("provscope: error: no readable capture under the given paths");
+        return Ok(2);
+    }
+    let extra = (found.failed.as_slice(), found.not_captures);
+    emit(&s.common, &found.captures, Some(extra))
+}
+
+/// Renders the results and returns the exit code their verdicts call for.
+fn emit(
+    c: &Common,
+    results: &[CaptureResult],
+    scan: Option<(&[(String, String)], u64)>,
+) -> anyhow::Result<u8> {
+    let doc = Document {
+        version: report::VERSION,
+        captures: results.iter().map(|r| r.summary.clone()).collect(),
+        phones: results.iter().flat_map(|r| r.phones.clone()).collect(),
+    };
+    let facts: Vec<(String, Vec<_>)> = results
+        .iter()
+        .map(|r| (r.summary.path.clone(), r.facts.clone()))
+        .collect();
+    let color = match c.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let mut text = match (scan, c.format) {
+        (Some((failed, skipped)), OutputFormat::Table) => {
+            report::summary::render(&doc, failed, skipped)
+        }
+        _ => report::render(&doc, &facts, c.format, &RenderOptions { color }),
+    };
+    if c.redact {
+        text = report::redact(&text, &doc, &facts);
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("writing the report");
+        }
+    }
+    if doc.phones.is_empty() && c.format == OutputFormat::Table {
+        eprintln!("provscope: no phone found; --debug shows what was skipped, --all-dhcp-clients lists every DHCP client");
+    }
+    let failing =
+        |v: Verdict| v == Verdict::Fail || (c.fail_on == FailOn::Warn && v == Verdict::Warn);
+    Ok(u8::from(doc.phones.iter().any(|p| failing(p.verdict))))
+}
+
+fn check(c: CheckArgs) -> anyhow::Result<u8> {
+    provscope::logger::init(if c.verbose {
+        log::LevelFilter::Info
+    } else {
+        log::LevelFilter::Warn
+    });
+    let mut opts = RunOptions::default();
+    opts.analyze.sbc_port = c.sbc_port;
+    let expect_text = std::fs::read_to_string(&c.expect)
+        .with_context(|| format!("{}: cannot read the expectation", c.expect.display()))?;
+    let expected: serde_json::Value = serde_json::from_str(&expect_text)
+        .with_context(|| format!("{}: not JSON", c.expect.display()))?;
+    let result =
+        run_path(&c.capture, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", c.capture.display()))?;
+    let doc = Document {
+        version: report::VERSION,
+        captures: vec![result.summary],
+        phones: result.phones,
+    };
+    let actual = serde_json::to_value(&doc).context("serialising the analysis")?;
+    let diffs = provscope::check::compare(&expected, &actual)
+        .with_context(|| format!("{}", c.expect.display()))?;
+    if diffs.is_empty() {
+        println!(
+            "{}: matches {} ({} phones)",
+            c.capture.display(),
+            c.expect.display(),
+            doc.phones.len()
+        );
+        return Ok(0);
+    }
+    println!(
+        "{}: {} differences from {}",
+        c.capture.display(),
+        diffs.len(),
+        c.expect.display()
+    );
+    for d in &diffs {
+        println!("  {d}");
+    }
+    Ok(1)
+}

@@ -1,0 +1,112 @@
+//! A phone's identity from what it says about itself: the DHCP hostname
+//! `SEP<mac>`, the vendor class (option 60), file names it asks for, and
+//! User-Agent strings such as `Cisco-CP-8865-3PCC/12.0.2`.
+
+/// Model found in a vendor class, file name or User-Agent, e.g.
+/// `CP-8851-3PCC` from "Cisco Systems, Inc. IP Phone CP-8851-3PCC" or
+/// `CP-8845-3PCC` from "Cisco-CP8845-3PCC/12.0.1". ATA models too.
+pub fn model_from(text: &str) -> Option<String> {
+    let up = text.to_ascii_uppercase();
+    for (start, _) in up.char_indices() {
+        let rest = &up[start..];
+        let after = if let Some(r) = rest.strip_prefix("CP-") {
+            r
+        } else if let Some(r) = rest.strip_prefix("CP") {
+            r
+        } else if let Some(r) = rest.strip_prefix("ATA") {
+            let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
+            if digits.len() == 3 {
+                return Some(format!("ATA{digits}"));
+            }
+            continue;
+        } else {
+            continue;
+        };
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.len() != 4 {
+            continue;
+        }
+        let tail = &after[4..];
+        let suffix: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let suffix = suffix.trim_end_matches('-');
+        return Some(if suffix.is_empty() {
+            format!("CP-{digits}")
+        } else {
+            format!("CP-{digits}{suffix}")
+        });
+    }
+    None
+}
+
+/// Firmware version after the model in a User-Agent: `.../12.0.2` or
+/// `... 12.0.2`.
+pub fn firmware_from_user_agent(ua: &str) -> Option<String> {
+    let (_, after) = ua.split_once('/')?;
+    let v: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    v.chars().next().filter(char::is_ascii_digit).map(|_| v)
+}
+
+/// The MAC inside a `SEP<12 hex>` hostname or file name, lowercase
+/// colon-separated.
+pub fn mac_from_sep(text: &str) -> Option<[u8; 6]> {
+    let up = text.to_ascii_uppercase();
+    let pos = up.find("SEP")?;
+    let hex = up.get(pos + 3..pos + 15)?;
+    let mut mac = [0u8; 6];
+    for (i, b) in mac.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(mac)
+}
+
+/// Vendor class or hostname that names an IP phone.
+pub fn looks_like_phone_vendor(vendor_class: &str) -> bool {
+    let v = vendor_class.to_ascii_lowercase();
+    v.contains("ip phone") || v.contains("3pcc") || model_from(vendor_class).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_from_vendor_class_and_user_agents() {
+        let vc = "Cisco Systems, Inc. IP Phone CP-8851-3PCC";
+        assert_eq!(model_from(vc).as_deref(), Some("CP-8851-3PCC"));
+        assert_eq!(
+            model_from("Cisco-CP8845-3PCC/12.0.1").as_deref(),
+            Some("CP-8845-3PCC")
+        );
+        assert_eq!(
+            model_from("Cisco-CP-8865-3PCC/12.0.2").as_deref(),
+            Some("CP-8865-3PCC")
+        );
+        assert_eq!(model_from("Cisco/ATA192-1.2.5").as_deref(), Some("ATA192"));
+        assert_eq!(model_from("MSFT 5.0"), None);
+        assert_eq!(model_from("CP-8845.xml").as_deref(), Some("CP-8845"));
+    }
+
+    #[test]
+    fn firmware_and_sep() {
+        assert_eq!(
+            firmware_from_user_agent("Cisco-CP-8865-3PCC/12.0.2").as_deref(),
+            Some("12.0.2")
+        );
+        assert_eq!(firmware_from_user_agent("Zoiper rv2.8"), None);
+        assert_eq!(
+            mac_from_sep("SEP14A2A0E0837A"),
+            Some([0x14, 0xa2, 0xa0, 0xe0, 0x83, 0x7a])
+        );
+        assert_eq!(
+            mac_from_sep("SEP14A2A0E0837A.cnf.xml").map(|m| m[5]),
+            Some(0x7a)
+        );
+        assert_eq!(mac_from_sep("SEPXYZ"), None);
+    }
+}

@@ -1,0 +1,362 @@
+//! Correlation: who is a phone, its identity, and which facts are its own.
+//!
+//! A host is a phone when it shows phone behaviour (DOMAIN.md "Who is a
+//! phone"): a DHCP client with a `SEP<mac>` hostname, an IP-phone vendor
+//! class or a request for options 66/150/159/160; or a host that asks DNS for
+//! the activation / provisioning names or a `_sip(s)._tcp` SRV, connects to
+//! the SBC port, fetches a profile over TFTP/HTTP, or sends SIP REGISTER.
+//! Phones are keyed by MAC where the capture shows it (DHCP chaddr, else the
+//! Ethernet source of the host's packets when that MAC is not a gateway's,
+//! i.e. not the source of several addresses), else by IP.
+
+pub mod identity;
+pub mod names;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use crate::fact::{Body, Fact};
+use crate::packet::{mac_string, Mac};
+use crate::proto::{dhcp, http, sip, tftp, tls};
+use names::NameMap;
+
+/// One phone and the indices of its facts (in frame order).
+#[derive(Clone, Debug)]
+pub struct Phone {
+    /// Lowercase MAC if known, else the IP.
+    pub id: String,
+    pub mac: Option<Mac>,
+    pub ips: Vec<IpAddr>,
+    pub hostname: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub first_frame: u64,
+    pub facts: Vec<usize>,
+}
+
+/// Knobs of correlation.
+#[derive(Clone, Copy, Debug)]
+pub struct CorrelateOptions {
+    pub sbc_port: u16,
+    /// List every DHCP client, phone-like or not.
+    pub all_dhcp_clients: bool,
+}
+
+/// The phones of one capture, the name map, and what the reader should know.
+#[derive(Debug)]
+pub struct Correlation {
+    pub phones: Vec<Phone>,
+    pub names: NameMap,
+    pub warnings: Vec<String>,
+}
+
+/// What one DHCP client said and was given.
+#[derive(Default)]
+struct DhcpClient {
+    phone_like: bool,
+    leases: Vec<IpAddr>,
+    first_frame: u64,
+}
+
+pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
+    let names = NameMap::from_facts(facts);
+
+    // Who showed phone behaviour, and which MAC each address uses.
+    let clients = dhcp_clients(facts, opts);
+    let behaving = phone_behaviour_ips(facts, opts);
+    let macs = source_macs(facts);
+
+    // Phones keyed by MAC (DHCP, then Ethernet source), else by IP.
+    let mut by_key: BTreeMap<String, Phone> = BTreeMap::new();
+    let mut ip_owner: HashMap<IpAddr, String> = HashMap::new();
+    for (mac, c) in &clients {
+        if !(c.phone_like || opts.all_dhcp_clients) {
+            continue;
+        }
+        let key = mac_string(mac);
+        let phone = by_key
+            .entry(key.clone())
+            .or_insert_with(|| new_phone(&key, Some(*mac)));
+        phone.first_frame = phone.first_frame.min(c.first_frame);
+        for ip in &c.leases {
+            add_ip(phone, *ip);
+            ip_owner.insert(*ip, key.clone());
+        }
+    }
+    let lease_owner: HashMap<IpAddr, Mac> = clients
+        .iter()
+        .flat_map(|(mac, c)| c.leases.iter().map(move |ip| (*ip, *mac)))
+        .collect();
+    for (ip, first) in &behaving {
+        if ip_owner.contains_key(ip) {
+            continue;
+        }
+        let mac = lease_owner.get(ip).copied().or_else(|| macs.host_mac(ip));
+        let key = mac
+            .map(|m| mac_string(&m))
+            .unwrap_or_else(|| ip.to_string());
+        let phone = by_key
+            .entry(key.clone())
+            .or_insert_with(|| new_phone(&key, mac));
+        phone.first_frame = phone.first_frame.min(*first);
+        add_ip(phone, *ip);
+        ip_owner.insert(*ip, key);
+    }
+
+    // Each fact to the phones it concerns.
+    for (i, f) in facts.iter().enumerate() {
+        let mut owners: BTreeSet<String> = BTreeSet::new();
+        if let Body::Dhcp(m) = &f.body {
+            let key = mac_string(&m.chaddr);
+            if by_key.contains_key(&key) {
+                owners.insert(key);
+            }
+        } else {
+            for ip in [f.src_ip(), f.dst_ip()] {
+                if let Some(k) = ip_owner.get(&ip) {
+                    owners.insert(k.clone());
+                }
+            }
+        }
+        for k in owners {
+            if let Some(p) = by_key.get_mut(&k) {
+                p.facts.push(i);
+                p.first_frame = p.first_frame.min(f.frame);
+            }
+        }
+    }
+
+    let mut phones: Vec<Phone> = by_key
+        .into_values()
+        .filter(|p| !p.facts.is_empty())
+        .collect();
+    for p in &mut phones {
+        describe(p, facts);
+    }
+    phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
+    let warnings = nat_warnings(&phones, facts);
+    Correlation {
+        phones,
+        names,
+        warnings,
+    }
+}
+
+fn new_phone(key: &str, mac: Option<Mac>) -> Phone {
+    Phone {
+        id: key.to_string(),
+        mac,
+        ips: Vec::new(),
+        hostname: None,
+        model: None,
+        firmware: None,
+        first_frame: u64::MAX,
+        facts: Vec::new(),
+    }
+}
+
+fn add_ip(p: &mut Phone, ip: IpAddr) {
+    if !ip.is_unspecified() && !p.ips.contains(&ip) {
+        p.ips.push(ip);
+    }
+}
+
+fn dhcp_clients(facts: &[Fact], opts: &CorrelateOptions) -> BTreeMap<Mac, DhcpClient> {
+    let mut out: BTreeMap<Mac, DhcpClient> = BTreeMap::new();
+    for f in facts {
+        let Body::Dhcp(m) = &f.body else { continue };
+        let c = out.entry(m.chaddr).or_insert_with(|| DhcpClient {
+            first_frame: f.frame,
+            ..Default::default()
+        });
+        if m.op == 1 {
+            let host = m.option(12).map(|h| String::from_utf8_lossy(h).to_string());
+            let vc = m.option(60).map(|v| String::from_utf8_lossy(v).to_string());
+            let prl = m.option(55).unwrap_or(&[]);
+            c.phone_like |= host.as_deref().and_then(identity::mac_from_sep).is_some()
+                || vc.as_deref().is_some_and(identity::looks_like_phone_vendor)
+                || prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
+        } else if m.message_type == Some(5) && !m.yiaddr.is_unspecified() {
+            let ip = IpAddr::V4(m.yiaddr);
+            if !c.leases.contains(&ip) {
+                c.leases.push(ip);
+            }
+        }
+    }
+    let _ = opts;
+    out
+}
+
+/// Addresses that behaved like a phone, with the first frame showing it.
+fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Vec<(IpAddr, u64)> {
+    let mut seen: BTreeMap<IpAddr, u64> = BTreeMap::new();
+    for f in facts {
+        let client_ip = match &f.body {
+            Body::Dns(m) if !m.response => m
+                .questions
+                .iter()
+                .any(|q| {
+                    names::is_activation_name(&q.name)
+                        || names::is_provisioning_name(&q.name)
+                        || names::is_sip_srv_name(&q.name)
+                })
+                .then(|| f.src_ip()),
+            Body::Tls {
+                from_client: true,
+                event: tls::TlsEvent::ClientHello { sni, .. },
+                ..
+            } => sni
+                .as_deref()
+                .is_some_and(|s| names::is_activation_name(s) || names::is_provisioning_name(s))
+                .then(|| f.src_ip()),
+            Body::Tcp { .. } => (f.dst.port() == opts.sbc_port).then(|| f.src_ip()),
+            Body::Tftp(tftp::TftpPacket::Rrq { .. }) => Some(f.src_ip()),
+            Body::Http(http::HttpMessage::Request { target, .. }) => {
+                is_profile_file(target).then(|| f.src_ip())
+            }
+            Body::Sip(m) => match &m.start {
+                sip::StartLine::Request { method, .. } if method == "REGISTER" => Some(f.src_ip()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(ip) = client_ip {
+            seen.entry(ip).or_insert(f.frame);
+        }
+    }
+    let mut v: Vec<(IpAddr, u64)> = seen.into_iter().collect();
+    v.sort_by_key(|(_, f)| *f);
+    v
+}
+
+/// A file name a phone asks for as its profile.
+pub fn is_profile_file(target: &str) -> bool {
+    let t = target.to_ascii_lowercase();
+    let path = t.split(['?', '#']).next().unwrap_or("");
+    path.ends_with(".xml") || path.ends_with(".cfg") || path.contains("sep")
+}
+
+/// Source MACs of each address, and addresses of each source MAC.
+#[derive(Default)]
+struct SourceMacs {
+    of_ip: HashMap<IpAddr, BTreeSet<Mac>>,
+    ips_of: HashMap<Mac, BTreeSet<IpAddr>>,
+}
+
+impl SourceMacs {
+    /// The host's own MAC: its packets all carry one source MAC, and that
+    /// MAC is not a gateway's (the source of several addresses).
+    fn host_mac(&self, ip: &IpAddr) -> Option<Mac> {
+        let macs = self.of_ip.get(ip)?;
+        if macs.len() != 1 {
+            return None;
+        }
+        let mac = *macs.iter().next()?;
+        let shared = self.ips_of.get(&mac).map_or(0, |s| s.len());
+        (shared <= 1).then_some(mac)
+    }
+}
+
+fn source_macs(facts: &[Fact]) -> SourceMacs {
+    let mut s = SourceMacs::default();
+    for f in facts {
+        let (Some(mac), ip) = (f.src_mac, f.src_ip()) else {
+            continue;
+        };
+        if ip.is_unspecified() {
+            continue;
+        }
+        s.of_ip.entry(ip).or_default().insert(mac);
+        s.ips_of.entry(mac).or_default().insert(ip);
+    }
+    s
+}
+
+/// Hostname, model and firmware from the phone's own facts.
+fn describe(p: &mut Phone, facts: &[Fact]) {
+    let own = p.facts.clone();
+    for i in own {
+        let f = &facts[i];
+        match &f.body {
+            Body::Dhcp(m) if m.op == 1 => {
+                if let Some(h) = m.option(12) {
+                    p.hostname.get_or_insert_with(|| text(h));
+                }
+                if let Some(vc) = m.option(60) {
+                    if p.model.is_none() {
+                        p.model = identity::model_from(&text(vc));
+                    }
+                }
+            }
+            Body::Http(http::HttpMessage::Request {
+                user_agent: Some(ua),
+                ..
+            }) => user_agent(p, ua),
+            Body::Sip(m) if Some(f.src_ip()) == p.ips.first().copied() => {
+                if let Some(ua) = &m.user_agent {
+                    user_agent(p, ua);
+                }
+            }
+            Body::Tftp(tftp::TftpPacket::Rrq { filename, .. }) if p.model.is_none() => {
+                p.model = identity::model_from(filename).filter(|m| m.contains("3PCC"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn user_agent(p: &mut Phone, ua: &str) {
+    if let Some(m) = identity::model_from(ua) {
+        p.model.get_or_insert(m);
+        if p.firmware.is_none() {
+            p.firmware = identity::firmware_from_user_agent(ua);
+        }
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// One address speaking for several phones: a NAT (or a SIP proxy) between
+/// the phones and the capture point.
+fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in phones {
+        let mut users: BTreeSet<String> = BTreeSet::new();
+        for &i in &p.facts {
+            let f = &facts[i];
+            if let Body::Sip(m) = &f.body {
+                let is_register = matches!(&m.start,
+                    sip::StartLine::Request { method, .. } if method == "REGISTER");
+                if is_register && p.ips.contains(&f.src_ip()) {
+                    if let Some(u) = m.from.as_deref().and_then(aor_user) {
+                        users.insert(u);
+                    }
+                }
+            }
+        }
+        if users.len() > 1 {
+            let list: Vec<String> = users.into_iter().take(5).collect();
+            out.push(format!(
+                "{} registers several SIP users ({}): phones behind NAT or a proxy are \
+                 reported as one",
+                p.id,
+                list.join(", ")
+            ));
+        }
+    }
+    let _ = dhcp::message_type_name;
+    out
+}
+
+/// The user part of a From/To header value, e.g. `5551001`.
+pub fn aor_user(header: &str) -> Option<String> {
+    let start = header.find("sip:").or_else(|| header.find("sips:"))?;
+    let rest = &header[start..];
+    let rest = rest.split_once(':')?.1;
+    let user = rest.split(['@', '>', ';']).next()?;
+    rest.contains('@').then(|| user.to_string())
+}

@@ -1,0 +1,87 @@
+//! Names behind server addresses, learnt from DNS answers: every A/AAAA
+//! record maps its address to the record's owner and to the question that
+//! led to it (so a CNAME chain maps the final address back to the name the
+//! phone asked for). SRV answers give the SBC targets and their ports.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use crate::fact::{Body, Fact};
+use crate::proto::dns::RData;
+
+/// Address -> names, and the SRV targets seen.
+#[derive(Debug, Default)]
+pub struct NameMap {
+    by_ip: HashMap<IpAddr, BTreeSet<String>>,
+    /// SRV target name -> ports it was offered on.
+    pub srv_targets: HashMap<String, BTreeSet<u16>>,
+}
+
+impl NameMap {
+    pub fn from_facts(facts: &[Fact]) -> Self {
+        let mut map = NameMap::default();
+        for f in facts {
+            let Body::Dns(m) = &f.body else { continue };
+            if !m.response || m.malformed.is_some() {
+                continue;
+            }
+            let asked: Vec<&str> = m.questions.iter().map(|q| q.name.as_str()).collect();
+            for r in m.answers.iter().chain(m.additionals.iter()) {
+                match &r.data {
+                    RData::A { addr } => map.add(IpAddr::V4(*addr), &r.name, &asked),
+                    RData::Aaaa { addr } => map.add(IpAddr::V6(*addr), &r.name, &asked),
+                    RData::Srv { port, target, .. } => {
+                        map.srv_targets
+                            .entry(target.clone())
+                            .or_default()
+                            .insert(*port);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        map
+    }
+
+    fn add(&mut self, ip: IpAddr, owner: &str, asked: &[&str]) {
+        let names = self.by_ip.entry(ip).or_default();
+        names.insert(owner.to_string());
+        for q in asked {
+            if !q.starts_with('_') {
+                names.insert(q.to_string());
+            }
+        }
+    }
+
+    /// Names that resolved to `ip`, sorted.
+    pub fn names(&self, ip: &IpAddr) -> impl Iterator<Item = &str> {
+        self.by_ip.get(ip).into_iter().flatten().map(String::as_str)
+    }
+
+    /// True when some name of `ip` satisfies `pred`.
+    pub fn any_name(&self, ip: &IpAddr, pred: impl Fn(&str) -> bool) -> bool {
+        self.names(ip).any(pred)
+    }
+
+    /// True when `ip` is an address of an SRV target.
+    pub fn is_srv_target(&self, ip: &IpAddr) -> bool {
+        self.names(ip).any(|n| self.srv_targets.contains_key(n))
+    }
+}
+
+/// activate.cisco.com and its older name webapps.cisco.com.
+pub fn is_activation_name(name: &str) -> bool {
+    matches!(name, "activate.cisco.com" | "webapps.cisco.com")
+}
+
+/// cisco.sipflash.com and its regional siblings (*.sipflash.com).
+pub fn is_provisioning_name(name: &str) -> bool {
+    name == "sipflash.com" || name.ends_with(".sipflash.com")
+}
+
+/// `_sip._tcp.`, `_sips._tcp.`, `_sip._udp.` service names.
+pub fn is_sip_srv_name(name: &str) -> bool {
+    ["_sip._tcp.", "_sips._tcp.", "_sip._udp."]
+        .iter()
+        .any(|p| name.starts_with(p))
+}

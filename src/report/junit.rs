@@ -1,0 +1,84 @@
+//! JUnit XML: one test suite per phone, one test case per stage. `fail` is
+//! a failure, `warn` passes with its text in system-out, `not_seen` is
+//! skipped, so CI systems show failures natively.
+
+use super::{frames, short_name, Document};
+use crate::verdict::Status;
+
+pub fn render(doc: &Document) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let failures: usize = doc
+        .phones
+        .iter()
+        .map(|p| p.stages.iter().filter(|s| s.status == Status::Fail).count())
+        .sum();
+    let tests = doc.phones.len() * 12;
+    out.push_str(&format!(
+        "<testsuites name=\"provscope\" tests=\"{tests}\" failures=\"{failures}\">\n"
+    ));
+    for p in &doc.phones {
+        let name = format!(
+            "{} {}",
+            short_name(&p.capture),
+            p.hostname.as_deref().unwrap_or(&p.id)
+        );
+        let fails = p.stages.iter().filter(|s| s.status == Status::Fail).count();
+        let skipped = p
+            .stages
+            .iter()
+            .filter(|s| s.status == Status::NotSeen)
+            .count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" skipped=\"{skipped}\">\n",
+            xml(&name),
+            p.stages.len()
+        ));
+        for s in &p.stages {
+            let text = format!("{} {}", frames(s.frame_range()), s.summary);
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\"",
+                xml(&p.id),
+                s.stage.id()
+            ));
+            match s.status {
+                Status::Pass => out.push_str("/>\n"),
+                Status::Warn => out.push_str(&format!(
+                    ">\n      <system-out>warn: {}</system-out>\n    </testcase>\n",
+                    xml(text.trim())
+                )),
+                Status::NotSeen => {
+                    out.push_str(">\n      <skipped message=\"not seen\"/>\n    </testcase>\n")
+                }
+                Status::Fail => out.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&s.summary),
+                    xml(&format!(
+                        "{}\nadvice: {}",
+                        text.trim(),
+                        s.advice.as_deref().unwrap_or("-")
+                    ))
+                )),
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+/// Escapes text for an XML attribute or element.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

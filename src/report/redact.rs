@@ -1,0 +1,180 @@
+//! `--redact`: MAC addresses, public IP addresses, SIP user names and
+//! SEP host names replaced consistently (the same value always gets the same
+//! stand-in), so a report can go into a ticket. Private addresses stay: they
+//! say where in the network things happen and identify no one outside it.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::Document;
+use crate::fact::{Body, Fact};
+use crate::packet::mac_string;
+use crate::phone::aor_user;
+
+/// Replaces the sensitive values of `doc` and `facts` in the rendered `text`.
+pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> String {
+    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    let mut macs: Vec<[u8; 6]> = Vec::new();
+    let mut ips: Vec<IpAddr> = Vec::new();
+    let mut users: Vec<String> = Vec::new();
+    for p in &doc.phones {
+        ips.extend(p.ips.iter().filter_map(|i| i.parse::<IpAddr>().ok()));
+    }
+    for (_, list) in facts {
+        for f in list {
+            macs.extend(f.src_mac);
+            ips.push(f.src_ip());
+            ips.push(f.dst_ip());
+            match &f.body {
+                Body::Dhcp(m) => macs.push(m.chaddr),
+                Body::Sip(m) => {
+                    users.extend(m.from.as_deref().and_then(aor_user));
+                    users.extend(m.to.as_deref().and_then(aor_user));
+                    users.extend(
+                        m.authorization
+                            .as_ref()
+                            .and_then(|a| a.get("username"))
+                            .map(str::to_string),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    for p in &doc.phones {
+        if let Some(m) = &p.mac {
+            if let Some(mac) = parse_mac(m) {
+                macs.push(mac);
+            }
+        }
+    }
+    macs.sort();
+    macs.dedup();
+    for (n, mac) in macs.iter().enumerate() {
+        let stand_in = [0x02, 0, 0, 0, (n >> 8) as u8, n as u8];
+        let hex = |m: &[u8; 6]| m.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        map.insert(mac_string(mac), mac_string(&stand_in));
+        map.insert(
+            hex(mac).to_ascii_uppercase(),
+            hex(&stand_in).to_ascii_uppercase(),
+        );
+        map.insert(hex(mac), hex(&stand_in));
+        let sep = |m: &[u8; 6]| format!("SEP{}", hex(m).to_ascii_uppercase());
+        map.insert(sep(mac), sep(&stand_in));
+    }
+    ips.sort();
+    ips.dedup();
+    let mut n = 0u32;
+    for ip in ips.iter().filter(|ip| is_public(ip)) {
+        n += 1;
+        let stand_in = match ip {
+            IpAddr::V4(_) => format!("198.18.{}.{}", n >> 8 & 0xff, n & 0xff),
+            IpAddr::V6(_) => format!("2001:db8:ffff::{n:x}"),
+        };
+        map.insert(ip.to_string(), stand_in);
+    }
+    users.sort();
+    users.dedup();
+    for (n, u) in users.iter().enumerate().filter(|(_, u)| u.len() > 1) {
+        map.insert(u.clone(), format!("user{}", n + 1));
+    }
+    let mut tokens: Vec<(&String, &String)> = map.iter().collect();
+    tokens.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    let mut out = text.to_string();
+    for (from, to) in tokens {
+        out = replace_bounded(&out, from, to);
+    }
+    out
+}
+
+/// Addresses that identify a site from outside: not private, loopback,
+/// link-local, multicast or unspecified.
+fn is_public(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            !(v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || v.is_multicast()
+                || v.is_unspecified()
+                || v.is_broadcast())
+        }
+        IpAddr::V6(v) => {
+            let seg = v.segments()[0];
+            !(v.is_loopback()
+                || v.is_unspecified()
+                || v.is_multicast()
+                || (seg & 0xfe00) == 0xfc00
+                || (seg & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in mac.iter_mut() {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    Some(mac)
+}
+
+/// Replaces whole-token occurrences of `from` (not inside a longer word,
+/// number or address; an IPv4 address followed by `:port` counts as whole).
+fn replace_bounded(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(from) {
+        let before = rest[..pos].chars().next_back();
+        let tail = &rest[pos + from.len()..];
+        let bounded = !before.is_some_and(is_word) && ends_token(tail, from);
+        out.push_str(&rest[..pos]);
+        out.push_str(if bounded { to } else { from });
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '.' || c == ':' || c == '_'
+}
+
+/// Does `tail` (the text after a match of `token`) end the token there?
+fn ends_token(tail: &str, token: &str) -> bool {
+    let mut chars = tail.chars();
+    let Some(c) = chars.next() else { return true };
+    let next = chars.next();
+    match c {
+        '.' => !next.is_some_and(|d| d.is_ascii_alphanumeric()),
+        ':' => {
+            let ipv4 = token.contains('.') && !token.contains(':');
+            ipv4 && next.is_some_and(|d| d.is_ascii_digit())
+                || !next.is_some_and(|d| d.is_ascii_alphanumeric())
+        }
+        c => !is_word(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_tokens_only() {
+        assert_eq!(replace_bounded("a 192.0.2.1 b", "192.0.2.1", "X"), "a X b");
+        assert_eq!(
+            replace_bounded("a 192.0.2.10 b", "192.0.2.1", "X"),
+            "a 192.0.2.10 b"
+        );
+        assert_eq!(replace_bounded("to 192.0.2.1.", "192.0.2.1", "X"), "to X.");
+        assert_eq!(
+            replace_bounded("\"192.0.2.1:5060\"", "192.0.2.1", "X"),
+            "\"X:5060\""
+        );
+        assert_eq!(
+            replace_bounded("SEP001E7AAA0001", "001E7AAA0001", "Y"),
+            "SEP001E7AAA0001"
+        );
+    }
+}

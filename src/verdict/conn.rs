@@ -1,0 +1,429 @@
+//! Stages `activation`, `provisioning`, `sbc-connect` and `sbc-tls`: the
+//! phone's TCP connections, their outcome (SYN-ACK, RST, ICMP, silence) and
+//! the TLS handshake on them (ClientHello, ServerHello, certificate chain,
+//! plaintext alerts with their sender, completion).
+//!
+//! A connection is attributed by SNI, else by the name its server address
+//! resolved from, else (SBC) by its port or an SRV target address.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use super::dhcp::trim;
+use super::{cert, ev, ntp, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::{Body, Fact, TcpAttempt, TcpResult};
+use crate::phone::names::{is_activation_name, is_provisioning_name};
+use crate::proto::tls::{alert_name, version_name, CertInfo, TlsEvent};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Activation,
+    Provisioning,
+    Sbc,
+    Other,
+}
+
+/// One TCP connection of the phone, with what TLS showed on it.
+struct Conn<'a> {
+    server: SocketAddr,
+    first: &'a Fact,
+    tcp: Option<(&'a Fact, TcpAttempt)>,
+    sni: Option<String>,
+    offered: Vec<u16>,
+    hello: Option<&'a Fact>,
+    server_hello: Option<(&'a Fact, u16)>,
+    chain: Option<(&'a Fact, &'a [CertInfo])>,
+    alerts: Vec<(&'a Fact, bool, u8, u8)>,
+    ccs: [bool; 2],
+    app_data: [bool; 2],
+    closed: Option<(&'a Fact, bool, bool)>,
+}
+
+/// Result of one connection for a stage.
+struct Outcome {
+    status: Status,
+    summary: String,
+    advice: Option<String>,
+    evidence: Vec<Evidence>,
+}
+
+/// The four connection stages of a phone.
+pub struct ConnStages {
+    pub activation: StageResult,
+    pub provisioning: StageResult,
+    pub sbc_connect: StageResult,
+    pub sbc_tls: StageResult,
+}
+
+pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
+    let conns = conns(ctx);
+    let ntp_ok = ntp::ntp(ctx).status == Status::Pass;
+    let web_ok = conns.iter().any(|(k, c)| {
+        *k != Kind::Sbc
+            && c.tcp
+                .is_some_and(|(_, t)| t.result == TcpResult::Established)
+    });
+    let of = |kind: Kind| {
+        conns
+            .iter()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, c)| c)
+    };
+    let tls_stage = |stage: Stage, kind: Kind, what: &str| {
+        let outcomes: Vec<Outcome> = of(kind)
+            .map(|c| tcp_outcome(c, false, web_ok).unwrap_or_else(|| tls_outcome(c, ntp_ok)))
+            .collect();
+        combine(stage, outcomes, &format!("no connection to {what}"))
+    };
+    let activation = tls_stage(Stage::Activation, Kind::Activation, "activate.cisco.com");
+    let provisioning = tls_stage(
+        Stage::Provisioning,
+        Kind::Provisioning,
+        "cisco.sipflash.com",
+    );
+    let connect: Vec<Outcome> = of(Kind::Sbc)
+        .map(|c| tcp_outcome(c, true, web_ok).unwrap_or_else(|| connected(c)))
+        .collect();
+    let sbc_connect = combine(Stage::SbcConnect, connect, "no connection to the SBC port");
+    let tls: Vec<Outcome> = of(Kind::Sbc)
+        .filter(|c| tcp_outcome(c, true, web_ok).is_none())
+        .map(|c| tls_outcome(c, ntp_ok))
+        .collect();
+    let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
+    ConnStages {
+        activation,
+        provisioning,
+        sbc_connect,
+        sbc_tls,
+    }
+}
+
+fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
+    let mut by_id: BTreeMap<u64, Conn<'a>> = BTreeMap::new();
+    for f in ctx.own() {
+        let (id, from_client) = match &f.body {
+            Body::Tcp { conn, .. } => (*conn, true),
+            Body::Tls {
+                conn, from_client, ..
+            } => (*conn, *from_client),
+            Body::Closed {
+                conn, from_client, ..
+            } => (*conn, *from_client),
+            _ => continue,
+        };
+        let (client, server) = if from_client {
+            (f.src, f.dst)
+        } else {
+            (f.dst, f.src)
+        };
+        if !ctx.is_phone(&client.ip()) {
+            continue;
+        }
+        let c = by_id.entry(id).or_insert_with(|| Conn {
+            server,
+            first: f,
+            tcp: None,
+            sni: None,
+            offered: Vec::new(),
+            hello: None,
+            server_hello: None,
+            chain: None,
+            alerts: Vec::new(),
+            ccs: [false; 2],
+            app_data: [false; 2],
+            closed: None,
+        });
+        let side = usize::from(!from_client);
+        match &f.body {
+            Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
+            Body::Closed { rst, .. } => {
+                c.closed.get_or_insert((f, from_client, *rst));
+            }
+            Body::Tls { event, .. } => match event {
+                TlsEvent::ClientHello { versions, sni, .. } => {
+                    c.hello.get_or_insert(f);
+                    c.sni = sni.clone();
+                    c.offered = versions.clone();
+                }
+                TlsEvent::ServerHello {
+                    selected_version, ..
+                } => {
+                    c.server_hello = Some((f, *selected_version));
+                }
+                TlsEvent::Certificate { chain } if !from_client => c.chain = Some((f, chain)),
+                TlsEvent::Alert { level, description } => {
+                    c.alerts.push((f, from_client, *level, *description))
+                }
+                TlsEvent::ChangeCipherSpec => c.ccs[side] = true,
+                TlsEvent::ApplicationData => c.app_data[side] = true,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    let mut out: Vec<(Kind, Conn<'a>)> =
+        by_id.into_values().map(|c| (kind_of(ctx, &c), c)).collect();
+    out.sort_by_key(|(_, c)| c.first.frame);
+    out
+}
+
+fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
+    let ip = c.server.ip();
+    if let Some(sni) = c.sni.as_deref() {
+        if is_activation_name(sni) {
+            return Kind::Activation;
+        }
+        if is_provisioning_name(sni) {
+            return Kind::Provisioning;
+        }
+    } else if ctx.names.any_name(&ip, is_activation_name) {
+        return Kind::Activation;
+    } else if ctx.names.any_name(&ip, is_provisioning_name) {
+        return Kind::Provisioning;
+    }
+    let srv_port = ctx
+        .names
+        .names(&ip)
+        .filter_map(|n| ctx.names.srv_targets.get(n))
+        .any(|ports| ports.contains(&c.server.port()));
+    if c.server.port() == ctx.sbc_port || srv_port {
+        Kind::Sbc
+    } else {
+        Kind::Other
+    }
+}
+
+/// The TCP attempt's failure, or None when the connection was established
+/// (or its start was not captured).
+fn tcp_outcome(c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
+    let (f, t) = c.tcp?;
+    let to = c.server;
+    let first = Evidence {
+        frame: t.first_syn_frame,
+        time: c.first.ts,
+        text: format!("SYN to {to}"),
+    };
+    let syns = if t.syns > 1 {
+        format!("{} SYNs", t.syns)
+    } else {
+        "SYN".to_string()
+    };
+    let port = to.port();
+    let (summary, advice) = match t.result {
+        TcpResult::Established => return None,
+        TcpResult::NoAnswer => (
+            format!("{syns} to {to}, no answer: dropped on the way"),
+            if sbc && web_ok {
+                format!(
+                    "outbound TCP {port} to the Webex Calling SBC is dropped while HTTPS works: \
+                     open the SIP-TLS signalling ports of the Webex Calling port reference"
+                )
+            } else {
+                format!(
+                    "outbound TCP {port} to {} is dropped: check the firewall",
+                    to.ip()
+                )
+            },
+        ),
+        TcpResult::Refused => (
+            format!("{syns} to {to} answered by RST: refused"),
+            format!("{to} refuses TCP {port} (nothing listening, or a firewall rejecting it)"),
+        ),
+        TcpResult::Unreachable => (
+            format!(
+                "{syns} to {to} answered by ICMP {:?} unreachable",
+                t.unreach
+            ),
+            format!(
+                "a router or firewall rejects TCP {port} to {}: check its rules",
+                to.ip()
+            ),
+        ),
+    };
+    let last = ev(f, summary.clone());
+    let status = Status::Fail;
+    Some(Outcome {
+        status,
+        summary,
+        advice: Some(advice),
+        evidence: vec![first, last],
+    })
+}
+
+fn connected(c: &Conn<'_>) -> Outcome {
+    let evidence: Vec<Evidence> = match c.tcp {
+        Some((f, t)) => vec![ev(f, format!("SYN-ACK from {} ({} SYN)", c.server, t.syns))],
+        None => vec![ev(
+            c.first,
+            format!("connection to {} already open", c.server),
+        )],
+    };
+    Outcome {
+        status: Status::Pass,
+        summary: format!("connected to {}", c.server),
+        advice: None,
+        evidence,
+    }
+}
+
+/// The TLS handshake on an established connection.
+fn tls_outcome(c: &Conn<'_>, ntp_ok: bool) -> Outcome {
+    let mut evidence = Vec::new();
+    let name = c.sni.clone().unwrap_or_else(|| c.server.ip().to_string());
+    let port = c.server.port();
+    if let Some(h) = c.hello {
+        let offered: Vec<String> = c.offered.iter().map(|v| version_name(*v)).collect();
+        evidence.push(ev(
+            h,
+            format!(
+                "ClientHello SNI {name} to {} ({})",
+                c.server,
+                offered.join(", ")
+            ),
+        ));
+    }
+    if let Some((f, v)) = c.server_hello {
+        evidence.push(ev(f, format!("ServerHello {}", version_name(v))));
+    }
+    if let Some((f, chain)) = c.chain {
+        if let Some(leaf) = chain.first() {
+            let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+            let issuer = leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer);
+            evidence.push(ev(f, format!("Certificate {cn} issued by {issuer}")));
+        }
+    }
+    for (f, by_phone, level, desc) in &c.alerts {
+        let who = if *by_phone { "phone" } else { "server" };
+        let lvl = if *level == 2 { "fatal" } else { "warning" };
+        evidence.push(ev(
+            f,
+            format!("alert {} ({lvl}) from {who}", alert_name(*desc)),
+        ));
+    }
+    let fatal = c.alerts.iter().find(|a| a.2 == 2);
+    let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
+    let version = c.server_hello.map(|(_, v)| v);
+    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
+    let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
+    let (status, summary, advice) =
+        if let Some((f, by_phone, _, desc)) = fatal {
+            let who = if *by_phone { "the phone" } else { "the server" };
+            let summary = format!(
+                "{who} ended the handshake with {} ({name}:{port})",
+                alert_name(*desc)
+            );
+            let advice =
+                if *by_phone && cert::is_certificate_alert(*desc) {
+                    cert::advice(*desc, c.chain.map(|(_, ch)| ch), &f.ts, ntp_ok, port)
+                } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
+                    format!(
+                "{name} refused the phone's TLS offer ({}): a version or cipher mismatch; the \
+                 server needs TLS 1.2+, check the phone firmware and anything rewriting TLS",
+                c.offered.iter().map(|v| version_name(*v)).collect::<Vec<_>>().join(", ")
+            )
+                } else {
+                    format!(
+                        "TLS to {name} fails with {}: check the server and the path",
+                        alert_name(*desc)
+                    )
+                };
+            (Status::Fail, summary, Some(advice))
+        } else if done {
+            let v = version.map_or("TLS".to_string(), version_name);
+            let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
+            if old {
+                let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
+                (
+                    Status::Warn,
+                    format!("{v} handshake with {name} completed"),
+                    Some(advice.to_string()),
+                )
+            } else if let Some((_, _, _, d)) = warning {
+                (
+                    Status::Warn,
+                    format!(
+                        "{v} handshake with {name} completed after a warning \
+                alert {}",
+                        alert_name(*d)
+                    ),
+                    None,
+                )
+            } else {
+                (
+                    Status::Pass,
+                    format!("{v} handshake with {name} completed"),
+                    None,
+                )
+            }
+        } else if c.hello.is_some() && c.server_hello.is_none() {
+            match c.closed {
+                Some((f, by_client, rst)) if !by_client => {
+                    let how = if rst { "reset" } else { "closed" };
+                    evidence.push(ev(f, format!("server {how} the connection")));
+                    let summary = format!("{name} {how} the connection after the ClientHello");
+                    let advice = format!(
+                        "something between the phone and {name} cuts TLS after the ClientHello \
+                     (SNI filtering, an IPS, a proxy): allow {name}:{port}"
+                    );
+                    (Status::Fail, summary, Some(advice))
+                }
+                _ => (
+                    Status::NotSeen,
+                    format!("ClientHello to {name}, no ServerHello seen"),
+                    None,
+                ),
+            }
+        } else if c.hello.is_none() {
+            (
+                Status::NotSeen,
+                format!("no TLS handshake seen with {name}"),
+                None,
+            )
+        } else {
+            (
+                Status::NotSeen,
+                format!("TLS handshake with {name} not finished in the capture"),
+                None,
+            )
+        };
+    Outcome {
+        status,
+        summary,
+        advice,
+        evidence,
+    }
+}
+
+/// The last decisive connection judges the stage; earlier failures warn.
+fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
+    if outcomes.is_empty() {
+        return StageResult::not_seen(stage, none);
+    }
+    let mut evidence: Vec<Evidence> = outcomes.iter().flat_map(|o| o.evidence.clone()).collect();
+    evidence.sort_by_key(|e| e.frame);
+    evidence.dedup();
+    trim(&mut evidence);
+    let decisive: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status != Status::NotSeen)
+        .collect();
+    let Some(last) = decisive.last() else {
+        let o = &outcomes[outcomes.len() - 1];
+        return StageResult::not_seen(stage, o.summary.clone()).evidence(evidence);
+    };
+    let earlier_fail = decisive[..decisive.len() - 1]
+        .iter()
+        .any(|o| o.status == Status::Fail);
+    let mut result = StageResult::new(stage, last.status, last.summary.clone()).evidence(evidence);
+    if last.status == Status::Pass && earlier_fail {
+        result.status = Status::Warn;
+        result
+            .summary
+            .push_str(" (after an earlier failed attempt)");
+        let failed = decisive.iter().rev().find(|o| o.status == Status::Fail);
+        result.advice = failed.and_then(|o| o.advice.clone());
+    } else {
+        result.advice = last.advice.clone();
+    }
+    result
+}

@@ -1,0 +1,226 @@
+//! Stages `dhcp` (the lease) and `dhcp-options` (the trap: a scope handing
+//! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
+
+use std::collections::BTreeMap;
+
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::{Body, Fact};
+use crate::proto::dhcp::{message_type_name, DhcpMessage};
+
+/// At most this many evidence lines per stage.
+pub const MAX_EVIDENCE: usize = 12;
+
+const DISCOVER: u8 = 1;
+const OFFER: u8 = 2;
+const REQUEST: u8 = 3;
+const DECLINE: u8 = 4;
+const ACK: u8 = 5;
+const NAK: u8 = 6;
+
+fn dhcp_facts<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Fact, &'a DhcpMessage)> {
+    ctx.own()
+        .filter_map(|f| match &f.body {
+            Body::Dhcp(m) if Some(m.chaddr) == ctx.phone.mac => Some((f, m)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn describe(f: &Fact, m: &DhcpMessage) -> String {
+    let t = m.message_type.map_or("BOOTP", message_type_name);
+    match m.message_type {
+        Some(OFFER) | Some(ACK) => format!("{t} {} from {}", m.yiaddr, server_of(f, m)),
+        Some(NAK) => {
+            let why = m.option(56).map(|b| String::from_utf8_lossy(b).to_string());
+            match why {
+                Some(w) => format!("{t} from {} ({w})", server_of(f, m)),
+                None => format!("{t} from {}", server_of(f, m)),
+            }
+        }
+        Some(REQUEST) => match m.option(50) {
+            Some(&[a, b, c, d]) => format!("{t} {a}.{b}.{c}.{d} xid 0x{:08x}", m.xid),
+            _ => format!("{t} xid 0x{:08x}", m.xid),
+        },
+        _ => format!("{t} xid 0x{:08x}", m.xid),
+    }
+}
+
+/// The DHCP server's address: option 54, else the packet's source.
+fn server_of(f: &Fact, m: &DhcpMessage) -> String {
+    match m.option(54) {
+        Some(&[a, b, c, d]) => format!("{a}.{b}.{c}.{d}"),
+        _ => f.src_ip().to_string(),
+    }
+}
+
+/// Stage `dhcp`: the outcome of the phone's last DHCP exchange.
+pub fn lease(ctx: &Ctx<'_>) -> StageResult {
+    let msgs = dhcp_facts(ctx);
+    if msgs.is_empty() {
+        return StageResult::not_seen(Stage::Dhcp, "no DHCP from this phone in the capture");
+    }
+    // Transactions by xid, in order of their first message.
+    let mut order: Vec<u32> = Vec::new();
+    let mut by_xid: BTreeMap<u32, Vec<(&Fact, &DhcpMessage)>> = BTreeMap::new();
+    for (f, m) in &msgs {
+        if !by_xid.contains_key(&m.xid) {
+            order.push(m.xid);
+        }
+        by_xid.entry(m.xid).or_default().push((f, m));
+    }
+    let has = |xid: &u32, t: u8| by_xid[xid].iter().any(|(_, m)| m.message_type == Some(t));
+    let judged: Vec<&u32> = order
+        .iter()
+        .filter(|x| {
+            [DISCOVER, REQUEST, OFFER, ACK, NAK]
+                .iter()
+                .any(|&t| has(x, t))
+        })
+        .collect();
+    let Some(last) = judged.last() else {
+        let evidence = msgs.iter().map(|(f, m)| ev(f, describe(f, m))).collect();
+        return StageResult::new(Stage::Dhcp, Status::Pass, "DHCP seen (no lease exchange)")
+            .evidence(evidence);
+    };
+    let earlier_trouble = judged[..judged.len() - 1]
+        .iter()
+        .any(|x| !has(x, ACK) || has(x, NAK))
+        || has(last, NAK) && has(last, ACK);
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for x in &judged[..judged.len() - 1] {
+        if has(x, NAK) || !has(x, ACK) {
+            evidence.extend(by_xid[x].iter().map(|(f, m)| ev(f, describe(f, m))));
+        }
+    }
+    let last_msgs = &by_xid[*last];
+    evidence.extend(last_msgs.iter().map(|(f, m)| ev(f, describe(f, m))));
+    trim(&mut evidence);
+    let last_of = |t: u8| {
+        last_msgs
+            .iter()
+            .rev()
+            .find(|(_, m)| m.message_type == Some(t))
+    };
+    let count = |t: u8| {
+        last_msgs
+            .iter()
+            .filter(|(_, m)| m.message_type == Some(t))
+            .count()
+    };
+    let ack_after_nak = match (last_of(ACK), last_of(NAK)) {
+        (Some((a, _)), Some((n, _))) => a.frame > n.frame,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let result = if ack_after_nak {
+        let (f, m) = last_of(ACK).copied().unwrap_or(msgs[0]);
+        let status = if earlier_trouble {
+            Status::Warn
+        } else {
+            Status::Pass
+        };
+        let mut summary = describe(f, m);
+        if earlier_trouble {
+            summary.push_str(" (after an earlier NAK or unanswered attempt)");
+        }
+        StageResult::new(Stage::Dhcp, status, summary)
+    } else if let Some((f, m)) = last_of(NAK) {
+        StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(
+            "the DHCP server refused the address the phone asked for; check the scope \
+             on the voice VLAN and any second DHCP server answering there",
+        )
+    } else if count(DECLINE) > 0 {
+        StageResult::new(
+            Stage::Dhcp,
+            Status::Fail,
+            "the phone declined the offered address",
+        )
+        .advice("the offered address is already in use (address conflict): clean the scope")
+    } else if count(OFFER) > 0 && count(REQUEST) > 0 {
+        StageResult::new(Stage::Dhcp, Status::Fail, "REQUEST never acknowledged").advice(
+            "the server offered an address but never answered the REQUEST; check the \
+             DHCP server's log and the relay",
+        )
+    } else if count(OFFER) > 0 {
+        let summary = "OFFER received, no REQUEST followed in the capture";
+        StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
+    } else {
+        let n = count(DISCOVER) + count(REQUEST);
+        let summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
+        let advice = "no DHCP server answered on this VLAN: check the relay (ip helper-address) \
+                      and the server's scope for the voice VLAN";
+        StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
+    };
+    result.evidence(evidence)
+}
+
+/// Keeps the first two and the last lines when there are too many.
+pub fn trim(evidence: &mut Vec<Evidence>) {
+    if evidence.len() > MAX_EVIDENCE {
+        let tail = evidence.split_off(evidence.len() - (MAX_EVIDENCE - 2));
+        evidence.truncate(2);
+        evidence.extend(tail);
+    }
+}
+
+/// Stage `dhcp-options`: does the scope hand out a provisioning server?
+pub fn options(ctx: &Ctx<'_>) -> StageResult {
+    let replies: Vec<_> = dhcp_facts(ctx)
+        .into_iter()
+        .filter(|(_, m)| m.op == 2 && matches!(m.message_type, Some(OFFER) | Some(ACK)))
+        .collect();
+    if replies.is_empty() {
+        return StageResult::not_seen(Stage::DhcpOptions, "no OFFER or ACK seen for this phone");
+    }
+    let mut evidence = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    let mut server = String::new();
+    for (f, m) in &replies {
+        for (code, value) in m.provisioning_options() {
+            let text = format!("option {code} = {value}");
+            evidence.push(ev(
+                f,
+                format!("{} {text}", message_type_name(m.message_type.unwrap_or(0))),
+            ));
+            if !found.contains(&text) {
+                found.push(text);
+            }
+            server = server_of(f, m);
+        }
+    }
+    if found.is_empty() {
+        let (f, m) = replies[replies.len() - 1];
+        let text = format!(
+            "{} from {}: no 66/150/159/160 offered",
+            message_type_name(m.message_type.unwrap_or(0)),
+            server_of(f, m)
+        );
+        return StageResult::new(
+            Stage::DhcpOptions,
+            Status::Pass,
+            "no 66/150/159/160 offered",
+        )
+        .evidence(vec![ev(f, text)]);
+    }
+    trim(&mut evidence);
+    let vendor = dhcp_facts(ctx)
+        .iter()
+        .find_map(|(_, m)| m.option(60).map(|v| String::from_utf8_lossy(v).to_string()));
+    let mut advice = format!(
+        "remove {} from the scope on DHCP server {server} (or exclude the phones' vendor class",
+        found
+            .iter()
+            .map(|t| t.split(" =").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match vendor {
+        Some(v) => advice.push_str(&format!(" '{v}'")),
+        None => {}
+    }
+    advice.push_str("), then factory-reset the phone so it activates through Webex");
+    let summary = format!("scope offers {}", found.join("; "));
+    StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence)
+}

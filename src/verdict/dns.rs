@@ -1,0 +1,254 @@
+//! Stages `dns-activation`, `dns-provisioning` and `dns-srv`: the phone's
+//! queries, each matched to its response (same id, reversed endpoints), an
+//! ICMP unreachable quoting it, or silence. The last decisive attempt judges
+//! the stage; earlier failures make a success a `warn`. Malformed responses
+//! tell nothing either way and are evidence on a `warn`.
+
+use std::collections::BTreeSet;
+
+use super::dhcp::trim;
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::{Body, Fact};
+use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
+use crate::proto::dns::{qtype_name, rcode_name, DnsMessage, RData};
+
+/// What became of one query.
+#[derive(Clone, Debug, PartialEq)]
+enum Answer {
+    /// Addresses (or SRV targets) given.
+    Records(Vec<String>),
+    /// NOERROR without a record of the type asked.
+    NoData,
+    Error(String),
+    NoResponse,
+    Unreachable(String),
+    Malformed(String),
+    /// No response yet when the capture ends.
+    Pending,
+}
+
+struct Attempt<'a> {
+    query: &'a Fact,
+    name: String,
+    qtype: u16,
+    answer: Answer,
+    answer_fact: Option<&'a Fact>,
+}
+
+impl Attempt<'_> {
+    /// Decides the stage (success or failure), as opposed to neutral results.
+    fn decisive(&self) -> bool {
+        match &self.answer {
+            Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
+            Answer::Unreachable(_) => true,
+            Answer::NoData => self.qtype != 28,
+            Answer::Malformed(_) | Answer::Pending => false,
+        }
+    }
+
+    fn ok(&self) -> bool {
+        matches!(self.answer, Answer::Records(_))
+    }
+
+    fn server(&self) -> String {
+        self.query.dst_ip().to_string()
+    }
+
+    fn text(&self) -> String {
+        let q = format!("{} {}", self.name, qtype_name(self.qtype));
+        match &self.answer {
+            Answer::Records(r) => format!("{q} {}", r.join(", ")),
+            Answer::NoData => format!("{q}: no records (NOERROR) from {}", self.server()),
+            Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
+            Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
+            Answer::Unreachable(k) => format!("{q}: {} unreachable ({k})", self.server()),
+            Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
+            Answer::Pending => format!("{q}: capture ends before the answer"),
+        }
+    }
+}
+
+/// The three DNS stages of a phone.
+pub struct DnsStages {
+    pub activation: StageResult,
+    pub provisioning: StageResult,
+    pub srv: StageResult,
+}
+
+pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
+    let attempts = attempts(ctx);
+    let sbc_names = sbc_names(ctx);
+    let of = |pred: &dyn Fn(&str) -> bool| -> Vec<&Attempt<'_>> {
+        attempts.iter().filter(|a| pred(&a.name)).collect()
+    };
+    let act = of(&|n| is_activation_name(n));
+    let prov = of(&|n| is_provisioning_name(n));
+    let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
+    DnsStages {
+        activation: stage(Stage::DnsActivation, &act, "activate.cisco.com"),
+        provisioning: stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com"),
+        srv: stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV"),
+    }
+}
+
+/// SRV targets, and names of addresses the phone connected to on the SBC port.
+fn sbc_names(ctx: &Ctx<'_>) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = ctx.names.srv_targets.keys().cloned().collect();
+    for f in ctx.own() {
+        if let Body::Tcp { .. } = f.body {
+            if f.dst.port() == ctx.sbc_port && ctx.is_phone(&f.src_ip()) {
+                out.extend(ctx.names.names(&f.dst_ip()).map(str::to_string));
+            }
+        }
+    }
+    out
+}
+
+fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let mut out = Vec::new();
+    for (i, q) in own.iter().enumerate() {
+        let Body::Dns(m) = &q.body else { continue };
+        if m.response || !ctx.is_phone(&q.src_ip()) {
+            continue;
+        }
+        let Some(question) = m.questions.first() else {
+            continue;
+        };
+        let mut answer = None;
+        for r in &own[i + 1..] {
+            match &r.body {
+                Body::Dns(a) if a.response && a.id == m.id && r.src == q.dst && r.dst == q.src => {
+                    answer = Some((answer_of(a, question.qtype), *r));
+                    if a.malformed.is_none() {
+                        break;
+                    }
+                }
+                Body::Icmp(u) if u.orig_src == q.src && u.orig_dst == q.dst && answer.is_none() => {
+                    answer = Some((Answer::Unreachable(format!("{:?}", u.kind)), *r));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let (answer, answer_fact) = match answer {
+            Some((a, f)) => (a, Some(f)),
+            None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
+            None => (Answer::NoResponse, None),
+        };
+        out.push(Attempt {
+            query: q,
+            name: question.name.clone(),
+            qtype: question.qtype,
+            answer,
+            answer_fact,
+        });
+    }
+    out
+}
+
+fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
+    if let Some(why) = &m.malformed {
+        return Answer::Malformed(why.clone());
+    }
+    if m.rcode != 0 {
+        return Answer::Error(rcode_name(m.rcode));
+    }
+    let mut records = Vec::new();
+    for r in &m.answers {
+        match (&r.data, qtype) {
+            (RData::A { addr }, 1) => records.push(addr.to_string()),
+            (RData::Aaaa { addr }, 28) => records.push(addr.to_string()),
+            (
+                RData::Srv {
+                    priority,
+                    weight,
+                    port,
+                    target,
+                },
+                33,
+            ) => records.push(format!("{target}:{port} (prio {priority} weight {weight})")),
+            _ => {}
+        }
+    }
+    if records.is_empty() {
+        Answer::NoData
+    } else {
+        Answer::Records(records)
+    }
+}
+
+fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
+    if attempts.is_empty() {
+        return StageResult::not_seen(stage, format!("no query for {what}"));
+    }
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for a in attempts {
+        let q = ev(
+            a.query,
+            format!("query {} {} to {}", a.name, qtype_name(a.qtype), a.server()),
+        );
+        evidence.push(q);
+        if let Some(f) = a.answer_fact {
+            evidence.push(ev(f, a.text()));
+        }
+    }
+    trim(&mut evidence);
+    let malformed = attempts
+        .iter()
+        .filter(|a| matches!(a.answer, Answer::Malformed(_)))
+        .count();
+    let Some(last) = attempts.iter().rev().find(|a| a.decisive()) else {
+        let last = attempts[attempts.len() - 1];
+        let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
+            Status::Warn
+        } else {
+            Status::NotSeen
+        };
+        return StageResult::new(stage, status, last.text()).evidence(evidence);
+    };
+    if last.ok() {
+        let pos = attempts
+            .iter()
+            .position(|a| std::ptr::eq(*a, *last))
+            .unwrap_or(0);
+        let trouble = attempts[..pos].iter().any(|a| a.decisive() && !a.ok()) || malformed > 0;
+        let mut summary = last.text();
+        if malformed > 0 {
+            summary.push_str(&format!(" ({malformed} malformed responses ignored)"));
+        } else if trouble {
+            summary.push_str(" (after earlier failed attempts)");
+        }
+        let status = if trouble { Status::Warn } else { Status::Pass };
+        return StageResult::new(stage, status, summary).evidence(evidence);
+    }
+    let advice = advice(last);
+    StageResult::new(stage, Status::Fail, last.text())
+        .advice(advice)
+        .evidence(evidence)
+}
+
+fn advice(a: &Attempt<'_>) -> String {
+    let (name, server) = (&a.name, a.server());
+    match &a.answer {
+        Answer::Error(rc) if rc == "NXDOMAIN" => format!(
+            "resolver {server} says {name} does not exist (DNS filtering or split horizon): \
+             let it resolve the public Webex and Cisco names"
+        ),
+        Answer::Error(rc) if rc == "SERVFAIL" => format!(
+            "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
+             forwarders and DNSSEC validation"
+        ),
+        Answer::Error(rc) if rc == "REFUSED" => format!(
+            "resolver {server} refuses the phone's queries: allow recursion for the voice \
+             subnet, or hand out another DNS server (option 6)"
+        ),
+        Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
+        Answer::NoData => format!("{name} has no record of that type at {server}: check the zone"),
+        Answer::NoResponse | Answer::Unreachable(_) => format!(
+            "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
+             is allowed"
+        ),
+        _ => format!("check DNS for {name}"),
+    }
+}

@@ -1,0 +1,270 @@
+//! Stage `local-config`: the phone fetching a profile from a local server
+//! (TFTP RRQ, HTTP GET, or HTTPS to a host named by option 159/160), and
+//! what came of it. Any such fetch is a problem for a Webex phone: a profile
+//! taken (Webex will never be reached), not found, or no answer (stuck).
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+
+use super::dhcp::trim;
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::{Body, Fact};
+use crate::packet::UnreachKind;
+use crate::proto::http::HttpMessage;
+use crate::proto::tftp::TftpPacket;
+use crate::proto::tls::TlsEvent;
+
+/// Provisioning servers the DHCP scope named, as addresses and host names.
+#[derive(Default)]
+pub struct Targets {
+    pub ips: BTreeSet<IpAddr>,
+    pub hosts: BTreeSet<String>,
+}
+
+/// Servers from options 66 / 150 / 159 / 160 (and 43 / 125) offered to the phone.
+pub fn targets(ctx: &Ctx<'_>) -> Targets {
+    let mut t = Targets::default();
+    for f in ctx.own() {
+        let Body::Dhcp(m) = &f.body else { continue };
+        if m.op != 2 || Some(m.chaddr) != ctx.phone.mac {
+            continue;
+        }
+        for (_, value) in m.provisioning_options() {
+            for piece in value.split([',', ' ']).filter(|p| !p.is_empty()) {
+                let host = host_of(piece);
+                match host.parse::<IpAddr>() {
+                    Ok(ip) => {
+                        t.ips.insert(ip);
+                    }
+                    Err(_) if !host.is_empty() => {
+                        t.hosts.insert(host.to_ascii_lowercase());
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    t
+}
+
+/// Host part of a URL or `host[:port]`.
+fn host_of(s: &str) -> String {
+    let rest = s.split_once("://").map_or(s, |(_, r)| r);
+    let hostport = rest.split('/').next().unwrap_or("");
+    let host = match hostport.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
+        _ => hostport,
+    };
+    host.trim_matches(['[', ']']).to_string()
+}
+
+/// The result of one profile fetch.
+enum Outcome {
+    Fetched(String),
+    NotFound(String),
+    NoAnswer(String),
+    Pending,
+}
+
+/// Stage `local-config`.
+pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
+    let targets = targets(ctx);
+    let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
+    tftp_attempts(ctx, &mut attempts);
+    http_attempts(ctx, &mut attempts);
+    https_attempts(ctx, &targets, &mut attempts);
+    let Some(last) = attempts.last() else {
+        return StageResult::not_seen(Stage::LocalConfig, "no profile fetch from a local server");
+    };
+    let mut evidence: Vec<Evidence> = attempts.iter().flat_map(|a| a.2.clone()).collect();
+    evidence.sort_by_key(|e| e.frame);
+    trim(&mut evidence);
+    let what = &last.1;
+    let (status, summary, advice) = match &last.0 {
+        Outcome::Fetched(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the phone took a local profile and will never reach Webex activation: remove the \
+             DHCP provisioning option (or the profile), then factory-reset the phone"
+                .to_string(),
+        ),
+        Outcome::NotFound(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the scope still points the phone at a local server that has no profile for it \
+             (a leftover on-prem TFTP/HTTP): remove option 150/66/159/160 from the scope"
+                .to_string(),
+        ),
+        Outcome::NoAnswer(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the phone waits on a provisioning server that does not answer: remove the DHCP \
+             provisioning option so it goes to Webex activation"
+                .to_string(),
+        ),
+        Outcome::Pending => {
+            let s = format!("{what}: the capture ends before the answer");
+            return StageResult::not_seen(Stage::LocalConfig, s).evidence(evidence);
+        }
+    };
+    StageResult::new(Stage::LocalConfig, status, summary)
+        .advice(advice)
+        .evidence(evidence)
+}
+
+/// TFTP read requests, grouped by server and file, with the server's answer.
+fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let mut groups: Vec<(IpAddr, String, Vec<&Fact>)> = Vec::new();
+    for f in &own {
+        let Body::Tftp(TftpPacket::Rrq { filename, .. }) = &f.body else {
+            continue;
+        };
+        if !ctx.is_phone(&f.src_ip()) {
+            continue;
+        }
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == f.dst_ip() && &g.1 == filename)
+        {
+            Some(g) => g.2.push(f),
+            None => groups.push((f.dst_ip(), filename.clone(), vec![f])),
+        }
+    }
+    for (server, file, rrqs) in groups {
+        let ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
+        let first = rrqs[0].frame;
+        let mut evidence: Vec<Evidence> = rrqs
+            .iter()
+            .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
+            .collect();
+        let mut data_bytes = 0usize;
+        let mut last_data: Option<&Fact> = None;
+        let mut error: Option<(&Fact, u16, String)> = None;
+        let mut icmp: Option<(&Fact, UnreachKind)> = None;
+        for f in own.iter().filter(|f| f.frame > first) {
+            match &f.body {
+                Body::Tftp(TftpPacket::Data { len, .. })
+                    if f.src_ip() == server && ports.contains(&f.dst) =>
+                {
+                    data_bytes += len;
+                    last_data = Some(f);
+                }
+                Body::Tftp(TftpPacket::Error { code, message })
+                    if f.src_ip() == server && ports.contains(&f.dst) =>
+                {
+                    error = Some((f, *code, message.clone()));
+                }
+                Body::Icmp(u) if ports.contains(&u.orig_src) && u.orig_dst.ip() == server => {
+                    icmp = Some((f, u.kind));
+                }
+                _ => {}
+            }
+        }
+        let n = rrqs.len();
+        let what = format!(
+            "TFTP {file} from {server}{}",
+            if n > 1 {
+                format!(" ({n} requests)")
+            } else {
+                String::new()
+            }
+        );
+        let outcome = if let Some(f) = last_data {
+            evidence.push(ev(
+                f,
+                format!("TFTP DATA from {server}, {data_bytes} bytes"),
+            ));
+            Outcome::Fetched(format!("profile downloaded ({data_bytes} bytes)"))
+        } else if let Some((f, code, msg)) = error {
+            evidence.push(ev(f, format!("TFTP ERROR {code} '{msg}'")));
+            Outcome::NotFound(format!("ERROR {code} '{msg}'"))
+        } else if let Some((f, kind)) = icmp {
+            evidence.push(ev(
+                f,
+                format!("ICMP {kind:?} unreachable from {}", f.src_ip()),
+            ));
+            Outcome::NoAnswer(format!("ICMP unreachable ({kind:?}): no TFTP server there"))
+        } else if ctx.secs_left(&rrqs[n - 1].ts) < 1.0 && n == 1 {
+            Outcome::Pending
+        } else {
+            Outcome::NoAnswer("no answer".to_string())
+        };
+        out.push((outcome, what, evidence));
+    }
+}
+
+/// HTTP GETs of a profile and their status.
+fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+    let own: Vec<&Fact> = ctx.own().collect();
+    for (i, f) in own.iter().enumerate() {
+        let Body::Http(HttpMessage::Request {
+            method,
+            target,
+            host,
+            ..
+        }) = &f.body
+        else {
+            continue;
+        };
+        if !ctx.is_phone(&f.src_ip()) || !crate::phone::is_profile_file(target) {
+            continue;
+        }
+        let server = host.clone().unwrap_or_else(|| f.dst.to_string());
+        let what = format!("HTTP {method} {target} from {server}");
+        let mut evidence = vec![ev(f, what.clone())];
+        let resp = own[i + 1..].iter().find_map(|r| match &r.body {
+            Body::Http(HttpMessage::Response { status, reason, .. })
+                if r.src == f.dst && r.dst == f.src =>
+            {
+                Some((r, *status, reason.clone()))
+            }
+            _ => None,
+        });
+        let outcome = match resp {
+            Some((r, status, reason)) => {
+                evidence.push(ev(r, format!("HTTP {status} {reason}")));
+                if (200..300).contains(&status) {
+                    Outcome::Fetched(format!("{status} {reason}: profile downloaded"))
+                } else {
+                    Outcome::NotFound(format!("{status} {reason}"))
+                }
+            }
+            None if ctx.secs_left(&f.ts) < 1.0 => Outcome::Pending,
+            None => Outcome::NoAnswer("no HTTP response".to_string()),
+        };
+        out.push((outcome, what, evidence));
+    }
+}
+
+/// HTTPS (or any TLS) to a host the scope named in 159 / 160.
+fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+    if t.hosts.is_empty() && t.ips.is_empty() {
+        return;
+    }
+    for f in ctx.own() {
+        let Body::Tls {
+            from_client: true,
+            event: TlsEvent::ClientHello { sni, .. },
+            ..
+        } = &f.body
+        else {
+            continue;
+        };
+        let ip = f.dst_ip();
+        let named = sni.as_deref().is_some_and(|s| t.hosts.contains(s))
+            || t.ips.contains(&ip)
+            || ctx.names.any_name(&ip, |n| t.hosts.contains(n));
+        if !named || f.dst.port() == ctx.sbc_port {
+            continue;
+        }
+        let host = sni.clone().unwrap_or_else(|| ip.to_string());
+        let what = format!("HTTPS to {host} ({})", f.dst);
+        let evidence = vec![ev(f, format!("ClientHello SNI {host} to {}", f.dst))];
+        out.push((
+            Outcome::Fetched("TLS to the DHCP-named server".into()),
+            what,
+            evidence,
+        ));
+    }
+}

@@ -1,0 +1,55 @@
+//! Stage `ntp` (supporting): a client request from the phone answered by a
+//! server. Without a good clock certificate checks fail, so other stages ask
+//! this one.
+
+use super::dhcp::trim;
+use super::{ev, Ctx, Stage, StageResult, Status};
+use crate::fact::Body;
+
+pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
+    let mut evidence = Vec::new();
+    let mut requests = Vec::new();
+    let mut answered = 0usize;
+    let mut unreachable = None;
+    for f in ctx.own() {
+        match &f.body {
+            Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
+                evidence.push(ev(f, format!("NTP request to {}", f.dst_ip())));
+                requests.push(f);
+            }
+            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
+                evidence.push(ev(
+                    f,
+                    format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum),
+                ));
+                answered += 1;
+            }
+            Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
+                evidence.push(ev(f, format!("ICMP {:?} unreachable for NTP", u.kind)));
+                unreachable = Some(u.orig_dst.ip());
+            }
+            _ => {}
+        }
+    }
+    trim(&mut evidence);
+    if answered > 0 {
+        let s = format!("{answered} NTP replies to {} requests", requests.len());
+        return StageResult::new(Stage::Ntp, Status::Pass, s).evidence(evidence);
+    }
+    let Some(last) = requests.last() else {
+        return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(evidence);
+    };
+    if unreachable.is_none() && ctx.secs_left(&last.ts) < 1.0 && requests.len() == 1 {
+        let s = "NTP request at the end of the capture, no reply yet";
+        return StageResult::not_seen(Stage::Ntp, s).evidence(evidence);
+    }
+    let server = unreachable.unwrap_or(last.dst_ip());
+    let summary = format!("{} NTP requests to {server}, no reply", requests.len());
+    let advice = format!(
+        "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; without a \
+         correct clock the phone rejects valid certificates"
+    );
+    StageResult::new(Stage::Ntp, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence)
+}

@@ -1,0 +1,231 @@
+//! Stage `sip-register`: REGISTER transactions of the phone (keyed by
+//! Call-ID and CSeq) and their final responses.
+//!
+//! A first 401/407 is the normal digest challenge; a 401 with `stale=true`
+//! is a nonce refresh. An authenticated REGISTER answered by a fresh 401, or
+//! a 403, means the credentials were rejected. No final response means the
+//! path to the registrar is broken. A REGISTER with expires 0 at the end is a
+//! de-registration, not a failure. A Via sent-by address that differs from
+//! the packet's source shows NAT (a SIP ALG is suspected) and warns.
+
+use std::net::IpAddr;
+
+use super::dhcp::trim;
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::Body;
+use crate::fact::Fact;
+use crate::proto::sip::{SipMessage, StartLine};
+
+/// One REGISTER transaction.
+struct Transaction<'a> {
+    call_id: String,
+    cseq: u32,
+    request: &'a Fact,
+    msg: &'a SipMessage,
+    retransmissions: usize,
+    finals: Vec<(&'a Fact, u16, &'a SipMessage)>,
+}
+
+impl Transaction<'_> {
+    fn authenticated(&self) -> bool {
+        self.msg.authorization.is_some()
+    }
+
+    fn expires(&self) -> Option<u32> {
+        self.msg.contact_expires.or(self.msg.expires)
+    }
+
+    fn final_code(&self) -> Option<u16> {
+        self.finals.last().map(|f| f.1)
+    }
+
+    fn stale(&self) -> bool {
+        self.finals.last().is_some_and(|(_, _, m)| {
+            m.www_authenticate
+                .as_ref()
+                .and_then(|a| a.get("stale"))
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        })
+    }
+}
+
+pub fn register(ctx: &Ctx<'_>) -> StageResult {
+    let txs = transactions(ctx);
+    if txs.is_empty() {
+        return StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone");
+    }
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for t in &txs {
+        let auth = if t.authenticated() {
+            " with credentials"
+        } else {
+            ""
+        };
+        evidence.push(ev(
+            t.request,
+            format!("REGISTER{auth} CSeq {} Call-ID {}", t.cseq, t.call_id),
+        ));
+        for (f, code, m) in &t.finals {
+            evidence.push(ev(f, response_text(*code, m)));
+        }
+    }
+    let nat = nat_note(&txs);
+    if let Some((f, text)) = &nat {
+        evidence.push(ev(f, text.clone()));
+    }
+    trim(&mut evidence);
+    // De-registrations at the end do not judge the registration.
+    let judged: Vec<&Transaction<'_>> = {
+        let live: Vec<&Transaction<'_>> = txs.iter().filter(|t| t.expires() != Some(0)).collect();
+        if live.is_empty() {
+            txs.iter().collect()
+        } else {
+            live
+        }
+    };
+    let last = judged[judged.len() - 1];
+    let rejected = judged
+        .iter()
+        .filter(|t| t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale())
+        .count();
+    let result = match last.final_code() {
+        Some(code) if (200..300).contains(&code) => {
+            let expires = last.finals.last().and_then(|(_, _, m)| m.contact_expires.or(m.expires));
+            let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
+            let summary = format!("registered: {code} OK{exp}");
+            let trouble = rejected > 0 || judged.iter().any(|t| matches!(t.final_code(), Some(403)));
+            if trouble {
+                StageResult::new(Stage::SipRegister, Status::Warn, format!("{summary} (after rejected attempts)"))
+            } else if let Some((_, text)) = &nat {
+                StageResult::new(Stage::SipRegister, Status::Warn, format!("{summary}; {text}"))
+                    .advice("disable the SIP ALG on the NAT/firewall in front of the phones")
+            } else {
+                StageResult::new(Stage::SipRegister, Status::Pass, summary)
+            }
+        }
+        Some(401 | 407) if last.authenticated() && !last.stale() => StageResult::new(
+            Stage::SipRegister,
+            Status::Fail,
+            format!("credentials rejected: {rejected} authenticated REGISTERs answered with a fresh 401"),
+        )
+        .advice(
+            "check the line's Auth ID and password against Control Hub: the registrar keeps \
+             challenging the authenticated REGISTERs",
+        ),
+        Some(401 | 407) => {
+            let s = "challenged (401), no authenticated REGISTER followed in the capture";
+            StageResult::not_seen(Stage::SipRegister, s)
+        }
+        Some(403) => StageResult::new(Stage::SipRegister, Status::Fail, "403 Forbidden: the registrar rejects this line")
+            .advice(
+                "the registrar forbids the registration: check the user ID, Auth ID and password, \
+                 and that the device is assigned to the user in Control Hub",
+            ),
+        Some(code) => {
+            let reason = last.finals.last().map(|(_, c, m)| response_text(*c, m)).unwrap_or_default();
+            StageResult::new(Stage::SipRegister, Status::Fail, format!("REGISTER answered {reason}"))
+                .advice(format!("the registrar answered {code}: check the line's registrar / proxy settings"))
+        }
+        None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
+            StageResult::not_seen(Stage::SipRegister, "REGISTER at the end of the capture, no answer yet")
+        }
+        None => {
+            let n = last.retransmissions + 1;
+            let to = last.request.dst;
+            StageResult::new(
+                Stage::SipRegister,
+                Status::Fail,
+                format!("no response to REGISTER ({n} sends to {to})"),
+            )
+            .advice(format!(
+                "the registrar at {to} never answers: check the firewall/NAT path and the proxy \
+                 address"
+            ))
+        }
+    };
+    result.evidence(evidence)
+}
+
+fn response_text(code: u16, m: &SipMessage) -> String {
+    let reason = match &m.start {
+        StartLine::Response { reason, .. } => reason.as_str(),
+        _ => "",
+    };
+    let mut t = format!("{code} {reason}");
+    if let Some(a) = &m.www_authenticate {
+        if let Some(realm) = a.get("realm") {
+            t.push_str(&format!(" realm {realm}"));
+        }
+        if a.get("stale")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            t.push_str(" stale=true");
+        }
+    }
+    t
+}
+
+fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
+    let mut txs: Vec<Transaction<'a>> = Vec::new();
+    for f in ctx.own() {
+        let Body::Sip(m) = &f.body else { continue };
+        let (Some(call_id), Some((cseq, method))) = (&m.call_id, &m.cseq) else {
+            continue;
+        };
+        if !method.eq_ignore_ascii_case("REGISTER") {
+            continue;
+        }
+        let existing = txs
+            .iter_mut()
+            .find(|t| &t.call_id == call_id && t.cseq == *cseq);
+        match (&m.start, existing) {
+            (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
+                t.retransmissions += 1
+            }
+            (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
+                txs.push(Transaction {
+                    call_id: call_id.clone(),
+                    cseq: *cseq,
+                    request: f,
+                    msg: m,
+                    retransmissions: 0,
+                    finals: Vec::new(),
+                })
+            }
+            (StartLine::Response { code, .. }, Some(t)) if *code >= 200 => {
+                t.finals.push((f, *code, m))
+            }
+            _ => {}
+        }
+    }
+    txs
+}
+
+/// A Via sent-by address that differs from the packet's source address.
+fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, String)> {
+    for t in txs {
+        let via = t
+            .msg
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Via"));
+        let Some(sent_by) = via.and_then(|v| v.1.split_whitespace().nth(1)) else {
+            continue;
+        };
+        let host = sent_by.split([';', ',']).next().unwrap_or("");
+        let host = match host.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => host,
+        };
+        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+            if ip != t.request.src_ip() {
+                let text = format!(
+                    "Via says {ip} but the packet comes from {}: NAT in the path",
+                    t.request.src_ip()
+                );
+                return Some((t.request, text));
+            }
+        }
+    }
+    None
+}
