@@ -93,7 +93,11 @@ pub struct DhcpMessage {
     pub message_type: Option<u8>,
     /// Options in wire order (options field, then file, then sname).
     pub options: Vec<DhcpOption>,
-    /// Stable snake_case ids of what was wrong but survivable.
+    /// Stable snake_case ids of what was wrong but survivable, each once:
+    /// `option_truncated` (length past the end of its area; the bytes there
+    /// are kept), `options_no_end` (an area without end option),
+    /// `overload_invalid` (option 52 not 1-3; sname/file read as strings),
+    /// `hlen_not_6`.
     pub anomalies: Vec<&'static str>,
 }
 
