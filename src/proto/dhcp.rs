@@ -1,13 +1,66 @@
 //! DHCPv4 (RFC 2131, 2132): message header and options.
 //!
-//! The option walker is our own. It keeps options in wire order, joins
-//! repeated options (RFC 3396), follows option 52 overload into the `file`
-//! then `sname` fields (RFC 2131 section 4.1), and keeps `sname`/`file` apart
-//! from options.
+//! The option walker is our own. It reads the fixed BOOTP header (RFC 2131
+//! section 2), checks the magic cookie (RFC 2132 section 2), then walks the
+//! options field: pad (0) is skipped, end (255) closes an area. Option 52
+//! (overload, RFC 2132 section 9.3) continues the walk in `file`, then in
+//! `sname` (RFC 2131 section 4.1). Repeated instances of one code are joined
+//! into a single option at the place of the first (RFC 3396). `sname` and
+//! `file` are reported as strings only when they do not carry options.
+//!
+//! Problems that still leave a usable message (a truncated option, an area
+//! without an end option, an hlen other than 6) are kept as stable ids in
+//! [`DhcpMessage::anomalies`]; only a payload shorter than the header or
+//! without the cookie is an error. Ignored: `secs`, `flags`, `hops`, the
+//! chaddr bytes after the sixth, and the meaning of most option codes (their
+//! bytes are kept as they are).
 
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
+
+/// Option codes this crate reads (RFC 2132 and later, IANA names).
+pub mod code {
+    pub const PAD: u8 = 0;
+    pub const SUBNET_MASK: u8 = 1;
+    pub const ROUTER: u8 = 3;
+    pub const DOMAIN_NAME_SERVER: u8 = 6;
+    pub const HOST_NAME: u8 = 12;
+    pub const DOMAIN_NAME: u8 = 15;
+    pub const NTP_SERVERS: u8 = 42;
+    pub const VENDOR_SPECIFIC: u8 = 43;
+    pub const REQUESTED_IP: u8 = 50;
+    pub const LEASE_TIME: u8 = 51;
+    pub const OVERLOAD: u8 = 52;
+    pub const MESSAGE_TYPE: u8 = 53;
+    pub const SERVER_ID: u8 = 54;
+    pub const PARAMETER_REQUEST_LIST: u8 = 55;
+    pub const VENDOR_CLASS: u8 = 60;
+    pub const CLIENT_ID: u8 = 61;
+    pub const TFTP_SERVER_NAME: u8 = 66;
+    pub const BOOTFILE_NAME: u8 = 67;
+    pub const VIVSO: u8 = 125;
+    pub const TFTP_SERVERS: u8 = 150;
+    pub const CONFIG_FILE: u8 = 159;
+    pub const PROVISIONING_URL: u8 = 160;
+    pub const END: u8 = 255;
+}
+
+/// Length of the fixed header, magic cookie included.
+const HEADER_LEN: usize = 240;
+/// RFC 2132 section 2: 99.130.83.99.
+const MAGIC_COOKIE: [u8; 4] = [99, 130, 83, 99];
+const CHADDR_AT: usize = 28;
+const SNAME_AT: usize = 44;
+const SNAME_LEN: usize = 64;
+const FILE_AT: usize = 108;
+const FILE_LEN: usize = 128;
+const COOKIE_AT: usize = 236;
+
+/// Overload bit: `file` carries options.
+const OVERLOAD_FILE: u8 = 1;
+/// Overload bit: `sname` carries options.
+const OVERLOAD_SNAME: u8 = 2;
 
 /// One option after RFC 3396 concatenation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,6 +74,10 @@ pub struct DhcpOption {
 pub struct DhcpMessage {
     /// 1 BOOTREQUEST, 2 BOOTREPLY.
     pub op: u8,
+    /// Hardware address type (1 Ethernet).
+    pub htype: u8,
+    /// Hardware address length (6 for Ethernet).
+    pub hlen: u8,
     pub xid: u32,
     /// Client hardware address (first 6 bytes of chaddr when htype is Ethernet).
     pub chaddr: [u8; 6],
@@ -36,7 +93,11 @@ pub struct DhcpMessage {
     pub message_type: Option<u8>,
     /// Options in wire order (options field, then file, then sname).
     pub options: Vec<DhcpOption>,
-    /// Stable snake_case ids of what was wrong but survivable.
+    /// Stable snake_case ids of what was wrong but survivable, each once:
+    /// `option_truncated` (length past the end of its area; the bytes there
+    /// are kept), `options_no_end` (an area without end option),
+    /// `overload_invalid` (option 52 not 1-3; sname/file read as strings),
+    /// `hlen_not_6`.
     pub anomalies: Vec<&'static str>,
 }
 
@@ -47,6 +108,17 @@ pub enum DhcpError {
     TooShort { len: usize },
     #[error("dhcp: no magic cookie")]
     NoCookie,
+}
+
+/// Sub-options as (sub-code, value), in wire order.
+pub type SubOptions = Vec<(u8, Vec<u8>)>;
+
+/// Option 43 (RFC 2132 section 8.4): encapsulated sub-options when the bytes
+/// parse as such, else the bytes as sent (many vendors put plain text here).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum VendorSpecific {
+    SubOptions(SubOptions),
+    Raw(Vec<u8>),
 }
 
 /// Name of a message type (option 53), e.g. `"DISCOVER"`.
@@ -66,8 +138,143 @@ pub fn message_type_name(t: u8) -> &'static str {
 
 /// Decodes a UDP payload from port 67/68.
 pub fn parse(payload: &[u8]) -> Result<DhcpMessage, DhcpError> {
-    let _ = payload;
-    todo!("dhcp: parse")
+    let too_short = DhcpError::TooShort { len: payload.len() };
+    let header = payload.get(..HEADER_LEN).ok_or(too_short)?;
+    if bytes::<4>(header, COOKIE_AT) != MAGIC_COOKIE {
+        return Err(DhcpError::NoCookie);
+    }
+    let options_field = payload.get(HEADER_LEN..).unwrap_or_default();
+    let sname_field = header
+        .get(SNAME_AT..SNAME_AT + SNAME_LEN)
+        .unwrap_or_default();
+    let file_field = header.get(FILE_AT..FILE_AT + FILE_LEN).unwrap_or_default();
+    let mut anomalies = Vec::new();
+
+    // The options field first; option 52 there says where the walk goes next.
+    let mut found = Vec::new();
+    walk_area(options_field, &mut found, &mut anomalies);
+    let overload = overload_of(&found, &mut anomalies);
+    if overload & OVERLOAD_FILE != 0 {
+        walk_area(file_field, &mut found, &mut anomalies);
+    }
+    if overload & OVERLOAD_SNAME != 0 {
+        walk_area(sname_field, &mut found, &mut anomalies);
+    }
+    let options = join_repeated(found);
+
+    let hlen = byte(header, 2);
+    if hlen != 6 {
+        note(&mut anomalies, "hlen_not_6");
+    }
+    let message_type = options
+        .iter()
+        .find(|o| o.code == code::MESSAGE_TYPE)
+        .and_then(|o| o.data.first().copied());
+    let sname = match overload & OVERLOAD_SNAME {
+        0 => nul_terminated(sname_field),
+        _ => None,
+    };
+    let file = match overload & OVERLOAD_FILE {
+        0 => nul_terminated(file_field),
+        _ => None,
+    };
+    Ok(DhcpMessage {
+        op: byte(header, 0),
+        htype: byte(header, 1),
+        hlen,
+        xid: u32::from_be_bytes(bytes::<4>(header, 4)),
+        chaddr: bytes::<6>(header, CHADDR_AT),
+        ciaddr: Ipv4Addr::from(bytes::<4>(header, 12)),
+        yiaddr: Ipv4Addr::from(bytes::<4>(header, 16)),
+        siaddr: Ipv4Addr::from(bytes::<4>(header, 20)),
+        giaddr: Ipv4Addr::from(bytes::<4>(header, 24)),
+        sname,
+        file,
+        message_type,
+        options,
+        anomalies,
+    })
+}
+
+/// Stable anomaly ids, in the order first met.
+type Anomalies = Vec<&'static str>;
+
+/// One option instance as it sits on the wire, before RFC 3396 joining.
+struct Instance<'a> {
+    code: u8,
+    data: &'a [u8],
+}
+
+/// Reads the options of one area (options field, `file` or `sname`) into
+/// `found`. Stops at end (255), at the end of the area, or at an option whose
+/// length runs past the area; such an option keeps the bytes that are there.
+fn walk_area<'a>(area: &'a [u8], found: &mut Vec<Instance<'a>>, anomalies: &mut Anomalies) {
+    let mut rest = area;
+    loop {
+        let Some((&code, after_code)) = rest.split_first() else {
+            note(anomalies, "options_no_end");
+            return;
+        };
+        match code {
+            code::PAD => rest = after_code,
+            code::END => return,
+            _ => {
+                let Some((&len, body)) = after_code.split_first() else {
+                    note(anomalies, "option_truncated");
+                    return;
+                };
+                match body.split_at_checked(usize::from(len)) {
+                    Some((data, next)) => {
+                        found.push(Instance { code, data });
+                        rest = next;
+                    }
+                    None => {
+                        found.push(Instance { code, data: body });
+                        note(anomalies, "option_truncated");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The overload value (option 52) from the options field: 1 file, 2 sname,
+/// 3 both; 0 when absent or invalid.
+fn overload_of(found: &[Instance<'_>], anomalies: &mut Anomalies) -> u8 {
+    let Some(first) = found.iter().find(|i| i.code == code::OVERLOAD) else {
+        return 0;
+    };
+    match first.data {
+        [value @ 1..=3] => *value,
+        _ => {
+            note(anomalies, "overload_invalid");
+            0
+        }
+    }
+}
+
+/// RFC 3396: instances of one code are concatenated, in wire order, into a
+/// single option that takes the place of the first instance.
+fn join_repeated(found: Vec<Instance<'_>>) -> Vec<DhcpOption> {
+    let mut slot_of_code: [Option<usize>; 256] = [None; 256];
+    let mut options: Vec<DhcpOption> = Vec::new();
+    for instance in found {
+        let Some(slot) = slot_of_code.get_mut(usize::from(instance.code)) else {
+            continue;
+        };
+        match (*slot).and_then(|at| options.get_mut(at)) {
+            Some(first) => first.data.extend_from_slice(instance.data),
+            None => {
+                *slot = Some(options.len());
+                options.push(DhcpOption {
+                    code: instance.code,
+                    data: instance.data.to_vec(),
+                });
+            }
+        }
+    }
+    options
 }
 
 impl DhcpMessage {
@@ -76,6 +283,781 @@ impl DhcpMessage {
             .iter()
             .find(|o| o.code == code)
             .map(|o| o.data.as_slice())
+    }
+
+    /// Text of an option (e.g. 159, 160, 67): lossy UTF-8, NULs trimmed.
+    pub fn option_text(&self, code: u8) -> Option<String> {
+        self.option(code).map(text)
+    }
+
+    /// Option 12, the client's host name (`SEP<mac>` on Cisco phones).
+    pub fn hostname(&self) -> Option<String> {
+        self.option_text(code::HOST_NAME)
+    }
+
+    /// Option 60, vendor class identifier.
+    pub fn vendor_class(&self) -> Option<String> {
+        self.option_text(code::VENDOR_CLASS)
+    }
+
+    /// Option 55, the codes the client asks for.
+    pub fn requested_options(&self) -> Option<&[u8]> {
+        self.option(code::PARAMETER_REQUEST_LIST)
+    }
+
+    /// Option 50, requested IP address.
+    pub fn requested_ip(&self) -> Option<Ipv4Addr> {
+        self.option(code::REQUESTED_IP).and_then(first_ipv4)
+    }
+
+    /// Option 54, server identifier.
+    pub fn server_id(&self) -> Option<Ipv4Addr> {
+        self.option(code::SERVER_ID).and_then(first_ipv4)
+    }
+
+    /// Option 51, lease time in seconds.
+    pub fn lease_time(&self) -> Option<u32> {
+        let data = self.option(code::LEASE_TIME)?;
+        data.first_chunk::<4>().map(|b| u32::from_be_bytes(*b))
+    }
+
+    /// Option 1, subnet mask.
+    pub fn subnet_mask(&self) -> Option<Ipv4Addr> {
+        self.option(code::SUBNET_MASK).and_then(first_ipv4)
+    }
+
+    /// Option 3, routers; empty when absent.
+    pub fn routers(&self) -> Vec<Ipv4Addr> {
+        self.option(code::ROUTER).map(ipv4_list).unwrap_or_default()
+    }
+
+    /// Option 6, DNS servers; empty when absent.
+    pub fn dns_servers(&self) -> Vec<Ipv4Addr> {
+        self.option(code::DOMAIN_NAME_SERVER)
+            .map(ipv4_list)
+            .unwrap_or_default()
+    }
+
+    /// Option 15, domain name.
+    pub fn domain_name(&self) -> Option<String> {
+        self.option_text(code::DOMAIN_NAME)
+    }
+
+    /// Option 42, NTP servers; empty when absent.
+    pub fn ntp_servers(&self) -> Vec<Ipv4Addr> {
+        self.option(code::NTP_SERVERS)
+            .map(ipv4_list)
+            .unwrap_or_default()
+    }
+
+    /// Option 66, TFTP server name (dnsmasq sends it NUL-terminated).
+    pub fn tftp_server_name(&self) -> Option<String> {
+        self.option_text(code::TFTP_SERVER_NAME)
+    }
+
+    /// Option 150 (Cisco), TFTP server addresses; empty when absent.
+    pub fn tftp_servers(&self) -> Vec<Ipv4Addr> {
+        self.option(code::TFTP_SERVERS)
+            .map(ipv4_list)
+            .unwrap_or_default()
+    }
+
+    /// Option 61, client identifier (usually hardware type then MAC).
+    pub fn client_id(&self) -> Option<&[u8]> {
+        self.option(code::CLIENT_ID)
+    }
+
+    /// Option 43, vendor-specific information.
+    pub fn vendor_specific(&self) -> Option<VendorSpecific> {
+        let data = self.option(code::VENDOR_SPECIFIC)?;
+        Some(match encapsulated(data) {
+            Some(subs) => VendorSpecific::SubOptions(subs),
+            None => VendorSpecific::Raw(data.to_vec()),
+        })
+    }
+
+    /// Option 125 (RFC 3925): (enterprise number, sub-options) per vendor.
+    /// A block cut short keeps the sub-options read before the cut.
+    pub fn vivso(&self) -> Vec<(u32, SubOptions)> {
+        self.option(code::VIVSO)
+            .map(vivso_blocks)
+            .unwrap_or_default()
+    }
+
+    /// Options that hand the phone a provisioning server, as text, in wire
+    /// order: 66, 150 (`"192.0.2.10, 192.0.2.11"`), 159, 160, and 43 / 125
+    /// when a value looks like a TFTP/HTTP server or URL.
+    pub fn provisioning_options(&self) -> Vec<(u8, String)> {
+        self.options
+            .iter()
+            .filter_map(|o| provisioning_text(o).map(|t| (o.code, t)))
+            .collect()
+    }
+}
+
+/// The provisioning server or URL an option carries, as text, if any.
+fn provisioning_text(option: &DhcpOption) -> Option<String> {
+    match option.code {
+        code::TFTP_SERVER_NAME | code::CONFIG_FILE | code::PROVISIONING_URL => {
+            Some(text(&option.data))
+        }
+        code::TFTP_SERVERS => Some(ipv4_text(&option.data)),
+        code::VENDOR_SPECIFIC => {
+            let subs = encapsulated(&option.data).unwrap_or_default();
+            server_values(subs.iter().map(|(_, v)| v.as_slice()))
+                .or_else(|| server_values([option.data.as_slice()]))
+        }
+        code::VIVSO => {
+            let blocks = vivso_blocks(&option.data);
+            let subs = blocks.iter().flat_map(|(_, subs)| subs.iter());
+            server_values(subs.map(|(_, v)| v.as_slice()))
+        }
+        _ => None,
+    }
+}
+
+/// The values that look like a server or URL, joined with ", ".
+fn server_values<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+    let hits: Vec<String> = values
+        .into_iter()
+        .map(text)
+        .filter(|t| looks_like_server(t))
+        .collect();
+    (!hits.is_empty()).then(|| hits.join(", "))
+}
+
+/// Printable text naming a URL ("://") or a TFTP/HTTP server.
+fn looks_like_server(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let printable = !text.is_empty() && !text.chars().any(char::is_control);
+    printable && (lower.contains("://") || lower.contains("tftp") || lower.contains("http"))
+}
+
+/// RFC 2132 section 8.4: code/length/value with the options' own syntax (pad
+/// and end included). `None` unless the bytes parse exactly and hold at least
+/// one sub-option.
+fn encapsulated(data: &[u8]) -> Option<SubOptions> {
+    let mut subs = Vec::new();
+    let mut rest = data;
+    while let Some((&code, after_code)) = rest.split_first() {
+        match code {
+            code::PAD => rest = after_code,
+            code::END => break,
+            _ => {
+                let (&len, body) = after_code.split_first()?;
+                let (value, next) = body.split_at_checked(usize::from(len))?;
+                subs.push((code, value.to_vec()));
+                rest = next;
+            }
+        }
+    }
+    (!subs.is_empty()).then_some(subs)
+}
+
+/// RFC 3925 section 4: blocks of enterprise number (4), data length (1) and
+/// sub-options (code, length, value).
+fn vivso_blocks(data: &[u8]) -> Vec<(u32, SubOptions)> {
+    let mut blocks = Vec::new();
+    let mut rest = data;
+    while let Some((enterprise, after)) = rest.split_first_chunk::<4>() {
+        let Some((&len, body)) = after.split_first() else {
+            break;
+        };
+        let (block, next) = body
+            .split_at_checked(usize::from(len))
+            .unwrap_or((body, &[]));
+        blocks.push((u32::from_be_bytes(*enterprise), sub_options(block)));
+        rest = next;
+    }
+    blocks
+}
+
+/// Plain code/length/value triples; a value cut short keeps what is there.
+fn sub_options(data: &[u8]) -> SubOptions {
+    let mut subs = Vec::new();
+    let mut rest = data;
+    while let Some(([code, len], body)) = rest.split_first_chunk::<2>() {
+        let (value, next) = body
+            .split_at_checked(usize::from(*len))
+            .unwrap_or((body, &[]));
+        subs.push((*code, value.to_vec()));
+        rest = next;
+    }
+    subs
+}
+
+/// Adds an anomaly id once.
+fn note(anomalies: &mut Anomalies, id: &'static str) {
+    if !anomalies.contains(&id) {
+        anomalies.push(id);
+    }
+}
+
+fn byte(data: &[u8], at: usize) -> u8 {
+    data.get(at).copied().unwrap_or(0)
+}
+
+/// `N` bytes at `at`, zeros where the data ends first.
+fn bytes<const N: usize>(data: &[u8], at: usize) -> [u8; N] {
+    data.get(at..)
+        .and_then(|s| s.first_chunk::<N>())
+        .copied()
+        .unwrap_or([0; N])
+}
+
+/// A BOOTP string field: up to the first NUL; `None` when empty.
+fn nul_terminated(field: &[u8]) -> Option<String> {
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let bytes = field.get(..end).unwrap_or_default();
+    (!bytes.is_empty()).then(|| String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Option text: lossy UTF-8 with leading and trailing NULs removed.
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).trim_matches('\0').to_string()
+}
+
+fn first_ipv4(data: &[u8]) -> Option<Ipv4Addr> {
+    data.first_chunk::<4>().map(|b| Ipv4Addr::from(*b))
+}
+
+/// Whole 4-byte addresses; a trailing partial address is dropped.
+fn ipv4_list(data: &[u8]) -> Vec<Ipv4Addr> {
+    data.chunks_exact(4).filter_map(first_ipv4).collect()
+}
+
+/// Addresses joined with ", "; hex when not even one whole address is there.
+fn ipv4_text(data: &[u8]) -> String {
+    let addrs = ipv4_list(data);
+    if addrs.is_empty() {
+        return data.iter().map(|b| format!("{b:02x}")).collect();
+    }
+    let texts: Vec<String> = addrs.iter().map(Ipv4Addr::to_string).collect();
+    texts.join(", ")
+}
+
+#[cfg(test)]
+#[path = "test_pcap.rs"]
+pub(crate) mod test_pcap;
+
+#[cfg(test)]
+mod tests {
+    use super::test_pcap::{case, corpus, udp_payloads};
+    use super::*;
+
+    const MAC: [u8; 6] = [0x00, 0x00, 0x5e, 0x00, 0x53, 0x01];
+
+    /// A BOOTREPLY header (xid 0x01020304, chaddr MAC) followed by `options`.
+    fn message(options: &[u8]) -> Vec<u8> {
+        let mut m = vec![0u8; HEADER_LEN];
+        m[0] = 2;
+        m[1] = 1;
+        m[2] = 6;
+        m[4..8].copy_from_slice(&[1, 2, 3, 4]);
+        m[16..20].copy_from_slice(&[192, 0, 2, 100]);
+        m[CHADDR_AT..CHADDR_AT + 6].copy_from_slice(&MAC);
+        m[COOKIE_AT..HEADER_LEN].copy_from_slice(&MAGIC_COOKIE);
+        m.extend_from_slice(options);
+        m
+    }
+
+    fn put(m: &mut [u8], at: usize, bytes: &[u8]) {
+        m[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+
+    fn codes(m: &DhcpMessage) -> Vec<u8> {
+        m.options.iter().map(|o| o.code).collect()
+    }
+
+    fn ip(a: u8, b: u8, c: u8, d: u8) -> Ipv4Addr {
+        Ipv4Addr::new(a, b, c, d)
+    }
+
+    #[test]
+    fn header_fields() {
+        let mut raw = message(&[53, 1, 5, 255]);
+        put(&mut raw, 12, &[10, 0, 0, 1]);
+        put(&mut raw, 20, &[10, 0, 0, 2]);
+        put(&mut raw, 24, &[10, 0, 0, 3]);
+        let m = parse(&raw).unwrap();
+        assert_eq!((m.op, m.htype, m.hlen, m.xid), (2, 1, 6, 0x0102_0304));
+        assert_eq!(m.chaddr, MAC);
+        assert_eq!(m.ciaddr, ip(10, 0, 0, 1));
+        assert_eq!(m.yiaddr, ip(192, 0, 2, 100));
+        assert_eq!(m.siaddr, ip(10, 0, 0, 2));
+        assert_eq!(m.giaddr, ip(10, 0, 0, 3));
+        assert_eq!(m.message_type, Some(5));
+        assert_eq!((m.sname.as_deref(), m.file.as_deref()), (None, None));
+        assert!(m.anomalies.is_empty(), "{:?}", m.anomalies);
+    }
+
+    #[test]
+    fn short_or_cookieless_payloads_are_errors() {
+        let raw = message(&[255]);
+        for len in 0..HEADER_LEN {
+            assert_eq!(parse(&raw[..len]), Err(DhcpError::TooShort { len }));
+        }
+        let mut bad = raw.clone();
+        bad[COOKIE_AT] = 0;
+        assert_eq!(parse(&bad), Err(DhcpError::NoCookie));
+    }
+
+    #[test]
+    fn pad_skipped_end_stops() {
+        let m = parse(&message(&[0, 0, 53, 1, 1, 0, 255, 66, 2, b'x', b'y'])).unwrap();
+        assert_eq!(codes(&m), vec![53]);
+        assert!(m.anomalies.is_empty());
+    }
+
+    #[test]
+    fn sname_and_file_are_nul_terminated_strings() {
+        let mut raw = message(&[255]);
+        put(&mut raw, SNAME_AT, b"tftp.example\0junk");
+        put(&mut raw, FILE_AT, b"SEP00005E005301.cnf.xml");
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.sname.as_deref(), Some("tftp.example"));
+        assert_eq!(m.file.as_deref(), Some("SEP00005E005301.cnf.xml"));
+    }
+
+    #[test]
+    fn repeated_options_join_at_first_place() {
+        let raw = message(&[
+            53, 1, 5, 66, 5, b'p', b'r', b'o', b'v', b'.', 3, 4, 192, 0, 2, 1, 66, 11, b'e', b'x',
+            b'a', b'm', b'p', b'l', b'e', b'.', b'c', b'o', b'm', 255,
+        ]);
+        let m = parse(&raw).unwrap();
+        assert_eq!(codes(&m), vec![53, 66, 3]);
+        assert_eq!(m.tftp_server_name().as_deref(), Some("prov.example.com"));
+        assert_eq!(m.routers(), vec![ip(192, 0, 2, 1)]);
+    }
+
+    #[test]
+    fn option_150_split_in_two_keeps_both_addresses() {
+        // The form that a decoder dropping everything after a 2-address 150 trips on.
+        let raw = message(&[
+            150, 4, 192, 0, 2, 10, 53, 1, 5, 150, 4, 192, 0, 2, 11, 6, 4, 9, 9, 9, 9, 255,
+        ]);
+        let m = parse(&raw).unwrap();
+        assert_eq!(codes(&m), vec![150, 53, 6]);
+        assert_eq!(m.tftp_servers(), vec![ip(192, 0, 2, 10), ip(192, 0, 2, 11)]);
+        assert_eq!(m.dns_servers(), vec![ip(9, 9, 9, 9)]);
+        let prov = m.provisioning_options();
+        assert_eq!(prov, vec![(150, "192.0.2.10, 192.0.2.11".to_string())]);
+    }
+
+    #[test]
+    fn overload_both_walks_file_then_sname() {
+        let mut raw = message(&[53, 1, 5, 52, 1, 3, 255]);
+        put(&mut raw, SNAME_AT, &[42, 4, 192, 0, 2, 123, 255]);
+        put(&mut raw, FILE_AT, &[66, 3, b'a', b'b', b'c', 255]);
+        let m = parse(&raw).unwrap();
+        assert_eq!(codes(&m), vec![53, 52, 66, 42]);
+        assert_eq!((m.sname.as_deref(), m.file.as_deref()), (None, None));
+        assert_eq!(m.ntp_servers(), vec![ip(192, 0, 2, 123)]);
+    }
+
+    #[test]
+    fn overload_file_only_keeps_sname_string() {
+        let mut raw = message(&[52, 1, 1, 255]);
+        put(&mut raw, SNAME_AT, b"server.example");
+        put(
+            &mut raw,
+            FILE_AT,
+            &[67, 8, b'8', b'8', b'4', b'5', b'.', b'x', b'm', b'l', 255],
+        );
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.sname.as_deref(), Some("server.example"));
+        assert_eq!(m.file, None);
+        assert_eq!(
+            m.option_text(code::BOOTFILE_NAME).as_deref(),
+            Some("8845.xml")
+        );
+    }
+
+    #[test]
+    fn overload_sname_only_keeps_file_string() {
+        let mut raw = message(&[52, 1, 2, 255]);
+        put(&mut raw, SNAME_AT, &[15, 4, b'c', b'o', b'r', b'p', 255]);
+        put(&mut raw, FILE_AT, b"boot.bin");
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.sname, None);
+        assert_eq!(m.file.as_deref(), Some("boot.bin"));
+        assert_eq!(m.domain_name().as_deref(), Some("corp"));
+    }
+
+    #[test]
+    fn option_continues_across_areas() {
+        // RFC 3396: one long option split between the options field and file.
+        let mut raw = message(&[
+            52, 1, 1, 160, 8, b'h', b't', b't', b'p', b's', b':', b'/', b'/', 255,
+        ]);
+        put(&mut raw, FILE_AT, &[160, 4, b'p', b'r', b'o', b'v', 255]);
+        let m = parse(&raw).unwrap();
+        let url = m.option_text(code::PROVISIONING_URL);
+        assert_eq!(url.as_deref(), Some("https://prov"));
+        assert_eq!(
+            m.provisioning_options(),
+            vec![(160, "https://prov".to_string())]
+        );
+    }
+
+    #[test]
+    fn invalid_overload_is_an_anomaly_and_fields_stay_strings() {
+        let mut raw = message(&[52, 1, 7, 255]);
+        put(&mut raw, SNAME_AT, b"host");
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.sname.as_deref(), Some("host"));
+        assert_eq!(m.anomalies, vec!["overload_invalid"]);
+    }
+
+    #[test]
+    fn hlen_other_than_6_still_takes_six_bytes() {
+        let mut raw = message(&[255]);
+        raw[2] = 16;
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.chaddr, MAC);
+        assert_eq!(m.anomalies, vec!["hlen_not_6"]);
+    }
+
+    #[test]
+    fn missing_end_is_an_anomaly() {
+        let m = parse(&message(&[53, 1, 3])).unwrap();
+        assert_eq!(m.message_type, Some(3));
+        assert_eq!(m.anomalies, vec!["options_no_end"]);
+    }
+
+    #[test]
+    fn truncation_at_every_length_never_panics_and_keeps_what_was_read() {
+        let mut raw = message(&[
+            53, 1, 5, 52, 1, 3, 66, 16, b'p', b'r', b'o', b'v', b'.', b'e', b'x', b'a', b'm', b'p',
+            b'l', b'e', b'.', b'c', b'o', b'm', 150, 8, 192, 0, 2, 10, 192, 0, 2, 11, 255,
+        ]);
+        put(&mut raw, FILE_AT, &[67, 3, b'a', b'b', b'c', 255]);
+        put(&mut raw, SNAME_AT, &[255]);
+        let full = raw.len();
+        let at_66_data = HEADER_LEN + 8;
+        for len in 0..=full {
+            let result = parse(&raw[..len]);
+            if len < HEADER_LEN {
+                assert!(result.is_err());
+                continue;
+            }
+            let m = result.unwrap();
+            // The options in the file field are complete at every cut.
+            if len > HEADER_LEN + 5 {
+                assert_eq!(m.option_text(67).as_deref(), Some("abc"), "len {len}");
+            }
+            if len < full {
+                assert!(!m.anomalies.is_empty(), "len {len}");
+            }
+            if (at_66_data..at_66_data + 16).contains(&len) {
+                let kept = m.option(66).unwrap();
+                assert_eq!(kept, &raw[at_66_data..len], "len {len}");
+                assert!(m.anomalies.contains(&"option_truncated"));
+            }
+        }
+        assert!(parse(&raw).unwrap().anomalies.is_empty());
+    }
+
+    #[test]
+    fn vendor_specific_sub_options_or_raw() {
+        let m = parse(&message(&[43, 7, 1, 2, b'h', b'i', 2, 1, 9, 255])).unwrap();
+        let expected = vec![(1, b"hi".to_vec()), (2, vec![9])];
+        assert_eq!(
+            m.vendor_specific(),
+            Some(VendorSpecific::SubOptions(expected))
+        );
+        let aruba = b"172.18.6.37";
+        let mut opts = vec![43, aruba.len() as u8];
+        opts.extend_from_slice(aruba);
+        opts.push(255);
+        let m = parse(&message(&opts)).unwrap();
+        assert_eq!(
+            m.vendor_specific(),
+            Some(VendorSpecific::Raw(aruba.to_vec()))
+        );
+        // A bare address is not taken for a phone provisioning server.
+        assert!(m.provisioning_options().is_empty());
+    }
+
+    #[test]
+    fn vendor_specific_url_is_provisioning() {
+        let url = b"http://192.0.2.10/cfg.xml";
+        let mut opts = vec![43, url.len() as u8 + 2, 1, url.len() as u8];
+        opts.extend_from_slice(url);
+        opts.push(255);
+        let m = parse(&message(&opts)).unwrap();
+        let text = String::from_utf8(url.to_vec()).unwrap();
+        assert_eq!(m.provisioning_options(), vec![(43, text.clone())]);
+        // The same URL as plain text in 43.
+        let mut opts = vec![43, url.len() as u8];
+        opts.extend_from_slice(url);
+        let m = parse(&message(&opts)).unwrap();
+        assert_eq!(m.provisioning_options(), vec![(43, text)]);
+    }
+
+    #[test]
+    fn vivso_blocks_and_truncation() {
+        let mut opts = vec![125, 23];
+        opts.extend_from_slice(&[0, 0, 0, 9, 10, 1, 8]);
+        opts.extend_from_slice(b"tftp://x");
+        opts.extend_from_slice(&[0, 0, 0x0d, 0xe9, 4, 4, 3, 5]);
+        opts.push(255);
+        let m = parse(&message(&opts)).unwrap();
+        let blocks = m.vivso();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0], (9, vec![(1, b"tftp://x".to_vec())]));
+        // The second block says 4 bytes but 3 are left, its sub-option 3 but
+        // 1 is left: keep what is there.
+        assert_eq!(blocks[1], (3561, vec![(4, vec![5])]));
+        assert_eq!(
+            m.provisioning_options(),
+            vec![(125, "tftp://x".to_string())]
+        );
+    }
+
+    #[test]
+    fn text_accessors_trim_nuls() {
+        let raw = message(&[
+            66, 5, b'h', b'o', b's', b't', 0, 12, 3, b'S', b'E', b'P', 255,
+        ]);
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.tftp_server_name().as_deref(), Some("host"));
+        assert_eq!(m.hostname().as_deref(), Some("SEP"));
+        assert_eq!(m.provisioning_options(), vec![(66, "host".to_string())]);
+    }
+
+    #[test]
+    fn numeric_accessors() {
+        let raw = message(&[
+            1, 4, 255, 255, 255, 0, 50, 4, 192, 0, 2, 5, 51, 4, 0, 0, 0xa8, 0xc0, 54, 4, 192, 0, 2,
+            1, 55, 3, 66, 150, 160, 61, 7, 1, 0, 0, 0x5e, 0, 0x53, 1, 150, 3, 1, 2, 3, 255,
+        ]);
+        let m = parse(&raw).unwrap();
+        assert_eq!(m.subnet_mask(), Some(ip(255, 255, 255, 0)));
+        assert_eq!(m.requested_ip(), Some(ip(192, 0, 2, 5)));
+        assert_eq!(m.lease_time(), Some(43200));
+        assert_eq!(m.server_id(), Some(ip(192, 0, 2, 1)));
+        assert_eq!(m.requested_options(), Some(&[66, 150, 160][..]));
+        assert_eq!(m.client_id(), Some(&[1, 0, 0, 0x5e, 0, 0x53, 1][..]));
+        // An option 150 without a whole address is still reported, as hex.
+        assert!(m.tftp_servers().is_empty());
+        assert_eq!(m.provisioning_options(), vec![(150, "010203".to_string())]);
+    }
+
+    // Corpus captures, checked against /work/shared/corpus/truth/<file>.txt.
+
+    fn dhcp_frames(path: &std::path::Path) -> Vec<DhcpMessage> {
+        let payloads = udp_payloads(&path.to_path_buf());
+        payloads
+            .into_iter()
+            .map(|p| parse(&p.expect("UDP frame")).expect("DHCP"))
+            .collect()
+    }
+
+    #[test]
+    fn corpus_rfc5859_option_150_two_addresses() {
+        let msgs = dhcp_frames(&corpus("tcpdump__dhcp-rfc5859.pcap"));
+        let types: Vec<_> = msgs.iter().map(|m| m.message_type).collect();
+        assert_eq!(types, vec![Some(1), Some(2), Some(3), Some(5)]);
+        let ack = &msgs[3];
+        assert_eq!(ack.xid, 0xde54_9277);
+        assert_eq!(ack.chaddr, [0x00, 0x0c, 0x29, 0x1f, 0x74, 0x06]);
+        assert_eq!(codes(ack), vec![53, 54, 51, 1, 3, 150]);
+        let tftp = vec![ip(192, 168, 1, 10), ip(192, 168, 1, 11)];
+        assert_eq!(ack.tftp_servers(), tftp);
+        let prov = vec![(150, "192.168.1.10, 192.168.1.11".to_string())];
+        assert_eq!(ack.provisioning_options(), prov);
+        assert_eq!(
+            msgs[0].requested_options(),
+            Some(&[1, 28, 2, 3, 15, 6, 12, 150][..])
+        );
+        assert_eq!(msgs[2].requested_ip(), Some(ip(192, 168, 1, 4)));
+    }
+
+    #[test]
+    fn corpus_ppp_dhcp1_option_66_82_120() {
+        let msgs = dhcp_frames(&corpus("ppp__Dhcp1.pcap"));
+        let offer = &msgs[0];
+        assert_eq!(offer.xid, 0x7771_cf85);
+        assert_eq!(offer.yiaddr, ip(10, 10, 8, 235));
+        assert_eq!(offer.siaddr, ip(172, 22, 178, 234));
+        assert_eq!(offer.giaddr, ip(10, 10, 8, 240));
+        assert_eq!(codes(offer), vec![53, 1, 54, 51, 3, 6, 66, 120, 61, 90, 82]);
+        assert_eq!(offer.tftp_server_name().as_deref(), Some("172.22.178.234"));
+        assert_eq!(offer.option(120).map(<[u8]>::len), Some(5));
+        assert_eq!(offer.option(82).map(<[u8]>::len), Some(22));
+        assert_eq!(
+            offer.client_id().map(|c| &c[1..]),
+            Some(&b"nathan1clientid"[..])
+        );
+        assert_eq!(
+            offer.dns_servers(),
+            vec![ip(143, 209, 4, 1), ip(143, 209, 5, 1)]
+        );
+        let prov = vec![(66, "172.22.178.234".to_string())];
+        assert_eq!(offer.provisioning_options(), prov);
+        assert!(offer.anomalies.is_empty());
+    }
+
+    #[test]
+    fn corpus_ppp_dhcp3_vivso_3561() {
+        let ack = &dhcp_frames(&corpus("ppp__Dhcp3.pcap"))[0];
+        let subs = vec![
+            (4, b"002682".to_vec()),
+            (5, b"WECO10KH05005695".to_vec()),
+            (6, b"VDSL2CPE".to_vec()),
+        ];
+        assert_eq!(ack.vivso(), vec![(3561, subs)]);
+        assert_eq!(codes(ack), vec![53, 54, 51, 125, 1, 3, 6, 15]);
+        assert_eq!(ack.domain_name().as_deref(), Some("athome"));
+        assert!(ack.provisioning_options().is_empty());
+    }
+
+    #[test]
+    fn corpus_zeek_dhcp_all_messages() {
+        let msgs = dhcp_frames(&corpus("zeek__dhcp.pcap"));
+        let types: Vec<_> = msgs.iter().filter_map(|m| m.message_type).collect();
+        assert_eq!(types, vec![1, 2, 3, 6, 3, 5, 4, 7, 8]);
+        assert_eq!(msgs[0].hostname().as_deref(), Some("btest.is.cool"));
+        let ack = &msgs[5];
+        assert_eq!(ack.yiaddr, ip(128, 2, 6, 189));
+        assert_eq!(ack.siaddr, ip(172, 19, 230, 7));
+        let expected = vec![53, 54, 51, 1, 3, 6, 4, 67, 28, 42, 43, 60, 44, 46, 15];
+        assert_eq!(codes(ack), expected);
+        assert_eq!(ack.vendor_class().as_deref(), Some("ArubaAP"));
+        let ntp = vec![ip(128, 2, 1, 20), ip(128, 2, 1, 21), ip(128, 2, 1, 22)];
+        assert_eq!(ack.ntp_servers(), ntp);
+        assert_eq!(
+            ack.dns_servers(),
+            vec![ip(128, 2, 1, 11), ip(128, 2, 1, 10)]
+        );
+        let aruba = VendorSpecific::Raw(b"172.18.6.37".to_vec());
+        assert_eq!(ack.vendor_specific(), Some(aruba));
+        assert!(ack.provisioning_options().is_empty());
+        assert_eq!(msgs[7].xid, 0x79c);
+        assert!(msgs.iter().all(|m| m.anomalies.is_empty()));
+    }
+
+    #[test]
+    fn corpus_suricata_option_52_in_sname() {
+        let msgs = dhcp_frames(&corpus("suri__dhcp-option-52-overload.pcap"));
+        let offer = &msgs[3];
+        assert_eq!(codes(offer), vec![53, 54, 51, 1, 52, 6, 3, 15]);
+        assert_eq!(offer.option(52), Some(&[2][..]));
+        assert_eq!(
+            (offer.sname.as_deref(), offer.file.as_deref()),
+            (None, None)
+        );
+        assert_eq!(offer.dns_servers(), vec![ip(10, 100, 0, 2)]);
+        assert_eq!(offer.routers(), vec![ip(10, 100, 0, 2)]);
+        assert_eq!(offer.domain_name().as_deref(), Some("evil.corp"));
+        assert_eq!(msgs[6].message_type, Some(5));
+        assert_eq!(codes(&msgs[6]), codes(offer));
+        // Frames 3 and 8 put a plain string in sname instead.
+        assert_eq!(msgs[2].sname.as_deref(), Some("evil-pxe.attacker.local"));
+        assert_eq!(msgs[7].dns_servers(), vec![ip(10, 100, 0, 1)]);
+    }
+
+    #[test]
+    fn corpus_suricata_option_60() {
+        let request = &dhcp_frames(&corpus("suri__dhcp-eve-extended-option-60.pcap"))[0];
+        assert_eq!(request.vendor_class().as_deref(), Some("MSFT 5.0"));
+        assert_eq!(request.hostname().as_deref(), Some("NicksMacBook"));
+        assert_eq!(request.requested_ip(), Some(ip(192, 168, 1, 111)));
+        let mac = [0x28, 0xcf, 0xda, 0xdc, 0x8d, 0x76];
+        assert_eq!(request.chaddr, mac);
+        assert_eq!(request.client_id().map(|c| &c[1..]), Some(&mac[..]));
+        let prl = [1, 15, 3, 6, 44, 46, 47, 31, 33, 121, 249, 43];
+        assert_eq!(request.requested_options(), Some(&prl[..]));
+    }
+
+    #[test]
+    fn corpus_ndpi_fuzz_truncated_option_60() {
+        // tshark: "Malformed Packet" inside option 60 (length 49 past the end).
+        let payloads = udp_payloads(&corpus("ndpi__dhcp-fuzz.pcapng"));
+        let m = parse(payloads[0].as_deref().unwrap()).unwrap();
+        assert_eq!(m.message_type, Some(0x6a));
+        assert_eq!(m.xid, 0xc979_b960);
+        assert_eq!(m.hostname().as_deref(), Some("MK03862"));
+        assert_eq!(codes(&m), vec![53, 61, 12, 60]);
+        assert!(m.anomalies.contains(&"option_truncated"));
+        assert!(m.option(60).unwrap().len() < 49);
+    }
+
+    #[test]
+    fn case_25_overload_matches_expected_json() {
+        let text = std::fs::read_to_string(case("25-dhcp-overload", "expected.json")).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let ack_expected = &expected["expect"]["dhcp_ack"];
+        let msgs = dhcp_frames(&case("25-dhcp-overload", "capture.pcap"));
+        let ack = msgs.iter().find(|m| m.message_type == Some(5)).unwrap();
+        let opts = &ack_expected["options"];
+
+        assert_eq!(ack.option(52), Some(&[3][..]));
+        assert_eq!(ack_expected["option_52"], 3);
+        assert_eq!(opts["53"], message_type_name(5));
+        assert_eq!(opts["54"], ack.server_id().unwrap().to_string());
+        assert_eq!(opts["66"], ack.tftp_server_name().unwrap());
+        assert_eq!(opts["67"], ack.option_text(67).unwrap());
+        assert_eq!(opts["160"], ack.option_text(160).unwrap());
+        let ntp: Vec<String> = ack.ntp_servers().iter().map(|a| a.to_string()).collect();
+        assert_eq!(opts["42"], serde_json::json!(ntp));
+        assert!(ack_expected["bootp_sname"].is_null() && ack.sname.is_none());
+        assert!(ack_expected["bootp_file"].is_null() && ack.file.is_none());
+        // Options field, then file (66, 67), then sname (42, 160).
+        let order: Vec<u8> = codes(ack).into_iter().skip_while(|&c| c != 52).collect();
+        assert_eq!(order, vec![52, 66, 67, 42, 160]);
+
+        let phone = &expected["expect"]["phone"];
+        let mac: Vec<String> = ack.chaddr.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(phone["mac"], mac.join(":"));
+        assert_eq!(phone["dhcp"]["lease"], ack.yiaddr.to_string());
+        let candidates: Vec<serde_json::Value> = ack
+            .provisioning_options()
+            .into_iter()
+            .map(|(option, value)| serde_json::json!({"option": option, "value": value}))
+            .collect();
+        assert_eq!(
+            phone["dhcp"]["provisioning_candidates"],
+            serde_json::json!(candidates)
+        );
+    }
+
+    #[test]
+    fn case_02_option_150() {
+        let payloads = udp_payloads(&case("02-dhcp-opt150-stale-tftp", "capture.pcap"));
+        let acks: Vec<DhcpMessage> = payloads[..4]
+            .iter()
+            .filter_map(|p| parse(p.as_deref()?).ok())
+            .filter(|m| m.message_type == Some(5))
+            .collect();
+        assert_eq!(acks.len(), 1);
+        assert_eq!(acks[0].tftp_servers(), vec![ip(192, 0, 2, 10)]);
+        assert_eq!(acks[0].tftp_server_name(), None);
+        assert_eq!(acks[0].yiaddr, ip(192, 0, 2, 100));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(raw in proptest::collection::vec(0u8.., 0..600)) {
+            let _ = parse(&raw);
+        }
+
+        #[test]
+        fn any_options_never_panic(
+            options in proptest::collection::vec(0u8.., 0..400),
+            sname in proptest::collection::vec(0u8.., 0..64),
+            overload in 0u8..4,
+        ) {
+            let mut raw = message(&[52, 1, overload]);
+            raw[SNAME_AT..SNAME_AT + sname.len()].copy_from_slice(&sname);
+            raw.extend_from_slice(&options);
+            let m = parse(&raw).unwrap();
+            let _ = (m.provisioning_options(), m.vivso(), m.vendor_specific());
+            let total: usize = m.options.iter().map(|o| o.data.len()).sum();
+            proptest::prop_assert!(total <= raw.len());
+        }
     }
 }
 
