@@ -1060,10 +1060,3 @@ mod tests {
         }
     }
 }
-
-impl DhcpMessage {
-    /// Provisioning options present (66, 150, 159, 160; 43/125 URLs), as text.
-    pub fn provisioning_options(&self) -> Vec<(u8, String)> {
-        todo!("dhcp: provisioning_options")
-    }
-}
