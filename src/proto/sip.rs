@@ -99,6 +99,9 @@ pub const MAX_HEADER_BLOCK: usize = 64 * 1024;
 pub const MAX_HEADERS: usize = 256;
 /// Bytes a [`SipStream`] holds while waiting for a header block to end.
 pub const MAX_STREAM_BUFFER: usize = 256 * 1024;
+/// Largest Content-Length followed on a stream; a larger one is taken as
+/// garbage (`content_length_too_large`) and the stream resynchronises.
+pub const MAX_STREAM_BODY: usize = 16 * 1024 * 1024;
 /// Messages decoded from one datagram.
 pub const MAX_MESSAGES_PER_DATAGRAM: usize = 32;
 /// Longest method token in a request line.
@@ -333,53 +336,34 @@ impl SipStream {
         let mut at = 0usize;
         loop {
             let view = self.buf.get(at..).unwrap_or_default();
-            let lead = view.len().saturating_sub(skip_line_ends(view).len());
-            if lead > 0 {
-                at = at.saturating_add(lead);
-                self.scan_from = 0;
-                continue;
-            }
             if view.is_empty() {
                 break;
             }
-
-            // Garbage before a message: jump to the next plausible start line.
-            match probe_start_line(view, false) {
-                Probe::Yes => {}
-                Probe::NeedMore => break,
-                Probe::No => {
-                    let skip = next_start(view).max(1);
-                    log::debug!("sip: frame {frame}: skipped {skip} bytes before a start line");
-                    self.skipped = self.skipped.saturating_add(skip as u64);
-                    at = at.saturating_add(skip);
-                    self.scan_from = 0;
+            let (consumed, mut msg, length) = match read_front(view, self.scan_from) {
+                Front::Wait { scan_from } => {
+                    self.scan_from = scan_from;
+                    break;
+                }
+                Front::Skip { len, what } => {
+                    self.skip(frame, len, what);
+                    at = at.saturating_add(len);
                     continue;
                 }
-            }
-
-            // The header block, then the body counted by Content-Length.
-            let Some(end) = find_head_end(view, self.scan_from) else {
-                if view.len() > MAX_HEADER_BLOCK {
-                    log::debug!("sip: frame {frame}: header block over 64 KiB dropped");
-                    self.dropped = self.dropped.saturating_add(1);
-                    at = at.saturating_add(line_len(view));
-                    self.scan_from = 0;
-                    continue;
-                }
-                self.scan_from = view.len().saturating_sub(2);
-                break;
+                Front::Head {
+                    consumed,
+                    msg,
+                    length,
+                } => (consumed, *msg, length),
             };
+
+            // The body: counted by Content-Length, 0 when it is missing.
             self.scan_from = 0;
-            let head = view.get(..end.head_len).unwrap_or_default();
-            let (mut msg, length) = match parse_head(head) {
-                Ok(parsed) => parsed,
-                Err(e) => {
-                    log::debug!("sip: frame {frame}: {e}, skipping a line");
-                    at = at.saturating_add(line_len(view));
-                    continue;
-                }
-            };
+            at = at.saturating_add(consumed);
             let body_len = match length {
+                ContentLength::Value(n) if n > MAX_STREAM_BODY => {
+                    msg.anomalies.push("content_length_too_large");
+                    0
+                }
                 ContentLength::Value(n) => n,
                 ContentLength::Missing => {
                     msg.anomalies.push("missing_content_length");
@@ -387,7 +371,6 @@ impl SipStream {
                 }
                 ContentLength::Invalid => 0,
             };
-            at = at.saturating_add(end.consumed);
             let available = self.buf.len().saturating_sub(at);
             if body_len <= available {
                 at = at.saturating_add(body_len);
@@ -401,6 +384,89 @@ impl SipStream {
         }
         let at = at.min(self.buf.len());
         self.buf.drain(..at);
+    }
+
+    fn skip(&mut self, frame: u64, len: usize, what: Skipped) {
+        self.scan_from = 0;
+        match what {
+            Skipped::KeepAlive => {}
+            Skipped::Garbage => {
+                log::debug!("sip: frame {frame}: skipped {len} bytes before a start line");
+                self.skipped = self.skipped.saturating_add(len as u64);
+            }
+            Skipped::BadHead(why) => {
+                log::debug!("sip: frame {frame}: {why}, skipping a line");
+                self.skipped = self.skipped.saturating_add(len as u64);
+                self.dropped = self.dropped.saturating_add(1);
+            }
+        }
+    }
+}
+
+/// What the front of a stream buffer holds.
+enum Front {
+    /// Bytes to drop.
+    Skip { len: usize, what: Skipped },
+    /// Too few bytes to tell; the blank-line search may resume at `scan_from`.
+    Wait { scan_from: usize },
+    /// A parsed header block of `consumed` bytes, empty line included.
+    Head {
+        consumed: usize,
+        msg: Box<SipMessage>,
+        length: ContentLength,
+    },
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Skipped {
+    /// CRLF keep-alives between messages.
+    KeepAlive,
+    /// Bytes before a plausible start line.
+    Garbage,
+    /// The first line of a header block we cannot use.
+    BadHead(&'static str),
+}
+
+/// Looks at the front of a stream buffer (not empty).
+fn read_front(view: &[u8], scan_from: usize) -> Front {
+    let lead = view.len().saturating_sub(skip_line_ends(view).len());
+    if lead > 0 {
+        return Front::Skip {
+            len: lead,
+            what: Skipped::KeepAlive,
+        };
+    }
+    match probe_start_line(view, false) {
+        Probe::Yes => {}
+        Probe::NeedMore => return Front::Wait { scan_from: 0 },
+        Probe::No => {
+            return Front::Skip {
+                len: next_start(view).max(1),
+                what: Skipped::Garbage,
+            }
+        }
+    }
+    let Some(end) = find_head_end(view, scan_from) else {
+        if view.len() > MAX_HEADER_BLOCK {
+            return Front::Skip {
+                len: line_len(view),
+                what: Skipped::BadHead("header block over 64 KiB"),
+            };
+        }
+        return Front::Wait {
+            scan_from: view.len().saturating_sub(2),
+        };
+    };
+    match parse_head(view.get(..end.head_len).unwrap_or_default()) {
+        Ok((msg, length)) => Front::Head {
+            consumed: end.consumed,
+            msg: Box::new(msg),
+            length,
+        },
+        Err(_) => Front::Skip {
+            len: line_len(view),
+            what: Skipped::BadHead("unusable header block"),
+        },
     }
 }
 
@@ -1153,7 +1219,10 @@ c=IN IP4 0.0.0.0\r\n";
         );
         assert_eq!(
             header(&msg, "WWW-Authenticate"),
-            Some("Digest realm=\"sip.example.com\", nonce=\"n1\", stale=TRUE, algorithm=MD5, qop=\"auth\"")
+            Some(concat!(
+                "Digest realm=\"sip.example.com\", nonce=\"n1\", stale=TRUE, ",
+                "algorithm=MD5, qop=\"auth\""
+            ))
         );
         let auth = msg.www_authenticate.as_ref().expect("challenge");
         assert_eq!(auth.scheme, "Digest");
@@ -1248,7 +1317,7 @@ m: sip:c@h;expires=10\r\nContent-Length: 0\r\n\r\n");
     #[test]
     fn auth_quoted_values_and_proxy_headers() {
         let auth = parse_auth(
-            "Digest  username=\"a\\\"b\",realm=\"r, s\" ,nonce=\"\",uri=\"sip:x\",nc=00000001,qop=auth",
+            r#"Digest  username="a\"b",realm="r, s" ,nonce="",uri="sip:x",nc=00000001,qop=auth"#,
         )
         .expect("credentials");
         assert_eq!(auth.scheme, "Digest");
@@ -1434,6 +1503,18 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
     }
 
     #[test]
+    fn stream_absurd_content_length_resyncs() {
+        let head = b"SIP/2.0 200 OK\r\nCall-ID: huge\r\nContent-Length: 4000000000\r\n\r\n";
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(b"body bytes\r\n");
+        bytes.extend_from_slice(REGISTER);
+        let got = SipStream::default().push(3, &bytes);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].1.anomalies.contains(&"content_length_too_large"));
+        assert_eq!(got[1].1.call_id.as_deref(), Some("reg-1@192.0.2.100"));
+    }
+
+    #[test]
     fn stream_gap_drops_the_partial_message() {
         let mut stream = SipStream::default();
         assert!(stream.push(1, &REGISTER[..50]).is_empty());
@@ -1474,11 +1555,9 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
         for message in SAMPLE {
             for len in 0..message.len() {
                 let cut = &message[..len];
-                for result in parse_datagram(cut) {
-                    if let Ok(msg) = result {
-                        // Only a cut inside the body parses, and says so.
-                        assert!(msg.truncated && message == INVITE_SDP, "len {len}");
-                    }
+                // Only a cut inside the body parses, and says so.
+                for msg in parse_datagram(cut).into_iter().flatten() {
+                    assert!(msg.truncated && message == INVITE_SDP, "len {len}");
                 }
                 let mut stream = SipStream::default();
                 assert!(stream.push(1, cut).is_empty(), "len {len}");
@@ -1496,11 +1575,17 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
             fn stream_splits_do_not_change_messages(
                 mut cuts in proptest::collection::vec(0usize..1500, 0..16),
                 keepalives in 0usize..3,
+                garbage in any::<bool>(),
             ) {
-                let (bytes, ends) = stream_of(&SAMPLE, keepalives);
+                let (mut bytes, mut ends) = stream_of(&SAMPLE, keepalives);
+                if garbage {
+                    let junk = b"\x16\x03\x01 junk\r\nSIP/2.0 2\r\nREGISTER x\r\n";
+                    bytes.splice(0..0, junk.iter().copied());
+                    ends.iter_mut().for_each(|e| *e += junk.len());
+                }
                 cuts.sort_unstable();
                 let got = push_pieces(&bytes, &cuts);
-                let whole = SipStream::default().push(0, &bytes);
+                let whole = SipStream::default().push(0, &stream_of(&SAMPLE, keepalives).0);
                 prop_assert_eq!(got.len(), SAMPLE.len());
                 for ((frame, msg), (end, (_, want))) in got.iter().zip(ends.iter().zip(&whole)) {
                     prop_assert_eq!(*frame, frame_of(*end, &cuts));
@@ -1534,6 +1619,423 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
                 }
                 let _ = parse_datagram(&data);
                 let _ = SipStream::default().push(1, &data);
+            }
+        }
+    }
+}
+
+/// Tests on real captures: a small reader for pcap/pcapng with Ethernet,
+/// Linux SLL or raw IP, then IPv4/IPv6 and UDP/TCP at fixed offsets.
+#[cfg(test)]
+mod capture_tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+
+    struct Packet {
+        frame: u64,
+        /// Source address and port, destination address and port.
+        flow: (Vec<u8>, u16, Vec<u8>, u16),
+        /// TCP sequence number and SYN flag; `None` for UDP.
+        tcp: Option<(u32, bool)>,
+        payload: Vec<u8>,
+    }
+
+    fn u16_be(d: &[u8], at: usize) -> u16 {
+        u16::from_be_bytes([d[at], d[at + 1]])
+    }
+
+    fn u32_le(d: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(d[at..at + 4].try_into().unwrap())
+    }
+
+    /// Link-layer frames with their link type, numbered from 1.
+    fn frames(path: &str) -> Vec<(u32, Vec<u8>)> {
+        let file = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut out = Vec::new();
+        if u32_le(&file, 0) == 0x0a0d_0d0a {
+            assert_eq!(u32_le(&file, 8), 0x1a2b_3c4d, "little-endian pcapng only");
+            let mut links = Vec::new();
+            let mut at = 0;
+            while at + 12 <= file.len() {
+                let kind = u32_le(&file, at);
+                let len = u32_le(&file, at + 4) as usize;
+                let block = &file[at..at + len];
+                match kind {
+                    1 => links.push(u32::from(u16::from_le_bytes([block[8], block[9]]))),
+                    6 => {
+                        let link = links[u32_le(block, 8) as usize];
+                        let caplen = u32_le(block, 20) as usize;
+                        out.push((link, block[28..28 + caplen].to_vec()));
+                    }
+                    _ => {}
+                }
+                at += len;
+            }
+        } else {
+            let magic = u32_le(&file, 0);
+            assert!(
+                magic == 0xa1b2_c3d4 || magic == 0xa1b2_3c4d,
+                "little-endian pcap"
+            );
+            let link = u32_le(&file, 20);
+            let mut at = 24;
+            while at + 16 <= file.len() {
+                let caplen = u32_le(&file, at + 8) as usize;
+                out.push((link, file[at + 16..at + 16 + caplen].to_vec()));
+                at += 16 + caplen;
+            }
+        }
+        out
+    }
+
+    fn packets(path: &str) -> Vec<Packet> {
+        let mut out = Vec::new();
+        for (i, (link, data)) in frames(path).into_iter().enumerate() {
+            let ip = match link {
+                1 => {
+                    let mut at = 12;
+                    while u16_be(&data, at) == 0x8100 {
+                        at += 4;
+                    }
+                    &data[at + 2..]
+                }
+                113 => &data[16..],
+                12 | 101 | 228 => &data[..],
+                other => panic!("link type {other}"),
+            };
+            let (src, dst, proto, l4) = match ip.first().map(|b| b >> 4) {
+                Some(4) => {
+                    let ihl = usize::from(ip[0] & 0x0f) * 4;
+                    let total = usize::from(u16_be(ip, 2)).min(ip.len());
+                    if u16_be(ip, 6) & 0x1fff != 0 {
+                        continue;
+                    }
+                    (
+                        ip[12..16].to_vec(),
+                        ip[16..20].to_vec(),
+                        ip[9],
+                        &ip[ihl..total],
+                    )
+                }
+                Some(6) => (ip[8..24].to_vec(), ip[24..40].to_vec(), ip[6], &ip[40..]),
+                _ => continue,
+            };
+            let (tcp, header) = match proto {
+                17 => (None, 8),
+                6 => {
+                    let seq = u32::from_be_bytes(l4[4..8].try_into().unwrap());
+                    (
+                        Some((seq, l4[13] & 0x02 != 0)),
+                        usize::from(l4[12] >> 4) * 4,
+                    )
+                }
+                _ => continue,
+            };
+            out.push(Packet {
+                frame: i as u64 + 1,
+                flow: (src, u16_be(l4, 0), dst, u16_be(l4, 2)),
+                tcp,
+                payload: l4[header..].to_vec(),
+            });
+        }
+        out
+    }
+
+    /// SIP messages of a capture: UDP datagrams that look like SIP, TCP
+    /// payloads in capture order through one `SipStream` per direction.
+    fn sip_messages(path: &str) -> Vec<(u64, SipMessage)> {
+        let mut out = Vec::new();
+        let mut streams: HashMap<_, SipStream> = HashMap::new();
+        for p in packets(path) {
+            if p.tcp.is_some() {
+                let stream = streams.entry(p.flow.clone()).or_default();
+                out.extend(stream.push(p.frame, &p.payload));
+            } else if looks_like_sip(&p.payload) {
+                for result in parse_datagram(&p.payload) {
+                    let msg = result.unwrap_or_else(|e| panic!("frame {}: {e}", p.frame));
+                    out.push((p.frame, msg));
+                }
+            }
+        }
+        out
+    }
+
+    fn case(name: &str) -> Vec<(u64, SipMessage)> {
+        sip_messages(&format!("{SHARED}/cases/{name}/capture.pcap"))
+    }
+
+    fn code(msg: &SipMessage) -> Option<u16> {
+        match msg.start {
+            StartLine::Response { code, .. } => Some(code),
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    fn method(msg: &SipMessage) -> Option<&str> {
+        match &msg.start {
+            StartLine::Request { method, .. } => Some(method),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    #[test]
+    fn case_27_header_forms() {
+        let msgs = case("27-sip-header-forms");
+        assert_eq!(msgs.len(), 4);
+        let m: Vec<&SipMessage> = msgs.iter().map(|(_, m)| m).collect();
+        for (msg, cseq) in m.iter().zip([1, 1, 2, 2]) {
+            assert_eq!(msg.call_id.as_deref(), Some("c27-forms@192.0.2.100"));
+            assert_eq!(msg.cseq, Some((cseq, "REGISTER".to_string())));
+        }
+        assert_eq!(method(m[0]), Some("REGISTER"));
+        assert_eq!(code(m[1]), Some(401));
+        let challenge = m[1].www_authenticate.as_ref().expect("401 challenge");
+        assert_eq!(challenge.scheme, "Digest");
+        for (k, v) in [
+            ("realm", "sip.example.com"),
+            ("nonce", "dd01ee02"),
+            ("opaque", "op27"),
+            ("algorithm", "MD5"),
+            ("qop", "auth"),
+        ] {
+            assert_eq!(challenge.get(k), Some(v), "{k}");
+        }
+        // Compact forms arrive under their long names; no header is named
+        // after a continuation line.
+        for long in ["Via", "From", "To", "Call-ID", "Content-Length"] {
+            assert!(m[1].headers.iter().any(|(n, _)| n == long), "{long}");
+        }
+        assert!(m
+            .iter()
+            .flat_map(|msg| &msg.headers)
+            .all(|(n, _)| !n.contains("nonce") && !n.starts_with(' ')));
+        assert_eq!(method(m[2]), Some("REGISTER"));
+        let credentials = m[2].authorization.as_ref().expect("credentials");
+        assert_eq!(credentials.get("nonce"), Some("dd01ee02"));
+        assert_eq!(credentials.get("username"), Some("5551001"));
+        assert_eq!(
+            m[2].contact,
+            ["<sip:5551001@192.0.2.100:5060;transport=udp>;expires=3600"]
+        );
+        assert_eq!(code(m[3]), Some(200));
+        assert_eq!(m[3].contact_expires, Some(600));
+        assert!(m.iter().all(|msg| !msg.truncated));
+    }
+
+    #[test]
+    fn case_10_stale_and_loop() {
+        let msgs = case("10-sip-401-loop");
+        let seen: Vec<(u64, Option<&str>, Option<u16>, u32)> = msgs
+            .iter()
+            .map(|(f, m)| (*f, method(m), code(m), m.cseq.as_ref().map_or(0, |c| c.0)))
+            .collect();
+        let mut want = Vec::new();
+        for n in 1..=4 {
+            want.push((2 * n as u64 - 1, Some("REGISTER"), None, n));
+            want.push((2 * n as u64, None, Some(401), n));
+        }
+        for n in 1..=3 {
+            want.push((7 + 2 * n as u64, Some("REGISTER"), None, n));
+            let answer = if n == 3 { 200 } else { 401 };
+            want.push((8 + 2 * n as u64, None, Some(answer), n));
+        }
+        assert_eq!(seen, want);
+        let stale: Vec<u64> = msgs
+            .iter()
+            .filter(|(_, m)| m.www_authenticate.as_ref().is_some_and(AuthParams::stale))
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(stale, [12]);
+        let (_, ok) = &msgs[13];
+        assert_eq!(ok.call_id.as_deref(), Some("c10-stale@192.0.2.101"));
+        assert_eq!(ok.contact_expires, Some(3600));
+        assert_eq!(msgs[12].1.expires, Some(3600));
+        assert_eq!(
+            msgs[7]
+                .1
+                .www_authenticate
+                .as_ref()
+                .and_then(|a| a.get("nonce")),
+            Some("4e6f6e6365443034")
+        );
+    }
+
+    /// Client bytes of a TCP direction by sequence number, first write wins,
+    /// SYN data at ISN + 1.
+    fn reassemble(packets: &[Packet], sport: u16) -> Vec<u8> {
+        let mine: Vec<&Packet> = packets.iter().filter(|p| p.flow.1 == sport).collect();
+        let isn = mine.iter().find_map(|p| p.tcp.filter(|t| t.1)).unwrap().0;
+        let mut bytes: Vec<Option<u8>> = Vec::new();
+        for p in mine {
+            let (seq, syn) = p.tcp.unwrap();
+            let at = seq
+                .wrapping_sub(isn)
+                .wrapping_add(u32::from(syn))
+                .wrapping_sub(1);
+            for (i, &b) in p.payload.iter().enumerate() {
+                let i = at as usize + i;
+                if bytes.len() <= i {
+                    bytes.resize(i + 1, None);
+                }
+                bytes[i].get_or_insert(b);
+            }
+        }
+        bytes.into_iter().map(|b| b.expect("no hole")).collect()
+    }
+
+    #[test]
+    fn case_20_reassembled_register() {
+        let path = format!("{SHARED}/cases/20-tcp-ooo-overlap-syndata/capture.pcap");
+        let packets = packets(&path);
+        let client = reassemble(&packets, 53100);
+        assert_eq!(client.len(), 391);
+        for cuts in [vec![], vec![120, 240], vec![1, 60, 180, 390]] {
+            let mut stream = SipStream::default();
+            let mut got = Vec::new();
+            let mut from = 0;
+            for (frame, &to) in cuts.iter().chain([client.len()].iter()).enumerate() {
+                got.extend(stream.push(frame as u64, &client[from..to]));
+                from = to;
+            }
+            assert_eq!(got.len(), 1, "one REGISTER, cuts {cuts:?}");
+            let (frame, msg) = &got[0];
+            assert_eq!(*frame, cuts.len() as u64);
+            assert_eq!(method(msg), Some("REGISTER"));
+            assert_eq!(msg.call_id.as_deref(), Some("c20-ooo@192.0.2.100"));
+            let text = format!("{:?}", msg.headers);
+            assert!(!text.contains("XXXX") && !text.contains("YYYY"));
+        }
+        // The OPTIONS whose request line rides in the SYN.
+        let options = reassemble(&packets, 53101);
+        let got = SipStream::default().push(13, &options);
+        assert_eq!(got.len(), 1);
+        assert_eq!(method(&got[0].1), Some("OPTIONS"));
+        assert_eq!(got[0].1.call_id.as_deref(), Some("c20-syn@192.0.2.100"));
+        let server = packets.iter().filter(|p| p.flow.1 == 5060);
+        let answers: Vec<Option<u16>> = server
+            .flat_map(|p| SipStream::default().push(p.frame, &p.payload))
+            .map(|(_, m)| code(&m))
+            .collect();
+        assert_eq!(answers, [Some(401), Some(200)]);
+    }
+
+    /// Rows of the "SIP fields" section of a corpus truth file.
+    fn truth_rows(file: &str) -> Vec<Vec<String>> {
+        let path = format!("{SHARED}/corpus/truth/{file}.txt");
+        let text = std::fs::read_to_string(&path).unwrap();
+        text.lines()
+            .skip_while(|l| !l.starts_with("## SIP fields"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("## "))
+            .map(|l| l.split('|').map(str::to_string).collect())
+            .collect()
+    }
+
+    fn unquote(s: &str) -> &str {
+        s.trim_matches('"')
+    }
+
+    /// Compares our reading of a corpus file with tshark's, field by field.
+    fn compare_with_truth(file: &str) -> Vec<(u64, SipMessage)> {
+        let msgs = sip_messages(&format!("{SHARED}/corpus/files/{file}"));
+        let rows = truth_rows(file);
+        let frames: Vec<u64> = msgs.iter().map(|(f, _)| *f).collect();
+        let want: Vec<u64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+        assert_eq!(frames, want, "{file}: frames");
+        for ((frame, msg), row) in msgs.iter().zip(&rows) {
+            let at = format!("{file} frame {frame}");
+            let opt = |s: &String| (!s.is_empty()).then(|| s.clone());
+            assert_eq!(
+                method(msg).map(str::to_string),
+                opt(&row[12]),
+                "{at}: method"
+            );
+            assert_eq!(
+                code(msg).map(|c| c.to_string()),
+                opt(&row[13]),
+                "{at}: status"
+            );
+            if let StartLine::Request { uri, .. } = &msg.start {
+                assert_eq!(uri, &row[14], "{at}: uri");
+            }
+            assert_eq!(msg.call_id, opt(&row[15]), "{at}: Call-ID");
+            let cseq = msg.cseq.as_ref().map(|(n, m)| format!("{n} {m}"));
+            assert_eq!(cseq, opt(&row[16]), "{at}: CSeq");
+            assert_eq!(msg.user_agent, opt(&row[19]), "{at}: User-Agent");
+            assert_eq!(msg.server, opt(&row[20]), "{at}: Server");
+            assert_eq!(
+                msg.expires.map(|e| e.to_string()),
+                opt(&row[21]),
+                "{at}: Expires"
+            );
+            let auth = msg.www_authenticate.as_ref().or(msg.authorization.as_ref());
+            let realm = auth.and_then(|a| a.get("realm")).unwrap_or_default();
+            assert_eq!(realm, unquote(&row[22]), "{at}: realm");
+            let nonce = auth.and_then(|a| a.get("nonce")).unwrap_or_default();
+            assert_eq!(nonce, unquote(&row[23]), "{at}: nonce");
+            let contact_uri = row[24].split(',').next().unwrap_or_default();
+            match msg.contact.first() {
+                Some(c) => assert!(c.contains(contact_uri), "{at}: {c} vs {contact_uri}"),
+                None => assert_eq!(contact_uri, "", "{at}: contact"),
+            }
+            assert!(!msg.truncated, "{at}");
+        }
+        msgs
+    }
+
+    #[test]
+    fn corpus_sip_tcp_method_register_over_two_segments() {
+        let msgs = compare_with_truth("suri__sip-tcp-method.pcap");
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].1.contact_expires, None);
+        assert_eq!(msgs[0].1.expires, Some(600));
+    }
+
+    #[test]
+    fn corpus_sip_hello_huawei_challenge() {
+        let msgs = compare_with_truth("ndpi__sip_hello.pcapng");
+        let challenge = msgs[1].1.www_authenticate.as_ref().unwrap();
+        assert_eq!(challenge.get("realm"), Some("Huawei"));
+        assert_eq!(code(&msgs[3].1), Some(200));
+        assert_eq!(msgs[3].1.contact_expires, Some(600));
+    }
+
+    #[test]
+    fn corpus_responses_over_udp_and_tcp() {
+        let msgs = compare_with_truth("ppp__sip_resp.pcap");
+        assert!(msgs.iter().all(|(_, m)| code(m).is_some()));
+        assert_eq!(
+            msgs[4].1.www_authenticate.as_ref().unwrap().get("opaque"),
+            Some("4b41a11c5e861779")
+        );
+    }
+
+    #[test]
+    fn corpus_raw_ip_403() {
+        let msgs = compare_with_truth("heplify__ipip0.pcap");
+        assert_eq!(code(&msgs[1].1), Some(403));
+    }
+
+    #[test]
+    fn corpus_sip_method_many_transactions() {
+        let msgs = compare_with_truth("suri__sip-method_sip.pcap");
+        let challenges = msgs.iter().filter(|(_, m)| m.proxy_challenge).count();
+        assert_eq!(challenges, 3, "407s carry Proxy-Authenticate");
+    }
+
+    #[test]
+    fn every_truncation_of_real_messages_is_safe() {
+        let msgs = case("27-sip-header-forms");
+        assert_eq!(msgs.len(), 4);
+        let path = format!("{SHARED}/cases/27-sip-header-forms/capture.pcap");
+        for p in packets(&path) {
+            for len in 0..p.payload.len() {
+                let cut = &p.payload[..len];
+                assert!(parse_datagram(cut).iter().all(Result::is_err), "len {len}");
+                assert!(SipStream::default().push(1, cut).is_empty(), "len {len}");
             }
         }
     }
