@@ -81,6 +81,24 @@ pub struct SipMessage {
     pub anomalies: Vec<&'static str>,
 }
 
+impl SipMessage {
+    /// The request method, `None` for a response.
+    pub fn method(&self) -> Option<&str> {
+        match &self.start {
+            StartLine::Request { method, .. } => Some(method),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// The status code, `None` for a request.
+    pub fn status(&self) -> Option<u16> {
+        match self.start {
+            StartLine::Response { code, .. } => Some(code),
+            StartLine::Request { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SipError {
     #[error("sip: not a SIP start line")]
@@ -208,7 +226,7 @@ pub fn looks_like_sip(data: &[u8]) -> bool {
 
 /// Decodes the messages of one UDP datagram.
 pub fn parse_datagram(payload: &[u8]) -> Vec<Result<SipMessage, SipError>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Result<SipMessage, SipError>> = Vec::new();
     let mut rest = payload;
     while out.len() < MAX_MESSAGES_PER_DATAGRAM {
         rest = skip_line_ends(rest);
@@ -216,9 +234,11 @@ pub fn parse_datagram(payload: &[u8]) -> Vec<Result<SipMessage, SipError>> {
             break;
         }
         if probe_start_line(rest, true) != Probe::Yes {
-            // Trailing bytes after a message are padding, not a new error.
-            if out.is_empty() {
-                out.push(Err(SipError::NotSip));
+            // Bytes after a message are noted on it, not a new error.
+            match out.last_mut() {
+                None => out.push(Err(SipError::NotSip)),
+                Some(Ok(last)) => last.anomalies.push("trailing_bytes"),
+                Some(Err(_)) => {}
             }
             break;
         }
@@ -1399,6 +1419,11 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
         let mut padded = REGISTER.to_vec();
         padded.extend_from_slice(b"\r\n\0\0\0");
         assert_eq!(parse_datagram(&padded).len(), 1);
+        padded.extend_from_slice(b"junk");
+        let msg = one(&padded);
+        assert_eq!(msg.anomalies, ["trailing_bytes"]);
+        assert_eq!(msg.method(), Some("REGISTER"));
+        assert_eq!(msg.status(), None);
     }
 
     /// Builds a stream of messages with keep-alives between; returns the bytes
@@ -1768,17 +1793,11 @@ mod capture_tests {
     }
 
     fn code(msg: &SipMessage) -> Option<u16> {
-        match msg.start {
-            StartLine::Response { code, .. } => Some(code),
-            StartLine::Request { .. } => None,
-        }
+        msg.status()
     }
 
     fn method(msg: &SipMessage) -> Option<&str> {
-        match &msg.start {
-            StartLine::Request { method, .. } => Some(method),
-            StartLine::Response { .. } => None,
-        }
+        msg.method()
     }
 
     #[test]
