@@ -103,3 +103,34 @@ fn corpus_counts_and_times_match_capinfos() {
     }
     assert!(checked >= 40, "checked {checked}");
 }
+
+/// `-` reads standard input. The test re-runs itself as a child whose
+/// stdin is a gzip-compressed corpus file; the child prints what it read.
+#[test]
+fn dash_reads_stdin() {
+    if std::env::var_os("PROVSCOPE_STDIN_CHILD").is_some() {
+        let mut reader = CaptureReader::open(Path::new("-")).unwrap();
+        let mut count = 0;
+        while reader.next_frame().unwrap().is_some() {
+            count += 1;
+        }
+        println!("STDIN-FRAMES {count} {}", reader.compressed());
+        return;
+    }
+    let name = "zeek__tls-fragmented-handshake.pcap.gz";
+    let file = std::fs::File::open(Path::new(CORPUS).join("files").join(name)).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "dash_reads_stdin",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PROVSCOPE_STDIN_CHILD", "1")
+        .stdin(file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let want = format!("STDIN-FRAMES {} true", truth(name).packets);
+    assert!(stdout.contains(&want), "child said: {stdout}");
+}

@@ -35,7 +35,7 @@ pub(super) fn sniff(head: &[u8]) -> Kind {
     if head.starts_with(&GZIP) {
         return Kind::Gzip;
     }
-    if let Some(kind) = head.get(..4).and_then(|m| by_magic(m)) {
+    if let Some(kind) = head.get(..4).and_then(by_magic) {
         return kind;
     }
     if head.starts_with(b"snoop\0\0\0") {

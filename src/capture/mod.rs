@@ -7,6 +7,15 @@
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
 //! name. Reading is one sequential pass through a large buffer: memory does
 //! not grow with the capture. Format quirks live here and nowhere else.
+//!
+//! Besides frames, a reader lists the sections and interfaces it has read
+//! ([`CaptureReader::sections`], [`CaptureReader::interfaces`]; the section
+//! of the last frame is [`CaptureReader::section`]) and sums up what it
+//! tolerated in [`CaptureReader::warnings`]. Timestamps that do not fit an
+//! i64 of nanoseconds (before 1677 or after 2262) are clamped and counted.
+//! Formats recognised only to be refused: Network Monitor, Kuznetzov's
+//! modified pcap, ERF, snoop, 5View, and captures compressed with anything
+//! but gzip.
 
 mod endian;
 mod magic;
@@ -283,7 +292,7 @@ fn fill(src: &mut Source, n: usize, start: u64) -> Result<bool, CaptureError> {
     src.fill(n).map_err(|e| match e.kind() {
         io::ErrorKind::UnexpectedEof => CaptureError::Truncated {
             offset: start,
-            what: "the compressed stream (it ends early)".into(),
+            what: "the gzip stream (its compressed data stops early)".into(),
         },
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => CaptureError::Malformed {
             offset: start,

@@ -191,7 +191,10 @@ impl PcapngReader {
         let raw = self.endian.u32(self.src.window(), 4).unwrap_or(0);
         let len = check_len(raw, BLOCK_MIN_LEN, btype, start)?;
         if !fill(&mut self.src, len, start)? {
-            let what = format!("{} ({len} bytes)", block_name(btype));
+            let mut what = format!("the {} of {len} bytes", block_name(btype));
+            if matches!(btype, EPB | SPB | PB) {
+                what.push_str(&format!(" (frame {})", self.frames.saturating_add(1)));
+            }
             return Err(CaptureError::Truncated {
                 offset: start,
                 what,

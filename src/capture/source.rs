@@ -66,6 +66,12 @@ impl Source {
             if self.eof {
                 return Ok(false);
             }
+            if self.end == self.buf.len() {
+                // Grow only as data arrives, so a record that claims to be
+                // huge in a short stream costs no more than the stream.
+                let len = self.buf.len().saturating_mul(2).min(self.pos + n);
+                self.buf.resize(len, 0);
+            }
             let Some(spare) = self.buf.get_mut(self.end..) else {
                 return Ok(false);
             };
@@ -79,12 +85,13 @@ impl Source {
         Ok(true)
     }
 
-    /// Moves the unread bytes to the front and sizes the buffer so that `n`
-    /// bytes fit: grown for an oversized record, shrunk back after one.
+    /// Moves the unread bytes to the front when `n` bytes would not fit
+    /// after them, and gives back the memory of an oversized record once a
+    /// normal one is wanted.
     fn make_room(&mut self, n: usize) {
         let unread = self.end - self.pos;
-        let want = n.max(BUF_SIZE);
-        if self.buf.len() > BUF_SIZE && want == BUF_SIZE {
+        if self.buf.len() > BUF_SIZE && n <= BUF_SIZE {
+            // `unread < n`, so the unread bytes fit in a normal buffer.
             let mut fresh = vec![0; BUF_SIZE];
             if let (Some(dst), Some(src)) =
                 (fresh.get_mut(..unread), self.buf.get(self.pos..self.end))
@@ -92,14 +99,10 @@ impl Source {
                 dst.copy_from_slice(src);
             }
             self.buf = fresh;
-        } else {
-            if self.pos + n <= self.buf.len() {
-                return;
-            }
+        } else if self.pos + n > self.buf.len() {
             self.buf.copy_within(self.pos..self.end, 0);
-            if want > self.buf.len() {
-                self.buf.resize(want, 0);
-            }
+        } else {
+            return;
         }
         self.base = self.base.saturating_add(self.pos as u64);
         self.pos = 0;
@@ -180,6 +183,14 @@ mod tests {
         assert_eq!(src.buf.len(), BUF_SIZE);
         assert_eq!(src.offset(), (5 + BUF_SIZE * 2) as u64);
         assert_eq!(src.take(2), &data[5 + BUF_SIZE * 2..7 + BUF_SIZE * 2]);
+    }
+
+    #[test]
+    fn a_huge_claim_in_a_short_stream_allocates_little() {
+        let mut src = trickle(vec![7; 3 * BUF_SIZE], 1 << 20);
+        assert!(!src.fill(MAX_RECORD).unwrap());
+        assert!(src.buf.len() <= 4 * BUF_SIZE, "grew to {}", src.buf.len());
+        assert_eq!(src.window().len(), 3 * BUF_SIZE);
     }
 
     #[test]

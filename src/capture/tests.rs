@@ -658,3 +658,66 @@ fn missing_file_is_an_io_error() {
         _ => panic!("a missing file must be an Io error"),
     }
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads everything; every frame must lie inside the input, and the
+    /// walk must end (each frame consumes at least 12 bytes).
+    fn walk(bytes: &[u8]) {
+        let Ok(mut r) = open(bytes) else {
+            return;
+        };
+        let mut frames = 0usize;
+        loop {
+            match r.next_frame() {
+                Ok(Some(f)) => {
+                    frames += 1;
+                    assert!(f.data.len() <= bytes.len());
+                    assert!(frames <= bytes.len() / 12);
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    assert!(r.next_frame().unwrap().is_none());
+                    break;
+                }
+            }
+        }
+        assert!(r.offset() <= bytes.len() as u64);
+        let _ = r.warnings();
+    }
+
+    fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), 0..max)
+    }
+
+    proptest! {
+        #[test]
+        fn random_pcapng_blocks_never_panic(tail in bytes(600)) {
+            let mut ng = Ng::new();
+            ng.shb(false, &[]).idb(1, 0, &[]);
+            ng.out.extend_from_slice(&tail);
+            walk(&ng.out);
+        }
+
+        #[test]
+        fn random_pcap_records_never_panic(tail in bytes(600)) {
+            let mut bytes = pcap(true, true, 1, &[]);
+            bytes.extend_from_slice(&tail);
+            walk(&bytes);
+        }
+
+        #[test]
+        fn mutated_two_sections_never_panic(
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)
+        ) {
+            let (mut bytes, _) = two_sections();
+            for (at, value) in flips {
+                let len = bytes.len();
+                bytes[at % len] = value;
+            }
+            walk(&bytes);
+        }
+    }
+}
