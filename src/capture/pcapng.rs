@@ -285,11 +285,11 @@ impl PcapngReader {
         let e = self.endian;
         let block = self.src.window();
         let (Some(linktype), Some(snaplen)) = (e.u16(block, 8), e.u32(block, 12)) else {
-            return Err(CaptureError::Malformed {
-                offset: start,
-                what: format!("Interface Description Block of {len} bytes (minimum 20)"),
-            });
+            return Err(idb_too_short(len, start));
         };
+        if len < 20 {
+            return Err(idb_too_short(len, start));
+        }
         let mut tsresol = 6u8;
         let mut tsoffset = 0i64;
         let mut name = None;
@@ -365,6 +365,9 @@ impl PcapngReader {
             let ticks = (u64::from(high) << 32) | u64::from(low);
             (interface, Some(ticks), caplen, orig_len, 28usize)
         };
+        if body < data_at {
+            return Err(short());
+        }
 
         // The interface must have been described in this section.
         let Some(iface) = self.ifaces.get(interface as usize).copied() else {
@@ -527,6 +530,13 @@ fn check_len(raw: u32, min: usize, btype: u32, start: u64) -> Result<usize, Capt
         });
     }
     Ok(len)
+}
+
+fn idb_too_short(len: usize, offset: u64) -> CaptureError {
+    CaptureError::Malformed {
+        offset,
+        what: format!("Interface Description Block of {len} bytes (minimum 20)"),
+    }
 }
 
 fn truncated(offset: u64, what: &str) -> CaptureError {

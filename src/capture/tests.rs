@@ -491,6 +491,24 @@ fn pcapng_bad_lengths_are_malformed() {
 }
 
 #[test]
+fn pcapng_blocks_too_short_for_their_fields_are_malformed() {
+    // An IDB of 16 bytes and an EPB of 28 bytes: their length fields are
+    // valid, but the fixed fields would run into the trailing length.
+    let mut ng = Ng::new();
+    ng.shb(false, &[]).block(1, &[1, 0, 0, 0]);
+    assert!(matches!(
+        open(&ng.out).unwrap().next_frame(),
+        Err(CaptureError::Malformed { .. })
+    ));
+    let mut ng = Ng::new();
+    ng.shb(false, &[]).idb(1, 0, &[]).block(6, &[0; 16]);
+    let err = open(&ng.out).unwrap().next_frame().err();
+    assert!(
+        matches!(err, Some(CaptureError::Malformed { ref what, .. }) if what.contains("short"))
+    );
+}
+
+#[test]
 fn pcapng_undefined_interface_is_malformed() {
     let mut ng = Ng::new();
     ng.shb(false, &[]).idb(1, 0, &[]).epb(0, 0, b"ok", 2);
