@@ -7,15 +7,30 @@
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
 //! name. Reading is one sequential pass through a large buffer: memory does
 //! not grow with the capture. Format quirks live here and nowhere else.
+//!
+//! Besides frames, a reader lists the sections and interfaces it has read
+//! ([`CaptureReader::sections`], [`CaptureReader::interfaces`]; the section
+//! of the last frame is [`CaptureReader::section`]) and sums up what it
+//! tolerated in [`CaptureReader::warnings`]. Timestamps that do not fit an
+//! i64 of nanoseconds (before 1677 or after 2262) are clamped and counted.
+//! Formats recognised only to be refused: Network Monitor, Kuznetzov's
+//! modified pcap, ERF, snoop, 5View, and captures compressed with anything
+//! but gzip.
 
+mod endian;
+mod magic;
 mod pcap;
 mod pcapng;
 mod source;
+#[cfg(test)]
+mod tests;
 
-use std::io::Read;
+use std::io::{self, Cursor, Read};
 use std::path::Path;
 
 use crate::time::Timestamp;
+use magic::Kind;
+use source::Source;
 
 /// Container format of a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -79,14 +94,51 @@ enum Inner {
 impl CaptureReader {
     /// Opens a path (`-` is stdin) and reads the file header.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let _ = path;
-        todo!("capture: open path or stdin, then from_reader")
+        if path.as_os_str() == "-" {
+            return Self::from_reader(Box::new(io::stdin()));
+        }
+        let file = std::fs::File::open(path)?;
+        Self::from_reader(Box::new(file))
     }
 
     /// Reads the header from any byte stream (gzip is detected and undone).
     pub fn from_reader(reader: Box<dyn Read + Send>) -> Result<Self, CaptureError> {
-        let _ = reader;
-        todo!("capture: detect gzip, magic, build Inner")
+        let (head, reader) = sniff_head(reader)?;
+        if head.starts_with(&magic::GZIP) {
+            let gz = flate2::read::MultiGzDecoder::new(reader);
+            let (head, inner) = sniff_head(Box::new(gz)).map_err(gzip_error)?;
+            if head.starts_with(&magic::GZIP) {
+                return Err(unsupported("gzip inside gzip", &head));
+            }
+            return Self::detect(&head, inner, true);
+        }
+        Self::detect(&head, reader, false)
+    }
+
+    /// Builds the reader for the format `head` announces.
+    fn detect(
+        head: &[u8],
+        reader: Box<dyn Read + Send>,
+        compressed: bool,
+    ) -> Result<Self, CaptureError> {
+        let inner = match magic::sniff(head) {
+            Kind::Pcap { big_endian, nanos } => Inner::Pcap(pcap::PcapReader::open(
+                Source::new(reader),
+                big_endian,
+                nanos,
+            )?),
+            Kind::Pcapng => Inner::Pcapng(pcapng::PcapngReader::open(Source::new(reader))?),
+            _ if head.is_empty() => return Err(CaptureError::Empty),
+            Kind::Short => {
+                return Err(CaptureError::Truncated {
+                    offset: 0,
+                    what: format!("the file header ({} bytes in all)", head.len()),
+                })
+            }
+            Kind::Other(what) => return Err(unsupported(what, head)),
+            Kind::Gzip | Kind::Unknown => return Err(unsupported("unknown", head)),
+        };
+        Ok(CaptureReader { inner, compressed })
     }
 
     pub fn format(&self) -> Format {
@@ -102,18 +154,150 @@ impl CaptureReader {
 
     /// The next frame, `Ok(None)` at a clean end of file. After an error the
     /// reader is finished: further calls return `Ok(None)`.
+    #[inline]
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        todo!("capture: next frame")
+        match &mut self.inner {
+            Inner::Pcap(r) => r.next(),
+            Inner::Pcapng(r) => r.next(),
+        }
     }
 
     /// Bytes of the (decompressed) stream consumed so far.
     pub fn offset(&self) -> u64 {
-        todo!("capture: offset")
+        match &self.inner {
+            Inner::Pcap(r) => r.offset(),
+            Inner::Pcapng(r) => r.offset(),
+        }
     }
 
     /// Non-fatal notes about the file, one sentence each (unknown blocks
     /// skipped, packets on an interface that was never described, ...).
     pub fn warnings(&self) -> Vec<String> {
-        todo!("capture: warnings")
+        match &self.inner {
+            Inner::Pcap(r) => r.warnings(),
+            Inner::Pcapng(r) => r.warnings(),
+        }
     }
+
+    /// Section of the frame last returned: 0-based index of its pcapng
+    /// Section Header Block (always 0 for pcap). `Frame::interface` is an
+    /// index into this section's interfaces.
+    pub fn section(&self) -> u32 {
+        match &self.inner {
+            Inner::Pcap(_) => 0,
+            Inner::Pcapng(r) => r.section(),
+        }
+    }
+
+    /// Interfaces described so far, in file order, each tagged with its
+    /// section (pcap: the one implied by the file header). At most 4096 are
+    /// kept; `warnings` says when more were seen.
+    pub fn interfaces(&self) -> &[InterfaceInfo] {
+        match &self.inner {
+            Inner::Pcap(r) => r.interfaces(),
+            Inner::Pcapng(r) => r.interfaces(),
+        }
+    }
+
+    /// Sections read so far (pcap: one).
+    pub fn sections(&self) -> &[SectionInfo] {
+        match &self.inner {
+            Inner::Pcap(r) => r.sections(),
+            Inner::Pcapng(r) => r.sections(),
+        }
+    }
+}
+
+/// One capture interface: a pcapng Interface Description Block, or the
+/// pcap file header.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InterfaceInfo {
+    /// Section the interface belongs to (0-based).
+    pub section: u32,
+    /// Index inside its section, as packets refer to it.
+    pub id: u32,
+    /// LINKTYPE_* value.
+    pub linktype: u32,
+    /// Maximum captured length; 0 means no limit.
+    pub snaplen: u32,
+    /// `if_name`.
+    pub name: Option<String>,
+    /// `if_description`.
+    pub description: Option<String>,
+    /// Fractional digits its timestamps carry (from `if_tsresol`).
+    pub digits: u8,
+    /// `if_tsoffset` in seconds (0 when absent).
+    pub tsoffset: i64,
+}
+
+/// One pcapng section (its Section Header Block), or the pcap file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SectionInfo {
+    pub big_endian: bool,
+    /// `shb_hardware`.
+    pub hardware: Option<String>,
+    /// `shb_os`.
+    pub os: Option<String>,
+    /// `shb_userappl`.
+    pub userappl: Option<String>,
+}
+
+/// Reads the first bytes of a stream without losing them: returns them and
+/// a reader that yields the whole stream again.
+fn sniff_head(mut reader: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Box<dyn Read + Send>)> {
+    let mut head = vec![0u8; magic::SNIFF_LEN];
+    let mut got = 0;
+    while got < head.len() {
+        let Some(spare) = head.get_mut(got..) else {
+            break;
+        };
+        match reader.read(spare) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    let replay = Cursor::new(head.clone()).chain(reader);
+    Ok((head, Box::new(replay)))
+}
+
+fn unsupported(what: &str, head: &[u8]) -> CaptureError {
+    CaptureError::UnsupportedFormat {
+        what: what.to_string(),
+        magic: magic::hex(head),
+    }
+}
+
+/// A gzip stream that cannot even yield its first bytes.
+fn gzip_error(e: io::Error) -> CaptureError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => CaptureError::Truncated {
+            offset: 0,
+            what: "the gzip stream".into(),
+        },
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => CaptureError::Malformed {
+            offset: 0,
+            what: format!("gzip stream: {e}"),
+        },
+        _ => CaptureError::Io(e),
+    }
+}
+
+/// Makes `n` bytes available at the cursor of `src`. `Ok(false)`: the
+/// stream ended first. A decompressor that hits the end of its input early
+/// reports a truncation at `start`, corrupt compressed data a malformation.
+fn fill(src: &mut Source, n: usize, start: u64) -> Result<bool, CaptureError> {
+    src.fill(n).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => CaptureError::Truncated {
+            offset: start,
+            what: "the gzip stream (its compressed data stops early)".into(),
+        },
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => CaptureError::Malformed {
+            offset: start,
+            what: format!("compressed stream: {e}"),
+        },
+        _ => CaptureError::Io(e),
+    })
 }

@@ -1,2 +1,229 @@
-//! Legacy pcap files.
-pub(super) struct PcapReader {}
+//! Legacy pcap files (draft-ietf-opsawg-pcap, "libpcap format"): a 24-byte
+//! file header, then records of a 16-byte header and the captured bytes.
+//!
+//! Both byte orders and both timestamp resolutions (magic 0xa1b2c3d4 for
+//! microseconds, 0xa1b23c4d for nanoseconds) are read. The link type is the
+//! low 26 bits of the header's LinkType field; the FCS bits above it are
+//! ignored, as is `thiszone` (always 0 in practice). Records whose captured
+//! length exceeds the snaplen or the original length are delivered and
+//! counted in the warnings. Variants that reuse the standard magic with a
+//! different record layout (IXIA, Nokia, old Red Hat patches) are not
+//! recognised; the Kuznetzov magic is refused in `magic.rs`.
+
+use super::endian::Endian;
+use super::source::{Source, MAX_RECORD};
+use super::{fill, CaptureError, Frame, InterfaceInfo, SectionInfo};
+use crate::time::Timestamp;
+
+/// File header length.
+const FILE_HEADER_LEN: usize = 24;
+/// Record header length: ts_sec, ts_usec/ts_nsec, incl_len, orig_len.
+const RECORD_HEADER_LEN: usize = 16;
+/// Mask of the link type inside the header's LinkType field (libpcap's
+/// `LT_LINKTYPE`); the bits above carry FCS information.
+const LINKTYPE_MASK: u32 = 0x03ff_ffff;
+
+/// A record header, validated, whose bytes are buffered.
+struct Record {
+    ts_sec: u32,
+    ts_frac: u32,
+    caplen: usize,
+    orig_len: u32,
+}
+
+pub(super) struct PcapReader {
+    src: Source,
+    endian: Endian,
+    nanos: bool,
+    version: (u16, u16),
+    linktype: u32,
+    snaplen: u32,
+    frames: u64,
+    done: bool,
+    /// Records whose incl_len is larger than orig_len.
+    caplen_over_orig: u64,
+    /// Records whose incl_len is larger than the file's snaplen.
+    caplen_over_snaplen: u64,
+    info: [InterfaceInfo; 1],
+    section: [SectionInfo; 1],
+}
+
+impl PcapReader {
+    /// Reads the file header; the magic has been checked by the caller.
+    pub(super) fn open(
+        mut src: Source,
+        big_endian: bool,
+        nanos: bool,
+    ) -> Result<Self, CaptureError> {
+        let endian = if big_endian {
+            Endian::Big
+        } else {
+            Endian::Little
+        };
+        if !fill(&mut src, FILE_HEADER_LEN, 0)? {
+            return Err(CaptureError::Truncated {
+                offset: 0,
+                what: "the 24-byte pcap file header".into(),
+            });
+        }
+        let head = src.window();
+        let field = |at| endian.u32(head, at).unwrap_or(0);
+        let version = (
+            endian.u16(head, 4).unwrap_or(0),
+            endian.u16(head, 6).unwrap_or(0),
+        );
+        let snaplen = field(16);
+        let linktype = field(20) & LINKTYPE_MASK;
+        src.consume(FILE_HEADER_LEN);
+        let digits = if nanos { 9 } else { 6 };
+        Ok(PcapReader {
+            src,
+            endian,
+            nanos,
+            version,
+            linktype,
+            snaplen,
+            frames: 0,
+            done: false,
+            caplen_over_orig: 0,
+            caplen_over_snaplen: 0,
+            info: [InterfaceInfo {
+                section: 0,
+                id: 0,
+                linktype,
+                snaplen,
+                name: None,
+                description: None,
+                digits,
+                tsoffset: 0,
+            }],
+            section: [SectionInfo {
+                big_endian,
+                hardware: None,
+                os: None,
+                userappl: None,
+            }],
+        })
+    }
+
+    pub(super) fn next(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        if self.done {
+            return Ok(None);
+        }
+        let rec = match self.locate() {
+            Ok(Some(rec)) => rec,
+            other => {
+                self.done = true;
+                return other.map(|_| None);
+            }
+        };
+        self.frames += 1;
+        // Both terms fit: u32 seconds * 10^9 < 4.3e18 and u32 * 1000 < 4.3e12,
+        // so the sum stays below i64::MAX (9.2e18) without checks.
+        let frac_ns = if self.nanos {
+            i64::from(rec.ts_frac)
+        } else {
+            i64::from(rec.ts_frac) * 1_000
+        };
+        let ns = i64::from(rec.ts_sec) * 1_000_000_000 + frac_ns;
+        let record = self.src.take(RECORD_HEADER_LEN + rec.caplen);
+        Ok(Some(Frame {
+            number: self.frames,
+            ts: Timestamp::new(ns, if self.nanos { 9 } else { 6 }),
+            linktype: self.linktype,
+            interface: 0,
+            data: record.get(RECORD_HEADER_LEN..).unwrap_or(&[]),
+            orig_len: rec.orig_len,
+        }))
+    }
+
+    /// Buffers the next whole record and checks its header.
+    fn locate(&mut self) -> Result<Option<Record>, CaptureError> {
+        let start = self.src.offset();
+        let frame = self.frames.saturating_add(1);
+        if !fill(&mut self.src, RECORD_HEADER_LEN, start)? {
+            if self.src.window().is_empty() {
+                return Ok(None);
+            }
+            return Err(CaptureError::Truncated {
+                offset: start,
+                what: format!("the record header of frame {frame}"),
+            });
+        }
+        let head = self.src.window();
+        let e = self.endian;
+        let (Some(ts_sec), Some(ts_frac), Some(incl_len), Some(orig_len)) = (
+            e.u32(head, 0),
+            e.u32(head, 4),
+            e.u32(head, 8),
+            e.u32(head, 12),
+        ) else {
+            return Ok(None);
+        };
+        let caplen = incl_len as usize;
+        if caplen > MAX_RECORD {
+            return Err(CaptureError::Malformed {
+                offset: start,
+                what: format!(
+                    "frame {frame} claims {incl_len} captured bytes (limit {MAX_RECORD}); \
+                     not a pcap record"
+                ),
+            });
+        }
+        if incl_len > orig_len {
+            self.caplen_over_orig += 1;
+        }
+        if self.snaplen != 0 && incl_len > self.snaplen {
+            self.caplen_over_snaplen += 1;
+        }
+        if !fill(&mut self.src, RECORD_HEADER_LEN + caplen, start)? {
+            return Err(CaptureError::Truncated {
+                offset: start,
+                what: format!("frame {frame} ({incl_len} captured bytes)"),
+            });
+        }
+        Ok(Some(Record {
+            ts_sec,
+            ts_frac,
+            caplen,
+            orig_len,
+        }))
+    }
+
+    pub(super) fn offset(&self) -> u64 {
+        self.src.offset()
+    }
+
+    pub(super) fn interfaces(&self) -> &[InterfaceInfo] {
+        &self.info
+    }
+
+    pub(super) fn sections(&self) -> &[SectionInfo] {
+        &self.section
+    }
+
+    pub(super) fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.version != (2, 4) {
+            out.push(format!(
+                "pcap header says version {}.{} ({}); read as 2.4.",
+                self.version.0,
+                self.version.1,
+                self.endian.name()
+            ));
+        }
+        if self.caplen_over_orig > 0 {
+            out.push(format!(
+                "{} records capture more bytes than their original length.",
+                self.caplen_over_orig
+            ));
+        }
+        if self.caplen_over_snaplen > 0 {
+            out.push(format!(
+                "{} records are longer than the file's snaplen of {} bytes.",
+                self.caplen_over_snaplen, self.snaplen
+            ));
+        }
+        out
+    }
+}
