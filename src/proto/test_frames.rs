@@ -97,7 +97,8 @@ pub struct Segment {
     pub payload: Vec<u8>,
 }
 
-/// The UDP and TCP segments of a capture (Ethernet, raw IP, Linux SLL).
+/// The UDP and TCP segments of a capture (Ethernet, raw IP, Linux SLL and
+/// SLL2).
 pub fn segments(path: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     for frame in frames(path) {
@@ -108,6 +109,11 @@ pub fn segments(path: &str) -> Vec<Segment> {
             },
             12 | 101 | 228 | 229 => SlicedPacket::from_ip(&frame.data),
             113 => SlicedPacket::from_linux_sll(&frame.data),
+            // Linux SLL2: a 20-octet header, no etherparse support.
+            276 => match frame.data.get(20..) {
+                Some(ip) => SlicedPacket::from_ip(ip),
+                None => continue,
+            },
             _ => continue,
         };
         let Ok(sliced) = sliced else { continue };
