@@ -1378,6 +1378,27 @@ mod tests {
         assert_eq!(addrs(&msg.answers), ["23.194.101.24"]);
     }
 
+    /// Every prefix of real messages (a 9-record response over TCP, an
+    /// 8-address answer, case 23's loops) decodes without a panic, and every
+    /// prefix of a sound message is malformed.
+    #[test]
+    fn every_truncation_of_real_messages() {
+        let mut messages = capture_messages(&corpus("tcpdump__dns_tcp.pcap"));
+        messages.extend(capture_messages(&corpus("ndpi__dns.pcap")));
+        messages.extend(capture_messages(&case("23-dns-compression-loop")));
+        assert!(messages.len() > 10);
+        for (_, full) in &messages {
+            let sound = parse(full).unwrap().malformed.is_none();
+            for len in 12..full.len() {
+                let msg = parse(&full[..len]).unwrap();
+                if sound {
+                    assert!(msg.malformed.is_some(), "prefix {len} of {}", full.len());
+                }
+                assert!(msg.malformed.is_none() || msg.answers.is_empty());
+            }
+        }
+    }
+
     /// Case 23: the four responses as expected.json describes them.
     #[test]
     fn case_23_compression_loops() {
