@@ -177,6 +177,12 @@ impl TcpSide {
         match app {
             App::Tls(c, s) => {
                 for (frame, event) in pick(from_client, c, s).push(at.frame, data) {
+                    if let tls::TlsEvent::ServerHello { selected_version, .. } = &event {
+                        // TLS 1.3: the client's later handshake records are encrypted too.
+                        if *selected_version == 0x0304 || selected_version >> 8 == 0x7f {
+                            c.set_handshake_encrypted();
+                        }
+                    }
                     let body = Body::Tls {
                         conn: at.conn,
                         from_client,
