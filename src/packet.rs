@@ -270,10 +270,8 @@ const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
 const PROTO_IPV6: u8 = 41;
 const PROTO_IPV6_FRAG: u8 = 44;
-const PROTO_ESP: u8 = 50;
 const PROTO_AH: u8 = 51;
 const PROTO_ICMPV6: u8 = 58;
-const PROTO_IPV6_NONXT: u8 = 59;
 
 /// Per-frame context of the layer functions.
 struct Cx<'s> {
@@ -306,18 +304,19 @@ impl Cx<'_> {
         })
     }
 
-    /// Adds a fragment; the payload when it completes its datagram.
+    /// Adds a fragment; the protocol and payload when it completes its
+    /// datagram.
     fn reassemble<'a>(
         &mut self,
         key: FragKey,
         frag: Fragment<'_>,
         out: &'a mut Vec<u8>,
-    ) -> Result<&'a [u8], Decoded<'a>> {
+    ) -> Result<(u8, &'a [u8]), Decoded<'a>> {
         match self
             .frags
             .add(key, frag, self.now_ns, self.limits, self.stats, out)
         {
-            FragOutcome::Complete => Ok(out.as_slice()),
+            FragOutcome::Complete(proto) => Ok((proto, out.as_slice())),
             FragOutcome::Held => Err(Decoded::Held),
             FragOutcome::Dropped => Err(Decoded::Skip),
             FragOutcome::Bad(id) => Err(Decoded::Bad(id)),
@@ -391,12 +390,13 @@ fn ipv4<'a>(cx: &mut Cx<'_>, outs: &'a mut [Vec<u8>], data: &'a [u8], depth: usi
         more,
         declared_len,
         data: payload,
+        proto,
     };
     let Some((out, rest)) = outs.split_first_mut() else {
         return Decoded::Skip;
     };
     match cx.reassemble(key, frag, out) {
-        Ok(datagram) => transport(cx, rest, src, dst, proto, datagram, depth),
+        Ok((proto, datagram)) => transport(cx, rest, src, dst, proto, datagram, depth),
         Err(not_yet) => not_yet,
     }
 }
@@ -427,27 +427,26 @@ fn ipv6<'a>(cx: &mut Cx<'_>, outs: &'a mut [Vec<u8>], data: &'a [u8], depth: usi
     };
 
     // A fragment: the bytes after its Fragment header are opaque until
-    // reassembled; the headers after it are then read again.
-    if matches!(next, PROTO_ESP | PROTO_IPV6_NONXT) {
-        return Decoded::Skip;
-    }
+    // reassembled; the headers after it are then read again. Its Next Header
+    // may differ between fragments, so it is no filter (RFC 8200 4.5).
     let key = FragKey {
         src,
         dst,
         id: frag.id,
-        proto: next,
+        proto: 0,
     };
     let fragment = Fragment {
         offset: frag.offset,
         more: frag.more,
         declared_len: rest.len().saturating_add(missing),
         data: rest,
+        proto: next,
     };
     let Some((out, outs)) = outs.split_first_mut() else {
         return Decoded::Skip;
     };
-    let datagram = match cx.reassemble(key, fragment, out) {
-        Ok(datagram) => datagram,
+    let (next, datagram) = match cx.reassemble(key, fragment, out) {
+        Ok(done) => done,
         Err(not_yet) => return not_yet,
     };
     match ipv6_exts(next, datagram) {
@@ -1011,7 +1010,8 @@ mod tests {
             v[6] = 44;
             v[4..6].copy_from_slice(&((end - offset + 8) as u16).to_be_bytes());
             let off_flags = (offset as u16) | u16::from(more);
-            v.extend([17, 0]);
+            // Only the first fragment's Next Header counts (RFC 8200 4.5).
+            v.extend([if offset == 0 { 17 } else { 6 }, 0]);
             v.extend(off_flags.to_be_bytes());
             v.extend(0xdead_beef_u32.to_be_bytes());
             v.extend(&datagram[offset..end]);

@@ -1,8 +1,10 @@
 //! IP fragment reassembly (RFC 791 section 3.2 for IPv4, RFC 8200 section 4.5
 //! for IPv6), bounded in datagrams, bytes and capture time.
 //!
-//! A datagram is keyed by source, destination, identification and protocol
-//! (RFC 791; for IPv6 the protocol is the Next Header of the Fragment header).
+//! A datagram is keyed by source, destination, identification and, for IPv4,
+//! protocol (RFC 791). IPv6 fragments of one packet may carry different Next
+//! Header values; the one of the first fragment counts (RFC 8200 4.5), so
+//! the caller keys IPv6 datagrams with protocol 0.
 //! Fragments may arrive in any order and overlap: bytes already held are kept
 //! and later copies of them ignored (first write wins, as for TCP). Datagrams
 //! are dropped when the oldest one is older than the timeout (measured in
@@ -41,6 +43,8 @@ pub(super) struct Fragment<'a> {
     pub declared_len: usize,
     /// The payload bytes actually captured.
     pub data: &'a [u8],
+    /// Protocol of the payload, as this fragment states it.
+    pub proto: u8,
 }
 
 /// What became of a fragment.
@@ -48,8 +52,9 @@ pub(super) struct Fragment<'a> {
 pub(super) enum FragOutcome {
     /// Stored; its datagram is still incomplete.
     Held,
-    /// The datagram is complete and was moved into the caller's buffer.
-    Complete,
+    /// The datagram is complete and was moved into the caller's buffer;
+    /// the protocol is the one its first fragment states.
+    Complete(u8),
     /// Not stored: a bound was hit, or it contradicts its datagram.
     Dropped,
     /// The fragment cannot be part of any datagram.
@@ -66,6 +71,8 @@ struct Datagram {
     have: Vec<(usize, usize)>,
     /// Payload length, once the last fragment (MF clear) was seen.
     total: Option<usize>,
+    /// Protocol stated by the fragment at offset 0.
+    proto: u8,
     fragments: u64,
 }
 
@@ -141,6 +148,9 @@ impl FragPool {
             return FragOutcome::Dropped;
         }
         dgram.fragments += 1;
+        if frag.offset == 0 {
+            dgram.proto = frag.proto;
+        }
         if !dgram.is_complete() {
             return FragOutcome::Held;
         }
@@ -153,7 +163,7 @@ impl FragPool {
         done.buf.truncate(done.total.unwrap_or(0));
         std::mem::swap(out, &mut done.buf);
         self.recycle(done.buf);
-        FragOutcome::Complete
+        FragOutcome::Complete(done.proto)
     }
 
     /// End of capture: every datagram left is incomplete.
@@ -187,6 +197,7 @@ impl FragPool {
             buf,
             have: Vec::new(),
             total: None,
+            proto: 0,
             fragments: 0,
         });
     }
@@ -320,6 +331,7 @@ mod tests {
             more,
             declared_len: data.len(),
             data,
+            proto: 17,
         }
     }
 
@@ -367,7 +379,7 @@ mod tests {
             &mut stats,
             &mut out,
         );
-        assert_eq!(r, FragOutcome::Complete);
+        assert_eq!(r, FragOutcome::Complete(17));
         let mut want = vec![1; 8];
         want.extend([2; 8]);
         want.extend([3; 4]);
