@@ -1098,6 +1098,16 @@ mod tests {
         let mut dec = Decoder::new(DecodeLimits::default());
         let d = decode_one(&mut dec, 228, &outer);
         assert_eq!(udp_of(&d).2, 5060);
+        // IPv6 in IPv4 (protocol 41).
+        let mut inner6 = Vec::new();
+        PacketBuilder::ipv6(PHONE6, SERVER6, 64)
+            .udp(50000, 53)
+            .write(&mut inner6, b"q")
+            .unwrap();
+        let six_in_four = ipv4_fragment(10, 0, false, PROTO_IPV6, &inner6);
+        let d = decode_one(&mut dec, 228, &six_in_four);
+        let (src, _, _, dport, _) = udp_of(&d);
+        assert_eq!((src, dport), (IpAddr::V6(Ipv6Addr::from(PHONE6)), 53));
         // Tunnels nested deeper than MAX_IP_DEPTH are skipped, not followed.
         let mut deep = inner;
         for _ in 0..MAX_IP_DEPTH {

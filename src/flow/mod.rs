@@ -1201,4 +1201,50 @@ mod tests {
         assert_eq!(infos, vec![53100, 53101]);
         assert!(!rec.events.iter().any(|(_, e)| matches!(e, Ev::Gap(..))));
     }
+
+    /// Hostile segment soup: random flags, sequence numbers and payloads on
+    /// a few 4-tuples, with tight bounds. Nothing may panic, bounds hold.
+    #[test]
+    fn random_segments_keep_the_bounds() {
+        let limits = FlowLimits {
+            max_flows: 4,
+            max_buffer_per_direction: 64,
+        };
+        let mut t = FlowTable::new(limits);
+        let mut rec = Recorder::new();
+        let mut x = 0x9e37_79b9_u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let payload = [b'p'; 40];
+        for frame in 1..20_000u64 {
+            let r = next();
+            let port = 50000 + (r % 7) as u16;
+            let flags = (next() & 0x1f) as u8;
+            let seq = next() % 400;
+            let len = (next() % 41) as usize;
+            feed(
+                &mut t,
+                &mut rec,
+                frame,
+                port,
+                r & 0x100 != 0,
+                flags,
+                seq,
+                &payload[..len],
+            );
+            assert!(t.index.len() <= 4);
+            for slot in &t.slots {
+                for stream in slot.conn.iter().flat_map(|c| c.streams.iter()) {
+                    assert!(stream.buffered() <= 64 + 40);
+                }
+            }
+        }
+        t.finish(&mut rec.sink());
+        assert!(t.stats().flows_bound_hit > 0);
+        assert!(t.index.is_empty());
+    }
 }

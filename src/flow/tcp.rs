@@ -71,6 +71,12 @@ impl Stream {
         self.next_seq.get_or_insert(seq);
     }
 
+    /// Bytes waiting behind a hole.
+    #[cfg(test)]
+    pub fn buffered(&self) -> usize {
+        self.pending_bytes
+    }
+
     /// Frees all buffers; the stream delivers nothing more.
     pub fn clear(&mut self) {
         *self = Stream {
