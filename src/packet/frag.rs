@@ -1,0 +1,490 @@
+//! IP fragment reassembly (RFC 791 section 3.2 for IPv4, RFC 8200 section 4.5
+//! for IPv6), bounded in datagrams, bytes and capture time.
+//!
+//! A datagram is keyed by source, destination, identification and, for IPv4,
+//! protocol (RFC 791). IPv6 fragments of one packet may carry different Next
+//! Header values; the one of the first fragment counts (RFC 8200 4.5), so
+//! the caller keys IPv6 datagrams with protocol 0.
+//! Fragments may arrive in any order and overlap: bytes already held are kept
+//! and later copies of them ignored (first write wins, as for TCP). Datagrams
+//! are dropped when the oldest one is older than the timeout (measured in
+//! capture time from its first fragment) or when a bound needs room; the
+//! owner counts both. The pool never looks inside the bytes.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+use super::{DecodeLimits, DecodeStats};
+
+/// Largest reassembled payload: both IP versions carry 16-bit lengths.
+const MAX_DATAGRAM: usize = 65_535;
+/// Most disjoint byte ranges one datagram may hold (hostile tiny fragments).
+const MAX_RANGES: usize = 256;
+/// Spare buffers kept for reuse.
+const MAX_SPARE: usize = 8;
+
+/// What identifies the fragments of one datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FragKey {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub id: u32,
+    pub proto: u8,
+}
+
+/// One fragment, as its IP header describes it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Fragment<'a> {
+    /// Byte offset of the fragment in the datagram's payload.
+    pub offset: usize,
+    /// More Fragments flag.
+    pub more: bool,
+    /// Payload length the IP header declares (more than `data` when cut).
+    pub declared_len: usize,
+    /// The payload bytes actually captured.
+    pub data: &'a [u8],
+    /// Protocol of the payload, as this fragment states it.
+    pub proto: u8,
+}
+
+/// What became of a fragment.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum FragOutcome {
+    /// Stored; its datagram is still incomplete.
+    Held,
+    /// The datagram is complete and was moved into the caller's buffer;
+    /// the protocol is the one its first fragment states.
+    Complete(u8),
+    /// Not stored: a bound was hit, or it contradicts its datagram.
+    Dropped,
+    /// The fragment cannot be part of any datagram.
+    Bad(&'static str),
+}
+
+#[derive(Debug)]
+struct Datagram {
+    key: FragKey,
+    first_ns: i64,
+    /// Payload bytes at their offsets; holes are zero until filled.
+    buf: Vec<u8>,
+    /// Byte ranges held, sorted, disjoint and not touching.
+    have: Vec<(usize, usize)>,
+    /// Payload length, once the last fragment (MF clear) was seen.
+    total: Option<usize>,
+    /// Protocol stated by the fragment at offset 0.
+    proto: u8,
+    fragments: u64,
+}
+
+impl Datagram {
+    fn is_complete(&self) -> bool {
+        matches!((self.total, self.have.as_slice()), (Some(t), [(0, end)]) if *end >= t)
+    }
+}
+
+/// Datagrams being reassembled, oldest first.
+#[derive(Debug, Default)]
+pub(super) struct FragPool {
+    datagrams: VecDeque<Datagram>,
+    /// Sum of the `buf` lengths of all datagrams.
+    held_bytes: usize,
+    spare: Vec<Vec<u8>>,
+}
+
+impl FragPool {
+    /// Adds a fragment seen at capture time `now_ns`. On `Complete` the
+    /// datagram's payload is swapped into `out`.
+    pub fn add(
+        &mut self,
+        key: FragKey,
+        frag: Fragment<'_>,
+        now_ns: i64,
+        limits: &DecodeLimits,
+        stats: &mut DecodeStats,
+        out: &mut Vec<u8>,
+    ) -> FragOutcome {
+        self.expire(now_ns, limits, stats);
+        let Some(declared_end) = frag.offset.checked_add(frag.declared_len) else {
+            return FragOutcome::Bad("fragment_too_long");
+        };
+        if declared_end > MAX_DATAGRAM {
+            return FragOutcome::Bad("fragment_too_long");
+        }
+        let data_len = frag.data.len().min(frag.declared_len);
+        let data_end = frag.offset + data_len;
+
+        // Find or open the datagram, then make room for its bytes.
+        let index = match self.datagrams.iter().position(|d| d.key == key) {
+            Some(i) => i,
+            None => {
+                self.open(key, now_ns, limits, stats);
+                self.datagrams.len() - 1
+            }
+        };
+        let Some(index) = self.make_room(index, data_end, limits, stats) else {
+            stats.fragments_dropped += 1;
+            return FragOutcome::Dropped;
+        };
+        let Some(dgram) = self.datagrams.get_mut(index) else {
+            return FragOutcome::Dropped;
+        };
+
+        // The last fragment fixes the length; a second, different one is ignored.
+        if !frag.more {
+            match dgram.total {
+                Some(t) if t != declared_end => return FragOutcome::Dropped,
+                _ => dgram.total = Some(declared_end),
+            }
+        }
+        if dgram.buf.len() < data_end {
+            self.held_bytes += data_end - dgram.buf.len();
+            dgram.buf.resize(data_end, 0);
+        }
+        let data = frag.data.get(..data_len).unwrap_or_default();
+        if !store(dgram, frag.offset, data) {
+            let bytes = dgram.buf.len();
+            stats.fragments_dropped += dgram.fragments + 1;
+            self.remove(index, bytes);
+            return FragOutcome::Dropped;
+        }
+        dgram.fragments += 1;
+        if frag.offset == 0 {
+            dgram.proto = frag.proto;
+        }
+        if !dgram.is_complete() {
+            return FragOutcome::Held;
+        }
+
+        // Complete: hand the bytes over and keep the caller's old buffer.
+        let Some(mut done) = self.datagrams.remove(index) else {
+            return FragOutcome::Dropped;
+        };
+        self.held_bytes = self.held_bytes.saturating_sub(done.buf.len());
+        done.buf.truncate(done.total.unwrap_or(0));
+        std::mem::swap(out, &mut done.buf);
+        self.recycle(done.buf);
+        FragOutcome::Complete(done.proto)
+    }
+
+    /// End of capture: every datagram left is incomplete.
+    pub fn finish(&mut self, stats: &mut DecodeStats) {
+        stats.fragments_incomplete += self.datagrams.len() as u64;
+        self.datagrams.clear();
+        self.held_bytes = 0;
+    }
+
+    /// Drops datagrams whose first fragment is older than the timeout. The
+    /// oldest sit in front; capture time may step back, which only delays.
+    fn expire(&mut self, now_ns: i64, limits: &DecodeLimits, stats: &mut DecodeStats) {
+        while let Some(front) = self.datagrams.front() {
+            if now_ns.saturating_sub(front.first_ns) <= limits.fragment_timeout_ns {
+                break;
+            }
+            let bytes = front.buf.len();
+            stats.fragments_incomplete += 1;
+            self.remove(0, bytes);
+        }
+    }
+
+    fn open(&mut self, key: FragKey, now_ns: i64, limits: &DecodeLimits, stats: &mut DecodeStats) {
+        while self.datagrams.len() >= limits.max_fragment_datagrams.max(1) {
+            self.evict_oldest(stats);
+        }
+        let buf = self.spare.pop().unwrap_or_default();
+        self.datagrams.push_back(Datagram {
+            key,
+            first_ns: now_ns,
+            buf,
+            have: Vec::new(),
+            total: None,
+            proto: 0,
+            fragments: 0,
+        });
+    }
+
+    /// Evicts other datagrams, oldest first, until datagram `index` may grow
+    /// to `end` bytes. Returns its index afterwards, or `None` (and forgets
+    /// it when it holds nothing) if even alone it would not fit.
+    fn make_room(
+        &mut self,
+        mut index: usize,
+        end: usize,
+        limits: &DecodeLimits,
+        stats: &mut DecodeStats,
+    ) -> Option<usize> {
+        loop {
+            let current = self.datagrams.get(index)?.buf.len();
+            let growth = end.saturating_sub(current);
+            if self.held_bytes.saturating_add(growth) <= limits.max_fragment_bytes {
+                return Some(index);
+            }
+            if index == 0 {
+                if self.datagrams.len() <= 1 {
+                    if self.datagrams.get(index)?.fragments == 0 {
+                        self.remove(index, current);
+                    }
+                    return None;
+                }
+                // The oldest is the one growing: evict the next oldest.
+                self.evict_at(1, stats);
+            } else {
+                self.evict_oldest(stats);
+                index -= 1;
+            }
+        }
+    }
+
+    fn evict_oldest(&mut self, stats: &mut DecodeStats) {
+        self.evict_at(0, stats);
+    }
+
+    fn evict_at(&mut self, index: usize, stats: &mut DecodeStats) {
+        if let Some(d) = self.datagrams.get(index) {
+            stats.fragments_dropped += d.fragments;
+            let bytes = d.buf.len();
+            self.remove(index, bytes);
+        }
+    }
+
+    fn remove(&mut self, index: usize, bytes: usize) {
+        if let Some(d) = self.datagrams.remove(index) {
+            self.recycle(d.buf);
+        }
+        self.held_bytes = self.held_bytes.saturating_sub(bytes);
+    }
+
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE && buf.capacity() <= MAX_DATAGRAM {
+            buf.clear();
+            self.spare.push(buf);
+        }
+    }
+}
+
+/// Copies the parts of `data` (at `offset`) that no earlier fragment
+/// supplied, and records the range. False when the range list is full.
+fn store(dgram: &mut Datagram, offset: usize, data: &[u8]) -> bool {
+    let end = offset + data.len();
+    if data.is_empty() {
+        return true;
+    }
+    let mut cursor = offset;
+    for &(s, e) in &dgram.have {
+        if e <= cursor {
+            continue;
+        }
+        if s >= end {
+            break;
+        }
+        if s > cursor {
+            copy_part(&mut dgram.buf, data, offset, cursor, s);
+        }
+        cursor = cursor.max(e);
+    }
+    if cursor < end {
+        copy_part(&mut dgram.buf, data, offset, cursor, end);
+    }
+    insert_range(&mut dgram.have, offset, end);
+    dgram.have.len() <= MAX_RANGES
+}
+
+/// Copies datagram bytes `[from, to)` out of `data`, which starts at `base`.
+fn copy_part(buf: &mut [u8], data: &[u8], base: usize, from: usize, to: usize) {
+    let src = data.get(from - base..to - base);
+    let dst = buf.get_mut(from..to);
+    if let (Some(src), Some(dst)) = (src, dst) {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// Adds `[start, end)` to a sorted list of disjoint ranges, merging neighbours.
+fn insert_range(have: &mut Vec<(usize, usize)>, start: usize, end: usize) {
+    let first = have.partition_point(|&(_, e)| e < start);
+    let last = have.partition_point(|&(s, _)| s <= end);
+    if first >= last {
+        have.insert(first, (start, end));
+        return;
+    }
+    let merged_start = have.get(first).map_or(start, |r| r.0.min(start));
+    let merged_end = have.get(last - 1).map_or(end, |r| r.1.max(end));
+    have.drain(first..last);
+    have.insert(first, (merged_start, merged_end));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn key(id: u32) -> FragKey {
+        FragKey {
+            src: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+            id,
+            proto: 17,
+        }
+    }
+
+    fn frag(offset: usize, more: bool, data: &[u8]) -> Fragment<'_> {
+        Fragment {
+            offset,
+            more,
+            declared_len: data.len(),
+            data,
+            proto: 17,
+        }
+    }
+
+    #[test]
+    fn ranges_merge() {
+        let mut have = vec![];
+        insert_range(&mut have, 16, 24);
+        insert_range(&mut have, 0, 8);
+        assert_eq!(have, vec![(0, 8), (16, 24)]);
+        insert_range(&mut have, 8, 16);
+        assert_eq!(have, vec![(0, 24)]);
+        insert_range(&mut have, 4, 40);
+        assert_eq!(have, vec![(0, 40)]);
+    }
+
+    #[test]
+    fn three_fragments_any_order_first_bytes_win() {
+        let (limits, mut stats) = (DecodeLimits::default(), DecodeStats::default());
+        let mut pool = FragPool::default();
+        let mut out = Vec::new();
+        let r = pool.add(
+            key(1),
+            frag(16, false, &[3; 4]),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Held);
+        let r = pool.add(
+            key(1),
+            frag(0, true, &[1; 8]),
+            1,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Held);
+        // Overlapping copy with other bytes: the first ones stay.
+        let r = pool.add(
+            key(1),
+            frag(8, true, &[2; 16]),
+            2,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Complete(17));
+        let mut want = vec![1; 8];
+        want.extend([2; 8]);
+        want.extend([3; 4]);
+        assert_eq!(out, want);
+        assert_eq!(pool.held_bytes, 0);
+        pool.finish(&mut stats);
+        assert_eq!(stats, DecodeStats::default());
+    }
+
+    #[test]
+    fn timeout_and_finish_count_incomplete() {
+        let limits = DecodeLimits {
+            fragment_timeout_ns: 10,
+            ..DecodeLimits::default()
+        };
+        let mut stats = DecodeStats::default();
+        let mut pool = FragPool::default();
+        let mut out = Vec::new();
+        pool.add(
+            key(1),
+            frag(8, false, &[0; 8]),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        pool.add(
+            key(2),
+            frag(8, false, &[0; 8]),
+            5,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        pool.add(
+            key(3),
+            frag(8, false, &[0; 8]),
+            11,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(stats.fragments_incomplete, 1);
+        pool.finish(&mut stats);
+        assert_eq!(stats.fragments_incomplete, 3);
+    }
+
+    #[test]
+    fn datagram_and_byte_bounds_drop_oldest() {
+        let limits = DecodeLimits {
+            max_fragment_datagrams: 2,
+            max_fragment_bytes: 100,
+            fragment_timeout_ns: i64::MAX,
+        };
+        let mut stats = DecodeStats::default();
+        let mut pool = FragPool::default();
+        let mut out = Vec::new();
+        for id in 0..3 {
+            pool.add(
+                key(id),
+                frag(0, true, &[0; 8]),
+                0,
+                &limits,
+                &mut stats,
+                &mut out,
+            );
+        }
+        assert_eq!(stats.fragments_dropped, 1);
+        assert_eq!(pool.datagrams.len(), 2);
+        // 96 more bytes for datagram 2 evict datagram 1.
+        let r = pool.add(
+            key(2),
+            frag(8, true, &[0; 88]),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Held);
+        assert_eq!(stats.fragments_dropped, 2);
+        // A datagram larger than the whole budget is refused.
+        let r = pool.add(
+            key(9),
+            frag(0, true, &[0; 200]),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Dropped);
+        assert!(pool.held_bytes <= 100);
+    }
+
+    #[test]
+    fn oversized_offset_is_bad() {
+        let (limits, mut stats) = (DecodeLimits::default(), DecodeStats::default());
+        let mut pool = FragPool::default();
+        let r = pool.add(
+            key(1),
+            frag(65_528, false, &[0; 16]),
+            0,
+            &limits,
+            &mut stats,
+            &mut Vec::new(),
+        );
+        assert_eq!(r, FragOutcome::Bad("fragment_too_long"));
+    }
+}

@@ -1,0 +1,235 @@
+//! Link layers: from a frame's first byte to the start of its IP header.
+//!
+//! Ethernet II (IEEE 802.3 clause 3) with 802.1Q (0x8100), 802.1ad (0x88a8)
+//! and the pre-standard 0x9100 tag stacks, Linux cooked capture v1 (SLL,
+//! LINKTYPE 113, 16 bytes) and v2 (SLL2, LINKTYPE 276, 20 bytes), raw IP
+//! (LINKTYPE 101 and the DLT values 12 and 14 some systems write), IPv4-only
+//! (228) and IPv6-only (229), BSD loopback (0, family in the writer's byte
+//! order) and OpenBSD loopback (108, big-endian family).
+//!
+//! Every header here sits at fixed offsets, so it is read by hand. Frames that
+//! carry anything but IPv4 or IPv6 (ARP, LLDP, 802.3 LLC, MPLS, PPPoE...) are
+//! not provscope's business and come back as [`Link::Skip`].
+
+use super::{Mac, L2};
+
+/// Most VLAN tags followed in one stack; deeper stacks are malformed.
+const MAX_VLAN_TAGS: usize = 8;
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_8021Q: u16 = 0x8100;
+const ETHERTYPE_8021AD: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+
+/// BSD `AF_INET` and the values `AF_INET6` takes on the BSDs and macOS.
+const AF_INET: u32 = 2;
+const AF_INET6: [u32; 3] = [24, 28, 30];
+
+/// What the link layer of a frame holds.
+#[derive(Debug)]
+pub(super) enum Link<'a> {
+    /// An IP packet. `version` is 4 or 6 when the link header says which,
+    /// 0 when only the packet's own version nibble can tell (raw IP).
+    Ip { l2: L2, version: u8, data: &'a [u8] },
+    /// A protocol other than IP on a link provscope reads.
+    Skip,
+    /// A link type provscope does not read.
+    Unsupported,
+    /// The link header is cut short or inconsistent; the id says which.
+    Short(&'static str),
+}
+
+/// Splits a frame on link type `linktype` into link facts and its IP bytes.
+pub(super) fn parse(linktype: u32, data: &[u8]) -> Link<'_> {
+    match linktype {
+        1 => ethernet(data),
+        113 => sll(data),
+        276 => sll2(data),
+        101 | 12 | 14 => ip(L2::default(), 0, data),
+        228 => ip(L2::default(), 4, data),
+        229 => ip(L2::default(), 6, data),
+        0 => loopback(data, true),
+        108 => loopback(data, false),
+        _ => Link::Unsupported,
+    }
+}
+
+fn ethernet(data: &[u8]) -> Link<'_> {
+    let (Some(dst), Some(src), Some(ethertype)) =
+        (mac_at(data, 0), mac_at(data, 6), be16(data, 12))
+    else {
+        return Link::Short("ethernet_header");
+    };
+    let l2 = L2 {
+        src_mac: Some(src),
+        dst_mac: Some(dst),
+        vlan: None,
+    };
+    ether_payload(l2, ethertype, data, 14)
+}
+
+/// Linux cooked capture v1: pkttype, ARPHRD type, address length, 8 bytes of
+/// address, protocol.
+fn sll(data: &[u8]) -> Link<'_> {
+    let (Some(halen), Some(protocol)) = (be16(data, 4), be16(data, 14)) else {
+        return Link::Short("sll_header");
+    };
+    let l2 = L2 {
+        src_mac: if halen == 6 { mac_at(data, 6) } else { None },
+        dst_mac: None,
+        vlan: None,
+    };
+    ether_payload(l2, protocol, data, 16)
+}
+
+/// Linux cooked capture v2: protocol, reserved, ifindex, ARPHRD type,
+/// pkttype, address length, 8 bytes of address.
+fn sll2(data: &[u8]) -> Link<'_> {
+    let (Some(protocol), Some(&halen)) = (be16(data, 0), data.get(11)) else {
+        return Link::Short("sll2_header");
+    };
+    if data.len() < 20 {
+        return Link::Short("sll2_header");
+    }
+    let l2 = L2 {
+        src_mac: if halen == 6 { mac_at(data, 12) } else { None },
+        dst_mac: None,
+        vlan: None,
+    };
+    ether_payload(l2, protocol, data, 20)
+}
+
+/// Follows a VLAN tag stack from `offset`, where `ethertype` applies.
+fn ether_payload(mut l2: L2, mut ethertype: u16, data: &[u8], mut offset: usize) -> Link<'_> {
+    for _ in 0..=MAX_VLAN_TAGS {
+        match ethertype {
+            ETHERTYPE_IPV4 => return ip(l2, 4, data.get(offset..).unwrap_or_default()),
+            ETHERTYPE_IPV6 => return ip(l2, 6, data.get(offset..).unwrap_or_default()),
+            ETHERTYPE_8021Q | ETHERTYPE_8021AD | ETHERTYPE_QINQ_OLD => {
+                let (Some(tci), Some(inner)) = (be16(data, offset), be16(data, offset + 2)) else {
+                    return Link::Short("vlan_tag");
+                };
+                l2.vlan = Some(tci & 0x0fff);
+                ethertype = inner;
+                offset += 4;
+            }
+            _ => return Link::Skip,
+        }
+    }
+    Link::Short("vlan_stack_too_deep")
+}
+
+fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
+    if data.is_empty() {
+        return Link::Short("ip_missing");
+    }
+    Link::Ip { l2, version, data }
+}
+
+/// BSD loopback: a 4-byte address family. LINKTYPE 0 stores it in the byte
+/// order of the machine that wrote the capture, so both orders are tried;
+/// LINKTYPE 108 (OpenBSD) is always big-endian.
+fn loopback(data: &[u8], either_order: bool) -> Link<'_> {
+    let Some(raw) = data.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()) else {
+        return Link::Short("loopback_header");
+    };
+    let version = match family_version(u32::from_be_bytes(raw)) {
+        0 if either_order => family_version(u32::from_le_bytes(raw)),
+        v => v,
+    };
+    match version {
+        0 => Link::Skip,
+        v => ip(L2::default(), v, data.get(4..).unwrap_or_default()),
+    }
+}
+
+/// IP version of a BSD address family, 0 for any other family.
+fn family_version(family: u32) -> u8 {
+    if family == AF_INET {
+        4
+    } else if AF_INET6.contains(&family) {
+        6
+    } else {
+        0
+    }
+}
+
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    let b = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+}
+
+fn mac_at(data: &[u8], at: usize) -> Option<Mac> {
+    data.get(at..at.checked_add(6)?)?.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ethernet_qinq_keeps_innermost_vlan() {
+        let mut f = vec![0xff; 6];
+        f.extend([0x00, 0x11, 0x22, 0x33, 0x44, 0x55]);
+        f.extend([0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x0a, 0x08, 0x00]);
+        f.extend([0x45, 0, 0, 20]);
+        let Link::Ip { l2, version, data } = parse(1, &f) else {
+            panic!("not ip: {:?}", parse(1, &f));
+        };
+        assert_eq!(l2.vlan, Some(10));
+        assert_eq!(l2.src_mac, Some([0x00, 0x11, 0x22, 0x33, 0x44, 0x55]));
+        assert_eq!(l2.dst_mac, Some([0xff; 6]));
+        assert_eq!(version, 4);
+        assert_eq!(data, &[0x45, 0, 0, 20]);
+    }
+
+    #[test]
+    fn ethernet_arp_is_skipped_and_short_tag_is_short() {
+        let mut f = vec![0; 12];
+        f.extend([0x08, 0x06, 0, 1]);
+        assert!(matches!(parse(1, &f), Link::Skip));
+        let mut g = vec![0; 12];
+        g.extend([0x81, 0x00, 0x00]);
+        assert!(matches!(parse(1, &g), Link::Short("vlan_tag")));
+        assert!(matches!(parse(1, &[0; 13]), Link::Short("ethernet_header")));
+    }
+
+    #[test]
+    fn endless_vlan_stack_is_bounded() {
+        let mut f = vec![0; 12];
+        for _ in 0..20 {
+            f.extend([0x81, 0x00, 0x00, 0x01]);
+        }
+        assert!(matches!(parse(1, &f), Link::Short("vlan_stack_too_deep")));
+    }
+
+    #[test]
+    fn sll_source_address_of_length_6() {
+        let mut f = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x86, 0xdd];
+        f.push(0x60);
+        let Link::Ip { l2, version, .. } = parse(113, &f) else {
+            panic!("not ip");
+        };
+        assert_eq!(l2.src_mac, Some([1, 2, 3, 4, 5, 6]));
+        assert_eq!(version, 6);
+    }
+
+    #[test]
+    fn bsd_loopback_either_byte_order() {
+        let le = [2, 0, 0, 0, 0x45];
+        let be = [0, 0, 0, 30, 0x60];
+        assert!(matches!(parse(0, &le), Link::Ip { version: 4, .. }));
+        assert!(matches!(parse(0, &be), Link::Ip { version: 6, .. }));
+        assert!(matches!(parse(108, &le), Link::Skip));
+        assert!(matches!(
+            parse(108, &[0, 0, 0, 24, 0x60]),
+            Link::Ip { version: 6, .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_linktype_is_unsupported() {
+        assert!(matches!(parse(147, &[0; 40]), Link::Unsupported));
+    }
+}
