@@ -21,6 +21,7 @@ pub mod capture;
 pub mod check;
 pub mod fact;
 pub mod flow;
+pub mod fuzzing;
 pub mod logger;
 pub mod packet;
 pub mod phone;

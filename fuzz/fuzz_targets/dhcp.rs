@@ -1,0 +1,4 @@
+//! Fuzz target: see provscope::fuzzing::fuzz_dhcp.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| provscope::fuzzing::fuzz_dhcp(data));
