@@ -100,13 +100,13 @@ fn same_phone(e: &Value, a: &Value) -> bool {
 
 fn compare_phone(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
     let Some(e) = e.as_object() else { return };
-    for (k, ev) in e {
+    // The phone's own fields first, then its stages.
+    for (k, ev) in e.iter().filter(|(k, _)| *k != "stages") {
         let av = a.get(k).unwrap_or(&Value::Null);
-        if k == "stages" {
-            compare_stages(label, ev, av, diffs);
-        } else {
-            compare_value(&format!("phone {label} {k}"), ev, av, diffs);
-        }
+        compare_value(&format!("phone {label} {k}"), ev, av, diffs);
+    }
+    if let Some(ev) = e.get("stages") {
+        compare_stages(label, ev, a.get("stages").unwrap_or(&Value::Null), diffs);
     }
 }
 
