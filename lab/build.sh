@@ -18,7 +18,12 @@ WORK=${PSL_WORK:-/tmp/psl-lab}
 # shellcheck source=lib.sh
 . "$LAB/lib.sh"
 
-scenarios_all() { sed -n 's/^# order: *//p' "$LAB"/scenarios/*.sh | sort -n | awk '{print $2}'; }
+scenarios_all() {
+    local f
+    for f in "$LAB"/scenarios/*.sh; do
+        printf '%s %s\n' "$(sed -n 's/^# order: *//p' "$f")" "$(basename "$f" .sh)"
+    done | sort -n | awk '{print $2}'
+}
 
 if [ "${1:-}" = --list ]; then
     scenarios_all
@@ -68,7 +73,7 @@ run_scenario() { # name
     teardown
     # Scenario defaults, then the scenario's own definitions.
     unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect
-    SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES=""
+    SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS="" SC_NO_ACT_RECORD=""
     # shellcheck disable=SC1090
     . "$file"
     rm -rf "$WORK/ph1" "$WORK/ph2" "$WORK/ph3" "$WORK/log" "$WORK/www"

@@ -147,9 +147,9 @@ dhcp-host=$(phone_mac 2),192.0.2.102,set:ph2
 dhcp-host=$(phone_mac 3),192.0.2.103,set:ph3
 domain=lab.example.com
 dhcp-option=option:router,$IP_GW
-dhcp-option=option:dns-server,$IP_GW
+dhcp-option=option:dns-server,${DHCP_DNS:-$IP_GW}
 dhcp-option=option:ntp-server,$IP_NTP
-host-record=activate.cisco.com,$IP_ACT,$IP6_ACT
+${SC_NO_ACT_RECORD:+# no record: }host-record=activate.cisco.com,$IP_ACT,$IP6_ACT
 host-record=cisco.sipflash.com,$IP_PROV,$IP6_PROV
 host-record=sbc1.example.com,$IP_SBC1
 host-record=sbc2.example.com,$IP_SBC2
@@ -338,4 +338,42 @@ nft_rule() { # rule...
     nsx $NS_NET nft list chain inet psl_lab input >/dev/null 2>&1 ||
         nsx $NS_NET nft add chain inet psl_lab input '{ type filter hook input priority 0; policy accept; }'
     nsx $NS_NET nft add rule inet psl_lab input "$@"
+}
+
+# unbound as the LAN's validating resolver on $IP_RESOLVER, forwarding to a
+# second dnsmasq on $IP_UPSTREAM (loopback, not captured) that serves the
+# lab's names unsigned. A made-up DS for <zone> makes every answer in it bogus.
+start_unbound() { # zone
+    mkdir -p "$WORK/unbound"
+    { dnsmasq_conf | grep -E '^(host-record|srv-host|no-|bind-)'
+        echo "listen-address=$IP_UPSTREAM"
+        echo "pid-file=$WORK/dnsmasq-upstream.pid"
+        echo "user=root"
+        echo "log-facility=-"
+        echo "log-queries"
+    } >"$WORK/dnsmasq-upstream.conf"
+    bg_in $NS_NET dnsmasq-upstream dnsmasq -k -C "$WORK/dnsmasq-upstream.conf"
+    cat >"$WORK/unbound/unbound.conf" <<EOC
+server:
+    interface: $IP_RESOLVER
+    port: 53
+    access-control: 192.0.2.0/24 allow
+    do-ip6: no
+    chroot: ""
+    username: ""
+    directory: "$WORK/unbound"
+    pidfile: "$WORK/unbound/unbound.pid"
+    use-syslog: no
+    verbosity: 1
+    val-log-level: 2
+    do-not-query-localhost: no
+    qname-minimisation: no
+    module-config: "validator iterator"
+    trust-anchor: "$1. DS 31589 13 2 0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+forward-zone:
+    name: "."
+    forward-addr: $IP_UPSTREAM
+EOC
+    bg_in $NS_NET unbound unbound -d -c "$WORK/unbound/unbound.conf"
+    wait_for 10 listening $NS_NET udp $IP_RESOLVER 53 || die "unbound did not start"
 }

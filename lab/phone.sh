@@ -141,5 +141,7 @@ rm -f register.ok
 timeout 60 sipp -sf "$LAB/conf/register.xml" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
     -s "$PH_SIP_USER" -au "$PH_SIP_USER" -ap "$PH_SIP_PASS" -key ua "$ua" \
     -m 1 -l 1 -nostdin -timeout 30s "$sbc:5060" >sipp.out 2>&1 || true
-[ -e "$PH_STATE/register.ok" ] && log "registered" || log "registration failed"
+# sipp runs its exec action in a child: give the marker a moment to appear.
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e register.ok ] && break; sleep 0.1; done
+if [ -e register.ok ]; then log "registered"; else log "registration failed"; fi
 log "boot done"
