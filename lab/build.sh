@@ -72,7 +72,7 @@ run_scenario() { # name
     log "=== $name"
     teardown
     # Scenario defaults, then the scenario's own definitions.
-    unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect
+    unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect sc_verify
     SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS="" SC_NO_ACT_RECORD=""
     # shellcheck disable=SC1090
     . "$file"
@@ -98,6 +98,9 @@ run_scenario() { # name
         cp "$cap" "$OUT/$name.pcap"
         rm -f "$OUT/$name.pcapng" "$OUT/$name.pcapng.expected.json"
     fi
+    CAP="$OUT/$name.$ext" CHECK_FAILED=0
+    declare -F sc_verify >/dev/null && sc_verify
+    [ "$CHECK_FAILED" = 0 ] || die "$name: the capture does not show what the scenario expects"
     expect_reset
     sc_expect
     expect_write "$OUT/$name.$ext.expected.json"
@@ -106,20 +109,24 @@ run_scenario() { # name
 }
 
 write_readme() {
-    local f name ext
+    local f name ext exp
     {
         cat "$LAB/README.head.md"
         echo
-        echo "| capture | what it shows | real peers |"
-        echo "| --- | --- | --- |"
+        echo "| capture | what it shows | real peers | expected (phone: verdict at root cause) |"
+        echo "| --- | --- | --- | --- |"
         for name in $(scenarios_all); do
             f="$LAB/scenarios/$name.sh"
             ext=$(sed -n 's/^SC_FORMAT=//p' "$f")
             ext=${ext:-pcap}
             SC_TITLE="" SC_PEERS=""
             eval "$(grep -E '^SC_(TITLE|PEERS)=' "$f")"
-            echo "| \`$name.$ext\` | $SC_TITLE | $SC_PEERS |"
+            exp=$(awk '$1 == "expect_phone" {printf "%s:%02d %s at %s", sep, $2, $3, $4; sep="; "}' \
+                "$f" | sed 's/ at null//')
+            echo "| \`$name.$ext\` | $SC_TITLE | $SC_PEERS | $exp |"
         done
+        echo
+        cat "$LAB/README.tail.md"
     } >"$OUT/README.md"
 }
 
@@ -130,6 +137,7 @@ for t in ip tcpdump dnsmasq in.tftpd tftp kamailio sipp busybox unbound dig open
 done
 mkdir -p "$OUT" "$WORK"
 teardown
+rm -f "$WORK/vlan.o"
 make_pki
 if [ $# -eq 0 ]; then set -- $(scenarios_all); fi
 for s in "$@"; do run_scenario "$s"; done

@@ -377,3 +377,31 @@ EOC
     bg_in $NS_NET unbound unbound -d -c "$WORK/unbound/unbound.conf"
     wait_for 10 listening $NS_NET udp $IP_RESOLVER 53 || die "unbound did not start"
 }
+
+# 802.1Q without VLAN devices: compile vlan.c and attach it (clsact) to eth0
+# of a namespace: tag on egress, untag on ingress.
+vlan_attach() { # ns
+    if [ ! -s "$WORK/vlan.o" ]; then
+        clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
+            -c "$LAB/vlan.c" -o "$WORK/vlan.o" || die "cannot compile vlan.c"
+    fi
+    nsx "$1" tc qdisc add dev eth0 clsact
+    nsx "$1" tc filter add dev eth0 egress bpf da obj "$WORK/vlan.o" sec tc_push
+    nsx "$1" tc filter add dev eth0 ingress bpf da obj "$WORK/vlan.o" sec tc_pop
+}
+
+# Post-capture checks with tshark: a scenario's sc_verify calls
+# `check FILTER OP COUNT`; a mismatch fails the build (the capture is kept).
+check() { # display-filter test-op count
+    local n
+    n=$(tshark -r "$CAP" -Y "$1" 2>/dev/null | wc -l)
+    if ! [ "$n" "$2" "$3" ]; then
+        log "CHECK FAILED: '$1' matched $n frames, want $2 $3"
+        CHECK_FAILED=1
+    fi
+}
+check_registered() {
+    check 'sip.Status-Code == 200' -eq 1
+    check 'ntp.flags.mode == 4' -ge 1
+    check 'tls.alert_message.level == 2' -eq 0
+}

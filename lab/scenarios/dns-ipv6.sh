@@ -7,3 +7,8 @@ sc_run() { run_phone 1 PH_V6ADDR=2001:db8:1::101/64 PH_V6GW=$IP6_GW PH_DNS=$IP6_
 sc_expect() {
     expect_phone 1 pass null "pass pass not_seen pass pass pass pass pass pass pass pass pass"
 }
+sc_verify() {
+    check 'ipv6.src == 2001:db8:1::1 && dns.flags.rcode == 0' -ge 6
+    check 'ipv6 && tls.handshake.extensions_server_name == "activate.cisco.com"' -eq 1
+    check_registered
+}

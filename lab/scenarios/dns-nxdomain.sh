@@ -7,3 +7,7 @@ sc_expect() {
     expect_phone 1 fail dns-activation \
         "pass pass not_seen fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
 }
+sc_verify() {
+    check 'dns.flags.rcode == 3' -eq 2
+    check 'tcp' -eq 0
+}

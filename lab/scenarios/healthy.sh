@@ -6,3 +6,7 @@ SC_PEERS="dnsmasq 2.90 (DHCP, DNS), busybox udhcpc, dig, curl against openssl s_
 sc_expect() {
     expect_phone 1 pass null "pass pass not_seen pass pass pass pass pass pass pass pass pass"
 }
+sc_verify() {
+    check 'dhcp.option.type in {66 150 159 160}' -eq 0
+    check_registered
+}

@@ -9,3 +9,8 @@ sc_expect() {
     expect_phone 1 fail dhcp-options \
         "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
 }
+sc_verify() {
+    check 'dhcp.option.type == 150' -eq 2
+    check 'tftp.opcode == 3' -eq 1
+    check 'dns' -eq 0
+}

@@ -7,3 +7,8 @@ sc_expect() {
     expect_phone 1 warn dhcp-options \
         "pass fail fail pass pass pass pass pass pass pass pass pass"
 }
+sc_verify() {
+    check 'dhcp.option.type == 160' -eq 2
+    check 'http.response.code == 404' -eq 1
+    check_registered
+}

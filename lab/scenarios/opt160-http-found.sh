@@ -7,3 +7,8 @@ sc_expect() {
     expect_phone 1 fail dhcp-options \
         "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
 }
+sc_verify() {
+    check 'dhcp.option.type == 160' -eq 2
+    check 'http.response.code == 200' -eq 1
+    check 'dns' -eq 0
+}

@@ -7,3 +7,8 @@ sc_expect() {
     expect_phone 1 fail sbc-connect \
         "pass pass not_seen pass pass pass pass pass fail not_seen not_seen not_seen"
 }
+sc_verify() {
+    check 'tcp.dstport == 8934 && tcp.flags.syn == 1' -eq 8
+    check 'tcp.srcport == 8934' -eq 0
+    check 'tls.handshake.type == 2' -eq 2
+}

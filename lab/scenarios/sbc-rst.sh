@@ -7,3 +7,7 @@ sc_expect() {
     expect_phone 1 fail sbc-connect \
         "pass pass not_seen pass pass pass pass pass fail not_seen not_seen not_seen"
 }
+sc_verify() {
+    check 'tcp.srcport == 8934 && tcp.flags.reset == 1' -eq 2
+    check 'tcp.srcport == 8934 && tcp.flags.syn == 1' -eq 0
+}

@@ -6,3 +6,7 @@ sc_expect() {
     expect_phone 1 fail sip-register \
         "pass pass not_seen pass pass pass pass pass pass pass fail pass"
 }
+sc_verify() {
+    check 'tcp && sip.Status-Code == 401' -eq 4
+    check 'sip.Status-Code == 200' -eq 0
+}

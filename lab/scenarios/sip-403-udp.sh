@@ -7,3 +7,7 @@ sc_expect() {
     expect_phone 1 fail sip-register \
         "pass pass not_seen pass pass pass pass pass pass pass fail pass"
 }
+sc_verify() {
+    check 'udp && sip.Status-Code == 403' -eq 1
+    check 'sip.Status-Code == 200' -eq 0
+}

@@ -6,3 +6,8 @@ sc_expect() {
     expect_phone 1 warn sbc-connect \
         "pass pass not_seen pass pass pass pass pass warn pass pass pass"
 }
+sc_verify() {
+    check 'ip.dst == 198.51.100.20 && tcp.dstport == 8934 && tcp.flags.syn == 1' -eq 4
+    check 'ip.src == 198.51.100.21 && tcp.flags.syn == 1 && tcp.flags.ack == 1' -eq 1
+    check_registered
+}

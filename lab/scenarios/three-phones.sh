@@ -26,3 +26,12 @@ sc_expect() {
     expect_phone 3 fail sip-register \
         "pass pass not_seen pass pass pass pass pass pass pass fail pass"
 }
+sc_verify() {
+    check 'dhcp.option.dhcp == 5' -eq 3
+    check 'ip.dst == 192.0.2.101 && tftp.opcode == 3' -eq 1
+    check 'ip.dst == 192.0.2.102 && tls.alert_message.desc == 70' -eq 1
+    check 'ip.dst == 192.0.2.103 && sip.Status-Code == 401' -eq 4
+    check 'ip.src == 192.0.2.101 && dns' -eq 0
+    check 'dhcp.option.type == 150' -eq 2
+    check 'ip.dst == 192.0.2.101 && dhcp.option.type == 150' -eq 2
+}

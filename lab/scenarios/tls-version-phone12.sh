@@ -10,3 +10,6 @@ sc_expect() {
     expect_phone 1 fail sbc-tls \
         "pass pass not_seen pass pass pass pass pass pass fail not_seen not_seen"
 }
+sc_verify() {
+    check 'ip.src == 198.51.100.20 && tls.alert_message.desc == 70' -eq 1
+}

@@ -9,3 +9,7 @@ sc_expect() {
     expect_phone 1 fail sbc-tls \
         "pass pass not_seen pass pass pass pass pass pass fail not_seen not_seen"
 }
+sc_verify() {
+    check 'tls.handshake.certificate' -eq 0
+    check 'ip.src == 192.0.2.101 && tls.alert_message.desc == 48' -eq 1
+}
