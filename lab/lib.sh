@@ -211,10 +211,12 @@ start_servers() {
         https_server prov6 "[$IP6_PROV]:443" cisco.sipflash.com -WWW
     fi
     # SBCs: TLS on 8934 (scenarios may replace or skip them)
-    declare -F sc_sbc >/dev/null && sc_sbc || {
+    if declare -F sc_sbc >/dev/null; then
+        sc_sbc
+    else
         https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1.example.com -rev
         https_server sbc2 "$IP_SBC2:$SBC_PORT" sbc2.example.com -rev
-    }
+    fi
     # NTP server (chronyd serving its own clock, never setting it)
     cat >"$WORK/chrony-server.conf" <<EOF
 bindaddress $IP_NTP
@@ -395,7 +397,14 @@ vlan_attach() { # ns
 check() { # display-filter test-op count
     local n
     n=$(tshark -r "$CAP" -Y "$1" 2>/dev/null | wc -l)
-    if ! [ "$n" "$2" "$3" ]; then
+    local ok=1
+    case $2 in
+    -eq) [ "$n" -eq "$3" ] || ok=0 ;;
+    -ge) [ "$n" -ge "$3" ] || ok=0 ;;
+    -le) [ "$n" -le "$3" ] || ok=0 ;;
+    *) die "check: unknown test $2" ;;
+    esac
+    if [ $ok = 0 ]; then
         log "CHECK FAILED: '$1' matched $n frames, want $2 $3"
         CHECK_FAILED=1
     fi
