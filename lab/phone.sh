@@ -1,0 +1,147 @@
+#!/bin/bash
+# phone.sh - the phone-side driver. Runs inside one phone namespace and walks the
+# MPP boot sequence with real clients, stopping where a real phone would stop:
+#   DHCP (busybox udhcpc) -> local profile from option 66/150 (tftp-hpa) or
+#   160 (curl) -> DNS activate.cisco.com (dig) -> HTTPS activation (curl) ->
+#   DNS cisco.sipflash.com -> HTTPS provisioning -> DNS SRV _sips._tcp + A ->
+#   TCP+TLS to the SBC port (openssl s_client) -> NTP (chronyd -Q) ->
+#   SIP REGISTER with digest auth (sipp).
+# Knobs (environment, set by build.sh from the scenario):
+#   PH_MAC PH_MODEL PH_FW PH_STATE LAB PKI
+#   PH_CAFILE     trust store used for every TLS check (default: the lab root CA)
+#   PH_TLS_OPTS   extra s_client options for the SBC (e.g. -tls1_2)
+#   PH_SIP_USER PH_SIP_PASS PH_SIP_TRANSPORT (u1 = UDP, t1 = TCP)
+#   PH_DNS        DNS server to use instead of DHCP option 6 (e.g. an IPv6 one)
+#   PH_V6ADDR     static IPv6 address/len for eth0, PH_V6GW its gateway
+#   PH_PREFER_V6  1: reach activation/provisioning over the AAAA answer
+#   PH_DIG_TRIES  dig tries per query (default 2)
+set -u
+: "${PH_MODEL:=CP-8851-3PCC}" "${PH_FW:=12.0.2}" "${PH_CAFILE:=$PKI/root-ca.crt}"
+: "${PH_TLS_OPTS:=}" "${PH_SIP_USER:=5301}" "${PH_SIP_PASS:=Lab-Pass-53}"
+: "${PH_SIP_TRANSPORT:=u1}" "${PH_DNS:=}" "${PH_V6ADDR:=}" "${PH_V6GW:=}"
+: "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}"
+
+hexmac=$(printf '%s' "$PH_MAC" | tr -d : | tr 'a-f' 'A-F')
+ua="Cisco-$PH_MODEL/$PH_FW ($hexmac)"
+log() { echo "phone $PH_MAC: $*"; }
+stop() { log "gives up: $*"; exit 0; }
+
+mkdir -p "$PH_STATE"
+cd "$PH_STATE" || exit 1
+ip link set lo up
+ip link set eth0 up
+# Classic exponential SYN back-off (1 s, 2 s, 4 s) and four SYNs per connect.
+sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
+sysctl -qw net.ipv4.tcp_syn_retries=3
+if [ -n "$PH_V6ADDR" ]; then
+    ip -6 addr add "$PH_V6ADDR" dev eth0 nodad
+    [ -n "$PH_V6GW" ] && ip -6 route add default via "$PH_V6GW" dev eth0
+fi
+sleep 0.5
+
+# 1. DHCP: hostname SEP<MAC>, the MPP vendor class, and the provisioning options
+#    a 3PCC phone asks for (66 TFTP server, 150 Cisco TFTP, 159/160 profile URL).
+export PH_STATE
+busybox udhcpc -i eth0 -f -q -n -t 4 -T 2 -A 1 -s "$LAB/udhcpc.script" \
+    -x "hostname:SEP$hexmac" -V "Cisco Systems, Inc. IP Phone $PH_MODEL" \
+    -O 66 -O 150 -O 159 -O 160 -O ntpsrv -O domain 2>&1 || stop "no DHCP lease"
+# shellcheck disable=SC1091
+. "$PH_STATE/lease.env"
+log "lease ${dhcp_ip:-?} dns ${dhcp_dns:-?} ntp ${dhcp_ntpsrv:-?}"
+
+# 2./3. Local configuration: a TFTP or HTTP server from DHCP wins over activation.
+hex2str() { printf '%s' "$1" | xxd -r -p | tr -d '\0'; }
+tftp_server=""
+if [ -n "${dhcp_tftp:-}" ]; then
+    tftp_server=$dhcp_tftp
+elif [ -n "${dhcp_opt150:-}" ]; then
+    h=${dhcp_opt150:0:8}
+    tftp_server=$(printf '%d.%d.%d.%d' "0x${h:0:2}" "0x${h:2:2}" "0x${h:4:2}" "0x${h:6:2}")
+fi
+profile_url=""
+[ -n "${dhcp_opt160:-}" ] && profile_url=$(hex2str "$dhcp_opt160")
+[ -z "$profile_url" ] && [ -n "${dhcp_opt159:-}" ] && profile_url=$(hex2str "$dhcp_opt159")
+if [ -n "$tftp_server" ]; then
+    rm -f profile.xml
+    timeout 20 tftp -m binary "$tftp_server" -c get "$PH_MODEL.xml" profile.xml 2>&1
+    if [ -s profile.xml ]; then stop "took the local profile tftp://$tftp_server/$PH_MODEL.xml"; fi
+    log "no profile on tftp://$tftp_server/, falling back to activation"
+elif [ -n "$profile_url" ]; then
+    code=$(curl -sS -o profile.xml -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
+    if [ "$code" = 200 ]; then stop "took the local profile $profile_url"; fi
+    log "profile $profile_url answered $code, falling back to activation"
+fi
+
+# DNS helper: first answer of the given type, empty when none.
+dns=${PH_DNS:-${dhcp_dns%% *}}
+resolve() { # name type
+    dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$dns" "$1" "$2" 2>/dev/null |
+        grep -v '^;' | head -n 1
+}
+https_get() { # name address path
+    local host=$2
+    case $host in *:*) host="[$host]" ;; esac
+    curl -sS -o /dev/null -w '%{http_code}\n' --max-time 15 --cacert "$PH_CAFILE" \
+        -A "$ua" --resolve "$1:443:$host" "https://$1$3"
+}
+pick() { # prefer AAAA when asked to
+    if [ "$PH_PREFER_V6" = 1 ] && [ -n "$2" ]; then echo "$2"; else echo "$1"; fi
+}
+
+# 4./5. Activation (EDOS).
+act4=$(resolve activate.cisco.com A)
+act6=$(resolve activate.cisco.com AAAA)
+act=$(pick "$act4" "$act6")
+[ -n "$act" ] || stop "couldn't resolve activate.cisco.com"
+https_get activate.cisco.com "$act" "/activation/$hexmac.xml" || stop "activation failed"
+
+# 6./7. Provisioning from the profile rule the activation handed back.
+prov4=$(resolve cisco.sipflash.com A)
+prov6=$(resolve cisco.sipflash.com AAAA)
+prov=$(pick "$prov4" "$prov6")
+[ -n "$prov" ] || stop "couldn't resolve cisco.sipflash.com"
+https_get cisco.sipflash.com "$prov" "/$PH_MODEL.xml" || stop "provisioning failed"
+
+# 8. Outbound proxy: SRV, then A of every target in priority order.
+mapfile -t srv < <(dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$dns" \
+    _sips._tcp.sbc.example.com SRV 2>/dev/null | grep -v '^;' | sort -n -k1,1 -k2,2r)
+[ "${#srv[@]}" -gt 0 ] || stop "no SRV for _sips._tcp.sbc.example.com"
+
+# 9./10. TCP then TLS to each target until one handshake completes.
+sbc=""
+for rec in "${srv[@]}"; do
+    read -r _prio _weight port target <<<"$rec"
+    target=${target%.}
+    addr=$(resolve "$target" A)
+    [ -n "$addr" ] || continue
+    # shellcheck disable=SC2086
+    out=$(timeout 40 openssl s_client -connect "$addr:$port" -servername "$target" \
+        -CAfile "$PH_CAFILE" -verify_return_error -verify_hostname "$target" \
+        $PH_TLS_OPTS -brief </dev/null 2>&1)
+    rc=$?
+    printf '%s\n' "$out" | sed 's/^/  s_client: /'
+    if [ $rc -eq 0 ]; then sbc=$addr; break; fi
+    if printf '%s' "$out" | grep -q 'connect:errno\|Connection refused\|timed out'; then
+        log "no TCP to $target $addr:$port, next target"
+        continue
+    fi
+    stop "TLS with $target failed"
+done
+[ -n "$sbc" ] || stop "no SBC reachable"
+
+# 12. NTP (option 42) before registering.
+if [ -n "${dhcp_ntpsrv:-}" ]; then
+    timeout 15 chronyd -Q -t 10 -u root "server ${dhcp_ntpsrv%% *} iburst maxsamples 1" \
+        "pidfile $PH_STATE/chronyd.pid" "cmdport 0" "bindcmdaddress /" 2>&1 || log "ntp failed"
+fi
+
+# 11. SIP REGISTER with digest authentication.
+ip4=${dhcp_ip:-}
+rm -f register.ok
+timeout 60 sipp -sf "$LAB/conf/register.xml" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
+    -s "$PH_SIP_USER" -au "$PH_SIP_USER" -ap "$PH_SIP_PASS" -key ua "$ua" \
+    -m 1 -l 1 -nostdin -timeout 30s "$sbc:5060" >sipp.out 2>&1 || true
+# sipp runs its exec action in a child: give the marker a moment to appear.
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e register.ok ] && break; sleep 0.1; done
+if [ -e register.ok ]; then log "registered"; else log "registration failed"; fi
+log "boot done"
