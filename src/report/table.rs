@@ -45,7 +45,7 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
     let name = p.hostname.clone().unwrap_or_else(|| p.id.clone());
     let mut head = vec![name];
     if let Some(m) = &p.mac {
-        if Some(m) != p.hostname.as_ref() {
+        if *m != head[0] {
             head.push(m.clone());
         }
     }
