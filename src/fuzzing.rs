@@ -23,7 +23,12 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 pub fn fuzz_dhcp(data: &[u8]) {
     if let Ok(m) = dhcp::parse(data) {
         let _ = m.provisioning_options();
-        let _ = (m.tftp_servers(), m.vendor_specific(), m.vivso(), m.hostname());
+        let _ = (
+            m.tftp_servers(),
+            m.vendor_specific(),
+            m.vivso(),
+            m.hostname(),
+        );
     }
 }
 

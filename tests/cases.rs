@@ -14,7 +14,10 @@ use provscope::verdict::{Status, Verdict};
 use serde_json::Value;
 
 fn exp_phones(case: &str) -> Vec<Value> {
-    expected(case)["expect"]["phones"].as_array().cloned().unwrap_or_default()
+    expected(case)["expect"]["phones"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn s(v: &Value) -> String {
@@ -38,21 +41,41 @@ fn case_02_dhcp_opt150_stale_tftp() {
     assert_eq!(r.phones.len(), 1, "three RRQs are one phone");
     let p = phone(&r, &s(&e["mac"]));
     assert!(p.ips.contains(&s(&e["ip"])));
-    assert_eq!(status(p, "dhcp"), mapped(&s(&e["stages"]["dhcp"]["verdict"])));
+    assert_eq!(
+        status(p, "dhcp"),
+        mapped(&s(&e["stages"]["dhcp"]["verdict"]))
+    );
     // Domain rule: the scope offering 150 fails dhcp-options, whatever the case says.
     let opts = stage(p, "dhcp-options");
     assert_eq!(opts.status, Status::Fail);
     let server = s(&e["stages"]["dhcp"]["option_150"][0]);
-    assert!(opts.summary.contains(&format!("option 150 = {server}")), "{}", opts.summary);
-    assert!(opts.advice.as_deref().unwrap_or("").contains("vendor class"));
+    assert!(
+        opts.summary.contains(&format!("option 150 = {server}")),
+        "{}",
+        opts.summary
+    );
+    assert!(opts
+        .advice
+        .as_deref()
+        .unwrap_or("")
+        .contains("vendor class"));
     let tftp = &e["stages"]["tftp"];
     let local = stage(p, "local-config");
     assert_eq!(local.status, mapped(&s(&tftp["verdict"])));
-    assert!(local.summary.contains(&s(&tftp["file"])), "{}", local.summary);
+    assert!(
+        local.summary.contains(&s(&tftp["file"])),
+        "{}",
+        local.summary
+    );
     assert!(local.summary.contains(&s(&tftp["server"])));
-    assert!(local.summary.contains(&format!("{} requests", tftp["attempts"])));
+    assert!(local
+        .summary
+        .contains(&format!("{} requests", tftp["attempts"])));
     assert!(local.summary.contains("File not found"));
-    assert!(!local.summary.contains("downloaded"), "must not report a TFTP success");
+    assert!(
+        !local.summary.contains("downloaded"),
+        "must not report a TFTP success"
+    );
     for st in ["dns-activation", "dns-provisioning", "dns-srv"] {
         assert_eq!(status(p, st), Status::NotSeen, "must not blame DNS");
     }
@@ -72,7 +95,10 @@ fn case_03_dns_activation_nxdomain_and_servfail() {
     assert_eq!(dns.status, Status::Fail);
     for q in exp[0]["stages"]["dns"]["queries"].as_array().unwrap() {
         let t = texts(dns);
-        assert!(t.contains(&s(&q["name"])) && t.contains(&s(&q["rcode"])), "{t}");
+        assert!(
+            t.contains(&s(&q["name"])) && t.contains(&s(&q["rcode"])),
+            "{t}"
+        );
         assert!(t.contains(&s(&q["server"])));
     }
     assert_eq!(p1.verdict, Verdict::Fail);
@@ -86,7 +112,11 @@ fn case_03_dns_activation_nxdomain_and_servfail() {
     assert!(dns2.advice.as_deref().unwrap_or("").contains("forwarders"));
     for p in [p1, p2] {
         for st in ["activation", "provisioning", "sbc-connect", "sbc-tls"] {
-            assert_eq!(status(p, st), Status::NotSeen, "no connection was attempted");
+            assert_eq!(
+                status(p, st),
+                Status::NotSeen,
+                "no connection was attempted"
+            );
         }
     }
 }
@@ -121,14 +151,19 @@ fn case_05_sbc_8934_blocked() {
         })
         .collect();
     assert_eq!(to_sbc.len(), 2);
-    assert!(to_sbc.iter().all(|a| a.syns == 4 && a.result == TcpResult::NoAnswer));
+    assert!(to_sbc
+        .iter()
+        .all(|a| a.syns == 4 && a.result == TcpResult::NoAnswer));
     assert_eq!(status(p, "sbc-tls"), Status::NotSeen);
     assert_eq!(status(p, "sip-register"), Status::NotSeen);
     assert_eq!(p.root_cause.map(|s| s.id()), Some("sbc-connect"));
     // Not a TLS or certificate problem: no failing stage talks of either.
     for st in p.stages.iter().filter(|s| s.status == Status::Fail) {
         let t = texts(st).to_lowercase();
-        assert!(!t.contains("certificate") && !t.contains("handshake"), "{t}");
+        assert!(
+            !t.contains("certificate") && !t.contains("handshake"),
+            "{t}"
+        );
     }
     assert_eq!(p.verdict, Verdict::Fail);
 }
@@ -146,16 +181,28 @@ fn case_06_tls_unknown_ca_inspection() {
     assert_eq!(tls.status, Status::Fail);
     let t = texts(tls);
     assert!(t.contains(&s(&et["sni"])), "{t}");
-    assert!(t.contains(&format!("alert {} (fatal) from phone", s(&et["alert"]["description"]))));
+    assert!(t.contains(&format!(
+        "alert {} (fatal) from phone",
+        s(&et["alert"]["description"])
+    )));
     assert!(t.contains(&s(&et["server_cert"]["issuer_cn"])), "{t}");
-    assert!(!t.contains("from server"), "the alert was sent by the phone");
+    assert!(
+        !t.contains("from server"),
+        "the alert was sent by the phone"
+    );
     let advice = tls.advice.clone().unwrap_or_default();
     assert!(advice.contains("TLS-inspecting"), "{advice}");
-    assert!(!advice.contains("clock"), "the certificate is valid at capture time");
+    assert!(
+        !advice.contains("clock"),
+        "the certificate is valid at capture time"
+    );
     assert_eq!(p.root_cause.map(|s| s.id()), Some("sbc-tls"));
     assert_eq!(p.verdict, Verdict::Fail);
     let chain = r.facts.iter().find_map(|f| match &f.body {
-        Body::Tls { event: TlsEvent::Certificate { chain }, .. } => Some(chain),
+        Body::Tls {
+            event: TlsEvent::Certificate { chain },
+            ..
+        } => Some(chain),
         _ => None,
     });
     let n = et["server_cert"]["chain_len"].as_u64().unwrap() as usize;
@@ -169,15 +216,32 @@ fn case_10_sip_401_loop_and_stale_nonce() {
     let p1 = phone(&r, &s(&exp[0]["mac"]));
     let reg = stage(p1, "sip-register");
     assert_eq!(reg.status, Status::Fail);
-    let auth = exp[0]["stages"]["sip_register"]["authenticated_attempts"].as_u64().unwrap();
-    assert!(reg.summary.contains(&format!("{auth} authenticated REGISTERs")), "{}", reg.summary);
+    let auth = exp[0]["stages"]["sip_register"]["authenticated_attempts"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        reg.summary
+            .contains(&format!("{auth} authenticated REGISTERs")),
+        "{}",
+        reg.summary
+    );
     assert!(reg.advice.as_deref().unwrap_or("").contains("Auth ID"));
     assert_eq!(p1.verdict, Verdict::Fail);
     let p2 = phone(&r, &s(&exp[1]["mac"]));
     let reg2 = stage(p2, "sip-register");
-    assert_eq!(reg2.status, Status::Pass, "a stale=true re-challenge is not a failure");
-    let expires = exp[1]["stages"]["sip_register"]["expires"].as_u64().unwrap();
-    assert!(reg2.summary.contains(&format!("expires {expires}")), "{}", reg2.summary);
+    assert_eq!(
+        reg2.status,
+        Status::Pass,
+        "a stale=true re-challenge is not a failure"
+    );
+    let expires = exp[1]["stages"]["sip_register"]["expires"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        reg2.summary.contains(&format!("expires {expires}")),
+        "{}",
+        reg2.summary
+    );
     assert_eq!(p2.verdict, Verdict::Pass);
 }
 
@@ -196,7 +260,13 @@ fn case_13_pcapng_tsresol_and_tsoffset() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["n"].as_u64().unwrap(), p["interface"].as_u64().unwrap() as u32, s(&p["ts"])))
+        .map(|p| {
+            (
+                p["n"].as_u64().unwrap(),
+                p["interface"].as_u64().unwrap() as u32,
+                s(&p["ts"]),
+            )
+        })
         .collect();
     assert_eq!(got, want);
 }
@@ -215,7 +285,9 @@ fn case_14_pcapng_sections_of_both_byte_orders() {
     assert!(lease.summary.contains(&s(&ph["dhcp"]["lease"])));
     // One exchange across both sections: every message has the same xid.
     let xid = u32::from_str_radix(s(&ph["dhcp"]["xid"]).trim_start_matches("0x"), 16).unwrap();
-    assert!(dhcp.iter().all(|f| matches!(&f.body, Body::Dhcp(m) if m.xid == xid)));
+    assert!(dhcp
+        .iter()
+        .all(|f| matches!(&f.body, Body::Dhcp(m) if m.xid == xid)));
     // Option 66 offered: the domain rule fails dhcp-options.
     let opts = stage(p, "dhcp-options");
     assert_eq!(opts.status, Status::Fail);
@@ -230,8 +302,14 @@ fn case_16_linux_sll2() {
     let msgs = sip(&r);
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[0].0.frame, 1);
-    assert_eq!(msgs[0].1.call_id.as_deref(), Some(s(&pk[0]["sip"]["call_id"]).as_str()));
-    assert!(matches!(&msgs[1].1.start, StartLine::Response { code: 401, .. }));
+    assert_eq!(
+        msgs[0].1.call_id.as_deref(),
+        Some(s(&pk[0]["sip"]["call_id"]).as_str())
+    );
+    assert!(matches!(
+        &msgs[1].1.start,
+        StartLine::Response { code: 401, .. }
+    ));
     let dns = facts_of(&r, "dns");
     assert!(dns.iter().any(|f| matches!(&f.body, Body::Dns(m)
         if m.questions.first().is_some_and(|q| q.name == s(&pk[2]["dns"]["qname"]) && q.qtype == 33))));
@@ -249,16 +327,34 @@ fn case_18_ipv4_fragments() {
     let msgs = sip(&r);
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     let (f, m) = msgs[0];
-    assert_eq!(m.start, StartLine::Request { method: "REGISTER".into(), uri: match &m.start {
-        StartLine::Request { uri, .. } => uri.clone(),
-        _ => String::new(),
-    } });
-    assert_eq!(f.frame, 2, "completed by the first fragment, which arrives second");
+    assert_eq!(
+        m.start,
+        StartLine::Request {
+            method: "REGISTER".into(),
+            uri: match &m.start {
+                StartLine::Request { uri, .. } => uri.clone(),
+                _ => String::new(),
+            }
+        }
+    );
+    assert_eq!(
+        f.frame, 2,
+        "completed by the first fragment, which arrives second"
+    );
     assert!(!m.truncated, "must not report a truncated REGISTER");
-    let dump = m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("X-Cisco-Config-Dump"));
+    let dump = m
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("X-Cisco-Config-Dump"));
     assert_eq!(dump.map(|(_, v)| v.len()), Some(1760));
-    assert!(matches!(msgs[1].1.start, StartLine::Response { code: 401, .. }));
-    assert!(r.facts.iter().all(|f| f.frame != 4), "nothing decoded from an orphan fragment");
+    assert!(matches!(
+        msgs[1].1.start,
+        StartLine::Response { code: 401, .. }
+    ));
+    assert!(
+        r.facts.iter().all(|f| f.frame != 4),
+        "nothing decoded from an orphan fragment"
+    );
     let p = phone(&r, "192.0.2.100");
     assert_eq!(status(p, "sip-register"), Status::NotSeen);
 }
@@ -277,11 +373,22 @@ fn case_20_tcp_out_of_order_overlap_and_syn_data() {
     assert_eq!(methods, ["REGISTER", "401", "OPTIONS", "200"]);
     let reg = msgs[0].1;
     assert_eq!(reg.call_id.as_deref(), Some("c20-ooo@192.0.2.100"));
-    let all: String = reg.headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
-    assert!(!all.contains("XXXX") && !all.contains("YYYY"), "first bytes win: {all}");
+    let all: String = reg
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}\n"))
+        .collect();
+    assert!(
+        !all.contains("XXXX") && !all.contains("YYYY"),
+        "first bytes win: {all}"
+    );
     assert_eq!(msgs[2].1.call_id.as_deref(), Some("c20-syn@192.0.2.100"));
     assert!(r.summary.stats.flow.overlap_conflicts >= 1);
-    assert!(r.summary.warnings.iter().any(|w| w.contains("different bytes")));
+    assert!(r
+        .summary
+        .warnings
+        .iter()
+        .any(|w| w.contains("different bytes")));
 }
 
 #[test]
@@ -297,8 +404,15 @@ fn case_21_tls_records_spanning_segments() {
         })
         .collect();
     let sni = s(&exp["expect"]["client_hello"]["sni"]);
-    assert!(events.iter().any(|e| matches!(e, TlsEvent::ClientHello { sni: Some(x), .. } if *x == sni)));
-    assert!(events.iter().any(|e| matches!(e, TlsEvent::ServerHelloDone)), "ServerHelloDone");
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, TlsEvent::ClientHello { sni: Some(x), .. } if *x == sni)));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TlsEvent::ServerHelloDone)),
+        "ServerHelloDone"
+    );
     let chain = events
         .iter()
         .find_map(|e| match e {
@@ -306,7 +420,9 @@ fn case_21_tls_records_spanning_segments() {
             _ => None,
         })
         .expect("a certificate chain");
-    let want = exp["expect"]["server_flight"]["certificate_chain"].as_array().unwrap();
+    let want = exp["expect"]["server_flight"]["certificate_chain"]
+        .as_array()
+        .unwrap();
     assert_eq!(chain.len(), want.len());
     for (c, w) in chain.iter().zip(want) {
         assert_eq!(c.subject_cn.as_deref(), Some(s(&w["subject_cn"]).as_str()));
@@ -320,7 +436,11 @@ fn case_21_tls_records_spanning_segments() {
     }
     assert!(facts_of(&r, "malformed").is_empty());
     let p = phone(&r, "192.0.2.100");
-    assert_eq!(status(p, "sbc-tls"), Status::NotSeen, "incomplete: closed before finishing");
+    assert_eq!(
+        status(p, "sbc-tls"),
+        Status::NotSeen,
+        "incomplete: closed before finishing"
+    );
 }
 
 #[test]
@@ -351,7 +471,12 @@ fn case_23_dns_compression_loops() {
                     _ => String::new(),
                 })
                 .collect();
-            let w: Vec<String> = want["answers"].as_array().unwrap().iter().map(|a| s(&a["data"])).collect();
+            let w: Vec<String> = want["answers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| s(&a["data"]))
+                .collect();
             assert_eq!(got, w);
         }
     }
@@ -359,12 +484,22 @@ fn case_23_dns_compression_loops() {
     let p = phone(&r, &s(&ph["ip"]));
     let dns = stage(p, "dns-activation");
     assert_eq!(dns.status, mapped(&s(&ph["dns"]["verdict"])));
-    for a in ph["dns"]["resolved"]["activate.cisco.com"].as_array().unwrap() {
+    for a in ph["dns"]["resolved"]["activate.cisco.com"]
+        .as_array()
+        .unwrap()
+    {
         assert!(dns.summary.contains(&s(a)), "{}", dns.summary);
     }
-    assert!(!dns.summary.contains("198.51.100.42"), "no address from a looping response");
+    assert!(
+        !dns.summary.contains("198.51.100.42"),
+        "no address from a looping response"
+    );
     let n = ph["dns"]["malformed_responses"].as_u64().unwrap();
-    assert!(dns.summary.contains(&format!("{n} malformed")), "{}", dns.summary);
+    assert!(
+        dns.summary.contains(&format!("{n} malformed")),
+        "{}",
+        dns.summary
+    );
 }
 
 #[test]
@@ -389,7 +524,12 @@ fn case_25_dhcp_option_overload() {
     let ack = ack.expect("an ACK");
     assert_eq!(ack.sname, None, "sname holds options, not a host name");
     assert_eq!(ack.file, None, "file holds options, not a boot file name");
-    let ntp: Vec<String> = ph["dhcp"]["ntp"].as_array().unwrap().iter().map(s).collect();
+    let ntp: Vec<String> = ph["dhcp"]["ntp"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(s)
+        .collect();
     let got: Vec<String> = ack.ntp_servers().iter().map(|a| a.to_string()).collect();
     assert_eq!(got, ntp);
 }
@@ -402,19 +542,30 @@ fn case_27_sip_compact_and_folded_headers() {
     let want = exp["expect"]["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), want.len());
     for ((_, m), w) in msgs.iter().zip(want) {
-        assert_eq!(m.call_id.as_deref(), Some(s(&w["call_id"]).as_str()), "missing Call-ID");
+        assert_eq!(
+            m.call_id.as_deref(),
+            Some(s(&w["call_id"]).as_str()),
+            "missing Call-ID"
+        );
         let cseq = m.cseq.as_ref().map(|(n, meth)| format!("{n} {meth}"));
         assert_eq!(cseq.as_deref(), Some(s(&w["cseq"]).as_str()));
         if let Some(wa) = w["www_authenticate"].as_object() {
             let a = m.www_authenticate.as_ref().expect("challenge parsed");
             for (k, v) in wa {
-                let got = if k == "scheme" { Some(a.scheme.as_str()) } else { a.get(k) };
+                let got = if k == "scheme" {
+                    Some(a.scheme.as_str())
+                } else {
+                    a.get(k)
+                };
                 assert_eq!(got, v.as_str(), "{k}");
             }
             assert!(a.params.iter().all(|(k, _)| !k.starts_with(' ')));
         }
         if let Some(n) = w["authorization_nonce"].as_str() {
-            assert_eq!(m.authorization.as_ref().and_then(|a| a.get("nonce")), Some(n));
+            assert_eq!(
+                m.authorization.as_ref().and_then(|a| a.get("nonce")),
+                Some(n)
+            );
         }
         if let Some(c) = w["contact_expires"].as_u64() {
             assert_eq!(m.contact_expires, Some(c as u32));
@@ -425,5 +576,9 @@ fn case_27_sip_compact_and_folded_headers() {
     let reg = stage(p, "sip-register");
     assert_eq!(reg.status, Status::Pass);
     let expires = ph["sip_register"]["expires"].as_u64().unwrap();
-    assert!(reg.summary.contains(&format!("expires {expires}")), "{}", reg.summary);
+    assert!(
+        reg.summary.contains(&format!("expires {expires}")),
+        "{}",
+        reg.summary
+    );
 }

@@ -39,18 +39,33 @@ fn truth(file: &str) -> String {
 fn table(truth: &str, proto: &str) -> Vec<BTreeMap<String, String>> {
     let head = format!("## {proto} fields");
     let mut lines = truth.lines().skip_while(|l| !l.starts_with(&head));
-    let Some(header) = lines.next() else { return Vec::new() };
-    let names: Vec<String> =
-        header.rsplit(": ").next().unwrap_or("").split('|').map(str::to_string).collect();
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<String> = header
+        .rsplit(": ")
+        .next()
+        .unwrap_or("")
+        .split('|')
+        .map(str::to_string)
+        .collect();
     lines
         .take_while(|l| !l.starts_with("## "))
         .filter(|l| !l.trim().is_empty())
-        .map(|l| names.iter().cloned().zip(l.split('|').map(str::to_string)).collect())
+        .map(|l| {
+            names
+                .iter()
+                .cloned()
+                .zip(l.split('|').map(str::to_string))
+                .collect()
+        })
         .collect()
 }
 
 fn capinfos(truth: &str, key: &str) -> Option<String> {
-    truth.lines().find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
+    truth
+        .lines()
+        .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_string()))
 }
 
 #[test]
@@ -69,12 +84,33 @@ fn every_corpus_file_reads_with_capinfos_counts_and_times() {
         }
         let t = truth(&file);
         let r = run(path);
-        let n: u64 = capinfos(&t, "Number of packets:").and_then(|v| v.parse().ok()).unwrap();
+        let n: u64 = capinfos(&t, "Number of packets:")
+            .and_then(|v| v.parse().ok())
+            .unwrap();
         assert_eq!(r.summary.frames, n, "{file}: frames");
         assert!(r.summary.complete, "{file}: read to the end");
+        if file == "ppp__pcapng-example.pcapng" {
+            // capinfos puts interface 1's raw ticks (near 2^64 us) in the year
+            // 586524; our timestamps stop at 2262 and the reader warns instead.
+            assert!(
+                r.summary
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("2262") || w.contains("range")),
+                "{file}: {:?}",
+                r.summary.warnings
+            );
+            continue;
+        }
         // capinfos prints local-free UTC "YYYY-MM-DD hh:mm:ss.frac" at the file's precision.
         let first = capinfos(&t, "First packet time:").unwrap();
-        let ours = r.summary.first_ts.unwrap().rfc3339().replace('T', " ").replace('Z', "");
+        let ours = r
+            .summary
+            .first_ts
+            .unwrap()
+            .rfc3339()
+            .replace('T', " ")
+            .replace('Z', "");
         assert_eq!(ours, first, "{file}: first packet time");
     }
 }
@@ -94,7 +130,10 @@ fn num(v: &str) -> u64 {
 #[test]
 fn dhcp_agrees_with_tshark() {
     let mut checked = 0;
-    for file in files().iter().filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f)) {
+    for file in files()
+        .iter()
+        .filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f))
+    {
         let rows = table(&truth(file), "DHCP");
         if rows.is_empty() {
             continue;
@@ -102,31 +141,62 @@ fn dhcp_agrees_with_tshark() {
         let r = run(shared(&format!("corpus/files/{file}")));
         for row in rows {
             let frame = num(&row["frame.number"]);
-            let m = frames_of(&r, frame).into_iter().find_map(|f| match &f.body {
-                Body::Dhcp(m) => Some(m),
-                _ => None,
-            });
+            let m = frames_of(&r, frame)
+                .into_iter()
+                .find_map(|f| match &f.body {
+                    Body::Dhcp(m) => Some(m),
+                    _ => None,
+                });
             let Some(m) = m else {
                 // Snaplen-truncated BOOTP (pcapng-test-generator files) is "can't tell".
-                assert!(r.summary.stats.truncated_by_snaplen > 0, "{file} #{frame}: no DHCP fact");
+                assert!(
+                    r.summary.stats.truncated_by_snaplen > 0,
+                    "{file} #{frame}: no DHCP fact"
+                );
                 continue;
             };
             checked += 1;
             if !row["dhcp.option.dhcp"].is_empty() {
                 let t = num(&row["dhcp.option.dhcp"]);
-                assert_eq!(m.message_type.map(u64::from), Some(t), "{file} #{frame} type");
+                assert_eq!(
+                    m.message_type.map(u64::from),
+                    Some(t),
+                    "{file} #{frame} type"
+                );
             }
-            assert_eq!(u64::from(m.xid), num(&row["dhcp.id"]), "{file} #{frame} xid");
+            assert_eq!(
+                u64::from(m.xid),
+                num(&row["dhcp.id"]),
+                "{file} #{frame} xid"
+            );
             let mac = provscope::packet::mac_string(&m.chaddr);
-            assert_eq!(mac, row["dhcp.hw.mac_addr"], "{file} #{frame} chaddr");
-            assert_eq!(m.yiaddr.to_string(), row["dhcp.ip.your"], "{file} #{frame} yiaddr");
+            // tshark lists the client MAC again when option 61 carries it.
+            let want = row["dhcp.hw.mac_addr"]
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            assert_eq!(mac, want, "{file} #{frame} chaddr");
+            assert_eq!(
+                m.yiaddr.to_string(),
+                row["dhcp.ip.your"],
+                "{file} #{frame} yiaddr"
+            );
             let tftp = row["dhcp.option.tftp_server_name"].clone();
             if !tftp.is_empty() {
-                assert_eq!(m.tftp_server_name().as_deref(), Some(tftp.as_str()), "{file} #{frame}");
+                assert_eq!(
+                    m.tftp_server_name().as_deref(),
+                    Some(tftp.as_str()),
+                    "{file} #{frame}"
+                );
             }
             let vc = row["dhcp.option.vendor_class_id"].clone();
             if !vc.is_empty() {
-                assert_eq!(m.vendor_class().as_deref(), Some(vc.as_str()), "{file} #{frame}");
+                assert_eq!(
+                    m.vendor_class().as_deref(),
+                    Some(vc.as_str()),
+                    "{file} #{frame}"
+                );
             }
             let ntp = row["dhcp.option.ntp_server"].clone();
             if !ntp.is_empty() {
@@ -141,7 +211,10 @@ fn dhcp_agrees_with_tshark() {
 #[test]
 fn dns_agrees_with_tshark() {
     let mut checked = 0;
-    for file in files().iter().filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f)) {
+    for file in files()
+        .iter()
+        .filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f))
+    {
         let rows = table(&truth(file), "DNS");
         if rows.is_empty() {
             continue;
@@ -161,13 +234,29 @@ fn dns_agrees_with_tshark() {
                 panic!("{file} #{frame}: no DNS message with id {id:#x}");
             };
             checked += 1;
-            assert_eq!(m.response, row["dns.flags.response"] == "1", "{file} #{frame}");
+            assert_eq!(
+                m.response,
+                row["dns.flags.response"] == "1",
+                "{file} #{frame}"
+            );
             if m.response && !row["dns.flags.rcode"].is_empty() {
-                assert_eq!(u64::from(m.rcode), num(&row["dns.flags.rcode"]), "{file} #{frame}");
+                assert_eq!(
+                    u64::from(m.rcode),
+                    num(&row["dns.flags.rcode"]),
+                    "{file} #{frame}"
+                );
             }
-            let qname = row["dns.qry.name"].split(',').next().unwrap_or("").to_ascii_lowercase();
+            let qname = row["dns.qry.name"]
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if !qname.is_empty() && !qname.starts_with('<') {
-                let q = m.questions.first().map(|q| q.name.clone()).unwrap_or_default();
+                let q = m
+                    .questions
+                    .first()
+                    .map(|q| q.name.clone())
+                    .unwrap_or_default();
                 assert_eq!(q, qname.trim_end_matches('.'), "{file} #{frame} qname");
             }
             let want_a: Vec<&str> = row["dns.a"].split(',').filter(|s| !s.is_empty()).collect();
@@ -181,8 +270,10 @@ fn dns_agrees_with_tshark() {
                 })
                 .collect();
             assert_eq!(got_a, want_a, "{file} #{frame} A records");
-            let want_srv: Vec<&str> =
-                row["dns.srv.target"].split(',').filter(|s| !s.is_empty()).collect();
+            let want_srv: Vec<&str> = row["dns.srv.target"]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .collect();
             let got_srv: Vec<String> = m
                 .answers
                 .iter()
@@ -200,7 +291,10 @@ fn dns_agrees_with_tshark() {
 #[test]
 fn tls_sni_and_alerts_agree_with_tshark() {
     let mut checked = 0;
-    for file in files().iter().filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f)) {
+    for file in files()
+        .iter()
+        .filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f))
+    {
         let rows = table(&truth(file), "TLS");
         if rows.is_empty() {
             continue;
@@ -223,7 +317,11 @@ fn tls_sni_and_alerts_agree_with_tshark() {
                     TlsEvent::ClientHello { sni, .. } => Some(sni.clone().unwrap_or_default()),
                     _ => None,
                 });
-                assert_eq!(ours.as_deref(), Some(sni.as_str()), "{file} #{frame} ClientHello");
+                assert_eq!(
+                    ours.as_deref(),
+                    Some(sni.as_str()),
+                    "{file} #{frame} ClientHello"
+                );
             }
             if !row["tls.alert_message.desc"].is_empty() {
                 checked += 1;
@@ -233,14 +331,22 @@ fn tls_sni_and_alerts_agree_with_tshark() {
                     matches!(e, TlsEvent::Alert { level: l, description: d }
                         if u64::from(*d) == desc && u64::from(*l) == level)
                 });
-                assert!(found, "{file} #{frame}: alert {level}/{desc} not found in {events:?}");
+                assert!(
+                    found,
+                    "{file} #{frame}: alert {level}/{desc} not found in {events:?}"
+                );
             }
         }
         // Never an alert tshark did not see in clear (encrypted records are not alerts).
         for f in &r.facts {
-            if let Body::Tls { event: TlsEvent::Alert { .. }, .. } = &f.body {
+            if let Body::Tls {
+                event: TlsEvent::Alert { .. },
+                ..
+            } = &f.body
+            {
                 let seen = rows.iter().any(|row| {
-                    num(&row["frame.number"]) == f.frame && !row["tls.alert_message.desc"].is_empty()
+                    num(&row["frame.number"]) == f.frame
+                        && !row["tls.alert_message.desc"].is_empty()
                 });
                 assert!(seen, "{file} #{}: alert tshark does not show", f.frame);
             }
@@ -252,7 +358,10 @@ fn tls_sni_and_alerts_agree_with_tshark() {
 #[test]
 fn sip_agrees_with_tshark() {
     let mut checked = 0;
-    for file in files().iter().filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f)) {
+    for file in files()
+        .iter()
+        .filter(|f| !NOT_CAPTURES.iter().any(|(n, _)| n == *f))
+    {
         let rows = table(&truth(file), "SIP");
         if rows.is_empty() {
             continue;
@@ -267,11 +376,19 @@ fn sip_agrees_with_tshark() {
                     _ => None,
                 })
                 .collect();
-            let methods: Vec<&str> = row["sip.Method"].split(',').filter(|s| !s.is_empty()).collect();
-            let codes: Vec<&str> = row["sip.Status-Code"].split(',').filter(|s| !s.is_empty()).collect();
+            let methods: Vec<&str> = row["sip.Method"]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .collect();
+            let codes: Vec<&str> = row["sip.Status-Code"]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .collect();
             for m in methods {
                 checked += 1;
-                let found = ours.iter().any(|s| matches!(&s.start, StartLine::Request { method, .. } if method == m));
+                let found = ours
+                    .iter()
+                    .any(|s| matches!(&s.start, StartLine::Request { method, .. } if method == m));
                 assert!(found, "{file} #{frame}: {m} not decoded");
             }
             for c in codes {
@@ -279,9 +396,15 @@ fn sip_agrees_with_tshark() {
                 let found = ours.iter().any(|s| matches!(&s.start, StartLine::Response { code, .. } if code.to_string() == c));
                 assert!(found, "{file} #{frame}: {c} not decoded");
             }
-            let call_ids: Vec<&str> = row["sip.Call-ID"].split(',').filter(|s| !s.is_empty()).collect();
+            let call_ids: Vec<&str> = row["sip.Call-ID"]
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .collect();
             for id in call_ids {
-                assert!(ours.iter().any(|s| s.call_id.as_deref() == Some(id)), "{file} #{frame} Call-ID");
+                assert!(
+                    ours.iter().any(|s| s.call_id.as_deref() == Some(id)),
+                    "{file} #{frame} Call-ID"
+                );
             }
         }
     }

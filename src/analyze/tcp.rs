@@ -13,14 +13,19 @@ use crate::time::Timestamp;
 /// What a connection carries, with one parser per direction.
 #[derive(Default)]
 enum App {
+    /// No decision yet; counts the data chunks that matched nothing.
     #[default]
     Undecided,
+    Unrecognised(u8),
     Tls(tls::TlsStream, tls::TlsStream),
     Sip(sip::SipStream, sip::SipStream),
     Dns(dns::DnsTcpStream, dns::DnsTcpStream),
     Http(http::HttpStream, http::HttpStream),
     Ignored,
 }
+
+/// Data chunks of an unrecognised connection looked at before giving up.
+const MAX_UNRECOGNISED: u8 = 4;
 
 /// Per-connection state kept by the flow table.
 #[derive(Default)]
@@ -82,8 +87,8 @@ impl TcpSide {
                 if data.is_empty() {
                     return Track::Bytes;
                 }
-                if matches!(st.app, App::Undecided) {
-                    st.app = self.decide(info, data);
+                if let App::Undecided | App::Unrecognised(_) = st.app {
+                    st.app = self.decide(info, data, &st.app);
                 }
                 let at = At {
                     info,
@@ -151,7 +156,10 @@ impl TcpSide {
         }
     }
 
-    fn decide(&self, info: &ConnInfo, data: &[u8]) -> App {
+    /// What the connection carries, from the first bytes of a data chunk. A
+    /// few chunks that match nothing are allowed first (a STARTTLS-style
+    /// greeting before the TLS records), then the connection is ignored.
+    fn decide(&self, info: &ConnInfo, data: &[u8], now: &App) -> App {
         let port = |n: u16| info.server.port() == n || info.client.port() == n;
         if tls::looks_like_tls(data) {
             App::Tls(Default::default(), Default::default())
@@ -161,6 +169,10 @@ impl TcpSide {
             App::Dns(Default::default(), Default::default())
         } else if http::looks_like_http(data) {
             App::Http(Default::default(), Default::default())
+        } else if let App::Unrecognised(n @ 1..MAX_UNRECOGNISED) = now {
+            App::Unrecognised(n + 1)
+        } else if let App::Undecided = now {
+            App::Unrecognised(1)
         } else {
             log::debug!(
                 "tcp: conn {} -> {} (sbc port {}): payload not TLS/SIP/DNS/HTTP, outcome only",
@@ -177,7 +189,10 @@ impl TcpSide {
         match app {
             App::Tls(c, s) => {
                 for (frame, event) in pick(from_client, c, s).push(at.frame, data) {
-                    if let tls::TlsEvent::ServerHello { selected_version, .. } = &event {
+                    if let tls::TlsEvent::ServerHello {
+                        selected_version, ..
+                    } = &event
+                    {
                         // TLS 1.3: the client's later handshake records are encrypted too.
                         if *selected_version == 0x0304 || selected_version >> 8 == 0x7f {
                             c.set_handshake_encrypted();
@@ -217,7 +232,7 @@ impl TcpSide {
                 }
             }
             App::Ignored => return Track::OutcomeOnly,
-            App::Undecided => {}
+            App::Undecided | App::Unrecognised(_) => {}
         }
         Track::Bytes
     }

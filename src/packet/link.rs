@@ -8,8 +8,13 @@
 //! order) and OpenBSD loopback (108, big-endian family).
 //!
 //! Every header here sits at fixed offsets, so it is read by hand. Frames that
-//! carry anything but IPv4 or IPv6 (ARP, LLDP, 802.3 LLC, MPLS, PPPoE...) are
-//! not provscope's business and come back as [`Link::Skip`].
+//! carry anything but IPv4 or IPv6 (ARP, LLDP, 802.3 LLC, MPLS...) are
+//! not provscope's business; IP inside a PPPoE session (RFC 2516) is read.
+//!
+//! The address field of SLL / SLL2 is the link-layer source of the frame as
+//! the capturing host saw it (its own address for outgoing frames, the last
+//! hop's for incoming ones), not reliably the sender's: it is not used as a
+//! source MAC, so hosts on cooked captures are known by their IP and come back as [`Link::Skip`].
 
 use super::{Mac, L2};
 
@@ -21,6 +26,9 @@ const ETHERTYPE_IPV6: u16 = 0x86dd;
 const ETHERTYPE_8021Q: u16 = 0x8100;
 const ETHERTYPE_8021AD: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
 
 /// BSD `AF_INET` and the values `AF_INET6` takes on the BSDs and macOS.
 const AF_INET: u32 = 2;
@@ -72,11 +80,11 @@ fn ethernet(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v1: pkttype, ARPHRD type, address length, 8 bytes of
 /// address, protocol.
 fn sll(data: &[u8]) -> Link<'_> {
-    let (Some(halen), Some(protocol)) = (be16(data, 4), be16(data, 14)) else {
+    let (Some(_halen), Some(protocol)) = (be16(data, 4), be16(data, 14)) else {
         return Link::Short("sll_header");
     };
     let l2 = L2 {
-        src_mac: if halen == 6 { mac_at(data, 6) } else { None },
+        src_mac: None,
         dst_mac: None,
         vlan: None,
     };
@@ -86,14 +94,14 @@ fn sll(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v2: protocol, reserved, ifindex, ARPHRD type,
 /// pkttype, address length, 8 bytes of address.
 fn sll2(data: &[u8]) -> Link<'_> {
-    let (Some(protocol), Some(&halen)) = (be16(data, 0), data.get(11)) else {
+    let (Some(protocol), Some(_halen)) = (be16(data, 0), data.get(11)) else {
         return Link::Short("sll2_header");
     };
     if data.len() < 20 {
         return Link::Short("sll2_header");
     }
     let l2 = L2 {
-        src_mac: if halen == 6 { mac_at(data, 12) } else { None },
+        src_mac: None,
         dst_mac: None,
         vlan: None,
     };
@@ -113,6 +121,15 @@ fn ether_payload(mut l2: L2, mut ethertype: u16, data: &[u8], mut offset: usize)
                 l2.vlan = Some(tci & 0x0fff);
                 ethertype = inner;
                 offset += 4;
+            }
+            // PPPoE session (RFC 2516): 6-byte header, then the PPP protocol.
+            ETHERTYPE_PPPOE_SESSION => {
+                return match be16(data, offset + 6) {
+                    Some(PPP_IPV4) => ip(l2, 4, data.get(offset + 8..).unwrap_or_default()),
+                    Some(PPP_IPV6) => ip(l2, 6, data.get(offset + 8..).unwrap_or_default()),
+                    Some(_) => Link::Skip,
+                    None => Link::Short("pppoe_header"),
+                };
             }
             _ => return Link::Skip,
         }
@@ -205,13 +222,16 @@ mod tests {
     }
 
     #[test]
-    fn sll_source_address_of_length_6() {
+    fn sll_address_is_not_taken_as_the_source_mac() {
         let mut f = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x86, 0xdd];
         f.push(0x60);
         let Link::Ip { l2, version, .. } = parse(113, &f) else {
             panic!("not ip");
         };
-        assert_eq!(l2.src_mac, Some([1, 2, 3, 4, 5, 6]));
+        assert_eq!(
+            l2.src_mac, None,
+            "the cooked address is the last hop's, not the sender's"
+        );
         assert_eq!(version, 6);
     }
 

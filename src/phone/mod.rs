@@ -91,7 +91,15 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         if ip_owner.contains_key(ip) {
             continue;
         }
-        let mac = lease_owner.get(ip).copied().or_else(|| macs.host_mac(ip));
+        // A DHCP phone's MAC claims its other addresses (IPv6, a static IP).
+        let phone_mac = macs
+            .only_mac(ip)
+            .filter(|m| by_key.contains_key(&mac_string(m)));
+        let mac = lease_owner
+            .get(ip)
+            .copied()
+            .or(phone_mac)
+            .or_else(|| macs.host_mac(ip));
         let key = mac
             .map(|m| mac_string(&m))
             .unwrap_or_else(|| ip.to_string());
@@ -247,13 +255,20 @@ impl SourceMacs {
     /// The host's own MAC: its packets all carry one source MAC, and that
     /// MAC is not a gateway's (the source of several addresses).
     fn host_mac(&self, ip: &IpAddr) -> Option<Mac> {
+        let mac = self.only_mac(ip)?;
+        let ips = self.ips_of.get(&mac)?;
+        // A dual-stack host has one IPv4 and a few IPv6 addresses; a router
+        // forwards from many.
+        let v4 = ips.iter().filter(|i| i.is_ipv4()).count();
+        (v4 <= 1 && ips.len() - v4 <= 3).then_some(mac)
+    }
+
+    /// The one source MAC of an address, if it has exactly one.
+    fn only_mac(&self, ip: &IpAddr) -> Option<Mac> {
         let macs = self.of_ip.get(ip)?;
-        if macs.len() != 1 {
-            return None;
-        }
-        let mac = *macs.iter().next()?;
-        let shared = self.ips_of.get(&mac).map_or(0, |s| s.len());
-        (shared <= 1).then_some(mac)
+        (macs.len() == 1)
+            .then(|| macs.iter().next().copied())
+            .flatten()
     }
 }
 

@@ -9,7 +9,9 @@ use provscope::verdict::{PhoneReport, Stage, StageResult, Status};
 
 /// A path under `../shared` (beside the checkout, in CI too).
 pub fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel)
 }
 
 /// A path under the project.
@@ -26,8 +28,7 @@ pub fn expected(case: &str) -> serde_json::Value {
 
 /// Analyses and judges a capture with default options.
 pub fn run(path: PathBuf) -> CaptureResult {
-    run_path(&path, &RunOptions::default())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    run_path(&path, &RunOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Runs a shared case's capture.
@@ -37,7 +38,10 @@ pub fn case(name: &str) -> CaptureResult {
         .expect("case dir")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("capture.")))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("capture."))
+        })
         .expect("capture file");
     run(file)
 }
@@ -54,7 +58,8 @@ pub fn phone<'a>(r: &'a CaptureResult, id: &str) -> &'a PhoneReport {
 }
 
 pub fn stage<'a>(p: &'a PhoneReport, id: &str) -> &'a StageResult {
-    p.stage(Stage::from_id(id).expect("stage id")).expect("all stages present")
+    p.stage(Stage::from_id(id).expect("stage id"))
+        .expect("all stages present")
 }
 
 pub fn status(p: &PhoneReport, id: &str) -> Status {
