@@ -159,20 +159,16 @@ fn options(c: &Common) -> RunOptions {
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let opts = options(&a.common);
     let mut results = Vec::new();
-    let mut unreadable = 0;
     for path in &a.captures {
         match run_path(path, &opts) {
             Ok(r) => results.push(r),
-            Err(e) => {
-                unreadable += 1;
-                eprintln!("provscope: error: {}: {e}", path.display());
-            }
+            // One line naming the file; the other captures are still analysed.
+            Err(e) => eprintln!("provscope: error: {}: {e}", path.display()),
         }
     }
     if results.is_empty() {
         return Ok(2);
     }
-    let _ = unreadable;
     emit(&a.common, &results, None)
 }
 

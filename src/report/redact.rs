@@ -51,6 +51,7 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     macs.sort();
     macs.dedup();
     for (n, mac) in macs.iter().enumerate() {
+        let n = n + 1;
         let stand_in = [0x02, 0, 0, 0, (n >> 8) as u8, n as u8];
         let hex = |m: &[u8; 6]| m.iter().map(|b| format!("{b:02x}")).collect::<String>();
         map.insert(mac_string(mac), mac_string(&stand_in));

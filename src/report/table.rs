@@ -78,6 +78,10 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING);
     t.set_content_arrangement(ContentArrangement::Disabled);
+    if opts.color {
+        // The caller decided (a terminal, or --color always): colour even into a pipe.
+        t.enforce_styling();
+    }
     t.set_header(vec!["stage", "status", "evidence"]);
     for s in &p.stages {
         let status = match s.status {

@@ -305,87 +305,81 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool) -> Outcome {
     let version = c.server_hello.map(|(_, v)| v);
     let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
     let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
-    let (status, summary, advice) =
-        if let Some((f, by_phone, _, desc)) = fatal {
-            let who = if *by_phone { "the phone" } else { "the server" };
-            let summary = format!(
-                "{who} ended the handshake with {} ({name}:{port})",
+    let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
+        let who = if *by_phone { "the phone" } else { "the server" };
+        let summary = format!(
+            "{who} ended the handshake with {} ({name}:{port})",
+            alert_name(*desc)
+        );
+        let advice = if *by_phone && cert::is_certificate_alert(*desc) {
+            cert::advice(*desc, c.chain.map(|(_, ch)| ch), &f.ts, ntp_ok, port)
+        } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
+            version_advice(&name, *desc, &c.offered)
+        } else {
+            format!(
+                "TLS to {name} fails with {}: check the server and the path",
                 alert_name(*desc)
-            );
-            let advice =
-                if *by_phone && cert::is_certificate_alert(*desc) {
-                    cert::advice(*desc, c.chain.map(|(_, ch)| ch), &f.ts, ntp_ok, port)
-                } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
-                    format!(
-                "{name} refused the phone's TLS offer ({}): a version or cipher mismatch; the \
-                 server needs TLS 1.2+, check the phone firmware and anything rewriting TLS",
-                c.offered.iter().map(|v| version_name(*v)).collect::<Vec<_>>().join(", ")
             )
-                } else {
-                    format!(
-                        "TLS to {name} fails with {}: check the server and the path",
-                        alert_name(*desc)
-                    )
-                };
-            (Status::Fail, summary, Some(advice))
-        } else if done {
-            let v = version.map_or("TLS".to_string(), version_name);
-            let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
-            if old {
-                let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
-                (
-                    Status::Warn,
-                    format!("{v} handshake with {name} completed"),
-                    Some(advice.to_string()),
-                )
-            } else if let Some((_, _, _, d)) = warning {
-                (
-                    Status::Warn,
-                    format!(
-                        "{v} handshake with {name} completed after a warning \
-                alert {}",
-                        alert_name(*d)
-                    ),
-                    None,
-                )
-            } else {
-                (
-                    Status::Pass,
-                    format!("{v} handshake with {name} completed"),
-                    None,
-                )
-            }
-        } else if c.hello.is_some() && c.server_hello.is_none() {
-            match c.closed {
-                Some((f, by_client, rst)) if !by_client => {
-                    let how = if rst { "reset" } else { "closed" };
-                    evidence.push(ev(f, format!("server {how} the connection")));
-                    let summary = format!("{name} {how} the connection after the ClientHello");
-                    let advice = format!(
-                        "something between the phone and {name} cuts TLS after the ClientHello \
-                     (SNI filtering, an IPS, a proxy): allow {name}:{port}"
-                    );
-                    (Status::Fail, summary, Some(advice))
-                }
-                _ => (
-                    Status::NotSeen,
-                    format!("ClientHello to {name}, no ServerHello seen"),
-                    None,
-                ),
-            }
-        } else if c.hello.is_none() {
+        };
+        (Status::Fail, summary, Some(advice))
+    } else if done {
+        let v = version.map_or("TLS".to_string(), version_name);
+        let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
+        if old {
+            let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
             (
-                Status::NotSeen,
-                format!("no TLS handshake seen with {name}"),
+                Status::Warn,
+                format!("{v} handshake with {name} completed"),
+                Some(advice.to_string()),
+            )
+        } else if let Some((_, _, _, d)) = warning {
+            (
+                Status::Warn,
+                format!(
+                    "{v} handshake with {name} completed after a warning \
+                alert {}",
+                    alert_name(*d)
+                ),
                 None,
             )
         } else {
             (
-                Status::NotSeen,
-                format!("TLS handshake with {name} not finished in the capture"),
+                Status::Pass,
+                format!("{v} handshake with {name} completed"),
                 None,
             )
-        };
+        }
+    } else if c.hello.is_some() && c.server_hello.is_none() {
+        match c.closed {
+            Some((f, by_client, rst)) if !by_client => {
+                let how = if rst { "reset" } else { "closed" };
+                evidence.push(ev(f, format!("server {how} the connection")));
+                let summary = format!("{name} {how} the connection after the ClientHello");
+                let advice = format!(
+                    "something between the phone and {name} cuts TLS after the ClientHello \
+                     (SNI filtering, an IPS, a proxy): allow {name}:{port}"
+                );
+                (Status::Fail, summary, Some(advice))
+            }
+            _ => (
+                Status::NotSeen,
+                format!("ClientHello to {name}, no ServerHello seen"),
+                None,
+            ),
+        }
+    } else if c.hello.is_none() {
+        (
+            Status::NotSeen,
+            format!("no TLS handshake seen with {name}"),
+            None,
+        )
+    } else {
+        (
+            Status::NotSeen,
+            format!("TLS handshake with {name} not finished in the capture"),
+            None,
+        )
+    };
     Outcome {
         status,
         summary,
@@ -426,4 +420,26 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
         result.advice = last.advice.clone();
     }
     result
+}
+
+/// Advice for a server refusing the phone's offer (handshake_failure,
+/// protocol_version, insufficient_security).
+fn version_advice(name: &str, desc: u8, offered: &[u16]) -> String {
+    let offered: Vec<String> = offered.iter().map(|v| version_name(*v)).collect();
+    let offered = offered.join(", ");
+    match desc {
+        70 => format!(
+            "{name} accepts none of the TLS versions the phone offered ({offered}): align the \
+             server's versions with the phone's (Webex needs TLS 1.2 or later) or update the \
+             phone firmware"
+        ),
+        71 => format!(
+            "{name} finds the phone's offer too weak ({offered}): update the phone firmware so it \
+             offers the ciphers the server requires"
+        ),
+        _ => format!(
+            "{name} found no cipher suite or extension in common with the phone's offer \
+             ({offered}): check the server's TLS policy and anything rewriting TLS on the path"
+        ),
+    }
 }

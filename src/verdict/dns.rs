@@ -213,7 +213,12 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             .position(|a| std::ptr::eq(*a, *last))
             .unwrap_or(0);
         let trouble = attempts[..pos].iter().any(|a| a.decisive() && !a.ok()) || malformed > 0;
-        let mut summary = last.text();
+        // Name the most telling answer: SRV, then A, then whatever passed.
+        let best = [33u16, 1]
+            .iter()
+            .find_map(|t| attempts.iter().rev().find(|a| a.ok() && a.qtype == *t))
+            .unwrap_or(last);
+        let mut summary = best.text();
         if malformed > 0 {
             summary.push_str(&format!(" ({malformed} malformed responses ignored)"));
         } else if trouble {

@@ -1,0 +1,355 @@
+//! The command line end to end: every output format against a golden
+//! snapshot, exit codes, `--phone`, `--redact`, `--fail-on`, colour, stdin,
+//! `scan` (good, corrupt and non-capture files; thread count) and `check`
+//! (match, mismatch with its diff, error).
+//!
+//! Snapshots live in tests/golden/; `UPDATE_GOLDEN=1 cargo test --test cli`
+//! rewrites them after an intended change (review the diff).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn provscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_provscope"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("provscope runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_GOLDEN=1", path.display()));
+    if want != actual {
+        let diff: Vec<String> = want
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  want {a}\n  got  {b}", i + 1))
+            .collect();
+        panic!("{name} differs from its snapshot:\n{}", diff.join("\n"));
+    }
+}
+
+#[test]
+fn every_format_matches_its_snapshot() {
+    let cap = "captures/three-phones.pcapng";
+    for (format, file) in [
+        ("table", "three-phones.table.txt"),
+        ("json", "three-phones.json"),
+        ("ndjson", "three-phones.ndjson"),
+        ("markdown", "three-phones.md"),
+        ("junit", "three-phones.junit.xml"),
+    ] {
+        let o = provscope(&["analyze", cap, "--format", format, "--color", "never"]);
+        assert_eq!(o.status.code(), Some(1), "{format}: a phone fails");
+        golden(file, &stdout(&o));
+    }
+    let o = provscope(&["captures/healthy.pcap", "--format", "facts"]);
+    assert_eq!(o.status.code(), Some(0));
+    golden("healthy.facts.ndjson", &stdout(&o));
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
+        assert!(
+            v["frame"].as_u64().is_some() && v["proto"].is_string(),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn json_has_the_contract_shape() {
+    let o = provscope(&["captures/three-phones.pcapng", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["version"], 1);
+    let c = &v["captures"][0];
+    for k in [
+        "path",
+        "format",
+        "compressed",
+        "frames",
+        "complete",
+        "stats",
+        "warnings",
+    ] {
+        assert!(c.get(k).is_some(), "captures[0].{k}");
+    }
+    for k in ["undecodable", "truncated_by_snaplen", "bounds_hit"] {
+        assert!(c["stats"].get(k).is_some(), "stats.{k}");
+    }
+    let phones = v["phones"].as_array().unwrap();
+    assert_eq!(phones.len(), 3);
+    for p in phones {
+        for k in [
+            "id", "capture", "mac", "ips", "hostname", "model", "firmware", "verdict",
+        ] {
+            assert!(p.get(k).is_some(), "phone.{k}");
+        }
+        let stages: Vec<&str> = p["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                "dhcp",
+                "dhcp-options",
+                "local-config",
+                "dns-activation",
+                "activation",
+                "dns-provisioning",
+                "provisioning",
+                "dns-srv",
+                "sbc-connect",
+                "sbc-tls",
+                "sip-register",
+                "ntp"
+            ]
+        );
+    }
+    // Phones in order of their first frame.
+    let ids: Vec<&str> = phones.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "00:00:5e:00:53:01",
+            "00:00:5e:00:53:02",
+            "00:00:5e:00:53:03"
+        ]
+    );
+}
+
+#[test]
+fn exit_codes_follow_the_verdicts() {
+    assert_eq!(provscope(&["captures/healthy.pcap"]).status.code(), Some(0));
+    assert_eq!(
+        provscope(&["captures/sbc-drop.pcap"]).status.code(),
+        Some(1)
+    );
+    // A recovered phone warns: 0, or 1 with --fail-on warn.
+    assert_eq!(
+        provscope(&["captures/srv-first-dropped.pcap"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = provscope(&["captures/srv-first-dropped.pcap", "--fail-on", "warn"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = provscope(&["captures/no-such-file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-file.pcap"), "{}", stderr(&o));
+    assert_eq!(
+        provscope(&["analyze", "--bogus-flag", "x"]).status.code(),
+        Some(2)
+    );
+    let o = provscope(&["README.md"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    assert!(
+        err.contains("README.md") && err.contains("not a pcap"),
+        "{err}"
+    );
+}
+
+#[test]
+fn phone_filter_redaction_colour_and_stdin() {
+    let o = provscope(&[
+        "captures/three-phones.pcapng",
+        "--phone",
+        "00-00-5E-00-53-02",
+        "-f",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["phones"].as_array().unwrap().len(), 1);
+    assert_eq!(v["phones"][0]["id"], "00:00:5e:00:53:02");
+    let o = provscope(&[
+        "captures/three-phones.pcapng",
+        "--phone",
+        "192.0.2.103",
+        "-f",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["phones"][0]["ips"][0], "192.0.2.103");
+
+    let plain = stdout(&provscope(&["captures/healthy.pcap"]));
+    let red = stdout(&provscope(&["captures/healthy.pcap", "--redact"]));
+    assert!(plain.contains("00:00:5e:00:53:01") && plain.contains("SEP00005E005301"));
+    assert!(
+        !red.contains("00:00:5e:00:53:01") && !red.contains("SEP00005E005301"),
+        "{red}"
+    );
+    assert!(
+        !red.contains("198.51.100.20"),
+        "public SBC address redacted: {red}"
+    );
+    assert!(
+        red.contains("02:00:00:00:00:"),
+        "consistent stand-in MAC: {red}"
+    );
+    assert_eq!(
+        red,
+        stdout(&provscope(&["captures/healthy.pcap", "--redact"])),
+        "stable"
+    );
+
+    assert!(
+        !plain.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    let coloured = stdout(&provscope(&["captures/sbc-drop.pcap", "--color", "always"]));
+    assert!(coloured.contains('\u{1b}'), "--color always colours");
+
+    let file = std::fs::File::open(root().join("captures/healthy.pcap")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_provscope"))
+        .args(["-", "--format", "json"])
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["phones"][0]["verdict"], "pass");
+}
+
+fn scan_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("site-a")).unwrap();
+    for (src, dst) in [
+        ("captures/healthy.pcap", "site-a/healthy.pcap"),
+        ("captures/sbc-drop.pcap", "sbc-drop.pcap"),
+        ("captures/three-phones.pcapng", "site-a/three.bin"),
+    ] {
+        std::fs::copy(root().join(src), d.join(dst)).unwrap();
+    }
+    // A pcap header that promises a record and then stops mid-header.
+    let mut corrupt = std::fs::read(root().join("captures/healthy.pcap")).unwrap();
+    corrupt.truncate(20);
+    std::fs::write(d.join("corrupt.pcap"), corrupt).unwrap();
+    std::fs::write(d.join("notes.txt"), "not a capture\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(d, d.join("site-a/loop")).unwrap();
+    dir
+}
+
+#[test]
+fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
+    let dir = scan_dir();
+    let p = dir.path().to_str().unwrap();
+    let one = provscope(&["scan", p, "--jobs", "1", "--format", "json"]);
+    let two = provscope(&["scan", p, "--jobs", "2", "--format", "json"]);
+    assert_eq!(one.status.code(), Some(1), "phones fail: {}", stderr(&one));
+    assert_eq!(
+        stdout(&one),
+        stdout(&two),
+        "same bytes whatever the thread count"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(
+        v["captures"].as_array().unwrap().len(),
+        3,
+        "found by magic, not by name"
+    );
+    assert_eq!(v["phones"].as_array().unwrap().len(), 5);
+    let err = stderr(&one);
+    assert!(
+        err.contains("corrupt.pcap"),
+        "the corrupt file is reported: {err}"
+    );
+    assert!(!err.contains("notes.txt"));
+    let table = provscope(&["scan", p]);
+    let out = stdout(&table);
+    assert!(
+        out.contains("3 captures, 1 unreadable, 1 other files skipped; 5 phones"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sbc-connect") && out.contains("dhcp-options"),
+        "totals per root cause"
+    );
+}
+
+#[test]
+fn check_matches_mismatches_and_errors() {
+    let ok = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        "captures/sbc-drop.pcap.expected.json",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("matches"));
+
+    // analyze --format json output is itself a valid expectation.
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.json");
+    std::fs::write(
+        &full,
+        provscope(&["captures/three-phones.pcapng", "-f", "json"]).stdout,
+    )
+    .unwrap();
+    let o = provscope(&[
+        "check",
+        "captures/three-phones.pcapng",
+        "--expect",
+        full.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    let text =
+        std::fs::read_to_string(root().join("captures/sbc-drop.pcap.expected.json")).unwrap();
+    let changed = text.replacen("\"fail\"", "\"pass\"", 1);
+    let bad = dir.path().join("changed.json");
+    std::fs::write(&bad, changed).unwrap();
+    let o = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("expected \"pass\", got \"fail\""), "{out}");
+
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{not json").unwrap();
+    let o = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let missing = Path::new("captures/none.json");
+    let o = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
