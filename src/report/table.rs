@@ -49,7 +49,10 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
             head.push(m.clone());
         }
     }
-    head.push(p.ips.join(","));
+    let ips = p.ips.join(",");
+    if ips != head[0] {
+        head.push(ips);
+    }
     head.extend(p.model.clone());
     head.extend(p.firmware.clone());
     out.push_str(

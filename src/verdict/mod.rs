@@ -292,10 +292,11 @@ pub fn overall(stages: &[StageResult]) -> (Verdict, Option<Stage>) {
     }
     let registered = stages
         .iter()
-        .any(|r| r.stage == Stage::SipRegister && r.status == Status::Pass);
+        .any(|r| r.stage == Stage::SipRegister && matches!(r.status, Status::Pass | Status::Warn));
+    // Got past it: a later boot stage passed or recovered.
     let later_pass = stages[pos + 1..]
         .iter()
-        .any(|r| r.stage != Stage::Ntp && r.status == Status::Pass);
+        .any(|r| r.stage != Stage::Ntp && matches!(r.status, Status::Pass | Status::Warn));
     let verdict = if registered || later_pass {
         Verdict::Warn
     } else {
