@@ -227,7 +227,10 @@ fn emit(
         }
     }
     if doc.phones.is_empty() && c.format == OutputFormat::Table {
-        eprintln!("provscope: no phone found; --debug shows what was skipped, --all-dhcp-clients lists every DHCP client");
+        eprintln!(
+            "provscope: no phone found; --debug shows what was skipped, \
+             --all-dhcp-clients lists every DHCP client"
+        );
     }
     let failing =
         |v: Verdict| v == Verdict::Fail || (c.fail_on == FailOn::Warn && v == Verdict::Warn);

@@ -393,7 +393,9 @@ fn sip_agrees_with_tshark() {
             }
             for c in codes {
                 checked += 1;
-                let found = ours.iter().any(|s| matches!(&s.start, StartLine::Response { code, .. } if code.to_string() == c));
+                let found = ours.iter().any(|s| {
+                    matches!(&s.start, StartLine::Response { code, .. } if code.to_string() == c)
+                });
                 assert!(found, "{file} #{frame}: {c} not decoded");
             }
             let call_ids: Vec<&str> = row["sip.Call-ID"]

@@ -38,7 +38,8 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
     out.push_str(&format!(
-        "\n{} captures, {} unreadable, {} other files skipped; {} phones: {} fail, {} warn, {} pass\n",
+        "\n{} captures, {} unreadable, {} other files skipped; \
+         {} phones: {} fail, {} warn, {} pass\n",
         doc.captures.len(),
         failed.len(),
         not_captures,

@@ -88,25 +88,30 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
         .iter()
         .filter(|t| t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale())
         .count();
+    let stage =
+        |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
     let result = match last.final_code() {
         Some(code) if (200..300).contains(&code) => {
-            let expires = last.finals.last().and_then(|(_, _, m)| m.contact_expires.or(m.expires));
+            let ok = last.finals.last().map(|(_, _, m)| *m);
+            let expires = ok.and_then(|m| m.contact_expires.or(m.expires));
             let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
             let summary = format!("registered: {code} OK{exp}");
-            let trouble = rejected > 0 || judged.iter().any(|t| matches!(t.final_code(), Some(403)));
-            if trouble {
-                StageResult::new(Stage::SipRegister, Status::Warn, format!("{summary} (after rejected attempts)"))
+            let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
+            if rejected > 0 || forbidden {
+                stage(Status::Warn, format!("{summary} (after rejected attempts)"))
             } else if let Some((_, text)) = &nat {
-                StageResult::new(Stage::SipRegister, Status::Warn, format!("{summary}; {text}"))
+                stage(Status::Warn, format!("{summary}; {text}"))
                     .advice("disable the SIP ALG on the NAT/firewall in front of the phones")
             } else {
-                StageResult::new(Stage::SipRegister, Status::Pass, summary)
+                stage(Status::Pass, summary)
             }
         }
-        Some(401 | 407) if last.authenticated() && !last.stale() => StageResult::new(
-            Stage::SipRegister,
+        Some(401 | 407) if last.authenticated() && !last.stale() => stage(
             Status::Fail,
-            format!("credentials rejected: {rejected} authenticated REGISTERs answered with a fresh 401"),
+            format!(
+                "credentials rejected: {rejected} authenticated REGISTERs answered with a \
+                 fresh 401"
+            ),
         )
         .advice(
             "check the line's Auth ID and password against Control Hub: the registrar keeps \
@@ -116,30 +121,37 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
             let s = "challenged (401), no authenticated REGISTER followed in the capture";
             StageResult::not_seen(Stage::SipRegister, s)
         }
-        Some(403) => StageResult::new(Stage::SipRegister, Status::Fail, "403 Forbidden: the registrar rejects this line")
-            .advice(
-                "the registrar forbids the registration: check the user ID, Auth ID and password, \
-                 and that the device is assigned to the user in Control Hub",
-            ),
+        Some(403) => stage(
+            Status::Fail,
+            "403 Forbidden: the registrar rejects this line".into(),
+        )
+        .advice(
+            "the registrar forbids the registration: check the user ID, Auth ID and \
+                 password, and that the device is assigned to the user in Control Hub",
+        ),
         Some(code) => {
-            let reason = last.finals.last().map(|(_, c, m)| response_text(*c, m)).unwrap_or_default();
-            StageResult::new(Stage::SipRegister, Status::Fail, format!("REGISTER answered {reason}"))
-                .advice(format!("the registrar answered {code}: check the line's registrar / proxy settings"))
+            let last_final = last.finals.last();
+            let reason = last_final
+                .map(|(_, c, m)| response_text(*c, m))
+                .unwrap_or_default();
+            stage(Status::Fail, format!("REGISTER answered {reason}")).advice(format!(
+                "the registrar answered {code}: check the line's registrar and proxy settings"
+            ))
         }
         None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
-            StageResult::not_seen(Stage::SipRegister, "REGISTER at the end of the capture, no answer yet")
+            let s = "REGISTER at the end of the capture, no answer yet";
+            StageResult::not_seen(Stage::SipRegister, s)
         }
         None => {
             let n = last.retransmissions + 1;
             let to = last.request.dst;
-            StageResult::new(
-                Stage::SipRegister,
+            stage(
                 Status::Fail,
                 format!("no response to REGISTER ({n} sends to {to})"),
             )
             .advice(format!(
-                "the registrar at {to} never answers: check the firewall/NAT path and the proxy \
-                 address"
+                "the registrar at {to} never answers: check the firewall/NAT path and the \
+                     proxy address"
             ))
         }
     };
