@@ -226,7 +226,9 @@ fn emit(
             return Err(e).context("writing the report");
         }
     }
-    if doc.phones.is_empty() && c.format == OutputFormat::Table {
+    if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
+        eprintln!("provscope: no phone matches --phone {want}");
+    } else if doc.phones.is_empty() && c.format == OutputFormat::Table {
         eprintln!(
             "provscope: no phone found; --debug shows what was skipped, \
              --all-dhcp-clients lists every DHCP client"
@@ -260,11 +262,16 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
     let diffs = provscope::check::compare(&expected, &actual)
         .with_context(|| format!("{}", c.expect.display()))?;
     if diffs.is_empty() {
+        let n = doc.phones.len();
+        let phones = if n == 1 {
+            "1 phone".to_string()
+        } else {
+            format!("{n} phones")
+        };
         println!(
-            "{}: matches {} ({} phones)",
+            "{}: matches {} ({phones})",
             c.capture.display(),
-            c.expect.display(),
-            doc.phones.len()
+            c.expect.display()
         );
         return Ok(0);
     }

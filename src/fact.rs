@@ -37,6 +37,9 @@ pub struct TcpAttempt {
     /// Client SYNs, retransmissions included.
     pub syns: u32,
     pub first_syn_frame: u64,
+    /// Time of the first SYN (the connection's first packet when no SYN was seen).
+    #[serde(rename = "first_syn_time")]
+    pub first_syn_ts: Timestamp,
     /// The SYN-ACK, RST or ICMP frame; the last SYN when unanswered.
     pub answer_frame: u64,
     pub saw_syn: bool,

@@ -29,5 +29,6 @@ pub mod proto;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod text;
 pub mod time;
 pub mod verdict;

@@ -185,6 +185,8 @@ pub struct DecodeStats {
     pub fragments_incomplete: u64,
     /// Frames on link types provscope does not read.
     pub unsupported_linktype: u64,
+    /// The first such link type, to name it.
+    pub unsupported_linktype_first: Option<u32>,
 }
 
 /// Stateful decoder (fragment reassembly lives here).
@@ -217,6 +219,9 @@ impl Decoder {
             Link::Skip => return Decoded::Skip,
             Link::Unsupported => {
                 self.stats.unsupported_linktype += 1;
+                self.stats
+                    .unsupported_linktype_first
+                    .get_or_insert(frame.linktype);
                 return Decoded::Skip;
             }
             Link::Short(_) if truncated => return Decoded::Skip,

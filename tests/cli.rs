@@ -284,7 +284,7 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
     let table = provscope(&["scan", p]);
     let out = stdout(&table);
     assert!(
-        out.contains("3 captures, 1 unreadable, 1 other files skipped; 5 phones"),
+        out.contains("3 captures, 1 unreadable, 1 other file skipped; 5 phones"),
         "{out}"
     );
     assert!(

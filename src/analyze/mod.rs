@@ -198,8 +198,10 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
     let d = &s.decode;
     if d.unsupported_linktype > 0 {
         out.push(format!(
-            "{} frames on link types provscope does not read",
-            d.unsupported_linktype
+            "{} frames on link types provscope does not read (first: {}); it reads Ethernet \
+             (1), Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229), loopback (0, 108)",
+            d.unsupported_linktype,
+            d.unsupported_linktype_first.unwrap_or_default()
         ));
     }
     if d.fragments_incomplete > 0 {

@@ -322,6 +322,7 @@ fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
         result,
         syns,
         first_syn_frame: first,
+        first_syn_ts: info.first_ts,
         answer_frame: answer,
         saw_syn: info.saw_syn,
         unreach,

@@ -27,10 +27,18 @@ pub fn model_from(text: &str) -> Option<String> {
             continue;
         }
         let tail = &after[4..];
-        let suffix: String = tail
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
+        // Letters and "-3PCC"-style parts; a "-12.0.1" version ends the model.
+        let mut suffix = String::new();
+        let mut chars = tail.chars();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_alphanumeric() {
+                suffix.push(c);
+            } else if c == '-' && tail_has_letters_before_dot(chars.clone()) {
+                suffix.push(c);
+            } else {
+                break;
+            }
+        }
         let suffix = suffix.trim_end_matches('-');
         return Some(if suffix.is_empty() {
             format!("CP-{digits}")
@@ -41,15 +49,41 @@ pub fn model_from(text: &str) -> Option<String> {
     None
 }
 
-/// Firmware version after the model in a User-Agent: `.../12.0.2` or
-/// `... 12.0.2`.
+/// True when the part after a '-' is a model part (letters before any dot,
+/// like `3PCC`), false for a version such as `12.0.1`.
+fn tail_has_letters_before_dot(rest: impl Iterator<Item = char>) -> bool {
+    for c in rest {
+        if c.is_ascii_alphabetic() {
+            return true;
+        }
+        if !c.is_ascii_digit() {
+            return false;
+        }
+    }
+    false
+}
+
+/// Firmware version after the model in a User-Agent: the first dotted
+/// number after a '/' or '-' (`Cisco-CP-8865-3PCC/12.0.2`,
+/// `Cisco/CP-8845-3PCC-12.0.1`).
 pub fn firmware_from_user_agent(ua: &str) -> Option<String> {
-    let (_, after) = ua.split_once('/')?;
-    let v: String = after
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    v.chars().next().filter(char::is_ascii_digit).map(|_| v)
+    for (i, _) in ua.match_indices(['/', '-', ' ']) {
+        let rest = ua.get(i + 1..)?;
+        let number: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let dotted = number.contains('.') && !number.starts_with('.') && !number.ends_with('.');
+        if dotted {
+            // Keep a release suffix such as "SR1" in "11.3.7SR1".
+            let tail: String = rest[number.len()..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            return Some(number + &tail);
+        }
+    }
+    None
 }
 
 /// The MAC inside a `SEP<12 hex>` hostname or file name, lowercase
@@ -90,6 +124,13 @@ mod tests {
         assert_eq!(model_from("Cisco/ATA192-1.2.5").as_deref(), Some("ATA192"));
         assert_eq!(model_from("MSFT 5.0"), None);
         assert_eq!(model_from("CP-8845.xml").as_deref(), Some("CP-8845"));
+        let ua = "Cisco/CP-8845-3PCC-12.0.1";
+        assert_eq!(model_from(ua).as_deref(), Some("CP-8845-3PCC"));
+        assert_eq!(firmware_from_user_agent(ua).as_deref(), Some("12.0.1"));
+        assert_eq!(
+            model_from("CP-8851-3PCC.xml").as_deref(),
+            Some("CP-8851-3PCC")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{frames, Document};
+use crate::text::plural;
 use crate::verdict::Verdict;
 
 pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) -> String {
@@ -11,12 +12,11 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     for c in &doc.captures {
         let phones: Vec<_> = doc.phones.iter().filter(|p| p.capture == c.path).collect();
         out.push_str(&format!(
-            "{}  {}  {} frames  {} phone{}{}\n",
+            "{}  {}  {} frames  {}{}\n",
             c.path,
             c.format.name(),
             c.frames,
-            phones.len(),
-            if phones.len() == 1 { "" } else { "s" },
+            plural(phones.len(), "phone", "phones"),
             if c.complete { "" } else { "  (cut short)" }
         ));
         for p in phones {
@@ -38,12 +38,11 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
     out.push_str(&format!(
-        "\n{} captures, {} unreadable, {} other files skipped; \
-         {} phones: {} fail, {} warn, {} pass\n",
-        doc.captures.len(),
+        "\n{}, {} unreadable, {} skipped; {}: {} fail, {} warn, {} pass\n",
+        plural(doc.captures.len(), "capture", "captures"),
         failed.len(),
-        not_captures,
-        doc.phones.len(),
+        plural(not_captures as usize, "other file", "other files"),
+        plural(doc.phones.len(), "phone", "phones"),
         count(Verdict::Fail),
         count(Verdict::Warn),
         count(Verdict::Pass)

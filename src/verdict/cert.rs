@@ -113,34 +113,56 @@ pub fn advice(
     ntp_ok: bool,
     port: u16,
 ) -> String {
-    let leaf = chain.and_then(|c| c.first());
-    let issuer = leaf.map(classify_issuer);
+    let clock = if ntp_ok {
+        ""
+    } else {
+        "; no good NTP exchange was seen, so the phone's clock is a suspect too (check DHCP \
+         option 42 and UDP 123)"
+    };
+    let Some(leaf) = chain.and_then(|c| c.first()) else {
+        // TLS 1.3: the certificate is encrypted, only the alert is visible.
+        return match desc {
+            48 => format!(
+                "the phone does not trust the certificate's issuer (not visible: TLS 1.3 encrypts \
+                 it); a TLS-inspecting firewall re-signing port {port} is the usual cause: exempt \
+                 Webex Calling (8934) and provisioning (443) from TLS decryption{clock}"
+            ),
+            _ if !ntp_ok => format!(
+                "the phone rejected the server's certificate (not visible: TLS 1.3 encrypts it) \
+                 and no good NTP exchange was seen: the phone's clock is the first suspect \
+                 (check DHCP option 42 and UDP 123), then the chain served on port {port}"
+            ),
+            _ => format!(
+                "the phone rejected the server's certificate (not visible: TLS 1.3 encrypts it): \
+                 check the chain served on port {port} and anything re-signing TLS on the path"
+            ),
+        };
+    };
     let issuer_name = leaf
-        .and_then(|l| l.issuer_cn.clone().or_else(|| l.issuer_o.clone()))
+        .issuer_cn
+        .clone()
+        .or_else(|| leaf.issuer_o.clone())
         .unwrap_or_else(|| "an unknown issuer".to_string());
-    if let Some(Issuer::Inspection | Issuer::Private) = issuer {
-        if desc == 48 || desc == 42 || desc == 46 {
-            return format!(
-                "the server certificate was issued by '{issuer_name}', not a public CA: a \
-                 TLS-inspecting firewall is likely re-signing port {port}; exempt Webex Calling \
-                 (8934) and provisioning (443) from TLS decryption"
-            );
-        }
+    let issuer = classify_issuer(leaf);
+    if issuer != Issuer::Public && matches!(desc, 42 | 46 | 48) {
+        // A re-signing middlebox explains the failure whatever the clock says.
+        return format!(
+            "the server certificate was issued by '{issuer_name}', not a public CA: a \
+             TLS-inspecting firewall is likely re-signing port {port}; exempt Webex Calling \
+             (8934) and provisioning (443) from TLS decryption"
+        );
     }
-    if let Some(l) = leaf {
-        if !valid_at(l, at) {
-            return format!(
-                "the server certificate is outside its validity ({} to {}) at capture time: \
-                 renew it on the server",
-                l.not_before, l.not_after
-            );
-        }
+    if !valid_at(leaf, at) {
+        return format!(
+            "the server certificate is outside its validity ({} to {}) at capture time: renew \
+             it on the server{clock}",
+            leaf.not_before, leaf.not_after
+        );
     }
-    let clock_matters = desc == 45 || desc == 42 || desc == 46 || desc == 48;
-    if clock_matters && !ntp_ok {
-        return "the certificate is valid at capture time but the phone rejected it; no good \
-                NTP exchange was seen: the phone's clock is the first suspect (check NTP, \
-                DHCP option 42, UDP 123)"
+    if !ntp_ok {
+        return "the certificate is valid at capture time but the phone rejected it and no good \
+                NTP exchange was seen: the phone's clock is the first suspect (check NTP, DHCP \
+                option 42, UDP 123)"
             .to_string();
     }
     if desc == 48 {

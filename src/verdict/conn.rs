@@ -40,6 +40,7 @@ struct Conn<'a> {
 }
 
 /// Result of one connection for a stage.
+#[derive(Clone)]
 struct Outcome {
     status: Status,
     summary: String,
@@ -81,10 +82,15 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         Kind::Provisioning,
         "cisco.sipflash.com",
     );
-    let connect: Vec<Outcome> = of(Kind::Sbc)
-        .map(|c| tcp_outcome(c, true, web_ok).unwrap_or_else(|| connected(c)))
+    let connect: Vec<(SocketAddr, Outcome)> = of(Kind::Sbc)
+        .map(|c| {
+            (
+                c.server,
+                tcp_outcome(c, true, web_ok).unwrap_or_else(|| connected(c)),
+            )
+        })
         .collect();
-    let sbc_connect = combine(Stage::SbcConnect, connect, "no connection to the SBC port");
+    let sbc_connect = sbc_connect(ctx, connect);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(c, true, web_ok).is_none())
         .map(|c| tls_outcome(c, ntp_ok))
@@ -200,7 +206,7 @@ fn tcp_outcome(c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
     let to = c.server;
     let first = Evidence {
         frame: t.first_syn_frame,
-        time: c.first.ts,
+        time: t.first_syn_ts,
         text: format!("SYN to {to}"),
     };
     let syns = if t.syns > 1 {
@@ -442,4 +448,75 @@ fn version_advice(name: &str, desc: u8, offered: &[u16]) -> String {
              ({offered}): check the server's TLS policy and anything rewriting TLS on the path"
         ),
     }
+}
+
+/// Stage `sbc-connect`: like [`combine`], but a failure names every SBC
+/// address that failed, and a recovery names the ones the phone gave up on.
+fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResult {
+    let label = |a: &SocketAddr| match ctx.names.names(&a.ip()).next() {
+        Some(n) => format!("{a} ({n})"),
+        None => a.to_string(),
+    };
+    let mut failed: Vec<(SocketAddr, &Outcome)> = Vec::new();
+    for (a, o) in &outcomes {
+        if o.status == Status::Fail {
+            failed.retain(|(b, _)| b != a);
+            failed.push((*a, o));
+        }
+    }
+    let last_ok = outcomes
+        .iter()
+        .rev()
+        .find(|(_, o)| o.status == Status::Pass)
+        .map(|(a, _)| *a);
+    let port = outcomes.first().map_or(ctx.sbc_port, |(a, _)| a.port());
+    let all: Vec<Outcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
+    let mut r = combine(Stage::SbcConnect, all, "no connection to the SBC port");
+    let names: Vec<String> = failed.iter().map(|(a, _)| label(a)).collect();
+    match r.status {
+        Status::Fail if failed.len() > 1 => {
+            let each: Vec<String> = failed
+                .iter()
+                .map(|(a, o)| o.summary.replacen(&a.to_string(), &label(a), 1))
+                .collect();
+            r.summary = format!("no SBC answered: {}", each.join("; "));
+            let list = names.join(", ");
+            let kinds = |w: &str| failed.iter().all(|(_, o)| o.summary.contains(w));
+            r.advice = Some(if kinds("no answer") {
+                let web = if r
+                    .advice
+                    .as_deref()
+                    .is_some_and(|a| a.contains("HTTPS works"))
+                {
+                    " while HTTPS works"
+                } else {
+                    ""
+                };
+                format!(
+                    "outbound TCP {port} to every SBC ({list}) is dropped{web}: open the SIP-TLS \
+                     signalling ports of the Webex Calling port reference"
+                )
+            } else if kinds("RST") {
+                format!("{list} refuse TCP {port}: nothing listening, or a firewall rejecting it")
+            } else {
+                format!("{list} cannot be reached on TCP {port}: check the firewall rules")
+            });
+        }
+        Status::Fail => {
+            if let Some((a, _)) = failed.first() {
+                r.summary = r.summary.replacen(&a.to_string(), &label(a), 1);
+            }
+        }
+        Status::Warn => {
+            let reached = last_ok.map_or("another SBC".to_string(), |a| label(&a));
+            r.summary = format!("connected to {reached} after {} failed", names.join(", "));
+            r.advice = Some(format!(
+                "{} did not accept TCP {port}; the phone moved on to {reached}: open TCP {port} \
+                 to every SBC address of the Webex Calling port reference",
+                names.join(", ")
+            ));
+        }
+        _ => {}
+    }
+    r
 }

@@ -87,10 +87,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         .any(|x| !has(x, ACK) || has(x, NAK))
         || has(last, NAK) && has(last, ACK);
     let mut evidence: Vec<Evidence> = Vec::new();
+    // Earlier exchanges (earlier boot cycles, failed attempts) stay as evidence.
     for x in &judged[..judged.len() - 1] {
-        if has(x, NAK) || !has(x, ACK) {
-            evidence.extend(by_xid[x].iter().map(|(f, m)| ev(f, describe(f, m))));
-        }
+        evidence.extend(by_xid[x].iter().map(|(f, m)| ev(f, describe(f, m))));
     }
     let last_msgs = &by_xid[*last];
     evidence.extend(last_msgs.iter().map(|(f, m)| ev(f, describe(f, m))));
@@ -120,8 +119,13 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             Status::Pass
         };
         let mut summary = describe(f, m);
-        if earlier_trouble {
-            summary.push_str(" (after an earlier NAK or unanswered attempt)");
+        let earlier_nak = msgs.iter().any(|(f, m)| {
+            m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
+        });
+        if earlier_nak {
+            summary.push_str(" (after a NAK)");
+        } else if earlier_trouble {
+            summary.push_str(" (after an exchange that got no ACK)");
         }
         StageResult::new(Stage::Dhcp, status, summary)
     } else if let Some((f, m)) = last_of(NAK) {

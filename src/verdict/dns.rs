@@ -23,6 +23,8 @@ enum Answer {
     NoResponse,
     Unreachable(String),
     Malformed(String),
+    /// The response was cut by the capture's snaplen: it tells nothing.
+    CutShort,
     /// No response yet when the capture ends.
     Pending,
 }
@@ -42,7 +44,7 @@ impl Attempt<'_> {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::Unreachable(_) => true,
             Answer::NoData => self.qtype != 28,
-            Answer::Malformed(_) | Answer::Pending => false,
+            Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
         }
     }
 
@@ -63,6 +65,7 @@ impl Attempt<'_> {
             Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
             Answer::Unreachable(k) => format!("{q}: {} unreachable ({k})", self.server()),
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
+            Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
             Answer::Pending => format!("{q}: capture ends before the answer"),
         }
     }
@@ -119,7 +122,12 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         for r in &own[i + 1..] {
             match &r.body {
                 Body::Dns(a) if a.response && a.id == m.id && r.src == q.dst && r.dst == q.src => {
-                    answer = Some((answer_of(a, question.qtype), *r));
+                    let answer_now = if r.truncated && a.malformed.is_some() {
+                        Answer::CutShort
+                    } else {
+                        answer_of(a, question.qtype)
+                    };
+                    answer = Some((answer_now, *r));
                     if a.malformed.is_none() {
                         break;
                     }
@@ -171,6 +179,18 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
             _ => {}
         }
     }
+    if qtype == 33 {
+        // Lowest priority first, then highest weight (RFC 2782 preference).
+        let key = |t: &String| {
+            let num = |k: &str| {
+                t.split(k)
+                    .nth(1)
+                    .and_then(|r| r.split([' ', ')']).next()?.parse::<i64>().ok())
+            };
+            (num("prio ").unwrap_or(0), -num("weight ").unwrap_or(0))
+        };
+        records.sort_by_key(key);
+    }
     if records.is_empty() {
         Answer::NoData
     } else {
@@ -221,15 +241,37 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         let mut summary = best.text();
         if malformed > 0 {
             summary.push_str(&format!(" ({malformed} malformed responses ignored)"));
-        } else if trouble {
-            summary.push_str(" (after earlier failed attempts)");
+        } else if let Some(failed) = attempts[..pos]
+            .iter()
+            .rev()
+            .find(|a| a.decisive() && !a.ok())
+        {
+            summary.push_str(&format!(" (after {})", failed.text()));
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
         return StageResult::new(stage, status, summary).evidence(evidence);
     }
-    let advice = advice(last);
-    StageResult::new(stage, Status::Fail, last.text())
-        .advice(advice)
+    // Name the A (or SRV) failure rather than an AAAA one that came last.
+    let worst = [33u16, 1]
+        .iter()
+        .find_map(|t| {
+            attempts
+                .iter()
+                .rev()
+                .find(|a| a.decisive() && a.qtype == *t)
+        })
+        .filter(|a| !a.ok())
+        .unwrap_or(last);
+    let mut summary = worst.text();
+    let unanswered = attempts
+        .iter()
+        .filter(|a| matches!(a.answer, Answer::NoResponse | Answer::Pending))
+        .count();
+    if unanswered > 1 {
+        summary.push_str(&format!(" ({unanswered} queries unanswered)"));
+    }
+    StageResult::new(stage, Status::Fail, summary)
+        .advice(advice(worst))
         .evidence(evidence)
 }
 

@@ -265,6 +265,9 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
     stages.push(sip::register(ctx));
     stages.push(ntp::ntp(ctx));
     let (verdict, root_cause) = overall(&stages);
+    if verdict == Verdict::Warn {
+        recovered_advice(&mut stages);
+    }
     let p = ctx.phone;
     PhoneReport {
         id: p.id.clone(),
@@ -277,6 +280,30 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
         verdict,
         root_cause,
         stages,
+    }
+}
+
+/// A phone that got past the DHCP trap needs no factory reset: say so.
+fn recovered_advice(stages: &mut [StageResult]) {
+    for r in stages.iter_mut().filter(|r| r.status == Status::Fail) {
+        match r.stage {
+            Stage::DhcpOptions => {
+                let offered = r.summary.trim_start_matches("scope offers ").to_string();
+                r.advice = Some(format!(
+                    "the phone fell back to Webex activation this time, but the scope still \
+                     offers {offered}: remove it (every boot waits on it, and a profile placed \
+                     on that server would capture the phones)"
+                ));
+            }
+            Stage::LocalConfig => {
+                r.advice = Some(
+                    "the phone gave up on the local server and went on to activation; removing \
+                     the DHCP provisioning option ends the detour"
+                        .to_string(),
+                );
+            }
+            _ => {}
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use super::dhcp::trim;
 use super::{ev, Ctx, Stage, StageResult, Status};
 use crate::fact::Body;
+use crate::text::plural;
 
 pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut evidence = Vec::new();
@@ -33,7 +34,11 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     }
     trim(&mut evidence);
     if answered > 0 {
-        let s = format!("{answered} NTP replies to {} requests", requests.len());
+        let s = format!(
+            "{} to {}",
+            plural(answered, "NTP reply", "NTP replies"),
+            plural(requests.len(), "request", "requests")
+        );
         return StageResult::new(Stage::Ntp, Status::Pass, s).evidence(evidence);
     }
     let Some(last) = requests.last() else {
@@ -44,7 +49,10 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         return StageResult::not_seen(Stage::Ntp, s).evidence(evidence);
     }
     let server = unreachable.unwrap_or(last.dst_ip());
-    let summary = format!("{} NTP requests to {server}, no reply", requests.len());
+    let summary = format!(
+        "{} to {server}, no reply",
+        plural(requests.len(), "NTP request", "NTP requests")
+    );
     let advice = format!(
         "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; without a \
          correct clock the phone rejects valid certificates"

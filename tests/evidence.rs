@@ -1,0 +1,85 @@
+//! Every piece of evidence names a real frame and that frame's own time, on
+//! every capture in `captures/` and every shared case (OUTPUT.md: evidence
+//! has frame numbers and times; a time must belong to its frame).
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use provscope::capture::CaptureReader;
+
+fn frame_times(path: &std::path::Path) -> HashMap<u64, String> {
+    let mut r = CaptureReader::open(path).expect("readable");
+    let mut out = HashMap::new();
+    while let Ok(Some(f)) = r.next_frame() {
+        out.insert(f.number, f.ts.rfc3339());
+    }
+    out
+}
+
+fn captures() -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(project("captures"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    for e in std::fs::read_dir(shared("cases"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+    {
+        for f in std::fs::read_dir(e.path())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.ok())
+        {
+            if f.file_name().to_string_lossy().starts_with("capture.") {
+                v.push(f.path());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn evidence_frames_and_times_belong_together() {
+    let mut checked = 0;
+    for path in captures() {
+        let times = frame_times(&path);
+        let r = run(path.clone());
+        for p in &r.phones {
+            for s in &p.stages {
+                for e in &s.evidence {
+                    let want = times.get(&e.frame);
+                    let name = path.display();
+                    assert!(
+                        want.is_some(),
+                        "{name}: {} evidence frame {} absent",
+                        s.stage.id(),
+                        e.frame
+                    );
+                    assert_eq!(
+                        Some(&e.time.rfc3339()),
+                        want,
+                        "{name}: {} #{} {}",
+                        s.stage.id(),
+                        e.frame,
+                        e.text
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        for f in &r.facts {
+            assert_eq!(
+                Some(&f.ts.rfc3339()),
+                times.get(&f.frame),
+                "{}: fact #{}",
+                path.display(),
+                f.frame
+            );
+        }
+    }
+    assert!(checked > 200, "only {checked} evidence lines");
+}
