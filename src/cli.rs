@@ -175,9 +175,6 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
 fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     let opts = options(&s.common);
     let found = provscope::scan::scan(&s.dirs, &opts, s.jobs);
-    for e in &found.walk_errors {
-        eprintln!("provscope: warning: {e}");
-    }
     for (path, err) in &found.failed {
         eprintln!("provscope: error: {path}: {err} (skipped)");
     }

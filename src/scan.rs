@@ -23,42 +23,86 @@ pub struct ScanResult {
     pub failed: Vec<(String, String)>,
     /// Files skipped because their first bytes are not a capture's.
     pub not_captures: u64,
-    /// Directory entries that could not be walked (loops, permissions).
-    pub walk_errors: Vec<String>,
 }
 
-/// Walks `roots`, returning capture candidates (sorted) and walk problems.
-pub fn find_captures(roots: &[PathBuf]) -> (Vec<PathBuf>, u64, Vec<String>) {
-    let mut files = Vec::new();
-    let mut skipped = 0;
-    let mut errors = Vec::new();
+/// What the walk found: capture candidates (sorted), files skipped as not
+/// captures, and files that could not be read (path, reason).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub files: Vec<PathBuf>,
+    pub not_captures: u64,
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// File names that promise a capture: one of them that is not a capture is
+/// reported, other files are only counted.
+fn named_like_a_capture(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+    let name = name.unwrap_or_default();
+    [".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".ntar"].iter().any(|e| name.ends_with(e))
+}
+
+/// Walks `roots` (following symlinks, reporting loops and dangling links).
+pub fn find_captures(roots: &[PathBuf]) -> Found {
+    let mut found = Found::default();
     for root in roots {
         for entry in walkdir::WalkDir::new(root).follow_links(true) {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    if has_capture_magic(e.path()) {
-                        files.push(e.into_path());
-                    } else {
-                        skipped += 1;
-                    }
+            let e = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    found.unreadable.push(walk_error(&err));
+                    continue;
                 }
-                Ok(_) => {}
-                Err(e) => errors.push(e.to_string()),
+            };
+            if !e.file_type().is_file() {
+                continue;
+            }
+            match capture_magic(e.path()) {
+                Ok(true) => found.files.push(e.into_path()),
+                Ok(false) if named_like_a_capture(e.path()) => found.unreadable.push((
+                    e.path().display().to_string(),
+                    "not a pcap or pcapng capture (first bytes)".to_string(),
+                )),
+                Ok(false) => found.not_captures += 1,
+                Err(err) => found.unreadable.push((e.path().display().to_string(), err.to_string())),
             }
         }
     }
-    files.sort();
-    files.dedup();
-    (files, skipped, errors)
+    found.files.sort();
+    found.files.dedup();
+    found.unreadable.sort();
+    found
 }
 
-/// pcap (either byte order, µs or ns), pcapng, or gzip.
-pub fn has_capture_magic(path: &Path) -> bool {
+/// One readable line for a walk error.
+fn walk_error(err: &walkdir::Error) -> (String, String) {
+    let path = err.path().map_or_else(|| "?".to_string(), |p| p.display().to_string());
+    let why = if let Some(ancestor) = err.loop_ancestor() {
+        format!("symlink loop back to {}, not followed", ancestor.display())
+    } else if let Some(io) = err.io_error() {
+        match io.kind() {
+            std::io::ErrorKind::NotFound => "dangling symlink".to_string(),
+            _ => io.to_string(),
+        }
+    } else {
+        err.to_string()
+    };
+    (path, why)
+}
+
+/// pcap (either byte order, µs or ns), pcapng, or gzip? Files shorter than
+/// four bytes are not captures; files that cannot be opened are errors.
+pub fn capture_magic(path: &Path) -> std::io::Result<bool> {
     let mut magic = [0u8; 4];
-    let ok = File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok();
-    ok && matches!(
+    let mut f = File::open(path)?;
+    let mut n = 0;
+    while n < 4 {
+        match f.read(&mut magic[n..])? {
+            0 => return Ok(false),
+            k => n += k,
+        }
+    }
+    Ok(matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0xc3, 0xd4]
@@ -66,12 +110,12 @@ pub fn has_capture_magic(path: &Path) -> bool {
             | [0xa1, 0xb2, 0x3c, 0x4d]
             | [0x0a, 0x0d, 0x0d, 0x0a]
             | [0x1f, 0x8b, _, _]
-    )
+    ))
 }
 
 /// Scans with `jobs` threads (0: one per core).
 pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
-    let (files, not_captures, walk_errors) = find_captures(roots);
+    let Found { files, not_captures, unreadable } = find_captures(roots);
     let bar = progress(files.len() as u64);
     let work = || {
         files
@@ -95,7 +139,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     }
     let mut out = ScanResult {
         not_captures,
-        walk_errors,
+        failed: unreadable,
         ..Default::default()
     };
     for r in results {
@@ -104,6 +148,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
             Err(e) => out.failed.push(e),
         }
     }
+    out.failed.sort();
     out
 }
 
