@@ -37,9 +37,20 @@ pub struct Found {
 /// File names that promise a capture: one of them that is not a capture is
 /// reported, other files are only counted.
 fn named_like_a_capture(path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase());
     let name = name.unwrap_or_default();
-    [".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".ntar"].iter().any(|e| name.ends_with(e))
+    [
+        ".pcap",
+        ".pcapng",
+        ".cap",
+        ".pcap.gz",
+        ".pcapng.gz",
+        ".ntar",
+    ]
+    .iter()
+    .any(|e| name.ends_with(e))
 }
 
 /// Walks `roots` (following symlinks, reporting loops and dangling links).
@@ -64,7 +75,9 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
                     "not a pcap or pcapng capture (first bytes)".to_string(),
                 )),
                 Ok(false) => found.not_captures += 1,
-                Err(err) => found.unreadable.push((e.path().display().to_string(), err.to_string())),
+                Err(err) => found
+                    .unreadable
+                    .push((e.path().display().to_string(), err.to_string())),
             }
         }
     }
@@ -76,7 +89,9 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
 
 /// One readable line for a walk error.
 fn walk_error(err: &walkdir::Error) -> (String, String) {
-    let path = err.path().map_or_else(|| "?".to_string(), |p| p.display().to_string());
+    let path = err
+        .path()
+        .map_or_else(|| "?".to_string(), |p| p.display().to_string());
     let why = if let Some(ancestor) = err.loop_ancestor() {
         format!("symlink loop back to {}, not followed", ancestor.display())
     } else if let Some(io) = err.io_error() {
@@ -115,7 +130,11 @@ pub fn capture_magic(path: &Path) -> std::io::Result<bool> {
 
 /// Scans with `jobs` threads (0: one per core).
 pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
-    let Found { files, not_captures, unreadable } = find_captures(roots);
+    let Found {
+        files,
+        not_captures,
+        unreadable,
+    } = find_captures(roots);
     let bar = progress(files.len() as u64);
     let work = || {
         files

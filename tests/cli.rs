@@ -280,9 +280,15 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
         err.contains("corrupt.pcap"),
         "the corrupt file is reported: {err}"
     );
-    assert!(!err.contains("notes.txt"), "a file not named like a capture is only counted");
+    assert!(
+        !err.contains("notes.txt"),
+        "a file not named like a capture is only counted"
+    );
     #[cfg(unix)]
-    assert!(err.contains("symlink loop"), "the loop is reported, not walked: {err}");
+    assert!(
+        err.contains("symlink loop"),
+        "the loop is reported, not walked: {err}"
+    );
     let table = provscope(&["scan", p]);
     let out = stdout(&table);
     assert!(

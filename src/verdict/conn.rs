@@ -36,6 +36,8 @@ struct Conn<'a> {
     alerts: Vec<(&'a Fact, bool, u8, u8)>,
     ccs: [bool; 2],
     app_data: [bool; 2],
+    /// The first fact that showed the handshake finished (CCS or app data).
+    finished: Option<&'a Fact>,
     closed: Option<(&'a Fact, bool, bool)>,
 }
 
@@ -137,6 +139,7 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             alerts: Vec::new(),
             ccs: [false; 2],
             app_data: [false; 2],
+            finished: None,
             closed: None,
         });
         let side = usize::from(!from_client);
@@ -160,8 +163,18 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 TlsEvent::Alert { level, description } => {
                     c.alerts.push((f, from_client, *level, *description))
                 }
-                TlsEvent::ChangeCipherSpec => c.ccs[side] = true,
-                TlsEvent::ApplicationData => c.app_data[side] = true,
+                TlsEvent::ChangeCipherSpec => {
+                    c.ccs[side] = true;
+                    if c.ccs == [true, true] {
+                        c.finished.get_or_insert(f);
+                    }
+                }
+                TlsEvent::ApplicationData => {
+                    c.app_data[side] = true;
+                    if side == 0 {
+                        c.finished.get_or_insert(f);
+                    }
+                }
                 _ => {}
             },
             _ => {}
@@ -329,6 +342,14 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool) -> Outcome {
         };
         (Status::Fail, summary, Some(advice))
     } else if done {
+        if let Some(f) = c.finished {
+            let who = if c.app_data[0] {
+                "application data from the phone"
+            } else {
+                "both sides changed keys"
+            };
+            evidence.push(ev(f, who.to_string()));
+        }
         let v = version.map_or("TLS".to_string(), version_name);
         let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
         if old {
