@@ -258,7 +258,11 @@ impl SourceMacs {
         let mac = self.only_mac(ip)?;
         let ips = self.ips_of.get(&mac)?;
         // A dual-stack host has one IPv4 and a few IPv6 addresses; a router
-        // forwards from many.
+        // forwards from many. (Length first: counting a router's thousands
+        // of addresses for each of them would be quadratic.)
+        if ips.len() > 4 {
+            return None;
+        }
         let v4 = ips.iter().filter(|i| i.is_ipv4()).count();
         (v4 <= 1 && ips.len() - v4 <= 3).then_some(mac)
     }
