@@ -439,7 +439,8 @@ mod tests {
         fn reassembly_restores_the_stream(
             data in proptest::collection::vec(any::<u8>(), 1..600),
             cuts in proptest::collection::vec(any::<u16>(), 0..12),
-            order in proptest::collection::vec(any::<u16>(), 0..40),
+            keys in proptest::collection::vec(any::<u16>(), 13),
+            dups in proptest::collection::vec((any::<u16>(), any::<u16>()), 0..20),
             isn in any::<u32>(),
         ) {
             let mut bounds: Vec<usize> = cuts.iter().map(|c| *c as usize % data.len()).collect();
@@ -450,16 +451,27 @@ mod tests {
                 .windows(2)
                 .map(|w| (isn.wrapping_add(w[0] as u32), data[w[0]..w[1]].to_vec()))
                 .collect();
-            // Shuffle and duplicate, but the first byte comes first: without a
-            // SYN the stream starts where the first segment does.
+            // Every segment once, in the order of its random key, and some
+            // duplicates (random keys too) mixed in.
+            let mut keyed: Vec<(u16, usize)> = (0..segments.len()).map(|i| (keys[i], i)).collect();
+            keyed.extend(dups.iter().map(|(k, d)| (*k, *d as usize % segments.len())));
+            keyed.sort_unstable();
+            let shuffled: Vec<(u32, Vec<u8>)> =
+                keyed.iter().map(|(_, i)| segments[*i].clone()).collect();
+
+            // After a SYN fixed the start, any order reassembles.
+            let (got, report) = run_from(Some(isn), &shuffled, 1 << 20);
+            prop_assert!(got.iter().all(Option::is_some));
+            prop_assert_eq!(&joined(&got), &data);
+            prop_assert_eq!(report, PushReport::default());
+
+            // Without a SYN the stream starts where the first segment does:
+            // the first segment first, then any order.
             let mut sent = vec![segments[0].clone()];
-            for o in &order {
-                sent.push(segments[*o as usize % segments.len()].clone());
-            }
-            sent.extend(segments.iter().cloned());
+            sent.extend(shuffled.iter().cloned());
             let (got, report) = run(&sent, 1 << 20);
             prop_assert!(got.iter().all(Option::is_some));
-            prop_assert_eq!(joined(&got), data);
+            prop_assert_eq!(&joined(&got), &data);
             prop_assert_eq!(report, PushReport::default());
         }
 

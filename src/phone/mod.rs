@@ -79,8 +79,9 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             .or_insert_with(|| new_phone(&key, Some(*mac)));
         phone.first_frame = phone.first_frame.min(c.first_frame);
         for ip in &c.leases {
-            add_ip(phone, *ip);
-            ip_owner.insert(*ip, key.clone());
+            if add_ip(phone, *ip) {
+                ip_owner.insert(*ip, key.clone());
+            }
         }
     }
     let lease_owner: HashMap<IpAddr, Mac> = clients
@@ -107,8 +108,9 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             .entry(key.clone())
             .or_insert_with(|| new_phone(&key, mac));
         phone.first_frame = phone.first_frame.min(*first);
-        add_ip(phone, *ip);
-        ip_owner.insert(*ip, key);
+        if add_ip(phone, *ip) {
+            ip_owner.insert(*ip, key);
+        }
     }
 
     // Each fact to the phones it concerns.
@@ -163,10 +165,27 @@ fn new_phone(key: &str, mac: Option<Mac>) -> Phone {
     }
 }
 
-fn add_ip(p: &mut Phone, ip: IpAddr) {
-    if !ip.is_unspecified() && !p.ips.contains(&ip) {
-        p.ips.push(ip);
+/// Most addresses one phone (or one DHCP client) is given: a phone has an
+/// IPv4 address and a few IPv6 ones; a MAC handed thousands of leases is
+/// hostile input, and checking each new address against all of them would
+/// be quadratic.
+const MAX_ADDRESSES: usize = 16;
+
+/// Adds an address to the phone (the unspecified address is owned but not
+/// listed); false when it is one past [`MAX_ADDRESSES`] and not the phone's.
+fn add_ip(p: &mut Phone, ip: IpAddr) -> bool {
+    if ip.is_unspecified() || p.ips.contains(&ip) {
+        return true;
     }
+    if p.ips.len() >= MAX_ADDRESSES {
+        log::debug!(
+            "phone: {} has {MAX_ADDRESSES} addresses, {ip} ignored",
+            p.id
+        );
+        return false;
+    }
+    p.ips.push(ip);
+    true
 }
 
 fn dhcp_clients(facts: &[Fact], opts: &CorrelateOptions) -> BTreeMap<Mac, DhcpClient> {
@@ -186,7 +205,7 @@ fn dhcp_clients(facts: &[Fact], opts: &CorrelateOptions) -> BTreeMap<Mac, DhcpCl
                 || prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
         } else if m.message_type == Some(5) && !m.yiaddr.is_unspecified() {
             let ip = IpAddr::V4(m.yiaddr);
-            if !c.leases.contains(&ip) {
+            if !c.leases.contains(&ip) && c.leases.len() < MAX_ADDRESSES {
                 c.leases.push(ip);
             }
         }
@@ -258,7 +277,11 @@ impl SourceMacs {
         let mac = self.only_mac(ip)?;
         let ips = self.ips_of.get(&mac)?;
         // A dual-stack host has one IPv4 and a few IPv6 addresses; a router
-        // forwards from many.
+        // forwards from many. (Length first: counting a router's thousands
+        // of addresses for each of them would be quadratic.)
+        if ips.len() > 4 {
+            return None;
+        }
         let v4 = ips.iter().filter(|i| i.is_ipv4()).count();
         (v4 <= 1 && ips.len() - v4 <= 3).then_some(mac)
     }

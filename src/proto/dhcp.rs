@@ -544,6 +544,7 @@ pub(crate) mod test_pcap;
 mod tests {
     use super::test_pcap::{case, corpus, udp_payloads};
     use super::*;
+    use proptest::strategy::Strategy;
 
     const MAC: [u8; 6] = [0x00, 0x00, 0x5e, 0x00, 0x53, 0x01];
 
@@ -1038,7 +1039,193 @@ mod tests {
         assert_eq!(acks[0].yiaddr, ip(192, 0, 2, 100));
     }
 
+    /// Option codes the generated options use: not pad, end or overload.
+    fn plain_code() -> impl Strategy<Value = u8> {
+        (1u8..=254).prop_filter("not option 52", |c| *c != code::OVERLOAD)
+    }
+
+    /// Code/length/value bytes of each instance, in order.
+    fn encode(instances: &[(u8, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (code, data) in instances {
+            out.extend_from_slice(&[*code, data.len() as u8]);
+            out.extend_from_slice(data);
+        }
+        out
+    }
+
+    /// Index from which `instances[from..end]` fits in `room` bytes with an end
+    /// option, going back no further than `floor`.
+    fn fitting_tail(instances: &[(u8, Vec<u8>)], floor: usize, end: usize, room: usize) -> usize {
+        let mut at = end;
+        let mut used = 1;
+        while at > floor && used + 2 + instances[at - 1].1.len() <= room {
+            used += 2 + instances[at - 1].1.len();
+            at -= 1;
+        }
+        at
+    }
+
+    /// A message with option 52 = `overload` first, then `options`, the
+    /// `file` and `sname` areas written as given (each shorter than its field).
+    fn overloaded(overload: u8, options: &[u8], file: &[u8], sname: &[u8]) -> Vec<u8> {
+        let mut raw = message(&[&[52, 1, overload][..], options].concat());
+        put(&mut raw, FILE_AT, file);
+        put(&mut raw, SNAME_AT, sname);
+        raw
+    }
+
+    /// Keeps the first instance of each value, in order.
+    fn distinct(codes: Vec<u8>) -> Vec<u8> {
+        let mut seen = Vec::new();
+        for c in codes {
+            if !seen.contains(&c) {
+                seen.push(c);
+            }
+        }
+        seen
+    }
+
     proptest::proptest! {
+        /// RFC 3396: options cut into instances of at most 255 bytes, the
+        /// instances of different options interleaved and spread over the
+        /// options field, `file` and `sname` (overload 3), join back to the
+        /// original values, in the order of their first instance.
+        #[test]
+        fn split_options_join_to_the_same_value(
+            values in proptest::collection::btree_map(
+                plain_code(),
+                proptest::collection::vec(0u8.., 0..400),
+                1..6,
+            ),
+            cuts in proptest::collection::vec(0u16.., 0..24),
+            picks in proptest::collection::vec(0u8.., 0..64),
+            pads in proptest::collection::vec(0u8..4, 0..64),
+            tail_from in 0u16..,
+        ) {
+            // Each value cut at some of `cuts` and at every 255 bytes.
+            let mut queues: Vec<std::collections::VecDeque<(u8, Vec<u8>)>> = Vec::new();
+            for (i, (&code, value)) in values.iter().enumerate() {
+                let mut bounds: Vec<usize> = cuts
+                    .iter()
+                    .skip(i)
+                    .step_by(values.len())
+                    .map(|c| usize::from(*c) % (value.len() + 1))
+                    .collect();
+                bounds.extend((0..=value.len()).step_by(255));
+                bounds.push(value.len());
+                bounds.sort_unstable();
+                bounds.dedup();
+                let mut pieces: std::collections::VecDeque<_> = bounds
+                    .windows(2)
+                    .map(|w| (code, value[w[0]..w[1]].to_vec()))
+                    .collect();
+                if pieces.is_empty() {
+                    pieces.push_back((code, Vec::new()));
+                }
+                queues.push(pieces);
+            }
+            // Interleaved: each option's pieces keep their order.
+            let mut instances = Vec::new();
+            let mut turn = 0;
+            while !queues.is_empty() {
+                let pick = picks.get(turn).map_or(0, |p| usize::from(*p)) % queues.len();
+                turn += 1;
+                if let Some(piece) = queues[pick].pop_front() {
+                    instances.push(piece);
+                }
+                if queues[pick].is_empty() {
+                    queues.remove(pick);
+                }
+            }
+            // The last instances go to sname, those before to file, as far as
+            // they fit; the rest (with some pads) to the options field.
+            let floor = usize::from(tail_from) % (instances.len() + 1);
+            let to_sname = fitting_tail(&instances, floor, instances.len(), SNAME_LEN);
+            let to_file = fitting_tail(&instances, floor, to_sname, FILE_LEN);
+            let mut options = Vec::new();
+            for (i, instance) in instances[..to_file].iter().enumerate() {
+                let pad = pads.get(i).copied().unwrap_or(0);
+                options.extend(std::iter::repeat_n(0, usize::from(pad)));
+                options.extend(encode(std::slice::from_ref(instance)));
+            }
+            options.push(code::END);
+            let file = [encode(&instances[to_file..to_sname]), vec![code::END]].concat();
+            let sname = [encode(&instances[to_sname..]), vec![code::END]].concat();
+            let m = parse(&overloaded(3, &options, &file, &sname)).unwrap();
+
+            let mut want = vec![DhcpOption { code: code::OVERLOAD, data: vec![3] }];
+            for (code, _) in &instances {
+                if !want.iter().any(|o| o.code == *code) {
+                    want.push(DhcpOption { code: *code, data: values[code].clone() });
+                }
+            }
+            proptest::prop_assert_eq!(&m.options, &want);
+            proptest::prop_assert!(m.anomalies.is_empty(), "{:?}", m.anomalies);
+            proptest::prop_assert_eq!((m.sname, m.file), (None, None));
+        }
+
+        /// Option 52 = 1 walks `file` after the options field, 2 walks
+        /// `sname`, 3 both (file first); options come out in that order. A
+        /// field not named by 52 stays a string, even when its text would
+        /// read as options.
+        #[test]
+        fn overload_areas_are_walked_in_order(
+            overload in 1u8..=3,
+            order in proptest::collection::vec(plain_code(), 3..10).prop_map(distinct),
+            lens in proptest::collection::vec(0usize..5, 10),
+            split in (0usize.., 0usize..),
+            at_52 in 0usize..,
+            text in "[a-z][a-z0-9.]{0,40}",
+        ) {
+            let n = order.len();
+            let instances: Vec<(u8, Vec<u8>)> = order
+                .iter()
+                .zip(&lens)
+                .map(|(&c, &len)| (c, vec![c; len]))
+                .collect();
+            let in_options = split.0 % (n + 1);
+            let in_file = match overload {
+                1 => n,
+                2 => in_options,
+                _ => in_options + split.1 % (n - in_options + 1),
+            };
+            // Option 52 anywhere among the options-field options.
+            let at_52 = at_52 % (in_options + 1);
+            let mut options = encode(&instances[..at_52]);
+            options.extend_from_slice(&[52, 1, overload]);
+            options.extend(encode(&instances[at_52..in_options]));
+            options.push(code::END);
+            let area = |range: std::ops::Range<usize>| {
+                [encode(&instances[range]), vec![code::END]].concat()
+            };
+            let file = match overload & OVERLOAD_FILE {
+                0 => text.clone().into_bytes(),
+                _ => area(in_options..in_file),
+            };
+            let sname = match overload & OVERLOAD_SNAME {
+                0 => text.clone().into_bytes(),
+                _ => area(in_file..n),
+            };
+            let mut raw = message(&options);
+            put(&mut raw, FILE_AT, &file);
+            put(&mut raw, SNAME_AT, &sname);
+            let m = parse(&raw).unwrap();
+
+            let mut want: Vec<u8> = order[..at_52].to_vec();
+            want.push(code::OVERLOAD);
+            want.extend_from_slice(&order[at_52..]);
+            proptest::prop_assert_eq!(codes(&m), want);
+            for (code, data) in &instances {
+                proptest::prop_assert_eq!(m.option(*code), Some(data.as_slice()));
+            }
+            let want_file = (overload & OVERLOAD_FILE == 0).then(|| text.clone());
+            let want_sname = (overload & OVERLOAD_SNAME == 0).then_some(text);
+            proptest::prop_assert_eq!(m.file, want_file);
+            proptest::prop_assert_eq!(m.sname, want_sname);
+            proptest::prop_assert!(m.anomalies.is_empty(), "{:?}", m.anomalies);
+        }
+
         #[test]
         fn any_bytes_never_panic(raw in proptest::collection::vec(0u8.., 0..600)) {
             let _ = parse(&raw);

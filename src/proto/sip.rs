@@ -1612,9 +1612,16 @@ Warning: 399 host \"Bad\"\r\nServer: S/1\r\nContent-Length: 0\r\n\r\n",
                 let got = push_pieces(&bytes, &cuts);
                 let whole = SipStream::default().push(0, &stream_of(&SAMPLE, keepalives).0);
                 prop_assert_eq!(got.len(), SAMPLE.len());
+                prop_assert_eq!(whole.len(), SAMPLE.len());
                 for ((frame, msg), (end, (_, want))) in got.iter().zip(ends.iter().zip(&whole)) {
                     prop_assert_eq!(*frame, frame_of(*end, &cuts));
                     prop_assert_eq!(msg, want);
+                }
+                // Each message is the one its bytes give alone, as a datagram.
+                for ((_, msg), sample) in got.iter().zip(SAMPLE) {
+                    let alone = parse_datagram(sample);
+                    prop_assert_eq!(alone.len(), 1);
+                    prop_assert_eq!(Some(msg), alone[0].as_ref().ok());
                 }
             }
 

@@ -105,9 +105,8 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
         let ev = if s.status == Status::NotSeen && s.evidence.is_empty() {
             String::new()
         } else {
-            format!("{} {}", frames(s.frame_range()), s.summary)
-                .trim()
-                .to_string()
+            let text = format!("{} {}", frames(s.frame_range()), s.summary);
+            clip(text.trim())
         };
         t.add_row(vec![Cell::new(s.stage.id()), cell, Cell::new(ev)]);
     }
@@ -116,4 +115,30 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Longest cell text, in characters; the table lays out a cell in time that
+/// grows with the square of its length, and the JSON keeps the whole text.
+const MAX_CELL_CHARS: usize = 400;
+
+/// The text, cut to [`MAX_CELL_CHARS`] with an ellipsis.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or(text)),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_clipped_on_a_char_boundary() {
+        assert_eq!(clip("short"), "short");
+        let long = "é".repeat(MAX_CELL_CHARS + 5);
+        let clipped = clip(&long);
+        assert_eq!(clipped.chars().count(), MAX_CELL_CHARS + 1);
+        assert!(clipped.ends_with('…'));
+    }
 }

@@ -1,7 +1,7 @@
 //! Stages `dhcp` (the lease) and `dhcp-options` (the trap: a scope handing
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
@@ -9,6 +9,11 @@ use crate::proto::dhcp::{message_type_name, DhcpMessage};
 
 /// At most this many evidence lines per stage.
 pub const MAX_EVIDENCE: usize = 12;
+
+/// At most this many distinct offered values named in a summary or advice
+/// (a scope rotating through thousands of servers would make one line of
+/// megabytes).
+const MAX_LISTED: usize = 6;
 
 const DISCOVER: u8 = 1;
 const OFFER: u8 = 2;
@@ -178,6 +183,8 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
     }
     let mut evidence = Vec::new();
     let mut found: Vec<String> = Vec::new();
+    let mut distinct = 0usize;
+    let mut seen: HashSet<String> = HashSet::new();
     let mut server = String::new();
     for (f, m) in &replies {
         for (code, value) in m.provisioning_options() {
@@ -186,8 +193,11 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
                 f,
                 format!("{} {text}", message_type_name(m.message_type.unwrap_or(0))),
             ));
-            if !found.contains(&text) {
-                found.push(text);
+            if seen.insert(text.clone()) {
+                distinct += 1;
+                if found.len() < MAX_LISTED {
+                    found.push(text);
+                }
             }
             server = server_of(f, m);
         }
@@ -223,7 +233,10 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
         None => {}
     }
     advice.push_str("), then factory-reset the phone so it activates through Webex");
-    let summary = format!("scope offers {}", found.join("; "));
+    let mut summary = format!("scope offers {}", found.join("; "));
+    if distinct > found.len() {
+        summary.push_str(&format!(" and {} other values", distinct - found.len()));
+    }
     StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)

@@ -4,7 +4,8 @@
 //! the stage; earlier failures make a success a `warn`. Malformed responses
 //! tell nothing either way and are evidence on a `warn`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
@@ -109,6 +110,7 @@ fn sbc_names(ctx: &Ctx<'_>) -> BTreeSet<String> {
 
 fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     let own: Vec<&Fact> = ctx.own().collect();
+    let replies = Replies::index(&own);
     let mut out = Vec::new();
     for (i, q) in own.iter().enumerate() {
         let Body::Dns(m) = &q.body else { continue };
@@ -118,27 +120,12 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         let Some(question) = m.questions.first() else {
             continue;
         };
-        let mut answer = None;
-        for r in &own[i + 1..] {
-            match &r.body {
-                Body::Dns(a) if a.response && a.id == m.id && r.src == q.dst && r.dst == q.src => {
-                    let answer_now = if r.truncated && a.malformed.is_some() {
-                        Answer::CutShort
-                    } else {
-                        answer_of(a, question.qtype)
-                    };
-                    answer = Some((answer_now, *r));
-                    if a.malformed.is_none() {
-                        break;
-                    }
-                }
-                Body::Icmp(u) if u.orig_src == q.src && u.orig_dst == q.dst && answer.is_none() => {
-                    answer = Some((Answer::Unreachable(format!("{:?}", u.kind)), *r));
-                    break;
-                }
-                _ => {}
-            }
-        }
+        let answer = replies.to(i, m.id, q).map(|r| match &r.body {
+            Body::Dns(a) if r.truncated && a.malformed.is_some() => (Answer::CutShort, r),
+            Body::Dns(a) => (answer_of(a, question.qtype), r),
+            Body::Icmp(u) => (Answer::Unreachable(format!("{:?}", u.kind)), r),
+            _ => (Answer::NoResponse, r),
+        });
         let (answer, answer_fact) = match answer {
             Some((a, f)) => (a, Some(f)),
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
@@ -153,6 +140,85 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         });
     }
     out
+}
+
+/// Responses and ICMP unreachables of a phone's facts, by the query they
+/// answer, so that matching every query costs a lookup rather than a scan of
+/// all later facts (quadratic on a capture of endless unanswered retries).
+#[derive(Default)]
+struct Replies<'a> {
+    /// (id, responder, asker) -> positions in `own`, ascending, and for each
+    /// the position of the first well-formed response at or after it.
+    responses: HashMap<(u16, SocketAddr, SocketAddr), (Vec<usize>, Vec<Option<usize>>)>,
+    /// (quoted source, quoted destination) -> positions in `own`, ascending.
+    unreachables: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    own: Vec<&'a Fact>,
+}
+
+impl<'a> Replies<'a> {
+    fn index(own: &[&'a Fact]) -> Self {
+        let mut r = Replies {
+            own: own.to_vec(),
+            ..Default::default()
+        };
+        for (i, f) in own.iter().enumerate() {
+            match &f.body {
+                Body::Dns(a) if a.response => {
+                    let key = (a.id, f.src, f.dst);
+                    r.responses.entry(key).or_default().0.push(i);
+                }
+                Body::Icmp(u) => r
+                    .unreachables
+                    .entry((u.orig_src, u.orig_dst))
+                    .or_default()
+                    .push(i),
+                _ => {}
+            }
+        }
+        for (at, next_ok) in r.responses.values_mut() {
+            let mut next = None;
+            *next_ok = vec![None; at.len()];
+            for (k, &i) in at.iter().enumerate().rev() {
+                let ok = matches!(&own.get(i).map(|f| &f.body),
+                    Some(Body::Dns(a)) if a.malformed.is_none());
+                if ok {
+                    next = Some(i);
+                }
+                if let Some(slot) = next_ok.get_mut(k) {
+                    *slot = next;
+                }
+            }
+        }
+        r
+    }
+
+    /// What answers the query at position `i`: the first later response
+    /// (same id, reversed endpoints), the first well-formed one if a
+    /// malformed one came first (else the last malformed one), or an ICMP
+    /// unreachable quoting the query when it comes before any response.
+    fn to(&self, i: usize, id: u16, q: &Fact) -> Option<&'a Fact> {
+        let after = |v: &[usize]| v.partition_point(|&j| j <= i);
+        let first_icmp = self
+            .unreachables
+            .get(&(q.src, q.dst))
+            .and_then(|v| v.get(after(v)).copied());
+        let response = self
+            .responses
+            .get(&(id, q.dst, q.src))
+            .and_then(|(at, next_ok)| {
+                let k = after(at);
+                let first = *at.get(k)?;
+                let chosen = next_ok.get(k).copied().flatten().or(at.last().copied())?;
+                Some((first, chosen))
+            });
+        let pick = match (response, first_icmp) {
+            (Some((first, _)), Some(icmp)) if icmp < first => icmp,
+            (Some((_, chosen)), _) => chosen,
+            (None, Some(icmp)) => icmp,
+            (None, None) => return None,
+        };
+        self.own.get(pick).copied()
+    }
 }
 
 fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {

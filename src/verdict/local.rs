@@ -3,13 +3,12 @@
 //! what came of it. Any such fetch is a problem for a Webex phone: a profile
 //! taken (Webex will never be reached), not found, or no answer (stuck).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
-use crate::packet::UnreachKind;
 use crate::proto::http::HttpMessage;
 use crate::proto::tftp::TftpPacket;
 use crate::proto::tls::TlsEvent;
@@ -116,6 +115,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
 fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
     let mut groups: Vec<(IpAddr, String, Vec<&Fact>)> = Vec::new();
+    let mut group_of: HashMap<(IpAddr, &str), usize> = HashMap::new();
     for f in &own {
         let Body::Tftp(TftpPacket::Rrq { filename, .. }) = &f.body else {
             continue;
@@ -123,44 +123,52 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         if !ctx.is_phone(&f.src_ip()) {
             continue;
         }
-        match groups
-            .iter_mut()
-            .find(|g| g.0 == f.dst_ip() && &g.1 == filename)
-        {
-            Some(g) => g.2.push(f),
-            None => groups.push((f.dst_ip(), filename.clone(), vec![f])),
+        match group_of.get(&(f.dst_ip(), filename.as_str())) {
+            Some(&at) => groups.get_mut(at).into_iter().for_each(|g| g.2.push(f)),
+            None => {
+                group_of.insert((f.dst_ip(), filename.as_str()), groups.len());
+                groups.push((f.dst_ip(), filename.clone(), vec![f]));
+            }
         }
     }
+    let replies = TftpReplies::index(&own);
     for (server, file, rrqs) in groups {
-        let ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
-        let first = rrqs[0].frame;
+        let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let first = rrqs.first().map_or(0, |f| f.frame);
         let mut evidence: Vec<Evidence> = rrqs
             .iter()
             .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
             .collect();
+        // The last DATA, ERROR and ICMP unreachable after the first request.
         let mut data_bytes = 0usize;
-        let mut last_data: Option<&Fact> = None;
-        let mut error: Option<(&Fact, u16, String)> = None;
-        let mut icmp: Option<(&Fact, UnreachKind)> = None;
-        for f in own.iter().filter(|f| f.frame > first) {
-            match &f.body {
-                Body::Tftp(TftpPacket::Data { len, .. })
-                    if f.src_ip() == server && ports.contains(&f.dst) =>
-                {
-                    data_bytes += len;
-                    last_data = Some(f);
-                }
-                Body::Tftp(TftpPacket::Error { code, message })
-                    if f.src_ip() == server && ports.contains(&f.dst) =>
-                {
-                    error = Some((f, *code, message.clone()));
-                }
-                Body::Icmp(u) if ports.contains(&u.orig_src) && u.orig_dst.ip() == server => {
-                    icmp = Some((f, u.kind));
-                }
-                _ => {}
+        let (mut last_data, mut error, mut icmp) = (None, None, None);
+        for port in &ports {
+            let key = (server, *port);
+            if let Some(data) = replies.data.get(&key) {
+                let (bytes, last) = data.after(first);
+                data_bytes = data_bytes.saturating_add(bytes);
+                last_data = last_data.max(last);
             }
+            error = error.max(replies.errors.get(&key).and_then(|e| e.after(first).1));
+            icmp = icmp.max(
+                replies
+                    .unreachables
+                    .get(&key)
+                    .and_then(|u| u.after(first).1),
+            );
         }
+        let at = |pos: Option<usize>| pos.and_then(|i| own.get(i).copied());
+        let last_data = at(last_data);
+        let error = at(error).and_then(|f| match &f.body {
+            Body::Tftp(TftpPacket::Error { code, message }) => Some((f, *code, message.clone())),
+            _ => None,
+        });
+        let icmp = at(icmp).and_then(|f| match &f.body {
+            Body::Icmp(u) => Some((f, u.kind)),
+            _ => None,
+        });
         let n = rrqs.len();
         let what = format!(
             "TFTP {file} from {server}{}",
@@ -185,7 +193,7 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
                 format!("ICMP {kind:?} unreachable from {}", f.src_ip()),
             ));
             Outcome::NoAnswer(format!("ICMP unreachable ({kind:?}): no TFTP server there"))
-        } else if ctx.secs_left(&rrqs[n - 1].ts) < 1.0 && n == 1 {
+        } else if n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0) {
             Outcome::Pending
         } else {
             Outcome::NoAnswer("no answer".to_string())
@@ -194,9 +202,78 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
     }
 }
 
+/// A server's TFTP replies to one client port, in frame order, with the
+/// bytes carried from each position on.
+#[derive(Default)]
+struct ReplyList {
+    /// (frame, position in the phone's facts, DATA length).
+    replies: Vec<(u64, usize, usize)>,
+    /// `bytes_from[k]`: DATA bytes of `replies[k..]`.
+    bytes_from: Vec<usize>,
+}
+
+impl ReplyList {
+    /// DATA bytes after `frame`, and the position of the last reply.
+    fn after(&self, frame: u64) -> (usize, Option<usize>) {
+        let k = self.replies.partition_point(|r| r.0 <= frame);
+        let bytes = self.bytes_from.get(k).copied().unwrap_or(0);
+        let last = self.replies.last().filter(|r| r.0 > frame).map(|r| r.1);
+        (bytes, last)
+    }
+}
+
+/// TFTP DATA, ERROR and ICMP unreachables of a phone's facts, keyed by
+/// (server address, client socket): each RRQ group then costs a lookup per
+/// client port instead of a scan of every later fact (quadratic on a
+/// capture of endless requests).
+#[derive(Default)]
+struct TftpReplies {
+    data: HashMap<(IpAddr, SocketAddr), ReplyList>,
+    errors: HashMap<(IpAddr, SocketAddr), ReplyList>,
+    unreachables: HashMap<(IpAddr, SocketAddr), ReplyList>,
+}
+
+impl TftpReplies {
+    fn index(own: &[&Fact]) -> Self {
+        let mut r = TftpReplies::default();
+        for (i, f) in own.iter().enumerate() {
+            let (map, key, len) = match &f.body {
+                Body::Tftp(TftpPacket::Data { len, .. }) => {
+                    (&mut r.data, (f.src_ip(), f.dst), *len)
+                }
+                Body::Tftp(TftpPacket::Error { .. }) => (&mut r.errors, (f.src_ip(), f.dst), 0),
+                Body::Icmp(u) => (&mut r.unreachables, (u.orig_dst.ip(), u.orig_src), 0),
+                _ => continue,
+            };
+            map.entry(key).or_default().replies.push((f.frame, i, len));
+        }
+        for list in [&mut r.data, &mut r.errors, &mut r.unreachables] {
+            for l in list.values_mut() {
+                let mut sum = 0usize;
+                l.bytes_from = vec![0; l.replies.len() + 1];
+                for (k, reply) in l.replies.iter().enumerate().rev() {
+                    sum = sum.saturating_add(reply.2);
+                    if let Some(slot) = l.bytes_from.get_mut(k) {
+                        *slot = sum;
+                    }
+                }
+            }
+        }
+        r
+    }
+}
+
 /// HTTP GETs of a profile and their status.
 fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
+    // Positions of the responses of each (server, client) socket pair: the
+    // first after a request is a lookup, not a scan of every later fact.
+    let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
+    for (i, r) in own.iter().enumerate() {
+        if let Body::Http(HttpMessage::Response { .. }) = &r.body {
+            responses.entry((r.src, r.dst)).or_default().push(i);
+        }
+    }
     for (i, f) in own.iter().enumerate() {
         let Body::Http(HttpMessage::Request {
             method,
@@ -213,14 +290,16 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         let server = host.clone().unwrap_or_else(|| f.dst.to_string());
         let what = format!("HTTP {method} {target} from {server}");
         let mut evidence = vec![ev(f, what.clone())];
-        let resp = own[i + 1..].iter().find_map(|r| match &r.body {
-            Body::Http(HttpMessage::Response { status, reason, .. })
-                if r.src == f.dst && r.dst == f.src =>
-            {
-                Some((r, *status, reason.clone()))
-            }
-            _ => None,
-        });
+        let resp = responses
+            .get(&(f.dst, f.src))
+            .and_then(|at| at.get(at.partition_point(|&j| j <= i)))
+            .and_then(|&j| own.get(j))
+            .and_then(|r| match &r.body {
+                Body::Http(HttpMessage::Response { status, reason, .. }) => {
+                    Some((*r, *status, reason.clone()))
+                }
+                _ => None,
+            });
         let outcome = match resp {
             Some((r, status, reason)) => {
                 evidence.push(ev(r, format!("HTTP {status} {reason}")));

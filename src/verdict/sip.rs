@@ -8,6 +8,7 @@
 //! de-registration, not a failure. A Via sent-by address that differs from
 //! the packet's source shows NAT (a SIP ALG is suspected) and warns.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::dhcp::trim;
@@ -179,6 +180,9 @@ fn response_text(code: u16, m: &SipMessage) -> String {
 
 fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
     let mut txs: Vec<Transaction<'a>> = Vec::new();
+    // Position of each (Call-ID, CSeq) in `txs`: a linear search per message
+    // would be quadratic in a capture of endless REGISTER retries.
+    let mut index: HashMap<(&'a str, u32), usize> = HashMap::new();
     for f in ctx.own() {
         let Body::Sip(m) = &f.body else { continue };
         let (Some(call_id), Some((cseq, method))) = (&m.call_id, &m.cseq) else {
@@ -187,14 +191,14 @@ fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
         if !method.eq_ignore_ascii_case("REGISTER") {
             continue;
         }
-        let existing = txs
-            .iter_mut()
-            .find(|t| &t.call_id == call_id && t.cseq == *cseq);
+        let key = (call_id.as_str(), *cseq);
+        let existing = index.get(&key).and_then(|&at| txs.get_mut(at));
         match (&m.start, existing) {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
                 t.retransmissions += 1
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
+                index.insert(key, txs.len());
                 txs.push(Transaction {
                     call_id: call_id.clone(),
                     cseq: *cseq,
