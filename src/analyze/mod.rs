@@ -6,6 +6,7 @@
 //! ([`tcp`]). Connections that carry nothing we read are switched to
 //! outcome-only tracking on their first bytes, which keeps bulk HTTPS cheap.
 
+mod facts;
 mod tcp;
 mod udp;
 
@@ -104,7 +105,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     let mut table: FlowTable<tcp::ConnState> = FlowTable::new(opts.flow_limits);
     let mut tcp_side = tcp::TcpSide::new(opts.sbc_port);
     let mut udp_side = udp::UdpSide::default();
-    let mut facts = Vec::new();
+    let mut facts = facts::Facts::default();
     let mut frames = 0u64;
     let (mut first_ts, mut last_ts) = (None, None);
     let mut warnings = Vec::new();
@@ -162,7 +163,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     // End of capture: pending attempts get their outcome, facts their order.
     decoder.finish();
     table.finish(&mut tcp_side.sink(&mut facts));
-    facts.sort_by_key(|f| f.frame);
+    let facts = facts.into_sorted();
     warnings.extend(reader.warnings());
     let decode = decoder.stats();
     let flow = table.stats();
