@@ -4,7 +4,6 @@
 
 use std::net::SocketAddr;
 
-use super::facts::Facts;
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult, L4};
 use crate::flow::{ConnInfo, ConnOutcome, TcpEvent, Track};
 use crate::packet::{Packet, TcpSegment};
@@ -67,7 +66,7 @@ impl TcpSide {
     /// The callback the flow table reports a connection's events to.
     pub fn sink<'a>(
         &'a mut self,
-        facts: &'a mut Facts,
+        facts: &'a mut Vec<Fact>,
     ) -> impl FnMut(&ConnInfo, &mut ConnState, TcpEvent<'_>) -> Track + 'a {
         move |info, st, ev| self.event(info, st, ev, facts)
     }
@@ -77,7 +76,7 @@ impl TcpSide {
         info: &ConnInfo,
         st: &mut ConnState,
         ev: TcpEvent<'_>,
-        facts: &mut Facts,
+        facts: &mut Vec<Fact>,
     ) -> Track {
         if st.id == 0 {
             self.next_id += 1;
@@ -190,7 +189,7 @@ impl TcpSide {
         }
     }
 
-    fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Facts) -> Track {
+    fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Vec<Fact>) -> Track {
         let from_client = at.from_client;
         match app {
             App::Tls(pair) => {
