@@ -1,6 +1,8 @@
 //! `provscope scan`: every capture under some directories, analysed in
-//! parallel (rayon, across files), reported in path order so the output is
-//! the same whatever the thread count.
+//! parallel (rayon, across files, one thread each: a capture gets the
+//! analysis's second thread only when there are fewer captures than
+//! threads), reported in path order so the output is the same whatever the
+//! thread count.
 //!
 //! Files are picked by their magic bytes (pcap, pcapng, gzip), never by
 //! name; symlinks are followed and loops reported, not walked. A file that
@@ -135,6 +137,15 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
         not_captures,
         unreadable,
     } = find_captures(roots);
+    let threads = match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    // Each thread has a capture of its own: no second thread inside one,
+    // unless threads are left over.
+    let mut opts = opts.clone();
+    opts.analyze.worker_thread &= files.len() < threads;
+    let opts = &opts;
     let bar = progress(files.len() as u64);
     let work = || {
         files

@@ -6,6 +6,8 @@
 //! ([`tcp`]). Connections that carry nothing we read are switched to
 //! outcome-only tracking on their first bytes, which keeps bulk HTTPS cheap.
 
+mod collect;
+mod facts;
 mod tcp;
 mod udp;
 
@@ -18,6 +20,7 @@ use crate::fact::Fact;
 use crate::flow::{FlowLimits, FlowStats, FlowTable};
 use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, Transport};
 use crate::time::Timestamp;
+use collect::Collector;
 
 /// Knobs of one analysis.
 #[derive(Clone, Copy, Debug)]
@@ -26,6 +29,10 @@ pub struct Options {
     pub sbc_port: u16,
     pub decode_limits: DecodeLimits,
     pub flow_limits: FlowLimits,
+    /// A large capture may use a second thread (UDP decoding and the facts
+    /// list run beside the frame walk). Off when the cores are busy with
+    /// other captures already (`scan`). The result is the same either way.
+    pub worker_thread: bool,
 }
 
 impl Default for Options {
@@ -34,6 +41,7 @@ impl Default for Options {
             sbc_port: 8934,
             decode_limits: DecodeLimits::default(),
             flow_limits: FlowLimits::default(),
+            worker_thread: true,
         }
     }
 }
@@ -103,66 +111,62 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     let mut decoder = Decoder::new(opts.decode_limits);
     let mut table: FlowTable<tcp::ConnState> = FlowTable::new(opts.flow_limits);
     let mut tcp_side = tcp::TcpSide::new(opts.sbc_port);
-    let mut udp_side = udp::UdpSide::default();
-    let mut facts = Vec::new();
+    // Facts of the TCP side, on their way to the collector.
+    let mut tcp_facts = Vec::new();
     let mut frames = 0u64;
     let (mut first_ts, mut last_ts) = (None, None);
     let mut warnings = Vec::new();
     let mut complete = true;
 
-    // The frame walk: the only loop that sees every frame.
-    loop {
-        let frame = match reader.next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                complete = false;
-                warnings.push(format!("capture cut short after frame {frames}: {e}"));
-                log::warn!("capture: {path}: {e}");
-                break;
+    let (udp_side, mut facts) = std::thread::scope(|scope| {
+        let mut collect = Collector::new(udp::UdpSide::default(), facts::Facts::default());
+        // The frame walk: the only loop that sees every frame.
+        loop {
+            let frame = match reader.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    complete = false;
+                    warnings.push(format!("capture cut short after frame {frames}: {e}"));
+                    log::warn!("capture: {path}: {e}");
+                    break;
+                }
+            };
+            frames += 1;
+            if frames == collect::WORKER_AFTER_FRAMES && opts.worker_thread {
+                collect.start_worker(scope);
             }
-        };
-        frames += 1;
-        first_ts.get_or_insert(frame.ts);
-        last_ts = Some(frame.ts);
-        let (number, ts) = (frame.number, frame.ts);
-        let Decoded::Packet(p) = decoder.decode(&frame) else {
-            continue;
-        };
-        match p.transport {
-            Transport::Udp {
-                sport,
-                dport,
-                payload,
-            } => {
-                udp_side.datagram(number, ts, &p, sport, dport, payload, &mut facts);
+            first_ts.get_or_insert(frame.ts);
+            last_ts = Some(frame.ts);
+            let (number, ts) = (frame.number, frame.ts);
+            let Decoded::Packet(p) = decoder.decode(&frame) else {
+                continue;
+            };
+            match p.transport {
+                Transport::Udp { sport, dport, .. } => collect.udp(number, ts, &p, sport, dport),
+                Transport::Tcp(seg) => {
+                    let (src, dst) = tcp::endpoints(&p, &seg);
+                    let (mac, vlan) = (p.l2.src_mac, p.l2.vlan);
+                    let mut sink = tcp_side.sink(&mut tcp_facts);
+                    table.segment(number, ts, src, dst, mac, vlan, &seg, &mut sink);
+                    drop(sink);
+                    collect.facts(&mut tcp_facts);
+                }
+                Transport::IcmpUnreachable(u) if u.orig_proto == 6 => {
+                    table.unreachable(number, ts, &u, &mut tcp_side.sink(&mut tcp_facts));
+                    collect.facts(&mut tcp_facts);
+                }
+                Transport::IcmpUnreachable(u) => collect.unreachable(number, ts, &p, &u),
             }
-            Transport::Tcp(seg) => {
-                let (src, dst) = tcp::endpoints(&p, &seg);
-                let mut sink = tcp_side.sink(&mut facts);
-                table.segment(
-                    number,
-                    ts,
-                    src,
-                    dst,
-                    p.l2.src_mac,
-                    p.l2.vlan,
-                    &seg,
-                    &mut sink,
-                );
-            }
-            Transport::IcmpUnreachable(u) if u.orig_proto == 6 => {
-                let mut sink = tcp_side.sink(&mut facts);
-                table.unreachable(number, ts, &u, &mut sink);
-            }
-            Transport::IcmpUnreachable(u) => udp_side.unreachable(number, ts, &p, &u, &mut facts),
         }
-    }
+        collect.finish()
+    });
 
     // End of capture: pending attempts get their outcome, facts their order.
     decoder.finish();
-    table.finish(&mut tcp_side.sink(&mut facts));
-    facts.sort_by_key(|f| f.frame);
+    table.finish(&mut tcp_side.sink(&mut tcp_facts));
+    tcp_facts.drain(..).for_each(|f| facts.push(f));
+    let facts = facts.into_sorted();
     warnings.extend(reader.warnings());
     let decode = decoder.stats();
     let flow = table.stats();
@@ -230,4 +234,90 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// The Ethernet frames of the shared cases and the repository's
+    /// captures, as (ts_ns, bytes).
+    fn ethernet_frames() -> Vec<(i64, Vec<u8>)> {
+        let dirs = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/cases"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/captures"),
+        ];
+        let mut paths: Vec<_> = dirs
+            .iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        paths.sort();
+        let mut frames = Vec::new();
+        for path in paths {
+            let file = if path.is_dir() {
+                path.join("capture.pcap")
+            } else {
+                path
+            };
+            let Ok(mut r) = CaptureReader::open(&file) else {
+                continue;
+            };
+            while let Ok(Some(f)) = r.next_frame() {
+                if f.linktype == 1 {
+                    frames.push((f.ts.ns, f.data.to_vec()));
+                }
+            }
+        }
+        frames
+    }
+
+    /// A microsecond pcap of `frames` repeated until it holds `want` frames.
+    fn repeated_pcap(frames: &[(i64, Vec<u8>)], want: usize) -> Vec<u8> {
+        // Magic, version 2.4, thiszone, sigfigs, snaplen, LINKTYPE_ETHERNET.
+        let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        out.extend([2, 0, 4, 0]);
+        for v in [0u32, 0, 65_535, 1] {
+            out.extend(v.to_le_bytes());
+        }
+        for (i, (ns, data)) in frames.iter().cycle().take(want).enumerate() {
+            let us = ns / 1000 + (i / frames.len()) as i64 * 60_000_000;
+            let len = data.len() as u32;
+            for v in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
+                out.extend(v.to_le_bytes());
+            }
+            out.extend(data);
+        }
+        out
+    }
+
+    fn analyze(bytes: &[u8], worker_thread: bool) -> Analysis {
+        let reader = CaptureReader::from_reader(Box::new(Cursor::new(bytes.to_vec()))).unwrap();
+        let opts = Options {
+            worker_thread,
+            ..Default::default()
+        };
+        analyze_reader(reader, "repeated.pcap", &opts)
+    }
+
+    #[test]
+    fn the_worker_thread_changes_nothing() {
+        let frames = ethernet_frames();
+        assert!(frames.len() > 100, "too few frames: {}", frames.len());
+        let want = collect::WORKER_AFTER_FRAMES as usize * 2 + frames.len() / 2;
+        let bytes = repeated_pcap(&frames, want);
+        let inline = analyze(&bytes, false);
+        let threaded = analyze(&bytes, true);
+        assert_eq!(inline.capture.frames, want as u64);
+        assert!(inline.facts.len() > 1000, "{} facts", inline.facts.len());
+        assert!(inline.facts.windows(2).all(|w| w[0].frame <= w[1].frame));
+        assert_eq!(inline.capture.stats, threaded.capture.stats);
+        assert_eq!(inline.capture.warnings, threaded.capture.warnings);
+        assert_eq!(inline.facts.len(), threaded.facts.len());
+        for (a, b) in inline.facts.iter().zip(&threaded.facts) {
+            assert_eq!(a, b);
+        }
+    }
 }

@@ -10,17 +10,22 @@ use crate::packet::{Packet, TcpSegment};
 use crate::proto::{dns, http, sip, tls};
 use crate::time::Timestamp;
 
-/// What a connection carries, with one parser per direction.
+/// What a connection carries, with one parser per direction (client,
+/// server). The parsers are boxed: a connection waiting in the flow table
+/// costs a pointer, not the size of the largest parser.
 #[derive(Default)]
 enum App {
     /// No decision yet; counts the data chunks that matched nothing.
     #[default]
     Undecided,
     Unrecognised(u8),
-    Tls(tls::TlsStream, tls::TlsStream),
-    Sip(sip::SipStream, sip::SipStream),
-    Dns(dns::DnsTcpStream, dns::DnsTcpStream),
-    Http(http::HttpStream, http::HttpStream),
+    Tls(Box<(tls::TlsStream, tls::TlsStream)>),
+    Sip(Box<(sip::SipStream, sip::SipStream)>),
+    Dns(Box<(dns::DnsTcpStream, dns::DnsTcpStream)>),
+    Http(Box<(http::HttpStream, http::HttpStream)>),
+    /// TLS past its handshake both ways: the parsers are dropped, only the
+    /// close is still reported.
+    TlsDone,
     Ignored,
 }
 
@@ -125,8 +130,8 @@ impl TcpSide {
             }
             TcpEvent::Gap { from_client, .. } => {
                 match &mut st.app {
-                    App::Tls(c, s) => pick(from_client, c, s).gap(),
-                    App::Sip(c, s) => pick(from_client, c, s).gap(),
+                    App::Tls(pair) => pick(from_client, pair).gap(),
+                    App::Sip(pair) => pick(from_client, pair).gap(),
                     _ => {}
                 }
                 Track::Bytes
@@ -162,13 +167,13 @@ impl TcpSide {
     fn decide(&self, info: &ConnInfo, data: &[u8], now: &App) -> App {
         let port = |n: u16| info.server.port() == n || info.client.port() == n;
         if tls::looks_like_tls(data) {
-            App::Tls(Default::default(), Default::default())
+            App::Tls(Box::default())
         } else if sip::looks_like_sip(data) {
-            App::Sip(Default::default(), Default::default())
+            App::Sip(Box::default())
         } else if port(53) {
-            App::Dns(Default::default(), Default::default())
+            App::Dns(Box::default())
         } else if http::looks_like_http(data) {
-            App::Http(Default::default(), Default::default())
+            App::Http(Box::default())
         } else if let App::Unrecognised(n @ 1..MAX_UNRECOGNISED) = now {
             App::Unrecognised(n + 1)
         } else if let App::Undecided = now {
@@ -187,8 +192,10 @@ impl TcpSide {
     fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Vec<Fact>) -> Track {
         let from_client = at.from_client;
         match app {
-            App::Tls(c, s) => {
-                for (frame, event) in pick(from_client, c, s).push(at.frame, data) {
+            App::Tls(pair) => {
+                let (c, s) = &mut **pair;
+                let stream = if from_client { &mut *c } else { &mut *s };
+                for (frame, event) in stream.push(at.frame, data) {
                     if let tls::TlsEvent::ServerHello {
                         selected_version, ..
                     } = &event
@@ -206,16 +213,17 @@ impl TcpSide {
                     facts.push(At { frame, ..*at }.fact(body));
                 }
                 if c.done() && s.done() {
+                    *app = App::TlsDone;
                     return Track::OutcomeOnly;
                 }
             }
-            App::Sip(c, s) => {
-                for (frame, m) in pick(from_client, c, s).push(at.frame, data) {
+            App::Sip(pair) => {
+                for (frame, m) in pick(from_client, pair).push(at.frame, data) {
                     facts.push(At { frame, ..*at }.fact(Body::Sip(m)));
                 }
             }
-            App::Dns(c, s) => {
-                for msg in pick(from_client, c, s).push(data) {
+            App::Dns(pair) => {
+                for msg in pick(from_client, pair).push(data) {
                     match dns::parse(&msg) {
                         Ok(m) => facts.push(at.fact(Body::Dns(m))),
                         Err(e) => {
@@ -226,23 +234,24 @@ impl TcpSide {
                     }
                 }
             }
-            App::Http(c, s) => {
-                for m in pick(from_client, c, s).push(data) {
+            App::Http(pair) => {
+                for m in pick(from_client, pair).push(data) {
                     facts.push(at.fact(Body::Http(m)));
                 }
             }
-            App::Ignored => return Track::OutcomeOnly,
+            App::Ignored | App::TlsDone => return Track::OutcomeOnly,
             App::Undecided | App::Unrecognised(_) => {}
         }
         Track::Bytes
     }
 }
 
-fn pick<'s, T>(from_client: bool, c: &'s mut T, s: &'s mut T) -> &'s mut T {
+/// The parser of one direction.
+fn pick<T>(from_client: bool, pair: &mut (T, T)) -> &mut T {
     if from_client {
-        c
+        &mut pair.0
     } else {
-        s
+        &mut pair.1
     }
 }
 

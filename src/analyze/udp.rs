@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
+use super::facts::Facts;
 use crate::fact::{Body, Fact, IcmpUnreach, L4};
 use crate::packet::{Packet, Unreachable};
 use crate::proto::{dhcp, dns, ntp, sip, tftp};
@@ -33,7 +34,7 @@ impl UdpSide {
         sport: u16,
         dport: u16,
         payload: &[u8],
-        facts: &mut Vec<Fact>,
+        facts: &mut Facts,
     ) {
         let src = SocketAddr::new(p.src, sport);
         let dst = SocketAddr::new(p.dst, dport);
@@ -121,7 +122,7 @@ impl UdpSide {
         ts: Timestamp,
         p: &Packet<'_>,
         u: &Unreachable,
-        facts: &mut Vec<Fact>,
+        facts: &mut Facts,
     ) {
         let icmp = IcmpUnreach {
             kind: u.kind,

@@ -5,8 +5,9 @@
 //! Enhanced, Simple and obsolete Packet blocks; `if_tsresol` power of 10 or
 //! of 2; signed `if_tsoffset`), either of them gzip-compressed, from a path or
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
-//! name. Reading is one sequential pass through a large buffer: memory does
-//! not grow with the capture. Format quirks live here and nowhere else.
+//! name. Reading is one sequential pass through a large buffer (a gzip file
+//! is inflated ahead on a helper thread): memory does not grow with the
+//! capture. Format quirks live here and nowhere else.
 //!
 //! Besides frames, a reader lists the sections and interfaces it has read
 //! ([`CaptureReader::sections`], [`CaptureReader::interfaces`]; the section
@@ -92,17 +93,30 @@ enum Inner {
 }
 
 impl CaptureReader {
-    /// Opens a path (`-` is stdin) and reads the file header.
+    /// Opens a path (`-` is stdin) and reads the file header. A gzip file
+    /// is inflated ahead on a thread of its own while its frames are walked.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
         if path.as_os_str() == "-" {
-            return Self::from_reader(Box::new(io::stdin()));
+            return Self::open_stream(Box::new(io::stdin()), true);
         }
         let file = std::fs::File::open(path)?;
-        Self::from_reader(Box::new(file))
+        Self::open_stream(Box::new(file), true)
     }
 
-    /// Reads the header from any byte stream (gzip is detected and undone).
+    /// Reads the header from any byte stream (gzip is detected and undone),
+    /// all on the caller's thread.
     pub fn from_reader(reader: Box<dyn Read + Send>) -> Result<Self, CaptureError> {
+        Self::open_stream(reader, false)
+    }
+
+    /// `inflate_ahead`: a gzip stream is inflated on a helper thread. Plain
+    /// captures are always read inline: a thread that only copies out of
+    /// the page cache saves less than the frame walk then loses to reading
+    /// bytes another core wrote (measured; see README "Performance").
+    fn open_stream(
+        reader: Box<dyn Read + Send>,
+        inflate_ahead: bool,
+    ) -> Result<Self, CaptureError> {
         let (head, reader) = sniff_head(reader)?;
         if head.starts_with(&magic::GZIP) {
             let gz = flate2::read::MultiGzDecoder::new(reader);
@@ -110,24 +124,28 @@ impl CaptureReader {
             if head.starts_with(&magic::GZIP) {
                 return Err(unsupported("gzip inside gzip", &head));
             }
-            return Self::detect(&head, inner, true);
+            return Self::detect(&head, inner, true, inflate_ahead);
         }
-        Self::detect(&head, reader, false)
+        Self::detect(&head, reader, false, false)
     }
 
-    /// Builds the reader for the format `head` announces.
+    /// Builds the reader for the format `head` announces; `ahead`: on a
+    /// read-ahead source.
     fn detect(
         head: &[u8],
         reader: Box<dyn Read + Send>,
         compressed: bool,
+        ahead: bool,
     ) -> Result<Self, CaptureError> {
+        let source = |reader| match ahead {
+            true => Source::read_ahead(reader),
+            false => Ok(Source::new(reader)),
+        };
         let inner = match magic::sniff(head) {
-            Kind::Pcap { big_endian, nanos } => Inner::Pcap(pcap::PcapReader::open(
-                Source::new(reader),
-                big_endian,
-                nanos,
-            )?),
-            Kind::Pcapng => Inner::Pcapng(pcapng::PcapngReader::open(Source::new(reader))?),
+            Kind::Pcap { big_endian, nanos } => {
+                Inner::Pcap(pcap::PcapReader::open(source(reader)?, big_endian, nanos)?)
+            }
+            Kind::Pcapng => Inner::Pcapng(pcapng::PcapngReader::open(source(reader)?)?),
             _ if head.is_empty() => return Err(CaptureError::Empty),
             Kind::Short => {
                 return Err(CaptureError::Truncated {

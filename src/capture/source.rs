@@ -5,8 +5,16 @@
 //! is larger than that, never past [`MAX_RECORD`]; once such a record has been
 //! handed out the buffer shrinks back. Memory therefore depends on the largest
 //! record, not on the length of the capture. No format knowledge lives here.
+//!
+//! With [`Source::read_ahead`], a helper thread does the reading (the kernel's
+//! copy out of the page cache, or gzip inflation) into spare buffers while
+//! the frames of the current one are walked: a refill then only swaps
+//! buffers, carrying over the few unread bytes of a record cut by the
+//! buffer's end into room kept free before the new data. At most
+//! [`AHEAD_CHUNKS`] buffers wait filled, so memory stays bounded too.
 
 use std::io::{self, Read};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 
 /// Normal buffer size: large enough that refills cost little per frame.
 pub(super) const BUF_SIZE: usize = 1 << 20;
@@ -14,21 +22,57 @@ pub(super) const BUF_SIZE: usize = 1 << 20;
 /// Largest record (pcap record or pcapng block) a reader will buffer.
 pub(super) const MAX_RECORD: usize = 256 << 20;
 
+/// Read-ahead: bytes read per chunk, and the room before them for the unread
+/// end of the previous chunk (a record cut in two; larger ones are copied).
+const CHUNK: usize = 1 << 20;
+const CARRY: usize = 256 << 10;
+const CHUNK_LEN: usize = CARRY + CHUNK;
+/// Filled chunks waiting for the walk, at most.
+const AHEAD_CHUNKS: usize = 2;
+
 /// A sequential byte stream with a window `[pos, end)` of buffered bytes.
 pub(super) struct Source {
-    reader: Box<dyn Read + Send>,
+    input: Input,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
-    /// Stream offset of `buf[0]`.
+    /// Stream offset of `buf[0]`, modulo 2^64: after a buffer swap it may
+    /// stand "before" the stream start; `offset` adds `pos` back (wrapping).
     base: u64,
     eof: bool,
 }
 
+enum Input {
+    /// Read on the caller's thread.
+    Direct(Box<dyn Read + Send>),
+    /// Read by a helper thread.
+    Ahead(Ahead),
+}
+
+/// The walk's end of a read-ahead thread.
+struct Ahead {
+    filled: Receiver<Filled>,
+    /// Buffers handed back for the thread to fill again.
+    spare: SyncSender<Vec<u8>>,
+}
+
+/// What the read-ahead thread sends: a chunk, the end, or an error (after
+/// which it stops).
+enum Filled {
+    /// `buf[CARRY..end]` holds the next bytes of the stream.
+    Chunk {
+        buf: Vec<u8>,
+        end: usize,
+    },
+    End,
+    Failed(io::Error),
+}
+
 impl Source {
+    /// A source that reads on the caller's thread.
     pub(super) fn new(reader: Box<dyn Read + Send>) -> Self {
         Source {
-            reader,
+            input: Input::Direct(reader),
             buf: vec![0; BUF_SIZE],
             pos: 0,
             end: 0,
@@ -37,9 +81,27 @@ impl Source {
         }
     }
 
+    /// A source whose reading runs ahead on its own thread. The thread ends
+    /// with the stream, or when the source is dropped.
+    pub(super) fn read_ahead(reader: Box<dyn Read + Send>) -> io::Result<Self> {
+        let (filled_tx, filled) = mpsc::sync_channel(AHEAD_CHUNKS);
+        let (spare, spare_rx) = mpsc::sync_channel(AHEAD_CHUNKS + 2);
+        std::thread::Builder::new()
+            .name("provscope-read".into())
+            .spawn(move || read_chunks(reader, &filled_tx, &spare_rx))?;
+        Ok(Source {
+            input: Input::Ahead(Ahead { filled, spare }),
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+        })
+    }
+
     /// Stream offset of the next unread byte.
     pub(super) fn offset(&self) -> u64 {
-        self.base.saturating_add(self.pos as u64)
+        self.base.wrapping_add(self.pos as u64)
     }
 
     /// The buffered, unread bytes (possibly fewer than a record).
@@ -61,6 +123,9 @@ impl Source {
 
     #[cold]
     fn fill_slow(&mut self, n: usize) -> io::Result<bool> {
+        if let Input::Ahead(_) = self.input {
+            return self.fill_ahead(n);
+        }
         self.make_room(n);
         while self.end - self.pos < n {
             if self.eof {
@@ -75,7 +140,10 @@ impl Source {
             let Some(spare) = self.buf.get_mut(self.end..) else {
                 return Ok(false);
             };
-            match self.reader.read(spare) {
+            let Input::Direct(reader) = &mut self.input else {
+                return Ok(false);
+            };
+            match reader.read(spare) {
                 Ok(0) => self.eof = true,
                 Ok(got) => self.end = (self.end + got).min(self.buf.len()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -83,6 +151,73 @@ impl Source {
             }
         }
         Ok(true)
+    }
+
+    /// `fill` from the read-ahead thread: each chunk takes over (the unread
+    /// bytes copied into its carry room), or, while a record larger than the
+    /// carry room is being gathered, is appended to the buffer.
+    fn fill_ahead(&mut self, n: usize) -> io::Result<bool> {
+        while self.end - self.pos < n {
+            if self.eof {
+                return Ok(false);
+            }
+            let (chunk, chunk_end) = match self.next_chunk() {
+                Filled::Chunk { buf, end } => (buf, end),
+                Filled::End => {
+                    self.eof = true;
+                    continue;
+                }
+                Filled::Failed(e) => {
+                    self.eof = true;
+                    return Err(e);
+                }
+            };
+            let unread = self.end - self.pos;
+            if unread <= CARRY {
+                let mut chunk = chunk;
+                let start = CARRY - unread;
+                if let (Some(dst), Some(src)) = (
+                    chunk.get_mut(start..CARRY),
+                    self.buf.get(self.pos..self.end),
+                ) {
+                    dst.copy_from_slice(src);
+                }
+                // chunk[start] is the next unread byte.
+                self.base = self.offset().wrapping_sub(start as u64);
+                self.pos = start;
+                self.end = chunk_end;
+                let old = std::mem::replace(&mut self.buf, chunk);
+                self.recycle(old);
+            } else {
+                let data = chunk.get(CARRY..chunk_end).unwrap_or_default();
+                self.make_room(unread + data.len());
+                let grown = self.end + data.len();
+                if self.buf.len() < grown {
+                    self.buf.resize(grown, 0);
+                }
+                if let Some(dst) = self.buf.get_mut(self.end..grown) {
+                    dst.copy_from_slice(data);
+                }
+                self.end = grown;
+                self.recycle(chunk);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next message of the read-ahead thread (its end if it is gone).
+    fn next_chunk(&self) -> Filled {
+        match &self.input {
+            Input::Ahead(ahead) => ahead.filled.recv().unwrap_or(Filled::End),
+            Input::Direct(_) => Filled::End,
+        }
+    }
+
+    /// Hands a chunk-sized buffer back to the read-ahead thread.
+    fn recycle(&self, buf: Vec<u8>) {
+        if let (Input::Ahead(ahead), CHUNK_LEN) = (&self.input, buf.len()) {
+            let _ = ahead.spare.try_send(buf);
+        }
     }
 
     /// Moves the unread bytes to the front when `n` bytes would not fit
@@ -104,7 +239,7 @@ impl Source {
         } else {
             return;
         }
-        self.base = self.base.saturating_add(self.pos as u64);
+        self.base = self.offset();
         self.pos = 0;
         self.end = unread;
     }
@@ -127,6 +262,46 @@ impl Source {
     #[inline]
     pub(super) fn consume(&mut self, n: usize) {
         self.pos = self.pos.saturating_add(n).min(self.end);
+    }
+}
+
+/// The read-ahead thread: fills chunks until the stream ends, fails, or
+/// nobody listens any more.
+fn read_chunks(
+    mut reader: Box<dyn Read + Send>,
+    filled: &SyncSender<Filled>,
+    spare: &Receiver<Vec<u8>>,
+) {
+    loop {
+        let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0; CHUNK_LEN]);
+        let mut end = CARRY;
+        let mut failed = None;
+        while end < buf.len() {
+            let Some(room) = buf.get_mut(end..) else {
+                break;
+            };
+            match reader.read(room) {
+                Ok(0) => break,
+                Ok(got) => end = (end + got).min(CHUNK_LEN),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let full = end == buf.len();
+        if end > CARRY && filled.send(Filled::Chunk { buf, end }).is_err() {
+            return;
+        }
+        if let Some(e) = failed {
+            let _ = filled.send(Filled::Failed(e));
+            return;
+        }
+        if !full {
+            let _ = filled.send(Filled::End);
+            return;
+        }
     }
 }
 
@@ -191,6 +366,93 @@ mod tests {
         assert!(!src.fill(MAX_RECORD).unwrap());
         assert!(src.buf.len() <= 4 * BUF_SIZE, "grew to {}", src.buf.len());
         assert_eq!(src.window().len(), 3 * BUF_SIZE);
+    }
+
+    /// Walks `data` as records of the given lengths (cycled) through a
+    /// read-ahead source, checking every byte and offset.
+    fn walk_ahead(data: &[u8], step: usize, lens: &[usize]) {
+        let reader = Trickle {
+            data: data.to_vec(),
+            at: 0,
+            step,
+        };
+        let mut src = Source::read_ahead(Box::new(reader)).unwrap();
+        let mut at = 0usize;
+        for &len in lens.iter().cycle() {
+            if at == data.len() {
+                break;
+            }
+            let want = len.min(data.len() - at);
+            assert!(src.fill(want).unwrap(), "fill {want} at {at}");
+            assert_eq!(src.offset(), at as u64);
+            assert_eq!(src.take(want), &data[at..at + want], "record at {at}");
+            at += want;
+        }
+        assert!(!src.fill(1).unwrap());
+        assert_eq!(src.offset(), data.len() as u64);
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i >> 12) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn read_ahead_carries_records_across_chunks() {
+        let data = pattern(3 * CHUNK + 12_345);
+        walk_ahead(&data, 1 << 16, &[16, 1514, 70, 9000, 3]);
+        walk_ahead(&data, 4099, &[CARRY - 1, CARRY, CARRY + 1, 1]);
+    }
+
+    #[test]
+    fn read_ahead_gathers_records_larger_than_a_chunk() {
+        let data = pattern(5 * CHUNK + 7);
+        walk_ahead(&data, 1 << 20, &[10, 2 * CHUNK + 3, 100, CHUNK + CARRY + 1]);
+        walk_ahead(&data, 1 << 20, &[CHUNK_LEN * 3]);
+    }
+
+    #[test]
+    fn read_ahead_short_and_empty_streams() {
+        walk_ahead(&pattern(10), 3, &[4]);
+        walk_ahead(&[], 3, &[4]);
+        let mut src = Source::read_ahead(Box::new(io::empty())).unwrap();
+        assert!(!src.fill(1).unwrap());
+        assert!(src.window().is_empty());
+    }
+
+    /// Yields `data`, then fails.
+    struct Failing {
+        data: Vec<u8>,
+        at: usize,
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.at == self.data.len() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+            }
+            let n = out.len().min(self.data.len() - self.at).min(1000);
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_ahead_error_comes_after_the_bytes_before_it() {
+        let data = pattern(CHUNK + 500);
+        let mut src = Source::read_ahead(Box::new(Failing {
+            data: data.clone(),
+            at: 0,
+        }))
+        .unwrap();
+        assert!(src.fill(CHUNK).unwrap());
+        assert_eq!(src.take(CHUNK), &data[..CHUNK]);
+        let err = src.fill(501).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(src.window(), &data[CHUNK..]);
+        assert!(!src.fill(501).unwrap());
     }
 
     #[test]

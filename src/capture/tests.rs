@@ -669,6 +669,52 @@ fn truncated_gzip_delivers_frames_then_one_error() {
     assert!(r.next_frame().unwrap().is_none());
 }
 
+/// Writes `bytes` to a fresh temporary file and opens it by path.
+fn open_file(name: &str, bytes: &[u8]) -> Result<CaptureReader, CaptureError> {
+    let path = std::env::temp_dir().join(format!("provscope-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let r = CaptureReader::open(&path);
+    std::fs::remove_file(&path).unwrap();
+    r
+}
+
+#[test]
+fn gzip_file_inflated_ahead_gives_the_same_frames_and_errors() {
+    // Enough records for several read-ahead chunks, some of them big.
+    let recs: Vec<(u32, u32, Vec<u8>, u32)> = (0..3000u32)
+        .map(|i| {
+            let len = if i % 97 == 0 {
+                70_000
+            } else {
+                60 + (i as usize * 37) % 1500
+            };
+            (T0 + i, i, vec![(i % 251) as u8; len], len as u32)
+        })
+        .collect();
+    let refs: Vec<(u32, u32, &[u8], u32)> = recs
+        .iter()
+        .map(|(s, f, d, o)| (*s, *f, d.as_slice(), *o))
+        .collect();
+    let plain = pcap(false, false, 1, &refs);
+    let gz = gzip(&plain);
+    let (want, err) = drain(&mut open(&plain).unwrap());
+    assert!(err.is_none());
+    let mut r = open_file("ahead.pcap.gz", &gz).unwrap();
+    assert!(r.compressed());
+    let (seen, err) = drain(&mut r);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(seen, want);
+    assert_eq!(r.offset(), plain.len() as u64);
+    // Cut short: the same frames as the inline reader, then one error.
+    let cut = &gz[..gz.len() / 2];
+    let (inline, inline_err) = drain(&mut open(cut).unwrap());
+    let mut r = open_file("cut.pcap.gz", cut).unwrap();
+    let (seen, err) = drain(&mut r);
+    assert_eq!(seen, inline);
+    assert_eq!(format!("{err:?}"), format!("{inline_err:?}"));
+    assert!(r.next_frame().unwrap().is_none());
+}
+
 #[test]
 fn missing_file_is_an_io_error() {
     match CaptureReader::open(std::path::Path::new("/definitely/not/here.pcap")) {
