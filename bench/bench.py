@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-BIN = 'target/release/provscope'
+# PROVSCOPE_BIN: measure another build (an A/B comparison) with the same harness.
+BIN = os.environ.get('PROVSCOPE_BIN', 'target/release/provscope')
 TSHARK = ['tshark', '-r', None, '-n', '-Y',
           'dhcp || dns || tftp || tls.handshake || tls.alert_message || sip', '-T', 'fields',
           '-e', 'frame.number', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'dns.qry.name',
