@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-BIN = 'target/release/provscope'
+# PROVSCOPE_BIN: measure another build (an A/B comparison) with the same harness.
+BIN = os.environ.get('PROVSCOPE_BIN', 'target/release/provscope')
 TSHARK = ['tshark', '-r', None, '-n', '-Y',
           'dhcp || dns || tftp || tls.handshake || tls.alert_message || sip', '-T', 'fields',
           '-e', 'frame.number', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'dns.qry.name',
@@ -28,17 +29,20 @@ TSHARK = ['tshark', '-r', None, '-n', '-Y',
 
 
 def run_once(argv, stdout=subprocess.DEVNULL):
-    """Wall seconds, peak RSS in KiB and exit status of one run."""
+    """Wall seconds, peak RSS in KiB, exit status and CPU seconds (user +
+    system) of one run."""
     with tempfile.NamedTemporaryFile('r', suffix='.time') as tf:
         t0 = time.perf_counter()
         p = subprocess.run(['/usr/bin/time', '-v', '-o', tf.name] + argv, stdout=stdout,
                            stderr=subprocess.DEVNULL)
         wall = time.perf_counter() - t0
-        rss = 0
+        rss, cpu = 0, 0.0
         for line in tf.read().splitlines():
             if 'Maximum resident set size' in line:
                 rss = int(line.split(':')[1])
-    return wall, rss, p.returncode
+            elif 'User time (seconds)' in line or 'System time (seconds)' in line:
+                cpu += float(line.split(':')[1])
+    return wall, rss, p.returncode, cpu
 
 
 def warm(*paths):
@@ -52,18 +56,22 @@ def warm(*paths):
 
 
 def measure(commands, runs, warmup=1):
-    """{name: {'median','min','rss'}} for commands run interleaved."""
+    """{name: {'median','min','rss','cpu'}} for commands run interleaved;
+    cpu is the median of user + system seconds."""
     walls = {name: [] for name, _ in commands}
+    cpus = {name: [] for name, _ in commands}
     rss = {name: 0 for name, _ in commands}
     for r in range(warmup + runs):
         for name, argv in commands:
-            wall, kib, rc = run_once(argv)
+            wall, kib, rc, cpu = run_once(argv)
             if rc not in (0, 1):
                 sys.exit('bench: %s exited %d: %s' % (name, rc, ' '.join(argv)))
             if r >= warmup:
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 rss[name] = max(rss[name], kib)
-    return {name: {'median': statistics.median(w), 'min': min(w), 'rss': rss[name]}
+    return {name: {'median': statistics.median(w), 'min': min(w), 'rss': rss[name],
+                   'cpu': statistics.median(cpus[name])}
             for name, w in walls.items()}
 
 
@@ -86,11 +94,13 @@ def main():
         ('pcap', 'cap-1G.pcap'), ('pcapng', 'cap-1G.pcapng'), ('gz', 'cap-1G.pcap.gz'),
         ('small', 'cap-100M.pcap'))}
     scan_dir = os.path.join(out, 'scan')
-    rows = []   # (measure, median s, min s, peak MiB, ratio text, target text, ok)
+    # The machine may be shared: say how busy it was (1-minute load average).
+    load_before = os.getloadavg()[0]
+    rows = []   # (measure, median s, min s, cpu s, peak MiB, ratio text, target text, ok)
     results = {}
 
     def row(what, m, ratio=None, target=None, ok=None):
-        rows.append((what, m['median'], m['min'], m['rss'] / 1024, ratio, target, ok))
+        rows.append((what, m['median'], m['min'], m['cpu'], m['rss'] / 1024, ratio, target, ok))
 
     for fmt in ('pcap', 'pcapng'):
         f = cap[fmt]
@@ -101,7 +111,8 @@ def main():
         row('provscope analyze 1 GB %s' % fmt, m['provscope'], '%.2fx cat' % ratio, '<= 2x cat',
             ratio <= 2.0)
         mib = m['provscope']['rss'] / 1024
-        rows.append(('  peak RSS, 1 GB %s' % fmt, None, None, mib, None, '< 128 MiB', mib < 128))
+        rows.append(('  peak RSS, 1 GB %s' % fmt, None, None, None, mib, None, '< 128 MiB',
+                     mib < 128))
 
     warm(cap['gz'])
     m = measure([('provscope', [BIN, 'analyze', cap['gz']])], max(1, runs // 2), warmup=0)
@@ -137,26 +148,31 @@ def main():
                                capture_output=True)
             outs.append(p.stdout)
         same = same and outs[0] == outs[1] == outs[2] and len(outs[0]) > 0
-    rows.append(('  scan output, --jobs 1 / 2 / 0 (json, table, facts)', None, None, None,
+    rows.append(('  scan output, --jobs 1 / 2 / 0 (json, table, facts)', None, None, None, None,
                  'identical' if same else 'DIFFERENT', 'same bytes', same))
 
     for fmt in ('pcap', 'pcapng'):
         ok, line = facts_counts(cap[fmt], cap[fmt] + '.truth.json', out)
-        rows.append(('  counts vs gen.py truth, 1 GB %s' % fmt, None, None, None, line,
-                     'equal', ok))
+        rows.append(('  counts vs gen.py truth, 1 GB %s' % fmt, None, None, None, None,
+                     line.split(';')[-1].strip(), 'equal', ok))
+
+    def num(v, fmt):
+        return '' if v is None else fmt % v
 
     print()
-    print('%-52s %9s %9s %9s  %-16s %-16s %s' % ('measure', 'median s', 'min s', 'peak MiB',
-                                                 'ratio', 'target', ''))
-    for what, med, mn, mib, ratio, target, ok in rows:
-        print('%-52s %9s %9s %9s  %-16s %-16s %s' % (
-            what, '' if med is None else '%.3f' % med, '' if mn is None else '%.3f' % mn,
-            '' if mib is None else '%.0f' % mib, ratio or '', target or '',
-            '' if ok is None else ('ok' if ok else 'MISSED')))
+    line = '%-52s %9s %8s %8s %9s  %-22s %-16s %s'
+    print(line % ('measure', 'median s', 'min s', 'cpu s', 'peak MiB', 'ratio', 'target', ''))
+    for what, med, mn, cpu, mib, ratio, target, ok in rows:
+        print(line % (what, num(med, '%.3f'), num(mn, '%.3f'), num(cpu, '%.2f'),
+                      num(mib, '%.0f'), ratio or '', target or '',
+                      '' if ok is None else ('ok' if ok else 'MISSED')))
     with open(os.path.join(out, 'results.json'), 'w') as fh:
-        json.dump({'runs': runs, 'results': results,
-                   'rows': [list(r) for r in rows]}, fh, indent=1)
-    missed = [r[0].strip() for r in rows if r[6] is False]
+        json.dump({'runs': runs, 'results': results, 'load_before': load_before,
+                   'load_after': os.getloadavg()[0], 'rows': [list(r) for r in rows]}, fh,
+                  indent=1)
+    print('\nload average (1 min): %.2f before, %.2f after, on %d cores; ratios are of medians'
+          % (load_before, os.getloadavg()[0], os.cpu_count() or 0))
+    missed = [r[0].strip() for r in rows if r[7] is False]
     if missed:
         print('\nmissed: ' + '; '.join(missed))
     return 1 if missed else 0

@@ -59,7 +59,7 @@ pub fn matches_phone(p: &PhoneReport, want: &str) -> bool {
     let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.', ':'], "");
     let w = want.trim().to_ascii_lowercase();
     p.id == w
-        || p.ips.iter().any(|i| *i == w)
+        || p.ips.contains(&w)
         || p.mac.as_deref().is_some_and(|m| norm(m) == norm(&w))
         || p.hostname
             .as_deref()

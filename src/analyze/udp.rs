@@ -93,7 +93,7 @@ impl UdpSide {
             if let Ok(t) = tftp::parse(payload) {
                 push(Body::Tftp(t));
             }
-        } else if self.tftp.get(&(p.src, sport)).is_some() {
+        } else if self.tftp.contains_key(&(p.src, sport)) {
             // The client's ACKs to the server's transfer port.
             if let Ok(t) = tftp::parse(payload) {
                 push(Body::Tftp(t));
