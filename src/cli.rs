@@ -169,7 +169,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if results.is_empty() {
         return Ok(2);
     }
-    emit(&a.common, &results, None)
+    emit(&a.common, results, None)
 }
 
 fn scan(s: ScanArgs) -> anyhow::Result<u8> {
@@ -183,24 +183,26 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     let extra = (found.failed.as_slice(), found.not_captures);
-    emit(&s.common, &found.captures, Some(extra))
+    emit(&s.common, found.captures, Some(extra))
 }
 
 /// Renders the results and returns the exit code their verdicts call for.
 fn emit(
     c: &Common,
-    results: &[CaptureResult],
+    results: Vec<CaptureResult>,
     scan: Option<(&[(String, String)], u64)>,
 ) -> anyhow::Result<u8> {
-    let doc = Document {
-        version: report::VERSION,
-        captures: results.iter().map(|r| r.summary.clone()).collect(),
-        phones: results.iter().flat_map(|r| r.phones.clone()).collect(),
-    };
-    let facts: Vec<(String, Vec<_>)> = results
-        .iter()
-        .map(|r| (r.summary.path.clone(), r.facts.clone()))
-        .collect();
+    // Facts are only printed by `facts` and read by `--redact`; else freed now.
+    let keep_facts = c.format == OutputFormat::Facts || c.redact;
+    let mut doc = Document { version: report::VERSION, captures: Vec::new(), phones: Vec::new() };
+    let mut facts: Vec<(String, Vec<_>)> = Vec::new();
+    for r in results {
+        if keep_facts {
+            facts.push((r.summary.path.clone(), r.facts));
+        }
+        doc.captures.push(r.summary);
+        doc.phones.extend(r.phones);
+    }
     let color = match c.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

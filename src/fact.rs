@@ -72,7 +72,7 @@ pub enum Body {
         from_client: bool,
         event: tls::TlsEvent,
     },
-    Sip(sip::SipMessage),
+    Sip(Box<sip::SipMessage>),
     Ntp(ntp::NtpPacket),
     Tcp {
         conn: u64,

@@ -219,7 +219,7 @@ impl TcpSide {
             }
             App::Sip(pair) => {
                 for (frame, m) in pick(from_client, pair).push(at.frame, data) {
-                    facts.push(At { frame, ..*at }.fact(Body::Sip(m)));
+                    facts.push(At { frame, ..*at }.fact(Body::Sip(Box::new(m))));
                 }
             }
             App::Dns(pair) => {

@@ -101,7 +101,7 @@ impl UdpSide {
         } else if sip::looks_like_sip(payload) {
             for m in sip::parse_datagram(payload) {
                 match m {
-                    Ok(m) => push(Body::Sip(m)),
+                    Ok(m) => push(Body::Sip(Box::new(m))),
                     Err(e) if !p.truncated => {
                         self.malformed += 1;
                         push(Body::Malformed {

@@ -350,9 +350,11 @@ pub fn judge_capture(
         all_dhcp_clients: opts.all_dhcp_clients,
     };
     let corr = crate::phone::correlate(&analysis.facts, &copts);
+    // Phones are independent: judge them in parallel, collected in order.
+    use rayon::prelude::*;
     let reports = corr
         .phones
-        .iter()
+        .par_iter()
         .map(|phone| {
             let ctx = Ctx {
                 facts: &analysis.facts,

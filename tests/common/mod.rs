@@ -91,7 +91,7 @@ pub fn sip(r: &CaptureResult) -> Vec<(&Fact, &provscope::proto::sip::SipMessage)
     r.facts
         .iter()
         .filter_map(|f| match &f.body {
-            Body::Sip(m) => Some((f, m)),
+            Body::Sip(m) => Some((f, &**m)),
             _ => None,
         })
         .collect()
