@@ -229,13 +229,15 @@ fn three_hundred_thousand_half_open_flows_keep_the_bounds() {
     });
     let dir = TempDir::new("synflood");
     let path = dir.file("syn.pcap", &pcap(frames));
-    let mut opts = RunOptions::default();
-    opts.analyze = Options {
-        flow_limits: FlowLimits {
-            max_flows: 1000,
-            max_buffer_per_direction: 4096,
+    let opts = RunOptions {
+        analyze: Options {
+            flow_limits: FlowLimits {
+                max_flows: 1000,
+                max_buffer_per_direction: 4096,
+            },
+            ..Options::default()
         },
-        ..Options::default()
+        ..RunOptions::default()
     };
 
     let start = Instant::now();
