@@ -142,6 +142,10 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     out
 }
 
+/// Positions of responses in a phone's facts, and for each the position of
+/// the first well-formed response at or after it.
+type Positions = (Vec<usize>, Vec<Option<usize>>);
+
 /// Responses and ICMP unreachables of a phone's facts, by the query they
 /// answer, so that matching every query costs a lookup rather than a scan of
 /// all later facts (quadratic on a capture of endless unanswered retries).
@@ -149,7 +153,7 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
 struct Replies<'a> {
     /// (id, responder, asker) -> positions in `own`, ascending, and for each
     /// the position of the first well-formed response at or after it.
-    responses: HashMap<(u16, SocketAddr, SocketAddr), (Vec<usize>, Vec<Option<usize>>)>,
+    responses: HashMap<(u16, SocketAddr, SocketAddr), Positions>,
     /// (quoted source, quoted destination) -> positions in `own`, ascending.
     unreachables: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     own: Vec<&'a Fact>,
@@ -363,5 +367,93 @@ fn advice(a: &Attempt<'_>) -> String {
              is allowed"
         ),
         _ => format!("check DNS for {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::{IcmpUnreach, L4};
+    use crate::packet::UnreachKind;
+    use crate::time::Timestamp;
+
+    const PHONE: &str = "192.0.2.100:40000";
+    const SERVER: &str = "192.0.2.53:53";
+
+    fn fact(frame: u64, src: &str, dst: &str, body: Body) -> Fact {
+        Fact {
+            frame,
+            ts: Timestamp::new(frame as i64 * 1_000_000_000, 6),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            l4: L4::Udp,
+            src_mac: None,
+            vlan: None,
+            truncated: false,
+            body,
+        }
+    }
+
+    fn dns(frame: u64, id: u16, response: bool, malformed: bool) -> Fact {
+        let (src, dst) = if response {
+            (SERVER, PHONE)
+        } else {
+            (PHONE, SERVER)
+        };
+        let m = DnsMessage {
+            id,
+            response,
+            opcode: 0,
+            rcode: 0,
+            questions: Vec::new(),
+            answers: Vec::new(),
+            additionals: Vec::new(),
+            malformed: malformed.then(|| "pointer loop".to_string()),
+        };
+        fact(frame, src, dst, Body::Dns(m))
+    }
+
+    fn unreachable(frame: u64) -> Fact {
+        let u = IcmpUnreach {
+            kind: UnreachKind::Port,
+            code: 3,
+            orig_proto: 17,
+            orig_src: PHONE.parse().unwrap(),
+            orig_dst: SERVER.parse().unwrap(),
+        };
+        fact(frame, "192.0.2.53:0", "192.0.2.100:0", Body::Icmp(u))
+    }
+
+    /// The frame that answers the query at position 0.
+    fn answer(facts: &[Fact]) -> Option<u64> {
+        let own: Vec<&Fact> = facts.iter().collect();
+        let Body::Dns(q) = &own[0].body else {
+            panic!("query first")
+        };
+        Replies::index(&own).to(0, q.id, own[0]).map(|f| f.frame)
+    }
+
+    #[test]
+    fn queries_match_their_answers_as_a_forward_scan_would() {
+        let q = dns(1, 7, false, false);
+        // The first well-formed response with the same id, reversed endpoints.
+        let facts = [q.clone(), dns(2, 8, true, false), dns(3, 7, true, false)];
+        assert_eq!(answer(&facts), Some(3));
+        // A malformed response first: the next well-formed one wins...
+        let facts = [q.clone(), dns(2, 7, true, true), dns(3, 7, true, false)];
+        assert_eq!(answer(&facts), Some(3));
+        // ...or, with none, the last malformed one.
+        let facts = [q.clone(), dns(2, 7, true, true), dns(3, 7, true, true)];
+        assert_eq!(answer(&facts), Some(3));
+        // An unreachable before any response answers; after one, it does not.
+        let facts = [q.clone(), unreachable(2), dns(3, 7, true, false)];
+        assert_eq!(answer(&facts), Some(2));
+        let facts = [q.clone(), dns(2, 7, true, true), unreachable(3)];
+        assert_eq!(answer(&facts), Some(2));
+        // Nothing later: no answer (a response before the query is not one).
+        assert_eq!(answer(std::slice::from_ref(&q)), None);
+        let own = [dns(1, 7, true, false), q];
+        let refs: Vec<&Fact> = own.iter().collect();
+        assert_eq!(Replies::index(&refs).to(1, 7, refs[1]), None);
     }
 }

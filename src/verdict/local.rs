@@ -347,3 +347,21 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_list_counts_only_what_follows_the_request() {
+        let l = ReplyList {
+            replies: vec![(3, 0, 512), (5, 1, 512), (9, 4, 100)],
+            bytes_from: vec![1124, 612, 100, 0],
+        };
+        assert_eq!(l.after(0), (1124, Some(4)));
+        assert_eq!(l.after(3), (612, Some(4)));
+        assert_eq!(l.after(8), (100, Some(4)));
+        assert_eq!(l.after(9), (0, None));
+        assert_eq!(ReplyList::default().after(0), (0, None));
+    }
+}
