@@ -194,7 +194,11 @@ fn emit(
 ) -> anyhow::Result<u8> {
     // Facts are only printed by `facts` and read by `--redact`; else freed now.
     let keep_facts = c.format == OutputFormat::Facts || c.redact;
-    let mut doc = Document { version: report::VERSION, captures: Vec::new(), phones: Vec::new() };
+    let mut doc = Document {
+        version: report::VERSION,
+        captures: Vec::new(),
+        phones: Vec::new(),
+    };
     let mut facts: Vec<(String, Vec<_>)> = Vec::new();
     for r in results {
         if keep_facts {
