@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::packet::{Decoded, Decoder, Transport};
 

@@ -91,71 +91,82 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
         .count();
     let stage =
         |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
-    let result = match last.final_code() {
-        Some(code) if (200..300).contains(&code) => {
-            let ok = last.finals.last().map(|(_, _, m)| *m);
-            let expires = ok.and_then(|m| m.contact_expires.or(m.expires));
-            let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
-            let summary = format!("registered: {code} OK{exp}");
-            let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
-            if rejected > 0 || forbidden {
-                stage(Status::Warn, format!("{summary} (after rejected attempts)"))
-            } else if let Some((_, text)) = &nat {
-                stage(Status::Warn, format!("{summary}; {text}"))
-                    .advice("disable the SIP ALG on the NAT/firewall in front of the phones")
-            } else {
-                stage(Status::Pass, summary)
+    let result =
+        match last.final_code() {
+            Some(code) if (200..300).contains(&code) => {
+                let ok = last.finals.last().map(|(_, _, m)| *m);
+                let expires = ok.and_then(|m| m.contact_expires.or(m.expires));
+                let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
+                let summary = format!("registered: {code} OK{exp}");
+                let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
+                // Earlier REGISTERs that never got a final response: a path that
+                // failed before it worked (another registrar, a retry) is a warning.
+                let earlier = &judged[..judged.len() - 1];
+                let unanswered = earlier.iter().filter(|t| t.final_code().is_none()).count();
+                if rejected > 0 || forbidden {
+                    stage(Status::Warn, format!("{summary} (after rejected attempts)"))
+                } else if unanswered > 0 {
+                    let n = crate::text::plural(unanswered, "REGISTER", "REGISTERs");
+                    stage(Status::Warn, format!("{summary} (after {n} with no answer)")).advice(
+                    "the registrar answered only after earlier REGISTERs got nothing back: check \
+                     the path (firewall, NAT, SIP ALG) to the first registrar tried",
+                )
+                } else if let Some((_, text)) = &nat {
+                    stage(Status::Warn, format!("{summary}; {text}"))
+                        .advice("disable the SIP ALG on the NAT/firewall in front of the phones")
+                } else {
+                    stage(Status::Pass, summary)
+                }
             }
-        }
-        Some(401 | 407) if last.authenticated() && !last.stale() => stage(
-            Status::Fail,
-            format!(
-                "credentials rejected: {rejected} authenticated REGISTERs answered with a \
-                 fresh 401"
-            ),
-        )
-        .advice(
-            "check the line's Auth ID and password against Control Hub: the registrar keeps \
-             challenging the authenticated REGISTERs",
-        ),
-        Some(401 | 407) => {
-            let s = "challenged (401), no authenticated REGISTER followed in the capture";
-            StageResult::not_seen(Stage::SipRegister, s)
-        }
-        Some(403) => stage(
-            Status::Fail,
-            "403 Forbidden: the registrar rejects this line".into(),
-        )
-        .advice(
-            "the registrar forbids the registration: check the user ID, Auth ID and \
-                 password, and that the device is assigned to the user in Control Hub",
-        ),
-        Some(code) => {
-            let last_final = last.finals.last();
-            let reason = last_final
-                .map(|(_, c, m)| response_text(*c, m))
-                .unwrap_or_default();
-            stage(Status::Fail, format!("REGISTER answered {reason}")).advice(format!(
-                "the registrar answered {code}: check the line's registrar and proxy settings"
-            ))
-        }
-        None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
-            let s = "REGISTER at the end of the capture, no answer yet";
-            StageResult::not_seen(Stage::SipRegister, s)
-        }
-        None => {
-            let n = last.retransmissions + 1;
-            let to = last.request.dst;
-            stage(
+            Some(401 | 407) if last.authenticated() && !last.stale() => stage(
                 Status::Fail,
-                format!("no response to REGISTER ({n} sends to {to})"),
+                format!(
+                    "credentials rejected: {rejected} authenticated REGISTERs answered with a \
+                 fresh 401"
+                ),
             )
-            .advice(format!(
-                "the registrar at {to} never answers: check the firewall/NAT path and the \
+            .advice(
+                "check the line's Auth ID and password against Control Hub: the registrar keeps \
+             challenging the authenticated REGISTERs",
+            ),
+            Some(401 | 407) => {
+                let s = "challenged (401), no authenticated REGISTER followed in the capture";
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
+            Some(403) => stage(
+                Status::Fail,
+                "403 Forbidden: the registrar rejects this line".into(),
+            )
+            .advice(
+                "the registrar forbids the registration: check the user ID, Auth ID and \
+                 password, and that the device is assigned to the user in Control Hub",
+            ),
+            Some(code) => {
+                let last_final = last.finals.last();
+                let reason = last_final
+                    .map(|(_, c, m)| response_text(*c, m))
+                    .unwrap_or_default();
+                stage(Status::Fail, format!("REGISTER answered {reason}")).advice(format!(
+                    "the registrar answered {code}: check the line's registrar and proxy settings"
+                ))
+            }
+            None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
+                let s = "REGISTER at the end of the capture, no answer yet";
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
+            None => {
+                let n = last.retransmissions + 1;
+                let to = last.request.dst;
+                stage(
+                    Status::Fail,
+                    format!("no response to REGISTER ({n} sends to {to})"),
+                )
+                .advice(format!(
+                    "the registrar at {to} never answers: check the firewall/NAT path and the \
                      proxy address"
-            ))
-        }
-    };
+                ))
+            }
+        };
     result.evidence(evidence)
 }
 
@@ -234,7 +245,7 @@ fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, String)> {
             _ => host,
         };
         if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            if ip != t.request.src_ip() {
+            if ip != t.request.src_ip() && !t.request.src_ip().is_loopback() {
                 let text = format!(
                     "Via says {ip} but the packet comes from {}: NAT in the path",
                     t.request.src_ip()

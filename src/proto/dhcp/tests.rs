@@ -1,4 +1,3 @@
-
 use super::test_pcap::{case, corpus, udp_payloads};
 use super::*;
 use proptest::strategy::Strategy;

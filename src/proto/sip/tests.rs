@@ -1,4 +1,3 @@
-
 use super::*;
 
 const REGISTER: &[u8] = b"REGISTER sip:sip.example.com SIP/2.0\r\n\
