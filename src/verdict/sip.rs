@@ -256,3 +256,92 @@ fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, String)> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::L4;
+    use crate::phone::{names::NameMap, Phone};
+    use crate::proto::sip::parse_datagram;
+    use crate::time::Timestamp;
+
+    fn fact(frame: u64, secs: i64, src: &str, dst: &str, text: &str) -> Fact {
+        let msg = parse_datagram(text.as_bytes()).remove(0).expect("SIP");
+        Fact {
+            frame,
+            ts: Timestamp::new(secs * 1_000_000_000, 6),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            l4: L4::Udp,
+            src_mac: None,
+            vlan: None,
+            truncated: false,
+            body: Body::Sip(Box::new(msg)),
+        }
+    }
+
+    fn register_text(call_id: &str, cseq: u32) -> String {
+        format!(
+            "REGISTER sip:example.com SIP/2.0\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n\
+             From: <sip:1001@example.com>\r\nContent-Length: 0\r\n\r\n"
+        )
+    }
+
+    #[test]
+    fn success_after_an_unanswered_register_warns() {
+        let phone_ip = "192.0.2.100:5060";
+        let ok = "SIP/2.0 200 OK\r\nCall-ID: b\r\nCSeq: 1 REGISTER\r\nExpires: 120\r\n\
+                  Content-Length: 0\r\n\r\n";
+        let facts = vec![
+            fact(1, 0, phone_ip, "198.51.100.20:5060", &register_text("a", 1)),
+            fact(2, 4, phone_ip, "198.51.100.20:5060", &register_text("a", 1)),
+            fact(
+                3,
+                40,
+                phone_ip,
+                "198.51.100.21:5060",
+                &register_text("b", 1),
+            ),
+            fact(4, 41, "198.51.100.21:5060", phone_ip, ok),
+        ];
+        let phone = Phone {
+            id: "192.0.2.100".into(),
+            mac: None,
+            ips: vec!["192.0.2.100".parse().unwrap()],
+            hostname: None,
+            model: None,
+            firmware: None,
+            first_frame: 1,
+            facts: vec![0, 1, 2, 3],
+        };
+        let names = NameMap::default();
+        let end = Some(Timestamp::new(60_000_000_000, 6));
+        let ctx = Ctx {
+            facts: &facts,
+            phone: &phone,
+            names: &names,
+            sbc_port: 8934,
+            end,
+        };
+        let r = register(&ctx);
+        assert_eq!(r.status, Status::Warn, "{}", r.summary);
+        assert!(
+            r.summary.contains("after 1 REGISTER with no answer"),
+            "{}",
+            r.summary
+        );
+        // Without the unanswered first attempt the same success passes.
+        let phone = Phone {
+            facts: vec![2, 3],
+            ..phone
+        };
+        let ctx = Ctx {
+            facts: &facts,
+            phone: &phone,
+            names: &names,
+            sbc_port: 8934,
+            end,
+        };
+        assert_eq!(register(&ctx).status, Status::Pass);
+    }
+}
