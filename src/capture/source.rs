@@ -308,25 +308,10 @@ fn read_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A reader that hands out at most `step` bytes per call.
-    struct Trickle {
-        data: Vec<u8>,
-        at: usize,
-        step: usize,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-            let n = self.step.min(out.len()).min(self.data.len() - self.at);
-            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
-            self.at += n;
-            Ok(n)
-        }
-    }
+    use crate::capture::tests::Trickle;
 
     fn trickle(data: Vec<u8>, step: usize) -> Source {
-        Source::new(Box::new(Trickle { data, at: 0, step }))
+        Source::new(Box::new(Trickle::new(data, step)))
     }
 
     #[test]
@@ -371,11 +356,7 @@ mod tests {
     /// Walks `data` as records of the given lengths (cycled) through a
     /// read-ahead source, checking every byte and offset.
     fn walk_ahead(data: &[u8], step: usize, lens: &[usize]) {
-        let reader = Trickle {
-            data: data.to_vec(),
-            at: 0,
-            step,
-        };
+        let reader = Trickle::new(data.to_vec(), step);
         let mut src = Source::read_ahead(Box::new(reader)).unwrap();
         let mut at = 0usize;
         for &len in lens.iter().cycle() {

@@ -5,11 +5,18 @@ use std::io::{Cursor, Read, Write};
 
 use super::*;
 
-/// Hands out at most `step` bytes per `read`, to exercise refills.
-struct Trickle {
+/// Hands out at most `step` bytes per `read`, to exercise refills (also
+/// used by the source's own tests).
+pub(super) struct Trickle {
     data: Vec<u8>,
     at: usize,
     step: usize,
+}
+
+impl Trickle {
+    pub(super) fn new(data: Vec<u8>, step: usize) -> Self {
+        Trickle { data, at: 0, step }
+    }
 }
 
 impl Read for Trickle {

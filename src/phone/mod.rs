@@ -17,7 +17,7 @@ use std::net::IpAddr;
 
 use crate::fact::{Body, Fact};
 use crate::packet::{mac_string, Mac};
-use crate::proto::{dhcp, http, sip, tftp, tls};
+use crate::proto::{http, sip, tftp, tls};
 use names::NameMap;
 
 /// One phone and the indices of its facts (in frame order).
@@ -62,7 +62,7 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     let names = NameMap::from_facts(facts);
 
     // Who showed phone behaviour, and which MAC each address uses.
-    let clients = dhcp_clients(facts, opts);
+    let clients = dhcp_clients(facts);
     let behaving = phone_behaviour_ips(facts, opts);
     let macs = source_macs(facts);
 
@@ -188,7 +188,7 @@ fn add_ip(p: &mut Phone, ip: IpAddr) -> bool {
     true
 }
 
-fn dhcp_clients(facts: &[Fact], opts: &CorrelateOptions) -> BTreeMap<Mac, DhcpClient> {
+fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
     let mut out: BTreeMap<Mac, DhcpClient> = BTreeMap::new();
     for f in facts {
         let Body::Dhcp(m) = &f.body else { continue };
@@ -210,7 +210,6 @@ fn dhcp_clients(facts: &[Fact], opts: &CorrelateOptions) -> BTreeMap<Mac, DhcpCl
             }
         }
     }
-    let _ = opts;
     out
 }
 
@@ -386,7 +385,6 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
             ));
         }
     }
-    let _ = dhcp::message_type_name;
     out
 }
 
