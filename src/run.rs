@@ -33,7 +33,9 @@ pub fn run_path(path: &Path, opts: &RunOptions) -> Result<CaptureResult, Capture
 
 /// Judges an opened capture.
 pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> CaptureResult {
+    let started = std::time::Instant::now();
     let Analysis { mut capture, facts } = analyze::analyze_reader(reader, name, &opts.analyze);
+    let walked = started.elapsed();
     let analysis = Analysis {
         capture: capture.clone(),
         facts,
@@ -43,6 +45,13 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
         all_dhcp_clients: opts.all_dhcp_clients,
     };
     let (mut phones, warnings) = verdict::judge_capture(&analysis, &jopts);
+    log::debug!(
+        "{name}: {} frames, {} facts; walk {:.3} s, correlation and verdicts {:.3} s",
+        capture.frames,
+        analysis.facts.len(),
+        walked.as_secs_f64(),
+        (started.elapsed() - walked).as_secs_f64()
+    );
     capture.warnings.extend(warnings);
     if let Some(want) = &opts.phone {
         phones.retain(|p| matches_phone(p, want));

@@ -1,7 +1,7 @@
 //! The default output: one block per phone, root cause first, then every
 //! stage with its status and the evidence that decided it.
 
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use unicode_width::UnicodeWidthStr;
 
 use super::{frames, short_name, Document, RenderOptions};
 use crate::verdict::{PhoneReport, Status, Verdict};
@@ -78,43 +78,72 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
         }
         None => out.push_str("PASS: every stage seen passed\n"),
     }
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING);
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    if opts.color {
-        // The caller decided (a terminal, or --color always): colour even into a pipe.
-        t.enforce_styling();
-    }
-    t.set_header(vec!["stage", "status", "evidence"]);
+    let mut rows: Vec<[String; 3]> = Vec::with_capacity(p.stages.len() + 1);
+    rows.push(["stage".into(), "status".into(), "evidence".into()]);
+    let mut colours = vec![None];
     for s in &p.stages {
-        let status = match s.status {
-            Status::Pass => "pass",
-            Status::Warn => "WARN",
-            Status::Fail => "FAIL",
-            Status::NotSeen => "-",
+        let (status, colour) = match s.status {
+            Status::Pass => ("pass", Some(GREEN)),
+            Status::Warn => ("WARN", Some(YELLOW)),
+            Status::Fail => ("FAIL", Some(RED)),
+            Status::NotSeen => ("-", None),
         };
-        let mut cell = Cell::new(status);
-        if opts.color {
-            cell = match s.status {
-                Status::Pass => cell.fg(Color::Green),
-                Status::Warn => cell.fg(Color::Yellow),
-                Status::Fail => cell.fg(Color::Red),
-                Status::NotSeen => cell,
-            };
-        }
         let ev = if s.status == Status::NotSeen && s.evidence.is_empty() {
             String::new()
         } else {
             let text = format!("{} {}", frames(s.frame_range()), s.summary);
-            clip(text.trim())
+            clip(one_line(text.trim()).trim())
         };
-        t.add_row(vec![Cell::new(s.stage.id()), cell, Cell::new(ev)]);
+        rows.push([s.stage.id().to_string(), status.to_string(), ev]);
+        colours.push(colour.filter(|_| opts.color));
     }
-    for line in t.to_string().lines() {
-        out.push_str(line.trim_end());
+    layout(&mut out, &rows, &colours);
+    out
+}
+
+/// ANSI SGR colours of the status cell, and the reset after it.
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const RED: &str = "\x1b[31m";
+const RESET: &str = "\x1b[0m";
+
+/// Lays out rows in columns as wide as their widest cell (in terminal
+/// columns), one space of padding each side, no trailing blanks. The
+/// status cell (the second) of a row is coloured when a colour is given.
+fn layout(out: &mut String, rows: &[[String; 3]], colours: &[Option<&str>]) {
+    let mut widths = [0usize; 3];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    for (row, colour) in rows.iter().zip(colours) {
+        let start = out.len();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            out.push(' ');
+            match colour {
+                Some(c) if i == 1 => {
+                    out.push_str(c);
+                    out.push_str(cell);
+                    out.push_str(RESET);
+                }
+                _ => out.push_str(cell),
+            }
+            let pad = w.saturating_sub(cell.width()) + 1;
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
         out.push('\n');
     }
-    out
+}
+
+/// Control characters (a line break in a server's reason phrase) as spaces,
+/// so that one stage stays one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Longest cell text, in characters; the table lays out a cell in time that
@@ -140,5 +169,20 @@ mod tests {
         let clipped = clip(&long);
         assert_eq!(clipped.chars().count(), MAX_CELL_CHARS + 1);
         assert!(clipped.ends_with('…'));
+    }
+
+    #[test]
+    fn columns_align_on_display_width_without_trailing_blanks() {
+        let rows = [
+            ["stage".to_string(), "status".into(), "evidence".into()],
+            ["dhcp".into(), "pass".into(), "#1 日本 ok".into()],
+            ["dns-srv".into(), "-".into(), String::new()],
+        ];
+        let mut out = String::new();
+        layout(&mut out, &rows, &[None, Some(GREEN), None]);
+        let want = " stage    status  evidence\n dhcp     \x1b[32mpass\x1b[0m    #1 日本 ok\n \
+                    dns-srv  -\n";
+        assert_eq!(out, want);
+        assert_eq!(one_line("a\r\nb\tc"), "a  b c");
     }
 }
