@@ -12,7 +12,9 @@
 pub mod identity;
 pub mod names;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 use crate::fact::{Body, Fact};
@@ -58,6 +60,23 @@ struct DhcpClient {
     first_frame: u64,
 }
 
+/// What a phone is keyed by while correlating: its MAC where known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Mac(Mac),
+    Ip(IpAddr),
+}
+
+impl Key {
+    /// The phone's id: the lowercase MAC, else the address.
+    fn id(&self) -> String {
+        match self {
+            Key::Mac(m) => mac_string(m),
+            Key::Ip(ip) => ip.to_string(),
+        }
+    }
+}
+
 pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     let names = NameMap::from_facts(facts);
 
@@ -67,24 +86,22 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     let macs = source_macs(facts);
 
     // Phones keyed by MAC (DHCP, then Ethernet source), else by IP.
-    let mut by_key: BTreeMap<String, Phone> = BTreeMap::new();
-    let mut ip_owner: HashMap<IpAddr, String> = HashMap::new();
+    let mut by_key: FxHashMap<Key, Phone> = FxHashMap::default();
+    let mut ip_owner: FxHashMap<IpAddr, Key> = FxHashMap::default();
     for (mac, c) in &clients {
         if !(c.phone_like || opts.all_dhcp_clients) {
             continue;
         }
-        let key = mac_string(mac);
-        let phone = by_key
-            .entry(key.clone())
-            .or_insert_with(|| new_phone(&key, Some(*mac)));
+        let key = Key::Mac(*mac);
+        let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
         phone.first_frame = phone.first_frame.min(c.first_frame);
         for ip in &c.leases {
             if add_ip(phone, *ip) {
-                ip_owner.insert(*ip, key.clone());
+                ip_owner.insert(*ip, key);
             }
         }
     }
-    let lease_owner: HashMap<IpAddr, Mac> = clients
+    let lease_owner: FxHashMap<IpAddr, Mac> = clients
         .iter()
         .flat_map(|(mac, c)| c.leases.iter().map(move |ip| (*ip, *mac)))
         .collect();
@@ -95,40 +112,32 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         // A DHCP phone's MAC claims its other addresses (IPv6, a static IP).
         let phone_mac = macs
             .only_mac(ip)
-            .filter(|m| by_key.contains_key(&mac_string(m)));
+            .filter(|m| by_key.contains_key(&Key::Mac(*m)));
         let mac = lease_owner
             .get(ip)
             .copied()
             .or(phone_mac)
             .or_else(|| macs.host_mac(ip));
-        let key = mac
-            .map(|m| mac_string(&m))
-            .unwrap_or_else(|| ip.to_string());
-        let phone = by_key
-            .entry(key.clone())
-            .or_insert_with(|| new_phone(&key, mac));
+        let key = mac.map_or(Key::Ip(*ip), Key::Mac);
+        let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
         phone.first_frame = phone.first_frame.min(*first);
         if add_ip(phone, *ip) {
             ip_owner.insert(*ip, key);
         }
     }
 
-    // Each fact to the phones it concerns.
+    // Each fact to the phones it concerns (a DHCP message to its client's,
+    // anything else to the phones of its two addresses).
     for (i, f) in facts.iter().enumerate() {
-        let mut owners: BTreeSet<String> = BTreeSet::new();
-        if let Body::Dhcp(m) = &f.body {
-            let key = mac_string(&m.chaddr);
-            if by_key.contains_key(&key) {
-                owners.insert(key);
+        let owners = match &f.body {
+            Body::Dhcp(m) => [Some(Key::Mac(m.chaddr)), None],
+            _ => {
+                let src = ip_owner.get(&f.src_ip()).copied();
+                let dst = ip_owner.get(&f.dst_ip()).copied().filter(|d| src != Some(*d));
+                [src, dst]
             }
-        } else {
-            for ip in [f.src_ip(), f.dst_ip()] {
-                if let Some(k) = ip_owner.get(&ip) {
-                    owners.insert(k.clone());
-                }
-            }
-        }
-        for k in owners {
+        };
+        for k in owners.into_iter().flatten() {
             if let Some(p) = by_key.get_mut(&k) {
                 p.facts.push(i);
                 p.first_frame = p.first_frame.min(f.frame);
@@ -152,10 +161,13 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     }
 }
 
-fn new_phone(key: &str, mac: Option<Mac>) -> Phone {
+fn new_phone(key: Key) -> Phone {
     Phone {
-        id: key.to_string(),
-        mac,
+        id: key.id(),
+        mac: match key {
+            Key::Mac(m) => Some(m),
+            Key::Ip(_) => None,
+        },
         ips: Vec::new(),
         hostname: None,
         model: None,
@@ -265,9 +277,20 @@ pub fn is_profile_file(target: &str) -> bool {
 /// Source MACs of each address, and addresses of each source MAC.
 #[derive(Default)]
 struct SourceMacs {
-    of_ip: HashMap<IpAddr, BTreeSet<Mac>>,
-    ips_of: HashMap<Mac, BTreeSet<IpAddr>>,
+    of_ip: FxHashMap<IpAddr, MacsSeen>,
+    /// At most [`HOST_ADDRESSES`] + 1 of them: more already says "router".
+    ips_of: FxHashMap<Mac, Vec<IpAddr>>,
 }
+
+/// The source MACs an address was seen with: one, or more than one.
+#[derive(Clone, Copy)]
+enum MacsSeen {
+    One(Mac),
+    Several,
+}
+
+/// Most addresses a host's own MAC sources: one IPv4 and up to three IPv6.
+const HOST_ADDRESSES: usize = 4;
 
 impl SourceMacs {
     /// The host's own MAC: its packets all carry one source MAC, and that
@@ -276,9 +299,8 @@ impl SourceMacs {
         let mac = self.only_mac(ip)?;
         let ips = self.ips_of.get(&mac)?;
         // A dual-stack host has one IPv4 and a few IPv6 addresses; a router
-        // forwards from many. (Length first: counting a router's thousands
-        // of addresses for each of them would be quadratic.)
-        if ips.len() > 4 {
+        // forwards from many.
+        if ips.len() > HOST_ADDRESSES {
             return None;
         }
         let v4 = ips.iter().filter(|i| i.is_ipv4()).count();
@@ -287,24 +309,37 @@ impl SourceMacs {
 
     /// The one source MAC of an address, if it has exactly one.
     fn only_mac(&self, ip: &IpAddr) -> Option<Mac> {
-        let macs = self.of_ip.get(ip)?;
-        (macs.len() == 1)
-            .then(|| macs.iter().next().copied())
-            .flatten()
+        match self.of_ip.get(ip)? {
+            MacsSeen::One(mac) => Some(*mac),
+            MacsSeen::Several => None,
+        }
     }
 }
 
 fn source_macs(facts: &[Fact]) -> SourceMacs {
     let mut s = SourceMacs::default();
+    let mut last = None;
     for f in facts {
         let (Some(mac), ip) = (f.src_mac, f.src_ip()) else {
             continue;
         };
-        if ip.is_unspecified() {
+        // Runs of one host's packets are common; one look per run.
+        if ip.is_unspecified() || last == Some((mac, ip)) {
             continue;
         }
-        s.of_ip.entry(ip).or_default().insert(mac);
-        s.ips_of.entry(mac).or_default().insert(ip);
+        last = Some((mac, ip));
+        s.of_ip
+            .entry(ip)
+            .and_modify(|seen| {
+                if matches!(seen, MacsSeen::One(m) if *m != mac) {
+                    *seen = MacsSeen::Several;
+                }
+            })
+            .or_insert(MacsSeen::One(mac));
+        let ips = s.ips_of.entry(mac).or_default();
+        if ips.len() <= HOST_ADDRESSES && !ips.contains(&ip) {
+            ips.push(ip);
+        }
     }
     s
 }

@@ -45,12 +45,14 @@ impl NameMap {
 
     fn add(&mut self, ip: IpAddr, owner: &str, asked: &[&str]) {
         let names = self.by_ip.entry(ip).or_default();
-        names.insert(owner.to_string());
-        for q in asked {
-            if !q.starts_with('_') {
-                names.insert(q.to_string());
-            }
-        }
+        // Answers repeat: allocate only for a name not seen yet.
+        let new = |n: &&str| !names.contains(*n);
+        let fresh: Vec<String> = std::iter::once(owner)
+            .chain(asked.iter().copied().filter(|q| !q.starts_with('_')))
+            .filter(new)
+            .map(str::to_string)
+            .collect();
+        names.extend(fresh);
     }
 
     /// Names that resolved to `ip`, sorted.
