@@ -8,12 +8,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-/// mimalloc: the facts and the per-flow state are many small, short-lived
-/// allocations made on two threads; glibc's malloc spent about a tenth of
-/// the run on them (README, "Performance").
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args = cli::parse();
     match cli::run(args) {

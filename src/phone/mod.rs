@@ -133,7 +133,10 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             Body::Dhcp(m) => [Some(Key::Mac(m.chaddr)), None],
             _ => {
                 let src = ip_owner.get(&f.src_ip()).copied();
-                let dst = ip_owner.get(&f.dst_ip()).copied().filter(|d| src != Some(*d));
+                let dst = ip_owner
+                    .get(&f.dst_ip())
+                    .copied()
+                    .filter(|d| src != Some(*d));
                 [src, dst]
             }
         };

@@ -28,12 +28,14 @@
 //! encrypted handshake, certificate validation (only fields are read) and
 //! everything after the first application_data record but alerts.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tls_parser::TlsMessageHandshake;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Name};
 
 /// One certificate of a chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CertInfo {
     /// RFC 4514 string, e.g. `CN=sbc1.example.com, O=Example`: last RDN
     /// first, RFC 4514 escaping, joined by `, ` as in that example.
@@ -72,7 +74,8 @@ pub enum TlsEvent {
         selected_version: u16,
     },
     Certificate {
-        chain: Vec<CertInfo>,
+        /// Shared: a chain served many times is decoded once ([`memo`]).
+        chain: Arc<[CertInfo]>,
     },
     /// A ServerHello that is a TLS 1.3 HelloRetryRequest (RFC 8446 4.1.3):
     /// the client must send a new ClientHello; nothing is encrypted yet.
@@ -639,17 +642,19 @@ fn certificate(body: &[u8]) -> Option<TlsEvent> {
     let TlsMessageHandshake::Certificate(contents) = msg else {
         return None;
     };
-    let chain = contents
-        .cert_chain
-        .iter()
-        .filter_map(|raw| match X509Certificate::from_der(raw.data) {
-            Ok((_, cert)) => Some(cert_info(&cert)),
-            Err(e) => {
-                log::debug!("tls: certificate of {} octets skipped: {e}", raw.data.len());
-                None
-            }
-        })
-        .collect();
+    let chain = memo::chain(body, || {
+        contents
+            .cert_chain
+            .iter()
+            .filter_map(|raw| match X509Certificate::from_der(raw.data) {
+                Ok((_, cert)) => Some(cert_info(&cert)),
+                Err(e) => {
+                    log::debug!("tls: certificate of {} octets skipped: {e}", raw.data.len());
+                    None
+                }
+            })
+            .collect()
+    });
     Some(TlsEvent::Certificate { chain })
 }
 
@@ -844,5 +849,6 @@ fn civil_date(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+mod memo;
 #[cfg(test)]
 mod tests;

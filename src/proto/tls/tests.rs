@@ -499,7 +499,7 @@ fn chain_of(events: &[(u64, bool, TlsEvent)]) -> Vec<CertInfo> {
     events
         .iter()
         .find_map(|(_, _, e)| match e {
-            TlsEvent::Certificate { chain } => Some(chain.clone()),
+            TlsEvent::Certificate { chain } => Some(chain.to_vec()),
             _ => None,
         })
         .expect("a Certificate")
