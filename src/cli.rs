@@ -200,13 +200,19 @@ fn emit(
         phones: Vec::new(),
     };
     let mut facts: Vec<(String, Vec<_>)> = Vec::new();
+    let mut unused = Vec::new();
     for r in results {
         if keep_facts {
             facts.push((r.summary.path.clone(), r.facts));
+        } else {
+            unused.push(r.facts);
         }
         doc.captures.push(r.summary);
         doc.phones.extend(r.phones);
     }
+    // Freeing a big capture's facts takes a while: done beside the rendering
+    // (the process may end first). Without a thread they are freed right here.
+    let _ = std::thread::Builder::new().spawn(move || drop(unused));
     let color = match c.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
