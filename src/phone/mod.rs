@@ -14,6 +14,7 @@ pub mod names;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
@@ -78,12 +79,12 @@ impl Key {
 }
 
 pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
-    let names = NameMap::from_facts(facts);
-
-    // Who showed phone behaviour, and which MAC each address uses.
-    let clients = dhcp_clients(facts);
-    let behaving = phone_behaviour_ips(facts, opts);
-    let macs = source_macs(facts);
+    // Four independent passes over the facts: the names behind addresses,
+    // who showed phone behaviour, and which MAC each address uses.
+    let ((names, clients), (behaving, macs)) = rayon::join(
+        || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
+        || rayon::join(|| phone_behaviour_ips(facts, opts), || source_macs(facts)),
+    );
 
     // Phones keyed by MAC (DHCP, then Ethernet source), else by IP.
     let mut by_key: FxHashMap<Key, Phone> = FxHashMap::default();
@@ -127,34 +128,32 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     }
 
     // Each fact to the phones it concerns (a DHCP message to its client's,
-    // anything else to the phones of its two addresses).
-    for (i, f) in facts.iter().enumerate() {
-        let owners = match &f.body {
-            Body::Dhcp(m) => [Some(Key::Mac(m.chaddr)), None],
+    // anything else to the phones of its two addresses): the owners are
+    // looked up in parallel, then the facts handed out in frame order.
+    let (keys, mut phones): (Vec<Key>, Vec<Phone>) = by_key.into_iter().unzip();
+    let index: FxHashMap<Key, u32> = keys.into_iter().zip(0u32..).collect();
+    let phone_of = |k: Key| index.get(&k).copied();
+    let owners: Vec<[Option<u32>; 2]> = facts
+        .par_iter()
+        .map(|f| match &f.body {
+            Body::Dhcp(m) => [phone_of(Key::Mac(m.chaddr)), None],
             _ => {
-                let src = ip_owner.get(&f.src_ip()).copied();
-                let dst = ip_owner
-                    .get(&f.dst_ip())
-                    .copied()
-                    .filter(|d| src != Some(*d));
-                [src, dst]
+                let src = ip_owner.get(&f.src_ip()).copied().and_then(phone_of);
+                let dst = ip_owner.get(&f.dst_ip()).copied().and_then(phone_of);
+                [src, dst.filter(|d| src != Some(*d))]
             }
-        };
-        for k in owners.into_iter().flatten() {
-            if let Some(p) = by_key.get_mut(&k) {
+        })
+        .collect();
+    for (i, (f, owners)) in facts.iter().zip(owners).enumerate() {
+        for p in owners.into_iter().flatten() {
+            if let Some(p) = phones.get_mut(p as usize) {
                 p.facts.push(i);
                 p.first_frame = p.first_frame.min(f.frame);
             }
         }
     }
-
-    let mut phones: Vec<Phone> = by_key
-        .into_values()
-        .filter(|p| !p.facts.is_empty())
-        .collect();
-    for p in &mut phones {
-        describe(p, facts);
-    }
+    phones.retain(|p| !p.facts.is_empty());
+    phones.par_iter_mut().for_each(|p| describe(p, facts));
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let warnings = nat_warnings(&phones, facts);
     Correlation {
