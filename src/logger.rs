@@ -21,7 +21,10 @@ impl Log for Stderr {
                 Level::Debug => "debug",
                 Level::Trace => "trace",
             };
-            eprintln!("provscope: {lvl}: {}", r.args());
+            // One write per line: stderr is unbuffered, and a line written
+            // in pieces interleaves with other threads' lines.
+            let line = format!("provscope: {lvl}: {}\n", r.args());
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
     }
 

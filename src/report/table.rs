@@ -1,6 +1,7 @@
 //! The default output: one block per phone, root cause first, then every
 //! stage with its status and the evidence that decided it.
 
+use rayon::prelude::*;
 use unicode_width::UnicodeWidthStr;
 
 use super::{frames, short_name, Document, RenderOptions};
@@ -28,9 +29,12 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
         for w in &c.warnings {
             out.push_str(&format!("  warning: {w}\n"));
         }
-        for p in doc.phones.iter().filter(|p| p.capture == c.path) {
+        // Blocks are independent: rendered in parallel, written in order.
+        let mine: Vec<&PhoneReport> = doc.phones.iter().filter(|p| p.capture == c.path).collect();
+        let blocks: Vec<String> = mine.par_iter().map(|p| phone_block(p, opts)).collect();
+        for block in blocks {
             out.push('\n');
-            out.push_str(&phone_block(p, opts));
+            out.push_str(&block);
         }
         if phones == 0 {
             out.push_str("\nno phone found (no DHCP, DNS, TFTP, TLS or SIP of a phone)\n");
@@ -114,7 +118,7 @@ fn layout(out: &mut String, rows: &[[String; 3]], colours: &[Option<&str>]) {
     let mut widths = [0usize; 3];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.width());
+            *w = (*w).max(columns(cell));
         }
     }
     for (row, colour) in rows.iter().zip(colours) {
@@ -129,7 +133,7 @@ fn layout(out: &mut String, rows: &[[String; 3]], colours: &[Option<&str>]) {
                 }
                 _ => out.push_str(cell),
             }
-            let pad = w.saturating_sub(cell.width()) + 1;
+            let pad = w.saturating_sub(columns(cell)) + 1;
             out.extend(std::iter::repeat_n(' ', pad));
         }
         let kept = out[start..].trim_end().len();
@@ -138,9 +142,21 @@ fn layout(out: &mut String, rows: &[[String; 3]], colours: &[Option<&str>]) {
     }
 }
 
+/// Terminal columns a cell takes (bytes, for the usual ASCII).
+fn columns(cell: &str) -> usize {
+    if cell.is_ascii() {
+        cell.len()
+    } else {
+        cell.width()
+    }
+}
+
 /// Control characters (a line break in a server's reason phrase) as spaces,
 /// so that one stage stays one line.
 fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
