@@ -8,8 +8,11 @@ use crate::capture::CaptureReader;
 use crate::proto::{dhcp, dns, http, sip, tftp, tls};
 use crate::run::{run_reader, RunOptions};
 
+/// A fuzz target: feeds arbitrary bytes to one decoder (or the pipeline).
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by name.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("dhcp", fuzz_dhcp),
     ("dns", fuzz_dns),
     ("tftp", fuzz_tftp),

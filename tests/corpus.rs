@@ -115,7 +115,7 @@ fn every_corpus_file_reads_with_capinfos_counts_and_times() {
     }
 }
 
-fn frames_of<'a>(r: &'a provscope::run::CaptureResult, frame: u64) -> Vec<&'a Fact> {
+fn frames_of(r: &provscope::run::CaptureResult, frame: u64) -> Vec<&Fact> {
     r.facts.iter().filter(|f| f.frame == frame).collect()
 }
 

@@ -31,9 +31,9 @@ pub fn model_from(text: &str) -> Option<String> {
         let mut suffix = String::new();
         let mut chars = tail.chars();
         while let Some(c) = chars.next() {
-            if c.is_ascii_alphanumeric() {
-                suffix.push(c);
-            } else if c == '-' && tail_has_letters_before_dot(chars.clone()) {
+            let keep = c.is_ascii_alphanumeric()
+                || (c == '-' && tail_has_letters_before_dot(chars.clone()));
+            if keep {
                 suffix.push(c);
             } else {
                 break;

@@ -228,9 +228,8 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    match vendor {
-        Some(v) => advice.push_str(&format!(" '{v}'")),
-        None => {}
+    if let Some(v) = vendor {
+        advice.push_str(&format!(" '{v}'"));
     }
     advice.push_str("), then factory-reset the phone so it activates through Webex");
     let mut summary = format!("scope offers {}", found.join("; "));
