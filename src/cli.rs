@@ -222,26 +222,30 @@ fn emit(
         }
     };
     let started = std::time::Instant::now();
-    let mut text = match (scan, c.format) {
+    let opts = RenderOptions { color };
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let written = match (scan, c.format) {
         (Some((failed, skipped)), OutputFormat::Table) => {
-            report::summary::render(&doc, failed, skipped)
+            let text = report::summary::render(&doc, failed, skipped);
+            out.write_all(text.as_bytes())
         }
-        _ => report::render(&doc, &facts, c.format, &RenderOptions { color }),
+        // Redaction rewrites the whole text, so it is rendered first.
+        _ if c.redact => {
+            let text = report::render(&doc, &facts, c.format, &opts);
+            out.write_all(report::redact(&text, &doc, &facts).as_bytes())
+        }
+        _ => report::write(&mut out, &doc, &facts, c.format, &opts),
     };
-    if c.redact {
-        text = report::redact(&text, &doc, &facts);
-    }
-    log::debug!(
-        "report: {} bytes rendered in {:.3} s",
-        text.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    if let Err(e) = written.and_then(|_| out.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(e).context("writing the report");
         }
     }
+    log::debug!(
+        "report: written in {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
     if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
         eprintln!("provscope: no phone matches --phone {want}");
     } else if doc.phones.is_empty() && c.format == OutputFormat::Table {

@@ -7,6 +7,8 @@ mod redact;
 pub mod summary;
 mod table;
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use crate::analyze::CaptureSummary;
@@ -43,50 +45,62 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
-/// Renders `doc` (and, for `facts`, the facts of each capture).
+/// Renders `doc` (and, for `facts`, the facts of each capture) as text.
 pub fn render(
     doc: &Document,
     facts: &[(String, Vec<Fact>)],
     format: OutputFormat,
     opts: &RenderOptions,
 ) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(&mut out, doc, facts, format, opts);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Renders straight into `out`: the JSON formats are streamed, never held
+/// whole in memory (a capture with a million facts makes a big document).
+pub fn write(
+    out: &mut dyn Write,
+    doc: &Document,
+    facts: &[(String, Vec<Fact>)],
+    format: OutputFormat,
+    opts: &RenderOptions,
+) -> io::Result<()> {
     match format {
-        OutputFormat::Table => table::render(doc, opts),
+        OutputFormat::Table => out.write_all(table::render(doc, opts).as_bytes()),
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
-            s.push('\n');
-            s
+            serde_json::to_writer_pretty(&mut *out, doc)?;
+            out.write_all(b"\n")
         }
         OutputFormat::Ndjson => {
-            let mut s = String::new();
             for p in &doc.phones {
-                s.push_str(&serde_json::to_string(p).unwrap_or_default());
-                s.push('\n');
+                serde_json::to_writer(&mut *out, p)?;
+                out.write_all(b"\n")?;
             }
-            s
+            Ok(())
         }
-        OutputFormat::Markdown => markdown::render(doc),
-        OutputFormat::Junit => junit::render(doc),
-        OutputFormat::Facts => render_facts(facts),
+        OutputFormat::Markdown => out.write_all(markdown::render(doc).as_bytes()),
+        OutputFormat::Junit => out.write_all(junit::render(doc).as_bytes()),
+        OutputFormat::Facts => write_facts(out, facts),
     }
 }
 
 /// One JSON line per fact, each naming its capture.
-fn render_facts(facts: &[(String, Vec<Fact>)]) -> String {
+fn write_facts(out: &mut dyn Write, facts: &[(String, Vec<Fact>)]) -> io::Result<()> {
     #[derive(Serialize)]
     struct Line<'a> {
         capture: &'a str,
         #[serde(flatten)]
         fact: &'a Fact,
     }
-    let mut s = String::new();
     for (capture, list) in facts {
         for fact in list {
-            s.push_str(&serde_json::to_string(&Line { capture, fact }).unwrap_or_default());
-            s.push('\n');
+            serde_json::to_writer(&mut *out, &Line { capture, fact })?;
+            out.write_all(b"\n")?;
         }
     }
-    s
+    Ok(())
 }
 
 /// `#12` or `#12-15`.
