@@ -102,6 +102,20 @@ pub enum UnreachKind {
     Other,
 }
 
+impl UnreachKind {
+    /// What the sender said, in words: "port unreachable".
+    pub fn words(self) -> &'static str {
+        match self {
+            UnreachKind::Net => "network unreachable",
+            UnreachKind::Host => "host unreachable",
+            UnreachKind::Protocol => "protocol unreachable",
+            UnreachKind::Port => "port unreachable",
+            UnreachKind::AdminProhibited => "administratively prohibited",
+            UnreachKind::Other => "destination unreachable",
+        }
+    }
+}
+
 /// An ICMP destination-unreachable and the packet header it quotes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreachable {

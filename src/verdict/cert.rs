@@ -105,10 +105,13 @@ pub fn valid_at(cert: &CertInfo, at: &Timestamp) -> bool {
     cert.not_before_unix <= secs && secs <= cert.not_after_unix
 }
 
-/// One line of advice for a certificate rejected by the phone.
+/// One line of advice for a certificate rejected by the phone. `hidden` says
+/// why the chain is not in the capture when it is not (e.g. "TLS 1.3
+/// encrypts it").
 pub fn advice(
     desc: u8,
     chain: Option<&[CertInfo]>,
+    hidden: &str,
     at: &Timestamp,
     ntp_ok: bool,
     port: u16,
@@ -120,20 +123,20 @@ pub fn advice(
          option 42 and UDP 123)"
     };
     let Some(leaf) = chain.and_then(|c| c.first()) else {
-        // TLS 1.3: the certificate is encrypted, only the alert is visible.
+        // Only the alert is visible (TLS 1.3, or a snaplen that cut the chain).
         return match desc {
             48 => format!(
-                "the phone does not trust the certificate's issuer (not visible: TLS 1.3 encrypts \
-                 it); a TLS-inspecting firewall re-signing port {port} is the usual cause: exempt \
+                "the phone does not trust the certificate's issuer (not visible: {hidden}); \
+                 a TLS-inspecting firewall re-signing port {port} is the usual cause: exempt \
                  Webex Calling (8934) and provisioning (443) from TLS decryption{clock}"
             ),
             _ if !ntp_ok => format!(
-                "the phone rejected the server's certificate (not visible: TLS 1.3 encrypts it) \
+                "the phone rejected the server's certificate (not visible: {hidden}) \
                  and no good NTP exchange was seen: the phone's clock is the first suspect \
                  (check DHCP option 42 and UDP 123), then the chain served on port {port}"
             ),
             _ => format!(
-                "the phone rejected the server's certificate (not visible: TLS 1.3 encrypts it): \
+                "the phone rejected the server's certificate (not visible: {hidden}): \
                  check the chain served on port {port} and anything re-signing TLS on the path"
             ),
         };
@@ -200,6 +203,7 @@ mod tests {
         let a = advice(
             48,
             Some(&c),
+            "",
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
@@ -214,6 +218,7 @@ mod tests {
         let a = advice(
             45,
             Some(&c),
+            "",
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
@@ -222,6 +227,7 @@ mod tests {
         let a = advice(
             45,
             Some(&c),
+            "",
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             true,
             8934,
@@ -235,6 +241,7 @@ mod tests {
         let a = advice(
             45,
             Some(&c),
+            "",
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             443,

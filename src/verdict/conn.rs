@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use super::dhcp::trim;
 use super::{cert, ev, ntp, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult};
+use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_name, is_provisioning_name};
 use crate::proto::tls::{alert_name, version_name, CertInfo, TlsEvent};
 
@@ -74,7 +75,10 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     };
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let outcomes: Vec<Outcome> = of(kind)
-            .map(|c| tcp_outcome(c, false, web_ok).unwrap_or_else(|| tls_outcome(c, ntp_ok)))
+            .map(|c| {
+                tcp_outcome(c, false, web_ok)
+                    .unwrap_or_else(|| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
+            })
             .collect();
         combine(stage, outcomes, &format!("no connection to {what}"))
     };
@@ -95,7 +99,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let sbc_connect = sbc_connect(ctx, connect);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(c, true, web_ok).is_none())
-        .map(|c| tls_outcome(c, ntp_ok))
+        .map(|c| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     ConnStages {
@@ -250,8 +254,9 @@ fn tcp_outcome(c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
         ),
         TcpResult::Unreachable => (
             format!(
-                "{syns} to {to} answered by ICMP {:?} unreachable",
+                "{syns} to {to} answered by ICMP {}",
                 t.unreach
+                    .map_or("destination unreachable", UnreachKind::words)
             ),
             format!(
                 "a router or firewall rejects TCP {port} to {}: check its rules",
@@ -286,7 +291,7 @@ fn connected(c: &Conn<'_>) -> Outcome {
 }
 
 /// The TLS handshake on an established connection.
-fn tls_outcome(c: &Conn<'_>, ntp_ok: bool) -> Outcome {
+fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
     let mut evidence = Vec::new();
     let name = c.sni.clone().unwrap_or_else(|| c.server.ip().to_string());
     let port = c.server.port();
@@ -331,7 +336,15 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool) -> Outcome {
             alert_name(*desc)
         );
         let advice = if *by_phone && cert::is_certificate_alert(*desc) {
-            cert::advice(*desc, c.chain.map(|(_, ch)| ch), &f.ts, ntp_ok, port)
+            let hidden = if tls13 {
+                "TLS 1.3 encrypts it"
+            } else if snaplen_cut {
+                "not in the capture, whose snaplen cuts frames"
+            } else {
+                "not in the capture"
+            };
+            let chain = c.chain.map(|(_, ch)| ch);
+            cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port)
         } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
             version_advice(&name, *desc, &c.offered)
         } else {

@@ -15,6 +15,10 @@ pub const MAX_EVIDENCE: usize = 12;
 /// megabytes).
 const MAX_LISTED: usize = 6;
 
+/// How the `dhcp-options` advice ends for a phone that did not get past the
+/// trap (a phone that did needs no reset: see `recovered_advice`).
+pub const FACTORY_RESET: &str = ", then factory-reset the phone so it activates through Webex";
+
 const DISCOVER: u8 = 1;
 const OFFER: u8 = 2;
 const REQUEST: u8 = 3;
@@ -111,8 +115,17 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             .filter(|(_, m)| m.message_type == Some(t))
             .count()
     };
+    // A NAK after the ACK from another server than the one that acknowledged
+    // does not take the lease back (RFC 2131 4.3.2: only the server the
+    // client selected answers its REQUEST): a second DHCP server is talking.
+    let foreign_nak = match (last_of(ACK), last_of(NAK)) {
+        (Some((af, am)), Some((nf, nm))) => {
+            nf.frame > af.frame && server_of(nf, nm) != server_of(af, am)
+        }
+        _ => false,
+    };
     let ack_after_nak = match (last_of(ACK), last_of(NAK)) {
-        (Some((a, _)), Some((n, _))) => a.frame > n.frame,
+        (Some((a, _)), Some((n, _))) => a.frame > n.frame || foreign_nak,
         (Some(_), None) => true,
         _ => false,
     };
@@ -129,10 +142,20 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         });
         if earlier_nak {
             summary.push_str(" (after a NAK)");
-        } else if earlier_trouble {
+        } else if earlier_trouble && !foreign_nak {
             summary.push_str(" (after an exchange that got no ACK)");
         }
-        StageResult::new(Stage::Dhcp, status, summary)
+        let mut result = StageResult::new(Stage::Dhcp, status, summary);
+        if let (true, Some((nf, nm))) = (foreign_nak, last_of(NAK)) {
+            let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
+            result.summary.push_str(&format!(
+                "; {naked_by} answered NAK: two DHCP servers answer this phone"
+            ));
+            result = result.advice(format!(
+                "two DHCP servers answer on the voice VLAN ({leased_from} gave the lease,                  {naked_by} refused it): keep the one that should serve the phones and stop                  the other (or its relay)"
+            ));
+        }
+        result
     } else if let Some((f, m)) = last_of(NAK) {
         StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(
             "the DHCP server refused the address the phone asked for; check the scope \
@@ -202,8 +225,22 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
             server = server_of(f, m);
         }
     }
-    if found.is_empty() {
-        let (f, m) = replies[replies.len() - 1];
+    // A reply cut by the snaplen may hide its options: only whole replies can
+    // show that none was offered.
+    let whole: Vec<_> = replies.iter().filter(|(f, _)| !f.truncated).collect();
+    if let (true, Some(&(f, m))) = (found.is_empty() && whole.is_empty(), replies.last()) {
+        let text = format!(
+            "{} from {} cut by the snaplen: its options cannot be read",
+            message_type_name(m.message_type.unwrap_or(0)),
+            server_of(f, m)
+        );
+        return StageResult::not_seen(
+            Stage::DhcpOptions,
+            "every OFFER/ACK is cut short by the capture's snaplen: can't tell",
+        )
+        .evidence(vec![ev(f, text)]);
+    }
+    if let (true, Some(&&(f, m))) = (found.is_empty(), whole.last()) {
         let text = format!(
             "{} from {}: no 66/150/159/160 offered",
             message_type_name(m.message_type.unwrap_or(0)),
@@ -231,7 +268,8 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
     if let Some(v) = vendor {
         advice.push_str(&format!(" '{v}'"));
     }
-    advice.push_str("), then factory-reset the phone so it activates through Webex");
+    advice.push(')');
+    advice.push_str(FACTORY_RESET);
     let mut summary = format!("scope offers {}", found.join("; "));
     if distinct > found.len() {
         summary.push_str(&format!(" and {} other values", distinct - found.len()));

@@ -64,7 +64,7 @@ impl Attempt<'_> {
             Answer::NoData => format!("{q}: no records (NOERROR) from {}", self.server()),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
             Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
-            Answer::Unreachable(k) => format!("{q}: {} unreachable ({k})", self.server()),
+            Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
             Answer::Pending => format!("{q}: capture ends before the answer"),
@@ -123,7 +123,7 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         let answer = replies.to(i, m.id, q).map(|r| match &r.body {
             Body::Dns(a) if r.truncated && a.malformed.is_some() => (Answer::CutShort, r),
             Body::Dns(a) => (answer_of(a, question.qtype), r),
-            Body::Icmp(u) => (Answer::Unreachable(format!("{:?}", u.kind)), r),
+            Body::Icmp(u) => (Answer::Unreachable(u.kind.words().to_string()), r),
             _ => (Answer::NoResponse, r),
         });
         let (answer, answer_fact) = match answer {

@@ -188,11 +188,8 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
             evidence.push(ev(f, format!("TFTP ERROR {code} '{msg}'")));
             Outcome::NotFound(format!("ERROR {code} '{msg}'"))
         } else if let Some((f, kind)) = icmp {
-            evidence.push(ev(
-                f,
-                format!("ICMP {kind:?} unreachable from {}", f.src_ip()),
-            ));
-            Outcome::NoAnswer(format!("ICMP unreachable ({kind:?}): no TFTP server there"))
+            evidence.push(ev(f, format!("ICMP {} from {}", kind.words(), f.src_ip())));
+            Outcome::NoAnswer(format!("ICMP {}: no TFTP server there", kind.words()))
         } else if n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0) {
             Outcome::Pending
         } else {

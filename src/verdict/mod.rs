@@ -218,6 +218,9 @@ pub struct Ctx<'a> {
     pub sbc_port: u16,
     /// Time of the capture's last frame (for "no answer yet" judgements).
     pub end: Option<Timestamp>,
+    /// Some frames of the capture are cut by its snaplen (what is missing
+    /// may be hidden by it).
+    pub snaplen_cut: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -283,16 +286,35 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
     }
 }
 
-/// A phone that got past the DHCP trap needs no factory reset: say so.
+/// A phone that got past the DHCP trap needs no factory reset: say so, and
+/// say whether it tried the offered server first.
 fn recovered_advice(stages: &mut [StageResult]) {
+    let tried_local = stages
+        .iter()
+        .any(|r| r.stage == Stage::LocalConfig && r.status != Status::NotSeen);
     for r in stages.iter_mut().filter(|r| r.status == Status::Fail) {
         match r.stage {
             Stage::DhcpOptions => {
                 let offered = r.summary.trim_start_matches("scope offers ").to_string();
-                r.advice = Some(format!(
-                    "the phone fell back to Webex activation this time, but the scope still \
-                     offers {offered}: remove it (every boot waits on it, and a profile placed \
-                     on that server would capture the phones)"
+                // "remove option 66 from the scope on DHCP server ... (...)"
+                let remove = r
+                    .advice
+                    .as_deref()
+                    .map(|a| a.trim_end_matches(dhcp::FACTORY_RESET).to_string())
+                    .unwrap_or_else(|| "remove it from the DHCP scope".to_string());
+                let context = if tried_local {
+                    format!("the phone gave up on {offered} and went on to Webex activation")
+                } else {
+                    format!(
+                        "the phone did not use {offered} this time and went on to Webex \
+                         activation"
+                    )
+                };
+                r.advice =
+                    Some(format!(
+                    "{context}; still, {remove}: a profile placed on that server would capture \
+                     the phones{}",
+                    if tried_local { ", and every boot waits on it" } else { "" }
                 ));
             }
             Stage::LocalConfig => {
@@ -362,6 +384,7 @@ pub fn judge_capture(
                 names: &corr.names,
                 sbc_port: opts.sbc_port,
                 end: analysis.capture.last_ts,
+                snaplen_cut: analysis.capture.stats.truncated_by_snaplen > 0,
             };
             judge(&ctx, &analysis.capture.path)
         })

@@ -26,7 +26,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 answered += 1;
             }
             Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
-                evidence.push(ev(f, format!("ICMP {:?} unreachable for NTP", u.kind)));
+                evidence.push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
                 unreachable = Some(u.orig_dst.ip());
             }
             _ => {}

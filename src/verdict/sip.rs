@@ -322,6 +322,7 @@ mod tests {
             names: &names,
             sbc_port: 8934,
             end,
+            snaplen_cut: false,
         };
         let r = register(&ctx);
         assert_eq!(r.status, Status::Warn, "{}", r.summary);
@@ -341,6 +342,7 @@ mod tests {
             names: &names,
             sbc_port: 8934,
             end,
+            snaplen_cut: false,
         };
         assert_eq!(register(&ctx).status, Status::Pass);
     }
