@@ -60,6 +60,11 @@ impl Attempt<'_> {
     fn text(&self) -> String {
         let q = format!("{} {}", self.name, qtype_name(self.qtype));
         match &self.answer {
+            Answer::Records(r) if r.len() > MAX_RECORDS_NAMED => format!(
+                "{q} {} and {} more",
+                r[..MAX_RECORDS_NAMED].join(", "),
+                r.len() - MAX_RECORDS_NAMED
+            ),
             Answer::Records(r) => format!("{q} {}", r.join(", ")),
             Answer::NoData => format!("{q}: no records (NOERROR) from {}", self.server()),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
@@ -225,6 +230,10 @@ impl<'a> Replies<'a> {
     }
 }
 
+/// Records named in one line of evidence (SRV answers can list dozens of
+/// spare targets); the most preferred come first.
+const MAX_RECORDS_NAMED: usize = 4;
+
 fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
     if let Some(why) = &m.malformed {
         return Answer::Malformed(why.clone());
@@ -333,6 +342,34 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         .filter(|a| !a.ok())
         .unwrap_or(last);
     let mut summary = worst.text();
+    // Every SBC target failed to resolve: name each one, not only the worst.
+    if stage == Stage::DnsSrv && worst.qtype != 33 {
+        let mut failed: Vec<&Attempt<'_>> = Vec::new();
+        for a in attempts
+            .iter()
+            .rev()
+            .filter(|a| a.decisive() && a.qtype == worst.qtype)
+        {
+            if !failed.iter().any(|f| f.name == a.name) {
+                failed.push(a);
+            }
+        }
+        if failed.len() > 1 && failed.iter().all(|a| !a.ok()) {
+            failed.reverse();
+            let each: Vec<String> = failed.iter().map(|a| a.text()).collect();
+            summary = format!("no SBC target resolves: {}", each.join("; "));
+            let names: Vec<&str> = failed.iter().map(|a| a.name.as_str()).collect();
+            let advice = format!(
+                "none of the SRV targets ({}) has an address at {}: give each an A record in \
+                 the zone, or point the SRV record at SBC names that resolve",
+                names.join(", "),
+                worst.server()
+            );
+            return StageResult::new(stage, Status::Fail, summary)
+                .advice(advice)
+                .evidence(evidence);
+        }
+    }
     let unanswered = attempts
         .iter()
         .filter(|a| matches!(a.answer, Answer::NoResponse | Answer::Pending))

@@ -146,9 +146,8 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                 let reason = last_final
                     .map(|(_, c, m)| response_text(*c, m))
                     .unwrap_or_default();
-                stage(Status::Fail, format!("REGISTER answered {reason}")).advice(format!(
-                    "the registrar answered {code}: check the line's registrar and proxy settings"
-                ))
+                stage(Status::Fail, format!("REGISTER answered {reason}"))
+                    .advice(final_advice(code))
             }
             None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
                 let s = "REGISTER at the end of the capture, no answer yet";
@@ -255,6 +254,24 @@ fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, String)> {
         }
     }
     None
+}
+
+/// Advice for a final response other than 200, 401/407 and 403, by class
+/// (RFC 3261 section 21).
+fn final_advice(code: u16) -> String {
+    match code {
+        404 => "the registrar does not know this line (404): check the user ID and the \
+                registrar's domain in the line settings"
+            .to_string(),
+        408 | 480 | 500..=599 => format!(
+            "the registrar (or a proxy before it) answered {code}: it is overloaded, down or \
+             cannot reach its back end; try another SRV target or wait, and check the \
+             service status"
+        ),
+        _ => {
+            format!("the registrar answered {code}: check the line's registrar and proxy settings")
+        }
+    }
 }
 
 #[cfg(test)]
