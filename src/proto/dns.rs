@@ -22,7 +22,7 @@
 //!
 //! Ignored: the authority section's contents (only walked), OPT options
 //! (only the extended rcode is kept, and OPT is not listed among the
-//! additionals), DNSSEC, classes, the TC/AA/RD/RA flags, and bytes after the
+//! additionals), DNSSEC, classes, the AA/RD/RA flags, and bytes after the
 //! last record.
 
 use std::fmt::Write as _;
@@ -75,6 +75,10 @@ pub struct DnsMessage {
     pub opcode: u8,
     /// Response code (header rcode; EDNS extended bits when present).
     pub rcode: u16,
+    /// TC: the answer did not fit (in UDP); the full one needs DNS over TCP
+    /// (RFC 1035 4.1.1, RFC 7766).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tc: bool,
     pub questions: Vec<DnsQuestion>,
     pub answers: Vec<DnsRecord>,
     /// Additional-section records (SRV targets' addresses ride here).
@@ -158,6 +162,7 @@ pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         response: header.flags & 0x8000 != 0,
         opcode: ((header.flags >> 11) & 0x0f) as u8,
         rcode: header.rcode(walk.opt_ext_rcode),
+        tc: header.flags & 0x0200 != 0,
         questions: walk.questions,
         answers: Vec::new(),
         additionals: Vec::new(),

@@ -26,6 +26,9 @@ enum Answer {
     Malformed(String),
     /// The response was cut by the capture's snaplen: it tells nothing.
     CutShort,
+    /// The server set TC: the answer (these records) did not fit in UDP and
+    /// the client must ask again over TCP, whose answer decides.
+    Truncated(usize),
     /// No response yet when the capture ends.
     Pending,
 }
@@ -46,6 +49,7 @@ impl Attempt<'_> {
             Answer::Unreachable(_) => true,
             Answer::NoData => self.qtype != 28,
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
+            Answer::Truncated(_) => false,
         }
     }
 
@@ -72,6 +76,10 @@ impl Attempt<'_> {
             Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
+            Answer::Truncated(n) => format!(
+                "{q}: truncated answer from {} (TC, {n} records): the full one needs DNS over TCP",
+                self.server()
+            ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
         }
     }
@@ -241,6 +249,9 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
     if m.rcode != 0 {
         return Answer::Error(rcode_name(m.rcode));
     }
+    if m.tc {
+        return Answer::Truncated(m.answers.len());
+    }
     let mut records = Vec::new();
     for r in &m.answers {
         match (&r.data, qtype) {
@@ -304,6 +315,17 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         } else {
             Status::NotSeen
         };
+        if let Answer::Truncated(_) = last.answer {
+            // No full answer over TCP followed: what the phone got is partial.
+            let advice = format!(
+                "the answer from {} does not fit in UDP and no retry over TCP was answered: \
+                 allow DNS over TCP (port 53) from the phones to it, or trim the records",
+                last.server()
+            );
+            return StageResult::new(stage, Status::Warn, last.text())
+                .advice(advice)
+                .evidence(evidence);
+        }
         return StageResult::new(stage, status, last.text()).evidence(evidence);
     };
     if last.ok() {
@@ -442,6 +464,7 @@ mod tests {
             response,
             opcode: 0,
             rcode: 0,
+            tc: false,
             questions: Vec::new(),
             answers: Vec::new(),
             additionals: Vec::new(),
@@ -492,5 +515,40 @@ mod tests {
         let own = [dns(1, 7, true, false), q];
         let refs: Vec<&Fact> = own.iter().collect();
         assert_eq!(Replies::index(&refs).to(1, 7, refs[1]), None);
+    }
+
+    fn attempt<'a>(query: &'a Fact, answer: Answer, answer_fact: Option<&'a Fact>) -> Attempt<'a> {
+        Attempt {
+            query,
+            name: "_sips._tcp.sbc.example.com".into(),
+            qtype: 33,
+            answer,
+            answer_fact,
+        }
+    }
+
+    #[test]
+    fn a_truncated_answer_waits_for_the_retry_over_tcp() {
+        let Body::Dns(mut m) = dns(2, 7, true, false).body else {
+            unreachable!()
+        };
+        m.tc = true;
+        assert!(matches!(answer_of(&m, 33), Answer::Truncated(0)));
+        let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
+        let (q2, r2) = (dns(3, 8, false, false), dns(4, 8, true, false));
+        let tc = attempt(&q, Answer::Truncated(3), Some(&r));
+        // Alone: what the phone got is partial; the advice is about TCP.
+        let alone = stage(Stage::DnsSrv, &[&tc], "the SRV");
+        assert_eq!(alone.status, Status::Warn);
+        assert!(alone.advice.as_deref().unwrap_or("").contains("over TCP"));
+        // The full answer over TCP decides, and the TC answer stays as evidence.
+        let records = vec!["sbc1.example.com:8934 (prio 10 weight 60)".to_string()];
+        let full = attempt(&q2, Answer::Records(records), Some(&r2));
+        let both = stage(Stage::DnsSrv, &[&tc, &full], "the SRV");
+        assert_eq!(both.status, Status::Pass);
+        assert!(both
+            .evidence
+            .iter()
+            .any(|e| e.text.contains("(TC, 3 records)")));
     }
 }
