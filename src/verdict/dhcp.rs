@@ -146,6 +146,18 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             summary.push_str(" (after an exchange that got no ACK)");
         }
         let mut result = StageResult::new(Stage::Dhcp, status, summary);
+        if earlier_nak {
+            result = result.advice(
+                "the server refused the phone's first REQUEST (NAK: often an address the phone \
+                 remembers from another subnet) before leasing: harmless once; if every boot \
+                 does it, look for a second DHCP server or relay on the voice VLAN",
+            );
+        } else if earlier_trouble && !foreign_nak {
+            result = result.advice(
+                "an earlier DHCP exchange got no ACK before this one did: if boots are slow, \
+                 check the relay and how fast the server answers",
+            );
+        }
         if let (true, Some((nf, nm))) = (foreign_nak, last_of(NAK)) {
             let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
             result.summary.push_str(&format!(

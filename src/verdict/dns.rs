@@ -340,17 +340,33 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             .find_map(|t| attempts.iter().rev().find(|a| a.ok() && a.qtype == *t))
             .unwrap_or(last);
         let mut summary = best.text();
+        let mut advice = None;
         if malformed > 0 {
             summary.push_str(&format!(" ({malformed} malformed responses ignored)"));
+            advice = Some(format!(
+                "{malformed} DNS responses could not be decoded: look for a device on the path \
+                 that rewrites DNS (a DNS ALG or inspection) or a resolver bug"
+            ));
         } else if let Some(failed) = attempts[..pos]
             .iter()
             .rev()
             .find(|a| a.decisive() && !a.ok())
         {
             summary.push_str(&format!(" (after {})", failed.text()));
+            advice = Some(format!(
+                "{} resolved only after a failed answer ({}): if it recurs, check every DNS \
+                 server in DHCP option 6 and the records of the name (a phone waits before it \
+                 asks again)",
+                best.name,
+                failed.text()
+            ));
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
-        return StageResult::new(stage, status, summary).evidence(evidence);
+        let result = StageResult::new(stage, status, summary).evidence(evidence);
+        return match advice {
+            Some(a) if status == Status::Warn => result.advice(a),
+            _ => result,
+        };
     }
     // Name the A (or SRV) failure rather than an AAAA one that came last.
     let worst = [33u16, 1]
