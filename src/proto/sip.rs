@@ -21,7 +21,7 @@ mod stream;
 
 use fields::read_fields;
 #[cfg(test)]
-use fields::{contact_param, parse_auth, skip_while};
+use fields::{contact_param, parse_auth};
 pub use stream::SipStream;
 use stream::{find_head_end, probe_start_line, skip_line_ends, Probe};
 

@@ -248,7 +248,7 @@ pub(super) fn parse_auth(value: &str) -> Option<AuthParams> {
     })
 }
 
-pub(super) fn skip_while(data: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
+fn skip_while(data: &[u8], from: usize, keep: impl Fn(u8) -> bool) -> usize {
     let n = data
         .get(from..)
         .unwrap_or_default()
