@@ -8,7 +8,7 @@ SC_PEERS="dnsmasq 2.90 (dhcp-option=66), busybox udhcpc, tftp-hpa (no server: ke
 sc_dnsmasq() { echo "dhcp-option=66,\"$IP_CFG\""; }
 sc_expect() {
     expect_phone 1 warn local-config \
-        "pass not_seen fail pass pass pass pass pass pass pass not_seen pass" null
+        "pass not_seen fail pass pass pass pass pass pass pass not_seen pass" hostname
 }
 sc_verify() {
     check 'frame.cap_len < frame.len' -ge 10
