@@ -32,7 +32,8 @@ fi
 [ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
 
 PACKAGES="dnsmasq-base busybox tftpd-hpa tftp-hpa kamailio sip-tester unbound bind9-dnsutils \
-curl openssl chrony nftables tcpdump tshark wireshark-common clang iproute2 xxd"
+curl openssl chrony nftables tcpdump tshark wireshark-common clang iproute2 xxd \
+isc-dhcp-client python3"
 
 install_packages() {
     local missing="" p
@@ -73,7 +74,8 @@ run_scenario() { # name
     teardown
     # Scenario defaults, then the scenario's own definitions.
     unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect sc_verify
-    SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS="" SC_NO_ACT_RECORD=""
+    SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS=""
+    SC_NO_ACT_RECORD="" SC_NO_SRV="" SC_SNAPLEN=""
     # shellcheck disable=SC1090
     . "$file"
     rm -rf "$WORK/ph1" "$WORK/ph2" "$WORK/ph3" "$WORK/log" "$WORK/www"
@@ -132,7 +134,7 @@ write_readme() {
 
 install_packages
 for t in ip tcpdump dnsmasq in.tftpd tftp kamailio sipp busybox unbound dig openssl curl \
-    chronyd nft editcap capinfos clang tc xxd; do
+    chronyd nft editcap capinfos clang tc xxd dhclient python3; do
     command -v "$t" >/dev/null || die "$t is missing after install"
 done
 mkdir -p "$OUT" "$WORK"

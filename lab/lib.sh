@@ -95,7 +95,8 @@ ns_new() { # ns [v6]
 }
 
 # Lab PKI: a root CA the phones trust, an "inspection" CA they do not, and
-# server certificates (EC P-256) for every TLS name.
+# server certificates (EC P-256) for every TLS name, plus expired root-signed
+# ones for the two SBCs.
 make_pki() {
     local d=$WORK/pki name ca
     mkdir -p "$d"
@@ -114,6 +115,32 @@ make_pki() {
         openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
             -sha256 -days 825 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
     }
+    mkleaf_expired() { # file cn ca : valid 2024-01-01 to 2025-01-01, so expired now
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$1.key" -out "$1.csr" -subj "/O=PSL Lab/CN=$2" 2>/dev/null
+        # x509 -req can't backdate; openssl ca takes -startdate/-enddate.
+        rm -rf ca-db && mkdir -p ca-db && : >ca-db/index.txt && echo 1000 >ca-db/serial
+        cat >ca.cnf <<EOC
+[ca]
+default_ca=lab
+[lab]
+database=ca-db/index.txt
+serial=ca-db/serial
+new_certs_dir=ca-db
+default_md=sha256
+policy=pol
+[pol]
+commonName=supplied
+organizationName=optional
+[ext]
+subjectAltName=DNS:$2
+extendedKeyUsage=serverAuth
+basicConstraints=CA:FALSE
+EOC
+        openssl ca -batch -config ca.cnf -cert "$3.crt" -keyfile "$3.key" -in "$1.csr" \
+            -out "$1.crt" -startdate 20240101000000Z -enddate 20250101000000Z \
+            -extensions ext -notext 2>/dev/null
+    }
     mkca root-ca "PSL Lab Root CA"
     mkca inspect-ca "PSL Lab TLS Inspection CA"
     for name in activate.cisco.com cisco.sipflash.com sbc1.example.com sbc2.example.com; do
@@ -121,6 +148,9 @@ make_pki() {
     done
     mkleaf sbc1-inspected sbc1.example.com inspect-ca
     mkleaf sbc2-inspected sbc2.example.com inspect-ca
+    mkleaf act-inspected activate.cisco.com inspect-ca
+    mkleaf_expired sbc1-expired sbc1.example.com root-ca
+    mkleaf_expired sbc2-expired sbc2.example.com root-ca
     cd - >/dev/null || return 1
 }
 
@@ -153,8 +183,8 @@ ${SC_NO_ACT_RECORD:+# no record: }host-record=activate.cisco.com,$IP_ACT,$IP6_AC
 host-record=cisco.sipflash.com,$IP_PROV,$IP6_PROV
 host-record=sbc1.example.com,$IP_SBC1
 host-record=sbc2.example.com,$IP_SBC2
-srv-host=_sips._tcp.sbc.example.com,sbc1.example.com,$SBC_PORT,10,60
-srv-host=_sips._tcp.sbc.example.com,sbc2.example.com,$SBC_PORT,20,40
+${SC_NO_SRV:+# no SRV: }srv-host=_sips._tcp.sbc.example.com,sbc1.example.com,$SBC_PORT,10,60
+${SC_NO_SRV:+# no SRV: }srv-host=_sips._tcp.sbc.example.com,sbc2.example.com,$SBC_PORT,20,40
 EOF
 }
 
@@ -250,7 +280,7 @@ https_server() { # name accept cert-name mode [extra s_server options...]
 }
 
 start_capture() { # file
-    bg_in $NS_SW tcpdump tcpdump -i br0 -n -s 0 -U -Z root -w "$1"
+    bg_in $NS_SW tcpdump tcpdump -i br0 -n -s "${SC_SNAPLEN:-0}" -U -Z root -w "$1"
     CAPTURE_PID=$(tail -n 1 "$WORK/pids" | cut -d' ' -f1)
     wait_for 10 grep -q 'listening on' "$WORK/log/tcpdump.log" || die "tcpdump did not start"
 }
@@ -269,10 +299,13 @@ run_phone() { # index [VAR=value...]
         bash "$LAB/phone.sh" >"$WORK/log/phone$i.log" 2>&1
 }
 
-# Expected verdicts: expect_phone index verdict root_cause "twelve statuses"
+# Expected verdicts: expect_phone index verdict root_cause "twelve statuses" [hidden]
+# (hidden: "hostname", "model" or both, the identity fields the capture does
+# not show and that are null, e.g. when a snaplen cuts the DHCP options).
 expect_reset() { EXPECT_JSON=""; }
 expect_phone() {
-    local i=$1 verdict=$2 root=$3 statuses=$4 mac stages="" s st
+    local i=$1 verdict=$2 root=$3 statuses=$4 hidden=" ${5:-} " mac stages="" s st
+    local host model=null
     mac=$(phone_mac "$i")
     set -- $statuses
     [ $# -eq 12 ] || die "expect_phone $i: need 12 statuses, got $#"
@@ -285,12 +318,15 @@ expect_phone() {
     [ "$root" = null ] || root="\"$root\""
     local hex
     hex=$(printf '%s' "$mac" | tr -d : | tr a-f A-F)
+    host=null
+    [[ $hidden == *" hostname "* ]] || host="\"SEP$hex\""
+    [[ $hidden == *" model "* ]] || model='"CP-8851-3PCC"'
     EXPECT_JSON="$EXPECT_JSON${EXPECT_JSON:+,
 }    {
       \"id\": \"$mac\",
       \"mac\": \"$mac\",
-      \"hostname\": \"SEP$hex\",
-      \"model\": \"CP-8851-3PCC\",
+      \"hostname\": $host,
+      \"model\": $model,
       \"verdict\": \"$verdict\",
       \"root_cause\": $root,
       \"stages\": [
@@ -413,4 +449,16 @@ check_registered() {
     check 'sip.Status-Code == 200' -eq 1
     check 'ntp.flags.mode == 4' -ge 1
     check 'tls.alert_message.level == 2' -eq 0
+}
+
+# Stop background processes by the name bg_in recorded (e.g. s_server-prov4,
+# dnsmasq), so a scenario can replace a server start_servers began.
+stop_bg() { # name...
+    local pid name want
+    while read -r pid name; do
+        for want in "$@"; do
+            [ "$name" = "$want" ] && kill -TERM "$pid" 2>/dev/null
+        done
+    done <"$WORK/pids"
+    sleep 0.5
 }

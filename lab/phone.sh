@@ -15,11 +15,14 @@
 #   PH_V6ADDR     static IPv6 address/len for eth0, PH_V6GW its gateway
 #   PH_PREFER_V6  1: reach activation/provisioning over the AAAA answer
 #   PH_DIG_TRIES  dig tries per query (default 2)
+#   PH_NTP_FIRST  1: NTP right after DHCP instead of after the SBC handshake
+#   PH_SIP_PORT   the registrar's port (default 5060)
+#   PH_SIP_CID    a fixed SIP Call-ID (default: sipp makes one)
 set -u
 : "${PH_MODEL:=CP-8851-3PCC}" "${PH_FW:=12.0.2}" "${PH_CAFILE:=$PKI/root-ca.crt}"
 : "${PH_TLS_OPTS:=}" "${PH_SIP_USER:=5301}" "${PH_SIP_PASS:=Lab-Pass-53}"
 : "${PH_SIP_TRANSPORT:=u1}" "${PH_DNS:=}" "${PH_V6ADDR:=}" "${PH_V6GW:=}"
-: "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}"
+: "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}" "${PH_NTP_FIRST:=0}" "${PH_SIP_PORT:=5060}"
 
 hexmac=$(printf '%s' "$PH_MAC" | tr -d : | tr 'a-f' 'A-F')
 ua="Cisco-$PH_MODEL/$PH_FW ($hexmac)"
@@ -49,6 +52,15 @@ busybox udhcpc -i eth0 -f -q -n -t 4 -T 2 -A 1 -s "$LAB/udhcpc.script" \
 . "$PH_STATE/lease.env"
 log "lease ${dhcp_ip:-?} dns ${dhcp_dns:-?} ntp ${dhcp_ntpsrv:-?}"
 
+# 12. NTP (option 42): one chronyd -Q exchange, by default after the SBC handshake.
+ntp_sync() {
+    if [ -n "${dhcp_ntpsrv:-}" ]; then
+        timeout 15 chronyd -Q -t 10 -u root "server ${dhcp_ntpsrv%% *} iburst maxsamples 1" \
+            "pidfile $PH_STATE/chronyd.pid" "cmdport 0" "bindcmdaddress /" 2>&1 || log "ntp failed"
+    fi
+}
+[ "$PH_NTP_FIRST" = 1 ] && ntp_sync
+
 # 2./3. Local configuration: a TFTP or HTTP server from DHCP wins over activation.
 hex2str() { printf '%s' "$1" | xxd -r -p | tr -d '\0'; }
 tftp_server=""
@@ -68,7 +80,10 @@ if [ -n "$tftp_server" ]; then
     log "no profile on tftp://$tftp_server/, falling back to activation"
 elif [ -n "$profile_url" ]; then
     code=$(curl -sS -o profile.xml -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
-    if [ "$code" = 200 ]; then stop "took the local profile $profile_url"; fi
+    # curl gives no status code for tftp:// (option 159 may carry one): a file is a find.
+    if [ "$code" = 200 ] || { [ "${profile_url%%:*}" = tftp ] && [ -s profile.xml ]; }; then
+        stop "took the local profile $profile_url"
+    fi
     log "profile $profile_url answered $code, falling back to activation"
 fi
 
@@ -129,18 +144,16 @@ for rec in "${srv[@]}"; do
 done
 [ -n "$sbc" ] || stop "no SBC reachable"
 
-# 12. NTP (option 42) before registering.
-if [ -n "${dhcp_ntpsrv:-}" ]; then
-    timeout 15 chronyd -Q -t 10 -u root "server ${dhcp_ntpsrv%% *} iburst maxsamples 1" \
-        "pidfile $PH_STATE/chronyd.pid" "cmdport 0" "bindcmdaddress /" 2>&1 || log "ntp failed"
-fi
+# NTP before registering, unless it ran right after DHCP.
+[ "$PH_NTP_FIRST" = 1 ] || ntp_sync
 
 # 11. SIP REGISTER with digest authentication.
 ip4=${dhcp_ip:-}
 rm -f register.ok
 timeout 60 sipp -sf "$LAB/conf/register.xml" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
     -s "$PH_SIP_USER" -au "$PH_SIP_USER" -ap "$PH_SIP_PASS" -key ua "$ua" \
-    -m 1 -l 1 -nostdin -timeout 30s "$sbc:5060" >sipp.out 2>&1 || true
+    -m 1 -l 1 -nostdin -timeout 30s ${PH_SIP_CID:+-cid_str "$PH_SIP_CID"} \
+    "$sbc:$PH_SIP_PORT" >sipp.out 2>&1 || true
 # sipp runs its exec action in a child: give the marker a moment to appear.
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e register.ok ] && break; sleep 0.1; done
 if [ -e register.ok ]; then log "registered"; else log "registration failed"; fi
