@@ -1,0 +1,98 @@
+//! What the reports say on the lab's real-peer captures of field faults:
+//! the words an engineer acts on (servers named, causes in plain words, no
+//! claim a cut or encrypted packet cannot support). The statuses are
+//! checked against each capture's `.expected.json` in `golden_captures.rs`.
+
+mod common;
+
+use common::*;
+use provscope::verdict::Status;
+
+const PHONE: &str = "00:00:5e:00:53:01";
+
+fn report(name: &str) -> provscope::verdict::PhoneReport {
+    let r = run(project(&format!("captures/{name}")));
+    phone(&r, PHONE).clone()
+}
+
+#[test]
+fn a_second_dhcp_server_is_named_and_does_not_fail_the_lease() {
+    let p = report("dhcp-rogue-opt66.pcap");
+    let dhcp = stage(&p, "dhcp");
+    assert_eq!(dhcp.status, Status::Warn, "{}", texts(dhcp));
+    assert!(
+        dhcp.summary.contains("two DHCP servers"),
+        "{}",
+        dhcp.summary
+    );
+    let options = stage(&p, "dhcp-options");
+    let advice = options.advice.as_deref().unwrap_or("");
+    assert!(advice.contains("DHCP server 192.0.2.66"), "{advice}");
+}
+
+#[test]
+fn options_cut_by_the_snaplen_are_not_judged_absent() {
+    let p = report("snap300-opt66-tftp-icmp.pcap");
+    let options = stage(&p, "dhcp-options");
+    assert_eq!(options.status, Status::NotSeen, "{}", texts(options));
+    assert!(options.summary.contains("snaplen"), "{}", options.summary);
+    let tls = stage(&report("snap300-tls12-expired.pcap"), "sbc-tls").clone();
+    let advice = tls.advice.unwrap_or_default();
+    assert!(!advice.contains("TLS 1.3"), "{advice}");
+    assert!(advice.contains("snaplen"), "{advice}");
+}
+
+#[test]
+fn icmp_rejections_are_said_in_words() {
+    let p = report("sbc-icmp-reject.pcap");
+    let t = all_texts(&p);
+    assert!(t.contains("administratively prohibited"), "{t}");
+    assert!(t.contains("port unreachable"), "{t}");
+    assert!(
+        !t.contains("Some(") && !t.contains("AdminProhibited"),
+        "{t}"
+    );
+}
+
+#[test]
+fn every_failed_sbc_target_is_named() {
+    let srv = stage(&report("srv-targets-no-a.pcap"), "dns-srv").clone();
+    assert_eq!(srv.status, Status::Fail);
+    for target in ["sbc-gone.example.com", "sbc6.example.com"] {
+        assert!(srv.summary.contains(target), "{}", srv.summary);
+        assert!(srv.advice.as_deref().unwrap_or("").contains(target));
+    }
+}
+
+#[test]
+fn a_truncated_answer_is_marked_and_the_tcp_retry_decides() {
+    let srv = stage(&report("srv-truncated-tcp.pcap"), "dns-srv").clone();
+    assert_eq!(srv.status, Status::Pass);
+    assert!(
+        srv.evidence.iter().any(|e| e.text.contains("(TC, ")),
+        "{}",
+        texts(&srv)
+    );
+    assert!(
+        srv.summary.contains("and ") && srv.summary.contains(" more"),
+        "{}",
+        srv.summary
+    );
+}
+
+#[test]
+fn advice_fits_what_the_phone_did() {
+    let sip = stage(&report("sip-503-port5062.pcap"), "sip-register").clone();
+    assert!(sip.advice.unwrap_or_default().contains("overloaded"));
+    // Option 43 offered but never used: no "gave up on" it.
+    let p = report("opt43-url.pcap");
+    let advice = stage(&p, "dhcp-options").advice.clone().unwrap_or_default();
+    assert!(advice.contains("did not use"), "{advice}");
+    // Option 66 tried (ICMP unreachable) before activation: it gave up on it.
+    let p = report("opt66-tftp-icmp.pcap");
+    let advice = stage(&p, "dhcp-options").advice.clone().unwrap_or_default();
+    assert!(advice.contains("gave up on"), "{advice}");
+    // A warn stage says what to check.
+    let p = report("dhcp-nak.pcap");
+    assert!(stage(&p, "dhcp").advice.is_some());
+}
