@@ -196,14 +196,20 @@ impl TcpSide {
                 let (c, s) = &mut **pair;
                 let stream = if from_client { &mut *c } else { &mut *s };
                 for (frame, event) in stream.push(at.frame, data) {
-                    if let tls::TlsEvent::ServerHello {
-                        selected_version, ..
-                    } = &event
-                    {
-                        // TLS 1.3: the client's later handshake records are encrypted too.
-                        if *selected_version == 0x0304 || selected_version >> 8 == 0x7f {
-                            c.set_handshake_encrypted();
+                    match &event {
+                        tls::TlsEvent::ServerHello {
+                            selected_version, ..
+                        } => {
+                            c.peer_selected(*selected_version);
+                            // TLS 1.3: the client's later handshake records are encrypted too.
+                            if *selected_version == 0x0304 || selected_version >> 8 == 0x7f {
+                                c.set_handshake_encrypted();
+                            }
                         }
+                        tls::TlsEvent::HelloRetryRequest { selected_version } => {
+                            c.peer_selected(*selected_version);
+                        }
+                        _ => {}
                     }
                     let body = Body::Tls {
                         conn: at.conn,

@@ -20,7 +20,12 @@
 //! ServerHello that selects TLS 1.3 (or a draft of it), handshake records are
 //! encrypted and skipped; [`TlsStream::set_handshake_encrypted`] lets the
 //! driver say so for the other direction. A HelloRetryRequest (RFC 8446
-//! section 4.1.3) does not count as that ServerHello.
+//! section 4.1.3) does not count as that ServerHello. In a TLS 1.3
+//! handshake (a HelloRetryRequest or ServerHello chose it, or the client
+//! offered it and no older version was chosen yet) a ChangeCipherSpec is the
+//! middlebox-compatibility record of RFC 8446 appendix D.4: it changes
+//! nothing and is not reported ([`TlsStream::peer_selected`] tells the
+//! client's stream what the server chose).
 //!
 //! Ignored: cipher suites, extensions other than server_name (0) and
 //! supported_versions (43) (GREASE values, RFC 8701, are dropped from the
@@ -217,6 +222,13 @@ pub struct TlsStream {
     ccs_seen: bool,
     /// Handshake records are encrypted from now on (TLS 1.3).
     handshake_encrypted: bool,
+    /// This is a TLS 1.3 handshake (a HelloRetryRequest or a ServerHello
+    /// chose it): a ChangeCipherSpec is only there for middleboxes.
+    tls13: bool,
+    /// This direction's ClientHello offered TLS 1.3 ...
+    offered_tls13: bool,
+    /// ... and the server chose an older version.
+    peer_chose_older: bool,
     /// Octets still to skip of a handshake message over the size limit.
     skip: usize,
     /// Its type, reported once it is skipped.
@@ -322,6 +334,17 @@ impl TlsStream {
         self.stopped.is_some() || (self.hello_seen && (self.ccs_seen || self.application_data_seen))
     }
 
+    /// The version the server chose (ServerHello or HelloRetryRequest), for
+    /// the client's stream: it tells whether the client's ChangeCipherSpec
+    /// changes keys (TLS 1.2) or is the TLS 1.3 compatibility record.
+    pub fn peer_selected(&mut self, version: u16) {
+        if is_tls13(version) {
+            self.tls13 = true;
+        } else {
+            self.peer_chose_older = true;
+        }
+    }
+
     /// From now on this direction's handshake records are encrypted: the
     /// driver calls it on the client stream once the server's ServerHello
     /// selected TLS 1.3. The server stream finds that out by itself.
@@ -352,6 +375,12 @@ impl TlsStream {
         events: &mut Vec<(u64, TlsEvent)>,
     ) {
         match content_type {
+            // RFC 8446 D.4: in TLS 1.3 a ChangeCipherSpec changes nothing
+            // (middlebox compatibility): what follows stays in the clear
+            // until the keys change with the ServerHello.
+            CHANGE_CIPHER_SPEC if self.tls13 || (self.offered_tls13 && !self.peer_chose_older) => {
+                log::debug!("tls: frame {frame}: TLS 1.3 compatibility ChangeCipherSpec");
+            }
             CHANGE_CIPHER_SPEC => {
                 self.ccs_seen = true;
                 self.handshake.clear();
@@ -452,15 +481,20 @@ impl TlsStream {
         };
         let event = event.unwrap_or(TlsEvent::Handshake { msg_type });
         match &event {
-            TlsEvent::ClientHello { .. } => self.hello_seen = true,
+            TlsEvent::ClientHello { versions, .. } => {
+                self.hello_seen = true;
+                self.offered_tls13 = versions.iter().any(|v| is_tls13(*v));
+            }
             TlsEvent::ServerHello {
                 selected_version, ..
             } => {
                 self.hello_seen = true;
                 if is_tls13(*selected_version) {
+                    self.tls13 = true;
                     self.handshake_encrypted = true;
                 }
             }
+            TlsEvent::HelloRetryRequest { .. } => self.tls13 = true,
             _ => {}
         }
         Some(event)

@@ -181,18 +181,103 @@ fn alerts_plaintext_only_before_ccs() {
 #[test]
 fn handshake_after_ccs_is_encrypted_and_app_data_reported_once() {
     let mut s = TlsStream::default();
-    let mut bytes = record(22, &handshake(1, &client_hello_body("x.example")));
-    bytes.extend(record(20, &[1]));
+    feed(
+        &mut s,
+        &record(22, &handshake(1, &client_hello_body("x.example"))),
+    );
+    // The server chose TLS 1.2: the client's ChangeCipherSpec changes keys.
+    s.peer_selected(0x0303);
+    let mut bytes = record(20, &[1]);
     assert!(!s.done());
     // An "encrypted Finished" that would parse as a ClientHello header.
     bytes.extend(record(22, &handshake(1, &[0xaa; 40])));
     bytes.extend(record(23, &[1; 30]));
     bytes.extend(record(23, &[2; 30]));
     let events = feed(&mut s, &bytes);
-    assert_eq!(events.len(), 3, "{events:?}");
-    assert_eq!(events[1], TlsEvent::ChangeCipherSpec);
-    assert_eq!(events[2], TlsEvent::ApplicationData);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], TlsEvent::ChangeCipherSpec);
+    assert_eq!(events[1], TlsEvent::ApplicationData);
     assert!(s.done());
+}
+
+/// RFC 8446 D.4: the ChangeCipherSpec records of a TLS 1.3 handshake are
+/// for middleboxes; what follows them is still in the clear (a
+/// HelloRetryRequest's second ClientHello, the real ServerHello, and a
+/// phone's plaintext alert).
+#[test]
+fn tls13_compatibility_change_cipher_spec_changes_nothing() {
+    let mut server = TlsStream::default();
+    let mut bytes = record(
+        22,
+        &handshake(2, &server_hello_body(Some(0x0304), HELLO_RETRY_RANDOM)),
+    );
+    bytes.extend(record(20, &[1]));
+    bytes.extend(record(
+        22,
+        &handshake(2, &server_hello_body(Some(0x0304), [1; 32])),
+    ));
+    let events = feed(&mut server, &bytes);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(
+        events[1],
+        TlsEvent::ServerHello {
+            selected_version: 0x0304,
+            ..
+        }
+    ));
+
+    let mut client = TlsStream::default();
+    feed(
+        &mut client,
+        &record(22, &handshake(1, &client_hello_body("x.example"))),
+    );
+    client.peer_selected(0x0304);
+    let mut bytes = record(20, &[1]);
+    bytes.extend(record(22, &handshake(1, &client_hello_body("x.example"))));
+    bytes.extend(record(21, &[2, 48]));
+    let events = feed(&mut client, &bytes);
+    assert!(
+        matches!(events[0], TlsEvent::ClientHello { .. }),
+        "{events:?}"
+    );
+    assert_eq!(
+        events[1],
+        TlsEvent::Alert {
+            level: 2,
+            description: 48
+        }
+    );
+    assert!(!events.contains(&TlsEvent::ChangeCipherSpec));
+
+    // A client that offered TLS 1.3 sends the compatibility record before
+    // any answer; offered 1.3 but given 1.2, its ChangeCipherSpec is real.
+    let mut early = TlsStream::default();
+    let mut bytes = record(22, &handshake(1, &client_hello_body("x.example")));
+    bytes.extend(record(20, &[1]));
+    bytes.extend(record(21, &[1, 0]));
+    let events = feed(&mut early, &bytes);
+    assert_eq!(
+        events[1],
+        TlsEvent::Alert {
+            level: 1,
+            description: 0
+        },
+        "{events:?}"
+    );
+    let mut older = TlsStream::default();
+    feed(
+        &mut older,
+        &record(22, &handshake(1, &client_hello_body("x.example"))),
+    );
+    older.peer_selected(0x0303);
+    let events = feed(
+        &mut older,
+        &[record(20, &[1]), record(21, &[1, 0])].concat(),
+    );
+    assert_eq!(
+        events,
+        vec![TlsEvent::ChangeCipherSpec, TlsEvent::EncryptedAlert]
+    );
 }
 
 #[test]
