@@ -308,7 +308,11 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         .iter()
         .filter(|a| matches!(a.answer, Answer::Malformed(_)))
         .count();
-    let Some(last) = attempts.iter().rev().find(|a| a.decisive()) else {
+    // An IPv4 phone lives by its A (and SRV) lookups: an AAAA failure
+    // decides nothing when those were asked; an IPv6-only phone's AAAA does.
+    let asks_v4 = attempts.iter().any(|a| a.qtype != 28);
+    let decides = |a: &&&Attempt<'_>| a.decisive() && (a.qtype != 28 || !asks_v4);
+    let Some(last) = attempts.iter().rev().find(decides) else {
         let last = attempts[attempts.len() - 1];
         let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
             Status::Warn
@@ -333,7 +337,7 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             .iter()
             .position(|a| std::ptr::eq(*a, *last))
             .unwrap_or(0);
-        let trouble = attempts[..pos].iter().any(|a| a.decisive() && !a.ok()) || malformed > 0;
+        let trouble = attempts[..pos].iter().any(|a| decides(&a) && !a.ok()) || malformed > 0;
         // Name the most telling answer: SRV, then A, then whatever passed.
         let best = [33u16, 1]
             .iter()
@@ -347,11 +351,7 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
                 "{malformed} DNS responses could not be decoded: look for a device on the path \
                  that rewrites DNS (a DNS ALG or inspection) or a resolver bug"
             ));
-        } else if let Some(failed) = attempts[..pos]
-            .iter()
-            .rev()
-            .find(|a| a.decisive() && !a.ok())
-        {
+        } else if let Some(failed) = attempts[..pos].iter().rev().find(|a| decides(a) && !a.ok()) {
             summary.push_str(&format!(" (after {})", failed.text()));
             advice = Some(format!(
                 "{} resolved only after a failed answer ({}): if it recurs, check every DNS \
@@ -566,5 +566,33 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.text.contains("(TC, 3 records)")));
+    }
+
+    #[test]
+    fn an_aaaa_failure_decides_nothing_once_a_was_asked() {
+        let facts: Vec<Fact> = (1..=8)
+            .map(|n| dns(n, n as u16, n % 2 == 0, false))
+            .collect();
+        let at = |n: usize, qtype: u16, answer: Answer| Attempt {
+            qtype,
+            name: "activate.cisco.com".into(),
+            ..attempt(&facts[n], answer, Some(&facts[n + 1]))
+        };
+        let servfail = || Answer::Error("SERVFAIL".into());
+        // Two servers in option 6: the first fails both, the second answers
+        // A and has no AAAA (NOERROR, no data).
+        let a1 = at(0, 1, servfail());
+        let a2 = at(2, 1, Answer::Records(vec!["198.51.100.10".into()]));
+        let q1 = at(4, 28, servfail());
+        let q2 = at(6, 28, Answer::NoData);
+        let s = stage(Stage::DnsActivation, &[&a1, &a2, &q1, &q2], "x");
+        assert_eq!(s.status, Status::Warn, "{}", s.summary);
+        assert!(s.summary.starts_with("activate.cisco.com A 198.51.100.10"));
+        // Without the A answer, the A failure decides.
+        let s = stage(Stage::DnsActivation, &[&a1, &q1, &q2], "x");
+        assert_eq!(s.status, Status::Fail);
+        // An IPv6-only phone asks AAAA alone: its failure decides.
+        let s = stage(Stage::DnsActivation, &[&q1], "x");
+        assert_eq!(s.status, Status::Fail);
     }
 }
