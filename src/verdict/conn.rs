@@ -372,7 +372,20 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
                 format!("{v} handshake with {name} completed"),
                 Some(advice.to_string()),
             )
-        } else if let Some((_, _, _, d)) = warning {
+        } else if let Some((_, by_phone, _, d)) = warning {
+            let advice = match (*by_phone, *d) {
+                (false, 112) => format!(
+                    "{name} does not know the name the phone asked for (SNI {}): add it to the \
+                     server's certificate and virtual hosts",
+                    c.sni.as_deref().unwrap_or("none")
+                ),
+                (by_phone, d) => format!(
+                    "the {} sent a warning alert {} (the handshake went on): check its TLS \
+                     configuration",
+                    if by_phone { "phone" } else { "server" },
+                    alert_name(d)
+                ),
+            };
             (
                 Status::Warn,
                 format!(
@@ -380,7 +393,7 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
                 alert {}",
                     alert_name(*d)
                 ),
-                None,
+                Some(advice),
             )
         } else {
             (

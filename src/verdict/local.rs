@@ -3,12 +3,13 @@
 //! what came of it. Any such fetch is a problem for a Webex phone: a profile
 //! taken (Webex will never be reached), not found, or no answer (stuck).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
+use crate::proto::dns::{rcode_name, RData};
 use crate::proto::http::HttpMessage;
 use crate::proto::tftp::TftpPacket;
 use crate::proto::tls::TlsEvent;
@@ -72,6 +73,9 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     tftp_attempts(ctx, &mut attempts);
     http_attempts(ctx, &mut attempts);
     https_attempts(ctx, &targets, &mut attempts);
+    if attempts.is_empty() {
+        lookup_attempts(ctx, &targets, &mut attempts);
+    }
     let Some(last) = attempts.last() else {
         return StageResult::not_seen(Stage::LocalConfig, "no profile fetch from a local server");
     };
@@ -342,6 +346,59 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
             what,
             evidence,
         ));
+    }
+}
+
+/// The phone asked DNS for the host a provisioning option names and never
+/// got an address: it cannot reach that server (and waits on it).
+fn lookup_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+    /// One host's lookups: queries, whether an address came, an error code.
+    #[derive(Default)]
+    struct Lookup {
+        queries: usize,
+        resolved: bool,
+        error: Option<String>,
+        evidence: Vec<Evidence>,
+    }
+    if t.hosts.is_empty() {
+        return;
+    }
+    // One pass over the facts, whatever the number of hosts.
+    let mut lookups: BTreeMap<&str, Lookup> = BTreeMap::new();
+    for f in ctx.own() {
+        let Body::Dns(m) = &f.body else { continue };
+        for q in m.questions.iter().filter(|q| t.hosts.contains(&q.name)) {
+            let l = lookups.entry(q.name.as_str()).or_default();
+            if !m.response && ctx.is_phone(&f.src_ip()) {
+                l.queries += 1;
+                l.evidence
+                    .push(ev(f, format!("query {} to {}", q.name, f.dst_ip())));
+            } else if m.response && ctx.is_phone(&f.dst_ip()) {
+                l.resolved |= m
+                    .answers
+                    .iter()
+                    .any(|r| matches!(r.data, RData::A { .. } | RData::Aaaa { .. }));
+                if m.rcode != 0 {
+                    l.error = Some(rcode_name(m.rcode));
+                }
+                l.evidence
+                    .push(ev(f, format!("answer for {} from {}", q.name, f.src_ip())));
+            }
+        }
+    }
+    for (host, l) in lookups {
+        if l.queries == 0 || l.resolved {
+            continue;
+        }
+        let why = match l.error {
+            Some(rc) => format!("{host} does not resolve ({rc})"),
+            None => format!(
+                "{host} does not resolve (no answer to {} queries)",
+                l.queries
+            ),
+        };
+        let what = format!("lookup of the provisioning server {host}");
+        out.push((Outcome::NoAnswer(why), what, l.evidence));
     }
 }
 

@@ -8,6 +8,7 @@
 //! stage passed, or it registered anyway), `pass` when every stage passed or
 //! was not seen.
 
+mod boots;
 mod cert;
 mod conn;
 mod dhcp;
@@ -251,22 +252,25 @@ pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
 
 /// Judges every stage of one phone.
 pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
-    let dns = dns::judge_all(ctx);
-    let conns = conn::judge_all(ctx);
-    let mut stages = vec![
-        dhcp::lease(ctx),
-        dhcp::options(ctx),
-        local::local_config(ctx),
-    ];
-    stages.push(dns.activation);
-    stages.push(conns.activation);
-    stages.push(dns.provisioning);
-    stages.push(conns.provisioning);
-    stages.push(dns.srv);
-    stages.push(conns.sbc_connect);
-    stages.push(conns.sbc_tls);
-    stages.push(sip::register(ctx));
-    stages.push(ntp::ntp(ctx));
+    let mut stages = vec![dhcp::lease(ctx), dhcp::options(ctx)];
+    let after = after_dhcp(ctx);
+    match boots::last_boot_start(ctx) {
+        Some(start) => {
+            // Several boots: the last one decides the stages after DHCP.
+            let mut last_boot = ctx.phone.clone();
+            last_boot
+                .facts
+                .retain(|&i| ctx.facts.get(i).is_some_and(|f| f.frame >= start));
+            let last_ctx = Ctx {
+                phone: &last_boot,
+                ..*ctx
+            };
+            let last = after_dhcp(&last_ctx);
+            let merged = after.into_iter().zip(last);
+            stages.extend(merged.map(|(whole, last)| boots::merge(whole, last, start)));
+        }
+        None => stages.extend(after),
+    }
     let (verdict, root_cause) = overall(&stages);
     if verdict == Verdict::Warn {
         recovered_advice(&mut stages);
@@ -284,6 +288,24 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
         root_cause,
         stages,
     }
+}
+
+/// The stages after the lease, in boot order.
+fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
+    let dns = dns::judge_all(ctx);
+    let conns = conn::judge_all(ctx);
+    vec![
+        local::local_config(ctx),
+        dns.activation,
+        conns.activation,
+        dns.provisioning,
+        conns.provisioning,
+        dns.srv,
+        conns.sbc_connect,
+        conns.sbc_tls,
+        sip::register(ctx),
+        ntp::ntp(ctx),
+    ]
 }
 
 /// A phone that got past the DHCP trap needs no factory reset: say so, and

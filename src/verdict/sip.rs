@@ -118,11 +118,15 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                     stage(Status::Pass, summary)
                 }
             }
-            Some(401 | 407) if last.authenticated() && !last.stale() => stage(
+            Some(code @ (401 | 407)) if last.authenticated() && !last.stale() => stage(
                 Status::Fail,
                 format!(
-                    "credentials rejected: {rejected} authenticated REGISTERs answered with a \
-                 fresh 401"
+                    "credentials rejected: {} answered with a fresh {code}",
+                    crate::text::plural(
+                        rejected,
+                        "authenticated REGISTER",
+                        "authenticated REGISTERs"
+                    )
                 ),
             )
             .advice(

@@ -1,0 +1,89 @@
+//! Several boot cycles of one phone in one capture (DOMAIN.md "Retries and
+//! repeats"): the stages after DHCP are judged on the last boot, and the
+//! earlier boots stay as evidence.
+//!
+//! A boot starts with a DISCOVER, or an INIT-REBOOT REQUEST (RFC 2131
+//! 4.3.2: no `ciaddr`, no server identifier), sent after an earlier
+//! exchange of the phone was acknowledged; a renewal (`ciaddr` set) is not
+//! one. The stage rules run twice, on the whole capture and on the last
+//! boot alone, and the two results are merged: the last boot decides, an
+//! earlier failure the last boot got past makes a `warn`, and a stage the
+//! last boot never reached is `not_seen` with the earlier boot's evidence.
+
+use super::dhcp::trim;
+use super::{Ctx, StageResult, Status};
+use crate::fact::Body;
+
+const DISCOVER: u8 = 1;
+const REQUEST: u8 = 3;
+const ACK: u8 = 5;
+
+/// Frame where the phone's last boot starts, when the capture holds more
+/// than one.
+pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
+    let mut acked = false;
+    let mut start = None;
+    let mut acked_xid = None;
+    for f in ctx.own() {
+        let Body::Dhcp(m) = &f.body else { continue };
+        if Some(m.chaddr) != ctx.phone.mac {
+            continue;
+        }
+        match m.message_type {
+            Some(ACK) if m.op == 2 => {
+                acked = true;
+                acked_xid = Some(m.xid);
+            }
+            Some(DISCOVER) if m.op == 1 && acked && acked_xid != Some(m.xid) => {
+                start = Some(f.frame);
+                acked = false;
+            }
+            Some(REQUEST)
+                if m.op == 1
+                    && acked
+                    && acked_xid != Some(m.xid)
+                    && m.ciaddr.is_unspecified()
+                    && m.option(54).is_none() =>
+            {
+                start = Some(f.frame);
+                acked = false;
+            }
+            _ => {}
+        }
+    }
+    start
+}
+
+/// One stage from its result on the whole capture and on the last boot.
+pub fn merge(whole: StageResult, last: StageResult, start: u64) -> StageResult {
+    let earlier: Vec<_> = whole
+        .evidence
+        .iter()
+        .filter(|e| e.frame < start)
+        .cloned()
+        .collect();
+    match (whole.status, last.status) {
+        (Status::NotSeen, _) => last,
+        (_, Status::NotSeen) => {
+            let summary = format!(
+                "not reached in the last boot (from #{start}); in an earlier boot: {}",
+                whole.summary
+            );
+            StageResult::new(last.stage, Status::NotSeen, summary).evidence(whole.evidence)
+        }
+        // The whole capture already tells the recovery ("... (after ...)").
+        (Status::Warn, Status::Pass) => whole,
+        (Status::Fail, Status::Pass) => {
+            let summary = format!("{} (an earlier boot: {})", last.summary, whole.summary);
+            let mut result = StageResult::new(last.stage, Status::Warn, summary);
+            result.advice = whole.advice;
+            result.evidence(whole.evidence)
+        }
+        _ => {
+            let mut evidence = earlier;
+            evidence.extend(last.evidence.iter().cloned());
+            trim(&mut evidence);
+            StageResult { evidence, ..last }
+        }
+    }
+}
