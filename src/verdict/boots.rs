@@ -87,3 +87,53 @@ pub fn merge(whole: StageResult, last: StageResult, start: u64) -> StageResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{Evidence, Stage};
+
+    fn result(status: Status, summary: &str, frames: &[u64]) -> StageResult {
+        let evidence = frames
+            .iter()
+            .map(|&frame| Evidence {
+                frame,
+                time: Default::default(),
+                text: format!("frame {frame}"),
+            })
+            .collect();
+        StageResult::new(Stage::SipRegister, status, summary).evidence(evidence)
+    }
+
+    #[test]
+    fn the_last_boot_decides_and_the_earlier_stays_as_evidence() {
+        let start = 50;
+        // Registered in the first boot, never reached in the last.
+        let m = merge(
+            result(Status::Pass, "registered", &[10, 12]),
+            result(Status::NotSeen, "no REGISTER", &[]),
+            start,
+        );
+        assert_eq!(m.status, Status::NotSeen);
+        assert!(m
+            .summary
+            .starts_with("not reached in the last boot (from #50)"));
+        assert_eq!(m.frame_range(), Some((10, 12)));
+        // Failed in the first boot, passed in the last: recovered.
+        let m = merge(
+            result(Status::Fail, "403", &[10]),
+            result(Status::Pass, "registered", &[60]),
+            start,
+        );
+        assert_eq!(m.status, Status::Warn);
+        assert!(m.summary.contains("an earlier boot: 403"), "{}", m.summary);
+        // Passed first, fails now: fail, with both boots' frames.
+        let m = merge(
+            result(Status::Fail, "RST", &[10, 60]),
+            result(Status::Fail, "RST", &[60]),
+            start,
+        );
+        assert_eq!(m.status, Status::Fail);
+        assert_eq!(m.frame_range(), Some((10, 60)));
+    }
+}
