@@ -4,6 +4,7 @@
 #   lab/build.sh                 every scenario in lab/scenarios/, in order
 #   lab/build.sh healthy sbc-drop    only those
 #   lab/build.sh --list          scenario names
+#   lab/build.sh --readme        only rewrite captures/README.md (no root)
 #
 # Runs as root. Installs the Debian packages it needs, builds psl-* network
 # namespaces joined by a bridge, runs real servers and a scripted phone in
@@ -29,7 +30,6 @@ if [ "${1:-}" = --list ]; then
     scenarios_all
     exit 0
 fi
-[ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
 
 PACKAGES="dnsmasq-base busybox tftpd-hpa tftp-hpa kamailio sip-tester unbound bind9-dnsutils \
 curl openssl chrony nftables tcpdump tshark wireshark-common clang iproute2 xxd \
@@ -68,14 +68,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 run_scenario() { # name
-    local name=$1 file="$LAB/scenarios/$1.sh" ext cap
+    local name=$1 file="$LAB/scenarios/$1.sh" ext cap v
     [ -f "$file" ] || die "no scenario $name (see lab/build.sh --list)"
     log "=== $name"
     teardown
     # Scenario defaults, then the scenario's own definitions.
     unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect sc_verify
     SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS=""
-    SC_NO_ACT_RECORD="" SC_NO_SRV="" SC_SNAPLEN=""
+    SC_NO_ACT_RECORD="" SC_NO_SRV="" SC_SNAPLEN="" SC_EXTRA=0 SC_PHONE_SCRIPT=""
     # shellcheck disable=SC1090
     . "$file"
     rm -rf "$WORK/ph1" "$WORK/ph2" "$WORK/ph3" "$WORK/log" "$WORK/www"
@@ -106,6 +106,13 @@ run_scenario() { # name
     expect_reset
     sc_expect
     expect_write "$OUT/$name.$ext.expected.json"
+    # SC_EXTRA: the same boot seen by the other tcpdumps, with the same verdicts.
+    if [ "$SC_EXTRA" = 1 ]; then
+        for v in sll sll2 nano; do
+            cp "$WORK/$name.$v.pcap" "$OUT/$name.$v.pcap" || die "no $name.$v.pcap"
+            cp "$OUT/$name.$ext.expected.json" "$OUT/$name.$v.pcap.expected.json"
+        done
+    fi
     log "$name: $(capinfos -c -M "$OUT/$name.$ext" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}') packets, $(stat -c %s "$OUT/$name.$ext") bytes"
     teardown
 }
@@ -128,9 +135,22 @@ write_readme() {
             echo "| \`$name.$ext\` | $SC_TITLE | $SC_PEERS | $exp |"
         done
         echo
+        echo "Derived from the captures above by \`lab/derive.sh\` (standard tools, no"
+        echo "hand-made packets; see its head for the exact commands):"
+        echo
+        echo "| capture | from | how | expected |"
+        echo "| --- | --- | --- | --- |"
+        sed -n 's/^#| \(.*\)/| \1 |/p' "$LAB/derive.sh"
+        echo
         cat "$LAB/README.tail.md"
     } >"$OUT/README.md"
 }
+
+if [ "${1:-}" = --readme ]; then
+    write_readme
+    exit 0
+fi
+[ "$(id -u)" = 0 ] || exec sudo "$0" "$@"
 
 install_packages
 for t in ip tcpdump dnsmasq in.tftpd tftp kamailio sipp busybox unbound dig openssl curl \

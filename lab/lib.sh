@@ -96,7 +96,8 @@ ns_new() { # ns [v6]
 
 # Lab PKI: a root CA the phones trust, an "inspection" CA they do not, and
 # server certificates (EC P-256) for every TLS name, plus expired root-signed
-# ones for the two SBCs.
+# ones for the two SBCs, and an issuing CA under the root with leaves for the
+# provisioning server and sbc1 (a chain the servers must send).
 make_pki() {
     local d=$WORK/pki name ca
     mkdir -p "$d"
@@ -114,6 +115,14 @@ make_pki() {
             "$2" >"$1.ext"
         openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
             -sha256 -days 825 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+    }
+    mkca_sub() { # file cn parent : a CA that may issue leaves only (pathlen 0)
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$1.key" -out "$1.csr" -subj "/O=PSL Lab/CN=$2" 2>/dev/null
+        printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' \
+            >"$1.ext"
+        openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
+            -sha256 -days 1825 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
     }
     mkleaf_expired() { # file cn ca : valid 2024-01-01 to 2025-01-01, so expired now
         openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -146,6 +155,10 @@ EOC
     for name in activate.cisco.com cisco.sipflash.com sbc1.example.com sbc2.example.com; do
         mkleaf "$name" "$name" root-ca
     done
+    mkca_sub inter-ca "PSL Lab Issuing CA 1" root-ca
+    mkleaf prov-chained cisco.sipflash.com inter-ca
+    mkleaf sbc1-chained sbc1.example.com inter-ca
+    mkleaf cfg.lab.example.com cfg.lab.example.com root-ca
     mkleaf sbc1-inspected sbc1.example.com inspect-ca
     mkleaf sbc2-inspected sbc2.example.com inspect-ca
     mkleaf act-inspected activate.cisco.com inspect-ca
@@ -279,24 +292,46 @@ https_server() { # name accept cert-name mode [extra s_server options...]
         -key "$WORK/pki/$cert.key" "$mode" -quiet "$@"
 }
 
+# With SC_EXTRA=1 three more tcpdumps record the same boot: <file>.sll.pcap and
+# <file>.sll2.pcap inside psl-ph1 (-i any, Linux cooked v1 and v2) and
+# <file>.nano.pcap on br0 with nanosecond timestamps.
 start_capture() { # file
+    local base=${1%.pcap} f
     bg_in $NS_SW tcpdump tcpdump -i br0 -n -s "${SC_SNAPLEN:-0}" -U -Z root -w "$1"
     CAPTURE_PID=$(tail -n 1 "$WORK/pids" | cut -d' ' -f1)
     wait_for 10 grep -q 'listening on' "$WORK/log/tcpdump.log" || die "tcpdump did not start"
+    EXTRA_PIDS=""
+    [ "${SC_EXTRA:-0}" = 1 ] || return 0
+    bg_in psl-ph1 tcpdump-sll tcpdump -i any -y LINUX_SLL -n -s 0 -U -Z root -w "$base.sll.pcap"
+    EXTRA_PIDS="$EXTRA_PIDS $(tail -n 1 "$WORK/pids" | cut -d' ' -f1)"
+    bg_in psl-ph1 tcpdump-sll2 tcpdump -i any -y LINUX_SLL2 -n -s 0 -U -Z root -w "$base.sll2.pcap"
+    EXTRA_PIDS="$EXTRA_PIDS $(tail -n 1 "$WORK/pids" | cut -d' ' -f1)"
+    bg_in $NS_SW tcpdump-nano tcpdump -i br0 --time-stamp-precision nano -n -s 0 -U -Z root \
+        -w "$base.nano.pcap"
+    EXTRA_PIDS="$EXTRA_PIDS $(tail -n 1 "$WORK/pids" | cut -d' ' -f1)"
+    for f in tcpdump-sll tcpdump-sll2 tcpdump-nano; do
+        wait_for 10 grep -q 'listening on' "$WORK/log/$f.log" || die "$f did not start"
+    done
 }
 
 stop_capture() {
+    local p
     kill -INT "$CAPTURE_PID" 2>/dev/null
     wait "$CAPTURE_PID" 2>/dev/null
+    for p in ${EXTRA_PIDS:-}; do
+        kill -INT "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
     return 0
 }
 
+# The phone driver is phone.sh, or the scenario's SC_PHONE_SCRIPT (phone6.sh).
 run_phone() { # index [VAR=value...]
     local i=$1
     shift
     nsx "psl-ph$i" env LAB="$LAB" PKI="$WORK/pki" PH_STATE="$WORK/ph$i" \
         PH_MAC="$(phone_mac "$i")" PH_SIP_USER="530$i" "$@" \
-        bash "$LAB/phone.sh" >"$WORK/log/phone$i.log" 2>&1
+        bash "$LAB/${SC_PHONE_SCRIPT:-phone.sh}" >"$WORK/log/phone$i.log" 2>&1
 }
 
 # Expected verdicts: expect_phone index verdict root_cause "twelve statuses" [hidden]

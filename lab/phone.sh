@@ -18,11 +18,15 @@
 #   PH_NTP_FIRST  1: NTP right after DHCP instead of after the SBC handshake
 #   PH_SIP_PORT   the registrar's port (default 5060)
 #   PH_SIP_CID    a fixed SIP Call-ID (default: sipp makes one)
+#   PH_SIP_SCENARIO  the sipp scenario (default conf/register.xml)
+#   PH_NO_SNI     1: activation and provisioning HTTPS to the IP literal (no SNI,
+#                 no certificate check)
 set -u
 : "${PH_MODEL:=CP-8851-3PCC}" "${PH_FW:=12.0.2}" "${PH_CAFILE:=$PKI/root-ca.crt}"
 : "${PH_TLS_OPTS:=}" "${PH_SIP_USER:=5301}" "${PH_SIP_PASS:=Lab-Pass-53}"
 : "${PH_SIP_TRANSPORT:=u1}" "${PH_DNS:=}" "${PH_V6ADDR:=}" "${PH_V6GW:=}"
 : "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}" "${PH_NTP_FIRST:=0}" "${PH_SIP_PORT:=5060}"
+: "${PH_SIP_SCENARIO:=$LAB/conf/register.xml}" "${PH_NO_SNI:=0}"
 
 hexmac=$(printf '%s' "$PH_MAC" | tr -d : | tr 'a-f' 'A-F')
 ua="Cisco-$PH_MODEL/$PH_FW ($hexmac)"
@@ -61,6 +65,22 @@ ntp_sync() {
 }
 [ "$PH_NTP_FIRST" = 1 ] && ntp_sync
 
+# DNS helper: the first address of the given type from the first option-6 server
+# (or PH_DNS) that gives one, trying them in order; empty when none does.
+# CNAME lines of the answer are skipped.
+dns=${PH_DNS:-${dhcp_dns%% *}}
+resolve() { # name type
+    local s out
+    for s in ${PH_DNS:-${dhcp_dns:-}}; do
+        out=$(dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$s" "$1" "$2" 2>/dev/null |
+            grep -E '^[0-9.]+$|^[0-9a-f:]+$' | head -n 1)
+        if [ -n "$out" ]; then
+            echo "$out"
+            return 0
+        fi
+    done
+}
+
 # 2./3. Local configuration: a TFTP or HTTP server from DHCP wins over activation.
 hex2str() { printf '%s' "$1" | xxd -r -p | tr -d '\0'; }
 tftp_server=""
@@ -79,7 +99,27 @@ if [ -n "$tftp_server" ]; then
     if [ -s profile.xml ]; then stop "took the local profile tftp://$tftp_server/$PH_MODEL.xml"; fi
     log "no profile on tftp://$tftp_server/, falling back to activation"
 elif [ -n "$profile_url" ]; then
-    code=$(curl -sS -o profile.xml -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
+    # A host name in the URL is resolved with option 6 like every other name (curl
+    # would ask the lab host's resolver); one that does not resolve is not fetched.
+    purl_host=$(printf '%s' "$profile_url" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
+    purl_port=$(printf '%s' "$profile_url" | sed -nE 's#^[a-z]+://[^/:]+:([0-9]+).*#\1#p')
+    case $profile_url in
+    https:*) purl_port=${purl_port:-443} ;;
+    tftp:*) purl_port=${purl_port:-69} ;;
+    *) purl_port=${purl_port:-80} ;;
+    esac
+    purl_resolve=() purl_ok=1
+    if ! printf '%s' "$purl_host" | grep -qE '^[0-9.]+$'; then
+        a=$(resolve "$purl_host" A)
+        if [ -n "$a" ]; then purl_resolve=(--resolve "$purl_host:$purl_port:$a"); else purl_ok=0; fi
+    fi
+    code=000
+    if [ $purl_ok = 1 ]; then
+        code=$(curl -sS "${purl_resolve[@]}" --cacert "$PH_CAFILE" -o profile.xml \
+            -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
+    else
+        log "profile host $purl_host does not resolve"
+    fi
     # curl gives no status code for tftp:// (option 159 may carry one): a file is a find.
     if [ "$code" = 200 ] || { [ "${profile_url%%:*}" = tftp ] && [ -s profile.xml ]; }; then
         stop "took the local profile $profile_url"
@@ -87,15 +127,13 @@ elif [ -n "$profile_url" ]; then
     log "profile $profile_url answered $code, falling back to activation"
 fi
 
-# DNS helper: first answer of the given type, empty when none.
-dns=${PH_DNS:-${dhcp_dns%% *}}
-resolve() { # name type
-    dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$dns" "$1" "$2" 2>/dev/null |
-        grep -v '^;' | head -n 1
-}
 https_get() { # name address path
     local host=$2
     case $host in *:*) host="[$host]" ;; esac
+    if [ "$PH_NO_SNI" = 1 ]; then
+        curl -sS -k -o /dev/null -w '%{http_code}\n' --max-time 15 -A "$ua" "https://$host$3"
+        return
+    fi
     curl -sS -o /dev/null -w '%{http_code}\n' --max-time 15 --cacert "$PH_CAFILE" \
         -A "$ua" --resolve "$1:443:$host" "https://$1$3"
 }
@@ -150,7 +188,7 @@ done
 # 11. SIP REGISTER with digest authentication.
 ip4=${dhcp_ip:-}
 rm -f register.ok
-timeout 60 sipp -sf "$LAB/conf/register.xml" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
+timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
     -s "$PH_SIP_USER" -au "$PH_SIP_USER" -ap "$PH_SIP_PASS" -key ua "$ua" \
     -m 1 -l 1 -nostdin -timeout 30s ${PH_SIP_CID:+-cid_str "$PH_SIP_CID"} \
     "$sbc:$PH_SIP_PORT" >sipp.out 2>&1 || true
