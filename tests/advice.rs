@@ -96,3 +96,54 @@ fn advice_fits_what_the_phone_did() {
     let p = report("dhcp-nak.pcap");
     assert!(stage(&p, "dhcp").advice.is_some());
 }
+
+#[test]
+fn a_phone_rejecting_the_sbc_after_a_hello_retry_is_not_a_handshake() {
+    let p = report("tls13-hrr-unknown-ca.pcap");
+    let tls = stage(&p, "sbc-tls");
+    assert_eq!(tls.status, Status::Fail, "{}", texts(tls));
+    assert!(tls.summary.contains("unknown_ca"), "{}", tls.summary);
+    let ok = report("tls13-hrr-intermediate-chain.pcap");
+    assert!(stage(&ok, "sbc-tls")
+        .summary
+        .starts_with("TLS 1.3 handshake"));
+}
+
+#[test]
+fn the_last_boot_decides() {
+    let p = report("reboot-then-sbc-rst.pcap");
+    assert_eq!(p.verdict, provscope::verdict::Verdict::Fail);
+    let sip = stage(&p, "sip-register");
+    assert_eq!(sip.status, Status::NotSeen);
+    assert!(
+        sip.summary.starts_with("not reached in the last boot"),
+        "{}",
+        sip.summary
+    );
+    assert!(
+        !sip.evidence.is_empty(),
+        "the earlier boot stays as evidence"
+    );
+}
+
+#[test]
+fn more_words_that_fit_the_fault() {
+    let p = report("opt160-https-host-unresolved.pcap");
+    let local = stage(&p, "local-config");
+    assert_eq!(local.status, Status::Fail);
+    assert!(
+        local.summary.contains("does not resolve"),
+        "{}",
+        local.summary
+    );
+    let tls = stage(&report("sbc-tls12-unrecognized-name.pcap"), "sbc-tls").clone();
+    assert!(tls.advice.unwrap_or_default().contains("SNI"));
+    let sip = stage(&report("sip-407-wrong-password-udp.pcap"), "sip-register").clone();
+    assert!(sip.summary.contains("fresh 407"), "{}", sip.summary);
+    let dns = stage(
+        &report("dns-servfail-second-server-cname.pcap"),
+        "dns-activation",
+    )
+    .clone();
+    assert_eq!(dns.status, Status::Warn, "{}", dns.summary);
+}
