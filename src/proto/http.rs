@@ -49,6 +49,9 @@ pub enum HttpMessage {
         reason: String,
         server: Option<String>,
         content_length: Option<u64>,
+        /// Where a redirect (3xx) sends the client.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
 }
 
@@ -232,6 +235,7 @@ fn response(start_line: &str, fields: &Fields) -> Option<(HttpMessage, Framing)>
         reason: reason.to_string(),
         server: field(fields, "server"),
         content_length,
+        location: field(fields, "location"),
     };
     Some((message, framing))
 }
@@ -328,6 +332,7 @@ mod tests {
             reason: reason.into(),
             server: None,
             content_length,
+            location: None,
         }
     }
 
@@ -381,6 +386,7 @@ mod tests {
             reason: "OK".into(),
             server: Some("lighttpd".into()),
             content_length: Some(5),
+            location: None,
         };
         assert_eq!(heads, vec![ok, response(404, "Not Found", Some(0))]);
         assert_eq!(stream.stopped(), None);
@@ -421,6 +427,7 @@ mod tests {
             reason: "Not Modified".into(),
             server: None,
             content_length: None,
+            location: None,
         };
         assert_eq!(heads, vec![request, not_modified]);
     }
@@ -539,6 +546,7 @@ mod tests {
             reason: "OK".into(),
             server: Some("Microsoft-IIS/6.0".into()),
             content_length: Some(351),
+            location: None,
         };
         assert_eq!(heads, vec![expected]);
         assert_eq!((stream.body_left, stream.stopped()), (0, None));

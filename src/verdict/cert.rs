@@ -147,6 +147,19 @@ pub fn advice(
         .or_else(|| leaf.issuer_o.clone())
         .unwrap_or_else(|| "an unknown issuer".to_string());
     let issuer = classify_issuer(leaf);
+    // A certificate outside its validity explains a rejection by itself
+    // (a not-yet-valid one draws bad_certificate from OpenSSL), whoever
+    // issued it; with no NTP the phone's clock is a suspect too.
+    let outside = || {
+        format!(
+            "the server certificate is outside its validity ({} to {}) at capture time: renew \
+             it on the server{clock}",
+            leaf.not_before, leaf.not_after
+        )
+    };
+    if !valid_at(leaf, at) && desc != 48 {
+        return outside();
+    }
     if issuer != Issuer::Public && matches!(desc, 42 | 46 | 48) {
         // A re-signing middlebox explains the failure whatever the clock says.
         return format!(
@@ -156,11 +169,7 @@ pub fn advice(
         );
     }
     if !valid_at(leaf, at) {
-        return format!(
-            "the server certificate is outside its validity ({} to {}) at capture time: renew \
-             it on the server{clock}",
-            leaf.not_before, leaf.not_after
-        );
+        return outside();
     }
     if !ntp_ok {
         return "the certificate is valid at capture time but the phone rejected it and no good \
@@ -247,5 +256,18 @@ mod tests {
             443,
         );
         assert!(a.contains("renew"), "{a}");
+    }
+
+    #[test]
+    fn a_not_yet_valid_certificate_is_named_before_its_private_issuer() {
+        // OpenSSL answers bad_certificate for a certificate valid from 2030.
+        let c = [cert("PSL Lab Root", 1_893_456_000, 1_924_992_000)];
+        let at = Timestamp::new(1_780_000_000_000_000_000, 6);
+        let a = advice(42, Some(&c), "", &at, true, 8934);
+        assert!(a.contains("outside its validity"), "{a}");
+        assert!(!a.contains("TLS-inspecting"), "{a}");
+        // unknown_ca from a private issuer still points at inspection.
+        let a = advice(48, Some(&c), "", &at, true, 8934);
+        assert!(a.contains("TLS-inspecting"), "{a}");
     }
 }

@@ -47,6 +47,36 @@ pub fn targets(ctx: &Ctx<'_>) -> Targets {
     t
 }
 
+/// A named server that redirects the phone (HTTP 3xx with a Location) names
+/// the next one: a profile fetched there came from the scope's option too.
+fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
+    for f in ctx.own() {
+        let Body::Http(HttpMessage::Response {
+            status: 300..=399,
+            location: Some(location),
+            ..
+        }) = &f.body
+        else {
+            continue;
+        };
+        let from = f.src_ip();
+        let named = t.ips.contains(&from) || ctx.names.any_name(&from, |n| t.hosts.contains(n));
+        if !named || !ctx.is_phone(&f.dst_ip()) {
+            continue;
+        }
+        let host = host_of(location);
+        match host.parse::<IpAddr>() {
+            Ok(ip) => {
+                t.ips.insert(ip);
+            }
+            Err(_) if !host.is_empty() => {
+                t.hosts.insert(host.to_ascii_lowercase());
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// Host part of a URL or `host[:port]`.
 fn host_of(s: &str) -> String {
     let rest = s.split_once("://").map_or(s, |(_, r)| r);
@@ -68,7 +98,8 @@ enum Outcome {
 
 /// Stage `local-config`.
 pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
-    let targets = targets(ctx);
+    let mut targets = targets(ctx);
+    follow_redirects(ctx, &mut targets);
     let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
     tftp_attempts(ctx, &mut attempts);
     http_attempts(ctx, &mut attempts);
@@ -296,14 +327,18 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
             .and_then(|at| at.get(at.partition_point(|&j| j <= i)))
             .and_then(|&j| own.get(j))
             .and_then(|r| match &r.body {
-                Body::Http(HttpMessage::Response { status, reason, .. }) => {
-                    Some((*r, *status, reason.clone()))
-                }
+                Body::Http(HttpMessage::Response {
+                    status,
+                    reason,
+                    location,
+                    ..
+                }) => Some((*r, *status, reason.clone(), location.clone())),
                 _ => None,
             });
         let outcome = match resp {
-            Some((r, status, reason)) => {
-                evidence.push(ev(r, format!("HTTP {status} {reason}")));
+            Some((r, status, reason, location)) => {
+                let to = location.map_or(String::new(), |l| format!(" to {l}"));
+                evidence.push(ev(r, format!("HTTP {status} {reason}{to}")));
                 if (200..300).contains(&status) {
                     Outcome::Fetched(format!("{status} {reason}: profile downloaded"))
                 } else {

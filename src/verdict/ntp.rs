@@ -27,7 +27,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             }
             Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
                 evidence.push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
-                unreachable = Some(u.orig_dst.ip());
+                unreachable = Some((u.orig_dst.ip(), u.kind));
             }
             _ => {}
         }
@@ -48,15 +48,29 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         let s = "NTP request at the end of the capture, no reply yet";
         return StageResult::not_seen(Stage::Ntp, s).evidence(evidence);
     }
-    let server = unreachable.unwrap_or(last.dst_ip());
-    let summary = format!(
-        "{} to {server}, no reply",
-        plural(requests.len(), "NTP request", "NTP requests")
-    );
-    let advice = format!(
-        "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; without a \
-         correct clock the phone rejects valid certificates"
-    );
+    let requests = plural(requests.len(), "NTP request", "NTP requests");
+    let (summary, advice) = match unreachable {
+        // ICMP says why: the host is there, nothing serves NTP (or a filter rejects it).
+        Some((server, kind)) => (
+            format!("{requests} to {server}, answered by ICMP {}", kind.words()),
+            format!(
+                "{server} answers NTP with ICMP {}: no NTP service there (or a filter \
+                 rejecting it): point DHCP option 42 at a working NTP server; without a correct \
+                 clock the phone rejects valid certificates",
+                kind.words()
+            ),
+        ),
+        None => {
+            let server = last.dst_ip();
+            (
+                format!("{requests} to {server}, no reply"),
+                format!(
+                    "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; \
+                     without a correct clock the phone rejects valid certificates"
+                ),
+            )
+        }
+    };
     StageResult::new(Stage::Ntp, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)

@@ -112,8 +112,14 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                      the path (firewall, NAT, SIP ALG) to the first registrar tried",
                 )
                 } else if let Some((_, text)) = &nat {
-                    stage(Status::Warn, format!("{summary}; {text}"))
-                        .advice("disable the SIP ALG on the NAT/firewall in front of the phones")
+                    // The private Via survived: nothing rewrote it (no ALG at
+                    // work on this path); the registrar must handle the NAT.
+                    stage(Status::Warn, format!("{summary}; {text}")).advice(
+                        "the phone registers through NAT (its Via and Contact keep the private \
+                         address): keep the registrar's NAT handling (rport, keep-alives) on, \
+                         and if a SIP ALG on that NAT/firewall is enabled, disable it; it is the \
+                         usual cause of one-way audio and lost registrations",
+                    )
                 } else {
                     stage(Status::Pass, summary)
                 }
