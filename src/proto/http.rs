@@ -343,6 +343,22 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_keeps_its_location() {
+        let (heads, _) = push_all(&[
+            b"HTTP/1.1 302 Found\r\nLocation: https://cfg.example.com/p.xml\r\n",
+            b"Content-Length: 0\r\n\r\n",
+        ]);
+        match &heads[..] {
+            [HttpMessage::Response {
+                status: 302,
+                location: Some(l),
+                ..
+            }] => assert_eq!(l, "https://cfg.example.com/p.xml"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn looks_like_http_start_lines() {
         for yes in [
             &b"GET / HTTP/1.1"[..],

@@ -75,3 +75,83 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         .advice(advice)
         .evidence(evidence)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::{Fact, IcmpUnreach, L4};
+    use crate::packet::UnreachKind;
+    use crate::phone::{names::NameMap, Phone};
+    use crate::proto::ntp::NtpPacket;
+    use crate::time::Timestamp;
+
+    const PHONE: &str = "192.0.2.101:123";
+    const SERVER: &str = "203.0.113.123:123";
+
+    fn fact(frame: u64, src: &str, dst: &str, body: Body) -> Fact {
+        Fact {
+            frame,
+            ts: Timestamp::new(frame as i64 * 1_000_000_000, 6),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            l4: L4::Udp,
+            src_mac: None,
+            vlan: None,
+            truncated: false,
+            body,
+        }
+    }
+
+    fn judge(facts: &[Fact]) -> StageResult {
+        let phone = Phone {
+            id: "192.0.2.101".into(),
+            mac: None,
+            ips: vec!["192.0.2.101".parse().unwrap()],
+            hostname: None,
+            model: None,
+            firmware: None,
+            first_frame: 1,
+            facts: (0..facts.len()).collect(),
+        };
+        let names = NameMap::default();
+        let ctx = Ctx {
+            facts,
+            phone: &phone,
+            names: &names,
+            sbc_port: 8934,
+            end: Some(Timestamp::new(600_000_000_000, 6)),
+            snaplen_cut: false,
+        };
+        ntp(&ctx)
+    }
+
+    #[test]
+    fn an_icmp_answer_says_nothing_serves_ntp_there() {
+        let request = Body::Ntp(NtpPacket {
+            leap: 0,
+            version: 4,
+            mode: 3,
+            stratum: 0,
+            reference_id: [0; 4],
+            transmit: 0,
+        });
+        let icmp = Body::Icmp(IcmpUnreach {
+            kind: UnreachKind::Port,
+            code: 3,
+            orig_proto: 17,
+            orig_src: PHONE.parse().unwrap(),
+            orig_dst: SERVER.parse().unwrap(),
+        });
+        let facts = [
+            fact(1, PHONE, SERVER, request.clone()),
+            fact(2, "203.0.113.123:0", "192.0.2.101:0", icmp),
+        ];
+        let r = judge(&facts);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.summary.contains("ICMP port unreachable"), "{}", r.summary);
+        assert!(r.advice.unwrap_or_default().contains("no NTP service"));
+        // Silence is said as silence.
+        let r = judge(&facts[..1]);
+        assert!(r.summary.ends_with("no reply"), "{}", r.summary);
+    }
+}
