@@ -95,9 +95,10 @@ ns_new() { # ns [v6]
 }
 
 # Lab PKI: a root CA the phones trust, an "inspection" CA they do not, and
-# server certificates (EC P-256) for every TLS name, plus expired root-signed
-# ones for the two SBCs, and an issuing CA under the root with leaves for the
-# provisioning server and sbc1 (a chain the servers must send).
+# server certificates (EC P-256) for every TLS name, plus expired and
+# not-yet-valid root-signed ones for the two SBCs, and an issuing CA under the
+# root with leaves for the provisioning server and sbc1 (a chain the servers
+# must send).
 make_pki() {
     local d=$WORK/pki name ca
     mkdir -p "$d"
@@ -124,7 +125,7 @@ make_pki() {
         openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
             -sha256 -days 1825 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
     }
-    mkleaf_expired() { # file cn ca : valid 2024-01-01 to 2025-01-01, so expired now
+    mkleaf_dated() { # file cn ca notBefore notAfter (YYYYMMDDHHMMSSZ)
         openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
             -keyout "$1.key" -out "$1.csr" -subj "/O=PSL Lab/CN=$2" 2>/dev/null
         # x509 -req can't backdate; openssl ca takes -startdate/-enddate.
@@ -147,7 +148,7 @@ extendedKeyUsage=serverAuth
 basicConstraints=CA:FALSE
 EOC
         openssl ca -batch -config ca.cnf -cert "$3.crt" -keyfile "$3.key" -in "$1.csr" \
-            -out "$1.crt" -startdate 20240101000000Z -enddate 20250101000000Z \
+            -out "$1.crt" -startdate "$4" -enddate "$5" \
             -extensions ext -notext 2>/dev/null
     }
     mkca root-ca "PSL Lab Root CA"
@@ -162,8 +163,11 @@ EOC
     mkleaf sbc1-inspected sbc1.example.com inspect-ca
     mkleaf sbc2-inspected sbc2.example.com inspect-ca
     mkleaf act-inspected activate.cisco.com inspect-ca
-    mkleaf_expired sbc1-expired sbc1.example.com root-ca
-    mkleaf_expired sbc2-expired sbc2.example.com root-ca
+    # Expired (2024-01-01 to 2025-01-01) and not yet valid (from 2030-01-01).
+    for name in sbc1 sbc2; do
+        mkleaf_dated $name-expired $name.example.com root-ca 20240101000000Z 20250101000000Z
+        mkleaf_dated $name-notyetvalid $name.example.com root-ca 20300101000000Z 20310101000000Z
+    done
     cd - >/dev/null || return 1
 }
 
@@ -404,6 +408,13 @@ start_httpd() { # files...
     wait_for 10 listening $NS_NET tcp $IP_CFG 80 || die "httpd did not start"
 }
 
+# lab/scripted_http.py on addr:port, answering every connection the same way
+# (redirect to location, chunked 200, 404, or a reset after the ClientHello).
+scripted_http() { # name addr port mode [location]
+    bg_in $NS_NET "$1" python3 "$LAB/scripted_http.py" "${@:2}"
+    wait_for 10 listening $NS_NET tcp "$2" "$3" || die "$1 did not start"
+}
+
 # One nftables rule in the input hook of the gateway namespace.
 nft_rule() { # rule...
     nsx $NS_NET nft list table inet psl_lab >/dev/null 2>&1 ||
@@ -452,14 +463,15 @@ EOC
 }
 
 # 802.1Q without VLAN devices: compile vlan.c and attach it (clsact) to eth0
-# of a namespace: tag on egress, untag on ingress.
-vlan_attach() { # ns
+# of a namespace: tag on egress (section tc_push, or the one given, e.g.
+# tc_push_ph1 to tag only frames to phone 1), untag on ingress.
+vlan_attach() { # ns [egress-section]
     if [ ! -s "$WORK/vlan.o" ]; then
         clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
             -c "$LAB/vlan.c" -o "$WORK/vlan.o" || die "cannot compile vlan.c"
     fi
     nsx "$1" tc qdisc add dev eth0 clsact
-    nsx "$1" tc filter add dev eth0 egress bpf da obj "$WORK/vlan.o" sec tc_push
+    nsx "$1" tc filter add dev eth0 egress bpf da obj "$WORK/vlan.o" sec "${2:-tc_push}"
     nsx "$1" tc filter add dev eth0 ingress bpf da obj "$WORK/vlan.o" sec tc_pop
 }
 

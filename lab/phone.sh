@@ -21,12 +21,20 @@
 #   PH_SIP_SCENARIO  the sipp scenario (default conf/register.xml)
 #   PH_NO_SNI     1: activation and provisioning HTTPS to the IP literal (no SNI,
 #                 no certificate check)
+#   PH_TFTP_CLIENT  curl: fetch the option 66/150 profile with curl, which asks
+#                 for blksize 1024 and tsize (the server answers OACK)
+#   PH_CURL_FOLLOW  1: the option 159/160 fetch follows redirects (curl -L)
+#   PH_CURL_EXTRA extra curl options for that fetch (e.g. a --resolve entry for
+#                 the host a redirect names)
+#   PH_TLS_RESET_NEXT  1: a TCP reset during the SBC handshake moves on to the
+#                 next SRV target, as a refused connect does
 set -u
 : "${PH_MODEL:=CP-8851-3PCC}" "${PH_FW:=12.0.2}" "${PH_CAFILE:=$PKI/root-ca.crt}"
 : "${PH_TLS_OPTS:=}" "${PH_SIP_USER:=5301}" "${PH_SIP_PASS:=Lab-Pass-53}"
 : "${PH_SIP_TRANSPORT:=u1}" "${PH_DNS:=}" "${PH_V6ADDR:=}" "${PH_V6GW:=}"
 : "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}" "${PH_NTP_FIRST:=0}" "${PH_SIP_PORT:=5060}"
 : "${PH_SIP_SCENARIO:=$LAB/conf/register.xml}" "${PH_NO_SNI:=0}"
+: "${PH_TFTP_CLIENT:=tftp}" "${PH_CURL_FOLLOW:=0}" "${PH_CURL_EXTRA:=}" "${PH_TLS_RESET_NEXT:=0}"
 
 hexmac=$(printf '%s' "$PH_MAC" | tr -d : | tr 'a-f' 'A-F')
 ua="Cisco-$PH_MODEL/$PH_FW ($hexmac)"
@@ -93,9 +101,20 @@ fi
 profile_url=""
 [ -n "${dhcp_opt160:-}" ] && profile_url=$(hex2str "$dhcp_opt160")
 [ -z "$profile_url" ] && [ -n "${dhcp_opt159:-}" ] && profile_url=$(hex2str "$dhcp_opt159")
+# Option 66 may name a host; it is resolved with option 6 like every other name.
+if [ -n "$tftp_server" ] && ! printf '%s' "$tftp_server" | grep -qE '^[0-9.]+$'; then
+    tftp_name=$tftp_server
+    tftp_server=$(resolve "$tftp_name" A)
+    log "option 66 host $tftp_name resolves to ${tftp_server:-nothing}"
+fi
 if [ -n "$tftp_server" ]; then
     rm -f profile.xml
-    timeout 20 tftp -m binary "$tftp_server" -c get "$PH_MODEL.xml" profile.xml 2>&1
+    if [ "$PH_TFTP_CLIENT" = curl ]; then
+        timeout 20 curl -sS --tftp-blksize 1024 -o profile.xml \
+            "tftp://$tftp_server/$PH_MODEL.xml" 2>&1
+    else
+        timeout 20 tftp -m binary "$tftp_server" -c get "$PH_MODEL.xml" profile.xml 2>&1
+    fi
     if [ -s profile.xml ]; then stop "took the local profile tftp://$tftp_server/$PH_MODEL.xml"; fi
     log "no profile on tftp://$tftp_server/, falling back to activation"
 elif [ -n "$profile_url" ]; then
@@ -114,8 +133,12 @@ elif [ -n "$profile_url" ]; then
         if [ -n "$a" ]; then purl_resolve=(--resolve "$purl_host:$purl_port:$a"); else purl_ok=0; fi
     fi
     code=000
+    curl_opts=()
+    [ "$PH_CURL_FOLLOW" = 1 ] && curl_opts+=(-L)
+    # shellcheck disable=SC2206
+    curl_opts+=($PH_CURL_EXTRA)
     if [ $purl_ok = 1 ]; then
-        code=$(curl -sS "${purl_resolve[@]}" --cacert "$PH_CAFILE" -o profile.xml \
+        code=$(curl -sS "${curl_opts[@]}" "${purl_resolve[@]}" --cacert "$PH_CAFILE" -o profile.xml \
             -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
     else
         log "profile host $purl_host does not resolve"
@@ -176,6 +199,10 @@ for rec in "${srv[@]}"; do
     if [ $rc -eq 0 ]; then sbc=$addr; break; fi
     if printf '%s' "$out" | grep -q 'connect:errno\|Connection refused\|timed out'; then
         log "no TCP to $target $addr:$port, next target"
+        continue
+    fi
+    if [ "$PH_TLS_RESET_NEXT" = 1 ] && printf '%s' "$out" | grep -q 'errno=104\|reset'; then
+        log "$target $addr:$port reset the handshake, next target"
         continue
     fi
     stop "TLS with $target failed"
