@@ -7,8 +7,9 @@
 //! OpenBSD loopback (108). Other link types are skipped and counted.
 //!
 //! Network layer: IPv4 (RFC 791) and IPv6 with its extension headers (RFC
-//! 8200 section 4), IPv4 AH (RFC 4302), IP-in-IP (protocols 4 and 41, two
-//! tunnels deep). Fragments of both versions are reassembled in `frag.rs`,
+//! 8200 section 4), IPv4 AH (RFC 4302), IP-in-IP (protocols 4 and 41), and
+//! the tunnels a remote capture arrives in (`tunnel.rs`: GRE, ERSPAN, VXLAN;
+//! an inner Ethernet header gives the hosts' own MACs), two tunnels deep. Fragments of both versions are reassembled in `frag.rs`,
 //! bounded in memory and time: a transport header is only ever read from an
 //! unfragmented packet or a reassembled datagram, never from a fragment.
 //! etherparse slices the IP headers; the fixed-offset headers (link, UDP,
@@ -30,6 +31,7 @@
 
 mod frag;
 mod link;
+mod tunnel;
 
 use std::net::IpAddr;
 
@@ -296,6 +298,7 @@ const PROTO_IPIP: u8 = 4;
 const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
 const PROTO_IPV6: u8 = 41;
+const PROTO_GRE: u8 = 47;
 const PROTO_IPV6_FRAG: u8 = 44;
 const PROTO_AH: u8 = 51;
 const PROTO_ICMPV6: u8 = 58;
@@ -540,7 +543,20 @@ fn transport<'a>(
     depth: usize,
 ) -> Decoded<'a> {
     match proto {
-        PROTO_UDP => udp(cx, src, dst, payload),
+        PROTO_UDP => {
+            let dport = be16(payload, 2);
+            match tunnel::vxlan(dport, payload.get(8..).unwrap_or_default()) {
+                Some(frame) if depth + 1 < MAX_IP_DEPTH => {
+                    inner_ethernet(cx, outs, frame, depth + 1)
+                }
+                _ => udp(cx, src, dst, payload),
+            }
+        }
+        PROTO_GRE if depth + 1 < MAX_IP_DEPTH => match tunnel::gre(payload) {
+            tunnel::Inner::Ip { version, data } => ip_packet(cx, outs, data, version, depth + 1),
+            tunnel::Inner::Ethernet(frame) => inner_ethernet(cx, outs, frame, depth + 1),
+            tunnel::Inner::None => Decoded::Skip,
+        },
         PROTO_TCP => tcp(cx, src, dst, payload),
         PROTO_ICMP => icmp(cx, src, dst, payload, false),
         PROTO_ICMPV6 => icmp(cx, src, dst, payload, true),
@@ -566,6 +582,24 @@ fn transport<'a>(
 }
 
 const LINKTYPE_ETHERNET: u32 = 1;
+
+/// An Ethernet frame out of a tunnel: its own MACs and VLAN replace the
+/// outer ones, as if it were captured at the tunnel's start.
+fn inner_ethernet<'a>(
+    cx: &mut Cx<'_>,
+    outs: &'a mut [Vec<u8>],
+    frame: &'a [u8],
+    depth: usize,
+) -> Decoded<'a> {
+    match link::parse(LINKTYPE_ETHERNET, frame) {
+        Link::Ip { l2, version, data } => {
+            cx.l2 = l2;
+            ip_packet(cx, outs, data, version, depth)
+        }
+        Link::Short(id) => cx.short(id),
+        Link::Skip | Link::Unsupported => Decoded::Skip,
+    }
+}
 
 /// The early filter on fixed offsets, before any decoding: true for an
 /// Ethernet frame (untagged or one 802.1Q tag) carrying a whole IPv4 or
@@ -615,9 +649,13 @@ fn unwanted_udp(frame: &[u8]) -> bool {
     }
 }
 
-/// UDP ports provscope always reads: DNS, DHCP, TFTP, NTP, SIP, SIPS.
+/// UDP ports provscope always reads: DNS, DHCP, TFTP, NTP, SIP, SIPS, and
+/// VXLAN (whose inner frames are decoded).
 fn udp_port_wanted(port: u16) -> bool {
-    matches!(port, 53 | 67 | 68 | 69 | 123 | 5060 | 5061)
+    matches!(
+        port,
+        53 | 67 | 68 | 69 | 123 | 5060 | 5061 | tunnel::VXLAN_PORT
+    )
 }
 
 /// Whether a UDP payload on other ports may still be TFTP (a transfer moves

@@ -1,0 +1,106 @@
+//! A capture taken at the far end of a tunnel (a remote SPAN sent as ERSPAN
+//! inside GRE, or VXLAN) gives the same phones and verdicts as the frames
+//! captured directly: the real-peer capture `captures/healthy.pcap` is
+//! re-wrapped frame by frame, bytes unchanged inside.
+
+mod common;
+
+use common::*;
+use provscope::capture::CaptureReader;
+use provscope::run::{run_path, RunOptions};
+
+fn frames() -> Vec<(i64, Vec<u8>)> {
+    let mut r = CaptureReader::open(&project("captures/healthy.pcap")).expect("readable");
+    let mut out = Vec::new();
+    while let Ok(Some(f)) = r.next_frame() {
+        assert_eq!(f.linktype, 1, "an Ethernet capture");
+        out.push((f.ts.ns, f.data.to_vec()));
+    }
+    out
+}
+
+/// Outer Ethernet + IPv4 (10.9.9.1 -> 10.9.9.2) around `payload`.
+fn outer(proto: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x08, 0x00];
+    let total = (20 + payload.len()) as u16;
+    f.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0]);
+    f[16..18].copy_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&[10, 9, 9, 1, 10, 9, 9, 2]);
+    f.extend_from_slice(payload);
+    f
+}
+
+fn vxlan(inner: &[u8]) -> Vec<u8> {
+    let len = (8 + 8 + inner.len()) as u16;
+    let mut u = vec![0xc0, 0x00, 0x12, 0xb5];
+    u.extend_from_slice(&len.to_be_bytes());
+    u.extend_from_slice(&[0, 0, 0x08, 0, 0, 0, 0, 0, 0x64, 0]);
+    u.extend_from_slice(inner);
+    outer(17, &u)
+}
+
+fn erspan2(seq: u32, inner: &[u8]) -> Vec<u8> {
+    let mut g = vec![0x10, 0x00, 0x88, 0xbe];
+    g.extend_from_slice(&seq.to_be_bytes());
+    g.extend_from_slice(&[0x10, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    g.extend_from_slice(inner);
+    outer(47, &g)
+}
+
+fn write_pcap(path: &std::path::Path, frames: &[(i64, Vec<u8>)]) {
+    let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    out.extend([2, 0, 4, 0]);
+    for v in [0u32, 0, 262_144, 1] {
+        out.extend(v.to_le_bytes());
+    }
+    for (ns, data) in frames {
+        let us = ns / 1000;
+        let len = data.len() as u32;
+        for v in [(us / 1_000_000) as u32, (us % 1_000_000) as u32, len, len] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(data);
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// Phones as (id, verdict, every stage's status and summary).
+fn verdicts(path: &std::path::Path) -> Vec<String> {
+    let r = run_path(path, &RunOptions::default()).expect("analysed");
+    r.phones
+        .iter()
+        .map(|p| {
+            let stages: Vec<String> = p
+                .stages
+                .iter()
+                .map(|s| format!("{:?} {}", s.status, s.summary))
+                .collect();
+            format!("{} {:?} {}", p.id, p.verdict, stages.join(" | "))
+        })
+        .collect()
+}
+
+#[test]
+fn erspan_and_vxlan_captures_give_the_direct_verdicts() {
+    let direct = frames();
+    assert!(direct.len() > 50);
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pcap");
+    write_pcap(&plain, &direct);
+    let want = verdicts(&plain);
+    assert_eq!(want.len(), 1, "{want:?}");
+    assert!(want[0].starts_with("00:00:5e:00:53:01 Pass"), "{want:?}");
+
+    let wrapped: Vec<(i64, Vec<u8>)> = direct.iter().map(|(ts, f)| (*ts, vxlan(f))).collect();
+    let path = dir.path().join("vxlan.pcap");
+    write_pcap(&path, &wrapped);
+    assert_eq!(verdicts(&path), want, "VXLAN");
+
+    let wrapped: Vec<(i64, Vec<u8>)> = (0u32..)
+        .zip(&direct)
+        .map(|(i, (ts, f))| (*ts, erspan2(i, f)))
+        .collect();
+    let path = dir.path().join("erspan.pcap");
+    write_pcap(&path, &wrapped);
+    assert_eq!(verdicts(&path), want, "ERSPAN II");
+}
