@@ -9,8 +9,9 @@
 //! Network layer: IPv4 (RFC 791) and IPv6 with its extension headers (RFC
 //! 8200 section 4), IPv4 AH (RFC 4302), IP-in-IP (protocols 4 and 41), and
 //! the tunnels a remote capture arrives in (`tunnel.rs`: GRE, ERSPAN, VXLAN;
-//! an inner Ethernet header gives the hosts' own MACs), two tunnels deep. Fragments of both versions are reassembled in `frag.rs`,
-//! bounded in memory and time: a transport header is only ever read from an
+//! an inner Ethernet header gives the hosts' own MACs), two tunnels deep.
+//! Fragments of both versions are reassembled in `frag.rs`, bounded in
+//! memory and time: a transport header is only ever read from an
 //! unfragmented packet or a reassembled datagram, never from a fragment.
 //! etherparse slices the IP headers; the fixed-offset headers (link, UDP,
 //! TCP, ICMP) are read by hand, which is simpler and faster here.

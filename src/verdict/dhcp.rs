@@ -164,7 +164,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                 "; {naked_by} answered NAK: two DHCP servers answer this phone"
             ));
             result = result.advice(format!(
-                "two DHCP servers answer on the voice VLAN ({leased_from} gave the lease,                  {naked_by} refused it): keep the one that should serve the phones and stop                  the other (or its relay)"
+                "two DHCP servers answer on the voice VLAN ({leased_from} gave the \
+                 lease, {naked_by} refused it): keep the one that should serve the phones \
+                 and stop the other (or its relay)"
             ));
         }
         result

@@ -448,25 +448,14 @@ fn advice(a: &Attempt<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fact::{IcmpUnreach, L4};
+    use crate::fact::IcmpUnreach;
     use crate::packet::UnreachKind;
-    use crate::time::Timestamp;
 
     const PHONE: &str = "192.0.2.100:40000";
     const SERVER: &str = "192.0.2.53:53";
 
     fn fact(frame: u64, src: &str, dst: &str, body: Body) -> Fact {
-        Fact {
-            frame,
-            ts: Timestamp::new(frame as i64 * 1_000_000_000, 6),
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            l4: L4::Udp,
-            src_mac: None,
-            vlan: None,
-            truncated: false,
-            body,
-        }
+        crate::verdict::test_support::fact(frame, frame as i64, src, dst, body)
     }
 
     fn dns(frame: u64, id: u16, response: bool, malformed: bool) -> Fact {

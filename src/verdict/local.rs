@@ -21,6 +21,22 @@ pub struct Targets {
     pub hosts: BTreeSet<String>,
 }
 
+impl Targets {
+    /// The server of a URL or `host[:port]`, as an address or a host name.
+    fn add(&mut self, url: &str) {
+        let host = host_of(url);
+        match host.parse::<IpAddr>() {
+            Ok(ip) => {
+                self.ips.insert(ip);
+            }
+            Err(_) if !host.is_empty() => {
+                self.hosts.insert(host.to_ascii_lowercase());
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 /// Servers from options 66 / 150 / 159 / 160 (and 43 / 125) offered to the phone.
 pub fn targets(ctx: &Ctx<'_>) -> Targets {
     let mut t = Targets::default();
@@ -31,16 +47,7 @@ pub fn targets(ctx: &Ctx<'_>) -> Targets {
         }
         for (_, value) in m.provisioning_options() {
             for piece in value.split([',', ' ']).filter(|p| !p.is_empty()) {
-                let host = host_of(piece);
-                match host.parse::<IpAddr>() {
-                    Ok(ip) => {
-                        t.ips.insert(ip);
-                    }
-                    Err(_) if !host.is_empty() => {
-                        t.hosts.insert(host.to_ascii_lowercase());
-                    }
-                    Err(_) => {}
-                }
+                t.add(piece);
             }
         }
     }
@@ -61,18 +68,8 @@ fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
         };
         let from = f.src_ip();
         let named = t.ips.contains(&from) || ctx.names.any_name(&from, |n| t.hosts.contains(n));
-        if !named || !ctx.is_phone(&f.dst_ip()) {
-            continue;
-        }
-        let host = host_of(location);
-        match host.parse::<IpAddr>() {
-            Ok(ip) => {
-                t.ips.insert(ip);
-            }
-            Err(_) if !host.is_empty() => {
-                t.hosts.insert(host.to_ascii_lowercase());
-            }
-            Err(_) => {}
+        if named && ctx.is_phone(&f.dst_ip()) {
+            t.add(location);
         }
     }
 }

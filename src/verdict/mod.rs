@@ -16,6 +16,8 @@ mod dns;
 mod local;
 mod ntp;
 mod sip;
+#[cfg(test)]
+mod test_support;
 
 use serde::Serialize;
 

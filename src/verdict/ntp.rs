@@ -79,50 +79,19 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fact::{Fact, IcmpUnreach, L4};
+    use crate::fact::IcmpUnreach;
     use crate::packet::UnreachKind;
-    use crate::phone::{names::NameMap, Phone};
+    use crate::phone::names::NameMap;
     use crate::proto::ntp::NtpPacket;
-    use crate::time::Timestamp;
+    use crate::verdict::test_support::{ctx, fact, phone};
 
     const PHONE: &str = "192.0.2.101:123";
     const SERVER: &str = "203.0.113.123:123";
 
-    fn fact(frame: u64, src: &str, dst: &str, body: Body) -> Fact {
-        Fact {
-            frame,
-            ts: Timestamp::new(frame as i64 * 1_000_000_000, 6),
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            l4: L4::Udp,
-            src_mac: None,
-            vlan: None,
-            truncated: false,
-            body,
-        }
-    }
-
-    fn judge(facts: &[Fact]) -> StageResult {
-        let phone = Phone {
-            id: "192.0.2.101".into(),
-            mac: None,
-            ips: vec!["192.0.2.101".parse().unwrap()],
-            hostname: None,
-            model: None,
-            firmware: None,
-            first_frame: 1,
-            facts: (0..facts.len()).collect(),
-        };
+    fn judge(facts: &[crate::fact::Fact]) -> StageResult {
+        let p = phone("192.0.2.101", (0..facts.len()).collect());
         let names = NameMap::default();
-        let ctx = Ctx {
-            facts,
-            phone: &phone,
-            names: &names,
-            sbc_port: 8934,
-            end: Some(Timestamp::new(600_000_000_000, 6)),
-            snaplen_cut: false,
-        };
-        ntp(&ctx)
+        ntp(&ctx(facts, &p, &names, 600))
     }
 
     #[test]
@@ -143,8 +112,8 @@ mod tests {
             orig_dst: SERVER.parse().unwrap(),
         });
         let facts = [
-            fact(1, PHONE, SERVER, request.clone()),
-            fact(2, "203.0.113.123:0", "192.0.2.101:0", icmp),
+            fact(1, 1, PHONE, SERVER, request.clone()),
+            fact(2, 2, "203.0.113.123:0", "192.0.2.101:0", icmp),
         ];
         let r = judge(&facts);
         assert_eq!(r.status, Status::Fail);

@@ -287,24 +287,13 @@ fn final_advice(code: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fact::L4;
-    use crate::phone::{names::NameMap, Phone};
+    use crate::phone::names::NameMap;
     use crate::proto::sip::parse_datagram;
-    use crate::time::Timestamp;
+    use crate::verdict::test_support::{ctx, phone};
 
     fn fact(frame: u64, secs: i64, src: &str, dst: &str, text: &str) -> Fact {
         let msg = parse_datagram(text.as_bytes()).remove(0).expect("SIP");
-        Fact {
-            frame,
-            ts: Timestamp::new(secs * 1_000_000_000, 6),
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            l4: L4::Udp,
-            src_mac: None,
-            vlan: None,
-            truncated: false,
-            body: Body::Sip(Box::new(msg)),
-        }
+        crate::verdict::test_support::fact(frame, secs, src, dst, Body::Sip(Box::new(msg)))
     }
 
     fn register_text(call_id: &str, cseq: u32) -> String {
@@ -331,26 +320,9 @@ mod tests {
             ),
             fact(4, 41, "198.51.100.21:5060", phone_ip, ok),
         ];
-        let phone = Phone {
-            id: "192.0.2.100".into(),
-            mac: None,
-            ips: vec!["192.0.2.100".parse().unwrap()],
-            hostname: None,
-            model: None,
-            firmware: None,
-            first_frame: 1,
-            facts: vec![0, 1, 2, 3],
-        };
         let names = NameMap::default();
-        let end = Some(Timestamp::new(60_000_000_000, 6));
-        let ctx = Ctx {
-            facts: &facts,
-            phone: &phone,
-            names: &names,
-            sbc_port: 8934,
-            end,
-            snaplen_cut: false,
-        };
+        let p = phone("192.0.2.100", vec![0, 1, 2, 3]);
+        let ctx = ctx(&facts, &p, &names, 60);
         let r = register(&ctx);
         assert_eq!(r.status, Status::Warn, "{}", r.summary);
         assert!(
@@ -359,18 +331,8 @@ mod tests {
             r.summary
         );
         // Without the unanswered first attempt the same success passes.
-        let phone = Phone {
-            facts: vec![2, 3],
-            ..phone
-        };
-        let ctx = Ctx {
-            facts: &facts,
-            phone: &phone,
-            names: &names,
-            sbc_port: 8934,
-            end,
-            snaplen_cut: false,
-        };
+        let p = phone("192.0.2.100", vec![2, 3]);
+        let ctx = crate::verdict::test_support::ctx(&facts, &p, &names, 60);
         assert_eq!(register(&ctx).status, Status::Pass);
     }
 }
