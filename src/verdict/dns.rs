@@ -311,8 +311,8 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
     // An IPv4 phone lives by its A (and SRV) lookups: an AAAA failure
     // decides nothing when those were asked; an IPv6-only phone's AAAA does.
     let asks_v4 = attempts.iter().any(|a| a.qtype != 28);
-    let decides = |a: &&&Attempt<'_>| a.decisive() && (a.qtype != 28 || !asks_v4);
-    let Some(last) = attempts.iter().rev().find(decides) else {
+    let decides = |a: &Attempt<'_>| a.decisive() && (a.qtype != 28 || !asks_v4);
+    let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
         let last = attempts[attempts.len() - 1];
         let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
             Status::Warn
@@ -337,7 +337,7 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             .iter()
             .position(|a| std::ptr::eq(*a, *last))
             .unwrap_or(0);
-        let trouble = attempts[..pos].iter().any(|a| decides(&a) && !a.ok()) || malformed > 0;
+        let trouble = attempts[..pos].iter().any(|a| decides(a) && !a.ok()) || malformed > 0;
         // Name the most telling answer: SRV, then A, then whatever passed.
         let best = [33u16, 1]
             .iter()
