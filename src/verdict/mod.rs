@@ -395,7 +395,9 @@ pub fn judge_capture(
         sbc_port: opts.sbc_port,
         all_dhcp_clients: opts.all_dhcp_clients,
     };
+    let started = std::time::Instant::now();
     let corr = crate::phone::correlate(&analysis.facts, &copts);
+    let correlated = started.elapsed();
     // Phones are independent: judge them in parallel, collected in order.
     use rayon::prelude::*;
     let reports = corr
@@ -413,5 +415,12 @@ pub fn judge_capture(
             judge(&ctx, &analysis.capture.path)
         })
         .collect();
+    log::debug!(
+        "{}: {} phones; correlation {:.3} s, verdicts {:.3} s",
+        analysis.capture.path,
+        corr.phones.len(),
+        correlated.as_secs_f64(),
+        (started.elapsed() - correlated).as_secs_f64()
+    );
     (reports, corr.warnings)
 }
