@@ -43,11 +43,13 @@ struct Attempt<'a> {
 
 impl Attempt<'_> {
     /// Decides the stage (success or failure), as opposed to neutral results.
-    fn decisive(&self) -> bool {
+    /// `family`: the address record the phone lives by (a name with no
+    /// record of the other type is normal).
+    fn decisive(&self, family: Family) -> bool {
         match &self.answer {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::Unreachable(_) => true,
-            Answer::NoData => self.qtype != 28,
+            Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
             Answer::Truncated(_) => false,
         }
@@ -85,6 +87,40 @@ impl Attempt<'_> {
     }
 }
 
+/// The address record a phone lives by: A, or AAAA for a phone seen only
+/// with IPv6 addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6Only,
+}
+
+impl Family {
+    fn of(ctx: &Ctx<'_>) -> Family {
+        let ips = &ctx.phone.ips;
+        match !ips.is_empty() && ips.iter().all(|ip| ip.is_ipv6()) {
+            true => Family::V6Only,
+            false => Family::V4,
+        }
+    }
+
+    /// The qtype of the phone's addresses.
+    fn qtype(self) -> u16 {
+        match self {
+            Family::V4 => 1,
+            Family::V6Only => 28,
+        }
+    }
+
+    /// The qtype of the other family.
+    fn other(self) -> u16 {
+        match self {
+            Family::V4 => 28,
+            Family::V6Only => 1,
+        }
+    }
+}
+
 /// The three DNS stages of a phone.
 pub struct DnsStages {
     pub activation: StageResult,
@@ -101,10 +137,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let act = of(&|n| is_activation_name(n));
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
+    let family = Family::of(ctx);
     DnsStages {
-        activation: stage(Stage::DnsActivation, &act, "activate.cisco.com"),
-        provisioning: stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com"),
-        srv: stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV"),
+        activation: stage(Stage::DnsActivation, &act, "activate.cisco.com", family),
+        provisioning: stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family),
+        srv: stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family),
     }
 }
 
@@ -288,7 +325,7 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
     }
 }
 
-fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
+fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) -> StageResult {
     if attempts.is_empty() {
         return StageResult::not_seen(stage, format!("no query for {what}"));
     }
@@ -309,9 +346,10 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         .filter(|a| matches!(a.answer, Answer::Malformed(_)))
         .count();
     // An IPv4 phone lives by its A (and SRV) lookups: an AAAA failure
-    // decides nothing when those were asked; an IPv6-only phone's AAAA does.
-    let asks_v4 = attempts.iter().any(|a| a.qtype != 28);
-    let decides = |a: &Attempt<'_>| a.decisive() && (a.qtype != 28 || !asks_v4);
+    // decides nothing when those were asked. An IPv6-only phone lives by
+    // its AAAA lookups the same way; the other family decides only alone.
+    let asks_own = attempts.iter().any(|a| a.qtype != family.other());
+    let decides = |a: &Attempt<'_>| a.decisive(family) && (a.qtype != family.other() || !asks_own);
     let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
         let last = attempts[attempts.len() - 1];
         let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
@@ -338,8 +376,9 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             .position(|a| std::ptr::eq(*a, *last))
             .unwrap_or(0);
         let trouble = attempts[..pos].iter().any(|a| decides(a) && !a.ok()) || malformed > 0;
-        // Name the most telling answer: SRV, then A, then whatever passed.
-        let best = [33u16, 1]
+        // Name the most telling answer: SRV, then the phone's own address
+        // family, then whatever passed.
+        let best = [33u16, family.qtype()]
             .iter()
             .find_map(|t| attempts.iter().rev().find(|a| a.ok() && a.qtype == *t))
             .unwrap_or(last);
@@ -368,14 +407,14 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
             _ => result,
         };
     }
-    // Name the A (or SRV) failure rather than an AAAA one that came last.
-    let worst = [33u16, 1]
+    // Name the SRV or own-family failure rather than the other family's.
+    let worst = [33u16, family.qtype()]
         .iter()
         .find_map(|t| {
             attempts
                 .iter()
                 .rev()
-                .find(|a| a.decisive() && a.qtype == *t)
+                .find(|a| a.decisive(family) && a.qtype == *t)
         })
         .filter(|a| !a.ok())
         .unwrap_or(last);
@@ -386,7 +425,7 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str) -> StageResult {
         for a in attempts
             .iter()
             .rev()
-            .filter(|a| a.decisive() && a.qtype == worst.qtype)
+            .filter(|a| a.decisive(family) && a.qtype == worst.qtype)
         {
             if !failed.iter().any(|f| f.name == a.name) {
                 failed.push(a);
@@ -543,13 +582,13 @@ mod tests {
         let (q2, r2) = (dns(3, 8, false, false), dns(4, 8, true, false));
         let tc = attempt(&q, Answer::Truncated(3), Some(&r));
         // Alone: what the phone got is partial; the advice is about TCP.
-        let alone = stage(Stage::DnsSrv, &[&tc], "the SRV");
+        let alone = stage(Stage::DnsSrv, &[&tc], "the SRV", Family::V4);
         assert_eq!(alone.status, Status::Warn);
         assert!(alone.advice.as_deref().unwrap_or("").contains("over TCP"));
         // The full answer over TCP decides, and the TC answer stays as evidence.
         let records = vec!["sbc1.example.com:8934 (prio 10 weight 60)".to_string()];
         let full = attempt(&q2, Answer::Records(records), Some(&r2));
-        let both = stage(Stage::DnsSrv, &[&tc, &full], "the SRV");
+        let both = stage(Stage::DnsSrv, &[&tc, &full], "the SRV", Family::V4);
         assert_eq!(both.status, Status::Pass);
         assert!(both
             .evidence
@@ -574,14 +613,47 @@ mod tests {
         let a2 = at(2, 1, Answer::Records(vec!["198.51.100.10".into()]));
         let q1 = at(4, 28, servfail());
         let q2 = at(6, 28, Answer::NoData);
-        let s = stage(Stage::DnsActivation, &[&a1, &a2, &q1, &q2], "x");
+        let s = stage(Stage::DnsActivation, &[&a1, &a2, &q1, &q2], "x", Family::V4);
         assert_eq!(s.status, Status::Warn, "{}", s.summary);
         assert!(s.summary.starts_with("activate.cisco.com A 198.51.100.10"));
         // Without the A answer, the A failure decides.
-        let s = stage(Stage::DnsActivation, &[&a1, &q1, &q2], "x");
+        let s = stage(Stage::DnsActivation, &[&a1, &q1, &q2], "x", Family::V4);
         assert_eq!(s.status, Status::Fail);
         // An IPv6-only phone asks AAAA alone: its failure decides.
-        let s = stage(Stage::DnsActivation, &[&q1], "x");
+        let s = stage(Stage::DnsActivation, &[&q1], "x", Family::V4);
         assert_eq!(s.status, Status::Fail);
+    }
+
+    #[test]
+    fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
+        let facts: Vec<Fact> = (1..=4)
+            .map(|n| dns(n, n as u16, n % 2 == 0, false))
+            .collect();
+        let at = |n: usize, qtype: u16, answer: Answer| Attempt {
+            qtype,
+            name: "activate.cisco.com".into(),
+            ..attempt(&facts[n], answer, Some(&facts[n + 1]))
+        };
+        let a = at(0, 1, Answer::Records(vec!["198.51.100.10".into()]));
+        let aaaa = at(2, 28, Answer::Records(vec!["2001:db8:100::10".into()]));
+        // Both answered: the summary quotes the record of the phone's family.
+        let s = stage(Stage::DnsActivation, &[&a, &aaaa], "x", Family::V6Only);
+        assert_eq!(s.status, Status::Pass);
+        assert!(
+            s.summary.ends_with("AAAA 2001:db8:100::10"),
+            "{}",
+            s.summary
+        );
+        let s = stage(Stage::DnsActivation, &[&a, &aaaa], "x", Family::V4);
+        assert!(s.summary.ends_with("A 198.51.100.10"), "{}", s.summary);
+        // No AAAA record: an IPv6-only phone cannot use the A answer.
+        let none = at(2, 28, Answer::NoData);
+        let s = stage(Stage::DnsActivation, &[&a, &none], "x", Family::V6Only);
+        assert_eq!(s.status, Status::Fail, "{}", s.summary);
+        assert!(s.summary.contains("AAAA: no records"), "{}", s.summary);
+        // An A failure decides nothing for it once AAAA was answered.
+        let nx = at(0, 1, Answer::Error("NXDOMAIN".into()));
+        let s = stage(Stage::DnsActivation, &[&nx, &aaaa], "x", Family::V6Only);
+        assert_eq!(s.status, Status::Pass, "{}", s.summary);
     }
 }
