@@ -1,6 +1,11 @@
 //! Stage `ntp` (supporting): a client request from the phone answered by a
-//! server. Without a good clock certificate checks fail, so other stages ask
-//! this one.
+//! server with usable time. Without a good clock certificate checks fail, so
+//! other stages ask this one.
+//!
+//! A reply is usable when the server says it is synchronised (RFC 5905
+//! section 7.3): leap indicator other than 3 and a stratum from 1 to 15.
+//! Stratum 0 in a reply is a Kiss-o'-Death (its reference id is the kiss
+//! code, e.g. DENY or RATE); stratum 16 and leap 3 mean "no time to give".
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Stage, StageResult, Status};
@@ -11,6 +16,9 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut evidence = Vec::new();
     let mut requests = Vec::new();
     let mut answered = 0usize;
+    // Replies that carry no usable time, the last one's reason.
+    let mut unusable = 0usize;
+    let mut why_unusable = None;
     let mut unreachable = None;
     for f in ctx.own() {
         match &f.body {
@@ -19,11 +27,18 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 requests.push(f);
             }
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
-                evidence.push(ev(
-                    f,
-                    format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum),
-                ));
-                answered += 1;
+                let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
+                match unsynchronised(n) {
+                    Some(why) => {
+                        evidence.push(ev(f, format!("{text}: {why}")));
+                        unusable += 1;
+                        why_unusable = Some((f.src_ip(), why));
+                    }
+                    None => {
+                        evidence.push(ev(f, text));
+                        answered += 1;
+                    }
+                }
             }
             Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
                 evidence.push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
@@ -40,6 +55,21 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(requests.len(), "request", "requests")
         );
         return StageResult::new(Stage::Ntp, Status::Pass, s).evidence(evidence);
+    }
+    if let Some((server, why)) = why_unusable {
+        let s = format!(
+            "{} to {}, none with usable time ({why})",
+            plural(unusable, "NTP reply", "NTP replies"),
+            plural(requests.len(), "request", "requests")
+        );
+        let advice = format!(
+            "NTP server {server} answers but has no good time to give ({why}): give it a \
+             working upstream source or point DHCP option 42 at a synchronised server; until \
+             then the phone's clock stays wrong and it rejects valid certificates"
+        );
+        return StageResult::new(Stage::Ntp, Status::Fail, s)
+            .advice(advice)
+            .evidence(evidence);
     }
     let Some(last) = requests.last() else {
         return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(evidence);
@@ -74,6 +104,23 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     StageResult::new(Stage::Ntp, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// Why a server reply carries no usable time, if it does not.
+fn unsynchronised(n: &crate::proto::ntp::NtpPacket) -> Option<String> {
+    let code: String = n
+        .reference_id
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|&b| char::from(b))
+        .collect();
+    match (n.leap, n.stratum) {
+        (_, 0) if !code.is_empty() => Some(format!("Kiss-o'-Death {code}")),
+        (3, _) => Some("server clock unsynchronised, leap indicator 3".to_string()),
+        (_, 0) => Some("stratum 0".to_string()),
+        (_, 16..) => Some(format!("server unsynchronised, stratum {}", n.stratum)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +169,52 @@ mod tests {
         // Silence is said as silence.
         let r = judge(&facts[..1]);
         assert!(r.summary.ends_with("no reply"), "{}", r.summary);
+    }
+
+    fn reply(leap: u8, stratum: u8, kiss: &[u8; 4]) -> Body {
+        Body::Ntp(NtpPacket {
+            leap,
+            version: 4,
+            mode: 4,
+            stratum,
+            reference_id: *kiss,
+            transmit: 0,
+        })
+    }
+
+    #[test]
+    fn replies_without_usable_time_fail_the_stage() {
+        let request = Body::Ntp(NtpPacket {
+            leap: 0,
+            version: 4,
+            mode: 3,
+            stratum: 0,
+            reference_id: [0; 4],
+            transmit: 0,
+        });
+        let with = |answer: Body| {
+            let facts = [
+                fact(1, 1, PHONE, SERVER, request.clone()),
+                fact(2, 1, SERVER, PHONE, answer),
+            ];
+            judge(&facts)
+        };
+        // chronyd with no reference: leap 3, stratum 0 (RFC 5905 7.3).
+        let r = with(reply(3, 0, &[0; 4]));
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(r.advice.unwrap_or_default().contains("no good time"));
+        let r = with(reply(0, 0, b"DENY"));
+        assert!(r.summary.contains("Kiss-o'-Death DENY"), "{}", r.summary);
+        assert_eq!(with(reply(0, 16, &[0; 4])).status, Status::Fail);
+        assert_eq!(with(reply(3, 2, &[0; 4])).status, Status::Fail);
+        // A synchronised server passes; one good reply among bad ones does too.
+        assert_eq!(with(reply(0, 2, b"GPS\0")).status, Status::Pass);
+        let facts = [
+            fact(1, 1, PHONE, SERVER, request.clone()),
+            fact(2, 1, SERVER, PHONE, reply(3, 0, &[0; 4])),
+            fact(3, 2, PHONE, SERVER, request.clone()),
+            fact(4, 2, SERVER, PHONE, reply(0, 3, &[0; 4])),
+        ];
+        assert_eq!(judge(&facts).status, Status::Pass);
     }
 }
