@@ -15,6 +15,8 @@ mod dhcp;
 mod dns;
 mod local;
 mod ntp;
+#[cfg(test)]
+mod overall_tests;
 mod sip;
 #[cfg(test)]
 mod test_support;
@@ -366,10 +368,13 @@ pub fn overall(stages: &[StageResult]) -> (Verdict, Option<Stage>) {
     let registered = stages
         .iter()
         .any(|r| r.stage == Stage::SipRegister && matches!(r.status, Status::Pass | Status::Warn));
-    // Got past it: a later boot stage passed or recovered.
-    let later_pass = stages[pos + 1..]
-        .iter()
-        .any(|r| r.stage != Stage::Ntp && matches!(r.status, Status::Pass | Status::Warn));
+    // Got past it: a later boot stage passed or recovered. `dhcp-options`
+    // judges what the server offered, not how far the phone got; `ntp`
+    // supports the chain without being a step of it.
+    let later_pass = stages[pos + 1..].iter().any(|r| {
+        !matches!(r.stage, Stage::Ntp | Stage::DhcpOptions)
+            && matches!(r.status, Status::Pass | Status::Warn)
+    });
     let verdict = if registered || later_pass {
         Verdict::Warn
     } else {
