@@ -76,7 +76,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let outcomes: Vec<Outcome> = of(kind)
             .map(|c| {
-                tcp_outcome(c, false, web_ok)
+                tcp_outcome(ctx, c, false, web_ok)
                     .unwrap_or_else(|| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
             })
             .collect();
@@ -92,13 +92,13 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .map(|c| {
             (
                 c.server,
-                tcp_outcome(c, true, web_ok).unwrap_or_else(|| connected(c)),
+                tcp_outcome(ctx, c, true, web_ok).unwrap_or_else(|| connected(c)),
             )
         })
         .collect();
     let sbc_connect = sbc_connect(ctx, connect);
     let tls: Vec<Outcome> = of(Kind::Sbc)
-        .filter(|c| tcp_outcome(c, true, web_ok).is_none())
+        .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
         .map(|c| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
@@ -216,9 +216,15 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
     }
 }
 
+/// A client retransmits an unanswered SYN after about 1 s (RFC 6298 section
+/// 2.1; older stacks wait 3 s): a single SYN closer than this to the end of
+/// the capture is still waiting, not dropped.
+const SYN_RETRY_SECS: f64 = 3.0;
+
 /// The TCP attempt's failure, or None when the connection was established
-/// (or its start was not captured).
-fn tcp_outcome(c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
+/// (or its start was not captured). An attempt the capture ends on is
+/// `not_seen`.
+fn tcp_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
     let (f, t) = c.tcp?;
     let to = c.server;
     let first = Evidence {
@@ -226,6 +232,17 @@ fn tcp_outcome(c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<Outcome> {
         time: t.first_syn_ts,
         text: format!("SYN to {to}"),
     };
+    if t.result == TcpResult::NoAnswer
+        && t.syns <= 1
+        && ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS
+    {
+        return Some(Outcome {
+            status: Status::NotSeen,
+            summary: format!("SYN to {to} at the end of the capture, no answer yet"),
+            advice: None,
+            evidence: vec![first],
+        });
+    }
     let syns = if t.syns > 1 {
         format!("{} SYNs", t.syns)
     } else {
