@@ -1,6 +1,10 @@
-//! Advice for a certificate the phone rejected: a TLS-inspecting middlebox
-//! (an issuer that is not a public CA), the server's certificate really out
-//! of date at capture time, or the phone's own clock when NTP did not pass.
+//! Advice for a certificate the phone rejected, most telling cause first:
+//! the server's certificate really out of date at capture time; one that
+//! does not name the server the phone asked for (SNI against its
+//! subjectAltName DNS names, else its CN; RFC 6125 wildcards); a
+//! TLS-inspecting middlebox (unknown_ca from an issuer that is not a public
+//! CA, or any rejection of an issuer whose name says it inspects); the
+//! phone's own clock when NTP did not pass.
 
 use crate::proto::tls::CertInfo;
 use crate::time::Timestamp;
@@ -105,9 +109,30 @@ pub fn valid_at(cert: &CertInfo, at: &Timestamp) -> bool {
     cert.not_before_unix <= secs && secs <= cert.not_after_unix
 }
 
+/// Does the certificate name `host`? The subjectAltName DNS names when
+/// there are any, else the subject CN (RFC 6125 section 6.4); a wildcard
+/// stands for exactly one leftmost label.
+pub fn names_host(cert: &CertInfo, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let matches = |pattern: &str| {
+        let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(parent) => host
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+            None => pattern == host,
+        }
+    };
+    if cert.san.is_empty() {
+        cert.subject_cn.as_deref().is_some_and(matches)
+    } else {
+        cert.san.iter().any(|n| matches(n))
+    }
+}
+
 /// One line of advice for a certificate rejected by the phone. `hidden` says
 /// why the chain is not in the capture when it is not (e.g. "TLS 1.3
-/// encrypts it").
+/// encrypts it"); `sni` is the name the phone asked for.
 pub fn advice(
     desc: u8,
     chain: Option<&[CertInfo]>,
@@ -115,6 +140,7 @@ pub fn advice(
     at: &Timestamp,
     ntp_ok: bool,
     port: u16,
+    sni: Option<&str>,
 ) -> String {
     let clock = if ntp_ok {
         ""
@@ -160,7 +186,24 @@ pub fn advice(
     if !valid_at(leaf, at) && desc != 48 {
         return outside();
     }
-    if issuer != Issuer::Public && matches!(desc, 42 | 46 | 48) {
+    let named = |n: &str| names_host(leaf, n);
+    if let Some(sni) = sni.filter(|n| !named(n) && desc != 48) {
+        let served = leaf
+            .san
+            .first()
+            .or(leaf.subject_cn.as_ref())
+            .map_or("another name", String::as_str);
+        return format!(
+            "the certificate served on port {port} is for {served}, not {sni} (the name the \
+             phone asked for): install the right certificate for {sni} on the server, or check \
+             that DNS/SRV points the phone at the right host"
+        );
+    }
+    let inspection = match desc {
+        48 => issuer != Issuer::Public,
+        _ => issuer == Issuer::Inspection,
+    };
+    if inspection {
         // A re-signing middlebox explains the failure whatever the clock says.
         return format!(
             "the server certificate was issued by '{issuer_name}', not a public CA: a \
@@ -183,7 +226,14 @@ pub fn advice(
              store) or check what sits between the phone and port {port}"
         );
     }
-    format!("the phone rejected the server's certificate: check the chain served on port {port}")
+    let private = match issuer {
+        Issuer::Private => format!(" (issued by '{issuer_name}', not a public CA)"),
+        _ => String::new(),
+    };
+    format!(
+        "the phone rejected the server's certificate{private}: check the chain served on port \
+         {port} and anything re-signing TLS on the path"
+    )
 }
 
 #[cfg(test)]
@@ -216,6 +266,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
+            None,
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
@@ -231,6 +282,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
+            None,
         );
         assert!(a.contains("clock"), "{a}");
         let a = advice(
@@ -240,6 +292,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             true,
             8934,
+            None,
         );
         assert!(!a.contains("clock"), "{a}");
     }
@@ -254,6 +307,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             443,
+            None,
         );
         assert!(a.contains("renew"), "{a}");
     }
@@ -263,11 +317,59 @@ mod tests {
         // OpenSSL answers bad_certificate for a certificate valid from 2030.
         let c = [cert("PSL Lab Root", 1_893_456_000, 1_924_992_000)];
         let at = Timestamp::new(1_780_000_000_000_000_000, 6);
-        let a = advice(42, Some(&c), "", &at, true, 8934);
+        let a = advice(42, Some(&c), "", &at, true, 8934, None);
         assert!(a.contains("outside its validity"), "{a}");
         assert!(!a.contains("TLS-inspecting"), "{a}");
         // unknown_ca from a private issuer still points at inspection.
-        let a = advice(48, Some(&c), "", &at, true, 8934);
+        let a = advice(48, Some(&c), "", &at, true, 8934, None);
         assert!(a.contains("TLS-inspecting"), "{a}");
+    }
+
+    #[test]
+    fn the_clock_not_a_middlebox_for_bad_certificate_without_ntp() {
+        // Valid now, private issuer, bad_certificate, no NTP (tester5: the
+        // phone's clock was in 2020).
+        let c = [cert("PSL Lab Root CA", 0, i64::MAX)];
+        let at = Timestamp::new(1_780_000_000_000_000_000, 6);
+        let sni = Some("sbc1.example.com");
+        let a = advice(42, Some(&c), "", &at, false, 443, sni);
+        assert!(a.contains("clock"), "{a}");
+        assert!(!a.contains("TLS-inspecting"), "{a}");
+        // With NTP good, the private issuer is named, the clock is not.
+        let a = advice(42, Some(&c), "", &at, true, 443, sni);
+        assert!(a.contains("not a public CA") && !a.contains("clock"), "{a}");
+        // An issuer that says it inspects is blamed for any rejection.
+        let c = [cert("Example Corp SSL Inspection CA", 0, i64::MAX)];
+        let a = advice(42, Some(&c), "", &at, false, 443, sni);
+        assert!(a.contains("TLS-inspecting"), "{a}");
+    }
+
+    #[test]
+    fn a_certificate_for_another_name_is_named() {
+        let mut c = cert("PSL Lab Root CA", 0, i64::MAX);
+        c.san = vec!["sbc2.example.com".into()];
+        let at = Timestamp::new(1_780_000_000_000_000_000, 6);
+        let a = advice(
+            42,
+            Some(&[c.clone()]),
+            "",
+            &at,
+            true,
+            8934,
+            Some("sbc1.example.com"),
+        );
+        assert!(
+            a.contains("is for sbc2.example.com, not sbc1.example.com"),
+            "{a}"
+        );
+        assert!(!names_host(&c, "sbc1.example.com"));
+        assert!(names_host(&c, "SBC2.example.com."));
+        // Wildcards cover one label; the CN counts only without SANs.
+        c.san = vec!["*.example.com".into()];
+        assert!(names_host(&c, "sbc1.example.com"));
+        assert!(!names_host(&c, "a.sbc1.example.com"));
+        assert!(!names_host(&c, "example.com"));
+        c.san.clear();
+        assert!(names_host(&c, "sbc1.example.com"), "CN sbc1.example.com");
     }
 }

@@ -361,7 +361,7 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
                 "not in the capture"
             };
             let chain = c.chain.map(|(_, ch)| ch);
-            cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port)
+            cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
         } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
             version_advice(&name, *desc, &c.offered)
         } else {
