@@ -34,6 +34,10 @@ struct Conn<'a> {
     hello: Option<&'a Fact>,
     server_hello: Option<(&'a Fact, u16)>,
     chain: Option<(&'a Fact, &'a [CertInfo])>,
+    /// The server's CertificateRequest (mutual TLS), in clear (TLS 1.2).
+    cert_request: Option<&'a Fact>,
+    /// The phone's own Certificate message and how many certificates it held.
+    client_cert: Option<(&'a Fact, usize)>,
     alerts: Vec<(&'a Fact, bool, u8, u8)>,
     ccs: [bool; 2],
     app_data: [bool; 2],
@@ -140,6 +144,8 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             hello: None,
             server_hello: None,
             chain: None,
+            cert_request: None,
+            client_cert: None,
             alerts: Vec::new(),
             ccs: [false; 2],
             app_data: [false; 2],
@@ -164,6 +170,10 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                     c.server_hello = Some((f, *selected_version));
                 }
                 TlsEvent::Certificate { chain } if !from_client => c.chain = Some((f, chain)),
+                TlsEvent::Certificate { chain } => c.client_cert = Some((f, chain.len())),
+                TlsEvent::Handshake {
+                    msg_type: CERTIFICATE_REQUEST,
+                } if !from_client => c.cert_request = Some(f),
                 TlsEvent::Alert { level, description } => {
                     c.alerts.push((f, from_client, *level, *description))
                 }
@@ -215,6 +225,9 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         Kind::Other
     }
 }
+
+/// Handshake type of CertificateRequest (RFC 5246 section 7.4.4).
+const CERTIFICATE_REQUEST: u8 = 13;
 
 /// A client retransmits an unanswered SYN after about 1 s (RFC 6298 section
 /// 2.1; older stacks wait 3 s): a single SYN closer than this to the end of
@@ -333,6 +346,19 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
             evidence.push(ev(f, format!("Certificate {cn} issued by {issuer}")));
         }
     }
+    if let Some(f) = c.cert_request {
+        evidence.push(ev(
+            f,
+            "CertificateRequest: the server asks for the phone's certificate",
+        ));
+    }
+    if let Some((f, n)) = c.client_cert {
+        let text = match n {
+            0 => "empty Certificate from the phone (it has none to give)".to_string(),
+            n => format!("Certificate from the phone ({n} certificates)"),
+        };
+        evidence.push(ev(f, text));
+    }
     for (f, by_phone, level, desc) in &c.alerts {
         let who = if *by_phone { "phone" } else { "server" };
         let lvl = if *level == 2 { "fatal" } else { "warning" };
@@ -362,6 +388,8 @@ fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
             };
             let chain = c.chain.map(|(_, ch)| ch);
             cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
+        } else if let Some(advice) = mutual_tls_advice(c, *by_phone, *desc, &name) {
+            advice
         } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
             version_advice(&name, *desc, &c.offered)
         } else {
@@ -490,6 +518,36 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
         result.advice = last.advice.clone();
     }
     result
+}
+
+/// Advice for a server that asked for the phone's certificate and then
+/// ended the handshake: what the phone sent is the likely reason (a version
+/// or cipher mismatch is ruled out, the ServerHello agreed on both).
+fn mutual_tls_advice(c: &Conn<'_>, by_phone: bool, desc: u8, name: &str) -> Option<String> {
+    let asked = c.cert_request?;
+    if by_phone || !matches!(desc, 40 | 42..=46 | 48 | 49 | 116) {
+        return None;
+    }
+    let frame = asked.frame;
+    Some(match c.client_cert {
+        Some((f, 0)) => format!(
+            "{name} asks for a client certificate (#{frame}) and the phone sent none (#{}): the \
+             server requires mutual TLS; install the phone's device certificate or relax the \
+             server's client-certificate policy",
+            f.frame
+        ),
+        Some((f, _)) => format!(
+            "{name} rejected the phone's client certificate (#{}, {}): make the server trust the \
+             phone's certificate issuer, or check that certificate",
+            f.frame,
+            alert_name(desc)
+        ),
+        None => format!(
+            "{name} asks for a client certificate (#{frame}) and ended the handshake with {}: \
+             check the server's mutual-TLS policy against the phone's device certificate",
+            alert_name(desc)
+        ),
+    })
 }
 
 /// Advice for a server refusing the phone's offer (handshake_failure,
