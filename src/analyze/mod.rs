@@ -182,6 +182,17 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         flow,
     };
     warnings.extend(stat_warnings(&stats));
+    if tcp_side.unrecognised > 0 {
+        warnings.push(format!(
+            "{} carried neither TLS, SIP, DNS nor HTTP from their start: followed for their \
+             outcome (connected, refused, closed) only.",
+            crate::text::plural(
+                tcp_side.unrecognised as usize,
+                "TCP connection",
+                "TCP connections"
+            )
+        ));
+    }
     let capture = CaptureSummary {
         path: path.to_string(),
         format: reader.format(),

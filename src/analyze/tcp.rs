@@ -1,6 +1,14 @@
 //! TCP connections to decoders. The first bytes of a connection decide what
 //! it carries (TLS record, SIP start line, DNS on port 53, HTTP request or
 //! status line); anything else is tracked for its outcome only.
+//!
+//! The decision reads the start of each direction's byte stream, not of one
+//! segment: a ClientHello or a REGISTER written a few bytes at a time is held
+//! ([`MAX_PENDING`] bytes at most) until its first bytes tell, then replayed
+//! into the parser with its own frames. Empty lines before a SIP start line
+//! (keep-alive CRLFs, RFC 3261 section 7.5) do not decide anything. A
+//! connection whose start matches nothing gets a few more chunks (a greeting
+//! before TLS), then is followed for its outcome only, and counted.
 
 use std::net::SocketAddr;
 
@@ -15,9 +23,11 @@ use crate::time::Timestamp;
 /// costs a pointer, not the size of the largest parser.
 #[derive(Default)]
 enum App {
-    /// No decision yet; counts the data chunks that matched nothing.
+    /// No decision yet: the start of the streams is held in [`Pending`].
     #[default]
     Undecided,
+    /// The start matched nothing: counts the later chunks that did not
+    /// either.
     Unrecognised(u8),
     Tls(Box<(tls::TlsStream, tls::TlsStream)>),
     Sip(Box<(sip::SipStream, sip::SipStream)>),
@@ -32,17 +42,71 @@ enum App {
 /// Data chunks of an unrecognised connection looked at before giving up.
 const MAX_UNRECOGNISED: u8 = 4;
 
+/// Bytes held, both directions together, while the start of a connection
+/// is too short to tell (a SIP start line is the longest wait).
+pub const MAX_PENDING: usize = 2048;
+
 /// Per-connection state kept by the flow table.
 #[derive(Default)]
 pub struct ConnState {
     id: u64,
     app: App,
+    pending: Option<Box<Pending>>,
+}
+
+/// The chunks of an undecided connection, as they came.
+#[derive(Default)]
+struct Pending {
+    chunks: Vec<Chunk>,
+    bytes: usize,
+}
+
+struct Chunk {
+    from_client: bool,
+    frame: u64,
+    ts: Timestamp,
+    data: Vec<u8>,
+}
+
+impl Pending {
+    /// The held start of one direction's stream.
+    fn stream(&self, from_client: bool) -> Vec<u8> {
+        let of_side = self.chunks.iter().filter(|c| c.from_client == from_client);
+        of_side.flat_map(|c| c.data.iter().copied()).collect()
+    }
+}
+
+/// What the start of one direction says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sniff {
+    Tls,
+    Sip,
+    Http,
+    Nothing,
+    NeedMore,
+}
+
+fn sniff(stream: &[u8]) -> Sniff {
+    let guesses = [
+        (tls::sniff_tls(stream), Sniff::Tls),
+        (sip::sniff_sip(stream), Sniff::Sip),
+        (http::sniff_http(stream), Sniff::Http),
+    ];
+    if let Some((_, kind)) = guesses.iter().find(|(g, _)| *g == Some(true)) {
+        return *kind;
+    }
+    match guesses.iter().any(|(g, _)| g.is_none()) {
+        true => Sniff::NeedMore,
+        false => Sniff::Nothing,
+    }
 }
 
 /// Connection numbering and counters shared by all connections.
 pub struct TcpSide {
     next_id: u64,
     pub malformed: u64,
+    /// Connections with data that matched no decoder (outcome only).
+    pub unrecognised: u64,
     sbc_port: u16,
 }
 
@@ -59,6 +123,7 @@ impl TcpSide {
         TcpSide {
             next_id: 0,
             malformed: 0,
+            unrecognised: 0,
             sbc_port,
         }
     }
@@ -92,8 +157,17 @@ impl TcpSide {
                 if data.is_empty() {
                     return Track::Bytes;
                 }
-                if let App::Undecided | App::Unrecognised(_) = st.app {
-                    st.app = self.decide(info, data, &st.app);
+                if let App::Undecided = st.app {
+                    let chunk = Chunk {
+                        from_client,
+                        frame,
+                        ts,
+                        data: data.to_vec(),
+                    };
+                    return self.undecided(info, st, chunk, facts);
+                }
+                if let App::Unrecognised(n) = st.app {
+                    st.app = self.decide_chunk(info, data, n);
                 }
                 let at = At {
                     info,
@@ -129,6 +203,11 @@ impl TcpSide {
                 Track::Bytes
             }
             TcpEvent::Gap { from_client, .. } => {
+                // Bytes after a hole do not continue what was held before it.
+                if let Some(p) = st.pending.as_deref_mut() {
+                    p.chunks.retain(|c| c.from_client != from_client);
+                    p.bytes = p.chunks.iter().map(|c| c.data.len()).sum();
+                }
                 match &mut st.app {
                     App::Tls(pair) => pick(from_client, pair).gap(),
                     App::Sip(pair) => pick(from_client, pair).gap(),
@@ -161,23 +240,70 @@ impl TcpSide {
         }
     }
 
-    /// What the connection carries, from the first bytes of a data chunk. A
-    /// few chunks that match nothing are allowed first (a STARTTLS-style
-    /// greeting before the TLS records), then the connection is ignored.
-    fn decide(&self, info: &ConnInfo, data: &[u8], now: &App) -> App {
+    /// Holds a chunk of a connection not decided yet; once the start of a
+    /// direction tells what the connection carries, the held chunks go to
+    /// its parser in the order they came.
+    fn undecided(
+        &mut self,
+        info: &ConnInfo,
+        st: &mut ConnState,
+        chunk: Chunk,
+        facts: &mut Vec<Fact>,
+    ) -> Track {
+        let pending = st.pending.get_or_insert_with(Box::default);
+        pending.bytes = pending.bytes.saturating_add(chunk.data.len());
+        pending.chunks.push(chunk);
+        // A direction that has sent nothing yet tells nothing.
+        let sniffs = [true, false].map(|side| match pending.stream(side) {
+            bytes if bytes.is_empty() => Sniff::Nothing,
+            bytes => sniff(&bytes),
+        });
+        let found = |k: Sniff| sniffs.contains(&k);
         let port = |n: u16| info.server.port() == n || info.client.port() == n;
+        st.app = if found(Sniff::Tls) && sniffs[0] != Sniff::Sip {
+            App::Tls(Box::default())
+        } else if found(Sniff::Sip) {
+            App::Sip(Box::default())
+        } else if port(53) {
+            App::Dns(Box::default())
+        } else if found(Sniff::Http) {
+            App::Http(Box::default())
+        } else if found(Sniff::NeedMore) && pending.bytes < MAX_PENDING {
+            return Track::Bytes;
+        } else {
+            // Nothing we read starts this connection; a few later chunks
+            // may still (a greeting before TLS).
+            st.pending = None;
+            st.app = App::Unrecognised(0);
+            return Track::Bytes;
+        };
+        let held = st.pending.take().map(|p| p.chunks).unwrap_or_default();
+        let mut track = Track::Bytes;
+        for c in held {
+            let at = At {
+                info,
+                conn: st.id,
+                from_client: c.from_client,
+                frame: c.frame,
+                ts: c.ts,
+            };
+            track = self.data(&at, &mut st.app, &c.data, facts);
+        }
+        track
+    }
+
+    /// A later chunk of a connection whose start matched nothing: TLS, SIP
+    /// or HTTP may still begin here; after a few chunks the connection is
+    /// followed for its outcome only, and counted.
+    fn decide_chunk(&mut self, info: &ConnInfo, data: &[u8], seen: u8) -> App {
         if tls::looks_like_tls(data) {
             App::Tls(Box::default())
         } else if sip::looks_like_sip(data) {
             App::Sip(Box::default())
-        } else if port(53) {
-            App::Dns(Box::default())
         } else if http::looks_like_http(data) {
             App::Http(Box::default())
-        } else if let App::Unrecognised(n @ 1..MAX_UNRECOGNISED) = now {
-            App::Unrecognised(n + 1)
-        } else if let App::Undecided = now {
-            App::Unrecognised(1)
+        } else if seen < MAX_UNRECOGNISED {
+            App::Unrecognised(seen + 1)
         } else {
             log::debug!(
                 "tcp: conn {} -> {} (sbc port {}): payload not TLS/SIP/DNS/HTTP, outcome only",
@@ -185,6 +311,7 @@ impl TcpSide {
                 info.server,
                 self.sbc_port
             );
+            self.unrecognised += 1;
             App::Ignored
         }
     }
@@ -343,3 +470,7 @@ fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
         unreach,
     }
 }
+
+#[cfg(test)]
+#[path = "tcp_tests.rs"]
+mod tests;

@@ -56,6 +56,19 @@ pub enum HttpMessage {
 }
 
 /// Quick check on the first bytes of a TCP payload.
+/// Like [`looks_like_http`] on the start of a stream that may still grow:
+/// None while the bytes so far begin a method or `HTTP/1.`.
+pub fn sniff_http(data: &[u8]) -> Option<bool> {
+    if looks_like_http(data) {
+        return Some(true);
+    }
+    let begins = |word: &[u8]| word.starts_with(data);
+    match begins(b"HTTP/1.") || METHODS.iter().any(|m| begins(m)) {
+        true => None,
+        false => Some(false),
+    }
+}
+
 pub fn looks_like_http(data: &[u8]) -> bool {
     data.starts_with(b"HTTP/1.") || METHODS.iter().any(|m| data.starts_with(m))
 }

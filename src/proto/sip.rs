@@ -230,7 +230,18 @@ const LONG_NAMES: [&str; 60] = [
 
 /// Quick check on the first bytes of a payload.
 pub fn looks_like_sip(data: &[u8]) -> bool {
-    probe_start_line(data, true) == Probe::Yes
+    probe_start_line(skip_line_ends(data), true) == Probe::Yes
+}
+
+/// Like [`looks_like_sip`] on the start of a stream that may still grow:
+/// None while the start line is incomplete. Empty lines before it are
+/// skipped (RFC 3261 section 7.5: keep-alive CRLFs).
+pub fn sniff_sip(data: &[u8]) -> Option<bool> {
+    match probe_start_line(skip_line_ends(data), false) {
+        Probe::Yes => Some(true),
+        Probe::No => Some(false),
+        Probe::NeedMore => None,
+    }
 }
 
 /// Decodes the messages of one UDP datagram.

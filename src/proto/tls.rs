@@ -163,6 +163,21 @@ pub fn alert_name(d: u8) -> String {
 
 /// Quick check: does this TCP payload start with a TLS record header (or an
 /// SSLv2-compatible ClientHello)?
+/// Like [`looks_like_tls`] on the start of a stream that may still grow:
+/// None while the bytes so far could still begin a record or an SSLv2
+/// hello.
+pub fn sniff_tls(data: &[u8]) -> Option<bool> {
+    if looks_like_tls(data) {
+        return Some(true);
+    }
+    match data {
+        [] => None,
+        [b0, ..] if b0 & 0x80 != 0 && data.len() < 5 => None,
+        [content_type] | [content_type, 3] if (20..=23).contains(content_type) => None,
+        _ => Some(false),
+    }
+}
+
 pub fn looks_like_tls(data: &[u8]) -> bool {
     match data {
         [content_type, 3, minor, ..] => (20..=23).contains(content_type) && *minor <= 4,
