@@ -517,6 +517,16 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
     } else {
         result.advice = last.advice.clone();
     }
+    if result.status == Status::Fail {
+        // The failures after the last success decide: date their start.
+        let run = decisive
+            .iter()
+            .rev()
+            .take_while(|o| o.status == Status::Fail);
+        result.failing_since = run
+            .filter_map(|o| o.evidence.iter().map(|e| e.frame).min())
+            .min();
+    }
     result
 }
 

@@ -152,6 +152,11 @@ pub struct StageResult {
     pub summary: String,
     pub advice: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// For a failed stage whose attempts are dated: the first frame of the
+    /// failures that decide it (nothing passed after it). A later stage
+    /// that passed only before this frame did not get past the failure.
+    #[serde(skip)]
+    pub failing_since: Option<u64>,
 }
 
 impl StageResult {
@@ -162,6 +167,7 @@ impl StageResult {
             summary: summary.into(),
             advice: None,
             evidence: Vec::new(),
+            failing_since: None,
         }
     }
 
@@ -365,16 +371,23 @@ pub fn overall(stages: &[StageResult]) -> (Verdict, Option<Stage>) {
     if root.status == Status::Warn {
         return (Verdict::Warn, Some(root.stage));
     }
+    // Recovered means a success after the failure: a good session before the
+    // SBC was cut off is not getting past it.
+    let after_failure = |r: &StageResult| match (root.failing_since, r.frame_range()) {
+        (Some(since), Some((_, last))) => last > since,
+        _ => true,
+    };
+    let passed =
+        |r: &StageResult| matches!(r.status, Status::Pass | Status::Warn) && after_failure(r);
     let registered = stages
         .iter()
-        .any(|r| r.stage == Stage::SipRegister && matches!(r.status, Status::Pass | Status::Warn));
+        .any(|r| r.stage == Stage::SipRegister && passed(r));
     // Got past it: a later boot stage passed or recovered. `dhcp-options`
     // judges what the server offered, not how far the phone got; `ntp`
     // supports the chain without being a step of it.
-    let later_pass = stages[pos + 1..].iter().any(|r| {
-        !matches!(r.stage, Stage::Ntp | Stage::DhcpOptions)
-            && matches!(r.status, Status::Pass | Status::Warn)
-    });
+    let later_pass = stages[pos + 1..]
+        .iter()
+        .any(|r| !matches!(r.stage, Stage::Ntp | Stage::DhcpOptions) && passed(r));
     let verdict = if registered || later_pass {
         Verdict::Warn
     } else {
