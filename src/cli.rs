@@ -161,6 +161,11 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut results = Vec::new();
     for path in &a.captures {
         match run_path(path, &opts) {
+            // Read, but nothing in it could be analysed: as unreadable (exit 2).
+            Ok(r) if r.summary.unreadable().is_some() => {
+                let why = r.summary.unreadable().unwrap_or_default();
+                eprintln!("provscope: error: {}: {why}", path.display());
+            }
             Ok(r) => results.push(r),
             // One line naming the file; the other captures are still analysed.
             Err(e) => eprintln!("provscope: error: {}: {e}", path.display()),

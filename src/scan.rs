@@ -174,7 +174,10 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     };
     for r in results {
         match r {
-            Ok(c) => out.captures.push(c),
+            Ok(c) => match c.summary.unreadable() {
+                Some(why) => out.failed.push((c.summary.path.clone(), why)),
+                None => out.captures.push(c),
+            },
             Err(e) => out.failed.push(e),
         }
     }

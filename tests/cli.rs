@@ -175,6 +175,27 @@ fn exit_codes_follow_the_verdicts() {
 }
 
 #[test]
+fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
+    // PPP (link type 9): read, counted, nothing analysable.
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    pcap.extend_from_slice(&[0xff, 0xff, 0, 0, 9, 0, 0, 0]);
+    for _ in 0..3 {
+        pcap.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0]);
+        pcap.extend_from_slice(&[0xff, 0x03, 0x00, 0x21]);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ppp.pcap");
+    std::fs::write(&file, pcap).expect("write");
+    let o = provscope(&[file.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("none of its 3 frames") && err.contains("first: 9"), "{err}");
+    // Beside a good capture, the good one decides.
+    let o = provscope(&[file.to_str().expect("utf-8 path"), "captures/healthy.pcap"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
 fn phone_filter_redaction_colour_and_stdin() {
     let o = provscope(&[
         "captures/three-phones.pcapng",

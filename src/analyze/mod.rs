@@ -84,6 +84,21 @@ pub struct CaptureSummary {
 }
 
 impl CaptureSummary {
+    /// Why nothing of a capture could be analysed although it was read:
+    /// every frame is on a link type provscope does not read.
+    pub fn unreadable(&self) -> Option<String> {
+        let d = &self.stats.decode;
+        (self.frames > 0 && d.unsupported_linktype == self.frames).then(|| {
+            format!(
+                "none of its {} frames is on a link type provscope reads (first: {}); it reads \
+                 Ethernet (1), Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229), loopback \
+                 (0, 108)",
+                self.frames,
+                d.unsupported_linktype_first.unwrap_or_default()
+            )
+        })
+    }
+
     /// Seconds between the first and the last frame.
     pub fn duration_secs(&self) -> f64 {
         match (self.first_ts, self.last_ts) {
