@@ -53,6 +53,16 @@ fn named_like_a_capture(path: &Path) -> bool {
     ]
     .iter()
     .any(|e| name.ends_with(e))
+        // Compressed the way provscope does not read: .pcap.xz, .pcapng.zst...
+        || [".pcap.", ".pcapng.", ".cap."].iter().any(|e| name.contains(e))
+}
+
+/// Why a file named like a capture is not one, as `analyze` would say it.
+fn not_a_capture(path: &Path) -> String {
+    match crate::capture::CaptureReader::open(path) {
+        Err(e) => e.to_string(),
+        Ok(_) => "not a pcap or pcapng capture (first bytes)".to_string(),
+    }
 }
 
 /// Walks `roots` (following symlinks, reporting loops and dangling links).
@@ -72,10 +82,9 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
             }
             match capture_magic(e.path()) {
                 Ok(true) => found.files.push(e.into_path()),
-                Ok(false) if named_like_a_capture(e.path()) => found.unreadable.push((
-                    e.path().display().to_string(),
-                    "not a pcap or pcapng capture (first bytes)".to_string(),
-                )),
+                Ok(false) if named_like_a_capture(e.path()) => found
+                    .unreadable
+                    .push((e.path().display().to_string(), not_a_capture(e.path()))),
                 Ok(false) => found.not_captures += 1,
                 Err(err) => found
                     .unreadable

@@ -189,7 +189,10 @@ fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
     let o = provscope(&[file.to_str().expect("utf-8 path")]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("none of its 3 frames") && err.contains("first: 9"), "{err}");
+    assert!(
+        err.contains("none of its 3 frames") && err.contains("first: 9"),
+        "{err}"
+    );
     // Beside a good capture, the good one decides.
     let o = provscope(&[file.to_str().expect("utf-8 path"), "captures/healthy.pcap"]);
     assert_eq!(o.status.code(), Some(0));
@@ -272,6 +275,8 @@ fn scan_dir() -> tempfile::TempDir {
     corrupt.truncate(20);
     std::fs::write(d.join("corrupt.pcap"), corrupt).unwrap();
     std::fs::write(d.join("notes.txt"), "not a capture\n").unwrap();
+    // xz magic: named like a capture, compressed the way provscope does not read.
+    std::fs::write(d.join("old.pcap.xz"), b"\xfd7zXZ\x00\x00\x04junk").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(d, d.join("site-a/loop")).unwrap();
     dir
@@ -302,6 +307,10 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
         "the corrupt file is reported: {err}"
     );
     assert!(
+        err.contains("old.pcap.xz") && err.contains("xz-compressed"),
+        "a capture compressed with xz is named with analyze's reason: {err}"
+    );
+    assert!(
         !err.contains("notes.txt"),
         "a file not named like a capture is only counted"
     );
@@ -313,7 +322,7 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
     let table = provscope(&["scan", p]);
     let out = stdout(&table);
     assert!(
-        out.contains("3 captures, 2 unreadable, 1 other file skipped; 5 phones"),
+        out.contains("3 captures, 3 unreadable, 1 other file skipped; 5 phones"),
         "{out}"
     );
     assert!(
