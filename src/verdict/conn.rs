@@ -81,7 +81,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         let outcomes: Vec<Outcome> = of(kind)
             .map(|c| {
                 tcp_outcome(ctx, c, false, web_ok)
-                    .unwrap_or_else(|| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
+                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok))
             })
             .collect();
         combine(stage, outcomes, &format!("no connection to {what}"))
@@ -103,7 +103,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let sbc_connect = sbc_connect(ctx, connect);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
-        .map(|c| tls_outcome(c, ntp_ok, ctx.snaplen_cut))
+        .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     ConnStages {
@@ -198,6 +198,24 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
         by_id.into_values().map(|c| (kind_of(ctx, &c), c)).collect();
     out.sort_by_key(|(_, c)| c.first.frame);
     out
+}
+
+/// The server's name without SNI: the name that resolved to its address
+/// (the stage's own name first: activate.cisco.com rather than its CNAME
+/// target), else the address.
+fn server_name(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind) -> String {
+    let ip = c.server.ip();
+    let own = |n: &&str| match kind {
+        Kind::Activation => is_activation_name(n),
+        Kind::Provisioning => is_provisioning_name(n),
+        Kind::Sbc | Kind::Other => true,
+    };
+    let name = ctx
+        .names
+        .names(&ip)
+        .find(own)
+        .or_else(|| ctx.names.names(&ip).next());
+    name.map_or_else(|| ip.to_string(), str::to_string)
 }
 
 fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
@@ -321,20 +339,19 @@ fn connected(c: &Conn<'_>) -> Outcome {
 }
 
 /// The TLS handshake on an established connection.
-fn tls_outcome(c: &Conn<'_>, ntp_ok: bool, snaplen_cut: bool) -> Outcome {
+fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome {
+    let snaplen_cut = ctx.snaplen_cut;
     let mut evidence = Vec::new();
-    let name = c.sni.clone().unwrap_or_else(|| c.server.ip().to_string());
+    let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
     let port = c.server.port();
     if let Some(h) = c.hello {
         let offered: Vec<String> = c.offered.iter().map(|v| version_name(*v)).collect();
-        evidence.push(ev(
-            h,
-            format!(
-                "ClientHello SNI {name} to {} ({})",
-                c.server,
-                offered.join(", ")
-            ),
-        ));
+        let sni = match &c.sni {
+            Some(sni) => format!("SNI {sni}"),
+            None => "without SNI".to_string(),
+        };
+        let text = format!("ClientHello {sni} to {} ({})", c.server, offered.join(", "));
+        evidence.push(ev(h, text));
     }
     if let Some((f, v)) = c.server_hello {
         evidence.push(ev(f, format!("ServerHello {}", version_name(v))));
