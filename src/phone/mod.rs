@@ -412,11 +412,16 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                 }
             }
         }
-        if users.len() > 1 {
+        // A phone that named itself SEP<mac> in DHCP registers its lines.
+        let own_identity = p.hostname.as_deref().is_some_and(|h| {
+            h.get(..3)
+                .is_some_and(|sep| sep.eq_ignore_ascii_case("SEP"))
+        });
+        if users.len() > 1 && !own_identity {
             let list: Vec<String> = users.into_iter().take(5).collect();
             out.push(format!(
-                "{} registers several SIP users ({}): phones behind NAT or a proxy are \
-                 reported as one",
+                "{} registers several SIP users ({}): several lines of one phone, or phones \
+                 behind NAT or a proxy reported as one",
                 p.id,
                 list.join(", ")
             ));

@@ -8,14 +8,16 @@
 //! de-registration, not a failure. A Via sent-by address that differs from
 //! the packet's source shows NAT (a SIP ALG is suspected) and warns.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::Body;
 use crate::fact::Fact;
+use crate::phone::aor_user;
 use crate::proto::sip::{SipMessage, StartLine};
+use crate::proto::tls::TlsEvent;
 
 /// One REGISTER transaction.
 struct Transaction<'a> {
@@ -40,6 +42,22 @@ impl Transaction<'_> {
         self.finals.last().map(|f| f.1)
     }
 
+    /// The line (user part of From) this REGISTER is for.
+    fn line(&self) -> Option<String> {
+        self.msg.from.as_deref().and_then(aor_user)
+    }
+
+    /// How badly the transaction ended: registered 0, still open (a
+    /// challenge not yet answered, no answer yet) 1, failed 2.
+    fn rank(&self) -> u8 {
+        match self.final_code() {
+            Some(200..=299) => 0,
+            Some(401 | 407) if !self.authenticated() || self.stale() => 1,
+            None if self.retransmissions == 0 => 1,
+            _ => 2,
+        }
+    }
+
     fn stale(&self) -> bool {
         self.finals.last().is_some_and(|(_, _, m)| {
             m.www_authenticate
@@ -53,7 +71,12 @@ impl Transaction<'_> {
 pub fn register(ctx: &Ctx<'_>) -> StageResult {
     let txs = transactions(ctx);
     if txs.is_empty() {
-        return StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone");
+        return match inside_tls(ctx) {
+            Some((summary, evidence)) => {
+                StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence)
+            }
+            None => StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone"),
+        };
     }
     let mut evidence: Vec<Evidence> = Vec::new();
     for t in &txs {
@@ -84,7 +107,17 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
             live
         }
     };
-    let last = judged[judged.len() - 1];
+    // Several lines: each line's last REGISTER counts; the worst decides.
+    let lines: BTreeSet<String> = judged.iter().filter_map(|t| t.line()).collect();
+    let last = match lines.len() {
+        0 | 1 => judged[judged.len() - 1],
+        _ => lines
+            .iter()
+            .filter_map(|u| judged.iter().rev().find(|t| t.line().as_ref() == Some(u)))
+            .max_by_key(|t| (t.rank(), t.request.frame))
+            .copied()
+            .unwrap_or(judged[judged.len() - 1]),
+    };
     let rejected = judged
         .iter()
         .filter(|t| t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale())
@@ -166,17 +199,80 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
             None => {
                 let n = last.retransmissions + 1;
                 let to = last.request.dst;
+                let answered_before = judged
+                    .iter()
+                    .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
+                    .filter_map(|t| t.finals.last())
+                    .last();
+                let advice = match answered_before {
+                    Some((f, code, _)) => format!(
+                        "the registrar at {to} stopped answering after its {code} (#{}): \
+                         check it and the path to it (firewall, NAT binding timeouts)",
+                        f.frame
+                    ),
+                    None => format!(
+                        "the registrar at {to} never answers: check the firewall/NAT path and \
+                         the proxy address"
+                    ),
+                };
                 stage(
                     Status::Fail,
                     format!("no response to REGISTER ({n} sends to {to})"),
                 )
-                .advice(format!(
-                    "the registrar at {to} never answers: check the firewall/NAT path and the \
-                     proxy address"
-                ))
+                .advice(advice)
             }
         };
-    result.evidence(evidence)
+    let mut result = result.evidence(evidence);
+    if let (true, Some(line)) = (lines.len() > 1, last.line()) {
+        let others: Vec<&str> = lines
+            .iter()
+            .map(String::as_str)
+            .filter(|u| *u != line)
+            .collect();
+        result.summary = format!(
+            "line {line}: {} (other lines: {})",
+            result.summary,
+            others.join(", ")
+        );
+    }
+    result
+}
+
+/// No cleartext REGISTER, but a TLS session with the SBC carried encrypted
+/// records both ways: SIP runs inside it (Webex Calling), out of a
+/// capture's sight (in TLS 1.3 those records may be the handshake's end).
+fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
+    let (mut up, mut down) = (None, None);
+    for f in ctx.own() {
+        let Body::Tls {
+            from_client,
+            event: TlsEvent::ApplicationData,
+            ..
+        } = &f.body
+        else {
+            continue;
+        };
+        let (first, server) = match from_client {
+            true => (&mut up, f.dst),
+            false => (&mut down, f.src),
+        };
+        if server.port() == ctx.sbc_port {
+            first.get_or_insert(f);
+        }
+    }
+    let (up, down) = (up?, down?);
+    let summary = format!(
+        "no cleartext REGISTER: SIP to the SBC runs inside TLS ({}, from #{}), which a capture \
+         cannot read; the phone's own log shows it",
+        up.dst,
+        up.frame.min(down.frame)
+    );
+    let mut evidence = vec![
+        ev(up, "encrypted records from the phone to the SBC"),
+        ev(down, "encrypted records from the SBC"),
+    ];
+    evidence.sort_by_key(|e| e.frame);
+    Some((summary, evidence))
 }
 
 fn response_text(code: u16, m: &SipMessage) -> String {
