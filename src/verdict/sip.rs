@@ -203,7 +203,7 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                     .iter()
                     .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
                     .filter_map(|t| t.finals.last())
-                    .last();
+                    .next_back();
                 let advice = match answered_before {
                     Some((f, code, _)) => format!(
                         "the registrar at {to} stopped answering after its {code} (#{}): \
