@@ -158,6 +158,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                  check the relay and how fast the server answers",
             );
         }
+        if let Some(r) = no_dns_server(ctx, &msgs, f) {
+            result = r;
+        }
         if let (true, Some((nf, nm))) = (foreign_nak, last_of(NAK)) {
             let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
             result.summary.push_str(&format!(
@@ -198,6 +201,50 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     result.evidence(evidence)
+}
+
+/// A lease whose ACKs never name a DNS server (option 6): the phone cannot
+/// resolve activate.cisco.com. Fail when it then asks no DNS at all for
+/// [`SILENT_SECS`] while the capture goes on, warn otherwise (it resolved
+/// anyway with servers set by hand, or the capture ends too soon to tell).
+/// Nothing is concluded from an ACK cut by the snaplen.
+/// Seconds without a DNS query after a lease with no DNS server that show
+/// the phone is stuck (it asks within a second or two of its lease).
+const SILENT_SECS: f64 = 3.0;
+
+fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> Option<StageResult> {
+    let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
+    if acks().any(|(f, m)| f.truncated || m.options.iter().any(|o| o.code == 6)) {
+        return None;
+    }
+    let asked_dns = ctx
+        .own()
+        .any(|f| f.frame > ack.frame && matches!(&f.body, Body::Dns(m) if !m.response))
+        || ctx.secs_left(&ack.ts) < SILENT_SECS;
+    let (_, last_ack) = acks().last()?;
+    let server = server_of(ack, last_ack);
+    let summary = format!(
+        "ACK {} from {server} names no DNS server (option 6)",
+        last_ack.yiaddr
+    );
+    let (status, advice) = match asked_dns {
+        false => (
+            Status::Fail,
+            format!(
+                "the scope on {server} gives no DNS server (option 6) and the phone asked no \
+                 name after the lease: it cannot find activate.cisco.com; add option 6 to the \
+                 voice scope"
+            ),
+        ),
+        true => (
+            Status::Warn,
+            format!(
+                "the scope on {server} gives no DNS server (option 6): a factory-reset phone \
+                 cannot resolve activate.cisco.com; add option 6 to the voice scope"
+            ),
+        ),
+    };
+    Some(StageResult::new(Stage::Dhcp, status, summary).advice(advice))
 }
 
 /// Keeps the first two and the last lines when there are too many.
