@@ -270,6 +270,7 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
     let mut distinct = 0usize;
     let mut seen: HashSet<String> = HashSet::new();
     let mut server = String::new();
+    let mut server_vlan = None;
     for (f, m) in &replies {
         for (code, value) in m.provisioning_options() {
             let text = format!("option {code} = {value}");
@@ -284,6 +285,7 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
                 }
             }
             server = server_of(f, m);
+            server_vlan = f.vlan;
         }
     }
     // A reply cut by the snaplen may hide its options: only whole replies can
@@ -318,18 +320,41 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
     let vendor = dhcp_facts(ctx)
         .iter()
         .find_map(|(_, m)| m.option(60).map(|v| String::from_utf8_lossy(v).to_string()));
-    let mut advice = format!(
-        "remove {} from the scope on DHCP server {server} (or exclude the phones' vendor class",
-        found
-            .iter()
-            .map(|t| t.split(" =").next().unwrap_or(""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if let Some(v) = vendor {
-        advice.push_str(&format!(" '{v}'"));
-    }
-    advice.push(')');
+    // Replies on several VLANs (data, then voice): say which scope.
+    let vlans: HashSet<Option<u16>> = replies.iter().map(|(f, _)| f.vlan).collect();
+    let scope = match (vlans.len() > 1, server_vlan) {
+        (false, _) => "the scope".to_string(),
+        (true, Some(v)) => format!("the VLAN {v} scope"),
+        (true, None) => "the untagged (native VLAN) scope".to_string(),
+    };
+    // The lease came from another server: a second DHCP server offers it.
+    let leased_from = replies
+        .iter()
+        .rev()
+        .find(|(_, m)| m.message_type == Some(ACK))
+        .map(|(f, m)| server_of(f, m));
+    let codes = found
+        .iter()
+        .map(|t| t.split(" =").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut advice = match leased_from {
+        Some(l) if l != server => format!(
+            "{server} is a second DHCP server on the segment (the phone's lease came from {l}) \
+             and offers {codes}: stop it, or remove {codes} from its scope"
+        ),
+        _ => {
+            let mut a = format!(
+                "remove {codes} from {scope} on DHCP server {server} (or exclude the phones' \
+                 vendor class"
+            );
+            if let Some(v) = vendor {
+                a.push_str(&format!(" '{v}'"));
+            }
+            a.push(')');
+            a
+        }
+    };
     advice.push_str(FACTORY_RESET);
     let mut summary = format!("scope offers {}", found.join("; "));
     if distinct > found.len() {
