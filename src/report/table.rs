@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use unicode_width::UnicodeWidthStr;
 
 use super::{frames, short_name, Document, RenderOptions};
-use crate::verdict::{PhoneReport, Status, Verdict};
+use crate::verdict::{PhoneReport, Stage, Status, Verdict};
 
 pub fn render(doc: &Document, opts: &RenderOptions) -> String {
     let mut out = String::new();
@@ -80,7 +80,7 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 out.push_str(&format!("  advice: {a}\n"));
             }
         }
-        None => out.push_str("PASS: every stage seen passed\n"),
+        None => out.push_str(&format!("PASS: every stage seen passed{}\n", reach(p))),
     }
     let mut rows: Vec<[String; 3]> = Vec::with_capacity(p.stages.len() + 1);
     rows.push(["stage".into(), "status".into(), "evidence".into()]);
@@ -200,5 +200,22 @@ mod tests {
                     dns-srv  -\n";
         assert_eq!(out, want);
         assert_eq!(one_line("a\r\nb\tc"), "a  b c");
+    }
+}
+
+/// For a passing phone that stopped short of the SBC: where its evidence
+/// ends, so it does not read like a registered one.
+fn reach(p: &PhoneReport) -> String {
+    let chain = p
+        .stages
+        .iter()
+        .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
+    match chain.filter(|s| s.status != Status::NotSeen).last() {
+        Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
+            "; nothing seen after {} ({})",
+            s.stage.id(),
+            frames(s.frame_range())
+        ),
+        _ => String::new(),
     }
 }
