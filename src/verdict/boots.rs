@@ -71,8 +71,12 @@ pub fn merge(whole: StageResult, last: StageResult, start: u64) -> StageResult {
             );
             StageResult::new(last.stage, Status::NotSeen, summary).evidence(whole.evidence)
         }
-        // The whole capture already tells the recovery ("... (after ...)").
-        (Status::Warn, Status::Pass) => whole,
+        // The last boot went cleanly; the trouble the whole capture tells of
+        // ("... (after ...)") was in an earlier boot: say so.
+        (Status::Warn, Status::Pass) => {
+            let summary = format!("{} (in an earlier boot: {})", last.summary, whole.summary);
+            StageResult { summary, ..whole }
+        }
         (Status::Fail, Status::Pass) => {
             let summary = format!("{} (an earlier boot: {})", last.summary, whole.summary);
             let mut result = StageResult::new(last.stage, Status::Warn, summary);

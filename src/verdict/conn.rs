@@ -418,10 +418,11 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         (Status::Fail, summary, Some(advice))
     } else if done {
         if let Some(f) = c.finished {
-            let who = if c.app_data[0] {
-                "application data from the phone"
-            } else {
-                "both sides changed keys"
+            let who = match (c.app_data[0], tls13) {
+                // TLS 1.3: the phone's first encrypted record is its Finished.
+                (true, true) => "encrypted records from the phone (its Finished first)",
+                (true, false) => "application data from the phone",
+                (false, _) => "both sides changed keys",
             };
             evidence.push(ev(f, who.to_string()));
         }

@@ -390,12 +390,22 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
                 "{malformed} DNS responses could not be decoded: look for a device on the path \
                  that rewrites DNS (a DNS ALG or inspection) or a resolver bug"
             ));
-        } else if let Some(failed) = attempts[..pos].iter().rev().find(|a| decides(a) && !a.ok()) {
+        } else if let Some(failed) = attempts[..pos]
+            .iter()
+            .rev()
+            .filter(|a| decides(a) && !a.ok())
+            // The named answer's own failed tries first (the SRV's, not a target's).
+            .min_by_key(|a| a.qtype != best.qtype)
+        {
             summary.push_str(&format!(" (after {})", failed.text()));
+            let what = match failed.answer {
+                Answer::NoResponse => "an unanswered query",
+                Answer::Unreachable(_) => "a query answered by ICMP",
+                _ => "a failed answer",
+            };
             advice = Some(format!(
-                "{} resolved only after a failed answer ({}): if it recurs, check every DNS \
-                 server in DHCP option 6 and the records of the name (a phone waits before it \
-                 asks again)",
+                "{} resolved only after {what} ({}): if it recurs, check every DNS server in \
+                 DHCP option 6 and the records of the name (a phone waits before it asks again)",
                 best.name,
                 failed.text()
             ));
