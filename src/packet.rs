@@ -200,6 +200,8 @@ pub struct DecodeStats {
     pub fragments_dropped: u64,
     /// Fragmented datagrams never completed (timed out or left at the end).
     pub fragments_incomplete: u64,
+    /// Datagrams dropped because overlapping fragments disagreed.
+    pub fragments_conflicting: u64,
     /// Frames on link types provscope does not read.
     pub unsupported_linktype: u64,
     /// The first such link type, to name it.
@@ -349,7 +351,7 @@ impl Cx<'_> {
         {
             FragOutcome::Complete(proto) => Ok((proto, out.as_slice())),
             FragOutcome::Held => Err(Decoded::Held),
-            FragOutcome::Dropped => Err(Decoded::Skip),
+            FragOutcome::Dropped | FragOutcome::Duplicate => Err(Decoded::Skip),
             FragOutcome::Bad(id) => Err(Decoded::Bad(id)),
         }
     }

@@ -234,6 +234,13 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
             d.unsupported_linktype_first.unwrap_or_default()
         ));
     }
+    if d.fragments_conflicting > 0 {
+        out.push(format!(
+            "{} fragmented datagrams dropped: overlapping fragments carried different bytes \
+             (a receiver discards such a datagram)",
+            d.fragments_conflicting
+        ));
+    }
     if d.fragments_incomplete > 0 {
         out.push(format!(
             "{} fragmented datagrams never completed",

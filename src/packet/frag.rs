@@ -6,10 +6,15 @@
 //! Header values; the one of the first fragment counts (RFC 8200 4.5), so
 //! the caller keys IPv6 datagrams with protocol 0.
 //! Fragments may arrive in any order and overlap: bytes already held are kept
-//! and later copies of them ignored (first write wins, as for TCP). Datagrams
-//! are dropped when the oldest one is older than the timeout (measured in
-//! capture time from its first fragment) or when a bound needs room; the
-//! owner counts both. The pool never looks inside the bytes.
+//! and later copies of the same bytes ignored (a duplicated fragment, as a
+//! merged capture of two taps shows). Overlapping fragments whose bytes
+//! differ make the datagram one no receiver would take (Linux discards it,
+//! RFC 5722 for IPv6): it is dropped when complete and counted. A fragment
+//! of a datagram completed within [`DUPLICATE_WINDOW_NS`] is a late
+//! duplicate and ignored. Datagrams are dropped when the oldest one is older
+//! than the timeout (measured in capture time from its first fragment) or
+//! when a bound needs room; the owner counts both. Beyond comparing
+//! overlaps, the pool never looks inside the bytes.
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -22,6 +27,10 @@ const MAX_DATAGRAM: usize = 65_535;
 const MAX_RANGES: usize = 256;
 /// Spare buffers kept for reuse.
 const MAX_SPARE: usize = 8;
+/// How long after its completion a datagram's fragments are duplicates.
+pub(super) const DUPLICATE_WINDOW_NS: i64 = 2_000_000_000;
+/// Completed datagrams remembered for that.
+const MAX_RECENT: usize = 64;
 
 /// What identifies the fragments of one datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +66,8 @@ pub(super) enum FragOutcome {
     Complete(u8),
     /// Not stored: a bound was hit, or it contradicts its datagram.
     Dropped,
+    /// A copy of a fragment of a datagram completed moments ago.
+    Duplicate,
     /// The fragment cannot be part of any datagram.
     Bad(&'static str),
 }
@@ -74,6 +85,8 @@ struct Datagram {
     /// Protocol stated by the fragment at offset 0.
     proto: u8,
     fragments: u64,
+    /// Two fragments gave different bytes for the same place.
+    conflict: bool,
 }
 
 impl Datagram {
@@ -89,6 +102,8 @@ pub(super) struct FragPool {
     /// Sum of the `buf` lengths of all datagrams.
     held_bytes: usize,
     spare: Vec<Vec<u8>>,
+    /// Datagrams completed lately, with the time, newest last.
+    recent: VecDeque<(FragKey, i64)>,
 }
 
 impl FragPool {
@@ -116,6 +131,7 @@ impl FragPool {
         // Find or open the datagram, then make room for its bytes.
         let index = match self.datagrams.iter().position(|d| d.key == key) {
             Some(i) => i,
+            None if self.completed_lately(&key, now_ns) => return FragOutcome::Duplicate,
             None => {
                 self.open(key, now_ns, limits, stats);
                 self.datagrams.len() - 1
@@ -160,10 +176,26 @@ impl FragPool {
             return FragOutcome::Dropped;
         };
         self.held_bytes = self.held_bytes.saturating_sub(done.buf.len());
+        if self.recent.len() >= MAX_RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((key, now_ns));
+        if done.conflict {
+            stats.fragments_conflicting += 1;
+            self.recycle(done.buf);
+            return FragOutcome::Dropped;
+        }
         done.buf.truncate(done.total.unwrap_or(0));
         std::mem::swap(out, &mut done.buf);
         self.recycle(done.buf);
         FragOutcome::Complete(done.proto)
+    }
+
+    /// Was a datagram with this key completed within the duplicate window?
+    fn completed_lately(&self, key: &FragKey, now_ns: i64) -> bool {
+        self.recent.iter().rev().any(|(k, at)| {
+            k == key && (0..=DUPLICATE_WINDOW_NS).contains(&now_ns.saturating_sub(*at))
+        })
     }
 
     /// End of capture: every datagram left is incomplete.
@@ -199,6 +231,7 @@ impl FragPool {
             total: None,
             proto: 0,
             fragments: 0,
+            conflict: false,
         });
     }
 
@@ -262,7 +295,8 @@ impl FragPool {
 }
 
 /// Copies the parts of `data` (at `offset`) that no earlier fragment
-/// supplied, and records the range. False when the range list is full.
+/// supplied, notes a conflict where it repeats held bytes differently, and
+/// records the range. False when the range list is full.
 fn store(dgram: &mut Datagram, offset: usize, data: &[u8]) -> bool {
     let end = offset + data.len();
     if data.is_empty() {
@@ -278,6 +312,13 @@ fn store(dgram: &mut Datagram, offset: usize, data: &[u8]) -> bool {
         }
         if s > cursor {
             copy_part(&mut dgram.buf, data, offset, cursor, s);
+        }
+        // The held bytes [max(s, offset), min(e, end)) against the new ones.
+        let (from, to) = (s.max(offset), e.min(end));
+        let held = dgram.buf.get(from..to);
+        let again = data.get(from - offset..to - offset);
+        if held != again {
+            dgram.conflict = true;
         }
         cursor = cursor.max(e);
     }
@@ -348,45 +389,56 @@ mod tests {
     }
 
     #[test]
-    fn three_fragments_any_order_first_bytes_win() {
+    fn fragments_in_any_order_overlapping_with_the_same_bytes() {
         let (limits, mut stats) = (DecodeLimits::default(), DecodeStats::default());
         let mut pool = FragPool::default();
         let mut out = Vec::new();
-        let r = pool.add(
-            key(1),
-            frag(16, false, &[3; 4]),
-            0,
-            &limits,
-            &mut stats,
-            &mut out,
-        );
+        let mut add = |pool: &mut FragPool, f: Fragment<'_>, t: i64, out: &mut Vec<u8>| {
+            pool.add(key(1), f, t, &limits, &mut stats, out)
+        };
+        let r = add(&mut pool, frag(16, false, &[3; 4]), 0, &mut out);
         assert_eq!(r, FragOutcome::Held);
-        let r = pool.add(
-            key(1),
-            frag(0, true, &[1; 8]),
-            1,
-            &limits,
-            &mut stats,
-            &mut out,
-        );
+        let r = add(&mut pool, frag(0, true, &[1; 8]), 1, &mut out);
         assert_eq!(r, FragOutcome::Held);
-        // Overlapping copy with other bytes: the first ones stay.
-        let r = pool.add(
-            key(1),
-            frag(8, true, &[2; 16]),
-            2,
-            &limits,
-            &mut stats,
-            &mut out,
-        );
+        // Overlapping both neighbours with the bytes they hold.
+        let mut middle = vec![1; 4];
+        middle.extend([2; 8]);
+        middle.extend([3; 2]);
+        let r = add(&mut pool, frag(4, true, &middle), 2, &mut out);
         assert_eq!(r, FragOutcome::Complete(17));
         let mut want = vec![1; 8];
         want.extend([2; 8]);
         want.extend([3; 4]);
         assert_eq!(out, want);
         assert_eq!(pool.held_bytes, 0);
+        // The same fragments again, moments later (two taps merged): ignored.
+        let r = add(&mut pool, frag(16, false, &[3; 4]), 3, &mut out);
+        assert_eq!(r, FragOutcome::Duplicate);
         pool.finish(&mut stats);
         assert_eq!(stats, DecodeStats::default());
+    }
+
+    #[test]
+    fn overlapping_fragments_that_disagree_drop_the_datagram() {
+        let (limits, mut stats) = (DecodeLimits::default(), DecodeStats::default());
+        let mut pool = FragPool::default();
+        let mut out = Vec::new();
+        for (f, t) in [(frag(0, true, &[1; 8]), 0), (frag(16, false, &[3; 4]), 1)] {
+            let r = pool.add(key(2), f, t, &limits, &mut stats, &mut out);
+            assert_eq!(r, FragOutcome::Held);
+        }
+        // Bytes 16..20 were 3s; this copy says 2s.
+        let r = pool.add(
+            key(2),
+            frag(8, true, &[2; 12]),
+            2,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        assert_eq!(r, FragOutcome::Dropped);
+        assert_eq!(stats.fragments_conflicting, 1);
+        assert_eq!(pool.held_bytes, 0);
     }
 
     #[test]
