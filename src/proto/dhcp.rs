@@ -97,7 +97,8 @@ pub struct DhcpMessage {
     /// `option_truncated` (length past the end of its area; the bytes there
     /// are kept), `options_no_end` (an area without end option),
     /// `overload_invalid` (option 52 not 1-3; sname/file read as strings),
-    /// `hlen_not_6`.
+    /// `hlen_not_6`, `address_list_length` (option 3, 6, 42 or 150 not in
+    /// whole IPv4 addresses).
     pub anomalies: Vec<&'static str>,
 }
 
@@ -161,6 +162,15 @@ pub fn parse(payload: &[u8]) -> Result<DhcpMessage, DhcpError> {
         walk_area(sname_field, &mut found, &mut anomalies);
     }
     let options = join_repeated(found);
+    // Lists of IPv4 addresses (RFC 2132 3.5, 3.8, 8.3; option 150) come in
+    // whole addresses.
+    let address_lists = [3, 6, 42, code::TFTP_SERVERS];
+    if options
+        .iter()
+        .any(|o| address_lists.contains(&o.code) && o.data.len() % 4 != 0)
+    {
+        note(&mut anomalies, "address_list_length");
+    }
 
     let hlen = byte(header, 2);
     if hlen != 6 {
@@ -526,14 +536,22 @@ fn ipv4_list(data: &[u8]) -> Vec<Ipv4Addr> {
     data.chunks_exact(4).filter_map(first_ipv4).collect()
 }
 
-/// Addresses joined with ", "; hex when not even one whole address is there.
+/// Addresses joined with ", "; hex when not even one whole address is there;
+/// bytes after the last whole address are said, not dropped.
 fn ipv4_text(data: &[u8]) -> String {
     let addrs = ipv4_list(data);
     if addrs.is_empty() {
         return data.iter().map(|b| format!("{b:02x}")).collect();
     }
     let texts: Vec<String> = addrs.iter().map(Ipv4Addr::to_string).collect();
-    texts.join(", ")
+    let mut out = texts.join(", ");
+    let stray = data.len() % 4;
+    if stray > 0 {
+        out.push_str(&format!(
+            " (and {stray} stray bytes: the length is not a multiple of 4)"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
