@@ -13,6 +13,9 @@
 //! Name Resolution, Interface Statistics, systemd Journal Export and
 //! Decryption Secrets blocks are skipped; custom blocks (0x00000BAD,
 //! 0x40000BAD) and unknown types are skipped by their length and counted.
+//! Frame numbers follow Wireshark's, which gives a number to systemd Journal
+//! Export and custom blocks too (not to the other blocks): a frame number in
+//! the evidence is the one Wireshark shows.
 //! Packet options (comments, flags, hashes) are ignored. A block whose
 //! length is below 12, not a multiple of 4, above [`MAX_RECORD`] or
 //! different from its trailing copy is malformed.
@@ -175,8 +178,13 @@ impl PcapngReader {
             match btype {
                 EPB | PB | SPB => return self.packet(btype, len, start).map(Some),
                 IDB => self.read_idb(len, start)?,
-                NRB | ISB | SJE | DSB => {}
-                CUSTOM | CUSTOM_NO_COPY => self.notes.custom_blocks += 1,
+                NRB | ISB | DSB => {}
+                // Records in Wireshark's list: they take a frame number.
+                SJE => self.frames += 1,
+                CUSTOM | CUSTOM_NO_COPY => {
+                    self.frames += 1;
+                    self.notes.custom_blocks += 1;
+                }
                 other => {
                     self.notes.unknown_blocks += 1;
                     self.notes.first_unknown.get_or_insert((other, start));
@@ -472,7 +480,10 @@ impl PcapngReader {
             ));
         }
         if n.custom_blocks > 0 {
-            out.push(format!("skipped {} custom blocks.", n.custom_blocks));
+            out.push(format!(
+                "skipped {} custom blocks (they keep their frame numbers, as in Wireshark).",
+                n.custom_blocks
+            ));
         }
         if n.spb_without_ts > 0 {
             out.push(format!(

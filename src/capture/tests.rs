@@ -362,16 +362,17 @@ fn pcapng_sections_switch_byte_order_and_restart_interfaces() {
     let mut r = open_trickle(&bytes, 7).unwrap();
     assert_eq!(r.format(), Format::Pcapng);
     let f = r.next_frame().unwrap().unwrap();
+    // Frame 1 is the custom block, as Wireshark numbers it.
     assert_eq!(
         (f.number, f.interface, f.linktype, f.data),
-        (1, 0, 1, &b"first"[..])
+        (2, 0, 1, &b"first"[..])
     );
     assert_eq!(f.ts.rfc3339(), "2024-05-01T09:00:00.000000Z");
     assert_eq!(r.section(), 0);
     let f = r.next_frame().unwrap().unwrap();
     assert_eq!(
         (f.number, f.interface, f.linktype, f.data),
-        (2, 0, 101, &b"second"[..])
+        (3, 0, 101, &b"second"[..])
     );
     assert_eq!(f.ts.rfc3339(), "2024-05-01T09:00:01.000000001Z");
     assert_eq!(r.section(), 1);
@@ -392,7 +393,9 @@ fn pcapng_sections_switch_byte_order_and_restart_interfaces() {
         (1, 0, 101, 9)
     );
     assert_eq!(ifs[0].name.as_deref(), Some("eth0"));
-    assert_eq!(r.warnings(), vec!["skipped 1 custom blocks.".to_string()]);
+    let warnings = r.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("skipped 1 custom blocks"), "{warnings:?}");
 }
 
 #[test]
@@ -557,7 +560,8 @@ fn pcapng_simple_and_obsolete_packet_blocks() {
     // SPB: interface 0, caplen bounded by the snaplen (4), no timestamp of
     // its own (it keeps the previous one).
     assert_eq!(seen[1], (2, pb_ns, 3, 1, 0, b"abcd".to_vec(), 1500));
-    assert_eq!(seen[2], (3, pb_ns, 3, 1, 0, b"xy".to_vec(), 2));
+    // The custom block before it took frame number 3, as in Wireshark.
+    assert_eq!(seen[2], (4, pb_ns, 3, 1, 0, b"xy".to_vec(), 2));
     let warnings = r.warnings().join(" ");
     assert!(
         warnings.contains("skipped 1 blocks of unknown type"),
@@ -565,6 +569,28 @@ fn pcapng_simple_and_obsolete_packet_blocks() {
     );
     assert!(warnings.contains("skipped 1 custom blocks"), "{warnings}");
     assert!(warnings.contains("2 Simple Packet Blocks"), "{warnings}");
+}
+
+/// Wireshark numbers systemd Journal Export and custom blocks as frames
+/// (checked with tshark 4.0), not Name Resolution, Statistics or Decryption
+/// Secrets blocks: evidence frame numbers must be the ones it shows.
+#[test]
+fn pcapng_frame_numbers_count_the_blocks_wireshark_lists() {
+    let mut ng = Ng::new();
+    ng.shb(false, &[]).idb(1, 0, &[]);
+    ng.epb(0, 1, b"one", 3);
+    ng.block(9, b"MESSAGE=hello\n");
+    ng.epb(0, 2, b"two", 3);
+    ng.block(10, b"TLSK\0\0\0\0")
+        .block(4, b"\0\0\0\0")
+        .block(5, b"\0\0\0\0\0\0\0\0\0\0\0\0");
+    ng.epb(0, 3, b"three", 5);
+    ng.block(0x0000_0bad, b"\0\0\0\x01");
+    ng.epb(0, 4, b"four", 4);
+    let (seen, err) = drain(&mut open(&ng.out).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    let numbers: Vec<u64> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(numbers, [1, 3, 4, 6]);
 }
 
 #[test]
