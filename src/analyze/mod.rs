@@ -129,7 +129,8 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     // Facts of the TCP side, on their way to the collector.
     let mut tcp_facts = Vec::new();
     let mut frames = 0u64;
-    let (mut first_ts, mut last_ts) = (None, None);
+    let (mut first_ts, mut last_ts) = (None::<Timestamp>, None::<Timestamp>);
+    let (mut last_ns, mut backwards) = (0i64, 0u64);
     let mut warnings = Vec::new();
     let mut complete = true;
 
@@ -151,8 +152,25 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
             if frames == collect::WORKER_AFTER_FRAMES && opts.worker_thread {
                 collect.start_worker(scope);
             }
-            first_ts.get_or_insert(frame.ts);
-            last_ts = Some(frame.ts);
+            // Earliest and latest, not first and last: a badly merged
+            // capture steps back in time, and is counted.
+            match (first_ts, last_ts) {
+                (Some(first), Some(last)) => {
+                    if frame.ts.ns < last_ns {
+                        backwards += 1;
+                    }
+                    last_ns = frame.ts.ns;
+                    if frame.ts.ns < first.ns {
+                        first_ts = Some(frame.ts);
+                    }
+                    if frame.ts.ns > last.ns {
+                        last_ts = Some(frame.ts);
+                    }
+                }
+                _ => {
+                    (first_ts, last_ts, last_ns) = (Some(frame.ts), Some(frame.ts), frame.ts.ns);
+                }
+            }
             let (number, ts) = (frame.number, frame.ts);
             let Decoded::Packet(p) = decoder.decode(&frame) else {
                 continue;
@@ -197,6 +215,12 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         flow,
     };
     warnings.extend(stat_warnings(&stats));
+    if backwards > 0 {
+        warnings.push(format!(
+            "{backwards} frames are earlier than the frame before them (a merged or re-ordered \
+             capture): the capture's span runs from its earliest to its latest frame."
+        ));
+    }
     if tcp_side.unrecognised > 0 {
         warnings.push(format!(
             "{} carried neither TLS, SIP, DNS nor HTTP from their start: followed for their \
@@ -352,5 +376,28 @@ mod tests {
         for (a, b) in inline.facts.iter().zip(&threaded.facts) {
             assert_eq!(a, b);
         }
+    }
+
+    #[test]
+    fn time_that_steps_back_is_counted_and_the_span_is_earliest_to_latest() {
+        let frames = ethernet_frames();
+        let (t0, data) = frames[0].clone();
+        // A second tap's copy, one second earlier, merged after the first.
+        let merged = [
+            (t0, data.clone()),
+            (t0 + 2_000_000_000, data.clone()),
+            (t0 - 1_000_000_000, data),
+        ];
+        let a = analyze(&repeated_pcap(&merged, 3), false);
+        assert!(
+            (a.capture.duration_secs() - 3.0).abs() < 1e-6,
+            "{}",
+            a.capture.duration_secs()
+        );
+        let w = a.capture.warnings.join(" ");
+        assert!(
+            w.contains("1 frames are earlier than the frame before them"),
+            "{w}"
+        );
     }
 }

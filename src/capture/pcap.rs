@@ -44,6 +44,8 @@ pub(super) struct PcapReader {
     caplen_over_orig: u64,
     /// Records whose incl_len is larger than the file's snaplen.
     caplen_over_snaplen: u64,
+    /// Records whose fraction field is a whole second or more.
+    fraction_overflow: u64,
     info: [InterfaceInfo; 1],
     section: [SectionInfo; 1],
 }
@@ -87,6 +89,7 @@ impl PcapReader {
             done: false,
             caplen_over_orig: 0,
             caplen_over_snaplen: 0,
+            fraction_overflow: 0,
             info: [InterfaceInfo {
                 section: 0,
                 id: 0,
@@ -118,6 +121,8 @@ impl PcapReader {
             }
         };
         self.frames += 1;
+        let whole_second = if self.nanos { 1_000_000_000 } else { 1_000_000 };
+        self.fraction_overflow += u64::from(rec.ts_frac >= whole_second);
         // Both terms fit: u32 seconds * 10^9 < 4.3e18 and u32 * 1000 < 4.3e12,
         // so the sum stays below i64::MAX (9.2e18) without checks.
         let frac_ns = if self.nanos {
@@ -216,6 +221,18 @@ impl PcapReader {
             out.push(format!(
                 "{} records capture more bytes than their original length.",
                 self.caplen_over_orig
+            ));
+        }
+        if self.fraction_overflow > 0 {
+            let unit = if self.nanos {
+                "nanosecond"
+            } else {
+                "microsecond"
+            };
+            out.push(format!(
+                "{} records have a {unit} field of a whole second or more (not valid pcap); \
+                 read as carrying into the seconds.",
+                self.fraction_overflow
             ));
         }
         if self.caplen_over_snaplen > 0 {

@@ -210,6 +210,16 @@ fn big_endian_microsecond_pcap() {
 }
 
 #[test]
+fn a_microsecond_field_past_a_second_carries_and_is_said() {
+    let bytes = pcap(false, false, 1, &[(T0, 1_500_000, b"x", 1)]);
+    let mut r = open(&bytes).unwrap();
+    let (seen, _) = drain(&mut r);
+    assert_eq!(seen[0].1, (i64::from(T0) + 1) * 1_000_000_000 + 500_000_000);
+    let w = r.warnings().join(" ");
+    assert!(w.contains("1 records have a microsecond field"), "{w}");
+}
+
+#[test]
 fn nanosecond_pcap_keeps_nine_digits() {
     let bytes = pcap(false, true, 1, &[(T0, 123_456_789, b"xy", 2)]);
     let mut r = open(&bytes).unwrap();
@@ -395,7 +405,10 @@ fn pcapng_sections_switch_byte_order_and_restart_interfaces() {
     assert_eq!(ifs[0].name.as_deref(), Some("eth0"));
     let warnings = r.warnings();
     assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].starts_with("skipped 1 custom blocks"), "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("skipped 1 custom blocks"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
