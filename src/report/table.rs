@@ -210,7 +210,7 @@ fn reach(p: &PhoneReport) -> String {
         .stages
         .iter()
         .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
-    match chain.filter(|s| s.status != Status::NotSeen).last() {
+    match chain.filter(|s| s.status != Status::NotSeen).next_back() {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
             "; nothing seen after {} ({})",
             s.stage.id(),
