@@ -206,11 +206,11 @@ mod tests {
 /// For a passing phone that stopped short of the SBC: where its evidence
 /// ends, so it does not read like a registered one.
 fn reach(p: &PhoneReport) -> String {
-    let chain = p
+    let mut chain = p
         .stages
         .iter()
         .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
-    match chain.filter(|s| s.status != Status::NotSeen).next_back() {
+    match chain.rfind(|s| s.status != Status::NotSeen) {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
             "; nothing seen after {} ({})",
             s.stage.id(),

@@ -221,7 +221,7 @@ fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> O
         .own()
         .any(|f| f.frame > ack.frame && matches!(&f.body, Body::Dns(m) if !m.response))
         || ctx.secs_left(&ack.ts) < SILENT_SECS;
-    let (_, last_ack) = acks().last()?;
+    let (_, last_ack) = acks().next_back()?;
     let server = server_of(ack, last_ack);
     let summary = format!(
         "ACK {} from {server} names no DNS server (option 6)",
