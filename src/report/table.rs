@@ -174,6 +174,23 @@ fn clip(text: &str) -> String {
     }
 }
 
+/// For a passing phone that stopped short of the SBC: where its evidence
+/// ends, so it does not read like a registered one.
+fn reach(p: &PhoneReport) -> String {
+    let mut chain = p
+        .stages
+        .iter()
+        .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
+    match chain.rfind(|s| s.status != Status::NotSeen) {
+        Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
+            "; nothing seen after {} ({})",
+            s.stage.id(),
+            frames(s.frame_range())
+        ),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,22 +217,5 @@ mod tests {
                     dns-srv  -\n";
         assert_eq!(out, want);
         assert_eq!(one_line("a\r\nb\tc"), "a  b c");
-    }
-}
-
-/// For a passing phone that stopped short of the SBC: where its evidence
-/// ends, so it does not read like a registered one.
-fn reach(p: &PhoneReport) -> String {
-    let mut chain = p
-        .stages
-        .iter()
-        .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
-    match chain.rfind(|s| s.status != Status::NotSeen) {
-        Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
-            "; nothing seen after {} ({})",
-            s.stage.id(),
-            frames(s.frame_range())
-        ),
-        _ => String::new(),
     }
 }
