@@ -28,6 +28,14 @@
 #| `healthy-no-dhcp.pcapng` | healthy-linktypes.pcap | editcap -F pcapng, frames 1-4 (DHCP) removed: the capture starts mid-boot | pass, DHCP stages not_seen, hostname null
 #| `sip-tcp-split-segments.pcap` | sip-compact-423-407-tcp.pcap | every SIP TCP segment split in two (reframe.py splitsip) | pass
 #| `nat-two-phones-one-ip.pcap` | two-phones-one-wrong-password.pcap | tcpdump -r without ARP/DHCP, tcprewrite: both phones become 203.0.113.200 with MAC 00:00:5e:00:53:aa | :aa fail at sip-register (two SIP users, one phone)
+#| `cut-after-srv-query.pcap` | healthy.pcap | editcap -r 1-51: the capture ends right after the SRV query | pass
+#| `cut-after-sbc-syn.pcap` | healthy.pcap | editcap -r 1-55: ends on the first SYN to 8934 (no retransmission) | pass
+#| `cut-after-sbc-clienthello.pcap` | healthy.pcap | editcap -r 1-58: ends on the ClientHello to the SBC | pass
+#| `cut-after-register.pcap` | healthy.pcap | editcap -r 1-73: ends on the first REGISTER | pass
+#| `start-mid-sbc-tls.pcap` | healthy.pcap | editcap -r 60-76: starts at the SBC's ServerHello | pass
+#| `dhcp-nak-only.pcap` | dhcp-nak.pcap | editcap -r 1-2: INIT-REBOOT REQUEST and its NAK, nothing after | fail at dhcp
+#| `ntp-unsync-phone-clock-2020-no-ntp.pcap` | ntp-unsync-phone-clock-2020.pcap | editcap 7-18: the NTP exchange removed | fail at activation
+#| `ntp-unsync-phone-clock-2020-tls12-no-ntp.pcap` | ntp-unsync-phone-clock-2020-tls12.pcap | editcap 7-18: the NTP exchange removed | fail at activation
 set -u
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$LAB")
@@ -52,6 +60,54 @@ derive() { # name
     local name=$1 out=$OUT/$1 tmp
     tmp=$(mktemp -d)
     case $name in
+    cut-after-srv-query.pcap)
+        need "$OUT/healthy.pcap"
+        editcap -r "$OUT/healthy.pcap" "$out" 1-51
+        expect_one "$out" pass null \
+            "pass pass not_seen pass pass pass pass not_seen not_seen not_seen not_seen not_seen"
+        ;;
+    cut-after-sbc-syn.pcap)
+        need "$OUT/healthy.pcap"
+        editcap -r "$OUT/healthy.pcap" "$out" 1-55
+        expect_one "$out" pass null \
+            "pass pass not_seen pass pass pass pass pass not_seen not_seen not_seen not_seen"
+        ;;
+    cut-after-sbc-clienthello.pcap)
+        need "$OUT/healthy.pcap"
+        editcap -r "$OUT/healthy.pcap" "$out" 1-58
+        expect_one "$out" pass null \
+            "pass pass not_seen pass pass pass pass pass pass not_seen not_seen not_seen"
+        ;;
+    cut-after-register.pcap)
+        need "$OUT/healthy.pcap"
+        editcap -r "$OUT/healthy.pcap" "$out" 1-73
+        expect_one "$out" pass null \
+            "pass pass not_seen pass pass pass pass pass pass pass not_seen pass"
+        ;;
+    start-mid-sbc-tls.pcap)
+        need "$OUT/healthy.pcap"
+        editcap -r "$OUT/healthy.pcap" "$out" 60-76
+        expect_one "$out" pass null \
+            "not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen pass pass pass pass"
+        ;;
+    dhcp-nak-only.pcap)
+        need "$OUT/dhcp-nak.pcap"
+        editcap -r "$OUT/dhcp-nak.pcap" "$out" 1-2
+        expect_one "$out" fail dhcp \
+            "fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        ;;
+    ntp-unsync-phone-clock-2020-no-ntp.pcap)
+        need "$OUT/ntp-unsync-phone-clock-2020.pcap"
+        editcap "$OUT/ntp-unsync-phone-clock-2020.pcap" "$out" 7-18
+        expect_one "$out" fail activation \
+            "pass pass not_seen pass fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        ;;
+    ntp-unsync-phone-clock-2020-tls12-no-ntp.pcap)
+        need "$OUT/ntp-unsync-phone-clock-2020-tls12.pcap"
+        editcap "$OUT/ntp-unsync-phone-clock-2020-tls12.pcap" "$out" 7-18
+        expect_one "$out" fail activation \
+            "pass pass not_seen pass fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        ;;
     fmt-bigendian.pcap)
         need "$HEALTHY"
         python3 "$LAB/reframe.py" bigendian "$HEALTHY" "$out"
