@@ -5,10 +5,11 @@
 //! A boot starts with a DISCOVER, or an INIT-REBOOT REQUEST (RFC 2131
 //! 4.3.2: no `ciaddr`, no server identifier), sent after an earlier
 //! exchange of the phone was acknowledged; a renewal (`ciaddr` set) is not
-//! one. The stage rules run twice, on the whole capture and on the last
-//! boot alone, and the two results are merged: the last boot decides, an
-//! earlier failure the last boot got past makes a `warn`, and a stage the
-//! last boot never reached is `not_seen` with the earlier boot's evidence.
+//! one. The stage rules run twice, on the boots before the last together
+//! and on the last boot alone, and the two results are merged: the last
+//! boot decides, an earlier failure the last boot got past makes a `warn`
+//! (said as the earlier boots' own result), and a stage the last boot never
+//! reached is `not_seen` with the earlier boots' evidence.
 
 use super::dhcp::trim;
 use super::{Ctx, StageResult, Status};
@@ -54,41 +55,54 @@ pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
     start
 }
 
-/// One stage from its result on the whole capture and on the last boot.
-pub fn merge(whole: StageResult, last: StageResult, start: u64) -> StageResult {
-    let earlier: Vec<_> = whole
+/// One stage from its result on the boots before the last (`before`) and on
+/// the last boot; the evidence of both is kept.
+pub fn merge(before: StageResult, last: StageResult, start: u64) -> StageResult {
+    let mut evidence: Vec<_> = before
         .evidence
         .iter()
         .filter(|e| e.frame < start)
         .cloned()
         .collect();
-    match (whole.status, last.status) {
+    evidence.extend(last.evidence.iter().cloned());
+    trim(&mut evidence);
+    match (before.status, last.status) {
         (Status::NotSeen, _) => last,
         (_, Status::NotSeen) => {
             let summary = format!(
                 "not reached in the last boot (from #{start}); in an earlier boot: {}",
-                whole.summary
+                before.summary
             );
-            StageResult::new(last.stage, Status::NotSeen, summary).evidence(whole.evidence)
+            StageResult::new(last.stage, Status::NotSeen, summary).evidence(before.evidence)
         }
-        // The last boot went cleanly; the trouble the whole capture tells of
-        // ("... (after ...)") was in an earlier boot: say so.
+        // The last boot went cleanly; the earlier boots recovered too
+        // ("X (after Y)"): say that it was then.
         (Status::Warn, Status::Pass) => {
-            let summary = format!("{} (in an earlier boot: {})", last.summary, whole.summary);
-            StageResult { summary, ..whole }
+            let rest = before
+                .summary
+                .strip_prefix(last.summary.as_str())
+                .map(str::trim);
+            let summary = match rest.and_then(|r| r.strip_suffix(')')) {
+                Some(open) if open.starts_with('(') => {
+                    format!("{} {open}, in an earlier boot)", last.summary)
+                }
+                _ => format!("{} (in an earlier boot: {})", last.summary, before.summary),
+            };
+            let result = StageResult::new(last.stage, Status::Warn, summary).evidence(evidence);
+            StageResult {
+                advice: before.advice,
+                ..result
+            }
         }
         (Status::Fail, Status::Pass) => {
-            let summary = format!("{} (an earlier boot: {})", last.summary, whole.summary);
-            let mut result = StageResult::new(last.stage, Status::Warn, summary);
-            result.advice = whole.advice;
-            result.evidence(whole.evidence)
+            let summary = format!("{} (an earlier boot: {})", last.summary, before.summary);
+            let result = StageResult::new(last.stage, Status::Warn, summary).evidence(evidence);
+            StageResult {
+                advice: before.advice,
+                ..result
+            }
         }
-        _ => {
-            let mut evidence = earlier;
-            evidence.extend(last.evidence.iter().cloned());
-            trim(&mut evidence);
-            StageResult { evidence, ..last }
-        }
+        _ => StageResult { evidence, ..last },
     }
 }
 

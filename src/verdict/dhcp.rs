@@ -203,13 +203,15 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     result.evidence(evidence)
 }
 
-/// A lease whose ACKs never name a DNS server (option 6): the phone cannot
-/// resolve activate.cisco.com. Fail when it then asks no DNS at all for
-/// [`SILENT_SECS`] while the capture goes on, warn otherwise (it resolved
-/// anyway with servers set by hand, or the capture ends too soon to tell).
-/// Nothing is concluded from an ACK cut by the snaplen.
-/// Seconds without a DNS query after a lease with no DNS server that show
-/// the phone is stuck (it asks within a second or two of its lease).
+/// A lease whose ACKs never name a DNS server (option 6): a factory-reset
+/// phone cannot resolve activate.cisco.com. Fail when the phone then stays
+/// silent (no packet of its own but DHCP and ARP) for [`SILENT_SECS`] while
+/// the capture goes on; warn when it does anything else (a profile fetched
+/// by address, names resolved with servers set by hand). Renewals (the ACK
+/// carries the client's `ciaddr`) are not judged, nor an ACK cut by the
+/// snaplen.
+/// Seconds of silence after a lease with no DNS server that show the phone
+/// is stuck (it asks within a second or two of its lease).
 const SILENT_SECS: f64 = 3.0;
 
 fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> Option<StageResult> {
@@ -217,26 +219,29 @@ fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> O
     if acks().any(|(f, m)| f.truncated || m.options.iter().any(|o| o.code == 6)) {
         return None;
     }
-    let asked_dns = ctx
-        .own()
-        .any(|f| f.frame > ack.frame && matches!(&f.body, Body::Dns(m) if !m.response))
-        || ctx.secs_left(&ack.ts) < SILENT_SECS;
     let (_, last_ack) = acks().next_back()?;
+    if !last_ack.ciaddr.is_unspecified() {
+        return None;
+    }
+    let busy = ctx.own().any(|f| {
+        f.frame > ack.frame && ctx.is_phone(&f.src_ip()) && !matches!(f.body, Body::Dhcp(_))
+    });
+    let silent = !busy && ctx.secs_left(&ack.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
     let summary = format!(
         "ACK {} from {server} names no DNS server (option 6)",
         last_ack.yiaddr
     );
-    let (status, advice) = match asked_dns {
-        false => (
+    let (status, advice) = match silent {
+        true => (
             Status::Fail,
             format!(
-                "the scope on {server} gives no DNS server (option 6) and the phone asked no \
-                 name after the lease: it cannot find activate.cisco.com; add option 6 to the \
-                 voice scope"
+                "the scope on {server} gives no DNS server (option 6) and the phone did nothing \
+                 after the lease: it cannot find activate.cisco.com; add option 6 to the voice \
+                 scope"
             ),
         ),
-        true => (
+        false => (
             Status::Warn,
             format!(
                 "the scope on {server} gives no DNS server (option 6): a factory-reset phone \
@@ -257,7 +262,11 @@ pub fn trim(evidence: &mut Vec<Evidence>) {
 }
 
 /// Stage `dhcp-options`: does the scope hand out a provisioning server?
-pub fn options(ctx: &Ctx<'_>) -> StageResult {
+/// `last_boot`: where the phone's last boot starts, when the capture holds
+/// several: a last lease that offers none of the options, after earlier
+/// ones that did, is a `warn` (the scope was fixed, or the phone moved to a
+/// clean VLAN), not a fail.
+pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
     let replies: Vec<_> = dhcp_facts(ctx)
         .into_iter()
         .filter(|(_, m)| m.op == 2 && matches!(m.message_type, Some(OFFER) | Some(ACK)))
@@ -317,6 +326,13 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
         .evidence(vec![ev(f, text)]);
     }
     trim(&mut evidence);
+    let last_clean = last_boot.and_then(|start| {
+        let last: Vec<_> = whole.iter().filter(|(f, _)| f.frame >= start).collect();
+        let clean = last
+            .iter()
+            .all(|(_, m)| m.provisioning_options().is_empty());
+        last.last().filter(|_| clean).map(|(f, m)| (*f, *m))
+    });
     let vendor = dhcp_facts(ctx)
         .iter()
         .find_map(|(_, m)| m.option(60).map(|v| String::from_utf8_lossy(v).to_string()));
@@ -359,6 +375,26 @@ pub fn options(ctx: &Ctx<'_>) -> StageResult {
     let mut summary = format!("scope offers {}", found.join("; "));
     if distinct > found.len() {
         summary.push_str(&format!(" and {} other values", distinct - found.len()));
+    }
+    if let Some((f, m)) = last_clean {
+        let text = format!(
+            "{} from {}: no 66/150/159/160 offered",
+            message_type_name(m.message_type.unwrap_or(0)),
+            server_of(f, m)
+        );
+        evidence.push(ev(f, text));
+        let summary = format!(
+            "the last lease offers none of 66/150/159/160; an earlier one: {}",
+            found.join("; ")
+        );
+        let advice = format!(
+            "{codes} came with an earlier lease from {scope} on {server}: if that scope still \
+             serves the phones, remove {codes} from it; a phone that fetched a profile then \
+             keeps it until it is factory-reset"
+        );
+        return StageResult::new(Stage::DhcpOptions, Status::Warn, summary)
+            .advice(advice)
+            .evidence(evidence);
     }
     StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
         .advice(advice)

@@ -262,24 +262,31 @@ pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
 
 /// Judges every stage of one phone.
 pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
-    let mut stages = vec![dhcp::lease(ctx), dhcp::options(ctx)];
-    let after = after_dhcp(ctx);
-    match boots::last_boot_start(ctx) {
+    let start = boots::last_boot_start(ctx);
+    let mut stages = vec![dhcp::lease(ctx), dhcp::options(ctx, start)];
+    match start {
         Some(start) => {
-            // Several boots: the last one decides the stages after DHCP.
-            let mut last_boot = ctx.phone.clone();
-            last_boot
-                .facts
-                .retain(|&i| ctx.facts.get(i).is_some_and(|f| f.frame >= start));
-            let last_ctx = Ctx {
+            // Several boots: the last one decides the stages after DHCP; the
+            // boots before it, judged together, are its history.
+            let part = |last: bool| {
+                let mut p = ctx.phone.clone();
+                p.facts
+                    .retain(|&i| ctx.facts.get(i).is_some_and(|f| (f.frame >= start) == last));
+                p
+            };
+            let (earlier_boots, last_boot) = (part(false), part(true));
+            let earlier = after_dhcp(&Ctx {
+                phone: &earlier_boots,
+                ..*ctx
+            });
+            let last = after_dhcp(&Ctx {
                 phone: &last_boot,
                 ..*ctx
-            };
-            let last = after_dhcp(&last_ctx);
-            let merged = after.into_iter().zip(last);
-            stages.extend(merged.map(|(whole, last)| boots::merge(whole, last, start)));
+            });
+            let merged = earlier.into_iter().zip(last);
+            stages.extend(merged.map(|(earlier, last)| boots::merge(earlier, last, start)));
         }
-        None => stages.extend(after),
+        None => stages.extend(after_dhcp(ctx)),
     }
     let (verdict, root_cause) = overall(&stages);
     if verdict == Verdict::Warn {

@@ -262,8 +262,8 @@ fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
     }
     let (up, down) = (up?, down?);
     let summary = format!(
-        "no cleartext REGISTER: SIP to the SBC runs inside TLS ({}, from #{}), which a capture \
-         cannot read; the phone's own log shows it",
+        "no cleartext REGISTER: SIP to the SBC would run inside the TLS session with {} (from \
+         #{}), which a capture cannot read; the phone's own log shows it",
         up.dst,
         up.frame.min(down.frame)
     );
