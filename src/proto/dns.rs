@@ -399,7 +399,17 @@ impl Section {
 
 /// Walks the questions and the three record sections, checking every name.
 fn walk(msg: &[u8], header: &Header) -> Walk {
-    let mut walk = Walk::default();
+    // Sized by the header (bounded): facts keep these vectors, and a grown
+    // one would hold twice the room it needs, per message.
+    fn sized<T>(n: u16) -> Vec<T> {
+        Vec::with_capacity(usize::from(n).min(MAX_PRESIZED))
+    }
+    let mut walk = Walk {
+        questions: sized(header.qdcount),
+        answers: sized(header.ancount),
+        additionals: sized(header.arcount),
+        ..Walk::default()
+    };
     let mut pos = 12usize;
     for index in 1..=usize::from(header.qdcount) {
         match read_question(msg, pos, index) {
@@ -434,8 +444,13 @@ fn walk(msg: &[u8], header: &Header) -> Walk {
             }
         }
     }
+    // The OPT record is counted in arcount but not kept.
+    walk.additionals.shrink_to_fit();
     walk
 }
+
+/// Records pre-allocated per section at most; more grow as they come.
+const MAX_PRESIZED: usize = 16;
 
 impl Walk {
     fn keep(&mut self, section: Section, record: WalkedRecord) {
