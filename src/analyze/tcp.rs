@@ -322,7 +322,16 @@ impl TcpSide {
             App::Tls(pair) => {
                 let (c, s) = &mut **pair;
                 let stream = if from_client { &mut *c } else { &mut *s };
-                for (frame, event) in stream.push(at.frame, data) {
+                let was_stopped = stream.stopped().is_some();
+                let events = stream.push(at.frame, data);
+                // A side that does not speak TLS (a banner, HTTP) is a fact.
+                if let (false, Some(why)) = (was_stopped, stream.stopped()) {
+                    if why.starts_with("not a TLS record") {
+                        let reason = why.to_string();
+                        facts.push(at.fact(Body::Malformed { of: "tls", reason }));
+                    }
+                }
+                for (frame, event) in events {
                     match &event {
                         tls::TlsEvent::ServerHello {
                             selected_version, ..

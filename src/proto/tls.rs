@@ -301,8 +301,20 @@ impl TlsStream {
                 header.get(4).copied().unwrap_or_default(),
             ]));
             if !(CHANGE_CIPHER_SPEC..=HEARTBEAT).contains(&content_type) || major != 3 {
+                // Say what came instead when it reads as text (a banner, HTTP).
+                let head = buf.get(at..).unwrap_or_default();
+                let text: String = head
+                    .iter()
+                    .take(24)
+                    .take_while(|b| b.is_ascii_graphic() || **b == b' ')
+                    .map(|&b| char::from(b))
+                    .collect();
+                let starts = match text.len() {
+                    0..=3 => String::new(),
+                    _ => format!(", starts \"{text}\""),
+                };
                 self.stop(format!(
-                    "not a TLS record (type {content_type}, version {major}.x)"
+                    "not a TLS record (type {content_type}, version {major}.x{starts})"
                 ));
                 break;
             }

@@ -39,11 +39,16 @@ struct Conn<'a> {
     /// The phone's own Certificate message and how many certificates it held.
     client_cert: Option<(&'a Fact, usize)>,
     alerts: Vec<(&'a Fact, bool, u8, u8)>,
+    /// A side whose bytes are not TLS records (a banner, HTTP): the fact,
+    /// whether it is the phone's side, and what came instead.
+    not_tls: Option<(&'a Fact, bool, &'a str)>,
     ccs: [bool; 2],
     app_data: [bool; 2],
     /// The first fact that showed the handshake finished (CCS or app data).
     finished: Option<&'a Fact>,
     closed: Option<(&'a Fact, bool, bool)>,
+    /// The phone reset the connection (aborted it) at some point.
+    phone_reset: Option<&'a Fact>,
 }
 
 /// Result of one connection for a stage.
@@ -117,6 +122,18 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
 fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
     let mut by_id: BTreeMap<u64, Conn<'a>> = BTreeMap::new();
     for f in ctx.own() {
+        if let Body::Malformed { of: "tls", reason } = &f.body {
+            // No connection id on it: the latest connection to that server.
+            let of_conn = |c: &&mut Conn<'a>| c.server == f.src || c.server == f.dst;
+            if let Some(c) = by_id.values_mut().rev().find(of_conn) {
+                let what = match reason.split_once(", starts ") {
+                    Some((_, text)) => text.trim_end_matches(')'),
+                    None => reason.as_str(),
+                };
+                c.not_tls.get_or_insert((f, c.server == f.dst, what));
+            }
+            continue;
+        }
         let (id, from_client) = match &f.body {
             Body::Tcp { conn, .. } => (*conn, true),
             Body::Tls {
@@ -147,16 +164,21 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             cert_request: None,
             client_cert: None,
             alerts: Vec::new(),
+            not_tls: None,
             ccs: [false; 2],
             app_data: [false; 2],
             finished: None,
             closed: None,
+            phone_reset: None,
         });
         let side = usize::from(!from_client);
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
             Body::Closed { rst, .. } => {
                 c.closed.get_or_insert((f, from_client, *rst));
+                if *rst && from_client {
+                    c.phone_reset.get_or_insert(f);
+                }
             }
             Body::Tls { event, .. } => match event {
                 TlsEvent::ClientHello { versions, sni, .. } => {
@@ -247,9 +269,10 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
 /// Handshake type of CertificateRequest (RFC 5246 section 7.4.4).
 const CERTIFICATE_REQUEST: u8 = 13;
 
-/// A client retransmits an unanswered SYN after about 1 s (RFC 6298 section
-/// 2.1; older stacks wait 3 s): a single SYN closer than this to the end of
-/// the capture is still waiting, not dropped.
+/// A client retransmits an unanswered SYN after about 1 s, then 3 s (RFC
+/// 6298 section 2.1 and its doubling; older stacks start at 3 s): an attempt
+/// that began closer than this to the end of the capture is still waiting,
+/// not dropped.
 const SYN_RETRY_SECS: f64 = 3.0;
 
 /// The TCP attempt's failure, or None when the connection was established
@@ -263,22 +286,19 @@ fn tcp_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<O
         time: t.first_syn_ts,
         text: format!("SYN to {to}"),
     };
-    if t.result == TcpResult::NoAnswer
-        && t.syns <= 1
-        && ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS
-    {
-        return Some(Outcome {
-            status: Status::NotSeen,
-            summary: format!("SYN to {to} at the end of the capture, no answer yet"),
-            advice: None,
-            evidence: vec![first],
-        });
-    }
     let syns = if t.syns > 1 {
         format!("{} SYNs", t.syns)
     } else {
         "SYN".to_string()
     };
+    if t.result == TcpResult::NoAnswer && ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS {
+        return Some(Outcome {
+            status: Status::NotSeen,
+            summary: format!("{syns} to {to} at the end of the capture, no answer yet"),
+            advice: None,
+            evidence: vec![first],
+        });
+    }
     let port = to.port();
     let (summary, advice) = match t.result {
         TcpResult::Established => return None,
@@ -416,6 +436,16 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             )
         };
         (Status::Fail, summary, Some(advice))
+    } else if let (Some((f, false, what)), None) = (c.not_tls, c.server_hello) {
+        evidence.push(ev(f, format!("the server answers in clear: {what}")));
+        let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
+        let advice = format!(
+            "what listens on {} is not a TLS server: check the address and port the SRV \
+             answer gives for the SBC, and what answers there (another service, or a proxy \
+             answering in clear)",
+            c.server
+        );
+        (Status::Fail, summary, Some(advice))
     } else if done {
         if let Some(f) = c.finished {
             let who = match (c.app_data[0], tls13) {
@@ -428,7 +458,29 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         }
         let v = version.map_or("TLS".to_string(), version_name);
         let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
-        if old {
+        // The phone aborted (RST) right after the handshake, having sent
+        // nothing, and the certificate names another host than it asked for:
+        // it checked the name after the handshake (as curl does) and gave
+        // up. (A quiet close after a handshake proves nothing.)
+        let leaf = c.chain.and_then(|(_, chain)| chain.first());
+        let wrong_name = match (leaf, c.sni.as_deref()) {
+            (Some(leaf), Some(sni)) => !cert::names_host(leaf, sni),
+            _ => false,
+        };
+        let aborted = c.phone_reset.filter(|_| !c.app_data[0]);
+        if let (true, Some(f)) = (wrong_name, aborted) {
+            evidence.push(ev(f, "the phone reset the connection, having sent nothing"));
+            let advice = leaf.map(|_| {
+                let (desc, chain) = (42, c.chain.map(|(_, ch)| ch));
+                let at = c.finished.map_or(c.first.ts, |f| f.ts);
+                cert::advice(desc, chain, "", &at, ntp_ok, port, c.sni.as_deref())
+            });
+            let summary = format!(
+                "{v} handshake with {name} completed, then the phone aborted it without sending \
+                 anything: the certificate does not name {name}"
+            );
+            (Status::Fail, summary, advice)
+        } else if old {
             let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
             (
                 Status::Warn,

@@ -223,8 +223,11 @@ fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> O
     if !last_ack.ciaddr.is_unspecified() {
         return None;
     }
+    // NTP and ICMP come right after any lease: they are not progress.
     let busy = ctx.own().any(|f| {
-        f.frame > ack.frame && ctx.is_phone(&f.src_ip()) && !matches!(f.body, Body::Dhcp(_))
+        f.frame > ack.frame
+            && ctx.is_phone(&f.src_ip())
+            && !matches!(f.body, Body::Dhcp(_) | Body::Ntp(_) | Body::Icmp(_))
     });
     let silent = !busy && ctx.secs_left(&ack.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);

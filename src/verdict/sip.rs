@@ -196,6 +196,18 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                 let s = "REGISTER at the end of the capture, no answer yet";
                 StageResult::not_seen(Stage::SipRegister, s)
             }
+            None if icmp_answer(ctx, last).is_some() => {
+                let (f, words) = icmp_answer(ctx, last).unwrap_or((last.request, String::new()));
+                let to = last.request.dst;
+                stage(
+                    Status::Fail,
+                    format!("REGISTER to {to} answered by ICMP {words} (#{})", f.frame),
+                )
+                .advice(format!(
+                    "nothing takes SIP at {to} (ICMP {words}): check the registrar's address \
+                     and port (the outbound proxy) and that its service runs"
+                ))
+            }
             None => {
                 let n = last.retransmissions + 1;
                 let to = last.request.dst;
@@ -236,6 +248,22 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
         );
     }
     result
+}
+
+/// An ICMP error about the REGISTER's datagram after it (port or host
+/// unreachable, administratively prohibited): that exchange's outcome.
+fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, String)> {
+    ctx.own().find_map(|f| match &f.body {
+        Body::Icmp(u)
+            if f.frame > t.request.frame
+                && u.orig_proto == 17
+                && u.orig_dst == t.request.dst
+                && u.orig_src == t.request.src =>
+        {
+            Some((f, u.kind.words().to_string()))
+        }
+        _ => None,
+    })
 }
 
 /// No cleartext REGISTER, but a TLS session with the SBC carried encrypted
