@@ -251,6 +251,12 @@ impl TcpSide {
         facts: &mut Vec<Fact>,
     ) -> Track {
         let pending = st.pending.get_or_insert_with(Box::default);
+        // Keep-alive CRLFs before anything else on a side are not held: a
+        // long-lived connection may send thousands before its next request.
+        let blank = chunk.data.iter().all(|b| matches!(b, b'\r' | b'\n'));
+        if blank && pending.stream(chunk.from_client).is_empty() {
+            return Track::Bytes;
+        }
         pending.bytes = pending.bytes.saturating_add(chunk.data.len());
         pending.chunks.push(chunk);
         // A direction that has sent nothing yet tells nothing.

@@ -69,6 +69,11 @@ fn keep_alive_crlfs_before_the_first_request_decide_nothing() {
     chunks.push((true, REGISTER));
     let (facts, _) = feed("198.51.100.20:5062", &chunks);
     assert_eq!(sip_frames(&facts), [(11, "REGISTER".to_string())]);
+    // Hours of pings (more than the bytes held while undecided) change nothing.
+    let mut chunks: Vec<(bool, &[u8])> = vec![(true, &b"\r\n\r\n"[..]); 2 * MAX_PENDING];
+    chunks.push((true, REGISTER));
+    let (facts, _) = feed("198.51.100.20:5062", &chunks);
+    assert_eq!(sip_frames(&facts).len(), 1);
 }
 
 #[test]
