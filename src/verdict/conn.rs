@@ -436,7 +436,9 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             )
         };
         (Status::Fail, summary, Some(advice))
-    } else if let (Some((f, false, what)), None) = (c.not_tls, c.server_hello) {
+    } else if let (Some((f, false, what)), None, Some(_)) = (c.not_tls, c.server_hello, c.hello) {
+        // Only an answer to the phone's ClientHello: a capture that starts
+        // inside a session sees a record's middle first.
         evidence.push(ev(f, format!("the server answers in clear: {what}")));
         let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
         let advice = format!(
