@@ -404,7 +404,12 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             format!("alert {} ({lvl}) from {who}", alert_name(*desc)),
         ));
     }
-    let fatal = c.alerts.iter().find(|a| a.2 == 2);
+    // An alert with no ClientHello before it (the phone opened and closed
+    // without a handshake) answers nothing the stage is about.
+    let fatal = c
+        .alerts
+        .iter()
+        .find(|a| a.2 == 2 && (a.1 || c.hello.is_some()));
     let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
     let version = c.server_hello.map(|(_, v)| v);
     let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);

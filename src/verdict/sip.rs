@@ -192,13 +192,10 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                 stage(Status::Fail, format!("REGISTER answered {reason}"))
                     .advice(final_advice(code))
             }
-            None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
-                let s = "REGISTER at the end of the capture, no answer yet";
-                StageResult::not_seen(Stage::SipRegister, s)
-            }
             None if icmp_answer(ctx, last).is_some() => {
                 let (f, words) = icmp_answer(ctx, last).unwrap_or((last.request, String::new()));
                 let to = last.request.dst;
+                evidence.push(ev(f, format!("ICMP {words} for the REGISTER to {to}")));
                 stage(
                     Status::Fail,
                     format!("REGISTER to {to} answered by ICMP {words} (#{})", f.frame),
@@ -207,6 +204,10 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                     "nothing takes SIP at {to} (ICMP {words}): check the registrar's address \
                      and port (the outbound proxy) and that its service runs"
                 ))
+            }
+            None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
+                let s = "REGISTER at the end of the capture, no answer yet";
+                StageResult::not_seen(Stage::SipRegister, s)
             }
             None => {
                 let n = last.retransmissions + 1;
