@@ -329,7 +329,7 @@ stop_capture() {
     return 0
 }
 
-# The phone driver is phone.sh, or the scenario's SC_PHONE_SCRIPT (phone5.sh, phone6.sh).
+# The phone driver is phone.sh, or the scenario's SC_PHONE_SCRIPT (phone6.sh for IPv6).
 run_phone() { # index [VAR=value...]
     local i=$1
     shift

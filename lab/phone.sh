@@ -34,6 +34,16 @@ set -u
 : "${PH_SIP_TRANSPORT:=u1}" "${PH_DNS:=}" "${PH_V6ADDR:=}" "${PH_V6GW:=}"
 : "${PH_PREFER_V6:=0}" "${PH_DIG_TRIES:=2}" "${PH_NTP_FIRST:=0}" "${PH_SIP_PORT:=5060}"
 : "${PH_SIP_SCENARIO:=$LAB/conf/register.xml}" "${PH_NO_SNI:=0}"
+# Scenario switches, all off by default: PH_DHCP_BG (udhcpc stays and renews
+# the lease at the end), PH_DNS_FAILOVER_ALL (the SRV query too goes to each
+# option-6 server in turn), PH_HTTP_STRICT (stop on a non-200 HTTPS answer),
+# PH_SIP_IN_TLS (a REGISTER sent inside the SBC's TLS session, no cleartext
+# SIP), PH_FAKETIME (every TLS client under libfaketime with that clock),
+# PH_SBC_VIA (host:port to connect to instead of the SBC, e.g. a forwarder),
+# PH_SIP_CMD (a command run instead of the SIP step).
+: "${PH_DHCP_BG:=0}" "${PH_DNS_FAILOVER_ALL:=0}" "${PH_HTTP_STRICT:=0}" "${PH_SIP_IN_TLS:=0}"
+: "${PH_FAKETIME:=}"
+ft() { if [ -n "$PH_FAKETIME" ]; then faketime "$PH_FAKETIME" "$@"; else "$@"; fi; }
 : "${PH_TFTP_CLIENT:=tftp}" "${PH_CURL_FOLLOW:=0}" "${PH_CURL_EXTRA:=}" "${PH_TLS_RESET_NEXT:=0}"
 
 hexmac=$(printf '%s' "$PH_MAC" | tr -d : | tr 'a-f' 'A-F')
@@ -57,9 +67,20 @@ sleep 0.5
 # 1. DHCP: hostname SEP<MAC>, the MPP vendor class, and the provisioning options
 #    a 3PCC phone asks for (66 TFTP server, 150 Cisco TFTP, 159/160 profile URL).
 export PH_STATE
+if [ "$PH_DHCP_BG" = 1 ]; then
+    # udhcpc stays running (no -q) so that a later SIGUSR1 renews the lease.
+    rm -f "$PH_STATE/lease.env"
+    busybox udhcpc -i eth0 -f -n -t 4 -T 2 -A 1 -s "$LAB/udhcpc.script" \
+        -x "hostname:SEP$hexmac" -V "Cisco Systems, Inc. IP Phone $PH_MODEL" \
+        -O 66 -O 150 -O 159 -O 160 -O ntpsrv -O domain >"$PH_STATE/udhcpc.log" 2>&1 &
+    udhcpc_pid=$!
+    for _ in $(seq 1 100); do [ -s "$PH_STATE/lease.env" ] && break; sleep 0.1; done
+    [ -s "$PH_STATE/lease.env" ] || stop "no DHCP lease"
+else
 busybox udhcpc -i eth0 -f -q -n -t 4 -T 2 -A 1 -s "$LAB/udhcpc.script" \
     -x "hostname:SEP$hexmac" -V "Cisco Systems, Inc. IP Phone $PH_MODEL" \
     -O 66 -O 150 -O 159 -O 160 -O ntpsrv -O domain 2>&1 || stop "no DHCP lease"
+fi
 # shellcheck disable=SC1091
 . "$PH_STATE/lease.env"
 log "lease ${dhcp_ip:-?} dns ${dhcp_dns:-?} ntp ${dhcp_ntpsrv:-?}"
@@ -154,10 +175,10 @@ https_get() { # name address path
     local host=$2
     case $host in *:*) host="[$host]" ;; esac
     if [ "$PH_NO_SNI" = 1 ]; then
-        curl -sS -k -o /dev/null -w '%{http_code}\n' --max-time 15 -A "$ua" "https://$host$3"
+        ft curl -sS -k -o /dev/null -w '%{http_code}\n' --max-time 15 -A "$ua" "https://$host$3"
         return
     fi
-    curl -sS -o /dev/null -w '%{http_code}\n' --max-time 15 --cacert "$PH_CAFILE" \
+    ft curl -sS -o /dev/null -w '%{http_code}\n' --max-time 15 --cacert "$PH_CAFILE" \
         -A "$ua" --resolve "$1:443:$host" "https://$1$3"
 }
 pick() { # prefer AAAA when asked to
@@ -169,18 +190,26 @@ act4=$(resolve activate.cisco.com A)
 act6=$(resolve activate.cisco.com AAAA)
 act=$(pick "$act4" "$act6")
 [ -n "$act" ] || stop "couldn't resolve activate.cisco.com"
-https_get activate.cisco.com "$act" "/activation/$hexmac.xml" || stop "activation failed"
+code=$(https_get activate.cisco.com "$act" "/activation/$hexmac.xml") || stop "activation failed"
+log "activation HTTP $code"
+[ "$PH_HTTP_STRICT" = 1 ] && [ "$code" != 200 ] && stop "activation answered HTTP $code"
 
 # 6./7. Provisioning from the profile rule the activation handed back.
 prov4=$(resolve cisco.sipflash.com A)
 prov6=$(resolve cisco.sipflash.com AAAA)
 prov=$(pick "$prov4" "$prov6")
 [ -n "$prov" ] || stop "couldn't resolve cisco.sipflash.com"
-https_get cisco.sipflash.com "$prov" "/$PH_MODEL.xml" || stop "provisioning failed"
+code=$(https_get cisco.sipflash.com "$prov" "/$PH_MODEL.xml") || stop "provisioning failed"
+log "provisioning HTTP $code"
+[ "$PH_HTTP_STRICT" = 1 ] && [ "$code" != 200 ] && stop "provisioning answered HTTP $code"
 
 # 8. Outbound proxy: SRV, then A of every target in priority order.
-mapfile -t srv < <(dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$dns" \
-    _sips._tcp.sbc.example.com SRV 2>/dev/null | grep -v '^;' | sort -n -k1,1 -k2,2r)
+srv=()
+for s in $( [ "$PH_DNS_FAILOVER_ALL" = 1 ] && echo ${PH_DNS:-${dhcp_dns:-}} || echo "$dns"); do
+    mapfile -t srv < <(dig +tries="$PH_DIG_TRIES" +time=2 +nocookie +short @"$s" \
+        _sips._tcp.sbc.example.com SRV 2>/dev/null | grep -v '^;' | grep . | sort -n -k1,1 -k2,2r)
+    [ "${#srv[@]}" -gt 0 ] && break
+done
 [ "${#srv[@]}" -gt 0 ] || stop "no SRV for _sips._tcp.sbc.example.com"
 
 # 9./10. TCP then TLS to each target until one handshake completes.
@@ -191,9 +220,19 @@ for rec in "${srv[@]}"; do
     addr=$(resolve "$target" A)
     [ -n "$addr" ] || continue
     # shellcheck disable=SC2086
-    out=$(timeout 40 openssl s_client -connect "$addr:$port" -servername "$target" \
+    sip_in=/dev/null
+    if [ "$PH_SIP_IN_TLS" = 1 ]; then
+        printf 'REGISTER sip:sbc.example.com SIP/2.0\r\nVia: SIP/2.0/TLS %s:5061;branch=z9hG4bK-psl\r\nFrom: <sip:%s@sbc.example.com>;tag=psl\r\nTo: <sip:%s@sbc.example.com>\r\nCall-ID: psl-tls-1\r\nCSeq: 1 REGISTER\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n' \
+            "${dhcp_ip:-}" "$PH_SIP_USER" "$PH_SIP_USER" "$ua" >sip-in-tls.txt
+        sip_in=sip-in-tls.txt
+    fi
+    # Without SIP inside, stdin is empty at once (s_client ends after the handshake).
+    [ "$PH_SIP_IN_TLS" = 1 ] || sip_wait=0
+    # shellcheck disable=SC2086
+    out=$( { cat "$sip_in"; sleep "${sip_wait:-2}"; } | ft timeout 40 openssl s_client \
+        -connect "${PH_SBC_VIA:-$addr:$port}" -servername "$target" \
         -CAfile "$PH_CAFILE" -verify_return_error -verify_hostname "$target" \
-        $PH_TLS_OPTS -brief </dev/null 2>&1)
+        $PH_TLS_OPTS $( [ "$PH_SIP_IN_TLS" = 1 ] && echo -nocommands) -brief 2>&1)
     rc=$?
     printf '%s\n' "$out" | sed 's/^/  s_client: /'
     if [ $rc -eq 0 ]; then sbc=$addr; break; fi
@@ -212,9 +251,15 @@ done
 # NTP before registering, unless it ran right after DHCP.
 [ "$PH_NTP_FIRST" = 1 ] || ntp_sync
 
+if [ "$PH_SIP_IN_TLS" = 1 ]; then
+    log "SIP went inside TLS to $sbc:8934"
+    log "boot done"
+    exit 0
+fi
 # 11. SIP REGISTER with digest authentication.
 ip4=${dhcp_ip:-}
 rm -f register.ok
+[ -n "${PH_SIP_CMD:-}" ] && { eval "$PH_SIP_CMD"; log "custom sip done"; exit 0; }
 timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" \
     -s "$PH_SIP_USER" -au "$PH_SIP_USER" -ap "$PH_SIP_PASS" -key ua "$ua" \
     -m 1 -l 1 -nostdin -timeout 30s ${PH_SIP_CID:+-cid_str "$PH_SIP_CID"} \
@@ -223,3 +268,10 @@ timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p 5060 -t "$PH_SIP_TRANSPORT" 
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e register.ok ] && break; sleep 0.1; done
 if [ -e register.ok ]; then log "registered"; else log "registration failed"; fi
 log "boot done"
+if [ "$PH_DHCP_BG" = 1 ]; then
+    sleep 2
+    log "renewing the lease (SIGUSR1 to udhcpc)"
+    kill -USR1 "$udhcpc_pid"
+    sleep 3
+    kill -TERM "$udhcpc_pid"
+fi

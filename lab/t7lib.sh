@@ -20,5 +20,5 @@ srv_one_t7() { # target
     echo "host-record=$1,$IP_SBC1"
     echo "srv-host=_sips._tcp.sbc.example.com,$1,$SBC_PORT,10,60"
 }
-# SIP line helper for PH_SIP_CMD (evaluated inside phone7.sh): t7line user pass lport transport
+# SIP line helper for PH_SIP_CMD (evaluated inside phone.sh): t7line user pass lport transport
 T7LINE='t7line() { timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p "$3" -t "$4" -s "$1" -au "$1" -ap "$2" -key ua "$ua" -m 1 -l 1 -nostdin -timeout 20s "$sbc:${5:-5060}" >"sipp-$1-$3.out" 2>&1; echo "line $1 port $3 rc $?"; sleep 0.3; }; '

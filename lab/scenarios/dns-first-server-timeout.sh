@@ -1,7 +1,6 @@
 # order: 06
 SC_TITLE="Option 6 = 192.0.2.53, 192.0.2.1: the first server never answers (nft drop), each query is tried twice then asked of the second, which answers; the boot passes"
 SC_PEERS="nftables drop of UDP 53 to 192.0.2.53, dnsmasq on 192.0.2.1, dig with failover; the rest as in healthy"
-SC_PHONE_SCRIPT=phone5.sh
 DHCP_DNS="$IP_RESOLVER,$IP_GW"
 sc_net() { nft_rule "ip daddr $IP_RESOLVER udp dport 53 drop"; }
 sc_run() { run_phone 1 PH_DNS_FAILOVER_ALL=1; }

@@ -1,7 +1,6 @@
 # order: 21
 SC_TITLE="As ntp-unsync-phone-clock-2020 but activate.cisco.com speaks TLS 1.2, so its certificate (valid 2026-2029) is in clear; the phone (clock 2020-01-01) rejects it as not yet valid"
 SC_PEERS="chronyd server without 'local stratum', chronyd -Q, curl under faketime against openssl s_server -tls1_2"
-SC_PHONE_SCRIPT=phone5.sh
 sc_net() {
     stop_bg chronyd s_server-act4
     sed '/^local stratum/d' "$WORK/chrony-server.conf" >"$WORK/chrony-unsync.conf"

@@ -1,7 +1,6 @@
 # order: 20
 SC_TITLE="The NTP server answers unsynchronised (leap 3, stratum 0) so the phone's clock stays at 2020-01-01 (libfaketime); activate.cisco.com's certificate (valid now, issued 2026) looks not yet valid to the phone, which sends a fatal alert in clear and stops"
 SC_PEERS="chronyd server without 'local stratum', chronyd -Q, curl under faketime against openssl s_server (TLS 1.3)"
-SC_PHONE_SCRIPT=phone5.sh
 sc_net() {
     stop_bg chronyd
     sed '/^local stratum/d' "$WORK/chrony-server.conf" >"$WORK/chrony-unsync.conf"

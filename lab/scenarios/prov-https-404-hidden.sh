@@ -1,7 +1,6 @@
 # order: 13
 SC_TITLE="Activation fine; cisco.sipflash.com completes the TLS handshake but answers HTTP 403 Forbidden inside it (device not in Control Hub); the phone stops there and the capture runs 20 s more"
 SC_PEERS="python ssl server answering 403 on 198.51.100.30:443; curl; the rest as in healthy"
-SC_PHONE_SCRIPT=phone5.sh
 sc_net() {
     stop_bg s_server-prov4
     bg_in $NS_NET https-403 python3 "$LAB/https_status.py" $IP_PROV 443 "$WORK/pki/cisco.sipflash.com.crt" "$WORK/pki/cisco.sipflash.com.key" "403 Forbidden"
