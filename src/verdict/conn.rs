@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::dhcp::trim;
-use super::{cert, ev, ntp, Ctx, Evidence, Stage, StageResult, Status};
+use super::{cert, ev, ntp, refusal, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_name, is_provisioning_name};
@@ -430,10 +430,12 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             };
             let chain = c.chain.map(|(_, ch)| ch);
             cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
-        } else if let Some(advice) = mutual_tls_advice(c, *by_phone, *desc, &name) {
+        } else if let Some(advice) =
+            refusal::mutual_tls(c.cert_request, c.client_cert, *by_phone, *desc, &name)
+        {
             advice
         } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
-            version_advice(&name, *desc, &c.offered)
+            refusal::version(&name, *desc, &c.offered)
         } else {
             format!(
                 "TLS to {name} fails with {}: check the server and the path",
@@ -605,58 +607,6 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
             .min();
     }
     result
-}
-
-/// Advice for a server that asked for the phone's certificate and then
-/// ended the handshake: what the phone sent is the likely reason (a version
-/// or cipher mismatch is ruled out, the ServerHello agreed on both).
-fn mutual_tls_advice(c: &Conn<'_>, by_phone: bool, desc: u8, name: &str) -> Option<String> {
-    let asked = c.cert_request?;
-    if by_phone || !matches!(desc, 40 | 42..=46 | 48 | 49 | 116) {
-        return None;
-    }
-    let frame = asked.frame;
-    Some(match c.client_cert {
-        Some((f, 0)) => format!(
-            "{name} asks for a client certificate (#{frame}) and the phone sent none (#{}): the \
-             server requires mutual TLS; install the phone's device certificate or relax the \
-             server's client-certificate policy",
-            f.frame
-        ),
-        Some((f, _)) => format!(
-            "{name} rejected the phone's client certificate (#{}, {}): make the server trust the \
-             phone's certificate issuer, or check that certificate",
-            f.frame,
-            alert_name(desc)
-        ),
-        None => format!(
-            "{name} asks for a client certificate (#{frame}) and ended the handshake with {}: \
-             check the server's mutual-TLS policy against the phone's device certificate",
-            alert_name(desc)
-        ),
-    })
-}
-
-/// Advice for a server refusing the phone's offer (handshake_failure,
-/// protocol_version, insufficient_security).
-fn version_advice(name: &str, desc: u8, offered: &[u16]) -> String {
-    let offered: Vec<String> = offered.iter().map(|v| version_name(*v)).collect();
-    let offered = offered.join(", ");
-    match desc {
-        70 => format!(
-            "{name} accepts none of the TLS versions the phone offered ({offered}): align the \
-             server's versions with the phone's (Webex needs TLS 1.2 or later) or update the \
-             phone firmware"
-        ),
-        71 => format!(
-            "{name} finds the phone's offer too weak ({offered}): update the phone firmware so it \
-             offers the ciphers the server requires"
-        ),
-        _ => format!(
-            "{name} found no cipher suite or extension in common with the phone's offer \
-             ({offered}): check the server's TLS policy and anything rewriting TLS on the path"
-        ),
-    }
 }
 
 /// Stage `sbc-connect`: like [`combine`], but a failure names every SBC

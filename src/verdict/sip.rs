@@ -124,6 +124,8 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
         .count();
     let stage =
         |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
+    // An ICMP error about the last REGISTER is its answer when no SIP came.
+    let refused = icmp_answer(ctx, last);
     let result =
         match last.final_code() {
             Some(code) if (200..300).contains(&code) => {
@@ -192,8 +194,8 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                 stage(Status::Fail, format!("REGISTER answered {reason}"))
                     .advice(final_advice(code))
             }
-            None if icmp_answer(ctx, last).is_some() => {
-                let (f, words) = icmp_answer(ctx, last).unwrap_or((last.request, String::new()));
+            None if refused.is_some() => {
+                let (f, words) = refused.unwrap_or((last.request, ""));
                 let to = last.request.dst;
                 evidence.push(ev(f, format!("ICMP {words} for the REGISTER to {to}")));
                 stage(
@@ -253,7 +255,7 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
 
 /// An ICMP error about the REGISTER's datagram after it (port or host
 /// unreachable, administratively prohibited): that exchange's outcome.
-fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, String)> {
+fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, &'static str)> {
     ctx.own().find_map(|f| match &f.body {
         Body::Icmp(u)
             if f.frame > t.request.frame
@@ -261,7 +263,7 @@ fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, S
                 && u.orig_dst == t.request.dst
                 && u.orig_src == t.request.src =>
         {
-            Some((f, u.kind.words().to_string()))
+            Some((f, u.kind.words()))
         }
         _ => None,
     })
