@@ -509,3 +509,46 @@ stop_bg() { # name...
     done <"$WORK/pids"
     sleep 0.5
 }
+
+# rogue_dhcp LINE...: a second DHCP server, dnsmasq at 192.0.2.66 in namespace
+# psl-rogue on the phones' bridge, leasing 192.0.2.200-210 with the lab's
+# router, DNS and NTP, plus the dnsmasq LINEs given (its option 66/150...).
+rogue_dhcp() {
+    ns_new psl-rogue 0
+    ip link add eth0 netns psl-rogue address 00:00:5e:00:53:66 type veth \
+        peer name p-rogue netns $NS_SW
+    nsx $NS_SW ip link set p-rogue master br0 up
+    nsx psl-rogue ip addr add 192.0.2.66/24 dev eth0
+    nsx psl-rogue ip link set eth0 up
+    {
+        cat <<EOC
+port=0
+no-ping
+bind-interfaces
+interface=eth0
+user=root
+log-facility=-
+log-dhcp
+pid-file=$WORK/dnsmasq-rogue.pid
+dhcp-leasefile=$WORK/dnsmasq-rogue.leases
+dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h
+dhcp-option=option:router,$IP_GW
+dhcp-option=option:dns-server,$IP_GW
+dhcp-option=option:ntp-server,$IP_NTP
+EOC
+        printf '%s\n' "$@"
+    } >"$WORK/dnsmasq-rogue.conf"
+    rm -f "$WORK/dnsmasq-rogue.leases"
+    bg_in psl-rogue dnsmasq-rogue dnsmasq -k -C "$WORK/dnsmasq-rogue.conf"
+}
+
+# rogue_tftp: a TFTP server at 192.0.2.66 (after rogue_dhcp) with a profile
+# for the lab phone's model.
+rogue_tftp() {
+    rm -rf "$WORK/tftp-rogue"; mkdir -p "$WORK/tftp-rogue"; chmod 755 "$WORK/tftp-rogue"
+    printf '<flat-profile><Proxy_1_>rogue.example.net</Proxy_1_></flat-profile>\n' \
+        >"$WORK/tftp-rogue/CP-8851-3PCC.xml"
+    chmod 644 "$WORK/tftp-rogue/CP-8851-3PCC.xml"
+    bg_in psl-rogue tftpd-rogue in.tftpd --foreground --listen --address "192.0.2.66:69" \
+        --secure --verbose "$WORK/tftp-rogue"
+}

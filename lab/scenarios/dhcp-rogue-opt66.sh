@@ -6,30 +6,7 @@ SC_TITLE="Two DHCP servers answer: a rogue dnsmasq at 192.0.2.66 offers 192.0.2.
 SC_PEERS="two dnsmasq 2.90 (the real one with dhcp-reply-delay=1; the rogue in its own namespace psl-rogue on the bridge), busybox udhcpc, tftp-hpa; the rest as in healthy"
 sc_dnsmasq() { echo "dhcp-reply-delay=1"; }
 sc_net() {
-    ns_new psl-rogue 0
-    ip link add eth0 netns psl-rogue address 00:00:5e:00:53:66 type veth \
-        peer name p-rogue netns $NS_SW
-    nsx $NS_SW ip link set p-rogue master br0 up
-    nsx psl-rogue ip addr add 192.0.2.66/24 dev eth0
-    nsx psl-rogue ip link set eth0 up
-    cat >"$WORK/dnsmasq-rogue.conf" <<EOC
-port=0
-no-ping
-bind-interfaces
-interface=eth0
-user=root
-log-facility=-
-log-dhcp
-pid-file=$WORK/dnsmasq-rogue.pid
-dhcp-leasefile=$WORK/dnsmasq-rogue.leases
-dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,1h
-dhcp-option=option:router,$IP_GW
-dhcp-option=option:dns-server,$IP_GW
-dhcp-option=option:ntp-server,$IP_NTP
-dhcp-option=66,"192.0.2.66"
-EOC
-    rm -f "$WORK/dnsmasq-rogue.leases"
-    bg_in psl-rogue dnsmasq-rogue dnsmasq -k -C "$WORK/dnsmasq-rogue.conf"
+    rogue_dhcp 'dhcp-option=66,"192.0.2.66"'
     sleep 1
 }
 sc_expect() {
