@@ -56,56 +56,52 @@ expect_one() { # capture verdict root statuses [hidden] : one phone, :01 unless 
     expect_write "$1.expected.json"
 }
 
+# frames SOURCE keep|drop RANGE VERDICT ROOT STATUSES [hostname]: editcap
+# keeps (-r) or drops the frames RANGE of captures/SOURCE into $out, with
+# its expectation (hostname: the cut leaves no DHCP, so none is known).
+frames() {
+    need "$OUT/$1"
+    case $2 in
+    keep) editcap -r "$OUT/$1" "$out" "$3" ;;
+    *) editcap "$OUT/$1" "$out" "$3" ;;
+    esac
+    expect_one "$out" "$4" "$5" "$6" "${7:-}"
+}
+
 derive() { # name
     local name=$1 out=$OUT/$1 tmp
     tmp=$(mktemp -d)
     case $name in
     cut-after-srv-query.pcap)
-        need "$OUT/healthy.pcap"
-        editcap -r "$OUT/healthy.pcap" "$out" 1-51
-        expect_one "$out" pass null \
+        frames healthy.pcap keep 1-51 pass null \
             "pass pass not_seen pass pass pass pass not_seen not_seen not_seen not_seen not_seen"
         ;;
     cut-after-sbc-syn.pcap)
-        need "$OUT/healthy.pcap"
-        editcap -r "$OUT/healthy.pcap" "$out" 1-55
-        expect_one "$out" pass null \
+        frames healthy.pcap keep 1-55 pass null \
             "pass pass not_seen pass pass pass pass pass not_seen not_seen not_seen not_seen"
         ;;
     cut-after-sbc-clienthello.pcap)
-        need "$OUT/healthy.pcap"
-        editcap -r "$OUT/healthy.pcap" "$out" 1-58
-        expect_one "$out" pass null \
+        frames healthy.pcap keep 1-58 pass null \
             "pass pass not_seen pass pass pass pass pass pass not_seen not_seen not_seen"
         ;;
     cut-after-register.pcap)
-        need "$OUT/healthy.pcap"
-        editcap -r "$OUT/healthy.pcap" "$out" 1-73
-        expect_one "$out" pass null \
+        frames healthy.pcap keep 1-73 pass null \
             "pass pass not_seen pass pass pass pass pass pass pass not_seen pass"
         ;;
     start-mid-sbc-tls.pcap)
-        need "$OUT/healthy.pcap"
-        editcap -r "$OUT/healthy.pcap" "$out" 60-76
-        expect_one "$out" pass null \
-            "not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen pass pass pass pass"
+        frames healthy.pcap keep 60-76 pass null \
+            "not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen pass pass pass pass" hostname
         ;;
     dhcp-nak-only.pcap)
-        need "$OUT/dhcp-nak.pcap"
-        editcap -r "$OUT/dhcp-nak.pcap" "$out" 1-2
-        expect_one "$out" fail dhcp \
+        frames dhcp-nak.pcap keep 1-2 fail dhcp \
             "fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
         ;;
     ntp-unsync-phone-clock-2020-no-ntp.pcap)
-        need "$OUT/ntp-unsync-phone-clock-2020.pcap"
-        editcap "$OUT/ntp-unsync-phone-clock-2020.pcap" "$out" 7-18
-        expect_one "$out" fail activation \
+        frames ntp-unsync-phone-clock-2020.pcap drop 7-18 fail activation \
             "pass pass not_seen pass fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
         ;;
     ntp-unsync-phone-clock-2020-tls12-no-ntp.pcap)
-        need "$OUT/ntp-unsync-phone-clock-2020-tls12.pcap"
-        editcap "$OUT/ntp-unsync-phone-clock-2020-tls12.pcap" "$out" 7-18
-        expect_one "$out" fail activation \
+        frames ntp-unsync-phone-clock-2020-tls12.pcap drop 7-18 fail activation \
             "pass pass not_seen pass fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
         ;;
     fmt-bigendian.pcap)
