@@ -33,7 +33,7 @@ fi
 
 PACKAGES="dnsmasq-base busybox tftpd-hpa tftp-hpa kamailio sip-tester unbound bind9-dnsutils \
 curl openssl chrony nftables tcpdump tshark wireshark-common clang iproute2 xxd \
-isc-dhcp-client python3 faketime"
+isc-dhcp-client python3 faketime gnutls-bin"
 
 install_packages() {
     local missing="" p

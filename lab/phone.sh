@@ -40,9 +40,11 @@ set -u
 # PH_SIP_IN_TLS (a REGISTER sent inside the SBC's TLS session, no cleartext
 # SIP), PH_FAKETIME (every TLS client under libfaketime with that clock),
 # PH_SBC_VIA (host:port to connect to instead of the SBC, e.g. a forwarder),
-# PH_SIP_CMD (a command run instead of the SIP step).
+# PH_SIP_CMD (a command run instead of the SIP step), PH_TLS_CLIENT=gnutls
+# (gnutls-cli makes the SBC handshake: in TLS 1.3 it sends its alerts
+# encrypted, where openssl s_client sends them in clear).
 : "${PH_DHCP_BG:=0}" "${PH_DNS_FAILOVER_ALL:=0}" "${PH_HTTP_STRICT:=0}" "${PH_SIP_IN_TLS:=0}"
-: "${PH_FAKETIME:=}"
+: "${PH_FAKETIME:=}" "${PH_TLS_CLIENT:=openssl}"
 ft() { if [ -n "$PH_FAKETIME" ]; then faketime "$PH_FAKETIME" "$@"; else "$@"; fi; }
 : "${PH_TFTP_CLIENT:=tftp}" "${PH_CURL_FOLLOW:=0}" "${PH_CURL_EXTRA:=}" "${PH_TLS_RESET_NEXT:=0}"
 
@@ -228,13 +230,21 @@ for rec in "${srv[@]}"; do
     fi
     # Without SIP inside, stdin is empty at once (s_client ends after the handshake).
     [ "$PH_SIP_IN_TLS" = 1 ] || sip_wait=0
-    # shellcheck disable=SC2086
-    out=$( { cat "$sip_in"; sleep "${sip_wait:-2}"; } | ft timeout 40 openssl s_client \
-        -connect "${PH_SBC_VIA:-$addr:$port}" -servername "$target" \
-        -CAfile "$PH_CAFILE" -verify_return_error -verify_hostname "$target" \
-        $PH_TLS_OPTS $( [ "$PH_SIP_IN_TLS" = 1 ] && echo -nocommands) -brief 2>&1)
+    via=${PH_SBC_VIA:-$addr:$port}
+    if [ "$PH_TLS_CLIENT" = gnutls ]; then
+        # shellcheck disable=SC2086
+        out=$( { cat "$sip_in"; sleep "${sip_wait:-2}"; } | ft timeout 40 gnutls-cli \
+            --x509cafile "$PH_CAFILE" --sni-hostname "$target" --verify-hostname "$target" \
+            -p "${via##*:}" "${via%:*}" $PH_TLS_OPTS 2>&1)
+    else
+        # shellcheck disable=SC2086
+        out=$( { cat "$sip_in"; sleep "${sip_wait:-2}"; } | ft timeout 40 openssl s_client \
+            -connect "$via" -servername "$target" \
+            -CAfile "$PH_CAFILE" -verify_return_error -verify_hostname "$target" \
+            $PH_TLS_OPTS $( [ "$PH_SIP_IN_TLS" = 1 ] && echo -nocommands) -brief 2>&1)
+    fi
     rc=$?
-    printf '%s\n' "$out" | sed 's/^/  s_client: /'
+    printf '%s\n' "$out" | sed "s/^/  $PH_TLS_CLIENT: /"
     if [ $rc -eq 0 ]; then sbc=$addr; break; fi
     if printf '%s' "$out" | grep -q 'connect:errno\|Connection refused\|timed out'; then
         log "no TCP to $target $addr:$port, next target"

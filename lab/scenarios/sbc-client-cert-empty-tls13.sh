@@ -7,5 +7,5 @@ sc_sbc() {
 }
 sc_run() { run_phone 1 PH_NTP_FIRST=1; }
 sc_expect() {
-    expect_phone 1 pass null "pass pass not_seen pass pass pass pass pass pass pass not_seen pass"
+    expect_phone 1 fail sbc-tls "pass pass not_seen pass pass pass pass pass pass fail not_seen pass"
 }

@@ -351,6 +351,9 @@ impl TcpSide {
                         tls::TlsEvent::HelloRetryRequest { selected_version } => {
                             c.peer_selected(*selected_version);
                         }
+                        // TLS 1.3: the server's first word after the
+                        // client's Finished may be an (encrypted) refusal.
+                        tls::TlsEvent::ApplicationData if from_client => s.watch_next_record(),
                         _ => {}
                     }
                     let body = Body::Tls {

@@ -27,6 +27,15 @@
 //! nothing and is not reported ([`TlsStream::peer_selected`] tells the
 //! client's stream what the server chose).
 //!
+//! TLS 1.3 encrypts alerts as application_data records (RFC 8446 section
+//! 5.2); one is still told by its length, [`ALERT_RECORD_LEN_13`]. A
+//! direction whose first encrypted record has that length ended the
+//! handshake with an alert (its Finished is longer); after
+//! [`TlsStream::watch_next_record`] (the driver calls it on the server's
+//! stream once the client's first encrypted record went by) the next record
+//! is checked the same way: an alert there is the server refusing the
+//! client right after the handshake. Both are reported as `EncryptedAlert`.
+//!
 //! Ignored: cipher suites, extensions other than server_name (0) and
 //! supported_versions (43) (GREASE values, RFC 8701, are dropped from the
 //! offered versions), key exchange contents, heartbeat records, TLS 1.3's
@@ -98,7 +107,9 @@ pub enum TlsEvent {
         level: u8,
         description: u8,
     },
-    /// A content-type-21 record that is not a plaintext alert (encrypted).
+    /// A content-type-21 record that is not a plaintext alert (encrypted),
+    /// or a TLS 1.3 record of an alert's length where one tells (see the
+    /// module doc).
     EncryptedAlert,
     /// The first application_data record of the direction.
     ApplicationData,
@@ -212,6 +223,12 @@ const HANDSHAKE: u8 = 22;
 const APPLICATION_DATA: u8 = 23;
 const HEARTBEAT: u8 = 24;
 
+/// Length of a TLS 1.3 record holding an encrypted alert: the 2-octet
+/// alert, the inner content type and a 16-octet AEAD tag (RFC 8446 section
+/// 5.2; every TLS 1.3 cipher suite but CCM_8 has that tag). A Finished is
+/// at least 4 + 32 + 1 + 16 octets, so nothing else of the handshake has it.
+pub const ALERT_RECORD_LEN_13: usize = 2 + 1 + 16;
+
 /// ServerHello.random of a HelloRetryRequest (RFC 8446 section 4.1.3).
 const HELLO_RETRY_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
@@ -250,6 +267,8 @@ pub struct TlsStream {
     skipped_type: u8,
     hello_seen: bool,
     application_data_seen: bool,
+    /// TLS 1.3: the next encrypted record is checked for an alert's length.
+    watching: bool,
 }
 
 impl TlsStream {
@@ -358,7 +377,17 @@ impl TlsStream {
     /// direction's ChangeCipherSpec or application data (after which its
     /// handshake and alerts are encrypted).
     pub fn done(&self) -> bool {
-        self.stopped.is_some() || (self.hello_seen && (self.ccs_seen || self.application_data_seen))
+        self.stopped.is_some()
+            || (self.hello_seen && (self.ccs_seen || self.application_data_seen) && !self.watching)
+    }
+
+    /// TLS 1.3: checks this direction's next encrypted record for an alert
+    /// (the server's first word after the client's Finished). Feed the
+    /// stream until [`TlsStream::done`] again.
+    pub fn watch_next_record(&mut self) {
+        if self.tls13 && self.stopped.is_none() {
+            self.watching = true;
+        }
     }
 
     /// The version the server chose (ServerHello or HelloRetryRequest), for
@@ -437,10 +466,18 @@ impl TlsStream {
                 self.handshake.extend_from_slice(body);
                 self.handshake_messages(frame, events);
             }
+            APPLICATION_DATA if self.tls13 && body.len() == ALERT_RECORD_LEN_13 => {
+                if self.watching || !self.application_data_seen {
+                    events.push((frame, TlsEvent::EncryptedAlert));
+                }
+                self.watching = false;
+                self.application_data_seen = true;
+            }
             APPLICATION_DATA if !self.application_data_seen => {
                 self.application_data_seen = true;
                 events.push((frame, TlsEvent::ApplicationData));
             }
+            APPLICATION_DATA => self.watching = false,
             _ => {}
         }
     }

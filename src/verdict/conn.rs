@@ -44,6 +44,9 @@ struct Conn<'a> {
     not_tls: Option<(&'a Fact, bool, &'a str)>,
     ccs: [bool; 2],
     app_data: [bool; 2],
+    /// Each side's first encrypted alert (TLS 1.3: a record of an alert's
+    /// length where the handshake ends or right after it).
+    enc_alert: [Option<&'a Fact>; 2],
     /// The first fact that showed the handshake finished (CCS or app data).
     finished: Option<&'a Fact>,
     closed: Option<(&'a Fact, bool, bool)>,
@@ -167,6 +170,7 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             not_tls: None,
             ccs: [false; 2],
             app_data: [false; 2],
+            enc_alert: [None; 2],
             finished: None,
             closed: None,
             phone_reset: None,
@@ -204,6 +208,9 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                     if c.ccs == [true, true] {
                         c.finished.get_or_insert(f);
                     }
+                }
+                TlsEvent::EncryptedAlert => {
+                    c.enc_alert[side].get_or_insert(f);
                 }
                 TlsEvent::ApplicationData => {
                     c.app_data[side] = true;
@@ -454,6 +461,24 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
              answering in clear)",
             c.server
         );
+        (Status::Fail, summary, Some(advice))
+    } else if let Some((f, summary, advice)) = tls13
+        .then(|| {
+            let end = refusal::Ending13 {
+                alerts: c.enc_alert,
+                finished: c.app_data[0].then_some(c.finished).flatten(),
+                closed: c.closed.map(|(f, _, _)| f),
+            };
+            refusal::encrypted_13(end, &name, port)
+        })
+        .flatten()
+    {
+        evidence.push(f);
+        let advice = advice.unwrap_or_else(|| {
+            let hidden = "TLS 1.3 encrypts the certificate and the alert";
+            let at = &c.enc_alert[0].unwrap_or(c.first).ts;
+            cert::advice(46, None, hidden, at, ntp_ok, port, c.sni.as_deref())
+        });
         (Status::Fail, summary, Some(advice))
     } else if done {
         if let Some(f) = c.finished {

@@ -2,9 +2,65 @@
 //! a mutual-TLS refusal when it asked for the phone's certificate first, else
 //! a version or cipher mismatch (handshake_failure, protocol_version,
 //! insufficient_security). Certificates the phone rejects are `cert`'s.
+//! TLS 1.3 refusals whose alert is encrypted are told by where the alert
+//! falls ([`encrypted_13`]).
 
+use super::{ev, Evidence};
 use crate::fact::Fact;
 use crate::proto::tls::{alert_name, version_name};
+
+/// The server's encrypted alert ends a session at most this long after the
+/// phone's Finished to count as refusing the phone (later it is a close).
+const REFUSAL_WITHIN_SECS: f64 = 5.0;
+
+/// How a TLS 1.3 connection ended, for [`encrypted_13`].
+pub struct Ending13<'a> {
+    /// Each side's first encrypted alert: the phone's, then the server's.
+    pub alerts: [Option<&'a Fact>; 2],
+    /// The phone's first encrypted record (its Finished), if it was not an
+    /// alert.
+    pub finished: Option<&'a Fact>,
+    /// The first FIN or RST of the connection.
+    pub closed: Option<&'a Fact>,
+}
+
+/// A TLS 1.3 handshake ended by an encrypted alert: the phone's in place of
+/// its Finished (it refused the server, most often its certificate; the
+/// advice is then `cert`'s, so `None` here), or the server's as its first
+/// record after the phone's Finished, the connection closing after it (it
+/// refused the phone: mutual TLS is the usual reason). Returns the evidence,
+/// the summary and the advice.
+pub fn encrypted_13(
+    end: Ending13<'_>,
+    name: &str,
+    port: u16,
+) -> Option<(Evidence, String, Option<String>)> {
+    if let (Some(alert), None) = (end.alerts[0], end.finished) {
+        let text = "encrypted alert from the phone in place of its Finished (TLS 1.3 hides which)";
+        let summary = format!(
+            "the phone ended the TLS 1.3 handshake with an encrypted alert ({name}:{port})"
+        );
+        return Some((ev(alert, text), summary, None));
+    }
+    let (alert, finished) = (end.alerts[1]?, end.finished?);
+    let closes = end.closed.is_some_and(|f| f.frame >= alert.frame);
+    let soon = finished.ts.secs_until(&alert.ts);
+    if alert.frame < finished.frame || !closes || soon > REFUSAL_WITHIN_SECS {
+        return None;
+    }
+    let text = "encrypted alert from the server, its first record after the phone's Finished \
+                (TLS 1.3 hides which)";
+    let summary = format!(
+        "{name} refused the phone right after the TLS 1.3 handshake: an encrypted alert, then \
+         the connection closed ({name}:{port})"
+    );
+    let advice = format!(
+        "TLS 1.3 hides {name}'s reason; a server that hangs up on the phone's Finished most often \
+         rejects the phone's certificate (mutual TLS): check the server's client-certificate \
+         policy and log against the phone's device certificate"
+    );
+    Some((ev(alert, text), summary, Some(advice)))
+}
 
 /// A server that asked for the phone's certificate (`cert_request`) and then
 /// ended the handshake: what the phone sent is the likely reason (a version
@@ -61,5 +117,72 @@ pub fn version(name: &str, desc: u8, offered: &[u16]) -> String {
             "{name} found no cipher suite or extension in common with the phone's offer \
              ({offered}): check the server's TLS policy and anything rewriting TLS on the path"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::Body;
+    use crate::proto::tls::TlsEvent;
+    use crate::verdict::test_support::fact;
+
+    fn tls(frame: u64, secs: i64, from_client: bool, event: TlsEvent) -> Fact {
+        let (phone, sbc) = ("192.0.2.101:40000", "198.51.100.20:8934");
+        let (src, dst) = if from_client {
+            (phone, sbc)
+        } else {
+            (sbc, phone)
+        };
+        let body = Body::Tls {
+            conn: 1,
+            from_client,
+            event,
+        };
+        fact(frame, secs, src, dst, body)
+    }
+
+    fn closed(frame: u64, secs: i64) -> Fact {
+        let body = Body::Closed {
+            conn: 1,
+            from_client: false,
+            rst: false,
+        };
+        fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
+    }
+
+    #[test]
+    fn tls13_refusals_by_where_the_encrypted_alert_falls() {
+        let fin = tls(10, 100, true, TlsEvent::ApplicationData);
+        let alert = tls(11, 100, false, TlsEvent::EncryptedAlert);
+        let phone_alert = tls(10, 100, true, TlsEvent::EncryptedAlert);
+        let late_alert = tls(40, 130, false, TlsEvent::EncryptedAlert);
+        let (close, late_close) = (closed(12, 100), closed(41, 130));
+        let judge = |alerts, finished, closed| {
+            let end = Ending13 {
+                alerts,
+                finished,
+                closed,
+            };
+            encrypted_13(end, "sbc1.example.com", 8934)
+        };
+        // The phone's alert in place of its Finished: cert advice (None).
+        let (e, summary, advice) = judge([Some(&phone_alert), None], None, None).unwrap();
+        assert_eq!((e.frame, advice), (10, None));
+        assert!(
+            summary.starts_with("the phone ended the TLS 1.3 handshake"),
+            "{summary}"
+        );
+        // The server's alert right after the Finished, then a close.
+        let (e, summary, advice) = judge([None, Some(&alert)], Some(&fin), Some(&close)).unwrap();
+        assert_eq!(e.frame, 11);
+        assert!(
+            summary.starts_with("sbc1.example.com refused the phone"),
+            "{summary}"
+        );
+        assert!(advice.unwrap().contains("mutual TLS"));
+        // No close after it, or a close of a session 30 s old: no refusal.
+        assert!(judge([None, Some(&alert)], Some(&fin), None).is_none());
+        assert!(judge([None, Some(&late_alert)], Some(&fin), Some(&late_close)).is_none());
     }
 }

@@ -348,6 +348,73 @@ fn draft_server_hello_layout() {
     assert_eq!(version_name(0x7f10), "TLS 1.3 draft 16");
 }
 
+/// TLS 1.3 alerts are application_data records of 19 octets: told where
+/// the handshake ends (the first encrypted record) and, once watched, in the
+/// server's first record after the client's Finished; not elsewhere.
+#[test]
+fn tls13_encrypted_alerts_told_by_length_where_they_matter() {
+    let alert = record(23, &[0xaa; ALERT_RECORD_LEN_13]);
+    let finished = record(23, &[0xbb; 4 + 32 + 1 + 16]);
+    // The client refuses the server: its first encrypted record is an alert.
+    let mut client = TlsStream::default();
+    feed(
+        &mut client,
+        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
+    );
+    client.peer_selected(0x0304);
+    client.set_handshake_encrypted();
+    assert_eq!(feed(&mut client, &alert), vec![TlsEvent::EncryptedAlert]);
+    assert!(client.done());
+    // A Finished first is application data; a later 19-octet record is not
+    // looked at (the direction is done).
+    let mut client = TlsStream::default();
+    feed(
+        &mut client,
+        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
+    );
+    client.peer_selected(0x0304);
+    assert_eq!(
+        feed(&mut client, &finished),
+        vec![TlsEvent::ApplicationData]
+    );
+    assert!(client.done());
+    assert!(feed(&mut client, &alert).is_empty());
+    // The server: its encrypted flight, then (watched) an alert.
+    let server_flight = || {
+        let mut s = TlsStream::default();
+        let hello = handshake(2, &server_hello_body(Some(0x0304), [9; 32]));
+        feed(&mut s, &record(22, &hello));
+        assert_eq!(
+            feed(&mut s, &record(23, &[0xcc; 23])),
+            vec![TlsEvent::ApplicationData]
+        );
+        assert!(s.done());
+        s
+    };
+    let mut server = server_flight();
+    server.watch_next_record();
+    assert!(!server.done());
+    assert_eq!(feed(&mut server, &alert), vec![TlsEvent::EncryptedAlert]);
+    assert!(server.done());
+    // A session ticket first: nothing is reported, watching ends.
+    let mut server = server_flight();
+    server.watch_next_record();
+    assert!(feed(&mut server, &record(23, &[0xdd; 250])).is_empty());
+    assert!(server.done());
+    assert!(feed(&mut server, &alert).is_empty());
+    // TLS 1.2: a 19-octet application_data record is data, and nothing is
+    // watched.
+    let mut old = TlsStream::default();
+    feed(
+        &mut old,
+        &record(22, &handshake(2, &server_hello_body(None, [9; 32]))),
+    );
+    old.watch_next_record();
+    feed(&mut old, &record(20, &[1]));
+    assert!(old.done());
+    assert_eq!(feed(&mut old, &alert), vec![TlsEvent::ApplicationData]);
+}
+
 #[test]
 fn client_stream_told_to_go_opaque() {
     let mut s = TlsStream::default();
