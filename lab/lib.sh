@@ -360,10 +360,13 @@ expect_phone() {
     host=null
     [[ $hidden == *" hostname "* ]] || host="\"SEP$hex\""
     [[ $hidden == *" model "* ]] || model='"CP-8851-3PCC"'
+    # "mac" hidden: the frames carry a NAT device's MAC; the id is EXPECT_IP.
+    local id="\"$mac\"" macj="\"$mac\""
+    [[ $hidden == *" mac "* ]] && id="\"$EXPECT_IP\"" macj=null
     EXPECT_JSON="$EXPECT_JSON${EXPECT_JSON:+,
 }    {
-      \"id\": \"$mac\",
-      \"mac\": \"$mac\",
+      \"id\": $id,
+      \"mac\": $macj,
       \"hostname\": $host,
       \"model\": $model,
       \"verdict\": \"$verdict\",

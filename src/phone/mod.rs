@@ -15,7 +15,7 @@ pub mod names;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::net::IpAddr;
 
 use crate::fact::{Body, Fact};
@@ -81,7 +81,7 @@ impl Key {
 pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     // Four independent passes over the facts: the names behind addresses,
     // who showed phone behaviour, and which MAC each address uses.
-    let ((names, clients), (behaving, macs)) = rayon::join(
+    let ((names, clients), ((behaving, natted), macs)) = rayon::join(
         || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
         || rayon::join(|| phone_behaviour_ips(facts, opts), || source_macs(facts)),
     );
@@ -118,7 +118,7 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             .get(ip)
             .copied()
             .or(phone_mac)
-            .or_else(|| macs.host_mac(ip));
+            .or_else(|| macs.host_mac(ip).filter(|_| !natted.contains(ip)));
         let key = mac.map_or(Key::Ip(*ip), Key::Mac);
         let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
         phone.first_frame = phone.first_frame.min(*first);
@@ -228,8 +228,14 @@ fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
 }
 
 /// Addresses that behaved like a phone, with the first frame showing it.
-fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Vec<(IpAddr, u64)> {
+/// Also returns the addresses whose REGISTERs show NAT: the Ethernet source
+/// of their packets is then the NAT device's, not a phone's.
+fn phone_behaviour_ips(
+    facts: &[Fact],
+    opts: &CorrelateOptions,
+) -> (Vec<(IpAddr, u64)>, FxHashSet<IpAddr>) {
     let mut seen: BTreeMap<IpAddr, u64> = BTreeMap::new();
+    let mut natted = FxHashSet::default();
     for f in facts {
         let client_ip = match &f.body {
             Body::Dns(m) if !m.response => m
@@ -255,7 +261,12 @@ fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Vec<(IpAddr, 
                 is_profile_file(target).then(|| f.src_ip())
             }
             Body::Sip(m) => match &m.start {
-                sip::StartLine::Request { method, .. } if method == "REGISTER" => Some(f.src_ip()),
+                sip::StartLine::Request { method, .. } if method == "REGISTER" => {
+                    if sip::nat_evidence(m, f.src_ip()).is_some() {
+                        natted.insert(f.src_ip());
+                    }
+                    Some(f.src_ip())
+                }
                 _ => None,
             },
             _ => None,
@@ -266,7 +277,7 @@ fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Vec<(IpAddr, 
     }
     let mut v: Vec<(IpAddr, u64)> = seen.into_iter().collect();
     v.sort_by_key(|(_, f)| *f);
-    v
+    (v, natted)
 }
 
 /// A file name a phone asks for as its profile.

@@ -16,9 +16,11 @@
 //! is kept as (long name, value). Ignored: the body (SDP, XML), URI
 //! structure beyond Contact parameters, multipart and compressed bodies.
 
+mod addr;
 mod fields;
 mod stream;
 
+pub use addr::{is_private, nat_evidence, Nat};
 use fields::read_fields;
 #[cfg(test)]
 use fields::{contact_param, parse_auth};

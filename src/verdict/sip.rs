@@ -9,14 +9,13 @@
 //! the packet's source shows NAT (a SIP ALG is suspected) and warns.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
 
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::Body;
 use crate::fact::Fact;
 use crate::phone::aor_user;
-use crate::proto::sip::{SipMessage, StartLine};
+use crate::proto::sip::{nat_evidence, Nat, SipMessage, StartLine};
 use crate::proto::tls::TlsEvent;
 
 /// One REGISTER transaction.
@@ -94,8 +93,8 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
         }
     }
     let nat = nat_note(&txs);
-    if let Some((f, text)) = &nat {
-        evidence.push(ev(f, text.clone()));
+    if let Some((f, n)) = &nat {
+        evidence.push(ev(f, n.text.clone()));
     }
     trim(&mut evidence);
     // De-registrations at the end do not judge the registration.
@@ -146,7 +145,14 @@ pub fn register(ctx: &Ctx<'_>) -> StageResult {
                     "the registrar answered only after earlier REGISTERs got nothing back: check \
                      the path (firewall, NAT, SIP ALG) to the first registrar tried",
                 )
-                } else if let Some((_, text)) = &nat {
+                } else if let Some((_, n)) = nat.as_ref().filter(|(_, n)| n.partial_alg) {
+                    stage(Status::Warn, format!("{summary}; {}", n.text)).advice(
+                        "a SIP ALG on the NAT/firewall rewrites the phone's REGISTER by halves \
+                         (Via public, Contact private): disable it and let the registrar handle \
+                         the NAT (rport, keep-alives); half-rewritten messages lose calls and \
+                         registrations",
+                    )
+                } else if let Some((_, Nat { text, .. })) = &nat {
                     // The private Via survived: nothing rewrote it (no ALG at
                     // work on this path); the registrar must handle the NAT.
                     stage(Status::Warn, format!("{summary}; {text}")).advice(
@@ -364,33 +370,11 @@ fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
     txs
 }
 
-/// A Via sent-by address that differs from the packet's source address.
-fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, String)> {
-    for t in txs {
-        let via = t
-            .msg
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("Via"));
-        let Some(sent_by) = via.and_then(|v| v.1.split_whitespace().nth(1)) else {
-            continue;
-        };
-        let host = sent_by.split([';', ',']).next().unwrap_or("");
-        let host = match host.rsplit_once(':') {
-            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
-            _ => host,
-        };
-        if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
-            if ip != t.request.src_ip() && !t.request.src_ip().is_loopback() {
-                let text = format!(
-                    "Via says {ip} but the packet comes from {}: NAT in the path",
-                    t.request.src_ip()
-                );
-                return Some((t.request, text));
-            }
-        }
-    }
-    None
+/// NAT seen in a REGISTER: its Via or Contact names another address than
+/// the packet comes from ([`nat_evidence`]).
+fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, Nat)> {
+    txs.iter()
+        .find_map(|t| Some((t.request, nat_evidence(t.msg, t.request.src_ip())?)))
 }
 
 /// Advice for a final response other than 200, 401/407 and 403, by class
@@ -461,5 +445,35 @@ mod tests {
         let p = phone("192.0.2.100", vec![2, 3]);
         let ctx = crate::verdict::test_support::ctx(&facts, &p, &names, 60);
         assert_eq!(register(&ctx).status, Status::Pass);
+    }
+
+    /// A REGISTER from a public address: its Via and Contact as given.
+    fn nat_facts(via: &str, contact: &str) -> Vec<Fact> {
+        let (phone_ip, sbc) = ("203.0.113.9:5060", "198.51.100.20:5060");
+        let req = format!(
+            "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP {via};branch=z9hG4bK1\r\n\
+             Contact: <sip:1101@{contact}>\r\nCall-ID: n\r\nCSeq: 1 REGISTER\r\n\
+             Content-Length: 0\r\n\r\n"
+        );
+        let ok = "SIP/2.0 200 OK\r\nCall-ID: n\r\nCSeq: 1 REGISTER\r\nExpires: 120\r\n\
+                  Content-Length: 0\r\n\r\n";
+        vec![fact(1, 0, phone_ip, sbc, &req), fact(2, 0, sbc, phone_ip, ok)]
+    }
+
+    #[test]
+    fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
+        let names = NameMap::default();
+        let p = phone("203.0.113.9", vec![0, 1]);
+        let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10));
+        let r = judge(&nat_facts("192.168.1.50:5060", "192.168.1.50:5060"));
+        assert_eq!(r.status, Status::Warn);
+        assert!(r.summary.contains("NAT in the path"), "{}", r.summary);
+        let r = judge(&nat_facts("203.0.113.9:5060", "192.168.1.50:5060"));
+        assert_eq!(r.status, Status::Warn);
+        assert!(r.summary.contains("SIP ALG rewrote part"), "{}", r.summary);
+        assert!(r.advice.as_deref().unwrap_or("").contains("by halves"));
+        // Both rewritten (or a phone on a public address): nothing to say.
+        let r = judge(&nat_facts("203.0.113.9:5060", "203.0.113.9:5060"));
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
     }
 }
