@@ -176,12 +176,21 @@ pub fn advice(
     // A certificate outside its validity explains a rejection by itself
     // (a not-yet-valid one draws bad_certificate from OpenSSL), whoever
     // issued it; with no NTP the phone's clock is a suspect too.
-    let outside = || {
-        format!(
+    // Expired: renew it. Not yet valid: it was made with a start date in
+    // the future (a wrong clock where it was issued), so reissue it.
+    let secs = at.ns.div_euclid(1_000_000_000);
+    let outside = || match secs < leaf.not_before_unix {
+        true => format!(
+            "the server certificate only becomes valid on {}, after the capture was taken: it \
+             was issued with a start date in the future; reissue it with a correct start date \
+             and check the clock of the host that issued it{clock}",
+            leaf.not_before
+        ),
+        false => format!(
             "the server certificate is outside its validity ({} to {}) at capture time: renew \
              it on the server{clock}",
             leaf.not_before, leaf.not_after
-        )
+        ),
     };
     if !valid_at(leaf, at) && desc != 48 {
         return outside();
@@ -204,11 +213,20 @@ pub fn advice(
         _ => issuer == Issuer::Inspection,
     };
     if inspection {
-        // A re-signing middlebox explains the failure whatever the clock says.
+        // A re-signing middlebox explains the failure whatever the clock
+        // says; a certificate outside its validity is said too, and then,
+        // with no good NTP, the phone's clock.
+        let dates = match valid_at(leaf, at) {
+            true => String::new(),
+            false => format!(
+                "; the certificate is also outside its validity ({} to {}) at capture time{clock}",
+                leaf.not_before, leaf.not_after
+            ),
+        };
         return format!(
             "the server certificate was issued by '{issuer_name}', not a public CA: a \
              TLS-inspecting firewall is likely re-signing port {port}; exempt Webex Calling \
-             (8934) and provisioning (443) from TLS decryption"
+             (8934) and provisioning (443) from TLS decryption{dates}"
         );
     }
     if !valid_at(leaf, at) {
@@ -318,11 +336,25 @@ mod tests {
         let c = [cert("PSL Lab Root", 1_893_456_000, 1_924_992_000)];
         let at = Timestamp::new(1_780_000_000_000_000_000, 6);
         let a = advice(42, Some(&c), "", &at, true, 8934, None);
-        assert!(a.contains("outside its validity"), "{a}");
-        assert!(!a.contains("TLS-inspecting"), "{a}");
-        // unknown_ca from a private issuer still points at inspection.
+        assert!(a.contains("start date in the future"), "{a}");
+        assert!(!a.contains("renew") && !a.contains("TLS-inspecting"), "{a}");
+        // unknown_ca from a private issuer still points at inspection, and
+        // says the dates too; with no NTP, the phone's clock as well.
         let a = advice(48, Some(&c), "", &at, true, 8934, None);
         assert!(a.contains("TLS-inspecting"), "{a}");
+        assert!(
+            a.contains("also outside its validity") && !a.contains("clock"),
+            "{a}"
+        );
+        let a = advice(48, Some(&c), "", &at, false, 8934, None);
+        assert!(
+            a.contains("TLS-inspecting") && a.contains("phone's clock"),
+            "{a}"
+        );
+        // Valid at capture time: the inspection alone (case 06).
+        let inside = Timestamp::new(1_900_000_000_000_000_000, 6);
+        let a = advice(48, Some(&c), "", &inside, false, 8934, None);
+        assert!(!a.contains("clock") && !a.contains("validity"), "{a}");
     }
 
     #[test]

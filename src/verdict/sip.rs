@@ -457,7 +457,10 @@ mod tests {
         );
         let ok = "SIP/2.0 200 OK\r\nCall-ID: n\r\nCSeq: 1 REGISTER\r\nExpires: 120\r\n\
                   Content-Length: 0\r\n\r\n";
-        vec![fact(1, 0, phone_ip, sbc, &req), fact(2, 0, sbc, phone_ip, ok)]
+        vec![
+            fact(1, 0, phone_ip, sbc, &req),
+            fact(2, 0, sbc, phone_ip, ok),
+        ]
     }
 
     #[test]
