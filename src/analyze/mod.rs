@@ -186,8 +186,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     collect.facts(&mut tcp_facts);
                 }
                 Transport::IcmpUnreachable(u) if u.orig_proto == 6 => {
-                    table.unreachable(number, ts, &u, &mut tcp_side.sink(&mut tcp_facts));
-                    collect.facts(&mut tcp_facts);
+                    table.unreachable(number, ts, &u);
                 }
                 Transport::IcmpUnreachable(u) => collect.unreachable(number, ts, &p, &u),
             }

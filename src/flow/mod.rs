@@ -195,6 +195,9 @@ struct Conn<S> {
     first_syn_frame: u64,
     last_syn_frame: u64,
     last_syn_ts: Timestamp,
+    /// The latest ICMP unreachable about the pending attempt: its outcome
+    /// unless a SYN-ACK or RST follows (Linux retries a SYN after one).
+    unreach: Option<(u64, Timestamp, UnreachKind)>,
     /// FIN seen, from the client and from the server.
     fin: [bool; 2],
     rst: bool,
@@ -261,11 +264,10 @@ impl<S: Default> FlowTable<S> {
         self.update(idx, frame, ts, src, src_mac, seg, sink);
     }
 
-    /// An ICMP unreachable quoting a TCP packet: ends a pending attempt.
-    pub fn unreachable<F>(&mut self, frame: u64, ts: Timestamp, u: &Unreachable, sink: &mut F)
-    where
-        F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
-    {
+    /// An ICMP unreachable quoting a TCP packet: the outcome of a pending
+    /// attempt, reported when the attempt ends (a later SYN-ACK or RST
+    /// overrides it; a later ICMP replaces it).
+    pub fn unreachable(&mut self, frame: u64, ts: Timestamp, u: &Unreachable) {
         if u.orig_proto != 6 {
             return;
         }
@@ -280,14 +282,9 @@ impl<S: Default> FlowTable<S> {
         if conn.phase != Phase::Attempt || conn.info.client != client {
             return;
         }
-        conn.phase = Phase::Failed;
-        let outcome = ConnOutcome::Unreachable {
-            syn_frame: conn.first_syn_frame,
-            icmp_frame: frame,
-            syns: conn.syns,
-            kind: u.kind,
-        };
-        conn.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
+        // The outcome waits for the attempt's end: retransmitted SYNs and
+        // their ICMP answers belong to it.
+        conn.unreach = Some((frame, ts, u.kind));
         self.touch(idx);
     }
 
@@ -370,6 +367,7 @@ impl<S: Default> FlowTable<S> {
             first_syn_frame: 0,
             last_syn_frame: 0,
             last_syn_ts: Timestamp::default(),
+            unreach: None,
             fin: [false; 2],
             rst: false,
             streams: Default::default(),
@@ -667,6 +665,16 @@ impl<S> Conn<S> {
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
+        if let (Phase::Attempt, Some((frame, ts, kind))) = (self.phase, self.unreach) {
+            self.phase = Phase::Failed;
+            let outcome = ConnOutcome::Unreachable {
+                syn_frame: self.first_syn_frame,
+                icmp_frame: frame,
+                syns: self.syns,
+                kind,
+            };
+            self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
+        }
         if self.phase == Phase::Attempt {
             self.phase = Phase::Failed;
             let outcome = ConnOutcome::NoAnswer {

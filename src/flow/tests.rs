@@ -231,16 +231,37 @@ fn icmp_quoting_the_syn_is_unreachable() {
     };
     let ts = Timestamp::new(2000, 6);
     // Quoting the wrong port changes nothing.
-    t.unreachable(2, ts, &Unreachable { orig_sport: 1, ..u }, &mut rec.sink());
-    t.unreachable(3, ts, &u, &mut rec.sink());
+    t.unreachable(2, ts, &Unreachable { orig_sport: 1, ..u });
+    t.unreachable(3, ts, &u);
+    // Linux retries the SYN after the ICMP: the attempt goes on, and its
+    // last ICMP answer is the outcome.
+    feed(&mut t, &mut rec, 4, 50000, true, SYN, 1, b"");
+    t.unreachable(5, ts, &u);
+    assert!(rec.outcomes().is_empty());
     t.finish(&mut rec.sink());
     let want = ConnOutcome::Unreachable {
         syn_frame: 1,
-        icmp_frame: 3,
-        syns: 1,
+        icmp_frame: 5,
+        syns: 2,
         kind: UnreachKind::AdminProhibited,
     };
     assert_eq!(rec.outcomes(), vec![(50000, want)]);
+    // A SYN-ACK after an ICMP answer: connected after all.
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    feed(&mut t, &mut rec, 1, 50000, true, SYN, 1, b"");
+    t.unreachable(2, ts, &u);
+    feed(&mut t, &mut rec, 3, 50000, true, SYN, 1, b"");
+    feed(&mut t, &mut rec, 4, 50000, false, SYN | ACK, 900, b"");
+    t.finish(&mut rec.sink());
+    let outcomes = rec.outcomes();
+    assert!(
+        matches!(
+            outcomes.as_slice(),
+            [(50000, ConnOutcome::Established { syns: 2, .. })]
+        ),
+        "{outcomes:?}"
+    );
 }
 
 #[test]
