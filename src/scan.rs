@@ -54,8 +54,15 @@ fn named_like_a_capture(path: &Path) -> bool {
     .iter()
     .any(|e| name.ends_with(e))
         // Compressed the way provscope does not read: .pcap.xz, .pcapng.zst...
-        || [".pcap.", ".pcapng.", ".cap."].iter().any(|e| name.contains(e))
+        // (not a file about a capture, such as .pcap.expected.json).
+        || [".pcap.", ".pcapng.", ".cap."].iter().any(|e| {
+            name.rsplit_once(e)
+                .is_some_and(|(_, ext)| COMPRESSED.contains(&ext))
+        })
 }
+
+/// Compressed-file extensions, read (gz) or not.
+const COMPRESSED: [&str; 9] = ["gz", "xz", "zst", "bz2", "lz4", "lzma", "z", "zip", "7z"];
 
 /// Why a file named like a capture is not one, as `analyze` would say it.
 fn not_a_capture(path: &Path) -> String {
