@@ -54,7 +54,20 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
     );
     capture.warnings.extend(warnings);
     if let Some(want) = &opts.phone {
+        let all: Vec<String> = phones.iter().map(|p| p.id.clone()).collect();
         phones.retain(|p| matches_phone(p, want));
+        if phones.is_empty() && !all.is_empty() {
+            let more = all.len().saturating_sub(5);
+            let mut ids = all.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            if more > 0 {
+                ids.push_str(&format!(" and {more} more"));
+            }
+            capture.unmatched_phones = all.len();
+            capture.warnings.push(format!(
+                "--phone {want} matches no phone of this capture, which holds {}: {ids}",
+                crate::text::plural(all.len(), "phone", "phones")
+            ));
+        }
     }
     CaptureResult {
         summary: capture,

@@ -219,6 +219,18 @@ fn phone_filter_redaction_colour_and_stdin() {
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["phones"][0]["ips"][0], "192.0.2.103");
+    // No match: the filter is blamed, not the capture, and its phones named.
+    let none = stdout(&provscope(&[
+        "captures/healthy.pcap",
+        "--phone",
+        "00:11:22:33:44:55",
+    ]));
+    assert!(
+        none.contains("no phone shown: --phone matches none")
+            && none.contains("which holds 1 phone: 00:00:5e:00:53:01")
+            && !none.contains("no phone found"),
+        "{none}"
+    );
 
     let plain = stdout(&provscope(&["captures/healthy.pcap"]));
     let red = stdout(&provscope(&["captures/healthy.pcap", "--redact"]));

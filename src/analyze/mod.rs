@@ -81,6 +81,9 @@ pub struct CaptureSummary {
     pub first_ts: Option<Timestamp>,
     #[serde(skip)]
     pub last_ts: Option<Timestamp>,
+    /// Phones found but not shown: `--phone` matched none of them.
+    #[serde(skip)]
+    pub unmatched_phones: usize,
 }
 
 impl CaptureSummary {
@@ -241,6 +244,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         warnings,
         first_ts,
         last_ts,
+        unmatched_phones: 0,
     };
     Analysis { capture, facts }
 }

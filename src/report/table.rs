@@ -36,7 +36,9 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
             out.push('\n');
             out.push_str(&block);
         }
-        if phones == 0 {
+        if phones == 0 && c.unmatched_phones > 0 {
+            out.push_str("\nno phone shown: --phone matches none of the capture's phones\n");
+        } else if phones == 0 {
             out.push_str("\nno phone found (no DHCP, DNS, TFTP, TLS or SIP of a phone)\n");
         }
         out.push('\n');
