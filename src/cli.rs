@@ -168,13 +168,26 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             }
             Ok(r) => results.push(r),
             // One line naming the file; the other captures are still analysed.
-            Err(e) => eprintln!("provscope: error: {}: {e}", path.display()),
+            Err(e) => eprintln!("provscope: error: {}: {e}{}", path.display(), hint(path)),
         }
     }
     if results.is_empty() {
         return Ok(2);
     }
     emit(&a.common, results, None)
+}
+
+/// A missing "capture" that is an output format's name was meant as one.
+fn hint(path: &std::path::Path) -> String {
+    let name = path.to_string_lossy();
+    let format = OutputFormat::value_variants()
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .find(|v| v.get_name() == name);
+    match format {
+        Some(v) if !path.exists() => format!(" (for that output, say --format {})", v.get_name()),
+        _ => String::new(),
+    }
 }
 
 fn scan(s: ScanArgs) -> anyhow::Result<u8> {

@@ -405,3 +405,15 @@ fn check_matches_mismatches_and_errors() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn an_output_format_given_as_a_capture_gets_a_hint() {
+    let o = provscope(&["facts", "captures/healthy.pcap"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("facts: cannot read") && err.contains("say --format facts"),
+        "{err}"
+    );
+    // The real capture beside it is still analysed.
+    assert!(stdout(&o).contains("healthy.pcap"));
+}

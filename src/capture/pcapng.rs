@@ -486,9 +486,13 @@ impl PcapngReader {
             ));
         }
         if n.spb_without_ts > 0 {
+            let (blocks, carry) = match n.spb_without_ts {
+                1 => ("Simple Packet Block", "carries"),
+                _ => ("Simple Packet Blocks", "carry"),
+            };
             out.push(format!(
-                "{} Simple Packet Blocks carry no timestamp; each was given the time of \
-                 the packet before it.",
+                "{} {blocks} {carry} no timestamp; each was given the time of the packet \
+                 before it.",
                 n.spb_without_ts
             ));
         }
