@@ -73,12 +73,9 @@ run_scenario() { # name
     log "=== $name"
     teardown
     # Scenario defaults, then the scenario's own definitions.
-    unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_expect sc_verify
+    unset -f sc_dnsmasq sc_net sc_sbc sc_run sc_after sc_expect sc_verify
     SC_PHONES=1 SC_V6=0 SC_FORMAT=pcap SC_TITLE="" SC_PEERS="" KAMAILIO_DEFINES="" DHCP_DNS=""
     SC_NO_ACT_RECORD="" SC_NO_SRV="" SC_SNAPLEN="" SC_EXTRA=0 SC_PHONE_SCRIPT=""
-    # SC_CAPTURE_FROM: commit that file of $WORK (another tcpdump the scenario
-    # ran, e.g. a router's WAN side) instead of the bridge's capture.
-    SC_CAPTURE_FROM=""
     # shellcheck disable=SC1090
     . "$file"
     rm -rf "$WORK/ph1" "$WORK/ph2" "$WORK/ph3" "$WORK/log" "$WORK/www"
@@ -93,7 +90,9 @@ run_scenario() { # name
     if declare -F sc_run >/dev/null; then sc_run; else run_phone 1; fi
     sleep 1
     stop_capture
-    [ -n "$SC_CAPTURE_FROM" ] && cap="$WORK/$SC_CAPTURE_FROM"
+    # sc_after may commit another file instead of the bridge's capture (a
+    # router's WAN side, a merge of both): it sets cap.
+    if declare -F sc_after >/dev/null; then sc_after; fi
     for f in "$WORK"/log/phone*.log; do sed "s/^/  /" "$f" >&2; done
     ext=pcap
     if [ "$SC_FORMAT" = pcapng ]; then

@@ -147,3 +147,29 @@ fn more_words_that_fit_the_fault() {
     .clone();
     assert_eq!(dns.status, Status::Warn, "{}", dns.summary);
 }
+
+/// Real NAT (nftables masquerade, no SIP ALG): seen from the WAN side the
+/// phone is its address, not the router's MAC; seen from both sides, the
+/// two listings are tied together by their REGISTERs.
+#[test]
+fn nat_seen_from_the_wan_side_and_from_both_sides() {
+    let wan = run(project("captures/sip-nat-wan.pcap"));
+    let p = phone(&wan, "203.0.113.201");
+    assert_eq!(p.mac, None, "the router's MAC is not the phone's");
+    let sip = stage(p, "sip-register");
+    assert_eq!(sip.status, Status::Warn, "{}", texts(sip));
+    assert!(sip.summary.contains("NAT in the path"), "{}", sip.summary);
+    let both = run(project("captures/sip-nat-both-sides.pcap"));
+    let warned = both.summary.warnings.iter().any(|w| {
+        w.contains("00:00:5e:00:53:01 and 203.0.113.201 send the same REGISTERs")
+            && w.contains("both sides of a NAT")
+    });
+    assert!(warned, "{:?}", both.summary.warnings);
+    // One phone seen alone is not warned about.
+    let lan = run(project("captures/sip-nat.pcap"));
+    assert!(!lan
+        .summary
+        .warnings
+        .iter()
+        .any(|w| w.contains("same REGISTERs")));
+}

@@ -407,8 +407,14 @@ fn text(b: &[u8]) -> String {
 
 /// One address speaking for several phones: a NAT (or a SIP proxy) between
 /// the phones and the capture point.
+///
+/// Also one phone seen twice: the same REGISTERs (one Call-ID) sent from two
+/// phones' addresses, as a capture of both sides of a NAT shows them.
 fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
     let mut out = Vec::new();
+    // Keyed by the Call-ID's local part and the From tag: a SIP ALG may
+    // rewrite the host after the Call-ID's '@', never the tag.
+    let mut senders: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     for p in phones {
         let mut users: BTreeSet<String> = BTreeSet::new();
         for &i in &p.facts {
@@ -419,6 +425,12 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                 if is_register && p.ips.contains(&f.src_ip()) {
                     if let Some(u) = m.from.as_deref().and_then(aor_user) {
                         users.insert(u);
+                    }
+                    if let (Some(call_id), Some(tag)) =
+                        (m.call_id.as_deref(), m.from.as_deref().and_then(from_tag))
+                    {
+                        let local = call_id.split('@').next().unwrap_or(call_id);
+                        senders.entry((local, tag)).or_default().insert(&p.id);
                     }
                 }
             }
@@ -438,7 +450,25 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
             ));
         }
     }
+    let mut twice: BTreeSet<Vec<&str>> = BTreeSet::new();
+    for ((call_id, _), ids) in senders.into_iter().filter(|(_, ids)| ids.len() > 1) {
+        let ids: Vec<&str> = ids.into_iter().collect();
+        if twice.insert(ids.clone()) {
+            out.push(format!(
+                "{} send the same REGISTERs (Call-ID {call_id}): the capture holds both sides \
+                 of a NAT (or a proxy), and one phone is listed under each address",
+                ids.join(" and ")
+            ));
+        }
+    }
     out
+}
+
+/// The `tag` parameter of a From header value (RFC 3261 section 19.3).
+fn from_tag(header: &str) -> Option<&str> {
+    let at = header.to_ascii_lowercase().find(";tag=")? + 5;
+    let tag = header.get(at..)?.split([';', ' ', ',']).next()?;
+    (!tag.is_empty()).then_some(tag)
 }
 
 /// The user part of a From/To header value, e.g. `5551001`.
