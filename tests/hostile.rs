@@ -606,7 +606,17 @@ fn pcapng_block_length_0xfffffff0() {
     shb[4..8].copy_from_slice(&absurd);
     let block = starts[2];
     bytes[block + 4..block + 8].copy_from_slice(&absurd);
-    survives(&dir, "block.pcapng", &bytes);
+    // Invalid before the first packet: nothing analysed, one line, exit 2.
+    let path = dir.file("block.pcapng", &bytes);
+    assert!(run_path(&path, &RunOptions::default()).is_ok());
+    let (out, took) = cli(&[path.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let lines = stderr_lines(&out);
+    assert!(
+        lines.len() == 1 && lines[0].contains("byte offset") && lines[0].contains("block.pcapng"),
+        "{lines:?}"
+    );
+    assert!(took < bound(10));
     let path = dir.file("shb.pcapng", &shb);
     let (out, took) = cli(&[path.to_str().unwrap_or_default()]);
     assert!(matches!(out.status.code(), Some(0..=2)), "{out:?}");

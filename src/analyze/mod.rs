@@ -84,12 +84,30 @@ pub struct CaptureSummary {
     /// Phones found but not shown: `--phone` matched none of them.
     #[serde(skip)]
     pub unmatched_phones: usize,
+    /// Reading stopped on invalid bytes, not on the file's end.
+    #[serde(skip)]
+    pub broken: bool,
 }
 
 impl CaptureSummary {
-    /// Why nothing of a capture could be analysed although it was read:
-    /// every frame is on a link type provscope does not read.
+    /// Why nothing of a capture could be analysed although it was opened:
+    /// invalid bytes before its first frame, or every frame on a link type
+    /// provscope does not read.
     pub fn unreadable(&self) -> Option<String> {
+        // Cut short before any frame is a partial (empty) report; invalid
+        // bytes before any frame leave nothing analysed.
+        if self.frames == 0 && self.broken {
+            // "capture cut short after frame 0: <where and what>"
+            let why = self
+                .warnings
+                .iter()
+                .find_map(|w| w.split_once("after frame 0: "));
+            return Some(
+                why.map_or("broken before its first frame".to_string(), |(_, w)| {
+                    format!("broken before its first frame: {w}")
+                }),
+            );
+        }
         let d = &self.stats.decode;
         (self.frames > 0 && d.unsupported_linktype == self.frames).then(|| {
             format!(
@@ -136,6 +154,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     let (mut last_ns, mut backwards) = (0i64, 0u64);
     let mut warnings = Vec::new();
     let mut complete = true;
+    let mut broken = false;
 
     let (udp_side, mut facts) = std::thread::scope(|scope| {
         let mut collect = Collector::new(udp::UdpSide::default(), facts::Facts::default());
@@ -146,8 +165,13 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                 Ok(None) => break,
                 Err(e) => {
                     complete = false;
+                    broken = !matches!(e, CaptureError::Truncated { .. });
                     warnings.push(format!("capture cut short after frame {frames}: {e}"));
-                    log::warn!("capture: {path}: {e}");
+                    // Invalid bytes before the first frame are the
+                    // capture's error (`unreadable`): one line, not two.
+                    if frames > 0 || matches!(e, CaptureError::Truncated { .. }) {
+                        log::warn!("capture: {path}: {e}");
+                    }
                     break;
                 }
             };
@@ -245,6 +269,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         first_ts,
         last_ts,
         unmatched_phones: 0,
+        broken,
     };
     Analysis { capture, facts }
 }
