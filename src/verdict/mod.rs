@@ -312,6 +312,7 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
 fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
     let dns = dns::judge_all(ctx);
     let conns = conn::judge_all(ctx);
+    let sbc_tls_failed = conns.sbc_tls.status == Status::Fail;
     vec![
         local::local_config(ctx),
         dns.activation,
@@ -321,7 +322,7 @@ fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
         dns.srv,
         conns.sbc_connect,
         conns.sbc_tls,
-        sip::register(ctx),
+        sip::register(ctx, sbc_tls_failed),
         ntp::ntp(ctx),
     ]
 }

@@ -67,8 +67,14 @@ impl Transaction<'_> {
     }
 }
 
-pub fn register(ctx: &Ctx<'_>) -> StageResult {
+/// `sbc_tls_failed`: the TLS stage with the SBC failed, so no SIP could run
+/// inside it (a REGISTER in clear is judged all the same).
+pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     let txs = transactions(ctx);
+    if txs.is_empty() && sbc_tls_failed {
+        let s = "no REGISTER: the TLS session with the SBC failed (sbc-tls), so SIP never started";
+        return StageResult::not_seen(Stage::SipRegister, s);
+    }
     if txs.is_empty() {
         return match inside_tls(ctx) {
             Some((summary, evidence)) => {
@@ -434,7 +440,7 @@ mod tests {
         let names = NameMap::default();
         let p = phone("192.0.2.100", vec![0, 1, 2, 3]);
         let ctx = ctx(&facts, &p, &names, 60);
-        let r = register(&ctx);
+        let r = register(&ctx, false);
         assert_eq!(r.status, Status::Warn, "{}", r.summary);
         assert!(
             r.summary.contains("after 1 REGISTER with no answer"),
@@ -444,7 +450,7 @@ mod tests {
         // Without the unanswered first attempt the same success passes.
         let p = phone("192.0.2.100", vec![2, 3]);
         let ctx = crate::verdict::test_support::ctx(&facts, &p, &names, 60);
-        assert_eq!(register(&ctx).status, Status::Pass);
+        assert_eq!(register(&ctx, false).status, Status::Pass);
     }
 
     /// A REGISTER from a public address: its Via and Contact as given.
@@ -467,7 +473,7 @@ mod tests {
     fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
         let names = NameMap::default();
         let p = phone("203.0.113.9", vec![0, 1]);
-        let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10));
+        let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10), false);
         let r = judge(&nat_facts("192.168.1.50:5060", "192.168.1.50:5060"));
         assert_eq!(r.status, Status::Warn);
         assert!(r.summary.contains("NAT in the path"), "{}", r.summary);
