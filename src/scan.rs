@@ -146,16 +146,23 @@ pub fn capture_magic(path: &Path) -> std::io::Result<bool> {
     ))
 }
 
-/// Scans with `jobs` threads (0: one per core).
+/// Most scan threads per core, whatever `--jobs` asks (captures on a slow
+/// network share may want a few more threads than cores, not thousands).
+const MAX_JOBS_PER_CORE: usize = 8;
+
+/// Scans with `jobs` threads (0: one per core), at most one per capture.
 pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     let Found {
         files,
         not_captures,
         unreadable,
     } = find_captures(roots);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // More threads than captures (or than a few per core) only cost memory:
+    // `--jobs 100000` must not start 100000 threads.
     let threads = match jobs {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+        0 => cores,
+        n => n.min(files.len().max(1)).min(cores * MAX_JOBS_PER_CORE),
     };
     // Each thread has a capture of its own: no second thread inside one,
     // unless threads are left over.
@@ -176,7 +183,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
             })
             .collect::<Vec<_>>()
     };
-    let results = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+    let results = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     };

@@ -417,3 +417,23 @@ fn an_output_format_given_as_a_capture_gets_a_hint() {
     // The real capture beside it is still analysed.
     assert!(stdout(&o).contains("healthy.pcap"));
 }
+
+#[test]
+fn scan_jobs_are_capped_by_the_captures_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("captures/healthy.pcap"),
+        dir.path().join("a.pcap"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let o = provscope(&["scan", dir.path().to_str().unwrap(), "--jobs", "100000"]);
+    // A hang guard, not a benchmark: 100000 threads took minutes.
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 capture, 0 unreadable"),
+        "{}",
+        stdout(&o)
+    );
+}
