@@ -27,10 +27,83 @@ pub enum CheckError {
     Json(#[from] serde_json::Error),
     #[error("expectation has no \"phones\" list")]
     NoPhones,
+    #[error("bad expectation: {0}")]
+    Invalid(String),
+}
+
+/// Checks that an expectation says something comparable: version 1, a list
+/// of phone objects, each named once, stages by known ids, once each, with
+/// known status and verdict words. A typo there is the file's fault, not a
+/// difference of the analysis.
+pub fn validate(expected: &Value) -> Result<(), CheckError> {
+    let bad = |what: String| Err(CheckError::Invalid(what));
+    let Some(doc) = expected.as_object() else {
+        return bad("the document is not a JSON object".into());
+    };
+    if let Some(v) = doc.get("version").filter(|v| v.as_u64() != Some(1)) {
+        return bad(format!(
+            "version {v}: this provscope writes and reads version 1"
+        ));
+    }
+    let phones = doc
+        .get("phones")
+        .and_then(Value::as_array)
+        .ok_or(CheckError::NoPhones)?;
+    let mut labels = Vec::new();
+    for (i, p) in phones.iter().enumerate() {
+        let Some(p) = p.as_object() else {
+            return bad(format!("phones[{i}] is not an object"));
+        };
+        let label = phone_label(&Value::Object(p.clone()));
+        if label != "?" && labels.contains(&label) {
+            return bad(format!("phone {label} is listed twice"));
+        }
+        labels.push(label.clone());
+        if let Some(v) = p
+            .get("verdict")
+            .filter(|v| !word_in(v, &["pass", "warn", "fail"]))
+        {
+            return bad(format!(
+                "phone {label}: verdict {v} is not pass, warn or fail"
+            ));
+        }
+        let Some(stages) = p.get("stages") else {
+            continue;
+        };
+        let Some(stages) = stages.as_array() else {
+            return bad(format!("phone {label}: \"stages\" is not a list"));
+        };
+        let mut seen = Vec::new();
+        for st in stages {
+            let id = st.get("stage").and_then(Value::as_str);
+            let Some(id) = id.filter(|id| crate::verdict::Stage::from_id(id).is_some()) else {
+                let got = st.get("stage").map_or("none".to_string(), Value::to_string);
+                return bad(format!(
+                    "phone {label}: stage id {got} is not one of OUTPUT.md's"
+                ));
+            };
+            if seen.contains(&id) {
+                return bad(format!("phone {label}: stage {id} is listed twice"));
+            }
+            seen.push(id);
+            let words = ["pass", "warn", "fail", "not_seen"];
+            if let Some(v) = st.get("status").filter(|v| !word_in(v, &words)) {
+                return bad(format!(
+                    "phone {label} stage {id}: status {v} is not pass, warn, fail or not_seen"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn word_in(v: &Value, words: &[&str]) -> bool {
+    v.as_str().is_some_and(|w| words.contains(&w))
 }
 
 /// Compares `actual` (the analysis as JSON) with `expected`.
 pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, CheckError> {
+    validate(expected)?;
     let exp_phones = expected
         .get("phones")
         .and_then(Value::as_array)
@@ -79,9 +152,14 @@ fn phone_label(p: &Value) -> String {
 }
 
 fn same_phone(e: &Value, a: &Value) -> bool {
+    // MACs in any case: 00:00:5E:00:53:01 is 00:00:5e:00:53:01.
+    let lower = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
     for k in ["id", "mac"] {
         if let Some(x) = e.get(k).filter(|v| !v.is_null()) {
-            return a.get(k) == Some(x);
+            return match (lower(x), a.get(k).and_then(lower)) {
+                (Some(x), Some(y)) => x == y,
+                _ => a.get(k) == Some(x),
+            };
         }
     }
     let ips = |v: &Value| -> Vec<String> {
@@ -103,6 +181,11 @@ fn compare_phone(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>)
     // The phone's own fields first, then its stages.
     for (k, ev) in e.iter().filter(|(k, _)| *k != "stages") {
         let av = a.get(k).unwrap_or(&Value::Null);
+        // A MAC's case is notation, not a difference.
+        let lower = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
+        if matches!(k.as_str(), "id" | "mac") && lower(ev).is_some() && lower(ev) == lower(av) {
+            continue;
+        }
         compare_value(&format!("phone {label} {k}"), ev, av, diffs);
     }
     if let Some(ev) = e.get("stages") {
@@ -226,5 +309,47 @@ mod tests {
     #[test]
     fn no_phones_is_an_error() {
         assert!(compare(&json!({}), &actual()).is_err());
+    }
+
+    #[test]
+    fn a_malformed_expectation_is_refused_not_compared() {
+        let bad = |e: Value, why: &str| match compare(&e, &actual()) {
+            Err(CheckError::Invalid(w)) => assert!(w.contains(why), "{w}"),
+            other => panic!("{e}: {other:?}"),
+        };
+        let id = "00:00:5e:00:53:01";
+        bad(
+            json!({"phones": [{"id": id, "stages": "all"}]}),
+            "is not a list",
+        );
+        bad(
+            json!({"phones": [{"id": id, "stages": [{"status": "pass"}]}]}),
+            "stage id none",
+        );
+        bad(json!({"version": 2, "phones": []}), "version 2");
+        bad(
+            json!({"phones": [{"id": id, "stages": [{"stage": "dns-activaton"}]}]}),
+            "\"dns-activaton\" is not one",
+        );
+        bad(
+            json!({"phones": [{"id": id, "stages": [{"stage": "dhcp", "status": "ok"}]}]}),
+            "status \"ok\"",
+        );
+        bad(
+            json!({"phones": [{"id": id, "stages": [{"stage": "dhcp"}, {"stage": "dhcp"}]}]}),
+            "stage dhcp is listed twice",
+        );
+        bad(json!({"phones": [{"id": id}, {"id": id}]}), "listed twice");
+        bad(
+            json!({"phones": [{"id": id, "verdict": "ok"}]}),
+            "verdict \"ok\"",
+        );
+        bad(json!({"phones": [3]}), "phones[0] is not an object");
+    }
+
+    #[test]
+    fn macs_match_in_any_case() {
+        let e = json!({"phones": [{"id": "00:00:5E:00:53:01", "verdict": "fail"}]});
+        assert_eq!(compare(&e, &actual()).unwrap(), vec![]);
     }
 }
