@@ -156,7 +156,24 @@ fn options(c: &Common) -> RunOptions {
     o
 }
 
+/// `--redact` rewrites names in text; the facts output holds raw decoded
+/// bytes (chaddr, options, SIP headers) it cannot promise to catch.
+fn redact_refused(c: &Common) -> bool {
+    let refused = c.redact && c.format == OutputFormat::Facts;
+    if refused {
+        eprintln!(
+            "provscope: error: --redact does not apply to --format facts (raw decoded bytes \
+             such as chaddr and DHCP options would keep the real values); redact the json \
+             output instead"
+        );
+    }
+    refused
+}
+
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    if redact_refused(&a.common) {
+        return Ok(2);
+    }
     let opts = options(&a.common);
     let mut results = Vec::new();
     for path in &a.captures {
@@ -191,6 +208,9 @@ fn hint(path: &std::path::Path) -> String {
 }
 
 fn scan(s: ScanArgs) -> anyhow::Result<u8> {
+    if redact_refused(&s.common) {
+        return Ok(2);
+    }
     let opts = options(&s.common);
     let found = provscope::scan::scan(&s.dirs, &opts, s.jobs);
     for (path, err) in &found.failed {

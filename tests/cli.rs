@@ -437,3 +437,11 @@ fn scan_jobs_are_capped_by_the_captures_there_are() {
         stdout(&o)
     );
 }
+
+#[test]
+fn redact_is_refused_for_the_raw_facts() {
+    let o = provscope(&["captures/healthy.pcap", "--redact", "-f", "facts"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty(), "nothing unredacted is printed");
+    assert!(stderr(&o).contains("--redact does not apply to --format facts"));
+}
