@@ -714,3 +714,23 @@ fn sip_content_length_10_pow_12_in_real_messages() {
         survives(&dir, name, &patched);
     }
 }
+
+/// A frame whose IPv4 header is malformed is skipped, counted, and said in
+/// the table, not only in the JSON stats.
+#[test]
+fn undecodable_frames_are_said_in_the_table() {
+    let mut bytes = std::fs::read(project("captures/healthy.pcap")).expect("capture");
+    let starts = pcap_records(&bytes);
+    // Frame 9 (a DNS query): IHL 2, shorter than an IPv4 header can be.
+    bytes[starts[8] + 16 + 14] = 0x42;
+    let dir = TempDir::new("undecodable");
+    let path = dir.file("one-bad.pcap", &bytes);
+    let (out, _) = cli(&[path.to_str().unwrap_or_default()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning: 1 frame or message could not be decoded"),
+        "{text}"
+    );
+    let (out, _) = cli(&[path.to_str().unwrap_or_default(), "-f", "json"]);
+    assert_eq!(json(&out)["captures"][0]["stats"]["undecodable"], 1);
+}

@@ -278,6 +278,18 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
 fn stat_warnings(s: &Stats) -> Vec<String> {
     let mut out = Vec::new();
     let d = &s.decode;
+    if s.undecodable > 0 {
+        out.push(format!(
+            "{} could not be decoded (malformed headers or protocol messages) and \
+             {} skipped; --debug says which and why",
+            crate::text::plural(
+                s.undecodable as usize,
+                "frame or message",
+                "frames or messages"
+            ),
+            if s.undecodable == 1 { "was" } else { "were" }
+        ));
+    }
     if d.unsupported_linktype > 0 {
         out.push(format!(
             "{} frames on link types provscope does not read (first: {}); it reads Ethernet \
