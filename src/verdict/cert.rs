@@ -208,6 +208,15 @@ pub fn advice(
              that DNS/SRV points the phone at the right host"
         );
     }
+    if leaf.self_signed && desc == 48 {
+        // Issued by itself: no CA to trust, inspection or not.
+        let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+        let dated = if valid_at(leaf, at) { "" } else { clock };
+        return format!(
+            "the server certificate '{cn}' on port {port} is self-signed (issued by itself): the \
+             phone trusts no such certificate; install one from a CA the phone trusts{dated}"
+        );
+    }
     let inspection = match desc {
         48 => issuer != Issuer::Public,
         _ => issuer == Issuer::Inspection,
@@ -328,6 +337,18 @@ mod tests {
             None,
         );
         assert!(a.contains("renew"), "{a}");
+    }
+
+    #[test]
+    fn a_self_signed_server_certificate_is_not_blamed_on_inspection() {
+        let mut leaf = cert("sbc1.example.com", 1_700_000_000, 1_900_000_000);
+        leaf.self_signed = true;
+        let at = Timestamp::new(1_800_000_000_000_000_000, 6);
+        let a = advice(48, Some(&[leaf]), "", &at, false, 8934, None);
+        assert!(
+            a.contains("self-signed") && !a.contains("TLS-inspecting"),
+            "{a}"
+        );
     }
 
     #[test]
