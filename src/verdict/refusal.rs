@@ -101,9 +101,14 @@ pub fn mutual_tls(
 /// A server refusing the phone's offer (handshake_failure,
 /// protocol_version, insufficient_security).
 pub fn version(name: &str, desc: u8, offered: &[u16]) -> String {
+    let only_newest = !offered.is_empty() && offered.iter().all(|v| *v == 0x0304);
     let offered: Vec<String> = offered.iter().map(|v| version_name(*v)).collect();
     let offered = offered.join(", ");
     match desc {
+        70 if only_newest => format!(
+            "{name} does not accept TLS 1.3, the only version the phone offered: enable TLS 1.3 \
+             on the server, or let the phone also offer TLS 1.2"
+        ),
         70 => format!(
             "{name} accepts none of the TLS versions the phone offered ({offered}): align the \
              server's versions with the phone's (Webex needs TLS 1.2 or later) or update the \
@@ -149,6 +154,17 @@ mod tests {
             rst: false,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
+    }
+
+    #[test]
+    fn a_phone_offering_only_tls13_is_not_told_to_update() {
+        let a = version("sbc1.example.com", 70, &[0x0304]);
+        assert!(
+            a.contains("does not accept TLS 1.3") && !a.contains("firmware"),
+            "{a}"
+        );
+        let a = version("sbc1.example.com", 70, &[0x0302, 0x0301]);
+        assert!(a.contains("update the phone firmware"), "{a}");
     }
 
     #[test]
