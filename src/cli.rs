@@ -25,6 +25,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyse capture files (pcap, pcapng, gzip; `-` is stdin).
+    #[command(alias = "analyse")]
     Analyze(AnalyzeArgs),
     /// Analyse every capture under directories, in parallel.
     Scan(ScanArgs),
@@ -113,6 +114,7 @@ struct Common {
 
 const COMMANDS: &[&str] = &[
     "analyze",
+    "analyse",
     "scan",
     "check",
     "help",
@@ -125,8 +127,20 @@ const COMMANDS: &[&str] = &[
 /// Parses argv; `provscope CAPTURE ...` means `provscope analyze CAPTURE ...`.
 pub fn parse() -> Cli {
     let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let first = argv.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    if first.is_some_and(|f| !COMMANDS.contains(&f.as_str())) {
+    let word = |a: &std::ffi::OsString| a.to_str().is_some_and(|w| COMMANDS.contains(&w));
+    // Flags before the subcommand (`provscope --debug scan DIR`): the
+    // subcommand goes first, the flags follow it.
+    let starts_with_flag = argv
+        .get(1)
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| a.starts_with('-') && !word(&a.into()));
+    if starts_with_flag {
+        if let Some(at) = argv.iter().skip(2).position(word).map(|i| i + 2) {
+            let sub = argv.remove(at);
+            argv.insert(1, sub);
+        }
+    }
+    if argv.get(1).is_some_and(|f| !word(f)) {
         argv.insert(1, "analyze".into());
     }
     Cli::parse_from(argv)
@@ -203,6 +217,9 @@ fn hint(path: &std::path::Path) -> String {
         .find(|v| v.get_name() == name);
     match format {
         Some(v) if !path.exists() => format!(" (for that output, say --format {})", v.get_name()),
+        _ if path.is_dir() => {
+            " (a directory: `provscope scan` reads every capture under it)".into()
+        }
         _ => String::new(),
     }
 }

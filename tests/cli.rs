@@ -445,3 +445,23 @@ fn redact_is_refused_for_the_raw_facts() {
     assert!(stdout(&o).is_empty(), "nothing unredacted is printed");
     assert!(stderr(&o).contains("--redact does not apply to --format facts"));
 }
+
+#[test]
+fn flags_before_the_subcommand_and_the_analyse_spelling() {
+    let o = provscope(&["--debug", "analyze", "captures/healthy.pcap"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("analyze: cannot read"),
+        "{}",
+        stderr(&o)
+    );
+    let o = provscope(&["analyse", "captures/healthy.pcap"]);
+    assert!(stdout(&o).contains("healthy.pcap"), "{}", stderr(&o));
+    let o = provscope(&["captures"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`provscope scan` reads every capture"),
+        "{}",
+        stderr(&o)
+    );
+}

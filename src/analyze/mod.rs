@@ -166,11 +166,19 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                 Err(e) => {
                     complete = false;
                     broken = !matches!(e, CaptureError::Truncated { .. });
-                    warnings.push(format!("capture cut short after frame {frames}: {e}"));
+                    // Offsets into a gzip file count decompressed bytes.
+                    let why = match reader.compressed() {
+                        true => {
+                            e.to_string()
+                                .replacen("byte offset", "decompressed byte offset", 1)
+                        }
+                        false => e.to_string(),
+                    };
+                    warnings.push(format!("capture cut short after frame {frames}: {why}"));
                     // Invalid bytes before the first frame are the
                     // capture's error (`unreadable`): one line, not two.
-                    if frames > 0 || matches!(e, CaptureError::Truncated { .. }) {
-                        log::warn!("capture: {path}: {e}");
+                    if frames > 0 || !broken {
+                        log::warn!("{path}: {why}");
                     }
                     break;
                 }

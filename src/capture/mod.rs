@@ -146,6 +146,12 @@ impl CaptureReader {
                 Inner::Pcap(pcap::PcapReader::open(source(reader)?, big_endian, nanos)?)
             }
             Kind::Pcapng => Inner::Pcapng(pcapng::PcapngReader::open(source(reader)?)?),
+            _ if head.is_empty() && compressed => {
+                return Err(CaptureError::Malformed {
+                    offset: 0,
+                    what: "the gzip stream decompresses to nothing (no capture inside)".into(),
+                })
+            }
             _ if head.is_empty() => return Err(CaptureError::Empty),
             Kind::Short => {
                 return Err(CaptureError::Truncated {
