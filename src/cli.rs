@@ -190,7 +190,17 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let opts = options(&a.common);
     let mut results = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for path in &a.captures {
+        // The same file twice would list its phones twice under each.
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if path.as_os_str() != "-" && !seen.insert(key) {
+            eprintln!(
+                "provscope: warning: {}: given twice, analysed once",
+                path.display()
+            );
+            continue;
+        }
         match run_path(path, &opts) {
             // Read, but nothing in it could be analysed: as unreadable (exit 2).
             Ok(r) if r.summary.unreadable().is_some() => {
@@ -351,9 +361,9 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         return Ok(0);
     }
     println!(
-        "{}: {} differences from {}",
+        "{}: {} from {}",
         c.capture.display(),
-        diffs.len(),
+        provscope::text::plural(diffs.len(), "difference", "differences"),
         c.expect.display()
     );
     for d in &diffs {

@@ -12,10 +12,10 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     for c in &doc.captures {
         let phones: Vec<_> = doc.phones.iter().filter(|p| p.capture == c.path).collect();
         out.push_str(&format!(
-            "{}  {}  {} frames  {}{}\n",
+            "{}  {}  {}  {}{}\n",
             c.path,
             c.format.name(),
-            c.frames,
+            plural(c.frames as usize, "frame", "frames"),
             plural(phones.len(), "phone", "phones"),
             if c.complete { "" } else { "  (cut short)" }
         ));

@@ -11,12 +11,21 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
     let mut out = String::new();
     for c in &doc.captures {
         let phones = doc.phones.iter().filter(|p| p.capture == c.path).count();
+        // The file name, unless another capture here has the same one.
+        let short = short_name(&c.path);
+        let same = doc
+            .captures
+            .iter()
+            .filter(|o| short_name(&o.path) == short)
+            .count();
+        let name = if same > 1 { c.path.as_str() } else { short };
         out.push_str(&format!(
-            "{}  {}{}  {} frames  {:.2} s  {} phone{}{}\n",
-            short_name(&c.path),
+            "{}  {}{}  {} frame{}  {:.2} s  {} phone{}{}\n",
+            name,
             c.format.name(),
             if c.compressed { " (gzip)" } else { "" },
             c.frames,
+            if c.frames == 1 { "" } else { "s" },
             c.duration_secs(),
             phones,
             if phones == 1 { "" } else { "s" },
