@@ -84,7 +84,15 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
                     continue;
                 }
             };
+            if e.file_type().is_dir() {
+                continue;
+            }
             if !e.file_type().is_file() {
+                // A FIFO, socket or device: named, not read (it may block).
+                let what = "not a regular file (a FIFO, socket or device): not read";
+                found
+                    .unreadable
+                    .push((e.path().display().to_string(), what.into()));
                 continue;
             }
             match capture_magic(e.path()) {
@@ -113,8 +121,14 @@ fn walk_error(err: &walkdir::Error) -> (String, String) {
     let why = if let Some(ancestor) = err.loop_ancestor() {
         format!("symlink loop back to {}, not followed", ancestor.display())
     } else if let Some(io) = err.io_error() {
+        let link = err.path().is_some_and(|p| p.symlink_metadata().is_ok());
         match io.kind() {
-            std::io::ErrorKind::NotFound => "dangling symlink".to_string(),
+            std::io::ErrorKind::NotFound if link => "dangling symlink".to_string(),
+            std::io::ErrorKind::NotFound if err.depth() == 0 => {
+                "no such file or directory (scan reads directories and files, not stdin)"
+                    .to_string()
+            }
+            std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
             _ => io.to_string(),
         }
     } else {

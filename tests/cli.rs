@@ -293,6 +293,11 @@ fn scan_dir() -> tempfile::TempDir {
     std::fs::write(d.join("old.pcap.xz"), b"\xfd7zXZ\x00\x00\x04junk").unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(d, d.join("site-a/loop")).unwrap();
+    // A FIFO named like a capture: named as unreadable, never opened.
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.pcap"))
+        .status();
+    assert!(fifo.is_ok_and(|s| s.success()), "mkfifo");
     dir
 }
 
@@ -333,10 +338,16 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
         err.contains("symlink loop"),
         "the loop is reported, not walked: {err}"
     );
+    assert!(
+        err.contains("pipe.pcap") && err.contains("not a regular file"),
+        "a FIFO is named, not read or forgotten: {err}"
+    );
     let table = provscope(&["scan", p]);
     let out = stdout(&table);
     assert!(
-        out.contains("3 captures, 3 unreadable, 2 other files skipped; 5 phones"),
+        out.contains(
+            "3 captures analysed, 4 unreadable (skipped), 2 other files skipped; 5 phones"
+        ),
         "{out}"
     );
     assert!(
@@ -432,7 +443,7 @@ fn scan_jobs_are_capped_by_the_captures_there_are() {
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("1 capture, 0 unreadable"),
+        stdout(&o).contains("1 capture analysed, 0 unreadable"),
         "{}",
         stdout(&o)
     );

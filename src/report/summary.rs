@@ -38,7 +38,7 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
     out.push_str(&format!(
-        "\n{}, {} unreadable, {} skipped; {}: {} fail, {} warn, {} pass\n",
+        "\n{} analysed, {} unreadable (skipped), {} skipped; {}: {} fail, {} warn, {} pass\n",
         plural(doc.captures.len(), "capture", "captures"),
         failed.len(),
         plural(not_captures as usize, "other file", "other files"),
