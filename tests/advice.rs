@@ -173,3 +173,13 @@ fn nat_seen_from_the_wan_side_and_from_both_sides() {
         .iter()
         .any(|w| w.contains("same REGISTERs")));
 }
+
+/// Ten unanswered REGISTERs: the first and the last are cited (#73, #82).
+#[test]
+fn unanswered_register_cites_its_last_send() {
+    let p = report("sip-noanswer.pcap");
+    let sip = stage(&p, "sip-register");
+    let frames: Vec<u64> = sip.evidence.iter().map(|e| e.frame).collect();
+    assert_eq!(frames, [73, 82], "{}", texts(sip));
+    assert!(sip.evidence[1].text.contains("10th time"), "{}", texts(sip));
+}

@@ -412,3 +412,21 @@ fn sip_agrees_with_tshark() {
     }
     assert!(checked >= 50, "only {checked} SIP messages compared");
 }
+
+/// A phone registering through a SIP proxy that the capture also shows
+/// registering upstream (heplify's TCP retransmission sample): the phone
+/// that began (its SYN #25, REGISTER #28) comes first, and each side's
+/// evidence holds only the answers sent to it (tshark: the 401 #31 and the
+/// 200 #35 go to the proxy, #32 and #36 to the phone).
+#[test]
+fn a_proxy_and_its_phone_keep_their_own_answers() {
+    let r = run(shared("corpus/files/heplify__sip_ipv4_tcp_retrans.pcap"));
+    let ids: Vec<&str> = r.phones.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["172.168.0.252", "172.168.0.228"]);
+    let frames = |id: &str| -> Vec<u64> {
+        let sip = stage(phone(&r, id), "sip-register");
+        sip.evidence.iter().map(|e| e.frame).collect()
+    };
+    assert_eq!(frames("172.168.0.252"), [28, 32, 33, 36]);
+    assert_eq!(frames("172.168.0.228"), [30, 31, 34, 35]);
+}

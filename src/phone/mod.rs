@@ -144,12 +144,25 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             }
         })
         .collect();
+    // A phone's first frame is the first it sent (or its DHCP exchange's):
+    // a phone and the proxy it talks to are then ordered by who began.
+    let mut first_heard = vec![u64::MAX; phones.len()];
     for (i, (f, owners)) in facts.iter().zip(owners).enumerate() {
-        for p in owners.into_iter().flatten() {
-            if let Some(p) = phones.get_mut(p as usize) {
-                p.facts.push(i);
-                p.first_frame = p.first_frame.min(f.frame);
+        for (side, p) in owners.into_iter().enumerate() {
+            let Some(p) = p else { continue };
+            if let Some(phone) = phones.get_mut(p as usize) {
+                phone.facts.push(i);
+                phone.first_frame = phone.first_frame.min(f.frame);
+                let own = side == 0 || matches!(f.body, Body::Dhcp(_));
+                if let (true, Some(h)) = (own, first_heard.get_mut(p as usize)) {
+                    *h = (*h).min(f.frame);
+                }
             }
+        }
+    }
+    for (p, heard) in phones.iter_mut().zip(first_heard) {
+        if heard != u64::MAX {
+            p.first_frame = heard;
         }
     }
     phones.retain(|p| !p.facts.is_empty());

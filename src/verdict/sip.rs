@@ -25,6 +25,8 @@ struct Transaction<'a> {
     request: &'a Fact,
     msg: &'a SipMessage,
     retransmissions: usize,
+    /// The request's last copy (itself when never retransmitted).
+    last_send: &'a Fact,
     finals: Vec<(&'a Fact, u16, &'a SipMessage)>,
 }
 
@@ -226,6 +228,10 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
             None => {
                 let n = last.retransmissions + 1;
                 let to = last.request.dst;
+                if n > 1 {
+                    let text = format!("REGISTER sent for the {} time, unanswered", ordinal(n));
+                    evidence.push(ev(last.last_send, text));
+                }
                 let answered_before = judged
                     .iter()
                     .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
@@ -354,7 +360,8 @@ fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
         let existing = index.get(&key).and_then(|&at| txs.get_mut(at));
         match (&m.start, existing) {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
-                t.retransmissions += 1
+                t.retransmissions += 1;
+                t.last_send = f;
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
                 index.insert(key, txs.len());
@@ -364,16 +371,33 @@ fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     request: f,
                     msg: m,
                     retransmissions: 0,
+                    last_send: f,
                     finals: Vec::new(),
                 })
             }
-            (StartLine::Response { code, .. }, Some(t)) if *code >= 200 => {
+            // Only answers to the phone: a proxy's own responses to the
+            // phones behind it share the Call-ID but answer nothing of its.
+            (StartLine::Response { code, .. }, Some(t))
+                if *code >= 200 && f.dst_ip() == t.request.src_ip() =>
+            {
                 t.finals.push((f, *code, m))
             }
             _ => {}
         }
     }
     txs
+}
+
+/// 2nd, 3rd, 11th, 21st...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// NAT seen in a REGISTER: its Via or Contact names another address than
