@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use provscope::analyze::Options;
 use provscope::flow::FlowLimits;
 use provscope::run::{run_path, RunOptions};
+use provscope::verdict::{Stage, Status};
 
 // Helpers --------------------------------------------------------------------
 
@@ -733,4 +734,55 @@ fn undecodable_frames_are_said_in_the_table() {
     );
     let (out, _) = cli(&[path.to_str().unwrap_or_default(), "-f", "json"]);
     assert_eq!(json(&out)["captures"][0]["stats"]["undecodable"], 1);
+}
+
+/// The capture cut to `snaplen` bytes per frame, as `editcap -s` does:
+/// each record keeps its original length and loses its tail.
+fn with_snaplen(bytes: &[u8], snaplen: usize) -> Vec<u8> {
+    let mut out = bytes[..24].to_vec();
+    out[16..20].copy_from_slice(&(snaplen as u32).to_le_bytes());
+    let starts = pcap_records(bytes);
+    for w in starts.windows(2) {
+        let (at, end) = (w[0], w[1]);
+        let data = &bytes[at + 16..end];
+        let kept = data.len().min(snaplen);
+        out.extend_from_slice(&bytes[at..at + 8]);
+        out.extend_from_slice(&(kept as u32).to_le_bytes());
+        out.extend_from_slice(&bytes[at + 12..at + 16]);
+        out.extend_from_slice(&data[..kept]);
+    }
+    out
+}
+
+/// DOMAIN.md: packets cut by the snaplen cannot fail a stage. A healthy boot
+/// cut at any snaplen never fails or warns, and cleartext SIP cut before its
+/// Call-ID is said to be cut (not "inside TLS").
+#[test]
+fn a_healthy_boot_cut_by_any_snaplen_never_fails() {
+    let bytes = std::fs::read(project("captures/healthy.pcap")).expect("capture");
+    let dir = TempDir::new("snaplen");
+    for snaplen in (54..=420).step_by(6) {
+        let path = dir.file("cut.pcap", &with_snaplen(&bytes, snaplen));
+        let r = run_path(&path, &RunOptions::default()).expect("read");
+        for p in &r.phones {
+            for s in &p.stages {
+                let bad = matches!(s.status, Status::Fail | Status::Warn);
+                assert!(
+                    !bad,
+                    "snaplen {snaplen}: {} {:?}: {}",
+                    s.stage.id(),
+                    s.status,
+                    s.summary
+                );
+            }
+            if snaplen == 250 {
+                let sip = p.stage(Stage::SipRegister).expect("stage");
+                assert!(
+                    sip.summary.contains("cut by the snaplen"),
+                    "{}",
+                    sip.summary
+                );
+            }
+        }
+    }
 }

@@ -109,7 +109,13 @@ impl UdpSide {
                             reason: e.to_string(),
                         });
                     }
-                    Err(_) => {}
+                    // Cut by the snaplen: what arrived whole still tells
+                    // (start line, Call-ID, CSeq); the fact says it is cut.
+                    Err(_) => {
+                        if let Some(m) = sip::parse_cut(payload) {
+                            push(Body::Sip(Box::new(m)));
+                        }
+                    }
                 }
             }
         }

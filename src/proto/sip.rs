@@ -246,6 +246,20 @@ pub fn sniff_sip(data: &[u8]) -> Option<bool> {
     }
 }
 
+/// The message a datagram cut by the capture's snaplen begins with: its
+/// start line and the header lines that arrived whole (the cut one and any
+/// body are dropped; the anomaly `cut_by_snaplen` says so). `None` when not
+/// even the start line is whole.
+pub fn parse_cut(payload: &[u8]) -> Option<SipMessage> {
+    let rest = skip_line_ends(payload);
+    let last_line_end = rest.iter().rposition(|&b| b == b'\n')?;
+    let head = rest.get(..last_line_end)?;
+    let head = head.strip_suffix(b"\r").unwrap_or(head);
+    let (mut msg, _) = parse_head(head).ok()?;
+    msg.anomalies.push("cut_by_snaplen");
+    Some(msg)
+}
+
 /// Decodes the messages of one UDP datagram.
 pub fn parse_datagram(payload: &[u8]) -> Vec<Result<SipMessage, SipError>> {
     let mut out: Vec<Result<SipMessage, SipError>> = Vec::new();

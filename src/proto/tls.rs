@@ -269,6 +269,9 @@ pub struct TlsStream {
     application_data_seen: bool,
     /// TLS 1.3: the next encrypted record is checked for an alert's length.
     watching: bool,
+    /// Bytes were lost (a TCP gap, a snaplen cut): which record comes
+    /// "first" or "next" is unknown, so no alert is told by its length.
+    gapped: bool,
 }
 
 impl TlsStream {
@@ -362,6 +365,8 @@ impl TlsStream {
         self.buf.clear();
         self.handshake.clear();
         self.skip = 0;
+        self.gapped = true;
+        self.watching = false;
         if self.stopped.is_none() {
             self.resync = true;
             self.handshake_resync = true;
@@ -385,7 +390,7 @@ impl TlsStream {
     /// (the server's first word after the client's Finished). Feed the
     /// stream until [`TlsStream::done`] again.
     pub fn watch_next_record(&mut self) {
-        if self.tls13 && self.stopped.is_none() {
+        if self.tls13 && self.stopped.is_none() && !self.gapped {
             self.watching = true;
         }
     }
@@ -466,7 +471,7 @@ impl TlsStream {
                 self.handshake.extend_from_slice(body);
                 self.handshake_messages(frame, events);
             }
-            APPLICATION_DATA if self.tls13 && body.len() == ALERT_RECORD_LEN_13 => {
+            APPLICATION_DATA if self.tls13 && !self.gapped && body.len() == ALERT_RECORD_LEN_13 => {
                 if self.watching || !self.application_data_seen {
                     events.push((frame, TlsEvent::EncryptedAlert));
                 }

@@ -78,6 +78,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         return StageResult::not_seen(Stage::SipRegister, s);
     }
     if txs.is_empty() {
+        if let Some(cut) = cut_by_snaplen(ctx) {
+            return cut;
+        }
         return match inside_tls(ctx) {
             Some((summary, evidence)) => {
                 StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence)
@@ -144,7 +147,10 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                 // Earlier REGISTERs that never got a final response: a path that
                 // failed before it worked (another registrar, a retry) is a warning.
                 let earlier = &judged[..judged.len() - 1];
-                let unanswered = earlier.iter().filter(|t| t.final_code().is_none()).count();
+                let unanswered = earlier
+                    .iter()
+                    .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none())
+                    .count();
                 if rejected > 0 || forbidden {
                     stage(Status::Warn, format!("{summary} (after rejected attempts)"))
                 } else if unanswered > 0 {
@@ -221,6 +227,16 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                      and port (the outbound proxy) and that its service runs"
                 ))
             }
+            None if cut_answer(ctx, last).is_some() => {
+                let f = cut_answer(ctx, last).unwrap_or(last.request);
+                evidence.push(ev(f, "SIP answer cut by the snaplen"));
+                let s = format!(
+                    "the answer to the REGISTER (#{}) is cut by the snaplen before its Call-ID or \
+                     CSeq: can't tell how the registration went",
+                    f.frame
+                );
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
             None if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 => {
                 let s = "REGISTER at the end of the capture, no answer yet";
                 StageResult::not_seen(Stage::SipRegister, s)
@@ -285,6 +301,45 @@ fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, &
         }
         _ => None,
     })
+}
+
+/// A SIP response to the phone after the REGISTER, cut by the snaplen (its
+/// Call-ID or CSeq lost, so it matched no transaction).
+fn cut_answer<'a>(ctx: &Ctx<'a>, t: &Transaction<'a>) -> Option<&'a Fact> {
+    ctx.own().find(|f| {
+        f.truncated
+            && f.frame > t.request.frame
+            && f.dst_ip() == t.request.src_ip()
+            && matches!(&f.body, Body::Sip(m) if m.status().is_some())
+    })
+}
+
+/// SIP of the phone cut by the snaplen before its Call-ID or CSeq: there
+/// was SIP in clear, but which answer goes with which REGISTER can't be told.
+fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
+    let cut: Vec<(&Fact, &SipMessage)> = ctx
+        .own()
+        .filter(|f| f.truncated)
+        .filter_map(|f| match &f.body {
+            Body::Sip(m) => Some((f, m.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let ((first, _), (last, m)) = (cut.first()?, cut.last()?);
+    let line = match &m.start {
+        StartLine::Request { method, .. } => method.clone(),
+        StartLine::Response { code, reason } => format!("{code} {reason}"),
+    };
+    let summary = format!(
+        "{} cut by the snaplen before their Call-ID or CSeq (the last: {line}): can't tell \
+         how the registration went; capture with a larger snaplen",
+        crate::text::plural(cut.len(), "SIP message", "SIP messages")
+    );
+    let mut evidence = vec![ev(first, "SIP cut by the snaplen")];
+    if last.frame != first.frame {
+        evidence.push(ev(last, format!("{line}, cut by the snaplen")));
+    }
+    Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
 }
 
 /// No cleartext REGISTER, but a TLS session with the SBC carried encrypted
