@@ -97,10 +97,12 @@ pub fn merge(before: StageResult, last: StageResult, start: u64) -> StageResult 
         (Status::Fail, Status::Pass) => {
             let summary = format!("{} (an earlier boot: {})", last.summary, before.summary);
             let result = StageResult::new(last.stage, Status::Warn, summary).evidence(evidence);
-            StageResult {
-                advice: before.advice,
-                ..result
-            }
+            // The last boot passed: the earlier failure's advice is for
+            // when it comes back, not a present fault.
+            let advice = before
+                .advice
+                .map(|a| format!("it failed only in an earlier boot; if it recurs: {a}"));
+            StageResult { advice, ..result }
         }
         _ => StageResult { evidence, ..last },
     }
@@ -153,5 +155,18 @@ mod tests {
         );
         assert_eq!(m.status, Status::Fail);
         assert_eq!(m.frame_range(), Some((10, 60)));
+    }
+
+    #[test]
+    fn advice_of_a_failure_fixed_by_the_last_boot_is_for_if_it_recurs() {
+        let failed = result(Status::Fail, "NXDOMAIN", &[10]).advice("let it resolve");
+        let m = merge(failed, result(Status::Pass, "A 198.51.100.10", &[60]), 50);
+        assert_eq!(m.status, Status::Warn);
+        let advice = m.advice.unwrap_or_default();
+        assert!(
+            advice.starts_with("it failed only in an earlier boot"),
+            "{advice}"
+        );
+        assert!(advice.ends_with("let it resolve"), "{advice}");
     }
 }
