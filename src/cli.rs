@@ -62,7 +62,7 @@ struct CheckArgs {
     #[arg(long)]
     expect: PathBuf,
     /// TCP port of the SBC.
-    #[arg(long, default_value_t = 8934)]
+    #[arg(long, default_value_t = 8934, value_parser = clap::value_parser!(u16).range(1..))]
     sbc_port: u16,
     #[arg(short, long)]
     verbose: bool,
@@ -87,7 +87,7 @@ struct Common {
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// TCP port of the SBC (Webex Calling: 8934).
-    #[arg(long, default_value_t = 8934)]
+    #[arg(long, default_value_t = 8934, value_parser = clap::value_parser!(u16).range(1..))]
     sbc_port: u16,
     /// Only this phone (MAC in any notation, IP, or SEP host name).
     #[arg(long)]
@@ -283,7 +283,9 @@ fn emit(
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            // no-color.org: NO_COLOR set to a non-empty string.
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let started = std::time::Instant::now();
