@@ -174,7 +174,16 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                         }
                         false => e.to_string(),
                     };
-                    warnings.push(format!("capture cut short after frame {frames}: {why}"));
+                    let stop = match &e {
+                        CaptureError::Malformed { offset, .. } => {
+                            let left = reader.unread_after(*offset).map_or(String::new(), |n| {
+                                format!("; the {n} bytes from there on were not read")
+                            });
+                            format!("capture stopped at invalid bytes after frame {frames}: {why}{left}")
+                        }
+                        _ => format!("capture cut short after frame {frames}: {why}"),
+                    };
+                    warnings.push(stop);
                     // Invalid bytes before the first frame are the
                     // capture's error (`unreadable`): one line, not two.
                     if frames > 0 || !broken {

@@ -85,6 +85,8 @@ pub enum CaptureError {
 pub struct CaptureReader {
     inner: Inner,
     compressed: bool,
+    /// Length of the file on disk (a regular file, not compressed).
+    file_len: Option<u64>,
 }
 
 enum Inner {
@@ -100,7 +102,20 @@ impl CaptureReader {
             return Self::open_stream(Box::new(io::stdin()), true);
         }
         let file = std::fs::File::open(path)?;
-        Self::open_stream(Box::new(file), true)
+        let len = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let mut reader = Self::open_stream(Box::new(file), true)?;
+        reader.file_len = len.filter(|_| !reader.compressed);
+        Ok(reader)
+    }
+
+    /// Bytes of the file after `offset` (a plain file on disk only): what a
+    /// stop at invalid bytes left unread.
+    pub fn unread_after(&self, offset: u64) -> Option<u64> {
+        self.file_len.map(|len| len.saturating_sub(offset))
     }
 
     /// Reads the header from any byte stream (gzip is detected and undone),
@@ -162,7 +177,11 @@ impl CaptureReader {
             Kind::Other(what) => return Err(unsupported(what, head)),
             Kind::Gzip | Kind::Unknown => return Err(unsupported("unknown", head)),
         };
-        Ok(CaptureReader { inner, compressed })
+        Ok(CaptureReader {
+            inner,
+            compressed,
+            file_len: None,
+        })
     }
 
     pub fn format(&self) -> Format {
