@@ -202,7 +202,11 @@ impl TcpSide {
                 }));
                 Track::Bytes
             }
-            TcpEvent::Gap { from_client, .. } => {
+            TcpEvent::Gap {
+                from_client,
+                frame,
+                ts,
+            } => {
                 // Bytes after a hole do not continue what was held before it.
                 if let Some(p) = st.pending.as_deref_mut() {
                     p.chunks.retain(|c| c.from_client != from_client);
@@ -210,7 +214,24 @@ impl TcpSide {
                 }
                 match &mut st.app {
                     App::Tls(pair) => pick(from_client, pair).gap(),
-                    App::Sip(pair) => pick(from_client, pair).gap(),
+                    App::Sip(pair) => {
+                        pick(from_client, pair).gap();
+                        // SIP messages may be lost in the hole: a fact, so
+                        // that no verdict rests on their absence.
+                        let at = At {
+                            info,
+                            conn: st.id,
+                            from_client,
+                            frame,
+                            ts,
+                        };
+                        let reason = "bytes missing from the TCP stream (lost, or cut by the \
+                                      snaplen): SIP messages may be gone"
+                            .to_string();
+                        let mut fact = at.fact(Body::Malformed { of: "sip", reason });
+                        fact.truncated = true;
+                        facts.push(fact);
+                    }
                     _ => {}
                 }
                 Track::Bytes

@@ -99,7 +99,11 @@ pub enum TcpEvent<'a> {
     },
     /// Bytes of a direction that can never be delivered (a gap that was never
     /// filled, or a buffer bound hit): the parser must resynchronise.
-    Gap { from_client: bool, frame: u64 },
+    Gap {
+        from_client: bool,
+        frame: u64,
+        ts: Timestamp,
+    },
 }
 
 /// What the driver wants next from a connection.
@@ -719,7 +723,11 @@ fn piece_event(from_client: bool, piece: Piece<'_>, frame: u64, ts: Timestamp) -
             ts,
             data,
         },
-        Piece::Gap => TcpEvent::Gap { from_client, frame },
+        Piece::Gap => TcpEvent::Gap {
+            from_client,
+            frame,
+            ts,
+        },
     }
 }
 

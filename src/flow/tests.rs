@@ -42,7 +42,9 @@ impl Recorder {
                     frame,
                     ..
                 } => (Ev::Closed(from_client, rst, frame), Track::Bytes),
-                TcpEvent::Gap { from_client, frame } => (Ev::Gap(from_client, frame), Track::Bytes),
+                TcpEvent::Gap {
+                    from_client, frame, ..
+                } => (Ev::Gap(from_client, frame), Track::Bytes),
             };
             self.events.push((info.client.port(), ev));
             track

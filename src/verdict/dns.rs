@@ -351,6 +351,16 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
     let asks_own = attempts.iter().any(|a| a.qtype != family.other());
     let decides = |a: &Attempt<'_>| a.decisive(family) && (a.qtype != family.other() || !asks_own);
     let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
+        // An answer cut by the snaplen may be the one that decided: what
+        // the other answers say (an AAAA with no records) cannot fail it.
+        let cut = attempts
+            .iter()
+            .rev()
+            .find(|a| matches!(a.answer, Answer::CutShort));
+        if let Some(cut) = cut {
+            let summary = format!("{}: can't tell", cut.text());
+            return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
+        }
         let last = attempts[attempts.len() - 1];
         let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
             Status::Warn

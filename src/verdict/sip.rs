@@ -272,6 +272,24 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
             }
         };
     let mut result = result.evidence(evidence);
+    // SIP after the deciding answer that was cut or lost: the phone may have
+    // gone on (a 423 or 401 is normally retried), so a failure can't stand.
+    let decided_at = last
+        .finals
+        .last()
+        .map_or(last.request.frame, |(f, _, _)| f.frame);
+    let lost = ctx.own().find(|f| f.frame > decided_at && cut_sip(f));
+    if let (Status::Fail, Some(f)) = (result.status, lost) {
+        let summary = format!(
+            "{}; SIP after it is cut or lost in the capture (from #{}): can't tell how the \
+             registration ended",
+            result.summary, f.frame
+        );
+        result
+            .evidence
+            .push(ev(f, "SIP cut by the snaplen or lost"));
+        result = StageResult::not_seen(Stage::SipRegister, summary).evidence(result.evidence);
+    }
     if let (true, Some(line)) = (lines.len() > 1, last.line()) {
         let others: Vec<&str> = lines
             .iter()
@@ -303,39 +321,42 @@ fn icmp_answer<'a>(ctx: &'a Ctx<'a>, t: &Transaction<'a>) -> Option<(&'a Fact, &
     })
 }
 
-/// A SIP response to the phone after the REGISTER, cut by the snaplen (its
-/// Call-ID or CSeq lost, so it matched no transaction).
+/// SIP that could not be read whole: a message cut by the snaplen, or
+/// bytes missing from a SIP TCP stream.
+fn cut_sip(f: &Fact) -> bool {
+    f.truncated && matches!(&f.body, Body::Sip(_) | Body::Malformed { of: "sip", .. })
+}
+
+/// SIP to the phone after the REGISTER that could not be read whole (a
+/// response cut before its Call-ID or CSeq, or a hole in the TCP stream):
+/// it may be the answer.
 fn cut_answer<'a>(ctx: &Ctx<'a>, t: &Transaction<'a>) -> Option<&'a Fact> {
     ctx.own().find(|f| {
-        f.truncated
-            && f.frame > t.request.frame
+        f.frame > t.request.frame
             && f.dst_ip() == t.request.src_ip()
-            && matches!(&f.body, Body::Sip(m) if m.status().is_some())
+            && cut_sip(f)
+            && !matches!(&f.body, Body::Sip(m) if m.status().is_none())
     })
 }
 
 /// SIP of the phone cut by the snaplen before its Call-ID or CSeq: there
 /// was SIP in clear, but which answer goes with which REGISTER can't be told.
 fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
-    let cut: Vec<(&Fact, &SipMessage)> = ctx
-        .own()
-        .filter(|f| f.truncated)
-        .filter_map(|f| match &f.body {
-            Body::Sip(m) => Some((f, m.as_ref())),
-            _ => None,
-        })
-        .collect();
-    let ((first, _), (last, m)) = (cut.first()?, cut.last()?);
-    let line = match &m.start {
-        StartLine::Request { method, .. } => method.clone(),
-        StartLine::Response { code, reason } => format!("{code} {reason}"),
+    let cut: Vec<&Fact> = ctx.own().filter(|f| cut_sip(f)).collect();
+    let (first, last) = (cut.first()?, cut.last()?);
+    let line = match &last.body {
+        Body::Sip(m) => match &m.start {
+            StartLine::Request { method, .. } => method.clone(),
+            StartLine::Response { code, reason } => format!("{code} {reason}"),
+        },
+        _ => "bytes missing from the TCP stream".to_string(),
     };
     let summary = format!(
-        "{} cut by the snaplen before their Call-ID or CSeq (the last: {line}): can't tell \
-         how the registration went; capture with a larger snaplen",
-        crate::text::plural(cut.len(), "SIP message", "SIP messages")
+        "SIP in clear, but cut by the snaplen or lost ({}, the last: {line}): can't tell how \
+         the registration went; capture with a larger snaplen",
+        crate::text::plural(cut.len(), "piece", "pieces")
     );
-    let mut evidence = vec![ev(first, "SIP cut by the snaplen")];
+    let mut evidence = vec![ev(first, "SIP cut by the snaplen or lost")];
     if last.frame != first.frame {
         evidence.push(ev(last, format!("{line}, cut by the snaplen")));
     }
