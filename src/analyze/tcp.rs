@@ -374,7 +374,13 @@ impl TcpSide {
                         }
                         // TLS 1.3: the server's first word after the
                         // client's Finished may be an (encrypted) refusal.
-                        tls::TlsEvent::ApplicationData if from_client => s.watch_next_record(),
+                        tls::TlsEvent::ApplicationData if from_client => {
+                            s.watch_next_record(frame);
+                            // And the phone's own next segment: more data or
+                            // a close of its own makes the server's alert no
+                            // refusal.
+                            c.watch_next_record(frame);
+                        }
                         _ => {}
                     }
                     let body = Body::Tls {

@@ -19,6 +19,10 @@ use crate::time::Timestamp;
 const FILE_HEADER_LEN: usize = 24;
 /// Record header length: ts_sec, ts_usec/ts_nsec, incl_len, orig_len.
 const RECORD_HEADER_LEN: usize = 16;
+/// The largest snaplen libpcap and Wireshark use (libpcap's
+/// MAXIMUM_SNAPLEN, Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD).
+const MAX_PCAP_SNAPLEN: u32 = 262_144;
+
 /// Mask of the link type inside the header's LinkType field (libpcap's
 /// `LT_LINKTYPE`); the bits above carry FCS information.
 const LINKTYPE_MASK: u32 = 0x03ff_ffff;
@@ -172,6 +176,18 @@ impl PcapReader {
                 what: format!(
                     "frame {frame} claims {incl_len} captured bytes (limit {MAX_RECORD}); \
                      not a pcap record"
+                ),
+            });
+        }
+        // libpcap and Wireshark never write a record over 262144 bytes
+        // unless the snaplen says so: a larger claim is not a record.
+        if incl_len > self.snaplen.max(MAX_PCAP_SNAPLEN) {
+            return Err(CaptureError::Malformed {
+                offset: start,
+                what: format!(
+                    "frame {frame} claims {incl_len} captured bytes, more than the file's \
+                     snaplen ({}) and {MAX_PCAP_SNAPLEN}; not a pcap record",
+                    self.snaplen
                 ),
             });
         }

@@ -279,18 +279,28 @@ fn pcap_caplen_of_4_gib_is_malformed_not_allocated() {
 #[test]
 fn record_larger_than_the_buffer() {
     let big: Vec<u8> = (0..(3 << 20)).map(|i| (i % 253) as u8).collect();
-    let bytes = pcap(
-        false,
-        false,
-        1,
-        &[(T0, 0, b"a", 1), (T0, 1, &big, 3 << 20), (T0, 2, b"z", 1)],
-    );
+    let recs: &[(u32, u32, &[u8], u32)] =
+        &[(T0, 0, b"a", 1), (T0, 1, &big, 3 << 20), (T0, 2, b"z", 1)];
+    let mut bytes = pcap(false, false, 1, recs);
+    // A snaplen that allows it (as a capture of big offloaded frames says).
+    bytes[16..20].copy_from_slice(&(4u32 << 20).to_le_bytes());
     let mut r = open_trickle(&bytes, 100_000).unwrap();
     let (seen, err) = drain(&mut r);
     assert!(err.is_none());
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[1].5, big);
     assert_eq!(seen[2].5, b"z");
+    // The same record under the usual 65535 snaplen is not a record.
+    let bytes = pcap(false, false, 1, recs);
+    let (seen, err) = drain(&mut open(&bytes).unwrap());
+    assert_eq!(seen.len(), 1);
+    let Some(CaptureError::Malformed { what, .. }) = err else {
+        panic!("expected Malformed, got {err:?}");
+    };
+    assert!(
+        what.contains("more than the file's snaplen (65535) and 262144"),
+        "{what}"
+    );
 }
 
 /// Cuts `bytes` at every offset past the file header: the frames that fit

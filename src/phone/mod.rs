@@ -425,9 +425,9 @@ fn text(b: &[u8]) -> String {
 /// phones' addresses, as a capture of both sides of a NAT shows them.
 fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
     let mut out = Vec::new();
-    // Keyed by the Call-ID's local part and the From tag: a SIP ALG may
-    // rewrite the host after the Call-ID's '@', never the tag.
-    let mut senders: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    // Keyed by the Call-ID's local part, the From tag and the From user: a
+    // SIP ALG may rewrite the host after the Call-ID's '@', never those.
+    let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
     for p in phones {
         let mut users: BTreeSet<String> = BTreeSet::new();
         for &i in &p.facts {
@@ -439,11 +439,14 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                     if let Some(u) = m.from.as_deref().and_then(aor_user) {
                         users.insert(u);
                     }
-                    if let (Some(call_id), Some(tag)) =
-                        (m.call_id.as_deref(), m.from.as_deref().and_then(from_tag))
-                    {
+                    let from = m.from.as_deref();
+                    if let (Some(call_id), Some(tag), Some(user)) = (
+                        m.call_id.as_deref(),
+                        from.and_then(from_tag),
+                        from.and_then(aor_user),
+                    ) {
                         let local = call_id.split('@').next().unwrap_or(call_id);
-                        senders.entry((local, tag)).or_default().insert(&p.id);
+                        senders.entry((local, tag, user)).or_default().insert(&p.id);
                     }
                 }
             }
@@ -464,7 +467,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
         }
     }
     let mut twice: BTreeSet<Vec<&str>> = BTreeSet::new();
-    for ((call_id, _), ids) in senders.into_iter().filter(|(_, ids)| ids.len() > 1) {
+    for ((call_id, _, _), ids) in senders.into_iter().filter(|(_, ids)| ids.len() > 1) {
         let ids: Vec<&str> = ids.into_iter().collect();
         if twice.insert(ids.clone()) {
             out.push(format!(

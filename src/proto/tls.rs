@@ -31,10 +31,12 @@
 //! 5.2); one is still told by its length, [`ALERT_RECORD_LEN_13`]. A
 //! direction whose first encrypted record has that length ended the
 //! handshake with an alert (its Finished is longer); after
-//! [`TlsStream::watch_next_record`] (the driver calls it on the server's
-//! stream once the client's first encrypted record went by) the next record
-//! is checked the same way: an alert there is the server refusing the
-//! client right after the handshake. Both are reported as `EncryptedAlert`.
+//! [`TlsStream::watch_next_record`] (the driver calls it on both streams
+//! once the client's first encrypted record went by) the next record is
+//! checked the same way: on the server's side an alert there may be a
+//! refusal of the client, on the client's side its own close. Both are
+//! reported as `EncryptedAlert`; a record that follows such a one is
+//! reported as `RecordAfterAlert` (it was 2 octets of data, not an alert).
 //!
 //! Ignored: cipher suites, extensions other than server_name (0) and
 //! supported_versions (43) (GREASE values, RFC 8701, are dropped from the
@@ -113,6 +115,14 @@ pub enum TlsEvent {
     EncryptedAlert,
     /// The first application_data record of the direction.
     ApplicationData,
+    /// TLS 1.3: the first encrypted record of a later segment than the
+    /// flight watched from (see the module doc), not of an alert's length:
+    /// the client sent more after its Finished; the server answered.
+    LaterRecord,
+    /// A TLS 1.3 record right after one of an alert's length: that one
+    /// carried 2 octets of data (a CRLF keep-alive answer, "OK"), not an
+    /// alert.
+    RecordAfterAlert,
 }
 
 /// Names a TLS version, e.g. 0x0303 -> "TLS 1.2", 0x7f10 -> "TLS 1.3 draft 16".
@@ -235,6 +245,18 @@ const HELLO_RETRY_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
+/// What a TLS 1.3 direction checks of its next encrypted record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Watch {
+    #[default]
+    Off,
+    /// Is it an alert (19 octets)?
+    Next,
+    /// One looked like an alert: does anything follow it (then it was a
+    /// 2-octet message, not an alert)?
+    AfterAlert,
+}
+
 /// One direction of a TLS connection.
 #[derive(Debug, Default)]
 pub struct TlsStream {
@@ -267,8 +289,10 @@ pub struct TlsStream {
     skipped_type: u8,
     hello_seen: bool,
     application_data_seen: bool,
-    /// TLS 1.3: the next encrypted record is checked for an alert's length.
-    watching: bool,
+    /// TLS 1.3: which coming encrypted record is checked (see [`Watch`]).
+    watch: Watch,
+    /// Records of this frame (the flight being watched from) are skipped.
+    watch_from: u64,
     /// Bytes were lost (a TCP gap, a snaplen cut): which record comes
     /// "first" or "next" is unknown, so no alert is told by its length.
     gapped: bool,
@@ -366,7 +390,7 @@ impl TlsStream {
         self.handshake.clear();
         self.skip = 0;
         self.gapped = true;
-        self.watching = false;
+        self.watch = Watch::Off;
         if self.stopped.is_none() {
             self.resync = true;
             self.handshake_resync = true;
@@ -383,15 +407,18 @@ impl TlsStream {
     /// handshake and alerts are encrypted).
     pub fn done(&self) -> bool {
         self.stopped.is_some()
-            || (self.hello_seen && (self.ccs_seen || self.application_data_seen) && !self.watching)
+            || (self.hello_seen
+                && (self.ccs_seen || self.application_data_seen)
+                && self.watch == Watch::Off)
     }
 
     /// TLS 1.3: checks this direction's next encrypted record for an alert
     /// (the server's first word after the client's Finished). Feed the
     /// stream until [`TlsStream::done`] again.
-    pub fn watch_next_record(&mut self) {
+    pub fn watch_next_record(&mut self, frame: u64) {
         if self.tls13 && self.stopped.is_none() && !self.gapped {
-            self.watching = true;
+            self.watch = Watch::Next;
+            self.watch_from = frame;
         }
     }
 
@@ -471,18 +498,34 @@ impl TlsStream {
                 self.handshake.extend_from_slice(body);
                 self.handshake_messages(frame, events);
             }
+            _ if self.watch == Watch::AfterAlert => {
+                events.push((frame, TlsEvent::RecordAfterAlert));
+                self.watch = Watch::Off;
+            }
+            // The rest of the watched flight (a Finished after a client
+            // Certificate) is not the next word.
+            APPLICATION_DATA if self.watch == Watch::Next && frame == self.watch_from => {}
             APPLICATION_DATA if self.tls13 && !self.gapped && body.len() == ALERT_RECORD_LEN_13 => {
-                if self.watching || !self.application_data_seen {
+                // The first record in place of a Finished: an alert, the end.
+                let first = !self.application_data_seen;
+                if first || self.watch == Watch::Next {
                     events.push((frame, TlsEvent::EncryptedAlert));
                 }
-                self.watching = false;
+                self.watch = match self.watch {
+                    Watch::Next => Watch::AfterAlert,
+                    _ => Watch::Off,
+                };
                 self.application_data_seen = true;
             }
             APPLICATION_DATA if !self.application_data_seen => {
                 self.application_data_seen = true;
                 events.push((frame, TlsEvent::ApplicationData));
             }
-            APPLICATION_DATA => self.watching = false,
+            APPLICATION_DATA if self.watch == Watch::Next => {
+                events.push((frame, TlsEvent::LaterRecord));
+                self.watch = Watch::Off;
+            }
+            APPLICATION_DATA => {}
             _ => {}
         }
     }

@@ -47,6 +47,10 @@ struct Conn<'a> {
     /// Each side's first encrypted alert (TLS 1.3: a record of an alert's
     /// length where the handshake ends or right after it).
     enc_alert: [Option<&'a Fact>; 2],
+    /// A side sent more after its alert-sized record (it was data).
+    went_on: [bool; 2],
+    /// TLS 1.3: the phone sent more after its Finished's segment.
+    phone_more: Option<&'a Fact>,
     /// The first fact that showed the handshake finished (CCS or app data).
     finished: Option<&'a Fact>,
     closed: Option<(&'a Fact, bool, bool)>,
@@ -171,6 +175,8 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             ccs: [false; 2],
             app_data: [false; 2],
             enc_alert: [None; 2],
+            went_on: [false; 2],
+            phone_more: None,
             finished: None,
             closed: None,
             phone_reset: None,
@@ -211,6 +217,10 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 }
                 TlsEvent::EncryptedAlert => {
                     c.enc_alert[side].get_or_insert(f);
+                }
+                TlsEvent::RecordAfterAlert => c.went_on[side] = true,
+                TlsEvent::LaterRecord if from_client => {
+                    c.phone_more.get_or_insert(f);
                 }
                 TlsEvent::ApplicationData => {
                     c.app_data[side] = true;
@@ -466,6 +476,8 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         .then(|| {
             let end = refusal::Ending13 {
                 alerts: c.enc_alert,
+                server_went_on: c.went_on[1],
+                phone_more: c.phone_more,
                 finished: c.app_data[0].then_some(c.finished).flatten(),
                 closed: c.closed.map(|(f, _, _)| f),
             };

@@ -17,6 +17,10 @@ const REFUSAL_WITHIN_SECS: f64 = 5.0;
 pub struct Ending13<'a> {
     /// Each side's first encrypted alert: the phone's, then the server's.
     pub alerts: [Option<&'a Fact>; 2],
+    /// The server sent a record after its alert-sized one: that was data.
+    pub server_went_on: bool,
+    /// The phone's first record in a segment after its Finished's (data).
+    pub phone_more: Option<&'a Fact>,
     /// The phone's first encrypted record (its Finished), if it was not an
     /// alert.
     pub finished: Option<&'a Fact>,
@@ -45,7 +49,17 @@ pub fn encrypted_13(
     let (alert, finished) = (end.alerts[1]?, end.finished?);
     let closes = end.closed.is_some_and(|f| f.frame >= alert.frame);
     let soon = finished.ts.secs_until(&alert.ts);
-    if alert.frame < finished.frame || !closes || soon > REFUSAL_WITHIN_SECS {
+    // The phone closed, or sent data, first: the server's 19-octet record
+    // answers it (its close, or a 2-octet reply such as "OK").
+    let phone_first = end.alerts[0]
+        .or(end.phone_more)
+        .is_some_and(|p| p.frame <= alert.frame);
+    if alert.frame < finished.frame
+        || !closes
+        || soon > REFUSAL_WITHIN_SECS
+        || phone_first
+        || end.server_went_on
+    {
         return None;
     }
     let text = "encrypted alert from the server, its first record after the phone's Finished \
@@ -177,6 +191,8 @@ mod tests {
         let judge = |alerts, finished, closed| {
             let end = Ending13 {
                 alerts,
+                server_went_on: false,
+                phone_more: None,
                 finished,
                 closed,
             };

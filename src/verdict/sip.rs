@@ -170,8 +170,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     // The private Via survived: nothing rewrote it (no ALG at
                     // work on this path); the registrar must handle the NAT.
                     stage(Status::Warn, format!("{summary}; {text}")).advice(
-                        "the phone registers through NAT (its Via and Contact keep the private \
-                         address): keep the registrar's NAT handling (rport, keep-alives) on, \
+                        "the phone registers through NAT (its Via names another address than \
+                         the packet's source): keep the registrar's NAT handling (rport, \
+                         keep-alives) on, \
                          and if a SIP ALG on that NAT/firewall is enabled, disable it; it is the \
                          usual cause of one-way audio and lost registrations",
                     )

@@ -82,7 +82,10 @@ pub fn nat_evidence(m: &SipMessage, src: IpAddr) -> Option<Nat> {
     if src.is_loopback() {
         return None;
     }
-    if let Some(via) = m.via_ip().filter(|v| *v != src) {
+    // A phone on a private address that names a public one (its STUN or
+    // configured NAT mapping) knows its NAT: nothing to say.
+    let mapped = |named: &IpAddr| is_private(&src) && !is_private(named);
+    if let Some(via) = m.via_ip().filter(|v| *v != src && !mapped(v)) {
         let text = format!("Via says {via} but the packet comes from {src}: NAT in the path");
         return Some(Nat {
             text,
@@ -90,7 +93,15 @@ pub fn nat_evidence(m: &SipMessage, src: IpAddr) -> Option<Nat> {
         });
     }
     // A Via that names the source while the Contact keeps a private address:
-    // something rewrote the Via (a SIP ALG) and left the Contact.
+    // something rewrote the Via (a SIP ALG) and left the Contact. Not when a
+    // proxy put its own Via on top of the phone's.
+    let vias = m
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Via"));
+    if vias.map(|(_, v)| v.split(',').count()).sum::<usize>() > 1 {
+        return None;
+    }
     let contact = m
         .contact_ip()
         .filter(|c| *c != src && is_private(c) && !is_private(&src))?;
@@ -147,6 +158,16 @@ mod tests {
         // Rewritten both ways, or a phone on a public address: no NAT seen.
         let whole = register("SIP/2.0/UDP 203.0.113.9:5060", "<sip:1@203.0.113.9>");
         assert_eq!(nat_evidence(&whole, public), None);
+        // A phone naming its public mapping (STUN) from inside: no NAT note.
+        let lan_src: IpAddr = "192.168.1.50".parse().unwrap_or(public);
+        let stun = register("SIP/2.0/UDP 203.0.113.9:5060", "<sip:1@203.0.113.9>");
+        assert_eq!(nat_evidence(&stun, lan_src), None);
+        // A proxy's Via on top of the phone's: not a half-working ALG.
+        let proxied = register(
+            "SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK2\r\nVia: SIP/2.0/UDP 192.168.1.50",
+            "<sip:1@192.168.1.50:5060>",
+        );
+        assert_eq!(nat_evidence(&proxied, public), None);
         // Inside the site, a private Contact is the phone's own.
         let lan: IpAddr = "192.168.1.50".parse().unwrap_or(public);
         let inside = register("SIP/2.0/UDP 192.168.1.50:5060", "<sip:1@192.168.1.51>");

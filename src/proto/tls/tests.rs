@@ -392,23 +392,47 @@ fn tls13_encrypted_alerts_told_by_length_where_they_matter() {
         s
     };
     let mut server = server_flight();
-    server.watch_next_record();
+    server.watch_next_record(0);
     assert!(!server.done());
     assert_eq!(feed(&mut server, &alert), vec![TlsEvent::EncryptedAlert]);
-    assert!(server.done());
+    // Still fed: a record after it would make it data.
+    assert!(!server.done());
     // Bytes lost (a gap, a snaplen cut): the next whole record is not the
     // next record, so nothing is told by length any more.
     let mut server = server_flight();
-    server.watch_next_record();
+    server.watch_next_record(0);
     server.gap();
     assert!(server.done());
     assert!(feed(&mut server, &alert).is_empty());
-    // A session ticket first: nothing is reported, watching ends.
+    // A session ticket first: a later record, and watching ends.
     let mut server = server_flight();
-    server.watch_next_record();
-    assert!(feed(&mut server, &record(23, &[0xdd; 250])).is_empty());
+    server.watch_next_record(0);
+    let ticket = record(23, &[0xdd; 250]);
+    assert_eq!(feed(&mut server, &ticket), vec![TlsEvent::LaterRecord]);
     assert!(server.done());
     assert!(feed(&mut server, &alert).is_empty());
+    // A 2-octet reply looks like an alert until a record follows it.
+    let mut server = server_flight();
+    server.watch_next_record(0);
+    assert_eq!(feed(&mut server, &alert), vec![TlsEvent::EncryptedAlert]);
+    assert!(!server.done());
+    assert_eq!(feed(&mut server, &ticket), vec![TlsEvent::RecordAfterAlert]);
+    assert!(server.done());
+    // The rest of the watched flight (same frame) is skipped: the client's
+    // Finished after its Certificate is not "more data".
+    let mut client = TlsStream::default();
+    feed(
+        &mut client,
+        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
+    );
+    client.peer_selected(0x0304);
+    assert_eq!(
+        client.push(5, &finished),
+        vec![(5, TlsEvent::ApplicationData)]
+    );
+    client.watch_next_record(5);
+    assert!(client.push(5, &finished).is_empty());
+    assert_eq!(client.push(6, &ticket), vec![(6, TlsEvent::LaterRecord)]);
     // TLS 1.2: a 19-octet application_data record is data, and nothing is
     // watched.
     let mut old = TlsStream::default();
@@ -416,7 +440,7 @@ fn tls13_encrypted_alerts_told_by_length_where_they_matter() {
         &mut old,
         &record(22, &handshake(2, &server_hello_body(None, [9; 32]))),
     );
-    old.watch_next_record();
+    old.watch_next_record(0);
     feed(&mut old, &record(20, &[1]));
     assert!(old.done());
     assert_eq!(feed(&mut old, &alert), vec![TlsEvent::ApplicationData]);
