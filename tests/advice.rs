@@ -183,3 +183,13 @@ fn unanswered_register_cites_its_last_send() {
     assert_eq!(frames, [73, 82], "{}", texts(sip));
     assert!(sip.evidence[1].text.contains("10th time"), "{}", texts(sip));
 }
+
+/// Two user agents that happen to share a Call-ID and From tag (sipp in two
+/// PID namespaces) are two phones, not one seen on both sides of a NAT.
+#[test]
+fn two_phones_sharing_a_call_id_are_not_one_seen_twice() {
+    let r = run(project("captures/edge-sip-two-uas-same-callid.pcap"));
+    assert_eq!(r.phones.len(), 2);
+    let twice = r.summary.warnings.iter().any(|w| w.contains("same REGISTERs"));
+    assert!(!twice, "{:?}", r.summary.warnings);
+}
