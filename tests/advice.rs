@@ -190,6 +190,10 @@ fn unanswered_register_cites_its_last_send() {
 fn two_phones_sharing_a_call_id_are_not_one_seen_twice() {
     let r = run(project("captures/edge-sip-two-uas-same-callid.pcap"));
     assert_eq!(r.phones.len(), 2);
-    let twice = r.summary.warnings.iter().any(|w| w.contains("same REGISTERs"));
+    let twice = r
+        .summary
+        .warnings
+        .iter()
+        .any(|w| w.contains("same REGISTERs"));
     assert!(!twice, "{:?}", r.summary.warnings);
 }

@@ -179,7 +179,8 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                             let left = reader.unread_after(*offset).map_or(String::new(), |n| {
                                 format!("; the {n} bytes from there on were not read")
                             });
-                            format!("capture stopped at invalid bytes after frame {frames}: {why}{left}")
+                            let at = format!("after frame {frames}: {why}{left}");
+                            format!("capture stopped at invalid bytes {at}")
                         }
                         _ => format!("capture cut short after frame {frames}: {why}"),
                     };

@@ -136,6 +136,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
     // An ICMP error about the last REGISTER is its answer when no SIP came.
     let refused = icmp_answer(ctx, last);
+    // Or an answer that the snaplen cut before it could be matched.
+    let cut = cut_answer(ctx, last);
     let result =
         match last.final_code() {
             Some(code) if (200..300).contains(&code) => {
@@ -228,8 +230,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                      and port (the outbound proxy) and that its service runs"
                 ))
             }
-            None if cut_answer(ctx, last).is_some() => {
-                let f = cut_answer(ctx, last).unwrap_or(last.request);
+            None if cut.is_some() => {
+                let f = cut.unwrap_or(last.request);
                 evidence.push(ev(f, "SIP answer cut by the snaplen"));
                 let s = format!(
                     "the answer to the REGISTER (#{}) is cut by the snaplen before its Call-ID or \

@@ -348,6 +348,15 @@ fn draft_server_hello_layout() {
     assert_eq!(version_name(0x7f10), "TLS 1.3 draft 16");
 }
 
+/// A client stream past its ClientHello, the server having chosen TLS 1.3.
+fn tls13_client() -> TlsStream {
+    let mut client = TlsStream::default();
+    let hello = record(22, &handshake(1, &client_hello_body("sbc1.example.com")));
+    feed(&mut client, &hello);
+    client.peer_selected(0x0304);
+    client
+}
+
 /// TLS 1.3 alerts are application_data records of 19 octets: told where
 /// the handshake ends (the first encrypted record) and, once watched, in the
 /// server's first record after the client's Finished; not elsewhere.
@@ -356,23 +365,13 @@ fn tls13_encrypted_alerts_told_by_length_where_they_matter() {
     let alert = record(23, &[0xaa; ALERT_RECORD_LEN_13]);
     let finished = record(23, &[0xbb; 4 + 32 + 1 + 16]);
     // The client refuses the server: its first encrypted record is an alert.
-    let mut client = TlsStream::default();
-    feed(
-        &mut client,
-        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
-    );
-    client.peer_selected(0x0304);
+    let mut client = tls13_client();
     client.set_handshake_encrypted();
     assert_eq!(feed(&mut client, &alert), vec![TlsEvent::EncryptedAlert]);
     assert!(client.done());
     // A Finished first is application data; a later 19-octet record is not
     // looked at (the direction is done).
-    let mut client = TlsStream::default();
-    feed(
-        &mut client,
-        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
-    );
-    client.peer_selected(0x0304);
+    let mut client = tls13_client();
     assert_eq!(
         feed(&mut client, &finished),
         vec![TlsEvent::ApplicationData]
@@ -420,12 +419,7 @@ fn tls13_encrypted_alerts_told_by_length_where_they_matter() {
     assert!(server.done());
     // The rest of the watched flight (same frame) is skipped: the client's
     // Finished after its Certificate is not "more data".
-    let mut client = TlsStream::default();
-    feed(
-        &mut client,
-        &record(22, &handshake(1, &client_hello_body("sbc1.example.com"))),
-    );
-    client.peer_selected(0x0304);
+    let mut client = tls13_client();
     assert_eq!(
         client.push(5, &finished),
         vec![(5, TlsEvent::ApplicationData)]
