@@ -19,6 +19,7 @@ use crate::capture::{CaptureError, CaptureReader, Format};
 use crate::fact::Fact;
 use crate::flow::{FlowLimits, FlowStats, FlowTable};
 use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, Transport};
+use crate::text::agree;
 use crate::time::Timestamp;
 use collect::Collector;
 
@@ -260,9 +261,11 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     };
     warnings.extend(stat_warnings(&stats));
     if backwards > 0 {
+        let (n, what) = agree(backwards, "frame is", "frames are");
         warnings.push(format!(
-            "{backwards} frames are earlier than the frame before them (a merged or re-ordered \
-             capture): the capture's span runs from its earliest to its latest frame."
+            "{n} {what} earlier than the frame before {} (a merged or re-ordered capture): the \
+             capture's span runs from its earliest to its latest frame.",
+            if n == 1 { "it" } else { "them" }
         ));
     }
     if tcp_side.unrecognised > 0 {
@@ -309,25 +312,27 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         ));
     }
     if d.unsupported_linktype > 0 {
-        out.push(format!(
-            "{} frames on link types provscope does not read (first: {}); it reads Ethernet \
-             (1), Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229), loopback (0, 108)",
+        let (n, what) = agree(
             d.unsupported_linktype,
+            "frame on a link type",
+            "frames on link types",
+        );
+        out.push(format!(
+            "{n} {what} provscope does not read (first: {}); it reads Ethernet (1), Linux SLL \
+             (113) and SLL2 (276), raw IP (101, 228, 229), loopback (0, 108)",
             d.unsupported_linktype_first.unwrap_or_default()
         ));
     }
     if d.fragments_conflicting > 0 {
+        let (n, what) = agree(d.fragments_conflicting, "datagram", "datagrams");
         out.push(format!(
-            "{} fragmented datagrams dropped: overlapping fragments carried different bytes \
-             (a receiver discards such a datagram)",
-            d.fragments_conflicting
+            "{n} fragmented {what} dropped: overlapping fragments carried different bytes \
+             (a receiver discards such a datagram)"
         ));
     }
     if d.fragments_incomplete > 0 {
-        out.push(format!(
-            "{} fragmented datagrams never completed",
-            d.fragments_incomplete
-        ));
+        let (n, what) = agree(d.fragments_incomplete, "datagram", "datagrams");
+        out.push(format!("{n} fragmented {what} never completed"));
     }
     if s.bounds_hit.fragments + s.bounds_hit.tcp_buffers + s.bounds_hit.flows > 0 {
         out.push(format!(
@@ -337,15 +342,19 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         ));
     }
     if s.flow.overlap_conflicts > 0 {
+        let (n, what) = agree(
+            s.flow.overlap_conflicts,
+            "retransmission",
+            "retransmissions",
+        );
         out.push(format!(
-            "{} TCP retransmissions carried different bytes; the first copy was kept",
-            s.flow.overlap_conflicts
+            "{n} TCP {what} carried different bytes; the first copy was kept"
         ));
     }
     if s.truncated_by_snaplen > 0 {
+        let (n, what) = agree(s.truncated_by_snaplen, "frame", "frames");
         out.push(format!(
-            "{} frames cut short by the snaplen; what they hide cannot be judged",
-            s.truncated_by_snaplen
+            "{n} {what} cut short by the snaplen; what they hide cannot be judged"
         ));
     }
     out
@@ -454,7 +463,7 @@ mod tests {
         );
         let w = a.capture.warnings.join(" ");
         assert!(
-            w.contains("1 frames are earlier than the frame before them"),
+            w.contains("1 frame is earlier than the frame before it (a merged"),
             "{w}"
         );
     }

@@ -13,6 +13,7 @@
 use super::endian::Endian;
 use super::source::{Source, MAX_RECORD};
 use super::{fill, CaptureError, Frame, InterfaceInfo, SectionInfo};
+use crate::text::{agree, its};
 use crate::time::Timestamp;
 
 /// File header length.
@@ -234,9 +235,10 @@ impl PcapReader {
             ));
         }
         if self.caplen_over_orig > 0 {
+            let (n, verb) = agree(self.caplen_over_orig, "record captures", "records capture");
             out.push(format!(
-                "{} records capture more bytes than their original length.",
-                self.caplen_over_orig
+                "{n} {verb} more bytes than {}original length.",
+                its(n)
             ));
         }
         if self.fraction_overflow > 0 {
@@ -245,16 +247,17 @@ impl PcapReader {
             } else {
                 "microsecond"
             };
+            let (n, verb) = agree(self.fraction_overflow, "record has", "records have");
             out.push(format!(
-                "{} records have a {unit} field of a whole second or more (not valid pcap); \
-                 read as carrying into the seconds.",
-                self.fraction_overflow
+                "{n} {verb} a {unit} field of a whole second or more (not valid pcap); read as \
+                 carrying into the seconds."
             ));
         }
         if self.caplen_over_snaplen > 0 {
+            let (n, verb) = agree(self.caplen_over_snaplen, "record is", "records are");
             out.push(format!(
-                "{} records are longer than the file's snaplen of {} bytes.",
-                self.caplen_over_snaplen, self.snaplen
+                "{n} {verb} longer than the file's snaplen of {} bytes.",
+                self.snaplen
             ));
         }
         out

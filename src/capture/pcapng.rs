@@ -23,6 +23,7 @@
 use super::endian::Endian;
 use super::source::{Source, MAX_RECORD};
 use super::{fill, CaptureError, Frame, InterfaceInfo, SectionInfo};
+use crate::text::{agree, its};
 use crate::time::Timestamp;
 
 const SHB: u32 = 0x0a0d_0d0a;
@@ -473,17 +474,19 @@ impl PcapngReader {
         let n = &self.notes;
         let mut out = Vec::new();
         if let Some((btype, at)) = n.first_unknown {
+            let (k, what) = agree(n.unknown_blocks, "block", "blocks");
             out.push(format!(
-                "skipped {} blocks of unknown type (the first, type {btype:#010x}, at byte \
-                 offset {at}).",
-                n.unknown_blocks
+                "skipped {k} {what} of unknown type (the first, type {btype:#010x}, at byte \
+                 offset {at})."
             ));
         }
         if n.custom_blocks > 0 {
-            out.push(format!(
-                "skipped {} custom blocks (they keep their frame numbers, as in Wireshark).",
-                n.custom_blocks
-            ));
+            let (k, what) = agree(
+                n.custom_blocks,
+                "custom block (it keeps its frame number",
+                "custom blocks (they keep their frame numbers",
+            );
+            out.push(format!("skipped {k} {what}, as in Wireshark)."));
         }
         if n.spb_without_ts > 0 {
             let (blocks, carry) = match n.spb_without_ts {
@@ -497,34 +500,38 @@ impl PcapngReader {
             ));
         }
         if n.caplen_over_orig > 0 {
+            let (k, verb) = agree(n.caplen_over_orig, "packet captures", "packets capture");
             out.push(format!(
-                "{} packets capture more bytes than their original length.",
-                n.caplen_over_orig
+                "{k} {verb} more bytes than {}original length.",
+                its(k)
             ));
         }
         if n.caplen_over_snaplen > 0 {
+            let (k, verb) = agree(n.caplen_over_snaplen, "packet is", "packets are");
             out.push(format!(
-                "{} packets are longer than their interface's snaplen.",
-                n.caplen_over_snaplen
+                "{k} {verb} longer than {}interface's snaplen.",
+                its(k)
             ));
         }
         if n.ts_clamped > 0 {
+            let (k, verb) = agree(n.ts_clamped, "timestamp falls", "timestamps fall");
+            let was = if k == 1 { "was" } else { "were" };
             out.push(format!(
-                "{} timestamps fall outside 1677-2262 and were clamped to that range.",
-                n.ts_clamped
+                "{k} {verb} outside 1677-2262 and {was} clamped to that range."
             ));
         }
         if n.bad_options > 0 {
+            let (k, verb) = agree(n.bad_options, "block has", "blocks have");
             out.push(format!(
-                "{} blocks have options that overrun the block; the rest of their \
-                 options were ignored.",
-                n.bad_options
+                "{k} {verb} options that overrun the block; the rest of {}options were ignored.",
+                its(k)
             ));
         }
         if n.unlisted > 0 {
+            let (k, what) = agree(n.unlisted, "section or interface", "sections or interfaces");
+            let are = if k == 1 { "is" } else { "are" };
             out.push(format!(
-                "{} sections or interfaces beyond the first {MAX_LISTED} are not listed.",
-                n.unlisted
+                "{k} {what} beyond the first {MAX_LISTED} {are} not listed."
             ));
         }
         out

@@ -425,8 +425,8 @@ fn lookup_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, V
         let why = match l.error {
             Some(rc) => format!("{host} does not resolve ({rc})"),
             None => format!(
-                "{host} does not resolve (no answer to {} queries)",
-                l.queries
+                "{host} does not resolve (no answer to {})",
+                crate::text::plural(l.queries as usize, "query", "queries")
             ),
         };
         let what = format!("lookup of the provisioning server {host}");
