@@ -338,8 +338,8 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("{}: cannot read the expectation", c.expect.display()))?;
     let expected: serde_json::Value = serde_json::from_str(&expect_text)
         .with_context(|| format!("{}: not JSON", c.expect.display()))?;
-    let result =
-        run_path(&c.capture, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", c.capture.display()))?;
+    let result = run_path(&c.capture, &opts)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", c.capture.display()))?;
     let doc = Document {
         version: report::VERSION,
         captures: vec![result.summary],

@@ -375,7 +375,12 @@ fn ip_packet<'a>(
 }
 
 /// IPv4 (RFC 791): header, total length, fragments.
-fn ipv4<'a>(cx: &mut Cx<'_>, outs: &'a mut [Vec<u8>], data: &'a [u8], depth: usize) -> Decoded<'a> {
+fn ipv4<'a>(
+    cx: &mut Cx<'_>,
+    outs: &'a mut [Vec<u8>],
+    data: &'a [u8],
+    depth: usize,
+) -> Decoded<'a> {
     let header = match Ipv4HeaderSlice::from_slice(data) {
         Ok(h) => h,
         Err(err::ipv4::HeaderSliceError::Len(_)) => return cx.short("ipv4_header"),
@@ -435,7 +440,12 @@ fn ipv4<'a>(cx: &mut Cx<'_>, outs: &'a mut [Vec<u8>], data: &'a [u8], depth: usi
 }
 
 /// IPv6 (RFC 8200): header, extension headers, fragments.
-fn ipv6<'a>(cx: &mut Cx<'_>, outs: &'a mut [Vec<u8>], data: &'a [u8], depth: usize) -> Decoded<'a> {
+fn ipv6<'a>(
+    cx: &mut Cx<'_>,
+    outs: &'a mut [Vec<u8>],
+    data: &'a [u8],
+    depth: usize,
+) -> Decoded<'a> {
     let header = match Ipv6HeaderSlice::from_slice(data) {
         Ok(h) => h,
         Err(err::ipv6::HeaderSliceError::Len(_)) => return cx.short("ipv6_header"),
@@ -524,7 +534,8 @@ fn ipv6_exts(mut next: u8, mut rest: &[u8]) -> Result<(u8, &[u8], Option<V6Frag>
                 ah.slice().len()
             }
             n if Ipv6RawExtHeaderSlice::header_type_supported(IpNumber(n)) => {
-                let ext = Ipv6RawExtHeaderSlice::from_slice(rest).map_err(|_| "ipv6_ext_header")?;
+                let ext =
+                    Ipv6RawExtHeaderSlice::from_slice(rest).map_err(|_| "ipv6_ext_header")?;
                 next = ext.next_header().0;
                 ext.slice().len()
             }

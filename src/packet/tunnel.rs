@@ -42,7 +42,8 @@ pub(super) fn gre(data: &[u8]) -> Inner<'_> {
     let checksum_or_routing = flags & 0xc0 != 0;
     let key = flags & 0x20 != 0;
     let sequence = flags & 0x10 != 0;
-    let len = 4 + 4 * (usize::from(checksum_or_routing) + usize::from(key) + usize::from(sequence));
+    let len =
+        4 + 4 * (usize::from(checksum_or_routing) + usize::from(key) + usize::from(sequence));
     let Some(rest) = data.get(len..) else {
         return Inner::None;
     };

@@ -241,8 +241,9 @@ pub const ALERT_RECORD_LEN_13: usize = 2 + 1 + 16;
 
 /// ServerHello.random of a HelloRetryRequest (RFC 8446 section 4.1.3).
 const HELLO_RETRY_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+    0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+    0x33, 0x9c,
 ];
 
 /// What a TLS 1.3 direction checks of its next encrypted record.
@@ -505,7 +506,9 @@ impl TlsStream {
             // The rest of the watched flight (a Finished after a client
             // Certificate) is not the next word.
             APPLICATION_DATA if self.watch == Watch::Next && frame == self.watch_from => {}
-            APPLICATION_DATA if self.tls13 && !self.gapped && body.len() == ALERT_RECORD_LEN_13 => {
+            APPLICATION_DATA
+                if self.tls13 && !self.gapped && body.len() == ALERT_RECORD_LEN_13 =>
+            {
                 // The first record in place of a Finished: an alert, the end.
                 let first = !self.application_data_seen;
                 if first || self.watch == Watch::Next {

@@ -214,7 +214,11 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
 /// is stuck (it asks within a second or two of its lease).
 const SILENT_SECS: f64 = 3.0;
 
-fn no_dns_server(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)], ack: &Fact) -> Option<StageResult> {
+fn no_dns_server(
+    ctx: &Ctx<'_>,
+    msgs: &[(&Fact, &DhcpMessage)],
+    ack: &Fact,
+) -> Option<StageResult> {
     let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
     if acks().any(|(f, m)| f.truncated || m.options.iter().any(|o| o.code == 6)) {
         return None;
