@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""a plain-text TCP service: optional banner on connect, answers whatever comes with a line, closes.
+"""a plain-text TCP service: optional banner on connect, answers whatever comes with a line,
+then closes.
 usage: banner_server.py ip port banner|- reply"""
 import socket, sys
 ip, port, banner, reply = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]

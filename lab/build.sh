@@ -116,7 +116,9 @@ run_scenario() { # name
             cp "$OUT/$name.$ext.expected.json" "$OUT/$name.$v.pcap.expected.json"
         done
     fi
-    log "$name: $(capinfos -c -M "$OUT/$name.$ext" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}') packets, $(stat -c %s "$OUT/$name.$ext") bytes"
+    packets=$(capinfos -c -M "$OUT/$name.$ext" |
+        awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
+    log "$name: $packets packets, $(stat -c %s "$OUT/$name.$ext") bytes"
     teardown
 }
 
@@ -132,9 +134,10 @@ write_readme() {
             ext=$(sed -n 's/^SC_FORMAT=//p' "$f")
             ext=${ext:-pcap}
             SC_TITLE="" SC_PEERS=""
-            eval "$(grep -E '^SC_(TITLE|PEERS)=' "$f")"
-            exp=$(awk '$1 == "expect_phone" {printf "%s:%02d %s at %s", sep, $2, $3, $4; sep="; "}' \
-                "$f" | sed 's/ at null//')
+            eval "$(grep -E '^SC_(TITLE|PEERS)[+]?=' "$f")"
+            exp=$(awk '$1 == "expect_phone" {
+                    printf "%s:%02d %s at %s", sep, $2, $3, $4; sep="; "
+                }' "$f" | sed 's/ at null//')
             echo "| \`$name.$ext\` | $SC_TITLE | $SC_PEERS | $exp |"
         done
         echo

@@ -120,8 +120,8 @@ make_pki() {
     mkca_sub() { # file cn parent : a CA that may issue leaves only (pathlen 0)
         openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
             -keyout "$1.key" -out "$1.csr" -subj "/O=PSL Lab/CN=$2" 2>/dev/null
-        printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' \
-            >"$1.ext"
+        printf '%s\n' basicConstraints=critical,CA:TRUE,pathlen:0 \
+            keyUsage=critical,keyCertSign,cRLSign >"$1.ext"
         openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial \
             -sha256 -days 1825 -extfile "$1.ext" -out "$1.crt" 2>/dev/null
     }
@@ -246,8 +246,8 @@ start_servers() {
     mkdir -p "$WORK/www/activation"
     for i in 1 2 3; do
         f=$(printf '00005E00530%d' "$i")
-        printf '<flat-profile><Profile_Rule>https://cisco.sipflash.com/$PSN.xml</Profile_Rule></flat-profile>\n' \
-            >"$WORK/www/activation/$f.xml"
+        printf '<flat-profile><Profile_Rule>%s</Profile_Rule></flat-profile>\n' \
+            'https://cisco.sipflash.com/$PSN.xml' >"$WORK/www/activation/$f.xml"
     done
     printf '<flat-profile><Proxy_1_>sbc.example.com</Proxy_1_></flat-profile>\n' \
         >"$WORK/www/CP-8851-3PCC.xml"
@@ -423,7 +423,8 @@ nft_rule() { # rule...
     nsx $NS_NET nft list table inet psl_lab >/dev/null 2>&1 ||
         nsx $NS_NET nft add table inet psl_lab
     nsx $NS_NET nft list chain inet psl_lab input >/dev/null 2>&1 ||
-        nsx $NS_NET nft add chain inet psl_lab input '{ type filter hook input priority 0; policy accept; }'
+        nsx $NS_NET nft add chain inet psl_lab input \
+            '{ type filter hook input priority 0; policy accept; }'
     nsx $NS_NET nft add rule inet psl_lab input "$@"
 }
 

@@ -153,7 +153,11 @@ elif [ -n "$profile_url" ]; then
     purl_resolve=() purl_ok=1
     if ! printf '%s' "$purl_host" | grep -qE '^[0-9.]+$'; then
         a=$(resolve "$purl_host" A)
-        if [ -n "$a" ]; then purl_resolve=(--resolve "$purl_host:$purl_port:$a"); else purl_ok=0; fi
+        if [ -n "$a" ]; then
+            purl_resolve=(--resolve "$purl_host:$purl_port:$a")
+        else
+            purl_ok=0
+        fi
     fi
     code=000
     curl_opts=()
@@ -161,8 +165,8 @@ elif [ -n "$profile_url" ]; then
     # shellcheck disable=SC2206
     curl_opts+=($PH_CURL_EXTRA)
     if [ $purl_ok = 1 ]; then
-        code=$(curl -sS "${curl_opts[@]}" "${purl_resolve[@]}" --cacert "$PH_CAFILE" -o profile.xml \
-            -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
+        code=$(curl -sS "${curl_opts[@]}" "${purl_resolve[@]}" --cacert "$PH_CAFILE" \
+            -o profile.xml -w '%{http_code}' --max-time 10 -A "$ua" "$profile_url")
     else
         log "profile host $purl_host does not resolve"
     fi
@@ -224,8 +228,13 @@ for rec in "${srv[@]}"; do
     # shellcheck disable=SC2086
     sip_in=/dev/null
     if [ "$PH_SIP_IN_TLS" = 1 ]; then
-        printf 'REGISTER sip:sbc.example.com SIP/2.0\r\nVia: SIP/2.0/TLS %s:5061;branch=z9hG4bK-psl\r\nFrom: <sip:%s@sbc.example.com>;tag=psl\r\nTo: <sip:%s@sbc.example.com>\r\nCall-ID: psl-tls-1\r\nCSeq: 1 REGISTER\r\nUser-Agent: %s\r\nContent-Length: 0\r\n\r\n' \
-            "${dhcp_ip:-}" "$PH_SIP_USER" "$PH_SIP_USER" "$ua" >sip-in-tls.txt
+        reg='REGISTER sip:sbc.example.com SIP/2.0\r\n'
+        reg+='Via: SIP/2.0/TLS %s:5061;branch=z9hG4bK-psl\r\n'
+        reg+='From: <sip:%s@sbc.example.com>;tag=psl\r\nTo: <sip:%s@sbc.example.com>\r\n'
+        reg+='Call-ID: psl-tls-1\r\nCSeq: 1 REGISTER\r\nUser-Agent: %s\r\n'
+        reg+='Content-Length: 0\r\n\r\n'
+        # shellcheck disable=SC2059
+        printf "$reg" "${dhcp_ip:-}" "$PH_SIP_USER" "$PH_SIP_USER" "$ua" >sip-in-tls.txt
         sip_in=sip-in-tls.txt
     fi
     # Without SIP inside, stdin is empty at once (s_client ends after the handshake).

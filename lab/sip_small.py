@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """a SIP UA over TCP (or UDP) that writes its REGISTERs in small pieces.
-usage: sip_small.py local_ip server port user password chunk delay crlf_pings [lport] [transport] [ping_bytes_between]
+usage: sip_small.py local_ip server port user password chunk delay crlf_pings
+       [lport] [transport] [ping_bytes_between]
 Registers with digest auth (401 challenge), chunk bytes per send() with TCP_NODELAY."""
 import hashlib, re, socket, sys, time, random
 
-local_ip, server, port, user, pw = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+local_ip, server, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+user, pw = sys.argv[4], sys.argv[5]
 chunk, delay, pings = int(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
 lport = int(sys.argv[9]) if len(sys.argv) > 9 else 0
 transport = sys.argv[10] if len(sys.argv) > 10 else "TCP"
@@ -62,8 +64,10 @@ def register(cseq, auth=""):
     cseq += base
     uri = "sip:sbc.example.com"
     msg = ("REGISTER %s SIP/2.0\r\nVia: SIP/2.0/%s %s:%d;branch=z9hG4bK-t7-%d;rport\r\n"
-           "Max-Forwards: 70\r\nFrom: <sip:%s@sbc.example.com>;tag=t7%s\r\nTo: <sip:%s@sbc.example.com>\r\n"
-           "Call-ID: %s\r\nCSeq: %d REGISTER\r\nContact: <sip:%s@%s:%d;transport=%s>;expires=3600\r\n%s"
+           "Max-Forwards: 70\r\nFrom: <sip:%s@sbc.example.com>;tag=t7%s\r\n"
+           "To: <sip:%s@sbc.example.com>\r\n"
+           "Call-ID: %s\r\nCSeq: %d REGISTER\r\n"
+           "Contact: <sip:%s@%s:%d;transport=%s>;expires=3600\r\n%s"
            "User-Agent: %s\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n") % (
         uri, transport, local_ip, lport, random.randint(1, 1 << 30), user, user, user, cid, cseq,
         user, local_ip, lport, transport.lower(), auth, ua)
@@ -89,12 +93,13 @@ for rnd in range(rounds):
         if qop:
             cn, nc = "t7cnonce%d" % n, "00000001"
             resp = md5("%s:%s:%s:%s:%s:%s" % (ha1, nonce, nc, cn, qop, ha2))
-            a = ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
-                 'algorithm=MD5, cnonce="%s", qop=%s, nc=%s\r\n') % (user, realm, nonce, uri, resp, cn, qop, nc)
+            a = ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                 'response="%s", algorithm=MD5, cnonce="%s", qop=%s, nc=%s\r\n') % (
+                     user, realm, nonce, uri, resp, cn, qop, nc)
         else:
             resp = md5("%s:%s:%s" % (ha1, nonce, ha2))
-            a = 'Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", algorithm=MD5\r\n' % (
-                user, realm, nonce, uri, resp)
+            a = ('Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                 'response="%s", algorithm=MD5\r\n') % (user, realm, nonce, uri, resp)
         code, r = register(n, a)
         n += 1
     base += 10

@@ -2,7 +2,8 @@
 """TCP forwarder that re-writes each direction in small pieces (TCP_NODELAY).
 usage: splitfwd.py listen_ip listen_port target_ip target_port up_chunk down_chunk [bind_ip]"""
 import socket, sys, threading, time
-lip, lp, tip, tp, up, down = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+lip, lp, tip, tp = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+up, down = int(sys.argv[5]), int(sys.argv[6])
 bind_ip = sys.argv[7] if len(sys.argv) > 7 else None
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind((lip, lp)); ls.listen(8)

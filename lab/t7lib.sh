@@ -1,5 +1,7 @@
-# t7lib.sh - helpers sourced by the t7-* scenarios (certificates, an SBC pair, one SRV target, SIP lines).
-# mkcert_t7 file subject ext-lines [ca]: a leaf signed by the lab root (or ca), written to $WORK/pki.
+# t7lib.sh - helpers sourced by the t7-* scenarios (certificates, an SBC pair, one SRV target,
+# SIP lines).
+# mkcert_t7 file subject ext-lines [ca]: a leaf signed by the lab root (or ca), written to
+# $WORK/pki.
 mkcert_t7() {
     local d=$WORK/pki f=$1 subj=$2 ext=$3 ca=${4:-root-ca}
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -21,4 +23,6 @@ srv_one_t7() { # target
     echo "srv-host=_sips._tcp.sbc.example.com,$1,$SBC_PORT,10,60"
 }
 # SIP line helper for PH_SIP_CMD (evaluated inside phone.sh): t7line user pass lport transport
-T7LINE='t7line() { timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p "$3" -t "$4" -s "$1" -au "$1" -ap "$2" -key ua "$ua" -m 1 -l 1 -nostdin -timeout 20s "$sbc:${5:-5060}" >"sipp-$1-$3.out" 2>&1; echo "line $1 port $3 rc $?"; sleep 0.3; }; '
+T7LINE='t7line() { timeout 60 sipp -sf "$PH_SIP_SCENARIO" -i "$ip4" -p "$3" -t "$4" -s "$1" '
+T7LINE+='-au "$1" -ap "$2" -key ua "$ua" -m 1 -l 1 -nostdin -timeout 20s "$sbc:${5:-5060}" '
+T7LINE+='>"sipp-$1-$3.out" 2>&1; echo "line $1 port $3 rc $?"; sleep 0.3; }; '

@@ -3,8 +3,10 @@
 # lease; the authoritative server NAKs it and the phone starts over with DISCOVER.
 # dhclient plays the rebooting phone (busybox udhcpc has no INIT-REBOOT), then
 # the usual phone.sh boot follows.
-SC_TITLE="The phone reboots remembering 192.0.2.150 (INIT-REBOOT REQUEST); dnsmasq (authoritative) answers NAK; the phone DISCOVERs again, gets 192.0.2.101 and passes every stage"
-SC_PEERS="isc dhclient (lease file with the old address, script /bin/true), dnsmasq 2.90, then busybox udhcpc and the rest as in healthy"
+SC_TITLE="The phone reboots remembering 192.0.2.150 (INIT-REBOOT REQUEST); dnsmasq (authoritative)"
+SC_TITLE+=" answers NAK; the phone DISCOVERs again, gets 192.0.2.101 and passes every stage"
+SC_PEERS="isc dhclient (lease file with the old address, script /bin/true), dnsmasq 2.90, then"
+SC_PEERS+=" busybox udhcpc and the rest as in healthy"
 sc_run() {
     local st=$WORK/ph1 hex
     hex=$(phone_mac 1 | tr -d : | tr a-f A-F)

@@ -1,8 +1,11 @@
 # order: 40
 # The DHCP server is off the LAN: the gateway relays (giaddr), so OFFER/ACK come
 # from the relay's address but name the real server in option 54.
-SC_TITLE="DHCP through a relay: 192.0.2.1 relays (giaddr 192.0.2.1) to a DHCP server at 203.0.113.66 off the LAN; the phone sees OFFER/ACK from the relay with server id 203.0.113.66; every stage passes"
-SC_PEERS="dnsmasq 2.90 as DNS + dhcp-relay on the gateway, a second dnsmasq 2.90 as the DHCP server in its own namespace (psl-dhcp), busybox udhcpc; the rest as in healthy"
+SC_TITLE="DHCP through a relay: 192.0.2.1 relays (giaddr 192.0.2.1) to a DHCP server at"
+SC_TITLE+=" 203.0.113.66 off the LAN; the phone sees OFFER/ACK from the relay with server id"
+SC_TITLE+=" 203.0.113.66; every stage passes"
+SC_PEERS="dnsmasq 2.90 as DNS + dhcp-relay on the gateway, a second dnsmasq 2.90 as the DHCP"
+SC_PEERS+=" server in its own namespace (psl-dhcp), busybox udhcpc; the rest as in healthy"
 sc_net() {
     # Replace the gateway's DHCP+DNS dnsmasq by a DNS-only one that relays.
     stop_bg dnsmasq

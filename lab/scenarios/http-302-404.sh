@@ -1,6 +1,9 @@
 # order: 72
-SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302 Found to http://192.0.2.11/, which answers 404; the phone falls back to activation and then passes every stage"
-SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L against lab/scripted_http.py (redirect, 404), then as in healthy"
+SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302"
+SC_TITLE+=" Found to http://192.0.2.11/, which answers 404; the phone falls back to activation and"
+SC_TITLE+=" then passes every stage"
+SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L against lab/scripted_http.py"
+SC_PEERS+=" (redirect, 404), then as in healthy"
 sc_dnsmasq() { echo "dhcp-option=160,\"http://$IP_CFG/CP-8851-3PCC.xml\""; }
 sc_net() {
     nsx $NS_NET ip addr add 192.0.2.11/24 dev eth0

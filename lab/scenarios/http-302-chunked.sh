@@ -1,6 +1,9 @@
 # order: 65
-SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302 Found to http://192.0.2.11/, which answers 200 with a chunked body; the phone follows and takes the profile"
-SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L against lab/scripted_http.py (redirect, chunked)"
+SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302"
+SC_TITLE+=" Found to http://192.0.2.11/, which answers 200 with a chunked body; the phone follows"
+SC_TITLE+=" and takes the profile"
+SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L against lab/scripted_http.py"
+SC_PEERS+=" (redirect, chunked)"
 sc_dnsmasq() { echo "dhcp-option=160,\"http://$IP_CFG/CP-8851-3PCC.xml\""; }
 sc_net() {
     nsx $NS_NET ip addr add 192.0.2.11/24 dev eth0
@@ -10,7 +13,8 @@ sc_net() {
 sc_run() { run_phone 1 PH_CURL_FOLLOW=1; }
 sc_expect() {
     expect_phone 1 fail dhcp-options \
-        "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        "pass fail fail not_seen not_seen not_seen
+            not_seen not_seen not_seen not_seen not_seen not_seen"
 }
 sc_verify() {
     check 'http.response.code == 302' -eq 1

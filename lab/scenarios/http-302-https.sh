@@ -1,6 +1,9 @@
 # order: 73
-SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302 Found to https://cfg.lab.example.com/ (192.0.2.11, lab-root certificate); the phone follows, the TLS handshake completes and it takes the profile"
-SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L (with a --resolve entry for the redirect's host) against lab/scripted_http.py (redirect) and openssl s_server -WWW"
+SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the server answers 302"
+SC_TITLE+=" Found to https://cfg.lab.example.com/ (192.0.2.11, lab-root certificate); the phone"
+SC_TITLE+=" follows, the TLS handshake completes and it takes the profile"
+SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl -L (with a --resolve entry for the"
+SC_PEERS+=" redirect's host) against lab/scripted_http.py (redirect) and openssl s_server -WWW"
 sc_dnsmasq() {
     echo "dhcp-option=160,\"http://$IP_CFG/CP-8851-3PCC.xml\""
     echo "host-record=cfg.lab.example.com,192.0.2.11"
@@ -16,7 +19,8 @@ sc_run() {
 }
 sc_expect() {
     expect_phone 1 fail dhcp-options \
-        "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        "pass fail fail not_seen not_seen not_seen
+            not_seen not_seen not_seen not_seen not_seen not_seen"
 }
 sc_verify() {
     check 'http.response.code == 302' -eq 1

@@ -3,8 +3,11 @@
 # activation, provisioning, TLS and REGISTER over IPv6.
 SC_V6=1
 SC_PHONE_SCRIPT=phone6.sh
-SC_TITLE="IPv6-only phone (static 2001:db8:1::101, no DHCP, no NTP): AAAA lookups, HTTPS activation and provisioning, TLS 1.3 to [2001:db8:100::20]:8934, SIP REGISTER over UDP/IPv6 401 then 200"
-SC_PEERS="dnsmasq 2.90 (DNS on 2001:db8:1::1), dig, curl/openssl s_server, openssl s_client/s_server on IPv6, sipp against kamailio -A LISTEN6"
+SC_TITLE="IPv6-only phone (static 2001:db8:1::101, no DHCP, no NTP): AAAA lookups, HTTPS"
+SC_TITLE+=" activation and provisioning, TLS 1.3 to [2001:db8:100::20]:8934, SIP REGISTER over"
+SC_TITLE+=" UDP/IPv6 401 then 200"
+SC_PEERS="dnsmasq 2.90 (DNS on 2001:db8:1::1), dig, curl/openssl s_server, openssl"
+SC_PEERS+=" s_client/s_server on IPv6, sipp against kamailio -A LISTEN6"
 KAMAILIO_DEFINES="-A LISTEN6"
 sc_dnsmasq() {
     echo "listen-address=$IP6_GW"

@@ -1,8 +1,10 @@
 # order: 58
 # activate.cisco.com is a CNAME chain; the phone's HTTPS goes to the IP literal
 # without SNI, so only the DNS answers tie the connections to the names.
-SC_TITLE="activate.cisco.com answered through a two-step CNAME chain; activation and provisioning HTTPS go to the address with no SNI; everything passes"
-SC_PEERS="dnsmasq 2.90 (cname=), dig, curl -k to the IP literal against openssl s_server; the rest as in healthy"
+SC_TITLE="activate.cisco.com answered through a two-step CNAME chain; activation and provisioning"
+SC_TITLE+=" HTTPS go to the address with no SNI; everything passes"
+SC_PEERS="dnsmasq 2.90 (cname=), dig, curl -k to the IP literal against openssl s_server; the rest"
+SC_PEERS+=" as in healthy"
 SC_NO_ACT_RECORD=1
 sc_dnsmasq() {
     echo "cname=activate.cisco.com,act-edge.cisco.com"
@@ -14,6 +16,7 @@ sc_expect() {
     expect_phone 1 pass null "pass pass not_seen pass pass pass pass pass pass pass pass pass"
 }
 sc_verify() {
-    check 'tls.handshake.type == 1 && tcp.dstport == 443 && !tls.handshake.extensions_server_name' -eq 2
+    local hello='tls.handshake.type == 1 && tcp.dstport == 443'
+    check "$hello && !tls.handshake.extensions_server_name" -eq 2
     check_registered
 }

@@ -1,6 +1,10 @@
 # order: 67
-SC_TITLE="No NTP server at 203.0.113.123: every NTP request gets ICMP port unreachable; then TLS 1.2 to sbc1:8934 shows an expired lab-root-signed certificate and the phone sends certificate_expired"
-SC_PEERS="chronyd -Q against a closed port (the gateway's kernel answers ICMP), openssl s_server -tls1_2 with an expired certificate, openssl s_client -verify_return_error; the rest as in healthy"
+SC_TITLE="No NTP server at 203.0.113.123: every NTP request gets ICMP port unreachable; then TLS"
+SC_TITLE+=" 1.2 to sbc1:8934 shows an expired lab-root-signed certificate and the phone sends"
+SC_TITLE+=" certificate_expired"
+SC_PEERS="chronyd -Q against a closed port (the gateway's kernel answers ICMP), openssl s_server"
+SC_PEERS+=" -tls1_2 with an expired certificate, openssl s_client -verify_return_error; the rest"
+SC_PEERS+=" as in healthy"
 sc_sbc() {
     https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1-expired -rev -tls1_2
     https_server sbc2 "$IP_SBC2:$SBC_PORT" sbc2-expired -rev -tls1_2

@@ -1,7 +1,8 @@
 # order: 22
 # Option 125 (V-I vendor specific, RFC 3925) with Cisco's enterprise number 9
 # and a URL in sub-option 1: forced into the reply, ignored by the phone.
-SC_TITLE="DHCP scope forces option 125 (V-I vendor specific, enterprise 9 Cisco, sub-option 1 = https://192.0.2.10/CP-8851-3PCC.xml); the phone ignores it and passes every stage"
+SC_TITLE="DHCP scope forces option 125 (V-I vendor specific, enterprise 9 Cisco, sub-option 1 ="
+SC_TITLE+=" https://192.0.2.10/CP-8851-3PCC.xml); the phone ignores it and passes every stage"
 SC_PEERS="dnsmasq 2.90 (dhcp-option-force=125 hex), busybox udhcpc, then as in healthy"
 sc_dnsmasq() {
     # enterprise 9, data length 0x25, sub-option 1 length 0x23, then the URL.

@@ -1,8 +1,10 @@
 # order: 26
 # Option 160's HTTP server refuses the phone (403, not 404): the phone falls
 # back to activation all the same.
-SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); busybox httpd denies the phone: 403 Forbidden; the phone falls back to activation and passes every stage"
-SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl against busybox httpd (httpd.conf D:*), then as in healthy"
+SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); busybox httpd denies the"
+SC_TITLE+=" phone: 403 Forbidden; the phone falls back to activation and passes every stage"
+SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl against busybox httpd (httpd.conf"
+SC_PEERS+=" D:*), then as in healthy"
 sc_dnsmasq() { echo "dhcp-option=160,\"http://$IP_CFG/CP-8851-3PCC.xml\""; }
 sc_net() {
     # The file exists, but httpd.conf denies every client except loopback.

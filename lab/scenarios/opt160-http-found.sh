@@ -1,11 +1,13 @@
 # order: 05
-SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the phone's HTTP GET gets 200 and it keeps that profile: no activation"
+SC_TITLE="DHCP offers option 160 (http://192.0.2.10/CP-8851-3PCC.xml); the phone's HTTP GET gets"
+SC_TITLE+=" 200 and it keeps that profile: no activation"
 SC_PEERS="dnsmasq 2.90 (dhcp-option=160), busybox udhcpc, curl against busybox httpd"
 sc_dnsmasq() { echo "dhcp-option=160,\"http://$IP_CFG/CP-8851-3PCC.xml\""; }
 sc_net() { start_httpd CP-8851-3PCC.xml; }
 sc_expect() {
     expect_phone 1 fail dhcp-options \
-        "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        "pass fail fail not_seen not_seen not_seen
+            not_seen not_seen not_seen not_seen not_seen not_seen"
 }
 sc_verify() {
     check 'dhcp.option.type == 160' -eq 2

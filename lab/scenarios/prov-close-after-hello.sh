@@ -1,8 +1,10 @@
 # order: 27
 # The provisioning server takes the TCP connection and the ClientHello, then
 # closes without a ServerHello (a broken TLS proxy); activation before is fine.
-SC_TITLE="cisco.sipflash.com:443 accepts TCP, reads the ClientHello and closes (FIN) without a ServerHello; the phone stops"
-SC_PEERS="a 6-line python3 socket server in place of s_server for provisioning; dnsmasq, udhcpc, dig, curl as in healthy"
+SC_TITLE="cisco.sipflash.com:443 accepts TCP, reads the ClientHello and closes (FIN) without a"
+SC_TITLE+=" ServerHello; the phone stops"
+SC_PEERS="a 6-line python3 socket server in place of s_server for provisioning; dnsmasq, udhcpc,"
+SC_PEERS+=" dig, curl as in healthy"
 sc_net() {
     stop_bg s_server-prov4
     bg_in $NS_NET closer python3 -c "

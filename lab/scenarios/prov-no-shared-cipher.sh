@@ -1,8 +1,11 @@
 # order: 28
 # The provisioning server allows one RSA key-exchange cipher but holds an EC
 # key, so no cipher suite works: handshake_failure from the server.
-SC_TITLE="cisco.sipflash.com speaks TLS 1.2 with only AES128-SHA (RSA key exchange) but holds an EC key: no shared cipher, the server sends a fatal handshake_failure alert; the phone stops"
-SC_PEERS="openssl s_server -tls1_2 -cipher AES128-SHA for provisioning; dnsmasq, udhcpc, dig, curl as in healthy"
+SC_TITLE="cisco.sipflash.com speaks TLS 1.2 with only AES128-SHA (RSA key exchange) but holds an"
+SC_TITLE+=" EC key: no shared cipher, the server sends a fatal handshake_failure alert; the phone"
+SC_TITLE+=" stops"
+SC_PEERS="openssl s_server -tls1_2 -cipher AES128-SHA for provisioning; dnsmasq, udhcpc, dig, curl"
+SC_PEERS+=" as in healthy"
 sc_net() {
     stop_bg s_server-prov4
     https_server prov4b "$IP_PROV:443" cisco.sipflash.com -WWW -tls1_2 -cipher AES128-SHA

@@ -1,8 +1,11 @@
 # order: 41
 # Two boots in one capture: the first fails at DNS, the admin fixes the record,
 # the second boot passes. The verdict must read the capture as a whole.
-SC_TITLE="Two boot cycles: first boot gets NXDOMAIN for activate.cisco.com (A and AAAA) and stops; the admin fixes DNS (dnsmasq restarted without the block) and the phone reboots (new DHCP DORA) and passes every stage"
-SC_PEERS="dnsmasq 2.90 (address=/activate.cisco.com/ then restarted without it), busybox udhcpc twice; the rest as in healthy"
+SC_TITLE="Two boot cycles: first boot gets NXDOMAIN for activate.cisco.com (A and AAAA) and stops;"
+SC_TITLE+=" the admin fixes DNS (dnsmasq restarted without the block) and the phone reboots (new"
+SC_TITLE+=" DHCP DORA) and passes every stage"
+SC_PEERS="dnsmasq 2.90 (address=/activate.cisco.com/ then restarted without it), busybox udhcpc"
+SC_PEERS+=" twice; the rest as in healthy"
 SC_NO_ACT_RECORD=1
 sc_dnsmasq() { echo "address=/activate.cisco.com/"; }
 sc_run() {

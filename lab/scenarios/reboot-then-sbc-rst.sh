@@ -1,7 +1,8 @@
 # order: 57
 # The first boot registers; then the firewall starts refusing 8934 with TCP
 # RST, the phone reboots (new DHCP exchange) and reaches neither SBC.
-SC_TITLE="Two boots of one phone: the first passes; before the second, TCP to port 8934 gets RST from both SBCs, so the later boot fails at sbc-connect"
+SC_TITLE="Two boots of one phone: the first passes; before the second, TCP to port 8934 gets RST"
+SC_TITLE+=" from both SBCs, so the later boot fails at sbc-connect"
 SC_PEERS="as in healthy, twice; nftables 'tcp dport 8934 reject with tcp reset' between the boots"
 sc_run() {
     run_phone 1

@@ -1,8 +1,10 @@
 # order: 47
 # sbc1 speaks TLS 1.2 and is set up for another server name: it answers the
 # phone's SNI with a warning-level unrecognized_name alert and carries on.
-SC_TITLE="sbc1 (TLS 1.2) knows only another server name: warning alert unrecognized_name(112) in clear, then the handshake completes; NTP and REGISTER pass"
-SC_PEERS="openssl s_server -tls1_2 -servername sbc-other.example.com (-cert2 for sbc1); the rest as in healthy"
+SC_TITLE="sbc1 (TLS 1.2) knows only another server name: warning alert unrecognized_name(112) in"
+SC_TITLE+=" clear, then the handshake completes; NTP and REGISTER pass"
+SC_PEERS="openssl s_server -tls1_2 -servername sbc-other.example.com (-cert2 for sbc1); the rest"
+SC_PEERS+=" as in healthy"
 sc_sbc() {
     https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1.example.com -rev -tls1_2 \
         -servername sbc-other.example.com \

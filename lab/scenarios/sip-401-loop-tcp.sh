@@ -1,6 +1,8 @@
 # order: 17
-SC_TITLE="SIP over TCP 5060 with a wrong password: every authorised REGISTER gets another 401; the phone tries three times, then gives up"
-SC_PEERS="sipp (REGISTER scenario over TCP, digest auth) against kamailio 5.6 (auth re-challenges); the rest as in healthy"
+SC_TITLE="SIP over TCP 5060 with a wrong password: every authorised REGISTER gets another 401; the"
+SC_TITLE+=" phone tries three times, then gives up"
+SC_PEERS="sipp (REGISTER scenario over TCP, digest auth) against kamailio 5.6 (auth"
+SC_PEERS+=" re-challenges); the rest as in healthy"
 sc_run() { run_phone 1 PH_SIP_PASS=Wrong-Pass-99 PH_SIP_TRANSPORT=t1; }
 sc_expect() {
     expect_phone 1 fail sip-register \

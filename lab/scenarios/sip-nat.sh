@@ -2,8 +2,11 @@
 # sbc1's TLS port and registrar move to psl-wan behind a masquerading router
 # (psl-net): the LAN capture shows the phone's own addresses, the router's WAN
 # side is recorded as well, in the work directory only (sip-nat.wan.pcap).
-SC_TITLE="sbc1 (TLS 8934 and the SIP registrar) sits behind a NAT router that masquerades the LAN to 203.0.113.201 without a SIP ALG; the phone registers through it and every stage passes"
-SC_PEERS="as in healthy; nftables masquerade in psl-net towards a second namespace psl-wan holding openssl s_server and kamailio 5.6 for sbc1; tcpdump on the WAN side too"
+SC_TITLE="sbc1 (TLS 8934 and the SIP registrar) sits behind a NAT router that masquerades the LAN"
+SC_TITLE+=" to 203.0.113.201 without a SIP ALG; the phone registers through it and every stage"
+SC_TITLE+=" passes"
+SC_PEERS="as in healthy; nftables masquerade in psl-net towards a second namespace psl-wan holding"
+SC_PEERS+=" openssl s_server and kamailio 5.6 for sbc1; tcpdump on the WAN side too"
 sc_run() {
     local W=psl-wan
     stop_bg s_server-sbc1 kamailio

@@ -1,6 +1,7 @@
 # order: 35
 # The registrar never answers: only the phone's REGISTER retransmissions.
-SC_TITLE="REGISTER over UDP 5060 is never answered (nft drops UDP 5060 at the SBC); sipp retransmits, then gives up"
+SC_TITLE="REGISTER over UDP 5060 is never answered (nft drops UDP 5060 at the SBC); sipp"
+SC_TITLE+=" retransmits, then gives up"
 SC_PEERS="sipp against an nftables drop rule; the rest as in healthy"
 sc_net() { nft_rule "udp dport 5060 drop"; }
 sc_expect() {

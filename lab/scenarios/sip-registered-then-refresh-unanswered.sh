@@ -1,5 +1,6 @@
 # order: 11
-SC_TITLE="The phone registers (401, 200 OK expires 120); then the path to the SBC breaks (nft drops UDP 5060) and its refresh REGISTER 4 s later is retransmitted without any answer"
+SC_TITLE="The phone registers (401, 200 OK expires 120); then the path to the SBC breaks (nft"
+SC_TITLE+=" drops UDP 5060) and its refresh REGISTER 4 s later is retransmitted without any answer"
 SC_PEERS="sipp register-refresh.xml against kamailio; nftables drop added after the 200"
 sc_run() {
     run_phone 1 PH_SIP_SCENARIO=$LAB/conf/register-refresh.xml &
@@ -9,5 +10,6 @@ sc_run() {
     wait $p
 }
 sc_expect() {
-    expect_phone 1 fail sip-register "pass pass not_seen pass pass pass pass pass pass pass fail pass"
+    expect_phone 1 fail sip-register \
+        "pass pass not_seen pass pass pass pass pass pass pass fail pass"
 }

@@ -1,8 +1,11 @@
 # order: 36
 # A registration that succeeds, then a refresh in the same dialog (same
 # Call-ID, higher CSeq) that is refused: the last word on the phone is 403.
-SC_TITLE="The phone registers (401, then 200 OK, expires 120); 3 s later its refresh REGISTER (same Call-ID, CSeq 11..) carries a wrong password and gets 401 then 403 Forbidden; the last attempt failed"
-SC_PEERS="kamailio 5.6 (FORBID_BAD_PASSWORD), sipp twice with -cid_str (second run: wrong password, CSeq 11/12); the rest as in healthy"
+SC_TITLE="The phone registers (401, then 200 OK, expires 120); 3 s later its refresh REGISTER"
+SC_TITLE+=" (same Call-ID, CSeq 11..) carries a wrong password and gets 401 then 403 Forbidden;"
+SC_TITLE+=" the last attempt failed"
+SC_PEERS="kamailio 5.6 (FORBID_BAD_PASSWORD), sipp twice with -cid_str (second run: wrong"
+SC_PEERS+=" password, CSeq 11/12); the rest as in healthy"
 KAMAILIO_DEFINES="-A FORBID_BAD_PASSWORD"
 sc_run() {
     local cid=mpp-5301-fixed@192.0.2.101 hex

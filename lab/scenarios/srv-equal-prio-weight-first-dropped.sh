@@ -1,5 +1,7 @@
 # order: 05
-SC_TITLE="SRV gives two targets of equal priority 10: sbc1 weight 10, sbc2 weight 90; the phone tries the heavier sbc2 first, its SYNs are dropped, then sbc1 answers: TLS, NTP, REGISTER pass"
+SC_TITLE="SRV gives two targets of equal priority 10: sbc1 weight 10, sbc2 weight 90; the phone"
+SC_TITLE+=" tries the heavier sbc2 first, its SYNs are dropped, then sbc1 answers: TLS, NTP,"
+SC_TITLE+=" REGISTER pass"
 SC_PEERS="dnsmasq srv-host with weights, nftables drop for sbc2 only; the rest as in healthy"
 SC_NO_SRV=1
 sc_dnsmasq() {
@@ -8,5 +10,6 @@ sc_dnsmasq() {
 }
 sc_net() { nft_rule "ip daddr $IP_SBC2 tcp dport $SBC_PORT drop"; }
 sc_expect() {
-    expect_phone 1 warn sbc-connect "pass pass not_seen pass pass pass pass pass warn pass pass pass"
+    expect_phone 1 warn sbc-connect \
+        "pass pass not_seen pass pass pass pass pass warn pass pass pass"
 }

@@ -1,6 +1,8 @@
 # order: 68
-SC_TITLE="SRV target sbc1 accepts TCP on 8934, reads the ClientHello and resets the connection; the phone moves to sbc2, whose handshake completes, and registers"
-SC_PEERS="lab/scripted_http.py (rst: SO_LINGER 0) on sbc1, openssl s_server on sbc2, openssl s_client; the rest as in healthy"
+SC_TITLE="SRV target sbc1 accepts TCP on 8934, reads the ClientHello and resets the connection;"
+SC_TITLE+=" the phone moves to sbc2, whose handshake completes, and registers"
+SC_PEERS="lab/scripted_http.py (rst: SO_LINGER 0) on sbc1, openssl s_server on sbc2, openssl"
+SC_PEERS+=" s_client; the rest as in healthy"
 sc_sbc() {
     scripted_http sbc1-rst $IP_SBC1 $SBC_PORT rst
     https_server sbc2 "$IP_SBC2:$SBC_PORT" sbc2.example.com -rev

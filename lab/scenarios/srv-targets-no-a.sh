@@ -1,7 +1,9 @@
 # order: 31
 # The SRV record exists but none of its targets has an IPv4 address: one name
 # does not exist, the other has only an AAAA record.
-SC_TITLE="SRV _sips._tcp.sbc.example.com answers two targets: sbc-gone.example.com (NXDOMAIN) and sbc6.example.com (AAAA only: A gives NOERROR/no data); the phone finds no IPv4 SBC and stops"
+SC_TITLE="SRV _sips._tcp.sbc.example.com answers two targets: sbc-gone.example.com (NXDOMAIN) and"
+SC_TITLE+=" sbc6.example.com (AAAA only: A gives NOERROR/no data); the phone finds no IPv4 SBC and"
+SC_TITLE+=" stops"
 SC_PEERS="dnsmasq 2.90 (srv-host, local=/example.com/, AAAA-only host-record), dig"
 SC_NO_SRV=1
 sc_dnsmasq() {

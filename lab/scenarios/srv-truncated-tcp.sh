@@ -1,7 +1,9 @@
 # order: 32
 # An SRV answer over 512 bytes: truncated over UDP, complete over TCP 53.
-SC_TITLE="The SRV answer is too big for UDP (sbc1, sbc2 plus 60 priority-50 targets): dnsmasq sets TC, dig retries over TCP 53 and gets it; every stage passes"
-SC_PEERS="dnsmasq 2.90 (62 srv-host lines with host-records), dig (automatic TCP retry), the rest as in healthy"
+SC_TITLE="The SRV answer is too big for UDP (sbc1, sbc2 plus 60 priority-50 targets): dnsmasq sets"
+SC_TITLE+=" TC, dig retries over TCP 53 and gets it; every stage passes"
+SC_PEERS="dnsmasq 2.90 (62 srv-host lines with host-records), dig (automatic TCP retry), the rest"
+SC_PEERS+=" as in healthy"
 sc_dnsmasq() {
     local i
     for i in $(seq 10 69); do

@@ -1,5 +1,6 @@
 # order: 96
-SC_TITLE="Boot 1: scope offers option 150, TFTP has no profile (not found), the phone falls back to activation and registers; admin removes 150; boot 2 clean and passes"
+SC_TITLE="Boot 1: scope offers option 150, TFTP has no profile (not found), the phone falls back"
+SC_TITLE+=" to activation and registers; admin removes 150; boot 2 clean and passes"
 SC_PEERS="dnsmasq restarted without option 150, tftpd-hpa, busybox udhcpc twice"
 sc_dnsmasq() { echo "dhcp-option=150,$IP_CFG"; }
 sc_net() { start_tftpd; }
@@ -14,4 +15,7 @@ sc_run() {
     sleep 2
     run_phone 1
 }
-sc_expect() { expect_phone 1 warn dhcp-options "pass warn not_seen pass pass pass pass pass pass pass pass pass"; }
+sc_expect() {
+    expect_phone 1 warn dhcp-options \
+        "pass warn not_seen pass pass pass pass pass pass pass pass pass"
+}

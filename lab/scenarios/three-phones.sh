@@ -1,8 +1,12 @@
 # order: 18
 SC_FORMAT=pcapng
 SC_PHONES=3
-SC_TITLE="Three phones on one bridge, booting at once (pcapng): :01 gets option 150 from its host tag and takes a TFTP profile; :02 offers only TLS 1.2 to a TLS 1.3-only SBC (protocol_version alert); :03 has a wrong SIP password (repeated 401 over UDP)"
-SC_PEERS="dnsmasq 2.90 (per-host tags), three busybox udhcpc, tftp-hpa/tftpd-hpa, dig, curl/openssl s_server, openssl s_client/s_server -tls1_3, chronyd, sipp/kamailio; editcap to pcapng"
+SC_TITLE="Three phones on one bridge, booting at once (pcapng): :01 gets option 150 from its host"
+SC_TITLE+=" tag and takes a TFTP profile; :02 offers only TLS 1.2 to a TLS 1.3-only SBC"
+SC_TITLE+=" (protocol_version alert); :03 has a wrong SIP password (repeated 401 over UDP)"
+SC_PEERS="dnsmasq 2.90 (per-host tags), three busybox udhcpc, tftp-hpa/tftpd-hpa, dig,"
+SC_PEERS+=" curl/openssl s_server, openssl s_client/s_server -tls1_3, chronyd, sipp/kamailio;"
+SC_PEERS+=" editcap to pcapng"
 sc_dnsmasq() { echo "dhcp-option=tag:ph1,150,$IP_CFG"; }
 sc_net() { start_tftpd CP-8851-3PCC.xml; }
 sc_sbc() {
@@ -20,7 +24,8 @@ sc_run() {
 }
 sc_expect() {
     expect_phone 1 fail dhcp-options \
-        "pass fail fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        "pass fail fail not_seen not_seen not_seen
+            not_seen not_seen not_seen not_seen not_seen not_seen"
     expect_phone 2 fail sbc-tls \
         "pass pass not_seen pass pass pass pass pass pass fail not_seen not_seen"
     expect_phone 3 fail sip-register \

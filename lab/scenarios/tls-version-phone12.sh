@@ -1,5 +1,6 @@
 # order: 14
-SC_TITLE="The SBC accepts TLS 1.3 only and the phone offers at most TLS 1.2: the server answers the ClientHello with a fatal protocol_version alert; the phone stops"
+SC_TITLE="The SBC accepts TLS 1.3 only and the phone offers at most TLS 1.2: the server answers"
+SC_TITLE+=" the ClientHello with a fatal protocol_version alert; the phone stops"
 SC_PEERS="openssl s_server -tls1_3, openssl s_client -tls1_2; dnsmasq, dig, curl as in healthy"
 sc_sbc() {
     https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1.example.com -rev -tls1_3

@@ -1,5 +1,6 @@
 # order: 15
-SC_TITLE="The phone offers TLS 1.3 only and the SBC speaks at most TLS 1.2: the server answers with a fatal protocol_version alert; the phone stops"
+SC_TITLE="The phone offers TLS 1.3 only and the SBC speaks at most TLS 1.2: the server answers"
+SC_TITLE+=" with a fatal protocol_version alert; the phone stops"
 SC_PEERS="openssl s_server -tls1_2, openssl s_client -tls1_3; dnsmasq, dig, curl as in healthy"
 sc_sbc() {
     https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1.example.com -rev -tls1_2

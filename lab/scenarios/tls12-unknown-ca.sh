@@ -1,6 +1,9 @@
 # order: 12
-SC_TITLE="TLS 1.2 to sbc1:8934: the server's certificate (in clear) is issued by 'PSL Lab TLS Inspection CA', which the phone does not trust; the phone sends a fatal unknown_ca alert and stops"
-SC_PEERS="openssl s_server -tls1_2 with a certificate from a second lab CA, openssl s_client -verify_return_error (CAfile: lab root only); dnsmasq, dig, curl as in healthy"
+SC_TITLE="TLS 1.2 to sbc1:8934: the server's certificate (in clear) is issued by 'PSL Lab TLS"
+SC_TITLE+=" Inspection CA', which the phone does not trust; the phone sends a fatal unknown_ca"
+SC_TITLE+=" alert and stops"
+SC_PEERS="openssl s_server -tls1_2 with a certificate from a second lab CA, openssl s_client"
+SC_PEERS+=" -verify_return_error (CAfile: lab root only); dnsmasq, dig, curl as in healthy"
 sc_sbc() {
     https_server sbc1 "$IP_SBC1:$SBC_PORT" sbc1-inspected -rev -tls1_2
     https_server sbc2 "$IP_SBC2:$SBC_PORT" sbc2-inspected -rev -tls1_2

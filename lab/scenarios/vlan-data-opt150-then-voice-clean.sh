@@ -1,6 +1,9 @@
 # order: 22
-SC_TITLE="The phone first gets a lease untagged on the data VLAN, whose scope carries option 150 = 192.0.2.10 (for older CUCM phones); before using it, CDP/LLDP moves it to voice VLAN 100, where it gets a clean lease and every stage passes"
-SC_PEERS="dnsmasq (dhcp-vendorclass tag for the data-VLAN request), busybox udhcpc untagged, then lab/vlan.c tagging frames to and from :01; the rest as in healthy"
+SC_TITLE="The phone first gets a lease untagged on the data VLAN, whose scope carries option 150 ="
+SC_TITLE+=" 192.0.2.10 (for older CUCM phones); before using it, CDP/LLDP moves it to voice VLAN"
+SC_TITLE+=" 100, where it gets a clean lease and every stage passes"
+SC_PEERS="dnsmasq (dhcp-vendorclass tag for the data-VLAN request), busybox udhcpc untagged, then"
+SC_PEERS+=" lab/vlan.c tagging frames to and from :01; the rest as in healthy"
 sc_dnsmasq() {
     echo "dhcp-vendorclass=set:datavlan,data-vlan"
     echo "dhcp-option=tag:datavlan,150,$IP_CFG"
@@ -17,5 +20,6 @@ sc_run() {
     run_phone 1
 }
 sc_expect() {
-    expect_phone 1 warn dhcp-options "pass warn not_seen pass pass pass pass pass pass pass pass pass"
+    expect_phone 1 warn dhcp-options \
+        "pass warn not_seen pass pass pass pass pass pass pass pass pass"
 }

@@ -1,7 +1,9 @@
 # order: 69
 SC_PHONES=2
-SC_TITLE="Two phones on one port: :01 on voice VLAN 100 (every frame to and from it tagged), :02 untagged; both pass every stage"
-SC_PEERS="as in healthy for each phone; lab/vlan.c tags only frames to :01 at the gateway (tc_push_ph1) and every frame of :01, and pops tags on ingress"
+SC_TITLE="Two phones on one port: :01 on voice VLAN 100 (every frame to and from it tagged), :02"
+SC_TITLE+=" untagged; both pass every stage"
+SC_PEERS="as in healthy for each phone; lab/vlan.c tags only frames to :01 at the gateway"
+SC_PEERS+=" (tc_push_ph1) and every frame of :01, and pops tags on ingress"
 sc_net() { vlan_attach $NS_NET tc_push_ph1; }
 sc_run() {
     local p

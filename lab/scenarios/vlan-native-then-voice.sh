@@ -1,6 +1,8 @@
 # order: 76
-SC_TITLE="The phone first asks DHCP untagged (native VLAN), then moves to voice VLAN 100 and boots tagged; every stage of the tagged boot passes"
-SC_PEERS="busybox udhcpc untagged, then as in vlan-voice with lab/vlan.c tagging only frames to and from :01 at the gateway"
+SC_TITLE="The phone first asks DHCP untagged (native VLAN), then moves to voice VLAN 100 and boots"
+SC_TITLE+=" tagged; every stage of the tagged boot passes"
+SC_PEERS="busybox udhcpc untagged, then as in vlan-voice with lab/vlan.c tagging only frames to"
+SC_PEERS+=" and from :01 at the gateway"
 sc_run() {
     nsx psl-ph1 ip link set eth0 up
     sleep 0.5
