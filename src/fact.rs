@@ -85,6 +85,8 @@ pub enum Body {
         conn: u64,
         from_client: bool,
         rst: bool,
+        /// The other side had acknowledged every byte this side sent.
+        peer_acked: bool,
     },
     /// A message of a known protocol that could not be decoded.
     Malformed {

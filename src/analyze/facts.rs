@@ -84,6 +84,7 @@ fn filler() -> Fact {
             conn: 0,
             from_client: false,
             rst: false,
+            peer_acked: true,
         },
     }
 }
@@ -100,6 +101,7 @@ mod tests {
                 conn: pushed,
                 from_client: true,
                 rst: false,
+                peer_acked: true,
             },
             ..filler()
         }

@@ -239,6 +239,7 @@ impl TcpSide {
             TcpEvent::Closed {
                 from_client,
                 rst,
+                peer_acked,
                 frame,
                 ts,
             } => {
@@ -254,6 +255,7 @@ impl TcpSide {
                         conn: st.id,
                         from_client,
                         rst,
+                        peer_acked,
                     }));
                 }
                 Track::Bytes

@@ -94,6 +94,9 @@ pub enum TcpEvent<'a> {
     Closed {
         from_client: bool,
         rst: bool,
+        /// The other side acknowledged every byte this side sent (as far as
+        /// the capture shows; true when it sent none).
+        peer_acked: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -207,6 +210,10 @@ struct Conn<S> {
     rst: bool,
     /// Client-to-server and server-to-client bytes.
     streams: [Stream; 2],
+    /// Per direction: the sequence number after its last payload byte, and
+    /// the highest acknowledgment the other side sent for it.
+    sent_end: [Option<u32>; 2],
+    acked: [Option<u32>; 2],
     /// Position in opening order.
     order: u64,
 }
@@ -375,6 +382,8 @@ impl<S: Default> FlowTable<S> {
             fin: [false; 2],
             rst: false,
             streams: Default::default(),
+            sent_end: [None; 2],
+            acked: [None; 2],
             order: self.opened,
         };
         self.opened += 1;
@@ -464,18 +473,29 @@ impl<S: Default> FlowTable<S> {
             // The capture missed the SYN-ACK, but the handshake went on.
             conn.established(frame, ts, sink);
         }
+        if ack {
+            if let Some(peer) = conn.acked.get_mut(1 - dir) {
+                *peer = Some(peer.map_or(seg.ack, |a| seq_max(a, seg.ack)));
+            }
+        }
         if rst {
             conn.reset(from_client, frame, ts, sink);
             return;
         }
 
         // Bytes, then the close they may end with.
+        let seq = if syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        if !seg.payload.is_empty() {
+            let end = seq.wrapping_add(seg.payload.len() as u32);
+            if let Some(sent) = conn.sent_end.get_mut(dir) {
+                *sent = Some(sent.map_or(end, |e| seq_max(e, end)));
+            }
+        }
         if conn.track == Track::Bytes && !seg.payload.is_empty() {
-            let seq = if syn {
-                seg.seq.wrapping_add(1)
-            } else {
-                seg.seq
-            };
             let report = conn.deliver(dir, seq, seg.payload, frame, ts, max_buffer, sink);
             self.stats.overlap_conflicts += report.conflicts;
             self.stats.tcp_buffers_bound_hit += report.bound_hits;
@@ -487,6 +507,7 @@ impl<S: Default> FlowTable<S> {
                 let event = TcpEvent::Closed {
                     from_client,
                     rst: false,
+                    peer_acked: conn.peer_acked(dir),
                     frame,
                     ts,
                 };
@@ -548,6 +569,15 @@ impl<S> Conn<S> {
     {
         if sink(&self.info, &mut self.state, event) == Track::OutcomeOnly {
             self.stop_bytes();
+        }
+    }
+
+    /// Did the other side acknowledge every payload byte direction `dir` sent?
+    fn peer_acked(&self, dir: usize) -> bool {
+        match (self.sent_end.get(dir).copied().flatten(), self.acked.get(dir)) {
+            (None, _) => true,
+            (Some(end), Some(Some(ack))) => seq_max(*ack, end) == *ack,
+            (Some(_), _) => false,
         }
     }
 
@@ -614,9 +644,11 @@ impl<S> Conn<S> {
             }
             Phase::Established | Phase::Midstream if !self.rst => {
                 self.rst = true;
+                let dir = if from_client { CLIENT } else { SERVER };
                 let event = TcpEvent::Closed {
                     from_client,
                     rst: true,
+                    peer_acked: self.peer_acked(dir),
                     frame,
                     ts,
                 };
@@ -733,3 +765,13 @@ fn piece_event(from_client: bool, piece: Piece<'_>, frame: u64, ts: Timestamp) -
 
 #[cfg(test)]
 mod tests;
+
+/// The later of two sequence numbers (RFC 9293 section 3.4: compared
+/// modulo 2^32, within half the space).
+fn seq_max(a: u32, b: u32) -> u32 {
+    if b.wrapping_sub(a) as i32 > 0 {
+        b
+    } else {
+        a
+    }
+}

@@ -575,6 +575,15 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
                 );
                 (Status::Fail, summary, Some(advice))
             }
+            Some((f, true, rst)) => {
+                let hello = c.hello.unwrap_or(c.first);
+                let (summary, advice) = unanswered_hello(f, hello, &name, port);
+                let how = if rst { "reset" } else { "closed" };
+                let after = wait(hello.ts.secs_until(&f.ts));
+                let text = format!("the phone {how} the connection {after} after its ClientHello");
+                evidence.push(ev(f, text));
+                (Status::Fail, summary, Some(advice))
+            }
             _ => (
                 Status::NotSeen,
                 format!("ClientHello to {name}, no ServerHello seen"),
@@ -599,6 +608,48 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         summary,
         advice,
         evidence,
+    }
+}
+
+/// The phone gave up on a ClientHello that got no answer (`close`: its FIN
+/// or RST). Whether the server's TCP acknowledged the hello tells where the
+/// bytes were lost: the answer on its way back (a path-MTU black hole drops
+/// the server's full-size segments), or the hello itself (a filter).
+fn unanswered_hello(close: &Fact, hello: &Fact, name: &str, port: u16) -> (String, String) {
+    let after = wait(hello.ts.secs_until(&close.ts));
+    let acked = matches!(close.body, Body::Closed { peer_acked: true, .. });
+    if acked {
+        let summary = format!(
+            "{name} acknowledged the ClientHello but no TLS answer reached the phone; it gave \
+             up after {after}"
+        );
+        let advice = format!(
+            "{name}'s answer is lost on the way back: most often a path-MTU black hole (its \
+             full-size segments with the certificate are dropped on a tunnel or VPN link and no \
+             ICMP 'fragmentation needed' comes back: lower the MTU or clamp the TCP MSS there), \
+             else a service on port {port} that takes the connection but never answers TLS; \
+             a capture beside {name} tells which"
+        );
+        (summary, advice)
+    } else {
+        let summary = format!(
+            "the ClientHello to {name} was never acknowledged and got no answer; the phone \
+             gave up after {after}"
+        );
+        let advice = format!(
+            "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
+             firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
+        );
+        (summary, advice)
+    }
+}
+
+/// "0.4 s", "40 s".
+fn wait(secs: f64) -> String {
+    if secs < 10.0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{secs:.0} s")
     }
 }
 

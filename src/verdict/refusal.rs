@@ -166,6 +166,7 @@ mod tests {
             conn: 1,
             from_client: false,
             rst: false,
+            peer_acked: true,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
     }
