@@ -93,6 +93,25 @@ pub struct SipMessage {
 }
 
 impl SipMessage {
+    /// The expiry this message (a 2xx to a REGISTER) gives the binding
+    /// `own` (the REGISTER's Contact): that Contact's `expires`, else the
+    /// Expires header. A registrar lists every binding of the address of
+    /// record (RFC 3261 10.3 step 8), other devices' too; without `own` or
+    /// a Contact matching it, the first Contact's.
+    pub fn binding_expires(&self, own: Option<&str>) -> Option<u32> {
+        let own = own.map(fields::contact_uri);
+        let mine = own.and_then(|uri| {
+            let same = |c: &&String| fields::contact_uri(c).eq_ignore_ascii_case(uri);
+            self.contact.iter().find(same)
+        });
+        match mine {
+            Some(c) => fields::contact_param(c, "expires")
+                .and_then(|v| v.parse().ok())
+                .or(self.expires),
+            None => self.contact_expires.or(self.expires),
+        }
+    }
+
     /// The request method, `None` for a response.
     pub fn method(&self) -> Option<&str> {
         match &self.start {

@@ -20,6 +20,9 @@ enum Answer {
     Records(Vec<String>),
     /// NOERROR without a record of the type asked.
     NoData,
+    /// An SRV answer whose only target is "." (RFC 2782): the service is
+    /// decidedly not available at this domain.
+    NoService,
     Error(String),
     NoResponse,
     Unreachable(String),
@@ -48,6 +51,7 @@ impl Attempt<'_> {
     fn decisive(&self, family: Family) -> bool {
         match &self.answer {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
+            Answer::NoService => true,
             Answer::Unreachable(_) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
@@ -73,6 +77,10 @@ impl Attempt<'_> {
             ),
             Answer::Records(r) => format!("{q} {}", r.join(", ")),
             Answer::NoData => format!("{q}: no records (NOERROR) from {}", self.server()),
+            Answer::NoService => format!(
+                "{q}: target \".\" from {}: the service is not offered at this domain",
+                self.server()
+            ),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
             Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
             Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
@@ -290,6 +298,14 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
         return Answer::Truncated(m.answers.len());
     }
     let mut records = Vec::new();
+    let srvs = m.answers.iter().filter(|r| matches!(r.data, RData::Srv { .. }));
+    let mut targets = srvs.map(|r| match &r.data {
+        RData::Srv { target, .. } => target.trim_end_matches('.'),
+        _ => "",
+    });
+    if qtype == 33 && targets.next() == Some("") && targets.next().is_none() {
+        return Answer::NoService;
+    }
     for r in &m.answers {
         match (&r.data, qtype) {
             (RData::A { addr }, 1) => records.push(addr.to_string()),
@@ -496,6 +512,11 @@ fn advice(a: &Attempt<'_>) -> String {
         ),
         Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
         Answer::NoData => format!("{name} has no record of that type at {server}: check the zone"),
+        Answer::NoService => format!(
+            "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
+             proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \
+             name the phone is given"
+        ),
         Answer::NoResponse | Answer::Unreachable(_) => format!(
             "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
              is allowed"
@@ -589,6 +610,34 @@ mod tests {
             answer,
             answer_fact,
         }
+    }
+
+    #[test]
+    fn an_srv_target_of_root_alone_says_the_service_is_not_offered() {
+        let Body::Dns(mut m) = dns(2, 7, true, false).body else {
+            unreachable!()
+        };
+        let srv = |target: &str| crate::proto::dns::DnsRecord {
+            name: "_sips._tcp.sbc.example.com".into(),
+            ttl: 60,
+            data: RData::Srv {
+                priority: 0,
+                weight: 0,
+                port: 1,
+                target: target.into(),
+            },
+        };
+        m.answers = vec![srv("")];
+        assert_eq!(answer_of(&m, 33), Answer::NoService);
+        // A "." beside real targets is one record among others (RFC 2782
+        // gives it meaning only alone).
+        m.answers = vec![srv(""), srv("sbc1.example.com")];
+        assert!(matches!(answer_of(&m, 33), Answer::Records(r) if r.len() == 2));
+        let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
+        let none = attempt(&q, Answer::NoService, Some(&r));
+        let result = stage(Stage::DnsSrv, &[&none], "the SRV", Family::V4);
+        assert_eq!(result.status, Status::Fail);
+        assert!(result.advice.unwrap_or_default().contains("not offered"));
     }
 
     #[test]

@@ -335,11 +335,20 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         let outcome = match resp {
             Some((r, status, reason, location)) => {
                 let to = location.map_or(String::new(), |l| format!(" to {l}"));
-                evidence.push(ev(r, format!("HTTP {status} {reason}{to}")));
-                if (200..300).contains(&status) {
-                    Outcome::Fetched(format!("{status} {reason}: profile downloaded"))
-                } else {
-                    Outcome::NotFound(format!("{status} {reason}"))
+                // A status line may lack its reason phrase (RFC 9112 4).
+                let code = match reason.trim() {
+                    "" => status.to_string(),
+                    reason => format!("{status} {reason}"),
+                };
+                evidence.push(ev(r, format!("HTTP {code}{to}")));
+                match status {
+                    200..=299 => Outcome::Fetched(format!("{code}: profile downloaded")),
+                    // The phone asked If-Modified-Since: it holds this
+                    // profile already and keeps using it.
+                    304 => Outcome::Fetched(format!(
+                        "{code}: the profile is unchanged and the phone keeps its cached copy"
+                    )),
+                    _ => Outcome::NotFound(code),
                 }
             }
             None if ctx.secs_left(&f.ts) < 1.0 => Outcome::Pending,

@@ -62,11 +62,24 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(unusable, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
-        let advice = format!(
-            "NTP server {server} answers but has no good time to give ({why}): give it a \
-             working upstream source or point DHCP option 42 at a synchronised server; until \
-             then the phone's clock stays wrong and it rejects valid certificates"
-        );
+        let clock = "until then the phone's clock stays wrong and it rejects valid certificates";
+        // Kiss codes of RFC 5905 section 7.4 that are about the client.
+        let advice = match why.strip_prefix("Kiss-o'-Death ") {
+            Some("RATE") => format!(
+                "NTP server {server} rate-limits the phone (Kiss-o'-Death RATE): it asks too \
+                 often, or many phones share one public address towards it; point DHCP option \
+                 42 at a local NTP server; {clock}"
+            ),
+            Some("DENY" | "RSTR") => format!(
+                "NTP server {server} refuses the phone ({why}): allow the phones' addresses in \
+                 its access rules or point DHCP option 42 at a server that serves them; {clock}"
+            ),
+            _ => format!(
+                "NTP server {server} answers but has no good time to give ({why}): give it a \
+                 working upstream source or point DHCP option 42 at a synchronised server; \
+                 {clock}"
+            ),
+        };
         return StageResult::new(Stage::Ntp, Status::Fail, s)
             .advice(advice)
             .evidence(evidence);
@@ -205,6 +218,9 @@ mod tests {
         assert!(r.advice.unwrap_or_default().contains("no good time"));
         let r = with(reply(0, 0, b"DENY"));
         assert!(r.summary.contains("Kiss-o'-Death DENY"), "{}", r.summary);
+        assert!(r.advice.unwrap_or_default().contains("refuses the phone"));
+        let r = with(reply(0, 0, b"RATE"));
+        assert!(r.advice.unwrap_or_default().contains("rate-limits the phone"));
         assert_eq!(with(reply(0, 16, &[0; 4])).status, Status::Fail);
         assert_eq!(with(reply(3, 2, &[0; 4])).status, Status::Fail);
         // A synchronised server passes; one good reply among bad ones does too.

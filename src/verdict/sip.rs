@@ -95,9 +95,17 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         } else {
             ""
         };
+        let unregister = if t.expires() == Some(0) {
+            " (Expires 0: de-registration)"
+        } else {
+            ""
+        };
         evidence.push(ev(
             t.request,
-            format!("REGISTER{auth} CSeq {} Call-ID {}", t.cseq, t.call_id),
+            format!(
+                "REGISTER{auth} CSeq {} Call-ID {}{unregister}",
+                t.cseq, t.call_id
+            ),
         ));
         for (f, code, m) in &t.finals {
             evidence.push(ev(f, response_text(*code, m)));
@@ -142,9 +150,23 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         match last.final_code() {
             Some(code) if (200..300).contains(&code) => {
                 let ok = last.finals.last().map(|(_, _, m)| *m);
-                let expires = ok.and_then(|m| m.contact_expires.or(m.expires));
+                let own = last.msg.contact.first().map(String::as_str);
+                let expires = ok.and_then(|m| m.binding_expires(own));
                 let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
-                let summary = format!("registered: {code} OK{exp}");
+                // A de-registration after it, accepted: the binding is gone
+                // when the capture ends (a reboot or shutdown; no failure).
+                let removed = txs.iter().find(|t| {
+                    t.expires() == Some(0)
+                        && t.request.frame > last.request.frame
+                        && t.final_code().is_some_and(|c| (200..300).contains(&c))
+                });
+                let summary = match removed {
+                    Some(t) => format!(
+                        "registered: {code} OK{exp}; then de-registered (Expires 0, #{})",
+                        t.request.frame
+                    ),
+                    None => format!("registered: {code} OK{exp}"),
+                };
                 let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
                 // Earlier REGISTERs that never got a final response: a path that
                 // failed before it worked (another registrar, a retry) is a warning.

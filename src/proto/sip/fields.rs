@@ -181,6 +181,20 @@ pub(super) fn contact_param<'a>(contact: &'a str, name: &str) -> Option<&'a str>
     found
 }
 
+/// The addr-spec of one Contact value: inside `<...>` when present, else up
+/// to the first `;` (RFC 3261 20.10), without surrounding whitespace.
+pub(super) fn contact_uri(contact: &str) -> &str {
+    let params = after_addr(contact);
+    let head = contact
+        .get(..contact.len().saturating_sub(params.len()))
+        .unwrap_or(contact);
+    let inner = match (head.find('<'), head.rfind('>')) {
+        (Some(open), Some(close)) if open < close => head.get(open + 1..close),
+        _ => Some(head),
+    };
+    inner.unwrap_or_default().trim_matches(is_wsp)
+}
+
 /// The parameter part of a name-addr / addr-spec, starting at its first `;`.
 fn after_addr(contact: &str) -> &str {
     let mut in_quote = false;

@@ -582,3 +582,25 @@ mod props {
         }
     }
 }
+
+#[test]
+fn a_two_hundred_listing_several_bindings_gives_the_phones_own_expiry() {
+    let ok = b"SIP/2.0 200 OK\r\n\
+Call-ID: reg-1@192.0.2.100\r\n\
+CSeq: 2 REGISTER\r\n\
+Contact: \"other\" <sip:5551001@192.0.2.100:5070>;expires=59\r\n\
+m: <SIP:5551001@192.0.2.100:5060>;+sip.instance=\"<urn:uuid:1;2>\";expires=120\r\n\
+Expires: 300\r\n\
+Content-Length: 0\r\n\
+\r\n";
+    let ok = parse_datagram(ok).remove(0).unwrap();
+    let own = "<sip:5551001@192.0.2.100:5060>;+sip.instance=\"<urn:uuid:1,2>\";expires=3600";
+    assert_eq!(ok.binding_expires(Some(own)), Some(120));
+    // No Contact of its own listed: the first Contact's, as before.
+    assert_eq!(ok.binding_expires(Some("<sip:9@192.0.2.9>")), Some(59));
+    assert_eq!(ok.binding_expires(None), Some(59));
+    // A bare addr-spec matches too; no expires parameter falls back to Expires.
+    let bare = b"SIP/2.0 200 OK\r\nContact: sip:5551001@192.0.2.100:5060\r\nExpires: 90\r\n\r\n";
+    let bare = parse_datagram(bare).remove(0).unwrap();
+    assert_eq!(bare.binding_expires(Some("sip:5551001@192.0.2.100:5060;transport=udp")), Some(90));
+}
