@@ -27,6 +27,10 @@ impl Endian {
         })
     }
 
+    pub(super) fn u64(self, b: &[u8], at: usize) -> Option<u64> {
+        self.i64(b, at).map(|v| v as u64)
+    }
+
     #[inline]
     pub(super) fn i64(self, b: &[u8], at: usize) -> Option<i64> {
         let raw: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;

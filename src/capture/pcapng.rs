@@ -10,8 +10,10 @@
 //! signed seconds added to every timestamp), both read in the section's
 //! byte order. Interface ids restart at 0 in every section.
 //!
-//! Name Resolution, Interface Statistics, systemd Journal Export and
-//! Decryption Secrets blocks are skipped; custom blocks (0x00000BAD,
+//! Name Resolution, systemd Journal Export and Decryption Secrets blocks
+//! are skipped. Of Interface Statistics Blocks (4.6) the drop counters are
+//! kept (`isb_ifdrop`, `isb_osdrop`: cumulative, the latest per interface):
+//! packets the capture lost are said in a warning. Custom blocks (0x00000BAD,
 //! 0x40000BAD) and unknown types are skipped by their length and counted.
 //! Frame numbers follow Wireshark's, which gives a number to systemd Journal
 //! Export and custom blocks too (not to the other blocks): a frame number in
@@ -111,6 +113,8 @@ struct Notes {
     ts_clamped: u64,
     bad_options: u64,
     unlisted: u64,
+    /// Latest ISB drop counters by (section, interface): interface, OS.
+    drops: std::collections::BTreeMap<(u32, u32), (u64, u64)>,
 }
 
 impl PcapngReader {
@@ -179,7 +183,8 @@ impl PcapngReader {
             match btype {
                 EPB | PB | SPB => return self.packet(btype, len, start).map(Some),
                 IDB => self.read_idb(len, start)?,
-                NRB | ISB | DSB => {}
+                ISB => self.read_isb(len),
+                NRB | DSB => {}
                 // Records in Wireshark's list: they take a frame number.
                 SJE => self.frames += 1,
                 CUSTOM | CUSTOM_NO_COPY => {
@@ -284,6 +289,30 @@ impl PcapngReader {
     }
 
     /// Adds an interface to the current section's table.
+    /// Interface Statistics Block: keeps its drop counters (options 5 and
+    /// 7, u64 each); a block too short to hold them is skipped.
+    fn read_isb(&mut self, len: usize) {
+        let e = self.endian;
+        let block = self.src.window();
+        let Some(iface) = e.u32(block, 8) else { return };
+        let mut drops = None::<(u64, u64)>;
+        let mut opts = Options::new(block.get(20..len.saturating_sub(4)).unwrap_or(&[]), e);
+        for (code, value) in opts.by_ref() {
+            let count = || e.u64(value, 0);
+            match (code, count()) {
+                (5, Some(n)) => drops.get_or_insert((0, 0)).0 = n,
+                (7, Some(n)) => drops.get_or_insert((0, 0)).1 = n,
+                _ => {}
+            }
+        }
+        self.notes.bad_options += u64::from(opts.bad);
+        if let Some((ifdrop, osdrop)) = drops {
+            let seen = self.notes.drops.entry((self.section, iface)).or_default();
+            // Counters only grow; a smaller one is an older block's.
+            *seen = (seen.0.max(ifdrop), seen.1.max(osdrop));
+        }
+    }
+
     fn read_idb(&mut self, len: usize, start: u64) -> Result<(), CaptureError> {
         if self.ifaces.len() >= MAX_INTERFACES {
             return Err(CaptureError::Malformed {
@@ -525,6 +554,18 @@ impl PcapngReader {
             out.push(format!(
                 "{k} {verb} options that overrun the block; the rest of {}options were ignored.",
                 its(k)
+            ));
+        }
+        let (ifdrop, osdrop) = n.drops.values().fold((0u64, 0u64), |(a, b), (i, o)| {
+            (a.saturating_add(*i), b.saturating_add(*o))
+        });
+        let dropped = ifdrop.saturating_add(osdrop);
+        if dropped > 0 {
+            let (k, what) = agree(dropped, "packet", "packets");
+            out.push(format!(
+                "the capture's statistics say {k} {what} were lost while capturing ({ifdrop} by \
+                 the interface, {osdrop} by the operating system): a request without an answer \
+                 may be a lost packet, not a silent server."
             ));
         }
         if n.unlisted > 0 {

@@ -849,3 +849,36 @@ mod hostile {
         }
     }
 }
+
+#[test]
+fn pcapng_statistics_drops_are_said_once_per_interface_latest_counter() {
+    for be in [false, true] {
+        let mut ng = Ng::new();
+        ng.shb(be, &[]).idb(1, 0, &[]).idb(1, 0, &[]);
+        let isb = |ng: &mut Ng, iface: u32, ifdrop: u64, osdrop: u64| {
+            let mut body = Vec::new();
+            put_u32(&mut body, be, iface);
+            body.extend_from_slice(&[0; 8]);
+            let (i, o) = match be {
+                true => (ifdrop.to_be_bytes(), osdrop.to_be_bytes()),
+                false => (ifdrop.to_le_bytes(), osdrop.to_le_bytes()),
+            };
+            body.extend(ng.options(&[(5, &i), (7, &o)]));
+            ng.block(5, &body);
+        };
+        isb(&mut ng, 0, 100, 20);
+        ng.epb(0, 1, b"x", 1);
+        // Cumulative: the later block of interface 0 replaces the earlier.
+        isb(&mut ng, 0, 1200, 300);
+        isb(&mut ng, 1, 7, 0);
+        let mut r = open(&ng.out).unwrap();
+        let (seen, err) = drain(&mut r);
+        assert!(err.is_none());
+        assert_eq!(seen.len(), 1, "statistics blocks are no frames");
+        let w = r.warnings().join(" ");
+        assert!(
+            w.contains("1507 packets were lost while capturing (1207 by the interface, 300 by"),
+            "{w}"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! the stage; earlier failures make a success a `warn`. Malformed responses
 //! tell nothing either way and are evidence on a `warn`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::dhcp::trim;
@@ -25,6 +25,9 @@ enum Answer {
     NoService,
     Error(String),
     NoResponse,
+    /// Only a response from another address than the one asked (this
+    /// one): a stub resolver discards it (RFC 5452 section 9.1).
+    OtherSource(String),
     Unreachable(String),
     Malformed(String),
     /// The response was cut by the capture's snaplen: it tells nothing.
@@ -52,7 +55,7 @@ impl Attempt<'_> {
         match &self.answer {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::NoService => true,
-            Answer::Unreachable(_) => true,
+            Answer::Unreachable(_) | Answer::OtherSource(_) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
             Answer::Truncated(_) => false,
@@ -83,6 +86,10 @@ impl Attempt<'_> {
             ),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
             Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
+            Answer::OtherSource(from) => format!(
+                "{q}: asked {}, answered from {from}: the phone drops such an answer",
+                self.server()
+            ),
             Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
@@ -184,8 +191,13 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             Body::Icmp(u) => (Answer::Unreachable(u.kind.words().to_string()), r),
             _ => (Answer::NoResponse, r),
         });
+        let stray = || replies.stray(i, m.id, q, &question.name);
         let (answer, answer_fact) = match answer {
             Some((a, f)) => (a, Some(f)),
+            None if stray().is_some() => match stray() {
+                Some(r) => (Answer::OtherSource(r.src_ip().to_string()), Some(r)),
+                None => (Answer::NoResponse, None),
+            },
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
             None => (Answer::NoResponse, None),
         };
@@ -214,6 +226,11 @@ struct Replies<'a> {
     responses: HashMap<(u16, SocketAddr, SocketAddr), Positions>,
     /// (quoted source, quoted destination) -> positions in `own`, ascending.
     unreachables: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    /// (id, asker) -> positions of responses in `own`, from any address.
+    by_asker: HashMap<(u16, SocketAddr), Vec<usize>>,
+    /// (id, asker, server) of every query: a server asked with that id
+    /// answers its own query, not another's.
+    asked: HashSet<(u16, SocketAddr, SocketAddr)>,
     own: Vec<&'a Fact>,
 }
 
@@ -228,6 +245,10 @@ impl<'a> Replies<'a> {
                 Body::Dns(a) if a.response => {
                     let key = (a.id, f.src, f.dst);
                     r.responses.entry(key).or_default().0.push(i);
+                    r.by_asker.entry((a.id, f.dst)).or_default().push(i);
+                }
+                Body::Dns(a) => {
+                    r.asked.insert((a.id, f.src, f.dst));
                 }
                 Body::Icmp(u) => r
                     .unreachables
@@ -252,6 +273,20 @@ impl<'a> Replies<'a> {
             }
         }
         r
+    }
+
+    /// A response to the query at position `i` that comes from another
+    /// address than the one asked: same id, to the asking port, about the
+    /// same name.
+    fn stray(&self, i: usize, id: u16, q: &Fact, name: &str) -> Option<&'a Fact> {
+        let at = self.by_asker.get(&(id, q.src))?;
+        let later = at.get(at.partition_point(|&j| j <= i)..)?;
+        later.iter().filter_map(|&j| self.own.get(j).copied()).find(|r| {
+            r.src != q.dst
+                && !self.asked.contains(&(id, q.src, r.src))
+                && matches!(&r.body, Body::Dns(a)
+                    if a.questions.first().is_some_and(|x| x.name.eq_ignore_ascii_case(name)))
+        })
     }
 
     /// What answers the query at position `i`: the first later response
@@ -517,6 +552,12 @@ fn advice(a: &Attempt<'_>) -> String {
              proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \
              name the phone is given"
         ),
+        Answer::OtherSource(from) => format!(
+            "the answers to the phone's queries to {server} come back from {from}, and a phone \
+             drops answers from an address it did not ask: make the DNS server answer from the \
+             address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
+             rewrites one direction only)"
+        ),
         Answer::NoResponse | Answer::Unreachable(_) => format!(
             "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
              is allowed"
@@ -610,6 +651,36 @@ mod tests {
             answer,
             answer_fact,
         }
+    }
+
+    #[test]
+    fn an_answer_from_another_address_than_asked_is_named_not_ignored() {
+        let question = crate::proto::dns::DnsQuestion {
+            name: "activate.cisco.com".into(),
+            qtype: 1,
+        };
+        let with_question = |mut f: Fact, src: &str, dst: &str| {
+            if let Body::Dns(m) = &mut f.body {
+                m.questions = vec![question.clone()];
+            }
+            (f.src, f.dst) = (src.parse().unwrap(), dst.parse().unwrap());
+            f
+        };
+        const OTHER: &str = "192.0.2.54:53";
+        let q = with_question(dns(1, 7, false, false), PHONE, SERVER);
+        let r = with_question(dns(2, 7, true, false), OTHER, PHONE);
+        let own = [q.clone(), r.clone()];
+        let refs: Vec<&Fact> = own.iter().collect();
+        let replies = Replies::index(&refs);
+        assert_eq!(replies.to(0, 7, &q), None);
+        assert_eq!(replies.stray(0, 7, &q, "activate.cisco.com").map(|f| f.frame), Some(2));
+        assert_eq!(replies.stray(0, 7, &q, "cisco.sipflash.com"), None);
+        // The phone asked that other server too, with the same id: its answer
+        // is to its own query.
+        let q2 = with_question(dns(1, 7, false, false), PHONE, OTHER);
+        let own = [q.clone(), q2, r];
+        let refs: Vec<&Fact> = own.iter().collect();
+        assert_eq!(Replies::index(&refs).stray(0, 7, &q, "activate.cisco.com"), None);
     }
 
     #[test]
