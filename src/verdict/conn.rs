@@ -391,7 +391,16 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         evidence.push(ev(h, text));
     }
     if let Some((f, v)) = c.server_hello {
-        evidence.push(ev(f, format!("ServerHello {}", version_name(v))));
+        // TLS 1.2 and older: keys changed on both sides with no certificate
+        // in clear is an abbreviated handshake (RFC 5246 7.3).
+        let tls13 = v == 0x0304 || v >> 8 == 0x7f;
+        let resumed = !tls13 && c.chain.is_none() && c.ccs == [true, true];
+        let note = if resumed {
+            " (session resumed: no certificate sent)"
+        } else {
+            ""
+        };
+        evidence.push(ev(f, format!("ServerHello {}{note}", version_name(v))));
     }
     if let Some((f, chain)) = c.chain {
         if let Some(leaf) = chain.first() {
