@@ -88,6 +88,13 @@ pub enum Body {
         /// The other side had acknowledged every byte this side sent.
         peer_acked: bool,
     },
+    /// The capture ends with this side's bytes re-sent and never
+    /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).
+    Unacked {
+        conn: u64,
+        from_client: bool,
+        resent: u32,
+    },
     /// A message of a known protocol that could not be decoded.
     Malformed {
         of: &'static str,
@@ -144,7 +151,7 @@ impl Fact {
             Body::Ntp(_) => "ntp",
             Body::Tcp { .. } => "tcp",
             Body::Icmp(_) => "icmp",
-            Body::Closed { .. } => "tcp",
+            Body::Closed { .. } | Body::Unacked { .. } => "tcp",
             Body::Malformed { .. } => "malformed",
         }
     }

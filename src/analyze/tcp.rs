@@ -236,6 +236,28 @@ impl TcpSide {
                 }
                 Track::Bytes
             }
+            TcpEvent::Unacked {
+                from_client,
+                resent,
+                frame,
+                ts,
+            } => {
+                if !matches!(st.app, App::Undecided | App::Ignored) {
+                    let at = At {
+                        info,
+                        conn: st.id,
+                        from_client,
+                        frame,
+                        ts,
+                    };
+                    facts.push(at.fact(Body::Unacked {
+                        conn: st.id,
+                        from_client,
+                        resent,
+                    }));
+                }
+                Track::Bytes
+            }
             TcpEvent::Closed {
                 from_client,
                 rst,

@@ -100,6 +100,17 @@ pub enum TcpEvent<'a> {
         frame: u64,
         ts: Timestamp,
     },
+    /// End of capture on an open connection: a side whose bytes were sent
+    /// again and never acknowledged, the other side having sent nothing (a
+    /// path that drops that side's data, as an unanswered SYN shows for
+    /// the handshake). `frame` sent them last.
+    Unacked {
+        from_client: bool,
+        /// Segments that carried bytes already sent.
+        resent: u32,
+        frame: u64,
+        ts: Timestamp,
+    },
     /// Bytes of a direction that can never be delivered (a gap that was never
     /// filled, or a buffer bound hit): the parser must resynchronise.
     Gap {
@@ -214,6 +225,10 @@ struct Conn<S> {
     /// the highest acknowledgment the other side sent for it.
     sent_end: [Option<u32>; 2],
     acked: [Option<u32>; 2],
+    /// Per direction: payload segments that re-sent bytes, and the frame
+    /// and time of the last payload segment.
+    resent: [u32; 2],
+    last_sent: [(u64, Timestamp); 2],
     /// Position in opening order.
     order: u64,
 }
@@ -384,6 +399,8 @@ impl<S: Default> FlowTable<S> {
             streams: Default::default(),
             sent_end: [None; 2],
             acked: [None; 2],
+            resent: [0; 2],
+            last_sent: [(0, Timestamp::default()); 2],
             order: self.opened,
         };
         self.opened += 1;
@@ -492,7 +509,14 @@ impl<S: Default> FlowTable<S> {
         if !seg.payload.is_empty() {
             let end = seq.wrapping_add(seg.payload.len() as u32);
             if let Some(sent) = conn.sent_end.get_mut(dir) {
+                let again = sent.is_some_and(|e| seq != e && seq_max(seq, e) == e);
+                if let (true, Some(n)) = (again, conn.resent.get_mut(dir)) {
+                    *n = n.saturating_add(1);
+                }
                 *sent = Some(sent.map_or(end, |e| seq_max(e, end)));
+            }
+            if let Some(last) = conn.last_sent.get_mut(dir) {
+                *last = (frame, ts);
             }
         }
         if conn.track == Track::Bytes && !seg.payload.is_empty() {
@@ -569,6 +593,35 @@ impl<S> Conn<S> {
     {
         if sink(&self.info, &mut self.state, event) == Track::OutcomeOnly {
             self.stop_bytes();
+        }
+    }
+
+    /// At the end of an open connection: reports a side that re-sent bytes
+    /// never acknowledged while the other side sent nothing.
+    fn unacked<F>(&mut self, sink: &mut F)
+    where
+        F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
+    {
+        let open = matches!(self.phase, Phase::Established | Phase::Midstream);
+        if !open || self.rst {
+            return;
+        }
+        for (dir, other) in [(CLIENT, SERVER), (SERVER, CLIENT)] {
+            let resent = self.resent.get(dir).copied().unwrap_or(0);
+            let silent = self.sent_end.get(other).is_some_and(Option::is_none);
+            let closed = self.fin.get(dir).copied().unwrap_or(true);
+            if resent == 0 || !silent || closed || self.peer_acked(dir) {
+                continue;
+            }
+            let (frame, ts) = self.last_sent.get(dir).copied().unwrap_or_default();
+            let from_client = dir == CLIENT;
+            let event = TcpEvent::Unacked {
+                from_client,
+                resent,
+                frame,
+                ts,
+            };
+            self.emit(sink, event);
         }
     }
 
@@ -711,6 +764,7 @@ impl<S> Conn<S> {
             };
             self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
         }
+        self.unacked(sink);
         if self.phase == Phase::Attempt {
             self.phase = Phase::Failed;
             let outcome = ConnOutcome::NoAnswer {

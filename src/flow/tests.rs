@@ -8,6 +8,8 @@ enum Ev {
     Outcome(ConnOutcome),
     Closed(bool, bool, u64),
     Gap(bool, u64),
+    /// from_client, resent, frame.
+    Unacked(bool, u32, u64),
 }
 
 /// Records (client port, event) and answers with `track` after an
@@ -45,6 +47,12 @@ impl Recorder {
                 TcpEvent::Gap {
                     from_client, frame, ..
                 } => (Ev::Gap(from_client, frame), Track::Bytes),
+                TcpEvent::Unacked {
+                    from_client,
+                    resent,
+                    frame,
+                    ..
+                } => (Ev::Unacked(from_client, resent, frame), Track::Bytes),
             };
             self.events.push((info.client.port(), ev));
             track
@@ -548,4 +556,59 @@ fn random_segments_keep_the_bounds() {
     t.finish(&mut rec.sink());
     assert!(t.stats().flows_bound_hit > 0);
     assert!(t.index.is_empty());
+}
+
+/// Like [`feed`], with an acknowledgment number.
+fn feed_ack(t: &mut FlowTable<u32>, rec: &mut Recorder, frame: u64, seg: (bool, u8, u32, u32)) {
+    let (to_server, flags, seq, ack) = seg;
+    let (src, dst) = if to_server {
+        (phone(50000), server(443))
+    } else {
+        (server(443), phone(50000))
+    };
+    let payload: &[u8] = if to_server && flags & SYN == 0 { b"hello" } else { b"" };
+    let seg = TcpSegment {
+        sport: src.port(),
+        dport: dst.port(),
+        seq,
+        ack,
+        flags: TcpFlags(flags),
+        payload,
+    };
+    let ts = Timestamp::new(frame as i64 * 1000, 6);
+    t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
+}
+
+#[test]
+fn data_resent_and_never_acknowledged_is_reported_at_the_end() {
+    // (server's ack of the phone's bytes, answer with data) -> Unacked?
+    for (server_ack, want) in [(1001, true), (1006, false)] {
+        let mut t = FlowTable::new(FlowLimits::default());
+        let mut rec = Recorder::new();
+        feed_ack(&mut t, &mut rec, 1, (true, SYN, 1000, 0));
+        feed_ack(&mut t, &mut rec, 2, (false, SYN | ACK, 7000, 1001));
+        for frame in 3..=5 {
+            feed_ack(&mut t, &mut rec, frame, (true, ACK, 1001, 7001));
+        }
+        feed_ack(&mut t, &mut rec, 6, (false, ACK, 7001, server_ack));
+        t.finish(&mut rec.sink());
+        let unacked: Vec<&Ev> = (rec.events.iter().map(|(_, e)| e))
+            .filter(|e| matches!(e, Ev::Unacked(..)))
+            .collect();
+        match want {
+            true => assert_eq!(unacked, vec![&Ev::Unacked(true, 2, 5)]),
+            false => assert!(unacked.is_empty(), "{unacked:?}"),
+        }
+    }
+    // Once the phone closes, its FIN says it gave up: no Unacked at the end.
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    feed_ack(&mut t, &mut rec, 1, (true, SYN, 1000, 0));
+    feed_ack(&mut t, &mut rec, 2, (false, SYN | ACK, 7000, 1001));
+    feed_ack(&mut t, &mut rec, 3, (true, ACK, 1001, 7001));
+    feed_ack(&mut t, &mut rec, 4, (true, ACK, 1001, 7001));
+    feed_ack(&mut t, &mut rec, 5, (true, FIN | ACK, 1006, 7001));
+    t.finish(&mut rec.sink());
+    assert!(rec.events.iter().any(|(_, e)| matches!(e, Ev::Closed(true, false, 5))));
+    assert!(!rec.events.iter().any(|(_, e)| matches!(e, Ev::Unacked(..))));
 }

@@ -56,6 +56,9 @@ struct Conn<'a> {
     closed: Option<(&'a Fact, bool, bool)>,
     /// The phone reset the connection (aborted it) at some point.
     phone_reset: Option<&'a Fact>,
+    /// The capture ends with the phone's bytes re-sent and never
+    /// acknowledged, the server silent: the last send and the re-sends.
+    unacked: Option<(&'a Fact, u32)>,
 }
 
 /// Result of one connection for a stage.
@@ -149,6 +152,9 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             Body::Closed {
                 conn, from_client, ..
             } => (*conn, *from_client),
+            Body::Unacked {
+                conn, from_client, ..
+            } => (*conn, *from_client),
             _ => continue,
         };
         let (client, server) = if from_client {
@@ -180,10 +186,12 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             finished: None,
             closed: None,
             phone_reset: None,
+            unacked: None,
         });
         let side = usize::from(!from_client);
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
+            Body::Unacked { resent, .. } if from_client => c.unacked = Some((f, *resent)),
             Body::Closed { rst, .. } => {
                 c.closed.get_or_insert((f, from_client, *rst));
                 if *rst && from_client {
@@ -593,6 +601,21 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
                 evidence.push(ev(f, text));
                 (Status::Fail, summary, Some(advice))
             }
+            // Sent again and again, never acknowledged: dropped on the
+            // way, as unanswered SYNs are (the capture ends first).
+            None if c.unacked.is_some_and(|(_, n)| n >= MIN_RESENT_HELLO) => {
+                let hello = c.hello.unwrap_or(c.first);
+                let (last, resent) = c.unacked.unwrap_or((hello, 0));
+                let over = wait(hello.ts.secs_until(&last.ts));
+                let text = format!("the ClientHello sent again {resent} times, never acknowledged");
+                evidence.push(ev(last, text));
+                let summary = format!(
+                    "the ClientHello to {name} was never acknowledged: sent {} times over \
+                     {over}, no answer",
+                    resent.saturating_add(1)
+                );
+                (Status::Fail, summary, Some(hello_dropped(name.as_str(), port)))
+            }
             _ => (
                 Status::NotSeen,
                 format!("ClientHello to {name}, no ServerHello seen"),
@@ -645,13 +668,21 @@ fn unanswered_hello(close: &Fact, hello: &Fact, name: &str, port: u16) -> (Strin
             "the ClientHello to {name} was never acknowledged and got no answer; the phone \
              gave up after {after}"
         );
-        let advice = format!(
-            "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
-             firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
-        );
-        (summary, advice)
+        (summary, hello_dropped(name, port))
     }
 }
+
+/// Advice for a ClientHello that never reached the server.
+fn hello_dropped(name: &str, port: u16) -> String {
+    format!(
+        "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
+         firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
+    )
+}
+
+/// Re-sends of an unacknowledged ClientHello that show a path dropping it
+/// (TCP's first retransmission alone may be a slow server).
+const MIN_RESENT_HELLO: u32 = 2;
 
 /// "0.4 s", "40 s".
 fn wait(secs: f64) -> String {
