@@ -437,8 +437,33 @@ impl TcpSide {
                 }
             }
             App::Http(pair) => {
-                for m in pick(from_client, pair).push(data) {
+                let (c, s) = &mut **pair;
+                let stream = if from_client { &mut *c } else { &mut *s };
+                for m in stream.push(data) {
+                    if let http::HttpMessage::Request { method, .. } = &m {
+                        if method == "CONNECT" {
+                            s.expect_tunnel();
+                        }
+                    }
                     facts.push(at.fact(Body::Http(m)));
+                }
+                // A proxy opened a CONNECT tunnel: what runs in it (TLS to
+                // activate.cisco.com, say) is read as if connected directly.
+                let tunnel = Some(http::TUNNEL);
+                if c.stopped() == tunnel && s.stopped() == tunnel {
+                    let (to_server, to_client) = (c.take_tunnel(), s.take_tunnel());
+                    *app = App::Tls(Box::default());
+                    for (side, bytes) in [(true, to_server), (false, to_client)] {
+                        if !bytes.is_empty() {
+                            let at = At {
+                                from_client: side,
+                                ..*at
+                            };
+                            if self.data(&at, app, &bytes, facts) == Track::OutcomeOnly {
+                                return Track::OutcomeOnly;
+                            }
+                        }
+                    }
                 }
             }
             App::Ignored | App::TlsDone => return Track::OutcomeOnly,

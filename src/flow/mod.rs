@@ -627,7 +627,10 @@ impl<S> Conn<S> {
 
     /// Did the other side acknowledge every payload byte direction `dir` sent?
     fn peer_acked(&self, dir: usize) -> bool {
-        match (self.sent_end.get(dir).copied().flatten(), self.acked.get(dir)) {
+        match (
+            self.sent_end.get(dir).copied().flatten(),
+            self.acked.get(dir),
+        ) {
             (None, _) => true,
             (Some(end), Some(Some(ack))) => seq_max(*ack, end) == *ack,
             (Some(_), _) => false,

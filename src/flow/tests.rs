@@ -566,7 +566,11 @@ fn feed_ack(t: &mut FlowTable<u32>, rec: &mut Recorder, frame: u64, seg: (bool, 
     } else {
         (server(443), phone(50000))
     };
-    let payload: &[u8] = if to_server && flags & SYN == 0 { b"hello" } else { b"" };
+    let payload: &[u8] = if to_server && flags & SYN == 0 {
+        b"hello"
+    } else {
+        b""
+    };
     let seg = TcpSegment {
         sport: src.port(),
         dport: dst.port(),
@@ -609,6 +613,9 @@ fn data_resent_and_never_acknowledged_is_reported_at_the_end() {
     feed_ack(&mut t, &mut rec, 4, (true, ACK, 1001, 7001));
     feed_ack(&mut t, &mut rec, 5, (true, FIN | ACK, 1006, 7001));
     t.finish(&mut rec.sink());
-    assert!(rec.events.iter().any(|(_, e)| matches!(e, Ev::Closed(true, false, 5))));
+    assert!(rec
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Ev::Closed(true, false, 5))));
     assert!(!rec.events.iter().any(|(_, e)| matches!(e, Ev::Unacked(..))));
 }

@@ -11,15 +11,21 @@
 //! body; a Content-Length body is skipped without being kept; a chunked body,
 //! a response body that runs to the close, invalid framing headers, a head
 //! longer than [`MAX_HEAD_LEN`] or a head that is not HTTP stop the stream
-//! (see [`HttpStream::stopped`]). Not handled: responses to HEAD that carry
-//! a Content-Length (their announced body would be skipped), trailers,
-//! HTTP/2 and upgrades.
+//! (see [`HttpStream::stopped`]). A CONNECT request (RFC 9110 section 9.3.6)
+//! and, on a stream told to expect it, a 2xx answer to one turn the stream
+//! into a tunnel: its later bytes are kept for whoever reads the tunnelled
+//! protocol ([`HttpStream::take_tunnel`]). Not handled: responses to HEAD
+//! that carry a Content-Length (their announced body would be skipped),
+//! trailers, HTTP/2 and upgrades.
 
 use serde::Serialize;
 
 /// Longest head kept while waiting for its empty line; beyond it the buffer
-/// is dropped and the stream stops.
+/// is dropped and the stream stops. Also the most tunnel bytes held.
 pub const MAX_HEAD_LEN: usize = 64 * 1024;
+
+/// [`HttpStream::stopped`] once a CONNECT tunnel opened.
+pub const TUNNEL: &str = "tunnel";
 
 /// Request methods [`looks_like_http`] recognises at the start of a stream.
 const METHODS: [&[u8]; 8] = [
@@ -81,12 +87,20 @@ pub struct HttpStream {
     body_left: u64,
     /// Why decoding stopped, once it has.
     stop: Option<&'static str>,
+    /// A CONNECT went the other way: a 2xx answer opens the tunnel.
+    awaiting_tunnel: bool,
+    /// Bytes after the head that opened a tunnel, not taken yet.
+    tunnel: Vec<u8>,
 }
 
 impl HttpStream {
     /// Appends bytes; returns the message heads completed by them.
     pub fn push(&mut self, data: &[u8]) -> Vec<HttpMessage> {
         let mut heads = Vec::new();
+        if self.stop == Some(TUNNEL) {
+            self.keep_tunnel(data);
+            return heads;
+        }
         let mut rest = self.pass_body(data);
         while self.stop.is_none() && !rest.is_empty() {
             if self.buf.is_empty() {
@@ -117,7 +131,19 @@ impl HttpStream {
             self.buf.clear();
             match head {
                 Some((message, framing)) => {
+                    let opens = match &message {
+                        HttpMessage::Request { method, .. } => method == "CONNECT",
+                        HttpMessage::Response { status, .. } => {
+                            let answered = std::mem::take(&mut self.awaiting_tunnel);
+                            answered && (200..300).contains(status)
+                        }
+                    };
                     heads.push(message);
+                    if opens {
+                        self.stop_with(TUNNEL);
+                        self.keep_tunnel(rest);
+                        break;
+                    }
                     self.frame(framing);
                 }
                 None => self.stop_with("not_http"),
@@ -127,10 +153,29 @@ impl HttpStream {
         heads
     }
 
+    /// The other direction sent a CONNECT: a 2xx response opens a tunnel.
+    pub fn expect_tunnel(&mut self) {
+        self.awaiting_tunnel = true;
+    }
+
+    /// The tunnel's bytes so far, once this direction is one (then
+    /// [`HttpStream::stopped`] says `"tunnel"`); later ones come from the
+    /// next calls.
+    pub fn take_tunnel(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.tunnel)
+    }
+
+    fn keep_tunnel(&mut self, data: &[u8]) {
+        let room = MAX_HEAD_LEN.saturating_sub(self.tunnel.len());
+        self.tunnel
+            .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+    }
+
     /// Why the stream is no longer decoded, or `None` while it still is:
-    /// `"chunked_body"`, `"body_until_close"`, `"bad_framing"` (invalid or
-    /// conflicting Content-Length, a request with a non-chunked
-    /// Transfer-Encoding), `"head_too_long"`, `"not_http"`.
+    /// `"tunnel"` (a CONNECT tunnel opened), `"chunked_body"`,
+    /// `"body_until_close"`, `"bad_framing"` (invalid or conflicting
+    /// Content-Length, a request with a non-chunked Transfer-Encoding),
+    /// `"head_too_long"`, `"not_http"`.
     pub fn stopped(&self) -> Option<&'static str> {
         self.stop
     }
@@ -621,5 +666,35 @@ mod tests {
                 let _ = stream.push(piece.as_bytes());
             }
         }
+    }
+
+    #[test]
+    fn a_connect_answered_2xx_opens_a_tunnel_and_hands_over_its_bytes() {
+        let (mut client, mut server) = (HttpStream::default(), HttpStream::default());
+        let connect = b"CONNECT activate.cisco.com:443 HTTP/1.1\r\nHost: x\r\n\r\n\x16\x03\x01";
+        let heads = client.push(connect);
+        assert!(
+            matches!(&heads[..], [HttpMessage::Request { method, .. }] if method == "CONNECT")
+        );
+        assert_eq!(client.stopped(), Some(TUNNEL));
+        // Bytes after the CONNECT head, and later ones, wait for the tunnel.
+        assert!(client.push(b"\x02\x00").is_empty());
+        assert_eq!(client.take_tunnel(), b"\x16\x03\x01\x02\x00");
+        // A refusal does not open it, and the stream reads on.
+        server.expect_tunnel();
+        let no = b"HTTP/1.1 403 Filtered\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(server.push(no).len(), 1);
+        assert_eq!(server.stopped(), None);
+        // A 2xx answers the next CONNECT: what follows its head is tunnel.
+        server.expect_tunnel();
+        let yes = b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03";
+        assert_eq!(server.push(yes).len(), 1);
+        assert_eq!(server.stopped(), Some(TUNNEL));
+        assert_eq!(server.take_tunnel(), b"\x16\x03\x03");
+        assert!(server.take_tunnel().is_empty());
+        // Without a CONNECT before it, a 200 is an ordinary response.
+        let mut plain = HttpStream::default();
+        plain.push(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assert_eq!(plain.stopped(), None);
     }
 }

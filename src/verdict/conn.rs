@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::dhcp::trim;
-use super::{cert, ev, ntp, refusal, Ctx, Evidence, Stage, StageResult, Status};
+use super::{cert, ev, ntp, proxy, refusal, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_name, is_provisioning_name};
@@ -92,13 +92,38 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             .filter(move |(k, _)| *k == kind)
             .map(|(_, c)| c)
     };
+    let connects = proxy::connects(ctx);
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
-        let outcomes: Vec<Outcome> = of(kind)
+        let mut outcomes: Vec<(u64, Outcome)> = of(kind)
             .map(|c| {
-                tcp_outcome(ctx, c, false, web_ok)
-                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok))
+                let mut outcome = tcp_outcome(ctx, c, false, web_ok)
+                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok));
+                // Through an HTTP proxy: its CONNECT opened this tunnel.
+                let client = if c.first.dst == c.server {
+                    c.first.src
+                } else {
+                    c.first.dst
+                };
+                if let Some(k) = connects.iter().find(|k| k.sockets() == (client, c.server)) {
+                    outcome.evidence.splice(0..0, k.evidence());
+                }
+                (c.first.frame, outcome)
             })
             .collect();
+        // CONNECTs the proxy refused never became connections of the stage.
+        for k in connects.iter().filter(|k| host_kind(&k.host) == Some(kind)) {
+            if let Some((status, summary, advice)) = k.refusal(ctx) {
+                let outcome = Outcome {
+                    status,
+                    summary,
+                    advice: Some(advice),
+                    evidence: k.evidence(),
+                };
+                outcomes.push((k.request.frame, outcome));
+            }
+        }
+        outcomes.sort_by_key(|(frame, _)| *frame);
+        let outcomes = outcomes.into_iter().map(|(_, o)| o).collect();
         combine(stage, outcomes, &format!("no connection to {what}"))
     };
     let activation = tls_stage(Stage::Activation, Kind::Activation, "activate.cisco.com");
@@ -288,6 +313,17 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         Kind::Sbc
     } else {
         Kind::Other
+    }
+}
+
+/// The stage a host name belongs to, for a proxy's CONNECT target.
+fn host_kind(host: &str) -> Option<Kind> {
+    if is_activation_name(host) {
+        Some(Kind::Activation)
+    } else if is_provisioning_name(host) {
+        Some(Kind::Provisioning)
+    } else {
+        None
     }
 }
 
@@ -607,14 +643,19 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
                 let hello = c.hello.unwrap_or(c.first);
                 let (last, resent) = c.unacked.unwrap_or((hello, 0));
                 let over = wait(hello.ts.secs_until(&last.ts));
-                let text = format!("the ClientHello sent again {resent} times, never acknowledged");
+                let text =
+                    format!("the ClientHello sent again {resent} times, never acknowledged");
                 evidence.push(ev(last, text));
                 let summary = format!(
                     "the ClientHello to {name} was never acknowledged: sent {} times over \
                      {over}, no answer",
                     resent.saturating_add(1)
                 );
-                (Status::Fail, summary, Some(hello_dropped(name.as_str(), port)))
+                (
+                    Status::Fail,
+                    summary,
+                    Some(hello_dropped(name.as_str(), port)),
+                )
             }
             _ => (
                 Status::NotSeen,
@@ -649,7 +690,13 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
 /// the server's full-size segments), or the hello itself (a filter).
 fn unanswered_hello(close: &Fact, hello: &Fact, name: &str, port: u16) -> (String, String) {
     let after = wait(hello.ts.secs_until(&close.ts));
-    let acked = matches!(close.body, Body::Closed { peer_acked: true, .. });
+    let acked = matches!(
+        close.body,
+        Body::Closed {
+            peer_acked: true,
+            ..
+        }
+    );
     if acked {
         let summary = format!(
             "{name} acknowledged the ClientHello but no TLS answer reached the phone; it gave \

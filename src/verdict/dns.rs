@@ -281,12 +281,15 @@ impl<'a> Replies<'a> {
     fn stray(&self, i: usize, id: u16, q: &Fact, name: &str) -> Option<&'a Fact> {
         let at = self.by_asker.get(&(id, q.src))?;
         let later = at.get(at.partition_point(|&j| j <= i)..)?;
-        later.iter().filter_map(|&j| self.own.get(j).copied()).find(|r| {
-            r.src != q.dst
-                && !self.asked.contains(&(id, q.src, r.src))
-                && matches!(&r.body, Body::Dns(a)
+        later
+            .iter()
+            .filter_map(|&j| self.own.get(j).copied())
+            .find(|r| {
+                r.src != q.dst
+                    && !self.asked.contains(&(id, q.src, r.src))
+                    && matches!(&r.body, Body::Dns(a)
                     if a.questions.first().is_some_and(|x| x.name.eq_ignore_ascii_case(name)))
-        })
+            })
     }
 
     /// What answers the query at position `i`: the first later response
@@ -333,7 +336,10 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
         return Answer::Truncated(m.answers.len());
     }
     let mut records = Vec::new();
-    let srvs = m.answers.iter().filter(|r| matches!(r.data, RData::Srv { .. }));
+    let srvs = m
+        .answers
+        .iter()
+        .filter(|r| matches!(r.data, RData::Srv { .. }));
     let mut targets = srvs.map(|r| match &r.data {
         RData::Srv { target, .. } => target.trim_end_matches('.'),
         _ => "",
@@ -673,14 +679,22 @@ mod tests {
         let refs: Vec<&Fact> = own.iter().collect();
         let replies = Replies::index(&refs);
         assert_eq!(replies.to(0, 7, &q), None);
-        assert_eq!(replies.stray(0, 7, &q, "activate.cisco.com").map(|f| f.frame), Some(2));
+        assert_eq!(
+            replies
+                .stray(0, 7, &q, "activate.cisco.com")
+                .map(|f| f.frame),
+            Some(2)
+        );
         assert_eq!(replies.stray(0, 7, &q, "cisco.sipflash.com"), None);
         // The phone asked that other server too, with the same id: its answer
         // is to its own query.
         let q2 = with_question(dns(1, 7, false, false), PHONE, OTHER);
         let own = [q.clone(), q2, r];
         let refs: Vec<&Fact> = own.iter().collect();
-        assert_eq!(Replies::index(&refs).stray(0, 7, &q, "activate.cisco.com"), None);
+        assert_eq!(
+            Replies::index(&refs).stray(0, 7, &q, "activate.cisco.com"),
+            None
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod local;
 mod ntp;
 #[cfg(test)]
 mod overall_tests;
+mod proxy;
 mod refusal;
 mod sip;
 #[cfg(test)]

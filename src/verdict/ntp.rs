@@ -220,7 +220,10 @@ mod tests {
         assert!(r.summary.contains("Kiss-o'-Death DENY"), "{}", r.summary);
         assert!(r.advice.unwrap_or_default().contains("refuses the phone"));
         let r = with(reply(0, 0, b"RATE"));
-        assert!(r.advice.unwrap_or_default().contains("rate-limits the phone"));
+        assert!(r
+            .advice
+            .unwrap_or_default()
+            .contains("rate-limits the phone"));
         assert_eq!(with(reply(0, 16, &[0; 4])).status, Status::Fail);
         assert_eq!(with(reply(3, 2, &[0; 4])).status, Status::Fail);
         // A synchronised server passes; one good reply among bad ones does too.

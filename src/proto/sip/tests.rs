@@ -602,5 +602,8 @@ Content-Length: 0\r\n\
     // A bare addr-spec matches too; no expires parameter falls back to Expires.
     let bare = b"SIP/2.0 200 OK\r\nContact: sip:5551001@192.0.2.100:5060\r\nExpires: 90\r\n\r\n";
     let bare = parse_datagram(bare).remove(0).unwrap();
-    assert_eq!(bare.binding_expires(Some("sip:5551001@192.0.2.100:5060;transport=udp")), Some(90));
+    assert_eq!(
+        bare.binding_expires(Some("sip:5551001@192.0.2.100:5060;transport=udp")),
+        Some(90)
+    );
 }

@@ -1,0 +1,116 @@
+//! HTTP proxies: a phone configured with one reaches activate.cisco.com and
+//! cisco.sipflash.com through `CONNECT host:443` (RFC 9110 section 9.3.6).
+//! A 2xx answer opens a tunnel whose TLS is judged like a direct
+//! connection (the analyzer reads it as one); any other answer, or none,
+//! is the proxy refusing the phone that stage.
+
+use std::net::SocketAddr;
+
+use super::{ev, Ctx, Evidence, Status};
+use crate::fact::{Body, Fact};
+use crate::proto::http::HttpMessage;
+
+/// One CONNECT of the phone and the proxy's answer.
+pub struct Connect<'a> {
+    pub request: &'a Fact,
+    /// `host:port` as asked.
+    pub target: String,
+    /// The host alone, lowercase.
+    pub host: String,
+    pub answer: Option<(&'a Fact, u16, String)>,
+}
+
+impl Connect<'_> {
+    /// The phone's side of the tunnel and the proxy's address.
+    pub fn sockets(&self) -> (SocketAddr, SocketAddr) {
+        (self.request.src, self.request.dst)
+    }
+
+    /// The request and its answer, as evidence.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let proxy = self.request.dst;
+        let ask = format!("CONNECT {} through the HTTP proxy {proxy}", self.target);
+        let mut out = vec![ev(self.request, ask)];
+        if let Some((f, status, reason)) = &self.answer {
+            out.push(ev(
+                f,
+                format!("proxy answers {}", status_text(*status, reason)),
+            ));
+        }
+        out
+    }
+
+    /// The proxy's refusal (any answer but 2xx, or none while the capture
+    /// went on): status, summary, advice.
+    pub fn refusal(&self, ctx: &Ctx<'_>) -> Option<(Status, String, String)> {
+        let proxy = self.request.dst;
+        let allow = format!(
+            "let the phones through the proxy {proxy} to {} (or give them no proxy)",
+            self.target
+        );
+        match &self.answer {
+            Some((_, status, _)) if (200..300).contains(status) => None,
+            Some((_, status, reason)) => Some((
+                Status::Fail,
+                format!(
+                    "the HTTP proxy {proxy} refuses CONNECT {}: {}",
+                    self.target,
+                    status_text(*status, reason)
+                ),
+                allow,
+            )),
+            None if ctx.secs_left(&self.request.ts) < 1.0 => None,
+            None => Some((
+                Status::Fail,
+                format!(
+                    "the HTTP proxy {proxy} does not answer CONNECT {}",
+                    self.target
+                ),
+                format!("the phone's HTTP proxy {proxy} does not answer: check it, or {allow}"),
+            )),
+        }
+    }
+}
+
+/// "403 Filtered", or "403" without a reason phrase.
+fn status_text(status: u16, reason: &str) -> String {
+    match reason.trim() {
+        "" => status.to_string(),
+        reason => format!("{status} {reason}"),
+    }
+}
+
+/// The phone's CONNECT requests, each with the first response after it on
+/// the same connection.
+pub fn connects<'a>(ctx: &'a Ctx<'a>) -> Vec<Connect<'a>> {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let mut out = Vec::new();
+    for (i, f) in own.iter().enumerate() {
+        let Body::Http(HttpMessage::Request { method, target, .. }) = &f.body else {
+            continue;
+        };
+        if method != "CONNECT" || !ctx.is_phone(&f.src_ip()) {
+            continue;
+        }
+        let answer = own.iter().skip(i + 1).find_map(|r| match &r.body {
+            Body::Http(HttpMessage::Response { status, reason, .. })
+                if r.src == f.dst && r.dst == f.src =>
+            {
+                Some((*r, *status, reason.clone()))
+            }
+            _ => None,
+        });
+        let host = match target.rsplit_once(':') {
+            Some((host, port)) if port.parse::<u16>().is_ok() => host,
+            _ => target.as_str(),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        out.push(Connect {
+            request: f,
+            target: target.clone(),
+            host: host.to_ascii_lowercase(),
+            answer,
+        });
+    }
+    out
+}
