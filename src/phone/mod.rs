@@ -58,6 +58,8 @@ pub struct Correlation {
 struct DhcpClient {
     phone_like: bool,
     leases: Vec<IpAddr>,
+    /// Frames of the ACKs that gave each address (renewals too), bounded.
+    acks: Vec<(IpAddr, u64)>,
     first_frame: u64,
 }
 
@@ -102,6 +104,20 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
             }
         }
     }
+    // An address leased to several phones in turn (a phone swapped, a
+    // small pool): each ACK hands it to its client until the next one.
+    let mut handovers: FxHashMap<IpAddr, Vec<(u64, Key)>> = FxHashMap::default();
+    for (mac, c) in &clients {
+        if by_key.contains_key(&Key::Mac(*mac)) {
+            for (ip, frame) in &c.acks {
+                handovers.entry(*ip).or_default().push((*frame, Key::Mac(*mac)));
+            }
+        }
+    }
+    handovers.retain(|_, acks| {
+        acks.sort_unstable_by_key(|(frame, _)| *frame);
+        acks.windows(2).any(|w| w[0].1 != w[1].1)
+    });
     let lease_owner: FxHashMap<IpAddr, Mac> = clients
         .iter()
         .flat_map(|(mac, c)| c.leases.iter().map(move |ip| (*ip, *mac)))
@@ -138,8 +154,12 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         .map(|f| match &f.body {
             Body::Dhcp(m) => [phone_of(Key::Mac(m.chaddr)), None],
             _ => {
-                let src = ip_owner.get(&f.src_ip()).copied().and_then(phone_of);
-                let dst = ip_owner.get(&f.dst_ip()).copied().and_then(phone_of);
+                let owner = |ip: IpAddr| match handovers.get(&ip) {
+                    Some(acks) => holder(acks, f.frame),
+                    None => ip_owner.get(&ip).copied(),
+                };
+                let src = owner(f.src_ip()).and_then(phone_of);
+                let dst = owner(f.dst_ip()).and_then(phone_of);
                 [src, dst.filter(|d| src != Some(*d))]
             }
         })
@@ -176,6 +196,13 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     }
 }
 
+/// Who holds an address at `frame`: the client of the last ACK at or
+/// before it (the first client before any). `acks` is sorted by frame.
+fn holder(acks: &[(u64, Key)], frame: u64) -> Option<Key> {
+    let after = acks.partition_point(|(f, _)| *f <= frame);
+    acks.get(after.saturating_sub(1)).map(|(_, key)| *key)
+}
+
 fn new_phone(key: Key) -> Phone {
     Phone {
         id: key.id(),
@@ -197,6 +224,10 @@ fn new_phone(key: Key) -> Phone {
 /// hostile input, and checking each new address against all of them would
 /// be quadratic.
 const MAX_ADDRESSES: usize = 16;
+
+/// ACKs remembered per DHCP client (renewals every few minutes over an
+/// hour stay far below).
+const MAX_ACKS_KEPT: usize = 256;
 
 /// Adds an address to the phone (the unspecified address is owned but not
 /// listed); false when it is one past [`MAX_ADDRESSES`] and not the phone's.
@@ -234,6 +265,9 @@ fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
             let ip = IpAddr::V4(m.yiaddr);
             if !c.leases.contains(&ip) && c.leases.len() < MAX_ADDRESSES {
                 c.leases.push(ip);
+            }
+            if c.acks.len() < MAX_ACKS_KEPT {
+                c.acks.push((ip, f.frame));
             }
         }
     }
