@@ -110,7 +110,10 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     for (mac, c) in &clients {
         if by_key.contains_key(&Key::Mac(*mac)) {
             for (ip, frame) in &c.acks {
-                handovers.entry(*ip).or_default().push((*frame, Key::Mac(*mac)));
+                handovers
+                    .entry(*ip)
+                    .or_default()
+                    .push((*frame, Key::Mac(*mac)));
             }
         }
     }

@@ -9,7 +9,9 @@
 //! and on the last boot alone, and the two results are merged: the last
 //! boot decides, an earlier failure the last boot got past makes a `warn`
 //! (said as the earlier boots' own result), and a stage the last boot never
-//! reached is `not_seen` with the earlier boots' evidence.
+//! reached is `not_seen` with the earlier boots' evidence, or a `warn` when
+//! it failed then and the last boot reached no later stage either (nothing
+//! since says the fault is gone).
 
 use super::dhcp::trim;
 use super::{Ctx, StageResult, Status};
@@ -56,8 +58,9 @@ pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
 }
 
 /// One stage from its result on the boots before the last (`before`) and on
-/// the last boot; the evidence of both is kept.
-pub fn merge(before: StageResult, last: StageResult, start: u64) -> StageResult {
+/// the last boot; the evidence of both is kept. `past`: the last boot went
+/// on to a later stage (so a stage it did not show was not needed).
+pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> StageResult {
     let mut evidence: Vec<_> = before
         .evidence
         .iter()
@@ -68,6 +71,19 @@ pub fn merge(before: StageResult, last: StageResult, start: u64) -> StageResult 
     trim(&mut evidence);
     match (before.status, last.status) {
         (Status::NotSeen, _) => last,
+        // An earlier failure the last boot has not come back to is the
+        // latest word on the stage: a warning, not a silence.
+        (Status::Fail | Status::Warn, Status::NotSeen) if !past => {
+            let summary = format!(
+                "in an earlier boot: {}; not reached again in the last boot (from #{start})",
+                before.summary
+            );
+            let result = StageResult::new(last.stage, Status::Warn, summary);
+            StageResult {
+                advice: before.advice,
+                ..result.evidence(before.evidence)
+            }
+        }
         (_, Status::NotSeen) => {
             let summary = format!(
                 "not reached in the last boot (from #{start}); in an earlier boot: {}",
@@ -133,6 +149,7 @@ mod tests {
             result(Status::Pass, "registered", &[10, 12]),
             result(Status::NotSeen, "no REGISTER", &[]),
             start,
+            false,
         );
         assert_eq!(m.status, Status::NotSeen);
         assert!(m
@@ -144,6 +161,7 @@ mod tests {
             result(Status::Fail, "403", &[10]),
             result(Status::Pass, "registered", &[60]),
             start,
+            true,
         );
         assert_eq!(m.status, Status::Warn);
         assert!(m.summary.contains("an earlier boot: 403"), "{}", m.summary);
@@ -152,15 +170,40 @@ mod tests {
             result(Status::Fail, "RST", &[10, 60]),
             result(Status::Fail, "RST", &[60]),
             start,
+            true,
         );
         assert_eq!(m.status, Status::Fail);
         assert_eq!(m.frame_range(), Some((10, 60)));
     }
 
     #[test]
+    fn an_earlier_failure_the_last_boot_never_came_back_to_warns() {
+        let failed = || result(Status::Fail, "credentials rejected", &[10]).advice("check");
+        let none = || result(Status::NotSeen, "no REGISTER", &[]);
+        // The last boot stopped before this stage: the failure still stands.
+        let m = merge(failed(), none(), 50, false);
+        assert_eq!(m.status, Status::Warn);
+        assert!(m
+            .summary
+            .starts_with("in an earlier boot: credentials rejected"));
+        assert!(m
+            .summary
+            .ends_with("not reached again in the last boot (from #50)"));
+        assert_eq!(m.advice.as_deref(), Some("check"));
+        // It went on past the stage (not needed any more): no warning.
+        let m = merge(failed(), none(), 50, true);
+        assert_eq!(m.status, Status::NotSeen);
+    }
+
+    #[test]
     fn advice_of_a_failure_fixed_by_the_last_boot_is_for_if_it_recurs() {
         let failed = result(Status::Fail, "NXDOMAIN", &[10]).advice("let it resolve");
-        let m = merge(failed, result(Status::Pass, "A 198.51.100.10", &[60]), 50);
+        let m = merge(
+            failed,
+            result(Status::Pass, "A 198.51.100.10", &[60]),
+            50,
+            true,
+        );
         assert_eq!(m.status, Status::Warn);
         let advice = m.advice.unwrap_or_default();
         assert!(

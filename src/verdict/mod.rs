@@ -285,8 +285,19 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
                 phone: &last_boot,
                 ..*ctx
             });
-            let merged = earlier.into_iter().zip(last);
-            stages.extend(merged.map(|(earlier, last)| boots::merge(earlier, last, start)));
+            // Did the last boot get past each stage (see a later one)?
+            let past: Vec<bool> = (0..last.len())
+                .map(|i| {
+                    let later = last.get(i + 1..).unwrap_or_default();
+                    later
+                        .iter()
+                        .any(|r| r.stage != Stage::Ntp && r.status != Status::NotSeen)
+                })
+                .collect();
+            let merged = earlier.into_iter().zip(last).zip(past);
+            stages.extend(
+                merged.map(|((earlier, last), past)| boots::merge(earlier, last, start, past)),
+            );
         }
         None => stages.extend(after_dhcp(ctx)),
     }
