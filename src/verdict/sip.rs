@@ -183,6 +183,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     "the registrar answered only after earlier REGISTERs got nothing back: check \
                      the path (firewall, NAT, SIP ALG) to the first registrar tried",
                 )
+                } else if let Some(late) = late_answer(last) {
+                    stage(Status::Warn, format!("{summary} (the REGISTER was {late})"))
+                        .advice(LATE_ADVICE)
                 } else if let Some((_, n)) = nat.as_ref().filter(|(_, n)| n.partial_alg) {
                     stage(Status::Warn, format!("{summary}; {}", n.text)).advice(
                         "a SIP ALG on the NAT/firewall rewrites the phone's REGISTER by halves \
@@ -220,8 +223,46 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
              challenging the authenticated REGISTERs",
             ),
             Some(401 | 407) => {
-                let s = "challenged (401), no authenticated REGISTER followed in the capture";
-                StageResult::not_seen(Stage::SipRegister, s)
+                // After good registrations, a refresh left on a challenge
+                // the phone never answered while the capture went on: the
+                // binding runs out.
+                let challenge = last.finals.last().map(|(f, _, _)| *f);
+                let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
+                match (registered_before(&judged, last), challenge) {
+                    (Some(ok), Some(ch)) if waited => {
+                        let sends = match last.retransmissions {
+                            0 => String::new(),
+                            n => format!(", sent {} times,", n + 1),
+                        };
+                        let summary = format!(
+                            "registered before (#{}), but the refresh at #{}{sends} got only a \
+                             challenge (#{}) and no authenticated REGISTER followed",
+                            ok.frame, last.request.frame, ch.frame
+                        );
+                        stage(Status::Warn, summary).advice(
+                            "the phone stopped re-registering after a challenge: its binding \
+                             expires; check the path to the registrar (late or lost answers) \
+                             and the phone's log",
+                        )
+                    }
+                    _ => match late_answer(last) {
+                        // Answered only after many re-sends: the path lost
+                        // the phone's REGISTERs (or the answers) for a while.
+                        Some(late) => {
+                            let summary = format!(
+                                "the REGISTER at #{} was {late}; the capture ends before the \
+                                 phone's next REGISTER",
+                                last.request.frame
+                            );
+                            stage(Status::Warn, summary).advice(LATE_ADVICE)
+                        }
+                        None => {
+                            let s = "challenged (401), no authenticated REGISTER followed in the \
+                                     capture";
+                            StageResult::not_seen(Stage::SipRegister, s)
+                        }
+                    },
+                }
             }
             Some(403) => stage(
                 Status::Fail,
@@ -289,9 +330,13 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                          the proxy address"
                     ),
                 };
+                let before = match registered_before(&judged, last) {
+                    Some(ok) => format!(" after a registration (#{})", ok.frame),
+                    None => String::new(),
+                };
                 stage(
                     Status::Fail,
-                    format!("no response to REGISTER ({n} sends to {to})"),
+                    format!("no response to REGISTER ({n} sends to {to}){before}"),
                 )
                 .advice(advice)
             }
@@ -328,6 +373,49 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         );
     }
     result
+}
+
+/// Re-sends before a first answer that show a lossy path (a UDP REGISTER is
+/// re-sent after 0.5 s, 1 s, 2 s: RFC 3261 section 17.1.2.2), and the least
+/// wait that makes an answer late.
+const LATE_RESENDS: usize = 3;
+const LATE_SECS: f64 = 4.0;
+
+const LATE_ADVICE: &str = "the registrar answered only after the phone had re-sent its REGISTER \
+    many times: check the path to it (packet loss, a firewall or NAT that drops SIP for a while) \
+    and the registrar's load";
+
+/// "sent 10 times over 27.5 s before its first answer (#129)", when the
+/// REGISTER was re-sent at least [`LATE_RESENDS`] times before an answer.
+fn late_answer(t: &Transaction<'_>) -> Option<String> {
+    let (first, _, _) = t.finals.first()?;
+    let wait = t.request.ts.secs_until(&first.ts);
+    (t.retransmissions >= LATE_RESENDS && wait >= LATE_SECS).then(|| {
+        format!(
+            "sent {} times over {wait:.1} s before its first answer (#{})",
+            t.retransmissions + 1,
+            first.frame
+        )
+    })
+}
+
+/// Seconds a phone has to answer a challenge before the capture's going on
+/// without it counts (a phone answers a 401 at once).
+const UNFOLLOWED_SECS: f64 = 5.0;
+
+/// The 2xx of the latest REGISTER before `last` that got one.
+fn registered_before<'a>(judged: &[&Transaction<'a>], last: &Transaction<'a>) -> Option<&'a Fact> {
+    judged
+        .iter()
+        .filter(|t| t.request.frame < last.request.frame)
+        .filter_map(|t| {
+            t.finals
+                .iter()
+                .rev()
+                .find(|(_, code, _)| (200..300).contains(code))
+        })
+        .map(|(f, _, _)| *f)
+        .next_back()
 }
 
 /// An ICMP error about the REGISTER's datagram after it (port or host
