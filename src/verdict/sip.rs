@@ -480,11 +480,13 @@ fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
 /// records both ways: SIP runs inside it (Webex Calling), out of a
 /// capture's sight (in TLS 1.3 those records may be the handshake's end).
 fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
+    // Each side's first encrypted record, or its ChangeCipherSpec (TLS 1.2
+    // keys change there; its records after it are not followed).
     let (mut up, mut down) = (None, None);
     for f in ctx.own() {
         let Body::Tls {
             from_client,
-            event: TlsEvent::ApplicationData,
+            event: TlsEvent::ApplicationData | TlsEvent::ChangeCipherSpec,
             ..
         } = &f.body
         else {
@@ -505,10 +507,14 @@ fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
         up.dst,
         up.frame.min(down.frame)
     );
-    let mut evidence = vec![
-        ev(up, "encrypted records from the phone to the SBC"),
-        ev(down, "encrypted records from the SBC"),
-    ];
+    let text = |f: &Fact, who: &str| match &f.body {
+        Body::Tls {
+            event: TlsEvent::ChangeCipherSpec,
+            ..
+        } => format!("{who} switches to encryption (ChangeCipherSpec)"),
+        _ => format!("encrypted records from {who}"),
+    };
+    let mut evidence = vec![ev(up, text(up, "the phone")), ev(down, text(down, "the SBC"))];
     evidence.sort_by_key(|e| e.frame);
     Some((summary, evidence))
 }
