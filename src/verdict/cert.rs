@@ -217,21 +217,42 @@ pub fn advice(
              phone trusts no such certificate; install one from a CA the phone trusts{dated}"
         );
     }
+    // Outside its validity too: said after the main cause (and then, with
+    // no good NTP, the phone's clock).
+    let dates = match valid_at(leaf, at) {
+        true => String::new(),
+        false => format!(
+            "; the certificate is also outside its validity ({} to {}) at capture time{clock}",
+            leaf.not_before, leaf.not_after
+        ),
+    };
+    // The server sent its own certificate alone: the issuer the phone needs
+    // to build the chain was never sent (servers must send intermediates,
+    // RFC 8446 section 4.4.2, RFC 5246 section 7.4.2).
+    let alone = chain.is_some_and(|c| c.len() == 1) && !leaf.self_signed;
+    if desc == 48 && alone && issuer == Issuer::Public {
+        return format!(
+            "the server sent only its own certificate, not its issuer's ('{issuer_name}', an \
+             intermediate CA): its chain is incomplete and the phone cannot build it; configure \
+             the server on port {port} to send the intermediate with its certificate{dates}"
+        );
+    }
+    if desc == 48 && alone && issuer == Issuer::Private {
+        return format!(
+            "the server sent only its own certificate, issued by '{issuer_name}', not a public \
+             CA: a TLS-inspecting firewall re-signing port {port} is the usual cause (exempt \
+             Webex Calling (8934) and provisioning (443) from TLS decryption); if '{issuer_name}' \
+             is the server's own intermediate CA, its chain is incomplete: configure it to send \
+             the intermediate with its certificate{dates}"
+        );
+    }
     let inspection = match desc {
         48 => issuer != Issuer::Public,
         _ => issuer == Issuer::Inspection,
     };
     if inspection {
         // A re-signing middlebox explains the failure whatever the clock
-        // says; a certificate outside its validity is said too, and then,
-        // with no good NTP, the phone's clock.
-        let dates = match valid_at(leaf, at) {
-            true => String::new(),
-            false => format!(
-                "; the certificate is also outside its validity ({} to {}) at capture time{clock}",
-                leaf.not_before, leaf.not_after
-            ),
-        };
+        // says; the dates are said too.
         return format!(
             "the server certificate was issued by '{issuer_name}', not a public CA: a \
              TLS-inspecting firewall is likely re-signing port {port}; exempt Webex Calling \
@@ -347,6 +368,30 @@ mod tests {
         let a = advice(48, Some(&[leaf]), "", &at, false, 8934, None);
         assert!(
             a.contains("self-signed") && !a.contains("TLS-inspecting"),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn a_leaf_sent_without_its_issuer_is_an_incomplete_chain() {
+        let at = Timestamp::new(1_800_000_000_000_000_000, 6);
+        let (nb, na) = (1_700_000_000, 1_900_000_000);
+        let public = cert("DigiCert Global G2 TLS RSA SHA256 2020 CA1", nb, na);
+        let a = advice(48, Some(&[public.clone()]), "", &at, true, 8934, None);
+        assert!(
+            a.contains("chain is incomplete") && !a.contains("TLS-inspecting"),
+            "{a}"
+        );
+        // With its issuer sent, a public chain the phone rejects is another
+        // matter (its trust store).
+        let issuer = cert("DigiCert Global Root G2", nb, na);
+        let a = advice(48, Some(&[public, issuer]), "", &at, true, 8934, None);
+        assert!(!a.contains("incomplete"), "{a}");
+        // A private issuer alone: inspection first, the incomplete chain too.
+        let private = cert("Example Issuing CA 1", nb, na);
+        let a = advice(48, Some(&[private]), "", &at, true, 8934, None);
+        assert!(
+            a.contains("TLS-inspecting") && a.contains("chain is incomplete"),
             "{a}"
         );
     }

@@ -514,7 +514,10 @@ fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
         } => format!("{who} switches to encryption (ChangeCipherSpec)"),
         _ => format!("encrypted records from {who}"),
     };
-    let mut evidence = vec![ev(up, text(up, "the phone")), ev(down, text(down, "the SBC"))];
+    let mut evidence = vec![
+        ev(up, text(up, "the phone")),
+        ev(down, text(down, "the SBC")),
+    ];
     evidence.sort_by_key(|e| e.frame);
     Some((summary, evidence))
 }
