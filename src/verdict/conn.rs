@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use super::dhcp::trim;
-use super::{cert, ev, ntp, proxy, refusal, Ctx, Evidence, Stage, StageResult, Status};
+use super::{cert, ev, hijack, ntp, proxy, refusal, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_name, is_provisioning_name};
@@ -104,8 +104,26 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 } else {
                     c.first.dst
                 };
-                if let Some(k) = connects.iter().find(|k| k.sockets() == (client, c.server)) {
+                let proxied = connects.iter().find(|k| k.sockets() == (client, c.server));
+                if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
+                }
+                // A failure at an address that cannot be Cisco's: whoever
+                // answered there is the fault, not its certificate or port.
+                let ip = c.server.ip();
+                let not_cisco = proxied.is_none().then(|| hijack::why(ctx, ip)).flatten();
+                if let (Status::Fail, Some(why)) = (outcome.status, not_cisco) {
+                    // A certificate for another name, or self-signed, shows
+                    // who answered; otherwise the address is only a note.
+                    let leaf = c.chain.and_then(|(_, chain)| chain.first());
+                    let foreign = leaf.is_some_and(|l| l.self_signed || !cert::names_host(l, what));
+                    outcome.advice = match (foreign, outcome.advice.take()) {
+                        (false, Some(advice)) => Some(format!(
+                            "{advice}; note that {what} resolved to {ip}, {why}, which is not \
+                             Cisco's service"
+                        )),
+                        _ => Some(hijack::advice(what, ip, &why)),
+                    };
                 }
                 (c.first.frame, outcome)
             })

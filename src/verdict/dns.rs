@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use super::dhcp::trim;
-use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use super::{ev, hijack, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
 use crate::proto::dns::{qtype_name, rcode_name, DnsMessage, RData};
@@ -153,11 +153,35 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
     let family = Family::of(ctx);
+    let act_stage = stage(Stage::DnsActivation, &act, "activate.cisco.com", family);
+    let prov_stage = stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family);
     DnsStages {
-        activation: stage(Stage::DnsActivation, &act, "activate.cisco.com", family),
-        provisioning: stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family),
+        activation: not_cisco(ctx, act_stage, &act),
+        provisioning: not_cisco(ctx, prov_stage, &prov),
         srv: stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family),
     }
+}
+
+/// A Cisco name that resolved to an address that cannot be Cisco's (see
+/// [`hijack`]): the summary says so.
+fn not_cisco(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> StageResult {
+    if result.status != Status::Pass {
+        return result;
+    }
+    let found = attempts.iter().rev().find_map(|a| match &a.answer {
+        Answer::Records(records) => records
+            .iter()
+            .filter_map(|r| r.parse::<std::net::IpAddr>().ok())
+            .find_map(|ip| hijack::why(ctx, ip).map(|why| (ip, why))),
+        _ => None,
+    });
+    let Some((ip, why)) = found else {
+        return result;
+    };
+    // Said, not judged: a lab may serve its own activate.cisco.com there;
+    // the connection stage judges what answered.
+    let summary = format!("{} ({ip} is {why}, not Cisco's)", result.summary);
+    StageResult { summary, ..result }
 }
 
 /// SRV targets, and names of addresses the phone connected to on the SBC port.

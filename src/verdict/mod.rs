@@ -13,6 +13,7 @@ mod cert;
 mod conn;
 mod dhcp;
 mod dns;
+mod hijack;
 mod local;
 mod ntp;
 #[cfg(test)]
