@@ -488,15 +488,30 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
             // The named answer's own failed tries first (the SRV's, not a target's).
             .min_by_key(|a| a.qtype != best.qtype)
         {
-            summary.push_str(&format!(" (after {})", failed.text()));
+            // A failure between answers (a re-query) is no "only after".
+            let answered_first = attempts
+                .iter()
+                .take_while(|a| !std::ptr::eq(**a, *failed))
+                .any(|a| a.ok() && a.name == failed.name);
             let what = match failed.answer {
                 Answer::NoResponse => "an unanswered query",
                 Answer::Unreachable(_) => "a query answered by ICMP",
                 _ => "a failed answer",
             };
+            let when = if answered_first {
+                summary.push_str(&format!(
+                    " ({what} between answered ones: {}, #{})",
+                    failed.text(),
+                    failed.query.frame
+                ));
+                "had"
+            } else {
+                summary.push_str(&format!(" (after {})", failed.text()));
+                "resolved only after"
+            };
             advice = Some(format!(
-                "{} resolved only after {what} ({}): if it recurs, check every DNS server in \
-                 DHCP option 6 and the records of the name (a phone waits before it asks again)",
+                "{} {when} {what} ({}): if it recurs, check every DNS server in DHCP option 6 \
+                 and the records of the name (a phone waits before it asks again)",
                 best.name,
                 failed.text()
             ));
@@ -555,8 +570,31 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
     if unanswered > 1 {
         summary.push_str(&format!(" ({unanswered} queries unanswered)"));
     }
+    // The same server answered this name before: it stopped, rather than
+    // never answering.
+    let answered = attempts
+        .iter()
+        .filter(|a| a.ok() && a.name == worst.name && a.server() == worst.server())
+        .filter_map(|a| a.answer_fact)
+        .collect::<Vec<_>>();
+    let stopped = matches!(worst.answer, Answer::NoResponse) && !answered.is_empty();
+    let advice = match answered.last() {
+        Some(last_ok) if stopped => {
+            let n = crate::text::plural(answered.len(), "query", "queries");
+            summary.push_str(&format!("; it had answered {n} for it before"));
+            format!(
+                "DNS server {} answered {n} for {} (the last at #{}) and then stopped: check \
+                 it and the path to it (a rate limit on the many re-queries of a short TTL, a \
+                 firewall dropping UDP 53 for a while)",
+                worst.server(),
+                worst.name,
+                last_ok.frame
+            )
+        }
+        _ => advice(worst),
+    };
     StageResult::new(stage, Status::Fail, summary)
-        .advice(advice(worst))
+        .advice(advice)
         .evidence(evidence)
 }
 
