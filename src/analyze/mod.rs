@@ -264,7 +264,9 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         let (n, what) = agree(backwards, "frame is", "frames are");
         warnings.push(format!(
             "{n} {what} earlier than the frame before {} (a merged or re-ordered capture): the \
-             capture's span runs from its earliest to its latest frame.",
+             capture's span runs from its earliest to its latest frame, but retries, boots and \
+             \"last attempts\" follow the file's order; `reordercap` puts the frames in time \
+             order.",
             if n == 1 { "it" } else { "them" }
         ));
     }
