@@ -93,6 +93,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             .map(|(_, c)| c)
     };
     let connects = proxy::connects(ctx);
+    let nets = hijack::Subnets::of(ctx);
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let mut outcomes: Vec<(u64, Outcome)> = of(kind)
             .map(|c| {
@@ -111,12 +112,13 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 // A failure at an address that cannot be Cisco's: whoever
                 // answered there is the fault, not its certificate or port.
                 let ip = c.server.ip();
-                let not_cisco = proxied.is_none().then(|| hijack::why(ctx, ip)).flatten();
+                let not_cisco = proxied.is_none().then(|| nets.why(ip)).flatten();
                 if let (Status::Fail, Some(why)) = (outcome.status, not_cisco) {
                     // A certificate for another name, or self-signed, shows
                     // who answered; otherwise the address is only a note.
                     let leaf = c.chain.and_then(|(_, chain)| chain.first());
-                    let foreign = leaf.is_some_and(|l| l.self_signed || !cert::names_host(l, what));
+                    let foreign =
+                        leaf.is_some_and(|l| l.self_signed || !cert::names_host(l, what));
                     outcome.advice = match (foreign, outcome.advice.take()) {
                         (false, Some(advice)) => Some(format!(
                             "{advice}; note that {what} resolved to {ip}, {why}, which is not \

@@ -168,11 +168,12 @@ fn not_cisco(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> S
     if result.status != Status::Pass {
         return result;
     }
+    let nets = hijack::Subnets::of(ctx);
     let found = attempts.iter().rev().find_map(|a| match &a.answer {
         Answer::Records(records) => records
             .iter()
             .filter_map(|r| r.parse::<std::net::IpAddr>().ok())
-            .find_map(|ip| hijack::why(ctx, ip).map(|why| (ip, why))),
+            .find_map(|ip| nets.why(ip).map(|why| (ip, why))),
         _ => None,
     });
     let Some((ip, why)) = found else {
@@ -307,6 +308,7 @@ impl<'a> Replies<'a> {
         let later = at.get(at.partition_point(|&j| j <= i)..)?;
         later
             .iter()
+            .take(MAX_STRAY_LOOK)
             .filter_map(|&j| self.own.get(j).copied())
             .find(|r| {
                 r.src != q.dst
@@ -344,6 +346,10 @@ impl<'a> Replies<'a> {
         self.own.get(pick).copied()
     }
 }
+
+/// Responses with a query's id and port looked at for one from another
+/// address (bounds the work on a storm of identical ids).
+const MAX_STRAY_LOOK: usize = 16;
 
 /// Records named in one line of evidence (SRV answers can list dozens of
 /// spare targets); the most preferred come first.

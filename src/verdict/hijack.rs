@@ -11,41 +11,53 @@ use crate::fact::Body;
 
 const ACK: u8 = 5;
 
-/// Why `ip` cannot be Cisco's service: "a private address", "an address in
-/// the phone's own subnet 192.0.2.0/24"; None when it may be.
-pub fn why(ctx: &Ctx<'_>, ip: IpAddr) -> Option<String> {
-    if let Some(net) = own_subnet(ctx, ip) {
-        return Some(format!("an address in the phone's own subnet {net}"));
-    }
-    let private = match ip {
-        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
-        }
-    };
-    private.then(|| "a private address".to_string())
-}
+/// The subnets of the phone's DHCP leases (network, mask).
+pub struct Subnets(Vec<(u32, u32)>);
 
-/// The subnet of one of the phone's DHCP leases that holds `ip`, written
-/// `network/prefix`.
-fn own_subnet(ctx: &Ctx<'_>, ip: IpAddr) -> Option<String> {
-    let IpAddr::V4(ip) = ip else { return None };
-    ctx.own().find_map(|f| {
-        let Body::Dhcp(m) = &f.body else { return None };
-        if m.op != 2 || m.message_type != Some(ACK) || m.yiaddr.is_unspecified() {
-            return None;
+impl Subnets {
+    pub fn of(ctx: &Ctx<'_>) -> Self {
+        let mut nets = Vec::new();
+        for f in ctx.own() {
+            let Body::Dhcp(m) = &f.body else { continue };
+            if m.op != 2 || m.message_type != Some(ACK) || m.yiaddr.is_unspecified() {
+                continue;
+            }
+            let Some(mask) = m.option(1).and_then(|b| <[u8; 4]>::try_from(b).ok()) else {
+                continue;
+            };
+            let mask = u32::from_be_bytes(mask);
+            // Only a contiguous mask that leaves room for hosts is a subnet.
+            let contiguous = mask.leading_ones() + mask.trailing_zeros() == 32;
+            let net = (u32::from(m.yiaddr) & mask, mask);
+            if contiguous && mask.leading_ones() >= 8 && !nets.contains(&net) {
+                nets.push(net);
+            }
         }
-        let mask = m.option(1).and_then(|b| <[u8; 4]>::try_from(b).ok())?;
-        let mask = u32::from_be_bytes(mask);
-        // Only a contiguous mask that leaves room for hosts is a subnet.
-        if mask.leading_ones() + mask.trailing_zeros() != 32 || mask.leading_ones() < 8 {
-            return None;
+        Subnets(nets)
+    }
+
+    /// Why `ip` cannot be Cisco's service: "a private address", "an
+    /// address in the phone's own subnet 192.0.2.0/24"; None when it may be.
+    pub fn why(&self, ip: IpAddr) -> Option<String> {
+        if let IpAddr::V4(v4) = ip {
+            let bits = u32::from(v4);
+            if let Some((net, mask)) = self.0.iter().find(|(net, mask)| bits & mask == *net) {
+                let net = Ipv4Addr::from(*net);
+                let prefix = mask.leading_ones();
+                return Some(format!(
+                    "an address in the phone's own subnet {net}/{prefix}"
+                ));
+            }
         }
-        let net = u32::from(m.yiaddr) & mask;
-        (u32::from(ip) & mask == net && ip != m.yiaddr)
-            .then(|| format!("{}/{}", Ipv4Addr::from(net), mask.leading_ones()))
-    })
+        let private = match ip {
+            IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+            IpAddr::V6(v6) => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
+            }
+        };
+        private.then(|| "a private address".to_string())
+    }
 }
 
 /// Advice for a stage whose server address is not Cisco's.
@@ -70,11 +82,18 @@ mod tests {
         ack[16..20].copy_from_slice(&[192, 0, 2, 101]);
         ack.extend_from_slice(&[99, 130, 83, 99, 53, 1, 5, 1, 4, 255, 255, 255, 0, 255]);
         let ack = crate::proto::dhcp::parse(&ack).expect("a DHCPACK");
-        let facts = [fact(1, 1, "192.0.2.1:67", "192.0.2.101:68", Body::Dhcp(ack))];
+        let facts = [fact(
+            1,
+            1,
+            "192.0.2.1:67",
+            "192.0.2.101:68",
+            Body::Dhcp(ack),
+        )];
         let p = phone("192.0.2.101", vec![0]);
         let names = crate::phone::names::NameMap::default();
         let c = ctx(&facts, &p, &names, 2);
-        let why = |ip: &str| why(&c, ip.parse().unwrap());
+        let nets = Subnets::of(&c);
+        let why = |ip: &str| nets.why(ip.parse().unwrap());
         assert_eq!(why("10.99.0.1").as_deref(), Some("a private address"));
         assert_eq!(why("fd00::1").as_deref(), Some("a private address"));
         assert_eq!(

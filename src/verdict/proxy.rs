@@ -4,6 +4,7 @@
 //! connection (the analyzer reads it as one); any other answer, or none,
 //! is the proxy refusing the phone that stage.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use super::{ev, Ctx, Evidence, Status};
@@ -84,6 +85,14 @@ fn status_text(status: u16, reason: &str) -> String {
 /// the same connection.
 pub fn connects<'a>(ctx: &'a Ctx<'a>) -> Vec<Connect<'a>> {
     let own: Vec<&Fact> = ctx.own().collect();
+    // Positions of the responses on each (server, client) pair: a lookup
+    // per CONNECT, not a scan of the later facts.
+    let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
+    for (i, r) in own.iter().enumerate() {
+        if let Body::Http(HttpMessage::Response { .. }) = &r.body {
+            responses.entry((r.src, r.dst)).or_default().push(i);
+        }
+    }
     let mut out = Vec::new();
     for (i, f) in own.iter().enumerate() {
         let Body::Http(HttpMessage::Request { method, target, .. }) = &f.body else {
@@ -92,14 +101,16 @@ pub fn connects<'a>(ctx: &'a Ctx<'a>) -> Vec<Connect<'a>> {
         if method != "CONNECT" || !ctx.is_phone(&f.src_ip()) {
             continue;
         }
-        let answer = own.iter().skip(i + 1).find_map(|r| match &r.body {
-            Body::Http(HttpMessage::Response { status, reason, .. })
-                if r.src == f.dst && r.dst == f.src =>
-            {
-                Some((*r, *status, reason.clone()))
-            }
-            _ => None,
-        });
+        let answer = responses
+            .get(&(f.dst, f.src))
+            .and_then(|at| at.get(at.partition_point(|&j| j <= i)))
+            .and_then(|&j| own.get(j))
+            .and_then(|r| match &r.body {
+                Body::Http(HttpMessage::Response { status, reason, .. }) => {
+                    Some((*r, *status, reason.clone()))
+                }
+                _ => None,
+            });
         let host = match target.rsplit_once(':') {
             Some((host, port)) if port.parse::<u16>().is_ok() => host,
             _ => target.as_str(),
