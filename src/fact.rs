@@ -87,6 +87,8 @@ pub enum Body {
         rst: bool,
         /// The other side had acknowledged every byte this side sent.
         peer_acked: bool,
+        /// The other side had sent nothing (none captured, none acknowledged).
+        peer_silent: bool,
     },
     /// The capture ends with this side's bytes re-sent and never
     /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).

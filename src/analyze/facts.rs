@@ -85,6 +85,7 @@ fn filler() -> Fact {
             from_client: false,
             rst: false,
             peer_acked: true,
+            peer_silent: false,
         },
     }
 }
@@ -102,6 +103,7 @@ mod tests {
                 from_client: true,
                 rst: false,
                 peer_acked: true,
+                peer_silent: false,
             },
             ..filler()
         }

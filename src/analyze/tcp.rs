@@ -262,6 +262,7 @@ impl TcpSide {
                 from_client,
                 rst,
                 peer_acked,
+                peer_silent,
                 frame,
                 ts,
             } => {
@@ -278,6 +279,7 @@ impl TcpSide {
                         from_client,
                         rst,
                         peer_acked,
+                        peer_silent,
                     }));
                 }
                 Track::Bytes

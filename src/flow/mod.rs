@@ -97,6 +97,8 @@ pub enum TcpEvent<'a> {
         /// The other side acknowledged every byte this side sent (as far as
         /// the capture shows; true when it sent none).
         peer_acked: bool,
+        /// The other side sent no bytes: none captured, none acknowledged.
+        peer_silent: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -229,6 +231,8 @@ struct Conn<S> {
     /// and time of the last payload segment.
     resent: [u32; 2],
     last_sent: [(u64, Timestamp); 2],
+    /// The server's initial sequence number, from its SYN-ACK.
+    server_isn: Option<u32>,
     /// Position in opening order.
     order: u64,
 }
@@ -401,6 +405,7 @@ impl<S: Default> FlowTable<S> {
             acked: [None; 2],
             resent: [0; 2],
             last_sent: [(0, Timestamp::default()); 2],
+            server_isn: None,
             order: self.opened,
         };
         self.opened += 1;
@@ -485,6 +490,7 @@ impl<S: Default> FlowTable<S> {
             if let Some(stream) = conn.streams.get_mut(SERVER) {
                 stream.start_at(seg.seq.wrapping_add(1));
             }
+            conn.server_isn.get_or_insert(seg.seq);
             conn.established(frame, ts, sink);
         } else if !syn && !rst && ack && conn.phase == Phase::Attempt {
             // The capture missed the SYN-ACK, but the handshake went on.
@@ -532,6 +538,7 @@ impl<S: Default> FlowTable<S> {
                     from_client,
                     rst: false,
                     peer_acked: conn.peer_acked(dir),
+                    peer_silent: conn.silent(1 - dir),
                     frame,
                     ts,
                 };
@@ -608,7 +615,7 @@ impl<S> Conn<S> {
         }
         for (dir, other) in [(CLIENT, SERVER), (SERVER, CLIENT)] {
             let resent = self.resent.get(dir).copied().unwrap_or(0);
-            let silent = self.sent_end.get(other).is_some_and(Option::is_none);
+            let silent = self.silent(other);
             let closed = self.fin.get(dir).copied().unwrap_or(true);
             if resent == 0 || !silent || closed || self.peer_acked(dir) {
                 continue;
@@ -622,6 +629,25 @@ impl<S> Conn<S> {
                 ts,
             };
             self.emit(sink, event);
+        }
+    }
+
+    /// Did direction `dir` send nothing: no payload captured, and nothing of
+    /// it acknowledged by the other side (bytes the capture missed show in
+    /// the acknowledgments)?
+    fn silent(&self, dir: usize) -> bool {
+        if self.sent_end.get(dir).is_some_and(Option::is_some) {
+            return false;
+        }
+        let isn = match dir {
+            CLIENT => self.client_isn,
+            _ => self.server_isn,
+        };
+        match (self.acked.get(dir).copied().flatten(), isn) {
+            (None, _) => true,
+            (Some(ack), Some(isn)) => ack == isn.wrapping_add(1),
+            // Joined midstream: an acknowledgment says nothing without the ISN.
+            (Some(_), None) => false,
         }
     }
 
@@ -705,6 +731,7 @@ impl<S> Conn<S> {
                     from_client,
                     rst: true,
                     peer_acked: self.peer_acked(dir),
+                    peer_silent: self.silent(1 - dir),
                     frame,
                     ts,
                 };

@@ -648,7 +648,9 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
                 );
                 (Status::Fail, summary, Some(advice))
             }
-            Some((f, true, rst)) => {
+            // The phone gave up on a server that sent nothing (bytes the
+            // capture missed would show in the phone's acknowledgments).
+            Some((f, true, rst)) if matches!(f.body, Body::Closed { peer_silent: true, .. }) => {
                 let hello = c.hello.unwrap_or(c.first);
                 let (summary, advice) = unanswered_hello(f, hello, &name, port);
                 let how = if rst { "reset" } else { "closed" };

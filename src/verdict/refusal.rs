@@ -167,6 +167,7 @@ mod tests {
             from_client: false,
             rst: false,
             peer_acked: true,
+            peer_silent: false,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
     }
