@@ -83,3 +83,24 @@ fn evidence_frames_and_times_belong_together() {
     }
     assert!(checked > 200, "only {checked} evidence lines");
 }
+
+/// A TLS 1.2 session resumed (abbreviated handshake) shows no certificate:
+/// its ServerHello says so, and a full handshake's does not.
+#[test]
+fn a_resumed_tls12_session_is_named_on_its_server_hello() {
+    let r = run(project("captures/edge-tls12-session-resumed.pcap"));
+    let hellos: Vec<String> = (r.phones.iter().flat_map(|p| &p.stages))
+        .filter(|s| s.stage.id() == "sbc-tls")
+        .flat_map(|s| &s.evidence)
+        .filter(|e| e.text.starts_with("ServerHello"))
+        .map(|e| e.text.clone())
+        .collect();
+    assert_eq!(
+        hellos,
+        [
+            "ServerHello TLS 1.2",
+            "ServerHello TLS 1.2 (session resumed: no certificate sent)"
+        ],
+        "{hellos:?}"
+    );
+}
