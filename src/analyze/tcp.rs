@@ -374,6 +374,11 @@ impl TcpSide {
         match app {
             App::Tls(pair) => {
                 let (c, s) = &mut **pair;
+                // To the SBC: whether each side sent data inside the session.
+                if at.info.server.port() == self.sbc_port {
+                    c.follow_to_application_data();
+                    s.follow_to_application_data();
+                }
                 let stream = if from_client { &mut *c } else { &mut *s };
                 let was_stopped = stream.stopped().is_some();
                 let events = stream.push(at.frame, data);

@@ -297,6 +297,8 @@ pub struct TlsStream {
     /// Bytes were lost (a TCP gap, a snaplen cut): which record comes
     /// "first" or "next" is unknown, so no alert is told by its length.
     gapped: bool,
+    /// Not done before this direction's first application_data record.
+    to_application_data: bool,
 }
 
 impl TlsStream {
@@ -410,7 +412,15 @@ impl TlsStream {
         self.stopped.is_some()
             || (self.hello_seen
                 && (self.ccs_seen || self.application_data_seen)
+                && (self.application_data_seen || !self.to_application_data)
                 && self.watch == Watch::Off)
+    }
+
+    /// Follows this direction up to its first application_data record
+    /// (TLS 1.2: past the ChangeCipherSpec), so that whether each side sent
+    /// data inside the session is known (SIP to the SBC runs there).
+    pub fn follow_to_application_data(&mut self) {
+        self.to_application_data = true;
     }
 
     /// TLS 1.3: checks this direction's next encrypted record for an alert

@@ -567,11 +567,18 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
         (Status::Fail, summary, Some(advice))
     } else if done {
         if let Some(f) = c.finished {
-            let who = match (c.app_data[0], tls13) {
+            let by_ccs = matches!(
+                f.body,
+                Body::Tls {
+                    event: TlsEvent::ChangeCipherSpec,
+                    ..
+                }
+            );
+            let who = match (by_ccs, tls13) {
+                (true, _) => "both sides changed keys",
                 // TLS 1.3: the phone's first encrypted record is its Finished.
-                (true, true) => "encrypted records from the phone (its Finished first)",
-                (true, false) => "application data from the phone",
-                (false, _) => "both sides changed keys",
+                (false, true) => "encrypted records from the phone (its Finished first)",
+                (false, false) => "application data from the phone",
             };
             evidence.push(ev(f, who.to_string()));
         }
@@ -650,7 +657,15 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             }
             // The phone gave up on a server that sent nothing (bytes the
             // capture missed would show in the phone's acknowledgments).
-            Some((f, true, rst)) if matches!(f.body, Body::Closed { peer_silent: true, .. }) => {
+            Some((f, true, rst))
+                if matches!(
+                    f.body,
+                    Body::Closed {
+                        peer_silent: true,
+                        ..
+                    }
+                ) =>
+            {
                 let hello = c.hello.unwrap_or(c.first);
                 let (summary, advice) = unanswered_hello(f, hello, &name, port);
                 let how = if rst { "reset" } else { "closed" };

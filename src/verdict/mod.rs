@@ -21,6 +21,7 @@ mod overall_tests;
 mod proxy;
 mod refusal;
 mod sip;
+mod sip_tls;
 #[cfg(test)]
 mod test_support;
 

@@ -11,12 +11,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::dhcp::trim;
+use super::sip_tls;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::Body;
 use crate::fact::Fact;
 use crate::phone::aor_user;
 use crate::proto::sip::{nat_evidence, Nat, SipMessage, StartLine};
-use crate::proto::tls::TlsEvent;
 
 /// One REGISTER transaction.
 struct Transaction<'a> {
@@ -81,10 +81,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         if let Some(cut) = cut_by_snaplen(ctx) {
             return cut;
         }
-        return match inside_tls(ctx) {
-            Some((summary, evidence)) => {
-                StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence)
-            }
+        return match sip_tls::inside_tls(ctx) {
+            Some(result) => result,
             None => StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone"),
         };
     }
@@ -474,52 +472,6 @@ fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
         evidence.push(ev(last, format!("{line}, cut by the snaplen")));
     }
     Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
-}
-
-/// No cleartext REGISTER, but a TLS session with the SBC carried encrypted
-/// records both ways: SIP runs inside it (Webex Calling), out of a
-/// capture's sight (in TLS 1.3 those records may be the handshake's end).
-fn inside_tls(ctx: &Ctx<'_>) -> Option<(String, Vec<Evidence>)> {
-    // Each side's first encrypted record, or its ChangeCipherSpec (TLS 1.2
-    // keys change there; its records after it are not followed).
-    let (mut up, mut down) = (None, None);
-    for f in ctx.own() {
-        let Body::Tls {
-            from_client,
-            event: TlsEvent::ApplicationData | TlsEvent::ChangeCipherSpec,
-            ..
-        } = &f.body
-        else {
-            continue;
-        };
-        let (first, server) = match from_client {
-            true => (&mut up, f.dst),
-            false => (&mut down, f.src),
-        };
-        if server.port() == ctx.sbc_port {
-            first.get_or_insert(f);
-        }
-    }
-    let (up, down) = (up?, down?);
-    let summary = format!(
-        "no cleartext REGISTER: SIP to the SBC would run inside the TLS session with {} (from \
-         #{}), which a capture cannot read; the phone's own log shows it",
-        up.dst,
-        up.frame.min(down.frame)
-    );
-    let text = |f: &Fact, who: &str| match &f.body {
-        Body::Tls {
-            event: TlsEvent::ChangeCipherSpec,
-            ..
-        } => format!("{who} switches to encryption (ChangeCipherSpec)"),
-        _ => format!("encrypted records from {who}"),
-    };
-    let mut evidence = vec![
-        ev(up, text(up, "the phone")),
-        ev(down, text(down, "the SBC")),
-    ];
-    evidence.sort_by_key(|e| e.frame);
-    Some((summary, evidence))
 }
 
 fn response_text(code: u16, m: &SipMessage) -> String {

@@ -1,0 +1,135 @@
+//! SIP to the SBC inside TLS (Webex Calling, port 8934): no REGISTER is
+//! visible, but the session is. Encrypted records both ways say that SIP
+//! runs there, out of a capture's sight. In TLS 1.2 each side's first
+//! application_data record is told from its handshake (it follows the
+//! ChangeCipherSpec), so a session where the phone sent data and the SBC
+//! sent none back before the session closed is an unanswered REGISTER.
+
+use std::collections::BTreeMap;
+
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::fact::{Body, Fact};
+use crate::proto::tls::TlsEvent;
+
+/// Seconds of silence after the phone's data before a close that make the
+/// SBC's silence an answer (a registrar answers a REGISTER at once).
+const SILENT_SECS: f64 = 5.0;
+
+/// What one TLS session with the SBC showed.
+#[derive(Default)]
+struct Session<'a> {
+    tls12: bool,
+    /// Each side's ChangeCipherSpec and first application_data record.
+    ccs: [Option<&'a Fact>; 2],
+    data: [Option<&'a Fact>; 2],
+    /// The first close (FIN, RST or an encrypted alert) from either side.
+    close: Option<&'a Fact>,
+}
+
+/// The sip-register stage from the TLS sessions with the SBC, when the
+/// phone sent no cleartext REGISTER; None without such a session.
+pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
+    let mut sessions: BTreeMap<u64, Session<'_>> = BTreeMap::new();
+    for f in ctx.own() {
+        let (conn, from_client) = match &f.body {
+            Body::Tls {
+                conn, from_client, ..
+            }
+            | Body::Closed {
+                conn, from_client, ..
+            } => (*conn, *from_client),
+            _ => continue,
+        };
+        let server = if from_client { f.dst } else { f.src };
+        if server.port() != ctx.sbc_port {
+            continue;
+        }
+        let s = sessions.entry(conn).or_default();
+        let side = usize::from(!from_client);
+        match &f.body {
+            Body::Tls { event, .. } => match event {
+                TlsEvent::ServerHello {
+                    selected_version, ..
+                } => s.tls12 = *selected_version < 0x0304,
+                TlsEvent::ChangeCipherSpec => {
+                    s.ccs[side].get_or_insert(f);
+                }
+                TlsEvent::ApplicationData => {
+                    s.data[side].get_or_insert(f);
+                }
+                TlsEvent::EncryptedAlert if s.tls12 && s.data[0].is_some() => {
+                    s.close.get_or_insert(f);
+                }
+                _ => {}
+            },
+            _ => {
+                s.close.get_or_insert(f);
+            }
+        }
+    }
+    let mut result = None;
+    for s in sessions.values() {
+        // The latest session that says something decides.
+        if let Some(r) = unanswered(s) {
+            result = Some(r);
+        } else if let Some(r) = carried(s) {
+            result = Some(r);
+        }
+    }
+    result
+}
+
+/// TLS 1.2: the phone's data got nothing back before the session closed.
+fn unanswered(s: &Session<'_>) -> Option<StageResult> {
+    let (up, close) = (s.data[0]?, s.close?);
+    let waited = up.ts.secs_until(&close.ts);
+    if !s.tls12 || s.data[1].is_some() || waited < SILENT_SECS {
+        return None;
+    }
+    let by = match &close.body {
+        Body::Closed { from_client, .. } if *from_client => "the phone gave up and closed",
+        _ => "the SBC closed",
+    };
+    let summary = format!(
+        "the phone sent its first record inside TLS to {} (#{}; SIP runs there) and the SBC sent \
+         nothing back; {by} the session {waited:.0} s later (#{})",
+        up.dst, up.frame, close.frame
+    );
+    let evidence = vec![
+        ev(up, "the phone's first record inside TLS (its REGISTER)"),
+        ev(close, "the session closes, nothing from the SBC inside it"),
+    ];
+    let advice = "the SBC accepts the TLS session but answers nothing inside it: it does not \
+                  take the phone's REGISTER; check the line's registration for this device in \
+                  Control Hub and the phone's own log (it shows the REGISTER and what came back)";
+    Some(
+        StageResult::new(Stage::SipRegister, Status::Warn, summary)
+            .advice(advice)
+            .evidence(evidence),
+    )
+}
+
+/// Encrypted records (or a change of keys) both ways: SIP would run inside.
+fn carried(s: &Session<'_>) -> Option<StageResult> {
+    let up = s.data[0].or(s.ccs[0])?;
+    let down = s.data[1].or(s.ccs[1])?;
+    let summary = format!(
+        "no cleartext REGISTER: SIP to the SBC would run inside the TLS session with {} (from \
+         #{}), which a capture cannot read; the phone's own log shows it",
+        up.dst,
+        up.frame.min(down.frame)
+    );
+    let text = |f: &Fact, who: &str| match &f.body {
+        Body::Tls {
+            event: TlsEvent::ChangeCipherSpec,
+            ..
+        } => format!("{who} switches to encryption (ChangeCipherSpec)"),
+        _ => format!("encrypted records from {who}"),
+    };
+    let mut evidence: Vec<Evidence> = vec![
+        ev(up, text(up, "the phone")),
+        ev(down, text(down, "the SBC")),
+    ];
+    evidence.sort_by_key(|e| e.frame);
+    Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
+}
