@@ -446,17 +446,39 @@ impl TcpSide {
             App::Http(pair) => {
                 let (c, s) = &mut **pair;
                 let stream = if from_client { &mut *c } else { &mut *s };
-                for m in stream.push(data) {
-                    if let http::HttpMessage::Request { method, .. } = &m {
-                        if method == "CONNECT" {
-                            s.expect_tunnel();
-                        }
-                    }
+                let mut heads = stream.push(data);
+                let tunnel = Some(http::TUNNEL);
+                // The proxy answered the CONNECT without opening a tunnel:
+                // the client speaks HTTP again (a CONNECT with credentials).
+                let refused = !from_client
+                    && c.stopped() == tunnel
+                    && s.stopped() != tunnel
+                    && heads
+                        .iter()
+                        .any(|m| matches!(m, http::HttpMessage::Response { .. }));
+                for m in heads.drain(..) {
                     facts.push(at.fact(Body::Http(m)));
+                }
+                if refused {
+                    let at = At {
+                        from_client: true,
+                        ..*at
+                    };
+                    heads = c.tunnel_refused();
+                    for m in heads.drain(..) {
+                        facts.push(at.fact(Body::Http(m)));
+                    }
+                }
+                // The latest CONNECT waits for its answer.
+                let connect = |f: &Fact| {
+                    matches!(&f.body, Body::Http(http::HttpMessage::Request { method, .. })
+                        if method == "CONNECT")
+                };
+                if facts.last().is_some_and(connect) && c.stopped() == tunnel {
+                    s.expect_tunnel();
                 }
                 // A proxy opened a CONNECT tunnel: what runs in it (TLS to
                 // activate.cisco.com, say) is read as if connected directly.
-                let tunnel = Some(http::TUNNEL);
                 if c.stopped() == tunnel && s.stopped() == tunnel {
                     let (to_server, to_client) = (c.take_tunnel(), s.take_tunnel());
                     *app = App::Tls(Box::default());

@@ -165,6 +165,18 @@ impl HttpStream {
         std::mem::take(&mut self.tunnel)
     }
 
+    /// The proxy refused this direction's CONNECT (a 407 asking for
+    /// credentials, a 403): the stream is HTTP again, and the bytes held
+    /// since (a CONNECT with credentials) are read as such.
+    pub fn tunnel_refused(&mut self) -> Vec<HttpMessage> {
+        if self.stop != Some(TUNNEL) {
+            return Vec::new();
+        }
+        self.stop = None;
+        let held = std::mem::take(&mut self.tunnel);
+        self.push(&held)
+    }
+
     fn keep_tunnel(&mut self, data: &[u8]) {
         let room = MAX_HEAD_LEN.saturating_sub(self.tunnel.len());
         self.tunnel
@@ -692,6 +704,19 @@ mod tests {
         assert_eq!(server.stopped(), Some(TUNNEL));
         assert_eq!(server.take_tunnel(), b"\x16\x03\x03");
         assert!(server.take_tunnel().is_empty());
+        // A refusal reopens the client's stream: what it held since its
+        // CONNECT (a second CONNECT with credentials) is read as HTTP.
+        let mut again = HttpStream::default();
+        again.push(b"CONNECT a:443 HTTP/1.1\r\n\r\nCONNECT a:443 HTTP/1.1\r\nProxy-Auth");
+        let retry = again.tunnel_refused();
+        assert!(retry.is_empty(), "the second head is not complete yet");
+        assert_eq!(again.stopped(), None);
+        let heads = again.push(b"orization: Basic eA==\r\n\r\n");
+        assert!(
+            matches!(&heads[..], [HttpMessage::Request { method, .. }] if method == "CONNECT")
+        );
+        assert_eq!(again.stopped(), Some(TUNNEL));
+        assert!(HttpStream::default().tunnel_refused().is_empty());
         // Without a CONNECT before it, a 200 is an ordinary response.
         let mut plain = HttpStream::default();
         plain.push(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");

@@ -226,21 +226,33 @@ pub fn advice(
             leaf.not_before, leaf.not_after
         ),
     };
-    // The server sent its own certificate alone: the issuer the phone needs
-    // to build the chain was never sent (servers must send intermediates,
-    // RFC 8446 section 4.4.2, RFC 5246 section 7.4.2).
-    let alone = chain.is_some_and(|c| c.len() == 1) && !leaf.self_signed;
-    if desc == 48 && alone && issuer == Issuer::Public {
+    // The server did not send its certificate's issuer (the leaf alone, or
+    // other certificates beside it): the phone cannot build the chain
+    // (servers must send intermediates, RFC 8446 4.4.2, RFC 5246 7.4.2).
+    let others = chain.map_or(0, |c| c.len().saturating_sub(1));
+    let issuer_sent = chain.is_some_and(|c| c.iter().skip(1).any(|i| i.subject == leaf.issuer));
+    let missing = desc == 48 && !issuer_sent && !leaf.self_signed;
+    // A public issuer, or other certificates sent that are not it: the
+    // server's chain lacks its intermediate (an inspecting firewall sends
+    // its own chain whole).
+    if missing && (issuer == Issuer::Public || others > 0) {
+        let besides = match others {
+            0 => String::new(),
+            n => format!(
+                " (it sent {} besides its own)",
+                crate::text::plural(n, "other", "others")
+            ),
+        };
         return format!(
-            "the server sent only its own certificate, not its issuer's ('{issuer_name}', an \
-             intermediate CA): its chain is incomplete and the phone cannot build it; configure \
-             the server on port {port} to send the intermediate with its certificate{dates}"
+            "the server did not send its certificate's issuer '{issuer_name}'{besides}: its chain \
+             is incomplete and the phone cannot build it; configure the server on port {port} to \
+             send the intermediate with its certificate{dates}"
         );
     }
-    if desc == 48 && alone && issuer == Issuer::Private {
+    if missing && issuer == Issuer::Private {
         return format!(
-            "the server sent only its own certificate, issued by '{issuer_name}', not a public \
-             CA: a TLS-inspecting firewall re-signing port {port} is the usual cause (exempt \
+            "the server sent its certificate alone, issued by '{issuer_name}', not a public CA: \
+             a TLS-inspecting firewall re-signing port {port} is the usual cause (exempt \
              Webex Calling (8934) and provisioning (443) from TLS decryption); if '{issuer_name}' \
              is the server's own intermediate CA, its chain is incomplete: configure it to send \
              the intermediate with its certificate{dates}"
@@ -384,9 +396,14 @@ mod tests {
         );
         // With its issuer sent, a public chain the phone rejects is another
         // matter (its trust store).
-        let issuer = cert("DigiCert Global Root G2", nb, na);
-        let a = advice(48, Some(&[public, issuer]), "", &at, true, 8934, None);
+        let mut issuer = cert("DigiCert Global Root G2", nb, na);
+        issuer.subject = public.issuer.clone();
+        let a = advice(48, Some(&[public.clone(), issuer]), "", &at, true, 8934, None);
         assert!(!a.contains("incomplete"), "{a}");
+        // Another certificate sent (a root), not the issuer: incomplete too.
+        let root = cert("DigiCert Global Root G2", nb, na);
+        let a = advice(48, Some(&[public, root]), "", &at, true, 8934, None);
+        assert!(a.contains("chain is incomplete") && a.contains("1 other"), "{a}");
         // A private issuer alone: inspection first, the incomplete chain too.
         let private = cert("Example Issuing CA 1", nb, na);
         let a = advice(48, Some(&[private]), "", &at, true, 8934, None);

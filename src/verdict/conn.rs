@@ -105,7 +105,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 } else {
                     c.first.dst
                 };
-                let proxied = connects.iter().find(|k| k.sockets() == (client, c.server));
+                // The last CONNECT on the connection opened the tunnel.
+                let proxied = connects
+                    .iter()
+                    .rev()
+                    .find(|k| k.sockets() == (client, c.server));
                 if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
                 }
@@ -131,7 +135,10 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             })
             .collect();
         // CONNECTs the proxy refused never became connections of the stage.
-        for k in connects.iter().filter(|k| host_kind(&k.host) == Some(kind)) {
+        for (i, k) in connects.iter().enumerate() {
+            if host_kind(&k.host) != Some(kind) || proxy::got_through_later(&connects, i) {
+                continue;
+            }
             if let Some((status, summary, advice)) = k.refusal(ctx) {
                 let outcome = Outcome {
                     status,
@@ -657,15 +664,7 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             }
             // The phone gave up on a server that sent nothing (bytes the
             // capture missed would show in the phone's acknowledgments).
-            Some((f, true, rst))
-                if matches!(
-                    f.body,
-                    Body::Closed {
-                        peer_silent: true,
-                        ..
-                    }
-                ) =>
-            {
+            Some((f, true, rst)) if silent_close(f) && waited(c, f) >= MIN_GIVE_UP_SECS => {
                 let hello = c.hello.unwrap_or(c.first);
                 let (summary, advice) = unanswered_hello(f, hello, &name, port);
                 let how = if rst { "reset" } else { "closed" };
@@ -693,6 +692,17 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
                     summary,
                     Some(hello_dropped(name.as_str(), port)),
                 )
+            }
+            // Closed sooner than any TLS client gives up: the phone's own
+            // doing (a probe, an abort), not the server's silence.
+            Some((f, true, _)) if silent_close(f) => {
+                let after = wait(waited(c, f));
+                let summary = format!(
+                    "the phone closed the connection to {name} {after} after its ClientHello, \
+                     before any answer could be expected"
+                );
+                evidence.push(ev(f, "the phone closes the connection"));
+                (Status::NotSeen, summary, None)
             }
             _ => (
                 Status::NotSeen,
@@ -761,6 +771,27 @@ fn hello_dropped(name: &str, port: u16) -> String {
     format!(
         "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
          firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
+    )
+}
+
+/// Seconds a phone waits for a ServerHello before its close says it gave
+/// up (TLS clients wait for seconds; sooner is a probe or an abort).
+const MIN_GIVE_UP_SECS: f64 = 2.0;
+
+/// Seconds from the phone's ClientHello (else the connection's start) to `f`.
+fn waited(c: &Conn<'_>, f: &Fact) -> f64 {
+    c.hello.unwrap_or(c.first).ts.secs_until(&f.ts)
+}
+
+/// A close while the other side had sent nothing (none captured, none
+/// acknowledged: bytes the capture missed show in the acknowledgments).
+fn silent_close(f: &Fact) -> bool {
+    matches!(
+        f.body,
+        Body::Closed {
+            peer_silent: true,
+            ..
+        }
     )
 }
 

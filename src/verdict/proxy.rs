@@ -51,6 +51,18 @@ impl Connect<'_> {
         );
         match &self.answer {
             Some((_, status, _)) if (200..300).contains(status) => None,
+            Some((_, 407, _)) => Some((
+                Status::Fail,
+                format!(
+                    "the HTTP proxy {proxy} wants the phone to authenticate (407) for CONNECT {} \
+                     and it did not",
+                    self.target
+                ),
+                format!(
+                    "set the proxy's user and password in the phone's HTTP proxy settings, or \
+                     {allow}"
+                ),
+            )),
             Some((_, status, reason)) => Some((
                 Status::Fail,
                 format!(
@@ -71,6 +83,21 @@ impl Connect<'_> {
             )),
         }
     }
+}
+
+/// A 407 (proxy authentication) answered by a later CONNECT to the same
+/// target that got through is the login, not a refusal (RFC 9110 15.5.8).
+pub fn got_through_later(connects: &[Connect<'_>], i: usize) -> bool {
+    let Some(k) = connects.get(i) else {
+        return false;
+    };
+    let challenged = matches!(k.answer, Some((_, 407, _)));
+    challenged
+        && connects.iter().skip(i + 1).any(|later| {
+            later.target.eq_ignore_ascii_case(&k.target)
+                && later.request.src.ip() == k.request.src.ip()
+                && matches!(later.answer, Some((_, s, _)) if (200..300).contains(&s))
+        })
 }
 
 /// "403 Filtered", or "403" without a reason phrase.
