@@ -115,6 +115,10 @@ pub struct Fact {
     pub l4: L4,
     #[serde(serialize_with = "ser_mac")]
     pub src_mac: Option<Mac>,
+    /// The Ethernet destination where it tells the receiving host (not
+    /// output: it only keeps apart hosts that share an address).
+    #[serde(skip)]
+    pub dst_mac: Option<Mac>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vlan: Option<u16>,
     /// The payload was cut by the capture's snaplen.

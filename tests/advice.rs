@@ -197,3 +197,33 @@ fn two_phones_sharing_a_call_id_are_not_one_seen_twice() {
         .any(|w| w.contains("same REGISTERs"));
     assert!(!twice, "{:?}", r.summary.warnings);
 }
+
+/// One address for two phones: in turn (a release, then a new lease) each
+/// phone keeps its own exchanges and nothing is warned; at once (a phone
+/// still using the address leased to the next) each frame goes to the MAC
+/// it carries, and the duplicate address is warned about.
+#[test]
+fn two_phones_with_one_address_in_turn_and_at_once() {
+    let turn = run(project("captures/edge-two-phones-one-address-in-turn.pcap"));
+    let first = phone(&turn, "00:00:5e:00:53:01");
+    assert_eq!(stage(first, "sip-register").status, Status::Fail);
+    let second = phone(&turn, "00:00:5e:00:53:02");
+    assert_eq!(stage(second, "sip-register").status, Status::Pass);
+    let duplicate = |r: &provscope::run::CaptureResult| {
+        r.summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("two phones with one address"))
+    };
+    assert!(!duplicate(&turn), "{:?}", turn.summary.warnings);
+    let once = run(project("captures/edge-two-phones-one-address-at-once.pcap"));
+    let late = stage(phone(&once, "00:00:5e:00:53:01"), "sip-register");
+    assert!(
+        late.evidence.iter().any(|e| e.frame == 148),
+        "{}",
+        texts(late)
+    );
+    let second = phone(&once, "00:00:5e:00:53:02");
+    assert_eq!(stage(second, "sip-register").status, Status::Pass);
+    assert!(duplicate(&once), "{:?}", once.summary.warnings);
+}

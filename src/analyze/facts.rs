@@ -78,6 +78,7 @@ fn filler() -> Fact {
         dst: nowhere,
         l4: L4::Tcp,
         src_mac: None,
+        dst_mac: None,
         vlan: None,
         truncated: false,
         body: Body::Closed {

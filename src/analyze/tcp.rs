@@ -539,6 +539,11 @@ impl At<'_> {
             } else {
                 None
             },
+            dst_mac: if self.from_client {
+                None
+            } else {
+                self.info.client_mac
+            },
             vlan: self.info.vlan,
             truncated: false,
             body,

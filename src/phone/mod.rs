@@ -157,12 +157,18 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         .map(|f| match &f.body {
             Body::Dhcp(m) => [phone_of(Key::Mac(m.chaddr)), None],
             _ => {
-                let owner = |ip: IpAddr| match handovers.get(&ip) {
-                    Some(acks) => holder(acks, f.frame),
+                // A shared address: the frame's own MAC, when it is one of
+                // the phones sharing it, beats the lease timeline (a phone
+                // still using the address after the next one got it).
+                let owner = |ip: IpAddr, mac: Option<Mac>| match handovers.get(&ip) {
+                    Some(acks) => mac
+                        .map(Key::Mac)
+                        .filter(|k| acks.iter().any(|(_, a)| a == k))
+                        .or_else(|| holder(acks, f.frame)),
                     None => ip_owner.get(&ip).copied(),
                 };
-                let src = owner(f.src_ip()).and_then(phone_of);
-                let dst = owner(f.dst_ip()).and_then(phone_of);
+                let src = owner(f.src_ip(), f.src_mac).and_then(phone_of);
+                let dst = owner(f.dst_ip(), f.dst_mac).and_then(phone_of);
                 [src, dst.filter(|d| src != Some(*d))]
             }
         })
@@ -191,12 +197,58 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.retain(|p| !p.facts.is_empty());
     phones.par_iter_mut().for_each(|p| describe(p, facts));
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
-    let warnings = nat_warnings(&phones, facts);
+    let mut warnings = nat_warnings(&phones, facts);
+    warnings.extend(duplicate_addresses(&handovers, facts));
     Correlation {
         phones,
         names,
         warnings,
     }
+}
+
+/// A phone sending from an address leased to another phone at that time
+/// (it kept the address after losing its lease): one warning per address.
+fn duplicate_addresses(
+    handovers: &FxHashMap<IpAddr, Vec<(u64, Key)>>,
+    facts: &[Fact],
+) -> Vec<String> {
+    if handovers.is_empty() {
+        return Vec::new();
+    }
+    let mut seen: BTreeMap<IpAddr, String> = BTreeMap::new();
+    for f in facts {
+        let (ip, Some(mac)) = (f.src_ip(), f.src_mac) else {
+            continue;
+        };
+        let Some(acks) = handovers.get(&ip) else {
+            continue;
+        };
+        let (Some(Key::Mac(holder_mac)), true) = (
+            holder(acks, f.frame),
+            acks.iter().any(|(_, k)| *k == Key::Mac(mac)),
+        ) else {
+            continue;
+        };
+        if holder_mac == mac || seen.contains_key(&ip) {
+            continue;
+        }
+        let ack = acks
+            .iter()
+            .rev()
+            .find(|(frame, k)| *frame <= f.frame && *k == Key::Mac(holder_mac))
+            .map_or(0, |(frame, _)| *frame);
+        seen.insert(
+            ip,
+            format!(
+                "{ip} is used by {} (#{}) while it is leased to {} (ACK #{ack}): two phones \
+                 with one address; each frame is given to the phone whose MAC it carries",
+                mac_string(&mac),
+                f.frame,
+                mac_string(&holder_mac)
+            ),
+        );
+    }
+    seen.into_values().collect()
 }
 
 /// Who holds an address at `frame`: the client of the last ACK at or

@@ -398,12 +398,23 @@ mod tests {
         // matter (its trust store).
         let mut issuer = cert("DigiCert Global Root G2", nb, na);
         issuer.subject = public.issuer.clone();
-        let a = advice(48, Some(&[public.clone(), issuer]), "", &at, true, 8934, None);
+        let a = advice(
+            48,
+            Some(&[public.clone(), issuer]),
+            "",
+            &at,
+            true,
+            8934,
+            None,
+        );
         assert!(!a.contains("incomplete"), "{a}");
         // Another certificate sent (a root), not the issuer: incomplete too.
         let root = cert("DigiCert Global Root G2", nb, na);
         let a = advice(48, Some(&[public, root]), "", &at, true, 8934, None);
-        assert!(a.contains("chain is incomplete") && a.contains("1 other"), "{a}");
+        assert!(
+            a.contains("chain is incomplete") && a.contains("1 other"),
+            "{a}"
+        );
         // A private issuer alone: inspection first, the incomplete chain too.
         let private = cert("Example Issuing CA 1", nb, na);
         let a = advice(48, Some(&[private]), "", &at, true, 8934, None);

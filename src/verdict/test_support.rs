@@ -15,6 +15,7 @@ pub fn fact(frame: u64, secs: i64, src: &str, dst: &str, body: Body) -> Fact {
         dst: dst.parse().expect("socket address"),
         l4: L4::Udp,
         src_mac: None,
+        dst_mac: None,
         vlan: None,
         truncated: false,
         body,
