@@ -841,16 +841,38 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
     }
     if result.status == Status::Fail {
         // The failures after the last success decide: date their start.
-        let run = decisive
+        let run: Vec<&&Outcome> = decisive
             .iter()
             .rev()
-            .take_while(|o| o.status == Status::Fail);
+            .take_while(|o| o.status == Status::Fail)
+            .collect();
         result.failing_since = run
+            .iter()
             .filter_map(|o| o.evidence.iter().map(|e| e.frame).min())
             .min();
+        // Other ways the same run failed (another SRV target) are said too.
+        let mut before: Vec<&str> = Vec::new();
+        for o in run.iter().skip(1) {
+            if o.summary != last.summary && !before.contains(&o.summary.as_str()) {
+                before.push(&o.summary);
+            }
+        }
+        if !before.is_empty() {
+            before.reverse();
+            let shown = before.len().min(MAX_EARLIER_NAMED);
+            let more = match before.len() - shown {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let list = before[..shown].join("; ");
+            result.summary.push_str(&format!(" (before it: {list}{more})"));
+        }
     }
     result
 }
+
+/// Earlier failures of a run quoted in a stage's summary.
+const MAX_EARLIER_NAMED: usize = 2;
 
 /// Stage `sbc-connect`: like [`combine`], but a failure names every SBC
 /// address that failed, and a recovery names the ones the phone gave up on.
