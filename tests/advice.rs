@@ -227,3 +227,19 @@ fn two_phones_with_one_address_in_turn_and_at_once() {
     assert_eq!(stage(second, "sip-register").status, Status::Pass);
     assert!(duplicate(&once), "{:?}", once.summary.warnings);
 }
+
+/// Only the phone's frames of a healthy capture (one side of a tap): the
+/// capture says it seems to hold one direction; a whole capture does not.
+#[test]
+fn a_capture_of_one_direction_says_so() {
+    let one_way = |r: &provscope::run::CaptureResult| {
+        r.summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("one direction of the traffic only"))
+    };
+    let r = run(project("captures/edge-one-direction-only.pcap"));
+    assert!(one_way(&r), "{:?}", r.summary.warnings);
+    let whole = run(project("captures/healthy.pcap"));
+    assert!(!one_way(&whole), "{:?}", whole.summary.warnings);
+}

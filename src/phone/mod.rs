@@ -199,11 +199,40 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let mut warnings = nat_warnings(&phones, facts);
     warnings.extend(duplicate_addresses(&handovers, facts));
+    warnings.extend(one_direction(&phones, facts));
     Correlation {
         phones,
         names,
         warnings,
     }
+}
+
+/// Facts a phone must have sent, with nothing ever sent to any phone, before
+/// a capture counts as holding one direction only.
+const ONE_WAY_MIN_SENT: usize = 5;
+
+/// Every phone sent and none received anything: the capture holds one
+/// direction (a SPAN or tap on one side), and the answers missing from it
+/// say nothing about the network.
+fn one_direction(phones: &[Phone], facts: &[Fact]) -> Option<String> {
+    let (mut sent, mut received) = (0usize, 0usize);
+    for p in phones {
+        for f in p.facts.iter().filter_map(|&i| facts.get(i)) {
+            if p.ips.contains(&f.src_ip()) {
+                sent += 1;
+            } else if p.ips.contains(&f.dst_ip()) || matches!(&f.body, Body::Dhcp(m) if m.op == 2)
+            {
+                received += 1;
+            }
+        }
+    }
+    (received == 0 && sent >= ONE_WAY_MIN_SENT).then(|| {
+        format!(
+            "the phones sent {sent} messages and received none: the capture seems to hold one \
+             direction of the traffic only (a SPAN or tap on one side); answers missing from it \
+             may have been sent all the same"
+        )
+    })
 }
 
 /// A phone sending from an address leased to another phone at that time

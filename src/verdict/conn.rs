@@ -865,7 +865,9 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
                 n => format!(" and {n} more"),
             };
             let list = before[..shown].join("; ");
-            result.summary.push_str(&format!(" (before it: {list}{more})"));
+            result
+                .summary
+                .push_str(&format!(" (before it: {list}{more})"));
         }
     }
     result
