@@ -97,8 +97,6 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let mut outcomes: Vec<(u64, Outcome)> = of(kind)
             .map(|c| {
-                let mut outcome = tcp_outcome(ctx, c, false, web_ok)
-                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok));
                 // Through an HTTP proxy: its CONNECT opened this tunnel.
                 let client = if c.first.dst == c.server {
                     c.first.src
@@ -110,8 +108,22 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                     .iter()
                     .rev()
                     .find(|k| k.sockets() == (client, c.server));
+                // The port TLS runs to: the CONNECT's, not the proxy's.
+                let port = proxied.and_then(|k| k.port()).unwrap_or(c.server.port());
+                let mut outcome = tcp_outcome(ctx, c, false, web_ok)
+                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok, port));
                 if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
+                    let inspected = outcome.advice.as_deref().is_some_and(|a| {
+                        a.contains("TLS-inspecting") || a.contains("TLS decryption")
+                    });
+                    if let (true, Some(advice)) = (inspected, outcome.advice.as_mut()) {
+                        advice.push_str(&format!(
+                            "; the phone's HTTP proxy {} is the first suspect (it may inspect \
+                             the tunnels it opens)",
+                            k.request.dst
+                        ));
+                    }
                 }
                 // A failure at an address that cannot be Cisco's: whoever
                 // answered there is the fault, not its certificate or port.
@@ -170,7 +182,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let sbc_connect = sbc_connect(ctx, connect);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
-        .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok))
+        .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     ConnStages {
@@ -447,11 +459,12 @@ fn connected(c: &Conn<'_>) -> Outcome {
 }
 
 /// The TLS handshake on an established connection.
-fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome {
+/// One TLS connection's outcome; `port` is the one TLS runs to (a proxy
+/// tunnel's target port, else the server's).
+fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16) -> Outcome {
     let snaplen_cut = ctx.snaplen_cut;
     let mut evidence = Vec::new();
     let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
-    let port = c.server.port();
     if let Some(h) = c.hello {
         let offered: Vec<String> = c.offered.iter().map(|v| version_name(*v)).collect();
         let sni = match &c.sni {
@@ -675,7 +688,10 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             }
             // Sent again and again, never acknowledged: dropped on the
             // way, as unanswered SYNs are (the capture ends first).
-            None if c.unacked.is_some_and(|(_, n)| n >= MIN_RESENT_HELLO) => {
+            None if c.unacked.is_some_and(|(last, n)| {
+                n >= MIN_RESENT_HELLO && waited(c, last) >= MIN_GIVE_UP_SECS
+            }) =>
+            {
                 let hello = c.hello.unwrap_or(c.first);
                 let (last, resent) = c.unacked.unwrap_or((hello, 0));
                 let over = wait(hello.ts.secs_until(&last.ts));
@@ -716,6 +732,22 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool) -> Outcome
             format!("no TLS handshake seen with {name}"),
             None,
         )
+    } else if let Some((f, late)) = gave_up_before_answer(c) {
+        // The answer came after the phone had closed: too late.
+        let after = wait(waited(c, f));
+        evidence.push(ev(
+            f,
+            format!("the phone closes the connection {after} after its hello"),
+        ));
+        let summary = format!(
+            "{name} answered the ClientHello (#{}) only after the phone had given up ({after})",
+            late.frame
+        );
+        let advice = format!(
+            "{name} answers too slowly for the phone (or the path delays its answer): check the \
+             server's load and the path to {name}:{port}"
+        );
+        (Status::Fail, summary, Some(advice))
     } else {
         (
             Status::NotSeen,
@@ -772,6 +804,17 @@ fn hello_dropped(name: &str, port: u16) -> String {
         "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
          firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
     )
+}
+
+/// The phone's close (after waiting long enough) that came before the
+/// server's ServerHello, and that ServerHello.
+fn gave_up_before_answer<'a>(c: &Conn<'a>) -> Option<(&'a Fact, &'a Fact)> {
+    let (close, true, _) = c.closed? else {
+        return None;
+    };
+    let (hello, _) = c.server_hello?;
+    let long = waited(c, close) >= MIN_GIVE_UP_SECS;
+    (close.frame < hello.frame && long && c.hello.is_some()).then_some((close, hello))
 }
 
 /// Seconds a phone waits for a ServerHello before its close says it gave

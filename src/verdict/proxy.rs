@@ -27,6 +27,11 @@ impl Connect<'_> {
         (self.request.src, self.request.dst)
     }
 
+    /// The port asked for (`host:443` gives 443).
+    pub fn port(&self) -> Option<u16> {
+        self.target.rsplit_once(':')?.1.parse().ok()
+    }
+
     /// The request and its answer, as evidence.
     pub fn evidence(&self) -> Vec<Evidence> {
         let proxy = self.request.dst;
@@ -51,18 +56,22 @@ impl Connect<'_> {
         );
         match &self.answer {
             Some((_, status, _)) if (200..300).contains(status) => None,
-            Some((_, 407, _)) => Some((
-                Status::Fail,
-                format!(
-                    "the HTTP proxy {proxy} wants the phone to authenticate (407) for CONNECT {} \
-                     and it did not",
-                    self.target
+            // RFC 9110 wants 407 from a proxy; some (tinyproxy) send 401.
+            Some((_, 401 | 407, _)) => {
+                Some((
+                    Status::Fail,
+                    format!(
+                    "the HTTP proxy {proxy} does not take the phone's credentials for CONNECT {} \
+                     ({}): none sent, or wrong ones",
+                    self.target,
+                    self.answer.as_ref().map_or(String::new(), |(_, s, r)| status_text(*s, r))
                 ),
-                format!(
+                    format!(
                     "set the proxy's user and password in the phone's HTTP proxy settings, or \
                      {allow}"
                 ),
-            )),
+                ))
+            }
             Some((_, status, reason)) => Some((
                 Status::Fail,
                 format!(
@@ -91,7 +100,7 @@ pub fn got_through_later(connects: &[Connect<'_>], i: usize) -> bool {
     let Some(k) = connects.get(i) else {
         return false;
     };
-    let challenged = matches!(k.answer, Some((_, 407, _)));
+    let challenged = matches!(k.answer, Some((_, 401 | 407, _)));
     challenged
         && connects.iter().skip(i + 1).any(|later| {
             later.target.eq_ignore_ascii_case(&k.target)

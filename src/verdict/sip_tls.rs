@@ -87,7 +87,12 @@ fn unanswered(s: &Session<'_>) -> Option<StageResult> {
         return None;
     }
     let by = match &close.body {
-        Body::Closed { from_client, .. } if *from_client => "the phone gave up and closed",
+        Body::Closed {
+            from_client: true, ..
+        }
+        | Body::Tls {
+            from_client: true, ..
+        } => "the phone gave up and closed",
         _ => "the SBC closed",
     };
     let summary = format!(
