@@ -242,21 +242,12 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
-                if !matches!(st.app, App::Undecided | App::Ignored) {
-                    let at = At {
-                        info,
-                        conn: st.id,
-                        from_client,
-                        frame,
-                        ts,
-                    };
-                    facts.push(at.fact(Body::Unacked {
-                        conn: st.id,
-                        from_client,
-                        resent,
-                    }));
-                }
-                Track::Bytes
+                let body = Body::Unacked {
+                    conn: st.id,
+                    from_client,
+                    resent,
+                };
+                connection_fact(info, st, from_client, frame, ts, body, facts)
             }
             TcpEvent::Closed {
                 from_client,
@@ -266,23 +257,14 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
-                if !matches!(st.app, App::Undecided | App::Ignored) {
-                    let at = At {
-                        info,
-                        conn: st.id,
-                        from_client,
-                        frame,
-                        ts,
-                    };
-                    facts.push(at.fact(Body::Closed {
-                        conn: st.id,
-                        from_client,
-                        rst,
-                        peer_acked,
-                        peer_silent,
-                    }));
-                }
-                Track::Bytes
+                let body = Body::Closed {
+                    conn: st.id,
+                    from_client,
+                    rst,
+                    peer_acked,
+                    peer_silent,
+                };
+                connection_fact(info, st, from_client, frame, ts, body, facts)
             }
         }
     }
@@ -469,12 +451,9 @@ impl TcpSide {
                         facts.push(at.fact(Body::Http(m)));
                     }
                 }
-                // The latest CONNECT waits for its answer.
-                let connect = |f: &Fact| {
-                    matches!(&f.body, Body::Http(http::HttpMessage::Request { method, .. })
-                        if method == "CONNECT")
-                };
-                if facts.last().is_some_and(connect) && c.stopped() == tunnel {
+                // A client held at its CONNECT waits for the answer that
+                // opens the tunnel.
+                if c.stopped() == tunnel && s.stopped() != tunnel {
                     s.expect_tunnel();
                 }
                 // A proxy opened a CONNECT tunnel: what runs in it (TLS to
@@ -500,6 +479,30 @@ impl TcpSide {
         }
         Track::Bytes
     }
+}
+
+/// A fact about the connection itself (its close, data never acknowledged),
+/// kept only for connections that carried a protocol we read.
+fn connection_fact(
+    info: &ConnInfo,
+    st: &ConnState,
+    from_client: bool,
+    frame: u64,
+    ts: Timestamp,
+    body: Body,
+    facts: &mut Vec<Fact>,
+) -> Track {
+    if !matches!(st.app, App::Undecided | App::Ignored) {
+        let at = At {
+            info,
+            conn: st.id,
+            from_client,
+            frame,
+            ts,
+        };
+        facts.push(at.fact(body));
+    }
+    Track::Bytes
 }
 
 /// The parser of one direction.

@@ -22,8 +22,32 @@ const REQUEST: u8 = 3;
 const ACK: u8 = 5;
 
 /// Frame where the phone's last boot starts, when the capture holds more
-/// than one.
+/// than one. A last boot whose lease was granted and that shows nothing
+/// after it (a DHCP client restarted, or the capture ends there) tells
+/// nothing new: the whole capture is then judged as one. A last boot whose
+/// lease failed is news (the phone is down).
 pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
+    let start = lease_restart(ctx)?;
+    let dhcp_port = |p: u16| p == 67 || p == 68;
+    let mut leased = false;
+    let went_on = ctx.own().any(|f| {
+        f.frame >= start
+            && match &f.body {
+                Body::Dhcp(m) => {
+                    leased |= m.op == 2 && m.message_type == Some(ACK);
+                    false
+                }
+                // An ICMP error about a DHCP message is part of the lease.
+                Body::Icmp(u) => !dhcp_port(u.orig_dst.port()),
+                _ => true,
+            }
+    });
+    (went_on || !leased).then_some(start)
+}
+
+/// Frame of the phone's last DISCOVER or INIT-REBOOT REQUEST after an
+/// acknowledged exchange, if any.
+fn lease_restart(ctx: &Ctx<'_>) -> Option<u64> {
     let mut acked = false;
     let mut start = None;
     let mut acked_xid = None;

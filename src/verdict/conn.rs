@@ -6,6 +6,8 @@
 //! A connection is attributed by SNI, else by the name its server address
 //! resolved from, else (SBC) by its port or an SRV target address.
 
+mod stall;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -664,90 +666,15 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
             )
         }
     } else if c.hello.is_some() && c.server_hello.is_none() {
-        match c.closed {
-            Some((f, by_client, rst)) if !by_client => {
-                let how = if rst { "reset" } else { "closed" };
-                evidence.push(ev(f, format!("server {how} the connection")));
-                let summary = format!("{name} {how} the connection after the ClientHello");
-                let advice = format!(
-                    "something between the phone and {name} cuts TLS after the ClientHello \
-                     (SNI filtering, an IPS, a proxy): allow {name}:{port}"
-                );
-                (Status::Fail, summary, Some(advice))
-            }
-            // The phone gave up on a server that sent nothing (bytes the
-            // capture missed would show in the phone's acknowledgments).
-            Some((f, true, rst)) if silent_close(f) && waited(c, f) >= MIN_GIVE_UP_SECS => {
-                let hello = c.hello.unwrap_or(c.first);
-                let (summary, advice) = unanswered_hello(f, hello, &name, port);
-                let how = if rst { "reset" } else { "closed" };
-                let after = wait(hello.ts.secs_until(&f.ts));
-                let text = format!("the phone {how} the connection {after} after its ClientHello");
-                evidence.push(ev(f, text));
-                (Status::Fail, summary, Some(advice))
-            }
-            // Sent again and again, never acknowledged: dropped on the
-            // way, as unanswered SYNs are (the capture ends first).
-            None if c.unacked.is_some_and(|(last, n)| {
-                n >= MIN_RESENT_HELLO && waited(c, last) >= MIN_GIVE_UP_SECS
-            }) =>
-            {
-                let hello = c.hello.unwrap_or(c.first);
-                let (last, resent) = c.unacked.unwrap_or((hello, 0));
-                let over = wait(hello.ts.secs_until(&last.ts));
-                let text =
-                    format!("the ClientHello sent again {resent} times, never acknowledged");
-                evidence.push(ev(last, text));
-                let summary = format!(
-                    "the ClientHello to {name} was never acknowledged: sent {} times over \
-                     {over}, no answer",
-                    resent.saturating_add(1)
-                );
-                (
-                    Status::Fail,
-                    summary,
-                    Some(hello_dropped(name.as_str(), port)),
-                )
-            }
-            // Closed sooner than any TLS client gives up: the phone's own
-            // doing (a probe, an abort), not the server's silence.
-            Some((f, true, _)) if silent_close(f) => {
-                let after = wait(waited(c, f));
-                let summary = format!(
-                    "the phone closed the connection to {name} {after} after its ClientHello, \
-                     before any answer could be expected"
-                );
-                evidence.push(ev(f, "the phone closes the connection"));
-                (Status::NotSeen, summary, None)
-            }
-            _ => (
-                Status::NotSeen,
-                format!("ClientHello to {name}, no ServerHello seen"),
-                None,
-            ),
-        }
+        stall::no_server_hello(c, &name, port, &mut evidence)
     } else if c.hello.is_none() {
         (
             Status::NotSeen,
             format!("no TLS handshake seen with {name}"),
             None,
         )
-    } else if let Some((f, late)) = gave_up_before_answer(c) {
-        // The answer came after the phone had closed: too late.
-        let after = wait(waited(c, f));
-        evidence.push(ev(
-            f,
-            format!("the phone closes the connection {after} after its hello"),
-        ));
-        let summary = format!(
-            "{name} answered the ClientHello (#{}) only after the phone had given up ({after})",
-            late.frame
-        );
-        let advice = format!(
-            "{name} answers too slowly for the phone (or the path delays its answer): check the \
-             server's load and the path to {name}:{port}"
-        );
-        (Status::Fail, summary, Some(advice))
+    } else if let Some(late) = stall::answered_too_late(c, &name, port, &mut evidence) {
+        late
     } else {
         (
             Status::NotSeen,
@@ -760,94 +687,6 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
         summary,
         advice,
         evidence,
-    }
-}
-
-/// The phone gave up on a ClientHello that got no answer (`close`: its FIN
-/// or RST). Whether the server's TCP acknowledged the hello tells where the
-/// bytes were lost: the answer on its way back (a path-MTU black hole drops
-/// the server's full-size segments), or the hello itself (a filter).
-fn unanswered_hello(close: &Fact, hello: &Fact, name: &str, port: u16) -> (String, String) {
-    let after = wait(hello.ts.secs_until(&close.ts));
-    let acked = matches!(
-        close.body,
-        Body::Closed {
-            peer_acked: true,
-            ..
-        }
-    );
-    if acked {
-        let summary = format!(
-            "{name} acknowledged the ClientHello but no TLS answer reached the phone; it gave \
-             up after {after}"
-        );
-        let advice = format!(
-            "{name}'s answer is lost on the way back: most often a path-MTU black hole (its \
-             full-size segments with the certificate are dropped on a tunnel or VPN link and no \
-             ICMP 'fragmentation needed' comes back: lower the MTU or clamp the TCP MSS there), \
-             else a service on port {port} that takes the connection but never answers TLS; \
-             a capture beside {name} tells which"
-        );
-        (summary, advice)
-    } else {
-        let summary = format!(
-            "the ClientHello to {name} was never acknowledged and got no answer; the phone \
-             gave up after {after}"
-        );
-        (summary, hello_dropped(name, port))
-    }
-}
-
-/// Advice for a ClientHello that never reached the server.
-fn hello_dropped(name: &str, port: u16) -> String {
-    format!(
-        "the TCP handshake with {name} works but the ClientHello is dropped on the way: a \
-         firewall or IPS that filters TLS by its SNI; allow {name}:{port}"
-    )
-}
-
-/// The phone's close (after waiting long enough) that came before the
-/// server's ServerHello, and that ServerHello.
-fn gave_up_before_answer<'a>(c: &Conn<'a>) -> Option<(&'a Fact, &'a Fact)> {
-    let (close, true, _) = c.closed? else {
-        return None;
-    };
-    let (hello, _) = c.server_hello?;
-    let long = waited(c, close) >= MIN_GIVE_UP_SECS;
-    (close.frame < hello.frame && long && c.hello.is_some()).then_some((close, hello))
-}
-
-/// Seconds a phone waits for a ServerHello before its close says it gave
-/// up (TLS clients wait for seconds; sooner is a probe or an abort).
-const MIN_GIVE_UP_SECS: f64 = 2.0;
-
-/// Seconds from the phone's ClientHello (else the connection's start) to `f`.
-fn waited(c: &Conn<'_>, f: &Fact) -> f64 {
-    c.hello.unwrap_or(c.first).ts.secs_until(&f.ts)
-}
-
-/// A close while the other side had sent nothing (none captured, none
-/// acknowledged: bytes the capture missed show in the acknowledgments).
-fn silent_close(f: &Fact) -> bool {
-    matches!(
-        f.body,
-        Body::Closed {
-            peer_silent: true,
-            ..
-        }
-    )
-}
-
-/// Re-sends of an unacknowledged ClientHello that show a path dropping it
-/// (TCP's first retransmission alone may be a slow server).
-const MIN_RESENT_HELLO: u32 = 2;
-
-/// "0.4 s", "40 s".
-fn wait(secs: f64) -> String {
-    if secs < 10.0 {
-        format!("{secs:.1} s")
-    } else {
-        format!("{secs:.0} s")
     }
 }
 

@@ -435,7 +435,7 @@ fn lookup_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, V
             Some(rc) => format!("{host} does not resolve ({rc})"),
             None => format!(
                 "{host} does not resolve (no answer to {})",
-                crate::text::plural(l.queries as usize, "query", "queries")
+                crate::text::plural(l.queries, "query", "queries")
             ),
         };
         let what = format!("lookup of the provisioning server {host}");

@@ -27,7 +27,7 @@ mod test_support;
 
 use serde::Serialize;
 
-use crate::fact::{Body, Fact};
+use crate::fact::Fact;
 use crate::packet::mac_string;
 use crate::phone::names::NameMap;
 use crate::phone::Phone;
@@ -266,27 +266,7 @@ pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
 
 /// Judges every stage of one phone.
 pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
-    // A last "boot" that shows nothing after its lease (a DHCP client
-    // restarted, or the capture ends there) tells nothing new: the whole
-    // capture is judged as one.
-    // (A last boot whose lease failed is news: the phone is down.)
-    let start = boots::last_boot_start(ctx).filter(|&start| {
-        let dhcp_port = |p: u16| p == 67 || p == 68;
-        let mut leased = false;
-        let went_on = ctx.own().any(|f| {
-            f.frame >= start
-                && match &f.body {
-                    Body::Dhcp(m) => {
-                        leased |= m.op == 2 && m.message_type == Some(5);
-                        false
-                    }
-                    // An ICMP error about a DHCP message is part of the lease.
-                    Body::Icmp(u) => !dhcp_port(u.orig_dst.port()),
-                    _ => true,
-                }
-        });
-        went_on || !leased
-    });
+    let start = boots::last_boot_start(ctx);
     let mut stages = vec![dhcp::lease(ctx), dhcp::options(ctx, start)];
     match start {
         Some(start) => {
