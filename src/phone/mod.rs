@@ -51,6 +51,8 @@ pub struct Correlation {
     pub phones: Vec<Phone>,
     pub names: NameMap,
     pub warnings: Vec<String>,
+    /// Every phone sent and none received: the capture holds one direction.
+    pub one_way: bool,
 }
 
 /// What one DHCP client said and was given.
@@ -199,11 +201,13 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let mut warnings = nat_warnings(&phones, facts);
     warnings.extend(duplicate_addresses(&handovers, facts));
-    warnings.extend(one_direction(&phones, facts));
+    let one_way = one_direction(&phones, facts);
+    warnings.extend(one_way.clone());
     Correlation {
         phones,
         names,
         warnings,
+        one_way: one_way.is_some(),
     }
 }
 

@@ -193,6 +193,17 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     } else if count(OFFER) > 0 {
         let summary = "OFFER received, no REQUEST followed in the capture";
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
+    } else if let Some(used) = used_after(ctx, last_msgs) {
+        // The server's answers are missing from the capture (one direction
+        // only, a relay's unicast not mirrored), yet the phone got a lease.
+        let n = count(DISCOVER) + count(REQUEST);
+        let summary = format!(
+            "{n} DISCOVER/REQUEST, the server's answers are not in the capture; the phone then \
+             sent from {} (#{}), so it got its lease",
+            used.src_ip(),
+            used.frame
+        );
+        StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else {
         let n = count(DISCOVER) + count(REQUEST);
         let summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
@@ -201,6 +212,18 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     result.evidence(evidence)
+}
+
+/// The phone's first packet after the exchange `msgs` sent from an address of
+/// its own (not DHCP): it uses a lease, whether or not the answers were captured.
+fn used_after<'a>(ctx: &Ctx<'a>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<&'a Fact> {
+    let last = msgs.last()?.0.frame;
+    ctx.own().find(|f| {
+        f.frame > last
+            && ctx.is_phone(&f.src_ip())
+            && !f.src_ip().is_unspecified()
+            && !matches!(f.body, Body::Dhcp(_))
+    })
 }
 
 /// A lease whose ACKs never name a DNS server (option 6): a factory-reset

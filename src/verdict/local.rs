@@ -176,8 +176,15 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         // The last DATA, ERROR and ICMP unreachable after the first request.
         let mut data_bytes = 0usize;
         let (mut last_data, mut error, mut icmp) = (None, None, None);
+        // The phone's own ACKs: blocks it received, even where the DATA is
+        // missing from the capture (one direction only, asymmetric routes).
+        let mut acked: Option<(u16, usize)> = None;
         for port in &ports {
             let key = (server, *port);
+            if let Some(&(block, at)) = replies.acks.get(&key) {
+                let after = own.get(at).is_some_and(|f| f.frame > first);
+                acked = acked.max(Some((block, at)).filter(|_| after));
+            }
             if let Some(data) = replies.data.get(&key) {
                 let (bytes, last) = data.after(first);
                 data_bytes = data_bytes.saturating_add(bytes);
@@ -222,6 +229,13 @@ fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         } else if let Some((f, kind)) = icmp {
             evidence.push(ev(f, format!("ICMP {} from {}", kind.words(), f.src_ip())));
             Outcome::NoAnswer(format!("ICMP {}: no TFTP server there", kind.words()))
+        } else if let Some((f, block)) = acked.and_then(|(b, at)| Some((*own.get(at)?, b))) {
+            let blocks = crate::text::plural(usize::from(block), "block", "blocks");
+            evidence.push(ev(f, format!("TFTP ACK of block {block} to {server}")));
+            Outcome::Fetched(format!(
+                "profile downloaded (the phone acknowledged {blocks}; the server's DATA is not \
+                 in the capture)"
+            ))
         } else if n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0) {
             Outcome::Pending
         } else {
@@ -260,6 +274,9 @@ struct TftpReplies {
     data: HashMap<(IpAddr, SocketAddr), ReplyList>,
     errors: HashMap<(IpAddr, SocketAddr), ReplyList>,
     unreachables: HashMap<(IpAddr, SocketAddr), ReplyList>,
+    /// The phone's ACKs to (server address, its own socket): the highest
+    /// block and the position of that ACK.
+    acks: HashMap<(IpAddr, SocketAddr), (u16, usize)>,
 }
 
 impl TftpReplies {
@@ -272,6 +289,13 @@ impl TftpReplies {
                 }
                 Body::Tftp(TftpPacket::Error { .. }) => (&mut r.errors, (f.src_ip(), f.dst), 0),
                 Body::Icmp(u) => (&mut r.unreachables, (u.orig_dst.ip(), u.orig_src), 0),
+                Body::Tftp(TftpPacket::Ack { block }) if *block > 0 => {
+                    let best = r.acks.entry((f.dst_ip(), f.src)).or_insert((*block, i));
+                    if *block >= best.0 {
+                        *best = (*block, i);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             map.entry(key).or_default().replies.push((f.frame, i, len));

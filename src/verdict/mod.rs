@@ -16,6 +16,7 @@ mod dns;
 mod hijack;
 mod local;
 mod ntp;
+mod one_way;
 #[cfg(test)]
 mod overall_tests;
 mod proxy;
@@ -236,6 +237,8 @@ pub struct Ctx<'a> {
     /// Some frames of the capture are cut by its snaplen (what is missing
     /// may be hidden by it).
     pub snaplen_cut: bool,
+    /// The capture holds the phones' direction only (`one_way`).
+    pub one_way: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -302,6 +305,9 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
             );
         }
         None => stages.extend(after_dhcp(ctx)),
+    }
+    if ctx.one_way {
+        one_way::judge(&mut stages);
     }
     let (verdict, root_cause) = overall(&stages);
     if verdict == Verdict::Warn {
@@ -452,6 +458,7 @@ pub fn judge_capture(
                 sbc_port: opts.sbc_port,
                 end: analysis.capture.last_ts,
                 snaplen_cut: analysis.capture.stats.truncated_by_snaplen > 0,
+                one_way: corr.one_way,
             };
             judge(&ctx, &analysis.capture.path)
         })

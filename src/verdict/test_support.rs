@@ -45,5 +45,6 @@ pub fn ctx<'a>(facts: &'a [Fact], phone: &'a Phone, names: &'a NameMap, end_secs
         sbc_port: 8934,
         end: Some(Timestamp::new(end_secs * 1_000_000_000, 6)),
         snaplen_cut: false,
+        one_way: false,
     }
 }
