@@ -201,8 +201,10 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let mut warnings = nat_warnings(&phones, facts);
     warnings.extend(duplicate_addresses(&handovers, facts));
-    let one_way = one_direction(&phones, facts);
+    let (sent, received) = directions(&phones, facts);
+    let one_way = one_direction(sent, received);
     warnings.extend(one_way.clone());
+    warnings.extend(other_direction(sent, received));
     Correlation {
         phones,
         names,
@@ -211,30 +213,57 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     }
 }
 
-/// Facts a phone must have sent, with nothing ever sent to any phone, before
-/// a capture counts as holding one direction only.
+/// Messages the phones must have sent (or received), with none going the
+/// other way, before a capture counts as holding one direction only.
 const ONE_WAY_MIN_SENT: usize = 5;
+
+/// Did phone `p` send `f` (`Some(false)`: receive it)? `None` where a fact
+/// stands for both directions (a TCP attempt's outcome, a malformed message).
+fn sent_by(p: &Phone, f: &Fact) -> Option<bool> {
+    match &f.body {
+        Body::Dhcp(m) => Some(m.op == 1),
+        Body::Tcp { .. } | Body::Unacked { .. } | Body::Malformed { .. } => None,
+        _ if p.ips.contains(&f.src_ip()) => Some(true),
+        _ => p.ips.contains(&f.dst_ip()).then_some(false),
+    }
+}
+
+/// Messages the phones sent and received.
+fn directions(phones: &[Phone], facts: &[Fact]) -> (usize, usize) {
+    let (mut sent, mut received) = (0usize, 0usize);
+    for p in phones {
+        for f in p.facts.iter().filter_map(|&i| facts.get(i)) {
+            match sent_by(p, f) {
+                Some(true) => sent += 1,
+                Some(false) => received += 1,
+                None => {}
+            }
+        }
+    }
+    (sent, received)
+}
 
 /// Every phone sent and none received anything: the capture holds one
 /// direction (a SPAN or tap on one side), and the answers missing from it
 /// say nothing about the network.
-fn one_direction(phones: &[Phone], facts: &[Fact]) -> Option<String> {
-    let (mut sent, mut received) = (0usize, 0usize);
-    for p in phones {
-        for f in p.facts.iter().filter_map(|&i| facts.get(i)) {
-            if p.ips.contains(&f.src_ip()) {
-                sent += 1;
-            } else if p.ips.contains(&f.dst_ip()) || matches!(&f.body, Body::Dhcp(m) if m.op == 2)
-            {
-                received += 1;
-            }
-        }
-    }
+fn one_direction(sent: usize, received: usize) -> Option<String> {
     (received == 0 && sent >= ONE_WAY_MIN_SENT).then(|| {
         format!(
             "the phones sent {sent} messages and received none: the capture seems to hold one \
              direction of the traffic only (a SPAN or tap on one side); answers missing from it \
              may have been sent all the same"
+        )
+    })
+}
+
+/// The other side of a tap: every phone received and none sent anything
+/// (phones are then known by DHCP answers and what was sent to them).
+fn other_direction(sent: usize, received: usize) -> Option<String> {
+    (sent == 0 && received >= ONE_WAY_MIN_SENT).then(|| {
+        format!(
+            "the phones received {received} messages and sent none: the capture seems to hold \
+             one direction of the traffic only (a SPAN or tap on one side); what the phones sent \
+             is missing from it, and the stages it shows are judged from the answers alone"
         )
     })
 }

@@ -389,7 +389,15 @@ mod tests {
         let at = Timestamp::new(1_800_000_000_000_000_000, 6);
         let (nb, na) = (1_700_000_000, 1_900_000_000);
         let public = cert("DigiCert Global G2 TLS RSA SHA256 2020 CA1", nb, na);
-        let a = advice(48, Some(std::slice::from_ref(&public)), "", &at, true, 8934, None);
+        let a = advice(
+            48,
+            Some(std::slice::from_ref(&public)),
+            "",
+            &at,
+            true,
+            8934,
+            None,
+        );
         assert!(
             a.contains("chain is incomplete") && !a.contains("TLS-inspecting"),
             "{a}"
