@@ -214,16 +214,24 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     result.evidence(evidence)
 }
 
-/// The phone's first packet after the exchange `msgs` sent from an address of
-/// its own (not DHCP): it uses a lease, whether or not the answers were captured.
+/// A lease the capture missed: the exchange `msgs` has a DISCOVER, then a
+/// REQUEST naming a server and an address (RFC 2131 4.3.2, SELECTING: the
+/// phone had an OFFER), and the phone's next packet but DHCP comes from that
+/// address (it had the ACK). That packet. A renewal or an INIT-REBOOT
+/// REQUEST left unanswered proves nothing: the phone may keep its address.
 fn used_after<'a>(ctx: &Ctx<'a>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<&'a Fact> {
-    let last = msgs.last()?.0.frame;
-    ctx.own().find(|f| {
-        f.frame > last
-            && ctx.is_phone(&f.src_ip())
-            && !f.src_ip().is_unspecified()
-            && !matches!(f.body, Body::Dhcp(_))
-    })
+    let discover = msgs
+        .iter()
+        .position(|(_, m)| m.message_type == Some(DISCOVER))?;
+    let (last, request) = msgs.get(discover..)?.iter().rev().find(|(_, m)| {
+        m.message_type == Some(REQUEST) && m.server_id().is_some() && m.ciaddr.is_unspecified()
+    })?;
+    let address = std::net::IpAddr::V4(request.requested_ip()?);
+    ctx.own()
+        .find(|f| {
+            f.frame > last.frame && ctx.is_phone(&f.src_ip()) && !matches!(f.body, Body::Dhcp(_))
+        })
+        .filter(|f| f.src_ip() == address)
 }
 
 /// A lease whose ACKs never name a DNS server (option 6): a factory-reset
