@@ -11,7 +11,6 @@ use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dns::{rcode_name, RData};
 use crate::proto::http::HttpMessage;
-use crate::proto::tftp::TftpPacket;
 use crate::proto::tls::TlsEvent;
 
 /// Provisioning servers the DHCP scope named, as addresses and host names.
@@ -86,11 +85,12 @@ fn host_of(s: &str) -> String {
 }
 
 /// The result of one profile fetch.
-enum Outcome {
+pub(super) enum Outcome {
     Fetched(String),
     NotFound(String),
     NoAnswer(String),
-    Pending,
+    /// The capture ends first: why, in a few words.
+    Pending(String),
 }
 
 /// Stage `local-config`.
@@ -98,7 +98,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     let mut targets = targets(ctx);
     follow_redirects(ctx, &mut targets);
     let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
-    tftp_attempts(ctx, &mut attempts);
+    super::tftp::attempts(ctx, &mut attempts);
     http_attempts(ctx, &mut attempts);
     https_attempts(ctx, &targets, &mut attempts);
     if attempts.is_empty() {
@@ -133,187 +133,14 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
              provisioning option so it goes to Webex activation"
                 .to_string(),
         ),
-        Outcome::Pending => {
-            let s = format!("{what}: the capture ends before the answer");
+        Outcome::Pending(r) => {
+            let s = format!("{what}: {r}");
             return StageResult::not_seen(Stage::LocalConfig, s).evidence(evidence);
         }
     };
     StageResult::new(Stage::LocalConfig, status, summary)
         .advice(advice)
         .evidence(evidence)
-}
-
-/// TFTP read requests, grouped by server and file, with the server's answer.
-fn tftp_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
-    let own: Vec<&Fact> = ctx.own().collect();
-    let mut groups: Vec<(IpAddr, String, Vec<&Fact>)> = Vec::new();
-    let mut group_of: HashMap<(IpAddr, &str), usize> = HashMap::new();
-    for f in &own {
-        let Body::Tftp(TftpPacket::Rrq { filename, .. }) = &f.body else {
-            continue;
-        };
-        if !ctx.is_phone(&f.src_ip()) {
-            continue;
-        }
-        match group_of.get(&(f.dst_ip(), filename.as_str())) {
-            Some(&at) => groups.get_mut(at).into_iter().for_each(|g| g.2.push(f)),
-            None => {
-                group_of.insert((f.dst_ip(), filename.as_str()), groups.len());
-                groups.push((f.dst_ip(), filename.clone(), vec![f]));
-            }
-        }
-    }
-    let replies = TftpReplies::index(&own);
-    for (server, file, rrqs) in groups {
-        let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
-        ports.sort_unstable();
-        ports.dedup();
-        let first = rrqs.first().map_or(0, |f| f.frame);
-        let mut evidence: Vec<Evidence> = rrqs
-            .iter()
-            .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
-            .collect();
-        // The last DATA, ERROR and ICMP unreachable after the first request.
-        let mut data_bytes = 0usize;
-        let (mut last_data, mut error, mut icmp) = (None, None, None);
-        // The phone's own ACKs: blocks it received, even where the DATA is
-        // missing from the capture (one direction only, asymmetric routes).
-        let mut acked: Option<(u16, usize)> = None;
-        for port in &ports {
-            let key = (server, *port);
-            if let Some(&(block, at)) = replies.acks.get(&key) {
-                let after = own.get(at).is_some_and(|f| f.frame > first);
-                acked = acked.max(Some((block, at)).filter(|_| after));
-            }
-            if let Some(data) = replies.data.get(&key) {
-                let (bytes, last) = data.after(first);
-                data_bytes = data_bytes.saturating_add(bytes);
-                last_data = last_data.max(last);
-            }
-            error = error.max(replies.errors.get(&key).and_then(|e| e.after(first).1));
-            icmp = icmp.max(
-                replies
-                    .unreachables
-                    .get(&key)
-                    .and_then(|u| u.after(first).1),
-            );
-        }
-        let at = |pos: Option<usize>| pos.and_then(|i| own.get(i).copied());
-        let last_data = at(last_data);
-        let error = at(error).and_then(|f| match &f.body {
-            Body::Tftp(TftpPacket::Error { code, message }) => Some((f, *code, message.clone())),
-            _ => None,
-        });
-        let icmp = at(icmp).and_then(|f| match &f.body {
-            Body::Icmp(u) => Some((f, u.kind)),
-            _ => None,
-        });
-        let n = rrqs.len();
-        let what = format!(
-            "TFTP {file} from {server}{}",
-            if n > 1 {
-                format!(" ({n} requests)")
-            } else {
-                String::new()
-            }
-        );
-        let outcome = if let Some(f) = last_data {
-            evidence.push(ev(
-                f,
-                format!("TFTP DATA from {server}, {data_bytes} bytes"),
-            ));
-            Outcome::Fetched(format!("profile downloaded ({data_bytes} bytes)"))
-        } else if let Some((f, code, msg)) = error {
-            evidence.push(ev(f, format!("TFTP ERROR {code} '{msg}'")));
-            Outcome::NotFound(format!("ERROR {code} '{msg}'"))
-        } else if let Some((f, kind)) = icmp {
-            evidence.push(ev(f, format!("ICMP {} from {}", kind.words(), f.src_ip())));
-            Outcome::NoAnswer(format!("ICMP {}: no TFTP server there", kind.words()))
-        } else if let Some((f, block)) = acked.and_then(|(b, at)| Some((*own.get(at)?, b))) {
-            let blocks = crate::text::plural(usize::from(block), "block", "blocks");
-            evidence.push(ev(f, format!("TFTP ACK of block {block} to {server}")));
-            Outcome::Fetched(format!(
-                "profile downloaded (the phone acknowledged {blocks}; the server's DATA is not \
-                 in the capture)"
-            ))
-        } else if n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0) {
-            Outcome::Pending
-        } else {
-            Outcome::NoAnswer("no answer".to_string())
-        };
-        out.push((outcome, what, evidence));
-    }
-}
-
-/// A server's TFTP replies to one client port, in frame order, with the
-/// bytes carried from each position on.
-#[derive(Default)]
-struct ReplyList {
-    /// (frame, position in the phone's facts, DATA length).
-    replies: Vec<(u64, usize, usize)>,
-    /// `bytes_from[k]`: DATA bytes of `replies[k..]`.
-    bytes_from: Vec<usize>,
-}
-
-impl ReplyList {
-    /// DATA bytes after `frame`, and the position of the last reply.
-    fn after(&self, frame: u64) -> (usize, Option<usize>) {
-        let k = self.replies.partition_point(|r| r.0 <= frame);
-        let bytes = self.bytes_from.get(k).copied().unwrap_or(0);
-        let last = self.replies.last().filter(|r| r.0 > frame).map(|r| r.1);
-        (bytes, last)
-    }
-}
-
-/// TFTP DATA, ERROR and ICMP unreachables of a phone's facts, keyed by
-/// (server address, client socket): each RRQ group then costs a lookup per
-/// client port instead of a scan of every later fact (quadratic on a
-/// capture of endless requests).
-#[derive(Default)]
-struct TftpReplies {
-    data: HashMap<(IpAddr, SocketAddr), ReplyList>,
-    errors: HashMap<(IpAddr, SocketAddr), ReplyList>,
-    unreachables: HashMap<(IpAddr, SocketAddr), ReplyList>,
-    /// The phone's ACKs to (server address, its own socket): the highest
-    /// block and the position of that ACK.
-    acks: HashMap<(IpAddr, SocketAddr), (u16, usize)>,
-}
-
-impl TftpReplies {
-    fn index(own: &[&Fact]) -> Self {
-        let mut r = TftpReplies::default();
-        for (i, f) in own.iter().enumerate() {
-            let (map, key, len) = match &f.body {
-                Body::Tftp(TftpPacket::Data { len, .. }) => {
-                    (&mut r.data, (f.src_ip(), f.dst), *len)
-                }
-                Body::Tftp(TftpPacket::Error { .. }) => (&mut r.errors, (f.src_ip(), f.dst), 0),
-                Body::Icmp(u) => (&mut r.unreachables, (u.orig_dst.ip(), u.orig_src), 0),
-                Body::Tftp(TftpPacket::Ack { block }) if *block > 0 => {
-                    let best = r.acks.entry((f.dst_ip(), f.src)).or_insert((*block, i));
-                    if *block >= best.0 {
-                        *best = (*block, i);
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            map.entry(key).or_default().replies.push((f.frame, i, len));
-        }
-        for list in [&mut r.data, &mut r.errors, &mut r.unreachables] {
-            for l in list.values_mut() {
-                let mut sum = 0usize;
-                l.bytes_from = vec![0; l.replies.len() + 1];
-                for (k, reply) in l.replies.iter().enumerate().rev() {
-                    sum = sum.saturating_add(reply.2);
-                    if let Some(slot) = l.bytes_from.get_mut(k) {
-                        *slot = sum;
-                    }
-                }
-            }
-        }
-        r
-    }
 }
 
 /// HTTP GETs of a profile and their status.
@@ -375,7 +202,9 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
                     _ => Outcome::NotFound(code),
                 }
             }
-            None if ctx.secs_left(&f.ts) < 1.0 => Outcome::Pending,
+            None if ctx.secs_left(&f.ts) < 1.0 => {
+                Outcome::Pending("the capture ends before the answer".to_string())
+            }
             None => Outcome::NoAnswer("no HTTP response".to_string()),
         };
         out.push((outcome, what, evidence));
@@ -464,23 +293,5 @@ fn lookup_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, V
         };
         let what = format!("lookup of the provisioning server {host}");
         out.push((Outcome::NoAnswer(why), what, l.evidence));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reply_list_counts_only_what_follows_the_request() {
-        let l = ReplyList {
-            replies: vec![(3, 0, 512), (5, 1, 512), (9, 4, 100)],
-            bytes_from: vec![1124, 612, 100, 0],
-        };
-        assert_eq!(l.after(0), (1124, Some(4)));
-        assert_eq!(l.after(3), (612, Some(4)));
-        assert_eq!(l.after(8), (100, Some(4)));
-        assert_eq!(l.after(9), (0, None));
-        assert_eq!(ReplyList::default().after(0), (0, None));
     }
 }

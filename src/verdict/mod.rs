@@ -25,6 +25,7 @@ mod sip;
 mod sip_tls;
 #[cfg(test)]
 mod test_support;
+mod tftp;
 
 use serde::Serialize;
 

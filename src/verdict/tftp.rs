@@ -1,0 +1,353 @@
+//! TFTP profile fetches for stage `local-config` (RFC 1350, options RFC 2347
+//! and 2348): the phone's read requests grouped by server and file, and how
+//! each transfer ended.
+//!
+//! A transfer ends with a DATA shorter than the block size (512 bytes, or the
+//! `blksize` of the server's OACK): only then did the phone get a profile. A
+//! last DATA of full size means the transfer stopped (the server fell silent,
+//! sent an ERROR, or its port is gone) or the capture ended first. Where the
+//! DATA is missing from the capture, the phone's own ACKs say what it got. A
+//! DATA cut by the snaplen hides its length: the transfer counts as done
+//! unless what followed says otherwise.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+
+use super::local::Outcome;
+use super::{ev, Ctx, Evidence};
+use crate::fact::{Body, Fact};
+use crate::proto::tftp::TftpPacket;
+
+/// Block size without an OACK (RFC 1350).
+const BLOCK: usize = 512;
+/// Seconds after a full block within which the capture's end, not the
+/// server, may have cut the transfer (the phone re-sends after a few).
+const END_SECS: f64 = 5.0;
+
+/// One profile fetch: its outcome, a description, the frames behind it.
+pub(super) type Attempt = (Outcome, String, Vec<Evidence>);
+
+/// The phone's TFTP read requests, grouped by server and file.
+pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let mut groups: Vec<(IpAddr, String, Vec<&Fact>)> = Vec::new();
+    let mut group_of: HashMap<(IpAddr, &str), usize> = HashMap::new();
+    for f in &own {
+        let Body::Tftp(TftpPacket::Rrq { filename, .. }) = &f.body else {
+            continue;
+        };
+        if !ctx.is_phone(&f.src_ip()) {
+            continue;
+        }
+        match group_of.get(&(f.dst_ip(), filename.as_str())) {
+            Some(&at) => groups.get_mut(at).into_iter().for_each(|g| g.2.push(f)),
+            None => {
+                group_of.insert((f.dst_ip(), filename.as_str()), groups.len());
+                groups.push((f.dst_ip(), filename.clone(), vec![f]));
+            }
+        }
+    }
+    let index = Exchanges::index(ctx, &own);
+    for (server, file, rrqs) in groups {
+        let first = rrqs.first().map_or(0, |f| f.frame);
+        let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let mut t = Transfer::default();
+        for port in &ports {
+            for &at in index.of(server, *port) {
+                if let Some(f) = own.get(at).filter(|f| f.frame > first) {
+                    t.add(ctx, f);
+                }
+            }
+        }
+        let n = rrqs.len();
+        let what = match n {
+            1 => format!("TFTP {file} from {server}"),
+            _ => format!("TFTP {file} from {server} ({n} requests)"),
+        };
+        let mut evidence: Vec<Evidence> = rrqs
+            .iter()
+            .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
+            .collect();
+        let single_at_end = n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
+        let outcome = t.outcome(ctx, server, single_at_end, &mut evidence);
+        out.push((outcome, what, evidence));
+    }
+}
+
+/// Positions (in the phone's facts) of the TFTP packets and ICMP errors of
+/// each (server address, phone socket), in frame order: a group costs a
+/// lookup per client port, not a scan of every later fact.
+struct Exchanges(HashMap<(IpAddr, SocketAddr), Vec<usize>>);
+
+impl Exchanges {
+    fn index(ctx: &Ctx<'_>, own: &[&Fact]) -> Self {
+        let mut map: HashMap<(IpAddr, SocketAddr), Vec<usize>> = HashMap::new();
+        for (i, f) in own.iter().enumerate() {
+            let key = match &f.body {
+                Body::Tftp(TftpPacket::Rrq { .. } | TftpPacket::Wrq { .. }) => continue,
+                Body::Tftp(_) if ctx.is_phone(&f.src_ip()) => (f.dst_ip(), f.src),
+                Body::Tftp(_) => (f.src_ip(), f.dst),
+                Body::Icmp(u) => (u.orig_dst.ip(), u.orig_src),
+                _ => continue,
+            };
+            map.entry(key).or_default().push(i);
+        }
+        Exchanges(map)
+    }
+
+    fn of(&self, server: IpAddr, port: SocketAddr) -> &[usize] {
+        self.0.get(&(server, port)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What one group's transfer showed, after its first request.
+#[derive(Default)]
+struct Transfer<'a> {
+    /// DATA by block: (length, cut by the snaplen); and the last DATA.
+    blocks: BTreeMap<u16, (usize, bool)>,
+    last_data: Option<(&'a Fact, u16, usize, bool)>,
+    blksize: Option<usize>,
+    /// The phone's ACKs: how often each block, and the last one.
+    acks: BTreeMap<u16, u32>,
+    last_ack: Option<(&'a Fact, u16)>,
+    error: Option<(&'a Fact, u16, String)>,
+    icmp: Option<&'a Fact>,
+}
+
+impl<'a> Transfer<'a> {
+    fn add(&mut self, ctx: &Ctx<'_>, f: &'a Fact) {
+        let from_phone = ctx.is_phone(&f.src_ip());
+        match &f.body {
+            Body::Tftp(TftpPacket::Data { block, len }) if !from_phone => {
+                self.blocks.insert(*block, (*len, f.truncated));
+                self.last_data = Some((f, *block, *len, f.truncated));
+            }
+            Body::Tftp(TftpPacket::Oack { options }) if !from_phone => {
+                let size = options
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("blksize"));
+                self.blksize = size.and_then(|(_, v)| v.trim().parse().ok());
+            }
+            Body::Tftp(TftpPacket::Ack { block }) if from_phone && *block > 0 => {
+                *self.acks.entry(*block).or_default() += 1;
+                self.last_ack = Some((f, *block));
+            }
+            Body::Tftp(TftpPacket::Error { code, message }) if !from_phone => {
+                self.error = Some((f, *code, message.clone()));
+            }
+            Body::Icmp(_) => self.icmp = Some(f),
+            _ => {}
+        }
+    }
+
+    /// Bytes of the blocks the capture holds.
+    fn bytes(&self) -> usize {
+        self.blocks.values().map(|(len, _)| len).sum()
+    }
+
+    fn outcome(
+        &self,
+        ctx: &Ctx<'_>,
+        server: IpAddr,
+        single_at_end: bool,
+        evidence: &mut Vec<Evidence>,
+    ) -> Outcome {
+        let after = |f: &Fact, since: u64| f.frame > since;
+        let error_text = |(f, code, msg): &(&Fact, u16, String)| {
+            (
+                ev(f, format!("TFTP ERROR {code} '{msg}'")),
+                format!("ERROR {code} '{msg}'"),
+            )
+        };
+        let icmp_text = |f: &Fact| match &f.body {
+            Body::Icmp(u) => {
+                let words = u.kind.words();
+                (
+                    ev(f, format!("ICMP {words} from {}", f.src_ip())),
+                    format!("ICMP {words}"),
+                )
+            }
+            _ => (ev(f, "ICMP error"), "ICMP error".to_string()),
+        };
+        let Some((data, block, len, cut)) = self.last_data else {
+            return self.without_data(server, single_at_end, evidence, &error_text, &icmp_text);
+        };
+        let bytes = self.bytes();
+        // Without the OACK, a block larger than 512 shows a larger size.
+        let largest = self.blocks.values().map(|(len, _)| *len).max().unwrap_or(0);
+        let blksize = self.blksize.unwrap_or(largest.max(BLOCK));
+        let text = match self.blocks.len() {
+            0 | 1 => format!("TFTP DATA from {server}, {bytes} bytes"),
+            n => format!("TFTP DATA from {server}, {bytes} bytes in {n} blocks, the last {len}"),
+        };
+        evidence.push(ev(data, text));
+        // What came after the last DATA.
+        let error = self.error.as_ref().filter(|e| after(e.0, data.frame));
+        let icmp = self.icmp.filter(|f| after(f, data.frame));
+        let resent = self.acks.get(&block).copied().unwrap_or(0) > 1;
+        if len < blksize && !cut {
+            return Outcome::Fetched(format!("profile downloaded ({bytes} bytes)"));
+        }
+        let stopped = format!("transfer stopped after {bytes} bytes (block {block} was full)");
+        if let Some(e) = error {
+            let (e, text) = error_text(e);
+            evidence.push(e);
+            return Outcome::NoAnswer(format!("{stopped}: {text}"));
+        }
+        if let Some(f) = icmp {
+            let (e, text) = icmp_text(f);
+            evidence.push(e);
+            return Outcome::NoAnswer(format!("{stopped}: {text}, the server is gone"));
+        }
+        if resent {
+            if let Some((f, _)) = self.last_ack {
+                evidence.push(ev(f, format!("TFTP ACK {block} re-sent")));
+            }
+            let n = self.acks.get(&block).copied().unwrap_or(0);
+            return Outcome::NoAnswer(format!(
+                "{stopped}: the server sent nothing more, the phone sent its ACK {n} times"
+            ));
+        }
+        if cut {
+            return Outcome::Fetched(format!(
+                "profile downloaded (at least {bytes} bytes; frames cut by the snaplen)"
+            ));
+        }
+        if ctx.secs_left(&data.ts) < END_SECS {
+            return Outcome::Pending(format!(
+                "the capture ends during the transfer ({bytes} bytes so far)"
+            ));
+        }
+        Outcome::NoAnswer(format!("{stopped}: nothing followed"))
+    }
+
+    /// No DATA captured: the server's ERROR or ICMP, or the phone's ACKs
+    /// (the DATA missed by the capture), or nothing.
+    fn without_data(
+        &self,
+        server: IpAddr,
+        single_at_end: bool,
+        evidence: &mut Vec<Evidence>,
+        error_text: &dyn Fn(&(&Fact, u16, String)) -> (Evidence, String),
+        icmp_text: &dyn Fn(&Fact) -> (Evidence, String),
+    ) -> Outcome {
+        if let Some(e) = &self.error {
+            let (e, text) = error_text(e);
+            evidence.push(e);
+            return Outcome::NotFound(text);
+        }
+        if let Some(f) = self.icmp {
+            let (e, text) = icmp_text(f);
+            evidence.push(e);
+            return Outcome::NoAnswer(format!("{text}: no TFTP server there"));
+        }
+        if let Some((f, block)) = self.last_ack {
+            let blocks = crate::text::plural(usize::from(block), "block", "blocks");
+            evidence.push(ev(f, format!("TFTP ACK of block {block} to {server}")));
+            return Outcome::Fetched(format!(
+                "profile downloaded (the phone acknowledged {blocks}; the server's DATA is not \
+                 in the capture)"
+            ));
+        }
+        if single_at_end {
+            return Outcome::Pending("the capture ends before the answer".to_string());
+        }
+        Outcome::NoAnswer("no answer".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::names::NameMap;
+    use crate::verdict::test_support::{ctx, fact, phone};
+
+    const PHONE: &str = "192.0.2.101:2000";
+    const SERVER: &str = "192.0.2.10:3000";
+
+    fn rrq() -> Body {
+        Body::Tftp(TftpPacket::Rrq {
+            filename: "CP-8851-3PCC.xml".into(),
+            mode: "octet".into(),
+            options: Vec::new(),
+        })
+    }
+
+    fn data(block: u16, len: usize) -> Body {
+        Body::Tftp(TftpPacket::Data { block, len })
+    }
+
+    fn ack(block: u16) -> Body {
+        Body::Tftp(TftpPacket::Ack { block })
+    }
+
+    /// The outcome's words for the phone's packets (`true`: from the phone)
+    /// at one-second steps, in a capture ending at `end` seconds.
+    fn judge(packets: Vec<(bool, Body)>, end: i64) -> String {
+        let mut facts = vec![fact(1, 0, PHONE, "192.0.2.10:69", rrq())];
+        for (i, (from_phone, body)) in packets.into_iter().enumerate() {
+            let (src, dst) = if from_phone {
+                (PHONE, SERVER)
+            } else {
+                (SERVER, PHONE)
+            };
+            facts.push(fact(i as u64 + 2, i as i64 + 1, src, dst, body));
+        }
+        let p = phone("192.0.2.101", (0..facts.len()).collect());
+        let names = NameMap::default();
+        let mut out = Vec::new();
+        attempts(&ctx(&facts, &p, &names, end), &mut out);
+        match out.pop().map(|a| a.0) {
+            Some(Outcome::Fetched(s)) => format!("fetched: {s}"),
+            Some(Outcome::NotFound(s)) => format!("not found: {s}"),
+            Some(Outcome::NoAnswer(s)) => format!("no answer: {s}"),
+            Some(Outcome::Pending(s)) => format!("pending: {s}"),
+            None => "none".into(),
+        }
+    }
+
+    #[test]
+    fn only_a_short_block_ends_a_transfer() {
+        let done = vec![(false, data(1, 512)), (true, ack(1)), (false, data(2, 100))];
+        assert_eq!(judge(done, 60), "fetched: profile downloaded (612 bytes)");
+        let stalled = vec![
+            (false, data(1, 512)),
+            (true, ack(1)),
+            (false, data(2, 512)),
+            (true, ack(2)),
+            (true, ack(2)),
+        ];
+        let said = judge(stalled, 60);
+        assert!(
+            said.starts_with("no answer: transfer stopped after 1024 bytes"),
+            "{said}"
+        );
+        assert!(said.ends_with("the phone sent its ACK 2 times"), "{said}");
+        let quiet = vec![(false, data(1, 512)), (true, ack(1))];
+        assert!(judge(quiet.clone(), 60).ends_with("nothing followed"));
+        assert_eq!(
+            judge(quiet, 3),
+            "pending: the capture ends during the transfer (512 bytes so far)"
+        );
+    }
+
+    #[test]
+    fn an_oack_sets_the_block_size_and_the_phones_acks_stand_for_missing_data() {
+        let oack = Body::Tftp(TftpPacket::Oack {
+            options: vec![("blksize".into(), "1024".into())],
+        });
+        let big = vec![(false, oack), (true, ack(0)), (false, data(1, 1000))];
+        assert_eq!(judge(big, 60), "fetched: profile downloaded (1000 bytes)");
+        let short = vec![(false, data(1, 1024)), (false, data(2, 1000))];
+        assert!(judge(short, 60).starts_with("fetched"), "OACK not captured");
+        let full = vec![(false, data(1, 1024))];
+        assert!(
+            judge(full, 60).starts_with("no answer"),
+            "a full block of unknown size"
+        );
+        let acks_only = vec![(true, ack(1)), (true, ack(2))];
+        assert!(judge(acks_only, 60).contains("the phone acknowledged 2 blocks"));
+    }
+}
