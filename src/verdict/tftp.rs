@@ -155,24 +155,8 @@ impl<'a> Transfer<'a> {
         evidence: &mut Vec<Evidence>,
     ) -> Outcome {
         let after = |f: &Fact, since: u64| f.frame > since;
-        let error_text = |(f, code, msg): &(&Fact, u16, String)| {
-            (
-                ev(f, format!("TFTP ERROR {code} '{msg}'")),
-                format!("ERROR {code} '{msg}'"),
-            )
-        };
-        let icmp_text = |f: &Fact| match &f.body {
-            Body::Icmp(u) => {
-                let words = u.kind.words();
-                (
-                    ev(f, format!("ICMP {words} from {}", f.src_ip())),
-                    format!("ICMP {words}"),
-                )
-            }
-            _ => (ev(f, "ICMP error"), "ICMP error".to_string()),
-        };
         let Some((data, block, len, cut)) = self.last_data else {
-            return self.without_data(server, single_at_end, evidence, &error_text, &icmp_text);
+            return self.without_data(server, single_at_end, evidence);
         };
         let bytes = self.bytes();
         // Without the OACK, a block larger than 512 shows a larger size.
@@ -230,8 +214,6 @@ impl<'a> Transfer<'a> {
         server: IpAddr,
         single_at_end: bool,
         evidence: &mut Vec<Evidence>,
-        error_text: &dyn Fn(&(&Fact, u16, String)) -> (Evidence, String),
-        icmp_text: &dyn Fn(&Fact) -> (Evidence, String),
     ) -> Outcome {
         if let Some(e) = &self.error {
             let (e, text) = error_text(e);
@@ -255,6 +237,26 @@ impl<'a> Transfer<'a> {
             return Outcome::Pending("the capture ends before the answer".to_string());
         }
         Outcome::NoAnswer("no answer".to_string())
+    }
+}
+
+/// The evidence and the words of a server's ERROR.
+fn error_text((f, code, msg): &(&Fact, u16, String)) -> (Evidence, String) {
+    let text = format!("ERROR {code} '{msg}'");
+    (ev(f, format!("TFTP {text}")), text)
+}
+
+/// The evidence and the words of an ICMP error.
+fn icmp_text(f: &Fact) -> (Evidence, String) {
+    match &f.body {
+        Body::Icmp(u) => {
+            let words = u.kind.words();
+            (
+                ev(f, format!("ICMP {words} from {}", f.src_ip())),
+                format!("ICMP {words}"),
+            )
+        }
+        _ => (ev(f, "ICMP error"), "ICMP error".to_string()),
     }
 }
 
