@@ -295,7 +295,10 @@ fn emit(
     let written = match (scan, c.format) {
         (Some((failed, skipped)), OutputFormat::Table) => {
             let text = report::summary::render(&doc, failed, skipped);
-            out.write_all(text.as_bytes())
+            match c.redact {
+                true => out.write_all(report::redact(&text, &doc, &facts).as_bytes()),
+                false => out.write_all(text.as_bytes()),
+            }
         }
         // Redaction rewrites the whole text, so it is rendered first.
         _ if c.redact => {

@@ -252,6 +252,25 @@ fn phone_filter_redaction_colour_and_stdin() {
         stdout(&provscope(&["captures/healthy.pcap", "--redact"])),
         "stable"
     );
+    // Addresses that only live in the words (a DNS answer, an AAAA, the DHCP
+    // server behind a relay) and the scan summary are redacted too.
+    for (args, leak) in [
+        (
+            &["captures/healthy.pcap", "--redact", "-f", "json"][..],
+            "2001:db8:100::10",
+        ),
+        (
+            &["captures/dhcp-relay.pcap", "--redact"][..],
+            "203.0.113.66",
+        ),
+        (
+            &["scan", "captures/healthy.pcap", "--redact"][..],
+            "SEP00005E005301",
+        ),
+    ] {
+        let red = stdout(&provscope(args));
+        assert!(!red.contains(leak) && !red.is_empty(), "{args:?}: {red}");
+    }
 
     assert!(
         !plain.contains('\u{1b}'),

@@ -63,6 +63,9 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
         let sep = |m: &[u8; 6]| format!("SEP{}", hex(m).to_ascii_uppercase());
         map.insert(sep(mac), sep(&stand_in));
     }
+    // Addresses inside the report's words (DNS answers, DHCP option values,
+    // Via headers, subnets) are replaced like the packets' own.
+    ips.extend(addresses_in(text));
     ips.sort();
     ips.dedup();
     let mut n = 0u32;
@@ -120,6 +123,25 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
+/// The IP addresses written in `text`: runs of hex digits, dots and colons
+/// that parse as one (an IPv4 address may carry a `:port`).
+fn addresses_in(text: &str) -> Vec<IpAddr> {
+    let run = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
+    let mut out = Vec::new();
+    for token in text.split(|c: char| !run(c)).filter(|t| t.len() >= 3) {
+        let token = token.trim_matches(['.', ':']);
+        if let Ok(ip) = token.parse::<IpAddr>() {
+            out.push(ip);
+        } else if let Some((ip, port)) = token.rsplit_once(':') {
+            let v4 = ip.parse::<std::net::Ipv4Addr>();
+            if let (Ok(ip), true) = (v4, port.bytes().all(|b| b.is_ascii_digit())) {
+                out.push(IpAddr::V4(ip));
+            }
+        }
+    }
+    out
+}
+
 /// Replaces whole-token occurrences of `from` (not inside a longer word,
 /// number or address; an IPv4 address followed by `:port` counts as whole).
 fn replace_bounded(text: &str, from: &str, to: &str) -> String {
@@ -160,6 +182,22 @@ fn ends_token(tail: &str, token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_addresses_written_in_text() {
+        let text = "A 198.51.100.10, AAAA 2001:db8:100::10; via 203.0.113.5:5060 at \
+                    16:54:00.277562 from 00:00:5e:00:53:01 (firmware 12.0.2) [2001:db8::1]:443";
+        let found: Vec<String> = addresses_in(text).iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            found,
+            [
+                "198.51.100.10",
+                "2001:db8:100::10",
+                "203.0.113.5",
+                "2001:db8::1"
+            ]
+        );
+    }
 
     #[test]
     fn replaces_whole_tokens_only() {
