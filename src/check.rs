@@ -33,13 +33,36 @@ pub enum CheckError {
 
 /// Checks that an expectation says something comparable: version 1, a list
 /// of phone objects, each named once, stages by known ids, once each, with
-/// known status and verdict words. A typo there is the file's fault, not a
-/// difference of the analysis.
+/// known status and verdict words, only OUTPUT.md's keys, phones named by
+/// `id`, `mac` or `ips`. A typo there is the file's fault, not a difference
+/// of the analysis.
 pub fn validate(expected: &Value) -> Result<(), CheckError> {
     let bad = |what: String| Err(CheckError::Invalid(what));
     let Some(doc) = expected.as_object() else {
         return bad("the document is not a JSON object".into());
     };
+    if let Some(k) = unknown_key(doc, &["version", "captures", "phones"]) {
+        return bad(format!("key \"{k}\" is not one of OUTPUT.md's"));
+    }
+    let capture_keys = [
+        "path",
+        "format",
+        "compressed",
+        "frames",
+        "complete",
+        "stats",
+        "warnings",
+    ];
+    for c in doc
+        .get("captures")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(k) = c.as_object().and_then(|c| unknown_key(c, &capture_keys)) {
+            return bad(format!("captures: key \"{k}\" is not one of OUTPUT.md's"));
+        }
+    }
     if let Some(v) = doc.get("version").filter(|v| v.as_u64() != Some(1)) {
         return bad(format!(
             "version {v}: this provscope writes and reads version 1"
@@ -55,8 +78,28 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
             return bad(format!("phones[{i}] is not an object"));
         };
         let label = phone_label(&Value::Object(p.clone()));
-        if label != "?" && labels.contains(&label) {
+        if label == "?" {
+            return bad(format!(
+                "phones[{i}] has no \"id\", \"mac\" or \"ips\" to find it by"
+            ));
+        }
+        if labels.contains(&label) {
             return bad(format!("phone {label} is listed twice"));
+        }
+        if let Some(k) = unknown_key(p, &PHONE_KEYS) {
+            return bad(format!(
+                "phone {label}: key \"{k}\" is not one of OUTPUT.md's"
+            ));
+        }
+        let root = p.get("root_cause").filter(|v| !v.is_null());
+        if let Some(v) = root.filter(|v| {
+            v.as_str()
+                .and_then(crate::verdict::Stage::from_id)
+                .is_none()
+        }) {
+            return bad(format!(
+                "phone {label}: root_cause {v} is not a stage id (or null)"
+            ));
         }
         labels.push(label.clone());
         if let Some(v) = p
@@ -85,6 +128,12 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
             if seen.contains(&id) {
                 return bad(format!("phone {label}: stage {id} is listed twice"));
             }
+            let keys = ["stage", "status", "summary", "advice", "evidence"];
+            if let Some(k) = st.as_object().and_then(|o| unknown_key(o, &keys)) {
+                return bad(format!(
+                    "phone {label} stage {id}: key \"{k}\" is not one of OUTPUT.md's"
+                ));
+            }
             seen.push(id);
             let words = ["pass", "warn", "fail", "not_seen"];
             if let Some(v) = st.get("status").filter(|v| !word_in(v, &words)) {
@@ -95,6 +144,25 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
         }
     }
     Ok(())
+}
+
+/// The keys of a phone in OUTPUT.md.
+const PHONE_KEYS: [&str; 10] = [
+    "id",
+    "capture",
+    "mac",
+    "ips",
+    "hostname",
+    "model",
+    "firmware",
+    "verdict",
+    "root_cause",
+    "stages",
+];
+
+/// The first key of `obj` not among `known`.
+fn unknown_key<'a>(obj: &'a Map<String, Value>, known: &[&str]) -> Option<&'a str> {
+    obj.keys().map(String::as_str).find(|k| !known.contains(k))
 }
 
 fn word_in(v: &Value, words: &[&str]) -> bool {
@@ -304,6 +372,37 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert!(d[0].0.contains("expected, not found"));
         assert!(d[1].0.contains("not expected, found (fail)"));
+    }
+
+    #[test]
+    fn unknown_keys_nameless_phones_and_bad_root_causes_are_the_files_fault() {
+        let id = "00:00:5e:00:53:01";
+        for (e, why) in [
+            (
+                json!({"phones": [{"id": id, "verdcit": "pass"}]}),
+                "key \"verdcit\"",
+            ),
+            (
+                json!({"phones": [{"verdict": "pass"}]}),
+                "no \"id\", \"mac\" or \"ips\"",
+            ),
+            (
+                json!({"phones": [{"id": id, "root_cause": "bogus"}]}),
+                "not a stage id",
+            ),
+            (
+                json!({"phones": [{"id": id, "stages": [{"stage": "dhcp", "stauts": "pass"}]}]}),
+                "key \"stauts\"",
+            ),
+            (json!({"phone": [], "phones": []}), "key \"phone\""),
+        ] {
+            match validate(&e) {
+                Err(CheckError::Invalid(w)) => assert!(w.contains(why), "{w}"),
+                other => panic!("{e}: {other:?}"),
+            }
+        }
+        let fine = json!({"phones": [{"id": id, "root_cause": null, "stages": []}]});
+        assert!(validate(&fine).is_ok());
     }
 
     #[test]
