@@ -79,15 +79,95 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     }
     users.sort();
     users.dedup();
+    // A number (an extension, a phone number) is a user name only where the
+    // words say so; elsewhere it is a frame number, a count, a year.
+    let mut numbers: Vec<(String, String)> = Vec::new();
     for (n, u) in users.iter().enumerate().filter(|(_, u)| u.len() > 1) {
-        map.insert(u.clone(), format!("user{}", n + 1));
+        let stand_in = format!("user{}", n + 1);
+        match u
+            .trim_start_matches('+')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            true => numbers.push((u.clone(), stand_in)),
+            false => {
+                map.insert(u.clone(), stand_in);
+            }
+        }
     }
     let mut tokens: Vec<(&String, &String)> = map.iter().collect();
     tokens.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    // Each value is first swapped for a marker holding no ASCII, then the
+    // markers for the stand-ins: a stand-in is never replaced in its turn.
     let mut out = text.to_string();
+    let mut stand_ins = Vec::new();
     for (from, to) in tokens {
-        out = replace_bounded(&out, from, to);
+        let marker = marker(stand_ins.len());
+        let next = replace_bounded(&out, from, &marker);
+        if next != out {
+            stand_ins.push((marker, to.as_str()));
+            out = next;
+        }
     }
+    numbers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    for (from, to) in &numbers {
+        let marker = marker(stand_ins.len());
+        let next = replace_user_number(&out, from, &marker);
+        if next != out {
+            stand_ins.push((marker, to.as_str()));
+            out = next;
+        }
+    }
+    for (marker, to) in stand_ins.iter().rev() {
+        out = out.replace(marker.as_str(), to);
+    }
+    out
+}
+
+/// A placeholder for the `n`th replacement: private-use characters only.
+fn marker(n: usize) -> String {
+    let digit = |d: usize| char::from_u32(0xE100 + (d & 0xff) as u32).unwrap_or('\u{E0FF}');
+    let mut m = String::from('\u{E000}');
+    let mut n = n;
+    loop {
+        m.push(digit(n));
+        n >>= 8;
+        if n == 0 {
+            break;
+        }
+    }
+    m.push('\u{E001}');
+    m
+}
+
+/// Replaces the numeric SIP user `from` where the text names it as one: in
+/// a URI (`sip:N`, `N@`) or after "line", "lines:", "users (" (also further
+/// along a comma-separated list of such numbers).
+fn replace_user_number(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(from) {
+        let (head, tail) = (&rest[..pos], &rest[pos + from.len()..]);
+        let whole = !head
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && !tail
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        // Walk back over a list of numbers to the words before it.
+        let before = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == ',' || c == ' ');
+        let named = tail.starts_with('@')
+            || ["sip:", "sips:", "tel:"].iter().any(|m| head.ends_with(m))
+            || ["line", "lines:", "users (", "user"]
+                .iter()
+                .any(|m| before.ends_with(m));
+        out.push_str(head);
+        out.push_str(if whole && named { to } else { from });
+        rest = tail;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -168,7 +248,10 @@ fn ends_token(tail: &str, token: &str) -> bool {
     let mut chars = tail.chars();
     let Some(c) = chars.next() else { return true };
     let next = chars.next();
+    // A MAC's hex or SEP name may start a file name (SEP<mac>.cnf.xml).
+    let mac_like = token.starts_with("SEP") || token.len() == 12 && !token.contains(['.', ':']);
     match c {
+        '.' if mac_like => !next.is_some_and(|d| d.is_ascii_digit()),
         '.' => !next.is_some_and(|d| d.is_ascii_alphanumeric()),
         ':' => {
             let ipv4 = token.contains('.') && !token.contains(':');
@@ -197,6 +280,33 @@ mod tests {
                 "2001:db8::1"
             ]
         );
+    }
+
+    #[test]
+    fn a_numeric_user_is_replaced_only_where_named_as_one() {
+        let text = "#5301-5302 line 5302: rejected (other lines: 5301, 5302); \
+                    sip:5302@x \"frame\": 5302, 2026-12-04";
+        assert_eq!(
+            replace_user_number(text, "5302", "userB"),
+            "#5301-5302 line userB: rejected (other lines: 5301, userB); \
+             sip:userB@x \"frame\": 5302, 2026-12-04"
+        );
+    }
+
+    #[test]
+    fn a_stand_in_is_not_replaced_again_and_sep_files_are_redacted() {
+        let doc = Document {
+            version: 1,
+            captures: Vec::new(),
+            phones: Vec::new(),
+        };
+        // 198.18.0.1 is both a real address and the first stand-in.
+        let out = redact("198.51.100.7 and 198.18.0.1", &doc, &[]);
+        let parts: Vec<&str> = out.split(" and ").collect();
+        assert_ne!(parts[0], parts[1], "{out}");
+        let file = "SEP00005E005301.cnf.xml";
+        assert_eq!(replace_bounded(file, "SEP00005E005301", "X"), "X.cnf.xml");
+        assert_eq!(replace_bounded(file, "00005E005301", "X"), file);
     }
 
     #[test]
