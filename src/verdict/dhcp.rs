@@ -145,8 +145,18 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         } else if earlier_trouble && !foreign_nak {
             summary.push_str(" (after an exchange that got no ACK)");
         }
+        let slow = (!earlier_trouble).then(|| slow_server(last_msgs)).flatten();
+        let status = if slow.is_some() { Status::Warn } else { status };
+        if let Some(slow) = &slow {
+            summary.push_str(&format!(" ({slow})"));
+        }
         let mut result = StageResult::new(Stage::Dhcp, status, summary);
-        if earlier_nak {
+        if slow.is_some() {
+            result = result.advice(
+                "the DHCP server (or its relay) answered after the phone's retry timer: check \
+                 its load and any ping check it makes before offering (conflict detection)",
+            );
+        } else if earlier_nak {
             result = result.advice(
                 "the server refused the phone's first REQUEST (NAK: often an address the phone \
                  remembers from another subnet) before leasing: harmless once; if every boot \
@@ -185,14 +195,6 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             "the phone declined the offered address",
         )
         .advice("the offered address is already in use (address conflict): clean the scope")
-    } else if count(OFFER) > 0 && count(REQUEST) > 0 {
-        StageResult::new(Stage::Dhcp, Status::Fail, "REQUEST never acknowledged").advice(
-            "the server offered an address but never answered the REQUEST; check the \
-             DHCP server's log and the relay",
-        )
-    } else if count(OFFER) > 0 {
-        let summary = "OFFER received, no REQUEST followed in the capture";
-        StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else if let Some(used) = used_after(ctx, last_msgs) {
         // The server's answers are missing from the capture (one direction
         // only, a relay's unicast not mirrored), yet the phone got a lease.
@@ -204,6 +206,16 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             used.frame
         );
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
+    } else if let Some(pending) = pending_at_end(ctx, last_msgs) {
+        StageResult::new(Stage::Dhcp, Status::NotSeen, pending)
+    } else if count(OFFER) > 0 && count(REQUEST) > 0 {
+        StageResult::new(Stage::Dhcp, Status::Fail, "REQUEST never acknowledged").advice(
+            "the server offered an address but never answered the REQUEST; check the \
+             DHCP server's log and the relay",
+        )
+    } else if count(OFFER) > 0 {
+        let summary = "OFFER received, no REQUEST followed in the capture";
+        StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else {
         let n = count(DISCOVER) + count(REQUEST);
         let summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
@@ -212,6 +224,78 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     result.evidence(evidence)
+}
+
+/// Seconds before the capture's end within which a single DISCOVER or
+/// REQUEST may simply not have had its answer yet (clients retry after 2-4 s).
+const PENDING_SECS: f64 = 2.0;
+
+/// The exchange ends with the phone's one DISCOVER (or one REQUEST since the
+/// last OFFER) sent just before the capture's end: no answer *yet*.
+fn pending_at_end(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<String> {
+    let (last, m) = msgs.last()?;
+    let kind = m.message_type?;
+    if !matches!(kind, DISCOVER | REQUEST) || ctx.secs_left(&last.ts) >= PENDING_SECS {
+        return None;
+    }
+    let since_answer = msgs
+        .iter()
+        .rev()
+        .take_while(|(_, m)| !matches!(m.message_type, Some(OFFER | ACK | NAK)))
+        .filter(|(_, m)| m.message_type == Some(kind))
+        .count();
+    (since_answer == 1).then(|| {
+        let what = if kind == DISCOVER {
+            "DISCOVER"
+        } else {
+            "REQUEST"
+        };
+        format!("{what} at the end of the capture, no answer yet")
+    })
+}
+
+/// A lease that came after the phone's retry timer: DISCOVERs re-sent
+/// before the first OFFER, or REQUESTs before the ACK, a second or more
+/// apart (copies from a merged capture are not retries). Said in words.
+fn slow_server(msgs: &[(&Fact, &DhcpMessage)]) -> Option<String> {
+    let first_of = |t: u8| msgs.iter().position(|(_, m)| m.message_type == Some(t));
+    let retries = |t: u8, until: Option<usize>| {
+        let sent: Vec<&Fact> = msgs
+            .get(..until.unwrap_or(msgs.len()))
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, m)| m.message_type == Some(t))
+            .map(|(f, _)| *f)
+            .collect();
+        let spread = match (sent.first(), sent.last()) {
+            (Some(a), Some(b)) => a.ts.secs_until(&b.ts),
+            _ => 0.0,
+        };
+        if spread >= 1.0 {
+            sent.len()
+        } else {
+            0
+        }
+    };
+    let discovers = retries(DISCOVER, first_of(OFFER));
+    let requests = retries(REQUEST, first_of(ACK));
+    if discovers < 2 && requests < 2 {
+        return None;
+    }
+    let ack = msgs.iter().find(|(_, m)| m.message_type == Some(ACK))?.0;
+    let start = msgs.first()?.0;
+    let mut sent = Vec::new();
+    if discovers >= 2 {
+        sent.push(format!("{discovers} DISCOVERs"));
+    }
+    if requests >= 2 {
+        sent.push(format!("{requests} REQUESTs"));
+    }
+    Some(format!(
+        "after {} re-sent: the lease took {:.1} s",
+        sent.join(" and "),
+        start.ts.secs_until(&ack.ts)
+    ))
 }
 
 /// A lease the capture missed: the exchange `msgs` has a DISCOVER, then a
