@@ -340,6 +340,11 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         if is_provisioning_name(sni) {
             return Kind::Provisioning;
         }
+        // The phone names one of its SRV targets: its SBC, whatever the port
+        // (a firewall in front of the tap may translate 8934).
+        if ctx.names.srv_targets.contains_key(sni.trim_end_matches('.')) {
+            return Kind::Sbc;
+        }
     } else if ctx.names.any_name(&ip, is_activation_name) {
         return Kind::Activation;
     } else if ctx.names.any_name(&ip, is_provisioning_name) {
