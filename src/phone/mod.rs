@@ -400,7 +400,14 @@ fn phone_behaviour_ips(
 ) -> (Vec<(IpAddr, u64)>, FxHashSet<IpAddr>) {
     let mut seen: BTreeMap<IpAddr, u64> = BTreeMap::new();
     let mut natted = FxHashSet::default();
+    // HTTP proxies: what they resolve and connect to is their clients' doing.
+    let mut proxies = FxHashSet::default();
     for f in facts {
+        if let Body::Http(http::HttpMessage::Request { method, .. }) = &f.body {
+            if method.eq_ignore_ascii_case("CONNECT") {
+                proxies.insert(f.dst_ip());
+            }
+        }
         let client_ip = match &f.body {
             Body::Dns(m) if !m.response => m
                 .questions
@@ -439,7 +446,10 @@ fn phone_behaviour_ips(
             seen.entry(ip).or_insert(f.frame);
         }
     }
-    let mut v: Vec<(IpAddr, u64)> = seen.into_iter().collect();
+    let mut v: Vec<(IpAddr, u64)> = seen
+        .into_iter()
+        .filter(|(ip, _)| !proxies.contains(ip))
+        .collect();
     v.sort_by_key(|(_, f)| *f);
     (v, natted)
 }
@@ -537,16 +547,19 @@ fn describe(p: &mut Phone, facts: &[Fact]) {
                     }
                 }
             }
+            // Only what the phone sent: a proxy receives its clients' agents.
             Body::Http(http::HttpMessage::Request {
                 user_agent: Some(ua),
                 ..
-            }) => user_agent(p, ua),
+            }) if p.ips.contains(&f.src_ip()) => user_agent(p, ua),
             Body::Sip(m) if Some(f.src_ip()) == p.ips.first().copied() => {
                 if let Some(ua) = &m.user_agent {
                     user_agent(p, ua);
                 }
             }
-            Body::Tftp(tftp::TftpPacket::Rrq { filename, .. }) if p.model.is_none() => {
+            Body::Tftp(tftp::TftpPacket::Rrq { filename, .. })
+                if p.model.is_none() && p.ips.contains(&f.src_ip()) =>
+            {
                 p.model = identity::model_from(filename).filter(|m| m.contains("3PCC"));
             }
             _ => {}
