@@ -263,7 +263,8 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     if backwards > 0 {
         let (n, what) = agree(backwards, "frame is", "frames are");
         warnings.push(format!(
-            "{n} {what} earlier than the frame before {} (a merged or re-ordered capture): the \
+            "{n} {what} earlier than the frame before {} (a merged or re-ordered capture, or \
+             one host's CPUs handing frames to the capture out of order): the \
              capture's span runs from its earliest to its latest frame, but retries, boots and \
              \"last attempts\" follow the file's order; `reordercap` puts the frames in time \
              order.",

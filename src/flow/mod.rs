@@ -204,6 +204,9 @@ enum Phase {
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
 
+/// SYNs of one attempt closer together than this are copies of one.
+const SYN_COPY_NS: i64 = 50_000_000;
+
 struct Conn<S> {
     info: ConnInfo,
     state: S,
@@ -683,6 +686,12 @@ impl<S> Conn<S> {
             if let Some(stream) = self.streams.get_mut(CLIENT) {
                 stream.start_at(isn.wrapping_add(1));
             }
+        }
+        // A copy from a second capture point (a merged capture) arrives
+        // within microseconds; a re-sent SYN waits a second or more.
+        let copy = self.syns > 0 && (ts.ns - self.last_syn_ts.ns).abs() < SYN_COPY_NS;
+        if copy {
+            return;
         }
         self.syns = self.syns.saturating_add(1);
         self.last_syn_frame = frame;

@@ -121,7 +121,7 @@ fn feed(
         payload,
     };
     let mac = Some([2, 0, 0, 0, 0, if to_server { 1 } else { 2 }]);
-    let ts = Timestamp::new(frame as i64 * 1000, 6);
+    let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
     table.segment(frame, ts, src, dst, mac, Some(10), &seg, &mut rec.sink());
 }
 
@@ -275,6 +275,39 @@ fn icmp_quoting_the_syn_is_unreachable() {
 }
 
 #[test]
+fn a_syn_copied_by_a_second_capture_point_is_not_a_retry() {
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    let seg = TcpSegment {
+        sport: 50000,
+        dport: 443,
+        seq: 1,
+        ack: 0,
+        flags: TcpFlags(SYN),
+        payload: b"",
+    };
+    for (frame, us) in [(1u64, 0i64), (2, 20), (3, 1_000_000)] {
+        let ts = Timestamp::new(us * 1000, 6);
+        t.segment(
+            frame,
+            ts,
+            phone(50000),
+            server(443),
+            None,
+            None,
+            &seg,
+            &mut rec.sink(),
+        );
+    }
+    t.finish(&mut rec.sink());
+    let got = rec.outcomes();
+    assert!(
+        matches!(got.as_slice(), [(_, ConnOutcome::NoAnswer { syns: 2, .. })]),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn unanswered_syns_are_no_answer_at_finish_in_first_seen_order() {
     let mut t = FlowTable::new(FlowLimits::default());
     let mut rec = Recorder::new();
@@ -295,7 +328,7 @@ fn unanswered_syns_are_no_answer_at_finish_in_first_seen_order() {
                 first_syn_frame: 1,
                 last_syn_frame: 5,
                 syns: 3,
-                last_syn_ts: Timestamp::new(5000, 6),
+                last_syn_ts: Timestamp::new(5_000_000_000, 6),
             }
         )
     );
@@ -579,7 +612,7 @@ fn feed_ack(t: &mut FlowTable<u32>, rec: &mut Recorder, frame: u64, seg: (bool, 
         flags: TcpFlags(flags),
         payload,
     };
-    let ts = Timestamp::new(frame as i64 * 1000, 6);
+    let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
     t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
 }
 

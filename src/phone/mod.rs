@@ -9,6 +9,7 @@
 //! Ethernet source of the host's packets when that MAC is not a gateway's,
 //! i.e. not the source of several addresses), else by IP.
 
+mod copies;
 pub mod identity;
 pub mod names;
 
@@ -178,7 +179,11 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     // A phone's first frame is the first it sent (or its DHCP exchange's):
     // a phone and the proxy it talks to are then ordered by who began.
     let mut first_heard = vec![u64::MAX; phones.len()];
+    let copy = copies::copies(facts);
     for (i, (f, owners)) in facts.iter().zip(owners).enumerate() {
+        if copy.get(i).copied().unwrap_or(false) {
+            continue;
+        }
         for (side, p) in owners.into_iter().enumerate() {
             let Some(p) = p else { continue };
             if let Some(phone) = phones.get_mut(p as usize) {
@@ -201,6 +206,7 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let mut warnings = nat_warnings(&phones, facts);
     warnings.extend(duplicate_addresses(&handovers, facts));
+    warnings.extend(copies::warning(copy.iter().filter(|c| **c).count()));
     let (sent, received) = directions(&phones, facts);
     let one_way = one_direction(sent, received);
     warnings.extend(one_way.clone());

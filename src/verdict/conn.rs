@@ -342,7 +342,11 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         }
         // The phone names one of its SRV targets: its SBC, whatever the port
         // (a firewall in front of the tap may translate 8934).
-        if ctx.names.srv_targets.contains_key(sni.trim_end_matches('.')) {
+        if ctx
+            .names
+            .srv_targets
+            .contains_key(sni.trim_end_matches('.'))
+        {
             return Kind::Sbc;
         }
     } else if ctx.names.any_name(&ip, is_activation_name) {

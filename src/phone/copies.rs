@@ -1,0 +1,107 @@
+//! Datagrams captured twice: two capture points merged into one file (a
+//! SPAN port and the gateway's port, mergecap of two taps) show every packet
+//! twice, microseconds apart. Counted once, re-sent messages keep their
+//! meaning: "8 SYNs" for 4 would read as a firewall, "190 bytes" for 95 as
+//! two downloads.
+//!
+//! Copies are left out of the phones' facts (the facts output keeps every
+//! frame, as tshark does). A copy is a UDP fact with the same addresses and the same decoded
+//! message as the last one between them, less than [`COPY_WINDOW_NS`] later.
+//! No client re-sends a message that fast (DHCP and DNS wait a second or
+//! more, SIP's T1 is 500 ms, an NTP request carries a new timestamp). TCP
+//! needs nothing here: reassembly already drops re-sent bytes.
+
+use std::net::SocketAddr;
+
+use rustc_hash::FxHashMap;
+
+use crate::fact::{Fact, L4};
+
+/// Copies of one datagram arrive within this many nanoseconds.
+const COPY_WINDOW_NS: i64 = 50_000_000;
+
+/// Which of `facts` (in frame order) are copies of an earlier one.
+pub fn copies(facts: &[Fact]) -> Vec<bool> {
+    let mut last: FxHashMap<(SocketAddr, SocketAddr), usize> = FxHashMap::default();
+    let mut copy = vec![false; facts.len()];
+    for (i, f) in facts.iter().enumerate() {
+        if f.l4 != L4::Udp {
+            continue;
+        }
+        let key = (f.src, f.dst);
+        let same = last
+            .get(&key)
+            .and_then(|&j| facts.get(j))
+            .is_some_and(|prev| {
+                (f.ts.ns - prev.ts.ns).abs() < COPY_WINDOW_NS && prev.body == f.body
+            });
+        match (same, copy.get_mut(i)) {
+            (true, Some(c)) => *c = true,
+            _ => {
+                last.insert(key, i);
+            }
+        }
+    }
+    copy
+}
+
+/// The capture warning for `n` copies.
+pub fn warning(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        let (n, what) = crate::text::agree(n as u64, "datagram was", "datagrams were");
+        format!(
+            "{n} {what} captured twice (the same message between the same hosts within 50 ms): \
+             two capture points merged into one file? Each is judged once."
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::Body;
+    use crate::time::Timestamp;
+
+    fn udp(frame: u64, ms: i64, src: &str, body: Body) -> Fact {
+        Fact {
+            frame,
+            ts: Timestamp::new(ms * 1_000_000, 6),
+            src: src.parse().unwrap(),
+            dst: "203.0.113.123:123".parse().unwrap(),
+            l4: L4::Udp,
+            src_mac: None,
+            dst_mac: None,
+            vlan: None,
+            truncated: false,
+            body,
+        }
+    }
+
+    fn malformed(why: &str) -> Body {
+        Body::Malformed {
+            of: "ntp",
+            reason: why.into(),
+        }
+    }
+
+    #[test]
+    fn a_copy_is_the_same_message_between_the_same_hosts_within_50_ms() {
+        let phone = "192.0.2.101:123";
+        let facts = vec![
+            udp(1, 0, phone, malformed("a")),
+            udp(2, 0, phone, malformed("a")),
+            udp(3, 1000, phone, malformed("a")),
+            udp(4, 1001, "192.0.2.102:123", malformed("a")),
+            udp(5, 1002, phone, malformed("b")),
+        ];
+        let copy = copies(&facts);
+        assert_eq!(
+            copy,
+            [false, true, false, false, false],
+            "a re-send a second later is kept"
+        );
+        assert!(warning(1)
+            .unwrap()
+            .starts_with("1 datagram was captured twice"));
+    }
+}
