@@ -600,6 +600,8 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
     for p in phones {
         let mut users: BTreeSet<String> = BTreeSet::new();
+        // Addresses REGISTERs name in their Via, other than their source.
+        let mut vias: BTreeSet<IpAddr> = BTreeSet::new();
         for &i in &p.facts {
             let f = &facts[i];
             if let Body::Sip(m) = &f.body {
@@ -609,6 +611,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                     if let Some(u) = m.from.as_deref().and_then(aor_user) {
                         users.insert(u);
                     }
+                    vias.extend(m.via_ip().filter(|v| *v != f.src_ip()));
                     let from = m.from.as_deref();
                     if let (Some(call_id), Some(tag), Some(user)) = (
                         m.call_id.as_deref(),
@@ -626,7 +629,19 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
             h.get(..3)
                 .is_some_and(|sep| sep.eq_ignore_ascii_case("SEP"))
         });
-        if users.len() > 1 && !own_identity {
+        if vias.len() > 1 {
+            let list: Vec<String> = vias.iter().take(5).map(IpAddr::to_string).collect();
+            out.push(format!(
+                "{} holds several phones behind NAT: its REGISTERs name {} addresses in their Via \
+                 ({}) and all come from {}; their verdicts are merged into one",
+                p.id,
+                vias.len(),
+                list.join(", "),
+                p.ips.first().map_or(String::new(), IpAddr::to_string)
+            ));
+        } else if let Some(burst) = handshake_burst(p, facts) {
+            out.push(burst);
+        } else if users.len() > 1 && !own_identity {
             let list: Vec<String> = users.into_iter().take(5).collect();
             out.push(format!(
                 "{} registers several SIP users ({}): several lines of one phone, or phones \
@@ -648,6 +663,54 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
         }
     }
     out
+}
+
+/// ClientHellos for one activation or provisioning name, from one address,
+/// this close together: several phones booting behind one address. A phone
+/// makes one such connection at a time and retries after seconds.
+const BURST_HELLOS: usize = 3;
+const BURST_NS: i64 = 2_000_000_000;
+
+/// Several phones behind one address, told by their handshakes with the
+/// activation or provisioning service starting within [`BURST_NS`].
+fn handshake_burst(p: &Phone, facts: &[Fact]) -> Option<String> {
+    let mut hellos: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for f in p.facts.iter().filter_map(|&i| facts.get(i)) {
+        if let Body::Tls {
+            from_client: true,
+            event: tls::TlsEvent::ClientHello { sni: Some(sni), .. },
+            ..
+        } = &f.body
+        {
+            let cisco = names::is_activation_name(sni) || names::is_provisioning_name(sni);
+            if cisco && p.ips.contains(&f.src_ip()) {
+                hellos.entry(sni).or_default().push(f.ts.ns);
+            }
+        }
+    }
+    hellos.into_iter().find_map(|(sni, times)| {
+        // The most handshakes that start within BURST_NS of one another.
+        let most = (0..times.len())
+            .map(|i| {
+                let start = times.get(i).copied().unwrap_or(0);
+                times
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|t| **t - start < BURST_NS)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        (most >= BURST_HELLOS).then(|| {
+            format!(
+                "{} opened {most} handshakes with {sni} within 2 s: several phones behind one \
+                 address (NAT)? Their verdicts are merged into one; a capture on the phones' \
+                 side of the NAT tells them apart",
+                p.id
+            )
+        })
+    })
 }
 
 /// The `tag` parameter of a From header value (RFC 3261 section 19.3).
