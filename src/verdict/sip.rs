@@ -78,6 +78,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         return StageResult::not_seen(Stage::SipRegister, s);
     }
     if txs.is_empty() {
+        if let Some(refused) = registrar_unreachable(ctx) {
+            return refused;
+        }
         if let Some(cut) = cut_by_snaplen(ctx) {
             return cut;
         }
@@ -573,6 +576,60 @@ fn final_advice(code: u16) -> String {
             format!("the registrar answered {code}: check the line's registrar and proxy settings")
         }
     }
+}
+
+/// TCP ports of SIP (RFC 3261 section 19.1.2): a phone that registers over
+/// TCP or TLS connects there first.
+const SIP_TCP_PORTS: [u16; 2] = [5060, 5061];
+
+/// No REGISTER because the phone's TCP connection to a SIP port failed (its
+/// last attempt there refused, unreachable, or unanswered SYNs re-sent): the
+/// registrar is down or filtered. A lone SYN at the capture's end is no
+/// answer *yet*.
+fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
+    use crate::fact::TcpResult;
+    let last = ctx
+        .own()
+        .filter(|f| ctx.is_phone(&f.src_ip()) && SIP_TCP_PORTS.contains(&f.dst.port()))
+        .filter_map(|f| match &f.body {
+            Body::Tcp { attempt, .. } => Some((f, *attempt)),
+            _ => None,
+        })
+        .last()?;
+    let (f, a) = last;
+    let to = f.dst;
+    let syns = crate::text::plural(a.syns as usize, "SYN", "SYNs");
+    let (summary, why) = match a.result {
+        TcpResult::Established => return None,
+        TcpResult::Refused => (
+            format!("TCP to the registrar {to} refused (RST)"),
+            "refuses",
+        ),
+        TcpResult::Unreachable => {
+            let kind = a.unreach.map_or("unreachable", |k| k.words());
+            (
+                format!("TCP to the registrar {to}: ICMP {kind}"),
+                "cannot be reached on",
+            )
+        }
+        TcpResult::NoAnswer if a.syns >= 2 => (
+            format!("TCP to the registrar {to}: {syns}, no answer: dropped on the way"),
+            "does not answer on",
+        ),
+        TcpResult::NoAnswer => return None,
+    };
+    let advice = format!(
+        "the registrar {} {why} TCP port {}: check that it runs and listens there, and any \
+         firewall between the phone and it",
+        to.ip(),
+        to.port()
+    );
+    let evidence = vec![ev(f, summary.clone())];
+    Some(
+        StageResult::new(Stage::SipRegister, Status::Fail, summary)
+            .advice(advice)
+            .evidence(evidence),
+    )
 }
 
 #[cfg(test)]
