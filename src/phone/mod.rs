@@ -381,9 +381,14 @@ fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
             let host = m.option(12).map(|h| String::from_utf8_lossy(h).to_string());
             let vc = m.option(60).map(|v| String::from_utf8_lossy(v).to_string());
             let prl = m.option(55).unwrap_or(&[]);
+            // A PXE boot ROM asks for 66 too (RFC 4578: client architecture
+            // 93, machine identifier 97; vendor class "PXEClient:...").
+            let pxe = vc.as_deref().is_some_and(|v| v.starts_with("PXEClient"))
+                || m.option(93).is_some()
+                || m.option(97).is_some();
             c.phone_like |= host.as_deref().and_then(identity::mac_from_sep).is_some()
                 || vc.as_deref().is_some_and(identity::looks_like_phone_vendor)
-                || prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
+                || !pxe && prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
         } else if m.message_type == Some(5) && !m.yiaddr.is_unspecified() {
             let ip = IpAddr::V4(m.yiaddr);
             if !c.leases.contains(&ip) && c.leases.len() < MAX_ADDRESSES {
@@ -433,7 +438,9 @@ fn phone_behaviour_ips(
                 .is_some_and(|s| names::is_activation_name(s) || names::is_provisioning_name(s))
                 .then(|| f.src_ip()),
             Body::Tcp { .. } => (f.dst.port() == opts.sbc_port).then(|| f.src_ip()),
-            Body::Tftp(tftp::TftpPacket::Rrq { .. }) => Some(f.src_ip()),
+            Body::Tftp(tftp::TftpPacket::Rrq { filename, .. }) => {
+                is_profile_file(filename).then(|| f.src_ip())
+            }
             Body::Http(http::HttpMessage::Request { target, .. }) => {
                 is_profile_file(target).then(|| f.src_ip())
             }
@@ -460,11 +467,14 @@ fn phone_behaviour_ips(
     (v, natted)
 }
 
-/// A file name a phone asks for as its profile.
+/// A file name a phone asks for as its profile (or its trust list, CTL/ITL .tlv).
 pub fn is_profile_file(target: &str) -> bool {
     let t = target.to_ascii_lowercase();
     let path = t.split(['?', '#']).next().unwrap_or("");
-    path.ends_with(".xml") || path.ends_with(".cfg") || path.contains("sep")
+    path.ends_with(".xml")
+        || path.ends_with(".cfg")
+        || path.ends_with(".tlv")
+        || path.contains("sep")
 }
 
 /// Source MACs of each address, and addresses of each source MAC.
