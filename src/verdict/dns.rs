@@ -37,6 +37,10 @@ enum Answer {
     Truncated(usize),
     /// No response yet when the capture ends.
     Pending,
+    /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
+    /// DNS filter gives a blocked name (RFC 1122 3.2.1.3: 0.0.0.0 is no
+    /// destination); the address as said.
+    Blocked(String),
 }
 
 struct Attempt<'a> {
@@ -54,7 +58,7 @@ impl Attempt<'_> {
     fn decisive(&self, family: Family) -> bool {
         match &self.answer {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
-            Answer::NoService => true,
+            Answer::NoService | Answer::Blocked(_) => true,
             Answer::Unreachable(_) | Answer::OtherSource(_) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
@@ -98,6 +102,10 @@ impl Attempt<'_> {
                 self.server()
             ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
+            Answer::Blocked(addr) => format!(
+                "{q} {addr} from {}: a blocked name's answer, no address to reach",
+                self.server()
+            ),
         }
     }
 }
@@ -405,8 +413,14 @@ fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
         };
         records.sort_by_key(key);
     }
+    let null = |r: &String| {
+        r.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified() || ip.is_loopback())
+    };
     if records.is_empty() {
         Answer::NoData
+    } else if matches!(qtype, 1 | 28) && records.iter().all(null) {
+        Answer::Blocked(records.join(", "))
     } else {
         Answer::Records(records)
     }
@@ -558,12 +572,18 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
             let each: Vec<String> = failed.iter().map(|a| a.text()).collect();
             summary = format!("no SBC target resolves: {}", each.join("; "));
             let names: Vec<&str> = failed.iter().map(|a| a.name.as_str()).collect();
-            let advice = format!(
-                "none of the SRV targets ({}) has an address at {}: give each an A record in \
-                 the zone, or point the SRV record at SBC names that resolve",
-                names.join(", "),
-                worst.server()
-            );
+            let blocked = failed
+                .iter()
+                .all(|a| matches!(a.answer, Answer::Blocked(_)));
+            let advice = match blocked {
+                true => advice(worst),
+                false => format!(
+                    "none of the SRV targets ({}) has an address at {}: give each an A record \
+                     in the zone, or point the SRV record at SBC names that resolve",
+                    names.join(", "),
+                    worst.server()
+                ),
+            };
             return StageResult::new(stage, Status::Fail, summary)
                 .advice(advice)
                 .evidence(evidence);
@@ -631,6 +651,11 @@ fn advice(a: &Attempt<'_>) -> String {
              drops answers from an address it did not ask: make the DNS server answer from the \
              address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
              rewrites one direction only)"
+        ),
+        Answer::Blocked(addr) => format!(
+            "resolver {server} answers {name} with {addr}, what DNS filters (blocklists, DNS \
+             firewalls) give a blocked name: allow activate.cisco.com, cisco.sipflash.com and \
+             the Webex Calling names in its filter"
         ),
         Answer::NoResponse | Answer::Unreachable(_) => format!(
             "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
@@ -763,6 +788,26 @@ mod tests {
             Replies::index(&refs).stray(0, 7, &q, "activate.cisco.com"),
             None
         );
+    }
+
+    #[test]
+    fn null_and_loopback_answers_are_a_blocked_name() {
+        let Body::Dns(mut m) = dns(2, 7, true, false).body else {
+            unreachable!()
+        };
+        let a = |addr: &str| crate::proto::dns::DnsRecord {
+            name: "activate.cisco.com".into(),
+            ttl: 60,
+            data: RData::A {
+                addr: addr.parse().unwrap(),
+            },
+        };
+        m.answers = vec![a("0.0.0.0")];
+        assert_eq!(answer_of(&m, 1), Answer::Blocked("0.0.0.0".into()));
+        m.answers = vec![a("127.0.0.1")];
+        assert_eq!(answer_of(&m, 1), Answer::Blocked("127.0.0.1".into()));
+        m.answers = vec![a("0.0.0.0"), a("198.51.100.10")];
+        assert!(matches!(answer_of(&m, 1), Answer::Records(_)));
     }
 
     #[test]
