@@ -160,14 +160,97 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let act = of(&|n| is_activation_name(n));
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
+    let (srv, fallback) = srv_lookups(&attempts, srv);
     let family = Family::of(ctx);
     let act_stage = stage(Stage::DnsActivation, &act, "activate.cisco.com", family);
     let prov_stage = stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family);
     DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
-        srv: stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family),
+        srv: match (srv.is_empty(), fallback) {
+            (true, Some(used)) => used,
+            _ => stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family),
+        },
     }
+}
+
+/// The domain of a SIP SRV name: `voice.example.com` of
+/// `_sip._udp.voice.example.com`.
+fn srv_domain(name: &str) -> Option<&str> {
+    is_sip_srv_name(name)
+        .then(|| name.splitn(3, '.').nth(2))
+        .flatten()
+}
+
+/// The SRV stage's lookups, as RFC 3263 section 4 has a SIP client make
+/// them: the SRV names of one domain are tried per transport, and only a
+/// domain none of whose SRV names answered, and whose address records the
+/// phone then did not use, failed. Left out: the other transports' misses
+/// of a domain that answered, the misses of a domain the phone then
+/// resolved directly (4.2: no SRV, use the A record; that fallback is
+/// returned as the stage when nothing else is left), and search-list
+/// expansions (`<name>.<domain suffix>` of a name also asked).
+fn srv_lookups<'a, 'b>(
+    all: &'b [Attempt<'a>],
+    srv: Vec<&'b Attempt<'a>>,
+) -> (Vec<&'b Attempt<'a>>, Option<StageResult>) {
+    let expansion = |a: &Attempt<'_>| {
+        all.iter().any(|b| {
+            a.name.len() > b.name.len() + 1
+                && a.name.starts_with(&b.name)
+                && a.name.as_bytes().get(b.name.len()) == Some(&b'.')
+        })
+    };
+    let answered_names: Vec<&str> = srv
+        .iter()
+        .filter(|a| a.ok() && a.qtype == 33)
+        .map(|a| a.name.as_str())
+        .collect();
+    let answered_domains: Vec<&str> = answered_names
+        .iter()
+        .filter_map(|n| srv_domain(n))
+        .collect();
+    // Another transport of this domain answered (a miss of this very name
+    // before its own answer stays: a retry that recovered).
+    let answered = |a: &Attempt<'_>, d: &str| {
+        answered_domains.contains(&d) && !answered_names.contains(&a.name.as_str())
+    };
+    // The domain's own address, asked after the SRV miss and answered.
+    let direct = |a: &Attempt<'_>, d: &str| {
+        all.iter().find(|b| {
+            b.name == d && matches!(b.qtype, 1 | 28) && b.ok() && b.query.frame > a.query.frame
+        })
+    };
+    let mut fallback = None;
+    let kept = srv
+        .into_iter()
+        .filter(|a| matches!(a.qtype, 1 | 28 | 33) && !expansion(a))
+        .filter(|a| {
+            let Some(d) = srv_domain(&a.name).filter(|_| !a.ok()) else {
+                return true;
+            };
+            if answered(a, d) {
+                return false;
+            }
+            match direct(a, d) {
+                Some(b) => {
+                    let summary = format!(
+                        "no SRV record for {d} ({}): the phone used its address record instead \
+                         ({}; RFC 3263 4.2)",
+                        a.text(),
+                        b.text()
+                    );
+                    let evidence = vec![ev(a.query, a.text()), ev(b.query, b.text())];
+                    fallback = Some(
+                        StageResult::new(Stage::DnsSrv, Status::Pass, summary).evidence(evidence),
+                    );
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect();
+    (kept, fallback)
 }
 
 /// A Cisco name that resolved to an address that cannot be Cisco's (see
