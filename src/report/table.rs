@@ -91,6 +91,9 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 out.push_str(&format!("  advice: {a}\n"));
             }
         }
+        None if p.stages.iter().all(|s| s.status == Status::NotSeen) => {
+            out.push_str("PASS: nothing failed, and no stage was seen to its end\n")
+        }
         None => out.push_str(&format!("PASS: every stage seen passed{}\n", reach(p))),
     }
     let mut rows: Vec<[String; 3]> = Vec::with_capacity(p.stages.len() + 1);
@@ -192,9 +195,14 @@ fn reach(p: &PhoneReport) -> String {
         .stages
         .iter()
         .filter(|s| !matches!(s.stage, Stage::Ntp | Stage::DhcpOptions));
+    let ntp = p
+        .stages
+        .iter()
+        .any(|s| s.stage == Stage::Ntp && s.status != Status::NotSeen);
+    let but = if ntp { " but NTP" } else { "" };
     match chain.rfind(|s| s.status != Status::NotSeen) {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
-            "; nothing seen after {} ({})",
+            "; nothing seen after {}{but} ({})",
             s.stage.id(),
             frames(s.frame_range())
         ),
