@@ -214,6 +214,14 @@ impl TcpSide {
                 }
                 match &mut st.app {
                     App::Tls(pair) => pick(from_client, pair).gap(),
+                    App::Http(pair) => {
+                        let (c, s) = &mut **pair;
+                        if from_client {
+                            c.gap()
+                        } else {
+                            s.gap()
+                        }
+                    }
                     App::Sip(pair) => {
                         pick(from_client, pair).gap();
                         // SIP messages may be lost in the hole: a fact, so
@@ -257,6 +265,21 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
+                // A response body cut short by the close (Content-Length).
+                if let App::Http(pair) = &st.app {
+                    let missing_bytes = pair.1.body_left();
+                    if missing_bytes > 0 {
+                        let at = At {
+                            info,
+                            conn: st.id,
+                            from_client: false,
+                            frame,
+                            ts,
+                        };
+                        let cut = http::HttpMessage::Unfinished { missing_bytes };
+                        facts.push(at.fact(Body::Http(cut)));
+                    }
+                }
                 let body = Body::Closed {
                     conn: st.id,
                     from_client,

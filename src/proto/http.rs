@@ -59,6 +59,9 @@ pub enum HttpMessage {
         #[serde(skip_serializing_if = "Option::is_none")]
         location: Option<String>,
     },
+    /// The connection closed with this many bytes of the last body (its
+    /// Content-Length) never sent: a transfer broken off.
+    Unfinished { missing_bytes: u64 },
 }
 
 /// Quick check on the first bytes of a TCP payload.
@@ -91,6 +94,8 @@ pub struct HttpStream {
     awaiting_tunnel: bool,
     /// Bytes after the head that opened a tunnel, not taken yet.
     tunnel: Vec<u8>,
+    /// Bytes of this direction were lost: what is left of a body is unknown.
+    gapped: bool,
 }
 
 impl HttpStream {
@@ -137,6 +142,7 @@ impl HttpStream {
                             let answered = std::mem::take(&mut self.awaiting_tunnel);
                             answered && (200..300).contains(status)
                         }
+                        HttpMessage::Unfinished { .. } => false,
                     };
                     heads.push(message);
                     if opens {
@@ -190,6 +196,21 @@ impl HttpStream {
     /// `"head_too_long"`, `"not_http"`.
     pub fn stopped(&self) -> Option<&'static str> {
         self.stop
+    }
+
+    /// Body bytes announced (Content-Length) and not received yet: at the
+    /// connection's close, a body cut short. 0 once lost bytes make it
+    /// unknown, or when decoding stopped.
+    pub fn body_left(&self) -> u64 {
+        match self.stop.is_none() && !self.gapped {
+            true => self.body_left,
+            false => 0,
+        }
+    }
+
+    /// Bytes of this direction are missing from the capture.
+    pub fn gap(&mut self) {
+        self.gapped = true;
     }
 
     fn frame(&mut self, framing: Framing) {
@@ -544,11 +565,25 @@ mod tests {
             .iter()
             .filter_map(|h| match h {
                 HttpMessage::Response { status, .. } => Some(*status),
-                HttpMessage::Request { .. } => None,
+                _ => None,
             })
             .collect();
         assert_eq!(statuses, vec![100, 204, 200]);
         assert_eq!(stream.stopped(), None);
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_content_length_is_left_over_unless_bytes_were_lost() {
+        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123";
+        let (_, stream) = push_all(&[head]);
+        assert_eq!(stream.body_left(), 6);
+        let (_, mut stream) = push_all(&[head, b"456789"]);
+        assert_eq!(stream.body_left(), 0);
+        let (_, mut gapped) = push_all(&[head]);
+        gapped.gap();
+        assert_eq!(gapped.body_left(), 0, "after lost bytes: unknown");
+        stream.gap();
+        assert_eq!(stream.body_left(), 0);
     }
 
     #[test]

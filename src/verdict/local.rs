@@ -150,7 +150,8 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
     for (i, r) in own.iter().enumerate() {
-        if let Body::Http(HttpMessage::Response { .. }) = &r.body {
+        if let Body::Http(HttpMessage::Response { .. } | HttpMessage::Unfinished { .. }) = &r.body
+        {
             responses.entry((r.src, r.dst)).or_default().push(i);
         }
     }
@@ -170,9 +171,22 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         let server = host.clone().unwrap_or_else(|| f.dst.to_string());
         let what = format!("HTTP {method} {target} from {server}");
         let mut evidence = vec![ev(f, what.clone())];
-        let resp = responses
-            .get(&(f.dst, f.src))
-            .and_then(|at| at.get(at.partition_point(|&j| j <= i)))
+        let after: &[usize] = responses.get(&(f.dst, f.src)).map_or(&[], |at| {
+            at.get(at.partition_point(|&j| j <= i)..)
+                .unwrap_or_default()
+        });
+        // The response, and the close that cut its body short if one did.
+        let unfinished = after
+            .get(1)
+            .and_then(|&j| own.get(j))
+            .and_then(|c| match &c.body {
+                Body::Http(HttpMessage::Unfinished { missing_bytes }) => {
+                    Some((*c, *missing_bytes))
+                }
+                _ => None,
+            });
+        let resp = after
+            .first()
             .and_then(|&j| own.get(j))
             .and_then(|r| match &r.body {
                 Body::Http(HttpMessage::Response {
@@ -193,6 +207,15 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
                 };
                 evidence.push(ev(r, format!("HTTP {code}{to}")));
                 match status {
+                    200..=299 if unfinished.is_some() => {
+                        let (c, missing) = unfinished.unwrap_or((r, 0));
+                        let text = format!(
+                            "the connection closed with {missing} bytes of the \
+                                            profile unsent"
+                        );
+                        evidence.push(ev(c, text.clone()));
+                        Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"))
+                    }
                     200..=299 => Outcome::Fetched(format!("{code}: profile downloaded")),
                     // The phone asked If-Modified-Since: it holds this
                     // profile already and keeps using it.
