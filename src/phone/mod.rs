@@ -389,6 +389,10 @@ fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
             c.phone_like |= host.as_deref().and_then(identity::mac_from_sep).is_some()
                 || vc.as_deref().is_some_and(identity::looks_like_phone_vendor)
                 || !pxe && prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
+            // A declined address (in use by another host) is not the phone's.
+            if let (Some(4), Some(ip)) = (m.message_type, m.requested_ip()) {
+                c.leases.retain(|l| *l != IpAddr::V4(ip));
+            }
         } else if m.message_type == Some(5) && !m.yiaddr.is_unspecified() {
             let ip = IpAddr::V4(m.yiaddr);
             if !c.leases.contains(&ip) && c.leases.len() < MAX_ADDRESSES {

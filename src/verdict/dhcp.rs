@@ -91,9 +91,20 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         return StageResult::new(Stage::Dhcp, Status::Pass, "DHCP seen (no lease exchange)")
             .evidence(evidence);
     };
+    // An earlier exchange the phone declined (its address answered ARP:
+    // in use, RFC 2131 4.4.1), and the address it declined.
+    let declined = judged[..judged.len() - 1].iter().rev().find_map(|x| {
+        by_xid[*x]
+            .iter()
+            .find(|(_, m)| m.message_type == Some(DECLINE))
+            .map(|(_, m)| {
+                m.requested_ip()
+                    .map_or("its address".to_string(), |a| a.to_string())
+            })
+    });
     let earlier_trouble = judged[..judged.len() - 1]
         .iter()
-        .any(|x| !has(x, ACK) || has(x, NAK))
+        .any(|x| !has(x, ACK) || has(x, NAK) || has(x, DECLINE))
         || has(last, NAK) && has(last, ACK);
     let mut evidence: Vec<Evidence> = Vec::new();
     // Earlier exchanges (earlier boot cycles, failed attempts) stay as evidence.
@@ -142,6 +153,8 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         });
         if earlier_nak {
             summary.push_str(" (after a NAK)");
+        } else if let Some(addr) = &declined {
+            summary.push_str(&format!(" (after the phone declined {addr}: in use)"));
         } else if earlier_trouble && !foreign_nak {
             summary.push_str(" (after an exchange that got no ACK)");
         }
@@ -156,6 +169,12 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                 "the DHCP server (or its relay) answered after the phone's retry timer: check \
                  its load and any ping check it makes before offering (conflict detection)",
             );
+        } else if let Some(addr) = declined.as_ref().filter(|_| !earlier_nak) {
+            result = result.advice(format!(
+                "another device answers for {addr}, the address the server first leased (a \
+                 static address inside the scope, or a duplicate): the phone declined it and got \
+                 another, off any reservation; find that device or exclude the address"
+            ));
         } else if earlier_nak {
             result = result.advice(
                 "the server refused the phone's first REQUEST (NAK: often an address the phone \
