@@ -557,6 +557,15 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
             advice
         } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
             refusal::version(&name, *desc, &c.offered)
+        } else if !*by_phone && *desc == 112 {
+            // unrecognized_name (RFC 6066 3): no such name served there.
+            let sni = c.sni.as_deref().unwrap_or("the name asked");
+            format!(
+                "the server at {} does not serve {sni} (the name the phone asked for, SNI): DNS, \
+                 an SRV record or a proxy sends the phone to the wrong server, or the server \
+                 lacks that name's certificate",
+                c.server
+            )
         } else {
             format!(
                 "TLS to {name} fails with {}: check the server and the path",

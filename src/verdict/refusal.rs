@@ -87,7 +87,10 @@ pub fn mutual_tls(
     name: &str,
 ) -> Option<String> {
     let asked = cert_request?;
-    if by_phone || !matches!(desc, 40 | 42..=46 | 48 | 49 | 116) {
+    // After an empty client certificate any fatal alert is the refusal:
+    // GnuTLS, for one, answers it with decode_error.
+    let empty = matches!(client_cert, Some((_, 0))) && !matches!(desc, 0 | 90);
+    if by_phone || !(empty || matches!(desc, 40 | 42..=46 | 48 | 49 | 116)) {
         return None;
     }
     let frame = asked.frame;
@@ -116,6 +119,7 @@ pub fn mutual_tls(
 /// protocol_version, insufficient_security).
 pub fn version(name: &str, desc: u8, offered: &[u16]) -> String {
     let only_newest = !offered.is_empty() && offered.iter().all(|v| *v == 0x0304);
+    let offers_13 = offered.is_empty() || offered.contains(&0x0304);
     let offered: Vec<String> = offered.iter().map(|v| version_name(*v)).collect();
     let offered = offered.join(", ");
     match desc {
@@ -131,6 +135,13 @@ pub fn version(name: &str, desc: u8, offered: &[u16]) -> String {
         71 => format!(
             "{name} finds the phone's offer too weak ({offered}): update the phone firmware so it \
              offers the ciphers the server requires"
+        ),
+        // Some servers (GnuTLS) refuse a version with handshake_failure.
+        _ if !offers_13 => format!(
+            "{name} found no TLS version, cipher suite or extension in common with the phone's \
+             offer ({offered}): check the versions the server accepts (a server that wants TLS \
+             1.3 refuses a phone offering at most TLS 1.2), its TLS policy, and anything \
+             rewriting TLS on the path"
         ),
         _ => format!(
             "{name} found no cipher suite or extension in common with the phone's offer \
