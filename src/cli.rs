@@ -191,6 +191,9 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let opts = options(&a.common);
     let mut results = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // A named capture that could not be read is a usage error (exit 2) even
+    // when the others were analysed: a CI job with a wrong path must not pass.
+    let mut unreadable = 0usize;
     for path in &a.captures {
         // The same file twice would list its phones twice under each.
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
@@ -206,16 +209,26 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             Ok(r) if r.summary.unreadable().is_some() => {
                 let why = r.summary.unreadable().unwrap_or_default();
                 eprintln!("provscope: error: {}: {why}", path.display());
+                unreadable += 1;
             }
             Ok(r) => results.push(r),
             // One line naming the file; the other captures are still analysed.
-            Err(e) => eprintln!("provscope: error: {}: {e}{}", path.display(), hint(path)),
+            Err(e) => {
+                eprintln!("provscope: error: {}: {e}{}", path.display(), hint(path));
+                unreadable += 1;
+            }
         }
     }
     if results.is_empty() {
         return Ok(2);
     }
-    emit(&a.common, results, None)
+    let code = emit(&a.common, results, None)?;
+    if unreadable > 0 {
+        let (n, what) = provscope::text::agree(unreadable as u64, "capture", "captures");
+        eprintln!("provscope: {n} named {what} could not be read: exit 2");
+        return Ok(2);
+    }
+    Ok(code)
 }
 
 /// A missing "capture" that is an output format's name was meant as one.

@@ -160,6 +160,10 @@ fn exit_codes_follow_the_verdicts() {
     let o = provscope(&["captures/no-such-file.pcap"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such-file.pcap"), "{}", stderr(&o));
+    // A good capture beside a missing one: reported, and still exit 2.
+    let o = provscope(&["captures/healthy.pcap", "captures/no-such-file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("SEP00005E005301"), "{}", stdout(&o));
     assert_eq!(
         provscope(&["analyze", "--bogus-flag", "x"]).status.code(),
         Some(2)
@@ -193,9 +197,11 @@ fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
         err.contains("none of its 3 frames") && err.contains("first: 9"),
         "{err}"
     );
-    // Beside a good capture, the good one decides.
+    // Beside a good capture: the good one is reported, and the exit is 2
+    // (a capture the user named was not analysed).
     let o = provscope(&[file.to_str().expect("utf-8 path"), "captures/healthy.pcap"]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("PASS"), "{}", stdout(&o));
 }
 
 #[test]
