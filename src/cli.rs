@@ -90,7 +90,7 @@ struct Common {
     #[arg(long, default_value_t = 8934, value_parser = clap::value_parser!(u16).range(1..))]
     sbc_port: u16,
     /// Only this phone (MAC in any notation, IP, or SEP host name).
-    #[arg(long)]
+    #[arg(long, value_parser = phone_selector)]
     phone: Option<String>,
     /// Exit 1 also when a phone's verdict is warn.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
@@ -229,6 +229,29 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     Ok(code)
+}
+
+/// A `--phone` value: an IP address, a MAC (12 hex digits in any notation)
+/// or a host name; a value of digits and dots, or with colons, that is
+/// neither address is a typo (exit 2), not a phone to look for.
+fn phone_selector(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let hex: String = v
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
+    let mac = hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit());
+    let ip = v.parse::<std::net::IpAddr>().is_ok();
+    let numeric = v.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let name = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    match (mac || ip, numeric || v.contains(':'), name && !v.is_empty()) {
+        (true, _, _) | (false, false, true) => Ok(v.to_string()),
+        _ => Err(format!(
+            "'{v}' is no IP address, MAC (12 hex digits) or host name"
+        )),
+    }
 }
 
 /// A missing "capture" that is an output format's name was meant as one.
