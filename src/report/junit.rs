@@ -2,7 +2,7 @@
 //! a failure, `warn` passes with its text in system-out, `not_seen` is
 //! skipped, so CI systems show failures natively.
 
-use super::{frames, short_name, Document};
+use super::{capture_name, frames, Document};
 use crate::verdict::Status;
 
 pub fn render(doc: &Document) -> String {
@@ -19,7 +19,7 @@ pub fn render(doc: &Document) -> String {
     for p in &doc.phones {
         let name = format!(
             "{} {}",
-            short_name(&p.capture),
+            capture_name(doc, &p.capture),
             p.hostname.as_deref().unwrap_or(&p.id)
         );
         let fails = p.stages.iter().filter(|s| s.status == Status::Fail).count();

@@ -1,7 +1,7 @@
 //! Markdown for pasting into a ticket: a heading per phone, the root cause
 //! and advice, and a table of the stages.
 
-use super::{frames, short_name, Document};
+use super::{capture_name, frames, Document};
 use crate::verdict::Status;
 
 pub fn render(doc: &Document) -> String {
@@ -9,7 +9,7 @@ pub fn render(doc: &Document) -> String {
     for c in &doc.captures {
         out.push_str(&format!(
             "\n## `{}`\n\n{} frames, {}{}{}\n",
-            short_name(&c.path),
+            capture_name(doc, &c.path),
             c.frames,
             c.format.name(),
             if c.compressed { ", gzip" } else { "" },
@@ -68,6 +68,32 @@ pub fn render(doc: &Document) -> String {
     out
 }
 
+/// Text from the capture made inert in Markdown: a pipe would end a table
+/// cell, `<` and `&` start HTML that many ticket systems render, control
+/// bytes (an ESC from a file name) are dropped as the table does.
 fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn capture_text_cannot_break_the_table_or_inject_html() {
+        assert_eq!(
+            escape("TFTP <a|&\"]]>\u{1b}[31m\nx"),
+            "TFTP &lt;a\\|&amp;\"]]> [31m x"
+        );
+    }
 }

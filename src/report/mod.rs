@@ -116,3 +116,20 @@ pub fn frames(range: Option<(u64, u64)>) -> String {
 pub fn short_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
+
+/// How a capture is named in a report: its file name, unless another
+/// capture of `doc` has the same one (a scan of site1/x.pcap and
+/// site2/x.pcap), then its whole path.
+pub fn capture_name<'a>(doc: &Document, path: &'a str) -> &'a str {
+    let short = short_name(path);
+    let same = doc
+        .captures
+        .iter()
+        .filter(|o| short_name(&o.path) == short)
+        .count();
+    if same > 1 {
+        path
+    } else {
+        short
+    }
+}

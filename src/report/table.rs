@@ -4,21 +4,14 @@
 use rayon::prelude::*;
 use unicode_width::UnicodeWidthStr;
 
-use super::{frames, short_name, Document, RenderOptions};
+use super::{capture_name, frames, Document, RenderOptions};
 use crate::verdict::{PhoneReport, Stage, Status, Verdict};
 
 pub fn render(doc: &Document, opts: &RenderOptions) -> String {
     let mut out = String::new();
     for c in &doc.captures {
         let phones = doc.phones.iter().filter(|p| p.capture == c.path).count();
-        // The file name, unless another capture here has the same one.
-        let short = short_name(&c.path);
-        let same = doc
-            .captures
-            .iter()
-            .filter(|o| short_name(&o.path) == short)
-            .count();
-        let name = if same > 1 { c.path.as_str() } else { short };
+        let name = capture_name(doc, &c.path);
         out.push_str(&format!(
             "{}  {}{}  {} frame{}  {:.2} s  {} phone{}{}\n",
             name,
