@@ -563,10 +563,10 @@ impl At<'_> {
             src_mac: if self.from_client {
                 self.info.client_mac
             } else {
-                None
+                self.info.server_mac
             },
             dst_mac: if self.from_client {
-                None
+                self.info.server_mac
             } else {
                 self.info.client_mac
             },

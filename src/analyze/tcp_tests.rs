@@ -10,6 +10,7 @@ fn info(server: &str) -> ConnInfo {
         client: CLIENT.parse().unwrap(),
         server: server.parse().unwrap(),
         client_mac: None,
+        server_mac: None,
         vlan: None,
         saw_syn: true,
         first_frame: 1,

@@ -32,6 +32,8 @@ pub struct ConnInfo {
     pub client: SocketAddr,
     pub server: SocketAddr,
     pub client_mac: Option<Mac>,
+    /// The Ethernet source of the server's segments (a router's, mostly).
+    pub server_mac: Option<Mac>,
     pub vlan: Option<u16>,
     pub saw_syn: bool,
     /// Frame of the first packet of this connection.
@@ -387,6 +389,7 @@ impl<S: Default> FlowTable<S> {
                 client,
                 server,
                 client_mac: if src_is_client { src_mac } else { None },
+                server_mac: if src_is_client { None } else { src_mac },
                 vlan,
                 saw_syn: syn && !ack,
                 first_frame: frame,
@@ -480,6 +483,9 @@ impl<S: Default> FlowTable<S> {
         let dir = if from_client { CLIENT } else { SERVER };
         if from_client && conn.info.client_mac.is_none() {
             conn.info.client_mac = src_mac;
+        }
+        if !from_client && conn.info.server_mac.is_none() {
+            conn.info.server_mac = src_mac;
         }
         let syn = seg.flags.has(TcpFlags::SYN);
         let ack = seg.flags.has(TcpFlags::ACK);
