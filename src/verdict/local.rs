@@ -11,7 +11,7 @@ use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dns::{rcode_name, RData};
 use crate::proto::http::HttpMessage;
-use crate::proto::tls::TlsEvent;
+use crate::proto::tls::{alert_name, TlsEvent};
 
 /// Provisioning servers the DHCP scope named, as addresses and host names.
 #[derive(Default)]
@@ -257,13 +257,37 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
         }
         let host = sni.clone().unwrap_or_else(|| ip.to_string());
         let what = format!("HTTPS to {host} ({})", f.dst);
-        let evidence = vec![ev(f, format!("ClientHello SNI {host} to {}", f.dst))];
-        out.push((
-            Outcome::Fetched("TLS to the DHCP-named server".into()),
-            what,
-            evidence,
-        ));
+        let mut evidence = vec![ev(f, format!("ClientHello SNI {host} to {}", f.dst))];
+        let outcome = match fatal_alert(ctx, f) {
+            Some((a, by_phone, desc)) => {
+                let who = if by_phone { "the phone" } else { "the server" };
+                let text = format!("{who} ended the handshake with {}", alert_name(desc));
+                evidence.push(ev(a, text.clone()));
+                Outcome::NotFound(format!("TLS to the DHCP-named server: {text}, no profile"))
+            }
+            None => Outcome::Fetched("TLS to the DHCP-named server".into()),
+        };
+        out.push((outcome, what, evidence));
     }
+}
+
+/// The first fatal plaintext alert of `hello`'s connection: its fact, sent
+/// by the phone, its description.
+fn fatal_alert<'a>(ctx: &Ctx<'a>, hello: &Fact) -> Option<(&'a Fact, bool, u8)> {
+    let Body::Tls { conn, .. } = hello.body else {
+        return None;
+    };
+    ctx.own().find_map(|f| match &f.body {
+        Body::Tls {
+            conn: c,
+            from_client,
+            event: TlsEvent::Alert {
+                level: 2,
+                description,
+            },
+        } if *c == conn && f.frame > hello.frame => Some((f, *from_client, *description)),
+        _ => None,
+    })
 }
 
 /// The phone asked DNS for the host a provisioning option names and never
