@@ -194,8 +194,10 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     break;
                 }
             };
-            frames += 1;
-            if frames == collect::WORKER_AFTER_FRAMES && opts.worker_thread {
+            // Frames as numbered (Wireshark numbers pcapng custom blocks too):
+            // the count agrees with the evidence's frame numbers.
+            frames = frame.number.max(frames + 1);
+            if frames >= collect::WORKER_AFTER_FRAMES && opts.worker_thread {
                 collect.start_worker(scope);
             }
             // Earliest and latest, not first and last: a badly merged
