@@ -109,6 +109,14 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
     }
     found.files.sort();
     found.files.dedup();
+    // A symlink to a capture also found under its own name is one capture:
+    // analysed once (the first path in order), the other counted as skipped.
+    let mut seen = std::collections::HashSet::new();
+    let before = found.files.len();
+    found
+        .files
+        .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    found.not_captures += (before - found.files.len()) as u64;
     found.unreadable.sort();
     found
 }

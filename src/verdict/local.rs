@@ -281,10 +281,11 @@ fn fatal_alert<'a>(ctx: &Ctx<'a>, hello: &Fact) -> Option<(&'a Fact, bool, u8)> 
         Body::Tls {
             conn: c,
             from_client,
-            event: TlsEvent::Alert {
-                level: 2,
-                description,
-            },
+            event:
+                TlsEvent::Alert {
+                    level: 2,
+                    description,
+                },
         } if *c == conn && f.frame > hello.frame => Some((f, *from_client, *description)),
         _ => None,
     })
