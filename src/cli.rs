@@ -254,6 +254,19 @@ fn phone_selector(v: &str) -> Result<String, String> {
     }
 }
 
+/// Does fact `f` concern phone `p`: sent from or to one of its addresses, or
+/// a DHCP message about its MAC?
+fn concerns(p: &provscope::verdict::PhoneReport, f: &provscope::fact::Fact) -> bool {
+    let ip = |a: std::net::IpAddr| p.ips.iter().any(|i| i.parse() == Ok(a));
+    let dhcp = match &f.body {
+        provscope::fact::Body::Dhcp(m) => {
+            p.mac.as_deref() == Some(provscope::packet::mac_string(&m.chaddr).as_str())
+        }
+        _ => false,
+    };
+    dhcp || ip(f.src_ip()) || ip(f.dst_ip())
+}
+
 /// A missing "capture" that is an output format's name was meant as one.
 fn hint(path: &std::path::Path) -> String {
     let name = path.to_string_lossy();
@@ -304,7 +317,13 @@ fn emit(
     let mut unused = Vec::new();
     for r in results {
         if keep_facts {
-            facts.push((r.summary.path.clone(), r.facts));
+            let mut kept = r.facts;
+            // `--phone`: only the facts of the phones shown (their addresses,
+            // their DHCP by chaddr).
+            if c.phone.is_some() {
+                kept.retain(|f| r.phones.iter().any(|p| concerns(p, f)));
+            }
+            facts.push((r.summary.path.clone(), kept));
         } else {
             unused.push(r.facts);
         }

@@ -225,6 +225,17 @@ fn phone_filter_redaction_colour_and_stdin() {
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["phones"][0]["ips"][0], "192.0.2.103");
+    // The facts output follows --phone too.
+    let facts = |args: &[&str]| stdout(&provscope(args)).lines().count();
+    let all = facts(&["captures/three-phones.pcapng", "-f", "facts"]);
+    let one = facts(&[
+        "captures/three-phones.pcapng",
+        "-f",
+        "facts",
+        "--phone",
+        "192.0.2.103",
+    ]);
+    assert!(one > 0 && one < all, "{one} of {all}");
     // No match: the filter is blamed, not the capture, and its phones named.
     let none = stdout(&provscope(&[
         "captures/healthy.pcap",
