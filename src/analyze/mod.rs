@@ -177,9 +177,17 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     };
                     let stop = match &e {
                         CaptureError::Malformed { offset, .. } => {
-                            let left = reader.unread_after(*offset).map_or(String::new(), |n| {
-                                format!("; the {n} bytes from there on were not read")
-                            });
+                            let mut left =
+                                reader.unread_after(*offset).map_or(String::new(), |n| {
+                                    format!("; the {n} bytes from there on were not read")
+                                });
+                            // Corrupt compressed data inflates to garbage
+                            // before gzip's checksum at the member's end.
+                            if reader.compressed() {
+                                left.push_str(
+                                    " (if `gzip -t` reports the file corrupt, that is the cause)",
+                                );
+                            }
                             let at = format!("after frame {frames}: {why}{left}");
                             format!("capture stopped at invalid bytes {at}")
                         }

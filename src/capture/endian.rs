@@ -40,6 +40,14 @@ impl Endian {
         })
     }
 
+    /// The other byte order.
+    pub(super) fn swapped(self) -> Endian {
+        match self {
+            Endian::Little => Endian::Big,
+            Endian::Big => Endian::Little,
+        }
+    }
+
     pub(super) fn name(self) -> &'static str {
         match self {
             Endian::Little => "little-endian",

@@ -51,6 +51,8 @@ pub(super) struct PcapReader {
     caplen_over_snaplen: u64,
     /// Records whose fraction field is a whole second or more.
     fraction_overflow: u64,
+    /// Byte offsets of further pcap file headers (captures concatenated).
+    joined_at: Vec<u64>,
     info: [InterfaceInfo; 1],
     section: [SectionInfo; 1],
 }
@@ -95,6 +97,7 @@ impl PcapReader {
             caplen_over_orig: 0,
             caplen_over_snaplen: 0,
             fraction_overflow: 0,
+            joined_at: Vec::new(),
             info: [InterfaceInfo {
                 section: 0,
                 id: 0,
@@ -160,6 +163,9 @@ impl PcapReader {
                 what: format!("the record header of frame {frame}"),
             });
         }
+        if self.another_file_header(start)? {
+            return self.locate();
+        }
         let head = self.src.window();
         let e = self.endian;
         let (Some(ts_sec), Some(ts_frac), Some(incl_len), Some(orig_len)) = (
@@ -212,6 +218,41 @@ impl PcapReader {
         }))
     }
 
+    /// A pcap file header where a record should start: two captures joined
+    /// with `cat`. One with this file's byte order, precision and link type
+    /// is passed over (the frames go on as one capture, and a warning says
+    /// so); any other stops the reading with its offset.
+    fn another_file_header(&mut self, start: u64) -> Result<bool, CaptureError> {
+        let head = self.src.window();
+        let magic = [0xa1b2_c3d4u32, 0xa1b2_3c4d];
+        let own = |m: u32| magic.contains(&m);
+        let (ours, theirs) = (self.endian.u32(head, 0), self.endian.swapped().u32(head, 0));
+        let version =
+            self.endian.u16(head, 4) == Some(2) || self.endian.swapped().u16(head, 4) == Some(2);
+        if !(ours.is_some_and(own) || theirs.is_some_and(own)) || !version {
+            return Ok(false);
+        }
+        if !fill(&mut self.src, FILE_HEADER_LEN, start)? {
+            return Ok(false);
+        }
+        let head = self.src.window();
+        let nanos = ours == Some(0xa1b2_3c4d);
+        let same = ours.is_some_and(own)
+            && nanos == self.nanos
+            && self.endian.u32(head, 20) == Some(self.linktype);
+        if !same {
+            return Err(CaptureError::Malformed {
+                offset: start,
+                what: "a second pcap file header with another byte order, precision or link \
+                       type: two captures joined with cat (mergecap joins captures)"
+                    .into(),
+            });
+        }
+        self.src.consume(FILE_HEADER_LEN);
+        self.joined_at.push(start);
+        Ok(true)
+    }
+
     pub(super) fn offset(&self) -> u64 {
         self.src.offset()
     }
@@ -226,6 +267,14 @@ impl PcapReader {
 
     pub(super) fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(first) = self.joined_at.first() {
+            let n = self.joined_at.len() as u64;
+            let (n, what) = agree(n, "more pcap file header", "more pcap file headers");
+            out.push(format!(
+                "{n} {what} inside the file (the first at byte offset {first}): captures joined \
+                 with cat; read on as one capture (mergecap joins them properly)."
+            ));
+        }
         if self.version != (2, 4) {
             out.push(format!(
                 "pcap header says version {}.{} ({}); read as 2.4.",

@@ -185,6 +185,28 @@ impl Ng {
 const T0: u32 = 1_714_554_000; // 2024-05-01T09:00:00Z
 
 #[test]
+fn two_pcaps_joined_with_cat_read_as_one_and_said() {
+    let a = pcap(false, false, 1, &[(T0, 0, b"one", 3)]);
+    let b = pcap(false, false, 1, &[(T0 + 1, 0, b"two", 3)]);
+    let joined = [a.clone(), b].concat();
+    let mut r = open(&joined).unwrap();
+    let (seen, err) = drain(&mut r);
+    assert!(err.is_none(), "{err:?}");
+    let data: Vec<&[u8]> = seen.iter().map(|s| s.5.as_slice()).collect();
+    assert_eq!(data, [b"one", b"two"]);
+    let w = r.warnings().join(" ");
+    assert!(w.contains(&format!("byte offset {}", a.len())), "{w}");
+    // Another link type cannot be read on: the reading stops there.
+    let other = pcap(false, false, 113, &[(T0 + 1, 0, b"two", 3)]);
+    let mut r = open(&[a.clone(), other].concat()).unwrap();
+    let (seen, err) = drain(&mut r);
+    assert_eq!(seen.len(), 1);
+    assert!(
+        matches!(err, Some(CaptureError::Malformed { offset, .. }) if offset == a.len() as u64)
+    );
+}
+
+#[test]
 fn big_endian_microsecond_pcap() {
     let bytes = pcap(
         true,
