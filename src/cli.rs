@@ -197,7 +197,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     for path in &a.captures {
         // The same file twice would list its phones twice under each.
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        if path.as_os_str() != "-" && !seen.insert(key) {
+        if !seen.insert(key) {
             eprintln!(
                 "provscope: warning: {}: given twice, analysed once",
                 path.display()
