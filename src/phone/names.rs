@@ -15,6 +15,10 @@ pub struct NameMap {
     by_ip: HashMap<IpAddr, BTreeSet<String>>,
     /// SRV target name -> ports it was offered on.
     pub srv_targets: HashMap<String, BTreeSet<u16>>,
+    /// Domains of the SIP SRV names asked (`sbc.example.com` of
+    /// `_sips._tcp.sbc.example.com`): a client that finds no SRV record
+    /// connects to the domain itself (RFC 3263 4.2), its SIP server.
+    pub srv_domains: BTreeSet<String>,
 }
 
 impl NameMap {
@@ -22,6 +26,14 @@ impl NameMap {
         let mut map = NameMap::default();
         for f in facts {
             let Body::Dns(m) = &f.body else { continue };
+            for q in m.questions.iter().filter(|q| q.qtype == 33) {
+                if let Some(domain) = is_sip_srv_name(&q.name)
+                    .then(|| q.name.splitn(3, '.').nth(2))
+                    .flatten()
+                {
+                    map.srv_domains.insert(domain.to_string());
+                }
+            }
             if !m.response || m.malformed.is_some() {
                 continue;
             }

@@ -56,5 +56,55 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     for (root, n) in by_root {
         out.push_str(&format!("  {n:>5}  {root}\n"));
     }
+    for (files, phone) in rotations(doc) {
+        let (first, last) = (files.first().copied(), files.last().copied());
+        out.push_str(&format!(
+            "\nnote: {} captures from {} to {} follow one another without a gap (each starts \
+             within {CONTINUES_SECS} s of the previous one's end) and phone {phone} is in \
+             several: files of one rotating capture (tcpdump -C/-G)? A phone booting across a \
+             boundary is judged in each file and counted more than once; `mergecap -a` joins \
+             them into one capture.\n",
+            files.len(),
+            first.unwrap_or_default(),
+            last.unwrap_or_default()
+        ));
+    }
     out
+}
+
+/// Seconds between one capture's last frame and the next one's first that
+/// make them one capture cut in files.
+const CONTINUES_SECS: u64 = 2;
+
+/// Runs of captures each starting right where the one before ends, in which
+/// a phone appears in more than one: (their paths, that phone).
+fn rotations(doc: &Document) -> Vec<(Vec<&str>, &str)> {
+    let mut dated: Vec<_> = doc
+        .captures
+        .iter()
+        .filter_map(|c| Some((c.first_ts?, c.last_ts?, c.path.as_str())))
+        .collect();
+    dated.sort_by_key(|(first, _, path)| (first.ns, *path));
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    let mut prev_end = None;
+    for (start, end, path) in dated {
+        let gap = prev_end.map(|e: crate::time::Timestamp| e.secs_until(&start));
+        match (gap, runs.last_mut()) {
+            (Some(g), Some(run)) if (0.0..=CONTINUES_SECS as f64).contains(&g) => run.push(path),
+            _ => runs.push(vec![path]),
+        }
+        prev_end = Some(end);
+    }
+    runs.into_iter()
+        .filter(|run| run.len() > 1)
+        .filter_map(|run| {
+            let phone = doc.phones.iter().find(|p| {
+                run.contains(&p.capture.as_str())
+                    && doc.phones.iter().any(|q| {
+                        q.id == p.id && q.capture != p.capture && run.contains(&q.capture.as_str())
+                    })
+            })?;
+            Some((run, phone.id.as_str()))
+        })
+        .collect()
 }

@@ -340,13 +340,11 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         if is_provisioning_name(sni) {
             return Kind::Provisioning;
         }
-        // The phone names one of its SRV targets: its SBC, whatever the port
-        // (a firewall in front of the tap may translate 8934).
-        if ctx
-            .names
-            .srv_targets
-            .contains_key(sni.trim_end_matches('.'))
-        {
+        // The phone names one of its SRV targets, or the SIP domain it found
+        // no SRV record for (RFC 3263 4.2): its SBC, whatever the port (a
+        // firewall in front of the tap may translate 8934).
+        let sni = sni.trim_end_matches('.');
+        if ctx.names.srv_targets.contains_key(sni) || ctx.names.srv_domains.contains(sni) {
             return Kind::Sbc;
         }
     } else if ctx.names.any_name(&ip, is_activation_name) {
@@ -359,7 +357,13 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         .names(&ip)
         .filter_map(|n| ctx.names.srv_targets.get(n))
         .any(|ports| ports.contains(&c.server.port()));
-    if c.server.port() == ctx.sbc_port || srv_port {
+    // No SRV record: the SIP domain's own address on SIP over TLS (5061).
+    let fallback = c.server.port() == 5061
+        && ctx
+            .names
+            .names(&ip)
+            .any(|n| ctx.names.srv_domains.contains(n));
+    if c.server.port() == ctx.sbc_port || srv_port || fallback {
         Kind::Sbc
     } else {
         Kind::Other

@@ -221,6 +221,12 @@ fn srv_lookups<'a, 'b>(
             b.name == d && matches!(b.qtype, 1 | 28) && b.ok() && b.query.frame > a.query.frame
         })
     };
+    // "No SRV records found" (RFC 3263 4.2) is a name error or no data, not
+    // a resolver refusing or failing.
+    let no_records = |a: &Attempt<'_>| {
+        matches!(&a.answer, Answer::NoData | Answer::NoService)
+            || matches!(&a.answer, Answer::Error(rc) if rc == "NXDOMAIN")
+    };
     let mut fallback = None;
     let kept = srv
         .into_iter()
@@ -232,7 +238,7 @@ fn srv_lookups<'a, 'b>(
             if answered(a, d) {
                 return false;
             }
-            match direct(a, d) {
+            match direct(a, d).filter(|_| no_records(a)) {
                 Some(b) => {
                     let summary = format!(
                         "no SRV record for {d} ({}): the phone used its address record instead \

@@ -403,22 +403,36 @@ pub fn overall(stages: &[StageResult]) -> (Verdict, Option<Stage>) {
     }
     // Recovered means a success after the failure: a good session before the
     // SBC was cut off is not getting past it.
-    let after_failure = |r: &StageResult| match (root.failing_since, r.frame_range()) {
-        (Some(since), Some((_, last))) => last > since,
-        _ => true,
+    let got_past = |at: usize| {
+        let Some(failed) = stages.get(at) else {
+            return false;
+        };
+        let after_failure = |r: &StageResult| match (failed.failing_since, r.frame_range()) {
+            (Some(since), Some((_, last))) => last > since,
+            _ => true,
+        };
+        let passed =
+            |r: &StageResult| matches!(r.status, Status::Pass | Status::Warn) && after_failure(r);
+        let registered = stages
+            .iter()
+            .any(|r| r.stage == Stage::SipRegister && passed(r));
+        // Got past it: a later boot stage passed or recovered. `dhcp-options`
+        // judges what the server offered, not how far the phone got; `ntp`
+        // supports the chain without being a step of it.
+        let later_pass = stages
+            .get(at + 1..)
+            .unwrap_or_default()
+            .iter()
+            .any(|r| !matches!(r.stage, Stage::Ntp | Stage::DhcpOptions) && passed(r));
+        registered || later_pass
     };
-    let passed =
-        |r: &StageResult| matches!(r.status, Status::Pass | Status::Warn) && after_failure(r);
-    let registered = stages
-        .iter()
-        .any(|r| r.stage == Stage::SipRegister && passed(r));
-    // Got past it: a later boot stage passed or recovered. `dhcp-options`
-    // judges what the server offered, not how far the phone got; `ntp`
-    // supports the chain without being a step of it.
-    let later_pass = stages[pos + 1..]
-        .iter()
-        .any(|r| !matches!(r.stage, Stage::Ntp | Stage::DhcpOptions) && passed(r));
-    let verdict = if registered || later_pass {
+    // The phone recovered only if it got past every failure: one it got
+    // past, then a later one it did not (a fallback that then failed) is a
+    // failing phone, still rooted at the first failure.
+    let every_failure_passed = (pos..stages.len())
+        .filter(|&i| stages.get(i).is_some_and(|r| r.status == Status::Fail))
+        .all(got_past);
+    let verdict = if every_failure_passed {
         Verdict::Warn
     } else {
         Verdict::Fail

@@ -26,6 +26,15 @@ fn a_phone_that_never_got_a_lease_fails_even_when_the_offer_was_clean() {
         (Stage::DnsActivation, Status::Pass),
     ]);
     assert_eq!(overall(&s), (Verdict::Warn, Some(Stage::Dhcp)));
+    // Past the first failure, then stuck at a later one: a failing phone,
+    // rooted at the first.
+    let s = stages(&[
+        (Stage::DnsSrv, Status::Fail),
+        (Stage::SbcConnect, Status::Pass),
+        (Stage::SbcTls, Status::Fail),
+        (Stage::SipRegister, Status::NotSeen),
+    ]);
+    assert_eq!(overall(&s), (Verdict::Fail, Some(Stage::DnsSrv)));
 }
 
 #[test]
