@@ -45,9 +45,15 @@ pub fn copies(facts: &[Fact]) -> Vec<bool> {
     copy
 }
 
-/// The capture warning for `n` copies.
-pub fn warning(n: usize) -> Option<String> {
-    (n > 0).then(|| {
+/// Copies said in a warning: at least this many, and this share of the
+/// UDP facts (a server answering each of a client's re-sends at once sends
+/// equal datagrams too; a merged capture doubles everything).
+const WARN_COPIES: usize = 3;
+const WARN_SHARE: usize = 10;
+
+/// The capture warning for `n` copies among `udp` UDP facts.
+pub fn warning(n: usize, udp: usize) -> Option<String> {
+    (n >= WARN_COPIES && n * 100 >= udp * WARN_SHARE).then(|| {
         let (n, what) = crate::text::agree(n as u64, "datagram was", "datagrams were");
         format!(
             "{n} {what} captured twice (the same message between the same hosts within 50 ms): \
@@ -100,8 +106,11 @@ mod tests {
             [false, true, false, false, false],
             "a re-send a second later is kept"
         );
-        assert!(warning(1)
-            .unwrap()
-            .starts_with("1 datagram was captured twice"));
+        assert!(
+            warning(1, 10).is_none(),
+            "one equal answer is no merged capture"
+        );
+        assert!(warning(3, 10).is_some_and(|w| w.starts_with("3 datagrams were captured twice")));
+        assert!(warning(3, 100).is_none());
     }
 }

@@ -206,7 +206,11 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let mut warnings = nat_warnings(&phones, facts);
     warnings.extend(duplicate_addresses(&handovers, facts));
-    warnings.extend(copies::warning(copy.iter().filter(|c| **c).count()));
+    let udp = facts
+        .iter()
+        .filter(|f| f.l4 == crate::fact::L4::Udp)
+        .count();
+    warnings.extend(copies::warning(copy.iter().filter(|c| **c).count(), udp));
     let (sent, received) = directions(&phones, facts);
     let one_way = one_direction(sent, received);
     warnings.extend(one_way.clone());
@@ -686,10 +690,22 @@ const BURST_HELLOS: usize = 3;
 const BURST_NS: i64 = 2_000_000_000;
 
 /// Several phones behind one address, told by their handshakes with the
-/// activation or provisioning service starting within [`BURST_NS`].
+/// activation or provisioning service starting within [`BURST_NS`], each
+/// after its own A lookup of the name (one phone opening several
+/// connections resolves once).
 fn handshake_burst(p: &Phone, facts: &[Fact]) -> Option<String> {
     let mut hellos: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    // The A lookups of each name: a phone resolves once per boot (and retries
+    // after a second or more), so several within the burst are several phones.
+    let mut lookups: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for f in p.facts.iter().filter_map(|&i| facts.get(i)) {
+        if let Body::Dns(m) = &f.body {
+            if !m.response && p.ips.contains(&f.src_ip()) {
+                for q in m.questions.iter().filter(|q| q.qtype == 1) {
+                    lookups.entry(q.name.as_str()).or_default().push(f.ts.ns);
+                }
+            }
+        }
         if let Body::Tls {
             from_client: true,
             event: tls::TlsEvent::ClientHello { sni: Some(sni), .. },
@@ -703,20 +719,27 @@ fn handshake_burst(p: &Phone, facts: &[Fact]) -> Option<String> {
         }
     }
     hellos.into_iter().find_map(|(sni, times)| {
-        // The most handshakes that start within BURST_NS of one another.
-        let most = (0..times.len())
+        // The most handshakes that start within BURST_NS of one another,
+        // and when that burst starts.
+        let (most, start) = (0..times.len())
             .map(|i| {
                 let start = times.get(i).copied().unwrap_or(0);
-                times
+                let n = times
                     .get(i..)
                     .unwrap_or_default()
                     .iter()
                     .take_while(|t| **t - start < BURST_NS)
-                    .count()
+                    .count();
+                (n, start)
             })
             .max()
-            .unwrap_or(0);
-        (most >= BURST_HELLOS).then(|| {
+            .unwrap_or((0, 0));
+        let resolved = lookups.get(sni).map_or(0, |l| {
+            l.iter()
+                .filter(|t| (start - BURST_NS..start + BURST_NS).contains(*t))
+                .count()
+        });
+        (most >= BURST_HELLOS && resolved >= BURST_HELLOS).then(|| {
             format!(
                 "{} opened {most} handshakes with {sni} within 2 s: several phones behind one \
                  address (NAT)? Their verdicts are merged into one; a capture on the phones' \

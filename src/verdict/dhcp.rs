@@ -246,8 +246,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
 }
 
 /// Seconds before the capture's end within which a single DISCOVER or
-/// REQUEST may simply not have had its answer yet (clients retry after 2-4 s).
-const PENDING_SECS: f64 = 2.0;
+/// REQUEST may simply not have had its answer yet (RFC 2131 4.1: the first
+/// retry comes after about 4 s; a server may probe the address first).
+const PENDING_SECS: f64 = 4.0;
 
 /// The exchange ends with the phone's one DISCOVER (or one REQUEST since the
 /// last OFFER) sent just before the capture's end: no answer *yet*.
@@ -272,6 +273,9 @@ fn pending_at_end(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<Strin
         format!("{what} at the end of the capture, no answer yet")
     })
 }
+
+/// Seconds from the first DISCOVER to the ACK that make a slow server.
+const SLOW_SECS: f64 = 4.0;
 
 /// A lease that came after the phone's retry timer: DISCOVERs re-sent
 /// before the first OFFER, or REQUESTs before the ACK, a second or more
@@ -303,6 +307,11 @@ fn slow_server(msgs: &[(&Fact, &DhcpMessage)]) -> Option<String> {
     }
     let ack = msgs.iter().find(|(_, m)| m.message_type == Some(ACK))?.0;
     let start = msgs.first()?.0;
+    // A server's conflict probe before its OFFER (RFC 2131 3.1, dnsmasq
+    // waits 3 s) is normal: slow is past a phone's first retry (4 s).
+    if start.ts.secs_until(&ack.ts) < SLOW_SECS {
+        return None;
+    }
     let mut sent = Vec::new();
     if discovers >= 2 {
         sent.push(format!("{discovers} DISCOVERs"));
