@@ -449,9 +449,16 @@ fn phone_behaviour_ips(
             Body::Tftp(tftp::TftpPacket::Rrq { filename, .. }) => {
                 is_profile_file(filename).then(|| f.src_ip())
             }
-            Body::Http(http::HttpMessage::Request { target, .. }) => {
-                is_profile_file(target).then(|| f.src_ip())
-            }
+            // A profile by its name, or any request with a phone's own
+            // User-Agent (Cisco-CP-8851-3PCC/12.0.2).
+            Body::Http(http::HttpMessage::Request {
+                target, user_agent, ..
+            }) => (is_profile_file(target)
+                || user_agent
+                    .as_deref()
+                    .and_then(identity::model_from)
+                    .is_some_and(|m| m.contains("3PCC")))
+            .then(|| f.src_ip()),
             Body::Sip(m) => match &m.start {
                 sip::StartLine::Request { method, .. } if method == "REGISTER" => {
                     if sip::nat_evidence(m, f.src_ip()).is_some() {
@@ -479,10 +486,16 @@ fn phone_behaviour_ips(
 pub fn is_profile_file(target: &str) -> bool {
     let t = target.to_ascii_lowercase();
     let path = t.split(['?', '#']).next().unwrap_or("");
-    path.ends_with(".xml")
-        || path.ends_with(".cfg")
-        || path.ends_with(".tlv")
-        || path.contains("sep")
+    let file = path.rsplit('/').next().unwrap_or(path);
+    // A .cfg is a phone's when named like one (spa<model>.cfg, SEP<mac>,
+    // CP-<model>, a MAC): a boot loader's grub.cfg is not.
+    let mac = file
+        .as_bytes()
+        .windows(12)
+        .any(|w| w.iter().all(u8::is_ascii_hexdigit));
+    let phone_cfg = file.ends_with(".cfg")
+        && (file.starts_with("spa") || file.starts_with("cp") || file.contains("sep") || mac);
+    path.ends_with(".xml") || path.ends_with(".tlv") || phone_cfg || file.contains("sep")
 }
 
 /// Source MACs of each address, and addresses of each source MAC.

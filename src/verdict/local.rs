@@ -99,7 +99,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     follow_redirects(ctx, &mut targets);
     let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
     super::tftp::attempts(ctx, &mut attempts);
-    http_attempts(ctx, &mut attempts);
+    http_attempts(ctx, &targets, &mut attempts);
     https_attempts(ctx, &targets, &mut attempts);
     if attempts.is_empty() {
         lookup_attempts(ctx, &targets, &mut attempts);
@@ -144,7 +144,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
 }
 
 /// HTTP GETs of a profile and their status.
-fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
     // Positions of the responses of each (server, client) socket pair: the
     // first after a request is a lookup, not a scan of every later fact.
@@ -165,7 +165,20 @@ fn http_attempts(ctx: &Ctx<'_>, out: &mut Vec<(Outcome, String, Vec<Evidence>)>)
         else {
             continue;
         };
-        if !ctx.is_phone(&f.src_ip()) || !crate::phone::is_profile_file(target) {
+        // A profile by its name, or anything asked of the server the scope
+        // named (an option 160 URL such as http://host/profiles/$MA).
+        let named = t.ips.contains(&f.dst_ip())
+            || host
+                .as_deref()
+                .is_some_and(|h| t.hosts.contains(&host_of(h)))
+            || ctx.names.any_name(&f.dst_ip(), |n| t.hosts.contains(n));
+        // A URL naming the phone's own MAC ($MA) is its profile too.
+        let own_mac = ctx.phone.mac.is_some_and(|m| {
+            let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
+            target.to_ascii_lowercase().contains(&hex)
+        });
+        let profile = named || own_mac || crate::phone::is_profile_file(target);
+        if !ctx.is_phone(&f.src_ip()) || !profile {
             continue;
         }
         let server = host.clone().unwrap_or_else(|| f.dst.to_string());
