@@ -206,7 +206,13 @@ pub struct DecodeStats {
     pub unsupported_linktype: u64,
     /// The first such link type, to name it.
     pub unsupported_linktype_first: Option<u32>,
+    /// Unicast destinations of ARP frames (replies, or requests re-sent to
+    /// a known host), the first few: a host the capture shows frames *to*.
+    pub arp_to: [Option<Mac>; ARP_TO_KEPT],
 }
+
+/// ARP destinations kept in [`DecodeStats::arp_to`].
+pub const ARP_TO_KEPT: usize = 16;
 
 /// Stateful decoder (fragment reassembly lives here).
 pub struct Decoder {
@@ -218,6 +224,20 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// Notes a unicast ARP destination (the first [`ARP_TO_KEPT`] distinct).
+    fn arp_to(&mut self, mac: Option<Mac>) {
+        let Some(mac) = mac.filter(|m| m[0] & 1 == 0) else {
+            return;
+        };
+        let kept = &mut self.stats.arp_to;
+        if kept.contains(&Some(mac)) {
+            return;
+        }
+        if let Some(slot) = kept.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(mac);
+        }
+    }
+
     pub fn new(limits: DecodeLimits) -> Self {
         Decoder {
             limits,
@@ -244,6 +264,10 @@ impl Decoder {
         let (l2, version, data) = match link::parse(frame.linktype, frame.data) {
             Link::Ip { l2, version, data } => (l2, version, data),
             Link::Skip => return Decoded::Skip,
+            Link::Arp(l2) => {
+                self.arp_to(l2.dst_mac);
+                return Decoded::Skip;
+            }
             Link::Unsupported => {
                 self.stats.unsupported_linktype += 1;
                 self.stats
@@ -611,7 +635,7 @@ fn inner_ethernet<'a>(
             ip_packet(cx, outs, data, version, depth)
         }
         Link::Short(id) => cx.short(id),
-        Link::Skip | Link::Unsupported => Decoded::Skip,
+        Link::Skip | Link::Arp(_) | Link::Unsupported => Decoded::Skip,
     }
 }
 

@@ -27,6 +27,7 @@ const ETHERTYPE_8021Q: u16 = 0x8100;
 const ETHERTYPE_8021AD: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+const ETHERTYPE_ARP: u16 = 0x0806;
 const PPP_IPV4: u16 = 0x0021;
 const PPP_IPV6: u16 = 0x0057;
 
@@ -42,6 +43,8 @@ pub(super) enum Link<'a> {
     Ip { l2: L2, version: u8, data: &'a [u8] },
     /// A protocol other than IP on a link provscope reads.
     Skip,
+    /// An ARP frame: only its link facts are kept (who it was sent to).
+    Arp(L2),
     /// A link type provscope does not read.
     Unsupported,
     /// The link header is cut short or inconsistent; the id says which.
@@ -131,6 +134,7 @@ fn ether_payload(mut l2: L2, mut ethertype: u16, data: &[u8], mut offset: usize)
                     None => Link::Short("pppoe_header"),
                 };
             }
+            ETHERTYPE_ARP => return Link::Arp(l2),
             _ => return Link::Skip,
         }
     }
@@ -202,10 +206,16 @@ mod tests {
     }
 
     #[test]
-    fn ethernet_arp_is_skipped_and_short_tag_is_short() {
-        let mut f = vec![0; 12];
+    fn ethernet_arp_keeps_its_link_facts_and_short_tag_is_short() {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
         f.extend([0x08, 0x06, 0, 1]);
-        assert!(matches!(parse(1, &f), Link::Skip));
+        let Link::Arp(l2) = parse(1, &f) else {
+            panic!("not arp: {:?}", parse(1, &f));
+        };
+        assert_eq!(l2.dst_mac, Some([2, 0, 0, 0, 0, 1]));
+        let mut lldp = vec![0; 12];
+        lldp.extend([0x88, 0xcc, 0, 1]);
+        assert!(matches!(parse(1, &lldp), Link::Skip));
         let mut g = vec![0; 12];
         g.extend([0x81, 0x00, 0x00]);
         assert!(matches!(parse(1, &g), Link::Short("vlan_tag")));

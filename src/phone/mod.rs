@@ -44,6 +44,8 @@ pub struct CorrelateOptions {
     pub sbc_port: u16,
     /// List every DHCP client, phone-like or not.
     pub all_dhcp_clients: bool,
+    /// Hosts the capture shows ARP frames sent to (its other direction).
+    pub arp_to: [Option<Mac>; crate::packet::ARP_TO_KEPT],
 }
 
 /// The phones of one capture, the name map, and what the reader should know.
@@ -212,7 +214,12 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         .count();
     warnings.extend(copies::warning(copy.iter().filter(|c| **c).count(), udp));
     let (sent, received) = directions(&phones, facts);
-    let one_way = one_direction(sent, received);
+    // An ARP frame sent to a phone: the capture holds its other direction
+    // too, the servers just did not answer.
+    let arp_to_phone = phones
+        .iter()
+        .any(|p| p.mac.is_some_and(|m| opts.arp_to.contains(&Some(m))));
+    let one_way = one_direction(sent, received).filter(|_| !arp_to_phone);
     warnings.extend(one_way.clone());
     warnings.extend(other_direction(sent, received));
     Correlation {

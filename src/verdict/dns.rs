@@ -164,14 +164,61 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let family = Family::of(ctx);
     let act_stage = stage(Stage::DnsActivation, &act, "activate.cisco.com", family);
     let prov_stage = stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family);
+    let act_stage = answered_unseen(ctx, act_stage, &act, &|f| hello_to(f, is_activation_name));
+    let prov_stage = answered_unseen(ctx, prov_stage, &prov, &|f| {
+        hello_to(f, is_provisioning_name)
+    });
     DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
         srv: match (srv.is_empty(), fallback) {
             (true, Some(used)) => used,
-            _ => stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family),
+            _ => {
+                let result = stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family);
+                let sbc =
+                    |f: &Fact| matches!(f.body, Body::Tcp { .. }) && f.dst.port() == ctx.sbc_port;
+                answered_unseen(ctx, result, &srv, &sbc)
+            }
         },
     }
+}
+
+/// A TLS ClientHello naming a host `name` accepts.
+fn hello_to(f: &Fact, name: fn(&str) -> bool) -> bool {
+    matches!(&f.body, Body::Tls {
+        from_client: true,
+        event: crate::proto::tls::TlsEvent::ClientHello { sni: Some(sni), .. },
+        ..
+    } if name(sni))
+}
+
+/// A stage whose queries got no answer in the capture, after which the phone
+/// did what only an answer allows (`used`: connected to the name): the
+/// answer went by a path the capture does not see (asymmetric routing, a tap
+/// on one direction). Not a failure: `not_seen`, saying why.
+fn answered_unseen(
+    ctx: &Ctx<'_>,
+    result: StageResult,
+    attempts: &[&Attempt<'_>],
+    used: &dyn Fn(&Fact) -> bool,
+) -> StageResult {
+    let unanswered = |a: &&Attempt<'_>| matches!(a.answer, Answer::NoResponse | Answer::Pending);
+    if result.status == Status::Pass || attempts.is_empty() || !attempts.iter().all(unanswered) {
+        return result;
+    }
+    let last = attempts.iter().map(|a| a.query.frame).max().unwrap_or(0);
+    let Some(f) = ctx
+        .own()
+        .find(|f| f.frame > last && ctx.is_phone(&f.src_ip()) && used(f))
+    else {
+        return result;
+    };
+    let summary = format!(
+        "no answer in the capture, yet the phone then connected to {} (#{}): the answer came \
+         by a path the capture does not see",
+        f.dst, f.frame
+    );
+    StageResult::new(result.stage, Status::NotSeen, summary).evidence(result.evidence)
 }
 
 /// The domain of a SIP SRV name: `voice.example.com` of

@@ -456,6 +456,7 @@ pub fn judge_capture(
     let copts = crate::phone::CorrelateOptions {
         sbc_port: opts.sbc_port,
         all_dhcp_clients: opts.all_dhcp_clients,
+        arp_to: analysis.capture.stats.decode.arp_to,
     };
     let started = std::time::Instant::now();
     let corr = crate::phone::correlate(&analysis.facts, &copts);
