@@ -178,6 +178,12 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     .count();
                 if rejected > 0 || forbidden {
                     stage(Status::Warn, format!("{summary} (after rejected attempts)"))
+                } else if let Some(failed) = failed_connection_before(ctx, last) {
+                    stage(Status::Warn, format!("{summary} (after {failed})")).advice(
+                        "the phone registered only after its TCP connection to another \
+                         registrar failed: check that registrar (or the firewall on its path), \
+                         each failover costs the phone time",
+                    )
                 } else if unanswered > 0 {
                     let n = crate::text::plural(unanswered, "REGISTER", "REGISTERs");
                     stage(Status::Warn, format!("{summary} (after {n} with no answer)")).advice(
@@ -576,6 +582,30 @@ fn final_advice(code: u16) -> String {
             format!("the registrar answered {code}: check the line's registrar and proxy settings")
         }
     }
+}
+
+/// The phone's failed TCP connection to a SIP port before the REGISTER
+/// `last` (a registrar refusing or dropping it, then another taking the
+/// phone), in words.
+fn failed_connection_before(ctx: &Ctx<'_>, last: &Transaction<'_>) -> Option<String> {
+    use crate::fact::TcpResult;
+    ctx.own()
+        .filter(|f| f.frame < last.request.frame && ctx.is_phone(&f.src_ip()))
+        .filter(|f| SIP_TCP_PORTS.contains(&f.dst.port()))
+        .find_map(|f| match &f.body {
+            Body::Tcp { attempt, .. } => match attempt.result {
+                TcpResult::Refused => Some(format!("TCP to {} refused, #{}", f.dst, f.frame)),
+                TcpResult::Unreachable => {
+                    Some(format!("TCP to {} unreachable, #{}", f.dst, f.frame))
+                }
+                TcpResult::NoAnswer if attempt.syns >= 2 => Some(format!(
+                    "{} SYNs to {} unanswered, #{}",
+                    attempt.syns, f.dst, f.frame
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
 }
 
 /// TCP ports of SIP (RFC 3261 section 19.1.2): a phone that registers over
