@@ -104,9 +104,20 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     if attempts.is_empty() {
         lookup_attempts(ctx, &targets, &mut attempts);
     }
-    let Some(last) = attempts.last() else {
+    let Some(mut last) = attempts.last() else {
         return StageResult::not_seen(Stage::LocalConfig, "no profile fetch from a local server");
     };
+    // A profile taken stays taken: a later miss of another file (an optional
+    // second profile, a firmware file) does not undo it.
+    if !matches!(last.0, Outcome::Fetched(_)) {
+        let taken = attempts
+            .iter()
+            .rev()
+            .find(|a| matches!(a.0, Outcome::Fetched(_)) && a.1 != last.1);
+        if let Some(taken) = taken {
+            last = taken;
+        }
+    }
     let mut evidence: Vec<Evidence> = attempts.iter().flat_map(|a| a.2.clone()).collect();
     evidence.sort_by_key(|e| e.frame);
     trim(&mut evidence);
