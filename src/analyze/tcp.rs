@@ -462,6 +462,9 @@ impl TcpSide {
                         .iter()
                         .any(|m| matches!(m, http::HttpMessage::Response { .. }));
                 for m in heads.drain(..) {
+                    if let http::HttpMessage::Request { method, .. } = &m {
+                        s.expect_response(method.eq_ignore_ascii_case("HEAD"));
+                    }
                     facts.push(at.fact(Body::Http(m)));
                 }
                 if refused {

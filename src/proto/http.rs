@@ -96,6 +96,9 @@ pub struct HttpStream {
     tunnel: Vec<u8>,
     /// Bytes of this direction were lost: what is left of a body is unknown.
     gapped: bool,
+    /// For a server's direction: whether each request still to be answered
+    /// was a HEAD (its response has no body, whatever its Content-Length).
+    heads_asked: std::collections::VecDeque<bool>,
 }
 
 impl HttpStream {
@@ -135,7 +138,14 @@ impl HttpStream {
             let head = parse_head(&self.buf);
             self.buf.clear();
             match head {
-                Some((message, framing)) => {
+                Some((message, mut framing)) => {
+                    // A final response answers the oldest request; a HEAD's
+                    // has no body (RFC 9110 9.3.2).
+                    if let HttpMessage::Response { status: 200.., .. } = &message {
+                        if self.heads_asked.pop_front() == Some(true) {
+                            framing = Framing::NoBody;
+                        }
+                    }
                     let opens = match &message {
                         HttpMessage::Request { method, .. } => method == "CONNECT",
                         HttpMessage::Response { status, .. } => {
@@ -205,6 +215,14 @@ impl HttpStream {
         match self.stop.is_none() && !self.gapped {
             true => self.body_left,
             false => 0,
+        }
+    }
+
+    /// The other direction sent a request (`head`: a HEAD) that this
+    /// direction's next final response answers (at most 64 kept).
+    pub fn expect_response(&mut self, head: bool) {
+        if self.heads_asked.len() < 64 {
+            self.heads_asked.push_back(head);
         }
     }
 
@@ -570,6 +588,18 @@ mod tests {
             .collect();
         assert_eq!(statuses, vec![100, 204, 200]);
         assert_eq!(stream.stopped(), None);
+    }
+
+    #[test]
+    fn the_response_to_a_head_has_no_body_whatever_its_length() {
+        let mut s = HttpStream::default();
+        s.expect_response(true);
+        s.expect_response(false);
+        let data = b"HTTP/1.1 200 OK\r\nContent-Length: 95\r\n\r\n\
+            HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        let heads = s.push(data);
+        assert_eq!(heads.len(), 2, "the GET's answer is not swallowed: {heads:?}");
+        assert_eq!(s.body_left(), 0);
     }
 
     #[test]
