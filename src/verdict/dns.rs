@@ -235,8 +235,9 @@ fn srv_domain(name: &str) -> Option<&str> {
 /// phone then did not use, failed. Left out: the other transports' misses
 /// of a domain that answered, the misses of a domain the phone then
 /// resolved directly (4.2: no SRV, use the A record; that fallback is
-/// returned as the stage when nothing else is left), and search-list
-/// expansions (`<name>.<domain suffix>` of a name also asked).
+/// returned as the stage when nothing else is left), search-list
+/// expansions that missed (`<name>.<domain suffix>` of a name also asked),
+/// and a name's miss when its expansion answered.
 fn srv_lookups<'a, 'b>(
     all: &'b [Attempt<'a>],
     srv: Vec<&'b Attempt<'a>>,
@@ -275,9 +276,21 @@ fn srv_lookups<'a, 'b>(
             || matches!(&a.answer, Answer::Error(rc) if rc == "NXDOMAIN")
     };
     let mut fallback = None;
+    // The name with a search-list suffix answered: the bare name's miss
+    // was the resolver's first try, not a failure.
+    let expanded_ok = |a: &Attempt<'_>| {
+        all.iter().any(|b| {
+            b.ok()
+                && b.qtype == a.qtype
+                && b.name.len() > a.name.len() + 1
+                && b.name.starts_with(&a.name)
+                && b.name.as_bytes().get(a.name.len()) == Some(&b'.')
+        })
+    };
     let kept = srv
         .into_iter()
-        .filter(|a| matches!(a.qtype, 1 | 28 | 33) && !expansion(a))
+        .filter(|a| matches!(a.qtype, 1 | 28 | 33))
+        .filter(|a| a.ok() || !expansion(a) && !expanded_ok(a))
         .filter(|a| {
             let Some(d) = srv_domain(&a.name).filter(|_| !a.ok()) else {
                 return true;
