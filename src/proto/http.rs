@@ -598,7 +598,11 @@ mod tests {
         let data = b"HTTP/1.1 200 OK\r\nContent-Length: 95\r\n\r\n\
             HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
         let heads = s.push(data);
-        assert_eq!(heads.len(), 2, "the GET's answer is not swallowed: {heads:?}");
+        assert_eq!(
+            heads.len(),
+            2,
+            "the GET's answer is not swallowed: {heads:?}"
+        );
         assert_eq!(s.body_left(), 0);
     }
 
