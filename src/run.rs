@@ -45,7 +45,7 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
         all_dhcp_clients: opts.all_dhcp_clients,
     };
     let (mut phones, warnings) = verdict::judge_capture(&analysis, &jopts);
-    log::debug!(
+    log::info!(
         "{name}: {} frames, {} facts; walk {:.3} s, correlation and verdicts {:.3} s",
         capture.frames,
         analysis.facts.len(),
