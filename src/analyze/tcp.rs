@@ -269,15 +269,8 @@ impl TcpSide {
                 if let App::Http(pair) = &st.app {
                     let missing_bytes = pair.1.body_left();
                     if missing_bytes > 0 {
-                        let at = At {
-                            info,
-                            conn: st.id,
-                            from_client: false,
-                            frame,
-                            ts,
-                        };
-                        let cut = http::HttpMessage::Unfinished { missing_bytes };
-                        facts.push(at.fact(Body::Http(cut)));
+                        let cut = Body::Http(http::HttpMessage::Unfinished { missing_bytes });
+                        connection_fact(info, st, false, frame, ts, cut, facts);
                     }
                 }
                 let body = Body::Closed {

@@ -67,20 +67,12 @@ mod tests {
     use super::*;
     use crate::fact::Body;
     use crate::time::Timestamp;
+    use crate::verdict::test_support::fact;
 
     fn udp(frame: u64, ms: i64, src: &str, body: Body) -> Fact {
-        Fact {
-            frame,
-            ts: Timestamp::new(ms * 1_000_000, 6),
-            src: src.parse().unwrap(),
-            dst: "203.0.113.123:123".parse().unwrap(),
-            l4: L4::Udp,
-            src_mac: None,
-            dst_mac: None,
-            vlan: None,
-            truncated: false,
-            body,
-        }
+        let mut f = fact(frame, 0, src, "203.0.113.123:123", body);
+        f.ts = Timestamp::new(ms * 1_000_000, 6);
+        f
     }
 
     fn malformed(why: &str) -> Body {

@@ -27,10 +27,7 @@ impl NameMap {
         for f in facts {
             let Body::Dns(m) = &f.body else { continue };
             for q in m.questions.iter().filter(|q| q.qtype == 33) {
-                if let Some(domain) = is_sip_srv_name(&q.name)
-                    .then(|| q.name.splitn(3, '.').nth(2))
-                    .flatten()
-                {
+                if let Some(domain) = srv_domain(&q.name) {
                     map.srv_domains.insert(domain.to_string());
                 }
             }
@@ -98,4 +95,12 @@ pub fn is_sip_srv_name(name: &str) -> bool {
     ["_sip._tcp.", "_sips._tcp.", "_sip._udp."]
         .iter()
         .any(|p| name.starts_with(p))
+}
+
+/// The domain of a SIP SRV name: `voice.example.com` of
+/// `_sip._udp.voice.example.com`.
+pub fn srv_domain(name: &str) -> Option<&str> {
+    is_sip_srv_name(name)
+        .then(|| name.splitn(3, '.').nth(2))
+        .flatten()
 }

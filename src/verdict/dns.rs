@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use super::dhcp::trim;
 use super::{ev, hijack, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
-use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
+use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name, srv_domain};
 use crate::proto::dns::{qtype_name, rcode_name, DnsMessage, RData};
 
 /// What became of one query.
@@ -219,14 +219,6 @@ fn answered_unseen(
         f.dst, f.frame
     );
     StageResult::new(result.stage, Status::NotSeen, summary).evidence(result.evidence)
-}
-
-/// The domain of a SIP SRV name: `voice.example.com` of
-/// `_sip._udp.voice.example.com`.
-fn srv_domain(name: &str) -> Option<&str> {
-    is_sip_srv_name(name)
-        .then(|| name.splitn(3, '.').nth(2))
-        .flatten()
 }
 
 /// The SRV stage's lookups, as RFC 3263 section 4 has a SIP client make

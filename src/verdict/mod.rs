@@ -24,7 +24,7 @@ mod refusal;
 mod sip;
 mod sip_tls;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod tftp;
 
 use serde::Serialize;

@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::dhcp::trim;
 use super::sip_tls;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
-use crate::fact::Body;
 use crate::fact::Fact;
+use crate::fact::{Body, TcpAttempt};
 use crate::phone::aor_user;
 use crate::proto::sip::{nat_evidence, Nat, SipMessage, StartLine};
 
@@ -589,23 +589,33 @@ fn final_advice(code: u16) -> String {
 /// phone), in words.
 fn failed_connection_before(ctx: &Ctx<'_>, last: &Transaction<'_>) -> Option<String> {
     use crate::fact::TcpResult;
+    let (f, a) = sip_connections(ctx).find(|(f, a)| f.frame < last.request.frame && failed(a))?;
+    Some(match a.result {
+        TcpResult::Refused => format!("TCP to {} refused, #{}", f.dst, f.frame),
+        TcpResult::Unreachable => format!("TCP to {} unreachable, #{}", f.dst, f.frame),
+        _ => format!("{} SYNs to {} unanswered, #{}", a.syns, f.dst, f.frame),
+    })
+}
+
+/// The phone's TCP connection attempts to a SIP port, in frame order.
+fn sip_connections<'a>(ctx: &'a Ctx<'a>) -> impl Iterator<Item = (&'a Fact, TcpAttempt)> + 'a {
     ctx.own()
-        .filter(|f| f.frame < last.request.frame && ctx.is_phone(&f.src_ip()))
-        .filter(|f| SIP_TCP_PORTS.contains(&f.dst.port()))
-        .find_map(|f| match &f.body {
-            Body::Tcp { attempt, .. } => match attempt.result {
-                TcpResult::Refused => Some(format!("TCP to {} refused, #{}", f.dst, f.frame)),
-                TcpResult::Unreachable => {
-                    Some(format!("TCP to {} unreachable, #{}", f.dst, f.frame))
-                }
-                TcpResult::NoAnswer if attempt.syns >= 2 => Some(format!(
-                    "{} SYNs to {} unanswered, #{}",
-                    attempt.syns, f.dst, f.frame
-                )),
-                _ => None,
-            },
+        .filter(|f| ctx.is_phone(&f.src_ip()) && SIP_TCP_PORTS.contains(&f.dst.port()))
+        .filter_map(|f| match &f.body {
+            Body::Tcp { attempt, .. } => Some((f, *attempt)),
             _ => None,
         })
+}
+
+/// An attempt that failed: refused, unreachable, or SYNs re-sent and never
+/// answered (a lone SYN may be the capture's end).
+fn failed(a: &TcpAttempt) -> bool {
+    use crate::fact::TcpResult;
+    match a.result {
+        TcpResult::Refused | TcpResult::Unreachable => true,
+        TcpResult::NoAnswer => a.syns >= 2,
+        TcpResult::Established => false,
+    }
 }
 
 /// TCP ports of SIP (RFC 3261 section 19.1.2): a phone that registers over
@@ -618,19 +628,9 @@ const SIP_TCP_PORTS: [u16; 2] = [5060, 5061];
 /// answer *yet*.
 fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
     use crate::fact::TcpResult;
-    let last = ctx
-        .own()
-        .filter(|f| ctx.is_phone(&f.src_ip()) && SIP_TCP_PORTS.contains(&f.dst.port()))
-        .filter_map(|f| match &f.body {
-            Body::Tcp { attempt, .. } => Some((f, *attempt)),
-            _ => None,
-        })
-        .last()?;
-    let (f, a) = last;
+    let (f, a) = sip_connections(ctx).last().filter(|(_, a)| failed(a))?;
     let to = f.dst;
-    let syns = crate::text::plural(a.syns as usize, "SYN", "SYNs");
     let (summary, why) = match a.result {
-        TcpResult::Established => return None,
         TcpResult::Refused => (
             format!("TCP to the registrar {to} refused (RST)"),
             "refuses",
@@ -642,11 +642,13 @@ fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
                 "cannot be reached on",
             )
         }
-        TcpResult::NoAnswer if a.syns >= 2 => (
-            format!("TCP to the registrar {to}: {syns}, no answer: dropped on the way"),
-            "does not answer on",
-        ),
-        TcpResult::NoAnswer => return None,
+        _ => {
+            let syns = crate::text::plural(a.syns as usize, "SYN", "SYNs");
+            (
+                format!("TCP to the registrar {to}: {syns}, no answer: dropped on the way"),
+                "does not answer on",
+            )
+        }
     };
     let advice = format!(
         "the registrar {} {why} TCP port {}: check that it runs and listens there, and any \
