@@ -36,6 +36,7 @@
 #| `dhcp-nak-only.pcap` | dhcp-nak.pcap | editcap -r 1-2: INIT-REBOOT REQUEST and its NAK, nothing after | fail at dhcp
 #| `ntp-unsync-phone-clock-2020-no-ntp.pcap` | ntp-unsync-phone-clock-2020.pcap | editcap 7-18: the NTP exchange removed | fail at activation
 #| `ntp-unsync-phone-clock-2020-tls12-no-ntp.pcap` | ntp-unsync-phone-clock-2020-tls12.pcap | editcap 7-18: the NTP exchange removed | fail at activation
+#| `cut-mid-http-profile.pcap` | opt160-http-large-profile.pcap | editcap -r 1-20: the capture ends while the 96 kB profile is still coming (16 kB of it captured) | fail at dhcp-options, local-config not_seen
 set -u
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$LAB")
@@ -103,6 +104,11 @@ derive() { # name
     ntp-unsync-phone-clock-2020-tls12-no-ntp.pcap)
         frames ntp-unsync-phone-clock-2020-tls12.pcap drop 7-18 fail activation \
             "pass pass not_seen pass fail not_seen not_seen not_seen not_seen not_seen not_seen not_seen"
+        ;;
+    cut-mid-http-profile.pcap)
+        frames opt160-http-large-profile.pcap keep 1-20 fail dhcp-options \
+            "pass fail not_seen not_seen not_seen not_seen
+                not_seen not_seen not_seen not_seen not_seen not_seen"
         ;;
     fmt-bigendian.pcap)
         need "$HEALTHY"

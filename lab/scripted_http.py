@@ -5,6 +5,7 @@
 MODE is one of
   redirect  HTTP/1.1 302 Found with Location: LOCATION
   chunked   HTTP/1.1 200 OK, a small flat profile in two chunks
+  chunked-cut  the same head and first chunk, then the close (no last chunk)
   404       HTTP/1.1 404 Not Found
   rst       read the first bytes (a TLS ClientHello) and close with a reset
 Used by lab scenarios where busybox httpd and openssl s_server cannot say it.
@@ -20,13 +21,16 @@ def answer(mode, location):
     if mode == "redirect":
         return (b"HTTP/1.1 302 Found\r\nLocation: " + location.encode()
                 + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-    if mode == "chunked":
+    if mode in ("chunked", "chunked-cut"):
         out = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
         half = len(PROFILE) // 2
-        for part in (PROFILE[:half], PROFILE[half:]):
+        parts = (PROFILE[:half], PROFILE[half:])
+        if mode == "chunked-cut":
+            parts = parts[:1]
+        for part in parts:
             out += b"%x\r\n" % len(part) + part + b"\r\n"
-        return out + b"0\r\n\r\n"
+        return out + (b"0\r\n\r\n" if mode == "chunked" else b"")
     if mode == "404":
         return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     return None
@@ -35,7 +39,7 @@ def answer(mode, location):
 def main():
     addr, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     location = sys.argv[4] if len(sys.argv) > 4 else ""
-    if mode not in ("redirect", "chunked", "404", "rst"):
+    if mode not in ("redirect", "chunked", "chunked-cut", "404", "rst"):
         sys.exit("unknown mode " + mode)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -243,3 +243,27 @@ fn a_capture_of_one_direction_says_so() {
     let whole = run(project("captures/healthy.pcap"));
     assert!(!one_way(&whole), "{:?}", whole.summary.warnings);
 }
+
+#[test]
+fn a_profile_body_cut_short_is_no_profile_and_one_cut_by_the_capture_is_unknown() {
+    // The server closed before the chunked body's last chunk.
+    let cut = stage(&report("http-chunked-cut.pcap"), "local-config").clone();
+    assert_eq!(cut.status, Status::Fail, "{}", texts(&cut));
+    assert!(cut.summary.contains("last chunk unsent"), "{}", cut.summary);
+    assert!(cut.summary.contains("no whole profile"), "{}", cut.summary);
+    // The whole 96 kB profile over many segments: taken.
+    let whole = stage(&report("opt160-http-large-profile.pcap"), "local-config").clone();
+    assert!(
+        whole.summary.ends_with("profile downloaded"),
+        "{}",
+        whole.summary
+    );
+    // Its first 16 kB, the capture ending there: can't tell.
+    let open = stage(&report("cut-mid-http-profile.pcap"), "local-config").clone();
+    assert_eq!(open.status, Status::NotSeen, "{}", texts(&open));
+    assert!(
+        open.summary.contains("the capture ends with"),
+        "{}",
+        open.summary
+    );
+}

@@ -202,6 +202,15 @@ impl TcpSide {
                 }));
                 Track::Bytes
             }
+            TcpEvent::Open { frame, ts } => {
+                // A response body still coming when the capture ends.
+                if let App::Http(pair) = &st.app {
+                    if let Some(cut) = pair.1.unfinished(http::Cut::CaptureEnd) {
+                        connection_fact(info, st, false, frame, ts, Body::Http(cut), facts);
+                    }
+                }
+                Track::Bytes
+            }
             TcpEvent::Gap {
                 from_client,
                 frame,
@@ -265,12 +274,10 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
-                // A response body cut short by the close (Content-Length).
+                // A response body cut short by the close.
                 if let App::Http(pair) = &st.app {
-                    let missing_bytes = pair.1.body_left();
-                    if missing_bytes > 0 {
-                        let cut = Body::Http(http::HttpMessage::Unfinished { missing_bytes });
-                        connection_fact(info, st, false, frame, ts, cut, facts);
+                    if let Some(cut) = pair.1.unfinished(http::Cut::Close) {
+                        connection_fact(info, st, false, frame, ts, Body::Http(cut), facts);
                     }
                 }
                 let body = Body::Closed {

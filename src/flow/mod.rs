@@ -115,6 +115,11 @@ pub enum TcpEvent<'a> {
         frame: u64,
         ts: Timestamp,
     },
+    /// End of capture (or eviction from a full table) on an established
+    /// connection whose server never closed it: after its last bytes, so a
+    /// parser can tell what was still being sent. `frame` is the
+    /// connection's last segment with payload.
+    Open { frame: u64, ts: Timestamp },
     /// Bytes of a direction that can never be delivered (a gap that was never
     /// filled, or a buffer bound hit): the parser must resynchronise.
     Gap {
@@ -841,6 +846,17 @@ impl<S> Conn<S> {
                 *track = wanted;
                 wanted == Track::Bytes
             });
+        }
+        let open = matches!(self.phase, Phase::Established | Phase::Midstream);
+        let server_closed = self.rst || self.fin.get(SERVER).copied().unwrap_or(true);
+        if open && !server_closed && self.track == Track::Bytes {
+            let last = self
+                .last_sent
+                .iter()
+                .copied()
+                .max_by_key(|(frame, _)| *frame);
+            let (frame, ts) = last.unwrap_or_default();
+            self.emit(sink, TcpEvent::Open { frame, ts });
         }
         self.stop_bytes();
     }

@@ -10,6 +10,8 @@ enum Ev {
     Gap(bool, u64),
     /// from_client, resent, frame.
     Unacked(bool, u32, u64),
+    /// Ended open after this frame.
+    Open(u64),
 }
 
 /// Records (client port, event) and answers with `track` after an
@@ -53,6 +55,7 @@ impl Recorder {
                     frame,
                     ..
                 } => (Ev::Unacked(from_client, resent, frame), Track::Bytes),
+                TcpEvent::Open { frame, .. } => (Ev::Open(frame), Track::Bytes),
             };
             self.events.push((info.client.port(), ev));
             track
@@ -485,13 +488,12 @@ fn buffer_bound_and_stuck_bytes_give_gaps() {
         .events
         .iter()
         .rev()
-        .take(2)
+        .take(3)
         .map(|(_, e)| e.clone())
         .collect();
-    assert_eq!(
-        tail,
-        vec![Ev::Data(false, 6, b"t".to_vec()), Ev::Gap(false, 6)]
-    );
+    // Last, after the stuck bytes: the server never closed.
+    let stuck = vec![Ev::Data(false, 6, b"t".to_vec()), Ev::Gap(false, 6)];
+    assert_eq!(tail, [vec![Ev::Open(6)], stuck].concat());
 }
 
 /// Shared case 20: out-of-order segments with a conflicting overlap, and

@@ -1,6 +1,7 @@
 //! HTTP/1.x message heads (RFC 9112): request line, Host, User-Agent;
-//! status line. Bodies are skipped by Content-Length; chunked bodies end the
-//! stream's decoding (only the first head of such a stream is reported).
+//! status line. Bodies are skipped by Content-Length or by their chunks
+//! (`chunked.rs`), and a body the connection or the capture cut short is
+//! told ([`HttpStream::unfinished`]).
 //!
 //! [`HttpStream`] takes one direction of a reassembled TCP stream in pieces
 //! of any size. A head ends at the first empty line (CRLF CRLF; bare LF is
@@ -8,8 +9,8 @@
 //! Header names are matched without case; obs-fold continuation lines are
 //! joined to the header above. Message framing follows RFC 9112 section 6.3:
 //! 1xx, 204 and 304 responses and requests without Content-Length have no
-//! body; a Content-Length body is skipped without being kept; a chunked body,
-//! a response body that runs to the close, invalid framing headers, a head
+//! body; a Content-Length or chunked body is skipped without being kept; a
+//! response body that runs to the close, invalid framing or chunks, a head
 //! longer than [`MAX_HEAD_LEN`] or a head that is not HTTP stop the stream
 //! (see [`HttpStream::stopped`]). A CONNECT request (RFC 9110 section 9.3.6)
 //! and, on a stream told to expect it, a 2xx answer to one turn the stream
@@ -18,6 +19,9 @@
 //! that carry a Content-Length (their announced body would be skipped),
 //! trailers, HTTP/2 and upgrades.
 
+mod chunked;
+
+use chunked::{ChunkedBody, Progress};
 use serde::Serialize;
 
 /// Longest head kept while waiting for its empty line; beyond it the buffer
@@ -59,9 +63,20 @@ pub enum HttpMessage {
         #[serde(skip_serializing_if = "Option::is_none")]
         location: Option<String>,
     },
-    /// The connection closed with this many bytes of the last body (its
-    /// Content-Length) never sent: a transfer broken off.
-    Unfinished { missing_bytes: u64 },
+    /// The last body never ended: the connection closed, or the capture
+    /// ended, with this many bytes of its Content-Length not sent (`None`:
+    /// a chunked body or one read to the close, whose length is unknown).
+    Unfinished { missing_bytes: Option<u64>, by: Cut },
+}
+
+/// What cut a body short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cut {
+    /// The connection closed (a FIN or RST).
+    Close,
+    /// The capture ends with the connection still open.
+    CaptureEnd,
 }
 
 /// Quick check on the first bytes of a TCP payload.
@@ -88,6 +103,8 @@ pub struct HttpStream {
     buf: Vec<u8>,
     /// Body bytes still to pass over before the next head.
     body_left: u64,
+    /// Inside a chunked body.
+    chunked: Option<ChunkedBody>,
     /// Why decoding stopped, once it has.
     stop: Option<&'static str>,
     /// A CONNECT went the other way: a 2xx answer opens the tunnel.
@@ -200,22 +217,29 @@ impl HttpStream {
     }
 
     /// Why the stream is no longer decoded, or `None` while it still is:
-    /// `"tunnel"` (a CONNECT tunnel opened), `"chunked_body"`,
-    /// `"body_until_close"`, `"bad_framing"` (invalid or conflicting
-    /// Content-Length, a request with a non-chunked Transfer-Encoding),
+    /// `"tunnel"` (a CONNECT tunnel opened), `"body_until_close"`,
+    /// `"bad_framing"` (invalid or conflicting Content-Length, a request
+    /// with a non-chunked Transfer-Encoding, broken chunks),
     /// `"head_too_long"`, `"not_http"`.
     pub fn stopped(&self) -> Option<&'static str> {
         self.stop
     }
 
-    /// Body bytes announced (Content-Length) and not received yet: at the
-    /// connection's close, a body cut short. 0 once lost bytes make it
-    /// unknown, or when decoding stopped.
-    pub fn body_left(&self) -> u64 {
-        match self.stop.is_none() && !self.gapped {
-            true => self.body_left,
-            false => 0,
+    /// At the close (`by`) or the capture's end: the body still being
+    /// received, if one is, as an [`HttpMessage::Unfinished`]. None once
+    /// lost bytes make it unknown, or when decoding stopped (a body read to
+    /// the close is complete at the close, unfinished at the capture's end).
+    pub fn unfinished(&self, by: Cut) -> Option<HttpMessage> {
+        if self.gapped {
+            return None;
         }
+        let missing_bytes = match (self.stop, &self.chunked) {
+            (None, Some(_)) => None,
+            (None, None) if self.body_left > 0 => Some(self.body_left),
+            (Some("body_until_close"), _) if by == Cut::CaptureEnd => None,
+            _ => return None,
+        };
+        Some(HttpMessage::Unfinished { missing_bytes, by })
     }
 
     /// The other direction sent a request (`head`: a HEAD) that this
@@ -235,7 +259,7 @@ impl HttpStream {
         match framing {
             Framing::NoBody => {}
             Framing::Length(len) => self.body_left = len,
-            Framing::Chunked => self.stop_with("chunked_body"),
+            Framing::Chunked => self.chunked = Some(ChunkedBody::default()),
             Framing::UntilClose => self.stop_with("body_until_close"),
             Framing::Invalid => self.stop_with("bad_framing"),
         }
@@ -243,6 +267,19 @@ impl HttpStream {
 
     /// Consumes what is left of the current body; returns the bytes after it.
     fn pass_body<'a>(&mut self, data: &'a [u8]) -> &'a [u8] {
+        if let Some(body) = &mut self.chunked {
+            match body.push(data) {
+                Progress::More => return &[],
+                Progress::Done(rest) => {
+                    self.chunked = None;
+                    return rest;
+                }
+                Progress::Bad => {
+                    self.stop_with("bad_framing");
+                    return &[];
+                }
+            }
+        }
         let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
         let skip = self.body_left.min(len);
         self.body_left -= skip;
@@ -253,6 +290,7 @@ impl HttpStream {
     fn stop_with(&mut self, reason: &'static str) {
         self.stop = Some(reason);
         self.buf = Vec::new();
+        self.chunked = None;
     }
 }
 
@@ -558,13 +596,34 @@ mod tests {
     }
 
     #[test]
-    fn chunked_body_reports_the_head_then_stops() {
-        let data =
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
-        let (heads, mut stream) = push_all(&[data]);
-        assert_eq!(heads, vec![response(200, "OK", None)]);
-        assert_eq!(stream.stopped(), Some("chunked_body"));
-        assert!(stream.push(b"HTTP/1.1 200 OK\r\n\r\n").is_empty());
+    fn a_chunked_body_is_passed_over_to_the_next_response() {
+        let data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n\
+            5\r\nhello\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        let (heads, stream) = push_all(&[data]);
+        let statuses: Vec<u16> = heads
+            .iter()
+            .filter_map(|h| match h {
+                HttpMessage::Response { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(statuses, vec![200, 404]);
+        assert_eq!(stream.unfinished(Cut::Close), None);
+    }
+
+    #[test]
+    fn a_chunked_body_cut_short_is_unfinished_with_no_known_length() {
+        let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<xml>";
+        let (_, stream) = push_all(&[head]);
+        let cut = HttpMessage::Unfinished {
+            missing_bytes: None,
+            by: Cut::Close,
+        };
+        assert_eq!(stream.unfinished(Cut::Close), Some(cut));
+        let (_, mut broken) = push_all(&[head, b"\r\nzz\r\n"]);
+        assert_eq!(broken.stopped(), Some("bad_framing"));
+        assert_eq!(broken.unfinished(Cut::Close), None);
+        assert!(broken.push(b"HTTP/1.1 200 OK\r\n\r\n").is_empty());
     }
 
     #[test]
@@ -572,6 +631,15 @@ mod tests {
         let (heads, stream) = push_all(&[b"HTTP/1.0 200 OK\r\n\r\n<body>"]);
         assert_eq!(heads.len(), 1);
         assert_eq!(stream.stopped(), Some("body_until_close"));
+        assert_eq!(stream.unfinished(Cut::Close), None, "the close ends it");
+        let at_end = stream.unfinished(Cut::CaptureEnd);
+        assert!(matches!(
+            at_end,
+            Some(HttpMessage::Unfinished {
+                missing_bytes: None,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -603,21 +671,31 @@ mod tests {
             2,
             "the GET's answer is not swallowed: {heads:?}"
         );
-        assert_eq!(s.body_left(), 0);
+        assert_eq!(s.unfinished(Cut::Close), None);
     }
 
     #[test]
     fn a_body_shorter_than_its_content_length_is_left_over_unless_bytes_were_lost() {
         let head = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123";
         let (_, stream) = push_all(&[head]);
-        assert_eq!(stream.body_left(), 6);
-        let (_, mut stream) = push_all(&[head, b"456789"]);
-        assert_eq!(stream.body_left(), 0);
+        let cut = |missing, by| {
+            Some(HttpMessage::Unfinished {
+                missing_bytes: missing,
+                by,
+            })
+        };
+        assert_eq!(stream.unfinished(Cut::Close), cut(Some(6), Cut::Close));
+        let end = Cut::CaptureEnd;
+        assert_eq!(stream.unfinished(end), cut(Some(6), end));
+        let (_, stream) = push_all(&[head, b"456789"]);
+        assert_eq!(stream.unfinished(Cut::Close), None);
         let (_, mut gapped) = push_all(&[head]);
         gapped.gap();
-        assert_eq!(gapped.body_left(), 0, "after lost bytes: unknown");
-        stream.gap();
-        assert_eq!(stream.body_left(), 0);
+        assert_eq!(
+            gapped.unfinished(Cut::Close),
+            None,
+            "after lost bytes: unknown"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dns::{rcode_name, RData};
-use crate::proto::http::HttpMessage;
+use crate::proto::http::{Cut, HttpMessage};
 use crate::proto::tls::{alert_name, TlsEvent};
 
 /// Provisioning servers the DHCP scope named, as addresses and host names.
@@ -204,8 +204,8 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             .get(1)
             .and_then(|&j| own.get(j))
             .and_then(|c| match &c.body {
-                Body::Http(HttpMessage::Unfinished { missing_bytes }) => {
-                    Some((*c, *missing_bytes))
+                Body::Http(HttpMessage::Unfinished { missing_bytes, by }) => {
+                    Some((*c, *missing_bytes, *by))
                 }
                 _ => None,
             });
@@ -230,20 +230,16 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     reason => format!("{status} {reason}"),
                 };
                 evidence.push(ev(r, format!("HTTP {code}{to}")));
-                match status {
-                    200..=299 if unfinished.is_some() => {
-                        let (c, missing) = unfinished.unwrap_or((r, 0));
-                        let text = format!(
-                            "the connection closed with {missing} bytes of the \
-                                            profile unsent"
-                        );
-                        evidence.push(ev(c, text.clone()));
-                        Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"))
+                match (status, unfinished) {
+                    (200..=299, Some((c, missing, by))) => {
+                        let (text, outcome) = cut_profile(&code, missing, by);
+                        evidence.push(ev(c, text));
+                        outcome
                     }
-                    200..=299 => Outcome::Fetched(format!("{code}: profile downloaded")),
+                    (200..=299, None) => Outcome::Fetched(format!("{code}: profile downloaded")),
                     // The phone asked If-Modified-Since: it holds this
                     // profile already and keeps using it.
-                    304 => Outcome::Fetched(format!(
+                    (304, _) => Outcome::Fetched(format!(
                         "{code}: the profile is unchanged and the phone keeps its cached copy"
                     )),
                     _ => Outcome::NotFound(code),
@@ -255,6 +251,30 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             None => Outcome::NoAnswer("no HTTP response".to_string()),
         };
         out.push((outcome, what, evidence));
+    }
+}
+
+/// A 2xx whose body never ended: the evidence's words and the outcome. Cut
+/// by the close: no whole profile; by the capture's end: can't tell.
+fn cut_profile(code: &str, missing: Option<u64>, by: Cut) -> (String, Outcome) {
+    // No length: a chunked body (the close cuts only those), or at the
+    // capture's end one read to the close.
+    let left = match (missing, by) {
+        (Some(n), _) => format!("{n} bytes of the profile"),
+        (None, Cut::Close) => "the chunked profile's last chunk".to_string(),
+        (None, Cut::CaptureEnd) => "the rest of the profile".to_string(),
+    };
+    match by {
+        Cut::Close => {
+            let text = format!("the connection closed with {left} unsent");
+            let outcome = Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"));
+            (text, outcome)
+        }
+        Cut::CaptureEnd => {
+            let text = format!("the capture ends with {left} still to come");
+            let outcome = Outcome::Pending(format!("{code}, but {text}"));
+            (text, outcome)
+        }
     }
 }
 
