@@ -6,6 +6,7 @@
 //! A connection is attributed by SNI, else by the name its server address
 //! resolved from, else (SBC) by its port or an SRV target address.
 
+mod abandon;
 mod stall;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ struct Conn<'a> {
     chain: Option<(&'a Fact, &'a [CertInfo])>,
     /// The server's CertificateRequest (mutual TLS), in clear (TLS 1.2).
     cert_request: Option<&'a Fact>,
+    /// The phone's first TLS record after its ClientHello(s).
+    phone_next: Option<&'a Fact>,
     /// The phone's own Certificate message and how many certificates it held.
     client_cert: Option<(&'a Fact, usize)>,
     alerts: Vec<(&'a Fact, bool, u8, u8)>,
@@ -241,6 +244,7 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             server_hello: None,
             chain: None,
             cert_request: None,
+            phone_next: None,
             client_cert: None,
             alerts: Vec::new(),
             not_tls: None,
@@ -255,6 +259,12 @@ fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             unacked: None,
         });
         let side = usize::from(!from_client);
+        if let Body::Tls { event, .. } = &f.body {
+            let hello = matches!(event, TlsEvent::ClientHello { .. });
+            if from_client && !hello && c.hello.is_some() {
+                c.phone_next.get_or_insert(f);
+            }
+        }
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
             Body::Unacked { resent, .. } if from_client => c.unacked = Some((f, *resent)),
@@ -539,6 +549,10 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
     let version = c.server_hello.map(|(_, v)| v);
     let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
     let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
+    // The phone quit after the server's hello: an alert the server sends
+    // after that close answers it.
+    let quit = abandon::phone_quit(c);
+    let fatal = fatal.filter(|a| a.1 || quit.is_none_or(|q| a.0.frame < q.frame));
     let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
         let who = if *by_phone { "the phone" } else { "the server" };
         let summary = format!(
@@ -577,6 +591,16 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
             )
         };
         (Status::Fail, summary, Some(advice))
+    } else if let Some(close) = quit {
+        let quit = abandon::Quit {
+            close,
+            name: &name,
+            port,
+            tls13,
+            ntp_ok,
+            snaplen_cut,
+        };
+        abandon::judge(c, &quit, &mut evidence)
     } else if let (Some((f, false, what)), None, Some(_)) = (c.not_tls, c.server_hello, c.hello) {
         // Only an answer to the phone's ClientHello: a capture that starts
         // inside a session sees a record's middle first.
