@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 
 use super::dhcp::trim;
 use super::{ev, hijack, Ctx, Evidence, Stage, StageResult, Status};
-use crate::fact::{Body, Fact};
+use crate::fact::{Body, Fact, TcpResult};
 use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name, srv_domain};
 use crate::proto::dns::{qtype_name, rcode_name, DnsMessage, RData};
 
@@ -35,6 +35,9 @@ enum Answer {
     /// The server set TC: the answer (these records) did not fit in UDP and
     /// the client must ask again over TCP, whose answer decides.
     Truncated(usize),
+    /// A truncated answer (these records) whose retry over TCP failed: how
+    /// ("refused (RST)"...), and the frame that shows it.
+    TcpRetryFailed(usize, &'static str, u64),
     /// No response yet when the capture ends.
     Pending,
     /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
@@ -60,6 +63,7 @@ impl Attempt<'_> {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::NoService | Answer::Blocked(_) => true,
             Answer::Unreachable(_) | Answer::OtherSource(_) => true,
+            Answer::TcpRetryFailed(..) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
             Answer::Truncated(_) => false,
@@ -99,6 +103,11 @@ impl Attempt<'_> {
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
             Answer::Truncated(n) => format!(
                 "{q}: truncated answer from {} (TC, {n} records): the full one needs DNS over TCP",
+                self.server()
+            ),
+            Answer::TcpRetryFailed(n, how, frame) => format!(
+                "{q}: truncated answer from {} (TC, {n} records), and the retry over TCP 53 was \
+                 {how} (#{frame})",
                 self.server()
             ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
@@ -375,6 +384,13 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
             None => (Answer::NoResponse, None),
         };
+        let answer = match (answer, answer_fact) {
+            (Answer::Truncated(n), Some(tc)) => tcp_retry(&own, q, tc)
+                .map_or(Answer::Truncated(n), |(how, frame)| {
+                    Answer::TcpRetryFailed(n, how, frame)
+                }),
+            (answer, _) => answer,
+        };
         out.push(Attempt {
             query: q,
             name: question.name.clone(),
@@ -384,6 +400,30 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         });
     }
     out
+}
+
+/// The phone's retry over TCP of a query answered truncated (`tc`): how it
+/// failed and its frame, when the first connection to the server's port 53
+/// after the answer was refused, unanswered or unreachable.
+fn tcp_retry(own: &[&Fact], query: &Fact, tc: &Fact) -> Option<(&'static str, u64)> {
+    let server = SocketAddr::new(query.dst_ip(), 53);
+    let first = own.iter().find_map(|f| match &f.body {
+        Body::Tcp { attempt, .. }
+            if f.dst == server
+                && f.src_ip() == query.src_ip()
+                && tc.ts.secs_until(&attempt.first_syn_ts) >= 0.0 =>
+        {
+            Some(attempt)
+        }
+        _ => None,
+    })?;
+    let how = match first.result {
+        TcpResult::Established => return None,
+        TcpResult::Refused => "refused (RST)",
+        TcpResult::Unreachable => "answered by ICMP unreachable",
+        TcpResult::NoAnswer => "never answered (its SYNs dropped)",
+    };
+    Some((how, first.answer_frame))
 }
 
 /// Positions of responses in a phone's facts, and for each the position of
@@ -797,6 +837,11 @@ fn advice(a: &Attempt<'_>) -> String {
             "resolver {server} answers {name} with {addr}, what DNS filters (blocklists, DNS \
              firewalls) give a blocked name: allow activate.cisco.com, cisco.sipflash.com and \
              the Webex Calling names in its filter"
+        ),
+        Answer::TcpRetryFailed(_, how, _) => format!(
+            "the answer for {name} from {server} does not fit in UDP and the phone's retry over \
+             TCP 53 was {how}: allow DNS over TCP (port 53) from the phones to {server}, or \
+             trim the records"
         ),
         Answer::NoResponse | Answer::Unreachable(_) => format!(
             "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
