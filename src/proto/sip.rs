@@ -112,6 +112,24 @@ impl SipMessage {
         }
     }
 
+    /// The first value of a header, by its canonical long name (case
+    /// ignored).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let found = self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name));
+        found.map(|(_, v)| v.as_str())
+    }
+
+    /// Seconds of a header whose value starts with a number (Retry-After,
+    /// Min-Expires; comments and parameters after it are ignored).
+    pub fn header_secs(&self, name: &str) -> Option<u32> {
+        let v = self.header(name)?.trim_start();
+        let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+        v.get(..digits)?.parse().ok()
+    }
+
     /// The request method, `None` for a response.
     pub fn method(&self) -> Option<&str> {
         match &self.start {

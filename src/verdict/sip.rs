@@ -178,6 +178,21 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     .count();
                 if rejected > 0 || forbidden {
                     stage(Status::Warn, format!("{summary} (after rejected attempts)"))
+                } else if let Some((f, code, m)) = refused_before(earlier) {
+                    let text = response_text(code, m);
+                    let from = f.src;
+                    let retry = m
+                        .header_secs("Retry-After")
+                        .map_or(String::new(), |s| format!(" (Retry-After {s} s)"));
+                    stage(
+                        Status::Warn,
+                        format!("{summary} (after {text} from {from}{retry}, #{})", f.frame),
+                    )
+                    .advice(format!(
+                        "the registrar at {from} refused the phone ({text}) before another \
+                         accepted it: check that registrar (service, load, configuration); each \
+                         failover costs the phone time"
+                    ))
                 } else if let Some(failed) = failed_connection_before(ctx, last) {
                     stage(Status::Warn, format!("{summary} (after {failed})")).advice(
                         "the phone registered only after its TCP connection to another \
@@ -284,8 +299,12 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                 let reason = last_final
                     .map(|(_, c, m)| response_text(*c, m))
                     .unwrap_or_default();
-                stage(Status::Fail, format!("REGISTER answered {reason}"))
-                    .advice(final_advice(code))
+                let min_expires = last_final.and_then(|(_, _, m)| m.header_secs("Min-Expires"));
+                stage(Status::Fail, format!("REGISTER answered {reason}")).advice(final_advice(
+                    code,
+                    min_expires,
+                    last.expires(),
+                ))
             }
             None if refused.is_some() => {
                 let (f, words) = refused.unwrap_or((last.request, ""));
@@ -483,6 +502,17 @@ fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
     Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
 }
 
+/// The latest earlier REGISTER a registrar refused with an error (4xx-6xx
+/// other than the 401/407 challenges, 403 and 423, which the protocol
+/// answers with a new REGISTER) before the phone registered.
+fn refused_before<'a>(earlier: &[&Transaction<'a>]) -> Option<(&'a Fact, u16, &'a SipMessage)> {
+    earlier
+        .iter()
+        .rev()
+        .filter_map(|t| t.finals.last().copied())
+        .find(|(_, code, _)| *code >= 400 && !matches!(code, 401 | 403 | 407 | 423))
+}
+
 fn response_text(code: u16, m: &SipMessage) -> String {
     let reason = match &m.start {
         StartLine::Response { reason, .. } => reason.as_str(),
@@ -568,8 +598,18 @@ fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, Nat)> {
 
 /// Advice for a final response other than 200, 401/407 and 403, by class
 /// (RFC 3261 section 21).
-fn final_advice(code: u16) -> String {
+/// `min_expires`: a 423's Min-Expires; `asked`: the REGISTER's expiry.
+fn final_advice(code: u16, min_expires: Option<u32>, asked: Option<u32>) -> String {
     match code {
+        423 => {
+            let min = min_expires.map_or("a longer expiry".to_string(), |m| format!("{m} s"));
+            let asked = asked.map_or(String::new(), |a| format!(", the phone asked for {a} s"));
+            format!(
+                "the registrar wants registrations of at least {min} (423 Interval Too \
+                 Brief){asked}: raise the line's registration expiry to it, or lower the \
+                 registrar's minimum"
+            )
+        }
         404 => "the registrar does not know this line (404): check the user ID and the \
                 registrar's domain in the line settings"
             .to_string(),
