@@ -573,7 +573,10 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
             refusal::mutual_tls(c.cert_request, c.client_cert, *by_phone, *desc, &name)
         {
             advice
-        } else if !*by_phone && matches!(desc, 40 | 70 | 71) {
+        } else if !*by_phone
+            && (matches!(desc, 40 | 70 | 71)
+                || (c.server_hello.is_none() && refusal::offers_only_old(&c.offered)))
+        {
             refusal::version(&name, *desc, &c.offered)
         } else if !*by_phone && *desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.

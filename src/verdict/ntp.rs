@@ -54,6 +54,19 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(answered, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
+        if let Some((dead, asked, from)) = silent_server(ctx, &requests) {
+            let s = format!(
+                "{s}; {dead} never answered ({}), the time came from {from}",
+                plural(asked, "request", "requests")
+            );
+            let advice = format!(
+                "NTP server {dead} does not answer the phone, which waited on it before using \
+                 {from}: fix it or remove it from DHCP option 42"
+            );
+            return StageResult::new(Stage::Ntp, Status::Warn, s)
+                .advice(advice)
+                .evidence(evidence);
+        }
         return StageResult::new(Stage::Ntp, Status::Pass, s).evidence(evidence);
     }
     if let Some((server, why)) = why_unusable {
@@ -117,6 +130,27 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     StageResult::new(Stage::Ntp, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// With another server's time taken: a server the phone asked (a second or
+/// more before the capture's end) that sent nothing back, how often it was
+/// asked, and the server that answered.
+fn silent_server(
+    ctx: &Ctx<'_>,
+    requests: &[&crate::fact::Fact],
+) -> Option<(std::net::IpAddr, usize, std::net::IpAddr)> {
+    let replied: Vec<std::net::IpAddr> = (ctx.own())
+        .filter(|f| matches!(&f.body, Body::Ntp(n) if n.mode == 4) && ctx.is_phone(&f.dst_ip()))
+        .map(|f| f.src_ip())
+        .collect();
+    let from = *replied.last()?;
+    let dead = requests
+        .iter()
+        .map(|r| r.dst_ip())
+        .find(|ip| !replied.contains(ip))?;
+    let asked: Vec<_> = requests.iter().filter(|r| r.dst_ip() == dead).collect();
+    let last = asked.last()?;
+    (ctx.secs_left(&last.ts) >= 1.0).then_some((dead, asked.len(), from))
 }
 
 /// Why a server reply carries no usable time, if it does not.
@@ -235,5 +269,37 @@ mod tests {
             fact(4, 2, SERVER, PHONE, reply(0, 3, &[0; 4])),
         ];
         assert_eq!(judge(&facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_silent_server_before_one_that_answered_warns() {
+        let request = Body::Ntp(NtpPacket {
+            leap: 0,
+            version: 4,
+            mode: 3,
+            stratum: 0,
+            reference_id: [0; 4],
+            transmit: 0,
+        });
+        const DEAD: &str = "203.0.113.124:123";
+        let facts = [
+            fact(1, 1, PHONE, DEAD, request.clone()),
+            fact(2, 3, PHONE, DEAD, request.clone()),
+            fact(3, 5, PHONE, SERVER, request.clone()),
+            fact(4, 5, SERVER, PHONE, reply(0, 2, b"GPS\0")),
+        ];
+        let r = judge(&facts);
+        assert_eq!(r.status, Status::Warn, "{}", r.summary);
+        assert!(r
+            .summary
+            .contains("203.0.113.124 never answered (2 requests)"));
+        assert!(r.advice.unwrap_or_default().contains("DHCP option 42"));
+        // Both answered: a pass.
+        let both = [
+            facts[0].clone(),
+            fact(5, 1, DEAD, PHONE, reply(0, 2, b"GPS\0")),
+        ];
+        let all: Vec<_> = both.into_iter().chain(facts[2..].iter().cloned()).collect();
+        assert_eq!(judge(&all).status, Status::Pass);
     }
 }

@@ -115,9 +115,29 @@ pub fn mutual_tls(
     })
 }
 
+/// The phone offers nothing newer than TLS 1.1 (every version it lists is
+/// below 1.2): a server that wants 1.2 refuses it with whatever alert its
+/// library picks (OpenSSL 3 sends internal_error).
+pub fn offers_only_old(offered: &[u16]) -> bool {
+    !offered.is_empty() && offered.iter().all(|v| *v < 0x0303 || *v >> 8 == 0x7f)
+}
+
 /// A server refusing the phone's offer (handshake_failure,
-/// protocol_version, insufficient_security).
+/// protocol_version, insufficient_security, or any alert to an offer of
+/// TLS 1.1 or older).
 pub fn version(name: &str, desc: u8, offered: &[u16]) -> String {
+    if offers_only_old(offered) {
+        let newest = offered
+            .iter()
+            .max()
+            .map_or("TLS".to_string(), |v| version_name(*v));
+        return format!(
+            "the phone offered at most {newest} and {name} ended the handshake ({}): Webex \
+             needs TLS 1.2 or later; update the phone firmware or raise its minimum TLS \
+             version",
+            alert_name(desc)
+        );
+    }
     let only_newest = !offered.is_empty() && offered.iter().all(|v| *v == 0x0304);
     let offers_13 = offered.is_empty() || offered.contains(&0x0304);
     let offered: Vec<String> = offered.iter().map(|v| version_name(*v)).collect();
