@@ -85,16 +85,22 @@ pub fn is_activation_name(name: &str) -> bool {
     matches!(name, "activate.cisco.com" | "webapps.cisco.com")
 }
 
-/// cisco.sipflash.com and its regional siblings (*.sipflash.com).
+/// cisco.sipflash.com and its regional siblings (*.sipflash.com). A name
+/// written with an escape (`cisco\.sipflash.com`: a label holding a dot,
+/// RFC 4343 2.1) is no host name under sipflash.com.
 pub fn is_provisioning_name(name: &str) -> bool {
-    name == "sipflash.com" || name.ends_with(".sipflash.com")
+    let plain = !name.contains('\\');
+    plain && (name == "sipflash.com" || name.ends_with(".sipflash.com"))
 }
 
-/// `_sip._tcp.`, `_sips._tcp.`, `_sip._udp.` service names.
+/// `_sip._tcp.`, `_sips._tcp.`, `_sip._udp.` service names (of plain
+/// labels, as in [`is_provisioning_name`]).
 pub fn is_sip_srv_name(name: &str) -> bool {
-    ["_sip._tcp.", "_sips._tcp.", "_sip._udp."]
-        .iter()
-        .any(|p| name.starts_with(p))
+    let plain = !name.contains('\\');
+    plain
+        && ["_sip._tcp.", "_sips._tcp.", "_sip._udp."]
+            .iter()
+            .any(|p| name.starts_with(p))
 }
 
 /// The domain of a SIP SRV name: `voice.example.com` of
@@ -103,4 +109,20 @@ pub fn srv_domain(name: &str) -> Option<&str> {
     is_sip_srv_name(name)
         .then(|| name.splitn(3, '.').nth(2))
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_with_an_escaped_dot_are_no_provisioning_or_srv_names() {
+        assert!(is_provisioning_name("cisco.sipflash.com"));
+        assert!(is_provisioning_name("sipflash.com"));
+        assert!(!is_provisioning_name("cisco\\.sipflash.com"));
+        assert!(!is_provisioning_name("notsipflash.com"));
+        assert!(is_sip_srv_name("_sips._tcp.sbc.example.com"));
+        assert!(!is_sip_srv_name("_sips._tcp.sbc\\.example.com"));
+        assert!(!is_activation_name("activate\\.cisco.com"));
+    }
 }
