@@ -345,6 +345,23 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
                     .filter_map(|t| t.finals.last())
                     .next_back();
+                // Over TCP, the registrar closing the connection on the
+                // REGISTER is its answer: it would not read the message.
+                let hung_up = ctx.own().find(|f| {
+                    matches!(
+                        f.body,
+                        Body::Closed {
+                            from_client: false,
+                            ..
+                        }
+                    ) && f.src == to
+                        && f.dst == last.request.src
+                        && f.frame > last.request.frame
+                });
+                if let Some(close) = hung_up {
+                    let no_length = last.msg.anomalies.contains(&"missing_content_length");
+                    return registrar_hung_up(last, close, no_length, evidence);
+                }
                 let advice = match answered_before {
                     Some((f, code, _)) => format!(
                         "the registrar at {to} stopped answering after its {code} (#{}): \
@@ -399,6 +416,41 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         );
     }
     result
+}
+
+/// The registrar closed the TCP connection after the REGISTER without a
+/// SIP answer. `no_length`: the REGISTER had no Content-Length, which
+/// a message on a stream transport must carry (RFC 3261 18.3, 20.14).
+fn registrar_hung_up(
+    last: &Transaction<'_>,
+    close: &Fact,
+    no_length: bool,
+    mut evidence: Vec<Evidence>,
+) -> StageResult {
+    let to = last.request.dst;
+    evidence.push(ev(
+        close,
+        "the registrar closed the connection, no SIP answer",
+    ));
+    let summary = format!(
+        "the registrar at {to} closed the TCP connection after the REGISTER (#{}) without \
+         answering",
+        last.request.frame
+    );
+    let advice = match no_length {
+        true => format!(
+            "the phone's REGISTER over TCP has no Content-Length, which SIP over TCP requires \
+             (RFC 3261 18.3): the registrar at {to} cannot frame it and hangs up; update the \
+             phone's firmware (or whatever rewrites its SIP on the path)"
+        ),
+        false => format!(
+            "the registrar at {to} drops the phone's connection on its REGISTER: its log tells \
+             why (a message it cannot parse, a source it does not accept)"
+        ),
+    };
+    StageResult::new(Stage::SipRegister, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence)
 }
 
 /// Re-sends before a first answer that show a lossy path (a UDP REGISTER is
