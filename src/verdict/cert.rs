@@ -195,6 +195,18 @@ pub fn advice(
     if !valid_at(leaf, at) && desc != 48 {
         return outside();
     }
+    // A CA certificate the server sends beside its own, outside its validity
+    // (an expired intermediate): the chain fails however good the leaf is.
+    let stale_ca = chain.and_then(|c| c.iter().skip(1).find(|ca| !valid_at(ca, at)));
+    if let Some(ca) = stale_ca {
+        let cn = ca.subject_cn.as_deref().unwrap_or(&ca.subject);
+        return format!(
+            "the CA certificate '{cn}' the server sends with its own is outside its validity \
+             ({} to {}) at capture time: serve the current intermediate (the CA's renewed \
+             certificate) with the server's certificate on port {port}{clock}",
+            ca.not_before, ca.not_after
+        );
+    }
     let named = |n: &str| names_host(leaf, n);
     if let Some(sni) = sni.filter(|n| !named(n) && desc != 48) {
         let served = leaf
@@ -330,6 +342,23 @@ mod tests {
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
+    }
+
+    #[test]
+    fn an_expired_intermediate_is_named_whatever_the_leaf() {
+        let mut ca = cert("Example Root", 0, 1_600_000_000);
+        ca.subject_cn = Some("Example Issuing CA 2019".into());
+        let chain = [cert("Example Issuing CA 2019", 0, i64::MAX), ca];
+        let at = Timestamp::new(1_700_000_000_000_000_000, 6);
+        let a = advice(45, Some(&chain), "", &at, true, 8934, None);
+        assert!(
+            a.contains("'Example Issuing CA 2019' the server sends"),
+            "{a}"
+        );
+        assert!(!a.contains("clock"), "NTP was good: {a}");
+        // Every certificate valid: not said.
+        let a = advice(45, Some(&chain[..1]), "", &at, true, 8934, None);
+        assert!(!a.contains("CA certificate"), "{a}");
     }
 
     #[test]
