@@ -432,9 +432,13 @@ impl TcpSide {
                 }
             }
             App::Sip(pair) => {
-                for (frame, m) in pick(from_client, pair).push(at.frame, data) {
+                let stream = pick(from_client, pair);
+                let skips = stream.skips();
+                for (frame, m) in stream.push(at.frame, data) {
                     facts.push(At { frame, ..*at }.fact(Body::Sip(Box::new(m))));
                 }
+                // Bytes that were no SIP message: counted as undecodable.
+                self.malformed += stream.skips().saturating_sub(skips);
             }
             App::Dns(pair) => {
                 for msg in pick(from_client, pair).push(data) {

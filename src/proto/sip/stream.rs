@@ -18,6 +18,8 @@ pub struct SipStream {
     skipped: u64,
     /// Partial messages dropped (gap, over-long header block, full buffer).
     dropped: u64,
+    /// Runs of bytes skipped (before a start line, a bad header block).
+    skips: u64,
 }
 
 #[derive(Debug)]
@@ -74,6 +76,13 @@ impl SipStream {
     /// Partial messages dropped so far (gaps, limits).
     pub fn dropped_messages(&self) -> u64 {
         self.dropped
+    }
+
+    /// Runs of bytes skipped so far that were no SIP message where one was
+    /// due (garbage before a start line, a header block that would not
+    /// parse: a wrong Content-Length before them shows that way).
+    pub fn skips(&self) -> u64 {
+        self.skips
     }
 
     fn drop_partial(&mut self) {
@@ -145,11 +154,13 @@ impl SipStream {
             Skipped::Garbage => {
                 log::debug!("sip: frame {frame}: skipped {len} bytes before a start line");
                 self.skipped = self.skipped.saturating_add(len as u64);
+                self.skips = self.skips.saturating_add(1);
             }
             Skipped::BadHead(why) => {
                 log::debug!("sip: frame {frame}: {why}, skipping a line");
                 self.skipped = self.skipped.saturating_add(len as u64);
                 self.dropped = self.dropped.saturating_add(1);
+                self.skips = self.skips.saturating_add(1);
             }
         }
     }

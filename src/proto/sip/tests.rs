@@ -427,6 +427,11 @@ fn stream_skips_garbage_before_a_message() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].1.call_id.as_deref(), Some("reg-1@192.0.2.100"));
     assert!(stream.skipped_bytes() > 0);
+    assert!(stream.skips() >= 1, "a skipped run is counted");
+    // Keep-alive CRLFs are no skipped message.
+    let mut alive = SipStream::default();
+    alive.push(2, b"\r\n\r\n\r\n");
+    assert_eq!(alive.skips(), 0);
 }
 
 #[test]
