@@ -267,3 +267,19 @@ fn a_profile_body_cut_short_is_no_profile_and_one_cut_by_the_capture_is_unknown(
         open.summary
     );
 }
+
+#[test]
+fn vendor_options_without_a_server_are_said_and_pass() {
+    let r = run(project("captures/edge-dhcp-43-125-variants.pcap"));
+    // :01 gets a Microsoft-style sub-option in 43, :03 a TR-111 block in
+    // 125 (dnsmasq): no server or URL, said in the evidence.
+    for (id, option) in [("00:00:5e:00:53:01", 43), ("00:00:5e:00:53:03", 125)] {
+        let options = stage(phone(&r, id), "dhcp-options").clone();
+        assert_eq!(options.status, Status::Pass, "{}", texts(&options));
+        let said = format!("option {option} (");
+        assert!(texts(&options).contains(&said), "{}", texts(&options));
+    }
+    // :02's 43 carries a profile URL in a Cisco sub-option: a failure.
+    let url = stage(phone(&r, "00:00:5e:00:53:02"), "dhcp-options").clone();
+    assert_eq!(url.status, Status::Fail, "{}", texts(&url));
+}

@@ -436,7 +436,9 @@ fn server_values<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<Strin
     (!hits.is_empty()).then(|| hits.join(", "))
 }
 
-/// Printable text naming a URL ("://") or a TFTP/HTTP server.
+/// Printable text naming a URL ("://") or a TFTP/HTTP server. A bare
+/// address is not enough: Aruba access points, for one, get their
+/// controller's address as text in option 43.
 fn looks_like_server(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     let printable = !text.is_empty() && !text.chars().any(char::is_control);

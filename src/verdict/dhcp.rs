@@ -463,8 +463,18 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         .evidence(vec![ev(f, text)]);
     }
     if let (true, Some(&&(f, m))) = (found.is_empty(), whole.last()) {
+        // Vendor options present but holding no server or URL: said, judged.
+        let vendor: Vec<String> = [43u8, 125]
+            .iter()
+            .filter_map(|&c| m.option(c).map(|d| (c, d.len())))
+            .map(|(c, n)| format!("option {c} ({n} bytes) holds no server or URL"))
+            .collect();
+        let vendor = match vendor.is_empty() {
+            true => String::new(),
+            false => format!("; {}", vendor.join(", ")),
+        };
         let text = format!(
-            "{} from {}: no 66/150/159/160 offered",
+            "{} from {}: no 66/150/159/160 offered{vendor}",
             message_type_name(m.message_type.unwrap_or(0)),
             server_of(f, m)
         );

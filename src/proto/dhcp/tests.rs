@@ -717,3 +717,12 @@ fn an_address_list_of_odd_length_is_an_anomaly_and_its_stray_bytes_are_said() {
     let (_, text) = &m.provisioning_options()[0];
     assert!(text.starts_with("192.0.2.10 (and 2 stray bytes"), "{text}");
 }
+
+#[test]
+fn a_bare_address_as_text_is_no_provisioning_server() {
+    // The zeek corpus's Aruba AP gets its controller this way.
+    assert!(!looks_like_server("172.18.6.37"));
+    assert!(looks_like_server("tftp://192.0.2.10/"));
+    assert!(looks_like_server("http://192.0.2.10/p.xml"));
+    assert!(!looks_like_server("MSFT 5.0"));
+}
