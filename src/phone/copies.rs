@@ -5,12 +5,15 @@
 //! two downloads.
 //!
 //! Copies are left out of the phones' facts (the facts output keeps every
-//! frame, as tshark does). A copy is a UDP fact with the same addresses and the same decoded
-//! message as the last one between them, less than [`COPY_WINDOW_NS`] later.
+//! frame, as tshark does). A copy is a UDP fact with the same addresses and
+//! the same decoded message as one of the last [`RECENT`] between them, less
+//! than [`COPY_WINDOW_NS`] apart (a merge may interleave the two points'
+//! packets, or put one point's burst after the other's).
 //! No client re-sends a message that fast (DHCP and DNS wait a second or
 //! more, SIP's T1 is 500 ms, an NTP request carries a new timestamp). TCP
 //! needs nothing here: reassembly already drops re-sent bytes.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use rustc_hash::FxHashMap;
@@ -20,25 +23,29 @@ use crate::fact::{Fact, L4};
 /// Copies of one datagram arrive within this many nanoseconds.
 const COPY_WINDOW_NS: i64 = 50_000_000;
 
+/// Originals kept per pair of addresses to match copies against.
+const RECENT: usize = 16;
+
 /// Which of `facts` (in frame order) are copies of an earlier one.
 pub fn copies(facts: &[Fact]) -> Vec<bool> {
-    let mut last: FxHashMap<(SocketAddr, SocketAddr), usize> = FxHashMap::default();
+    let mut recent: FxHashMap<(SocketAddr, SocketAddr), VecDeque<usize>> = FxHashMap::default();
     let mut copy = vec![false; facts.len()];
     for (i, f) in facts.iter().enumerate() {
         if f.l4 != L4::Udp {
             continue;
         }
-        let key = (f.src, f.dst);
-        let same = last
-            .get(&key)
-            .and_then(|&j| facts.get(j))
-            .is_some_and(|prev| {
-                (f.ts.ns - prev.ts.ns).abs() < COPY_WINDOW_NS && prev.body == f.body
-            });
+        let kept = recent.entry((f.src, f.dst)).or_default();
+        let same = kept
+            .iter()
+            .filter_map(|&j| facts.get(j))
+            .any(|prev| (f.ts.ns - prev.ts.ns).abs() < COPY_WINDOW_NS && prev.body == f.body);
         match (same, copy.get_mut(i)) {
             (true, Some(c)) => *c = true,
             _ => {
-                last.insert(key, i);
+                if kept.len() == RECENT {
+                    kept.pop_front();
+                }
+                kept.push_back(i);
             }
         }
     }
@@ -98,6 +105,14 @@ mod tests {
             [false, true, false, false, false],
             "a re-send a second later is kept"
         );
+        // One point's packets after the other's: copies of earlier messages.
+        let merged = vec![
+            udp(1, 0, phone, malformed("offer")),
+            udp(2, 1, phone, malformed("ack")),
+            udp(3, 0, phone, malformed("offer")),
+            udp(4, 1, phone, malformed("ack")),
+        ];
+        assert_eq!(copies(&merged), [false, false, true, true]);
         assert!(
             warning(1, 10).is_none(),
             "one equal answer is no merged capture"
