@@ -108,6 +108,9 @@ pub struct TcpSide {
     /// Connections with data that matched no decoder (outcome only).
     pub unrecognised: u64,
     sbc_port: u16,
+    /// (source, destination) of segments the snaplen cut: their bytes are
+    /// missing, so a body left short there was not cut by its sender.
+    snaplen_cut: rustc_hash::FxHashSet<(SocketAddr, SocketAddr)>,
 }
 
 /// Source and destination socket addresses of a segment.
@@ -125,7 +128,18 @@ impl TcpSide {
             malformed: 0,
             unrecognised: 0,
             sbc_port,
+            snaplen_cut: Default::default(),
         }
+    }
+
+    /// A segment from `src` to `dst` was cut by the capture's snaplen.
+    pub fn cut_by_snaplen(&mut self, src: SocketAddr, dst: SocketAddr) {
+        self.snaplen_cut.insert((src, dst));
+    }
+
+    /// Did the snaplen cut any of the server's segments of this connection?
+    fn server_cut(&self, info: &ConnInfo) -> bool {
+        self.snaplen_cut.contains(&(info.server, info.client))
     }
 
     /// The callback the flow table reports a connection's events to.
@@ -204,7 +218,7 @@ impl TcpSide {
             }
             TcpEvent::Open { frame, ts } => {
                 // A response body still coming when the capture ends.
-                if let App::Http(pair) = &st.app {
+                if let (App::Http(pair), false) = (&st.app, self.server_cut(info)) {
                     if let Some(cut) = pair.1.unfinished(http::Cut::CaptureEnd) {
                         connection_fact(info, st, false, frame, ts, Body::Http(cut), facts);
                     }
@@ -274,8 +288,9 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
-                // A response body cut short by the close.
-                if let App::Http(pair) = &st.app {
+                // A response body cut short by the close (the snaplen's
+                // cuts hide bytes the server did send).
+                if let (App::Http(pair), false) = (&st.app, self.server_cut(info)) {
                     if let Some(cut) = pair.1.unfinished(http::Cut::Close) {
                         connection_fact(info, st, false, frame, ts, Body::Http(cut), facts);
                     }

@@ -197,7 +197,10 @@ pub fn advice(
     }
     // A CA certificate the server sends beside its own, outside its validity
     // (an expired intermediate): the chain fails however good the leaf is.
-    let stale_ca = chain.and_then(|c| c.iter().skip(1).find(|ca| !valid_at(ca, at)));
+    // (unknown_ca says the phone found no issuer it trusts, not a date.)
+    let stale_ca = chain
+        .filter(|_| desc != 48)
+        .and_then(|c| c.iter().skip(1).find(|ca| !valid_at(ca, at)));
     if let Some(ca) = stale_ca {
         let cn = ca.subject_cn.as_deref().unwrap_or(&ca.subject);
         return format!(
