@@ -5,8 +5,8 @@
 //! Enhanced, Simple and obsolete Packet blocks; `if_tsresol` power of 10 or
 //! of 2; signed `if_tsoffset`), either of them gzip-compressed, from a path or
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
-//! name. Reading is one sequential pass through a large buffer (a gzip file
-//! is inflated ahead on a helper thread): memory does not grow with the
+//! name. Reading is one sequential pass through large buffers filled ahead on
+//! a helper thread (read, or inflated from gzip): memory does not grow with the
 //! capture. Format quirks live here and nowhere else.
 //!
 //! Besides frames, a reader lists the sections and interfaces it has read
@@ -99,8 +99,15 @@ impl CaptureReader {
     /// read (a gzip file inflated) ahead on a thread of its own while its
     /// frames are walked.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
+        Self::open_with(path, true)
+    }
+
+    /// [`CaptureReader::open`]; `plain_ahead` false reads a plain capture
+    /// on the caller's thread (a gzip file is still inflated ahead): for a
+    /// scan whose threads each have a capture already.
+    pub fn open_with(path: &Path, plain_ahead: bool) -> Result<Self, CaptureError> {
         if path.as_os_str() == "-" {
-            return Self::open_stream(Box::new(io::stdin()), true);
+            return Self::open_stream(Box::new(io::stdin()), plain_ahead, true);
         }
         let file = std::fs::File::open(path)?;
         let len = file
@@ -108,7 +115,7 @@ impl CaptureReader {
             .ok()
             .filter(|m| m.is_file())
             .map(|m| m.len());
-        let mut reader = Self::open_stream(Box::new(file), true)?;
+        let mut reader = Self::open_stream(Box::new(file), plain_ahead, true)?;
         reader.file_len = len.filter(|_| !reader.compressed);
         Ok(reader)
     }
@@ -122,15 +129,19 @@ impl CaptureReader {
     /// Reads the header from any byte stream (gzip is detected and undone),
     /// all on the caller's thread.
     pub fn from_reader(reader: Box<dyn Read + Send>) -> Result<Self, CaptureError> {
-        Self::open_stream(reader, false)
+        Self::open_stream(reader, false, false)
     }
 
-    /// `ahead`: the bytes are read (a gzip stream inflated) on a helper
-    /// thread while the frames are walked. For a plain capture that thread
-    /// only copies out of the page cache: 10% off the wall time of a 1 GB
-    /// capture on this session's machine, measured interleaved (README
-    /// "Performance").
-    fn open_stream(reader: Box<dyn Read + Send>, ahead: bool) -> Result<Self, CaptureError> {
+    /// `plain_ahead`, `gzip_ahead`: the bytes of a plain capture are read,
+    /// a gzip stream inflated, on a helper thread while the frames are
+    /// walked. For a plain capture that thread only copies out of the page
+    /// cache: 10% off the wall time of a 1 GB capture on this session's
+    /// machine, measured interleaved (README "Performance").
+    fn open_stream(
+        reader: Box<dyn Read + Send>,
+        plain_ahead: bool,
+        gzip_ahead: bool,
+    ) -> Result<Self, CaptureError> {
         let (head, reader) = sniff_head(reader)?;
         if head.starts_with(&magic::GZIP) {
             let gz = flate2::read::MultiGzDecoder::new(reader);
@@ -138,9 +149,9 @@ impl CaptureReader {
             if head.starts_with(&magic::GZIP) {
                 return Err(unsupported("gzip inside gzip", &head));
             }
-            return Self::detect(&head, inner, true, ahead);
+            return Self::detect(&head, inner, true, gzip_ahead);
         }
-        Self::detect(&head, reader, false, ahead)
+        Self::detect(&head, reader, false, plain_ahead)
     }
 
     /// Builds the reader for the format `head` announces; `ahead`: on a
