@@ -189,7 +189,8 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             target.to_ascii_lowercase().contains(&hex)
         });
         let profile = named || own_mac || crate::phone::is_profile_file(target);
-        if !ctx.is_phone(&f.src_ip()) || !profile {
+        // A HEAD asks whether the profile changed and fetches nothing.
+        if !ctx.is_phone(&f.src_ip()) || !profile || method == "HEAD" {
             continue;
         }
         let server = host.clone().unwrap_or_else(|| f.dst.to_string());
