@@ -130,6 +130,18 @@ pub fn names_host(cert: &CertInfo, host: &str) -> bool {
     }
 }
 
+/// Two distinguished names as written ("CN=x, O=y") naming the same
+/// entity: the same attributes, in any order (a cross-signed CA
+/// certificate may list them in another order than the leaf's issuer).
+fn same_name(a: &str, b: &str) -> bool {
+    let parts = |s: &str| {
+        let mut v: Vec<String> = s.split(',').map(|p| p.trim().to_string()).collect();
+        v.sort_unstable();
+        v
+    };
+    parts(a) == parts(b)
+}
+
 /// One line of advice for a certificate rejected by the phone. `hidden` says
 /// why the chain is not in the capture when it is not (e.g. "TLS 1.3
 /// encrypts it"); `sni` is the name the phone asked for.
@@ -245,7 +257,11 @@ pub fn advice(
     // other certificates beside it): the phone cannot build the chain
     // (servers must send intermediates, RFC 8446 4.4.2, RFC 5246 7.4.2).
     let others = chain.map_or(0, |c| c.len().saturating_sub(1));
-    let issuer_sent = chain.is_some_and(|c| c.iter().skip(1).any(|i| i.subject == leaf.issuer));
+    let issuer_sent = chain.is_some_and(|c| {
+        c.iter()
+            .skip(1)
+            .any(|i| same_name(&i.subject, &leaf.issuer))
+    });
     let missing = desc == 48 && !issuer_sent && !leaf.self_signed;
     // A public issuer, or other certificates sent that are not it: the
     // server's chain lacks its intermediate (an inspecting firewall sends
@@ -345,6 +361,18 @@ mod tests {
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
+    }
+
+    #[test]
+    fn names_match_in_any_attribute_order() {
+        assert!(same_name(
+            "CN=PSL Lab Root CA, O=PSL Lab",
+            "O=PSL Lab, CN=PSL Lab Root CA"
+        ));
+        assert!(!same_name(
+            "CN=PSL Lab Root CA, O=PSL Lab",
+            "CN=PSL Old Root, O=PSL Lab"
+        ));
     }
 
     #[test]
