@@ -483,6 +483,15 @@ mod tests {
         }
     }
 
+    /// The status codes of the responses among `heads`.
+    fn statuses(heads: &[HttpMessage]) -> Vec<u16> {
+        let status = |h: &HttpMessage| match h {
+            HttpMessage::Response { status, .. } => Some(*status),
+            _ => None,
+        };
+        heads.iter().filter_map(status).collect()
+    }
+
     fn push_all(pieces: &[&[u8]]) -> (Vec<HttpMessage>, HttpStream) {
         let mut stream = HttpStream::default();
         let heads = pieces.iter().flat_map(|p| stream.push(p)).collect();
@@ -600,13 +609,7 @@ mod tests {
         let data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n\
             5\r\nhello\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
         let (heads, stream) = push_all(&[data]);
-        let statuses: Vec<u16> = heads
-            .iter()
-            .filter_map(|h| match h {
-                HttpMessage::Response { status, .. } => Some(*status),
-                _ => None,
-            })
-            .collect();
+        let statuses = statuses(&heads);
         assert_eq!(statuses, vec![200, 404]);
         assert_eq!(stream.unfinished(Cut::Close), None);
     }
@@ -647,13 +650,7 @@ mod tests {
         let data = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n\
             HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
         let (heads, stream) = push_all(&[data]);
-        let statuses: Vec<u16> = heads
-            .iter()
-            .filter_map(|h| match h {
-                HttpMessage::Response { status, .. } => Some(*status),
-                _ => None,
-            })
-            .collect();
+        let statuses = statuses(&heads);
         assert_eq!(statuses, vec![100, 204, 200]);
         assert_eq!(stream.stopped(), None);
     }

@@ -182,6 +182,18 @@ mod tests {
     const PHONE: &str = "192.0.2.101:123";
     const SERVER: &str = "203.0.113.123:123";
 
+    /// A client request (mode 3).
+    fn request() -> Body {
+        Body::Ntp(NtpPacket {
+            leap: 0,
+            version: 4,
+            mode: 3,
+            stratum: 0,
+            reference_id: [0; 4],
+            transmit: 0,
+        })
+    }
+
     fn judge(facts: &[crate::fact::Fact]) -> StageResult {
         let p = phone("192.0.2.101", (0..facts.len()).collect());
         let names = NameMap::default();
@@ -190,14 +202,7 @@ mod tests {
 
     #[test]
     fn an_icmp_answer_says_nothing_serves_ntp_there() {
-        let request = Body::Ntp(NtpPacket {
-            leap: 0,
-            version: 4,
-            mode: 3,
-            stratum: 0,
-            reference_id: [0; 4],
-            transmit: 0,
-        });
+        let request = request();
         let icmp = Body::Icmp(IcmpUnreach {
             kind: UnreachKind::Port,
             code: 3,
@@ -231,14 +236,7 @@ mod tests {
 
     #[test]
     fn replies_without_usable_time_fail_the_stage() {
-        let request = Body::Ntp(NtpPacket {
-            leap: 0,
-            version: 4,
-            mode: 3,
-            stratum: 0,
-            reference_id: [0; 4],
-            transmit: 0,
-        });
+        let request = request();
         let with = |answer: Body| {
             let facts = [
                 fact(1, 1, PHONE, SERVER, request.clone()),
@@ -273,14 +271,7 @@ mod tests {
 
     #[test]
     fn a_silent_server_before_one_that_answered_warns() {
-        let request = Body::Ntp(NtpPacket {
-            leap: 0,
-            version: 4,
-            mode: 3,
-            stratum: 0,
-            reference_id: [0; 4],
-            transmit: 0,
-        });
+        let request = request();
         const DEAD: &str = "203.0.113.124:123";
         let facts = [
             fact(1, 1, PHONE, DEAD, request.clone()),
