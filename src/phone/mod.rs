@@ -434,16 +434,18 @@ fn phone_behaviour_ips(
                 proxies.insert(f.dst_ip());
             }
         }
+        let phone_name = |m: &crate::proto::dns::DnsMessage| {
+            m.questions.iter().any(|q| {
+                names::is_activation_name(&q.name)
+                    || names::is_provisioning_name(&q.name)
+                    || names::is_sip_srv_name(&q.name)
+            })
+        };
         let client_ip = match &f.body {
-            Body::Dns(m) if !m.response => m
-                .questions
-                .iter()
-                .any(|q| {
-                    names::is_activation_name(&q.name)
-                        || names::is_provisioning_name(&q.name)
-                        || names::is_sip_srv_name(&q.name)
-                })
-                .then(|| f.src_ip()),
+            Body::Dns(m) if !m.response => phone_name(m).then(|| f.src_ip()),
+            // A DNS server's answer says who asked (a capture of one
+            // direction holds the answers only).
+            Body::Dns(m) if f.src.port() == 53 => phone_name(m).then(|| f.dst_ip()),
             Body::Tls {
                 from_client: true,
                 event: tls::TlsEvent::ClientHello { sni, .. },

@@ -75,7 +75,15 @@ impl Attempt<'_> {
     }
 
     fn server(&self) -> String {
-        self.query.dst_ip().to_string()
+        match self.unseen_query() {
+            true => self.query.src_ip().to_string(),
+            false => self.query.dst_ip().to_string(),
+        }
+    }
+
+    /// The query is not in the capture: `query` is the response itself.
+    fn unseen_query(&self) -> bool {
+        matches!(&self.query.body, Body::Dns(m) if m.response)
     }
 
     fn text(&self) -> String {
@@ -399,7 +407,47 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             answer_fact,
         });
     }
+    answers_alone(ctx, &own, &replies, &mut out);
     out
+}
+
+/// Responses to the phone from a DNS server whose query the capture does
+/// not hold (a tap that copies one direction, a capture started between
+/// the two), matched to no query: each is an attempt of its own, the
+/// response standing for the query ([`Attempt::unseen_query`]).
+fn answers_alone<'a>(
+    ctx: &Ctx<'a>,
+    own: &[&'a Fact],
+    replies: &Replies<'a>,
+    out: &mut Vec<Attempt<'a>>,
+) {
+    let used: HashSet<u64> = out
+        .iter()
+        .filter_map(|a| a.answer_fact)
+        .map(|f| f.frame)
+        .collect();
+    for r in own {
+        let Body::Dns(m) = &r.body else { continue };
+        let (Some(question), 53) = (m.questions.first(), r.src.port()) else {
+            continue;
+        };
+        let asked = replies.asked.contains(&(m.id, r.dst, r.src));
+        if !m.response || asked || used.contains(&r.frame) || !ctx.is_phone(&r.dst_ip()) {
+            continue;
+        }
+        let answer = match r.truncated && m.malformed.is_some() {
+            true => Answer::CutShort,
+            false => answer_of(m, question.qtype),
+        };
+        out.push(Attempt {
+            query: r,
+            name: question.name.clone(),
+            qtype: question.qtype,
+            answer,
+            answer_fact: Some(r),
+        });
+    }
+    out.sort_by_key(|a| a.query.frame);
 }
 
 /// The phone's retry over TCP of a query answered truncated (`tc`): how it
@@ -613,9 +661,19 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
     }
     let mut evidence: Vec<Evidence> = Vec::new();
     for a in attempts {
+        let unseen = if a.unseen_query() {
+            " (not captured)"
+        } else {
+            ""
+        };
         let q = ev(
             a.query,
-            format!("query {} {} to {}", a.name, qtype_name(a.qtype), a.server()),
+            format!(
+                "query {} {} to {}{unseen}",
+                a.name,
+                qtype_name(a.qtype),
+                a.server()
+            ),
         );
         evidence.push(q);
         if let Some(f) = a.answer_fact {

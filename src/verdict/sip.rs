@@ -84,6 +84,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         if let Some(cut) = cut_by_snaplen(ctx) {
             return cut;
         }
+        if let Some(answered) = answers_alone(ctx) {
+            return answered;
+        }
         return match sip_tls::inside_tls(ctx) {
             Some(result) => result,
             None => StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone"),
@@ -418,6 +421,70 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     result
 }
 
+/// No REGISTER of the phone in the capture, but final answers to one sent
+/// to it (a tap copying one direction): the last decides, said as such.
+fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
+    let answers: Vec<(&Fact, u16, &SipMessage)> = ctx
+        .own()
+        .filter(|f| ctx.is_phone(&f.dst_ip()))
+        .filter_map(|f| match &f.body {
+            Body::Sip(m) => match (&m.start, &m.cseq) {
+                (StartLine::Response { code, .. }, Some((_, method)))
+                    if *code >= 200 && method.eq_ignore_ascii_case("REGISTER") =>
+                {
+                    Some((f, *code, m.as_ref()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let &(last, code, m) = answers.last()?;
+    let text = response_text(code, m);
+    let evidence: Vec<Evidence> = answers
+        .iter()
+        .map(|(f, c, m)| {
+            ev(
+                f,
+                format!("{} (its REGISTER not captured)", response_text(*c, m)),
+            )
+        })
+        .collect();
+    let from = last.src;
+    let result = match code {
+        200..=299 => {
+            let s = format!("registered: {text} from {from} (the REGISTER is not in the capture)");
+            StageResult::new(Stage::SipRegister, Status::Pass, s)
+        }
+        // A challenge, or a 423 asking for a longer expiry, is answered with
+        // a new REGISTER; a capture whose snaplen cuts frames may hide SIP.
+        401 | 407 | 423 => {
+            let s = format!(
+                "{text} from {from}, then nothing: the phone's REGISTERs are not in the capture, \
+                 so whether it answered can't be told"
+            );
+            StageResult::not_seen(Stage::SipRegister, s)
+        }
+        _ if ctx.snaplen_cut => {
+            let s = format!(
+                "{text} from {from}; the REGISTERs are not in the capture, whose snaplen cuts \
+                 frames: can't tell"
+            );
+            StageResult::not_seen(Stage::SipRegister, s)
+        }
+        _ => {
+            let s = format!("REGISTER answered {text} from {from} (the REGISTER is not captured)");
+            let min_expires = m.header_secs("Min-Expires");
+            StageResult::new(Stage::SipRegister, Status::Fail, s).advice(final_advice(
+                code,
+                min_expires,
+                None,
+            ))
+        }
+    };
+    Some(result.evidence(evidence))
+}
+
 /// The registrar closed the TCP connection after the REGISTER without a
 /// SIP answer. `no_length`: the REGISTER had no Content-Length, which
 /// a message on a stream transport must carry (RFC 3261 18.3, 20.14).
@@ -662,6 +729,9 @@ fn final_advice(code: u16, min_expires: Option<u32>, asked: Option<u32>) -> Stri
                  registrar's minimum"
             )
         }
+        403 => "the registrar forbids the registration: check the user ID, Auth ID and \
+                password, and that the device is assigned to the user in Control Hub"
+            .to_string(),
         404 => "the registrar does not know this line (404): check the user ID and the \
                 registrar's domain in the line settings"
             .to_string(),
