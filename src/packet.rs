@@ -141,6 +141,9 @@ pub enum Transport<'a> {
         sport: u16,
         dport: u16,
         payload: &'a [u8],
+        /// The payload's length by the UDP header: more than `payload`
+        /// holds when the frame was cut.
+        len: usize,
     },
     Tcp(TcpSegment<'a>),
     IcmpUnreachable(Unreachable),
@@ -296,11 +299,16 @@ impl Decoder {
             now_ns: frame.ts.ns,
             l2,
             truncated,
+            cut_inside: false,
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
-        if let Decoded::Bad(id) = &decoded {
-            cx.stats.undecodable += 1;
-            log::debug!("packet: frame {} undecodable: {id}", frame.number);
+        match &decoded {
+            Decoded::Bad(id) => {
+                cx.stats.undecodable += 1;
+                log::debug!("packet: frame {} undecodable: {id}", frame.number);
+            }
+            Decoded::Packet(_) if cx.cut_inside => cx.stats.truncated_by_snaplen += 1,
+            _ => {}
         }
         decoded
     }
@@ -338,6 +346,9 @@ struct Cx<'s> {
     now_ns: i64,
     l2: L2,
     truncated: bool,
+    /// Cut inside an encapsulation ([`Cx::cut_inside`]); counted with the
+    /// snaplen's cuts when the packet is kept.
+    cut_inside: bool,
 }
 
 impl Cx<'_> {
@@ -349,6 +360,14 @@ impl Cx<'_> {
         } else {
             Decoded::Bad(id)
         }
+    }
+
+    /// An IP datagram is longer than the bytes present though the frame
+    /// was captured whole: the copy was cut before the capture (a mirror
+    /// session's truncation). Counted and treated as a snaplen cut.
+    fn cut_inside(&mut self) {
+        self.cut_inside |= !self.truncated;
+        self.truncated = true;
     }
 
     fn packet<'a>(&self, src: IpAddr, dst: IpAddr, transport: Transport<'a>) -> Decoded<'a> {
@@ -419,6 +438,11 @@ fn ipv4<'a>(
     } else {
         total_len.min(data.len())
     };
+    // Cut inside an encapsulation (an ERSPAN session truncating what it
+    // mirrors) while the outer frame is whole: the snaplen's case.
+    if total_len > data.len() {
+        cx.cut_inside();
+    }
     let payload = data.get(header_len..end).unwrap_or_default();
     let src = IpAddr::V4(header.source_addr());
     let dst = IpAddr::V4(header.destination_addr());
@@ -432,7 +456,7 @@ fn ipv4<'a>(
     // A fragment: never read a transport header from it, only reassemble.
     if !matches!(
         proto,
-        PROTO_ICMP | PROTO_IPIP | PROTO_TCP | PROTO_UDP | PROTO_IPV6 | PROTO_AH
+        PROTO_ICMP | PROTO_IPIP | PROTO_TCP | PROTO_UDP | PROTO_IPV6 | PROTO_AH | PROTO_GRE
     ) {
         return Decoded::Skip;
     }
@@ -483,6 +507,9 @@ fn ipv6<'a>(
         n => after_header.get(..n).unwrap_or(after_header),
     };
     let missing = payload_len.saturating_sub(after_header.len());
+    if missing > 0 {
+        cx.cut_inside();
+    }
     let src = IpAddr::V6(header.source_addr());
     let dst = IpAddr::V6(header.destination_addr());
     let (next, rest, frag) = match ipv6_exts(header.next_header().0, body) {
@@ -722,11 +749,11 @@ fn udp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
         return Decoded::Skip;
     }
     let length = usize::from(be16(header, 4));
-    let body = match length {
+    let (body, len) = match length {
         // Zero in an IPv6 jumbogram (RFC 2675): the IP length rules.
-        0 => body,
+        0 => (body, body.len()),
         1..=7 => return Decoded::Bad("udp_length"),
-        n => body.get(..n - 8).unwrap_or(body),
+        n => (body.get(..n - 8).unwrap_or(body), n - 8),
     };
     cx.packet(
         src,
@@ -735,6 +762,7 @@ fn udp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
             sport,
             dport,
             payload: body,
+            len,
         },
     )
 }

@@ -74,6 +74,8 @@ enum Work {
         dport: u16,
         start: usize,
         end: usize,
+        /// The payload's length by the UDP header.
+        len: usize,
     },
     /// An ICMP unreachable quoting a datagram.
     Unreachable { meta: Meta, u: Unreachable },
@@ -122,7 +124,7 @@ impl<'scope> Collector<'scope> {
 
     /// A UDP datagram of `p`.
     pub fn udp(&mut self, frame: u64, ts: Timestamp, p: &Packet<'_>, sport: u16, dport: u16) {
-        let Transport::Udp { payload, .. } = p.transport else {
+        let Transport::Udp { payload, len, .. } = p.transport else {
             return;
         };
         match &mut self.state {
@@ -138,6 +140,7 @@ impl<'scope> Collector<'scope> {
                     dport,
                     start,
                     end,
+                    len,
                 });
                 w.maybe_send();
             }
@@ -255,12 +258,14 @@ fn run_worker(
                     dport,
                     start,
                     end,
+                    len,
                 } => {
                     let payload = batch.payload.get(start..end).unwrap_or_default();
                     let transport = Transport::Udp {
                         sport,
                         dport,
                         payload,
+                        len,
                     };
                     let p = meta.packet(transport);
                     udp.datagram(meta.frame, meta.ts, &p, sport, dport, payload, &mut facts);

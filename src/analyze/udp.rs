@@ -53,6 +53,21 @@ impl UdpSide {
             })
         };
         let port = |n: u16| sport == n || dport == n;
+        // A DATA block cut by the snaplen keeps its length from the UDP
+        // header: whether it was the short last block stays known.
+        let udp_len = match p.transport {
+            crate::packet::Transport::Udp { len, .. } => len,
+            _ => payload.len(),
+        };
+        let tftp_parse = |payload: &[u8]| {
+            tftp::parse(payload).map(|t| match t {
+                tftp::TftpPacket::Data { block, .. } if p.truncated => tftp::TftpPacket::Data {
+                    block,
+                    len: udp_len.saturating_sub(4),
+                },
+                t => t,
+            })
+        };
         if port(67) || port(68) {
             match dhcp::parse(payload) {
                 Ok(m) => push(Body::Dhcp(m)),
@@ -82,7 +97,7 @@ impl UdpSide {
                 push(Body::Ntp(n));
             }
         } else if dport == 69 {
-            if let Ok(t) = tftp::parse(payload) {
+            if let Ok(t) = tftp_parse(payload) {
                 if self.tftp.len() >= MAX_TFTP_SESSIONS {
                     self.tftp.clear();
                     self.sessions_evicted += 1;
@@ -91,12 +106,12 @@ impl UdpSide {
                 push(Body::Tftp(t));
             }
         } else if self.tftp.get(&(p.dst, dport)) == Some(&p.src) {
-            if let Ok(t) = tftp::parse(payload) {
+            if let Ok(t) = tftp_parse(payload) {
                 push(Body::Tftp(t));
             }
         } else if self.tftp.contains_key(&(p.src, sport)) {
             // The client's ACKs to the server's transfer port.
-            if let Ok(t) = tftp::parse(payload) {
+            if let Ok(t) = tftp_parse(payload) {
                 push(Body::Tftp(t));
             }
         } else if sip::looks_like_sip(payload) {

@@ -38,6 +38,7 @@ fn udp_of<'a>(d: &Decoded<'a>) -> (IpAddr, IpAddr, u16, u16, &'a [u8]) {
                     sport,
                     dport,
                     payload,
+                    ..
                 },
             ..
         }) => (*src, *dst, *sport, *dport, payload),

@@ -171,8 +171,15 @@ impl<'a> Transfer<'a> {
         let error = self.error.as_ref().filter(|e| after(e.0, data.frame));
         let icmp = self.icmp.filter(|f| after(f, data.frame));
         let resent = self.acks.get(&block).copied().unwrap_or(0) > 1;
-        if len < blksize && !cut {
-            return Outcome::Fetched(format!("profile downloaded ({bytes} bytes)"));
+        // DATA lengths come from the UDP header: a block the snaplen cut
+        // still tells whether it was the short last one.
+        if len < blksize {
+            let cut = if cut {
+                "; frames cut by the snaplen"
+            } else {
+                ""
+            };
+            return Outcome::Fetched(format!("profile downloaded ({bytes} bytes{cut})"));
         }
         let stopped = format!("transfer stopped after {bytes} bytes (block {block} was full)");
         if let Some(e) = error {
@@ -192,11 +199,6 @@ impl<'a> Transfer<'a> {
             let n = self.acks.get(&block).copied().unwrap_or(0);
             return Outcome::NoAnswer(format!(
                 "{stopped}: the server sent nothing more, the phone sent its ACK {n} times"
-            ));
-        }
-        if cut {
-            return Outcome::Fetched(format!(
-                "profile downloaded (at least {bytes} bytes; frames cut by the snaplen)"
             ));
         }
         if ctx.secs_left(&data.ts) < END_SECS {
