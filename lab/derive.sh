@@ -15,6 +15,8 @@
 #
 # The lines starting with "#|" are the rows of the derived-captures table in
 # captures/README.md (build.sh copies them): capture | from | how | expected.
+#| `fmt-nokia.pcap` | healthy-linktypes.pcap | editcap -F nokiapcap: standard magic, 4 more bytes after each record header | pass
+#| `fmt-redhat61.pcap` | healthy-linktypes.pcap | editcap -F rh6_1pcap: standard magic, 8 more bytes after each record header | pass
 #| `fmt-bigendian.pcap` | healthy-linktypes.pcap | file and record headers big-endian (reframe.py bigendian) | pass
 #| `fmt-rawip.pcap` | healthy-linktypes.pcap | linktype 101, Ethernet headers and ARP removed (reframe.py rawip) | pass
 #| `fmt-comments-dsb.pcapng` | healthy-linktypes.pcap | editcap: section comment, two packet comments, a TLS key log Decryption Secrets Block | pass
@@ -109,6 +111,13 @@ derive() { # name
         frames opt160-http-large-profile.pcap keep 1-20 fail dhcp-options \
             "pass fail not_seen not_seen not_seen not_seen
                 not_seen not_seen not_seen not_seen not_seen not_seen"
+        ;;
+    fmt-nokia.pcap | fmt-redhat61.pcap)
+        need "$HEALTHY"
+        local variant=nokiapcap
+        [ "$name" = fmt-redhat61.pcap ] && variant=rh6_1pcap
+        editcap -F "$variant" "$HEALTHY" "$out"
+        expect_one "$out" pass null "$PASS"
         ;;
     fmt-bigendian.pcap)
         need "$HEALTHY"

@@ -6,9 +6,11 @@
 //! low 26 bits of the header's LinkType field; the FCS bits above it are
 //! ignored, as is `thiszone` (always 0 in practice). Records whose captured
 //! length exceeds the snaplen or the original length are delivered and
-//! counted in the warnings. Variants that reuse the standard magic with a
-//! different record layout (IXIA, Nokia, old Red Hat patches) are not
-//! recognised; the Kuznetzov magic is refused in `magic.rs`.
+//! counted in the warnings. Two variants that reuse the standard magic with
+//! longer record headers are recognised by where their records line up:
+//! Nokia's (4 more bytes) and Red Hat 6.1's (8 more: ifindex, protocol,
+//! packet type), as editcap writes them; others (IXIA) are not, and the
+//! Kuznetzov magic is refused in `magic.rs`.
 
 use super::endian::Endian;
 use super::source::{Source, MAX_RECORD};
@@ -55,7 +57,16 @@ pub(super) struct PcapReader {
     joined_at: Vec<u64>,
     info: [InterfaceInfo; 1],
     section: [SectionInfo; 1],
+    /// Bytes after each 16-byte record header: 0, or a variant's extension.
+    record_pad: usize,
 }
+
+/// Record header extensions of the variants (Nokia, Red Hat 6.1), tried
+/// when standard records do not line up.
+const VARIANT_PADS: [(usize, &str); 2] = [(4, "Nokia tcpdump"), (8, "Red Hat 6.1 tcpdump")];
+
+/// Records checked to tell a variant's layout.
+const LAYOUT_RECORDS: usize = 4;
 
 impl PcapReader {
     /// Reads the file header; the magic has been checked by the caller.
@@ -85,6 +96,23 @@ impl PcapReader {
         let linktype = field(20) & LINKTYPE_MASK;
         src.consume(FILE_HEADER_LEN);
         let digits = if nanos { 9 } else { 6 };
+        let layout = Layout {
+            endian,
+            snaplen,
+            nanos,
+        };
+        // A stream that fails while looked at is read as standard: its
+        // error comes where the records are read.
+        // A variant is taken only when a standard record header is wrong
+        // and the variant's first two records line up.
+        let mut record_pad = 0;
+        if let Ok(None) = layout.lines_up(&mut src, 0) {
+            let variant = VARIANT_PADS.iter().map(|(pad, _)| *pad);
+            record_pad = variant
+                .into_iter()
+                .find(|pad| matches!(layout.lines_up(&mut src, *pad), Ok(Some(2..))))
+                .unwrap_or(0);
+        }
         Ok(PcapReader {
             src,
             endian,
@@ -114,6 +142,7 @@ impl PcapReader {
                 os: None,
                 userappl: None,
             }],
+            record_pad,
         })
     }
 
@@ -139,13 +168,14 @@ impl PcapReader {
             i64::from(rec.ts_frac) * 1_000
         };
         let ns = i64::from(rec.ts_sec) * 1_000_000_000 + frac_ns;
-        let record = self.src.take(RECORD_HEADER_LEN + rec.caplen);
+        let header = RECORD_HEADER_LEN + self.record_pad;
+        let record = self.src.take(header + rec.caplen);
         Ok(Some(Frame {
             number: self.frames,
             ts: Timestamp::new(ns, if self.nanos { 9 } else { 6 }),
             linktype: self.linktype,
             interface: 0,
-            data: record.get(RECORD_HEADER_LEN..).unwrap_or(&[]),
+            data: record.get(header..).unwrap_or(&[]),
             orig_len: rec.orig_len,
         }))
     }
@@ -154,7 +184,8 @@ impl PcapReader {
     fn locate(&mut self) -> Result<Option<Record>, CaptureError> {
         let start = self.src.offset();
         let frame = self.frames.saturating_add(1);
-        if !fill(&mut self.src, RECORD_HEADER_LEN, start)? {
+        let header = RECORD_HEADER_LEN + self.record_pad;
+        if !fill(&mut self.src, header, start)? {
             if self.src.window().is_empty() {
                 return Ok(None);
             }
@@ -204,7 +235,7 @@ impl PcapReader {
         if self.snaplen != 0 && incl_len > self.snaplen {
             self.caplen_over_snaplen += 1;
         }
-        if !fill(&mut self.src, RECORD_HEADER_LEN + caplen, start)? {
+        if !fill(&mut self.src, header + caplen, start)? {
             return Err(CaptureError::Truncated {
                 offset: start,
                 what: format!("frame {frame} ({incl_len} captured bytes)"),
@@ -267,6 +298,12 @@ impl PcapReader {
 
     pub(super) fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some((pad, name)) = VARIANT_PADS.iter().find(|(p, _)| *p == self.record_pad) {
+            out.push(format!(
+                "the records carry {pad} bytes after the standard 16-byte header: a {name} \
+                 pcap variant, read as such."
+            ));
+        }
         if let Some(first) = self.joined_at.first() {
             let n = self.joined_at.len() as u64;
             let (n, what) = agree(n, "more pcap file header", "more pcap file headers");
@@ -310,5 +347,55 @@ impl PcapReader {
             ));
         }
         out
+    }
+}
+
+/// What a record header must agree with to be one.
+struct Layout {
+    endian: Endian,
+    snaplen: u32,
+    nanos: bool,
+}
+
+impl Layout {
+    /// How many of the first records line up with `pad` bytes after each
+    /// header (lengths within the snaplen and the original length,
+    /// fractions under a second), up to the stream's end; `None` when a
+    /// header is none of these. Only buffered bytes are looked at.
+    fn lines_up(&self, src: &mut Source, pad: usize) -> Result<Option<usize>, CaptureError> {
+        let header = RECORD_HEADER_LEN + pad;
+        let whole_second = if self.nanos { 1_000_000_000 } else { 1_000_000 };
+        let mut at = 0usize;
+        for n in 0..LAYOUT_RECORDS {
+            if !fill(src, at + header, 0)? {
+                // The end of the stream (a cut one tells nothing more).
+                return Ok(Some(n));
+            }
+            let head = src.window().get(at..).unwrap_or_default();
+            let e = self.endian;
+            // Another file's header (captures joined with cat) ends the look.
+            let magic = [0xa1b2_c3d4u32, 0xa1b2_3c4d];
+            let joined = [e, e.swapped()]
+                .iter()
+                .any(|e| e.u32(head, 0).is_some_and(|m| magic.contains(&m)));
+            if joined {
+                return Ok(Some(n));
+            }
+            let (Some(frac), Some(incl), Some(orig)) =
+                (e.u32(head, 4), e.u32(head, 8), e.u32(head, 12))
+            else {
+                return Ok(None);
+            };
+            let plausible =
+                incl <= self.snaplen.max(MAX_PCAP_SNAPLEN) && incl <= orig && frac < whole_second;
+            if !plausible {
+                return Ok(None);
+            }
+            at += header + incl as usize;
+            if !fill(src, at, 0)? {
+                return Ok(Some(n));
+            }
+        }
+        Ok(Some(LAYOUT_RECORDS))
     }
 }
