@@ -330,6 +330,13 @@ fn emit(
         doc.captures.push(r.summary);
         doc.phones.extend(r.phones);
     }
+    // A scan's JSON lists the files it could not read too (OUTPUT.md: a
+    // scan that skipped files reports them), after the ones it read.
+    if let (Some((failed, _)), OutputFormat::Json) = (scan, c.format) {
+        let not_read =
+            (failed.iter()).map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
+        doc.captures.extend(not_read);
+    }
     // Freeing a big capture's facts (hundreds of thousands of small blocks)
     // takes longer than rendering the report, and this process ends right
     // after it: the system takes the memory back at once.

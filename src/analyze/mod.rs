@@ -73,7 +73,8 @@ pub struct Stats {
 #[derive(Clone, Debug, Serialize)]
 pub struct CaptureSummary {
     pub path: String,
-    pub format: Format,
+    /// `None` for a file a scan could not read (see [`CaptureSummary::not_read`]).
+    pub format: Option<Format>,
     pub compressed: bool,
     pub frames: u64,
     /// False when the file was cut short: the report is partial.
@@ -93,6 +94,24 @@ pub struct CaptureSummary {
 }
 
 impl CaptureSummary {
+    /// A file `scan` found and could not read: listed in the JSON document
+    /// with no frames, not complete, and the reason as its warning.
+    pub fn not_read(path: &str, why: &str) -> Self {
+        CaptureSummary {
+            path: path.to_string(),
+            format: None,
+            compressed: false,
+            frames: 0,
+            complete: false,
+            stats: Stats::default(),
+            warnings: vec![format!("not read: {why}")],
+            first_ts: None,
+            last_ts: None,
+            unmatched_phones: 0,
+            broken: true,
+        }
+    }
+
     /// Why nothing of a capture could be analysed although it was opened:
     /// invalid bytes before its first frame, or every frame on a link type
     /// provscope does not read.
@@ -299,7 +318,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     }
     let capture = CaptureSummary {
         path: path.to_string(),
-        format: reader.format(),
+        format: Some(reader.format()),
         compressed: reader.compressed(),
         frames,
         complete,

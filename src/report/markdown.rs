@@ -11,7 +11,7 @@ pub fn render(doc: &Document) -> String {
             "\n## `{}`\n\n{} frames, {}{}{}\n",
             capture_name(doc, &c.path),
             c.frames,
-            c.format.name(),
+            c.format.map_or("unread", |f| f.name()),
             if c.compressed { ", gzip" } else { "" },
             if c.complete {
                 ""

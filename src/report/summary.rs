@@ -14,7 +14,7 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
         out.push_str(&format!(
             "{}  {}  {}  {}{}\n",
             c.path,
-            c.format.name(),
+            c.format.map_or("unread", |f| f.name()),
             plural(c.frames as usize, "frame", "frames"),
             plural(phones.len(), "phone", "phones"),
             if c.complete { "" } else { "  (cut short)" }

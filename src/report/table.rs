@@ -15,7 +15,7 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
         out.push_str(&format!(
             "{}  {}{}  {} frame{}  {:.2} s  {} phone{}{}\n",
             name,
-            c.format.name(),
+            c.format.map_or("unread", |f| f.name()),
             if c.compressed { " (gzip)" } else { "" },
             c.frames,
             if c.frames == 1 { "" } else { "s" },
