@@ -364,7 +364,9 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
     assert_eq!(not_read.len(), 4, "{not_read:?}");
     for name in ["corrupt.pcap", "old.pcap.xz", "pipe.pcap"] {
         assert!(
-            not_read.iter().any(|n| n.contains(name) && n.contains("not read: ")),
+            not_read
+                .iter()
+                .any(|n| n.contains(name) && n.contains("not read: ")),
             "{name}: {not_read:?}"
         );
     }

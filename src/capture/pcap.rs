@@ -267,18 +267,24 @@ impl PcapReader {
             return Ok(false);
         }
         let head = self.src.window();
-        let nanos = ours == Some(0xa1b2_3c4d);
-        let same = ours.is_some_and(own)
-            && nanos == self.nanos
-            && self.endian.u32(head, 20) == Some(self.linktype);
-        if !same {
+        // The joined file's own byte order and precision are taken up; its
+        // frames must share the link type (one interface is described).
+        let endian = match ours.is_some_and(own) {
+            true => self.endian,
+            false => self.endian.swapped(),
+        };
+        let nanos = endian.u32(head, 0) == Some(0xa1b2_3c4d);
+        let linktype = endian.u32(head, 20).map(|l| l & LINKTYPE_MASK);
+        if linktype != Some(self.linktype) {
             return Err(CaptureError::Malformed {
                 offset: start,
-                what: "a second pcap file header with another byte order, precision or link \
-                       type: two captures joined with cat (mergecap joins captures)"
+                what: "a second pcap file header with another link type: two captures joined \
+                       with cat (mergecap joins captures)"
                     .into(),
             });
         }
+        let snaplen = endian.u32(head, 16).unwrap_or(self.snaplen);
+        (self.endian, self.nanos, self.snaplen) = (endian, nanos, snaplen);
         self.src.consume(FILE_HEADER_LEN);
         self.joined_at.push(start);
         Ok(true)

@@ -196,6 +196,15 @@ fn two_pcaps_joined_with_cat_read_as_one_and_said() {
     assert_eq!(data, [b"one", b"two"]);
     let w = r.warnings().join(" ");
     assert!(w.contains(&format!("byte offset {}", a.len())), "{w}");
+    // Another byte order and precision are taken up: read on.
+    let nano_be = pcap(true, true, 1, &[(T0 + 2, 5, b"three", 5)]);
+    let (seen, err) = drain(&mut open(&[a.clone(), nano_be].concat()).unwrap());
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        (seen[1].1, seen[1].2),
+        (i64::from(T0 + 2) * 1_000_000_000 + 5, 9)
+    );
     // Another link type cannot be read on: the reading stops there.
     let other = pcap(false, false, 113, &[(T0 + 1, 0, b"two", 3)]);
     let mut r = open(&[a.clone(), other].concat()).unwrap();
