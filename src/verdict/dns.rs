@@ -720,6 +720,16 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
         }
         return StageResult::new(stage, status, last.text()).evidence(evidence);
     };
+    // An answer the snaplen cut came after the failure: it may have been
+    // the good one the phone went on with (DOMAIN: can't tell).
+    let cut_after = attempts
+        .iter()
+        .rev()
+        .find(|a| matches!(a.answer, Answer::CutShort) && a.query.frame > last.query.frame);
+    if let (false, Some(cut)) = (last.ok(), cut_after) {
+        let summary = format!("{}: can't tell (after {})", cut.text(), last.text());
+        return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
+    }
     if last.ok() {
         let pos = attempts
             .iter()
@@ -1133,6 +1143,31 @@ mod tests {
         // An IPv6-only phone asks AAAA alone: its failure decides.
         let s = stage(Stage::DnsActivation, &[&q1], "x", Family::V4);
         assert_eq!(s.status, Status::Fail);
+    }
+
+    #[test]
+    fn a_failure_followed_by_an_answer_the_snaplen_cut_is_cant_tell() {
+        let facts: Vec<Fact> = (1..=4)
+            .map(|n| dns(n, n as u16, n % 2 == 0, false))
+            .collect();
+        let at = |n: usize, answer: Answer| Attempt {
+            qtype: 1,
+            name: "activate.cisco.com".into(),
+            ..attempt(&facts[n], answer, Some(&facts[n + 1]))
+        };
+        let nx = at(0, Answer::Error("NXDOMAIN".into()));
+        let cut = at(2, Answer::CutShort);
+        let s = stage(Stage::DnsActivation, &[&nx, &cut], "x", Family::V4);
+        assert_eq!(s.status, Status::NotSeen, "{}", s.summary);
+        assert!(s.summary.contains("can't tell (after"), "{}", s.summary);
+        // The cut answer before the failure changes nothing.
+        let s = stage(
+            Stage::DnsActivation,
+            &[&cut, &at(2, Answer::Error("NXDOMAIN".into()))],
+            "x",
+            Family::V4,
+        );
+        assert_eq!(s.status, Status::Fail, "{}", s.summary);
     }
 
     #[test]
