@@ -181,9 +181,15 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let family = Family::of(ctx);
     let act_stage = stage(Stage::DnsActivation, &act, "activate.cisco.com", family);
     let prov_stage = stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family);
-    let act_stage = answered_unseen(ctx, act_stage, &act, &|f| hello_to(f, is_activation_name));
+    // With frames cut by the snaplen, a ClientHello may have lost its name:
+    // any HTTPS connection then may be the one the answer allowed.
+    let https =
+        |f: &Fact| ctx.snaplen_cut && matches!(f.body, Body::Tcp { .. }) && f.dst.port() == 443;
+    let act_stage = answered_unseen(ctx, act_stage, &act, &|f| {
+        hello_to(f, is_activation_name) || https(f)
+    });
     let prov_stage = answered_unseen(ctx, prov_stage, &prov, &|f| {
-        hello_to(f, is_provisioning_name)
+        hello_to(f, is_provisioning_name) || https(f)
     });
     DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
