@@ -305,7 +305,10 @@ fn srv_lookups<'a, 'b>(
     let kept = srv
         .into_iter()
         .filter(|a| matches!(a.qtype, 1 | 28 | 33))
-        .filter(|a| a.ok() || !expansion(a) && !expanded_ok(a))
+        // (An expansion whose answer the snaplen cut stays: can't tell.)
+        .filter(|a| {
+            a.ok() || matches!(a.answer, Answer::CutShort) || !expansion(a) && !expanded_ok(a)
+        })
         .filter(|a| {
             let Some(d) = srv_domain(&a.name).filter(|_| !a.ok()) else {
                 return true;
