@@ -700,7 +700,7 @@ impl<S> Conn<S> {
         }
         // A copy from a second capture point (a merged capture) arrives
         // within microseconds; a re-sent SYN waits a second or more.
-        let copy = self.syns > 0 && (ts.ns - self.last_syn_ts.ns).abs() < SYN_COPY_NS;
+        let copy = self.syns > 0 && ts.ns.abs_diff(self.last_syn_ts.ns) < SYN_COPY_NS as u64;
         if copy {
             return;
         }

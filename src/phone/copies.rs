@@ -35,10 +35,9 @@ pub fn copies(facts: &[Fact]) -> Vec<bool> {
             continue;
         }
         let kept = recent.entry((f.src, f.dst)).or_default();
-        let same = kept
-            .iter()
-            .filter_map(|&j| facts.get(j))
-            .any(|prev| (f.ts.ns - prev.ts.ns).abs() < COPY_WINDOW_NS && prev.body == f.body);
+        let same = kept.iter().filter_map(|&j| facts.get(j)).any(|prev| {
+            f.ts.ns.abs_diff(prev.ts.ns) < COPY_WINDOW_NS as u64 && prev.body == f.body
+        });
         match (same, copy.get_mut(i)) {
             (true, Some(c)) => *c = true,
             _ => {

@@ -750,7 +750,7 @@ fn handshake_burst(p: &Phone, facts: &[Fact]) -> Option<String> {
                     .get(i..)
                     .unwrap_or_default()
                     .iter()
-                    .take_while(|t| **t - start < BURST_NS)
+                    .take_while(|t| t.saturating_sub(start) < BURST_NS)
                     .count();
                 (n, start)
             })
@@ -758,7 +758,9 @@ fn handshake_burst(p: &Phone, facts: &[Fact]) -> Option<String> {
             .unwrap_or((0, 0));
         let resolved = lookups.get(sni).map_or(0, |l| {
             l.iter()
-                .filter(|t| (start - BURST_NS..start + BURST_NS).contains(*t))
+                .filter(|t| {
+                    (start.saturating_sub(BURST_NS)..start.saturating_add(BURST_NS)).contains(*t)
+                })
                 .count()
         });
         (most >= BURST_HELLOS && resolved >= BURST_HELLOS).then(|| {
