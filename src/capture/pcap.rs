@@ -103,14 +103,16 @@ impl PcapReader {
         };
         // A stream that fails while looked at is read as standard: its
         // error comes where the records are read.
-        // A variant is taken only when a standard record header is wrong
-        // and the variant's first two records line up.
+        // A variant is taken only when a standard record header is one the
+        // reader would refuse (a length no record has; oddities it reads
+        // with a warning do not count) and the variant's first two records
+        // line up strictly.
         let mut record_pad = 0;
-        if let Ok(None) = layout.lines_up(&mut src, 0) {
+        if let Ok(None) = layout.lines_up(&mut src, 0, false) {
             let variant = VARIANT_PADS.iter().map(|(pad, _)| *pad);
             record_pad = variant
                 .into_iter()
-                .find(|pad| matches!(layout.lines_up(&mut src, *pad), Ok(Some(2..))))
+                .find(|pad| matches!(layout.lines_up(&mut src, *pad, true), Ok(Some(2..))))
                 .unwrap_or(0);
         }
         Ok(PcapReader {
@@ -365,10 +367,16 @@ struct Layout {
 
 impl Layout {
     /// How many of the first records line up with `pad` bytes after each
-    /// header (lengths within the snaplen and the original length,
-    /// fractions under a second), up to the stream's end; `None` when a
-    /// header is none of these. Only buffered bytes are looked at.
-    fn lines_up(&self, src: &mut Source, pad: usize) -> Result<Option<usize>, CaptureError> {
+    /// header, up to the stream's end; `None` when a header is not one:
+    /// its length beyond any record's (the reader refuses it), or with
+    /// `strict`, also beyond its original length, an original length of 0
+    /// or a fraction of a second or more. Only buffered bytes are looked at.
+    fn lines_up(
+        &self,
+        src: &mut Source,
+        pad: usize,
+        strict: bool,
+    ) -> Result<Option<usize>, CaptureError> {
         let header = RECORD_HEADER_LEN + pad;
         let whole_second = if self.nanos { 1_000_000_000 } else { 1_000_000 };
         let mut at = 0usize;
@@ -392,8 +400,9 @@ impl Layout {
             else {
                 return Ok(None);
             };
+            let readable = incl <= self.snaplen.max(MAX_PCAP_SNAPLEN);
             let plausible =
-                incl <= self.snaplen.max(MAX_PCAP_SNAPLEN) && incl <= orig && frac < whole_second;
+                readable && (!strict || incl <= orig && orig > 0 && frac < whole_second);
             if !plausible {
                 return Ok(None);
             }

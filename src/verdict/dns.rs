@@ -420,28 +420,29 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     out
 }
 
-/// Responses to the phone from a DNS server whose query the capture does
-/// not hold (a tap that copies one direction, a capture started between
-/// the two), matched to no query: each is an attempt of its own, the
-/// response standing for the query ([`Attempt::unseen_query`]).
+/// Responses to the phone from a DNS server, when the capture holds none
+/// of its queries (a tap that copies what it received): each is an attempt
+/// of its own, the response standing for the query
+/// ([`Attempt::unseen_query`]).
 fn answers_alone<'a>(
     ctx: &Ctx<'a>,
     own: &[&'a Fact],
     replies: &Replies<'a>,
     out: &mut Vec<Attempt<'a>>,
 ) {
-    let used: HashSet<u64> = out
-        .iter()
-        .filter_map(|a| a.answer_fact)
-        .map(|f| f.frame)
-        .collect();
+    // Only for a phone none of whose queries is in the capture (a tap
+    // copying what it received): elsewhere a lone answer is a stray, a
+    // duplicate or one the phone refused, and its query's own answer rules.
+    if !out.is_empty() {
+        return;
+    }
     for r in own {
         let Body::Dns(m) = &r.body else { continue };
         let (Some(question), 53) = (m.questions.first(), r.src.port()) else {
             continue;
         };
         let asked = replies.asked.contains(&(m.id, r.dst, r.src));
-        if !m.response || asked || used.contains(&r.frame) || !ctx.is_phone(&r.dst_ip()) {
+        if !m.response || asked || !ctx.is_phone(&r.dst_ip()) {
             continue;
         }
         let answer = match r.truncated && m.malformed.is_some() {
@@ -698,7 +699,12 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
     // decides nothing when those were asked. An IPv6-only phone lives by
     // its AAAA lookups the same way; the other family decides only alone.
     let asks_own = attempts.iter().any(|a| a.qtype != family.other());
-    let decides = |a: &Attempt<'_>| a.decisive(family) && (a.qtype != family.other() || !asks_own);
+    // An answer alone (its query not captured) of the other family decides
+    // nothing: the phone's own-family answer may be what the capture lacks.
+    let decides = |a: &Attempt<'_>| {
+        let other = a.qtype == family.other();
+        a.decisive(family) && (!other || !asks_own) && !(other && a.unseen_query())
+    };
     let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
         // An answer cut by the snaplen may be the one that decided: what
         // the other answers say (an AAAA with no records) cannot fail it.

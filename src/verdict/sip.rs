@@ -424,6 +424,12 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
 /// No REGISTER of the phone in the capture, but final answers to one sent
 /// to it (a tap copying one direction): the last decides, said as such.
 fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
+    // Only for a phone that sent no SIP the capture holds (a tap copying
+    // what it received).
+    let sent = |f: &Fact| ctx.is_phone(&f.src_ip()) && matches!(f.body, Body::Sip(_));
+    if ctx.own().any(sent) {
+        return None;
+    }
     let answers: Vec<(&Fact, u16, &SipMessage)> = ctx
         .own()
         .filter(|f| ctx.is_phone(&f.dst_ip()))
@@ -439,7 +445,18 @@ fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
             _ => None,
         })
         .collect();
-    let &(last, code, m) = answers.last()?;
+    // Each line's last answer; the worst decides (a line that failed
+    // is not hidden by another's 200).
+    let mut by_line: Vec<(Option<String>, (&Fact, u16, &SipMessage))> = Vec::new();
+    for a in &answers {
+        let line = a.2.from.as_deref().and_then(aor_user);
+        by_line.retain(|(l, _)| *l != line);
+        by_line.push((line, *a));
+    }
+    let &(last, code, m) = by_line
+        .iter()
+        .map(|(_, a)| a)
+        .max_by_key(|(f, code, _)| (*code >= 300, f.frame))?;
     let text = response_text(code, m);
     let evidence: Vec<Evidence> = answers
         .iter()
