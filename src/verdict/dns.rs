@@ -703,7 +703,8 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
     // nothing: the phone's own-family answer may be what the capture lacks.
     let decides = |a: &Attempt<'_>| {
         let other = a.qtype == family.other();
-        a.decisive(family) && (!other || !asks_own) && !(other && a.unseen_query())
+        let other_decides = !asks_own && !a.unseen_query();
+        a.decisive(family) && (!other || other_decides)
     };
     let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
         // An answer cut by the snaplen may be the one that decided: what

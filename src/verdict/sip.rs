@@ -421,6 +421,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     result
 }
 
+/// A final answer to a REGISTER: its fact, status code and message.
+type Answer<'a> = (&'a Fact, u16, &'a SipMessage);
+
 /// No REGISTER of the phone in the capture, but final answers to one sent
 /// to it (a tap copying one direction): the last decides, said as such.
 fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
@@ -430,7 +433,7 @@ fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
     if ctx.own().any(sent) {
         return None;
     }
-    let answers: Vec<(&Fact, u16, &SipMessage)> = ctx
+    let answers: Vec<Answer<'_>> = ctx
         .own()
         .filter(|f| ctx.is_phone(&f.dst_ip()))
         .filter_map(|f| match &f.body {
@@ -447,7 +450,7 @@ fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
         .collect();
     // Each line's last answer; the worst decides (a line that failed
     // is not hidden by another's 200).
-    let mut by_line: Vec<(Option<String>, (&Fact, u16, &SipMessage))> = Vec::new();
+    let mut by_line: Vec<(Option<String>, Answer<'_>)> = Vec::new();
     for a in &answers {
         let line = a.2.from.as_deref().and_then(aor_user);
         by_line.retain(|(l, _)| *l != line);
