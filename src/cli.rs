@@ -294,6 +294,14 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     }
     if found.captures.is_empty() {
         eprintln!("provscope: error: no readable capture under the given paths");
+        // The JSON document still lists what could not be read.
+        if s.common.format == OutputFormat::Json && !found.failed.is_empty() {
+            emit(
+                &s.common,
+                Vec::new(),
+                Some((found.failed.as_slice(), found.not_captures)),
+            )?;
+        }
         return Ok(2);
     }
     let extra = (found.failed.as_slice(), found.not_captures);

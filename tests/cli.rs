@@ -527,3 +527,19 @@ fn flags_before_the_subcommand_and_the_analyse_spelling() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_scan_with_nothing_readable_still_lists_the_files_in_its_json() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.pcap"), b"").unwrap();
+    let o = provscope(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "nothing analysed");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["captures"][0];
+    assert!(c["path"].as_str().unwrap().ends_with("empty.pcap"));
+    assert!(c["format"].is_null() && c["complete"] == false, "{c}");
+    assert!(c["warnings"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("not read: empty file"));
+}
