@@ -20,6 +20,11 @@ use crate::time::Timestamp;
 
 /// File header length.
 const FILE_HEADER_LEN: usize = 24;
+/// The file header's magic, microsecond and nanosecond timestamps.
+const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
+const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
+/// Either magic, as a later file header (captures joined with cat) has it.
+const MAGICS: [u32; 2] = [MAGIC_MICROS, MAGIC_NANOS];
 /// Record header length: ts_sec, ts_usec/ts_nsec, incl_len, orig_len.
 const RECORD_HEADER_LEN: usize = 16;
 /// The largest snaplen libpcap and Wireshark use (libpcap's
@@ -252,13 +257,12 @@ impl PcapReader {
     }
 
     /// A pcap file header where a record should start: two captures joined
-    /// with `cat`. One with this file's byte order, precision and link type
-    /// is passed over (the frames go on as one capture, and a warning says
-    /// so); any other stops the reading with its offset.
+    /// with `cat`. One with this file's link type is passed over, its byte
+    /// order and precision taken up (the frames go on as one capture, and a
+    /// warning says so); another link type stops the reading at its offset.
     fn another_file_header(&mut self, start: u64) -> Result<bool, CaptureError> {
         let head = self.src.window();
-        let magic = [0xa1b2_c3d4u32, 0xa1b2_3c4d];
-        let own = |m: u32| magic.contains(&m);
+        let own = |m: u32| MAGICS.contains(&m);
         let (ours, theirs) = (self.endian.u32(head, 0), self.endian.swapped().u32(head, 0));
         let version =
             self.endian.u16(head, 4) == Some(2) || self.endian.swapped().u16(head, 4) == Some(2);
@@ -275,7 +279,7 @@ impl PcapReader {
             true => self.endian,
             false => self.endian.swapped(),
         };
-        let nanos = endian.u32(head, 0) == Some(0xa1b2_3c4d);
+        let nanos = endian.u32(head, 0) == Some(MAGIC_NANOS);
         let linktype = endian.u32(head, 20).map(|l| l & LINKTYPE_MASK);
         if linktype != Some(self.linktype) {
             return Err(CaptureError::Malformed {
@@ -388,10 +392,9 @@ impl Layout {
             let head = src.window().get(at..).unwrap_or_default();
             let e = self.endian;
             // Another file's header (captures joined with cat) ends the look.
-            let magic = [0xa1b2_c3d4u32, 0xa1b2_3c4d];
             let joined = [e, e.swapped()]
                 .iter()
-                .any(|e| e.u32(head, 0).is_some_and(|m| magic.contains(&m)));
+                .any(|e| e.u32(head, 0).is_some_and(|m| MAGICS.contains(&m)));
             if joined {
                 return Ok(Some(n));
             }

@@ -617,13 +617,18 @@ impl<S> Conn<S> {
         }
     }
 
+    /// Established, or picked up in the middle: bytes flow both ways.
+    fn carries_bytes(&self) -> bool {
+        matches!(self.phase, Phase::Established | Phase::Midstream)
+    }
+
     /// At the end of an open connection: reports a side that re-sent bytes
     /// never acknowledged while the other side sent nothing.
     fn unacked<F>(&mut self, sink: &mut F)
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
-        let open = matches!(self.phase, Phase::Established | Phase::Midstream);
+        let open = self.carries_bytes();
         if !open || self.rst {
             return;
         }
@@ -847,7 +852,7 @@ impl<S> Conn<S> {
                 wanted == Track::Bytes
             });
         }
-        let open = matches!(self.phase, Phase::Established | Phase::Midstream);
+        let open = self.carries_bytes();
         let server_closed = self.rst || self.fin.get(SERVER).copied().unwrap_or(true);
         if open && !server_closed && self.track == Track::Bytes {
             let last = self

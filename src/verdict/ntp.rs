@@ -7,6 +7,8 @@
 //! Stratum 0 in a reply is a Kiss-o'-Death (its reference id is the kiss
 //! code, e.g. DENY or RATE); stratum 16 and leap 3 mean "no time to give".
 
+use std::net::IpAddr;
+
 use super::dhcp::trim;
 use super::{ev, Ctx, Stage, StageResult, Status};
 use crate::fact::Body;
@@ -20,6 +22,8 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut unusable = 0usize;
     let mut why_unusable = None;
     let mut unreachable = None;
+    // Every server that replied, usable or not, in order.
+    let mut replied = Vec::new();
     for f in ctx.own() {
         match &f.body {
             Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
@@ -27,6 +31,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 requests.push(f);
             }
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
+                replied.push(f.src_ip());
                 let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
                 match unsynchronised(n) {
                     Some(why) => {
@@ -54,7 +59,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(answered, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
-        if let Some((dead, asked, from)) = silent_server(ctx, &requests) {
+        if let Some((dead, asked, from)) = silent_server(ctx, &requests, &replied) {
             let s = format!(
                 "{s}; {dead} never answered ({}), the time came from {from}",
                 plural(asked, "request", "requests")
@@ -133,16 +138,13 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
 }
 
 /// With another server's time taken: a server the phone asked (a second or
-/// more before the capture's end) that sent nothing back, how often it was
-/// asked, and the server that answered.
+/// more before the capture's end) that is not among those that `replied`,
+/// how often it was asked, and the server that answered last.
 fn silent_server(
     ctx: &Ctx<'_>,
     requests: &[&crate::fact::Fact],
-) -> Option<(std::net::IpAddr, usize, std::net::IpAddr)> {
-    let replied: Vec<std::net::IpAddr> = (ctx.own())
-        .filter(|f| matches!(&f.body, Body::Ntp(n) if n.mode == 4) && ctx.is_phone(&f.dst_ip()))
-        .map(|f| f.src_ip())
-        .collect();
+    replied: &[IpAddr],
+) -> Option<(IpAddr, usize, IpAddr)> {
     let from = *replied.last()?;
     let dead = requests
         .iter()
