@@ -86,10 +86,16 @@ impl Key {
 }
 
 pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
-    // Four independent passes over the facts: the names behind addresses,
-    // who showed phone behaviour, and which MAC each address uses.
-    let ((names, clients), ((behaving, natted), macs)) = rayon::join(
-        || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
+    // Five independent passes over the facts: the names behind addresses,
+    // who showed phone behaviour, which MAC each address uses, and which
+    // datagrams are copies of an earlier one.
+    let (((names, clients), copy), ((behaving, natted), macs)) = rayon::join(
+        || {
+            rayon::join(
+                || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
+                || copies::copies(facts),
+            )
+        },
         || rayon::join(|| phone_behaviour_ips(facts, opts), || source_macs(facts)),
     );
 
@@ -181,7 +187,6 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     // A phone's first frame is the first it sent (or its DHCP exchange's):
     // a phone and the proxy it talks to are then ordered by who began.
     let mut first_heard = vec![u64::MAX; phones.len()];
-    let copy = copies::copies(facts);
     for (i, (f, owners)) in facts.iter().zip(owners).enumerate() {
         if copy.get(i).copied().unwrap_or(false) {
             continue;
@@ -206,14 +211,21 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.retain(|p| !p.facts.is_empty());
     phones.par_iter_mut().for_each(|p| describe(p, facts));
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
-    let mut warnings = nat_warnings(&phones, facts);
-    warnings.extend(duplicate_addresses(&handovers, facts));
+    let ((mut warnings, duplicates), (sent, received)) = rayon::join(
+        || {
+            rayon::join(
+                || nat_warnings(&phones, facts),
+                || duplicate_addresses(&handovers, facts),
+            )
+        },
+        || directions(&phones, facts),
+    );
+    warnings.extend(duplicates);
     let udp = facts
         .iter()
         .filter(|f| f.l4 == crate::fact::L4::Udp)
         .count();
     warnings.extend(copies::warning(copy.iter().filter(|c| **c).count(), udp));
-    let (sent, received) = directions(&phones, facts);
     // An ARP frame sent to a phone: the capture holds its other direction
     // too, the servers just did not answer.
     let arp_to_phone = phones
