@@ -413,6 +413,11 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("{}: not JSON", c.expect.display()))?;
     let result = run_path(&c.capture, &opts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", c.capture.display()))?;
+    // Nothing analysed is no verdict to compare: an error, as for `analyze`
+    // (a damaged golden capture must not pass an expectation of no phones).
+    if let Some(why) = result.summary.unreadable() {
+        anyhow::bail!("{}: {why}", c.capture.display());
+    }
     let doc = Document {
         version: report::VERSION,
         captures: vec![result.summary],

@@ -202,6 +202,19 @@ fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
     let o = provscope(&[file.to_str().expect("utf-8 path"), "captures/healthy.pcap"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("PASS"), "{}", stdout(&o));
+    // `check` compares no verdicts of a capture nothing was analysed in,
+    // not even against an expectation of no phones.
+    let none = dir.path().join("none.json");
+    std::fs::write(&none, r#"{"version":1,"phones":[]}"#).expect("write");
+    let o = provscope(&[
+        "check",
+        file.to_str().expect("utf-8 path"),
+        "--expect",
+        none.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("none of its 3 frames"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("matches"), "{}", stdout(&o));
 }
 
 #[test]
