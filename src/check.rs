@@ -8,6 +8,8 @@
 //! in the expectation is a difference too. Paths are compared by file name,
 //! so an expectation made elsewhere still matches.
 
+mod shape;
+
 use serde_json::{Map, Value};
 
 /// One difference, readable on its own.
@@ -83,7 +85,8 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
                 "phones[{i}] has no \"id\", \"mac\" or \"ips\" to find it by"
             ));
         }
-        if labels.contains(&label) {
+        // 00:00:5E:00:53:01 and 00-00-5e-00-53-01 are one phone.
+        if labels.contains(&mac_key(&label)) {
             return bad(format!("phone {label} is listed twice"));
         }
         if let Some(k) = unknown_key(p, &PHONE_KEYS) {
@@ -101,7 +104,7 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
                 "phone {label}: root_cause {v} is not a stage id (or null)"
             ));
         }
-        labels.push(label.clone());
+        labels.push(mac_key(&label));
         if let Some(v) = p
             .get("verdict")
             .filter(|v| !word_in(v, &["pass", "warn", "fail"]))
@@ -143,7 +146,8 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
             }
         }
     }
-    Ok(())
+    // Then every key and type, at any depth (stats, evidence lines).
+    shape::check("", expected, &shape::DOCUMENT).map_err(CheckError::Invalid)
 }
 
 /// The keys of a phone in OUTPUT.md.
@@ -197,7 +201,30 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, Chec
                 used[i] = true;
                 compare_phone(&label, e, a, &mut diffs);
             }
-            None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
+            None => {
+                // Matched already by an earlier entry: by id or MAC that is
+                // the same phone listed twice (the file's fault); by address
+                // it may be a phone that is gone, said with the hint.
+                let taken = act_phones
+                    .iter()
+                    .zip(&used)
+                    .find(|(a, u)| **u && same_phone(e, a));
+                let by_name = e.get("id").or(e.get("mac")).is_some_and(|v| !v.is_null());
+                match taken {
+                    Some((a, _)) if by_name => {
+                        return Err(CheckError::Invalid(format!(
+                            "phone {label} is listed twice (also as phone {})",
+                            phone_label(a)
+                        )));
+                    }
+                    Some((a, _)) => diffs.push(Difference(format!(
+                        "phone {label}: expected, not found (its address is phone {}'s, which an \
+                         earlier entry matched)",
+                        phone_label(a)
+                    ))),
+                    None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
+                }
+            }
         }
     }
     for (a, _) in act_phones.iter().zip(&used).filter(|(_, u)| !**u) {
@@ -210,18 +237,39 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, Chec
     Ok(diffs)
 }
 
+/// How a phone of an expectation is named in messages; "?" when it has no
+/// `id`, `mac` or non-empty `ips` to be found by.
 fn phone_label(p: &Value) -> String {
     for k in ["id", "mac"] {
         if let Some(s) = p.get(k).and_then(Value::as_str) {
             return s.to_string();
         }
     }
-    p.get("ips").map_or("?".to_string(), |v| v.to_string())
+    match p.get("ips") {
+        Some(Value::Array(l)) if l.is_empty() => "?".to_string(),
+        Some(v) => v.to_string(),
+        None => "?".to_string(),
+    }
+}
+
+/// A MAC address in any usual notation (`00:00:5E:00:53:01`,
+/// `00-00-5e-00-53-01`, `0000.5e00.5301`) as twelve lower-case hex digits;
+/// other text as it is, lower-cased.
+fn mac_key(s: &str) -> String {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ':' | '-' | '.'))
+        .collect();
+    if digits.len() == 12 && digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        digits.to_ascii_lowercase()
+    } else {
+        s.to_ascii_lowercase()
+    }
 }
 
 fn same_phone(e: &Value, a: &Value) -> bool {
-    // MACs in any case: 00:00:5E:00:53:01 is 00:00:5e:00:53:01.
-    let lower = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
+    // MACs in any notation: 00-00-5E-00-53-01 is 00:00:5e:00:53:01.
+    let lower = |v: &Value| v.as_str().map(mac_key);
     for k in ["id", "mac"] {
         if let Some(x) = e.get(k).filter(|v| !v.is_null()) {
             return match (lower(x), a.get(k).and_then(lower)) {
@@ -249,8 +297,8 @@ fn compare_phone(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>)
     // The phone's own fields first, then its stages.
     for (k, ev) in e.iter().filter(|(k, _)| *k != "stages") {
         let av = a.get(k).unwrap_or(&Value::Null);
-        // A MAC's case is notation, not a difference.
-        let lower = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
+        // A MAC's case and separators are notation, not a difference.
+        let lower = |v: &Value| v.as_str().map(mac_key);
         if matches!(k.as_str(), "id" | "mac") && lower(ev).is_some() && lower(ev) == lower(av) {
             continue;
         }
@@ -447,8 +495,32 @@ mod tests {
     }
 
     #[test]
-    fn macs_match_in_any_case() {
-        let e = json!({"phones": [{"id": "00:00:5E:00:53:01", "verdict": "fail"}]});
-        assert_eq!(compare(&e, &actual()).unwrap(), vec![]);
+    fn macs_match_in_any_case_and_notation() {
+        for mac in ["00:00:5E:00:53:01", "00-00-5e-00-53-01", "0000.5e00.5301"] {
+            let e = json!({"phones": [{"id": mac, "verdict": "fail"}]});
+            assert_eq!(compare(&e, &actual()).unwrap(), vec![], "{mac}");
+        }
+        let twice = json!({"phones": [{"id": "00:00:5e:00:53:01"}, {"mac": "00-00-5E-00-53-01"}]});
+        assert!(
+            matches!(validate(&twice), Err(CheckError::Invalid(w)) if w.contains("listed twice"))
+        );
+        let mut act = actual();
+        act["phones"][0]["mac"] = json!("00:00:5e:00:53:01");
+        act["phones"][0]["ips"] = json!(["192.0.2.101"]);
+        let by_mac =
+            json!({"phones": [{"id": "00:00:5e:00:53:01"}, {"mac": "00:00:5e:00:53:01"}]});
+        assert!(
+            matches!(compare(&by_mac, &act), Err(CheckError::Invalid(w)) if w.contains("twice"))
+        );
+        let by_ip = json!({"phones": [{"id": "00:00:5e:00:53:01"}, {"ips": ["192.0.2.101"]}]});
+        let d = compare(&by_ip, &act).unwrap();
+        assert!(
+            d.len() == 1 && d[0].0.contains("an earlier entry matched"),
+            "{d:?}"
+        );
+        let empty = json!({"phones": [{"ips": []}]});
+        assert!(
+            matches!(validate(&empty), Err(CheckError::Invalid(w)) if w.contains("no \"id\""))
+        );
     }
 }

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use provscope::report::{self, Document, OutputFormat, RenderOptions};
 use provscope::run::{run_path, CaptureResult, RunOptions};
+use provscope::text::path_text;
 use provscope::verdict::Verdict;
 
 #[derive(Parser)]
@@ -58,7 +59,8 @@ struct ScanArgs {
 struct CheckArgs {
     /// The golden capture.
     capture: PathBuf,
-    /// Expected verdicts: `analyze --format json` output, or a subset of it.
+    /// Expected verdicts: `analyze --format json` output, or a subset of it
+    /// (`-`: read from stdin).
     #[arg(long)]
     expect: PathBuf,
     /// TCP port of the SBC.
@@ -200,7 +202,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         if !seen.insert(key) {
             eprintln!(
                 "provscope: warning: {}: given twice, analysed once",
-                path.display()
+                path_text(path)
             );
             continue;
         }
@@ -208,13 +210,13 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             // Read, but nothing in it could be analysed: as unreadable (exit 2).
             Ok(r) if r.summary.unreadable().is_some() => {
                 let why = r.summary.unreadable().unwrap_or_default();
-                eprintln!("provscope: error: {}: {why}", path.display());
+                eprintln!("provscope: error: {}: {why}", path_text(path));
                 unreadable += 1;
             }
             Ok(r) => results.push(r),
             // One line naming the file; the other captures are still analysed.
             Err(e) => {
-                eprintln!("provscope: error: {}: {e}{}", path.display(), hint(path));
+                eprintln!("provscope: error: {}: {e}{}", path_text(path), hint(path));
                 unreadable += 1;
             }
         }
@@ -407,16 +409,26 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
     });
     let mut opts = RunOptions::default();
     opts.analyze.sbc_port = c.sbc_port;
-    let expect_text = std::fs::read_to_string(&c.expect)
-        .with_context(|| format!("{}: cannot read the expectation", c.expect.display()))?;
-    let expected: serde_json::Value = serde_json::from_str(&expect_text)
-        .with_context(|| format!("{}: not JSON", c.expect.display()))?;
+    // `-`: the expectation on stdin (the capture is then a file).
+    let from_stdin = c.expect.as_os_str() == "-";
+    if from_stdin && c.capture.as_os_str() == "-" {
+        anyhow::bail!("the capture and the expectation cannot both be read from stdin");
+    }
+    let expect_text = match from_stdin {
+        true => std::io::read_to_string(std::io::stdin()),
+        false => std::fs::read_to_string(&c.expect),
+    }
+    .with_context(|| format!("{}: cannot read the expectation", path_text(&c.expect)))?;
+    // A byte-order mark (some Windows editors write one) is no JSON but harmless.
+    let expect_text = expect_text.strip_prefix('\u{feff}').unwrap_or(&expect_text);
+    let expected: serde_json::Value = serde_json::from_str(expect_text)
+        .with_context(|| format!("{}: not JSON", path_text(&c.expect)))?;
     let result = run_path(&c.capture, &opts)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", c.capture.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path_text(&c.capture)))?;
     // Nothing analysed is no verdict to compare: an error, as for `analyze`
     // (a damaged golden capture must not pass an expectation of no phones).
     if let Some(why) = result.summary.unreadable() {
-        anyhow::bail!("{}: {why}", c.capture.display());
+        anyhow::bail!("{}: {why}", path_text(&c.capture));
     }
     let doc = Document {
         version: report::VERSION,
@@ -424,8 +436,8 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         phones: result.phones,
     };
     let actual = serde_json::to_value(&doc).context("serialising the analysis")?;
-    let diffs = provscope::check::compare(&expected, &actual)
-        .with_context(|| format!("{}", c.expect.display()))?;
+    let diffs =
+        provscope::check::compare(&expected, &actual).with_context(|| path_text(&c.expect))?;
     if diffs.is_empty() {
         let n = doc.phones.len();
         let phones = if n == 1 {
@@ -435,16 +447,16 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         };
         println!(
             "{}: matches {} ({phones})",
-            c.capture.display(),
-            c.expect.display()
+            path_text(&c.capture),
+            path_text(&c.expect)
         );
         return Ok(0);
     }
     println!(
         "{}: {} from {}",
-        c.capture.display(),
+        path_text(&c.capture),
         provscope::text::plural(diffs.len(), "difference", "differences"),
-        c.expect.display()
+        path_text(&c.expect)
     );
     for d in &diffs {
         println!("  {d}");

@@ -92,18 +92,18 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
                 let what = "not a regular file (a FIFO, socket or device): not read";
                 found
                     .unreadable
-                    .push((e.path().display().to_string(), what.into()));
+                    .push((crate::text::path_text(e.path()), what.into()));
                 continue;
             }
             match capture_magic(e.path()) {
                 Ok(true) => found.files.push(e.into_path()),
                 Ok(false) if named_like_a_capture(e.path()) => found
                     .unreadable
-                    .push((e.path().display().to_string(), not_a_capture(e.path()))),
+                    .push((crate::text::path_text(e.path()), not_a_capture(e.path()))),
                 Ok(false) => found.not_captures += 1,
                 Err(err) => found
                     .unreadable
-                    .push((e.path().display().to_string(), err.to_string())),
+                    .push((crate::text::path_text(e.path()), err.to_string())),
             }
         }
     }
@@ -125,9 +125,12 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
 fn walk_error(err: &walkdir::Error) -> (String, String) {
     let path = err
         .path()
-        .map_or_else(|| "?".to_string(), |p| p.display().to_string());
+        .map_or_else(|| "?".to_string(), crate::text::path_text);
     let why = if let Some(ancestor) = err.loop_ancestor() {
-        format!("symlink loop back to {}, not followed", ancestor.display())
+        format!(
+            "symlink loop back to {}, not followed",
+            crate::text::path_text(ancestor)
+        )
     } else if let Some(io) = err.io_error() {
         let link = err.path().is_some_and(|p| p.symlink_metadata().is_ok());
         match io.kind() {
@@ -196,8 +199,8 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
         files
             .par_iter()
             .map(|path| {
-                let r =
-                    run_path(path, opts).map_err(|e| (path.display().to_string(), e.to_string()));
+                let r = run_path(path, opts)
+                    .map_err(|e| (crate::text::path_text(path), e.to_string()));
                 if let Some(b) = &bar {
                     b.inc(1);
                 }

@@ -213,7 +213,11 @@ fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
         none.to_str().expect("utf-8 path"),
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
-    assert!(stderr(&o).contains("none of its 3 frames"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("none of its 3 frames"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stdout(&o).contains("matches"), "{}", stdout(&o));
 }
 
@@ -471,6 +475,23 @@ fn check_matches_mismatches_and_errors() {
         garbage.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // A byte-order mark is skipped; `-` reads the expectation from stdin.
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
+    let o = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        bom.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_provscope"))
+        .args(["check", "captures/sbc-drop.pcap", "--expect", "-"])
+        .current_dir(root())
+        .stdin(Stdio::from(std::fs::File::open(&bad).unwrap()))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let missing = Path::new("captures/none.json");
     let o = provscope(&[
         "check",
@@ -555,4 +576,78 @@ fn a_scan_with_nothing_readable_still_lists_the_files_in_its_json() {
         .as_str()
         .unwrap()
         .starts_with("not read: empty file"));
+}
+
+#[test]
+fn text_from_packets_and_file_names_cannot_drive_the_terminal() {
+    // healthy.pcap with its DHCP host name (option 12, 15 bytes) replaced,
+    // same length, by an escape sequence that sets the terminal's title,
+    // a bell and a line break: anyone on the network can send that.
+    let pcap = std::fs::read(root().join("captures/healthy.pcap")).unwrap();
+    let (from, to): (&[u8], &[u8]) = (
+        b"\x0c\x0fSEP00005E005301",
+        b"\x0c\x0fS\x1b]0;pwn\x07\nYYYYY",
+    );
+    let mut bytes = Vec::new();
+    let mut rest = pcap.as_slice();
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        bytes.extend_from_slice(&rest[..at]);
+        bytes.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    bytes.extend_from_slice(rest);
+    assert_ne!(bytes, pcap, "the host name was found");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("inject.pcap");
+    std::fs::write(&file, &bytes).unwrap();
+    for format in ["table", "markdown"] {
+        let o = provscope(&[file.to_str().unwrap(), "-f", format]);
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out}"
+        );
+        assert!(out.contains("S\\x1b]0;pwn\\x07\\nYYYYY"), "{format}: {out}");
+    }
+    // File names: bytes that are not UTF-8 keep two captures apart, and an
+    // ESC in a name is written as an escape.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let scan = dir.path().join("scan");
+        std::fs::create_dir(&scan).unwrap();
+        for (name, src) in [
+            (&b"bad\xffname.pcap"[..], "captures/sip-403-udp.pcap"),
+            (b"bad\xfename.pcap", "captures/healthy.pcap"),
+            (b"esc\x1b[31mred.pcap", "captures/healthy.pcap"),
+        ] {
+            let to = scan.join(std::ffi::OsStr::from_bytes(name));
+            std::fs::copy(root().join(src), to).unwrap();
+        }
+        let o = provscope(&["scan", scan.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert!(!out.contains('\u{1b}'), "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let at = |name: &str| lines.iter().position(|l| l.contains(name)).expect(name);
+        let (ff, fe) = (at("bad\\xffname.pcap"), at("bad\\xfename.pcap"));
+        assert!(
+            lines[ff + 1].contains("fail") && lines[fe + 1].contains("pass"),
+            "{out}"
+        );
+        assert!(out.contains("esc\\x1b[31mred.pcap"), "{out}");
+        let o = provscope(&["scan", scan.to_str().unwrap(), "-f", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let phones = v["phones"].as_array().unwrap();
+        let mut captures: Vec<&str> = phones
+            .iter()
+            .filter_map(|p| p["capture"].as_str())
+            .collect();
+        captures.sort();
+        captures.dedup();
+        assert_eq!(
+            captures.len(),
+            3,
+            "each phone names its own capture: {captures:?}"
+        );
+    }
 }

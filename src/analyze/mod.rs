@@ -161,7 +161,7 @@ pub struct Analysis {
 /// Opens and analyses a capture. Err only when nothing could be read.
 pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, CaptureError> {
     let reader = CaptureReader::open(path)?;
-    Ok(analyze_reader(reader, &path.display().to_string(), opts))
+    Ok(analyze_reader(reader, &crate::text::path_text(path), opts))
 }
 
 /// Analyses an opened capture to its end (or its first read error).

@@ -2,6 +2,7 @@
 //! and advice, and a table of the stages.
 
 use super::{capture_name, frames, Document};
+use crate::text::printable;
 use crate::verdict::Status;
 
 pub fn render(doc: &Document) -> String {
@@ -9,7 +10,7 @@ pub fn render(doc: &Document) -> String {
     for c in &doc.captures {
         out.push_str(&format!(
             "\n## `{}`\n\n{} frames, {}{}{}\n",
-            capture_name(doc, &c.path),
+            code(capture_name(doc, &c.path)),
             c.frames,
             c.format.map_or("unread", |f| f.name()),
             if c.compressed { ", gzip" } else { "" },
@@ -27,15 +28,16 @@ pub fn render(doc: &Document) -> String {
             out.push_str(&format!(
                 "\n### {} `{}` ({})\n\n",
                 p.verdict.id().to_uppercase(),
-                name,
+                code(name),
                 p.ips.join(", ")
             ));
             if let Some(m) = &p.model {
                 out.push_str(&format!(
-                    "Model {m}{}\n\n",
+                    "Model {}{}\n\n",
+                    escape(m),
                     p.firmware
                         .as_ref()
-                        .map_or(String::new(), |f| format!(", firmware {f}"))
+                        .map_or(String::new(), |f| format!(", firmware {}", escape(f)))
                 ));
             }
             if let Some(r) = p.root() {
@@ -69,31 +71,38 @@ pub fn render(doc: &Document) -> String {
 }
 
 /// Text from the capture made inert in Markdown: a pipe would end a table
-/// cell, `<` and `&` start HTML that many ticket systems render, control
-/// bytes (an ESC from a file name) are dropped as the table does.
+/// cell, `<` and `&` start HTML that many ticket systems render; control
+/// characters (an ESC from a file name, a line break in a host name) are
+/// written as escapes, as the table does.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in printable(s).chars() {
         match c {
             '|' => out.push_str("\\|"),
             '<' => out.push_str("&lt;"),
             '&' => out.push_str("&amp;"),
-            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
+/// A name for a code span: escaped, and a backtick (which would end the
+/// span) as a quote.
+fn code(s: &str) -> String {
+    escape(s).replace('`', "'")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{code, escape};
 
     #[test]
     fn capture_text_cannot_break_the_table_or_inject_html() {
         assert_eq!(
-            escape("TFTP <a|&\"]]>\u{1b}[31m\nx"),
-            "TFTP &lt;a\\|&amp;\"]]> [31m x"
+            escape("TFTP <a|&\"]]>\u{1b}[31m\nx`"),
+            "TFTP &lt;a\\|&amp;\"]]>\\x1b[31m\\nx`"
         );
+        assert_eq!(code("SEP`1\u{7}"), "SEP'1\\x07");
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{frames, Document};
-use crate::text::plural;
+use crate::text::{plural, printable};
 use crate::verdict::Verdict;
 
 pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) -> String {
@@ -22,19 +22,24 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
         for p in phones {
             let name = p.hostname.as_deref().unwrap_or(&p.id);
             let root = match p.root() {
-                Some(r) => format!("{} {} {}", r.stage.id(), frames(r.frame_range()), r.summary),
+                Some(r) => format!(
+                    "{} {} {}",
+                    r.stage.id(),
+                    frames(r.frame_range()),
+                    printable(&r.summary)
+                ),
                 None => String::new(),
             };
             out.push_str(&format!(
                 "  {:<4}  {:<24} {}\n",
                 p.verdict.id(),
-                name,
+                printable(name),
                 root.trim_end()
             ));
         }
     }
     for (path, err) in failed {
-        out.push_str(&format!("{path}  skipped: {err}\n"));
+        out.push_str(&format!("{path}  skipped: {}\n", printable(err)));
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
     out.push_str(&format!(

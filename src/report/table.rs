@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use unicode_width::UnicodeWidthStr;
 
 use super::{capture_name, frames, Document, RenderOptions};
+use crate::text::printable;
 use crate::verdict::{PhoneReport, Stage, Status, Verdict};
 
 pub fn render(doc: &Document, opts: &RenderOptions) -> String {
@@ -29,7 +30,7 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
             },
         ));
         for w in &c.warnings {
-            out.push_str(&format!("  warning: {w}\n"));
+            out.push_str(&format!("  warning: {}\n", printable(w)));
         }
         // Blocks are independent: rendered in parallel, written in order.
         let mine: Vec<&PhoneReport> = doc.phones.iter().filter(|p| p.capture == c.path).collect();
@@ -63,10 +64,11 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
     }
     head.extend(p.model.clone());
     head.extend(p.firmware.clone());
+    // Names and versions come from the phone's own packets.
     out.push_str(
         head.iter()
             .filter(|s| !s.is_empty())
-            .cloned()
+            .map(|s| printable(s))
             .collect::<Vec<_>>()
             .join("  ")
             .as_str(),
@@ -79,9 +81,10 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 Verdict::Warn => "WARN",
                 Verdict::Pass => "PASS",
             };
-            out.push_str(&format!("{word} at {}: {}\n", r.stage.id(), r.summary));
+            let summary = printable(&r.summary);
+            out.push_str(&format!("{word} at {}: {summary}\n", r.stage.id()));
             if let Some(a) = &r.advice {
-                out.push_str(&format!("  advice: {a}\n"));
+                out.push_str(&format!("  advice: {}\n", printable(a)));
             }
         }
         None if p.stages.iter().all(|s| s.status == Status::NotSeen) => {
