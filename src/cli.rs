@@ -294,27 +294,32 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     for (path, err) in &found.failed {
         eprintln!("provscope: error: {path}: {err} (skipped)");
     }
+    let skipped = report::summary::Skipped {
+        failed: &found.failed,
+        not_captures: found.not_captures,
+        aliases: found.aliases,
+    };
+    // The table's summary line says it; the other formats have no place.
+    let others = skipped.others();
+    if s.common.format != OutputFormat::Table && !others.is_empty() {
+        eprintln!("provscope: note: {others}");
+    }
     if found.captures.is_empty() {
         eprintln!("provscope: error: no readable capture under the given paths");
         // The JSON document still lists what could not be read.
         if s.common.format == OutputFormat::Json && !found.failed.is_empty() {
-            emit(
-                &s.common,
-                Vec::new(),
-                Some((found.failed.as_slice(), found.not_captures)),
-            )?;
+            emit(&s.common, Vec::new(), Some(&skipped))?;
         }
         return Ok(2);
     }
-    let extra = (found.failed.as_slice(), found.not_captures);
-    emit(&s.common, found.captures, Some(extra))
+    emit(&s.common, found.captures, Some(&skipped))
 }
 
 /// Renders the results and returns the exit code their verdicts call for.
 fn emit(
     c: &Common,
     results: Vec<CaptureResult>,
-    scan: Option<(&[(String, String)], u64)>,
+    scan: Option<&report::summary::Skipped<'_>>,
 ) -> anyhow::Result<u8> {
     // Facts are only printed by `facts` and read by `--redact`; else freed now.
     let keep_facts = c.format == OutputFormat::Facts || c.redact;
@@ -342,9 +347,9 @@ fn emit(
     }
     // A scan's JSON lists the files it could not read too (OUTPUT.md: a
     // scan that skipped files reports them), after the ones it read.
-    if let (Some((failed, _)), OutputFormat::Json) = (scan, c.format) {
-        let not_read =
-            (failed.iter()).map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
+    if let (Some(skipped), OutputFormat::Json) = (scan, c.format) {
+        let not_read = (skipped.failed.iter())
+            .map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
         doc.captures.extend(not_read);
     }
     // Freeing a big capture's facts (hundreds of thousands of small blocks)
@@ -365,8 +370,8 @@ fn emit(
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let written = match (scan, c.format) {
-        (Some((failed, skipped)), OutputFormat::Table) => {
-            let text = report::summary::render(&doc, failed, skipped);
+        (Some(skipped), OutputFormat::Table) => {
+            let text = report::summary::render(&doc, skipped);
             match c.redact {
                 true => out.write_all(report::redact(&text, &doc, &facts).as_bytes()),
                 false => out.write_all(text.as_bytes()),

@@ -25,14 +25,18 @@ pub struct ScanResult {
     pub failed: Vec<(String, String)>,
     /// Files skipped because their first bytes are not a capture's.
     pub not_captures: u64,
+    /// Second names (symlinks) of captures analysed under their own name.
+    pub aliases: u64,
 }
 
 /// What the walk found: capture candidates (sorted), files skipped as not
-/// captures, and files that could not be read (path, reason).
+/// captures, second names of captures, and files that could not be read
+/// (path, reason). Each file counts once, however many roots reach it.
 #[derive(Debug, Default)]
 pub struct Found {
     pub files: Vec<PathBuf>,
     pub not_captures: u64,
+    pub aliases: u64,
     pub unreadable: Vec<(String, String)>,
 }
 
@@ -75,6 +79,9 @@ fn not_a_capture(path: &Path) -> String {
 /// Walks `roots` (following symlinks, reporting loops and dangling links).
 pub fn find_captures(roots: &[PathBuf]) -> Found {
     let mut found = Found::default();
+    // Files skipped as not captures, by their real path: overlapping roots
+    // (`scan a a/b`) reach some twice.
+    let mut others = std::collections::HashSet::new();
     for root in roots {
         for entry in walkdir::WalkDir::new(root).follow_links(true) {
             let e = match entry {
@@ -100,24 +107,42 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
                 Ok(false) if named_like_a_capture(e.path()) => found
                     .unreadable
                     .push((crate::text::path_text(e.path()), not_a_capture(e.path()))),
-                Ok(false) => found.not_captures += 1,
+                // A file named on the command line is said why, as `analyze`
+                // would; one found in a directory is only counted.
+                Ok(false) if e.depth() == 0 => found
+                    .unreadable
+                    .push((crate::text::path_text(e.path()), not_a_capture(e.path()))),
+                Ok(false) => {
+                    others.insert(std::fs::canonicalize(e.path()).unwrap_or(e.into_path()));
+                }
                 Err(err) => found
                     .unreadable
                     .push((crate::text::path_text(e.path()), err.to_string())),
             }
         }
     }
+    found.not_captures = others.len() as u64;
     found.files.sort();
     found.files.dedup();
     // A symlink to a capture also found under its own name is one capture:
-    // analysed once (the first path in order), the other counted as skipped.
-    let mut seen = std::collections::HashSet::new();
-    let before = found.files.len();
-    found
-        .files
-        .retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    found.not_captures += (before - found.files.len()) as u64;
+    // analysed under its own name (else the first link in path order), the
+    // links counted as second names.
+    let real = |f: &PathBuf| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
+    let is_link = |f: &PathBuf| {
+        f.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+    };
+    let mut order: Vec<(PathBuf, bool, PathBuf)> = (found.files.drain(..))
+        .map(|f| (real(&f), is_link(&f), f))
+        .collect();
+    order.sort();
+    let before = order.len();
+    order.dedup_by(|later, first| later.0 == first.0);
+    found.aliases = (before - order.len()) as u64;
+    found.files = order.into_iter().map(|(_, _, f)| f).collect();
+    found.files.sort();
     found.unreadable.sort();
+    found.unreadable.dedup();
     found
 }
 
@@ -180,6 +205,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     let Found {
         files,
         not_captures,
+        aliases,
         unreadable,
     } = find_captures(roots);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -217,6 +243,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     }
     let mut out = ScanResult {
         not_captures,
+        aliases,
         failed: unreadable,
         ..Default::default()
     };

@@ -410,13 +410,48 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
         err.contains("pipe.pcap") && err.contains("not a regular file"),
         "a FIFO is named, not read or forgotten: {err}"
     );
+    #[cfg(unix)]
+    assert!(
+        err.contains(
+            "note: 2 other files skipped, 1 link to a capture analysed under another name"
+        ),
+        "what the JSON has no place for is said on stderr: {err}"
+    );
+    // The capture is analysed under its own name, not the link's.
+    assert!(
+        captures
+            .iter()
+            .any(|c| c["path"].as_str().unwrap().ends_with("/sbc-drop.pcap")),
+        "{captures:?}"
+    );
     let table = provscope(&["scan", p]);
     let out = stdout(&table);
+    #[cfg(unix)]
     assert!(
         out.contains(
-            "3 captures analysed, 4 unreadable (skipped), 3 other files skipped; 5 phones"
+            "3 captures analysed, 4 unreadable (skipped), 2 other files skipped, 1 link to a \
+             capture analysed under another name; 5 phones"
         ),
         "{out}"
+    );
+    // Overlapping roots: every file counts once.
+    let nested = dir.path().join("site-a");
+    let twice = provscope(&["scan", p, nested.to_str().unwrap(), p]);
+    let summary = |o: &Output| {
+        stdout(o)
+            .lines()
+            .find(|l| l.contains("analysed"))
+            .map(String::from)
+    };
+    assert_eq!(summary(&twice), summary(&table));
+    // A file named on the command line that is not a capture: said why.
+    let notes = dir.path().join("notes.txt");
+    let o = provscope(&["scan", notes.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("notes.txt: not a pcap or pcapng capture"),
+        "{}",
+        stderr(&o)
     );
     assert!(
         out.contains("sbc-connect") && out.contains("dhcp-options"),

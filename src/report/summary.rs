@@ -7,7 +7,42 @@ use super::{frames, Document};
 use crate::text::{plural, printable};
 use crate::verdict::Verdict;
 
-pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) -> String {
+/// What a scan did not analyse.
+#[derive(Clone, Copy, Debug)]
+pub struct Skipped<'a> {
+    /// Files that looked like captures (or were named) and could not be read.
+    pub failed: &'a [(String, String)],
+    /// Files whose first bytes are not a capture's.
+    pub not_captures: u64,
+    /// Symlinks to a capture analysed under another name.
+    pub aliases: u64,
+}
+
+impl Skipped<'_> {
+    /// The files left out without an error, in words ("3 other files
+    /// skipped, 1 link to a capture analysed once"; empty for none).
+    pub fn others(&self) -> String {
+        let mut out = String::new();
+        if self.not_captures > 0 {
+            let n = self.not_captures as usize;
+            out = format!("{} skipped", plural(n, "other file", "other files"));
+        }
+        if self.aliases > 0 {
+            let n = self.aliases as usize;
+            let links = plural(n, "link", "links");
+            let more = format!("{links} to a capture analysed under another name");
+            out = if out.is_empty() {
+                more
+            } else {
+                format!("{out}, {more}")
+            };
+        }
+        out
+    }
+}
+
+pub fn render(doc: &Document, skipped: &Skipped<'_>) -> String {
+    let failed = skipped.failed;
     let mut out = String::new();
     for c in &doc.captures {
         let phones: Vec<_> = doc.phones.iter().filter(|p| p.capture == c.path).collect();
@@ -43,10 +78,13 @@ pub fn render(doc: &Document, failed: &[(String, String)], not_captures: u64) ->
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
     out.push_str(&format!(
-        "\n{} analysed, {} unreadable (skipped), {} skipped; {}: {} fail, {} warn, {} pass\n",
+        "\n{} analysed, {} unreadable (skipped){}; {}: {} fail, {} warn, {} pass\n",
         plural(doc.captures.len(), "capture", "captures"),
         failed.len(),
-        plural(not_captures as usize, "other file", "other files"),
+        match skipped.others() {
+            o if o.is_empty() => ", 0 other files skipped".to_string(),
+            o => format!(", {o}"),
+        },
         plural(doc.phones.len(), "phone", "phones"),
         count(Verdict::Fail),
         count(Verdict::Warn),
