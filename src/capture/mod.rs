@@ -19,6 +19,7 @@
 //! but gzip.
 
 mod endian;
+mod gzip;
 mod magic;
 mod pcap;
 mod pcapng;
@@ -85,6 +86,8 @@ pub enum CaptureError {
 pub struct CaptureReader {
     inner: Inner,
     compressed: bool,
+    /// Bytes found after the last gzip member (set when the stream ends).
+    gzip_trailing: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// Length of the file on disk (a regular file, not compressed).
     file_len: Option<u64>,
 }
@@ -144,12 +147,14 @@ impl CaptureReader {
     ) -> Result<Self, CaptureError> {
         let (head, reader) = sniff_head(reader)?;
         if head.starts_with(&magic::GZIP) {
-            let gz = flate2::read::MultiGzDecoder::new(reader);
+            let (gz, trailing) = gzip::Members::new(reader);
             let (head, inner) = sniff_head(Box::new(gz)).map_err(gzip_error)?;
             if head.starts_with(&magic::GZIP) {
                 return Err(unsupported("gzip inside gzip", &head));
             }
-            return Self::detect(&head, inner, true, gzip_ahead);
+            let mut reader = Self::detect(&head, inner, true, gzip_ahead)?;
+            reader.gzip_trailing = Some(trailing);
+            return Ok(reader);
         }
         Self::detect(&head, reader, false, plain_ahead)
     }
@@ -190,6 +195,7 @@ impl CaptureReader {
         Ok(CaptureReader {
             inner,
             compressed,
+            gzip_trailing: None,
             file_len: None,
         })
     }
@@ -226,10 +232,14 @@ impl CaptureReader {
     /// Non-fatal notes about the file, one sentence each (unknown blocks
     /// skipped, packets on an interface that was never described, ...).
     pub fn warnings(&self) -> Vec<String> {
-        match &self.inner {
+        let mut out = match &self.inner {
             Inner::Pcap(r) => r.warnings(),
             Inner::Pcapng(r) => r.warnings(),
-        }
+        };
+        let trailing =
+            (self.gzip_trailing.as_ref()).map(|n| n.load(std::sync::atomic::Ordering::Relaxed));
+        out.extend(trailing.and_then(gzip::trailing_warning));
+        out
     }
 
     /// Section of the frame last returned: 0-based index of its pcapng
