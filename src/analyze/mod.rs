@@ -119,11 +119,11 @@ impl CaptureSummary {
         // Cut short before any frame is a partial (empty) report; invalid
         // bytes before any frame leave nothing analysed.
         if self.frames == 0 && self.broken {
-            // "capture cut short after frame 0: <where and what>"
+            // "capture cut short before its first frame: <where and what>"
             let why = self
                 .warnings
                 .iter()
-                .find_map(|w| w.split_once("after frame 0: "));
+                .find_map(|w| w.split_once("before its first frame: "));
             return Some(
                 why.map_or("broken before its first frame".to_string(), |(_, w)| {
                     format!("broken before its first frame: {w}")
@@ -148,6 +148,14 @@ impl CaptureSummary {
             (Some(a), Some(b)) => a.secs_until(&b).max(0.0),
             _ => 0.0,
         }
+    }
+}
+
+/// Where a capture stopped: "after frame 12", or before its first one.
+fn after_frame(frames: u64) -> String {
+    match frames {
+        0 => "before its first frame".to_string(),
+        n => format!("after frame {n}"),
     }
 }
 
@@ -209,10 +217,10 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                                     " (if `gzip -t` reports the file corrupt, that is the cause)",
                                 );
                             }
-                            let at = format!("after frame {frames}: {why}{left}");
+                            let at = format!("{}: {why}{left}", after_frame(frames));
                             format!("capture stopped at invalid bytes {at}")
                         }
-                        _ => format!("capture cut short after frame {frames}: {why}"),
+                        _ => format!("capture cut short {}: {why}", after_frame(frames)),
                     };
                     warnings.push(stop);
                     // Invalid bytes before the first frame are the

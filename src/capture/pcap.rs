@@ -231,7 +231,8 @@ impl PcapReader {
                 offset: start,
                 what: format!(
                     "frame {frame} claims {incl_len} captured bytes, more than the file's \
-                     snaplen ({}) and {MAX_PCAP_SNAPLEN}; not a pcap record",
+                     snaplen ({}) and than libpcap ever writes ({MAX_PCAP_SNAPLEN}); not a pcap \
+                     record",
                     self.snaplen
                 ),
             });
