@@ -157,8 +157,8 @@ pub fn advice(
     let clock = if ntp_ok {
         ""
     } else {
-        "; no good NTP exchange was seen, so the phone's clock is a suspect too (check DHCP \
-         option 42 and UDP 123)"
+        "; no NTP exchange gave the phone a good time, so the phone's clock is a suspect too \
+         (check DHCP option 42 and UDP 123)"
     };
     let Some(leaf) = chain.and_then(|c| c.first()) else {
         // Only the alert is visible (TLS 1.3, or a snaplen that cut the chain).
@@ -170,8 +170,8 @@ pub fn advice(
             ),
             _ if !ntp_ok => format!(
                 "the phone rejected the server's certificate (not visible: {hidden}) \
-                 and no good NTP exchange was seen: the phone's clock is the first suspect \
-                 (check DHCP option 42 and UDP 123), then the chain served on port {port}"
+                 and no NTP exchange gave the phone a good time: the phone's clock is the first \
+                 suspect (check DHCP option 42 and UDP 123), then the chain served on port {port}"
             ),
             _ => format!(
                 "the phone rejected the server's certificate (not visible: {hidden}): \
@@ -306,9 +306,9 @@ pub fn advice(
         return outside();
     }
     if !ntp_ok {
-        return "the certificate is valid at capture time but the phone rejected it and no good \
-                NTP exchange was seen: the phone's clock is the first suspect (check NTP, DHCP \
-                option 42, UDP 123)"
+        return "the certificate is valid at capture time but the phone rejected it and no NTP \
+                exchange gave the phone a good time: the phone's clock is the first suspect \
+                (check NTP, DHCP option 42, UDP 123)"
             .to_string();
     }
     if desc == 48 {

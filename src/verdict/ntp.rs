@@ -6,6 +6,12 @@
 //! section 7.3): leap indicator other than 3 and a stratum from 1 to 15.
 //! Stratum 0 in a reply is a Kiss-o'-Death (its reference id is the kiss
 //! code, e.g. DENY or RATE); stratum 16 and leap 3 mean "no time to give".
+//! It must carry a time too (a transmit timestamp of 0 is bogus, RFC 5905
+//! section 8), and one within [`MAX_SKEW_SECS`] of the capture's own clock
+//! at that frame: a server that says it is synchronised and hands out a
+//! time years off (an appliance past a GPS week-number rollover, 1024
+//! weeks back; a dead battery-backed clock) sets the phone's clock wrong
+//! just the same.
 
 use std::net::IpAddr;
 
@@ -33,7 +39,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
                 replied.push(f.src_ip());
                 let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
-                match unsynchronised(n) {
+                match unsynchronised(n).or_else(|| wrong_time(n, &f.ts)) {
                     Some(why) => {
                         evidence.push(ev(f, format!("{text}: {why}")));
                         unusable += 1;
@@ -91,6 +97,11 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             Some("DENY" | "RSTR") => format!(
                 "NTP server {server} refuses the phone ({why}): allow the phones' addresses in \
                  its access rules or point DHCP option 42 at a server that serves them; {clock}"
+            ),
+            _ if why.starts_with("server time ") => format!(
+                "NTP server {server} says it is synchronised but gives a wrong time ({why}): \
+                 fix its time source (or its firmware) or point DHCP option 42 at a good server; \
+                 {clock} (unless the capture host's own clock is the wrong one)"
             ),
             _ => format!(
                 "NTP server {server} answers but has no good time to give ({why}): give it a \
@@ -172,6 +183,64 @@ fn unsynchronised(n: &crate::proto::ntp::NtpPacket) -> Option<String> {
     }
 }
 
+/// Seconds between the NTP era 0 origin (1900) and the Unix epoch.
+const NTP_UNIX_OFFSET: i64 = 2_208_988_800;
+
+/// A server's time this far from the capture's clock is wrong, not a
+/// capture host running a little off: certificates are valid for days to
+/// years, so a day is where a wrong clock starts to matter.
+pub const MAX_SKEW_SECS: i64 = 86_400;
+
+/// Captures taken before this (2000-01-01) have no clock to compare with
+/// (a capture host that never set its own).
+const CAPTURE_CLOCK_SET: i64 = 946_684_800;
+
+/// Why the time a synchronised server handed out is not usable, if it is
+/// not: no time at all, or one more than [`MAX_SKEW_SECS`] away from the
+/// capture's clock at `at`.
+fn wrong_time(n: &crate::proto::ntp::NtpPacket, at: &crate::time::Timestamp) -> Option<String> {
+    if n.transmit == 0 {
+        return Some("no transmit time (0): a bogus reply, discarded by clients".to_string());
+    }
+    let captured = at.ns.div_euclid(1_000_000_000);
+    if captured < CAPTURE_CLOCK_SET {
+        return None;
+    }
+    // The era (the 32-bit seconds wrap in 2036) nearest the capture's clock.
+    let secs = (n.transmit >> 32) as i64;
+    let server = [0i64, 1]
+        .iter()
+        .map(|era| secs + era * (1 << 32) - NTP_UNIX_OFFSET)
+        .min_by_key(|t| t.abs_diff(captured))?;
+    let skew = server - captured;
+    if skew.abs() <= MAX_SKEW_SECS {
+        return None;
+    }
+    let when = crate::time::Timestamp::new(server.saturating_mul(1_000_000_000), 0).rfc3339();
+    let side = if skew < 0 { "behind" } else { "ahead of" };
+    let weeks = skew.abs() as f64 / (7.0 * 86_400.0);
+    let rollover = match (weeks - 1024.0).abs() < 2.0 {
+        true => ", 1024 weeks: a GPS week-number rollover",
+        false => "",
+    };
+    Some(format!(
+        "server time {when}, {} {side} the capture's clock{rollover}",
+        span(skew.unsigned_abs())
+    ))
+}
+
+/// "19.6 years", "3 days", "5 hours".
+fn span(secs: u64) -> String {
+    let days = secs as f64 / 86_400.0;
+    if days >= 365.0 {
+        format!("{:.1} years", days / 365.25)
+    } else if days >= 1.0 {
+        plural(days.round() as usize, "day", "days")
+    } else {
+        plural((secs / 3600) as usize, "hour", "hours")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,8 +301,49 @@ mod tests {
             mode: 4,
             stratum,
             reference_id: *kiss,
-            transmit: 0,
+            // Some time: the tests' frames are stamped near 1970, which
+            // no capture host's clock is compared against.
+            transmit: 1 << 40,
         })
+    }
+
+    #[test]
+    fn a_synchronised_server_with_a_wrong_time_fails_the_stage() {
+        // 2026-12-05 by the capture's clock; NTP seconds since 1900.
+        let captured = 1_796_428_800i64;
+        let ntp_secs = |unix: i64| ((unix + NTP_UNIX_OFFSET) as u64) << 32;
+        let with = |transmit: u64| {
+            let mut answer = reply(0, 1, b"GPS\0");
+            if let Body::Ntp(n) = &mut answer {
+                n.transmit = transmit;
+            }
+            let facts = [
+                fact(1, captured, PHONE, SERVER, request()),
+                fact(2, captured, SERVER, PHONE, answer),
+            ];
+            judge(&facts)
+        };
+        // 1024 weeks back: a GPS receiver past its week-number rollover.
+        let r = with(ntp_secs(captured - 1024 * 7 * 86_400));
+        assert_eq!(r.status, Status::Fail, "{}", r.summary);
+        assert!(
+            r.summary
+                .contains("19.6 years behind the capture's clock, 1024 weeks"),
+            "{}",
+            r.summary
+        );
+        assert!(r.advice.unwrap_or_default().contains("gives a wrong time"));
+        // Three days ahead: wrong too; an hour off: a capture host's drift.
+        let r = with(ntp_secs(captured + 3 * 86_400));
+        assert!(r.summary.contains("3 days ahead of"), "{}", r.summary);
+        assert_eq!(with(ntp_secs(captured + 3600)).status, Status::Pass);
+        // No time at all is bogus (RFC 5905 section 8).
+        let r = with(0);
+        assert!(
+            r.status == Status::Fail && r.summary.contains("no transmit time"),
+            "{}",
+            r.summary
+        );
     }
 
     #[test]
