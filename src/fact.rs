@@ -97,6 +97,14 @@ pub enum Body {
         from_client: bool,
         resent: u32,
     },
+    /// The first fragment of a UDP datagram whose other fragments never all
+    /// came (the frame is that first fragment's): sent, and lost on the way.
+    #[serde(rename = "fragments_lost")]
+    FragmentsLost {
+        /// Payload bytes that arrived, in how many fragments.
+        held_bytes: usize,
+        fragments: u64,
+    },
     /// A message of a known protocol that could not be decoded.
     Malformed {
         of: &'static str,
@@ -158,6 +166,7 @@ impl Fact {
             Body::Tcp { .. } => "tcp",
             Body::Icmp(_) => "icmp",
             Body::Closed { .. } | Body::Unacked { .. } => "tcp",
+            Body::FragmentsLost { .. } => "fragments_lost",
             Body::Malformed { .. } => "malformed",
         }
     }

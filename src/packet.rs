@@ -42,6 +42,8 @@ use etherparse::{
 };
 
 use crate::capture::Frame;
+use crate::time::Timestamp;
+pub use frag::{FirstFragment, LostDatagram};
 use frag::{FragKey, FragOutcome, FragPool, Fragment};
 use link::Link;
 
@@ -297,6 +299,8 @@ impl Decoder {
             frags,
             limits,
             now_ns: frame.ts.ns,
+            frame: frame.number,
+            ts: frame.ts,
             l2,
             truncated,
             cut_inside: false,
@@ -316,6 +320,15 @@ impl Decoder {
     /// Call at the end of the capture: counts datagrams never completed.
     pub fn finish(&mut self) {
         self.frags.finish(&mut self.stats);
+    }
+
+    /// UDP datagrams found lost since the last call: their first fragment
+    /// was captured, the others never all came (see [`LostDatagram`]).
+    pub fn take_lost(&mut self) -> Option<Vec<LostDatagram>> {
+        match self.frags.lost.is_empty() {
+            true => None,
+            false => Some(std::mem::take(&mut self.frags.lost)),
+        }
     }
 
     pub fn stats(&self) -> DecodeStats {
@@ -344,6 +357,9 @@ struct Cx<'s> {
     frags: &'s mut FragPool,
     limits: &'s DecodeLimits,
     now_ns: i64,
+    /// The frame's number and time (a first fragment's, should it be lost).
+    frame: u64,
+    ts: Timestamp,
     l2: L2,
     truncated: bool,
     /// Cut inside an encapsulation ([`Cx::cut_inside`]); counted with the
@@ -477,6 +493,9 @@ fn ipv4<'a>(
         declared_len,
         data: payload,
         proto,
+        frame: cx.frame,
+        ts: cx.ts,
+        l2: cx.l2,
     };
     let Some((out, rest)) = outs.split_first_mut() else {
         return Decoded::Skip;
@@ -535,6 +554,9 @@ fn ipv6<'a>(
         declared_len: rest.len().saturating_add(missing),
         data: rest,
         proto: next,
+        frame: cx.frame,
+        ts: cx.ts,
+        l2: cx.l2,
     };
     let Some((out, outs)) = outs.split_first_mut() else {
         return Decoded::Skip;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::capture::{CaptureError, CaptureReader, Format};
 use crate::fact::Fact;
 use crate::flow::{FlowLimits, FlowStats, FlowTable};
-use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, Transport};
+use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, LostDatagram, Transport};
 use crate::text::agree;
 use crate::time::Timestamp;
 use collect::Collector;
@@ -151,6 +151,27 @@ impl CaptureSummary {
     }
 }
 
+/// The fact of a UDP datagram whose fragments after the first never all
+/// came, at its first fragment's frame.
+fn lost_fact(l: &LostDatagram) -> Fact {
+    let h = &l.head;
+    Fact {
+        frame: h.frame,
+        ts: h.ts,
+        src: std::net::SocketAddr::new(l.src, h.sport),
+        dst: std::net::SocketAddr::new(l.dst, h.dport),
+        l4: crate::fact::L4::Udp,
+        src_mac: h.l2.src_mac,
+        dst_mac: h.l2.dst_mac,
+        vlan: h.l2.vlan,
+        truncated: false,
+        body: crate::fact::Body::FragmentsLost {
+            held_bytes: l.held_bytes,
+            fragments: l.fragments,
+        },
+    }
+}
+
 /// Where a capture stopped: "after frame 12", or before its first one.
 fn after_frame(frames: u64) -> String {
     match frames {
@@ -190,6 +211,11 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         let mut collect = Collector::new(udp::UdpSide::default(), facts::Facts::default());
         // The frame walk: the only loop that sees every frame.
         loop {
+            // Answers lost as IP fragments, found by the last frame.
+            if let Some(lost) = decoder.take_lost() {
+                tcp_facts.extend(lost.iter().map(lost_fact));
+                collect.facts(&mut tcp_facts);
+            }
             let frame = match reader.next_frame() {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
@@ -284,6 +310,9 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
 
     // End of capture: pending attempts get their outcome, facts their order.
     decoder.finish();
+    if let Some(lost) = decoder.take_lost() {
+        tcp_facts.extend(lost.iter().map(lost_fact));
+    }
     table.finish(&mut tcp_side.sink(&mut tcp_facts));
     tcp_facts.drain(..).for_each(|f| facts.push(f));
     let facts = facts.into_sorted();

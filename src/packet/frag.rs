@@ -19,7 +19,8 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
-use super::{DecodeLimits, DecodeStats};
+use super::{DecodeLimits, DecodeStats, L2};
+use crate::time::Timestamp;
 
 /// Largest reassembled payload: both IP versions carry 16-bit lengths.
 const MAX_DATAGRAM: usize = 65_535;
@@ -31,6 +32,33 @@ const MAX_SPARE: usize = 8;
 pub(super) const DUPLICATE_WINDOW_NS: i64 = 2_000_000_000;
 /// Completed datagrams remembered for that.
 const MAX_RECENT: usize = 64;
+/// Lost datagrams kept until the caller takes them (it does every frame).
+const MAX_LOST: usize = 4096;
+const PROTO_UDP: u8 = 17;
+
+/// The first fragment of a UDP datagram: what names the datagram when the
+/// rest never comes.
+#[derive(Clone, Copy, Debug)]
+pub struct FirstFragment {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub l2: L2,
+    pub sport: u16,
+    pub dport: u16,
+}
+
+/// A UDP datagram whose first fragment was captured and whose other
+/// fragments never all came (timed out, or the capture ended): the answer a
+/// host sent and the network lost on the way.
+#[derive(Clone, Copy, Debug)]
+pub struct LostDatagram {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub head: FirstFragment,
+    /// Payload bytes that did arrive.
+    pub held_bytes: usize,
+    pub fragments: u64,
+}
 
 /// What identifies the fragments of one datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +82,10 @@ pub(super) struct Fragment<'a> {
     pub data: &'a [u8],
     /// Protocol of the payload, as this fragment states it.
     pub proto: u8,
+    /// Where it was captured (kept from the first fragment of a datagram).
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub l2: L2,
 }
 
 /// What became of a fragment.
@@ -84,6 +116,8 @@ struct Datagram {
     total: Option<usize>,
     /// Protocol stated by the fragment at offset 0.
     proto: u8,
+    /// The fragment at offset 0 of a UDP datagram, once seen.
+    head: Option<FirstFragment>,
     fragments: u64,
     /// Two fragments gave different bytes for the same place.
     conflict: bool,
@@ -104,6 +138,8 @@ pub(super) struct FragPool {
     spare: Vec<Vec<u8>>,
     /// Datagrams completed lately, with the time, newest last.
     recent: VecDeque<(FragKey, i64)>,
+    /// UDP datagrams lost after their first fragment, for the caller.
+    pub lost: Vec<LostDatagram>,
 }
 
 impl FragPool {
@@ -166,6 +202,20 @@ impl FragPool {
         dgram.fragments += 1;
         if frag.offset == 0 {
             dgram.proto = frag.proto;
+            let port = |at: usize| {
+                data.get(at..at + 2)
+                    .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            };
+            if let (PROTO_UDP, Some(sport), Some(dport)) = (frag.proto, port(0), port(2)) {
+                let (frame, ts, l2) = (frag.frame, frag.ts, frag.l2);
+                dgram.head = Some(FirstFragment {
+                    frame,
+                    ts,
+                    l2,
+                    sport,
+                    dport,
+                });
+            }
         }
         if !dgram.is_complete() {
             return FragOutcome::Held;
@@ -201,8 +251,31 @@ impl FragPool {
     /// End of capture: every datagram left is incomplete.
     pub fn finish(&mut self, stats: &mut DecodeStats) {
         stats.fragments_incomplete += self.datagrams.len() as u64;
-        self.datagrams.clear();
+        while !self.datagrams.is_empty() {
+            self.note_lost(0);
+            let bytes = self.datagrams.front().map_or(0, |d| d.buf.len());
+            self.remove(0, bytes);
+        }
         self.held_bytes = 0;
+    }
+
+    /// Keeps datagram `index` as lost when its first fragment said whose
+    /// it was (UDP); the caller takes the list.
+    fn note_lost(&mut self, index: usize) {
+        let Some(d) = self.datagrams.get(index) else {
+            return;
+        };
+        if let (Some(head), true) = (d.head, self.lost.len() < MAX_LOST) {
+            let held_bytes = d.have.iter().map(|(a, b)| b - a).sum();
+            let (src, dst, fragments) = (d.key.src, d.key.dst, d.fragments);
+            self.lost.push(LostDatagram {
+                src,
+                dst,
+                head,
+                held_bytes,
+                fragments,
+            });
+        }
     }
 
     /// Drops datagrams whose first fragment is older than the timeout. The
@@ -214,6 +287,7 @@ impl FragPool {
             }
             let bytes = front.buf.len();
             stats.fragments_incomplete += 1;
+            self.note_lost(0);
             self.remove(0, bytes);
         }
     }
@@ -230,6 +304,7 @@ impl FragPool {
             have: Vec::new(),
             total: None,
             proto: 0,
+            head: None,
             fragments: 0,
             conflict: false,
         });
@@ -373,7 +448,45 @@ mod tests {
             declared_len: data.len(),
             data,
             proto: 17,
+            frame: 1,
+            ts: Timestamp::new(0, 6),
+            l2: L2::default(),
         }
+    }
+
+    #[test]
+    fn a_udp_datagram_missing_its_tail_is_kept_as_lost() {
+        let (mut pool, mut stats, mut out) = (FragPool::default(), DecodeStats::default(), vec![]);
+        let limits = DecodeLimits::default();
+        // UDP header 5060 -> 40000, then the first bytes of a SIP answer.
+        let first = [0x13, 0xc4, 0x9c, 0x40, 0, 0, 0, 0, b'S', b'I', b'P', b'/'];
+        pool.add(
+            key(1),
+            frag(0, true, &first),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        // A datagram whose first fragment never came names no ports.
+        pool.add(
+            key(2),
+            frag(16, true, &first),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        pool.finish(&mut stats);
+        assert_eq!(stats.fragments_incomplete, 2);
+        let [lost] = pool.lost.as_slice() else {
+            panic!("{:?}", pool.lost);
+        };
+        assert_eq!((lost.head.sport, lost.head.dport), (5060, 40000));
+        assert_eq!(
+            (lost.held_bytes, lost.fragments, lost.head.frame),
+            (12, 1, 1)
+        );
     }
 
     #[test]

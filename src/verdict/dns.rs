@@ -101,6 +101,10 @@ impl Attempt<'_> {
                 self.server()
             ),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
+            Answer::NoResponse if self.answer_fact.is_some() => format!(
+                "{q}: the answer from {} came in IP fragments that never all arrived",
+                self.server()
+            ),
             Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
             Answer::OtherSource(from) => format!(
                 "{q}: asked {}, answered from {from}: the phone drops such an answer",
@@ -376,6 +380,10 @@ fn sbc_names(ctx: &Ctx<'_>) -> BTreeSet<String> {
 fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     let own: Vec<&Fact> = ctx.own().collect();
     let replies = Replies::index(&own);
+    // Datagrams lost as IP fragments (usually none), for unanswered queries.
+    let lost: Vec<&Fact> = (own.iter().copied())
+        .filter(|f| matches!(f.body, Body::FragmentsLost { .. }))
+        .collect();
     let mut out = Vec::new();
     for (i, q) in own.iter().enumerate() {
         let Body::Dns(m) = &q.body else { continue };
@@ -399,7 +407,16 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
                 None => (Answer::NoResponse, None),
             },
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
-            None => (Answer::NoResponse, None),
+            // The answer came as IP fragments that never all arrived: no
+            // response for the phone, but not a silent server.
+            None => {
+                let soon = lost.iter().copied().find(|f| {
+                    f.frame > q.frame
+                        && (f.src, f.dst) == (q.dst, q.src)
+                        && q.ts.secs_until(&f.ts) < ANSWER_SECS
+                });
+                (Answer::NoResponse, soon)
+            }
         };
         let answer = match (answer, answer_fact) {
             (Answer::Truncated(n), Some(tc)) => tcp_retry(&own, q, tc)
@@ -593,6 +610,10 @@ impl<'a> Replies<'a> {
         self.own.get(pick).copied()
     }
 }
+
+/// Seconds after a query within which a datagram lost as fragments is
+/// taken for its answer (a resolver answers in well under that).
+const ANSWER_SECS: f64 = 5.0;
 
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).
@@ -926,6 +947,13 @@ fn advice(a: &Attempt<'_>) -> String {
             "the answer for {name} from {server} does not fit in UDP and the phone's retry over \
              TCP 53 was {how}: allow DNS over TCP (port 53) from the phones to {server}, or \
              trim the records"
+        ),
+        Answer::NoResponse if a.answer_fact.is_some() => format!(
+            "DNS server {server} answers, but its answer for {name} is larger than the path's \
+             MTU and its IP fragments after the first are lost on the way: let IP fragments \
+             through the firewalls between the phone and {server}, or have the server send \
+             smaller UDP answers (an EDNS buffer size of 1232 bytes, DNS Flag Day 2020) so \
+             that large ones go over TCP"
         ),
         Answer::NoResponse | Answer::Unreachable(_) => format!(
             "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \

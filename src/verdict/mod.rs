@@ -248,6 +248,20 @@ impl<'a> Ctx<'a> {
         self.phone.facts.iter().filter_map(|&i| self.facts.get(i))
     }
 
+    /// Datagrams `from` sent to `to` after frame `after` whose IP fragments
+    /// never all arrived (`Body::FragmentsLost`): answers the network lost.
+    pub fn lost_fragments(
+        &self,
+        from: std::net::SocketAddr,
+        to: std::net::SocketAddr,
+        after: u64,
+    ) -> Vec<&'a Fact> {
+        self.own()
+            .filter(|f| matches!(f.body, crate::fact::Body::FragmentsLost { .. }))
+            .filter(|f| f.frame > after && f.src == from && f.dst == to)
+            .collect()
+    }
+
     /// True when `ip` is one of the phone's addresses.
     pub fn is_phone(&self, ip: &std::net::IpAddr) -> bool {
         self.phone.ips.contains(ip)
@@ -265,6 +279,16 @@ pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
         frame: f.frame,
         time: f.ts,
         text: text.into(),
+    }
+}
+
+/// Evidence words for a datagram lost as fragments (`Body::FragmentsLost`).
+pub fn lost_text(f: &Fact, from: impl std::fmt::Display) -> String {
+    match &f.body {
+        crate::fact::Body::FragmentsLost { held_bytes, .. } => format!(
+            "answer from {from} in IP fragments: only the first {held_bytes} bytes arrived"
+        ),
+        _ => format!("answer from {from} lost"),
     }
 }
 

@@ -365,6 +365,30 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     let no_length = last.msg.anomalies.contains(&"missing_content_length");
                     return registrar_hung_up(last, close, no_length, evidence);
                 }
+                // Answers too big for the path: their IP fragments after
+                // the first lost on the way (a firewall dropping fragments).
+                let lost = ctx.lost_fragments(to, last.request.src, last.request.frame);
+                if let Some(first) = lost.first() {
+                    for f in &lost {
+                        evidence.push(ev(f, super::lost_text(f, to)));
+                    }
+                    return stage(
+                        Status::Fail,
+                        format!(
+                            "no complete response to REGISTER ({n} sends to {to}): {} came \
+                             back in IP fragments that never all arrived (from #{})",
+                            crate::text::plural(lost.len(), "answer", "answers"),
+                            first.frame
+                        ),
+                    )
+                    .advice(format!(
+                        "the registrar at {to} answers, but its answers are larger than the \
+                         path's MTU and their IP fragments after the first are lost on the way: \
+                         let IP fragments through the firewalls and NAT between the phone and \
+                         {to}, or register over TCP or TLS, which do not fragment"
+                    ))
+                    .evidence(evidence);
+                }
                 let advice = match answered_before {
                     Some((f, code, _)) => format!(
                         "the registrar at {to} stopped answering after its {code} (#{}): \

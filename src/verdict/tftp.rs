@@ -90,6 +90,7 @@ impl Exchanges {
                 Body::Tftp(_) if ctx.is_phone(&f.src_ip()) => (f.dst_ip(), f.src),
                 Body::Tftp(_) => (f.src_ip(), f.dst),
                 Body::Icmp(u) => (u.orig_dst.ip(), u.orig_src),
+                Body::FragmentsLost { .. } if !ctx.is_phone(&f.src_ip()) => (f.src_ip(), f.dst),
                 _ => continue,
             };
             map.entry(key).or_default().push(i);
@@ -114,6 +115,9 @@ struct Transfer<'a> {
     last_ack: Option<(&'a Fact, u16)>,
     error: Option<(&'a Fact, u16, String)>,
     icmp: Option<&'a Fact>,
+    /// The server's OACK, and its datagrams lost as IP fragments.
+    oack: Option<&'a Fact>,
+    lost: Vec<&'a Fact>,
 }
 
 impl<'a> Transfer<'a> {
@@ -125,6 +129,7 @@ impl<'a> Transfer<'a> {
                 self.last_data = Some((f, *block, *len, f.truncated));
             }
             Body::Tftp(TftpPacket::Oack { options }) if !from_phone => {
+                self.oack = Some(f);
                 let size = options
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case("blksize"));
@@ -138,6 +143,7 @@ impl<'a> Transfer<'a> {
                 self.error = Some((f, *code, message.clone()));
             }
             Body::Icmp(_) => self.icmp = Some(f),
+            Body::FragmentsLost { .. } if !from_phone => self.lost.push(f),
             _ => {}
         }
     }
@@ -192,6 +198,9 @@ impl<'a> Transfer<'a> {
             evidence.push(e);
             return Outcome::NoAnswer(format!("{stopped}: {text}, the server is gone"));
         }
+        if let Some(lost) = self.lost_after(server, data.frame, evidence) {
+            return Outcome::NoAnswer(format!("{stopped}: {lost}"));
+        }
         if resent {
             if let Some((f, _)) = self.last_ack {
                 evidence.push(ev(f, format!("TFTP ACK {block} re-sent")));
@@ -235,10 +244,49 @@ impl<'a> Transfer<'a> {
                  in the capture)"
             ));
         }
+        let oack = self.oack.map(|f| {
+            let size = self
+                .blksize
+                .map_or(String::new(), |b| format!(", blksize {b}"));
+            evidence.push(ev(f, format!("TFTP OACK from {server}{size}")));
+            format!("the server acknowledged the options (#{}{size})", f.frame)
+        });
+        if let Some(lost) = self.lost_after(server, 0, evidence) {
+            return Outcome::NoAnswer(oack.map_or(lost.clone(), |o| format!("{o}, but {lost}")));
+        }
         if single_at_end {
             return Outcome::Pending("the capture ends before the answer".to_string());
         }
-        Outcome::NoAnswer("no answer".to_string())
+        match oack {
+            Some(o) => Outcome::NoAnswer(format!("{o} but no DATA followed")),
+            None => Outcome::NoAnswer("no answer".to_string()),
+        }
+    }
+
+    /// The server's datagrams after frame `after` that came as IP fragments
+    /// never all arrived (blocks larger than the path's MTU), in words.
+    fn lost_after(
+        &self,
+        server: IpAddr,
+        after: u64,
+        evidence: &mut Vec<Evidence>,
+    ) -> Option<String> {
+        let lost: Vec<&Fact> = self
+            .lost
+            .iter()
+            .copied()
+            .filter(|f| f.frame > after)
+            .collect();
+        for f in &lost {
+            evidence.push(ev(f, super::lost_text(f, server)));
+        }
+        let first = lost.first()?;
+        Some(format!(
+            "its DATA came in IP fragments that never all arrived ({}, from #{}): blocks larger \
+             than the path's MTU, their fragments lost on the way",
+            crate::text::plural(lost.len(), "datagram", "datagrams"),
+            first.frame
+        ))
     }
 }
 
