@@ -104,6 +104,9 @@ pub enum UnreachKind {
     Protocol,
     Port,
     AdminProhibited,
+    /// Time exceeded in transit (ICMPv4 type 11, ICMPv6 type 3, code 0):
+    /// the packet's hop limit ran out on the way, a routing loop.
+    TtlExceeded,
     Other,
 }
 
@@ -116,6 +119,7 @@ impl UnreachKind {
             UnreachKind::Protocol => "protocol unreachable",
             UnreachKind::Port => "port unreachable",
             UnreachKind::AdminProhibited => "administratively prohibited",
+            UnreachKind::TtlExceeded => "time exceeded in transit (a routing loop)",
             UnreachKind::Other => "destination unreachable",
         }
     }
@@ -817,11 +821,14 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
 /// ICMP destination unreachable (RFC 792 type 3) and ICMPv6 destination
 /// unreachable (RFC 4443 section 3.1, type 1); every other type is skipped.
 fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> Decoded<'a> {
-    let unreachable_type = if v6 { 1 } else { 3 };
+    let (unreachable_type, time_exceeded_type) = if v6 { (1, 3) } else { (3, 11) };
     let (Some(&icmp_type), Some(&code)) = (payload.first(), payload.get(1)) else {
         return cx.short("icmp_header");
     };
-    if icmp_type != unreachable_type {
+    // Time exceeded in transit answers the packet as finally as an
+    // unreachable does (code 1, fragment reassembly, is the receiver's).
+    let ttl = icmp_type == time_exceeded_type && code == 0;
+    if icmp_type != unreachable_type && !ttl {
         return Decoded::Skip;
     }
     let Some(quote) = payload.get(8..) else {
@@ -836,7 +843,10 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
         return cx.short("icmp_quote");
     };
     let unreachable = Unreachable {
-        kind: unreach_kind(code, v6),
+        kind: match ttl {
+            true => UnreachKind::TtlExceeded,
+            false => unreach_kind(code, v6),
+        },
         code,
         v6,
         orig_proto: quoted.proto,

@@ -630,3 +630,47 @@ fn corpus_classic_pcaps_have_no_undecodable_frame() {
     }
     assert!(read >= 25, "only {read} captures read");
 }
+
+#[test]
+fn time_exceeded_in_transit_answers_like_an_unreachable() {
+    let mut syn = Vec::new();
+    PacketBuilder::ipv4(PHONE, SERVER, 64)
+        .tcp(50001, 8934, 7, 1024)
+        .syn()
+        .write(&mut syn, &[])
+        .unwrap();
+    let kind = |icmp_type: u8, code: u8, v6: bool| {
+        let mut v = Vec::new();
+        if v6 {
+            let mut syn6 = Vec::new();
+            PacketBuilder::ipv6(PHONE6, SERVER6, 64)
+                .tcp(50001, 8934, 7, 1024)
+                .syn()
+                .write(&mut syn6, &[])
+                .unwrap();
+            PacketBuilder::ipv6(SERVER6, PHONE6, 64)
+                .icmpv6_raw(icmp_type, code, [0; 4])
+                .write(&mut v, &syn6)
+                .unwrap();
+        } else {
+            PacketBuilder::ipv4(SERVER, PHONE, 64)
+                .icmpv4_raw(icmp_type, code, [0; 4])
+                .write(&mut v, &syn)
+                .unwrap();
+        }
+        let mut dec = Decoder::new(DecodeLimits::default());
+        match decode_one(&mut dec, if v6 { 229 } else { 228 }, &v) {
+            Decoded::Packet(Packet {
+                transport: Transport::IcmpUnreachable(u),
+                ..
+            }) => Some((u.kind, u.orig_dport)),
+            _ => None,
+        }
+    };
+    assert_eq!(kind(11, 0, false), Some((UnreachKind::TtlExceeded, 8934)));
+    assert_eq!(kind(3, 0, true), Some((UnreachKind::TtlExceeded, 8934)));
+    // Fragment reassembly time exceeded is the receiver's, not the path's;
+    // an echo reply is nothing.
+    assert_eq!(kind(11, 1, false), None);
+    assert_eq!(kind(0, 0, false), None);
+}

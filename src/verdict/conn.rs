@@ -451,10 +451,20 @@ fn tcp_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<O
                 t.unreach
                     .map_or("destination unreachable", UnreachKind::words)
             ),
-            format!(
-                "a router or firewall rejects TCP {port} to {}: check its rules",
-                to.ip()
-            ),
+            match t.unreach {
+                Some(UnreachKind::TtlExceeded) => format!(
+                    "packets to {} circle between routers until their TTL runs out (ICMP time \
+                     exceeded, #{}): fix the routing towards {} (a routing loop, often two \
+                     default routes pointing at each other)",
+                    to.ip(),
+                    t.answer_frame,
+                    to.ip()
+                ),
+                _ => format!(
+                    "a router or firewall rejects TCP {port} to {}: check its rules",
+                    to.ip()
+                ),
+            },
         ),
     };
     let last = ev(f, summary.clone());
