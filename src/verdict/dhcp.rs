@@ -38,6 +38,16 @@ fn dhcp_facts<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Fact, &'a DhcpMessage)> {
 fn describe(f: &Fact, m: &DhcpMessage) -> String {
     let t = m.message_type.map_or("BOOTP", message_type_name);
     match m.message_type {
+        // An ACK to a DHCPINFORM leases nothing (yiaddr 0, RFC 2131 4.3.5):
+        // the phone keeps the address it has (its ciaddr).
+        Some(ACK) if m.yiaddr.is_unspecified() => {
+            let to = match m.ciaddr.is_unspecified() {
+                true => f.dst_ip().to_string(),
+                false => m.ciaddr.to_string(),
+            };
+            let from = server_of(f, m);
+            format!("{t} to {to}, no lease (an address it already has: INFORM) from {from}")
+        }
         Some(OFFER) | Some(ACK) => format!("{t} {} from {}", m.yiaddr, server_of(f, m)),
         Some(NAK) => {
             let why = m.option(56).map(|b| String::from_utf8_lossy(b).to_string());
