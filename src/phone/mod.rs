@@ -22,6 +22,7 @@ use std::net::IpAddr;
 use crate::fact::{Body, Fact};
 use crate::packet::{mac_string, Mac};
 use crate::proto::{http, sip, tftp, tls};
+use crate::text::printable;
 use names::NameMap;
 
 /// One phone and the indices of its facts (in frame order).
@@ -36,6 +37,9 @@ pub struct Phone {
     pub firmware: Option<String>,
     pub first_frame: u64,
     pub facts: Vec<usize>,
+    /// The capture holds this phone's REGISTER on both sides of a SIP ALG
+    /// that rewrote its Via: what was rewritten, for `sip-register`.
+    pub sip_alg: Option<String>,
 }
 
 /// Knobs of correlation.
@@ -211,7 +215,7 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.retain(|p| !p.facts.is_empty());
     phones.par_iter_mut().for_each(|p| describe(p, facts));
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
-    let ((mut warnings, duplicates), (sent, received)) = rayon::join(
+    let (((mut warnings, alg), duplicates), (sent, received)) = rayon::join(
         || {
             rayon::join(
                 || nat_warnings(&phones, facts),
@@ -221,6 +225,11 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         || directions(&phones, facts),
     );
     warnings.extend(duplicates);
+    for (i, text) in alg {
+        if let Some(p) = phones.get_mut(i) {
+            p.sip_alg = Some(text);
+        }
+    }
     let udp = facts
         .iter()
         .filter(|f| f.l4 == crate::fact::L4::Udp)
@@ -362,6 +371,7 @@ fn new_phone(key: Key) -> Phone {
         firmware: None,
         first_frame: u64::MAX,
         facts: Vec::new(),
+        sip_alg: None,
     }
 }
 
@@ -645,15 +655,27 @@ fn text(b: &[u8]) -> String {
 ///
 /// Also one phone seen twice: the same REGISTERs (one Call-ID) sent from two
 /// phones' addresses, as a capture of both sides of a NAT shows them.
-fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
+///
+/// When those copies name different Via addresses, a SIP ALG rewrote the
+/// REGISTER between the two capture points (plain NAT leaves the Via as the
+/// phone wrote it): each phone involved gets that said (second list: phone
+/// index, the words).
+fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, String)>) {
     let mut out = Vec::new();
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
-    for p in phones {
+    // The first copy each phone sent of those REGISTERs: its Via (and how
+    // many Via values it carries), its frame.
+    type Copy = (usize, Option<IpAddr>, u64, usize);
+    let mut copies: BTreeMap<(&str, &str, String), Vec<Copy>> = BTreeMap::new();
+    for (index, p) in phones.iter().enumerate() {
         let mut users: BTreeSet<String> = BTreeSet::new();
         // Addresses REGISTERs name in their Via, other than their source.
         let mut vias: BTreeSet<IpAddr> = BTreeSet::new();
+        // The models its REGISTERs' User-Agents name: one phone has one
+        // (a firmware upgrade changes the version, not the model).
+        let mut agents: BTreeSet<String> = BTreeSet::new();
         for &i in &p.facts {
             let f = &facts[i];
             if let Body::Sip(m) = &f.body {
@@ -664,6 +686,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                         users.insert(u);
                     }
                     vias.extend(m.via_ip().filter(|v| *v != f.src_ip()));
+                    agents.extend(m.user_agent.as_deref().and_then(identity::model_from));
                     let from = m.from.as_deref();
                     if let (Some(call_id), Some(tag), Some(user)) = (
                         m.call_id.as_deref(),
@@ -671,6 +694,10 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                         from.and_then(aor_user),
                     ) {
                         let local = call_id.split('@').next().unwrap_or(call_id);
+                        let seen = copies.entry((local, tag, user.clone())).or_default();
+                        if !seen.iter().any(|(i, _, _, _)| *i == index) {
+                            seen.push((index, m.via_ip(), f.frame, via_count(m)));
+                        }
                         senders.entry((local, tag, user)).or_default().insert(&p.id);
                     }
                 }
@@ -693,6 +720,16 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
             ));
         } else if let Some(burst) = handshake_burst(p, facts) {
             out.push(burst);
+        } else if agents.len() > 1 {
+            let list: Vec<String> = agents.iter().take(5).map(|a| printable(a).into()).collect();
+            out.push(format!(
+                "{} holds several phones behind NAT: its REGISTERs' User-Agents name {} phone \
+                 models ({}) and all come from {}; their verdicts are merged into one",
+                p.id,
+                agents.len(),
+                list.join(", "),
+                p.ips.first().map_or(String::new(), IpAddr::to_string)
+            ));
         } else if users.len() > 1 && !own_identity {
             let list: Vec<String> = users.into_iter().take(5).collect();
             out.push(format!(
@@ -712,6 +749,44 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> Vec<String> {
                  of a NAT (or a proxy), and one phone is listed under each address",
                 ids.join(" and ")
             ));
+        }
+    }
+    (out, alg_rewrites(&copies))
+}
+
+/// Via values a SIP message carries (header lines and comma-joined ones).
+fn via_count(m: &sip::SipMessage) -> usize {
+    (m.headers.iter())
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Via") || n.eq_ignore_ascii_case("v"))
+        .map(|(_, v)| v.split(',').count())
+        .sum()
+}
+
+/// The phones whose REGISTER the capture holds twice with two different
+/// Via addresses, and the words for it (the first such REGISTER each). A
+/// proxy on the way adds a Via of its own on top; an ALG rewrites the one
+/// there, so the count stays.
+fn alg_rewrites<K>(
+    copies: &BTreeMap<K, Vec<(usize, Option<IpAddr>, u64, usize)>>,
+) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for seen in copies.values() {
+        let mut seen = seen.clone();
+        seen.sort_by_key(|(_, _, frame, _)| *frame);
+        let [(_, Some(a), fa, na), (_, Some(b), fb, nb), ..] = seen.as_slice() else {
+            continue;
+        };
+        if a == b || na != nb {
+            continue;
+        }
+        let text = format!(
+            "a SIP ALG on the path rewrites the REGISTER: its Via names {a} (#{fa}) and {b} in \
+             the same REGISTER further on (#{fb})"
+        );
+        for (i, _, _, _) in &seen {
+            if !out.iter().any(|(j, _)| j == i) {
+                out.push((*i, text.clone()));
+            }
         }
     }
     out

@@ -228,6 +228,14 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                          and if a SIP ALG on that NAT/firewall is enabled, disable it; it is the \
                          usual cause of one-way audio and lost registrations",
                     )
+                } else if let Some(alg) = &ctx.phone.sip_alg {
+                    // Both sides of the ALG in the capture: the rewrite seen.
+                    stage(Status::Warn, format!("{summary}; {alg}")).advice(
+                        "a SIP ALG on the NAT/firewall rewrites the phone's REGISTERs: disable \
+                         it (SIP inspection, fixup or helper) and let the registrar handle the \
+                         NAT; Webex Calling requires SIP ALG off, it is the usual cause of \
+                         one-way audio and lost registrations",
+                    )
                 } else {
                     stage(Status::Pass, summary)
                 }

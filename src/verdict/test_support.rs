@@ -33,6 +33,7 @@ pub fn phone(ip: &str, facts: Vec<usize>) -> Phone {
         firmware: None,
         first_frame: 1,
         facts,
+        sip_alg: None,
     }
 }
 
