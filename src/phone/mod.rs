@@ -665,10 +665,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
-    // The first copy each phone sent of those REGISTERs: its Via (and how
-    // many Via values it carries), its frame.
-    type Copy = (usize, Option<IpAddr>, u64, usize);
-    let mut copies: BTreeMap<(&str, &str, String), Vec<Copy>> = BTreeMap::new();
+    let mut copies: BTreeMap<(&str, &str, String), Vec<RegisterCopy>> = BTreeMap::new();
     for (index, p) in phones.iter().enumerate() {
         let mut users: BTreeSet<String> = BTreeSet::new();
         // Addresses REGISTERs name in their Via, other than their source.
@@ -754,6 +751,10 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
     (out, alg_rewrites(&copies))
 }
 
+/// The first copy a phone sent of a REGISTER: the phone's index, its Via
+/// address, its frame, and how many Via values it carries.
+type RegisterCopy = (usize, Option<IpAddr>, u64, usize);
+
 /// Via values a SIP message carries (header lines and comma-joined ones).
 fn via_count(m: &sip::SipMessage) -> usize {
     (m.headers.iter())
@@ -766,9 +767,7 @@ fn via_count(m: &sip::SipMessage) -> usize {
 /// Via addresses, and the words for it (the first such REGISTER each). A
 /// proxy on the way adds a Via of its own on top; an ALG rewrites the one
 /// there, so the count stays.
-fn alg_rewrites<K>(
-    copies: &BTreeMap<K, Vec<(usize, Option<IpAddr>, u64, usize)>>,
-) -> Vec<(usize, String)> {
+fn alg_rewrites<K>(copies: &BTreeMap<K, Vec<RegisterCopy>>) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = Vec::new();
     for seen in copies.values() {
         let mut seen = seen.clone();
