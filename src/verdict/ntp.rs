@@ -15,9 +15,11 @@
 
 use std::net::IpAddr;
 
+use super::cert::is_certificate_alert;
 use super::dhcp::trim;
 use super::{ev, Ctx, Stage, StageResult, Status};
-use crate::fact::Body;
+use crate::fact::{Body, Fact};
+use crate::proto::tls::TlsEvent;
 use crate::text::plural;
 
 pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
@@ -30,6 +32,9 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut unreachable = None;
     // Every server that replied, usable or not, in order.
     let mut replied = Vec::new();
+    // The last reply with a wrong time, and whether the last reply was one.
+    let mut wrong: Option<(&Fact, String)> = None;
+    let mut last_wrong = false;
     for f in ctx.own() {
         match &f.body {
             Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
@@ -39,13 +44,22 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
                 replied.push(f.src_ip());
                 let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
-                match unsynchronised(n).or_else(|| wrong_time(n, &f.ts)) {
-                    Some(why) => {
+                let off = unsynchronised(n)
+                    .is_none()
+                    .then(|| wrong_time(n, &f.ts))
+                    .flatten();
+                last_wrong = off.is_some();
+                match (unsynchronised(n), off) {
+                    (Some(why), _) => {
                         evidence.push(ev(f, format!("{text}: {why}")));
                         unusable += 1;
                         why_unusable = Some((f.src_ip(), why));
                     }
-                    None => {
+                    (None, Some(why)) => {
+                        evidence.push(ev(f, format!("{text}: {why}")));
+                        wrong = Some((f, why));
+                    }
+                    (None, None) => {
                         evidence.push(ev(f, text));
                         answered += 1;
                     }
@@ -59,9 +73,58 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         }
     }
     trim(&mut evidence);
+    // A time far from the capture's clock: which clock is wrong? Another
+    // server agreeing with the capture says the server's; else the phone's
+    // TLS working (and no certificate rejected after the reply) says the
+    // capture host's; a certificate rejected after it, or no working TLS,
+    // leaves the server's time as wrong.
+    let mut note = String::new();
+    if let Some((f, why)) = wrong.take() {
+        let server = f.src_ip();
+        // A good reply (one that agrees with the capture's clock) says the
+        // capture's clock is right; only without one is it in doubt.
+        if answered == 0 && tls_works(ctx, f.frame) {
+            note = format!(
+                "; {server} gave a time far from the capture's ({why}), yet the phone's TLS \
+                 works: the capture host's clock is likely the wrong one"
+            );
+            answered += 1;
+        } else if answered == 0 {
+            unusable += 1;
+            why_unusable = Some((server, why));
+        } else if last_wrong {
+            let s = format!(
+                "{} to {}, then {server} gave a wrong time ({why})",
+                plural(answered, "good NTP reply", "good NTP replies"),
+                plural(requests.len(), "request", "requests")
+            );
+            let advice = format!(
+                "NTP server {server} gives a wrong time and the phone took it last: fix the \
+                 server's time source or remove it from DHCP option 42; until then the phone's \
+                 clock stays wrong and it rejects valid certificates"
+            );
+            return StageResult::new(Stage::Ntp, Status::Fail, s)
+                .advice(advice)
+                .evidence(evidence);
+        } else {
+            let s = format!(
+                "{} to {}; {server} gave a wrong time before ({why})",
+                plural(answered, "good NTP reply", "good NTP replies"),
+                plural(requests.len(), "request", "requests")
+            );
+            let advice = format!(
+                "NTP server {server} gives a wrong time: the phone's clock was wrong until \
+                 another server's reply (certificates fail meanwhile); fix it or remove it \
+                 from DHCP option 42"
+            );
+            return StageResult::new(Stage::Ntp, Status::Warn, s)
+                .advice(advice)
+                .evidence(evidence);
+        }
+    }
     if answered > 0 {
         let s = format!(
-            "{} to {}",
+            "{} to {}{note}",
             plural(answered, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
@@ -166,6 +229,34 @@ fn silent_server(
     (ctx.secs_left(&last.ts) >= 1.0).then_some((dead, asked.len(), from))
 }
 
+/// The phone's TLS works: it sends application data, and rejects no
+/// certificate in the clear after frame `after` (a phone whose clock is
+/// years off rejects every certificate). An encrypted alert tells nothing:
+/// a TLS 1.3 rejection is one, and so is the close_notify after a success;
+/// the rejection comes without application data before it.
+fn tls_works(ctx: &Ctx<'_>, after: u64) -> bool {
+    let mut works = false;
+    for f in ctx.own() {
+        if let Body::Tls {
+            from_client: true,
+            event,
+            ..
+        } = &f.body
+        {
+            match event {
+                TlsEvent::Alert { description, .. }
+                    if f.frame > after && is_certificate_alert(*description) =>
+                {
+                    return false
+                }
+                TlsEvent::ApplicationData => works = true,
+                _ => {}
+            }
+        }
+    }
+    works
+}
+
 /// Why a server reply carries no usable time, if it does not.
 fn unsynchronised(n: &crate::proto::ntp::NtpPacket) -> Option<String> {
     let code: String = n
@@ -179,6 +270,9 @@ fn unsynchronised(n: &crate::proto::ntp::NtpPacket) -> Option<String> {
         (3, _) => Some("server clock unsynchronised, leap indicator 3".to_string()),
         (_, 0) => Some("stratum 0".to_string()),
         (_, 16..) => Some(format!("server unsynchronised, stratum {}", n.stratum)),
+        _ if n.transmit == 0 => {
+            Some("no transmit time (0): a bogus reply, discarded by clients".to_string())
+        }
         _ => None,
     }
 }
@@ -196,12 +290,8 @@ pub const MAX_SKEW_SECS: i64 = 86_400;
 const CAPTURE_CLOCK_SET: i64 = 946_684_800;
 
 /// Why the time a synchronised server handed out is not usable, if it is
-/// not: no time at all, or one more than [`MAX_SKEW_SECS`] away from the
-/// capture's clock at `at`.
+/// not: more than [`MAX_SKEW_SECS`] away from the capture's clock at `at`.
 fn wrong_time(n: &crate::proto::ntp::NtpPacket, at: &crate::time::Timestamp) -> Option<String> {
-    if n.transmit == 0 {
-        return Some("no transmit time (0): a bogus reply, discarded by clients".to_string());
-    }
     let captured = at.ns.div_euclid(1_000_000_000);
     if captured < CAPTURE_CLOCK_SET {
         return None;
@@ -344,6 +434,68 @@ mod tests {
             "{}",
             r.summary
         );
+    }
+
+    #[test]
+    fn which_clock_is_wrong_is_told_by_other_servers_and_the_phones_tls() {
+        let captured = 1_796_428_800i64;
+        let reply_at = |unix: i64| {
+            let mut answer = reply(0, 1, b"GPS\0");
+            if let Body::Ntp(n) = &mut answer {
+                n.transmit = ((unix + NTP_UNIX_OFFSET) as u64) << 32;
+            }
+            answer
+        };
+        let (good, wrong) = (reply_at(captured), reply_at(captured - 9 * 365 * 86_400));
+        let tls = |event: TlsEvent| Body::Tls {
+            conn: 1,
+            from_client: true,
+            event,
+        };
+        let t = captured;
+        let ask = |frame| fact(frame, t, PHONE, SERVER, request());
+        let answer = |frame, body| fact(frame, t, SERVER, PHONE, body);
+        let web = |frame, event| fact(frame, t, PHONE, "198.51.100.10:443", tls(event));
+        // Only the wrong time, and the phone's TLS works: the capture's
+        // clock is the one in doubt.
+        let facts = [
+            ask(1),
+            answer(2, wrong.clone()),
+            web(3, TlsEvent::ApplicationData),
+        ];
+        let r = judge(&facts);
+        assert_eq!(r.status, Status::Pass, "{}", r.summary);
+        assert!(r
+            .summary
+            .contains("the capture host's clock is likely the wrong one"));
+        // ... unless the phone rejects a certificate after it.
+        let reject = TlsEvent::Alert {
+            level: 2,
+            description: 42,
+        };
+        let facts = [
+            web(1, TlsEvent::ApplicationData),
+            ask(2),
+            answer(3, wrong.clone()),
+            web(4, reject),
+        ];
+        assert_eq!(judge(&facts).status, Status::Fail);
+        // A good reply vouches for the capture's clock: a wrong one last
+        // fails, a wrong one before a good one warns.
+        let facts = [
+            ask(1),
+            answer(2, good.clone()),
+            ask(3),
+            answer(4, wrong.clone()),
+        ];
+        let r = judge(&facts);
+        assert!(
+            r.status == Status::Fail && r.summary.contains("then 203.0.113.123"),
+            "{}",
+            r.summary
+        );
+        let facts = [ask(1), answer(2, wrong), ask(3), answer(4, good)];
+        assert_eq!(judge(&facts).status, Status::Warn);
     }
 
     #[test]
