@@ -82,6 +82,9 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
     // Files skipped as not captures, by their real path: overlapping roots
     // (`scan a a/b`) reach some twice.
     let mut others = std::collections::HashSet::new();
+    // Non-captures named on the command line: said why, not counted again
+    // when a directory given too holds them.
+    let mut named = std::collections::HashSet::new();
     for root in roots {
         for entry in walkdir::WalkDir::new(root).follow_links(true) {
             let e = match entry {
@@ -109,9 +112,13 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
                     .push((crate::text::path_text(e.path()), not_a_capture(e.path()))),
                 // A file named on the command line is said why, as `analyze`
                 // would; one found in a directory is only counted.
-                Ok(false) if e.depth() == 0 => found
-                    .unreadable
-                    .push((crate::text::path_text(e.path()), not_a_capture(e.path()))),
+                Ok(false) if e.depth() == 0 => {
+                    named.insert(std::fs::canonicalize(e.path()).unwrap_or(e.path().into()));
+                    let why = not_a_capture(e.path());
+                    found
+                        .unreadable
+                        .push((crate::text::path_text(e.path()), why));
+                }
                 Ok(false) => {
                     others.insert(std::fs::canonicalize(e.path()).unwrap_or(e.into_path()));
                 }
@@ -121,7 +128,7 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
             }
         }
     }
-    found.not_captures = others.len() as u64;
+    found.not_captures = others.difference(&named).count() as u64;
     found.files.sort();
     found.files.dedup();
     // A symlink to a capture also found under its own name is one capture:

@@ -444,8 +444,16 @@ fn scan_reports_corrupt_files_and_is_the_same_on_any_thread_count() {
             .map(String::from)
     };
     assert_eq!(summary(&twice), summary(&table));
-    // A file named on the command line that is not a capture: said why.
+    // A file named on the command line that is not a capture: said why,
+    // and not counted again with the directory that holds it.
     let notes = dir.path().join("notes.txt");
+    let both = provscope(&["scan", p, notes.to_str().unwrap()]);
+    #[cfg(unix)]
+    assert!(
+        stdout(&both).contains("5 unreadable (skipped), 1 other file skipped, 1 link"),
+        "{}",
+        stdout(&both)
+    );
     let o = provscope(&["scan", notes.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -670,6 +678,17 @@ fn text_from_packets_and_file_names_cannot_drive_the_terminal() {
             "{out}"
         );
         assert!(out.contains("esc\\x1b[31mred.pcap"), "{out}");
+        // One capture's heading names it whole, escapes and all.
+        let one = scan.join(std::ffi::OsStr::from_bytes(b"bad\xffname.pcap"));
+        let o = Command::new(env!("CARGO_BIN_EXE_provscope"))
+            .arg(&one)
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&o).starts_with("bad\\xffname.pcap  pcap"),
+            "{}",
+            stdout(&o)
+        );
         let o = provscope(&["scan", scan.to_str().unwrap(), "-f", "json"]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let phones = v["phones"].as_array().unwrap();

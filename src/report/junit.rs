@@ -50,13 +50,10 @@ pub fn render(doc: &Document) -> String {
                     out.push_str(">\n      <skipped message=\"not seen\"/>\n    </testcase>\n")
                 }
                 Status::Fail => out.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    ">\n      <failure message=\"{}\">{}\nadvice: {}</failure>\n    </testcase>\n",
                     xml(&s.summary),
-                    xml(&format!(
-                        "{}\nadvice: {}",
-                        text.trim(),
-                        s.advice.as_deref().unwrap_or("-")
-                    ))
+                    xml(text.trim()),
+                    xml(s.advice.as_deref().unwrap_or("-"))
                 )),
             }
         }
@@ -66,17 +63,18 @@ pub fn render(doc: &Document) -> String {
     out
 }
 
-/// Escapes text for an XML attribute or element.
+/// Escapes text for an XML attribute or element: control characters (XML
+/// 1.0 forbids most) and bidi overrides are written as escapes first, as
+/// in the other text formats.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::printable(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
             c => out.push(c),
         }
     }

@@ -112,9 +112,11 @@ pub fn frames(range: Option<(u64, u64)>) -> String {
     }
 }
 
-/// The file name of a capture path, for headings.
+/// The file name of a capture path, for headings. Split on this system's
+/// separators only: a backslash on Unix is part of a name (and of the
+/// escapes `text::path_text` writes).
 pub fn short_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
+    path.rsplit(std::path::is_separator).next().unwrap_or(path)
 }
 
 /// How a capture is named in a report: its file name, unless another

@@ -106,7 +106,7 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
             String::new()
         } else {
             let text = format!("{} {}", frames(s.frame_range()), s.summary);
-            clip(one_line(text.trim()).trim())
+            clip(&printable(one_line(text.trim()).trim()))
         };
         rows.push([s.stage.id().to_string(), status.to_string(), ev]);
         colours.push(colour.filter(|_| opts.color));

@@ -198,6 +198,15 @@ impl<'a> Transfer<'a> {
             evidence.push(e);
             return Outcome::NoAnswer(format!("{stopped}: {text}, the server is gone"));
         }
+        // The phone acknowledged a block the capture has no DATA of: it got
+        // it (the tap missed it, fragments included), nothing was lost.
+        if let Some((f, acked)) = self.last_ack.filter(|(_, acked)| *acked > block) {
+            evidence.push(ev(f, format!("TFTP ACK of block {acked} to {server}")));
+            return Outcome::Fetched(format!(
+                "profile downloaded as far as the capture tells ({bytes} bytes captured; the \
+                 phone acknowledged block {acked}, whose DATA the capture lacks)"
+            ));
+        }
         if let Some(lost) = self.lost_after(server, data.frame, evidence) {
             return Outcome::NoAnswer(format!("{stopped}: {lost}"));
         }
@@ -382,6 +391,16 @@ mod tests {
         assert_eq!(
             judge(quiet, 3),
             "pending: the capture ends during the transfer (512 bytes so far)"
+        );
+    }
+
+    #[test]
+    fn an_ack_beyond_the_captured_data_is_a_download_the_tap_missed() {
+        let packets = vec![(false, data(1, 512)), (true, ack(1)), (true, ack(2))];
+        let said = judge(packets, 60);
+        assert!(
+            said.starts_with("fetched: profile downloaded as far as"),
+            "{said}"
         );
     }
 
