@@ -226,6 +226,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     // unless threads are left over.
     let mut opts = opts.clone();
     opts.analyze.worker_thread &= files.len() < threads;
+    opts.analyze.log_stop = false;
     let opts = &opts;
     let bar = progress(files.len() as u64);
     let work = || {

@@ -705,3 +705,25 @@ fn text_from_packets_and_file_names_cannot_drive_the_terminal() {
         );
     }
 }
+
+#[test]
+fn a_scans_stderr_is_the_same_whatever_the_thread_count() {
+    // Captures cut short: each says where, after the scan, in path order.
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = std::fs::read(root().join("captures/healthy.pcap")).unwrap();
+    for (i, cut) in [9000usize, 5000, 12000, 7000].iter().enumerate() {
+        std::fs::write(dir.path().join(format!("cut-{i}.pcap")), &pcap[..*cut]).unwrap();
+    }
+    let p = dir.path().to_str().unwrap();
+    let one = provscope(&["scan", p, "--jobs", "1"]);
+    let err = stderr(&one);
+    let cut: Vec<&str> = err.lines().filter(|l| l.contains("cut short")).collect();
+    assert_eq!(cut.len(), 4, "{err}");
+    let mut sorted = cut.clone();
+    sorted.sort();
+    assert_eq!(cut, sorted, "in path order");
+    for _ in 0..3 {
+        let two = provscope(&["scan", p, "--jobs", "2"]);
+        assert_eq!(stderr(&two), err);
+    }
+}

@@ -36,6 +36,10 @@ pub struct Options {
     /// (`scan`; a gzip file is inflated ahead either way). The result is the
     /// same either way.
     pub worker_thread: bool,
+    /// Say on stderr, as it happens, where a capture stopped early. Off in
+    /// `scan`, which says it after the scan in path order, so that its
+    /// stderr is the same whatever the thread count.
+    pub log_stop: bool,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             decode_limits: DecodeLimits::default(),
             flow_limits: FlowLimits::default(),
             worker_thread: true,
+            log_stop: true,
         }
     }
 }
@@ -251,7 +256,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     warnings.push(stop);
                     // Invalid bytes before the first frame are the
                     // capture's error (`unreadable`): one line, not two.
-                    if frames > 0 || !broken {
+                    if (frames > 0 || !broken) && opts.log_stop {
                         log::warn!("{path}: {why}");
                     }
                     break;
