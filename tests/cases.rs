@@ -100,6 +100,11 @@ fn case_03_dns_activation_nxdomain_and_servfail() {
             "{t}"
         );
         assert!(t.contains(&s(&q["server"])));
+        // The case's advice: allow both names. The summary and the
+        // advice, not only the evidence, name each one that failed.
+        let advice = dns.advice.as_deref().unwrap_or_default();
+        assert!(dns.summary.contains(&s(&q["name"])), "{}", dns.summary);
+        assert!(advice.contains(&s(&q["name"])), "{advice}");
     }
     assert_eq!(p1.verdict, Verdict::Fail);
     assert_eq!(p1.root_cause.map(|s| s.id()), Some("dns-activation"));

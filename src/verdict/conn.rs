@@ -435,8 +435,12 @@ fn tcp_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, sbc: bool, web_ok: bool) -> Option<O
                      open the SIP-TLS signalling ports of the Webex Calling port reference"
                 )
             } else {
+                // The name the phone resolved for it says which service.
+                let name = (ctx.names.names(&to.ip()).next())
+                    .map_or(String::new(), |n| format!(" ({n})"));
                 format!(
-                    "outbound TCP {port} to {} is dropped: check the firewall",
+                    "outbound TCP {port} to {}{name} is dropped: allow it in the firewall (the \
+                     Webex Calling port reference lists the hosts and ports phones need)",
                     to.ip()
                 )
             },

@@ -81,6 +81,18 @@ impl Attempt<'_> {
         }
     }
 
+    /// The name an answer without records ends its CNAME chain at (a
+    /// CNAME whose target has no record of the type asked), if it does.
+    fn dangling_cname(&self) -> Option<&str> {
+        let Body::Dns(m) = &self.answer_fact?.body else {
+            return None;
+        };
+        (m.answers.iter()).rev().find_map(|r| match &r.data {
+            RData::Cname { target } => Some(target.trim_end_matches('.')),
+            _ => None,
+        })
+    }
+
     /// The query is not in the capture: `query` is the response itself.
     fn unseen_query(&self) -> bool {
         matches!(&self.query.body, Body::Dns(m) if m.response)
@@ -95,7 +107,13 @@ impl Attempt<'_> {
                 r.len() - MAX_RECORDS_NAMED
             ),
             Answer::Records(r) => format!("{q} {}", r.join(", ")),
-            Answer::NoData => format!("{q}: no records (NOERROR) from {}", self.server()),
+            Answer::NoData => match self.dangling_cname() {
+                Some(target) => format!(
+                    "{q}: CNAME {target}, which has no record of that type (NOERROR) from {}",
+                    self.server()
+                ),
+                None => format!("{q}: no records (NOERROR) from {}", self.server()),
+            },
             Answer::NoService => format!(
                 "{q}: target \".\" from {}: the service is not offered at this domain",
                 self.server()
@@ -905,6 +923,29 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
         }
         _ => advice(worst),
     };
+    // Other names of the stage that failed too (activate.cisco.com and its
+    // older name webapps.cisco.com): each said, so that none is left out
+    // when the fix is made.
+    let mut others: Vec<&Attempt<'_>> = Vec::new();
+    for a in attempts.iter().rev() {
+        let last_of_name = attempts.iter().rev().find(|b| b.name == a.name);
+        let failed = last_of_name.is_some_and(|b| b.decisive(family) && !b.ok());
+        if a.name != worst.name && failed && !others.iter().any(|o| o.name == a.name) {
+            others.push(a);
+        }
+    }
+    let (summary, advice) = match others.as_slice() {
+        [] => (summary, advice),
+        _ => {
+            others.reverse();
+            let texts: Vec<String> = others.iter().map(|a| a.text()).collect();
+            let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
+            (
+                format!("{summary}; {}", texts.join("; ")),
+                format!("{advice} (the same for {})", names.join(", ")),
+            )
+        }
+    };
     StageResult::new(stage, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
@@ -926,7 +967,19 @@ fn advice(a: &Attempt<'_>) -> String {
              subnet, or hand out another DNS server (option 6)"
         ),
         Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
-        Answer::NoData => format!("{name} has no record of that type at {server}: check the zone"),
+        Answer::NoData => match a.dangling_cname() {
+            Some(target) => format!(
+                "{name} is a CNAME to {target} at {server}, and {target} has no record of that \
+                 type there: a zone of the resolver's own (split DNS) holds the name without \
+                 what is behind it; let it ask the public DNS for {name} (forward the zone), \
+                 or add the records"
+            ),
+            None if a.qtype == 33 => format!(
+                "{name} has no SRV record at {server}: publish the outbound proxy's SRV records \
+                 (SBC targets on port 8934), or fix the outbound proxy name the phone is given"
+            ),
+            None => format!("{name} has no record of that type at {server}: check the zone"),
+        },
         Answer::NoService => format!(
             "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
              proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \

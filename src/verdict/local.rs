@@ -140,8 +140,9 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
         Outcome::NoAnswer(r) => (
             Status::Fail,
             format!("{what}: {r}"),
-            "the phone waits on a provisioning server that does not answer: remove the DHCP \
-             provisioning option so it goes to Webex activation"
+            "the phone gets no profile from the provisioning server it was given (no answer, \
+             or a transfer that never completes): remove the DHCP provisioning option so it \
+             goes to Webex activation"
                 .to_string(),
         ),
         Outcome::Pending(r) => {

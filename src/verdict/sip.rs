@@ -278,6 +278,20 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                              and the phone's log",
                         )
                     }
+                    // Challenged again and again, never answering with
+                    // credentials: the line has none to give.
+                    _ if no_credentials(&judged) >= 2 => {
+                        let n = no_credentials(&judged);
+                        let summary = format!(
+                            "challenged {n} times (401/407) and the phone never answered with \
+                             credentials: each REGISTER starts over without Authorization"
+                        );
+                        stage(Status::Fail, summary).advice(
+                            "the phone does not answer the registrar's digest challenge: the \
+                             line has no Auth ID and password (or they were never provisioned); \
+                             set the line's credentials from Control Hub and resync the phone",
+                        )
+                    }
                     _ => match late_answer(last) {
                         // Answered only after many re-sends: the path lost
                         // the phone's REGISTERs (or the answers) for a while.
@@ -876,6 +890,18 @@ fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
             .advice(advice)
             .evidence(evidence),
     )
+}
+
+/// REGISTERs answered by a challenge (401/407) when the phone never sent
+/// one with credentials (none in `judged` carries Authorization): 0 as
+/// soon as one does.
+fn no_credentials(judged: &[&Transaction<'_>]) -> usize {
+    if judged.iter().any(|t| t.authenticated()) {
+        return 0;
+    }
+    (judged.iter())
+        .filter(|t| matches!(t.final_code(), Some(401 | 407)))
+        .count()
 }
 
 #[cfg(test)]
