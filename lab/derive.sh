@@ -17,6 +17,7 @@
 # captures/README.md (build.sh copies them): capture | from | how | expected.
 #| `fmt-nokia.pcap` | healthy-linktypes.pcap | editcap -F nokiapcap: standard magic, 4 more bytes after each record header | pass
 #| `fmt-redhat61.pcap` | healthy-linktypes.pcap | editcap -F rh6_1pcap: standard magic, 8 more bytes after each record header | pass
+#| `fmt-modpcap.pcap` | healthy-linktypes.pcap | editcap -F modpcap: Kuznetzov's modified pcap, magic 0xa1b2cd34, 8 more bytes after each record header | pass
 #| `fmt-bigendian.pcap` | healthy-linktypes.pcap | file and record headers big-endian (reframe.py bigendian) | pass
 #| `fmt-rawip.pcap` | healthy-linktypes.pcap | linktype 101, Ethernet headers and ARP removed (reframe.py rawip) | pass
 #| `fmt-comments-dsb.pcapng` | healthy-linktypes.pcap | editcap: section comment, two packet comments, a TLS key log Decryption Secrets Block | pass
@@ -112,10 +113,11 @@ derive() { # name
             "pass fail not_seen not_seen not_seen not_seen
                 not_seen not_seen not_seen not_seen not_seen not_seen"
         ;;
-    fmt-nokia.pcap | fmt-redhat61.pcap)
+    fmt-nokia.pcap | fmt-redhat61.pcap | fmt-modpcap.pcap)
         need "$HEALTHY"
         local variant=nokiapcap
         [ "$name" = fmt-redhat61.pcap ] && variant=rh6_1pcap
+        [ "$name" = fmt-modpcap.pcap ] && variant=modpcap
         editcap -F "$variant" "$HEALTHY" "$out"
         expect_one "$out" pass null "$PASS"
         ;;

@@ -140,7 +140,7 @@ impl CaptureSummary {
             format!(
                 "none of its {} frames is on a link type provscope reads (first: {}); it reads \
                  Ethernet (1), Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229), loopback \
-                 (0, 108)",
+                 (0, 108), NFLOG (239)",
                 self.frames,
                 d.unsupported_linktype_first.unwrap_or_default()
             )

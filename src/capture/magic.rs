@@ -1,7 +1,7 @@
 //! What a stream is, from its first bytes: gzip, pcap (microsecond or
 //! nanosecond magic, either byte order), pcapng (Section Header Block), or
 //! one of the capture formats we recognise only to name them in an error
-//! (Network Monitor, Kuznetzov's modified pcap, ERF, snoop, 5View, other
+//! (Network Monitor, ERF, snoop, 5View, other
 //! compressors). File names and extensions are never consulted.
 
 use super::endian::Endian;
@@ -20,6 +20,12 @@ pub(super) enum Kind {
     Pcap {
         big_endian: bool,
         nanos: bool,
+    },
+    /// Alexey Kuznetzov's modified pcap (magic 0xa1b2cd34, as libpcap and
+    /// `editcap -F modpcap` write it): microseconds, 24-byte record headers
+    /// (the standard 16, then ifindex, protocol, packet type and a pad).
+    ModifiedPcap {
+        big_endian: bool,
     },
     Pcapng,
     /// A format we know but do not read; the name goes into the error.
@@ -70,9 +76,8 @@ fn by_magic(m: &[u8]) -> Option<Kind> {
             nanos: true,
         },
         [0x0a, 0x0d, 0x0d, 0x0a] => Kind::Pcapng,
-        [0x34, 0xcd, 0xb2, 0xa1] | [0xa1, 0xb2, 0xcd, 0x34] => {
-            Kind::Other("Kuznetzov modified pcap (magic 0xa1b2cd34)")
-        }
+        [0x34, 0xcd, 0xb2, 0xa1] => Kind::ModifiedPcap { big_endian: false },
+        [0xa1, 0xb2, 0xcd, 0x34] => Kind::ModifiedPcap { big_endian: true },
         b"GMBU" => Kind::Other("Microsoft Network Monitor 2.x"),
         b"RTSS" => Kind::Other("Microsoft Network Monitor 1.x"),
         [0xaa, 0xaa, 0xaa, 0xaa] => Kind::Other("5View (Accellent)"),
@@ -164,10 +169,10 @@ mod tests {
             panic!("NetMon not recognised");
         };
         assert!(what.contains("Network Monitor"));
-        let Kind::Other(what) = sniff(&[0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0]) else {
-            panic!("Kuznetzov not recognised");
-        };
-        assert!(what.contains("Kuznetzov"));
+        assert_eq!(
+            sniff(&[0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0]),
+            Kind::ModifiedPcap { big_endian: false }
+        );
         assert_eq!(sniff(b"snoop\0\0\0\0\0\0\x02"), Kind::Other("snoop"));
         assert!(matches!(sniff(b"RTSS"), Kind::Other(w) if w.contains("1.x")));
         assert!(matches!(sniff(&[0xaa; 8]), Kind::Other(w) if w.starts_with("5View")));

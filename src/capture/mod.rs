@@ -14,8 +14,8 @@
 //! of the last frame is [`CaptureReader::section`]) and sums up what it
 //! tolerated in [`CaptureReader::warnings`]. Timestamps that do not fit an
 //! i64 of nanoseconds (before 1677 or after 2262) are clamped and counted.
-//! Formats recognised only to be refused: Network Monitor, Kuznetzov's
-//! modified pcap, ERF, snoop, 5View, and captures compressed with anything
+//! Formats recognised only to be refused: Network Monitor, ERF, snoop,
+//! 5View, and captures compressed with anything
 //! but gzip.
 
 mod endian;
@@ -172,9 +172,18 @@ impl CaptureReader {
             false => Ok(Source::new(reader)),
         };
         let inner = match magic::sniff(head) {
-            Kind::Pcap { big_endian, nanos } => {
-                Inner::Pcap(pcap::PcapReader::open(source(reader)?, big_endian, nanos)?)
-            }
+            Kind::Pcap { big_endian, nanos } => Inner::Pcap(pcap::PcapReader::open(
+                source(reader)?,
+                big_endian,
+                nanos,
+                None,
+            )?),
+            Kind::ModifiedPcap { big_endian } => Inner::Pcap(pcap::PcapReader::open(
+                source(reader)?,
+                big_endian,
+                false,
+                Some(pcap::MODIFIED_PAD),
+            )?),
             Kind::Pcapng => Inner::Pcapng(pcapng::PcapngReader::open(source(reader)?)?),
             _ if head.is_empty() && compressed => {
                 return Err(CaptureError::Malformed {

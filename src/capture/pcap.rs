@@ -9,8 +9,9 @@
 //! counted in the warnings. Two variants that reuse the standard magic with
 //! longer record headers are recognised by where their records line up:
 //! Nokia's (4 more bytes) and Red Hat 6.1's (8 more: ifindex, protocol,
-//! packet type), as editcap writes them; others (IXIA) are not, and the
-//! Kuznetzov magic is refused in `magic.rs`.
+//! packet type), as editcap writes them; others (IXIA) are not. Kuznetzov's
+//! modified pcap has a magic of its own and the Red Hat layout: its records
+//! are read with those 8 bytes skipped.
 
 use super::endian::Endian;
 use super::source::{Source, MAX_RECORD};
@@ -64,11 +65,16 @@ pub(super) struct PcapReader {
     section: [SectionInfo; 1],
     /// Bytes after each 16-byte record header: 0, or a variant's extension.
     record_pad: usize,
+    /// The magic said so (modified pcap): no variant to warn about.
+    pad_by_magic: bool,
 }
 
 /// Record header extensions of the variants (Nokia, Red Hat 6.1), tried
 /// when standard records do not line up.
 const VARIANT_PADS: [(usize, &str); 2] = [(4, "Nokia tcpdump"), (8, "Red Hat 6.1 tcpdump")];
+
+/// Bytes after the 16-byte record header in Kuznetzov's modified pcap.
+pub(super) const MODIFIED_PAD: usize = 8;
 
 /// Records checked to tell a variant's layout.
 const LAYOUT_RECORDS: usize = 4;
@@ -79,6 +85,7 @@ impl PcapReader {
         mut src: Source,
         big_endian: bool,
         nanos: bool,
+        pad: Option<usize>,
     ) -> Result<Self, CaptureError> {
         let endian = if big_endian {
             Endian::Big
@@ -112,8 +119,10 @@ impl PcapReader {
         // reader would refuse (a length no record has; oddities it reads
         // with a warning do not count) and the variant's first two records
         // line up strictly.
-        let mut record_pad = 0;
-        if let Ok(None) = layout.lines_up(&mut src, 0, false) {
+        let mut record_pad = pad.unwrap_or(0);
+        if pad.is_some() {
+            // The magic said the layout: nothing to look for.
+        } else if let Ok(None) = layout.lines_up(&mut src, 0, false) {
             let variant = VARIANT_PADS.iter().map(|(pad, _)| *pad);
             record_pad = variant
                 .into_iter()
@@ -150,6 +159,7 @@ impl PcapReader {
                 userappl: None,
             }],
             record_pad,
+            pad_by_magic: pad.is_some(),
         })
     }
 
@@ -311,7 +321,8 @@ impl PcapReader {
 
     pub(super) fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some((pad, name)) = VARIANT_PADS.iter().find(|(p, _)| *p == self.record_pad) {
+        let variant = VARIANT_PADS.iter().find(|(p, _)| *p == self.record_pad);
+        if let (Some((pad, name)), false) = (variant, self.pad_by_magic) {
             out.push(format!(
                 "the records carry {pad} bytes after the standard 16-byte header: a {name} \
                  pcap variant, read as such."

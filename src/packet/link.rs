@@ -5,7 +5,7 @@
 //! LINKTYPE 113, 16 bytes) and v2 (SLL2, LINKTYPE 276, 20 bytes), raw IP
 //! (LINKTYPE 101 and the DLT values 12 and 14 some systems write), IPv4-only
 //! (228) and IPv6-only (229), BSD loopback (0, family in the writer's byte
-//! order) and OpenBSD loopback (108, big-endian family).
+//! order), OpenBSD loopback (108, big-endian family) and Linux NFLOG (239).
 //!
 //! Every header here sits at fixed offsets, so it is read by hand. Frames that
 //! carry anything but IPv4 or IPv6 (ARP, LLDP, 802.3 LLC, MPLS...) are
@@ -62,6 +62,7 @@ pub(super) fn parse(linktype: u32, data: &[u8]) -> Link<'_> {
         229 => ip(L2::default(), 6, data),
         0 => loopback(data, true),
         108 => loopback(data, false),
+        239 => nflog(data),
         _ => Link::Unsupported,
     }
 }
@@ -147,6 +148,63 @@ fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
     }
     Link::Ip { l2, version, data }
 }
+
+/// The NFLOG attribute that holds the packet (NFULA_PAYLOAD).
+const NFULA_PAYLOAD: u16 = 9;
+/// Linux `AF_INET6` (the NFLOG header's family; `AF_INET` is 2 everywhere).
+const LINUX_AF_INET6: u8 = 10;
+
+/// Linux NFLOG (LINKTYPE 239, `tcpdump -i nflog:N` on a firewall): a
+/// 4-byte header (address family, version 0, resource id), then
+/// type-length-value attributes padded to 4 bytes, whose length and type
+/// are in the byte order of the host that logged them (told by which
+/// reading gives a length that fits); the packet is the payload attribute,
+/// from its IP header on. No link addresses: hosts are known by their IP.
+fn nflog(data: &[u8]) -> Link<'_> {
+    let (Some(&family), Some(&0)) = (data.first(), data.get(1)) else {
+        return Link::Short("nflog_header");
+    };
+    let version = match family {
+        AF_INET_BYTE => 4,
+        LINUX_AF_INET6 => 6,
+        _ => 0,
+    };
+    let field = |at: usize, little: bool| {
+        let b = data.get(at..at + 2)?;
+        Some(match little {
+            true => u16::from_le_bytes([b[0], b[1]]),
+            false => u16::from_be_bytes([b[0], b[1]]),
+        })
+    };
+    let mut at = 4;
+    let mut little = None;
+    while at + 4 <= data.len() {
+        let left = data.len() - at;
+        let fits = |l: Option<u16>| l.is_some_and(|l| (4..=left).contains(&usize::from(l)));
+        let order =
+            *little.get_or_insert_with(|| fits(field(at, true)) || !fits(field(at, false)));
+        let (Some(len), Some(kind)) = (field(at, order), field(at + 2, order)) else {
+            break;
+        };
+        let len = usize::from(len);
+        if len < 4 || len > left {
+            return Link::Short("nflog_attribute");
+        }
+        // The top bit of the type marks a nested attribute.
+        if kind & 0x7fff == NFULA_PAYLOAD {
+            return ip(
+                L2::default(),
+                version,
+                data.get(at + 4..at + len).unwrap_or_default(),
+            );
+        }
+        at += (len + 3) & !3;
+    }
+    Link::Skip
+}
+
+/// `AF_INET` as the one byte of NFLOG's family field.
+const AF_INET_BYTE: u8 = 2;
 
 /// BSD loopback: a 4-byte address family. LINKTYPE 0 stores it in the byte
 /// order of the machine that wrote the capture, so both orders are tried;

@@ -674,3 +674,41 @@ fn time_exceeded_in_transit_answers_like_an_unreachable() {
     assert_eq!(kind(11, 1, false), None);
     assert_eq!(kind(0, 0, false), None);
 }
+
+#[test]
+fn nflog_carries_the_packet_in_its_payload_attribute() {
+    let mut udp = Vec::new();
+    PacketBuilder::ipv4(PHONE, SERVER, 64)
+        .udp(40000, 53)
+        .write(&mut udp, b"dns")
+        .unwrap();
+    // Family AF_INET, version 0, resource id 5; a prefix attribute (type 10,
+    // 6 bytes, padded to 8), then the payload (type 9); lengths and types
+    // in the logging host's byte order, little-endian here, big-endian too.
+    let frame = |le: bool| {
+        let u16b = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+        let mut f = vec![2, 0, 0, 5];
+        f.extend_from_slice(&u16b(6));
+        f.extend_from_slice(&u16b(10));
+        f.extend_from_slice(b"ab\0\0");
+        f.extend_from_slice(&u16b(4 + udp.len() as u16));
+        f.extend_from_slice(&u16b(9));
+        f.extend_from_slice(&udp);
+        f
+    };
+    for le in [true, false] {
+        let mut dec = Decoder::new(DecodeLimits::default());
+        let bytes = frame(le);
+        let d = decode_one(&mut dec, 239, &bytes);
+        let (_, _, sport, dport, payload) = udp_of(&d);
+        assert_eq!((sport, dport, payload), (40000, 53, &b"dns"[..]), "le {le}");
+    }
+    // An attribute longer than the frame is malformed.
+    let mut bad = frame(true);
+    bad[4] = 200;
+    let mut dec = Decoder::new(DecodeLimits::default());
+    assert!(matches!(
+        decode_one(&mut dec, 239, &bad),
+        Decoded::Bad("nflog_attribute")
+    ));
+}
