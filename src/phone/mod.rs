@@ -665,14 +665,15 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
-    let mut copies: BTreeMap<(&str, &str, String), Vec<RegisterCopy>> = BTreeMap::new();
+    let mut copies: BTreeMap<RegisterKey<'_>, Vec<RegisterCopy>> = BTreeMap::new();
     for (index, p) in phones.iter().enumerate() {
         let mut users: BTreeSet<String> = BTreeSet::new();
         // Addresses REGISTERs name in their Via, other than their source.
         let mut vias: BTreeSet<IpAddr> = BTreeSet::new();
-        // The models its REGISTERs' User-Agents name: one phone has one
-        // (a firmware upgrade changes the version, not the model).
-        let mut agents: BTreeSet<String> = BTreeSet::new();
+        // The models its REGISTERs' User-Agents name, by model number: one
+        // phone has one (a firmware upgrade or a move from enterprise to MPP
+        // firmware changes the version and the spelling, not the number).
+        let mut agents: BTreeMap<String, String> = BTreeMap::new();
         for &i in &p.facts {
             let f = &facts[i];
             if let Body::Sip(m) = &f.body {
@@ -683,7 +684,9 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
                         users.insert(u);
                     }
                     vias.extend(m.via_ip().filter(|v| *v != f.src_ip()));
-                    agents.extend(m.user_agent.as_deref().and_then(identity::model_from));
+                    if let Some(model) = m.user_agent.as_deref().and_then(identity::model_from) {
+                        agents.entry(model_number(&model)).or_insert(model);
+                    }
                     let from = m.from.as_deref();
                     if let (Some(call_id), Some(tag), Some(user)) = (
                         m.call_id.as_deref(),
@@ -691,7 +694,11 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
                         from.and_then(aor_user),
                     ) {
                         let local = call_id.split('@').next().unwrap_or(call_id);
-                        let seen = copies.entry((local, tag, user.clone())).or_default();
+                        // The same transaction: CSeq and the top Via's branch
+                        // (an ALG keeps both; a B2BUA or a new REGISTER not).
+                        let cseq = m.cseq.as_ref().map_or(0, |(n, _)| *n);
+                        let key = (local, tag, user.clone(), cseq, via_branch(m));
+                        let seen = copies.entry(key).or_default();
                         if !seen.iter().any(|(i, _, _, _)| *i == index) {
                             seen.push((index, m.via_ip(), f.frame, via_count(m)));
                         }
@@ -718,7 +725,9 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
         } else if let Some(burst) = handshake_burst(p, facts) {
             out.push(burst);
         } else if agents.len() > 1 {
-            let list: Vec<String> = agents.iter().take(5).map(|a| printable(a).into()).collect();
+            let list: Vec<String> = (agents.values().take(5))
+                .map(|a| printable(a).into())
+                .collect();
             out.push(format!(
                 "{} holds several phones behind NAT: its REGISTERs' User-Agents name {} phone \
                  models ({}) and all come from {}; their verdicts are merged into one",
@@ -754,6 +763,33 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
 /// The first copy a phone sent of a REGISTER: the phone's index, its Via
 /// address, its frame, and how many Via values it carries.
 type RegisterCopy = (usize, Option<IpAddr>, u64, usize);
+
+/// What tells phone models apart: the model number (`8851` of CP-8851-3PCC
+/// and of CP8851), else the name as it is.
+fn model_number(model: &str) -> String {
+    let digits: String = (model.chars())
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.len() {
+        3.. => digits,
+        _ => model.to_ascii_lowercase(),
+    }
+}
+
+/// One REGISTER transaction however it was rewritten on the way: Call-ID
+/// local part, From tag, From user, CSeq number, top Via branch.
+type RegisterKey<'a> = (&'a str, &'a str, String, u32, Option<String>);
+
+/// The branch parameter of the top Via (RFC 3261 8.1.1.7).
+fn via_branch(m: &sip::SipMessage) -> Option<String> {
+    let (_, via) = (m.headers.iter())
+        .find(|(n, _)| n.eq_ignore_ascii_case("Via") || n.eq_ignore_ascii_case("v"))?;
+    let top = via.split(',').next()?;
+    (top.split(';').skip(1))
+        .find_map(|p| p.trim().strip_prefix("branch="))
+        .map(|b| b.trim().to_string())
+}
 
 /// Via values a SIP message carries (header lines and comma-joined ones).
 fn via_count(m: &sip::SipMessage) -> usize {
@@ -874,4 +910,31 @@ pub fn aor_user(header: &str) -> Option<String> {
     let rest = rest.split_once(':')?.1;
     let user = rest.split(['@', '>', ';']).next()?;
     rest.contains('@').then(|| user.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn models_are_told_apart_by_their_number() {
+        assert_eq!(model_number("CP-8851-3PCC"), "8851");
+        assert_eq!(model_number("CP8851"), "8851");
+        assert_ne!(model_number("CP-7841-3PCC"), model_number("CP-8851-3PCC"));
+        assert_eq!(model_number("Polycom VVX"), "polycom vvx");
+    }
+
+    #[test]
+    fn the_top_via_branch_is_read() {
+        let text = "REGISTER sip:example.com SIP/2.0\r\n\
+                    Via: SIP/2.0/UDP 10.0.0.1;rport;branch=z9hG4bK-1-0,SIP/2.0/UDP x;branch=b\r\n\
+                    Via: SIP/2.0/UDP 192.0.2.100;branch=z9hG4bK-old\r\n\
+                    Call-ID: c1\r\nCSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n";
+        let parsed = crate::proto::sip::parse_datagram(text.as_bytes());
+        let Some(Ok(m)) = parsed.into_iter().next() else {
+            panic!("a SIP message");
+        };
+        assert_eq!(via_branch(&m).as_deref(), Some("z9hG4bK-1-0"));
+        assert_eq!(via_count(&m), 3);
+    }
 }

@@ -280,8 +280,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     }
                     // Challenged again and again, never answering with
                     // credentials: the line has none to give.
-                    _ if no_credentials(&judged) >= 2 => {
-                        let n = no_credentials(&judged);
+                    _ if no_credentials(&judged, last) >= 2 => {
+                        let n = no_credentials(&judged, last);
                         let summary = format!(
                             "challenged {n} times (401/407) and the phone never answered with \
                              credentials: each REGISTER starts over without Authorization"
@@ -302,6 +302,14 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                                 last.request.frame
                             );
                             stage(Status::Warn, summary).advice(LATE_ADVICE)
+                        }
+                        None if judged
+                            .iter()
+                            .any(|t| t.line() == last.line() && t.request.truncated) =>
+                        {
+                            let s = "challenged (401); the capture's snaplen cut the phone's \
+                                     REGISTERs, so whether they carried credentials can't be told";
+                            StageResult::not_seen(Stage::SipRegister, s)
                         }
                         None => {
                             let s = "challenged (401), no authenticated REGISTER followed in the \
@@ -892,14 +900,19 @@ fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
     )
 }
 
-/// REGISTERs answered by a challenge (401/407) when the phone never sent
-/// one with credentials (none in `judged` carries Authorization): 0 as
-/// soon as one does.
-fn no_credentials(judged: &[&Transaction<'_>]) -> usize {
-    if judged.iter().any(|t| t.authenticated()) {
+/// REGISTERs of `last`'s line answered by a challenge (401/407) when the
+/// phone never sent one with credentials for that line: 0 as soon as one
+/// does, or when the snaplen cut one (its Authorization may be in the part
+/// the capture lacks).
+fn no_credentials(judged: &[&Transaction<'_>], last: &Transaction<'_>) -> usize {
+    let line: Vec<&&Transaction<'_>> = judged.iter().filter(|t| t.line() == last.line()).collect();
+    if line
+        .iter()
+        .any(|t| t.authenticated() || t.request.truncated || t.last_send.truncated)
+    {
         return 0;
     }
-    (judged.iter())
+    (line.iter())
         .filter(|t| matches!(t.final_code(), Some(401 | 407)))
         .count()
 }
