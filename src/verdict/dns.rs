@@ -822,7 +822,14 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
                 Answer::Unreachable(_) => "a query answered by ICMP",
                 _ => "a failed answer",
             };
-            let when = if answered_first {
+            // Another name of the stage failed (the older webapps.cisco.com
+            // beside activate.cisco.com): the phone got on with this one.
+            let other_name =
+                stage == Stage::DnsActivation && !failed.name.eq_ignore_ascii_case(&best.name);
+            let when = if other_name {
+                summary.push_str(&format!("; {}", failed.text()));
+                "resolved, but"
+            } else if answered_first {
                 summary.push_str(&format!(
                     " ({what} between answered ones: {}, #{})",
                     failed.text(),
@@ -833,12 +840,22 @@ fn stage(stage: Stage, attempts: &[&Attempt<'_>], what: &str, family: Family) ->
                 summary.push_str(&format!(" (after {})", failed.text()));
                 "resolved only after"
             };
-            advice = Some(format!(
-                "{} {when} {what} ({}): if it recurs, check every DNS server in DHCP option 6 \
-                 and the records of the name (a phone waits before it asks again)",
-                best.name,
-                failed.text()
-            ));
+            advice = Some(match other_name {
+                true => format!(
+                    "{} resolved, but not {} ({}): this phone went on with the first; \
+                     phones that ask for the other (older firmware) fail here, so let the \
+                     resolver answer both",
+                    best.name,
+                    failed.name,
+                    failed.text()
+                ),
+                false => format!(
+                    "{} {when} {what} ({}): if it recurs, check every DNS server in DHCP \
+                     option 6 and the records of the name (a phone waits before it asks again)",
+                    best.name,
+                    failed.text()
+                ),
+            });
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
