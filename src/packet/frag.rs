@@ -32,9 +32,26 @@ const MAX_SPARE: usize = 8;
 pub(super) const DUPLICATE_WINDOW_NS: i64 = 2_000_000_000;
 /// Completed datagrams remembered for that.
 const MAX_RECENT: usize = 64;
-/// Lost datagrams kept until the caller takes them (it does every frame).
+/// Lost datagrams kept until the caller takes them (it does every frame),
+/// and in all: past that they are only counted (`fragments_incomplete`).
 const MAX_LOST: usize = 4096;
+const MAX_LOST_TOTAL: u64 = 10_000;
 const PROTO_UDP: u8 = 17;
+
+/// Ports of the exchanges a lost answer matters to: DNS, TFTP's request
+/// port, NTP, SIP.
+const ANSWER_PORTS: [u16; 5] = [53, 69, 123, 5060, 5061];
+
+/// Whether a UDP datagram, by its ports and first payload bytes, may be one
+/// a phone waits for: on a port of [`ANSWER_PORTS`], a SIP response, or a
+/// TFTP DATA or OACK (from a server's own port). Lost bulk (video, NFS) is
+/// only counted.
+fn may_matter(sport: u16, dport: u16, payload: &[u8]) -> bool {
+    ANSWER_PORTS.contains(&sport)
+        || ANSWER_PORTS.contains(&dport)
+        || payload.starts_with(b"SIP/2.0 ")
+        || matches!(payload, [0, 3 | 6, ..])
+}
 
 /// The first fragment of a UDP datagram: what names the datagram when the
 /// rest never comes.
@@ -140,6 +157,7 @@ pub(super) struct FragPool {
     recent: VecDeque<(FragKey, i64)>,
     /// UDP datagrams lost after their first fragment, for the caller.
     pub lost: Vec<LostDatagram>,
+    lost_total: u64,
 }
 
 impl FragPool {
@@ -206,9 +224,10 @@ impl FragPool {
                 data.get(at..at + 2)
                     .map(|b| u16::from_be_bytes([b[0], b[1]]))
             };
+            let payload = data.get(8..).unwrap_or_default();
             if let (PROTO_UDP, Some(sport), Some(dport)) = (frag.proto, port(0), port(2)) {
                 let (frame, ts, l2) = (frag.frame, frag.ts, frag.l2);
-                dgram.head = Some(FirstFragment {
+                dgram.head = may_matter(sport, dport, payload).then_some(FirstFragment {
                     frame,
                     ts,
                     l2,
@@ -265,7 +284,9 @@ impl FragPool {
         let Some(d) = self.datagrams.get(index) else {
             return;
         };
-        if let (Some(head), true) = (d.head, self.lost.len() < MAX_LOST) {
+        let room = self.lost.len() < MAX_LOST && self.lost_total < MAX_LOST_TOTAL;
+        if let (Some(head), true) = (d.head, room) {
+            self.lost_total += 1;
             let held_bytes = d.have.iter().map(|(a, b)| b - a).sum();
             let (src, dst, fragments) = (d.key.src, d.key.dst, d.fragments);
             self.lost.push(LostDatagram {
@@ -487,6 +508,30 @@ mod tests {
             (lost.held_bytes, lost.fragments, lost.head.frame),
             (12, 1, 1)
         );
+        // Bulk between ports no phone exchange uses (video, NFS) is only
+        // counted; a TFTP DATA from a server's own port is kept.
+        let mut pool = FragPool::default();
+        let bulk = [0x9c, 0x40, 0x9c, 0x41, 0, 0, 0, 0, 0x80, 0x60];
+        let data = [0xc3, 0x50, 0x9c, 0x41, 0, 0, 0, 0, 0, 3, 0, 1];
+        pool.add(
+            key(3),
+            frag(0, true, &bulk),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        pool.add(
+            key(4),
+            frag(0, true, &data),
+            0,
+            &limits,
+            &mut stats,
+            &mut out,
+        );
+        pool.finish(&mut stats);
+        let kept: Vec<u16> = pool.lost.iter().map(|l| l.head.sport).collect();
+        assert_eq!(kept, [50000]);
     }
 
     #[test]

@@ -398,10 +398,15 @@ fn sbc_names(ctx: &Ctx<'_>) -> BTreeSet<String> {
 fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     let own: Vec<&Fact> = ctx.own().collect();
     let replies = Replies::index(&own);
-    // Datagrams lost as IP fragments (usually none), for unanswered queries.
-    let lost: Vec<&Fact> = (own.iter().copied())
+    // Datagrams lost as IP fragments (usually none), for unanswered queries:
+    // by (sender, receiver), in frame order.
+    let mut lost: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
+    for f in own
+        .iter()
         .filter(|f| matches!(f.body, Body::FragmentsLost { .. }))
-        .collect();
+    {
+        lost.entry((f.src, f.dst)).or_default().push(f);
+    }
     let mut out = Vec::new();
     for (i, q) in own.iter().enumerate() {
         let Body::Dns(m) = &q.body else { continue };
@@ -428,11 +433,10 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             // The answer came as IP fragments that never all arrived: no
             // response for the phone, but not a silent server.
             None => {
-                let soon = lost.iter().copied().find(|f| {
-                    f.frame > q.frame
-                        && (f.src, f.dst) == (q.dst, q.src)
-                        && q.ts.secs_until(&f.ts) < ANSWER_SECS
-                });
+                let to_phone = lost.get(&(q.dst, q.src)).map_or(&[][..], Vec::as_slice);
+                let next = to_phone.partition_point(|f| f.frame <= q.frame);
+                let soon =
+                    (to_phone.get(next).copied()).filter(|f| q.ts.secs_until(&f.ts) < ANSWER_SECS);
                 (Answer::NoResponse, soon)
             }
         };
