@@ -74,12 +74,12 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
         .get("phones")
         .and_then(Value::as_array)
         .ok_or(CheckError::NoPhones)?;
-    let mut labels = Vec::new();
-    for (i, p) in phones.iter().enumerate() {
-        let Some(p) = p.as_object() else {
+    let mut labels = std::collections::HashSet::new();
+    for (i, value) in phones.iter().enumerate() {
+        let Some(p) = value.as_object() else {
             return bad(format!("phones[{i}] is not an object"));
         };
-        let label = phone_label(&Value::Object(p.clone()));
+        let label = phone_label(value);
         if label == "?" {
             return bad(format!(
                 "phones[{i}] has no \"id\", \"mac\" or \"ips\" to find it by"
@@ -104,7 +104,7 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
                 "phone {label}: root_cause {v} is not a stage id (or null)"
             ));
         }
-        labels.push(mac_key(&label));
+        labels.insert(mac_key(&label));
         if let Some(v) = p
             .get("verdict")
             .filter(|v| !word_in(v, &["pass", "warn", "fail"]))

@@ -285,6 +285,9 @@ fn hint(path: &std::path::Path) -> String {
     }
 }
 
+/// Largest expectation file `check` reads.
+const MAX_EXPECTATION_BYTES: usize = 16 << 20;
+
 /// How a capture's warning that it stopped early begins (`analyze`).
 const STOP_WARNINGS: [&str; 2] = ["capture cut short", "capture stopped at invalid bytes"];
 
@@ -436,6 +439,16 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         false => std::fs::read_to_string(&c.expect),
     }
     .with_context(|| format!("{}: cannot read the expectation", path_text(&c.expect)))?;
+    // An expectation is a golden file of a few kB; parsed JSON takes some
+    // fifty times its size in memory, so a huge one is refused, not read.
+    if expect_text.len() > MAX_EXPECTATION_BYTES {
+        anyhow::bail!(
+            "{}: bad expectation: {} bytes, more than the {} MiB an expectation may have",
+            path_text(&c.expect),
+            expect_text.len(),
+            MAX_EXPECTATION_BYTES >> 20
+        );
+    }
     // A byte-order mark (some Windows editors write one) is no JSON but harmless.
     let expect_text = expect_text.strip_prefix('\u{feff}').unwrap_or(&expect_text);
     let expected: serde_json::Value = serde_json::from_str(expect_text)
@@ -476,7 +489,7 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         path_text(&c.expect)
     );
     for d in &diffs {
-        println!("  {d}");
+        println!("  {}", provscope::text::printable(&d.0));
     }
     Ok(1)
 }

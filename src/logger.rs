@@ -23,7 +23,8 @@ impl Log for Stderr {
             };
             // One write per line: stderr is unbuffered, and a line written
             // in pieces interleaves with other threads' lines.
-            let line = format!("provscope: {lvl}: {}\n", r.args());
+            let text = r.args().to_string();
+            let line = format!("provscope: {lvl}: {}\n", crate::text::printable(&text));
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         }
     }

@@ -13,7 +13,9 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("provscope: error: {e:#}");
+            // The error may quote a file name or an expectation's key.
+            let text = format!("{e:#}");
+            eprintln!("provscope: error: {}", provscope::text::printable(&text));
             ExitCode::from(2)
         }
     }

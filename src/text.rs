@@ -45,23 +45,36 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The Unicode controls that reorder how a line displays (U+202A-U+202E,
-/// U+2066-U+2069, the marks U+200E and U+200F).
+/// The Unicode characters that reorder or break how a line displays:
+/// the bidi embeddings, overrides and isolates (U+202A-U+202E,
+/// U+2066-U+2069), the marks (U+200E, U+200F, U+061C) and the line and
+/// paragraph separators (U+2028, U+2029).
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 /// A file path as provscope names it in reports and messages: its bytes as
-/// UTF-8, with each byte that is not UTF-8 written `\xNN` (two files whose
-/// names differ only there keep different names) and control characters
-/// escaped as [`printable`] does.
+/// UTF-8, with each byte that is not UTF-8 written `\xNN`, a backslash as
+/// `\\` (two files whose names differ only there keep different names) and
+/// control characters escaped as [`printable`] does.
 pub fn path_text(path: &std::path::Path) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
         let mut out = String::new();
         for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-            out.push_str(&printable(chunk.valid()));
+            // A backslash is doubled, so that no name reads as another's
+            // escape (`a\x01` written out is not the byte 0x01).
+            out.push_str(&printable(&chunk.valid().replace('\\', "\\\\")));
             for b in chunk.invalid() {
                 out.push_str(&format!("\\x{b:02x}"));
             }
@@ -99,6 +112,7 @@ mod tests {
         assert_eq!(name(b"bad\xffname.pcap"), "bad\\xffname.pcap");
         assert_ne!(name(b"bad\xffname.pcap"), name(b"bad\xfename.pcap"));
         assert_eq!(name(b"new\nline.pcap"), "new\\nline.pcap");
+        assert_ne!(name(b"a\\x01.pcap"), name(b"a\x01.pcap"));
         assert_eq!(name("caf\u{e9}.pcap".as_bytes()), "caf\u{e9}.pcap");
     }
 

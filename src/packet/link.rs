@@ -158,8 +158,9 @@ const LINUX_AF_INET6: u8 = 10;
 /// 4-byte header (address family, version 0, resource id), then
 /// type-length-value attributes padded to 4 bytes, whose length and type
 /// are in the byte order of the host that logged them (told by which
-/// reading gives a length that fits); the packet is the payload attribute,
-/// from its IP header on. No link addresses: hosts are known by their IP.
+/// reading walks the whole chain); the packet is the payload attribute,
+/// from its IP header on; a frame without one (a copy range of 0) is
+/// counted undecodable. No link addresses: hosts are known by their IP.
 fn nflog(data: &[u8]) -> Link<'_> {
     let (Some(&family), Some(&0)) = (data.first(), data.get(1)) else {
         return Link::Short("nflog_header");
@@ -169,38 +170,41 @@ fn nflog(data: &[u8]) -> Link<'_> {
         LINUX_AF_INET6 => 6,
         _ => 0,
     };
-    let field = |at: usize, little: bool| {
-        let b = data.get(at..at + 2)?;
-        Some(match little {
-            true => u16::from_le_bytes([b[0], b[1]]),
-            false => u16::from_be_bytes([b[0], b[1]]),
-        })
-    };
-    let mut at = 4;
-    let mut little = None;
-    while at + 4 <= data.len() {
-        let left = data.len() - at;
-        let fits = |l: Option<u16>| l.is_some_and(|l| (4..=left).contains(&usize::from(l)));
-        let order =
-            *little.get_or_insert_with(|| fits(field(at, true)) || !fits(field(at, false)));
-        let (Some(len), Some(kind)) = (field(at, order), field(at + 2, order)) else {
-            break;
+    // The attribute chain in one byte order: where the payload is, if it
+    // walks to the frame's end in that order.
+    let payload = |little: bool| -> Option<(usize, usize)> {
+        let field = |at: usize| {
+            let b = data.get(at..at + 2)?;
+            Some(match little {
+                true => u16::from_le_bytes([b[0], b[1]]),
+                false => u16::from_be_bytes([b[0], b[1]]),
+            })
         };
-        let len = usize::from(len);
-        if len < 4 || len > left {
-            return Link::Short("nflog_attribute");
+        let (mut at, mut found) = (4, None);
+        while at < data.len() {
+            let len = usize::from(field(at)?);
+            if len < 4 || at + len > data.len() {
+                return None;
+            }
+            // The top bit of the type marks a nested attribute.
+            if field(at + 2)? & 0x7fff == NFULA_PAYLOAD {
+                found = Some((at + 4, at + len));
+            }
+            at += (len + 3) & !3;
         }
-        // The top bit of the type marks a nested attribute.
-        if kind & 0x7fff == NFULA_PAYLOAD {
-            return ip(
-                L2::default(),
-                version,
-                data.get(at + 4..at + len).unwrap_or_default(),
-            );
-        }
-        at += (len + 3) & !3;
+        Some(found.unwrap_or((0, 0)))
+    };
+    // The host's byte order is the one whose chain holds together (the
+    // first attribute alone can fit both ways).
+    match payload(true).or_else(|| payload(false)) {
+        Some((0, 0)) => Link::Short("nflog_no_payload"),
+        Some((from, to)) => ip(
+            L2::default(),
+            version,
+            data.get(from..to).unwrap_or_default(),
+        ),
+        None => Link::Short("nflog_attribute"),
     }
-    Link::Skip
 }
 
 /// `AF_INET` as the one byte of NFLOG's family field.
