@@ -122,6 +122,26 @@ run_scenario() { # name
     teardown
 }
 
+# The README's expected cell of a capture, from its expectation file (the
+# truth the tests hold it to): "<phone>: <verdict> at <root cause>" per
+# phone, a phone named by its MAC's last byte (:01) or its address.
+expected_cell() {
+    python3 - "$1" <<'PY'
+import json, sys
+try:
+    doc = json.load(open(sys.argv[1]))
+except OSError:
+    sys.exit(0)
+cells = []
+for p in doc.get("phones", []):
+    pid = p.get("id") or p.get("mac") or ",".join(p.get("ips", []))
+    name = ":" + pid.split(":")[-1] if pid.count(":") == 5 else pid
+    root = p.get("root_cause")
+    cells.append(f"{name} {p.get('verdict')}" + (f" at {root}" if root else ""))
+print("; ".join(cells))
+PY
+}
+
 write_readme() {
     local f name ext exp
     {
@@ -135,9 +155,7 @@ write_readme() {
             ext=${ext:-pcap}
             SC_TITLE="" SC_PEERS=""
             eval "$(grep -E '^SC_(TITLE|PEERS)[+]?=' "$f")"
-            exp=$(awk '$1 == "expect_phone" {
-                    printf "%s:%02d %s at %s", sep, $2, $3, $4; sep="; "
-                }' "$f" | sed 's/ at null//')
+            exp=$(expected_cell "$OUT/$name.$ext.expected.json")
             echo "| \`$name.$ext\` | $SC_TITLE | $SC_PEERS | $exp |"
         done
         echo

@@ -1,6 +1,6 @@
 //! provscope: per-phone provisioning verdicts from packet captures.
 //!
-//! Data flows one way, each module knowing only the one below it:
+//! Data flows one way, each stage taking what the one before it made:
 //!
 //! ```text
 //! capture -> packet -> flow -> proto -> analyze (facts) -> phone -> verdict -> report
@@ -15,6 +15,13 @@
 //! - [`verdict`]: the twelve stages of the boot sequence, judged per phone.
 //! - [`report`]: renderers (table, json, ndjson, markdown, junit, facts).
 //! - [`check`] and [`scan`]: the CI check and the directory scan.
+//! - [`run`]: one capture from path to judged phones (what `analyze`,
+//!   `scan` and `check` share); [`fact`]: the facts' types; [`text`] and
+//!   [`time`]: words, escaping and timestamps; [`logger`]: stderr lines;
+//!   [`fuzzing`]: entry points for the fuzz targets.
+//!
+//! The rules the verdicts encode are `../shared/DOMAIN.md` and the output
+//! contract `../shared/OUTPUT.md` (beside the checkout, as CI has them).
 
 pub mod analyze;
 pub mod capture;

@@ -3,8 +3,9 @@
 //!
 //! Link types (see `link.rs`): Ethernet with 802.1Q / 802.1ad / 0x9100 tag
 //! stacks (the innermost tag is the voice VLAN), Linux cooked SLL and SLL2,
-//! raw IP (101, and 12 / 14), IPv4 (228), IPv6 (229), BSD loopback (0) and
-//! OpenBSD loopback (108). Other link types are skipped and counted.
+//! raw IP (101, and 12 / 14), IPv4 (228), IPv6 (229), BSD loopback (0),
+//! OpenBSD loopback (108) and Linux NFLOG (239); IP inside a PPPoE session.
+//! Other link types are skipped and counted.
 //!
 //! Network layer: IPv4 (RFC 791) and IPv6 with its extension headers (RFC
 //! 8200 section 4), IPv4 AH (RFC 4302), IP-in-IP (protocols 4 and 41), and
@@ -12,13 +13,16 @@
 //! an inner Ethernet header gives the hosts' own MACs), two tunnels deep.
 //! Fragments of both versions are reassembled in `frag.rs`, bounded in
 //! memory and time: a transport header is only ever read from an
-//! unfragmented packet or a reassembled datagram, never from a fragment.
+//! unfragmented packet or a reassembled datagram, never from a fragment
+//! (the first fragment of a UDP datagram whose rest never came is kept as a
+//! lost answer, [`LostDatagram`], when a phone's exchange may wait for it).
 //! etherparse slices the IP headers; the fixed-offset headers (link, UDP,
 //! TCP, ICMP) are read by hand, which is simpler and faster here.
 //!
-//! Transport: UDP, TCP, and ICMP / ICMPv6 destination-unreachable messages
-//! with the header they quote (RFC 792, RFC 4443 section 3.1). Every other
-//! ICMP type and IP protocol is skipped. Checksums are not verified (capture
+//! Transport: UDP, TCP, and ICMP / ICMPv6 destination-unreachable and
+//! time-exceeded-in-transit messages with the header they quote (RFC 792,
+//! RFC 4443 sections 3.1 and 3.3). Every other ICMP type and IP protocol is
+//! skipped. Checksums are not verified (capture
 //! hosts offload them).
 //!
 //! A cheap filter on fixed offsets runs before any full decode: UDP datagrams

@@ -139,8 +139,8 @@ impl CaptureSummary {
         (self.frames > 0 && d.unsupported_linktype == self.frames).then(|| {
             format!(
                 "none of its {} frames is on a link type provscope reads (first: {}); it reads \
-                 Ethernet (1), Linux SLL (113) and SLL2 (276), raw IP (101, 228, 229), loopback \
-                 (0, 108), NFLOG (239)",
+                 Ethernet (1), Linux SLL (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), \
+                 loopback (0, 108), NFLOG (239)",
                 self.frames,
                 d.unsupported_linktype_first.unwrap_or_default()
             )
@@ -398,7 +398,8 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         );
         out.push(format!(
             "{n} {what} provscope does not read (first: {}); it reads Ethernet (1), Linux SLL \
-             (113) and SLL2 (276), raw IP (101, 228, 229), loopback (0, 108)",
+             (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), loopback (0, 108), NFLOG \
+             (239)",
             d.unsupported_linktype_first.unwrap_or_default()
         ));
     }

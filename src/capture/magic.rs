@@ -1,7 +1,7 @@
 //! What a stream is, from its first bytes: gzip, pcap (microsecond or
-//! nanosecond magic, either byte order), pcapng (Section Header Block), or
-//! one of the capture formats we recognise only to name them in an error
-//! (Network Monitor, ERF, snoop, 5View, other
+//! nanosecond magic, either byte order), Kuznetzov's modified pcap, pcapng
+//! (Section Header Block), or one of the capture formats we recognise only
+//! to name them in an error (Network Monitor, ERF, snoop, 5View, other
 //! compressors). File names and extensions are never consulted.
 
 use super::endian::Endian;

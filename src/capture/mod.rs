@@ -1,6 +1,8 @@
 //! Capture files in, frames out.
 //!
-//! Reads pcap (microsecond and nanosecond magic, either byte order) and pcapng
+//! Reads pcap (microsecond and nanosecond magic, either byte order; the
+//! Nokia and Red Hat 6.1 variants and Kuznetzov's modified pcap, whose
+//! record headers are longer, `pcap.rs`) and pcapng
 //! (several sections, each with its own byte order and interface table;
 //! Enhanced, Simple and obsolete Packet blocks; `if_tsresol` power of 10 or
 //! of 2; signed `if_tsoffset`), either of them gzip-compressed, from a path or
@@ -15,8 +17,8 @@
 //! tolerated in [`CaptureReader::warnings`]. Timestamps that do not fit an
 //! i64 of nanoseconds (before 1677 or after 2262) are clamped and counted.
 //! Formats recognised only to be refused: Network Monitor, ERF, snoop,
-//! 5View, and captures compressed with anything
-//! but gzip.
+//! 5View, and captures compressed with anything but gzip (`gzip.rs` reads
+//! gzip members one after the other and counts bytes after the last).
 
 mod endian;
 mod gzip;

@@ -14,7 +14,7 @@
 //! The address field of SLL / SLL2 is the link-layer source of the frame as
 //! the capturing host saw it (its own address for outgoing frames, the last
 //! hop's for incoming ones), not reliably the sender's: it is not used as a
-//! source MAC, so hosts on cooked captures are known by their IP and come back as [`Link::Skip`].
+//! source MAC, so hosts on cooked captures are known by their IP.
 
 use super::{Mac, L2};
 

@@ -7,7 +7,15 @@
 //! the SBC port, fetches a profile over TFTP/HTTP, or sends SIP REGISTER.
 //! Phones are keyed by MAC where the capture shows it (DHCP chaddr, else the
 //! Ethernet source of the host's packets when that MAC is not a gateway's,
-//! i.e. not the source of several addresses), else by IP.
+//! i.e. not the source of several addresses), else by IP. HTTP proxies and
+//! PXE-booting PCs are not phones.
+//!
+//! NAT is said, not merged silently (`nat_warnings`): several Via
+//! addresses, several phone models or bursts of handshakes behind one
+//! address; one phone on both sides of a NAT (the same REGISTERs from two
+//! addresses), and a SIP ALG when the two copies of one REGISTER
+//! transaction name different Vias. Datagrams captured twice are left out
+//! of the phones' facts (`copies.rs`).
 
 mod copies;
 pub mod identity;
@@ -653,10 +661,13 @@ fn text(b: &[u8]) -> String {
 /// One address speaking for several phones: a NAT (or a SIP proxy) between
 /// the phones and the capture point.
 ///
-/// Also one phone seen twice: the same REGISTERs (one Call-ID) sent from two
-/// phones' addresses, as a capture of both sides of a NAT shows them.
+/// Also one phone seen twice: the same REGISTERs (one Call-ID local part,
+/// From tag and user) sent from two phones' addresses, as a capture of both
+/// sides of a NAT shows them.
 ///
-/// When those copies name different Via addresses, a SIP ALG rewrote the
+/// When the copies of one transaction (also the same CSeq and top Via
+/// branch, which an ALG keeps and a B2BUA or a new REGISTER does not) name
+/// different Via addresses (as many of them), a SIP ALG rewrote the
 /// REGISTER between the two capture points (plain NAT leaves the Via as the
 /// phone wrote it): each phone involved gets that said (second list: phone
 /// index, the words).

@@ -1,7 +1,11 @@
 //! Stages `activation`, `provisioning`, `sbc-connect` and `sbc-tls`: the
 //! phone's TCP connections, their outcome (SYN-ACK, RST, ICMP, silence) and
 //! the TLS handshake on them (ClientHello, ServerHello, certificate chain,
-//! plaintext alerts with their sender, completion).
+//! plaintext alerts with their sender, TLS 1.3 encrypted alerts where their
+//! place tells, a phone abandoning the handshake (`conn/abandon.rs`),
+//! completion). Certificate advice is in `cert.rs`, a server's refusal in
+//! `refusal.rs`; ICMP unreachable and time exceeded (a routing loop) answer
+//! an attempt.
 //!
 //! A connection is attributed by SNI, else by the name its server address
 //! resolved from, else (SBC) by its port or an SRV target address.

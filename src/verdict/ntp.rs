@@ -11,7 +11,12 @@
 //! at that frame: a server that says it is synchronised and hands out a
 //! time years off (an appliance past a GPS week-number rollover, 1024
 //! weeks back; a dead battery-backed clock) sets the phone's clock wrong
-//! just the same.
+//! just the same. Which clock is wrong is weighed: another reply that agrees
+//! with the capture vouches for the capture's clock; with none, a phone
+//! whose TLS works (and rejects no certificate after the reply) says the
+//! capture host's clock is the wrong one, and the stage passes with a note.
+//! The last reply counts: a wrong one after a good one fails, a good one
+//! after a wrong one warns.
 
 use std::net::IpAddr;
 

@@ -4,9 +4,16 @@
 //! A first 401/407 is the normal digest challenge; a 401 with `stale=true`
 //! is a nonce refresh. An authenticated REGISTER answered by a fresh 401, or
 //! a 403, means the credentials were rejected. No final response means the
-//! path to the registrar is broken. A REGISTER with expires 0 at the end is a
-//! de-registration, not a failure. A Via sent-by address that differs from
-//! the packet's source shows NAT (a SIP ALG is suspected) and warns.
+//! path to the registrar is broken; answers that came back as IP fragments
+//! never completed say the path lost them. A line challenged again and again
+//! that never answers with credentials has none (unless the snaplen hid
+//! them). A REGISTER with expires 0 at the end is a de-registration, not a
+//! failure. Several lines: each line's last REGISTER counts, the worst
+//! decides and is named. NAT: a Via sent-by address that differs from the
+//! packet's source warns (a Via rewritten but a private Contact left is a
+//! half-working SIP ALG); the same REGISTER captured on both sides of a SIP
+//! ALG (`Phone::sip_alg`) warns with the rewrite. SIP answers cut by the
+//! snaplen or lost from the capture make the stage can't tell.
 
 use std::collections::{BTreeSet, HashMap};
 
