@@ -13,6 +13,12 @@ use crate::proto::tls::{alert_name, version_name};
 /// phone's Finished to count as refusing the phone (later it is a close).
 const REFUSAL_WITHIN_SECS: f64 = 5.0;
 
+/// The server's close this soon after its alert-sized record went with it
+/// (a TLS stack refusing a peer sends both at once; an application that
+/// answers and then hangs up takes longer, as a real server answering
+/// "OK" 0.2 s before its FIN did).
+const CLOSE_AT_ONCE_SECS: f64 = 0.02;
+
 /// How a TLS 1.3 connection ended, for [`encrypted_13`].
 pub struct Ending13<'a> {
     /// Each side's first encrypted alert: the phone's, then the server's.
@@ -50,10 +56,18 @@ pub fn encrypted_13(
     let closes = end.closed.is_some_and(|f| f.frame >= alert.frame);
     let soon = finished.ts.secs_until(&alert.ts);
     // The phone closed, or sent data, first: the server's 19-octet record
-    // answers it (its close, or a 2-octet reply such as "OK").
-    let phone_first = end.alerts[0]
-        .or(end.phone_more)
-        .is_some_and(|p| p.frame <= alert.frame);
+    // answers it (its close, or a 2-octet reply such as "OK"). Data sent
+    // first does not count when the server closes at once with the record:
+    // a phone sends its first SIP or HTTP bytes right after its Finished,
+    // before the server has read its certificate and refused it.
+    let at_once = end.closed.is_some_and(|f| {
+        let soon = alert.ts.secs_until(&f.ts) < CLOSE_AT_ONCE_SECS;
+        f.frame >= alert.frame && f.src == alert.src && soon
+    });
+    let phone_first = end.alerts[0].is_some_and(|p| p.frame <= alert.frame)
+        || end
+            .phone_more
+            .is_some_and(|p| p.frame <= alert.frame && !at_once);
     if alert.frame < finished.frame
         || !closes
         || soon > REFUSAL_WITHIN_SECS

@@ -147,9 +147,18 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
             .copied()
             .unwrap_or(judged[judged.len() - 1]),
     };
+    // A fresh challenge to an authenticated REGISTER that the line's next
+    // REGISTER passes is the registrar renewing its nonce (without the
+    // stale flag RFC 7616 asks for, as kamailio does): no rejection.
+    let renewed = |t: &Transaction<'_>| {
+        let next =
+            (judged.iter()).find(|n| n.request.frame > t.request.frame && n.line() == t.line());
+        next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)))
+    };
     let rejected = judged
         .iter()
         .filter(|t| t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale())
+        .filter(|t| !renewed(t))
         .count();
     let stage =
         |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
