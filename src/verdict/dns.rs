@@ -423,10 +423,18 @@ fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             _ => (Answer::NoResponse, r),
         });
         let stray = || replies.stray(i, m.id, q, &question.name);
+        // The phone refused, with ICMP, a datagram from the server's address
+        // but another port to its query's port: the answer came from a
+        // port it did not ask (a connected socket takes only port 53's).
+        let refused = || replies.refused_by_phone(i, q);
         let (answer, answer_fact) = match answer {
             Some((a, f)) => (a, Some(f)),
             None if stray().is_some() => match stray() {
                 Some(r) => (Answer::OtherSource(r.src_ip().to_string()), Some(r)),
+                None => (Answer::NoResponse, None),
+            },
+            None if refused().is_some() => match refused() {
+                Some((r, from)) => (Answer::OtherSource(from.to_string()), Some(r)),
                 None => (Answer::NoResponse, None),
             },
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
@@ -542,6 +550,8 @@ struct Replies<'a> {
     /// (id, asker, server) of every query: a server asked with that id
     /// answers its own query, not another's.
     asked: HashSet<(u16, SocketAddr, SocketAddr)>,
+    /// ICMP errors a host sent about a datagram to it, by its socket.
+    refused: HashMap<SocketAddr, Vec<usize>>,
     own: Vec<&'a Fact>,
 }
 
@@ -561,11 +571,16 @@ impl<'a> Replies<'a> {
                 Body::Dns(a) => {
                     r.asked.insert((a.id, f.src, f.dst));
                 }
-                Body::Icmp(u) => r
-                    .unreachables
-                    .entry((u.orig_src, u.orig_dst))
-                    .or_default()
-                    .push(i),
+                Body::Icmp(u) => {
+                    r.unreachables
+                        .entry((u.orig_src, u.orig_dst))
+                        .or_default()
+                        .push(i);
+                    // Sent by the receiver of the datagram it quotes.
+                    if f.src_ip() == u.orig_dst.ip() {
+                        r.refused.entry(u.orig_dst).or_default().push(i);
+                    }
+                }
                 _ => {}
             }
         }
@@ -584,6 +599,23 @@ impl<'a> Replies<'a> {
             }
         }
         r
+    }
+
+    /// The phone's ICMP error after the query at position `i` about a
+    /// datagram from the server's address but another port to the query's
+    /// port: that error, and where the datagram came from.
+    fn refused_by_phone(&self, i: usize, q: &Fact) -> Option<(&'a Fact, SocketAddr)> {
+        let at = self.refused.get(&q.src)?;
+        let later = at.get(at.partition_point(|&j| j <= i)..)?;
+        later
+            .iter()
+            .filter_map(|&j| self.own.get(j).copied())
+            .find_map(|f| match &f.body {
+                Body::Icmp(u) if u.orig_src.ip() == q.dst.ip() && u.orig_src != q.dst => {
+                    Some((f, u.orig_src))
+                }
+                _ => None,
+            })
     }
 
     /// A response to the query at position `i` that comes from another
@@ -1006,6 +1038,18 @@ fn advice(a: &Attempt<'_>) -> String {
              proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \
              name the phone is given"
         ),
+        Answer::OtherSource(from)
+            if from
+                .parse::<SocketAddr>()
+                .is_ok_and(|f| f.ip().to_string() == server) =>
+        {
+            format!(
+                "the answers to the phone's queries to {server} come back from {from}, not \
+                 from port 53, and the phone refuses them (ICMP port unreachable): fix what \
+                 sends them from another port (a DNS proxy, or a NAT rewriting the source \
+                 port of one direction)"
+            )
+        }
         Answer::OtherSource(from) => format!(
             "the answers to the phone's queries to {server} come back from {from}, and a phone \
              drops answers from an address it did not ask: make the DNS server answer from the \
