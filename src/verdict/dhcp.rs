@@ -242,6 +242,19 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             "the server offered an address but never answered the REQUEST; check the \
              DHCP server's log and the relay",
         )
+    } else if count(OFFER) > 0 && count(DISCOVER) >= 2 && discover_after_offer(last_msgs) {
+        // The phone went on DISCOVERing after OFFERs: it did not take them
+        // (they never reached it, or lack what it needs).
+        let summary = format!(
+            "{} DISCOVERs answered by {} OFFERs, and the phone never REQUESTed: it does not \
+             take the offers",
+            count(DISCOVER),
+            count(OFFER)
+        );
+        let advice = "the phone ignores the server's OFFERs: check that they reach it (a relay \
+                      or firewall between, the voice VLAN's tagging), and that they hold a \
+                      router and a subnet mask (options 3 and 1) in the phone's address range";
+        StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     } else if count(OFFER) > 0 {
         let summary = "OFFER received, no REQUEST followed in the capture";
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
@@ -253,6 +266,13 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     result.evidence(evidence)
+}
+
+/// A DISCOVER sent after an OFFER in `msgs` (in frame order).
+fn discover_after_offer(msgs: &[(&Fact, &DhcpMessage)]) -> bool {
+    let first_offer = msgs.iter().position(|(_, m)| m.message_type == Some(OFFER));
+    first_offer
+        .is_some_and(|at| (msgs.iter().skip(at)).any(|(_, m)| m.message_type == Some(DISCOVER)))
 }
 
 /// Seconds before the capture's end within which a single DISCOVER or
