@@ -596,6 +596,15 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
                 || (c.server_hello.is_none() && refusal::offers_only_old(&c.offered)))
         {
             refusal::version(&name, *desc, &c.offered)
+        } else if let (true, 70 | 71, Some((_, chosen))) = (*by_phone, *desc, c.server_hello) {
+            // The phone refuses the version (or ciphers) the server chose.
+            format!(
+                "{name} chose {} in its ServerHello and the phone refuses it ({}): enable TLS 1.2 \
+                 or 1.3 with current cipher suites on the server (and on anything terminating \
+                 TLS in front of it)",
+                version_name(chosen),
+                alert_name(*desc)
+            )
         } else if !*by_phone && *desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.
             let sni = c.sni.as_deref().unwrap_or("the name asked");
