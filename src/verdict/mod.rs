@@ -378,6 +378,13 @@ fn recovered_advice(stages: &mut [StageResult]) {
     let tried_local = stages
         .iter()
         .any(|r| r.stage == Stage::LocalConfig && r.status != Status::NotSeen);
+    // The local server gave it a profile, and it went on to activation all
+    // the same (a profile that does not stop it): not "gave up".
+    let took_profile = stages.iter().any(|r| {
+        r.stage == Stage::LocalConfig
+            && r.status == Status::Fail
+            && r.summary.contains("downloaded")
+    });
     for r in stages.iter_mut().filter(|r| r.status == Status::Fail) {
         match r.stage {
             Stage::DhcpOptions => {
@@ -388,7 +395,12 @@ fn recovered_advice(stages: &mut [StageResult]) {
                     .as_deref()
                     .map(|a| a.trim_end_matches(dhcp::FACTORY_RESET).to_string())
                     .unwrap_or_else(|| "remove it from the DHCP scope".to_string());
-                let context = if tried_local {
+                let context = if took_profile {
+                    format!(
+                        "the phone took a profile from {offered} and went on to Webex \
+                         activation anyway"
+                    )
+                } else if tried_local {
                     format!("the phone gave up on {offered} and went on to Webex activation")
                 } else {
                     format!(
@@ -396,12 +408,27 @@ fn recovered_advice(stages: &mut [StageResult]) {
                          activation"
                     )
                 };
-                r.advice =
-                    Some(format!(
-                    "{context}; still, {remove}: a profile placed on that server would capture \
-                     the phones{}",
-                    if tried_local { ", and every boot waits on it" } else { "" }
-                ));
+                let risk = match (took_profile, tried_local) {
+                    (true, _) => {
+                        "the profile on that server can hold the phones back any day \
+                                  (a change to it, or to their firmware), and every boot waits \
+                                  on it"
+                    }
+                    (false, true) => {
+                        "a profile placed on that server would capture the \
+                                      phones, and every boot waits on it"
+                    }
+                    (false, false) => "a profile placed on that server would capture the phones",
+                };
+                r.advice = Some(format!("{context}; still, {remove}: {risk}"));
+            }
+            Stage::LocalConfig if took_profile => {
+                r.advice = Some(
+                    "the phone took the local server's profile and still went on to activation \
+                     (that profile does not hold it back today; another one would): removing \
+                     the DHCP provisioning option ends the detour"
+                        .to_string(),
+                );
             }
             Stage::LocalConfig => {
                 r.advice = Some(
