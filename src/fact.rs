@@ -96,6 +96,9 @@ pub enum Body {
         conn: u64,
         from_client: bool,
         resent: u32,
+        /// The server re-sent its SYN-ACK after the handshake: nothing the
+        /// client sent after its SYN reached it.
+        synack_again: bool,
     },
     /// The first fragment of a UDP datagram whose other fragments never all
     /// came (the frame is that first fragment's): sent, and lost on the way.

@@ -270,6 +270,7 @@ impl TcpSide {
             TcpEvent::Unacked {
                 from_client,
                 resent,
+                synack_again,
                 frame,
                 ts,
             } => {
@@ -277,6 +278,7 @@ impl TcpSide {
                     conn: st.id,
                     from_client,
                     resent,
+                    synack_again,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }

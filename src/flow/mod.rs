@@ -112,6 +112,9 @@ pub enum TcpEvent<'a> {
         from_client: bool,
         /// Segments that carried bytes already sent.
         resent: u32,
+        /// The server re-sent its SYN-ACK after the handshake: nothing the
+        /// client sent after its SYN reached it.
+        synack_again: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -243,6 +246,9 @@ struct Conn<S> {
     last_sent: [(u64, Timestamp); 2],
     /// The server's initial sequence number, from its SYN-ACK.
     server_isn: Option<u32>,
+    /// The server sent its SYN-ACK again after the handshake: it never got
+    /// the client's ACK (nor anything after it).
+    synack_again: bool,
     /// Position in opening order.
     order: u64,
 }
@@ -417,6 +423,7 @@ impl<S: Default> FlowTable<S> {
             resent: [0; 2],
             last_sent: [(0, Timestamp::default()); 2],
             server_isn: None,
+            synack_again: false,
             order: self.opened,
         };
         self.opened += 1;
@@ -501,6 +508,7 @@ impl<S: Default> FlowTable<S> {
         if syn && !ack && from_client {
             conn.syn(seg.seq, frame, ts);
         } else if syn && ack && !from_client {
+            conn.synack_again |= conn.server_isn == Some(seg.seq) && conn.phase != Phase::Attempt;
             if let Some(stream) = conn.streams.get_mut(SERVER) {
                 stream.start_at(seg.seq.wrapping_add(1));
             }
@@ -644,6 +652,7 @@ impl<S> Conn<S> {
             let event = TcpEvent::Unacked {
                 from_client,
                 resent,
+                synack_again: self.synack_again,
                 frame,
                 ts,
             };

@@ -52,12 +52,35 @@ pub(super) fn no_server_hello(
             let over = wait(waited(c, last));
             let text = format!("the ClientHello sent again {resent} times, never acknowledged");
             evidence.push(ev(last, text));
-            let summary = format!(
+            let mut summary = format!(
                 "the ClientHello to {name} was never acknowledged: sent {} times over \
                  {over}, no answer",
                 resent.saturating_add(1)
             );
-            (Status::Fail, summary, Some(hello_dropped(name, port)))
+            // The server re-sending its SYN-ACK never got the phone's ACK
+            // either: all the phone sends after its SYN is lost, not the
+            // ClientHello for its name.
+            let synack_again = matches!(
+                last.body,
+                Body::Unacked {
+                    synack_again: true,
+                    ..
+                }
+            );
+            let advice = match synack_again {
+                true => format!(
+                    "{name} keeps re-sending its SYN-ACK: neither the phone's ACK nor its \
+                     ClientHello reaches it, only its SYN did. A firewall passes the SYN and \
+                     drops the rest (asymmetric routing past a stateful firewall that sees one \
+                     direction, or a state table that loses the connection): check the path \
+                     from the phone to {name}:{port} and where its return traffic goes"
+                ),
+                false => hello_dropped(name, port),
+            };
+            if synack_again {
+                summary.push_str(&format!("; {name} kept re-sending its SYN-ACK"));
+            }
+            (Status::Fail, summary, Some(advice))
         }
         // Closed sooner than any TLS client gives up: the phone's own
         // doing (a probe, an abort), not the server's silence.
