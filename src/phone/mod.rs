@@ -268,11 +268,6 @@ const ONE_WAY_MIN_SENT: usize = 5;
 fn sent_by(p: &Phone, f: &Fact) -> Option<bool> {
     match &f.body {
         Body::Dhcp(m) => Some(m.op == 1),
-        // The phone's ICMP error about a datagram sent to it: that datagram
-        // reached it, so the other direction was there (received).
-        Body::Icmp(u) if p.ips.contains(&f.src_ip()) && p.ips.contains(&u.orig_dst.ip()) => {
-            Some(false)
-        }
         Body::Tcp { .. } | Body::Unacked { .. } | Body::Malformed { .. } => None,
         _ if p.ips.contains(&f.src_ip()) => Some(true),
         _ => p.ips.contains(&f.dst_ip()).then_some(false),

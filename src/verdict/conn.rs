@@ -596,7 +596,9 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
                 || (c.server_hello.is_none() && refusal::offers_only_old(&c.offered)))
         {
             refusal::version(&name, *desc, &c.offered)
-        } else if let (true, 70 | 71, Some((_, chosen))) = (*by_phone, *desc, c.server_hello) {
+        } else if let (true, 70 | 71, Some((_, chosen @ ..0x0303))) =
+            (*by_phone, *desc, c.server_hello)
+        {
             // The phone refuses the version (or ciphers) the server chose.
             format!(
                 "{name} chose {} in its ServerHello and the phone refuses it ({}): enable TLS 1.2 \

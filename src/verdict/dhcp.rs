@@ -242,7 +242,10 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             "the server offered an address but never answered the REQUEST; check the \
              DHCP server's log and the relay",
         )
-    } else if count(OFFER) > 0 && count(DISCOVER) >= 2 && discover_after_offer(last_msgs) {
+    } else if count(OFFER) > 0
+        && (discovers_after_offer(last_msgs) >= 2
+            || discovers_after_offer(last_msgs) == 1 && last_offer_waited(ctx, last_msgs))
+    {
         // The phone went on DISCOVERing after OFFERs: it did not take them
         // (they never reached it, or lack what it needs).
         let summary = format!(
@@ -268,11 +271,25 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     result.evidence(evidence)
 }
 
-/// A DISCOVER sent after an OFFER in `msgs` (in frame order).
-fn discover_after_offer(msgs: &[(&Fact, &DhcpMessage)]) -> bool {
+/// DISCOVERs sent after the first OFFER in `msgs` (in frame order): each
+/// one a phone passing over an offer.
+fn discovers_after_offer(msgs: &[(&Fact, &DhcpMessage)]) -> usize {
     let first_offer = msgs.iter().position(|(_, m)| m.message_type == Some(OFFER));
-    first_offer
-        .is_some_and(|at| (msgs.iter().skip(at)).any(|(_, m)| m.message_type == Some(DISCOVER)))
+    first_offer.map_or(0, |at| {
+        (msgs.iter().skip(at))
+            .filter(|(_, m)| m.message_type == Some(DISCOVER))
+            .count()
+    })
+}
+
+/// The capture goes on [`PENDING_SECS`] after the last OFFER in `msgs`: the
+/// phone had the time to REQUEST it.
+fn last_offer_waited(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> bool {
+    let last = msgs
+        .iter()
+        .rev()
+        .find(|(_, m)| m.message_type == Some(OFFER));
+    last.is_some_and(|(f, _)| ctx.secs_left(&f.ts) >= PENDING_SECS)
 }
 
 /// Seconds before the capture's end within which a single DISCOVER or

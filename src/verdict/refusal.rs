@@ -60,10 +60,13 @@ pub fn encrypted_13(
     // first does not count when the server closes at once with the record:
     // a phone sends its first SIP or HTTP bytes right after its Finished,
     // before the server has read its certificate and refused it.
+    // ... and the phone's data went with its Finished (its first bytes, not
+    // a request made later on an accepted session).
     let at_once = end.closed.is_some_and(|f| {
         let soon = alert.ts.secs_until(&f.ts) < CLOSE_AT_ONCE_SECS;
         f.frame >= alert.frame && f.src == alert.src && soon
-    });
+    }) && (end.phone_more)
+        .is_some_and(|p| finished.ts.secs_until(&p.ts) < CLOSE_AT_ONCE_SECS);
     let phone_first = end.alerts[0].is_some_and(|p| p.frame <= alert.frame)
         || end
             .phone_more

@@ -151,9 +151,22 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     // REGISTER passes is the registrar renewing its nonce (without the
     // stale flag RFC 7616 asks for, as kamailio does): no rejection.
     let renewed = |t: &Transaction<'_>| {
+        // The challenge's nonce is a new one: the phone's had expired (the
+        // same nonce challenged again rejects the credentials).
+        let sent = t.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
+        let fresh = t
+            .finals
+            .last()
+            .and_then(|(_, _, m)| m.www_authenticate.as_ref());
+        let new_nonce = match (sent, fresh.and_then(|a| a.get("nonce"))) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
         let next =
             (judged.iter()).find(|n| n.request.frame > t.request.frame && n.line() == t.line());
-        next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)))
+        let passed =
+            next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)));
+        new_nonce && passed
     };
     let rejected = judged
         .iter()
