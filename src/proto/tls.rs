@@ -69,6 +69,9 @@ pub struct CertInfo {
     /// DNS names of the subjectAltName extension.
     pub san: Vec<String>,
     pub self_signed: bool,
+    /// Bits of an RSA public key's modulus (other key types: `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rsa_bits: Option<u32>,
 }
 
 /// What a direction of a TLS connection showed.
@@ -845,7 +848,20 @@ fn cert_info(cert: &X509Certificate) -> CertInfo {
         not_after_unix,
         san,
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+        rsa_bits: rsa_bits(cert),
     }
+}
+
+/// The size of an RSA key's modulus in bits, leading zero bits left out.
+fn rsa_bits(cert: &X509Certificate) -> Option<u32> {
+    let Ok(x509_parser::public_key::PublicKey::RSA(key)) = cert.public_key().parsed() else {
+        return None;
+    };
+    let modulus = key.modulus;
+    let start = modulus.iter().position(|b| *b != 0)?;
+    let first = modulus.get(start)?;
+    let bytes = u32::try_from(modulus.len() - start).ok()?;
+    Some(bytes * 8 - first.leading_zeros())
 }
 
 const OID_CN: &str = "2.5.4.3";

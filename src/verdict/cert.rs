@@ -142,6 +142,10 @@ fn same_name(a: &str, b: &str) -> bool {
     parts(a) == parts(b)
 }
 
+/// The shortest RSA key current phone firmware (and OpenSSL's default
+/// security level 2) accepts.
+const MIN_RSA_BITS: u32 = 2048;
+
 /// One line of advice for a certificate rejected by the phone. `hidden` says
 /// why the chain is not in the capture when it is not (e.g. "TLS 1.3
 /// encrypts it"); `sni` is the name the phone asked for.
@@ -305,6 +309,14 @@ pub fn advice(
     if !valid_at(leaf, at) {
         return outside();
     }
+    // A short RSA key explains a rejection by itself, whatever the clock.
+    if let (42 | 43 | 46, Some(bits @ ..MIN_RSA_BITS)) = (desc, leaf.rsa_bits) {
+        return format!(
+            "the server certificate has a {bits}-bit RSA key, which the phone refuses (it \
+             wants {MIN_RSA_BITS} bits or more): reissue it with a {MIN_RSA_BITS}-bit or \
+             larger key"
+        );
+    }
     if !ntp_ok {
         return "the certificate is valid at capture time but the phone rejected it and no NTP \
                 exchange gave the phone a good time: the phone's clock is the first suspect \
@@ -344,7 +356,20 @@ mod tests {
             not_after_unix: na,
             san: vec![],
             self_signed: false,
+            rsa_bits: Some(2048),
         }
+    }
+
+    #[test]
+    fn a_short_rsa_key_is_named_before_the_clock() {
+        let mut weak = cert("Lab Root", 0, i64::MAX);
+        weak.rsa_bits = Some(1024);
+        let at = Timestamp::new(1_000_000_000_000_000_000, 6);
+        let a = advice(42, Some(&[weak.clone()]), "", &at, false, 8934, None);
+        assert!(a.contains("1024-bit RSA key") && !a.contains("clock"), "{a}");
+        // unknown_ca is about the issuer, not the key.
+        let a = advice(48, Some(&[weak]), "", &at, true, 8934, None);
+        assert!(!a.contains("RSA key"), "{a}");
     }
 
     #[test]
