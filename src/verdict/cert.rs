@@ -366,7 +366,10 @@ mod tests {
         weak.rsa_bits = Some(1024);
         let at = Timestamp::new(1_000_000_000_000_000_000, 6);
         let a = advice(42, Some(&[weak.clone()]), "", &at, false, 8934, None);
-        assert!(a.contains("1024-bit RSA key") && !a.contains("clock"), "{a}");
+        assert!(
+            a.contains("1024-bit RSA key") && !a.contains("clock"),
+            "{a}"
+        );
         // unknown_ca is about the issuer, not the key.
         let a = advice(48, Some(&[weak]), "", &at, true, 8934, None);
         assert!(!a.contains("RSA key"), "{a}");

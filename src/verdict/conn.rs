@@ -607,6 +607,14 @@ fn tls_outcome(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind, ntp_ok: bool, port: u16)
                 version_name(chosen),
                 alert_name(*desc)
             )
+        } else if let (true, 40, Some(_)) = (*by_phone, *desc, c.server_hello) {
+            // The phone ends the handshake on what the server chose.
+            format!(
+                "the phone refuses what {name} chose for the handshake (handshake_failure after \
+                 its ServerHello): most often a key exchange below today's minimum (DH \
+                 parameters under 2048 bits) or an old cipher suite; offer ECDHE with AES-GCM \
+                 on TLS 1.2 or 1.3"
+            )
         } else if !*by_phone && *desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.
             let sni = c.sni.as_deref().unwrap_or("the name asked");
