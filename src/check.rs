@@ -189,42 +189,52 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, Chec
     if let (Some(e), Some(a)) = (expected.get("captures"), actual.get("captures")) {
         compare_value("captures", e, a, &mut diffs);
     }
+    // Entries are paired with phones in three rounds, whatever their order
+    // in the file: by id or MAC, then by exactly the phone's addresses, then
+    // by any address in common (an address reused by two phones in turn).
     let mut used = vec![false; act_phones.len()];
-    for e in exp_phones {
-        let label = phone_label(e);
-        match act_phones
-            .iter()
-            .enumerate()
-            .find(|(i, a)| !used[*i] && same_phone(e, a))
-        {
-            Some((i, a)) => {
+    let mut pair: Vec<Option<usize>> = vec![None; exp_phones.len()];
+    let by_name = |e: &Value| e.get("id").or(e.get("mac")).is_some_and(|v| !v.is_null());
+    let rounds: [&Matcher<'_>; 3] = [
+        &|e, a| by_name(e) && same_phone(e, a),
+        &|e, a| !by_name(e) && same_ips(e, a),
+        &|e, a| !by_name(e) && same_phone(e, a),
+    ];
+    for matches in rounds {
+        for (k, e) in exp_phones.iter().enumerate() {
+            if pair[k].is_some() {
+                continue;
+            }
+            let found = (act_phones.iter().enumerate()).find(|(i, a)| !used[*i] && matches(e, a));
+            if let Some((i, _)) = found {
                 used[i] = true;
-                compare_phone(&label, e, a, &mut diffs);
+                pair[k] = Some(i);
             }
-            None => {
-                // Matched already by an earlier entry: by id or MAC that is
-                // the same phone listed twice (the file's fault); by address
-                // it may be a phone that is gone, said with the hint.
-                let taken = act_phones
-                    .iter()
-                    .zip(&used)
-                    .find(|(a, u)| **u && same_phone(e, a));
-                let by_name = e.get("id").or(e.get("mac")).is_some_and(|v| !v.is_null());
-                match taken {
-                    Some((a, _)) if by_name => {
-                        return Err(CheckError::Invalid(format!(
-                            "phone {label} is listed twice (also as phone {})",
-                            phone_label(a)
-                        )));
-                    }
-                    Some((a, _)) => diffs.push(Difference(format!(
-                        "phone {label}: expected, not found (its address is phone {}'s, which an \
-                         earlier entry matched)",
-                        phone_label(a)
-                    ))),
-                    None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
-                }
+        }
+    }
+    for (e, paired) in exp_phones.iter().zip(&pair) {
+        let label = phone_label(e);
+        if let Some(a) = paired.and_then(|i| act_phones.get(i)) {
+            compare_phone(&label, e, a, &mut diffs);
+            continue;
+        }
+        // Matched already by another entry: by id or MAC that is the same
+        // phone listed twice (the file's fault); by address it may be a
+        // phone that is gone, said with the hint.
+        let taken = (act_phones.iter().zip(&used)).find(|(a, u)| **u && same_phone(e, a));
+        match taken {
+            Some((a, _)) if by_name(e) => {
+                return Err(CheckError::Invalid(format!(
+                    "phone {label} is listed twice (also as phone {})",
+                    phone_label(a)
+                )));
             }
+            Some((a, _)) => diffs.push(Difference(format!(
+                "phone {label}: expected, not found (its address is phone {}'s, which another \
+                 entry matched)",
+                phone_label(a)
+            ))),
+            None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
         }
     }
     for (a, _) in act_phones.iter().zip(&used).filter(|(_, u)| !**u) {
@@ -267,6 +277,22 @@ fn mac_key(s: &str) -> String {
     }
 }
 
+/// Whether an entry of the expectation names a phone of the analysis.
+type Matcher<'a> = dyn Fn(&Value, &Value) -> bool + 'a;
+
+/// An entry named by addresses that lists exactly the phone's addresses.
+fn same_ips(e: &Value, a: &Value) -> bool {
+    let ips = |v: &Value| -> Option<std::collections::BTreeSet<String>> {
+        let list = v.get("ips")?.as_array()?;
+        Some(
+            list.iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+        )
+    };
+    matches!((ips(e), ips(a)), (Some(x), Some(y)) if !x.is_empty() && x == y)
+}
+
 fn same_phone(e: &Value, a: &Value) -> bool {
     // MACs in any notation: 00-00-5E-00-53-01 is 00:00:5e:00:53:01.
     let lower = |v: &Value| v.as_str().map(mac_key);
@@ -292,14 +318,25 @@ fn same_phone(e: &Value, a: &Value) -> bool {
     !ei.is_empty() && ei.iter().any(|i| ai.contains(i))
 }
 
-fn compare_phone(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
-    let Some(e) = e.as_object() else { return };
+fn compare_phone(label: &str, e_val: &Value, a: &Value, diffs: &mut Vec<Difference>) {
+    let Some(e) = e_val.as_object() else { return };
     // The phone's own fields first, then its stages.
     for (k, ev) in e.iter().filter(|(k, _)| *k != "stages") {
         let av = a.get(k).unwrap_or(&Value::Null);
         // A MAC's case and separators are notation, not a difference.
         let lower = |v: &Value| v.as_str().map(mac_key);
         if matches!(k.as_str(), "id" | "mac") && lower(ev).is_some() && lower(ev) == lower(av) {
+            continue;
+        }
+        // A phone's addresses are a set: their order is no difference.
+        if k == "ips" {
+            if same_ips(e_val, a) {
+                continue;
+            }
+            let a_ips = a.get("ips").cloned().unwrap_or(Value::Null);
+            diffs.push(Difference(format!(
+                "phone {label} ips: expected {ev}, got {a_ips}"
+            )));
             continue;
         }
         compare_value(&format!("phone {label} {k}"), ev, av, diffs);
@@ -495,6 +532,29 @@ mod tests {
     }
 
     #[test]
+    fn entries_pair_with_phones_whatever_their_order() {
+        // An address the DHCP server gave to one phone, then to another:
+        // :05 holds .105 and .115, :04 only .105.
+        let act = json!({"phones": [
+            {"id": "00:00:5e:00:53:04", "mac": "00:00:5e:00:53:04", "ips": ["192.0.2.105"],
+             "verdict": "fail"},
+            {"id": "00:00:5e:00:53:05", "mac": "00:00:5e:00:53:05",
+             "ips": ["192.0.2.105", "192.0.2.115"], "verdict": "warn"}
+        ]});
+        for phones in [
+            json!([{"ips": ["192.0.2.105"], "verdict": "fail"},
+                   {"mac": "00:00:5e:00:53:05", "verdict": "warn"}]),
+            json!([{"ips": ["192.0.2.105"], "verdict": "fail"},
+                   {"ips": ["192.0.2.115", "192.0.2.105"], "verdict": "warn"}]),
+            json!([{"ips": ["192.0.2.115", "192.0.2.105"], "verdict": "warn"},
+                   {"ips": ["192.0.2.105"], "verdict": "fail"}]),
+        ] {
+            let e = json!({"phones": phones});
+            assert_eq!(compare(&e, &act).unwrap(), vec![], "{e}");
+        }
+    }
+
+    #[test]
     fn macs_match_in_any_case_and_notation() {
         for mac in ["00:00:5E:00:53:01", "00-00-5e-00-53-01", "0000.5e00.5301"] {
             let e = json!({"phones": [{"id": mac, "verdict": "fail"}]});
@@ -515,7 +575,7 @@ mod tests {
         let by_ip = json!({"phones": [{"id": "00:00:5e:00:53:01"}, {"ips": ["192.0.2.101"]}]});
         let d = compare(&by_ip, &act).unwrap();
         assert!(
-            d.len() == 1 && d[0].0.contains("an earlier entry matched"),
+            d.len() == 1 && d[0].0.contains("another entry matched"),
             "{d:?}"
         );
         let empty = json!({"phones": [{"ips": []}]});
