@@ -280,17 +280,17 @@ fn mac_key(s: &str) -> String {
 /// Whether an entry of the expectation names a phone of the analysis.
 type Matcher<'a> = dyn Fn(&Value, &Value) -> bool + 'a;
 
+/// The addresses of a phone (or an expectation entry), as a set.
+fn ips_of(v: &Value) -> std::collections::BTreeSet<&str> {
+    (v.get("ips").and_then(Value::as_array).into_iter().flatten())
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 /// An entry named by addresses that lists exactly the phone's addresses.
 fn same_ips(e: &Value, a: &Value) -> bool {
-    let ips = |v: &Value| -> Option<std::collections::BTreeSet<String>> {
-        let list = v.get("ips")?.as_array()?;
-        Some(
-            list.iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-        )
-    };
-    matches!((ips(e), ips(a)), (Some(x), Some(y)) if !x.is_empty() && x == y)
+    let ei = ips_of(e);
+    !ei.is_empty() && ei == ips_of(a)
 }
 
 fn same_phone(e: &Value, a: &Value) -> bool {
@@ -304,18 +304,7 @@ fn same_phone(e: &Value, a: &Value) -> bool {
             };
         }
     }
-    let ips = |v: &Value| -> Vec<String> {
-        v.get("ips")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|i| i.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (ei, ai) = (ips(e), ips(a));
-    !ei.is_empty() && ei.iter().any(|i| ai.contains(i))
+    !ips_of(e).is_disjoint(&ips_of(a))
 }
 
 fn compare_phone(label: &str, e_val: &Value, a: &Value, diffs: &mut Vec<Difference>) {

@@ -288,9 +288,6 @@ fn hint(path: &std::path::Path) -> String {
 /// Largest expectation file `check` reads.
 const MAX_EXPECTATION_BYTES: usize = 16 << 20;
 
-/// How a capture's warning that it stopped early begins (`analyze`).
-const STOP_WARNINGS: [&str; 2] = ["capture cut short", "capture stopped at invalid bytes"];
-
 fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     if redact_refused(&s.common) {
         return Ok(2);
@@ -300,10 +297,8 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     // Captures that stopped early, in path order (the analysis threads do
     // not say it as it happens in a scan), then the files not read.
     for c in &found.captures {
-        let stops =
-            (c.summary.warnings.iter()).filter(|w| STOP_WARNINGS.iter().any(|s| w.starts_with(s)));
-        for w in stops {
-            eprintln!("provscope: warning: {}: {w}", c.summary.path);
+        if let Some(stop) = &c.summary.stopped {
+            eprintln!("provscope: warning: {}: {stop}", c.summary.path);
         }
     }
     for (path, err) in &found.failed {

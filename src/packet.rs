@@ -306,7 +306,6 @@ impl Decoder {
             stats,
             frags,
             limits,
-            now_ns: frame.ts.ns,
             frame: frame.number,
             ts: frame.ts,
             l2,
@@ -364,7 +363,6 @@ struct Cx<'s> {
     stats: &'s mut DecodeStats,
     frags: &'s mut FragPool,
     limits: &'s DecodeLimits,
-    now_ns: i64,
     /// The frame's number and time (a first fragment's, should it be lost).
     frame: u64,
     ts: Timestamp,
@@ -414,7 +412,7 @@ impl Cx<'_> {
     ) -> Result<(u8, &'a [u8]), Decoded<'a>> {
         match self
             .frags
-            .add(key, frag, self.now_ns, self.limits, self.stats, out)
+            .add(key, frag, self.ts.ns, self.limits, self.stats, out)
         {
             FragOutcome::Complete(proto) => Ok((proto, out.as_slice())),
             FragOutcome::Held => Err(Decoded::Held),

@@ -96,6 +96,9 @@ pub struct CaptureSummary {
     /// Reading stopped on invalid bytes, not on the file's end.
     #[serde(skip)]
     pub broken: bool,
+    /// Where and why reading stopped early (also among the warnings).
+    #[serde(skip)]
+    pub stopped: Option<String>,
 }
 
 impl CaptureSummary {
@@ -114,6 +117,7 @@ impl CaptureSummary {
             last_ts: None,
             unmatched_phones: 0,
             broken: true,
+            stopped: None,
         }
     }
 
@@ -211,6 +215,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     let mut warnings = Vec::new();
     let mut complete = true;
     let mut broken = false;
+    let mut stopped = None;
 
     let (udp_side, mut facts) = std::thread::scope(|scope| {
         let mut collect = Collector::new(udp::UdpSide::default(), facts::Facts::default());
@@ -253,7 +258,8 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                         }
                         _ => format!("capture cut short {}: {why}", after_frame(frames)),
                     };
-                    warnings.push(stop);
+                    warnings.push(stop.clone());
+                    stopped = Some(stop);
                     // Invalid bytes before the first frame are the
                     // capture's error (`unreadable`): one line, not two.
                     if (frames > 0 || !broken) && opts.log_stop {
@@ -370,6 +376,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         last_ts,
         unmatched_phones: 0,
         broken,
+        stopped,
     };
     Analysis { capture, facts }
 }

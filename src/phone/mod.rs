@@ -676,7 +676,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
-    let mut copies: BTreeMap<RegisterKey<'_>, Vec<RegisterCopy>> = BTreeMap::new();
+    let mut register_copies: BTreeMap<RegisterKey<'_>, Vec<RegisterCopy>> = BTreeMap::new();
     for (index, p) in phones.iter().enumerate() {
         let mut users: BTreeSet<String> = BTreeSet::new();
         // Addresses REGISTERs name in their Via, other than their source.
@@ -709,7 +709,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
                         // (an ALG keeps both; a B2BUA or a new REGISTER not).
                         let cseq = m.cseq.as_ref().map_or(0, |(n, _)| *n);
                         let key = (local, tag, user.clone(), cseq, via_branch(m));
-                        let seen = copies.entry(key).or_default();
+                        let seen = register_copies.entry(key).or_default();
                         if !seen.iter().any(|(i, _, _, _)| *i == index) {
                             seen.push((index, m.via_ip(), f.frame, via_count(m)));
                         }
@@ -768,7 +768,7 @@ fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> (Vec<String>, Vec<(usize, S
             ));
         }
     }
-    (out, alg_rewrites(&copies))
+    (out, alg_rewrites(&register_copies))
 }
 
 /// The first copy a phone sent of a REGISTER: the phone's index, its Via
@@ -814,9 +814,9 @@ fn via_count(m: &sip::SipMessage) -> usize {
 /// Via addresses, and the words for it (the first such REGISTER each). A
 /// proxy on the way adds a Via of its own on top; an ALG rewrites the one
 /// there, so the count stays.
-fn alg_rewrites<K>(copies: &BTreeMap<K, Vec<RegisterCopy>>) -> Vec<(usize, String)> {
+fn alg_rewrites<K>(register_copies: &BTreeMap<K, Vec<RegisterCopy>>) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = Vec::new();
-    for seen in copies.values() {
+    for seen in register_copies.values() {
         let mut seen = seen.clone();
         seen.sort_by_key(|(_, _, frame, _)| *frame);
         let [(_, Some(a), fa, na), (_, Some(b), fb, nb), ..] = seen.as_slice() else {

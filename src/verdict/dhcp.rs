@@ -243,8 +243,11 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
              DHCP server's log and the relay",
         )
     } else if count(OFFER) > 0
-        && (discovers_after_offer(last_msgs) >= 2
-            || discovers_after_offer(last_msgs) == 1 && last_offer_waited(ctx, last_msgs))
+        && match discovers_after_offer(last_msgs) {
+            0 => false,
+            1 => last_offer_waited(ctx, last_msgs),
+            _ => true,
+        }
     {
         // The phone went on DISCOVERing after OFFERs: it did not take them
         // (they never reached it, or lack what it needs).

@@ -49,12 +49,10 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
                 replied.push(f.src_ip());
                 let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
-                let off = unsynchronised(n)
-                    .is_none()
-                    .then(|| wrong_time(n, &f.ts))
-                    .flatten();
+                let unsync = unsynchronised(n);
+                let off = unsync.is_none().then(|| wrong_time(n, &f.ts)).flatten();
                 last_wrong = off.is_some();
-                match (unsynchronised(n), off) {
+                match (unsync, off) {
                     (Some(why), _) => {
                         evidence.push(ev(f, format!("{text}: {why}")));
                         unusable += 1;

@@ -175,6 +175,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
         .count();
     let stage =
         |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
+    // Challenges the worst line got without ever sending credentials.
+    let uncredentialed = no_credentials(&judged, last);
     // An ICMP error about the last REGISTER is its answer when no SIP came.
     let refused = icmp_answer(ctx, last);
     // Or an answer that the snaplen cut before it could be matched.
@@ -309,8 +311,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     }
                     // Challenged again and again, never answering with
                     // credentials: the line has none to give.
-                    _ if no_credentials(&judged, last) >= 2 => {
-                        let n = no_credentials(&judged, last);
+                    _ if uncredentialed >= 2 => {
+                        let n = uncredentialed;
                         let summary = format!(
                             "challenged {n} times (401/407) and the phone never answered with \
                              credentials: each REGISTER starts over without Authorization"
