@@ -1,0 +1,210 @@
+//! What became of one DNS query of a phone: its answer (records, an rcode,
+//! silence, an ICMP unreachable, a truncated or malformed response...), read
+//! from the response's message, and the line of evidence that says it.
+
+use super::Family;
+use crate::fact::{Body, Fact};
+use crate::proto::dns::{qtype_name, rcode_name, DnsMessage, RData};
+
+/// What became of one query.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Answer {
+    /// Addresses (or SRV targets) given.
+    Records(Vec<String>),
+    /// NOERROR without a record of the type asked.
+    NoData,
+    /// An SRV answer whose only target is "." (RFC 2782): the service is
+    /// decidedly not available at this domain.
+    NoService,
+    Error(String),
+    NoResponse,
+    /// Only a response from another address than the one asked (this
+    /// one): a stub resolver discards it (RFC 5452 section 9.1).
+    OtherSource(String),
+    Unreachable(String),
+    Malformed(String),
+    /// The response was cut by the capture's snaplen: it tells nothing.
+    CutShort,
+    /// The server set TC: the answer (these records) did not fit in UDP and
+    /// the client must ask again over TCP, whose answer decides.
+    Truncated(usize),
+    /// A truncated answer (these records) whose retry over TCP failed: how
+    /// ("refused (RST)"...), and the frame that shows it.
+    TcpRetryFailed(usize, &'static str, u64),
+    /// No response yet when the capture ends.
+    Pending,
+    /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
+    /// DNS filter gives a blocked name (RFC 1122 3.2.1.3: 0.0.0.0 is no
+    /// destination); the address as said.
+    Blocked(String),
+}
+
+pub(super) struct Attempt<'a> {
+    pub(super) query: &'a Fact,
+    pub(super) name: String,
+    pub(super) qtype: u16,
+    pub(super) answer: Answer,
+    pub(super) answer_fact: Option<&'a Fact>,
+}
+
+impl Attempt<'_> {
+    /// Decides the stage (success or failure), as opposed to neutral results.
+    /// `family`: the address record the phone lives by (a name with no
+    /// record of the other type is normal).
+    pub(super) fn decisive(&self, family: Family) -> bool {
+        match &self.answer {
+            Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
+            Answer::NoService | Answer::Blocked(_) => true,
+            Answer::Unreachable(_) | Answer::OtherSource(_) => true,
+            Answer::TcpRetryFailed(..) => true,
+            Answer::NoData => self.qtype != family.other(),
+            Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
+            Answer::Truncated(_) => false,
+        }
+    }
+
+    pub(super) fn ok(&self) -> bool {
+        matches!(self.answer, Answer::Records(_))
+    }
+
+    pub(super) fn server(&self) -> String {
+        match self.unseen_query() {
+            true => self.query.src_ip().to_string(),
+            false => self.query.dst_ip().to_string(),
+        }
+    }
+
+    /// The name an answer without records ends its CNAME chain at (a
+    /// CNAME whose target has no record of the type asked), if it does.
+    pub(super) fn dangling_cname(&self) -> Option<&str> {
+        let Body::Dns(m) = &self.answer_fact?.body else {
+            return None;
+        };
+        (m.answers.iter()).rev().find_map(|r| match &r.data {
+            RData::Cname { target } => Some(target.trim_end_matches('.')),
+            _ => None,
+        })
+    }
+
+    /// The query is not in the capture: `query` is the response itself.
+    pub(super) fn unseen_query(&self) -> bool {
+        matches!(&self.query.body, Body::Dns(m) if m.response)
+    }
+
+    pub(super) fn text(&self) -> String {
+        let q = format!("{} {}", self.name, qtype_name(self.qtype));
+        match &self.answer {
+            Answer::Records(r) if r.len() > MAX_RECORDS_NAMED => format!(
+                "{q} {} and {} more",
+                r[..MAX_RECORDS_NAMED].join(", "),
+                r.len() - MAX_RECORDS_NAMED
+            ),
+            Answer::Records(r) => format!("{q} {}", r.join(", ")),
+            Answer::NoData => match self.dangling_cname() {
+                Some(target) => format!(
+                    "{q}: CNAME {target}, which has no record of that type (NOERROR) from {}",
+                    self.server()
+                ),
+                None => format!("{q}: no records (NOERROR) from {}", self.server()),
+            },
+            Answer::NoService => format!(
+                "{q}: target \".\" from {}: the service is not offered at this domain",
+                self.server()
+            ),
+            Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
+            Answer::NoResponse if self.answer_fact.is_some() => format!(
+                "{q}: the answer from {} came in IP fragments that never all arrived",
+                self.server()
+            ),
+            Answer::NoResponse => format!("{q}: no answer from {}", self.server()),
+            Answer::OtherSource(from) => format!(
+                "{q}: asked {}, answered from {from}: the phone drops such an answer",
+                self.server()
+            ),
+            Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
+            Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
+            Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
+            Answer::Truncated(n) => format!(
+                "{q}: truncated answer from {} (TC, {n} records): the full one needs DNS over TCP",
+                self.server()
+            ),
+            Answer::TcpRetryFailed(n, how, frame) => format!(
+                "{q}: truncated answer from {} (TC, {n} records), and the retry over TCP 53 was \
+                 {how} (#{frame})",
+                self.server()
+            ),
+            Answer::Pending => format!("{q}: capture ends before the answer"),
+            Answer::Blocked(addr) => format!(
+                "{q} {addr} from {}: a blocked name's answer, no address to reach",
+                self.server()
+            ),
+        }
+    }
+}
+
+/// Records named in one line of evidence (SRV answers can list dozens of
+/// spare targets); the most preferred come first.
+const MAX_RECORDS_NAMED: usize = 4;
+
+pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
+    if let Some(why) = &m.malformed {
+        return Answer::Malformed(why.clone());
+    }
+    if m.rcode != 0 {
+        return Answer::Error(rcode_name(m.rcode));
+    }
+    if m.tc {
+        return Answer::Truncated(m.answers.len());
+    }
+    let mut records = Vec::new();
+    let srvs = m
+        .answers
+        .iter()
+        .filter(|r| matches!(r.data, RData::Srv { .. }));
+    let mut targets = srvs.map(|r| match &r.data {
+        RData::Srv { target, .. } => target.trim_end_matches('.'),
+        _ => "",
+    });
+    if qtype == 33 && targets.next() == Some("") && targets.next().is_none() {
+        return Answer::NoService;
+    }
+    for r in &m.answers {
+        match (&r.data, qtype) {
+            (RData::A { addr }, 1) => records.push(addr.to_string()),
+            (RData::Aaaa { addr }, 28) => records.push(addr.to_string()),
+            (
+                RData::Srv {
+                    priority,
+                    weight,
+                    port,
+                    target,
+                },
+                33,
+            ) => records.push(format!("{target}:{port} (prio {priority} weight {weight})")),
+            _ => {}
+        }
+    }
+    if qtype == 33 {
+        // Lowest priority first, then highest weight (RFC 2782 preference).
+        let key = |t: &String| {
+            let num = |k: &str| {
+                t.split(k)
+                    .nth(1)
+                    .and_then(|r| r.split([' ', ')']).next()?.parse::<i64>().ok())
+            };
+            (num("prio ").unwrap_or(0), -num("weight ").unwrap_or(0))
+        };
+        records.sort_by_key(key);
+    }
+    let null = |r: &String| {
+        r.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified() || ip.is_loopback())
+    };
+    if records.is_empty() {
+        Answer::NoData
+    } else if matches!(qtype, 1 | 28) && records.iter().all(null) {
+        Answer::Blocked(records.join(", "))
+    } else {
+        Answer::Records(records)
+    }
+}

@@ -1,0 +1,289 @@
+//! Matching each DNS query of a phone to what answered it: a response with
+//! the same id from the endpoint asked, an ICMP unreachable quoting the
+//! query, a response from another address, or silence; and responses whose
+//! query the capture lacks.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+use super::answer::{answer_of, Answer, Attempt};
+use crate::fact::{Body, Fact, TcpResult};
+use crate::verdict::Ctx;
+
+pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let replies = Replies::index(&own);
+    // Datagrams lost as IP fragments (usually none), for unanswered queries:
+    // by (sender, receiver), in frame order.
+    let mut lost: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
+    for f in own
+        .iter()
+        .filter(|f| matches!(f.body, Body::FragmentsLost { .. }))
+    {
+        lost.entry((f.src, f.dst)).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for (i, q) in own.iter().enumerate() {
+        let Body::Dns(m) = &q.body else { continue };
+        if m.response || !ctx.is_phone(&q.src_ip()) {
+            continue;
+        }
+        let Some(question) = m.questions.first() else {
+            continue;
+        };
+        let answer = replies.to(i, m.id, q).map(|r| match &r.body {
+            Body::Dns(a) if r.truncated && a.malformed.is_some() => (Answer::CutShort, r),
+            Body::Dns(a) => (answer_of(a, question.qtype), r),
+            Body::Icmp(u) => (Answer::Unreachable(u.kind.words().to_string()), r),
+            _ => (Answer::NoResponse, r),
+        });
+        let stray = || replies.stray(i, m.id, q, &question.name);
+        // The phone refused, with ICMP, a datagram from the server's address
+        // but another port to its query's port: the answer came from a
+        // port it did not ask (a connected socket takes only port 53's).
+        let refused = || replies.refused_by_phone(i, q);
+        let (answer, answer_fact) = match answer {
+            Some((a, f)) => (a, Some(f)),
+            None if stray().is_some() => match stray() {
+                Some(r) => (Answer::OtherSource(r.src_ip().to_string()), Some(r)),
+                None => (Answer::NoResponse, None),
+            },
+            None if refused().is_some() => match refused() {
+                Some((r, from)) => (Answer::OtherSource(from.to_string()), Some(r)),
+                None => (Answer::NoResponse, None),
+            },
+            None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
+            // The answer came as IP fragments that never all arrived: no
+            // response for the phone, but not a silent server.
+            None => {
+                let to_phone = lost.get(&(q.dst, q.src)).map_or(&[][..], Vec::as_slice);
+                let next = to_phone.partition_point(|f| f.frame <= q.frame);
+                let soon =
+                    (to_phone.get(next).copied()).filter(|f| q.ts.secs_until(&f.ts) < ANSWER_SECS);
+                (Answer::NoResponse, soon)
+            }
+        };
+        let answer = match (answer, answer_fact) {
+            (Answer::Truncated(n), Some(tc)) => tcp_retry(&own, q, tc)
+                .map_or(Answer::Truncated(n), |(how, frame)| {
+                    Answer::TcpRetryFailed(n, how, frame)
+                }),
+            (answer, _) => answer,
+        };
+        out.push(Attempt {
+            query: q,
+            name: question.name.clone(),
+            qtype: question.qtype,
+            answer,
+            answer_fact,
+        });
+    }
+    answers_alone(ctx, &own, &replies, &mut out);
+    out
+}
+
+/// Responses to the phone from a DNS server, when the capture holds none
+/// of its queries (a tap that copies what it received): each is an attempt
+/// of its own, the response standing for the query
+/// ([`Attempt::unseen_query`]).
+fn answers_alone<'a>(
+    ctx: &Ctx<'a>,
+    own: &[&'a Fact],
+    replies: &Replies<'a>,
+    out: &mut Vec<Attempt<'a>>,
+) {
+    // Only for a phone none of whose queries is in the capture (a tap
+    // copying what it received): elsewhere a lone answer is a stray, a
+    // duplicate or one the phone refused, and its query's own answer rules.
+    if !out.is_empty() {
+        return;
+    }
+    for r in own {
+        let Body::Dns(m) = &r.body else { continue };
+        let (Some(question), 53) = (m.questions.first(), r.src.port()) else {
+            continue;
+        };
+        let asked = replies.asked.contains(&(m.id, r.dst, r.src));
+        if !m.response || asked || !ctx.is_phone(&r.dst_ip()) {
+            continue;
+        }
+        let answer = match r.truncated && m.malformed.is_some() {
+            true => Answer::CutShort,
+            false => answer_of(m, question.qtype),
+        };
+        out.push(Attempt {
+            query: r,
+            name: question.name.clone(),
+            qtype: question.qtype,
+            answer,
+            answer_fact: Some(r),
+        });
+    }
+    out.sort_by_key(|a| a.query.frame);
+}
+
+/// The phone's retry over TCP of a query answered truncated (`tc`): how it
+/// failed and its frame, when the first connection to the server's port 53
+/// after the answer was refused, unanswered or unreachable.
+fn tcp_retry(own: &[&Fact], query: &Fact, tc: &Fact) -> Option<(&'static str, u64)> {
+    let server = SocketAddr::new(query.dst_ip(), 53);
+    let first = own.iter().find_map(|f| match &f.body {
+        Body::Tcp { attempt, .. }
+            if f.dst == server
+                && f.src_ip() == query.src_ip()
+                && tc.ts.secs_until(&attempt.first_syn_ts) >= 0.0 =>
+        {
+            Some(attempt)
+        }
+        _ => None,
+    })?;
+    let how = match first.result {
+        TcpResult::Established => return None,
+        TcpResult::Refused => "refused (RST)",
+        TcpResult::Unreachable => "answered by ICMP unreachable",
+        TcpResult::NoAnswer => "never answered (its SYNs dropped)",
+    };
+    Some((how, first.answer_frame))
+}
+
+/// Positions of responses in a phone's facts, and for each the position of
+/// the first well-formed response at or after it.
+type Positions = (Vec<usize>, Vec<Option<usize>>);
+
+/// Responses and ICMP unreachables of a phone's facts, by the query they
+/// answer, so that matching every query costs a lookup rather than a scan of
+/// all later facts (quadratic on a capture of endless unanswered retries).
+#[derive(Default)]
+pub(super) struct Replies<'a> {
+    /// (id, responder, asker) -> positions in `own`, ascending, and for each
+    /// the position of the first well-formed response at or after it.
+    responses: HashMap<(u16, SocketAddr, SocketAddr), Positions>,
+    /// (quoted source, quoted destination) -> positions in `own`, ascending.
+    unreachables: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    /// (id, asker) -> positions of responses in `own`, from any address.
+    by_asker: HashMap<(u16, SocketAddr), Vec<usize>>,
+    /// (id, asker, server) of every query: a server asked with that id
+    /// answers its own query, not another's.
+    asked: HashSet<(u16, SocketAddr, SocketAddr)>,
+    /// ICMP errors a host sent about a datagram to it, by its socket.
+    refused: HashMap<SocketAddr, Vec<usize>>,
+    own: Vec<&'a Fact>,
+}
+
+impl<'a> Replies<'a> {
+    pub(super) fn index(own: &[&'a Fact]) -> Self {
+        let mut r = Replies {
+            own: own.to_vec(),
+            ..Default::default()
+        };
+        for (i, f) in own.iter().enumerate() {
+            match &f.body {
+                Body::Dns(a) if a.response => {
+                    let key = (a.id, f.src, f.dst);
+                    r.responses.entry(key).or_default().0.push(i);
+                    r.by_asker.entry((a.id, f.dst)).or_default().push(i);
+                }
+                Body::Dns(a) => {
+                    r.asked.insert((a.id, f.src, f.dst));
+                }
+                Body::Icmp(u) => {
+                    r.unreachables
+                        .entry((u.orig_src, u.orig_dst))
+                        .or_default()
+                        .push(i);
+                    // Sent by the receiver of the datagram it quotes.
+                    if f.src_ip() == u.orig_dst.ip() {
+                        r.refused.entry(u.orig_dst).or_default().push(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (at, next_ok) in r.responses.values_mut() {
+            let mut next = None;
+            *next_ok = vec![None; at.len()];
+            for (k, &i) in at.iter().enumerate().rev() {
+                let ok = matches!(&own.get(i).map(|f| &f.body),
+                    Some(Body::Dns(a)) if a.malformed.is_none());
+                if ok {
+                    next = Some(i);
+                }
+                if let Some(slot) = next_ok.get_mut(k) {
+                    *slot = next;
+                }
+            }
+        }
+        r
+    }
+
+    /// The phone's ICMP error after the query at position `i` about a
+    /// datagram from the server's address but another port to the query's
+    /// port: that error, and where the datagram came from.
+    pub(super) fn refused_by_phone(&self, i: usize, q: &Fact) -> Option<(&'a Fact, SocketAddr)> {
+        let at = self.refused.get(&q.src)?;
+        let later = at.get(at.partition_point(|&j| j <= i)..)?;
+        later
+            .iter()
+            .filter_map(|&j| self.own.get(j).copied())
+            .find_map(|f| match &f.body {
+                Body::Icmp(u) if u.orig_src.ip() == q.dst.ip() && u.orig_src != q.dst => {
+                    Some((f, u.orig_src))
+                }
+                _ => None,
+            })
+    }
+
+    /// A response to the query at position `i` that comes from another
+    /// address than the one asked: same id, to the asking port, about the
+    /// same name.
+    pub(super) fn stray(&self, i: usize, id: u16, q: &Fact, name: &str) -> Option<&'a Fact> {
+        let at = self.by_asker.get(&(id, q.src))?;
+        let later = at.get(at.partition_point(|&j| j <= i)..)?;
+        later
+            .iter()
+            .take(MAX_STRAY_LOOK)
+            .filter_map(|&j| self.own.get(j).copied())
+            .find(|r| {
+                r.src != q.dst
+                    && !self.asked.contains(&(id, q.src, r.src))
+                    && matches!(&r.body, Body::Dns(a)
+                    if a.questions.first().is_some_and(|x| x.name.eq_ignore_ascii_case(name)))
+            })
+    }
+
+    /// What answers the query at position `i`: the first later response
+    /// (same id, reversed endpoints), the first well-formed one if a
+    /// malformed one came first (else the last malformed one), or an ICMP
+    /// unreachable quoting the query when it comes before any response.
+    pub(super) fn to(&self, i: usize, id: u16, q: &Fact) -> Option<&'a Fact> {
+        let after = |v: &[usize]| v.partition_point(|&j| j <= i);
+        let first_icmp = self
+            .unreachables
+            .get(&(q.src, q.dst))
+            .and_then(|v| v.get(after(v)).copied());
+        let response = self
+            .responses
+            .get(&(id, q.dst, q.src))
+            .and_then(|(at, next_ok)| {
+                let k = after(at);
+                let first = *at.get(k)?;
+                let chosen = next_ok.get(k).copied().flatten().or(at.last().copied())?;
+                Some((first, chosen))
+            });
+        let pick = match (response, first_icmp) {
+            (Some((first, _)), Some(icmp)) if icmp < first => icmp,
+            (Some((_, chosen)), _) => chosen,
+            (None, Some(icmp)) => icmp,
+            (None, None) => return None,
+        };
+        self.own.get(pick).copied()
+    }
+}
+
+/// Seconds after a query within which a datagram lost as fragments is
+/// taken for its answer (a resolver answers in well under that).
+const ANSWER_SECS: f64 = 5.0;
+
+/// Responses with a query's id and port looked at for one from another
+/// address (bounds the work on a storm of identical ids).
+const MAX_STRAY_LOOK: usize = 16;
