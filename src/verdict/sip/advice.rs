@@ -1,0 +1,67 @@
+//! How the stage words SIP responses: a status line with what its headers
+//! add, ordinals of re-sends, and advice for a final response by class (RFC
+//! 3261 section 21).
+
+use crate::proto::sip::{SipMessage, StartLine};
+
+pub(super) fn response_text(code: u16, m: &SipMessage) -> String {
+    let reason = match &m.start {
+        StartLine::Response { reason, .. } => reason.as_str(),
+        _ => "",
+    };
+    let mut t = format!("{code} {reason}");
+    if let Some(a) = &m.www_authenticate {
+        if let Some(realm) = a.get("realm") {
+            t.push_str(&format!(" realm {realm}"));
+        }
+        if a.get("stale")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            t.push_str(" stale=true");
+        }
+    }
+    t
+}
+
+/// 2nd, 3rd, 11th, 21st...
+pub(super) fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Advice for a final response other than 200, 401/407 and 403, by class
+/// (RFC 3261 section 21).
+/// `min_expires`: a 423's Min-Expires; `asked`: the REGISTER's expiry.
+pub(super) fn final_advice(code: u16, min_expires: Option<u32>, asked: Option<u32>) -> String {
+    match code {
+        423 => {
+            let min = min_expires.map_or("a longer expiry".to_string(), |m| format!("{m} s"));
+            let asked = asked.map_or(String::new(), |a| format!(", the phone asked for {a} s"));
+            format!(
+                "the registrar wants registrations of at least {min} (423 Interval Too \
+                 Brief){asked}: raise the line's registration expiry to it, or lower the \
+                 registrar's minimum"
+            )
+        }
+        403 => "the registrar forbids the registration: check the user ID, Auth ID and \
+                password, and that the device is assigned to the user in Control Hub"
+            .to_string(),
+        404 => "the registrar does not know this line (404): check the user ID and the \
+                registrar's domain in the line settings"
+            .to_string(),
+        408 | 480 | 500..=599 => format!(
+            "the registrar (or a proxy before it) answered {code}: it is overloaded, down or \
+             cannot reach its back end; try another SRV target or wait, and check the \
+             service status"
+        ),
+        _ => {
+            format!("the registrar answered {code}: check the line's registrar and proxy settings")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+use super::*;
+use crate::fact::Fact;
+use crate::phone::names::NameMap;
+use crate::proto::sip::parse_datagram;
+use crate::verdict::test_support::{ctx, phone};
+
+fn fact(frame: u64, secs: i64, src: &str, dst: &str, text: &str) -> Fact {
+    let msg = parse_datagram(text.as_bytes()).remove(0).expect("SIP");
+    crate::verdict::test_support::fact(frame, secs, src, dst, Body::Sip(Box::new(msg)))
+}
+
+fn register_text(call_id: &str, cseq: u32) -> String {
+    format!(
+        "REGISTER sip:example.com SIP/2.0\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n\
+         From: <sip:1001@example.com>\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+#[test]
+fn success_after_an_unanswered_register_warns() {
+    let phone_ip = "192.0.2.100:5060";
+    let ok = "SIP/2.0 200 OK\r\nCall-ID: b\r\nCSeq: 1 REGISTER\r\nExpires: 120\r\n\
+              Content-Length: 0\r\n\r\n";
+    let facts = vec![
+        fact(1, 0, phone_ip, "198.51.100.20:5060", &register_text("a", 1)),
+        fact(2, 4, phone_ip, "198.51.100.20:5060", &register_text("a", 1)),
+        fact(
+            3,
+            40,
+            phone_ip,
+            "198.51.100.21:5060",
+            &register_text("b", 1),
+        ),
+        fact(4, 41, "198.51.100.21:5060", phone_ip, ok),
+    ];
+    let names = NameMap::default();
+    let p = phone("192.0.2.100", vec![0, 1, 2, 3]);
+    let ctx = ctx(&facts, &p, &names, 60);
+    let r = register(&ctx, false);
+    assert_eq!(r.status, Status::Warn, "{}", r.summary);
+    assert!(
+        r.summary.contains("after 1 REGISTER with no answer"),
+        "{}",
+        r.summary
+    );
+    // Without the unanswered first attempt the same success passes.
+    let p = phone("192.0.2.100", vec![2, 3]);
+    let ctx = crate::verdict::test_support::ctx(&facts, &p, &names, 60);
+    assert_eq!(register(&ctx, false).status, Status::Pass);
+}
+
+/// A REGISTER from a public address: its Via and Contact as given.
+fn nat_facts(via: &str, contact: &str) -> Vec<Fact> {
+    let (phone_ip, sbc) = ("203.0.113.9:5060", "198.51.100.20:5060");
+    let req = format!(
+        "REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP {via};branch=z9hG4bK1\r\n\
+         Contact: <sip:1101@{contact}>\r\nCall-ID: n\r\nCSeq: 1 REGISTER\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    let ok = "SIP/2.0 200 OK\r\nCall-ID: n\r\nCSeq: 1 REGISTER\r\nExpires: 120\r\n\
+              Content-Length: 0\r\n\r\n";
+    vec![
+        fact(1, 0, phone_ip, sbc, &req),
+        fact(2, 0, sbc, phone_ip, ok),
+    ]
+}
+
+#[test]
+fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
+    let names = NameMap::default();
+    let p = phone("203.0.113.9", vec![0, 1]);
+    let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10), false);
+    let r = judge(&nat_facts("192.168.1.50:5060", "192.168.1.50:5060"));
+    assert_eq!(r.status, Status::Warn);
+    assert!(r.summary.contains("NAT in the path"), "{}", r.summary);
+    let r = judge(&nat_facts("203.0.113.9:5060", "192.168.1.50:5060"));
+    assert_eq!(r.status, Status::Warn);
+    assert!(r.summary.contains("SIP ALG rewrote part"), "{}", r.summary);
+    assert!(r.advice.as_deref().unwrap_or("").contains("by halves"));
+    // Both rewritten (or a phone on a public address): nothing to say.
+    let r = judge(&nat_facts("203.0.113.9:5060", "203.0.113.9:5060"));
+    assert_eq!(r.status, Status::Pass, "{}", r.summary);
+}

@@ -1,0 +1,113 @@
+//! REGISTER transactions of a phone: each request keyed by Call-ID and
+//! CSeq, with its retransmissions and final responses, and the NAT its Via
+//! or Contact shows.
+
+use std::collections::HashMap;
+
+use crate::fact::{Body, Fact};
+use crate::phone::aor_user;
+use crate::proto::sip::{nat_evidence, Nat, SipMessage, StartLine};
+use crate::verdict::Ctx;
+
+/// One REGISTER transaction.
+pub(super) struct Transaction<'a> {
+    pub(super) call_id: String,
+    pub(super) cseq: u32,
+    pub(super) request: &'a Fact,
+    pub(super) msg: &'a SipMessage,
+    pub(super) retransmissions: usize,
+    /// The request's last copy (itself when never retransmitted).
+    pub(super) last_send: &'a Fact,
+    pub(super) finals: Vec<(&'a Fact, u16, &'a SipMessage)>,
+}
+
+impl Transaction<'_> {
+    pub(super) fn authenticated(&self) -> bool {
+        self.msg.authorization.is_some()
+    }
+
+    pub(super) fn expires(&self) -> Option<u32> {
+        self.msg.contact_expires.or(self.msg.expires)
+    }
+
+    pub(super) fn final_code(&self) -> Option<u16> {
+        self.finals.last().map(|f| f.1)
+    }
+
+    /// The line (user part of From) this REGISTER is for.
+    pub(super) fn line(&self) -> Option<String> {
+        self.msg.from.as_deref().and_then(aor_user)
+    }
+
+    /// How badly the transaction ended: registered 0, still open (a
+    /// challenge not yet answered, no answer yet) 1, failed 2.
+    pub(super) fn rank(&self) -> u8 {
+        match self.final_code() {
+            Some(200..=299) => 0,
+            Some(401 | 407) if !self.authenticated() || self.stale() => 1,
+            None if self.retransmissions == 0 => 1,
+            _ => 2,
+        }
+    }
+
+    pub(super) fn stale(&self) -> bool {
+        self.finals.last().is_some_and(|(_, _, m)| {
+            m.www_authenticate
+                .as_ref()
+                .and_then(|a| a.get("stale"))
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        })
+    }
+}
+
+pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
+    let mut txs: Vec<Transaction<'a>> = Vec::new();
+    // Position of each (Call-ID, CSeq) in `txs`: a linear search per message
+    // would be quadratic in a capture of endless REGISTER retries.
+    let mut index: HashMap<(&'a str, u32), usize> = HashMap::new();
+    for f in ctx.own() {
+        let Body::Sip(m) = &f.body else { continue };
+        let (Some(call_id), Some((cseq, method))) = (&m.call_id, &m.cseq) else {
+            continue;
+        };
+        if !method.eq_ignore_ascii_case("REGISTER") {
+            continue;
+        }
+        let key = (call_id.as_str(), *cseq);
+        let existing = index.get(&key).and_then(|&at| txs.get_mut(at));
+        match (&m.start, existing) {
+            (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
+                t.retransmissions += 1;
+                t.last_send = f;
+            }
+            (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
+                index.insert(key, txs.len());
+                txs.push(Transaction {
+                    call_id: call_id.clone(),
+                    cseq: *cseq,
+                    request: f,
+                    msg: m,
+                    retransmissions: 0,
+                    last_send: f,
+                    finals: Vec::new(),
+                })
+            }
+            // Only answers to the phone: a proxy's own responses to the
+            // phones behind it share the Call-ID but answer nothing of its.
+            (StartLine::Response { code, .. }, Some(t))
+                if *code >= 200 && f.dst_ip() == t.request.src_ip() =>
+            {
+                t.finals.push((f, *code, m))
+            }
+            _ => {}
+        }
+    }
+    txs
+}
+
+/// NAT seen in a REGISTER: its Via or Contact names another address than
+/// the packet comes from ([`nat_evidence`]).
+pub(super) fn nat_note<'a>(txs: &[Transaction<'a>]) -> Option<(&'a Fact, Nat)> {
+    txs.iter()
+        .find_map(|t| Some((t.request, nat_evidence(t.msg, t.request.src_ip())?)))
+}
