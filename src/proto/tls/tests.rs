@@ -1,3 +1,5 @@
+use super::hello::{is_grease, HELLO_RETRY_RANDOM};
+use super::x509::{der_hex, escape_value, rfc3339};
 use super::*;
 use proptest::prelude::*;
 
