@@ -16,6 +16,7 @@
 //! snaplen or lost from the capture make the stage can't tell.
 
 mod advice;
+mod challenge;
 mod connect;
 mod exchange;
 mod no_register;
@@ -247,70 +248,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                 "check the line's Auth ID and password against Control Hub: the registrar keeps \
              challenging the authenticated REGISTERs",
             ),
-            Some(401 | 407) => {
-                // After good registrations, a refresh left on a challenge
-                // the phone never answered while the capture went on: the
-                // binding runs out.
-                let challenge = last.finals.last().map(|(f, _, _)| *f);
-                let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
-                match (registered_before(&judged, last), challenge) {
-                    (Some(ok), Some(ch)) if waited => {
-                        let sends = match last.retransmissions {
-                            0 => String::new(),
-                            n => format!(", sent {} times,", n + 1),
-                        };
-                        let summary = format!(
-                            "registered before (#{}), but the refresh at #{}{sends} got only a \
-                             challenge (#{}) and no authenticated REGISTER followed",
-                            ok.frame, last.request.frame, ch.frame
-                        );
-                        stage(Status::Warn, summary).advice(
-                            "the phone stopped re-registering after a challenge: its binding \
-                             expires; check the path to the registrar (late or lost answers) \
-                             and the phone's log",
-                        )
-                    }
-                    // Challenged again and again, never answering with
-                    // credentials: the line has none to give.
-                    _ if uncredentialed >= 2 => {
-                        let n = uncredentialed;
-                        let summary = format!(
-                            "challenged {n} times (401/407) and the phone never answered with \
-                             credentials: each REGISTER starts over without Authorization"
-                        );
-                        stage(Status::Fail, summary).advice(
-                            "the phone does not answer the registrar's digest challenge: the \
-                             line has no Auth ID and password (or they were never provisioned); \
-                             set the line's credentials from Control Hub and resync the phone",
-                        )
-                    }
-                    _ => match late_answer(last) {
-                        // Answered only after many re-sends: the path lost
-                        // the phone's REGISTERs (or the answers) for a while.
-                        Some(late) => {
-                            let summary = format!(
-                                "the REGISTER at #{} was {late}; the capture ends before the \
-                                 phone's next REGISTER",
-                                last.request.frame
-                            );
-                            stage(Status::Warn, summary).advice(LATE_ADVICE)
-                        }
-                        None if judged
-                            .iter()
-                            .any(|t| t.line() == last.line() && t.request.truncated) =>
-                        {
-                            let s = "challenged (401); the capture's snaplen cut the phone's \
-                                     REGISTERs, so whether they carried credentials can't be told";
-                            StageResult::not_seen(Stage::SipRegister, s)
-                        }
-                        None => {
-                            let s = "challenged (401), no authenticated REGISTER followed in the \
-                                     capture";
-                            StageResult::not_seen(Stage::SipRegister, s)
-                        }
-                    },
-                }
-            }
+            Some(401 | 407) => challenge::challenged(ctx, &judged, last, uncredentialed),
             Some(403) => stage(
                 Status::Fail,
                 "403 Forbidden: the registrar rejects this line".into(),
@@ -466,10 +404,6 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     }
     result
 }
-
-/// Seconds a phone has to answer a challenge before the capture's going on
-/// without it counts (a phone answers a 401 at once).
-const UNFOLLOWED_SECS: f64 = 5.0;
 
 #[cfg(test)]
 mod tests;

@@ -81,3 +81,58 @@ fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
     let r = judge(&nat_facts("203.0.113.9:5060", "203.0.113.9:5060"));
     assert_eq!(r.status, Status::Pass, "{}", r.summary);
 }
+
+/// A REGISTER with credentials answered by a stale challenge of `code`.
+fn stale_exchange(frame: u64, cseq: u32, code: u16, nonce: &str) -> (String, String) {
+    let (reason, header) = match code {
+        407 => ("Proxy Authentication Required", "Proxy-Authenticate"),
+        _ => ("Unauthorized", "WWW-Authenticate"),
+    };
+    let req = format!(
+        "REGISTER sip:example.com SIP/2.0\r\nCall-ID: s\r\nCSeq: {cseq} REGISTER\r\n\
+         From: <sip:1001@example.com>\r\nAuthorization: Digest username=\"1001\", \
+         nonce=\"n{frame}\", response=\"x\"\r\nContent-Length: 0\r\n\r\n"
+    );
+    let challenge = format!(
+        "SIP/2.0 {code} {reason}\r\nCall-ID: s\r\nCSeq: {cseq} REGISTER\r\n\
+         {header}: Digest realm=\"example.com\", nonce=\"{nonce}\", stale=TRUE\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    (req, challenge)
+}
+
+#[test]
+fn stale_challenges_in_a_row_fail_one_does_not() {
+    let (phone_ip, sbc) = ("192.0.2.100:5060", "198.51.100.20:5060");
+    let names = NameMap::default();
+    let judge = |code: u16, rounds: u32, end: i64| {
+        let mut facts = Vec::new();
+        for i in 0..rounds {
+            let (req, ch) = stale_exchange(u64::from(i) * 2 + 1, i + 2, code, &format!("m{i}"));
+            let at = i64::from(i) * 3;
+            facts.push(fact(u64::from(i) * 2 + 1, at, phone_ip, sbc, &req));
+            facts.push(fact(u64::from(i) * 2 + 2, at, sbc, phone_ip, &ch));
+        }
+        let p = phone("192.0.2.100", (0..facts.len()).collect());
+        let r = register(&ctx(&facts, &p, &names, end), false);
+        (r.status, r.summary, r.advice)
+    };
+    for code in [401, 407] {
+        let (status, summary, advice) = judge(code, 3, 30);
+        assert_eq!(status, Status::Fail, "{summary}");
+        assert!(
+            summary.contains(&format!(
+                "3 authenticated REGISTERs in a row (from #1) \
+                                           each answered {code} with stale=true"
+            )),
+            "{summary}"
+        );
+        assert!(advice.unwrap_or_default().contains("nonce lifetime"));
+    }
+    // One stale challenge at the capture's end: the phone's next REGISTER,
+    // with the new nonce, is not in it.
+    let (status, summary, _) = judge(407, 1, 2);
+    assert_eq!(status, Status::NotSeen);
+    assert!(summary.contains("got a 407 with stale=true"), "{summary}");
+    assert!(!summary.contains("no authenticated REGISTER"), "{summary}");
+}

@@ -1,0 +1,149 @@
+//! The line's last REGISTER ended on a digest challenge (401 or 407) that
+//! does not itself reject the credentials: a first challenge, or one with
+//! `stale=true`. What came around it decides: a refresh the phone left
+//! unanswered after good registrations, a registrar that calls every fresh
+//! nonce stale, a phone with no credentials to give, a late answer, or a
+//! capture that ends before the phone's next REGISTER.
+
+use super::exchange::{late_answer, registered_before, LATE_ADVICE};
+use super::transaction::Transaction;
+use crate::fact::Fact;
+use crate::verdict::{Ctx, Stage, StageResult, Status};
+
+/// Seconds a phone has to answer a challenge before the capture's going on
+/// without it counts (a phone answers a 401 at once).
+const UNFOLLOWED_SECS: f64 = 5.0;
+
+/// Authenticated REGISTERs in a row answered `stale=true` that make a
+/// loop: one is a nonce that aged out (normal); a second means the nonce
+/// the registrar had just given was called stale too.
+const STALE_LOOP: usize = 2;
+
+/// Judges `last`, whose final answer is a 401/407 that is a first challenge
+/// or a stale one. `uncredentialed`: challenges of the line never answered
+/// with credentials.
+pub(super) fn challenged(
+    ctx: &Ctx<'_>,
+    judged: &[&Transaction<'_>],
+    last: &Transaction<'_>,
+    uncredentialed: usize,
+) -> StageResult {
+    let stage =
+        |status: Status, summary: String| StageResult::new(Stage::SipRegister, status, summary);
+    let code = last.final_code().unwrap_or(401);
+    if let Some(result) = stale_loop(judged, last, code, registered_before(judged, last)) {
+        return result;
+    }
+    // After good registrations, a refresh left on a challenge the phone
+    // never answered while the capture went on: the binding runs out.
+    let challenge = last.finals.last().map(|(f, _, _)| *f);
+    let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
+    match (registered_before(judged, last), challenge) {
+        (Some(ok), Some(ch)) if waited => {
+            let sends = match last.retransmissions {
+                0 => String::new(),
+                n => format!(", sent {} times,", n + 1),
+            };
+            let summary = format!(
+                "registered before (#{}), but the refresh at #{}{sends} got only a challenge \
+                 (#{}) and no authenticated REGISTER followed",
+                ok.frame, last.request.frame, ch.frame
+            );
+            stage(Status::Warn, summary).advice(
+                "the phone stopped re-registering after a challenge: its binding expires; check \
+                 the path to the registrar (late or lost answers) and the phone's log",
+            )
+        }
+        // Challenged again and again, never answering with credentials:
+        // the line has none to give.
+        _ if uncredentialed >= 2 => {
+            let n = uncredentialed;
+            let summary = format!(
+                "challenged {n} times (401/407) and the phone never answered with credentials: \
+                 each REGISTER starts over without Authorization"
+            );
+            stage(Status::Fail, summary).advice(
+                "the phone does not answer the registrar's digest challenge: the line has no \
+                 Auth ID and password (or they were never provisioned); set the line's \
+                 credentials from Control Hub and resync the phone",
+            )
+        }
+        _ => match late_answer(last) {
+            // Answered only after many re-sends: the path lost the phone's
+            // REGISTERs (or the answers) for a while.
+            Some(late) => {
+                let summary = format!(
+                    "the REGISTER at #{} was {late}; the capture ends before the phone's next \
+                     REGISTER",
+                    last.request.frame
+                );
+                stage(Status::Warn, summary).advice(LATE_ADVICE)
+            }
+            None if judged
+                .iter()
+                .any(|t| t.line() == last.line() && t.request.truncated) =>
+            {
+                let s = format!(
+                    "challenged ({code}); the capture's snaplen cut the phone's REGISTERs, so \
+                     whether they carried credentials can't be told"
+                );
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
+            None if last.authenticated() => {
+                let s = format!(
+                    "the authenticated REGISTER at #{} got a {code} with stale=true (its nonce \
+                     had expired); the capture ends before a REGISTER with the new nonce",
+                    last.request.frame
+                );
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
+            None => {
+                let s = format!(
+                    "challenged ({code}), no authenticated REGISTER followed in the \
+                                 capture"
+                );
+                StageResult::not_seen(Stage::SipRegister, s)
+            }
+        },
+    }
+}
+
+/// The line's last authenticated REGISTERs, [`STALE_LOOP`] or more in a
+/// row, each answered by a stale challenge and none by a 2xx: the phone
+/// answered every fresh nonce and the registrar called each one expired.
+fn stale_loop(
+    judged: &[&Transaction<'_>],
+    last: &Transaction<'_>,
+    code: u16,
+    registered: Option<&Fact>,
+) -> Option<StageResult> {
+    let run: Vec<&&Transaction<'_>> = judged
+        .iter()
+        .rev()
+        .filter(|t| t.line() == last.line() && t.request.frame <= last.request.frame)
+        .take_while(|t| {
+            t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && t.stale()
+        })
+        .collect();
+    if run.len() < STALE_LOOP {
+        return None;
+    }
+    let first = run.last().map_or(last.request.frame, |t| t.request.frame);
+    let since = match registered {
+        Some(ok) => format!("registered at #{}, then", ok.frame),
+        None => "never registered:".to_string(),
+    };
+    let summary = format!(
+        "{since} {} authenticated REGISTERs in a row (from #{first}) each answered {code} with \
+         stale=true: the registrar calls every new nonce expired",
+        run.len()
+    );
+    Some(
+        StageResult::new(Stage::SipRegister, Status::Fail, summary).advice(
+            "the credentials are not the problem: the registrar rejects each nonce it has just \
+             given as stale; check its nonce lifetime (it must outlast the phone's round trip) \
+             and, behind a cluster or load balancer, that every node shares the nonce secret \
+             and the same clock",
+        ),
+    )
+}
