@@ -2,7 +2,8 @@
 //! queries, each matched to its response (same id, reversed endpoints), an
 //! ICMP unreachable quoting it, or silence. The last decisive attempt judges
 //! the stage; earlier failures make a success a `warn`. Malformed responses
-//! tell nothing either way and are evidence on a `warn`.
+//! beside a good one are evidence on a `warn`; only malformed ones fail the
+//! stage (the phone got no address it could use).
 
 mod answer;
 mod judge;

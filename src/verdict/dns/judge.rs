@@ -68,7 +68,28 @@ pub(super) fn stage(
             return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
         }
         let last = attempts[attempts.len() - 1];
-        let status = if malformed > 0 || matches!(last.answer, Answer::NoData) {
+        // Only malformed responses: the phone got no address it could use
+        // (it fails here unless a later stage shows it decoded one).
+        if malformed > 0 {
+            let shown = attempts
+                .iter()
+                .rev()
+                .find(|a| matches!(a.answer, Answer::Malformed(_)))
+                .unwrap_or(&last);
+            let summary = format!(
+                "{}; no usable answer ({})",
+                shown.text(),
+                crate::text::plural(malformed, "malformed response", "malformed responses")
+            );
+            return StageResult::new(stage, Status::Fail, summary)
+                .advice(format!(
+                    "every DNS response for {what} was malformed: look for a device on the path \
+                     that rewrites DNS (a DNS ALG or inspection) or a resolver bug, and try \
+                     another resolver"
+                ))
+                .evidence(evidence);
+        }
+        let status = if matches!(last.answer, Answer::NoData) {
             Status::Warn
         } else {
             Status::NotSeen
