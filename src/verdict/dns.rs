@@ -3,7 +3,12 @@
 //! ICMP unreachable quoting it, or silence. The last decisive attempt judges
 //! the stage; earlier failures make a success a `warn`. Malformed responses
 //! beside a good one are evidence on a `warn`; only malformed ones fail the
-//! stage (the phone got no address it could use).
+//! stage (the phone got no address it could use). An answer the phone
+//! refused at once with ICMP port unreachable came after it had given up
+//! (a slow resolver): a failure, not an answer. A server silent for one name
+//! that answered others is told to test that name, and a phone that went on
+//! without an answer while the server's other answers are in the capture
+//! used an address it had kept.
 
 mod answer;
 mod judge;
@@ -70,16 +75,28 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
     let (srv, fallback) = srv_lookups(&attempts, srv);
     let family = Family::of(ctx);
-    let act_stage = stage(Stage::DnsActivation, &act, "activate.cisco.com", family);
-    let prov_stage = stage(Stage::DnsProvisioning, &prov, "cisco.sipflash.com", family);
+    let act_stage = stage(
+        Stage::DnsActivation,
+        &act,
+        "activate.cisco.com",
+        family,
+        &attempts,
+    );
+    let prov_stage = stage(
+        Stage::DnsProvisioning,
+        &prov,
+        "cisco.sipflash.com",
+        family,
+        &attempts,
+    );
     // With frames cut by the snaplen, a ClientHello may have lost its name:
     // any HTTPS connection then may be the one the answer allowed.
     let https =
         |f: &Fact| ctx.snaplen_cut && matches!(f.body, Body::Tcp { .. }) && f.dst.port() == 443;
-    let act_stage = answered_unseen(ctx, act_stage, &act, &|f| {
+    let act_stage = answered_unseen(ctx, act_stage, &act, &attempts, &|f| {
         hello_to(f, is_activation_name) || https(f)
     });
-    let prov_stage = answered_unseen(ctx, prov_stage, &prov, &|f| {
+    let prov_stage = answered_unseen(ctx, prov_stage, &prov, &attempts, &|f| {
         hello_to(f, is_provisioning_name) || https(f)
     });
     DnsStages {
@@ -88,10 +105,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
         srv: match (srv.is_empty(), fallback) {
             (true, Some(used)) => used,
             _ => {
-                let result = stage(Stage::DnsSrv, &srv, "the outbound proxy's SRV", family);
+                let what = "the outbound proxy's SRV";
+                let result = stage(Stage::DnsSrv, &srv, what, family, &attempts);
                 let sbc =
                     |f: &Fact| matches!(f.body, Body::Tcp { .. }) && f.dst.port() == ctx.sbc_port;
-                answered_unseen(ctx, result, &srv, &sbc)
+                answered_unseen(ctx, result, &srv, &attempts, &sbc)
             }
         },
     }
@@ -109,11 +127,14 @@ fn hello_to(f: &Fact, name: fn(&str) -> bool) -> bool {
 /// A stage whose queries got no answer in the capture, after which the phone
 /// did what only an answer allows (`used`: connected to the name): the
 /// answer went by a path the capture does not see (asymmetric routing, a tap
-/// on one direction). Not a failure: `not_seen`, saying why.
+/// on one direction). Not a failure: `not_seen`, saying why. Unless the
+/// capture holds the same server's answers to other queries: then the phone
+/// used an address it had kept, and the failure stands, saying so.
 fn answered_unseen(
     ctx: &Ctx<'_>,
     result: StageResult,
     attempts: &[&Attempt<'_>],
+    all: &[Attempt<'_>],
     used: &dyn Fn(&Fact) -> bool,
 ) -> StageResult {
     let unanswered = |a: &&Attempt<'_>| matches!(a.answer, Answer::NoResponse | Answer::Pending);
@@ -127,6 +148,23 @@ fn answered_unseen(
     else {
         return result;
     };
+    // The same server's answers to the phone's other queries are in the
+    // capture: its answers to these would be too. The phone went on with an
+    // address it had kept from before (a cache), and will not find it again.
+    let servers: Vec<String> = attempts.iter().map(|a| a.server()).collect();
+    let seen = all.iter().any(|a| {
+        servers.contains(&a.server())
+            && a.answer_fact
+                .is_some_and(|r| matches!(&r.body, Body::Dns(m) if m.response))
+    });
+    if seen {
+        let summary = format!(
+            "{}; the phone then connected to {} (#{}) all the same: an address it had kept \
+             from before",
+            result.summary, f.dst, f.frame
+        );
+        return StageResult { summary, ..result };
+    }
     let summary = format!(
         "no answer in the capture, yet the phone then connected to {} (#{}): the answer came \
          by a path the capture does not see",

@@ -33,6 +33,9 @@ pub(super) enum Answer {
     TcpRetryFailed(usize, &'static str, u64),
     /// No response yet when the capture ends.
     Pending,
+    /// A response that came after the phone had given up on the query (so
+    /// many seconds after it): the phone refused it with ICMP (this frame).
+    Late(f64, u64),
     /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
     /// DNS filter gives a blocked name (RFC 1122 3.2.1.3: 0.0.0.0 is no
     /// destination); the address as said.
@@ -56,7 +59,7 @@ impl Attempt<'_> {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::NoService | Answer::Blocked(_) => true,
             Answer::Unreachable(_) | Answer::OtherSource(_) => true,
-            Answer::TcpRetryFailed(..) => true,
+            Answer::TcpRetryFailed(..) | Answer::Late(..) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
             Answer::Truncated(_) => false,
@@ -134,6 +137,11 @@ impl Attempt<'_> {
                 self.server()
             ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
+            Answer::Late(secs, icmp) => format!(
+                "{q}: the answer from {} came {secs:.1} s after the query, when the phone had \
+                 given up on it (it refused the answer: ICMP port unreachable, #{icmp})",
+                self.server()
+            ),
             Answer::Blocked(addr) => format!(
                 "{q} {addr} from {}: a blocked name's answer, no address to reach",
                 self.server()

@@ -10,11 +10,14 @@ use crate::proto::dns::qtype_name;
 use crate::verdict::dhcp::trim;
 use crate::verdict::{ev, Evidence, Stage, StageResult, Status};
 
+/// `all`: every attempt of the phone, of every stage (what its DNS server
+/// answered for other names).
 pub(super) fn stage(
     stage: Stage,
     attempts: &[&Attempt<'_>],
     what: &str,
     family: Family,
+    all: &[Attempt<'_>],
 ) -> StageResult {
     if attempts.is_empty() {
         return StageResult::not_seen(stage, format!("no query for {what}"));
@@ -122,7 +125,14 @@ pub(super) fn stage(
             .iter()
             .position(|a| std::ptr::eq(*a, *last))
             .unwrap_or(0);
-        let trouble = attempts[..pos].iter().any(|a| decides(a) && !a.ok()) || malformed > 0;
+        // An answer of the other family lost as IP fragments decides
+        // nothing, but the path that lost it will lose others.
+        let lost = attempts[..pos]
+            .iter()
+            .find(|a| matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_some());
+        let trouble = attempts[..pos].iter().any(|a| decides(a) && !a.ok())
+            || malformed > 0
+            || lost.is_some();
         // Name the most telling answer: SRV, then the phone's own address
         // family, then whatever passed.
         let best = [33u16, family.qtype()]
@@ -151,6 +161,7 @@ pub(super) fn stage(
                 .any(|a| a.ok() && a.name == failed.name);
             let what = match failed.answer {
                 Answer::NoResponse => "an unanswered query",
+                Answer::Late(..) => "an answer that came too late",
                 Answer::Unreachable(_) => "a query answered by ICMP",
                 _ => "a failed answer",
             };
@@ -172,7 +183,9 @@ pub(super) fn stage(
                 summary.push_str(&format!(" (after {})", failed.text()));
                 "resolved only after"
             };
+            let late = matches!(failed.answer, Answer::Late(..));
             advice = Some(match other_name {
+                false if late => advice_of(failed, all),
                 true => format!(
                     "{} resolved, but not {} ({}): this phone went on with the first; \
                      phones that ask for the other (older firmware) fail here, so let the \
@@ -188,6 +201,10 @@ pub(super) fn stage(
                     failed.text()
                 ),
             });
+        }
+        if let (None, Some(lost)) = (&advice, lost) {
+            summary.push_str(&format!(" (after {})", lost.text()));
+            advice = Some(advice_of(lost, all));
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
@@ -229,7 +246,7 @@ pub(super) fn stage(
                 .iter()
                 .all(|a| matches!(a.answer, Answer::Blocked(_)));
             let advice = match blocked {
-                true => advice(worst),
+                true => advice_of(worst, all),
                 false => format!(
                     "none of the SRV targets ({}) has an address at {}: give each an A record \
                      in the zone, or point the SRV record at SBC names that resolve",
@@ -247,16 +264,32 @@ pub(super) fn stage(
         .filter(|a| matches!(a.answer, Answer::NoResponse | Answer::Pending))
         .count();
     if unanswered > 1 {
-        summary.push_str(&format!(" ({unanswered} queries unanswered)"));
+        let mut types: Vec<String> = Vec::new();
+        for a in attempts
+            .iter()
+            .filter(|a| matches!(a.answer, Answer::NoResponse))
+        {
+            let t = qtype_name(a.qtype);
+            if !types.contains(&t) {
+                types.push(t);
+            }
+        }
+        let of = match types.len() {
+            0 | 1 => String::new(),
+            _ => format!(": {}", types.join(" and ")),
+        };
+        summary.push_str(&format!(" ({unanswered} queries unanswered{of})"));
     }
     // The same server answered this name before: it stopped, rather than
     // never answering.
     let answered = attempts
         .iter()
         .filter(|a| a.ok() && a.name == worst.name && a.server() == worst.server())
+        .filter(|a| a.query.frame < worst.query.frame)
         .filter_map(|a| a.answer_fact)
         .collect::<Vec<_>>();
-    let stopped = matches!(worst.answer, Answer::NoResponse) && !answered.is_empty();
+    let silent = matches!(worst.answer, Answer::NoResponse) && worst.answer_fact.is_none();
+    let stopped = silent && !answered.is_empty();
     let advice = match answered.last() {
         Some(last_ok) if stopped => {
             let n = crate::text::plural(answered.len(), "query", "queries");
@@ -270,7 +303,7 @@ pub(super) fn stage(
                 last_ok.frame
             )
         }
-        _ => advice(worst),
+        _ => advice_of(worst, all),
     };
     // Other names of the stage that failed too (activate.cisco.com and its
     // older name webapps.cisco.com): each said, so that none is left out
@@ -300,8 +333,14 @@ pub(super) fn stage(
         .evidence(evidence)
 }
 
-pub(super) fn advice(a: &Attempt<'_>) -> String {
+pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
     let (name, server) = (&a.name, a.server());
+    // Where the phone got this server: DHCP option 6, or for an IPv6
+    // server the router advertisement's RDNSS or DHCPv6 option 23.
+    let given = match server.contains(':') {
+        true => "the router advertisement's RDNSS or DHCPv6 option 23",
+        false => "DHCP option 6",
+    };
     match &a.answer {
         Answer::Error(rc) if rc == "NXDOMAIN" => format!(
             "resolver {server} says {name} does not exist (DNS filtering or split horizon): \
@@ -369,10 +408,46 @@ pub(super) fn advice(a: &Attempt<'_>) -> String {
              smaller UDP answers (an EDNS buffer size of 1232 bytes, DNS Flag Day 2020) so \
              that large ones go over TCP"
         ),
-        Answer::NoResponse | Answer::Unreachable(_) => format!(
-            "DNS server {server} does not answer: check DHCP option 6 and that UDP/TCP 53 to it \
-             is allowed"
+        Answer::Late(secs, _) => format!(
+            "DNS server {server} answers too slowly: its answer for {name} came {secs:.1} s \
+             after the query, when the phone had given up; fix its upstream forwarding (or \
+             give the phones a resolver that answers within a second), and check with \
+             `nslookup {name} {server}`"
         ),
+        Answer::Unreachable(kind) => format!(
+            "DNS server {server} rejects the phone's queries (ICMP {kind}): nothing takes DNS \
+             at that address, or a firewall refuses it; check the address in {given} and that \
+             the server's DNS service runs"
+        ),
+        Answer::NoResponse => match answered_other(a, all) {
+            Some(other) => format!(
+                "DNS server {server} answered the phone's query for {} (#{}) but never the one \
+                 for {name}: it (or its upstream forwarder, or a DNS filter) cannot resolve \
+                 that name; test with `nslookup -type={} {name} {server}` and fix its \
+                 forwarding or filter",
+                other.name,
+                other.answer_fact.map_or(other.query.frame, |f| f.frame),
+                qtype_name(a.qtype)
+            ),
+            None => format!(
+                "DNS server {server} does not answer: check {given} and that UDP/TCP 53 to it \
+                 is allowed"
+            ),
+        },
         _ => format!("check DNS for {name}"),
     }
+}
+
+/// An answer the same server gave the phone for another name: the server
+/// and the path work, this name does not.
+fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b Attempt<'a>> {
+    all.iter().find(|o| {
+        o.server() == a.server()
+            && !o.name.eq_ignore_ascii_case(&a.name)
+            && o.answer_fact.is_some()
+            && matches!(
+                o.answer,
+                Answer::Records(_) | Answer::NoData | Answer::Error(_) | Answer::NoService
+            )
+    })
 }

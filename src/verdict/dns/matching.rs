@@ -63,12 +63,18 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
                 (Answer::NoResponse, soon)
             }
         };
-        let answer = match (answer, answer_fact) {
-            (Answer::Truncated(n), Some(tc)) => tcp_retry(&own, q, tc)
+        // A response the phone refused with ICMP came after it had given up
+        // on the query (closed its socket): it never reached the resolver.
+        let late = answer_fact
+            .filter(|r| r.src == q.dst && matches!(r.body, Body::Dns(_)))
+            .and_then(|r| Some((r, replies.refused_answer(r)?)));
+        let answer = match (answer, answer_fact, late) {
+            (_, _, Some((r, icmp))) => Answer::Late(q.ts.secs_until(&r.ts), icmp.frame),
+            (Answer::Truncated(n), Some(tc), _) => tcp_retry(&own, q, tc)
                 .map_or(Answer::Truncated(n), |(how, frame)| {
                     Answer::TcpRetryFailed(n, how, frame)
                 }),
-            (answer, _) => answer,
+            (answer, _, _) => answer,
         };
         out.push(Attempt {
             query: q,
@@ -233,6 +239,20 @@ impl<'a> Replies<'a> {
             })
     }
 
+    /// The phone's ICMP error, at once after `response`, quoting it: the
+    /// phone's resolver had closed the query's socket (it had given up).
+    pub(super) fn refused_answer(&self, response: &Fact) -> Option<&'a Fact> {
+        let at = self.refused.get(&response.dst)?;
+        let own = &self.own;
+        let after = at.partition_point(|&j| own.get(j).is_some_and(|f| f.frame <= response.frame));
+        at.get(after..)?
+            .iter()
+            .take(MAX_STRAY_LOOK)
+            .filter_map(|&j| own.get(j).copied())
+            .take_while(|f| response.ts.secs_until(&f.ts) <= REFUSAL_SECS)
+            .find(|f| matches!(&f.body, Body::Icmp(u) if u.orig_src == response.src))
+    }
+
     /// A response to the query at position `i` that comes from another
     /// address than the one asked: same id, to the asking port, about the
     /// same name.
@@ -283,6 +303,10 @@ impl<'a> Replies<'a> {
 /// Seconds after a query within which a datagram lost as fragments is
 /// taken for its answer (a resolver answers in well under that).
 const ANSWER_SECS: f64 = 5.0;
+
+/// Seconds within which a host's ICMP error follows the datagram it refuses
+/// (the kernel answers at once).
+const REFUSAL_SECS: f64 = 1.0;
 
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).
