@@ -85,7 +85,34 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         });
     }
     answers_alone(ctx, &own, &replies, &mut out);
+    redundant_late(&mut out);
     out
+}
+
+/// A late answer the phone refused after it had its answer from a query
+/// sent at the same time (the same question to a second server) is no
+/// failure: the phone had closed that query because it was done. It keeps
+/// what it said. A retry sent after a wait is no such query: the first one
+/// had timed out.
+fn redundant_late(out: &mut [Attempt<'_>]) {
+    let done_by = |late: &Attempt<'_>, out: &[Attempt<'_>]| {
+        let at = late.answer_fact?.ts;
+        out.iter()
+            .filter(|o| o.ok() && o.qtype == late.qtype && o.name.eq_ignore_ascii_case(&late.name))
+            .filter(|o| o.query.ts.secs_until(&late.query.ts).abs() < PARALLEL_SECS)
+            .filter_map(|o| o.answer_fact)
+            .find(|f| f.ts.secs_until(&at) >= 0.0)
+            .map(|_| ())
+    };
+    let redundant: Vec<usize> = (0..out.len())
+        .filter(|&i| matches!(out[i].answer, Answer::Late(..)) && done_by(&out[i], out).is_some())
+        .collect();
+    for i in redundant {
+        let a = &mut out[i];
+        if let Some(Body::Dns(m)) = a.answer_fact.map(|f| &f.body) {
+            a.answer = answer_of(m, a.qtype);
+        }
+    }
 }
 
 /// Responses to the phone from a DNS server, when the capture holds none
@@ -303,6 +330,10 @@ impl<'a> Replies<'a> {
 /// Seconds after a query within which a datagram lost as fragments is
 /// taken for its answer (a resolver answers in well under that).
 const ANSWER_SECS: f64 = 5.0;
+
+/// Queries for one question sent within this many seconds of each other
+/// were sent together (to several servers), not one as the other's retry.
+const PARALLEL_SECS: f64 = 0.5;
 
 /// Seconds within which a host's ICMP error follows the datagram it refuses
 /// (the kernel answers at once).

@@ -3,7 +3,7 @@ use super::matching::Replies;
 use super::*;
 use crate::fact::IcmpUnreach;
 use crate::packet::UnreachKind;
-use crate::proto::dns::{DnsMessage, RData};
+use crate::proto::dns::{DnsMessage, DnsRecord, RData};
 
 const PHONE: &str = "192.0.2.100:40000";
 const SERVER: &str = "192.0.2.53:53";
@@ -294,4 +294,96 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         &[],
     );
     assert_eq!(s.status, Status::Pass, "{}", s.summary);
+}
+
+/// A query for activate.cisco.com A (or its answer, 198.51.100.10) between
+/// the phone's port `port` and `server`, at `secs`.
+fn activation(frame: u64, secs: i64, port: u16, server: &str, response: bool) -> Fact {
+    let phone = format!("192.0.2.100:{port}");
+    let (src, dst) = match response {
+        true => (server, phone.as_str()),
+        false => (phone.as_str(), server),
+    };
+    let name = "activate.cisco.com".to_string();
+    let answers = match response {
+        true => vec![DnsRecord {
+            name: name.clone(),
+            ttl: 60,
+            data: RData::A {
+                addr: "198.51.100.10".parse().unwrap(),
+            },
+        }],
+        false => Vec::new(),
+    };
+    let m = DnsMessage {
+        id: port,
+        response,
+        opcode: 0,
+        rcode: 0,
+        tc: false,
+        questions: vec![crate::proto::dns::DnsQuestion { name, qtype: 1 }],
+        answers,
+        additionals: Vec::new(),
+        malformed: None,
+    };
+    crate::verdict::test_support::fact(frame, secs, src, dst, Body::Dns(m))
+}
+
+/// The phone's ICMP port unreachable for an answer from `server` to `port`.
+fn refusal(frame: u64, secs: i64, port: u16, server: &str) -> Fact {
+    let u = IcmpUnreach {
+        kind: UnreachKind::Port,
+        code: 3,
+        orig_proto: 17,
+        orig_src: server.parse().unwrap(),
+        orig_dst: format!("192.0.2.100:{port}").parse().unwrap(),
+    };
+    let to = format!("{}:0", &server[..server.len() - 3]);
+    crate::verdict::test_support::fact(frame, secs, "192.0.2.100:0", &to, Body::Icmp(u))
+}
+
+#[test]
+fn an_answer_refused_after_the_phone_gave_up_fails_unless_another_answered_together() {
+    let (s1, s2) = ("192.0.2.53:53", "192.0.2.54:53");
+    let judge = |facts: &[Fact]| {
+        let names = crate::phone::names::NameMap::default();
+        let p = crate::verdict::test_support::phone("192.0.2.100", (0..facts.len()).collect());
+        let ctx = crate::verdict::test_support::ctx(facts, &p, &names, 30);
+        judge_all(&ctx).activation
+    };
+    // Every answer late and refused: no address reached the phone.
+    let late = [
+        activation(1, 0, 40000, s1, false),
+        activation(2, 3, 40000, s1, true),
+        refusal(3, 3, 40000, s1),
+    ];
+    let r = judge(&late);
+    assert_eq!(r.status, Status::Fail, "{}", r.summary);
+    assert!(
+        r.summary.contains("came 3.0 s after the query"),
+        "{}",
+        r.summary
+    );
+    assert!(r.advice.unwrap_or_default().contains("too slowly"));
+    // The same question to two servers at once: the slower one's answer
+    // comes after the phone is done with it, and that is no failure.
+    let parallel = [
+        activation(1, 0, 40000, s1, false),
+        activation(2, 0, 40001, s2, false),
+        activation(3, 0, 40000, s1, true),
+        activation(4, 1, 40001, s2, true),
+        refusal(5, 1, 40001, s2),
+    ];
+    assert_eq!(judge(&parallel).status, Status::Pass);
+    // A retry after a wait, answered before the first query's late answer:
+    // the first one timed out (warn, recovered).
+    let retry = [
+        activation(1, 0, 40000, s1, false),
+        activation(2, 2, 40001, s1, false),
+        activation(3, 2, 40001, s1, true),
+        activation(4, 3, 40000, s1, true),
+        refusal(5, 3, 40000, s1),
+    ];
+    let r = judge(&retry);
+    assert_eq!(r.status, Status::Warn, "{}", r.summary);
 }
