@@ -16,7 +16,8 @@
 //! whose TLS works (and rejects no certificate after the reply) says the
 //! capture host's clock is the wrong one, and the stage passes with a note.
 //! The last reply counts: a wrong one after a good one fails, a good one
-//! after a wrong one warns.
+//! after a wrong one warns. A reply the phone refused at once with ICMP
+//! port unreachable came after it had given up on the request: no time.
 
 use std::net::IpAddr;
 
@@ -40,8 +41,39 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     // The last reply with a wrong time, and whether the last reply was one.
     let mut wrong: Option<(&Fact, String)> = None;
     let mut last_wrong = false;
+    // The phone's own ICMP errors about NTP replies: a reply it refused at
+    // once came after it had given up on the request (and closed its port).
+    let refusals: Vec<&Fact> = ctx
+        .own()
+        .filter(|f| ctx.is_phone(&f.src_ip()))
+        .filter(|f| matches!(&f.body, Body::Icmp(u) if u.orig_src.port() == 123))
+        .collect();
+    let refused = |reply: &Fact| {
+        refusals.iter().copied().find(|f| {
+            f.frame > reply.frame
+                && reply.ts.secs_until(&f.ts) <= REFUSAL_SECS
+                && matches!(&f.body, Body::Icmp(u) if u.orig_src == reply.src
+                    && u.orig_dst == reply.dst)
+        })
+    };
+    // Replies that came too late, the last one and its refusal.
+    let mut late = 0usize;
+    let mut last_late: Option<(&Fact, &Fact)> = None;
     for f in ctx.own() {
         match &f.body {
+            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) && refused(f).is_some() => {
+                let icmp = refused(f).unwrap_or(f);
+                evidence.push(ev(
+                    f,
+                    format!(
+                        "NTP reply from {} after the phone had given up (refused: ICMP #{})",
+                        f.src_ip(),
+                        icmp.frame
+                    ),
+                ));
+                late += 1;
+                last_late = Some((f, icmp));
+            }
             Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
                 evidence.push(ev(f, format!("NTP request to {}", f.dst_ip())));
                 requests.push(f);
@@ -179,6 +211,31 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             .advice(advice)
             .evidence(evidence);
     }
+    if let Some((reply, icmp)) = last_late {
+        let server = reply.src_ip();
+        let asked = requests
+            .iter()
+            .rev()
+            .find(|r| r.frame < reply.frame && r.dst == reply.src && r.src == reply.dst);
+        let wait = asked.map_or(String::new(), |r| {
+            format!(" ({:.1} s after its request)", r.ts.secs_until(&reply.ts))
+        });
+        let s = format!(
+            "{} to {}, each after the phone had given up on it: it refused them (ICMP port \
+             unreachable, the last #{}), so its clock is not set",
+            plural(late, "NTP reply", "NTP replies"),
+            plural(requests.len(), "request", "requests"),
+            icmp.frame
+        );
+        let advice = format!(
+            "NTP server {server} answers too slowly{wait}: the phone no longer waits for the \
+             reply; point DHCP option 42 at a nearer NTP server (or fix the path's delay); \
+             without a correct clock the phone rejects valid certificates"
+        );
+        return StageResult::new(Stage::Ntp, Status::Fail, s)
+            .advice(advice)
+            .evidence(evidence);
+    }
     let Some(last) = requests.last() else {
         return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(evidence);
     };
@@ -213,6 +270,9 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         .advice(advice)
         .evidence(evidence)
 }
+
+/// Seconds within which a host's ICMP error follows the datagram it refuses.
+const REFUSAL_SECS: f64 = 1.0;
 
 /// With another server's time taken: a server the phone asked (a second or
 /// more before the capture's end) that is not among those that `replied`,
