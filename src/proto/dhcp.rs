@@ -403,15 +403,32 @@ impl DhcpMessage {
             .filter_map(|o| provisioning_text(o).map(|t| (o.code, t)))
             .collect()
     }
+
+    /// Options 66, 150, 159 and 160 sent without a value (empty, or only
+    /// NULs and blanks): present, naming no server.
+    pub fn empty_provisioning_options(&self) -> Vec<u8> {
+        let codes = [
+            code::TFTP_SERVER_NAME,
+            code::TFTP_SERVERS,
+            code::CONFIG_FILE,
+            code::PROVISIONING_URL,
+        ];
+        self.options
+            .iter()
+            .filter(|o| codes.contains(&o.code) && provisioning_text(o).is_none())
+            .map(|o| o.code)
+            .collect()
+    }
 }
 
 /// The provisioning server or URL an option carries, as text, if any.
 fn provisioning_text(option: &DhcpOption) -> Option<String> {
     match option.code {
+        // Sent empty (or only NULs and blanks): it names no server.
         code::TFTP_SERVER_NAME | code::CONFIG_FILE | code::PROVISIONING_URL => {
-            Some(text(&option.data))
+            Some(text(&option.data)).filter(|t| !t.trim().is_empty())
         }
-        code::TFTP_SERVERS => Some(ipv4_text(&option.data)),
+        code::TFTP_SERVERS => (!option.data.is_empty()).then(|| ipv4_text(&option.data)),
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
             server_values(subs.iter().map(|(_, v)| v.as_slice()))

@@ -1,5 +1,6 @@
 //! Stages `dhcp` (the lease) and `dhcp-options` (the trap: a scope handing
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
+//! An option sent empty names no server: it is said, not failed.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -523,17 +524,21 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
             true => String::new(),
             false => format!("; {}", vendor.join(", ")),
         };
+        let empty: Vec<String> = (m.empty_provisioning_options().iter())
+            .map(|c| format!("option {c}"))
+            .collect();
+        let empty = match empty.is_empty() {
+            true => String::new(),
+            false => format!("; {} sent empty (no server named)", empty.join(", ")),
+        };
         let text = format!(
-            "{} from {}: no 66/150/159/160 offered{vendor}",
+            "{} from {}: no 66/150/159/160 offered{vendor}{empty}",
             message_type_name(m.message_type.unwrap_or(0)),
             server_of(f, m)
         );
-        return StageResult::new(
-            Stage::DhcpOptions,
-            Status::Pass,
-            "no 66/150/159/160 offered",
-        )
-        .evidence(vec![ev(f, text)]);
+        let summary = format!("no 66/150/159/160 offered{empty}");
+        return StageResult::new(Stage::DhcpOptions, Status::Pass, summary)
+            .evidence(vec![ev(f, text)]);
     }
     trim(&mut evidence);
     let last_clean = last_boot.and_then(|start| {
