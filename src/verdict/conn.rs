@@ -10,11 +10,13 @@
 //! A connection is attributed by SNI, else by the name its server address
 //! resolved from, else (SBC) by its port or an SRV target address
 //! (`conn/connection.rs`). The TCP outcome is in `conn/tcp.rs`, the TLS
-//! handshake's in `conn/handshake.rs`.
+//! handshake's in `conn/handshake.rs`. An activation completed again and
+//! again that never leads to provisioning fails (`conn/repeated.rs`).
 
 mod abandon;
 mod connection;
 mod handshake;
+mod repeated;
 mod stall;
 mod tcp;
 
@@ -132,6 +134,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         combine(stage, outcomes, &format!("no connection to {what}"))
     };
     let activation = tls_stage(Stage::Activation, Kind::Activation, "activate.cisco.com");
+    // Completed again and again, leading nowhere: the service said no.
+    let activation = match repeated::activation_repeated(ctx, &conns) {
+        Some(r) if activation.status == Status::Pass => r.evidence(activation.evidence),
+        _ => activation,
+    };
     let provisioning = tls_stage(
         Stage::Provisioning,
         Kind::Provisioning,
