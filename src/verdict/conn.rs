@@ -189,11 +189,15 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
     let mut result = StageResult::new(stage, last.status, last.summary.clone()).evidence(evidence);
     if last.status == Status::Pass && earlier_fail {
         result.status = Status::Warn;
+        // Which attempt failed and how: the one before the success.
+        let failed = decisive.iter().rev().find(|o| o.status == Status::Fail);
+        let how = failed.map_or(String::new(), |o| format!(": {}", o.summary));
         result
             .summary
-            .push_str(" (after an earlier failed attempt)");
-        let failed = decisive.iter().rev().find(|o| o.status == Status::Fail);
-        result.advice = failed.and_then(|o| o.advice.clone());
+            .push_str(&format!(" (after an earlier failed attempt{how})"));
+        result.advice = failed
+            .and_then(|o| o.advice.as_deref())
+            .map(|a| format!("an earlier attempt failed before one worked; if it recurs: {a}"));
     } else {
         result.advice = last.advice.clone();
     }
