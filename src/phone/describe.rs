@@ -26,7 +26,8 @@ pub(super) fn describe(p: &mut Phone, facts: &[Fact]) {
                 user_agent: Some(ua),
                 ..
             }) if p.ips.contains(&f.src_ip()) => user_agent(p, ua),
-            Body::Sip(m) if Some(f.src_ip()) == p.ips.first().copied() => {
+            // Any of its addresses (a dual-stack phone registers over IPv6).
+            Body::Sip(m) if p.ips.contains(&f.src_ip()) => {
                 if let Some(ua) = &m.user_agent {
                     user_agent(p, ua);
                 }
