@@ -111,6 +111,13 @@ pub enum UnreachKind {
     /// Time exceeded in transit (ICMPv4 type 11, ICMPv6 type 3, code 0):
     /// the packet's hop limit ran out on the way, a routing loop.
     TtlExceeded,
+    /// ICMPv6 codes of RFC 4443 section 3.1 with no ICMPv4 twin: no route
+    /// to the destination (0), address unreachable (3), the source address
+    /// failed an ingress/egress policy (5), a reject route (6).
+    NoRoute,
+    AddressUnreachable,
+    SourcePolicy,
+    RejectRoute,
     Other,
 }
 
@@ -124,6 +131,10 @@ impl UnreachKind {
             UnreachKind::Port => "port unreachable",
             UnreachKind::AdminProhibited => "administratively prohibited",
             UnreachKind::TtlExceeded => "time exceeded in transit (a routing loop)",
+            UnreachKind::NoRoute => "no route to destination",
+            UnreachKind::AddressUnreachable => "address unreachable",
+            UnreachKind::SourcePolicy => "source address failed ingress/egress policy",
+            UnreachKind::RejectRoute => "reject route to destination",
             UnreachKind::Other => "destination unreachable",
         }
     }
@@ -862,11 +873,15 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
 
 fn unreach_kind(code: u8, v6: bool) -> UnreachKind {
     match (v6, code) {
-        (_, 0) => UnreachKind::Net,
-        (false, 1) | (true, 3) => UnreachKind::Host,
+        (false, 0) => UnreachKind::Net,
+        (true, 0) => UnreachKind::NoRoute,
+        (false, 1) => UnreachKind::Host,
+        (true, 3) => UnreachKind::AddressUnreachable,
         (false, 2) => UnreachKind::Protocol,
         (false, 3) | (true, 4) => UnreachKind::Port,
         (false, 9 | 10 | 13) | (true, 1) => UnreachKind::AdminProhibited,
+        (true, 5) => UnreachKind::SourcePolicy,
+        (true, 6) => UnreachKind::RejectRoute,
         _ => UnreachKind::Other,
     }
 }

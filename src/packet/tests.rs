@@ -356,7 +356,10 @@ fn icmpv6_admin_prohibited_quotes_tcp_syn() {
     assert_eq!(u.kind, UnreachKind::AdminProhibited);
     assert_eq!((u.orig_proto, u.orig_sport, u.orig_dport), (6, 50001, 443));
     assert_eq!(unreach_kind(4, true), UnreachKind::Port);
-    assert_eq!(unreach_kind(3, true), UnreachKind::Host);
+    assert_eq!(unreach_kind(3, true), UnreachKind::AddressUnreachable);
+    assert_eq!(unreach_kind(0, true), UnreachKind::NoRoute);
+    assert_eq!(unreach_kind(5, true), UnreachKind::SourcePolicy);
+    assert_eq!(unreach_kind(0, false), UnreachKind::Net);
     assert_eq!(unreach_kind(13, false), UnreachKind::AdminProhibited);
     assert_eq!(unreach_kind(2, true), UnreachKind::Other);
 }

@@ -66,7 +66,10 @@ pub(super) fn tcp_outcome(
         ),
         TcpResult::Refused => (
             format!("{syns} to {to} answered by RST: refused"),
-            format!("{to} refuses TCP {port} (nothing listening, or a firewall rejecting it)"),
+            format!(
+                "{} refuses TCP {port} (nothing listening, or a firewall rejecting it)",
+                to.ip()
+            ),
         ),
         TcpResult::Unreachable => (
             format!(
@@ -76,12 +79,30 @@ pub(super) fn tcp_outcome(
             ),
             match t.unreach {
                 Some(UnreachKind::TtlExceeded) => format!(
-                    "packets to {} circle between routers until their TTL runs out (ICMP time \
-                     exceeded, #{}): fix the routing towards {} (a routing loop, often two \
-                     default routes pointing at each other)",
+                    "packets to {} circle between routers until their TTL (hop limit) runs out \
+                     (ICMP time exceeded, #{}): fix the routing towards {} (a routing loop, \
+                     often two default routes pointing at each other)",
                     to.ip(),
                     t.answer_frame,
                     to.ip()
+                ),
+                Some(UnreachKind::Net | UnreachKind::NoRoute) => format!(
+                    "a router has no route to {} (ICMP {}, #{}): fix the routing towards it \
+                     (for IPv6, the default route the router advertisement gives)",
+                    to.ip(),
+                    t.unreach.map_or("", UnreachKind::words),
+                    t.answer_frame
+                ),
+                Some(UnreachKind::SourcePolicy) => format!(
+                    "a router drops packets from the phone's address {} (ICMP source address \
+                     failed ingress/egress policy, #{}): the phone's address or prefix is not \
+                     one the network accepts; check the prefix it got (router advertisement, \
+                     DHCPv6) and the source-address filter",
+                    match c.first.dst == c.server {
+                        true => c.first.src_ip(),
+                        false => c.first.dst_ip(),
+                    },
+                    t.answer_frame
                 ),
                 _ => format!(
                     "a router or firewall rejects TCP {port} to {}: check its rules",
