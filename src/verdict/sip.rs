@@ -284,10 +284,16 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
             }
             None if cut.is_some() => {
                 let f = cut.unwrap_or(last.request);
-                evidence.push(ev(f, "SIP answer cut by the snaplen"));
+                // Cut by the snaplen, or bytes of a TCP stream the capture
+                // lost (the phone acknowledged them): say which.
+                let why = match ctx.snaplen_cut {
+                    true => "cut by the snaplen",
+                    false => "missing bytes the capture lost",
+                };
+                evidence.push(ev(f, format!("SIP answer {why}")));
                 let s = format!(
-                    "the answer to the REGISTER (#{}) is cut by the snaplen before its Call-ID or \
-                     CSeq: can't tell how the registration went",
+                    "the answer to the REGISTER (#{}) is {why} before its Call-ID or CSeq: \
+                     can't tell how the registration went",
                     f.frame
                 );
                 StageResult::not_seen(Stage::SipRegister, s)

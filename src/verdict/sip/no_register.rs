@@ -105,14 +105,26 @@ pub(super) fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
         },
         _ => "bytes missing from the TCP stream".to_string(),
     };
+    // No frame of the capture was cut by the snaplen: the bytes were lost
+    // by the capture (a gap in the TCP stream).
+    let (why, fix) = match ctx.snaplen_cut {
+        true => (
+            "cut by the snaplen or lost",
+            "capture with a larger snaplen",
+        ),
+        false => (
+            "with bytes the capture lost",
+            "capture nearer the phone, or where no packets are dropped",
+        ),
+    };
     let summary = format!(
-        "SIP in clear, but cut by the snaplen or lost ({}, the last: {line}): can't tell how \
-         the registration went; capture with a larger snaplen",
+        "SIP in clear, but {why} ({}, the last: {line}): can't tell how the registration went; \
+         {fix}",
         crate::text::plural(cut.len(), "piece", "pieces")
     );
-    let mut evidence = vec![ev(first, "SIP cut by the snaplen or lost")];
+    let mut evidence = vec![ev(first, format!("SIP {why}"))];
     if last.frame != first.frame {
-        evidence.push(ev(last, format!("{line}, cut by the snaplen")));
+        evidence.push(ev(last, format!("{line}, {why}")));
     }
     Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
 }
