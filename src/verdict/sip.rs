@@ -172,7 +172,22 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     .iter()
                     .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none())
                     .count();
-                if rejected > 0 || forbidden {
+                if expires == Some(0) && removed.is_none() {
+                    // RFC 3261 10.3: a binding granted 0 s is removed at
+                    // once; the line is not registered.
+                    stage(
+                        Status::Fail,
+                        format!(
+                            "{code} OK, but it grants the phone's Contact 0 s (expires=0): the \
+                             binding is removed at once, the line is not registered"
+                        ),
+                    )
+                    .advice(
+                        "the registrar accepts the REGISTER but keeps no binding: check its \
+                         registration-time limits (maximum and minimum expires) and that nothing \
+                         on the path (a SIP ALG) rewrites the Expires or Contact the phone sends",
+                    )
+                } else if rejected > 0 || forbidden {
                     stage(Status::Warn, format!("{summary} (after rejected attempts)"))
                 } else if let Some((f, code, m)) = refused_before(earlier) {
                     let text = response_text(code, m);

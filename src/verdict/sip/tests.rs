@@ -136,3 +136,30 @@ fn stale_challenges_in_a_row_fail_one_does_not() {
     assert!(summary.contains("got a 407 with stale=true"), "{summary}");
     assert!(!summary.contains("no authenticated REGISTER"), "{summary}");
 }
+
+#[test]
+fn a_200_granting_the_contact_zero_seconds_is_no_registration() {
+    let (phone_ip, sbc) = ("192.0.2.100:5060", "198.51.100.20:5060");
+    let contact = "<sip:1001@192.0.2.100:5060>";
+    let req = format!(
+        "REGISTER sip:example.com SIP/2.0\r\nCall-ID: z\r\nCSeq: 1 REGISTER\r\n\
+         From: <sip:1001@example.com>\r\nContact: {contact};expires=3600\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    let ok = |secs: u32| {
+        format!(
+            "SIP/2.0 200 OK\r\nCall-ID: z\r\nCSeq: 1 REGISTER\r\nContact: {contact};expires={secs}\
+             \r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let names = NameMap::default();
+    let p = phone("192.0.2.100", vec![0, 1]);
+    for (secs, status) in [(0, Status::Fail), (3600, Status::Pass)] {
+        let facts = vec![
+            fact(1, 0, phone_ip, sbc, &req),
+            fact(2, 0, sbc, phone_ip, &ok(secs)),
+        ];
+        let r = register(&ctx(&facts, &p, &names, 10), false);
+        assert_eq!(r.status, status, "{}", r.summary);
+    }
+}
