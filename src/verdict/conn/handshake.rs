@@ -274,6 +274,11 @@ pub(super) fn tls_outcome(
             format!("no TLS handshake seen with {name}"),
             None,
         )
+    } else if let Some(closed) = (!tls13)
+        .then(|| stall::closed_after_phone_finished(c, &name, port, &mut evidence))
+        .flatten()
+    {
+        closed
     } else if let Some(late) = stall::answered_too_late(c, &name, port, &mut evidence) {
         late
     } else {

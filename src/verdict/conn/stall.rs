@@ -3,7 +3,8 @@
 //! acknowledged tell a server that hangs up, a path that loses the server's
 //! answer (a path-MTU black hole), a filter dropping the ClientHello, a
 //! server answering after the phone gave up, and a phone's own quick close
-//! (a probe) apart.
+//! (a probe) apart. A TLS 1.2 server closing after the phone's Finished,
+//! without its own, failed the handshake at its last step.
 
 use super::Conn;
 use crate::fact::{Body, Fact};
@@ -11,6 +12,33 @@ use crate::verdict::{ev, Evidence, Status};
 
 /// Status, summary and advice of a connection's TLS stage.
 type Judged = (Status, String, Option<String>);
+
+/// TLS 1.2: the phone sent its ChangeCipherSpec and Finished, and the
+/// server closed the connection without its own: the server (or what
+/// terminates TLS in front of it) dropped the session at the last step.
+pub(super) fn closed_after_phone_finished(
+    c: &Conn<'_>,
+    name: &str,
+    port: u16,
+    evidence: &mut Vec<Evidence>,
+) -> Option<Judged> {
+    let (f, by_client, rst) = c.closed?;
+    if by_client || !c.ccs[0] || c.ccs[1] || c.server_hello.is_none() {
+        return None;
+    }
+    let how = if rst { "reset" } else { "closed" };
+    evidence.push(ev(f, format!("server {how} the connection")));
+    let summary = format!(
+        "{name} {how} the connection after the phone's Finished, without its own \
+         ChangeCipherSpec and Finished: the handshake failed at its last step"
+    );
+    let advice = format!(
+        "{name}:{port} drops the session once the phone has sent its key exchange and \
+         Finished: check the server's TLS log (a key exchange or client certificate it rejects) \
+         and any load balancer or firewall terminating TLS in front of it"
+    );
+    Some((Status::Fail, summary, Some(advice)))
+}
 
 /// A ClientHello with no ServerHello.
 pub(super) fn no_server_hello(
