@@ -12,8 +12,11 @@
 //! (`conn/connection.rs`). The TCP outcome is in `conn/tcp.rs`, the TLS
 //! handshake's in `conn/handshake.rs`. An activation completed again and
 //! again that never leads to provisioning fails (`conn/repeated.rs`).
+//! Provisioning over plain HTTP is judged by its response
+//! (`conn/clear_http.rs`).
 
 mod abandon;
+pub(super) mod clear_http;
 mod connection;
 mod handshake;
 mod repeated;
@@ -144,6 +147,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         Kind::Provisioning,
         "cisco.sipflash.com",
     );
+    // No TLS with it: a profile rule of http:// shows its exchange in clear.
+    let provisioning = match provisioning.status {
+        Status::NotSeen => clear_http::provisioning(ctx).unwrap_or(provisioning),
+        _ => provisioning,
+    };
     let connect: Vec<(SocketAddr, Outcome)> = of(Kind::Sbc)
         .map(|c| {
             (

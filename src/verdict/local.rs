@@ -189,6 +189,11 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
             target.to_ascii_lowercase().contains(&hex)
         });
+        // The Webex provisioning server in clear is the provisioning stage
+        // (a profile rule of http://), unless the scope named it.
+        if !named && super::conn::clear_http::to_provisioning(ctx, f) {
+            continue;
+        }
         let profile = named || own_mac || crate::phone::is_profile_file(target);
         // A HEAD asks whether the profile changed and fetches nothing.
         if !ctx.is_phone(&f.src_ip()) || !profile || method == "HEAD" {
