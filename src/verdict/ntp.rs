@@ -213,10 +213,31 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     }
     if let Some((reply, icmp)) = last_late {
         let server = reply.src_ip();
-        let asked = requests
+        // The request of the port the reply went to: another server asked
+        // means the reply came from an address the phone did not ask.
+        let of_port = requests
             .iter()
             .rev()
-            .find(|r| r.frame < reply.frame && r.dst == reply.src && r.src == reply.dst);
+            .find(|r| r.frame < reply.frame && r.src == reply.dst);
+        if let Some(r) = of_port.filter(|r| r.dst_ip() != server) {
+            let asked = r.dst_ip();
+            let s = format!(
+                "{} from {server}, while the phone asked {asked}: it refused them (ICMP port \
+                 unreachable, the last #{}), so its clock is not set",
+                plural(late, "NTP reply", "NTP replies"),
+                icmp.frame
+            );
+            let advice = format!(
+                "the NTP answers come from {server}, not from {asked} that the phone asked (a \
+                 multi-homed server, or a NAT rewriting one direction): make {asked} answer \
+                 from its own address, or give the phones the address that answers (DHCP \
+                 option 42); without a correct clock the phone rejects valid certificates"
+            );
+            return StageResult::new(Stage::Ntp, Status::Fail, s)
+                .advice(advice)
+                .evidence(evidence);
+        }
+        let asked = of_port.filter(|r| r.dst == reply.src);
         let wait = asked.map_or(String::new(), |r| {
             format!(" ({:.1} s after its request)", r.ts.secs_until(&reply.ts))
         });
