@@ -105,8 +105,21 @@ impl UdpSide {
                 self.tftp.insert((p.src, sport), p.dst);
                 push(Body::Tftp(t));
             }
-        } else if self.tftp.get(&(p.dst, dport)) == Some(&p.src) {
-            if let Ok(t) = tftp_parse(payload) {
+        } else if let Some(&asked) = self.tftp.get(&(p.dst, dport)) {
+            // The server's side of a transfer: from the address asked, or
+            // from another of a multi-homed server's (its DATA, OACK or
+            // ERROR to the client's port; RFC 1350 section 4 only fixes the
+            // port it answers from).
+            let answer = |t: &tftp::TftpPacket| {
+                p.src == asked
+                    || matches!(
+                        t,
+                        tftp::TftpPacket::Data { .. }
+                            | tftp::TftpPacket::Oack { .. }
+                            | tftp::TftpPacket::Error { .. }
+                    )
+            };
+            if let Some(t) = tftp_parse(payload).ok().filter(answer) {
                 push(Body::Tftp(t));
             }
         } else if self.tftp.contains_key(&(p.src, sport)) {

@@ -8,7 +8,9 @@
 //! sent an ERROR, or its port is gone) or the capture ended first. Where the
 //! DATA is missing from the capture, the phone's own ACKs say what it got. A
 //! DATA cut by the snaplen hides its length: the transfer counts as done
-//! unless what followed says otherwise.
+//! unless what followed says otherwise. A multi-homed server may answer from
+//! another of its addresses: its packets to the phone's port count, and the
+//! address is named.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -54,17 +56,34 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         ports.sort_unstable();
         ports.dedup();
         let mut t = Transfer::default();
+        // The server's packets to the phone's ports from another address
+        // (a multi-homed server answering from its own primary address).
+        let mut at: Vec<usize> = Vec::new();
+        let mut other = None;
         for port in &ports {
-            for &at in index.of(server, *port) {
-                if let Some(f) = own.get(at).filter(|f| f.frame > first) {
-                    t.add(ctx, f);
+            at.extend_from_slice(index.of(server, *port));
+            for &(ip, i) in index.others(*port) {
+                if ip != server {
+                    other = Some(ip);
+                    at.push(i);
                 }
             }
         }
+        at.sort_unstable();
+        at.dedup();
+        for i in at {
+            if let Some(f) = own.get(i).filter(|f| f.frame > first) {
+                t.add(ctx, f);
+            }
+        }
         let n = rrqs.len();
+        let from = match other {
+            Some(ip) => format!("{server}, answered from {ip}"),
+            None => server.to_string(),
+        };
         let what = match n {
-            1 => format!("TFTP {file} from {server}"),
-            _ => format!("TFTP {file} from {server} ({n} requests)"),
+            1 => format!("TFTP {file} from {from}"),
+            _ => format!("TFTP {file} from {from} ({n} requests)"),
         };
         let mut evidence: Vec<Evidence> = rrqs
             .iter()
@@ -79,12 +98,20 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
 /// Positions (in the phone's facts) of the TFTP packets and ICMP errors of
 /// each (server address, phone socket), in frame order: a group costs a
 /// lookup per client port, not a scan of every later fact.
-struct Exchanges(HashMap<(IpAddr, SocketAddr), Vec<usize>>);
+struct Exchanges {
+    map: HashMap<(IpAddr, SocketAddr), Vec<usize>>,
+    /// The server side's TFTP packets by the phone socket they went to.
+    to_port: HashMap<SocketAddr, Vec<(IpAddr, usize)>>,
+}
 
 impl Exchanges {
     fn index(ctx: &Ctx<'_>, own: &[&Fact]) -> Self {
         let mut map: HashMap<(IpAddr, SocketAddr), Vec<usize>> = HashMap::new();
+        let mut to_port: HashMap<SocketAddr, Vec<(IpAddr, usize)>> = HashMap::new();
         for (i, f) in own.iter().enumerate() {
+            if matches!(f.body, Body::Tftp(_)) && !ctx.is_phone(&f.src_ip()) {
+                to_port.entry(f.dst).or_default().push((f.src_ip(), i));
+            }
             let key = match &f.body {
                 Body::Tftp(TftpPacket::Rrq { .. } | TftpPacket::Wrq { .. }) => continue,
                 Body::Tftp(_) if ctx.is_phone(&f.src_ip()) => (f.dst_ip(), f.src),
@@ -95,11 +122,17 @@ impl Exchanges {
             };
             map.entry(key).or_default().push(i);
         }
-        Exchanges(map)
+        Exchanges { map, to_port }
     }
 
     fn of(&self, server: IpAddr, port: SocketAddr) -> &[usize] {
-        self.0.get(&(server, port)).map_or(&[], Vec::as_slice)
+        self.map.get(&(server, port)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Server packets to the phone socket `port`, with the address each
+    /// came from.
+    fn others(&self, port: SocketAddr) -> &[(IpAddr, usize)] {
+        self.to_port.get(&port).map_or(&[], Vec::as_slice)
     }
 }
 
