@@ -146,7 +146,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     let result =
         match last.final_code() {
             Some(code) if (200..300).contains(&code) => {
-                let ok = last.finals.last().map(|(_, _, m)| *m);
+                let ok = last.finals.first().map(|(_, _, m)| *m);
                 let own = last.msg.contact.first().map(String::as_str);
                 let expires = ok.and_then(|m| m.binding_expires(own));
                 let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
@@ -273,7 +273,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                  password, and that the device is assigned to the user in Control Hub",
             ),
             Some(code) => {
-                let last_final = last.finals.last();
+                let last_final = last.finals.first();
                 let reason = last_final
                     .map(|(_, c, m)| response_text(*c, m))
                     .unwrap_or_default();
@@ -327,7 +327,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                 let answered_before = judged
                     .iter()
                     .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
-                    .filter_map(|t| t.finals.last())
+                    .filter_map(|t| t.finals.first())
                     .next_back();
                 // Over TCP, the registrar closing the connection on the
                 // REGISTER is its answer: it would not read the message.

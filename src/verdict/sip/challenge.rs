@@ -36,7 +36,7 @@ pub(super) fn challenged(
     }
     // After good registrations, a refresh left on a challenge the phone
     // never answered while the capture went on: the binding runs out.
-    let challenge = last.finals.last().map(|(f, _, _)| *f);
+    let challenge = last.finals.first().map(|(f, _, _)| *f);
     let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
     match (registered_before(judged, last), challenge) {
         (Some(ok), Some(ch)) if waited => {
@@ -109,21 +109,24 @@ pub(super) fn challenged(
 }
 
 /// The line's last authenticated REGISTERs, [`STALE_LOOP`] or more in a
-/// row, each answered by a stale challenge and none by a 2xx: the phone
-/// answered every fresh nonce and the registrar called each one expired.
+/// row (first challenges between them aside), each answered by a stale
+/// challenge and none by a 2xx: the phone answered every fresh nonce and
+/// the registrar called each one expired.
 fn stale_loop(
     judged: &[&Transaction<'_>],
     last: &Transaction<'_>,
     code: u16,
     registered: Option<&Fact>,
 ) -> Option<StageResult> {
+    // The first challenges of a phone that starts over between tries
+    // (a REGISTER without credentials, answered 401/407) do not break it.
+    let challenged = |t: &Transaction<'_>| matches!(t.final_code(), Some(401 | 407));
     let run: Vec<&&Transaction<'_>> = judged
         .iter()
         .rev()
         .filter(|t| t.line() == last.line() && t.request.frame <= last.request.frame)
-        .take_while(|t| {
-            t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && t.stale()
-        })
+        .take_while(|t| challenged(t) && (!t.authenticated() || t.stale()))
+        .filter(|t| t.authenticated())
         .collect();
     if run.len() < STALE_LOOP {
         return None;
@@ -134,7 +137,7 @@ fn stale_loop(
         None => "never registered:".to_string(),
     };
     let summary = format!(
-        "{since} {} authenticated REGISTERs in a row (from #{first}) each answered {code} with \
+        "{since} {} authenticated REGISTERs (from #{first}) each answered {code} with \
          stale=true: the registrar calls every new nonce expired",
         run.len()
     );

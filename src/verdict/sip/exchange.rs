@@ -97,7 +97,7 @@ pub(super) fn refused_before<'a>(
     earlier
         .iter()
         .rev()
-        .filter_map(|t| t.finals.last().copied())
+        .filter_map(|t| t.finals.first().copied())
         .find(|(_, code, _)| *code >= 400 && !matches!(code, 401 | 403 | 407 | 423))
 }
 

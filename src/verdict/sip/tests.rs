@@ -122,7 +122,7 @@ fn stale_challenges_in_a_row_fail_one_does_not() {
         assert_eq!(status, Status::Fail, "{summary}");
         assert!(
             summary.contains(&format!(
-                "3 authenticated REGISTERs in a row (from #1) \
+                "3 authenticated REGISTERs (from #1) \
                                            each answered {code} with stale=true"
             )),
             "{summary}"

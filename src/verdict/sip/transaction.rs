@@ -31,7 +31,7 @@ impl Transaction<'_> {
     }
 
     pub(super) fn final_code(&self) -> Option<u16> {
-        self.finals.last().map(|f| f.1)
+        self.finals.first().map(|f| f.1)
     }
 
     /// The line (user part of From) this REGISTER is for.
@@ -51,7 +51,7 @@ impl Transaction<'_> {
     }
 
     pub(super) fn stale(&self) -> bool {
-        self.finals.last().is_some_and(|(_, _, m)| {
+        self.finals.first().is_some_and(|(_, _, m)| {
             m.www_authenticate
                 .as_ref()
                 .and_then(|a| a.get("stale"))
