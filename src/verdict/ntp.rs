@@ -292,8 +292,9 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         .evidence(evidence)
 }
 
-/// Seconds within which a host's ICMP error follows the datagram it refuses.
-const REFUSAL_SECS: f64 = 1.0;
+/// Seconds within which a host's ICMP error follows the datagram it refuses
+/// (the kernel answers in microseconds).
+const REFUSAL_SECS: f64 = 0.01;
 
 /// With another server's time taken: a server the phone asked (a second or
 /// more before the capture's end) that is not among those that `replied`,

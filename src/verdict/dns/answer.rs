@@ -36,6 +36,13 @@ pub(super) enum Answer {
     /// A response that came after the phone had given up on the query (so
     /// many seconds after it): the phone refused it with ICMP (this frame).
     Late(f64, u64),
+    /// A quick response that the phone's side refused at once with ICMP (of
+    /// this kind, in this frame): a filter there rejects DNS answers.
+    RefusedByPhone(String, u64),
+    /// A response refused (ICMP in this frame) after the phone had its
+    /// answer from the same question sent elsewhere at the same time: never
+    /// read, it tells nothing.
+    Unread(u64),
     /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
     /// DNS filter gives a blocked name (RFC 1122 3.2.1.3: 0.0.0.0 is no
     /// destination); the address as said.
@@ -59,9 +66,10 @@ impl Attempt<'_> {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::NoService | Answer::Blocked(_) => true,
             Answer::Unreachable(_) | Answer::OtherSource(_) => true,
-            Answer::TcpRetryFailed(..) | Answer::Late(..) => true,
+            Answer::TcpRetryFailed(..) | Answer::Late(..) | Answer::RefusedByPhone(..) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
+            Answer::Unread(_) => false,
             Answer::Truncated(_) => false,
         }
     }
@@ -137,6 +145,15 @@ impl Attempt<'_> {
                 self.server()
             ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
+            Answer::Unread(icmp) => format!(
+                "{q}: the answer from {} came after the phone had its answer from another \
+                 server; it refused it unread (ICMP #{icmp})",
+                self.server()
+            ),
+            Answer::RefusedByPhone(kind, icmp) => format!(
+                "{q}: the answer from {} was refused on the phone's side (ICMP {kind}, #{icmp})",
+                self.server()
+            ),
             Answer::Late(secs, icmp) => format!(
                 "{q}: the answer from {} came {secs:.1} s after the query, when the phone had \
                  given up on it (it refused the answer: ICMP port unreachable, #{icmp})",

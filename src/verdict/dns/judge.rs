@@ -414,6 +414,11 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
              give the phones a resolver that answers within a second), and check with \
              `nslookup {name} {server}`"
         ),
+        Answer::RefusedByPhone(kind, _) => format!(
+            "the answers from DNS server {server} reach the phone's address and are refused at \
+             once (ICMP {kind}): a firewall on the phone's side rejects DNS answers; allow UDP \
+             from port 53 back to the phones (a stateful rule)"
+        ),
         Answer::Unreachable(kind) => format!(
             "DNS server {server} rejects the phone's queries (ICMP {kind}): nothing takes DNS \
              at that address, or a firewall refuses it; check the address in {given} and that \
@@ -421,12 +426,14 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
         ),
         Answer::NoResponse => match answered_other(a, all) {
             Some(other) => format!(
-                "DNS server {server} answered the phone's query for {} (#{}) but never the one \
-                 for {name}: it (or its upstream forwarder, or a DNS filter) cannot resolve \
-                 that name; test with `nslookup -type={} {name} {server}` and fix its \
+                "DNS server {server} answered the phone's query for {} {} (#{}) but never the \
+                 one for {name} {}: it (or its upstream forwarder, or a DNS filter) cannot \
+                 resolve that; test with `nslookup -type={} {name} {server}` and fix its \
                  forwarding or filter",
                 other.name,
+                qtype_name(other.qtype),
                 other.answer_fact.map_or(other.query.frame, |f| f.frame),
+                qtype_name(a.qtype),
                 qtype_name(a.qtype)
             ),
             None => format!(
@@ -438,12 +445,12 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
     }
 }
 
-/// An answer the same server gave the phone for another name: the server
-/// and the path work, this name does not.
+/// An answer the same server gave the phone for another name or type: the
+/// server and the path work, this question does not.
 fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b Attempt<'a>> {
     all.iter().find(|o| {
         o.server() == a.server()
-            && !o.name.eq_ignore_ascii_case(&a.name)
+            && (!o.name.eq_ignore_ascii_case(&a.name) || o.qtype != a.qtype)
             && o.answer_fact.is_some()
             && matches!(
                 o.answer,

@@ -69,6 +69,15 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             .filter(|r| r.src == q.dst && matches!(r.body, Body::Dns(_)))
             .and_then(|r| Some((r, replies.refused_answer(r)?)));
         let answer = match (answer, answer_fact, late) {
+            // Refused at once after a quick answer: not a phone that had
+            // given up, a filter on its side rejecting DNS answers.
+            (_, _, Some((r, icmp))) if q.ts.secs_until(&r.ts) < LATE_SECS => {
+                let kind = match &icmp.body {
+                    Body::Icmp(u) => u.kind.words().to_string(),
+                    _ => "error".to_string(),
+                };
+                Answer::RefusedByPhone(kind, icmp.frame)
+            }
             (_, _, Some((r, icmp))) => Answer::Late(q.ts.secs_until(&r.ts), icmp.frame),
             (Answer::Truncated(n), Some(tc), _) => tcp_retry(&own, q, tc)
                 .map_or(Answer::Truncated(n), |(how, frame)| {
@@ -91,9 +100,9 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
 
 /// A late answer the phone refused after it had its answer from a query
 /// sent at the same time (the same question to a second server) is no
-/// failure: the phone had closed that query because it was done. It keeps
-/// what it said. A retry sent after a wait is no such query: the first one
-/// had timed out.
+/// failure: the phone had closed that query because it was done, and never
+/// read it. A retry sent after a wait is no such query: the first one had
+/// timed out.
 fn redundant_late(out: &mut [Attempt<'_>]) {
     let done_by = |late: &Attempt<'_>, out: &[Attempt<'_>]| {
         let at = late.answer_fact?.ts;
@@ -104,13 +113,17 @@ fn redundant_late(out: &mut [Attempt<'_>]) {
             .find(|f| f.ts.secs_until(&at) >= 0.0)
             .map(|_| ())
     };
-    let redundant: Vec<usize> = (0..out.len())
-        .filter(|&i| matches!(out[i].answer, Answer::Late(..)) && done_by(&out[i], out).is_some())
+    let refused = |a: &Attempt<'_>| match a.answer {
+        Answer::Late(_, icmp) | Answer::RefusedByPhone(_, icmp) => Some(icmp),
+        _ => None,
+    };
+    let redundant: Vec<(usize, u64)> = (0..out.len())
+        .filter_map(|i| Some((i, refused(&out[i])?)))
+        .filter(|&(i, _)| done_by(&out[i], out).is_some())
         .collect();
-    for i in redundant {
-        let a = &mut out[i];
-        if let Some(Body::Dns(m)) = a.answer_fact.map(|f| &f.body) {
-            a.answer = answer_of(m, a.qtype);
+    for (i, icmp) in redundant {
+        if let Some(a) = out.get_mut(i) {
+            a.answer = Answer::Unread(icmp);
         }
     }
 }
@@ -272,12 +285,22 @@ impl<'a> Replies<'a> {
         let at = self.refused.get(&response.dst)?;
         let own = &self.own;
         let after = at.partition_point(|&j| own.get(j).is_some_and(|f| f.frame <= response.frame));
-        at.get(after..)?
+        let icmp = at
+            .get(after..)?
             .iter()
             .take(MAX_STRAY_LOOK)
             .filter_map(|&j| own.get(j).copied())
             .take_while(|f| response.ts.secs_until(&f.ts) <= REFUSAL_SECS)
-            .find(|f| matches!(&f.body, Body::Icmp(u) if u.orig_src == response.src))
+            .find(|f| matches!(&f.body, Body::Icmp(u) if u.orig_src == response.src))?;
+        // It refuses this response only if no other datagram of the same
+        // pair came between (a duplicate, the answer to another question
+        // on the same socket).
+        let from = own.partition_point(|f| f.frame <= response.frame);
+        let to = own.partition_point(|f| f.frame < icmp.frame);
+        let between = own.get(from..to).unwrap_or_default().iter().any(|f| {
+            f.src == response.src && f.dst == response.dst && matches!(f.body, Body::Dns(_))
+        });
+        (!between).then_some(icmp)
     }
 
     /// A response to the query at position `i` that comes from another
@@ -331,13 +354,18 @@ impl<'a> Replies<'a> {
 /// taken for its answer (a resolver answers in well under that).
 const ANSWER_SECS: f64 = 5.0;
 
+/// Seconds after its query from which an answer the phone refuses was late
+/// (a stub resolver waits a second or more before it gives up).
+const LATE_SECS: f64 = 0.5;
+
 /// Queries for one question sent within this many seconds of each other
 /// were sent together (to several servers), not one as the other's retry.
 const PARALLEL_SECS: f64 = 0.5;
 
-/// Seconds within which a host's ICMP error follows the datagram it refuses
-/// (the kernel answers at once).
-const REFUSAL_SECS: f64 = 1.0;
+/// Seconds within which a host's ICMP error follows the datagram it refuses:
+/// the kernel answers in microseconds, so an error later than this is about
+/// another datagram (a duplicate the capture shows once).
+const REFUSAL_SECS: f64 = 0.01;
 
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).
