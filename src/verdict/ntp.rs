@@ -19,7 +19,8 @@
 //! after a wrong one warns. A reply the phone refused at once with ICMP
 //! port unreachable came after it had given up on the request: no time.
 
-use std::net::IpAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
 use super::dhcp::trim;
@@ -43,18 +44,22 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut last_wrong = false;
     // The phone's own ICMP errors about NTP replies: a reply it refused at
     // once came after it had given up on the request (and closed its port).
-    let refusals: Vec<&Fact> = ctx
-        .own()
-        .filter(|f| ctx.is_phone(&f.src_ip()))
-        .filter(|f| matches!(&f.body, Body::Icmp(u) if u.orig_src.port() == 123))
-        .collect();
+    // By the datagram they quote, in frame order: a lookup per reply.
+    let mut refusals: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
+    for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
+        if let Body::Icmp(u) = &f.body {
+            if u.orig_src.port() == 123 {
+                refusals
+                    .entry((u.orig_src, u.orig_dst))
+                    .or_default()
+                    .push(f);
+            }
+        }
+    }
     let refused = |reply: &Fact| {
-        refusals.iter().copied().find(|f| {
-            f.frame > reply.frame
-                && reply.ts.secs_until(&f.ts) <= REFUSAL_SECS
-                && matches!(&f.body, Body::Icmp(u) if u.orig_src == reply.src
-                    && u.orig_dst == reply.dst)
-        })
+        let quoted = refusals.get(&(reply.src, reply.dst))?;
+        let next = quoted.get(quoted.partition_point(|f| f.frame <= reply.frame))?;
+        (reply.ts.secs_until(&next.ts) <= REFUSAL_SECS).then_some(*next)
     };
     // Replies that came too late, the last one and its refusal.
     let mut late = 0usize;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use super::answer::{answer_of, Answer, Attempt};
 use crate::fact::{Body, Fact, TcpResult};
+use crate::time::Timestamp;
 use crate::verdict::Ctx;
 
 pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
@@ -104,13 +105,24 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
 /// read it. A retry sent after a wait is no such query: the first one had
 /// timed out.
 fn redundant_late(out: &mut [Attempt<'_>]) {
-    let done_by = |late: &Attempt<'_>, out: &[Attempt<'_>]| {
+    // Answered questions by (name, type): their queries' and answers' times,
+    // in query order (attempts are), so a refused answer looks up a window.
+    let mut answered: HashMap<(String, u16), Vec<(Timestamp, Timestamp)>> = HashMap::new();
+    for o in out.iter().filter(|o| o.ok()) {
+        if let Some(r) = o.answer_fact {
+            let key = (o.name.to_ascii_lowercase(), o.qtype);
+            answered.entry(key).or_default().push((o.query.ts, r.ts));
+        }
+    }
+    let done_by = |late: &Attempt<'_>, _: &[Attempt<'_>]| {
         let at = late.answer_fact?.ts;
-        out.iter()
-            .filter(|o| o.ok() && o.qtype == late.qtype && o.name.eq_ignore_ascii_case(&late.name))
-            .filter(|o| o.query.ts.secs_until(&late.query.ts).abs() < PARALLEL_SECS)
-            .filter_map(|o| o.answer_fact)
-            .find(|f| f.ts.secs_until(&at) >= 0.0)
+        let times = answered.get(&(late.name.to_ascii_lowercase(), late.qtype))?;
+        let from = times.partition_point(|(q, _)| q.secs_until(&late.query.ts) >= PARALLEL_SECS);
+        times
+            .get(from..)?
+            .iter()
+            .take_while(|(q, _)| late.query.ts.secs_until(q) < PARALLEL_SECS)
+            .find(|(_, answer)| answer.secs_until(&at) >= 0.0)
             .map(|_| ())
     };
     let refused = |a: &Attempt<'_>| match a.answer {
