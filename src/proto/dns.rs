@@ -168,8 +168,9 @@ pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         additionals: Vec::new(),
         malformed: walk.error,
     };
+    // A malformed message keeps the answers read whole before the fault.
+    out.answers = walk.answers;
     if out.malformed.is_none() {
-        out.answers = walk.answers;
         out.additionals = walk.additionals;
     }
     Ok(out)
@@ -437,7 +438,11 @@ fn walk(msg: &[u8], header: &Header) -> Walk {
                 }
                 Err(e) => {
                     walk.error = Some(e);
-                    walk.answers.clear();
+                    // Past the answer section, the answers were read whole
+                    // (a resolver reading them ignores the rest).
+                    if section == Section::Answer {
+                        walk.answers.clear();
+                    }
                     walk.additionals.clear();
                     return walk;
                 }

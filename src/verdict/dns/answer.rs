@@ -172,8 +172,16 @@ impl Attempt<'_> {
 const MAX_RECORDS_NAMED: usize = 4;
 
 pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
+    // Malformed after a whole answer section holding what was asked (a
+    // cut additional record): the phone reads its answer all the same.
+    let asked = |r: &&crate::proto::dns::DnsRecord| match (&r.data, qtype) {
+        (RData::A { .. }, 1) | (RData::Aaaa { .. }, 28) | (RData::Srv { .. }, 33) => true,
+        _ => false,
+    };
     if let Some(why) = &m.malformed {
-        return Answer::Malformed(why.clone());
+        if m.rcode != 0 || m.tc || !m.answers.iter().any(|r| asked(&r)) {
+            return Answer::Malformed(why.clone());
+        }
     }
     if m.rcode != 0 {
         return Answer::Error(rcode_name(m.rcode));
