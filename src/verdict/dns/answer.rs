@@ -174,9 +174,11 @@ const MAX_RECORDS_NAMED: usize = 4;
 pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
     // Malformed after a whole answer section holding what was asked (a
     // cut additional record): the phone reads its answer all the same.
-    let asked = |r: &&crate::proto::dns::DnsRecord| match (&r.data, qtype) {
-        (RData::A { .. }, 1) | (RData::Aaaa { .. }, 28) | (RData::Srv { .. }, 33) => true,
-        _ => false,
+    let asked = |r: &&crate::proto::dns::DnsRecord| {
+        matches!(
+            (&r.data, qtype),
+            (RData::A { .. }, 1) | (RData::Aaaa { .. }, 28) | (RData::Srv { .. }, 33)
+        )
     };
     if let Some(why) = &m.malformed {
         if m.rcode != 0 || m.tc || !m.answers.iter().any(|r| asked(&r)) {
