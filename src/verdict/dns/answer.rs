@@ -97,6 +97,14 @@ impl Attempt<'_> {
         })
     }
 
+    /// Where an ICMP answer came from when not from the server asked: a
+    /// router on the path.
+    pub(super) fn icmp_router(&self) -> Option<std::net::IpAddr> {
+        let f = self.answer_fact?;
+        let icmp = matches!(f.body, Body::Icmp(_));
+        (icmp && f.src_ip() != self.query.dst_ip()).then(|| f.src_ip())
+    }
+
     /// The query is not in the capture: `query` is the response itself.
     pub(super) fn unseen_query(&self) -> bool {
         matches!(&self.query.body, Body::Dns(m) if m.response)
@@ -132,7 +140,13 @@ impl Attempt<'_> {
                 "{q}: asked {}, answered from {from}: the phone drops such an answer",
                 self.server()
             ),
-            Answer::Unreachable(k) => format!("{q}: ICMP {k} from {}", self.server()),
+            Answer::Unreachable(k) => match self.icmp_router() {
+                Some(router) => format!(
+                    "{q}: ICMP {k} from the router {router}, on the way to {}",
+                    self.server()
+                ),
+                None => format!("{q}: ICMP {k} from {}", self.server()),
+            },
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
             Answer::Truncated(n) => format!(

@@ -419,6 +419,12 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
              once (ICMP {kind}): a firewall on the phone's side rejects DNS answers; allow UDP \
              from port 53 back to the phones (a stateful rule)"
         ),
+        Answer::Unreachable(kind) if a.icmp_router().is_some() => format!(
+            "a router ({}) on the way to DNS server {server} answers ICMP {kind}: fix the \
+             routing or the firewall towards {server}, or give the phones a DNS server they can \
+             reach ({given})",
+            a.icmp_router().map_or(String::new(), |r| r.to_string())
+        ),
         Answer::Unreachable(kind) => format!(
             "DNS server {server} rejects the phone's queries (ICMP {kind}): nothing takes DNS \
              at that address, or a firewall refuses it; check the address in {given} and that \
