@@ -224,12 +224,31 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     status,
                     reason,
                     location,
+                    content_length,
+                    version,
                     ..
-                }) => Some((*r, *status, reason.clone(), location.clone())),
+                }) => {
+                    // HTTP/1.0 without a length: the body is read to the
+                    // close (HTTP/1.1 ones are chunked, and end on their own).
+                    let to_close = content_length.is_none() && version == "HTTP/1.0";
+                    Some((*r, *status, reason.clone(), location.clone(), to_close))
+                }
                 _ => None,
             });
+        // A body without a length ends at the server's close: a reset
+        // instead of a FIN leaves the phone without a whole profile.
+        let reset = |r: &Fact| {
+            own.get(after.first().map_or(own.len(), |&j| j + 1)..)
+                .unwrap_or_default()
+                .iter()
+                .find(|c| {
+                    c.src == r.src && c.dst == r.dst && matches!(c.body, Body::Closed { .. })
+                })
+                .filter(|c| matches!(c.body, Body::Closed { rst: true, .. }))
+                .copied()
+        };
         let outcome = match resp {
-            Some((r, status, reason, location)) => {
+            Some((r, status, reason, location, to_close)) => {
                 let to = location.map_or(String::new(), |l| format!(" to {l}"));
                 // A status line may lack its reason phrase (RFC 9112 4).
                 let code = match reason.trim() {
@@ -243,7 +262,15 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         evidence.push(ev(c, text));
                         outcome
                     }
-                    (200..=299, None) => Outcome::Fetched(format!("{code}: profile downloaded")),
+                    (200..=299, None) => match to_close.then(|| reset(r)).flatten() {
+                        Some(c) => {
+                            let text = "the server reset the connection before the body's end \
+                                        (no Content-Length: it ends at the close)";
+                            evidence.push(ev(c, text));
+                            Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"))
+                        }
+                        None => Outcome::Fetched(format!("{code}: profile downloaded")),
+                    },
                     // The phone asked If-Modified-Since: it holds this
                     // profile already and keeps using it.
                     (304, _) => Outcome::Fetched(format!(
