@@ -20,16 +20,18 @@ const RETRY_SECS: f64 = 20.0;
 /// gone on to provisioning (it does so at once after a good activation).
 const GOES_ON_SECS: f64 = 5.0;
 
-/// The failed stage, when the phone completed the activation handshake at
-/// least twice, [`RETRY_SECS`] apart, and neither asked for the provisioning
-/// name nor connected anywhere later in the boot chain.
+/// The failed stage, when a host that shows itself as a phone completed the
+/// activation handshake at least twice, [`RETRY_SECS`] apart, and after the
+/// first neither asked for the provisioning name nor connected anywhere
+/// later in the boot chain.
 pub(super) fn activation_repeated<'a>(
     ctx: &Ctx<'a>,
     conns: &[(Kind, Conn<'a>)],
 ) -> Option<StageResult> {
-    let went_on =
-        conns.iter().any(|(k, _)| *k != Kind::Activation) || ctx.own().any(|f| later_step(ctx, f));
-    if went_on {
+    // Only a host that shows itself as a phone (a model or a SEP name): a
+    // laptop opening the activation page twice is not stuck.
+    let sep = |h: &str| h.to_ascii_uppercase().starts_with("SEP");
+    if ctx.phone.model.is_none() && !ctx.phone.hostname.as_deref().is_some_and(sep) {
         return None;
     }
     let done: Vec<&Conn<'a>> = conns
@@ -39,6 +41,18 @@ pub(super) fn activation_repeated<'a>(
         .collect();
     let start = |c: &Conn<'a>| c.hello.unwrap_or(c.first);
     let (first, last) = (start(done.first()?), start(done.last()?));
+    // Going on after the first good activation: provisioning, the SBC, a
+    // query for the provisioning or an SRV name, or SIP.
+    let later = |k: &Kind, c: &Conn<'a>| {
+        matches!(k, Kind::Provisioning | Kind::Sbc) && c.first.frame > first.frame
+    };
+    let went_on = conns.iter().any(|(k, c)| later(k, c))
+        || ctx
+            .own()
+            .any(|f| f.frame > first.frame && later_step(ctx, f));
+    if went_on {
+        return None;
+    }
     let apart = first.ts.secs_until(&last.ts);
     if done.len() < 2 || apart < RETRY_SECS || ctx.secs_left(&last.ts) < GOES_ON_SECS {
         return None;
@@ -54,7 +68,10 @@ pub(super) fn activation_repeated<'a>(
     let advice = "the activation service does not know this phone: in Control Hub, add the \
                   phone by its MAC address (check the MAC and the model) to a user or \
                   workspace, then factory-reset the phone so that it activates again";
-    Some(StageResult::new(Stage::Activation, Status::Fail, summary).advice(advice))
+    let mut result = StageResult::new(Stage::Activation, Status::Fail, summary).advice(advice);
+    // What passed before the first of them did not get past it.
+    result.failing_since = Some(first.frame);
+    Some(result)
 }
 
 /// A fact of the phone from a later step of the boot chain: a query for
