@@ -158,6 +158,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
 /// HTTP GETs of a profile and their status.
 fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
+    let provisioning = super::conn::clear_http::requests(ctx, t);
     // Positions of the responses of each (server, client) socket pair: the
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
@@ -190,8 +191,9 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             target.to_ascii_lowercase().contains(&hex)
         });
         // The Webex provisioning server in clear is the provisioning stage
-        // (a profile rule of http://), unless the scope named it.
-        if !named && super::conn::clear_http::to_provisioning(ctx, f) {
+        // (a profile rule of http://, and its redirects), unless the scope
+        // named it.
+        if provisioning.contains(&f.frame) {
             continue;
         }
         let profile = named || own_mac || crate::phone::is_profile_file(target);

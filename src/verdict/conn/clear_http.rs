@@ -3,62 +3,226 @@
 //! resolved to) on plain HTTP. There is no handshake to judge, but the
 //! exchange itself shows: the response's status says whether the phone got
 //! its profile. Judged only when no TLS with the provisioning server was
-//! seen.
+//! seen, and not for a server the DHCP scope named (that is local-config).
+//!
+//! The profile's request decides (a firmware file asked after it does not);
+//! a 304 keeps the phone's copy; a redirect is followed to the request the
+//! phone made where it pointed; a body the close cut short is no profile.
+
+use std::collections::HashSet;
 
 use crate::fact::{Body, Fact};
 use crate::phone::names::is_provisioning_name;
-use crate::proto::http::HttpMessage;
-use crate::verdict::{ev, Ctx, Stage, StageResult, Status};
+use crate::proto::http::{Cut, HttpMessage};
+use crate::verdict::local::Targets;
+use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
-/// A request of the phone to the provisioning server in clear.
-pub(crate) fn to_provisioning(ctx: &Ctx<'_>, f: &Fact) -> bool {
-    let Body::Http(HttpMessage::Request { host, .. }) = &f.body else {
-        return false;
-    };
-    let by_host = host.as_deref().is_some_and(|h| {
-        let name = h.rsplit_once(':').map_or(h, |(n, _)| n);
-        is_provisioning_name(&name.to_ascii_lowercase())
-    });
-    ctx.is_phone(&f.src_ip()) && (by_host || ctx.names.any_name(&f.dst_ip(), is_provisioning_name))
-}
-
-/// The stage from the phone's last GET to the provisioning server in clear
-/// and the response to it, if there was one.
-pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
-    let own: Vec<&Fact> = ctx.own().collect();
-    let (at, request) = own.iter().enumerate().rev().find(|(_, f)| {
-        to_provisioning(ctx, f)
-            && matches!(&f.body, Body::Http(HttpMessage::Request { method, .. })
-                if method == "GET")
-    })?;
-    let Body::Http(HttpMessage::Request { target, host, .. }) = &request.body else {
+/// The host a request names (Host header without its port), lowercase.
+fn host(f: &Fact) -> Option<String> {
+    let Body::Http(HttpMessage::Request { host: Some(h), .. }) = &f.body else {
         return None;
     };
-    let server = host.clone().unwrap_or_else(|| request.dst.to_string());
-    let asked = format!("HTTP GET {target} from {server} (in clear)");
-    let mut evidence = vec![ev(request, asked.clone())];
-    let response = own.get(at + 1..).unwrap_or_default().iter().find_map(|r| {
-        let from_server = r.src == request.dst && r.dst == request.src;
-        match &r.body {
-            Body::Http(HttpMessage::Response { status, reason, .. }) if from_server => {
-                Some((*r, *status, reason.clone()))
-            }
+    let name = h.rsplit_once(':').map_or(h.as_str(), |(n, _)| n);
+    Some(name.to_ascii_lowercase())
+}
+
+/// A GET of the phone to the provisioning server in clear that the scope
+/// did not name.
+fn to_provisioning(ctx: &Ctx<'_>, t: &Targets, f: &Fact) -> bool {
+    let Body::Http(HttpMessage::Request { method, .. }) = &f.body else {
+        return false;
+    };
+    let name = host(f);
+    let by_host = name.as_deref().is_some_and(is_provisioning_name);
+    let named = t.ips.contains(&f.dst_ip()) || name.is_some_and(|n| t.hosts.contains(&n));
+    method == "GET"
+        && ctx.is_phone(&f.src_ip())
+        && !named
+        && (by_host || ctx.names.any_name(&f.dst_ip(), is_provisioning_name))
+}
+
+/// One request and what answered it.
+struct Exchange<'a> {
+    request: &'a Fact,
+    status: u16,
+    reason: String,
+    location: Option<String>,
+    response: &'a Fact,
+    /// The body never ended: the close (or the capture's end) cut it.
+    cut: Option<(&'a Fact, Cut)>,
+}
+
+/// The response to `request` on its connection (the n-th request there
+/// gets the n-th response), and a cut that followed it.
+fn exchange<'a>(own: &[&'a Fact], at: usize) -> Option<Exchange<'a>> {
+    let request = *own.get(at)?;
+    let pair = |f: &Fact| f.src == request.dst && f.dst == request.src;
+    let later = own.get(at + 1..).unwrap_or_default();
+    let pos = later
+        .iter()
+        .position(|r| pair(r) && matches!(&r.body, Body::Http(HttpMessage::Response { .. })))?;
+    let response = later[pos];
+    let Body::Http(HttpMessage::Response {
+        status,
+        reason,
+        location,
+        ..
+    }) = &response.body
+    else {
+        return None;
+    };
+    let cut = later
+        .get(pos + 1..)
+        .unwrap_or_default()
+        .iter()
+        .find_map(|c| match &c.body {
+            Body::Http(HttpMessage::Unfinished { by, .. }) if pair(c) => Some((*c, *by)),
             _ => None,
+        });
+    Some(Exchange {
+        request,
+        status: *status,
+        reason: reason.clone(),
+        location: location.clone(),
+        response,
+        cut,
+    })
+}
+
+/// The requests the provisioning stage judges (by frame), so that
+/// local-config leaves them alone: the GETs to the provisioning server in
+/// clear, and those that followed its redirects.
+pub(crate) fn requests(ctx: &Ctx<'_>, t: &Targets) -> HashSet<u64> {
+    let own: Vec<&Fact> = ctx.own().collect();
+    let mut out = HashSet::new();
+    let mut redirected: Vec<(String, u64)> = Vec::new();
+    for (i, f) in own.iter().enumerate() {
+        let followed = host(f).is_some_and(|h| {
+            redirected
+                .iter()
+                .any(|(to, after)| *to == h && f.frame > *after)
+        });
+        if !to_provisioning(ctx, t, f) && !followed {
+            continue;
         }
-    });
-    let Some((r, status, reason)) = response else {
+        out.insert(f.frame);
+        if let Some(e) = exchange(&own, i) {
+            if let Some(to) = e.location.as_deref().and_then(location_host) {
+                redirected.push((to, e.response.frame));
+            }
+        }
+    }
+    out
+}
+
+/// The host of a redirect's Location, lowercase.
+fn location_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let name = authority.rsplit_once(':').map_or(authority, |(n, _)| n);
+    Some(name.to_ascii_lowercase())
+}
+
+/// The stage from the phone's last profile GET to the provisioning server
+/// in clear (any GET when none asks for a profile), if there was one.
+pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
+    let t = crate::verdict::local::targets(ctx);
+    let own: Vec<&Fact> = ctx.own().collect();
+    let judged = requests(ctx, &t);
+    let gets: Vec<usize> = (0..own.len())
+        .filter(|&i| own.get(i).is_some_and(|f| judged.contains(&f.frame)))
+        .collect();
+    let target = |i: &usize| match own.get(*i).map(|f| &f.body) {
+        Some(Body::Http(HttpMessage::Request { target, .. })) => target.clone(),
+        _ => String::new(),
+    };
+    let profiles: Vec<usize> = (gets.iter().copied())
+        .filter(|i| crate::phone::is_profile_file(&target(i)))
+        .collect();
+    let decides = *profiles.last().or(gets.last())?;
+    let mut evidence: Vec<Evidence> = Vec::new();
+    // A redirect is followed: the request after it where it pointed
+    // decides (one hop; the evidence keeps the redirect).
+    let mut at = decides;
+    let mut e = None;
+    for _ in 0..MAX_REDIRECTS {
+        let Some(x) = exchange(&own, at) else { break };
+        let to = x.location.as_deref().and_then(location_host);
+        let next = to.and_then(|to| {
+            (at + 1..own.len()).find(|&j| {
+                own.get(j)
+                    .is_some_and(|f| judged.contains(&f.frame) && host(f) == Some(to.clone()))
+            })
+        });
+        match (x.status, next) {
+            (300..=399, Some(j)) => {
+                evidence.push(ev(x.request, request_text(x.request)));
+                evidence.push(ev(x.response, format!("{} {}", x.status, x.reason)));
+                at = j;
+            }
+            _ => {
+                e = Some(x);
+                break;
+            }
+        }
+    }
+    let request = own.get(at).copied()?;
+    let asked = request_text(request);
+    evidence.push(ev(request, asked.clone()));
+    let Some(e) = e else {
         let summary = format!("{asked}: no response in the capture");
         return Some(StageResult::not_seen(Stage::Provisioning, summary).evidence(evidence));
     };
-    evidence.push(ev(r, format!("{status} {reason}")));
-    let summary = format!("{asked}: {status} {reason}");
-    let result = match status {
-        200..=299 => StageResult::new(Stage::Provisioning, Status::Pass, summary),
-        _ => StageResult::new(Stage::Provisioning, Status::Fail, summary).advice(format!(
-            "{server} answered {status} {reason} for {target}: the phone got no profile; check \
-             the profile rule the phone was given (its path) and that the device is added in \
-             Control Hub; Webex provisioning normally runs over HTTPS"
+    let code = format!("{} {}", e.status, e.reason);
+    evidence.push(ev(e.response, code.clone()));
+    let stage = |status, summary: String| StageResult::new(Stage::Provisioning, status, summary);
+    let result = match (e.status, e.cut) {
+        (200..=299, Some((c, Cut::Close))) => {
+            evidence.push(ev(c, "the connection closed before the body's end"));
+            stage(
+                Status::Fail,
+                format!("{asked}: {code}, but the connection closed before the profile's end"),
+            )
+            .advice(
+                "the provisioning server (or what is on the path) cuts the profile short: check \
+                 it and the path; Webex provisioning normally runs over HTTPS",
+            )
+        }
+        (200..=299, Some((c, Cut::CaptureEnd))) => {
+            evidence.push(ev(c, "the capture ends before the body's end"));
+            let s = format!("{asked}: {code}, the capture ends during the profile");
+            StageResult::not_seen(Stage::Provisioning, s)
+        }
+        (200..=299, None) => stage(Status::Pass, format!("{asked}: {code}")),
+        (304, _) => stage(
+            Status::Pass,
+            format!("{asked}: {code}: the profile is unchanged and the phone keeps its copy"),
+        ),
+        (300..=399, _) => {
+            let to = e.location.as_deref().unwrap_or("elsewhere");
+            let s = format!("{asked}: {code} to {to}; the capture shows no request there");
+            StageResult::not_seen(Stage::Provisioning, s)
+        }
+        _ => stage(Status::Fail, format!("{asked}: {code}")).advice(format!(
+            "{} answered {code} for {}: the phone got no profile; check the profile rule the \
+             phone was given (its path) and that the device is added in Control Hub; Webex \
+             provisioning normally runs over HTTPS",
+            host(request).unwrap_or_else(|| request.dst.to_string()),
+            target(&at)
         )),
     };
     Some(result.evidence(evidence))
+}
+
+/// Redirects followed at most.
+const MAX_REDIRECTS: usize = 4;
+
+fn request_text(f: &Fact) -> String {
+    match &f.body {
+        Body::Http(HttpMessage::Request { target, host, .. }) => {
+            let server = host.clone().unwrap_or_else(|| f.dst.to_string());
+            format!("HTTP GET {target} from {server} (in clear)")
+        }
+        _ => "HTTP request".to_string(),
+    }
 }
