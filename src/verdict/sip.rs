@@ -162,6 +162,11 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                         "registered: {code} OK{exp}; then de-registered (Expires 0, #{})",
                         t.request.frame
                     ),
+                    // Only de-registrations: the phone removed its binding.
+                    None if last.expires() == Some(0) => format!(
+                        "de-registered: {code} OK to the phone's REGISTER with Expires 0 (it \
+                         removed its own binding)"
+                    ),
                     None => format!("registered: {code} OK{exp}"),
                 };
                 let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
@@ -172,7 +177,8 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
                     .iter()
                     .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none())
                     .count();
-                if expires == Some(0) && removed.is_none() {
+                // (Not for a de-registration the phone asked for itself.)
+                if expires == Some(0) && removed.is_none() && last.expires() != Some(0) {
                     // RFC 3261 10.3: a binding granted 0 s is removed at
                     // once; the line is not registered.
                     stage(

@@ -63,7 +63,9 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         for port in &ports {
             at.extend_from_slice(index.of(server, *port));
             for &(ip, i) in index.others(*port) {
-                if ip != server {
+                // Not a stray the phone refused (ERROR 5, unknown transfer
+                // ID: RFC 1350 section 4).
+                if ip != server && !index.refused_by_phone(ip, *port) {
                     other = Some(ip);
                     at.push(i);
                 }
@@ -102,13 +104,21 @@ struct Exchanges {
     map: HashMap<(IpAddr, SocketAddr), Vec<usize>>,
     /// The server side's TFTP packets by the phone socket they went to.
     to_port: HashMap<SocketAddr, Vec<(IpAddr, usize)>>,
+    /// (address, phone socket) the phone sent ERROR 5 to.
+    unknown_tid: std::collections::HashSet<(IpAddr, SocketAddr)>,
 }
 
 impl Exchanges {
     fn index(ctx: &Ctx<'_>, own: &[&Fact]) -> Self {
         let mut map: HashMap<(IpAddr, SocketAddr), Vec<usize>> = HashMap::new();
         let mut to_port: HashMap<SocketAddr, Vec<(IpAddr, usize)>> = HashMap::new();
+        let mut unknown_tid = std::collections::HashSet::new();
         for (i, f) in own.iter().enumerate() {
+            if let Body::Tftp(TftpPacket::Error { code: 5, .. }) = &f.body {
+                if ctx.is_phone(&f.src_ip()) {
+                    unknown_tid.insert((f.dst_ip(), f.src));
+                }
+            }
             if matches!(f.body, Body::Tftp(_)) && !ctx.is_phone(&f.src_ip()) {
                 to_port.entry(f.dst).or_default().push((f.src_ip(), i));
             }
@@ -122,11 +132,21 @@ impl Exchanges {
             };
             map.entry(key).or_default().push(i);
         }
-        Exchanges { map, to_port }
+        Exchanges {
+            map,
+            to_port,
+            unknown_tid,
+        }
     }
 
     fn of(&self, server: IpAddr, port: SocketAddr) -> &[usize] {
         self.map.get(&(server, port)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The phone answered packets from `ip` to its socket `port` with
+    /// ERROR 5 (unknown transfer ID).
+    fn refused_by_phone(&self, ip: IpAddr, port: SocketAddr) -> bool {
+        self.unknown_tid.contains(&(ip, port))
     }
 
     /// Server packets to the phone socket `port`, with the address each

@@ -162,4 +162,13 @@ fn a_200_granting_the_contact_zero_seconds_is_no_registration() {
         let r = register(&ctx(&facts, &p, &names, 10), false);
         assert_eq!(r.status, status, "{}", r.summary);
     }
+    // The phone's own de-registration granted 0 s is what it asked for.
+    let bye = req.replace("expires=3600", "expires=0");
+    let facts = vec![
+        fact(1, 0, phone_ip, sbc, &bye),
+        fact(2, 0, sbc, phone_ip, &ok(0)),
+    ];
+    let r = register(&ctx(&facts, &p, &names, 10), false);
+    assert_eq!(r.status, Status::Pass, "{}", r.summary);
+    assert!(r.summary.starts_with("de-registered"), "{}", r.summary);
 }
