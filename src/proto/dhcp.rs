@@ -404,8 +404,9 @@ impl DhcpMessage {
             .collect()
     }
 
-    /// Options 66, 150, 159 and 160 sent without a value (empty, or only
-    /// NULs and blanks): present, naming no server.
+    /// Options 66, 150, 159 and 160 sent without a server (empty, only NULs
+    /// and blanks, 0.0.0.0, or fewer than 4 bytes for 150): present, naming
+    /// none.
     pub fn empty_provisioning_options(&self) -> Vec<u8> {
         let codes = [
             code::TFTP_SERVER_NAME,
@@ -425,10 +426,15 @@ impl DhcpMessage {
 fn provisioning_text(option: &DhcpOption) -> Option<String> {
     match option.code {
         // Sent empty (or only NULs and blanks): it names no server.
+        // 0.0.0.0 names no server either (RFC 1122 3.2.1.3: no destination).
         code::TFTP_SERVER_NAME | code::CONFIG_FILE | code::PROVISIONING_URL => {
-            Some(text(&option.data)).filter(|t| !t.trim().is_empty())
+            Some(text(&option.data)).filter(|t| !t.trim().is_empty() && t.trim() != "0.0.0.0")
         }
-        code::TFTP_SERVERS => (!option.data.is_empty()).then(|| ipv4_text(&option.data)),
+        // Not one whole address that is not 0.0.0.0: no server named.
+        code::TFTP_SERVERS => ipv4_list(&option.data)
+            .iter()
+            .any(|a| !a.is_unspecified())
+            .then(|| ipv4_text(&option.data)),
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
             server_values(subs.iter().map(|(_, v)| v.as_slice()))

@@ -529,14 +529,17 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
             .collect();
         let empty = match empty.is_empty() {
             true => String::new(),
-            false => format!("; {} sent empty (no server named)", empty.join(", ")),
+            false => format!("{} sent, naming no server", empty.join(", ")),
+        };
+        let summary = match empty.is_empty() {
+            true => "no 66/150/159/160 offered".to_string(),
+            false => empty.clone(),
         };
         let text = format!(
-            "{} from {}: no 66/150/159/160 offered{vendor}{empty}",
+            "{} from {}: {summary}{vendor}",
             message_type_name(m.message_type.unwrap_or(0)),
             server_of(f, m)
         );
-        let summary = format!("no 66/150/159/160 offered{empty}");
         return StageResult::new(Stage::DhcpOptions, Status::Pass, summary)
             .evidence(vec![ev(f, text)]);
     }

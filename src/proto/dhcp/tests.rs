@@ -297,9 +297,11 @@ fn numeric_accessors() {
     assert_eq!(m.server_id(), Some(ip(192, 0, 2, 1)));
     assert_eq!(m.requested_options(), Some(&[66, 150, 160][..]));
     assert_eq!(m.client_id(), Some(&[1, 0, 0, 0x5e, 0, 0x53, 1][..]));
-    // An option 150 without a whole address is still reported, as hex.
+    // An option 150 without a whole address names no server: it is sent
+    // empty as far as provisioning goes.
     assert!(m.tftp_servers().is_empty());
-    assert_eq!(m.provisioning_options(), vec![(150, "010203".to_string())]);
+    assert!(m.provisioning_options().is_empty());
+    assert_eq!(m.empty_provisioning_options(), vec![150]);
 }
 
 // Corpus captures, checked against /work/shared/corpus/truth/<file>.txt.
