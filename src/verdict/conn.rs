@@ -256,12 +256,19 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
         None => a.to_string(),
     };
     let mut failed: Vec<(SocketAddr, &Outcome)> = Vec::new();
+    // Separate attempts (connections) that failed, per address.
+    let mut attempts: std::collections::HashMap<SocketAddr, usize> = Default::default();
     for (a, o) in &outcomes {
         if o.status == Status::Fail {
             failed.retain(|(b, _)| b != a);
             failed.push((*a, o));
+            *attempts.entry(*a).or_default() += 1;
         }
     }
+    let times = |a: &SocketAddr| match attempts.get(a).copied().unwrap_or(0) {
+        0 | 1 => String::new(),
+        n => format!(" ({n} attempts)"),
+    };
     let last_ok = outcomes
         .iter()
         .rev()
@@ -275,7 +282,10 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
         Status::Fail if failed.len() > 1 => {
             let each: Vec<String> = failed
                 .iter()
-                .map(|(a, o)| o.summary.replacen(&a.to_string(), &label(a), 1))
+                .map(|(a, o)| {
+                    let each = o.summary.replacen(&a.to_string(), &label(a), 1);
+                    format!("{each}{}", times(a))
+                })
                 .collect();
             r.summary = format!("no SBC answered: {}", each.join("; "));
             let list = names.join(", ");
@@ -303,6 +313,7 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
         Status::Fail => {
             if let Some((a, _)) = failed.first() {
                 r.summary = r.summary.replacen(&a.to_string(), &label(a), 1);
+                r.summary.push_str(&times(a));
             }
         }
         Status::Warn => {
