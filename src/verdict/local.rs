@@ -261,8 +261,32 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                 match (status, unfinished) {
                     (200..=299, Some((c, missing, by))) => {
                         let (text, outcome) = cut_profile(&code, missing, by);
-                        evidence.push(ev(c, text));
-                        outcome
+                        // The phone's own close first: it gave up on a server
+                        // still sending (too slow), the server did not break off.
+                        let gave_up = own.iter().find(|x| {
+                            x.frame > r.frame
+                                && x.frame <= c.frame
+                                && x.src == f.src
+                                && matches!(x.body, Body::Closed { .. })
+                        });
+                        match gave_up {
+                            Some(g) => {
+                                let secs = f.ts.secs_until(&g.ts);
+                                let text = format!(
+                                    "the phone closed the connection {secs:.1} s after its GET, \
+                                     the server still sending"
+                                );
+                                evidence.push(ev(g, text.clone()));
+                                Outcome::NoAnswer(format!(
+                                    "{code}, but {text}: the server sends too slowly, no whole \
+                                     profile"
+                                ))
+                            }
+                            None => {
+                                evidence.push(ev(c, text));
+                                outcome
+                            }
+                        }
                     }
                     (200..=299, None) => match to_close.then(|| reset(r)).flatten() {
                         Some(c) => {
