@@ -427,8 +427,12 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
     match option.code {
         // Sent empty (or only NULs and blanks): it names no server.
         // 0.0.0.0 names no server either (RFC 1122 3.2.1.3: no destination).
-        code::TFTP_SERVER_NAME | code::CONFIG_FILE | code::PROVISIONING_URL => {
-            Some(text(&option.data)).filter(|t| !t.trim().is_empty() && t.trim() != "0.0.0.0")
+        code::TFTP_SERVER_NAME | code::PROVISIONING_URL => {
+            Some(text(&option.data)).filter(|t| names_a_server(t.trim()))
+        }
+        // A configuration file (a path or URL): anything but blank.
+        code::CONFIG_FILE => {
+            Some(text(&option.data)).filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
         }
         // Not one whole address that is not 0.0.0.0: no server named.
         code::TFTP_SERVERS => ipv4_list(&option.data)
@@ -447,6 +451,14 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// A server name, address or URL with a host: not empty, not 0.0.0.0, not
+/// a bare scheme ("http://").
+fn names_a_server(t: &str) -> bool {
+    let host = t.split_once("://").map_or(t, |(_, rest)| rest);
+    let host = host.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && host != "0.0.0.0" && !t.is_empty()
 }
 
 /// The values that look like a server or URL, joined with ", ".

@@ -728,3 +728,13 @@ fn a_bare_address_as_text_is_no_provisioning_server() {
     assert!(looks_like_server("http://192.0.2.10/p.xml"));
     assert!(!looks_like_server("MSFT 5.0"));
 }
+
+#[test]
+fn a_bare_scheme_or_null_address_names_no_server() {
+    assert!(names_a_server("http://192.0.2.10/CP-8851-3PCC.xml"));
+    assert!(names_a_server("tftp.example.com"));
+    assert!(!names_a_server("http://"));
+    assert!(!names_a_server("https:///path.xml"));
+    assert!(!names_a_server("0.0.0.0"));
+    assert!(!names_a_server(""));
+}
