@@ -9,6 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
+use crate::phone::names::{is_activation_name, is_provisioning_name};
 use crate::proto::dns::{rcode_name, RData};
 use crate::proto::http::{Cut, HttpMessage};
 use crate::proto::tls::{alert_name, TlsEvent};
@@ -67,7 +68,11 @@ fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
         };
         let from = f.src_ip();
         let named = t.ips.contains(&from) || ctx.names.any_name(&from, |n| t.hosts.contains(n));
-        if named && ctx.is_phone(&f.dst_ip()) {
+        // A redirect to Webex's own activation or provisioning sends the
+        // phone where it belongs: those stages judge what follows.
+        let host = host_of(location).to_ascii_lowercase();
+        let webex = is_activation_name(&host) || is_provisioning_name(&host);
+        if named && !webex && ctx.is_phone(&f.dst_ip()) {
             t.add(location);
         }
     }
@@ -302,6 +307,8 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     (304, _) => Outcome::Fetched(format!(
                         "{code}: the profile is unchanged and the phone keeps its cached copy"
                     )),
+                    // A redirect says where it sends the phone.
+                    (300..=399, _) => Outcome::NotFound(format!("{code}{to}")),
                     _ => Outcome::NotFound(code),
                 }
             }
