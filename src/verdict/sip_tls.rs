@@ -118,6 +118,25 @@ fn unanswered(s: &Session<'_>) -> Option<StageResult> {
 fn carried(s: &Session<'_>) -> Option<StageResult> {
     let up = s.data[0].or(s.ccs[0])?;
     let down = s.data[1].or(s.ccs[1])?;
+    // TLS 1.2 shows application data apart from the handshake: a session
+    // that closed with none either way carried no SIP.
+    if let (true, [None, None], Some(close)) = (s.tls12, s.data, s.close) {
+        let summary = format!(
+            "no cleartext REGISTER: the TLS session with {} (#{}) closed (#{}) without a \
+             single application data record either way: no SIP ran in it",
+            up.dst,
+            up.frame.min(down.frame),
+            close.frame
+        );
+        let evidence = vec![
+            ev(
+                if up.frame <= down.frame { up } else { down },
+                "the keys change: the handshake is done",
+            ),
+            ev(close, "the session closes, no application data in it"),
+        ];
+        return Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence));
+    }
     let summary = format!(
         "no cleartext REGISTER: SIP to the SBC would run inside the TLS session with {} (from \
          #{}), which a capture cannot read; the phone's own log shows it",
