@@ -124,8 +124,13 @@ pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
             (Some(a), Some(b)) => a != b,
             _ => false,
         };
-        let next =
-            (judged.iter()).find(|n| n.request.frame > t.request.frame && n.line() == t.line());
+        // The line's next REGISTER to the same registrar (a phone with
+        // dual registration keeps one binding at each).
+        let next = (judged.iter()).find(|n| {
+            n.request.frame > t.request.frame
+                && n.line() == t.line()
+                && n.request.dst == t.request.dst
+        });
         let passed =
             next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)));
         new_nonce && passed

@@ -3,7 +3,8 @@
 //! runs there, out of a capture's sight. In TLS 1.2 each side's first
 //! application_data record is told from its handshake (it follows the
 //! ChangeCipherSpec), so a session where the phone sent data and the SBC
-//! sent none back before the session closed is an unanswered REGISTER.
+//! sent none back before the session closed is an unanswered REGISTER, and
+//! one that closed with no application data either way carried no SIP.
 
 use std::collections::BTreeMap;
 
