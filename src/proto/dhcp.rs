@@ -453,12 +453,17 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
     }
 }
 
-/// A server name, address or URL with a host: not empty, not 0.0.0.0, not
-/// a bare scheme ("http://").
+/// Anything but empty or 0.0.0.0, and a URL only with a host (not a bare
+/// scheme such as "http://").
 fn names_a_server(t: &str) -> bool {
-    let host = t.split_once("://").map_or(t, |(_, rest)| rest);
-    let host = host.split(['/', '?', '#']).next().unwrap_or("");
-    !host.is_empty() && host != "0.0.0.0" && !t.is_empty()
+    match t.split_once("://") {
+        Some((_, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && host != "0.0.0.0"
+        }
+        // No scheme: a name, an address or a path, offered all the same.
+        None => !t.is_empty() && t != "0.0.0.0",
+    }
 }
 
 /// The values that look like a server or URL, joined with ", ".

@@ -268,11 +268,14 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         let (text, outcome) = cut_profile(&code, missing, by);
                         // The phone's own close first: it gave up on a server
                         // still sending (too slow), the server did not break off.
+                        // (After a wait: a quick close with bytes missing is
+                        // more likely bytes the capture lost.)
                         let gave_up = own.iter().find(|x| {
                             x.frame > r.frame
                                 && x.frame <= c.frame
                                 && x.src == f.src
                                 && matches!(x.body, Body::Closed { .. })
+                                && f.ts.secs_until(&x.ts) >= GAVE_UP_SECS
                         });
                         match gave_up {
                             Some(g) => {
@@ -320,6 +323,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         out.push((outcome, what, evidence));
     }
 }
+
+/// Seconds after its GET from which the phone's own close of a profile
+/// download still arriving is giving up on a slow server.
+const GAVE_UP_SECS: f64 = 5.0;
 
 /// A 2xx whose body never ended: the evidence's words and the outcome. Cut
 /// by the close: no whole profile; by the capture's end: can't tell.

@@ -60,14 +60,21 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         // (a multi-homed server answering from its own primary address).
         let mut at: Vec<usize> = Vec::new();
         let mut other = None;
+        // Answers from another address the phone refused (ERROR 5, unknown
+        // transfer ID: RFC 1350 section 4): the first one, and its address.
+        let mut refused: Option<(IpAddr, usize)> = None;
         for port in &ports {
             at.extend_from_slice(index.of(server, *port));
             for &(ip, i) in index.others(*port) {
-                // Not a stray the phone refused (ERROR 5, unknown transfer
-                // ID: RFC 1350 section 4).
-                if ip != server && !index.refused_by_phone(ip, *port) {
-                    other = Some(ip);
-                    at.push(i);
+                match (ip != server, index.refused_by_phone(ip, *port)) {
+                    (true, false) => {
+                        other = Some(ip);
+                        at.push(i);
+                    }
+                    (true, true) => {
+                        refused.get_or_insert((ip, i));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -92,7 +99,22 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
             .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
             .collect();
         let single_at_end = n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
-        let outcome = t.outcome(ctx, server, single_at_end, &mut evidence);
+        let outcome = match refused.filter(|_| t.is_silent()) {
+            // Nothing from the address asked, only refused answers from
+            // another: a multi-homed server (or a NAT) answering from the
+            // wrong address.
+            Some((ip, i)) => {
+                if let Some(f) = own.get(i) {
+                    evidence.push(ev(f, format!("TFTP from {ip}, refused by the phone")));
+                }
+                Outcome::NoAnswer(format!(
+                    "the server answers from {ip}, not the address asked, and the phone refuses \
+                     it (ERROR 5, unknown transfer ID): bind the TFTP server to {server} (a \
+                     multi-homed server answers from its own primary address)"
+                ))
+            }
+            None => t.outcome(ctx, server, single_at_end, &mut evidence),
+        };
         out.push((outcome, what, evidence));
     }
 }
@@ -174,6 +196,14 @@ struct Transfer<'a> {
 }
 
 impl<'a> Transfer<'a> {
+    /// Nothing came from the server: no DATA, OACK, ERROR or ICMP error.
+    fn is_silent(&self) -> bool {
+        self.last_data.is_none()
+            && self.oack.is_none()
+            && self.error.is_none()
+            && self.icmp.is_none()
+    }
+
     fn add(&mut self, ctx: &Ctx<'_>, f: &'a Fact) {
         let from_phone = ctx.is_phone(&f.src_ip());
         match &f.body {

@@ -733,6 +733,7 @@ fn a_bare_address_as_text_is_no_provisioning_server() {
 fn a_bare_scheme_or_null_address_names_no_server() {
     assert!(names_a_server("http://192.0.2.10/CP-8851-3PCC.xml"));
     assert!(names_a_server("tftp.example.com"));
+    assert!(names_a_server("/CP-8851-3PCC.xml"));
     assert!(!names_a_server("http://"));
     assert!(!names_a_server("https:///path.xml"));
     assert!(!names_a_server("0.0.0.0"));

@@ -9,6 +9,7 @@
 use super::connection::{Conn, Kind};
 use crate::fact::{Body, Fact};
 use crate::phone::names::{is_provisioning_name, is_sip_srv_name};
+use crate::proto::http::HttpMessage;
 use crate::verdict::{Ctx, Stage, StageResult, Status};
 
 /// Seconds between the first and the last completed session that make a
@@ -75,7 +76,8 @@ pub(super) fn activation_repeated<'a>(
 }
 
 /// A fact of the phone from a later step of the boot chain: a query for
-/// the provisioning name or an SRV name, or SIP.
+/// the provisioning name or an SRV name, HTTP to the provisioning server,
+/// or SIP.
 fn later_step(ctx: &Ctx<'_>, f: &Fact) -> bool {
     match &f.body {
         Body::Dns(m) if !m.response && ctx.is_phone(&f.src_ip()) => m
@@ -83,6 +85,14 @@ fn later_step(ctx: &Ctx<'_>, f: &Fact) -> bool {
             .iter()
             .any(|q| is_provisioning_name(&q.name) || is_sip_srv_name(&q.name)),
         Body::Sip(_) => true,
+        // Provisioning over plain HTTP (an address the phone kept).
+        Body::Http(HttpMessage::Request { host, .. }) if ctx.is_phone(&f.src_ip()) => {
+            let named = host.as_deref().is_some_and(|h| {
+                let name = h.rsplit_once(':').map_or(h, |(n, _)| n);
+                is_provisioning_name(&name.to_ascii_lowercase())
+            });
+            named || ctx.names.any_name(&f.dst_ip(), is_provisioning_name)
+        }
         _ => false,
     }
 }
