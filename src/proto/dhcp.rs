@@ -456,13 +456,26 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
 /// Anything but empty or 0.0.0.0, and a URL only with a host (not a bare
 /// scheme such as "http://").
 fn names_a_server(t: &str) -> bool {
+    // The host of an authority: no user info, no port, no brackets.
+    let host_of = |authority: &str| {
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        host.to_string()
+    };
+    let null = |h: &str| {
+        h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_unspecified())
+    };
     match t.split_once("://") {
         Some((_, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty() && host != "0.0.0.0"
+            let host = host_of(rest.split(['/', '?', '#']).next().unwrap_or(""));
+            !host.is_empty() && !null(&host)
         }
         // No scheme: a name, an address or a path, offered all the same.
-        None => !t.is_empty() && t != "0.0.0.0",
+        None => !t.is_empty() && !null(&host_of(t)),
     }
 }
 

@@ -737,5 +737,14 @@ fn a_bare_scheme_or_null_address_names_no_server() {
     assert!(!names_a_server("http://"));
     assert!(!names_a_server("https:///path.xml"));
     assert!(!names_a_server("0.0.0.0"));
+    assert!(!names_a_server("0.0.0.0:69"));
+    assert!(!names_a_server("http://0.0.0.0:80/CP-8851-3PCC.xml"));
+    assert!(!names_a_server("http://[::]/CP-8851-3PCC.xml"));
+    assert!(!names_a_server("http://user@/CP-8851-3PCC.xml"));
+    assert!(!names_a_server("tftp://:69/CP-8851-3PCC.xml"));
+    assert!(names_a_server(
+        "http://[2001:db8::10]:8080/CP-8851-3PCC.xml"
+    ));
+    assert!(names_a_server("192.0.2.10:69"));
     assert!(!names_a_server(""));
 }
