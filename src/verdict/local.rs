@@ -79,9 +79,9 @@ fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
 }
 
 /// Host part of a URL or `host[:port]`.
-fn host_of(s: &str) -> String {
+pub(super) fn host_of(s: &str) -> String {
     let rest = s.split_once("://").map_or(s, |(_, r)| r);
-    let hostport = rest.split('/').next().unwrap_or("");
+    let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = match hostport.rsplit_once(':') {
         Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
         _ => hostport,

@@ -273,6 +273,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Seconds within which a host's ICMP error follows the datagram it refuses:
+/// the kernel answers in microseconds, so an error later than this is about
+/// another datagram (a duplicate the capture shows once). DNS and NTP use it
+/// to tell an answer the phone refused (it had given up) from one it read.
+const REFUSAL_SECS: f64 = 0.01;
+
 /// Evidence from a fact.
 pub fn ev(f: &Fact, text: impl Into<String>) -> Evidence {
     Evidence {

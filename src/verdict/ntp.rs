@@ -24,7 +24,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
 use super::dhcp::trim;
-use super::{ev, Ctx, Stage, StageResult, Status};
+use super::{ev, Ctx, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::TlsEvent;
 use crate::text::plural;
@@ -296,10 +296,6 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         .advice(advice)
         .evidence(evidence)
 }
-
-/// Seconds within which a host's ICMP error follows the datagram it refuses
-/// (the kernel answers in microseconds).
-const REFUSAL_SECS: f64 = 0.01;
 
 /// With another server's time taken: a server the phone asked (a second or
 /// more before the capture's end) that is not among those that `replied`,

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use crate::fact::{Body, Fact};
 use crate::phone::names::is_provisioning_name;
 use crate::proto::http::{Cut, HttpMessage};
-use crate::verdict::local::Targets;
+use crate::verdict::local::{host_of, Targets};
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
 /// The host a request names (Host header without its port), lowercase.
@@ -22,8 +22,16 @@ fn host(f: &Fact) -> Option<String> {
     let Body::Http(HttpMessage::Request { host: Some(h), .. }) = &f.body else {
         return None;
     };
-    let name = h.rsplit_once(':').map_or(h.as_str(), |(n, _)| n);
-    Some(name.to_ascii_lowercase())
+    Some(host_of(h).to_ascii_lowercase())
+}
+
+/// An HTTP request of the phone to the provisioning server: by its Host
+/// header, or an address the provisioning name resolved to.
+pub(super) fn asks_provisioning(ctx: &Ctx<'_>, f: &Fact) -> bool {
+    matches!(f.body, Body::Http(HttpMessage::Request { .. }))
+        && ctx.is_phone(&f.src_ip())
+        && (host(f).as_deref().is_some_and(is_provisioning_name)
+            || ctx.names.any_name(&f.dst_ip(), is_provisioning_name))
 }
 
 /// A GET of the phone to the provisioning server in clear that the scope
@@ -32,13 +40,8 @@ fn to_provisioning(ctx: &Ctx<'_>, t: &Targets, f: &Fact) -> bool {
     let Body::Http(HttpMessage::Request { method, .. }) = &f.body else {
         return false;
     };
-    let name = host(f);
-    let by_host = name.as_deref().is_some_and(is_provisioning_name);
-    let named = t.ips.contains(&f.dst_ip()) || name.is_some_and(|n| t.hosts.contains(&n));
-    method == "GET"
-        && ctx.is_phone(&f.src_ip())
-        && !named
-        && (by_host || ctx.names.any_name(&f.dst_ip(), is_provisioning_name))
+    let named = t.ips.contains(&f.dst_ip()) || host(f).is_some_and(|n| t.hosts.contains(&n));
+    method == "GET" && !named && asks_provisioning(ctx, f)
 }
 
 /// One request and what answered it.
@@ -117,10 +120,8 @@ pub(crate) fn requests(ctx: &Ctx<'_>, t: &Targets) -> HashSet<u64> {
 
 /// The host of a redirect's Location, lowercase.
 fn location_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map(|(_, r)| r)?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let name = authority.rsplit_once(':').map_or(authority, |(n, _)| n);
-    Some(name.to_ascii_lowercase())
+    url.contains("://")
+        .then(|| host_of(url).to_ascii_lowercase())
 }
 
 /// The stage from the phone's last profile GET to the provisioning server

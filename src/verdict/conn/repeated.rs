@@ -9,7 +9,6 @@
 use super::connection::{Conn, Kind};
 use crate::fact::{Body, Fact};
 use crate::phone::names::{is_provisioning_name, is_sip_srv_name};
-use crate::proto::http::HttpMessage;
 use crate::verdict::{Ctx, Stage, StageResult, Status};
 
 /// Seconds between the first and the last completed session that make a
@@ -86,13 +85,7 @@ fn later_step(ctx: &Ctx<'_>, f: &Fact) -> bool {
             .any(|q| is_provisioning_name(&q.name) || is_sip_srv_name(&q.name)),
         Body::Sip(_) => true,
         // Provisioning over plain HTTP (an address the phone kept).
-        Body::Http(HttpMessage::Request { host, .. }) if ctx.is_phone(&f.src_ip()) => {
-            let named = host.as_deref().is_some_and(|h| {
-                let name = h.rsplit_once(':').map_or(h, |(n, _)| n);
-                is_provisioning_name(&name.to_ascii_lowercase())
-            });
-            named || ctx.names.any_name(&f.dst_ip(), is_provisioning_name)
-        }
+        Body::Http(_) => super::clear_http::asks_provisioning(ctx, f),
         _ => false,
     }
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use super::answer::{answer_of, Answer, Attempt};
 use crate::fact::{Body, Fact, TcpResult};
 use crate::time::Timestamp;
-use crate::verdict::Ctx;
+use crate::verdict::{Ctx, REFUSAL_SECS};
 
 pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     let own: Vec<&Fact> = ctx.own().collect();
@@ -373,11 +373,6 @@ const LATE_SECS: f64 = 0.5;
 /// Queries for one question sent within this many seconds of each other
 /// were sent together (to several servers), not one as the other's retry.
 const PARALLEL_SECS: f64 = 0.5;
-
-/// Seconds within which a host's ICMP error follows the datagram it refuses:
-/// the kernel answers in microseconds, so an error later than this is about
-/// another datagram (a duplicate the capture shows once).
-const REFUSAL_SECS: f64 = 0.01;
 
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).

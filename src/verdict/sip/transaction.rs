@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::fact::{Body, Fact};
 use crate::phone::aor_user;
-use crate::proto::sip::{nat_evidence, Nat, SipMessage, StartLine};
+use crate::proto::sip::{nat_evidence, AuthParams, Nat, SipMessage, StartLine};
 use crate::verdict::Ctx;
 
 /// One REGISTER transaction.
@@ -51,12 +51,9 @@ impl Transaction<'_> {
     }
 
     pub(super) fn stale(&self) -> bool {
-        self.finals.first().is_some_and(|(_, _, m)| {
-            m.www_authenticate
-                .as_ref()
-                .and_then(|a| a.get("stale"))
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        })
+        self.finals
+            .first()
+            .is_some_and(|(_, _, m)| m.www_authenticate.as_ref().is_some_and(AuthParams::stale))
     }
 }
 
