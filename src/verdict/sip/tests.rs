@@ -1,5 +1,5 @@
 use super::*;
-use crate::fact::Fact;
+use crate::fact::{Body, Fact};
 use crate::phone::names::NameMap;
 use crate::proto::sip::parse_datagram;
 use crate::verdict::test_support::{ctx, phone};

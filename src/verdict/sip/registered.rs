@@ -1,0 +1,136 @@
+//! A REGISTER answered 2xx: registered, and what a pass must still warn of
+//! (a binding granted 0 s, rejected or refused attempts before it, a failed
+//! connection to another registrar, REGISTERs left unanswered, a late answer,
+//! NAT and SIP ALG rewrites).
+
+use super::advice::response_text;
+use super::connect::failed_connection_before;
+use super::exchange::{cut_answer, late_answer, refused_before, LATE_ADVICE};
+use super::stage;
+use super::transaction::Transaction;
+use crate::fact::Fact;
+use crate::proto::sip::Nat;
+use crate::verdict::{Ctx, StageResult, Status};
+
+/// The stage when `last`, the deciding REGISTER, got the 2xx `code`.
+/// `rejected`: authenticated REGISTERs challenged anew (not nonce renewals).
+pub(super) fn registered(
+    ctx: &Ctx<'_>,
+    txs: &[Transaction<'_>],
+    judged: &[&Transaction<'_>],
+    last: &Transaction<'_>,
+    code: u16,
+    rejected: usize,
+    nat: Option<&(&Fact, Nat)>,
+) -> StageResult {
+    let ok = last.finals.first().map(|(_, _, m)| *m);
+    let own = last.msg.contact.first().map(String::as_str);
+    let expires = ok.and_then(|m| m.binding_expires(own));
+    let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
+    // A de-registration after it, accepted: the binding is gone
+    // when the capture ends (a reboot or shutdown; no failure).
+    let removed = txs.iter().find(|t| {
+        t.expires() == Some(0)
+            && t.request.frame > last.request.frame
+            && t.final_code().is_some_and(|c| (200..300).contains(&c))
+    });
+    let summary = match removed {
+        Some(t) => format!(
+            "registered: {code} OK{exp}; then de-registered (Expires 0, #{})",
+            t.request.frame
+        ),
+        // Only de-registrations: the phone removed its binding.
+        None if last.expires() == Some(0) => format!(
+            "de-registered: {code} OK to the phone's REGISTER with Expires 0 (it \
+             removed its own binding)"
+        ),
+        None => format!("registered: {code} OK{exp}"),
+    };
+    let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
+    // Earlier REGISTERs that never got a final response: a path that
+    // failed before it worked (another registrar, a retry) is a warning.
+    let earlier = &judged[..judged.len() - 1];
+    let unanswered = earlier
+        .iter()
+        .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none())
+        .count();
+    // (Not for a de-registration the phone asked for itself.)
+    if expires == Some(0) && removed.is_none() && last.expires() != Some(0) {
+        // RFC 3261 10.3: a binding granted 0 s is removed at
+        // once; the line is not registered.
+        stage(
+            Status::Fail,
+            format!(
+                "{code} OK, but it grants the phone's Contact 0 s (expires=0): the \
+                 binding is removed at once, the line is not registered"
+            ),
+        )
+        .advice(
+            "the registrar accepts the REGISTER but keeps no binding: check its \
+             registration-time limits (maximum and minimum expires) and that nothing \
+             on the path (a SIP ALG) rewrites the Expires or Contact the phone sends",
+        )
+    } else if rejected > 0 || forbidden {
+        stage(Status::Warn, format!("{summary} (after rejected attempts)"))
+    } else if let Some((f, code, m)) = refused_before(earlier) {
+        let text = response_text(code, m);
+        let from = f.src;
+        let retry = m
+            .header_secs("Retry-After")
+            .map_or(String::new(), |s| format!(" (Retry-After {s} s)"));
+        stage(
+            Status::Warn,
+            format!("{summary} (after {text} from {from}{retry}, #{})", f.frame),
+        )
+        .advice(format!(
+            "the registrar at {from} refused the phone ({text}) before another \
+             accepted it: check that registrar (service, load, configuration); each \
+             failover costs the phone time"
+        ))
+    } else if let Some(failed) = failed_connection_before(ctx, last) {
+        stage(Status::Warn, format!("{summary} (after {failed})")).advice(
+            "the phone registered only after its TCP connection to another \
+             registrar failed: check that registrar (or the firewall on its path), \
+             each failover costs the phone time",
+        )
+    } else if unanswered > 0 {
+        let n = crate::text::plural(unanswered, "REGISTER", "REGISTERs");
+        stage(
+            Status::Warn,
+            format!("{summary} (after {n} with no answer)"),
+        )
+        .advice(
+            "the registrar answered only after earlier REGISTERs got nothing back: check \
+         the path (firewall, NAT, SIP ALG) to the first registrar tried",
+        )
+    } else if let Some(late) = late_answer(last) {
+        stage(Status::Warn, format!("{summary} (the REGISTER was {late})")).advice(LATE_ADVICE)
+    } else if let Some((_, n)) = nat.filter(|(_, n)| n.partial_alg) {
+        stage(Status::Warn, format!("{summary}; {}", n.text)).advice(
+            "a SIP ALG on the NAT/firewall rewrites the phone's REGISTER by halves \
+             (Via public, Contact private): disable it and let the registrar handle \
+             the NAT (rport, keep-alives); half-rewritten messages lose calls and \
+             registrations",
+        )
+    } else if let Some((_, Nat { text, .. })) = nat {
+        // The private Via survived: nothing rewrote it (no ALG at
+        // work on this path); the registrar must handle the NAT.
+        stage(Status::Warn, format!("{summary}; {text}")).advice(
+            "the phone registers through NAT (its Via names another address than \
+             the packet's source): keep the registrar's NAT handling (rport, \
+             keep-alives) on, \
+             and if a SIP ALG on that NAT/firewall is enabled, disable it; it is the \
+             usual cause of one-way audio and lost registrations",
+        )
+    } else if let Some(alg) = &ctx.phone.sip_alg {
+        // Both sides of the ALG in the capture: the rewrite seen.
+        stage(Status::Warn, format!("{summary}; {alg}")).advice(
+            "a SIP ALG on the NAT/firewall rewrites the phone's REGISTERs: disable \
+             it (SIP inspection, fixup or helper) and let the registrar handle the \
+             NAT; Webex Calling requires SIP ALG off, it is the usual cause of \
+             one-way audio and lost registrations",
+        )
+    } else {
+        stage(Status::Pass, summary)
+    }
+}

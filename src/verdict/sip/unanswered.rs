@@ -1,0 +1,132 @@
+//! A REGISTER with no final response: an ICMP error its answer, an answer
+//! the capture cut, the end of the capture, the registrar hanging up on it
+//! over TCP, answers lost as IP fragments, or no answer at all.
+
+use std::ops::ControlFlow;
+
+use super::advice::ordinal;
+use super::connect::registrar_hung_up;
+use super::exchange::{cut_answer, icmp_answer, registered_before};
+use super::stage;
+use super::transaction::Transaction;
+use crate::fact::Body;
+use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
+
+/// The stage when `last`, the deciding REGISTER, got no final response.
+/// `Break` holds a result already complete with its evidence (taken out of
+/// `evidence`); `Continue` one that the evidence is still to be added to.
+pub(super) fn unanswered(
+    ctx: &Ctx<'_>,
+    judged: &[&Transaction<'_>],
+    last: &Transaction<'_>,
+    evidence: &mut Vec<Evidence>,
+) -> ControlFlow<StageResult, StageResult> {
+    // An ICMP error about the last REGISTER is its answer when no SIP came.
+    if let Some((f, words)) = icmp_answer(ctx, last) {
+        let to = last.request.dst;
+        evidence.push(ev(f, format!("ICMP {words} for the REGISTER to {to}")));
+        let result = stage(
+            Status::Fail,
+            format!("REGISTER to {to} answered by ICMP {words} (#{})", f.frame),
+        )
+        .advice(format!(
+            "nothing takes SIP at {to} (ICMP {words}): check the registrar's address \
+             and port (the outbound proxy) and that its service runs"
+        ));
+        return ControlFlow::Continue(result);
+    }
+    // Or an answer that the snaplen cut before it could be matched.
+    if let Some(f) = cut_answer(ctx, last) {
+        // Cut by the snaplen, or bytes of a TCP stream the capture
+        // lost (the phone acknowledged them): say which.
+        let why = match ctx.snaplen_cut {
+            true => "cut by the snaplen",
+            false => "missing bytes the capture lost",
+        };
+        evidence.push(ev(f, format!("SIP answer {why}")));
+        let s = format!(
+            "the answer to the REGISTER (#{}) is {why} before its Call-ID or CSeq: \
+             can't tell how the registration went",
+            f.frame
+        );
+        return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
+    }
+    if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
+        let s = "REGISTER at the end of the capture, no answer yet";
+        return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
+    }
+    let n = last.retransmissions + 1;
+    let to = last.request.dst;
+    if n > 1 {
+        let text = format!("REGISTER sent for the {} time, unanswered", ordinal(n));
+        evidence.push(ev(last.last_send, text));
+    }
+    let answered_before = judged
+        .iter()
+        .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
+        .filter_map(|t| t.finals.first())
+        .next_back();
+    // Over TCP, the registrar closing the connection on the
+    // REGISTER is its answer: it would not read the message.
+    let hung_up = ctx.own().find(|f| {
+        matches!(
+            f.body,
+            Body::Closed {
+                from_client: false,
+                ..
+            }
+        ) && f.src == to
+            && f.dst == last.request.src
+            && f.frame > last.request.frame
+    });
+    if let Some(close) = hung_up {
+        let no_length = last.msg.anomalies.contains(&"missing_content_length");
+        let taken = std::mem::take(evidence);
+        return ControlFlow::Break(registrar_hung_up(last, close, no_length, taken));
+    }
+    // Answers too big for the path: their IP fragments after
+    // the first lost on the way (a firewall dropping fragments).
+    let lost = ctx.lost_fragments(to, last.request.src, last.request.frame);
+    if let Some(first) = lost.first() {
+        for f in &lost {
+            evidence.push(ev(f, crate::verdict::lost_text(f, to)));
+        }
+        let result = stage(
+            Status::Fail,
+            format!(
+                "no complete response to REGISTER ({n} sends to {to}): {} came \
+                 back in IP fragments that never all arrived (from #{})",
+                crate::text::plural(lost.len(), "answer", "answers"),
+                first.frame
+            ),
+        )
+        .advice(format!(
+            "the registrar at {to} answers, but its answers are larger than the \
+             path's MTU and their IP fragments after the first are lost on the way: \
+             let IP fragments through the firewalls and NAT between the phone and \
+             {to}, or register over TCP or TLS, which do not fragment"
+        ));
+        return ControlFlow::Break(result.evidence(std::mem::take(evidence)));
+    }
+    let advice = match answered_before {
+        Some((f, code, _)) => format!(
+            "the registrar at {to} stopped answering after its {code} (#{}): \
+             check it and the path to it (firewall, NAT binding timeouts)",
+            f.frame
+        ),
+        None => format!(
+            "the registrar at {to} never answers: check the firewall/NAT path and \
+             the proxy address"
+        ),
+    };
+    let before = match registered_before(judged, last) {
+        Some(ok) => format!(" after a registration (#{})", ok.frame),
+        None => String::new(),
+    };
+    let result = stage(
+        Status::Fail,
+        format!("no response to REGISTER ({n} sends to {to}){before}"),
+    )
+    .advice(advice);
+    ControlFlow::Continue(result)
+}
