@@ -10,6 +10,7 @@
 //! without an answer while the server's other answers are in the capture
 //! used an address it had kept.
 
+mod advice;
 mod answer;
 mod judge;
 mod matching;

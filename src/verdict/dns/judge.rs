@@ -2,8 +2,7 @@
 //! failures make a success a `warn`, and a failure names every name that
 //! failed, with one line of advice for the answer that failed it.
 
-use std::net::SocketAddr;
-
+use super::advice::advice_of;
 use super::answer::{Answer, Attempt};
 use super::Family;
 use crate::proto::dns::qtype_name;
@@ -22,6 +21,50 @@ pub(super) fn stage(
     if attempts.is_empty() {
         return StageResult::not_seen(stage, format!("no query for {what}"));
     }
+    let evidence = attempts_evidence(attempts);
+    let malformed = attempts
+        .iter()
+        .filter(|a| matches!(a.answer, Answer::Malformed(_)))
+        .count();
+    // An IPv4 phone lives by its A (and SRV) lookups: an AAAA failure
+    // decides nothing when those were asked. An IPv6-only phone lives by
+    // its AAAA lookups the same way; the other family decides only alone.
+    let asks_own = attempts.iter().any(|a| a.qtype != family.other());
+    // An answer alone (its query not captured) of the other family decides
+    // nothing: the phone's own-family answer may be what the capture lacks.
+    let decides = |a: &Attempt<'_>| {
+        let other = a.qtype == family.other();
+        let other_decides = !asks_own && !a.unseen_query();
+        a.decisive(family) && (!other || other_decides)
+    };
+    let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
+        return undecided(stage, attempts, what, malformed, evidence);
+    };
+    // An answer the snaplen cut came after the failure: it may have been
+    // the good one the phone went on with (DOMAIN: can't tell).
+    let cut_after = attempts
+        .iter()
+        .rev()
+        .find(|a| matches!(a.answer, Answer::CutShort) && a.query.frame > last.query.frame);
+    if let (false, Some(cut)) = (last.ok(), cut_after) {
+        let summary = format!("{}: can't tell (after {})", cut.text(), last.text());
+        return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
+    }
+    let judge = Judge {
+        stage,
+        attempts,
+        family,
+        all,
+        decides: &decides,
+    };
+    match last.ok() {
+        true => judge.resolved(last, malformed, evidence),
+        false => judge.failed(last, evidence),
+    }
+}
+
+/// Each query and its answer, as evidence.
+fn attempts_evidence(attempts: &[&Attempt<'_>]) -> Vec<Evidence> {
     let mut evidence: Vec<Evidence> = Vec::new();
     for a in attempts {
         let unseen = if a.unseen_query() {
@@ -44,83 +87,95 @@ pub(super) fn stage(
         }
     }
     trim(&mut evidence);
-    let malformed = attempts
-        .iter()
-        .filter(|a| matches!(a.answer, Answer::Malformed(_)))
-        .count();
-    // An IPv4 phone lives by its A (and SRV) lookups: an AAAA failure
-    // decides nothing when those were asked. An IPv6-only phone lives by
-    // its AAAA lookups the same way; the other family decides only alone.
-    let asks_own = attempts.iter().any(|a| a.qtype != family.other());
-    // An answer alone (its query not captured) of the other family decides
-    // nothing: the phone's own-family answer may be what the capture lacks.
-    let decides = |a: &Attempt<'_>| {
-        let other = a.qtype == family.other();
-        let other_decides = !asks_own && !a.unseen_query();
-        a.decisive(family) && (!other || other_decides)
-    };
-    let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
-        // An answer cut by the snaplen may be the one that decided: what
-        // the other answers say (an AAAA with no records) cannot fail it.
-        let cut = attempts
-            .iter()
-            .rev()
-            .find(|a| matches!(a.answer, Answer::CutShort));
-        if let Some(cut) = cut {
-            let summary = format!("{}: can't tell", cut.text());
-            return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
-        }
-        let last = attempts[attempts.len() - 1];
-        // Only malformed responses: the phone got no address it could use
-        // (it fails here unless a later stage shows it decoded one).
-        if malformed > 0 {
-            let shown = attempts
-                .iter()
-                .rev()
-                .find(|a| matches!(a.answer, Answer::Malformed(_)))
-                .unwrap_or(&last);
-            let summary = format!(
-                "{}; no usable answer ({})",
-                shown.text(),
-                crate::text::plural(malformed, "malformed response", "malformed responses")
-            );
-            return StageResult::new(stage, Status::Fail, summary)
-                .advice(format!(
-                    "every DNS response for {what} was malformed: look for a device on the path \
-                     that rewrites DNS (a DNS ALG or inspection) or a resolver bug, and try \
-                     another resolver"
-                ))
-                .evidence(evidence);
-        }
-        let status = if matches!(last.answer, Answer::NoData) {
-            Status::Warn
-        } else {
-            Status::NotSeen
-        };
-        if let Answer::Truncated(_) = last.answer {
-            // No full answer over TCP followed: what the phone got is partial.
-            let advice = format!(
-                "the answer from {} does not fit in UDP and no retry over TCP was answered: \
-                 allow DNS over TCP (port 53) from the phones to it, or trim the records",
-                last.server()
-            );
-            return StageResult::new(stage, Status::Warn, last.text())
-                .advice(advice)
-                .evidence(evidence);
-        }
-        return StageResult::new(stage, status, last.text()).evidence(evidence);
-    };
-    // An answer the snaplen cut came after the failure: it may have been
-    // the good one the phone went on with (DOMAIN: can't tell).
-    let cut_after = attempts
+    evidence
+}
+
+/// No attempt decides the stage: an answer cut by the snaplen, only
+/// malformed responses, no records, a truncated answer, or nothing.
+fn undecided(
+    stage: Stage,
+    attempts: &[&Attempt<'_>],
+    what: &str,
+    malformed: usize,
+    evidence: Vec<Evidence>,
+) -> StageResult {
+    // An answer cut by the snaplen may be the one that decided: what
+    // the other answers say (an AAAA with no records) cannot fail it.
+    let cut = attempts
         .iter()
         .rev()
-        .find(|a| matches!(a.answer, Answer::CutShort) && a.query.frame > last.query.frame);
-    if let (false, Some(cut)) = (last.ok(), cut_after) {
-        let summary = format!("{}: can't tell (after {})", cut.text(), last.text());
+        .find(|a| matches!(a.answer, Answer::CutShort));
+    if let Some(cut) = cut {
+        let summary = format!("{}: can't tell", cut.text());
         return StageResult::new(stage, Status::NotSeen, summary).evidence(evidence);
     }
-    if last.ok() {
+    let last = attempts[attempts.len() - 1];
+    // Only malformed responses: the phone got no address it could use
+    // (it fails here unless a later stage shows it decoded one).
+    if malformed > 0 {
+        let shown = attempts
+            .iter()
+            .rev()
+            .find(|a| matches!(a.answer, Answer::Malformed(_)))
+            .unwrap_or(&last);
+        let summary = format!(
+            "{}; no usable answer ({})",
+            shown.text(),
+            crate::text::plural(malformed, "malformed response", "malformed responses")
+        );
+        return StageResult::new(stage, Status::Fail, summary)
+            .advice(format!(
+                "every DNS response for {what} was malformed: look for a device on the path \
+                 that rewrites DNS (a DNS ALG or inspection) or a resolver bug, and try \
+                 another resolver"
+            ))
+            .evidence(evidence);
+    }
+    let status = if matches!(last.answer, Answer::NoData) {
+        Status::Warn
+    } else {
+        Status::NotSeen
+    };
+    if let Answer::Truncated(_) = last.answer {
+        // No full answer over TCP followed: what the phone got is partial.
+        let advice = format!(
+            "the answer from {} does not fit in UDP and no retry over TCP was answered: \
+             allow DNS over TCP (port 53) from the phones to it, or trim the records",
+            last.server()
+        );
+        return StageResult::new(stage, Status::Warn, last.text())
+            .advice(advice)
+            .evidence(evidence);
+    }
+    StageResult::new(stage, status, last.text()).evidence(evidence)
+}
+
+/// What the failed and passed attempts of one stage are judged with.
+struct Judge<'x, 'a> {
+    stage: Stage,
+    attempts: &'x [&'x Attempt<'a>],
+    family: Family,
+    all: &'x [Attempt<'a>],
+    /// Whether an attempt decides the stage (its family, its query seen).
+    decides: &'x dyn Fn(&Attempt<'_>) -> bool,
+}
+
+impl<'x, 'a> Judge<'x, 'a> {
+    /// The last decisive attempt, `last`, resolved the name: pass, or warn
+    /// with the failures (or malformed or lost answers) before it.
+    fn resolved(
+        &self,
+        last: &'x &'x Attempt<'a>,
+        malformed: usize,
+        evidence: Vec<Evidence>,
+    ) -> StageResult {
+        let Judge {
+            stage,
+            attempts,
+            family,
+            all,
+            decides,
+        } = *self;
         let pos = attempts
             .iter()
             .position(|a| std::ptr::eq(*a, *last))
@@ -208,25 +263,107 @@ pub(super) fn stage(
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
-        return match advice {
+        match advice {
             Some(a) if status == Status::Warn => result.advice(a),
             _ => result,
-        };
+        }
     }
-    // Name the SRV or own-family failure rather than the other family's.
-    let worst = [33u16, family.qtype()]
-        .iter()
-        .find_map(|t| {
-            attempts
-                .iter()
-                .rev()
-                .find(|a| a.decisive(family) && a.qtype == *t)
-        })
-        .filter(|a| !a.ok())
-        .unwrap_or(last);
-    let mut summary = worst.text();
-    // Every SBC target failed to resolve: name each one, not only the worst.
-    if stage == Stage::DnsSrv && worst.qtype != 33 {
+
+    /// The last decisive attempt, `last`, failed: the worst failure is
+    /// named, with the other names of the stage that failed too.
+    fn failed(&self, last: &'x &'x Attempt<'a>, evidence: Vec<Evidence>) -> StageResult {
+        let Judge {
+            stage,
+            attempts,
+            family,
+            all,
+            ..
+        } = *self;
+        // Name the SRV or own-family failure rather than the other family's.
+        let worst = [33u16, family.qtype()]
+            .iter()
+            .find_map(|t| {
+                attempts
+                    .iter()
+                    .rev()
+                    .find(|a| a.decisive(family) && a.qtype == *t)
+            })
+            .filter(|a| !a.ok())
+            .unwrap_or(last);
+        let mut summary = worst.text();
+        // Every SBC target failed to resolve: name each one, not only the worst.
+        if let Some((summary, advice)) = self.no_target_resolves(worst) {
+            return StageResult::new(stage, Status::Fail, summary)
+                .advice(advice)
+                .evidence(evidence);
+        }
+        summary.push_str(&unanswered_note(attempts));
+        // The same server answered this name before: it stopped, rather than
+        // never answering.
+        let answered = attempts
+            .iter()
+            .filter(|a| a.ok() && a.name == worst.name && a.server() == worst.server())
+            .filter(|a| a.query.frame < worst.query.frame)
+            .filter_map(|a| a.answer_fact)
+            .collect::<Vec<_>>();
+        let silent = matches!(worst.answer, Answer::NoResponse) && worst.answer_fact.is_none();
+        let stopped = silent && !answered.is_empty();
+        let advice = match answered.last() {
+            Some(last_ok) if stopped => {
+                let n = crate::text::plural(answered.len(), "query", "queries");
+                summary.push_str(&format!("; it had answered {n} for it before"));
+                format!(
+                    "DNS server {} answered {n} for {} (the last at #{}) and then stopped: check \
+                     it and the path to it (a rate limit on the many re-queries of a short TTL, a \
+                     firewall dropping UDP 53 for a while)",
+                    worst.server(),
+                    worst.name,
+                    last_ok.frame
+                )
+            }
+            _ => advice_of(worst, all),
+        };
+        // Other names of the stage that failed too (activate.cisco.com and its
+        // older name webapps.cisco.com): each said, so that none is left out
+        // when the fix is made.
+        let mut others: Vec<&Attempt<'_>> = Vec::new();
+        for a in attempts.iter().rev() {
+            let last_of_name = attempts.iter().rev().find(|b| b.name == a.name);
+            let failed = last_of_name.is_some_and(|b| b.decisive(family) && !b.ok());
+            if a.name != worst.name && failed && !others.iter().any(|o| o.name == a.name) {
+                others.push(a);
+            }
+        }
+        let (summary, advice) = match others.as_slice() {
+            [] => (summary, advice),
+            _ => {
+                others.reverse();
+                let texts: Vec<String> = others.iter().map(|a| a.text()).collect();
+                let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
+                (
+                    format!("{summary}; {}", texts.join("; ")),
+                    format!("{advice} (the same for {})", names.join(", ")),
+                )
+            }
+        };
+        StageResult::new(stage, Status::Fail, summary)
+            .advice(advice)
+            .evidence(evidence)
+    }
+
+    /// A failed SRV stage whose every SBC target failed to resolve: a
+    /// summary that names each target, and the advice.
+    fn no_target_resolves(&self, worst: &Attempt<'_>) -> Option<(String, String)> {
+        let Judge {
+            stage,
+            attempts,
+            family,
+            all,
+            ..
+        } = *self;
+        if stage != Stage::DnsSrv || worst.qtype == 33 {
+            return None;
+        }
         let mut failed: Vec<&Attempt<'_>> = Vec::new();
         for a in attempts
             .iter()
@@ -237,230 +374,51 @@ pub(super) fn stage(
                 failed.push(a);
             }
         }
-        if failed.len() > 1 && failed.iter().all(|a| !a.ok()) {
-            failed.reverse();
-            let each: Vec<String> = failed.iter().map(|a| a.text()).collect();
-            summary = format!("no SBC target resolves: {}", each.join("; "));
-            let names: Vec<&str> = failed.iter().map(|a| a.name.as_str()).collect();
-            let blocked = failed
-                .iter()
-                .all(|a| matches!(a.answer, Answer::Blocked(_)));
-            let advice = match blocked {
-                true => advice_of(worst, all),
-                false => format!(
-                    "none of the SRV targets ({}) has an address at {}: give each an A record \
-                     in the zone, or point the SRV record at SBC names that resolve",
-                    names.join(", "),
-                    worst.server()
-                ),
-            };
-            return StageResult::new(stage, Status::Fail, summary)
-                .advice(advice)
-                .evidence(evidence);
+        if failed.len() < 2 || failed.iter().any(|a| a.ok()) {
+            return None;
         }
+        failed.reverse();
+        let each: Vec<String> = failed.iter().map(|a| a.text()).collect();
+        let summary = format!("no SBC target resolves: {}", each.join("; "));
+        let names: Vec<&str> = failed.iter().map(|a| a.name.as_str()).collect();
+        let blocked = failed
+            .iter()
+            .all(|a| matches!(a.answer, Answer::Blocked(_)));
+        let advice = match blocked {
+            true => advice_of(worst, all),
+            false => format!(
+                "none of the SRV targets ({}) has an address at {}: give each an A record \
+                 in the zone, or point the SRV record at SBC names that resolve",
+                names.join(", "),
+                worst.server()
+            ),
+        };
+        Some((summary, advice))
     }
+}
+
+/// " (3 queries unanswered: A and AAAA)" when more than one was, else "".
+fn unanswered_note(attempts: &[&Attempt<'_>]) -> String {
     let unanswered = attempts
         .iter()
         .filter(|a| matches!(a.answer, Answer::NoResponse | Answer::Pending))
         .count();
-    if unanswered > 1 {
-        let mut types: Vec<String> = Vec::new();
-        for a in attempts
-            .iter()
-            .filter(|a| matches!(a.answer, Answer::NoResponse))
-        {
-            let t = qtype_name(a.qtype);
-            if !types.contains(&t) {
-                types.push(t);
-            }
-        }
-        let of = match types.len() {
-            0 | 1 => String::new(),
-            _ => format!(": {}", types.join(" and ")),
-        };
-        summary.push_str(&format!(" ({unanswered} queries unanswered{of})"));
+    if unanswered < 2 {
+        return String::new();
     }
-    // The same server answered this name before: it stopped, rather than
-    // never answering.
-    let answered = attempts
+    let mut types: Vec<String> = Vec::new();
+    for a in attempts
         .iter()
-        .filter(|a| a.ok() && a.name == worst.name && a.server() == worst.server())
-        .filter(|a| a.query.frame < worst.query.frame)
-        .filter_map(|a| a.answer_fact)
-        .collect::<Vec<_>>();
-    let silent = matches!(worst.answer, Answer::NoResponse) && worst.answer_fact.is_none();
-    let stopped = silent && !answered.is_empty();
-    let advice = match answered.last() {
-        Some(last_ok) if stopped => {
-            let n = crate::text::plural(answered.len(), "query", "queries");
-            summary.push_str(&format!("; it had answered {n} for it before"));
-            format!(
-                "DNS server {} answered {n} for {} (the last at #{}) and then stopped: check \
-                 it and the path to it (a rate limit on the many re-queries of a short TTL, a \
-                 firewall dropping UDP 53 for a while)",
-                worst.server(),
-                worst.name,
-                last_ok.frame
-            )
-        }
-        _ => advice_of(worst, all),
-    };
-    // Other names of the stage that failed too (activate.cisco.com and its
-    // older name webapps.cisco.com): each said, so that none is left out
-    // when the fix is made.
-    let mut others: Vec<&Attempt<'_>> = Vec::new();
-    for a in attempts.iter().rev() {
-        let last_of_name = attempts.iter().rev().find(|b| b.name == a.name);
-        let failed = last_of_name.is_some_and(|b| b.decisive(family) && !b.ok());
-        if a.name != worst.name && failed && !others.iter().any(|o| o.name == a.name) {
-            others.push(a);
+        .filter(|a| matches!(a.answer, Answer::NoResponse))
+    {
+        let t = qtype_name(a.qtype);
+        if !types.contains(&t) {
+            types.push(t);
         }
     }
-    let (summary, advice) = match others.as_slice() {
-        [] => (summary, advice),
-        _ => {
-            others.reverse();
-            let texts: Vec<String> = others.iter().map(|a| a.text()).collect();
-            let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
-            (
-                format!("{summary}; {}", texts.join("; ")),
-                format!("{advice} (the same for {})", names.join(", ")),
-            )
-        }
+    let of = match types.len() {
+        0 | 1 => String::new(),
+        _ => format!(": {}", types.join(" and ")),
     };
-    StageResult::new(stage, Status::Fail, summary)
-        .advice(advice)
-        .evidence(evidence)
-}
-
-pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
-    let (name, server) = (&a.name, a.server());
-    // Where the phone got this server: DHCP option 6, or for an IPv6
-    // server the router advertisement's RDNSS or DHCPv6 option 23.
-    let given = match server.contains(':') {
-        true => "the router advertisement's RDNSS or DHCPv6 option 23",
-        false => "DHCP option 6",
-    };
-    match &a.answer {
-        Answer::Error(rc) if rc == "NXDOMAIN" => format!(
-            "resolver {server} says {name} does not exist (DNS filtering or split horizon): \
-             let it resolve the public Webex and Cisco names"
-        ),
-        Answer::Error(rc) if rc == "SERVFAIL" => format!(
-            "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
-             forwarders and DNSSEC validation"
-        ),
-        Answer::Error(rc) if rc == "REFUSED" => format!(
-            "resolver {server} refuses the phone's queries: allow recursion for the voice \
-             subnet, or hand out another DNS server (option 6)"
-        ),
-        Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
-        Answer::NoData => match a.dangling_cname() {
-            Some(target) => format!(
-                "{name} is a CNAME to {target} at {server}, and {target} has no record of that \
-                 type there: a zone of the resolver's own (split DNS) holds the name without \
-                 what is behind it; let it ask the public DNS for {name} (forward the zone), \
-                 or add the records"
-            ),
-            None if a.qtype == 33 => format!(
-                "{name} has no SRV record at {server}: publish the outbound proxy's SRV records \
-                 (SBC targets on port 8934), or fix the outbound proxy name the phone is given"
-            ),
-            None => format!("{name} has no record of that type at {server}: check the zone"),
-        },
-        Answer::NoService => format!(
-            "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
-             proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \
-             name the phone is given"
-        ),
-        Answer::OtherSource(from)
-            if from
-                .parse::<SocketAddr>()
-                .is_ok_and(|f| f.ip().to_string() == server) =>
-        {
-            format!(
-                "the answers to the phone's queries to {server} come back from {from}, not \
-                 from port 53, and the phone refuses them (ICMP port unreachable): fix what \
-                 sends them from another port (a DNS proxy, or a NAT rewriting the source \
-                 port of one direction)"
-            )
-        }
-        Answer::OtherSource(from) => format!(
-            "the answers to the phone's queries to {server} come back from {from}, and a phone \
-             drops answers from an address it did not ask: make the DNS server answer from the \
-             address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
-             rewrites one direction only)"
-        ),
-        Answer::Blocked(addr) => format!(
-            "resolver {server} answers {name} with {addr}, what DNS filters (blocklists, DNS \
-             firewalls) give a blocked name: allow activate.cisco.com, cisco.sipflash.com and \
-             the Webex Calling names in its filter"
-        ),
-        Answer::TcpRetryFailed(_, how, _) => format!(
-            "the answer for {name} from {server} does not fit in UDP and the phone's retry over \
-             TCP 53 was {how}: allow DNS over TCP (port 53) from the phones to {server}, or \
-             trim the records"
-        ),
-        Answer::NoResponse if a.answer_fact.is_some() => format!(
-            "DNS server {server} answers, but its answer for {name} is larger than the path's \
-             MTU and its IP fragments after the first are lost on the way: let IP fragments \
-             through the firewalls between the phone and {server}, or have the server send \
-             smaller UDP answers (an EDNS buffer size of 1232 bytes, DNS Flag Day 2020) so \
-             that large ones go over TCP"
-        ),
-        Answer::Late(secs, _) => format!(
-            "DNS server {server} answers too slowly: its answer for {name} came {secs:.1} s \
-             after the query, when the phone had given up; fix its upstream forwarding (or \
-             give the phones a resolver that answers within a second), and check with \
-             `nslookup {name} {server}`"
-        ),
-        Answer::RefusedByPhone(kind, _) => format!(
-            "the answers from DNS server {server} reach the phone's address and are refused at \
-             once (ICMP {kind}): a firewall on the phone's side rejects DNS answers; allow UDP \
-             from port 53 back to the phones (a stateful rule)"
-        ),
-        Answer::Unreachable(kind) if a.icmp_router().is_some() => format!(
-            "a router ({}) on the way to DNS server {server} answers ICMP {kind}: fix the \
-             routing or the firewall towards {server}, or give the phones a DNS server they can \
-             reach ({given})",
-            a.icmp_router().map_or(String::new(), |r| r.to_string())
-        ),
-        Answer::Unreachable(kind) => format!(
-            "DNS server {server} rejects the phone's queries (ICMP {kind}): nothing takes DNS \
-             at that address, or a firewall refuses it; check the address in {given} and that \
-             the server's DNS service runs"
-        ),
-        Answer::NoResponse => match answered_other(a, all) {
-            Some(other) => format!(
-                "DNS server {server} answered the phone's query for {} {} (#{}) but never the \
-                 one for {name} {}: it (or its upstream forwarder, or a DNS filter) cannot \
-                 resolve that; test with `nslookup -type={} {name} {server}` and fix its \
-                 forwarding or filter",
-                other.name,
-                qtype_name(other.qtype),
-                other.answer_fact.map_or(other.query.frame, |f| f.frame),
-                qtype_name(a.qtype),
-                qtype_name(a.qtype)
-            ),
-            None => format!(
-                "DNS server {server} does not answer: check {given} and that UDP/TCP 53 to it \
-                 is allowed"
-            ),
-        },
-        _ => format!("check DNS for {name}"),
-    }
-}
-
-/// An answer the same server gave the phone for another name or type: the
-/// server and the path work, this question does not.
-fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b Attempt<'a>> {
-    all.iter().find(|o| {
-        o.server() == a.server()
-            && (!o.name.eq_ignore_ascii_case(&a.name) || o.qtype != a.qtype)
-            && o.answer_fact.is_some()
-            && matches!(
-                o.answer,
-                Answer::Records(_) | Answer::NoData | Answer::Error(_) | Answer::NoService
-            )
-    })
+    format!(" ({unanswered} queries unanswered{of})")
 }

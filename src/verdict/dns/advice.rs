@@ -1,0 +1,140 @@
+//! One line of advice for the DNS answer that failed a stage, by what the
+//! answer was (an error code, no records, no answer, ICMP, a late answer...)
+//! and where the phone got the server.
+
+use std::net::SocketAddr;
+
+use super::answer::{Answer, Attempt};
+use crate::proto::dns::qtype_name;
+
+pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
+    let (name, server) = (&a.name, a.server());
+    // Where the phone got this server: DHCP option 6, or for an IPv6
+    // server the router advertisement's RDNSS or DHCPv6 option 23.
+    let given = match server.contains(':') {
+        true => "the router advertisement's RDNSS or DHCPv6 option 23",
+        false => "DHCP option 6",
+    };
+    match &a.answer {
+        Answer::Error(rc) if rc == "NXDOMAIN" => format!(
+            "resolver {server} says {name} does not exist (DNS filtering or split horizon): \
+             let it resolve the public Webex and Cisco names"
+        ),
+        Answer::Error(rc) if rc == "SERVFAIL" => format!(
+            "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
+             forwarders and DNSSEC validation"
+        ),
+        Answer::Error(rc) if rc == "REFUSED" => format!(
+            "resolver {server} refuses the phone's queries: allow recursion for the voice \
+             subnet, or hand out another DNS server (option 6)"
+        ),
+        Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
+        Answer::NoData => match a.dangling_cname() {
+            Some(target) => format!(
+                "{name} is a CNAME to {target} at {server}, and {target} has no record of that \
+                 type there: a zone of the resolver's own (split DNS) holds the name without \
+                 what is behind it; let it ask the public DNS for {name} (forward the zone), \
+                 or add the records"
+            ),
+            None if a.qtype == 33 => format!(
+                "{name} has no SRV record at {server}: publish the outbound proxy's SRV records \
+                 (SBC targets on port 8934), or fix the outbound proxy name the phone is given"
+            ),
+            None => format!("{name} has no record of that type at {server}: check the zone"),
+        },
+        Answer::NoService => format!(
+            "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
+             proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \
+             name the phone is given"
+        ),
+        Answer::OtherSource(from)
+            if from
+                .parse::<SocketAddr>()
+                .is_ok_and(|f| f.ip().to_string() == server) =>
+        {
+            format!(
+                "the answers to the phone's queries to {server} come back from {from}, not \
+                 from port 53, and the phone refuses them (ICMP port unreachable): fix what \
+                 sends them from another port (a DNS proxy, or a NAT rewriting the source \
+                 port of one direction)"
+            )
+        }
+        Answer::OtherSource(from) => format!(
+            "the answers to the phone's queries to {server} come back from {from}, and a phone \
+             drops answers from an address it did not ask: make the DNS server answer from the \
+             address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
+             rewrites one direction only)"
+        ),
+        Answer::Blocked(addr) => format!(
+            "resolver {server} answers {name} with {addr}, what DNS filters (blocklists, DNS \
+             firewalls) give a blocked name: allow activate.cisco.com, cisco.sipflash.com and \
+             the Webex Calling names in its filter"
+        ),
+        Answer::TcpRetryFailed(_, how, _) => format!(
+            "the answer for {name} from {server} does not fit in UDP and the phone's retry over \
+             TCP 53 was {how}: allow DNS over TCP (port 53) from the phones to {server}, or \
+             trim the records"
+        ),
+        Answer::NoResponse if a.answer_fact.is_some() => format!(
+            "DNS server {server} answers, but its answer for {name} is larger than the path's \
+             MTU and its IP fragments after the first are lost on the way: let IP fragments \
+             through the firewalls between the phone and {server}, or have the server send \
+             smaller UDP answers (an EDNS buffer size of 1232 bytes, DNS Flag Day 2020) so \
+             that large ones go over TCP"
+        ),
+        Answer::Late(secs, _) => format!(
+            "DNS server {server} answers too slowly: its answer for {name} came {secs:.1} s \
+             after the query, when the phone had given up; fix its upstream forwarding (or \
+             give the phones a resolver that answers within a second), and check with \
+             `nslookup {name} {server}`"
+        ),
+        Answer::RefusedByPhone(kind, _) => format!(
+            "the answers from DNS server {server} reach the phone's address and are refused at \
+             once (ICMP {kind}): a firewall on the phone's side rejects DNS answers; allow UDP \
+             from port 53 back to the phones (a stateful rule)"
+        ),
+        Answer::Unreachable(kind) if a.icmp_router().is_some() => format!(
+            "a router ({}) on the way to DNS server {server} answers ICMP {kind}: fix the \
+             routing or the firewall towards {server}, or give the phones a DNS server they can \
+             reach ({given})",
+            a.icmp_router().map_or(String::new(), |r| r.to_string())
+        ),
+        Answer::Unreachable(kind) => format!(
+            "DNS server {server} rejects the phone's queries (ICMP {kind}): nothing takes DNS \
+             at that address, or a firewall refuses it; check the address in {given} and that \
+             the server's DNS service runs"
+        ),
+        Answer::NoResponse => match answered_other(a, all) {
+            Some(other) => format!(
+                "DNS server {server} answered the phone's query for {} {} (#{}) but never the \
+                 one for {name} {}: it (or its upstream forwarder, or a DNS filter) cannot \
+                 resolve that; test with `nslookup -type={} {name} {server}` and fix its \
+                 forwarding or filter",
+                other.name,
+                qtype_name(other.qtype),
+                other.answer_fact.map_or(other.query.frame, |f| f.frame),
+                qtype_name(a.qtype),
+                qtype_name(a.qtype)
+            ),
+            None => format!(
+                "DNS server {server} does not answer: check {given} and that UDP/TCP 53 to it \
+                 is allowed"
+            ),
+        },
+        _ => format!("check DNS for {name}"),
+    }
+}
+
+/// An answer the same server gave the phone for another name or type: the
+/// server and the path work, this question does not.
+fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b Attempt<'a>> {
+    all.iter().find(|o| {
+        o.server() == a.server()
+            && (!o.name.eq_ignore_ascii_case(&a.name) || o.qtype != a.qtype)
+            && o.answer_fact.is_some()
+            && matches!(
+                o.answer,
+                Answer::Records(_) | Answer::NoData | Answer::Error(_) | Answer::NoService
+            )
+    })
+}
