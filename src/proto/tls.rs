@@ -81,6 +81,11 @@ pub struct CertInfo {
     /// Bits of an RSA public key's modulus (other key types: `None`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rsa_bits: Option<u32>,
+    /// Its extended key usage (RFC 5280 4.2.1.12) leaves out TLS server
+    /// authentication (no serverAuth, no anyExtendedKeyUsage): a client
+    /// refuses it as a server's (OpenSSL: unsupported_certificate).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_for_servers: bool,
 }
 
 /// What a direction of a TLS connection showed.

@@ -239,6 +239,17 @@ pub fn advice(
              that DNS/SRV points the phone at the right host"
         );
     }
+    // A certificate made for clients only (extended key usage without
+    // serverAuth): refused for its use, whoever issued it.
+    if leaf.not_for_servers && desc != 48 {
+        let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+        return format!(
+            "the certificate '{cn}' served on port {port} is not for servers: its extended key \
+             usage leaves out TLS server authentication (serverAuth), so the phone refuses it \
+             ({}); reissue it with serverAuth in its extended key usage",
+            crate::proto::tls::alert_name(desc)
+        );
+    }
     if leaf.self_signed && desc == 48 {
         // Issued by itself: no CA to trust, inspection or not.
         let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
@@ -357,7 +368,20 @@ mod tests {
             san: vec![],
             self_signed: false,
             rsa_bits: Some(2048),
+            not_for_servers: false,
         }
+    }
+
+    #[test]
+    fn a_certificate_for_clients_only_is_named_whoever_issued_it() {
+        let mut client_only = cert("PSL Lab Root CA", 0, i64::MAX);
+        client_only.not_for_servers = true;
+        let at = Timestamp::new(1_000_000_000_000_000_000, 6);
+        let a = advice(43, Some(&[client_only.clone()]), "", &at, true, 8934, None);
+        assert!(a.contains("serverAuth") && !a.contains("public CA"), "{a}");
+        // unknown_ca is about the issuer: the usage is not its reason.
+        let a = advice(48, Some(&[client_only]), "", &at, true, 8934, None);
+        assert!(!a.contains("serverAuth"), "{a}");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
 //! An option sent empty names no server: it is said, not failed.
 
+mod missing;
+
 use std::collections::{BTreeMap, HashSet};
 
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
@@ -198,7 +200,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                  check the relay and how fast the server answers",
             );
         }
-        if let Some(r) = no_dns_server(ctx, &msgs, f) {
+        if let Some(r) = missing::no_dns_server(ctx, &msgs, f) {
+            result = r;
+        } else if let Some(r) = missing::no_router(ctx, &msgs, f) {
             result = r;
         }
         if let (true, Some((nf, nm))) = (foreign_nak, last_of(NAK)) {
@@ -395,62 +399,6 @@ fn used_after<'a>(ctx: &Ctx<'a>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<&'a F
             f.frame > last.frame && ctx.is_phone(&f.src_ip()) && !matches!(f.body, Body::Dhcp(_))
         })
         .filter(|f| f.src_ip() == address)
-}
-
-/// A lease whose ACKs never name a DNS server (option 6): a factory-reset
-/// phone cannot resolve activate.cisco.com. Fail when the phone then stays
-/// silent (no packet of its own but DHCP and ARP) for [`SILENT_SECS`] while
-/// the capture goes on; warn when it does anything else (a profile fetched
-/// by address, names resolved with servers set by hand). Renewals (the ACK
-/// carries the client's `ciaddr`) are not judged, nor an ACK cut by the
-/// snaplen.
-/// Seconds of silence after a lease with no DNS server that show the phone
-/// is stuck (it asks within a second or two of its lease).
-const SILENT_SECS: f64 = 3.0;
-
-fn no_dns_server(
-    ctx: &Ctx<'_>,
-    msgs: &[(&Fact, &DhcpMessage)],
-    ack: &Fact,
-) -> Option<StageResult> {
-    let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
-    if acks().any(|(f, m)| f.truncated || m.options.iter().any(|o| o.code == 6)) {
-        return None;
-    }
-    let (_, last_ack) = acks().next_back()?;
-    if !last_ack.ciaddr.is_unspecified() {
-        return None;
-    }
-    // NTP and ICMP come right after any lease: they are not progress.
-    let busy = ctx.own().any(|f| {
-        f.frame > ack.frame
-            && ctx.is_phone(&f.src_ip())
-            && !matches!(f.body, Body::Dhcp(_) | Body::Ntp(_) | Body::Icmp(_))
-    });
-    let silent = !busy && ctx.secs_left(&ack.ts) >= SILENT_SECS;
-    let server = server_of(ack, last_ack);
-    let summary = format!(
-        "ACK {} from {server} names no DNS server (option 6)",
-        last_ack.yiaddr
-    );
-    let (status, advice) = match silent {
-        true => (
-            Status::Fail,
-            format!(
-                "the scope on {server} gives no DNS server (option 6) and the phone did nothing \
-                 after the lease: it cannot find activate.cisco.com; add option 6 to the voice \
-                 scope"
-            ),
-        ),
-        false => (
-            Status::Warn,
-            format!(
-                "the scope on {server} gives no DNS server (option 6): a factory-reset phone \
-                 cannot resolve activate.cisco.com; add option 6 to the voice scope"
-            ),
-        ),
-    };
-    Some(StageResult::new(Stage::Dhcp, status, summary).advice(advice))
 }
 
 /// Keeps the first two and the last lines when there are too many.

@@ -363,7 +363,10 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
 fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
     let dns = dns::judge_all(ctx);
     let conns = conn::judge_all(ctx);
-    let sbc_tls_failed = conns.sbc_tls.status == Status::Fail;
+    let sbc_failed = [&conns.sbc_connect, &conns.sbc_tls]
+        .into_iter()
+        .find(|r| r.status == Status::Fail)
+        .map(|r| r.stage);
     vec![
         local::local_config(ctx),
         dns.activation,
@@ -373,7 +376,7 @@ fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
         dns.srv,
         conns.sbc_connect,
         conns.sbc_tls,
-        sip::register(ctx, sbc_tls_failed),
+        sip::register(ctx, sbc_failed),
         ntp::ntp(ctx),
     ]
 }

@@ -7,7 +7,8 @@
 
 use super::{ev, Evidence};
 use crate::fact::Fact;
-use crate::proto::tls::{alert_name, version_name};
+use crate::proto::tls::{alert_name, version_name, CertInfo};
+use crate::time::Timestamp;
 
 /// The server's encrypted alert ends a session at most this long after the
 /// phone's Finished to count as refusing the phone (later it is a close).
@@ -98,26 +99,41 @@ pub fn encrypted_13(
 /// or cipher mismatch is ruled out, the ServerHello agreed on both).
 pub fn mutual_tls(
     cert_request: Option<&Fact>,
-    client_cert: Option<(&Fact, usize)>,
+    client_cert: Option<(&Fact, &[CertInfo])>,
     by_phone: bool,
-    desc: u8,
+    (desc, at): (u8, &Timestamp),
     name: &str,
 ) -> Option<String> {
     let asked = cert_request?;
     // After an empty client certificate any fatal alert is the refusal:
     // GnuTLS, for one, answers it with decode_error.
-    let empty = matches!(client_cert, Some((_, 0))) && !matches!(desc, 0 | 90);
+    let empty = client_cert.is_some_and(|(_, chain)| chain.is_empty()) && !matches!(desc, 0 | 90);
     if by_phone || !(empty || matches!(desc, 40 | 42..=46 | 48 | 49 | 116)) {
         return None;
     }
     let frame = asked.frame;
     Some(match client_cert {
-        Some((f, 0)) => format!(
+        Some((f, [])) => format!(
             "{name} asks for a client certificate (#{frame}) and the phone sent none (#{}): the \
              server requires mutual TLS; install the phone's device certificate or relax the \
              server's client-certificate policy",
             f.frame
         ),
+        // The phone's own certificate out of its dates: its issuer is not
+        // the matter (certificate_expired, or any refusal of such a one).
+        Some((f, [leaf, ..])) if !crate::verdict::cert::valid_at(leaf, at) => {
+            let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+            format!(
+                "{name} rejected the phone's client certificate (#{}, {}): the phone's own \
+                 certificate '{cn}' is outside its validity ({} to {}) at capture time: renew \
+                 the phone's device certificate (its issuer is not the problem), or check the \
+                 server's clock if the dates are right",
+                f.frame,
+                alert_name(desc),
+                leaf.not_before,
+                leaf.not_after
+            )
+        }
         Some((f, _)) => format!(
             "{name} rejected the phone's client certificate (#{}, {}): make the server trust the \
              phone's certificate issuer, or check that certificate",

@@ -38,12 +38,12 @@ use registered::registered;
 use transaction::{nat_note, transactions, Transaction};
 use unanswered::unanswered;
 
-/// `sbc_tls_failed`: the TLS stage with the SBC failed, so no SIP could run
-/// inside it (a REGISTER in clear is judged all the same).
-pub fn register(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
+/// `sbc_failed`: the SBC stage that failed (`sbc-connect` or `sbc-tls`), so
+/// no SIP could run with it (a REGISTER in clear is judged all the same).
+pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     let txs = transactions(ctx);
     if txs.is_empty() {
-        return no_transaction(ctx, sbc_tls_failed);
+        return no_transaction(ctx, sbc_failed);
     }
     let mut evidence = transaction_evidence(&txs);
     let nat = nat_note(&txs);
@@ -133,13 +133,23 @@ fn stage(status: Status, summary: String) -> StageResult {
 }
 
 /// The stage when the phone sent no REGISTER (or none the capture shows).
-fn no_transaction(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
-    if sbc_tls_failed {
-        let s = "no REGISTER: the TLS session with the SBC failed (sbc-tls), so SIP never started";
-        return StageResult::not_seen(Stage::SipRegister, s);
+fn no_transaction(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
+    let never = |what: &str| {
+        let s = format!("no REGISTER: {what}, so SIP never started");
+        StageResult::not_seen(Stage::SipRegister, s)
+    };
+    let connect_failed = sbc_failed == Some(Stage::SbcConnect);
+    let sbc_connect = "the connection to the SBC failed (sbc-connect)";
+    if sbc_failed == Some(Stage::SbcTls) {
+        return never("the TLS session with the SBC failed (sbc-tls)");
     }
     if let Some(refused) = registrar_unreachable(ctx) {
-        return refused;
+        // The SBC's port may be a SIP port (5061 from an SRV record): its
+        // failed connection is sbc-connect's, not a registrar's of its own.
+        return match connect_failed {
+            true => never(sbc_connect),
+            false => refused,
+        };
     }
     if let Some(cut) = cut_by_snaplen(ctx) {
         return cut;
@@ -149,6 +159,7 @@ fn no_transaction(ctx: &Ctx<'_>, sbc_tls_failed: bool) -> StageResult {
     }
     match sip_tls::inside_tls(ctx) {
         Some(result) => result,
+        None if connect_failed => never(sbc_connect),
         None => StageResult::not_seen(Stage::SipRegister, "no REGISTER from this phone"),
     }
 }

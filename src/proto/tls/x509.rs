@@ -1,7 +1,8 @@
 //! The Certificate handshake message (RFC 5246 section 7.4.2, RFC 8446
 //! section 4.4.2): each certificate of the chain read with x509-parser into
 //! a [`CertInfo`] (subject and issuer as RFC 4514 strings, validity as RFC
-//! 3339 times, subject alternative names, RSA key size). Nothing is
+//! 3339 times, subject alternative names, RSA key size, whether its extended
+//! key usage allows a server). Nothing is
 //! validated.
 
 use tls_parser::TlsMessageHandshake;
@@ -63,6 +64,10 @@ fn cert_info(cert: &X509Certificate) -> CertInfo {
         san,
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         rsa_bits: rsa_bits(cert),
+        not_for_servers: match cert.extended_key_usage() {
+            Ok(Some(eku)) => !eku.value.server_auth && !eku.value.any,
+            _ => false,
+        },
     }
 }
 

@@ -32,8 +32,8 @@ pub(super) struct Conn<'a> {
     pub(super) cert_request: Option<&'a Fact>,
     /// The phone's first TLS record after its ClientHello(s).
     pub(super) phone_next: Option<&'a Fact>,
-    /// The phone's own Certificate message and how many certificates it held.
-    pub(super) client_cert: Option<(&'a Fact, usize)>,
+    /// The phone's own Certificate message and the certificates it held.
+    pub(super) client_cert: Option<(&'a Fact, &'a [CertInfo])>,
     pub(super) alerts: Vec<(&'a Fact, bool, u8, u8)>,
     /// A side whose bytes are not TLS records (a banner, HTTP): the fact,
     /// whether it is the phone's side, and what came instead.
@@ -145,7 +145,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                     c.server_hello = Some((f, *selected_version));
                 }
                 TlsEvent::Certificate { chain } if !from_client => c.chain = Some((f, chain)),
-                TlsEvent::Certificate { chain } => c.client_cert = Some((f, chain.len())),
+                TlsEvent::Certificate { chain } => c.client_cert = Some((f, chain)),
                 TlsEvent::Handshake {
                     msg_type: CERTIFICATE_REQUEST,
                 } if !from_client => c.cert_request = Some(f),

@@ -57,8 +57,8 @@ pub(super) fn tls_outcome(
             "CertificateRequest: the server asks for the phone's certificate",
         ));
     }
-    if let Some((f, n)) = c.client_cert {
-        let text = match n {
+    if let Some((f, chain)) = c.client_cert {
+        let text = match chain.len() {
             0 => "empty Certificate from the phone (it has none to give)".to_string(),
             n => format!("Certificate from the phone ({n} certificates)"),
         };
@@ -102,9 +102,13 @@ pub(super) fn tls_outcome(
             };
             let chain = c.chain.map(|(_, ch)| ch);
             cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
-        } else if let Some(advice) =
-            refusal::mutual_tls(c.cert_request, c.client_cert, *by_phone, *desc, &name)
-        {
+        } else if let Some(advice) = refusal::mutual_tls(
+            c.cert_request,
+            c.client_cert,
+            *by_phone,
+            (*desc, &f.ts),
+            &name,
+        ) {
             advice
         } else if !*by_phone
             && (matches!(desc, 40 | 70 | 71)

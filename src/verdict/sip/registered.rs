@@ -82,11 +82,19 @@ pub(super) fn registered(
             Status::Warn,
             format!("{summary} (after {text} from {from}{retry}, #{})", f.frame),
         )
-        .advice(format!(
-            "the registrar at {from} refused the phone ({text}) before another \
-             accepted it: check that registrar (service, load, configuration); each \
-             failover costs the phone time"
-        ))
+        .advice(match last.request.dst == from {
+            // The same registrar, later (after its Retry-After): no failover.
+            true => format!(
+                "the registrar at {from} refused the phone ({text}) and accepted it when it \
+                 asked again: check that registrar's load and service; each refusal costs \
+                 the phone time"
+            ),
+            false => format!(
+                "the registrar at {from} refused the phone ({text}) before another \
+                 accepted it: check that registrar (service, load, configuration); each \
+                 failover costs the phone time"
+            ),
+        })
     } else if let Some(failed) = failed_connection_before(ctx, last) {
         stage(Status::Warn, format!("{summary} (after {failed})")).advice(
             "the phone registered only after its TCP connection to another \

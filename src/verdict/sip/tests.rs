@@ -36,7 +36,7 @@ fn success_after_an_unanswered_register_warns() {
     let names = NameMap::default();
     let p = phone("192.0.2.100", vec![0, 1, 2, 3]);
     let ctx = ctx(&facts, &p, &names, 60);
-    let r = register(&ctx, false);
+    let r = register(&ctx, None);
     assert_eq!(r.status, Status::Warn, "{}", r.summary);
     assert!(
         r.summary.contains("after 1 REGISTER with no answer"),
@@ -46,7 +46,7 @@ fn success_after_an_unanswered_register_warns() {
     // Without the unanswered first attempt the same success passes.
     let p = phone("192.0.2.100", vec![2, 3]);
     let ctx = crate::verdict::test_support::ctx(&facts, &p, &names, 60);
-    assert_eq!(register(&ctx, false).status, Status::Pass);
+    assert_eq!(register(&ctx, None).status, Status::Pass);
 }
 
 /// A REGISTER from a public address: its Via and Contact as given.
@@ -69,7 +69,7 @@ fn nat_facts(via: &str, contact: &str) -> Vec<Fact> {
 fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
     let names = NameMap::default();
     let p = phone("203.0.113.9", vec![0, 1]);
-    let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10), false);
+    let judge = |facts: &[Fact]| register(&ctx(facts, &p, &names, 10), None);
     let r = judge(&nat_facts("192.168.1.50:5060", "192.168.1.50:5060"));
     assert_eq!(r.status, Status::Warn);
     assert!(r.summary.contains("NAT in the path"), "{}", r.summary);
@@ -114,7 +114,7 @@ fn stale_challenges_in_a_row_fail_one_does_not() {
             facts.push(fact(u64::from(i) * 2 + 2, at, sbc, phone_ip, &ch));
         }
         let p = phone("192.0.2.100", (0..facts.len()).collect());
-        let r = register(&ctx(&facts, &p, &names, end), false);
+        let r = register(&ctx(&facts, &p, &names, end), None);
         (r.status, r.summary, r.advice)
     };
     for code in [401, 407] {
@@ -159,7 +159,7 @@ fn a_200_granting_the_contact_zero_seconds_is_no_registration() {
             fact(1, 0, phone_ip, sbc, &req),
             fact(2, 0, sbc, phone_ip, &ok(secs)),
         ];
-        let r = register(&ctx(&facts, &p, &names, 10), false);
+        let r = register(&ctx(&facts, &p, &names, 10), None);
         assert_eq!(r.status, status, "{}", r.summary);
     }
     // The phone's own de-registration granted 0 s is what it asked for.
@@ -168,7 +168,7 @@ fn a_200_granting_the_contact_zero_seconds_is_no_registration() {
         fact(1, 0, phone_ip, sbc, &bye),
         fact(2, 0, sbc, phone_ip, &ok(0)),
     ];
-    let r = register(&ctx(&facts, &p, &names, 10), false);
+    let r = register(&ctx(&facts, &p, &names, 10), None);
     assert_eq!(r.status, Status::Pass, "{}", r.summary);
     assert!(r.summary.starts_with("de-registered"), "{}", r.summary);
 }

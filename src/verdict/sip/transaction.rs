@@ -19,6 +19,9 @@ pub(super) struct Transaction<'a> {
     /// The request's last copy (itself when never retransmitted).
     pub(super) last_send: &'a Fact,
     pub(super) finals: Vec<(&'a Fact, u16, &'a SipMessage)>,
+    /// Provisional (1xx) responses to the phone: the first, and how many.
+    pub(super) provisional: Option<(&'a Fact, u16, &'a SipMessage)>,
+    pub(super) provisionals: usize,
 }
 
 impl Transaction<'_> {
@@ -87,6 +90,8 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     retransmissions: 0,
                     last_send: f,
                     finals: Vec::new(),
+                    provisional: None,
+                    provisionals: 0,
                 })
             }
             // Only answers to the phone: a proxy's own responses to the
@@ -95,6 +100,10 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                 if *code >= 200 && f.dst_ip() == t.request.src_ip() =>
             {
                 t.finals.push((f, *code, m))
+            }
+            (StartLine::Response { code, .. }, Some(t)) if f.dst_ip() == t.request.src_ip() => {
+                t.provisional.get_or_insert((f, *code, m));
+                t.provisionals += 1;
             }
             _ => {}
         }

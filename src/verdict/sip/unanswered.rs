@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use super::advice::ordinal;
+use super::advice::{ordinal, response_text};
 use super::connect::registrar_hung_up;
 use super::exchange::{cut_answer, icmp_answer, registered_before};
 use super::stage;
@@ -107,6 +107,32 @@ pub(super) fn unanswered(
              {to}, or register over TCP or TLS, which do not fragment"
         ));
         return ControlFlow::Break(result.evidence(std::mem::take(evidence)));
+    }
+    // Provisional answers only: the path works both ways, the server that
+    // sent them never decides (RFC 3261 17.1.2.2: a 1xx stops the quick
+    // re-sends, the final response never comes).
+    if let Some((f, code, m)) = last.provisional {
+        let text = response_text(code, m);
+        let times = match last.provisionals {
+            1 => String::new(),
+            k => format!(" ({k} times)"),
+        };
+        evidence.push(ev(f, text.clone()));
+        let result = stage(
+            Status::Fail,
+            format!(
+                "no final response to REGISTER ({n} sends to {to}): only {text}{times}, from \
+                 #{}",
+                f.frame
+            ),
+        )
+        .advice(format!(
+            "{to} receives the REGISTERs and answers {text}, so the path works both ways, but \
+             it never gives a final response: the registrar behind it (or its back end: \
+             subscriber database, authentication) does not answer; check that server's logs and \
+             where it forwards REGISTERs"
+        ));
+        return ControlFlow::Continue(result);
     }
     let advice = match answered_before {
         Some((f, code, _)) => format!(
