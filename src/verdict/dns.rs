@@ -18,11 +18,12 @@ mod srv;
 
 use super::{hijack, Ctx, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
+use crate::phone::names::srv_domain;
 use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
 use answer::{Answer, Attempt};
 use judge::stage;
 use matching::attempts;
-use srv::{sbc_names, srv_lookups};
+use srv::{sbc_names, sip_to, srv_lookups};
 
 /// The address record a phone lives by: A, or AAAA for a phone seen only
 /// with IPv6 addresses.
@@ -108,8 +109,12 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
             _ => {
                 let what = "the outbound proxy's SRV";
                 let result = stage(Stage::DnsSrv, &srv, what, family, &attempts);
-                let sbc =
-                    |f: &Fact| matches!(f.body, Body::Tcp { .. }) && f.dst.port() == ctx.sbc_port;
+                // Connected to the SBC port, or sent SIP for an SRV domain.
+                let domains: Vec<&str> = srv.iter().filter_map(|a| srv_domain(&a.name)).collect();
+                let sbc = |f: &Fact| {
+                    matches!(f.body, Body::Tcp { .. }) && f.dst.port() == ctx.sbc_port
+                        || domains.iter().any(|d| sip_to(ctx, f, d))
+                };
                 answered_unseen(ctx, result, &srv, &attempts, &sbc)
             }
         },
@@ -130,7 +135,8 @@ fn hello_to(f: &Fact, name: fn(&str) -> bool) -> bool {
 /// answer went by a path the capture does not see (asymmetric routing, a tap
 /// on one direction). Not a failure: `not_seen`, saying why. Unless the
 /// capture holds the same server's answers to other queries: then the phone
-/// used an address it had kept, and the failure stands, saying so.
+/// used an address it had kept, which gets it past the stage for now: a
+/// warning, saying so.
 fn answered_unseen(
     ctx: &Ctx<'_>,
     result: StageResult,
@@ -164,7 +170,17 @@ fn answered_unseen(
              from before",
             result.summary, f.dst, f.frame
         );
-        return StageResult { summary, ..result };
+        // It got past the stage, for now: a warning, so that a later
+        // failure is the root cause; the advice stays.
+        let status = match result.status {
+            Status::Fail => Status::Warn,
+            other => other,
+        };
+        return StageResult {
+            summary,
+            status,
+            ..result
+        };
     }
     let summary = format!(
         "no answer in the capture, yet the phone then connected to {} (#{}): the answer came \

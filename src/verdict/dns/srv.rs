@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::answer::{Answer, Attempt};
-use crate::fact::Body;
+use crate::fact::{Body, Fact};
 use crate::phone::names::srv_domain;
+use crate::proto::sip::StartLine;
 use crate::verdict::{ev, Ctx, Stage, StageResult, Status};
 
 /// The SRV stage's lookups, as RFC 3263 section 4 has a SIP client make
@@ -17,6 +18,8 @@ use crate::verdict::{ev, Ctx, Stage, StageResult, Status};
 /// returned as the stage when nothing else is left), search-list
 /// expansions that missed (`<name>.<domain suffix>` of a name also asked),
 /// and a name's miss when its expansion answered.
+/// SRV queries of a domain that were never answered, whose domain's address
+/// record the phone got, are such a fallback too (a warning).
 pub(super) fn srv_lookups<'a, 'b>(
     all: &'b [Attempt<'a>],
     srv: Vec<&'b Attempt<'a>>,
@@ -42,11 +45,13 @@ pub(super) fn srv_lookups<'a, 'b>(
     let answered = |a: &Attempt<'_>, d: &str| {
         answered_domains.contains(&d) && !answered_names.contains(&a.name.as_str())
     };
-    // The domain's own address, asked after the SRV miss and answered.
+    // The domain's own address, answered: after a miss (no SRV records),
+    // or at any time around SRV queries that never got an answer (a phone
+    // that gave up on SRV and keeps asking it now and then).
     let direct = |a: &Attempt<'_>, d: &str| {
-        all.iter().find(|b| {
-            b.name == d && matches!(b.qtype, 1 | 28) && b.ok() && b.query.frame > a.query.frame
-        })
+        let after = |b: &Attempt<'_>| b.query.frame > a.query.frame || unanswered(a);
+        all.iter()
+            .find(|b| b.name == d && matches!(b.qtype, 1 | 28) && b.ok() && after(b))
     };
     // "No SRV records found" (RFC 3263 4.2) is a name error or no data, not
     // a resolver refusing or failing.
@@ -66,7 +71,8 @@ pub(super) fn srv_lookups<'a, 'b>(
                 && b.name.as_bytes().get(a.name.len()) == Some(&b'.')
         })
     };
-    let kept = srv
+    let mut fell_back: Vec<&str> = Vec::new();
+    let kept: Vec<&'b Attempt<'a>> = srv
         .into_iter()
         .filter(|a| matches!(a.qtype, 1 | 28 | 33))
         // (An expansion whose answer the snaplen cut stays: can't tell.)
@@ -80,25 +86,87 @@ pub(super) fn srv_lookups<'a, 'b>(
             if answered(a, d) {
                 return false;
             }
-            match direct(a, d).filter(|_| no_records(a)) {
+            // (Unanswered, but answered another time: a re-query, judged so.)
+            let never = unanswered(a) && !answered_domains.contains(&d);
+            match direct(a, d).filter(|_| no_records(a) || never) {
                 Some(b) => {
-                    let summary = format!(
-                        "no SRV record for {d} ({}): the phone used its address record instead \
-                         ({}; RFC 3263 4.2)",
-                        a.text(),
-                        b.text()
-                    );
-                    let evidence = vec![ev(a.query, a.text()), ev(b.query, b.text())];
-                    fallback = Some(
-                        StageResult::new(Stage::DnsSrv, Status::Pass, summary).evidence(evidence),
-                    );
+                    fallback = Some(address_fallback(a, b, d));
+                    fell_back.push(d);
                     false
                 }
                 None => true,
             }
         })
         .collect();
+    // The same question once more at the capture's end is no news.
+    let mut kept = kept;
+    kept.retain(|a| {
+        let again = srv_domain(&a.name).is_some_and(|d| fell_back.contains(&d));
+        !(again && matches!(a.answer, Answer::Pending))
+    });
     (kept, fallback)
+}
+
+/// An SRV query with no answer at all (not one cut by the snaplen).
+fn unanswered(a: &Attempt<'_>) -> bool {
+    matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_none()
+}
+
+/// The stage when the phone used the domain `d`'s address record `b` after
+/// the SRV lookup `a` failed: a pass when the domain has no SRV records
+/// (RFC 3263 4.2), a warning when the SRV query went unanswered.
+fn address_fallback(a: &Attempt<'_>, b: &Attempt<'_>, d: &str) -> StageResult {
+    // The frames that prove it: the answers, or the queries left unanswered.
+    let evidence = vec![
+        ev(a.answer_fact.unwrap_or(a.query), a.text()),
+        ev(b.answer_fact.unwrap_or(b.query), b.text()),
+    ];
+    if unanswered(a) {
+        let summary = format!(
+            "{}: the phone used the address record of {d} instead ({})",
+            a.text(),
+            b.text()
+        );
+        return StageResult::new(Stage::DnsSrv, Status::Warn, summary)
+            .advice(format!(
+                "DNS server {} never answers the SRV query for {}: the phone went on with the \
+                 address record of {d}, without the SRV's ports and failover; make the server \
+                 answer SRV queries (a record, or NXDOMAIN at once)",
+                a.server(),
+                a.name
+            ))
+            .evidence(evidence);
+    }
+    let summary = format!(
+        "no SRV record for {d} ({}): the phone used its address record instead ({}; RFC 3263 \
+         4.2)",
+        a.text(),
+        b.text()
+    );
+    StageResult::new(Stage::DnsSrv, Status::Pass, summary).evidence(evidence)
+}
+
+/// A SIP request of the phone whose Request-URI names the domain `d` (a
+/// REGISTER's `sip:d`, an INVITE's `sip:user@d`).
+pub(super) fn sip_to(ctx: &Ctx<'_>, f: &Fact, d: &str) -> bool {
+    match &f.body {
+        Body::Sip(m) if ctx.is_phone(&f.src_ip()) => match &m.start {
+            StartLine::Request { uri, .. } => {
+                uri_host(uri).is_some_and(|h| h.eq_ignore_ascii_case(d))
+            }
+            StartLine::Response { .. } => false,
+        },
+        _ => false,
+    }
+}
+
+/// The host of a SIP URI: `sip:user@host:port;params` gives `host`.
+fn uri_host(uri: &str) -> Option<&str> {
+    let rest = uri.split_once(':')?.1;
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    rest.split([':', ';', '?', '>'])
+        .next()
+        .filter(|h| !h.is_empty())
 }
 
 /// SRV targets, and names of addresses the phone connected to on the SBC port.
