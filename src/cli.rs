@@ -193,9 +193,13 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let opts = options(&a.common);
     let mut results = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    // A named capture that could not be read is a usage error (exit 2) even
-    // when the others were analysed: a CI job with a wrong path must not pass.
-    let mut unreadable = 0usize;
+    // A named path that does not exist is a usage error (exit 2) even when
+    // the others were analysed: a CI job with a wrong path must not pass. A
+    // file that exists but could not be read is reported (stderr, and in
+    // the JSON's captures as a scan lists it) and the exit code follows the
+    // phones of the others (OUTPUT.md: 2 only when nothing was analysed).
+    let mut missing = 0usize;
+    let mut not_read: Vec<(String, String)> = Vec::new();
     for path in &a.captures {
         // The same file twice would list its phones twice under each.
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
@@ -206,29 +210,39 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             );
             continue;
         }
-        match run_path(path, &opts) {
-            // Read, but nothing in it could be analysed: as unreadable (exit 2).
-            Ok(r) if r.summary.unreadable().is_some() => {
-                let why = r.summary.unreadable().unwrap_or_default();
-                eprintln!("provscope: error: {}: {why}", path_text(path));
-                unreadable += 1;
-            }
-            Ok(r) => results.push(r),
+        let why = match run_path(path, &opts) {
+            Ok(r) => match r.summary.unreadable() {
+                // Read, but nothing in it could be analysed.
+                Some(why) => why,
+                None => {
+                    results.push(r);
+                    continue;
+                }
+            },
             // One line naming the file; the other captures are still analysed.
             Err(e) => {
-                eprintln!("provscope: error: {}: {e}{}", path_text(path), hint(path));
-                unreadable += 1;
+                missing += usize::from(path.to_str() != Some("-") && !path.exists());
+                format!("{e}{}", hint(path))
             }
-        }
+        };
+        eprintln!("provscope: error: {}: {why}", path_text(path));
+        not_read.push((path_text(path), why));
     }
     if results.is_empty() {
         return Ok(2);
     }
-    let code = emit(&a.common, results, None)?;
-    if unreadable > 0 {
-        let (n, what) = provscope::text::agree(unreadable as u64, "capture", "captures");
-        eprintln!("provscope: {n} named {what} could not be read: exit 2");
+    let code = emit(&a.common, results, None, &not_read)?;
+    if missing > 0 {
+        let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
+        eprintln!("provscope: {n} named {what} not found: exit 2");
         return Ok(2);
+    }
+    if !not_read.is_empty() {
+        let (n, what) = provscope::text::agree(not_read.len() as u64, "capture", "captures");
+        eprintln!(
+            "provscope: {n} named {what} could not be read; the exit code follows the phones of \
+             the others"
+        );
     }
     Ok(code)
 }
@@ -318,18 +332,21 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         eprintln!("provscope: error: no readable capture under the given paths");
         // The JSON document still lists what could not be read.
         if s.common.format == OutputFormat::Json && !found.failed.is_empty() {
-            emit(&s.common, Vec::new(), Some(&skipped))?;
+            emit(&s.common, Vec::new(), Some(&skipped), skipped.failed)?;
         }
         return Ok(2);
     }
-    emit(&s.common, found.captures, Some(&skipped))
+    emit(&s.common, found.captures, Some(&skipped), skipped.failed)
 }
 
 /// Renders the results and returns the exit code their verdicts call for.
+/// `not_read`: the files that could not be read, listed in the JSON after
+/// the captures that were.
 fn emit(
     c: &Common,
     results: Vec<CaptureResult>,
     scan: Option<&report::summary::Skipped<'_>>,
+    not_read: &[(String, String)],
 ) -> anyhow::Result<u8> {
     // Facts are only printed by `facts` and read by `--redact`; else freed now.
     let keep_facts = c.format == OutputFormat::Facts || c.redact;
@@ -355,11 +372,11 @@ fn emit(
         doc.captures.push(r.summary);
         doc.phones.extend(r.phones);
     }
-    // A scan's JSON lists the files it could not read too (OUTPUT.md: a
-    // scan that skipped files reports them), after the ones it read.
-    if let (Some(skipped), OutputFormat::Json) = (scan, c.format) {
-        let not_read = (skipped.failed.iter())
-            .map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
+    // The JSON lists the files that could not be read too (OUTPUT.md: a
+    // scan that skipped files reports them), after the ones that were.
+    if c.format == OutputFormat::Json {
+        let not_read =
+            (not_read.iter()).map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
         doc.captures.extend(not_read);
     }
     // Freeing a big capture's facts (hundreds of thousands of small blocks)
@@ -403,8 +420,11 @@ fn emit(
         "report: written in {:.3} s",
         started.elapsed().as_secs_f64()
     );
+    // A selection that matches nothing analysed nothing: a CI job with a
+    // mistyped phone must not pass (exit 2).
     if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
-        eprintln!("provscope: no phone matches --phone {want}");
+        eprintln!("provscope: error: no phone matches --phone {want}: exit 2");
+        return Ok(2);
     } else if doc.phones.is_empty() && c.format == OutputFormat::Table {
         eprintln!(
             "provscope: no phone found; --debug shows what was skipped, \

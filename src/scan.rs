@@ -167,7 +167,7 @@ fn walk_error(err: &walkdir::Error) -> (String, String) {
         let link = err.path().is_some_and(|p| p.symlink_metadata().is_ok());
         match io.kind() {
             std::io::ErrorKind::NotFound if link => "dangling symlink".to_string(),
-            std::io::ErrorKind::NotFound if err.depth() == 0 => {
+            std::io::ErrorKind::NotFound if err.path().is_some_and(|p| p.as_os_str() == "-") => {
                 "no such file or directory (scan reads directories and files, not stdin)"
                     .to_string()
             }

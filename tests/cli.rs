@@ -197,11 +197,33 @@ fn a_capture_with_no_frame_on_a_link_type_it_reads_exits_2() {
         err.contains("none of its 3 frames") && err.contains("first: 9"),
         "{err}"
     );
-    // Beside a good capture: the good one is reported, and the exit is 2
-    // (a capture the user named was not analysed).
+    // Beside a good capture: the good one is reported, the other listed as
+    // not read, and the exit follows the phones analysed (OUTPUT.md: 2 only
+    // when nothing could be analysed); beside a failing one, 1.
     let o = provscope(&[file.to_str().expect("utf-8 path"), "captures/healthy.pcap"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("PASS"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("could not be read"), "{}", stderr(&o));
+    let o = provscope(&[
+        file.to_str().expect("utf-8 path"),
+        "captures/sbc-drop.pcap",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let formats: Vec<&serde_json::Value> = (doc["captures"].as_array().expect("captures"))
+        .iter()
+        .map(|c| &c["format"])
+        .collect();
+    assert_eq!(
+        formats,
+        [&serde_json::json!("pcap"), &serde_json::Value::Null]
+    );
+    // A path that does not exist is a usage error, whatever else was read.
+    let o = provscope(&["captures/healthy.pcap", "captures/no-such-file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not found: exit 2"), "{}", stderr(&o));
     // `check` compares no verdicts of a capture nothing was analysed in,
     // not even against an expectation of no phones.
     let none = dir.path().join("none.json");
@@ -253,12 +275,11 @@ fn phone_filter_redaction_colour_and_stdin() {
         "192.0.2.103",
     ]);
     assert!(one > 0 && one < all, "{one} of {all}");
-    // No match: the filter is blamed, not the capture, and its phones named.
-    let none = stdout(&provscope(&[
-        "captures/healthy.pcap",
-        "--phone",
-        "00:11:22:33:44:55",
-    ]));
+    // No match: the filter is blamed, not the capture, and its phones
+    // named; nothing was analysed for it (a mistyped phone must not pass).
+    let o = provscope(&["captures/healthy.pcap", "--phone", "00:11:22:33:44:55"]);
+    assert_eq!(o.status.code(), Some(2));
+    let none = stdout(&o);
     assert!(
         none.contains("no phone shown: --phone matches none")
             && none.contains("which holds 1 phone: 00:00:5e:00:53:01")
@@ -726,4 +747,45 @@ fn a_scans_stderr_is_the_same_whatever_the_thread_count() {
         let two = provscope(&["scan", p, "--jobs", "2"]);
         assert_eq!(stderr(&two), err);
     }
+}
+
+/// Splits a classic little-endian pcap into two files at record `at`.
+fn split_pcap(bytes: &[u8], at: usize) -> (Vec<u8>, Vec<u8>) {
+    let (mut first, mut second) = (bytes[..24].to_vec(), bytes[..24].to_vec());
+    let (mut off, mut n) = (24, 0);
+    while off + 16 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[off + 8..off + 12].try_into().unwrap()) as usize;
+        let record = &bytes[off..off + 16 + len];
+        if n < at { &mut first } else { &mut second }.extend_from_slice(record);
+        off += 16 + len;
+        n += 1;
+    }
+    (first, second)
+}
+
+#[test]
+fn a_rotating_capture_is_noted_only_within_one_directory() {
+    let (head, tail) = split_pcap(
+        &std::fs::read(root().join("captures/healthy.pcap")).unwrap(),
+        30,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["one", "a", "b"] {
+        std::fs::create_dir(d.join(sub)).unwrap();
+    }
+    std::fs::write(d.join("one/part1.pcap"), &head).unwrap();
+    std::fs::write(d.join("one/part2.pcap"), &tail).unwrap();
+    let o = provscope(&["scan", d.join("one").to_str().unwrap()]);
+    assert!(stdout(&o).contains("rotating capture"), "{}", stdout(&o));
+    // The same two files in two directories: unrelated captures.
+    std::fs::write(d.join("a/part1.pcap"), &head).unwrap();
+    std::fs::write(d.join("b/part2.pcap"), &tail).unwrap();
+    let o = provscope(&[
+        "scan",
+        d.join("a").to_str().unwrap(),
+        d.join("b").to_str().unwrap(),
+    ]);
+    assert!(!stdout(&o).contains("rotating capture"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("2 captures analysed"), "{}", stdout(&o));
 }

@@ -1,7 +1,7 @@
 # order: 13
 SC_TITLE="Activation fine; cisco.sipflash.com completes the TLS handshake but answers HTTP 403"
-SC_TITLE+=" Forbidden inside it (device not in Control Hub); the phone stops there and the capture"
-SC_TITLE+=" runs 20 s more"
+SC_TITLE+=" Forbidden inside it (device not in Control Hub); the phone stops there (the"
+SC_TITLE+=" capture ends with its reset; the name is older than the 403)"
 SC_PEERS="python ssl server answering 403 on 198.51.100.30:443; curl; the rest as in healthy"
 sc_net() {
     stop_bg s_server-prov4

@@ -122,21 +122,25 @@ const CONTINUES_SECS: u64 = 2;
 /// Runs of captures each starting right where the one before ends, in which
 /// a phone appears in more than one: (their paths, that phone).
 fn rotations(doc: &Document) -> Vec<(Vec<&str>, &str)> {
+    // The files of one rotating capture share a directory.
+    let dir = |path: &str| std::path::Path::new(path).parent().map(|d| d.to_path_buf());
     let mut dated: Vec<_> = doc
         .captures
         .iter()
-        .filter_map(|c| Some((c.first_ts?, c.last_ts?, c.path.as_str())))
+        .filter_map(|c| Some((dir(&c.path), c.first_ts?, c.last_ts?, c.path.as_str())))
         .collect();
-    dated.sort_by_key(|(first, _, path)| (first.ns, *path));
+    dated.sort_by_key(|(dir, first, _, path)| (dir.clone(), first.ns, *path));
     let mut runs: Vec<Vec<&str>> = Vec::new();
-    let mut prev_end = None;
-    for (start, end, path) in dated {
-        let gap = prev_end.map(|e: crate::time::Timestamp| e.secs_until(&start));
+    let mut prev = None;
+    for (folder, start, end, path) in dated {
+        let gap = prev
+            .filter(|(d, _)| *d == folder)
+            .map(|(_, e): (_, crate::time::Timestamp)| e.secs_until(&start));
         match (gap, runs.last_mut()) {
             (Some(g), Some(run)) if (0.0..=CONTINUES_SECS as f64).contains(&g) => run.push(path),
             _ => runs.push(vec![path]),
         }
-        prev_end = Some(end);
+        prev = Some((folder, end));
     }
     runs.into_iter()
         .filter(|run| run.len() > 1)

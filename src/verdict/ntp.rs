@@ -141,7 +141,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             let advice = format!(
                 "NTP server {server} gives a wrong time and the phone took it last: fix the \
                  server's time source or remove it from DHCP option 42; until then the phone's \
-                 clock stays wrong and it rejects valid certificates"
+                 clock stays wrong and it can reject valid certificates"
             );
             return StageResult::new(Stage::Ntp, Status::Fail, s)
                 .advice(advice)
@@ -189,7 +189,8 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(unusable, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
-        let clock = "until then the phone's clock stays wrong and it rejects valid certificates";
+        let clock =
+            "until then the phone's clock stays wrong and it can reject valid certificates";
         // Kiss codes of RFC 5905 section 7.4 that are about the client.
         let advice = match why.strip_prefix("Kiss-o'-Death ") {
             Some("RATE") => format!(
@@ -236,7 +237,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 "the NTP answers come from {server}, not from {asked} that the phone asked (a \
                  multi-homed server, or a NAT rewriting one direction): make {asked} answer \
                  from its own address, or give the phones the address that answers (DHCP \
-                 option 42); without a correct clock the phone rejects valid certificates"
+                 option 42); without a correct clock the phone can reject valid certificates"
             );
             return StageResult::new(Stage::Ntp, Status::Fail, s)
                 .advice(advice)
@@ -256,7 +257,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         let advice = format!(
             "NTP server {server} answers too slowly{wait}: the phone no longer waits for the \
              reply; point DHCP option 42 at a nearer NTP server (or fix the path's delay); \
-             without a correct clock the phone rejects valid certificates"
+             without a correct clock the phone can reject valid certificates"
         );
         return StageResult::new(Stage::Ntp, Status::Fail, s)
             .advice(advice)
@@ -277,7 +278,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             format!(
                 "{server} answers NTP with ICMP {}: no NTP service there (or a filter \
                  rejecting it): point DHCP option 42 at a working NTP server; without a correct \
-                 clock the phone rejects valid certificates",
+                 clock the phone can reject valid certificates",
                 kind.words()
             ),
         ),
@@ -287,7 +288,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 format!("{requests} to {server}, no reply"),
                 format!(
                     "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; \
-                     without a correct clock the phone rejects valid certificates"
+                     without a correct clock the phone can reject valid certificates"
                 ),
             )
         }
