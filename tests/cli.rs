@@ -789,3 +789,63 @@ fn a_rotating_capture_is_noted_only_within_one_directory() {
     assert!(!stdout(&o).contains("rotating capture"), "{}", stdout(&o));
     assert!(stdout(&o).contains("2 captures analysed"), "{}", stdout(&o));
 }
+
+/// `bytes` (a classic little-endian Ethernet pcap) with TCP port `from`
+/// made `to` in every IPv4 frame, both ways (checksums are not read).
+fn move_tcp_port(bytes: &[u8], from: u16, to: u16) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let mut off = 24;
+    while off + 16 <= out.len() {
+        let len = u32::from_le_bytes(out[off + 8..off + 12].try_into().unwrap()) as usize;
+        let frame = off + 16;
+        let ipv4_tcp = out[frame + 12..frame + 14] == [0x08, 0x00] && out[frame + 23] == 6;
+        if ipv4_tcp {
+            let tcp = frame + 14 + usize::from(out[frame + 14] & 0x0f) * 4;
+            for at in [tcp, tcp + 2] {
+                if out[at..at + 2] == from.to_be_bytes() {
+                    out[at..at + 2].copy_from_slice(&to.to_be_bytes());
+                }
+            }
+        }
+        off = frame + len;
+    }
+    out
+}
+
+#[test]
+fn the_sbc_port_flag_moves_the_sbc_stages() {
+    // sbc-drop.pcap with the SBC on 5061: the SRV still says 8934, so the
+    // port must be given; the dropped SYNs then fail sbc-connect once, and
+    // sip-register is not reached (no stage claims them twice).
+    let moved = move_tcp_port(
+        &std::fs::read(root().join("captures/sbc-drop.pcap")).unwrap(),
+        8934,
+        5061,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sbc-5061.pcap");
+    std::fs::write(&file, moved).unwrap();
+    let o = provscope(&[
+        file.to_str().unwrap(),
+        "--sbc-port",
+        "5061",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let phone = &doc["phones"][0];
+    assert_eq!(phone["root_cause"], "sbc-connect", "{phone}");
+    let status = |id: &str| {
+        let stages = phone["stages"].as_array().unwrap();
+        let s = stages.iter().find(|s| s["stage"] == id).unwrap();
+        (
+            s["status"].clone(),
+            s["summary"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let (connect, summary) = status("sbc-connect");
+    assert_eq!(connect, "fail");
+    assert!(summary.contains(":5061"), "{summary}");
+    assert_eq!(status("sip-register").0, "not_seen");
+}
