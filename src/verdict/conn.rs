@@ -108,8 +108,8 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                         leaf.is_some_and(|l| l.self_signed || !cert::names_host(l, what));
                     outcome.advice = match (foreign, outcome.advice.take()) {
                         (false, Some(advice)) => Some(format!(
-                            "{advice}; note that {what} resolved to {ip}, {why}, which is not \
-                             Cisco's service"
+                            "{advice}; note that the phone used {ip} for {what}, {why}, \
+                             which is not Cisco's service"
                         )),
                         _ => Some(hijack::advice(what, ip, &why)),
                     };

@@ -63,8 +63,8 @@ impl Subnets {
 /// Advice for a stage whose server address is not Cisco's.
 pub fn advice(name: &str, ip: IpAddr, why: &str) -> String {
     format!(
-        "{name} resolved to {ip}, {why}: that is not Cisco's service but a captive portal, DNS \
-         filter or split-horizon zone answering for it; make the DNS server the phones use \
+        "the phone used {ip} for {name}, {why}: that is not Cisco's service but a captive \
+         portal, DNS filter or split-horizon zone answering for it; make the DNS server the phones use \
          (DHCP option 6) resolve {name} publicly, or let the voice VLAN bypass the portal"
     )
 }
