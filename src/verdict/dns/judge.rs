@@ -38,7 +38,7 @@ pub(super) fn stage(
         a.decisive(family) && (!other || other_decides)
     };
     let Some(last) = attempts.iter().rev().find(|a| decides(a)) else {
-        return undecided(stage, attempts, what, malformed, evidence);
+        return undecided(stage, attempts, what, (malformed, family), evidence);
     };
     // An answer the snaplen cut came after the failure: it may have been
     // the good one the phone went on with (DOMAIN: can't tell).
@@ -96,7 +96,7 @@ fn undecided(
     stage: Stage,
     attempts: &[&Attempt<'_>],
     what: &str,
-    malformed: usize,
+    (malformed, family): (usize, Family),
     evidence: Vec<Evidence>,
 ) -> StageResult {
     // An answer cut by the snaplen may be the one that decided: what
@@ -147,7 +147,19 @@ fn undecided(
             .advice(advice)
             .evidence(evidence);
     }
-    StageResult::new(stage, status, last.text()).evidence(evidence)
+    // An answer of the other family is no pass of its own: the summary
+    // starts with the phone's own family's attempt that did not decide.
+    let own = attempts
+        .iter()
+        .rev()
+        .find(|a| a.qtype == family.qtype() && !a.ok());
+    let summary = match own {
+        Some(own) if last.ok() && status == Status::NotSeen => {
+            format!("{}; {}", own.text(), last.text())
+        }
+        _ => last.text(),
+    };
+    StageResult::new(stage, status, summary).evidence(evidence)
 }
 
 /// What the failed and passed attempts of one stage are judged with.
