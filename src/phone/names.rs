@@ -78,6 +78,14 @@ impl NameMap {
     pub fn is_srv_target(&self, ip: &IpAddr) -> bool {
         self.names(ip).any(|n| self.srv_targets.contains_key(n))
     }
+
+    /// True when `addr` is an SRV target's address on a port its SRV
+    /// record names.
+    pub fn is_srv_endpoint(&self, addr: &std::net::SocketAddr) -> bool {
+        (self.names(&addr.ip()))
+            .filter_map(|n| self.srv_targets.get(n))
+            .any(|ports| ports.contains(&addr.port()))
+    }
 }
 
 /// activate.cisco.com and its older name webapps.cisco.com.

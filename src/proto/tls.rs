@@ -82,8 +82,9 @@ pub struct CertInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rsa_bits: Option<u32>,
     /// Its extended key usage (RFC 5280 4.2.1.12) leaves out TLS server
-    /// authentication (no serverAuth, no anyExtendedKeyUsage): a client
-    /// refuses it as a server's (OpenSSL: unsupported_certificate).
+    /// authentication (serverAuth; OpenSSL does not take
+    /// anyExtendedKeyUsage for it): a client refuses it in a server's chain,
+    /// leaf or CA (OpenSSL: unsupported_certificate).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_for_servers: bool,
 }

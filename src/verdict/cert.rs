@@ -239,12 +239,17 @@ pub fn advice(
              that DNS/SRV points the phone at the right host"
         );
     }
-    // A certificate made for clients only (extended key usage without
-    // serverAuth): refused for its use, whoever issued it.
-    if leaf.not_for_servers && desc != 48 {
-        let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+    // A certificate of the chain made for other uses (extended key usage
+    // without serverAuth): refused for its use, whoever issued it.
+    let not_for_servers = chain.and_then(|c| c.iter().find(|c| c.not_for_servers));
+    if let (Some(cert), false) = (not_for_servers, desc == 48) {
+        let cn = cert.subject_cn.as_deref().unwrap_or(&cert.subject);
+        let which = match std::ptr::eq(cert, leaf) {
+            true => "the certificate",
+            false => "the CA certificate",
+        };
         return format!(
-            "the certificate '{cn}' served on port {port} is not for servers: its extended key \
+            "{which} '{cn}' served on port {port} is not for servers: its extended key \
              usage leaves out TLS server authentication (serverAuth), so the phone refuses it \
              ({}); reissue it with serverAuth in its extended key usage",
             crate::proto::tls::alert_name(desc)

@@ -75,7 +75,16 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let act = of(&|n| is_activation_name(n));
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
-    let (srv, fallback) = srv_lookups(&attempts, srv);
+    // An address answer the phone then sent something to.
+    let used = |b: &Attempt<'_>| match &b.answer {
+        Answer::Records(records) => ctx.own().any(|f| {
+            f.frame > b.query.frame
+                && ctx.is_phone(&f.src_ip())
+                && records.contains(&f.dst_ip().to_string())
+        }),
+        _ => false,
+    };
+    let (srv, fallback) = srv_lookups(&attempts, srv, &used);
     let family = Family::of(ctx);
     let act_stage = stage(
         Stage::DnsActivation,
@@ -135,8 +144,8 @@ fn hello_to(f: &Fact, name: fn(&str) -> bool) -> bool {
 /// answer went by a path the capture does not see (asymmetric routing, a tap
 /// on one direction). Not a failure: `not_seen`, saying why. Unless the
 /// capture holds the same server's answers to other queries: then the phone
-/// used an address it had kept, which gets it past the stage for now: a
-/// warning, saying so.
+/// used an address it had kept, which gets it past the stage for now if
+/// that address answers: a warning, saying so (a failure when it is dead).
 fn answered_unseen(
     ctx: &Ctx<'_>,
     result: StageResult,
@@ -165,17 +174,27 @@ fn answered_unseen(
                 .is_some_and(|r| matches!(&r.body, Body::Dns(m) if m.response))
     });
     if seen {
+        // When the kept address works, the phone got past the stage for
+        // now: a warning, so that a later failure is the root cause; the
+        // advice stays. A dead kept address leaves the failure standing.
+        let answered = ctx
+            .own()
+            .any(|g| g.frame > f.frame && g.src_ip() == f.dst_ip() && ctx.is_phone(&g.dst_ip()));
+        let established = matches!(
+            &f.body,
+            Body::Tcp { attempt, .. } if attempt.result == crate::fact::TcpResult::Established
+        );
+        let worked = answered || established;
+        let (went, status) = match (worked, result.status) {
+            (true, Status::Fail) => ("connected to", Status::Warn),
+            (true, other) => ("connected to", other),
+            (false, other) => ("tried", other),
+        };
         let summary = format!(
-            "{}; the phone then connected to {} (#{}) all the same: an address it had kept \
-             from before",
+            "{}; the phone then {went} {} (#{}) all the same: an address it had kept from \
+             before",
             result.summary, f.dst, f.frame
         );
-        // It got past the stage, for now: a warning, so that a later
-        // failure is the root cause; the advice stays.
-        let status = match result.status {
-            Status::Fail => Status::Warn,
-            other => other,
-        };
         return StageResult {
             summary,
             status,

@@ -121,7 +121,8 @@ pub fn mutual_tls(
         ),
         // The phone's own certificate out of its dates: its issuer is not
         // the matter (certificate_expired, or any refusal of such a one).
-        Some((f, [leaf, ..])) if !crate::verdict::cert::valid_at(leaf, at) => {
+        // (unknown_ca is about the issuer, whatever the dates.)
+        Some((f, [leaf, ..])) if desc != 48 && !crate::verdict::cert::valid_at(leaf, at) => {
             let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
             format!(
                 "{name} rejected the phone's client certificate (#{}, {}): the phone's own \
@@ -134,12 +135,21 @@ pub fn mutual_tls(
                 leaf.not_after
             )
         }
-        Some((f, _)) => format!(
-            "{name} rejected the phone's client certificate (#{}, {}): make the server trust the \
-             phone's certificate issuer, or check that certificate",
-            f.frame,
-            alert_name(desc)
-        ),
+        Some((f, chain)) => {
+            let dates = match chain.first() {
+                Some(leaf) if !crate::verdict::cert::valid_at(leaf, at) => format!(
+                    "; it is also outside its validity ({} to {}) at capture time",
+                    leaf.not_before, leaf.not_after
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "{name} rejected the phone's client certificate (#{}, {}): make the server trust \
+                 the phone's certificate issuer, or check that certificate{dates}",
+                f.frame,
+                alert_name(desc)
+            )
+        }
         None => format!(
             "{name} asks for a client certificate (#{frame}) and ended the handshake with {}: \
              check the server's mutual-TLS policy against the phone's device certificate",

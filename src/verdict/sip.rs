@@ -143,10 +143,11 @@ fn no_transaction(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     if sbc_failed == Some(Stage::SbcTls) {
         return never("the TLS session with the SBC failed (sbc-tls)");
     }
-    if let Some(refused) = registrar_unreachable(ctx) {
+    if let Some((to, refused)) = registrar_unreachable(ctx) {
         // The SBC's port may be a SIP port (5061 from an SRV record): its
         // failed connection is sbc-connect's, not a registrar's of its own.
-        return match connect_failed {
+        let sbc = to.port() == ctx.sbc_port || ctx.names.is_srv_endpoint(&to);
+        return match connect_failed && sbc {
             true => never(sbc_connect),
             false => refused,
         };

@@ -65,7 +65,8 @@ fn cert_info(cert: &X509Certificate) -> CertInfo {
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         rsa_bits: rsa_bits(cert),
         not_for_servers: match cert.extended_key_usage() {
-            Ok(Some(eku)) => !eku.value.server_auth && !eku.value.any,
+            // anyExtendedKeyUsage alone does not do: OpenSSL refuses it too.
+            Ok(Some(eku)) => !eku.value.server_auth,
             _ => false,
         },
     }

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::{server_of, ACK};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::DhcpMessage;
+use crate::proto::http::HttpMessage;
 use crate::verdict::{Ctx, Stage, StageResult, Status};
 
 /// Seconds of silence after a lease that show the phone is stuck (it asks
@@ -66,31 +67,28 @@ pub(super) fn no_dns_server(
     Some(StageResult::new(Stage::Dhcp, status, summary).advice(advice))
 }
 
-/// A lease whose ACKs name no router (option 3, nor a classless route in
-/// option 121 or 249): the phone reaches nothing beyond its subnet, and
-/// activate.cisco.com and the SBC are always beyond it. Judged only when
-/// the phone shows no route after it: no packet of its own to an address
-/// off its subnet (by the ACK's mask, option 1) and no TCP connection
-/// tried. Fail when it then stays silent for [`SILENT_SECS`] while the
-/// capture goes on (it may have asked an on-link DNS server first: that is
-/// no getting past the lease); warn when the capture ends before that.
+/// A lease whose ACKs give no default route (no router in option 3, or a
+/// classless route option 121 or 249 without one): the phone reaches
+/// nothing beyond its subnet, and activate.cisco.com and the SBC are always
+/// beyond it. Judged only when the phone shows no way on after its last new
+/// lease: no packet of its own to an address off its subnet (by the ACK's
+/// mask, option 1) and on it no more than name and time lookups. Fail
+/// when it then stays silent for [`SILENT_SECS`] while the capture goes on
+/// (it may have asked an on-link DNS server first: that is no getting past
+/// the lease); warn when the capture ends before that.
 pub(super) fn no_router(
     ctx: &Ctx<'_>,
     msgs: &[(&Fact, &DhcpMessage)],
     ack: &Fact,
 ) -> Option<StageResult> {
     let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
-    let routed = |m: &DhcpMessage| {
-        m.routers().iter().any(|r| !r.is_unspecified())
-            || m.option(121).is_some()
-            || m.option(249).is_some()
-    };
     if acks().any(|(f, m)| f.truncated || routed(m)) {
         return None;
     }
-    let (_, last_ack) = acks().next_back()?;
+    // The last new lease (a renewal's ACK carries the client's ciaddr).
+    let (lease_fact, last_ack) = acks().rfind(|(_, m)| m.ciaddr.is_unspecified())?;
     let mask = last_ack.subnet_mask()?;
-    if !last_ack.ciaddr.is_unspecified() || last_ack.yiaddr.is_unspecified() {
+    if last_ack.yiaddr.is_unspecified() {
         return None;
     }
     let on_link = |ip: &IpAddr| match ip {
@@ -102,42 +100,49 @@ pub(super) fn no_router(
     };
     let after: Vec<&Fact> = ctx
         .own()
-        .filter(|f| f.frame > ack.frame && ctx.is_phone(&f.src_ip()))
+        .filter(|f| f.frame > lease_fact.frame && ctx.is_phone(&f.src_ip()))
         .filter(|f| !matches!(f.body, Body::Dhcp(_)))
         .collect();
-    let routes = after
-        .iter()
-        .any(|f| !on_link(&f.dst.ip()) || matches!(f.body, Body::Tcp { .. } | Body::Tls { .. }));
-    if routes {
+    // Off the subnet, or a client of a registrar or profile server on its
+    // own subnet (not a web page of its own a PC opened): it got on.
+    if after.iter().any(|f| !on_link(&f.dst.ip()) || as_client(f)) {
         return None;
     }
     let quiet_from = after.last().copied().unwrap_or(ack);
     let silent = ctx.secs_left(&quiet_from.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
-    let mut summary = format!(
-        "ACK {} from {server} names no router (option 3)",
-        last_ack.yiaddr
-    );
+    // With classless routes, option 3 does not count (RFC 3442).
+    let classless = last_ack.option(121).is_some() || last_ack.option(249).is_some();
+    let (lacks, fix) = match classless {
+        true => (
+            "gives no default route (its classless static routes, option 121, hold none, and \
+             a client then ignores option 3: RFC 3442)",
+            "add the default route (0.0.0.0/0 via the voice VLAN's gateway) to option 121",
+        ),
+        false => (
+            "names no router (option 3)",
+            "add option 3 (the voice VLAN's gateway) to the scope",
+        ),
+    };
+    let mut summary = format!("ACK {} from {server} {lacks}", last_ack.yiaddr);
     let (status, advice) = match silent {
         true => {
             summary.push_str(": the phone reached nothing beyond its subnet");
+            let net = format!("{}/{}", network(last_ack.yiaddr, mask), prefix_len(mask));
             (
                 Status::Fail,
                 format!(
-                    "the scope on {server} gives no default router (option 3), so the phone \
-                     cannot reach anything beyond {}/{}: activate.cisco.com and the SBC are \
-                     always beyond it; add option 3 (the voice VLAN's gateway) to the scope",
-                    network(last_ack.yiaddr, mask),
-                    prefix_len(mask)
+                    "the lease from {server} gives the phone no default route, so it cannot \
+                     reach anything beyond {net}: activate.cisco.com and the SBC are always \
+                     beyond it; {fix}"
                 ),
             )
         }
         false => (
             Status::Warn,
             format!(
-                "the scope on {server} gives no default router (option 3): the phone cannot \
-                 reach activate.cisco.com or the SBC beyond its subnet; add option 3 (the voice \
-                 VLAN's gateway) to the scope"
+                "the lease from {server} gives the phone no default route: it cannot reach \
+                 activate.cisco.com or the SBC beyond its subnet; {fix}"
             ),
         ),
     };
@@ -146,6 +151,41 @@ pub(super) fn no_router(
     // not getting past the lease.
     result.failing_since = ctx.own().map(|f| f.frame).max();
     Some(result)
+}
+
+/// A fact of the phone as the client of a service (its TCP connections and
+/// TLS, its SIP, HTTP and TFTP requests); not a name or time lookup.
+fn as_client(f: &Fact) -> bool {
+    match &f.body {
+        Body::Tcp { .. } | Body::Tftp(_) => true,
+        Body::Tls { from_client, .. } => *from_client,
+        Body::Sip(m) => m.method().is_some(),
+        Body::Http(m) => matches!(m, HttpMessage::Request { .. }),
+        _ => false,
+    }
+}
+
+/// A lease that gives the phone a default route: option 3 with an address,
+/// or, when a classless static route option is present (RFC 3442: the
+/// client then ignores option 3), a route of prefix length 0 in it.
+fn routed(m: &DhcpMessage) -> bool {
+    match m.option(121).or_else(|| m.option(249)) {
+        Some(routes) => has_default_route(routes),
+        None => m.routers().iter().any(|r| !r.is_unspecified()),
+    }
+}
+
+/// RFC 3442 section 2: each route is a width, the destination's significant
+/// octets, then a router; a width of 0 is the default route.
+fn has_default_route(mut routes: &[u8]) -> bool {
+    while let Some((&width, rest)) = routes.split_first() {
+        if width == 0 {
+            return true;
+        }
+        let skip = usize::from(width).div_ceil(8) + 4;
+        routes = rest.get(skip..).unwrap_or_default();
+    }
+    false
 }
 
 fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, mask: Ipv4Addr) -> bool {
@@ -158,4 +198,22 @@ fn network(a: Ipv4Addr, mask: Ipv4Addr) -> Ipv4Addr {
 
 fn prefix_len(mask: Ipv4Addr) -> u32 {
     mask.to_bits().leading_ones()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_default_route;
+
+    #[test]
+    fn classless_routes_tell_a_default_route() {
+        // RFC 3442: 10.0.0.0/8 via 192.0.2.1, then 0.0.0.0/0 via 192.0.2.1.
+        let net = [8, 10, 192, 0, 2, 1];
+        let default = [0, 192, 0, 2, 1];
+        assert!(!has_default_route(&net));
+        assert!(has_default_route(&[&net[..], &default[..]].concat()));
+        // A /25 takes four octets of destination; cut short, no route.
+        assert!(!has_default_route(&[25, 192, 0, 2, 128, 192, 0, 2, 1]));
+        assert!(!has_default_route(&[24, 192]));
+        assert!(!has_default_route(&[]));
+    }
 }

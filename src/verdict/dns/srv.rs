@@ -19,10 +19,12 @@ use crate::verdict::{ev, Ctx, Stage, StageResult, Status};
 /// expansions that missed (`<name>.<domain suffix>` of a name also asked),
 /// and a name's miss when its expansion answered.
 /// SRV queries of a domain that were never answered, whose domain's address
-/// record the phone got, are such a fallback too (a warning).
+/// record the phone got and then used (`used`), are such a fallback too (a
+/// warning).
 pub(super) fn srv_lookups<'a, 'b>(
     all: &'b [Attempt<'a>],
     srv: Vec<&'b Attempt<'a>>,
+    used: &dyn Fn(&Attempt<'_>) -> bool,
 ) -> (Vec<&'b Attempt<'a>>, Option<StageResult>) {
     let expansion = |a: &Attempt<'_>| {
         all.iter().any(|b| {
@@ -88,7 +90,7 @@ pub(super) fn srv_lookups<'a, 'b>(
             }
             // (Unanswered, but answered another time: a re-query, judged so.)
             let never = unanswered(a) && !answered_domains.contains(&d);
-            match direct(a, d).filter(|_| no_records(a) || never) {
+            match direct(a, d).filter(|b| no_records(a) || never && used(b)) {
                 Some(b) => {
                     fallback = Some(address_fallback(a, b, d));
                     fell_back.push(d);

@@ -3,6 +3,8 @@
 //! REGISTER or instead of one, and a registrar closing the connection
 //! without a SIP answer.
 
+use std::net::SocketAddr;
+
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact, TcpAttempt};
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
@@ -83,8 +85,8 @@ const SIP_TCP_PORTS: [u16; 2] = [5060, 5061];
 /// No REGISTER because the phone's TCP connection to a SIP port failed (its
 /// last attempt there refused, unreachable, or unanswered SYNs re-sent): the
 /// registrar is down or filtered. A lone SYN at the capture's end is no
-/// answer *yet*.
-pub(super) fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
+/// answer *yet*. The registrar's address comes with the result.
+pub(super) fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<(SocketAddr, StageResult)> {
     use crate::fact::TcpResult;
     let (f, a) = sip_connections(ctx).last().filter(|(_, a)| failed(a))?;
     let to = f.dst;
@@ -115,9 +117,8 @@ pub(super) fn registrar_unreachable(ctx: &Ctx<'_>) -> Option<StageResult> {
         to.port()
     );
     let evidence = vec![ev(f, summary.clone())];
-    Some(
-        StageResult::new(Stage::SipRegister, Status::Fail, summary)
-            .advice(advice)
-            .evidence(evidence),
-    )
+    let result = StageResult::new(Stage::SipRegister, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence);
+    Some((to, result))
 }

@@ -9,7 +9,7 @@ use super::connect::registrar_hung_up;
 use super::exchange::{cut_answer, icmp_answer, registered_before};
 use super::stage;
 use super::transaction::Transaction;
-use crate::fact::Body;
+use crate::fact::{Body, Fact};
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
 /// The stage when `last`, the deciding REGISTER, got no final response.
@@ -79,7 +79,21 @@ pub(super) fn unanswered(
             && f.dst == last.request.src
             && f.frame > last.request.frame
     });
-    if let Some(close) = hung_up {
+    // (Not when the phone closed first: the registrar only answered that.)
+    let phone_closed_first = |close: &Fact| {
+        ctx.own().any(|g| {
+            matches!(
+                g.body,
+                Body::Closed {
+                    from_client: true,
+                    ..
+                }
+            ) && g.src == last.request.src
+                && g.dst == to
+                && (last.request.frame..close.frame).contains(&g.frame)
+        })
+    };
+    if let Some(close) = hung_up.filter(|c| !phone_closed_first(c)) {
         let no_length = last.msg.anomalies.contains(&"missing_content_length");
         let taken = std::mem::take(evidence);
         return ControlFlow::Break(registrar_hung_up(last, close, no_length, taken));
@@ -113,6 +127,10 @@ pub(super) fn unanswered(
     // re-sends, the final response never comes).
     if let Some((f, code, m)) = last.provisional {
         let text = response_text(code, m);
+        let by = match f.src == to {
+            true => String::new(),
+            false => format!(" from {}", f.src),
+        };
         let times = match last.provisionals {
             1 => String::new(),
             k => format!(" ({k} times)"),
@@ -127,10 +145,10 @@ pub(super) fn unanswered(
             ),
         )
         .advice(format!(
-            "{to} receives the REGISTERs and answers {text}, so the path works both ways, but \
-             it never gives a final response: the registrar behind it (or its back end: \
-             subscriber database, authentication) does not answer; check that server's logs and \
-             where it forwards REGISTERs"
+            "the REGISTERs to {to} get {text}{by}, so the path works both ways, but no final \
+             response ever comes: the registrar behind that server (or its back end: subscriber \
+             database, authentication) does not answer; check its logs and where it forwards \
+             REGISTERs"
         ));
         return ControlFlow::Continue(result);
     }
