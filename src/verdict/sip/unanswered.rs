@@ -10,6 +10,7 @@ use super::exchange::{cut_answer, icmp_answer, registered_before};
 use super::stage;
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
+use crate::packet::{mac_string, Mac};
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
 /// The stage when `last`, the deciding REGISTER, got no final response.
@@ -51,6 +52,30 @@ pub(super) fn unanswered(
         );
         return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
     }
+    // Answered, but to another host holding the phone's address (its MAC
+    // differs): two devices share the address, and this one never heard.
+    if let Some((answer, other)) = answered_elsewhere(ctx, last) {
+        let ip = last.request.src_ip();
+        evidence.push(ev(
+            answer,
+            format!("the answer went to {}", mac_string(&other)),
+        ));
+        let result = stage(
+            Status::Fail,
+            format!(
+                "the answer to the REGISTER (#{}) went to {}, another host with the phone's \
+                 address {ip}",
+                answer.frame,
+                mac_string(&other)
+            ),
+        )
+        .advice(format!(
+            "two devices use {ip} (a duplicate address: a static address inside the DHCP pool, \
+             or a lease given twice): the registrar's answers reach the other one; give each \
+             device its own address"
+        ));
+        return ControlFlow::Continue(result);
+    }
     if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
         let s = "REGISTER at the end of the capture, no answer yet";
         return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
@@ -64,7 +89,8 @@ pub(super) fn unanswered(
     let answered_before = judged
         .iter()
         .filter(|t| t.request.dst == to && t.request.frame < last.request.frame)
-        .filter_map(|t| t.finals.first())
+        // (A provisional answer shows the path worked too.)
+        .filter_map(|t| t.finals.first().or(t.provisional.as_ref()))
         .next_back();
     // Over TCP, the registrar closing the connection on the
     // REGISTER is its answer: it would not read the message.
@@ -173,4 +199,25 @@ pub(super) fn unanswered(
     )
     .advice(advice);
     ControlFlow::Continue(result)
+}
+
+/// A SIP response to `last` (same Call-ID and CSeq, to the phone's address)
+/// delivered to another MAC than the one the REGISTER came from, whose
+/// host sends from that address too (a router's MAC on a routed capture
+/// does not), and that MAC.
+fn answered_elsewhere<'a>(ctx: &Ctx<'a>, last: &Transaction<'_>) -> Option<(&'a Fact, Mac)> {
+    let own = last.request.src_mac?;
+    let from = last.request.src_ip();
+    let first = ctx.facts.partition_point(|f| f.frame <= last.request.frame);
+    let (answer, other) = ctx.facts.get(first..)?.iter().find_map(|f| {
+        let Body::Sip(m) = &f.body else { return None };
+        let other = f.dst_mac.filter(|mac| *mac != own)?;
+        let same = f.dst_ip() == from
+            && m.method().is_none()
+            && m.call_id.as_deref() == Some(last.call_id.as_str())
+            && m.cseq.as_ref().is_some_and(|(n, _)| *n == last.cseq);
+        same.then_some((f, other))
+    })?;
+    let shares = (ctx.facts.iter()).any(|f| f.src_mac == Some(other) && f.src_ip() == from);
+    shares.then_some((answer, other))
 }
