@@ -319,6 +319,9 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         collect.finish()
     });
 
+    // Blocks numbered after the last packet (pcapng custom blocks) count,
+    // as Wireshark counts them.
+    frames = frames.max(reader.numbered());
     // End of capture: pending attempts get their outcome, facts their order.
     decoder.finish();
     if let Some(lost) = decoder.take_lost() {

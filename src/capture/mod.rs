@@ -222,6 +222,15 @@ impl CaptureReader {
         self.compressed
     }
 
+    /// Frame numbers given so far, as Wireshark numbers them: pcapng custom
+    /// and journal blocks after the last packet count too.
+    pub fn numbered(&self) -> u64 {
+        match &self.inner {
+            Inner::Pcap(r) => r.frames(),
+            Inner::Pcapng(r) => r.frames(),
+        }
+    }
+
     /// The next frame, `Ok(None)` at a clean end of file. After an error the
     /// reader is finished: further calls return `Ok(None)`.
     #[inline]

@@ -80,6 +80,11 @@ pub(super) const MODIFIED_PAD: usize = 8;
 const LAYOUT_RECORDS: usize = 4;
 
 impl PcapReader {
+    /// Frame numbers given so far.
+    pub(super) fn frames(&self) -> u64 {
+        self.frames
+    }
+
     /// Reads the file header; the magic has been checked by the caller.
     pub(super) fn open(
         mut src: Source,

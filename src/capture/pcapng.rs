@@ -118,6 +118,11 @@ struct Notes {
 }
 
 impl PcapngReader {
+    /// Frame numbers given so far.
+    pub(super) fn frames(&self) -> u64 {
+        self.frames
+    }
+
     /// Reads the first Section Header Block; the magic has been checked.
     pub(super) fn open(src: Source) -> Result<Self, CaptureError> {
         let mut reader = PcapngReader {
