@@ -221,7 +221,8 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             },
             // One line naming the file; the other captures are still analysed.
             Err(e) => {
-                missing += usize::from(path.to_str() != Some("-") && !path.exists());
+                // (A path in a directory it may not read is not missing.)
+                missing += usize::from(path.to_str() != Some("-") && absent(path));
                 format!("{e}{}", hint(path))
             }
         };
@@ -229,6 +230,10 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         not_read.push((path_text(path), why));
     }
     if results.is_empty() {
+        // The JSON document still lists what could not be read.
+        if a.common.format == OutputFormat::Json && !not_read.is_empty() {
+            emit(&a.common, Vec::new(), None, &not_read)?;
+        }
         return Ok(2);
     }
     let code = emit(&a.common, results, None, &not_read)?;
@@ -237,7 +242,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         eprintln!("provscope: {n} named {what} not found: exit 2");
         return Ok(2);
     }
-    if !not_read.is_empty() {
+    if !not_read.is_empty() && code != 2 {
         let (n, what) = provscope::text::agree(not_read.len() as u64, "capture", "captures");
         eprintln!(
             "provscope: {n} named {what} could not be read; the exit code follows the phones of \
@@ -245,6 +250,11 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(code)
+}
+
+/// A named path that does not exist (not one that cannot be looked at).
+fn absent(path: &std::path::Path) -> bool {
+    matches!(path.try_exists(), Ok(false))
 }
 
 /// A `--phone` value: an IP address, a MAC (12 hex digits in any notation)
@@ -336,7 +346,17 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         }
         return Ok(2);
     }
-    emit(&s.common, found.captures, Some(&skipped), skipped.failed)
+    let code = emit(&s.common, found.captures, Some(&skipped), skipped.failed)?;
+    // A named path that does not exist is a usage error, as for analyze.
+    let missing = (s.dirs.iter())
+        .filter(|p| p.to_str() != Some("-") && absent(p))
+        .count();
+    if missing > 0 {
+        let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
+        eprintln!("provscope: {n} named {what} not found: exit 2");
+        return Ok(2);
+    }
+    Ok(code)
 }
 
 /// Renders the results and returns the exit code their verdicts call for.

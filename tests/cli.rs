@@ -849,3 +849,33 @@ fn the_sbc_port_flag_moves_the_sbc_stages() {
     assert!(summary.contains(":5061"), "{summary}");
     assert_eq!(status("sip-register").0, "not_seen");
 }
+
+#[test]
+fn missing_paths_are_usage_errors_and_unreadable_files_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pcap");
+    std::fs::write(&junk, "not a capture\n").unwrap();
+    let junk = junk.to_str().unwrap();
+    // Only an unreadable capture: exit 2, and the JSON still lists it.
+    let o = provscope(&[junk, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(doc["captures"][0]["format"], serde_json::Value::Null);
+    // scan: a path that does not exist is a usage error after the report.
+    let d = dir.path().to_str().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    std::fs::copy(
+        root().join("captures/healthy.pcap"),
+        dir.path().join("h.pcap"),
+    )
+    .unwrap();
+    let o = provscope(&["scan", d]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = provscope(&["scan", d, missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("PASS") || stdout(&o).contains("pass"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -208,6 +208,34 @@ pub fn advice(
             leaf.not_before, leaf.not_after
         ),
     };
+    // A certificate of the chain made for other uses (extended key usage
+    // without serverAuth): refused for its use, whoever issued it; first
+    // when the alert says so (unsupported_certificate), a renewal from the
+    // same template would be refused again.
+    let not_for_servers = chain.and_then(|c| c.iter().find(|c| c.not_for_servers));
+    let usage = not_for_servers.filter(|_| desc != 48).map(|cert| {
+        let cn = cert.subject_cn.as_deref().unwrap_or(&cert.subject);
+        let which = match std::ptr::eq(cert, leaf) {
+            true => "the certificate",
+            false => "the CA certificate",
+        };
+        let dates = match valid_at(leaf, at) {
+            true => String::new(),
+            false => format!(
+                "; the certificate is also outside its validity ({} to {}) at capture time",
+                leaf.not_before, leaf.not_after
+            ),
+        };
+        format!(
+            "{which} '{cn}' served on port {port} is not for servers: its extended key \
+             usage leaves out TLS server authentication (serverAuth), so the phone refuses it \
+             ({}); reissue it with serverAuth in its extended key usage{dates}",
+            crate::proto::tls::alert_name(desc)
+        )
+    });
+    if let (Some(usage), 43) = (&usage, desc) {
+        return usage.clone();
+    }
     if !valid_at(leaf, at) && desc != 48 {
         return outside();
     }
@@ -239,21 +267,8 @@ pub fn advice(
              that DNS/SRV points the phone at the right host"
         );
     }
-    // A certificate of the chain made for other uses (extended key usage
-    // without serverAuth): refused for its use, whoever issued it.
-    let not_for_servers = chain.and_then(|c| c.iter().find(|c| c.not_for_servers));
-    if let (Some(cert), false) = (not_for_servers, desc == 48) {
-        let cn = cert.subject_cn.as_deref().unwrap_or(&cert.subject);
-        let which = match std::ptr::eq(cert, leaf) {
-            true => "the certificate",
-            false => "the CA certificate",
-        };
-        return format!(
-            "{which} '{cn}' served on port {port} is not for servers: its extended key \
-             usage leaves out TLS server authentication (serverAuth), so the phone refuses it \
-             ({}); reissue it with serverAuth in its extended key usage",
-            crate::proto::tls::alert_name(desc)
-        );
+    if let Some(usage) = usage {
+        return usage;
     }
     if leaf.self_signed && desc == 48 {
         // Issued by itself: no CA to trust, inspection or not.

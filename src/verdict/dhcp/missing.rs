@@ -67,8 +67,8 @@ pub(super) fn no_dns_server(
     Some(StageResult::new(Stage::Dhcp, status, summary).advice(advice))
 }
 
-/// A lease whose ACKs give no default route (no router in option 3, or a
-/// classless route option 121 or 249 without one): the phone reaches
+/// A lease whose ACKs give no default route (no router in option 3, or,
+/// for a phone that asked for classless routes, an option 121 without one): the phone reaches
 /// nothing beyond its subnet, and activate.cisco.com and the SBC are always
 /// beyond it. Judged only when the phone shows no way on after its last new
 /// lease: no packet of its own to an address off its subnet (by the ACK's
@@ -82,12 +82,19 @@ pub(super) fn no_router(
     ack: &Fact,
 ) -> Option<StageResult> {
     let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
-    if acks().any(|(f, m)| f.truncated || routed(m)) {
+    let asked_classless = msgs
+        .iter()
+        .any(|(_, m)| m.requested_options().is_some_and(|o| o.contains(&121)));
+    if acks().any(|(f, m)| f.truncated || routed(m, asked_classless)) {
         return None;
     }
     // The last new lease (a renewal's ACK carries the client's ciaddr).
     let (lease_fact, last_ack) = acks().rfind(|(_, m)| m.ciaddr.is_unspecified())?;
-    let mask = last_ack.subnet_mask()?;
+    // (A mask that is not a prefix of 1 to 31 bits tells no subnet.)
+    let mask = last_ack.subnet_mask().filter(|m| {
+        let bits = m.to_bits();
+        (1..32).contains(&bits.leading_ones()) && bits.leading_ones() + bits.trailing_zeros() == 32
+    })?;
     if last_ack.yiaddr.is_unspecified() {
         return None;
     }
@@ -112,8 +119,7 @@ pub(super) fn no_router(
     let silent = ctx.secs_left(&quiet_from.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
     // With classless routes, option 3 does not count (RFC 3442).
-    let classless = last_ack.option(121).is_some() || last_ack.option(249).is_some();
-    let (lacks, fix) = match classless {
+    let (lacks, fix) = match classless(last_ack, asked_classless).is_some() {
         true => (
             "gives no default route (its classless static routes, option 121, hold none, and \
              a client then ignores option 3: RFC 3442)",
@@ -166,26 +172,36 @@ fn as_client(f: &Fact) -> bool {
 }
 
 /// A lease that gives the phone a default route: option 3 with an address,
-/// or, when a classless static route option is present (RFC 3442: the
-/// client then ignores option 3), a route of prefix length 0 in it.
-fn routed(m: &DhcpMessage) -> bool {
-    match m.option(121).or_else(|| m.option(249)) {
-        Some(routes) => has_default_route(routes),
+/// or, when the phone asked for classless static routes and got a
+/// well-formed option 121 (RFC 3442: the client then ignores option 3), a
+/// route of prefix length 0 in it.
+fn routed(m: &DhcpMessage, asked_classless: bool) -> bool {
+    match classless(m, asked_classless) {
+        Some(widths) => widths.contains(&0),
         None => m.routers().iter().any(|r| !r.is_unspecified()),
     }
 }
 
-/// RFC 3442 section 2: each route is a width, the destination's significant
-/// octets, then a router; a width of 0 is the default route.
-fn has_default_route(mut routes: &[u8]) -> bool {
+/// The prefix widths of option 121 when the client uses it: it asked for it
+/// (RFC 3442: a server sends it only then) and it is well formed (a client
+/// cannot use one it cannot parse).
+fn classless(m: &DhcpMessage, asked: bool) -> Option<Vec<u8>> {
+    m.option(121).filter(|_| asked).and_then(route_widths)
+}
+
+/// RFC 3442 section 2: each route is a width (0 to 32), the destination's
+/// significant octets, then a router; None for an empty or malformed option.
+fn route_widths(mut routes: &[u8]) -> Option<Vec<u8>> {
+    let mut widths = Vec::new();
     while let Some((&width, rest)) = routes.split_first() {
-        if width == 0 {
-            return true;
+        if width > 32 {
+            return None;
         }
-        let skip = usize::from(width).div_ceil(8) + 4;
-        routes = rest.get(skip..).unwrap_or_default();
+        let len = usize::from(width).div_ceil(8) + 4;
+        routes = rest.get(len..)?;
+        widths.push(width);
     }
-    false
+    (!widths.is_empty()).then_some(widths)
 }
 
 fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, mask: Ipv4Addr) -> bool {
@@ -202,18 +218,29 @@ fn prefix_len(mask: Ipv4Addr) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::has_default_route;
+    use super::route_widths;
 
     #[test]
-    fn classless_routes_tell_a_default_route() {
+    fn classless_routes_are_read_strictly() {
         // RFC 3442: 10.0.0.0/8 via 192.0.2.1, then 0.0.0.0/0 via 192.0.2.1.
         let net = [8, 10, 192, 0, 2, 1];
         let default = [0, 192, 0, 2, 1];
-        assert!(!has_default_route(&net));
-        assert!(has_default_route(&[&net[..], &default[..]].concat()));
-        // A /25 takes four octets of destination; cut short, no route.
-        assert!(!has_default_route(&[25, 192, 0, 2, 128, 192, 0, 2, 1]));
-        assert!(!has_default_route(&[24, 192]));
-        assert!(!has_default_route(&[]));
+        assert_eq!(route_widths(&net), Some(vec![8]));
+        assert_eq!(
+            route_widths(&[&net[..], &default[..]].concat()),
+            Some(vec![8, 0])
+        );
+        // A /25 takes four octets of destination.
+        assert_eq!(
+            route_widths(&[25, 192, 0, 2, 128, 192, 0, 2, 1]),
+            Some(vec![25])
+        );
+        // Malformed: cut short (a default route without its router too),
+        // a width over 32, empty.
+        assert_eq!(route_widths(&[24, 192]), None);
+        assert_eq!(route_widths(&[0]), None);
+        assert_eq!(route_widths(&[0, 192, 0]), None);
+        assert_eq!(route_widths(&[33, 1, 2, 3, 4, 5, 192, 0, 2, 1]), None);
+        assert_eq!(route_widths(&[]), None);
     }
 }

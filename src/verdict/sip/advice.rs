@@ -9,7 +9,10 @@ pub(super) fn response_text(code: u16, m: &SipMessage) -> String {
         StartLine::Response { reason, .. } => reason.as_str(),
         _ => "",
     };
-    let mut t = format!("{code} {reason}");
+    let mut t = match reason.trim() {
+        "" => code.to_string(),
+        reason => format!("{code} {reason}"),
+    };
     if let Some(a) = &m.www_authenticate {
         if let Some(realm) = a.get("realm") {
             t.push_str(&format!(" realm {realm}"));

@@ -101,7 +101,9 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             {
                 t.finals.push((f, *code, m))
             }
-            (StartLine::Response { code, .. }, Some(t)) if f.dst_ip() == t.request.src_ip() => {
+            (StartLine::Response { code, .. }, Some(t))
+                if (100..200).contains(code) && f.dst_ip() == t.request.src_ip() =>
+            {
                 t.provisional.get_or_insert((f, *code, m));
                 t.provisionals += 1;
             }
