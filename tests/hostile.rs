@@ -307,11 +307,22 @@ fn one_phone_retrying_forever_is_judged_in_linear_time() {
         )
     };
     let get = b"GET /SEP00005E005301.xml HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n";
-    let floods: [(&str, Vec<u8>); 4] = [
+    let floods: [(&str, Vec<u8>); 5] = [
         (
             "dns",
             one_phone(N, |i| {
                 udp_frame(1024 + (i % 60_000) as u16, 53, &dns_query(i as u16))
+            }),
+        ),
+        (
+            "srv",
+            one_phone(N, |i| {
+                let mut q = (i as u16).to_be_bytes().to_vec();
+                q.extend_from_slice(&[1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+                q.extend_from_slice(
+                    b"\x05_sips\x04_tcp\x03sbc\x07example\x03com\x00\x00\x21\x00\x01",
+                );
+                udp_frame(1024 + (i % 60_000) as u16, 53, &q)
             }),
         ),
         (

@@ -75,13 +75,16 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let act = of(&|n| is_activation_name(n));
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
-    // An address answer the phone then sent something to.
+    // An address answer the phone then sent something to (the last frame
+    // it sent to each address, from one pass: SRV queries may be many).
+    let mut last_sent: std::collections::HashMap<String, u64> = Default::default();
+    for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
+        last_sent.insert(f.dst_ip().to_string(), f.frame);
+    }
     let used = |b: &Attempt<'_>| match &b.answer {
-        Answer::Records(records) => ctx.own().any(|f| {
-            f.frame > b.query.frame
-                && ctx.is_phone(&f.src_ip())
-                && records.contains(&f.dst_ip().to_string())
-        }),
+        Answer::Records(records) => {
+            (records.iter()).any(|r| last_sent.get(r).is_some_and(|last| *last > b.query.frame))
+        }
         _ => false,
     };
     let (srv, fallback) = srv_lookups(&attempts, srv, &used);

@@ -106,6 +106,9 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     super::tftp::attempts(ctx, &mut attempts);
     http_attempts(ctx, &targets, &mut attempts);
     https_attempts(ctx, &targets, &mut attempts);
+    connect_attempts(ctx, &targets, &mut attempts);
+    // In time order: the last attempt decides.
+    attempts.sort_by_key(|a| a.2.first().map_or(0, |e| e.frame));
     if attempts.is_empty() {
         lookup_attempts(ctx, &targets, &mut attempts);
     }
@@ -386,6 +389,36 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
             None => Outcome::Fetched("TLS to the DHCP-named server".into()),
         };
         out.push((outcome, what, evidence));
+    }
+}
+
+/// TCP connections to a DHCP-named server that failed (refused, ICMP, or
+/// SYNs re-sent unanswered): the phone tried it and got nothing.
+fn connect_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+    use crate::fact::TcpResult;
+    if t.hosts.is_empty() && t.ips.is_empty() {
+        return;
+    }
+    for f in ctx.own() {
+        let Body::Tcp { attempt: a, .. } = &f.body else {
+            continue;
+        };
+        let ip = f.dst_ip();
+        let named = t.ips.contains(&ip) || ctx.names.any_name(&ip, |n| t.hosts.contains(n));
+        if !named || !ctx.is_phone(&f.src_ip()) || f.dst.port() == ctx.sbc_port {
+            continue;
+        }
+        let how = match a.result {
+            TcpResult::Refused => "refused (RST)".to_string(),
+            TcpResult::Unreachable => {
+                format!("ICMP {}", a.unreach.map_or("unreachable", |k| k.words()))
+            }
+            TcpResult::NoAnswer if a.syns >= 2 => format!("{} SYNs, no answer", a.syns),
+            _ => continue,
+        };
+        let what = format!("TCP to the DHCP-named server {}", f.dst);
+        let evidence = vec![ev(f, format!("{what}: {how}"))];
+        out.push((Outcome::NoAnswer(how), what, evidence));
     }
 }
 

@@ -33,6 +33,8 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let mut evidence = Vec::new();
     let mut requests = Vec::new();
     let mut answered = 0usize;
+    // Servers that gave a good reply.
+    let mut good: Vec<std::net::IpAddr> = Vec::new();
     // Replies that carry no usable time, the last one's reason.
     let mut unusable = 0usize;
     let mut why_unusable = None;
@@ -102,6 +104,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                     (None, None) => {
                         evidence.push(ev(f, text));
                         answered += 1;
+                        good.push(f.src_ip());
                     }
                 }
             }
@@ -168,6 +171,24 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             plural(answered, "NTP reply", "NTP replies"),
             plural(requests.len(), "request", "requests")
         );
+        // A server with no time to give beside one that had it: the phone
+        // waited on it first (a warning, as a silent first server). One
+        // that gave good time later had only just started (chronyd).
+        if let Some((server, why)) = why_unusable.as_ref().filter(|(s, _)| !good.contains(s)) {
+            let s = format!(
+                "{}; {server} answered without usable time ({why}, {})",
+                s.replacen("NTP repl", "good NTP repl", 1),
+                plural(unusable, "reply", "replies")
+            );
+            let advice = format!(
+                "NTP server {server} answers but has no good time to give ({why}): give it a \
+                 working upstream source or remove it from DHCP option 42; the phone took its \
+                 time from another server"
+            );
+            return StageResult::new(Stage::Ntp, Status::Warn, s)
+                .advice(advice)
+                .evidence(evidence);
+        }
         if let Some((dead, asked, from)) = silent_server(ctx, &requests, &replied) {
             let s = format!(
                 "{s}; {dead} never answered ({}), the time came from {from}",

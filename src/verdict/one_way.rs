@@ -4,7 +4,8 @@
 //! to a later stage was answered at the earlier one.
 //!
 //! Only the request-and-answer stages over UDP are judged again here (DHCP,
-//! the three DNS stages, NTP). TCP stages need nothing: their judges read the
+//! the three DNS stages, NTP), and a local profile fetch left waiting for
+//! its answer. TCP stages need nothing: their judges read the
 //! phone's acknowledgments and re-sent SYNs, which a one-direction capture
 //! holds. A stage the phone never got past keeps its failure: its re-sends
 //! say no answer reached it; the capture's warning says the rest.
@@ -26,7 +27,13 @@ const ASKED: [Stage; 5] = [
 pub fn judge(stages: &mut [StageResult]) {
     for i in 0..stages.len() {
         let Some(r) = stages.get(i) else { continue };
-        if !ASKED.contains(&r.stage) || r.status == Status::Pass || r.evidence.is_empty() {
+        // A local profile fetch left "before the answer": the answer may
+        // only be missing from the capture (what came of it is unknown).
+        let local_unknown = r.stage == Stage::LocalConfig && r.status == Status::NotSeen;
+        if !(ASKED.contains(&r.stage) || local_unknown)
+            || r.status == Status::Pass
+            || r.evidence.is_empty()
+        {
             continue;
         }
         // The lease judge already read a lease the phone used (`dhcp.rs`).
@@ -42,6 +49,12 @@ pub fn judge(stages: &mut [StageResult]) {
                     && (later.status != Status::NotSeen || !later.evidence.is_empty())
             });
         let summary = match (r.stage, went_on) {
+            (Stage::LocalConfig, Some(later)) => format!(
+                "no answer in this capture, which holds the phones' direction only; the phone \
+                 then went on to {}: what the local server gave it can't be told",
+                later.stage.id()
+            ),
+            (Stage::LocalConfig, None) => continue,
             (_, Some(later)) => format!(
                 "no answer in this capture, which holds the phones' direction only; the phone \
                  went on to {}, so it was answered",

@@ -72,6 +72,21 @@ impl Connect<'_> {
                 ),
                 ))
             }
+            // 5xx: the proxy could not reach the target itself (RFC 9110
+            // 15.6: 502/504 from a gateway, 500 from tinyproxy).
+            Some((_, status @ 500..=599, reason)) => Some((
+                Status::Fail,
+                format!(
+                    "the HTTP proxy {proxy} could not open CONNECT {}: {}",
+                    self.target,
+                    status_text(*status, reason)
+                ),
+                format!(
+                    "the proxy {proxy} itself cannot reach {}: check its own DNS and outbound \
+                     access (its firewall, its upstream proxy), or give the phones no proxy",
+                    self.target
+                ),
+            )),
             Some((_, status, reason)) => Some((
                 Status::Fail,
                 format!(

@@ -50,6 +50,7 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         }
     }
     let index = Exchanges::index(ctx, &own);
+    let last_elsewhere = LastSent::of(ctx, &own);
     for (server, file, rrqs) in groups {
         let first = rrqs.first().map_or(0, |f| f.frame);
         let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
@@ -98,7 +99,12 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
             .iter()
             .map(|f| ev(f, format!("TFTP RRQ {file} to {server}")))
             .collect();
-        let single_at_end = n == 1 && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
+        // The phone went on to other things after its last request (not
+        // waiting at the capture's end).
+        let last_rrq = rrqs.last().map_or(0, |f| f.frame);
+        let went_on = last_elsewhere.other_than(server) > last_rrq;
+        let single_at_end =
+            n == 1 && !went_on && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
         let outcome = match refused.filter(|_| t.is_silent()) {
             // Nothing from the address asked, only refused answers from
             // another: a multi-homed server (or a NAT) answering from the
@@ -190,8 +196,12 @@ struct Transfer<'a> {
     last_ack: Option<(&'a Fact, u16)>,
     error: Option<(&'a Fact, u16, String)>,
     icmp: Option<&'a Fact>,
-    /// The server's OACK, and its datagrams lost as IP fragments.
+    /// The server's OACK (with its tsize, RFC 2349), whether the phone
+    /// acknowledged it (ACK of block 0, RFC 2347), and the server's
+    /// datagrams lost as IP fragments.
     oack: Option<&'a Fact>,
+    tsize: Option<u64>,
+    oack_acked: bool,
     lost: Vec<&'a Fact>,
 }
 
@@ -217,7 +227,12 @@ impl<'a> Transfer<'a> {
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case("blksize"));
                 self.blksize = size.and_then(|(_, v)| v.trim().parse().ok());
+                let tsize = options
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("tsize"));
+                self.tsize = tsize.and_then(|(_, v)| v.trim().parse().ok());
             }
+            Body::Tftp(TftpPacket::Ack { block: 0 }) if from_phone => self.oack_acked = true,
             Body::Tftp(TftpPacket::Ack { block }) if from_phone && *block > 0 => {
                 *self.acks.entry(*block).or_default() += 1;
                 self.last_ack = Some((f, *block));
@@ -346,6 +361,18 @@ impl<'a> Transfer<'a> {
         if let Some(lost) = self.lost_after(server, 0, evidence) {
             return Outcome::NoAnswer(oack.map_or(lost.clone(), |o| format!("{o}, but {lost}")));
         }
+        // The phone never took up the transfer its OACK offered (RFC 2347:
+        // it ACKs block 0 to start it).
+        if let (Some(o), false, false) = (&oack, self.oack_acked, single_at_end) {
+            return match self.tsize {
+                Some(0) => Outcome::NotFound(format!(
+                    "{o}, tsize 0 (an empty file): the phone did not take it up, no profile"
+                )),
+                _ => Outcome::NoAnswer(format!(
+                    "{o}, but the phone never started the transfer (no ACK of the OACK)"
+                )),
+            };
+        }
         if single_at_end {
             return Outcome::Pending("the capture ends before the answer".to_string());
         }
@@ -379,6 +406,34 @@ impl<'a> Transfer<'a> {
             crate::text::plural(lost.len(), "datagram", "datagrams"),
             first.frame
         ))
+    }
+}
+
+/// The phone's last two sends to distinct addresses (frame, address): the
+/// last frame it sent anywhere but one server, in constant time per server
+/// (a capture of endless retries has as many servers as requests).
+#[derive(Default)]
+struct LastSent([(u64, Option<IpAddr>); 2]);
+
+impl LastSent {
+    fn of(ctx: &Ctx<'_>, own: &[&Fact]) -> Self {
+        let mut last = LastSent::default();
+        for f in own.iter().filter(|f| ctx.is_phone(&f.src_ip())) {
+            let to = Some(f.dst_ip());
+            match last.0 {
+                [(_, ip), _] if ip == to => last.0[0].0 = f.frame,
+                [newest, _] => last.0 = [(f.frame, to), newest],
+            }
+        }
+        last
+    }
+
+    /// The last frame the phone sent to an address other than `server`.
+    fn other_than(&self, server: IpAddr) -> u64 {
+        match self.0 {
+            [(frame, Some(ip)), _] if ip != server => frame,
+            [_, (frame, _)] => frame,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The SRV stage's names: which SRV lookups of a phone count (RFC 3263
 //! section 4), and the SBC names whose address lookups belong to the stage.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::answer::{Answer, Attempt};
 use crate::fact::{Body, Fact};
@@ -26,19 +26,16 @@ pub(super) fn srv_lookups<'a, 'b>(
     srv: Vec<&'b Attempt<'a>>,
     used: &dyn Fn(&Attempt<'_>) -> bool,
 ) -> (Vec<&'b Attempt<'a>>, Option<StageResult>) {
-    let expansion = |a: &Attempt<'_>| {
-        all.iter().any(|b| {
-            a.name.len() > b.name.len() + 1
-                && a.name.starts_with(&b.name)
-                && a.name.as_bytes().get(b.name.len()) == Some(&b'.')
-        })
-    };
-    let answered_names: Vec<&str> = srv
+    // Indexes, not scans: a phone may ask the same SRV name 100k times.
+    // A name is a search-list expansion of another name asked.
+    let names: HashSet<&str> = all.iter().map(|b| b.name.as_str()).collect();
+    let expansion = |a: &Attempt<'_>| shorter_forms(&a.name).any(|n| names.contains(n));
+    let answered_names: HashSet<&str> = srv
         .iter()
         .filter(|a| a.ok() && a.qtype == 33)
         .map(|a| a.name.as_str())
         .collect();
-    let answered_domains: Vec<&str> = answered_names
+    let answered_domains: HashSet<&str> = answered_names
         .iter()
         .filter_map(|n| srv_domain(n))
         .collect();
@@ -50,10 +47,13 @@ pub(super) fn srv_lookups<'a, 'b>(
     // The domain's own address, answered: after a miss (no SRV records),
     // or at any time around SRV queries that never got an answer (a phone
     // that gave up on SRV and keeps asking it now and then).
+    let mut addresses: HashMap<&str, Vec<&'b Attempt<'a>>> = HashMap::new();
+    for b in all.iter().filter(|b| matches!(b.qtype, 1 | 28) && b.ok()) {
+        addresses.entry(b.name.as_str()).or_default().push(b);
+    }
     let direct = |a: &Attempt<'_>, d: &str| {
         let after = |b: &Attempt<'_>| b.query.frame > a.query.frame || unanswered(a);
-        all.iter()
-            .find(|b| b.name == d && matches!(b.qtype, 1 | 28) && b.ok() && after(b))
+        addresses.get(d)?.iter().find(|b| after(b)).copied()
     };
     // "No SRV records found" (RFC 3263 4.2) is a name error or no data, not
     // a resolver refusing or failing.
@@ -64,15 +64,11 @@ pub(super) fn srv_lookups<'a, 'b>(
     let mut fallback = None;
     // The name with a search-list suffix answered: the bare name's miss
     // was the resolver's first try, not a failure.
-    let expanded_ok = |a: &Attempt<'_>| {
-        all.iter().any(|b| {
-            b.ok()
-                && b.qtype == a.qtype
-                && b.name.len() > a.name.len() + 1
-                && b.name.starts_with(&a.name)
-                && b.name.as_bytes().get(a.name.len()) == Some(&b'.')
-        })
-    };
+    let mut ok_shorter: HashSet<(u16, &str)> = HashSet::new();
+    for b in all.iter().filter(|b| b.ok()) {
+        ok_shorter.extend(shorter_forms(&b.name).map(|n| (b.qtype, n)));
+    }
+    let expanded_ok = |a: &Attempt<'_>| ok_shorter.contains(&(a.qtype, a.name.as_str()));
     let mut fell_back: Vec<&str> = Vec::new();
     let kept: Vec<&'b Attempt<'a>> = srv
         .into_iter()
@@ -107,6 +103,14 @@ pub(super) fn srv_lookups<'a, 'b>(
         !(again && matches!(a.answer, Answer::Pending))
     });
     (kept, fallback)
+}
+
+/// The names `name` expands: each part before a dot that has more after
+/// it (`a.b.c` gives `a` and `a.b`).
+fn shorter_forms(name: &str) -> impl Iterator<Item = &str> {
+    (name.char_indices())
+        .filter(move |(i, c)| *c == '.' && i + 1 < name.len())
+        .map(move |(i, _)| &name[..i])
 }
 
 /// An SRV query with no answer at all (not one cut by the snaplen).
