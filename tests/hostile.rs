@@ -307,7 +307,17 @@ fn one_phone_retrying_forever_is_judged_in_linear_time() {
         )
     };
     let get = b"GET /SEP00005E005301.xml HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n";
-    let floods: [(&str, Vec<u8>); 5] = [
+    let mut ntp = vec![0u8; 48];
+    ntp[0] = 0x23; // version 4, mode 3 (client)
+    let floods: [(&str, Vec<u8>); 6] = [
+        (
+            "ntp",
+            // (Every other frame asks for activate.cisco.com: a phone.)
+            one_phone(N, |i| match i % 2 {
+                0 => udp_frame(1024 + (i % 60_000) as u16, 123, &ntp),
+                _ => udp_frame(1024 + (i % 60_000) as u16, 53, &dns_query(i as u16)),
+            }),
+        ),
         (
             "dns",
             one_phone(N, |i| {
