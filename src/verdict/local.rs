@@ -19,11 +19,15 @@ use crate::proto::tls::{alert_name, TlsEvent};
 pub struct Targets {
     pub ips: BTreeSet<IpAddr>,
     pub hosts: BTreeSet<String>,
+    /// TCP ports the URLs name (80 for http, 443 for https, or their own).
+    pub ports: BTreeSet<u16>,
 }
 
 impl Targets {
     /// The server of a URL or `host[:port]`, as an address or a host name.
     fn add(&mut self, url: &str) {
+        let port = url_port(url);
+        self.ports.extend(port);
         let host = host_of(url);
         match host.parse::<IpAddr>() {
             Ok(ip) => {
@@ -75,6 +79,20 @@ fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
         if named && !webex && ctx.is_phone(&f.dst_ip()) {
             t.add(location);
         }
+    }
+}
+
+/// The TCP port of an http(s) URL: its own, or the scheme's.
+fn url_port(url: &str) -> Option<u16> {
+    let (scheme, rest) = url.split_once("://")?;
+    let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let own = (hostport.rsplit_once(':'))
+        .filter(|(h, _)| !h.contains(':') || h.ends_with(']'))
+        .and_then(|(_, p)| p.parse().ok());
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => Some(own.unwrap_or(80)),
+        "https" => Some(own.unwrap_or(443)),
+        _ => None,
     }
 }
 
@@ -392,8 +410,9 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
     }
 }
 
-/// TCP connections to a DHCP-named server that failed (refused, ICMP, or
-/// SYNs re-sent unanswered): the phone tried it and got nothing.
+/// TCP connections to a DHCP-named server, on a port its http(s) URL names,
+/// that failed (refused, ICMP, or SYNs re-sent unanswered): the phone tried
+/// it and got nothing.
 fn connect_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     use crate::fact::TcpResult;
     if t.hosts.is_empty() && t.ips.is_empty() {
@@ -405,7 +424,9 @@ fn connect_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, 
         };
         let ip = f.dst_ip();
         let named = t.ips.contains(&ip) || ctx.names.any_name(&ip, |n| t.hosts.contains(n));
-        if !named || !ctx.is_phone(&f.src_ip()) || f.dst.port() == ctx.sbc_port {
+        // Only the ports the URLs name: the server may be the gateway too
+        // (a proxy or a web page of its own on other ports).
+        if !named || !ctx.is_phone(&f.src_ip()) || !t.ports.contains(&f.dst.port()) {
             continue;
         }
         let how = match a.result {
@@ -492,5 +513,22 @@ fn lookup_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, V
         };
         let what = format!("lookup of the provisioning server {host}");
         out.push((Outcome::NoAnswer(why), what, l.evidence));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_port;
+
+    #[test]
+    fn a_url_names_its_port_or_its_schemes() {
+        assert_eq!(url_port("http://192.0.2.10/CP-8851-3PCC.xml"), Some(80));
+        assert_eq!(url_port("HTTPS://prov.example.com/x.xml"), Some(443));
+        assert_eq!(url_port("http://192.0.2.10:8080/x"), Some(8080));
+        assert_eq!(url_port("https://[2001:db8::10]:8443/x"), Some(8443));
+        assert_eq!(url_port("https://[2001:db8::10]/x"), Some(443));
+        // A TFTP server or a bare host names no TCP port.
+        assert_eq!(url_port("tftp://192.0.2.10/x"), None);
+        assert_eq!(url_port("192.0.2.10"), None);
     }
 }
