@@ -6,9 +6,9 @@
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
 use super::{abandon, stall};
-use crate::fact::Body;
+use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, version_name, TlsEvent};
-use crate::verdict::{cert, ev, refusal, Ctx, Status};
+use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
 
 /// The TLS handshake on an established connection.
 /// One TLS connection's outcome; `port` is the one TLS runs to (a proxy
@@ -21,8 +21,118 @@ pub(super) fn tls_outcome(
     port: u16,
 ) -> Outcome {
     let snaplen_cut = ctx.snaplen_cut;
-    let mut evidence = Vec::new();
     let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
+    let mut evidence = handshake_evidence(c);
+    // An alert with no ClientHello before it (the phone opened and closed
+    // without a handshake) answers nothing the stage is about.
+    let fatal = c
+        .alerts
+        .iter()
+        .find(|a| a.2 == 2 && (a.1 || c.hello.is_some()));
+    let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
+    let version = c.server_hello.map(|(_, v)| v);
+    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
+    let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
+    // The phone quit after the server's hello: an alert the server sends
+    // after that close answers it.
+    let quit = abandon::phone_quit(c);
+    let fatal = fatal.filter(|a| a.1 || quit.is_none_or(|q| a.0.frame < q.frame));
+    let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
+        let who = if *by_phone { "the phone" } else { "the server" };
+        let summary = format!(
+            "{who} ended the handshake with {} ({name}:{port})",
+            alert_name(*desc)
+        );
+        let why = Alert {
+            c,
+            at: f,
+            by_phone: *by_phone,
+            desc: *desc,
+            name: &name,
+            port,
+            tls13,
+            ntp_ok,
+            snaplen_cut,
+        };
+        let advice = why.advice();
+        (Status::Fail, summary, Some(advice))
+    } else if let Some(close) = quit {
+        let quit = abandon::Quit {
+            close,
+            name: &name,
+            port,
+            tls13,
+            ntp_ok,
+            snaplen_cut,
+        };
+        abandon::judge(c, &quit, &mut evidence)
+    } else if let (Some((f, false, what)), None, Some(_)) = (c.not_tls, c.server_hello, c.hello) {
+        // Only an answer to the phone's ClientHello: a capture that starts
+        // inside a session sees a record's middle first.
+        evidence.push(ev(f, format!("the server answers in clear: {what}")));
+        let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
+        let advice = format!(
+            "what listens on {} is not a TLS server: check the address and port the SRV \
+             answer gives for the SBC, and what answers there (another service, or a proxy \
+             answering in clear)",
+            c.server
+        );
+        (Status::Fail, summary, Some(advice))
+    } else if let Some((f, summary, advice)) = tls13
+        .then(|| {
+            let end = refusal::Ending13 {
+                alerts: c.enc_alert,
+                server_went_on: c.went_on[1],
+                phone_more: c.phone_more,
+                finished: c.app_data[0].then_some(c.finished).flatten(),
+                closed: c.closed.map(|(f, _, _)| f),
+            };
+            refusal::encrypted_13(end, &name, port)
+        })
+        .flatten()
+    {
+        evidence.push(f);
+        let advice = advice.unwrap_or_else(|| {
+            let hidden = "TLS 1.3 encrypts the certificate and the alert";
+            let at = &c.enc_alert[0].unwrap_or(c.first).ts;
+            cert::advice(46, None, hidden, at, ntp_ok, port, c.sni.as_deref())
+        });
+        (Status::Fail, summary, Some(advice))
+    } else if done {
+        completed(c, &name, (port, version, ntp_ok), warning, &mut evidence)
+    } else if c.hello.is_some() && c.server_hello.is_none() {
+        stall::no_server_hello(c, &name, port, &mut evidence)
+    } else if c.hello.is_none() {
+        (
+            Status::NotSeen,
+            format!("no TLS handshake seen with {name}"),
+            None,
+        )
+    } else if let Some(closed) = (!tls13)
+        .then(|| stall::closed_after_phone_finished(c, &name, port, &mut evidence))
+        .flatten()
+    {
+        closed
+    } else if let Some(late) = stall::answered_too_late(c, &name, port, &mut evidence) {
+        late
+    } else {
+        (
+            Status::NotSeen,
+            format!("TLS handshake with {name} not finished in the capture"),
+            None,
+        )
+    };
+    Outcome {
+        status,
+        summary,
+        advice,
+        evidence,
+    }
+}
+
+/// The handshake's messages, as evidence.
+fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
+    let mut evidence = Vec::new();
     if let Some(h) = c.hello {
         let offered: Vec<String> = c.offered.iter().map(|v| version_name(*v)).collect();
         let sni = match &c.sni {
@@ -72,27 +182,39 @@ pub(super) fn tls_outcome(
             format!("alert {} ({lvl}) from {who}", alert_name(*desc)),
         ));
     }
-    // An alert with no ClientHello before it (the phone opened and closed
-    // without a handshake) answers nothing the stage is about.
-    let fatal = c
-        .alerts
-        .iter()
-        .find(|a| a.2 == 2 && (a.1 || c.hello.is_some()));
-    let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
-    let version = c.server_hello.map(|(_, v)| v);
-    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
-    let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
-    // The phone quit after the server's hello: an alert the server sends
-    // after that close answers it.
-    let quit = abandon::phone_quit(c);
-    let fatal = fatal.filter(|a| a.1 || quit.is_none_or(|q| a.0.frame < q.frame));
-    let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
-        let who = if *by_phone { "the phone" } else { "the server" };
-        let summary = format!(
-            "{who} ended the handshake with {} ({name}:{port})",
-            alert_name(*desc)
-        );
-        let advice = if *by_phone && cert::is_certificate_alert(*desc) {
+    evidence
+}
+
+/// A fatal alert that ended a handshake, and what it is judged with.
+struct Alert<'x> {
+    c: &'x Conn<'x>,
+    at: &'x Fact,
+    by_phone: bool,
+    desc: u8,
+    name: &'x str,
+    port: u16,
+    tls13: bool,
+    ntp_ok: bool,
+    snaplen_cut: bool,
+}
+
+impl Alert<'_> {
+    /// One line of advice: the certificate the phone refused, the phone's
+    /// own certificate, a version or cipher refused either way, a name the
+    /// server does not serve, or the alert itself.
+    fn advice(&self) -> String {
+        let Alert {
+            c,
+            at: f,
+            by_phone,
+            desc,
+            name,
+            port,
+            tls13,
+            ntp_ok,
+            snaplen_cut,
+        } = *self;
+        if by_phone && cert::is_certificate_alert(desc) {
             let hidden = if tls13 {
                 "TLS 1.3 encrypts it"
             } else if snaplen_cut {
@@ -101,22 +223,18 @@ pub(super) fn tls_outcome(
                 "not in the capture"
             };
             let chain = c.chain.map(|(_, ch)| ch);
-            cert::advice(*desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
-        } else if let Some(advice) = refusal::mutual_tls(
-            c.cert_request,
-            c.client_cert,
-            *by_phone,
-            (*desc, &f.ts),
-            &name,
-        ) {
+            cert::advice(desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
+        } else if let Some(advice) =
+            refusal::mutual_tls(c.cert_request, c.client_cert, by_phone, (desc, &f.ts), name)
+        {
             advice
-        } else if !*by_phone
+        } else if !by_phone
             && (matches!(desc, 40 | 70 | 71)
                 || (c.server_hello.is_none() && refusal::offers_only_old(&c.offered)))
         {
-            refusal::version(&name, *desc, &c.offered)
+            refusal::version(name, desc, &c.offered)
         } else if let (true, 70 | 71, Some((_, chosen @ ..0x0303))) =
-            (*by_phone, *desc, c.server_hello)
+            (by_phone, desc, c.server_hello)
         {
             // The phone refuses the version (or ciphers) the server chose.
             format!(
@@ -124,9 +242,9 @@ pub(super) fn tls_outcome(
                  or 1.3 with current cipher suites on the server (and on anything terminating \
                  TLS in front of it)",
                 version_name(chosen),
-                alert_name(*desc)
+                alert_name(desc)
             )
-        } else if let (true, 40, Some(_)) = (*by_phone, *desc, c.server_hello) {
+        } else if let (true, 40, Some(_)) = (by_phone, desc, c.server_hello) {
             // The phone ends the handshake on what the server chose.
             format!(
                 "the phone refuses what {name} chose for the handshake (handshake_failure after \
@@ -134,7 +252,7 @@ pub(super) fn tls_outcome(
                  parameters under 2048 bits) or an old cipher suite; offer ECDHE with AES-GCM \
                  on TLS 1.2 or 1.3"
             )
-        } else if !*by_phone && *desc == 112 {
+        } else if !by_phone && desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.
             let sni = c.sni.as_deref().unwrap_or("the name asked");
             format!(
@@ -146,156 +264,98 @@ pub(super) fn tls_outcome(
         } else {
             format!(
                 "TLS to {name} fails with {}: check the server and the path",
-                alert_name(*desc)
+                alert_name(desc)
             )
-        };
-        (Status::Fail, summary, Some(advice))
-    } else if let Some(close) = quit {
-        let quit = abandon::Quit {
-            close,
-            name: &name,
-            port,
-            tls13,
-            ntp_ok,
-            snaplen_cut,
-        };
-        abandon::judge(c, &quit, &mut evidence)
-    } else if let (Some((f, false, what)), None, Some(_)) = (c.not_tls, c.server_hello, c.hello) {
-        // Only an answer to the phone's ClientHello: a capture that starts
-        // inside a session sees a record's middle first.
-        evidence.push(ev(f, format!("the server answers in clear: {what}")));
-        let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
-        let advice = format!(
-            "what listens on {} is not a TLS server: check the address and port the SRV \
-             answer gives for the SBC, and what answers there (another service, or a proxy \
-             answering in clear)",
-            c.server
+        }
+    }
+}
+
+/// A handshake that completed: a pass, or a warning (TLS older than 1.2, a
+/// warning alert), or a failure when the phone aborted it at once over a
+/// certificate for another name.
+fn completed(
+    c: &Conn<'_>,
+    name: &str,
+    (port, version, ntp_ok): (u16, Option<u16>, bool),
+    warning: Option<&(&Fact, bool, u8, u8)>,
+    evidence: &mut Vec<Evidence>,
+) -> (Status, String, Option<String>) {
+    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
+    if let Some(f) = c.finished {
+        let by_ccs = matches!(
+            f.body,
+            Body::Tls {
+                event: TlsEvent::ChangeCipherSpec,
+                ..
+            }
         );
-        (Status::Fail, summary, Some(advice))
-    } else if let Some((f, summary, advice)) = tls13
-        .then(|| {
-            let end = refusal::Ending13 {
-                alerts: c.enc_alert,
-                server_went_on: c.went_on[1],
-                phone_more: c.phone_more,
-                finished: c.app_data[0].then_some(c.finished).flatten(),
-                closed: c.closed.map(|(f, _, _)| f),
-            };
-            refusal::encrypted_13(end, &name, port)
-        })
-        .flatten()
-    {
-        evidence.push(f);
-        let advice = advice.unwrap_or_else(|| {
-            let hidden = "TLS 1.3 encrypts the certificate and the alert";
-            let at = &c.enc_alert[0].unwrap_or(c.first).ts;
-            cert::advice(46, None, hidden, at, ntp_ok, port, c.sni.as_deref())
-        });
-        (Status::Fail, summary, Some(advice))
-    } else if done {
-        if let Some(f) = c.finished {
-            let by_ccs = matches!(
-                f.body,
-                Body::Tls {
-                    event: TlsEvent::ChangeCipherSpec,
-                    ..
-                }
-            );
-            let who = match (by_ccs, tls13) {
-                (true, _) => "both sides changed keys",
-                // TLS 1.3: the phone's first encrypted record is its Finished.
-                (false, true) => "encrypted records from the phone (its Finished first)",
-                (false, false) => "application data from the phone",
-            };
-            evidence.push(ev(f, who.to_string()));
-        }
-        let v = version.map_or("TLS".to_string(), version_name);
-        let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
-        // The phone aborted (RST) right after the handshake, having sent
-        // nothing, and the certificate names another host than it asked for:
-        // it checked the name after the handshake (as curl does) and gave
-        // up. (A quiet close after a handshake proves nothing.)
-        let leaf = c.chain.and_then(|(_, chain)| chain.first());
-        let wrong_name = match (leaf, c.sni.as_deref()) {
-            (Some(leaf), Some(sni)) => !cert::names_host(leaf, sni),
-            _ => false,
+        let who = match (by_ccs, tls13) {
+            (true, _) => "both sides changed keys",
+            // TLS 1.3: the phone's first encrypted record is its Finished.
+            (false, true) => "encrypted records from the phone (its Finished first)",
+            (false, false) => "application data from the phone",
         };
-        let aborted = c.phone_reset.filter(|_| !c.app_data[0]);
-        if let (true, Some(f)) = (wrong_name, aborted) {
-            evidence.push(ev(f, "the phone reset the connection, having sent nothing"));
-            let advice = leaf.map(|_| {
-                let (desc, chain) = (42, c.chain.map(|(_, ch)| ch));
-                let at = c.finished.map_or(c.first.ts, |f| f.ts);
-                cert::advice(desc, chain, "", &at, ntp_ok, port, c.sni.as_deref())
-            });
-            let summary = format!(
-                "{v} handshake with {name} completed, then the phone aborted it without sending \
-                 anything: the certificate does not name {name}"
-            );
-            (Status::Fail, summary, advice)
-        } else if old {
-            let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
-            (
-                Status::Warn,
-                format!("{v} handshake with {name} completed"),
-                Some(advice.to_string()),
-            )
-        } else if let Some((_, by_phone, _, d)) = warning {
-            let advice = match (*by_phone, *d) {
-                (false, 112) => format!(
-                    "{name} does not know the name the phone asked for (SNI {}): add it to the \
-                     server's certificate and virtual hosts",
-                    c.sni.as_deref().unwrap_or("none")
-                ),
-                (by_phone, d) => format!(
-                    "the {} sent a warning alert {} (the handshake went on): check its TLS \
-                     configuration",
-                    if by_phone { "phone" } else { "server" },
-                    alert_name(d)
-                ),
-            };
-            (
-                Status::Warn,
-                format!(
-                    "{v} handshake with {name} completed after a warning \
-                alert {}",
-                    alert_name(*d)
-                ),
-                Some(advice),
-            )
-        } else {
-            (
-                Status::Pass,
-                format!("{v} handshake with {name} completed"),
-                None,
-            )
-        }
-    } else if c.hello.is_some() && c.server_hello.is_none() {
-        stall::no_server_hello(c, &name, port, &mut evidence)
-    } else if c.hello.is_none() {
+        evidence.push(ev(f, who.to_string()));
+    }
+    let v = version.map_or("TLS".to_string(), version_name);
+    let old = version.is_some_and(|v| v < 0x0303 && v >> 8 != 0x7f);
+    // The phone aborted (RST) right after the handshake, having sent
+    // nothing, and the certificate names another host than it asked for:
+    // it checked the name after the handshake (as curl does) and gave
+    // up. (A quiet close after a handshake proves nothing.)
+    let leaf = c.chain.and_then(|(_, chain)| chain.first());
+    let wrong_name = match (leaf, c.sni.as_deref()) {
+        (Some(leaf), Some(sni)) => !cert::names_host(leaf, sni),
+        _ => false,
+    };
+    let aborted = c.phone_reset.filter(|_| !c.app_data[0]);
+    if let (true, Some(f)) = (wrong_name, aborted) {
+        evidence.push(ev(f, "the phone reset the connection, having sent nothing"));
+        let advice = leaf.map(|_| {
+            let (desc, chain) = (42, c.chain.map(|(_, ch)| ch));
+            let at = c.finished.map_or(c.first.ts, |f| f.ts);
+            cert::advice(desc, chain, "", &at, ntp_ok, port, c.sni.as_deref())
+        });
+        let summary = format!(
+            "{v} handshake with {name} completed, then the phone aborted it without sending \
+             anything: the certificate does not name {name}"
+        );
+        (Status::Fail, summary, advice)
+    } else if old {
+        let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
         (
-            Status::NotSeen,
-            format!("no TLS handshake seen with {name}"),
-            None,
+            Status::Warn,
+            format!("{v} handshake with {name} completed"),
+            Some(advice.to_string()),
         )
-    } else if let Some(closed) = (!tls13)
-        .then(|| stall::closed_after_phone_finished(c, &name, port, &mut evidence))
-        .flatten()
-    {
-        closed
-    } else if let Some(late) = stall::answered_too_late(c, &name, port, &mut evidence) {
-        late
+    } else if let Some((_, by_phone, _, d)) = warning {
+        let advice = match (*by_phone, *d) {
+            (false, 112) => format!(
+                "{name} does not know the name the phone asked for (SNI {}): add it to the \
+                 server's certificate and virtual hosts",
+                c.sni.as_deref().unwrap_or("none")
+            ),
+            (by_phone, d) => format!(
+                "the {} sent a warning alert {} (the handshake went on): check its TLS \
+                 configuration",
+                if by_phone { "phone" } else { "server" },
+                alert_name(d)
+            ),
+        };
+        (
+            Status::Warn,
+            format!(
+                "{v} handshake with {name} completed after a warning \
+            alert {}",
+                alert_name(*d)
+            ),
+            Some(advice),
+        )
     } else {
         (
-            Status::NotSeen,
-            format!("TLS handshake with {name} not finished in the capture"),
+            Status::Pass,
+            format!("{v} handshake with {name} completed"),
             None,
         )
-    };
-    Outcome {
-        status,
-        summary,
-        advice,
-        evidence,
     }
 }
