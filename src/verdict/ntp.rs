@@ -24,122 +24,38 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
 use super::dhcp::trim;
-use super::{ev, Ctx, Stage, StageResult, Status, REFUSAL_SECS};
+use super::{ev, Ctx, Evidence, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
+use crate::packet::UnreachKind;
 use crate::proto::tls::TlsEvent;
 use crate::text::plural;
 
 pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
-    let mut evidence = Vec::new();
-    let mut requests = Vec::new();
-    let mut answered = 0usize;
-    // Servers that gave a good reply.
-    let mut good: Vec<std::net::IpAddr> = Vec::new();
-    // Replies that carry no usable time, the last one's reason.
-    let mut unusable = 0usize;
-    let mut why_unusable = None;
-    let mut unreachable = None;
-    // Every server that replied, usable or not, in order.
-    let mut replied = Vec::new();
-    // The last reply with a wrong time, and whether the last reply was one.
-    let mut wrong: Option<(&Fact, String)> = None;
-    let mut last_wrong = false;
-    // The phone's own ICMP errors about NTP replies: a reply it refused at
-    // once came after it had given up on the request (and closed its port).
-    // By the datagram they quote, in frame order: a lookup per reply.
-    let mut refusals: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
-    for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
-        if let Body::Icmp(u) = &f.body {
-            if u.orig_src.port() == 123 {
-                refusals
-                    .entry((u.orig_src, u.orig_dst))
-                    .or_default()
-                    .push(f);
-            }
-        }
-    }
-    let refused = |reply: &Fact| {
-        let quoted = refusals.get(&(reply.src, reply.dst))?;
-        let next = quoted.get(quoted.partition_point(|f| f.frame <= reply.frame))?;
-        (reply.ts.secs_until(&next.ts) <= REFUSAL_SECS).then_some(*next)
-    };
-    // Replies that came too late, the last one and its refusal.
-    let mut late = 0usize;
-    let mut last_late: Option<(&Fact, &Fact)> = None;
-    for f in ctx.own() {
-        match &f.body {
-            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) && refused(f).is_some() => {
-                let icmp = refused(f).unwrap_or(f);
-                evidence.push(ev(
-                    f,
-                    format!(
-                        "NTP reply from {} after the phone had given up (refused: ICMP #{})",
-                        f.src_ip(),
-                        icmp.frame
-                    ),
-                ));
-                late += 1;
-                last_late = Some((f, icmp));
-            }
-            Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
-                evidence.push(ev(f, format!("NTP request to {}", f.dst_ip())));
-                requests.push(f);
-            }
-            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
-                replied.push(f.src_ip());
-                let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
-                let unsync = unsynchronised(n);
-                let off = unsync.is_none().then(|| wrong_time(n, &f.ts)).flatten();
-                last_wrong = off.is_some();
-                match (unsync, off) {
-                    (Some(why), _) => {
-                        evidence.push(ev(f, format!("{text}: {why}")));
-                        unusable += 1;
-                        why_unusable = Some((f.src_ip(), why));
-                    }
-                    (None, Some(why)) => {
-                        evidence.push(ev(f, format!("{text}: {why}")));
-                        wrong = Some((f, why));
-                    }
-                    (None, None) => {
-                        evidence.push(ev(f, text));
-                        answered += 1;
-                        good.push(f.src_ip());
-                    }
-                }
-            }
-            Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
-                evidence.push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
-                unreachable = Some((u.orig_dst.ip(), u.kind));
-            }
-            _ => {}
-        }
-    }
-    trim(&mut evidence);
+    let mut t = tally(ctx);
     // A time far from the capture's clock: which clock is wrong? Another
     // server agreeing with the capture says the server's; else the phone's
     // TLS working (and no certificate rejected after the reply) says the
     // capture host's; a certificate rejected after it, or no working TLS,
     // leaves the server's time as wrong.
     let mut note = String::new();
-    if let Some((f, why)) = wrong.take() {
+    if let Some((f, why)) = t.wrong.take() {
         let server = f.src_ip();
         // A good reply (one that agrees with the capture's clock) says the
         // capture's clock is right; only without one is it in doubt.
-        if answered == 0 && tls_works(ctx, f.frame) {
+        if t.answered == 0 && tls_works(ctx, f.frame) {
             note = format!(
                 "; {server} gave a time far from the capture's ({why}), yet the phone's TLS \
                  works: the capture host's clock is likely the wrong one"
             );
-            answered += 1;
-        } else if answered == 0 {
-            unusable += 1;
-            why_unusable = Some((server, why));
-        } else if last_wrong {
+            t.answered += 1;
+        } else if t.answered == 0 {
+            t.unusable += 1;
+            t.why_unusable = Some((server, why));
+        } else if t.last_wrong {
             let s = format!(
                 "{} to {}, then {server} gave a wrong time ({why})",
-                plural(answered, "good NTP reply", "good NTP replies"),
-                plural(requests.len(), "request", "requests")
+                plural(t.answered, "good NTP reply", "good NTP replies"),
+                plural(t.requests.len(), "request", "requests")
             );
             let advice = format!(
                 "NTP server {server} gives a wrong time and the phone took it last: fix the \
@@ -148,12 +64,12 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             );
             return StageResult::new(Stage::Ntp, Status::Fail, s)
                 .advice(advice)
-                .evidence(evidence);
+                .evidence(t.evidence);
         } else {
             let s = format!(
                 "{} to {}; {server} gave a wrong time before ({why})",
-                plural(answered, "good NTP reply", "good NTP replies"),
-                plural(requests.len(), "request", "requests")
+                plural(t.answered, "good NTP reply", "good NTP replies"),
+                plural(t.requests.len(), "request", "requests")
             );
             let advice = format!(
                 "NTP server {server} gives a wrong time: the phone's clock was wrong until \
@@ -162,137 +78,27 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
             );
             return StageResult::new(Stage::Ntp, Status::Warn, s)
                 .advice(advice)
-                .evidence(evidence);
+                .evidence(t.evidence);
         }
     }
-    if answered > 0 {
-        let s = format!(
-            "{} to {}{note}",
-            plural(answered, "NTP reply", "NTP replies"),
-            plural(requests.len(), "request", "requests")
-        );
-        // A server with no time to give beside one that had it: the phone
-        // waited on it first (a warning, as a silent first server). One
-        // that gave good time later had only just started (chronyd).
-        if let Some((server, why)) = why_unusable.as_ref().filter(|(s, _)| !good.contains(s)) {
-            let s = format!(
-                "{}; {server} answered without usable time ({why}, {})",
-                s.replacen("NTP repl", "good NTP repl", 1),
-                plural(unusable, "reply", "replies")
-            );
-            let advice = format!(
-                "NTP server {server} answers but has no good time to give ({why}): give it a \
-                 working upstream source or remove it from DHCP option 42; the phone took its \
-                 time from another server"
-            );
-            return StageResult::new(Stage::Ntp, Status::Warn, s)
-                .advice(advice)
-                .evidence(evidence);
-        }
-        if let Some((dead, asked, from)) = silent_server(ctx, &requests, &replied) {
-            let s = format!(
-                "{s}; {dead} never answered ({}), the time came from {from}",
-                plural(asked, "request", "requests")
-            );
-            let advice = format!(
-                "NTP server {dead} does not answer the phone, which waited on it before using \
-                 {from}: fix it or remove it from DHCP option 42"
-            );
-            return StageResult::new(Stage::Ntp, Status::Warn, s)
-                .advice(advice)
-                .evidence(evidence);
-        }
-        return StageResult::new(Stage::Ntp, Status::Pass, s).evidence(evidence);
+    if t.answered > 0 {
+        return with_time(ctx, t, &note);
     }
-    if let Some((server, why)) = why_unusable {
-        let s = format!(
-            "{} to {}, none with usable time ({why})",
-            plural(unusable, "NTP reply", "NTP replies"),
-            plural(requests.len(), "request", "requests")
-        );
-        let clock =
-            "until then the phone's clock stays wrong and it can reject valid certificates";
-        // Kiss codes of RFC 5905 section 7.4 that are about the client.
-        let advice = match why.strip_prefix("Kiss-o'-Death ") {
-            Some("RATE") => format!(
-                "NTP server {server} rate-limits the phone (Kiss-o'-Death RATE): it asks too \
-                 often, or many phones share one public address towards it; point DHCP option \
-                 42 at a local NTP server; {clock}"
-            ),
-            Some("DENY" | "RSTR") => format!(
-                "NTP server {server} refuses the phone ({why}): allow the phones' addresses in \
-                 its access rules or point DHCP option 42 at a server that serves them; {clock}"
-            ),
-            _ if why.starts_with("server time ") => format!(
-                "NTP server {server} says it is synchronised but gives a wrong time ({why}): \
-                 fix its time source (or its firmware) or point DHCP option 42 at a good server; \
-                 {clock} (unless the capture host's own clock is the wrong one)"
-            ),
-            _ => format!(
-                "NTP server {server} answers but has no good time to give ({why}): give it a \
-                 working upstream source or point DHCP option 42 at a synchronised server; \
-                 {clock}"
-            ),
-        };
-        return StageResult::new(Stage::Ntp, Status::Fail, s)
-            .advice(advice)
-            .evidence(evidence);
+    if let Some((server, why)) = t.why_unusable.take() {
+        return no_usable_time(t, server, &why);
     }
-    if let Some((reply, icmp)) = last_late {
-        let server = reply.src_ip();
-        // The request of the port the reply went to: another server asked
-        // means the reply came from an address the phone did not ask.
-        let of_port = requests
-            .iter()
-            .rev()
-            .find(|r| r.frame < reply.frame && r.src == reply.dst);
-        if let Some(r) = of_port.filter(|r| r.dst_ip() != server) {
-            let asked = r.dst_ip();
-            let s = format!(
-                "{} from {server}, while the phone asked {asked}: it refused them (ICMP port \
-                 unreachable, the last #{}), so its clock is not set",
-                plural(late, "NTP reply", "NTP replies"),
-                icmp.frame
-            );
-            let advice = format!(
-                "the NTP answers come from {server}, not from {asked} that the phone asked (a \
-                 multi-homed server, or a NAT rewriting one direction): make {asked} answer \
-                 from its own address, or give the phones the address that answers (DHCP \
-                 option 42); without a correct clock the phone can reject valid certificates"
-            );
-            return StageResult::new(Stage::Ntp, Status::Fail, s)
-                .advice(advice)
-                .evidence(evidence);
-        }
-        let asked = of_port.filter(|r| r.dst == reply.src);
-        let wait = asked.map_or(String::new(), |r| {
-            format!(" ({:.1} s after its request)", r.ts.secs_until(&reply.ts))
-        });
-        let s = format!(
-            "{} to {}, each after the phone had given up on it: it refused them (ICMP port \
-             unreachable, the last #{}), so its clock is not set",
-            plural(late, "NTP reply", "NTP replies"),
-            plural(requests.len(), "request", "requests"),
-            icmp.frame
-        );
-        let advice = format!(
-            "NTP server {server} answers too slowly{wait}: the phone no longer waits for the \
-             reply; point DHCP option 42 at a nearer NTP server (or fix the path's delay); \
-             without a correct clock the phone can reject valid certificates"
-        );
-        return StageResult::new(Stage::Ntp, Status::Fail, s)
-            .advice(advice)
-            .evidence(evidence);
+    if let Some((reply, icmp)) = t.last_late {
+        return refused_replies(t, reply, icmp);
     }
-    let Some(last) = requests.last() else {
-        return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(evidence);
+    let Some(last) = t.requests.last() else {
+        return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(t.evidence);
     };
-    if unreachable.is_none() && ctx.secs_left(&last.ts) < 1.0 && requests.len() == 1 {
+    if t.unreachable.is_none() && ctx.secs_left(&last.ts) < 1.0 && t.requests.len() == 1 {
         let s = "NTP request at the end of the capture, no reply yet";
-        return StageResult::not_seen(Stage::Ntp, s).evidence(evidence);
+        return StageResult::not_seen(Stage::Ntp, s).evidence(t.evidence);
     }
-    let requests = plural(requests.len(), "NTP request", "NTP requests");
-    let (summary, advice) = match unreachable {
+    let requests = plural(t.requests.len(), "NTP request", "NTP requests");
+    let (summary, advice) = match t.unreachable {
         // ICMP says why: the host is there, nothing serves NTP (or a filter rejects it).
         Some((server, kind)) => (
             format!("{requests} to {server}, answered by ICMP {}", kind.words()),
@@ -316,7 +122,234 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     };
     StageResult::new(Stage::Ntp, Status::Fail, summary)
         .advice(advice)
-        .evidence(evidence)
+        .evidence(t.evidence)
+}
+
+/// Good time came: a pass, or a warning for a server before it that had
+/// none to give or never answered.
+fn with_time(ctx: &Ctx<'_>, t: Tally<'_>, note: &str) -> StageResult {
+    let s = format!(
+        "{} to {}{note}",
+        plural(t.answered, "NTP reply", "NTP replies"),
+        plural(t.requests.len(), "request", "requests")
+    );
+    // A server with no time to give beside one that had it: the phone
+    // waited on it first (a warning, as a silent first server). One
+    // that gave good time later had only just started (chronyd).
+    if let Some((server, why)) = t.why_unusable.as_ref().filter(|(s, _)| !t.good.contains(s)) {
+        let s = format!(
+            "{}; {server} answered without usable time ({why}, {})",
+            s.replacen("NTP repl", "good NTP repl", 1),
+            plural(t.unusable, "reply", "replies")
+        );
+        let advice = format!(
+            "NTP server {server} answers but has no good time to give ({why}): give it a \
+             working upstream source or remove it from DHCP option 42; the phone took its \
+             time from another server"
+        );
+        return StageResult::new(Stage::Ntp, Status::Warn, s)
+            .advice(advice)
+            .evidence(t.evidence);
+    }
+    if let Some((dead, asked, from)) = silent_server(ctx, &t.requests, &t.replied) {
+        let s = format!(
+            "{s}; {dead} never answered ({}), the time came from {from}",
+            plural(asked, "request", "requests")
+        );
+        let advice = format!(
+            "NTP server {dead} does not answer the phone, which waited on it before using \
+             {from}: fix it or remove it from DHCP option 42"
+        );
+        return StageResult::new(Stage::Ntp, Status::Warn, s)
+            .advice(advice)
+            .evidence(t.evidence);
+    }
+    StageResult::new(Stage::Ntp, Status::Pass, s).evidence(t.evidence)
+}
+
+/// Replies came, none with usable time (the last one's `server`, `why`).
+fn no_usable_time(t: Tally<'_>, server: IpAddr, why: &str) -> StageResult {
+    let s = format!(
+        "{} to {}, none with usable time ({why})",
+        plural(t.unusable, "NTP reply", "NTP replies"),
+        plural(t.requests.len(), "request", "requests")
+    );
+    let clock = "until then the phone's clock stays wrong and it can reject valid certificates";
+    // Kiss codes of RFC 5905 section 7.4 that are about the client.
+    let advice = match why.strip_prefix("Kiss-o'-Death ") {
+        Some("RATE") => format!(
+            "NTP server {server} rate-limits the phone (Kiss-o'-Death RATE): it asks too \
+             often, or many phones share one public address towards it; point DHCP option \
+             42 at a local NTP server; {clock}"
+        ),
+        Some("DENY" | "RSTR") => format!(
+            "NTP server {server} refuses the phone ({why}): allow the phones' addresses in \
+             its access rules or point DHCP option 42 at a server that serves them; {clock}"
+        ),
+        _ if why.starts_with("server time ") => format!(
+            "NTP server {server} says it is synchronised but gives a wrong time ({why}): \
+             fix its time source (or its firmware) or point DHCP option 42 at a good server; \
+             {clock} (unless the capture host's own clock is the wrong one)"
+        ),
+        _ => format!(
+            "NTP server {server} answers but has no good time to give ({why}): give it a \
+             working upstream source or point DHCP option 42 at a synchronised server; \
+             {clock}"
+        ),
+    };
+    StageResult::new(Stage::Ntp, Status::Fail, s)
+        .advice(advice)
+        .evidence(t.evidence)
+}
+
+/// The only replies came after the phone had given up (or from another
+/// address than it asked): it refused them, the last `reply` by `icmp`.
+fn refused_replies(t: Tally<'_>, reply: &Fact, icmp: &Fact) -> StageResult {
+    let server = reply.src_ip();
+    // The request of the port the reply went to: another server asked
+    // means the reply came from an address the phone did not ask.
+    let of_port = t
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.frame < reply.frame && r.src == reply.dst);
+    if let Some(r) = of_port.filter(|r| r.dst_ip() != server) {
+        let asked = r.dst_ip();
+        let s = format!(
+            "{} from {server}, while the phone asked {asked}: it refused them (ICMP port \
+             unreachable, the last #{}), so its clock is not set",
+            plural(t.late, "NTP reply", "NTP replies"),
+            icmp.frame
+        );
+        let advice = format!(
+            "the NTP answers come from {server}, not from {asked} that the phone asked (a \
+             multi-homed server, or a NAT rewriting one direction): make {asked} answer \
+             from its own address, or give the phones the address that answers (DHCP \
+             option 42); without a correct clock the phone can reject valid certificates"
+        );
+        return StageResult::new(Stage::Ntp, Status::Fail, s)
+            .advice(advice)
+            .evidence(t.evidence);
+    }
+    let asked = of_port.filter(|r| r.dst == reply.src);
+    let wait = asked.map_or(String::new(), |r| {
+        format!(" ({:.1} s after its request)", r.ts.secs_until(&reply.ts))
+    });
+    let s = format!(
+        "{} to {}, each after the phone had given up on it: it refused them (ICMP port \
+         unreachable, the last #{}), so its clock is not set",
+        plural(t.late, "NTP reply", "NTP replies"),
+        plural(t.requests.len(), "request", "requests"),
+        icmp.frame
+    );
+    let advice = format!(
+        "NTP server {server} answers too slowly{wait}: the phone no longer waits for the \
+         reply; point DHCP option 42 at a nearer NTP server (or fix the path's delay); \
+         without a correct clock the phone can reject valid certificates"
+    );
+    StageResult::new(Stage::Ntp, Status::Fail, s)
+        .advice(advice)
+        .evidence(t.evidence)
+}
+
+/// What the phone's NTP exchanges showed.
+#[derive(Default)]
+struct Tally<'a> {
+    evidence: Vec<Evidence>,
+    requests: Vec<&'a Fact>,
+    /// Good replies, and the servers that gave them.
+    answered: usize,
+    good: Vec<IpAddr>,
+    /// Replies that carry no usable time, the last one's server and reason.
+    unusable: usize,
+    why_unusable: Option<(IpAddr, String)>,
+    /// An ICMP error about a request: the server and why.
+    unreachable: Option<(IpAddr, UnreachKind)>,
+    /// Every server that replied, usable or not, in order.
+    replied: Vec<IpAddr>,
+    /// The last reply with a wrong time, and whether the last reply was one.
+    wrong: Option<(&'a Fact, String)>,
+    last_wrong: bool,
+    /// Replies that came too late, the last one and its refusal.
+    late: usize,
+    last_late: Option<(&'a Fact, &'a Fact)>,
+}
+
+/// The phone's requests and the replies, sorted into a [`Tally`].
+fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
+    let mut t = Tally::default();
+    // The phone's own ICMP errors about NTP replies: a reply it refused at
+    // once came after it had given up on the request (and closed its port).
+    // By the datagram they quote, in frame order: a lookup per reply.
+    let mut refusals: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
+    for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
+        if let Body::Icmp(u) = &f.body {
+            if u.orig_src.port() == 123 {
+                refusals
+                    .entry((u.orig_src, u.orig_dst))
+                    .or_default()
+                    .push(f);
+            }
+        }
+    }
+    let refused = |reply: &Fact| {
+        let quoted = refusals.get(&(reply.src, reply.dst))?;
+        let next = quoted.get(quoted.partition_point(|f| f.frame <= reply.frame))?;
+        (reply.ts.secs_until(&next.ts) <= REFUSAL_SECS).then_some(*next)
+    };
+    for f in ctx.own() {
+        match &f.body {
+            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) && refused(f).is_some() => {
+                let icmp = refused(f).unwrap_or(f);
+                t.evidence.push(ev(
+                    f,
+                    format!(
+                        "NTP reply from {} after the phone had given up (refused: ICMP #{})",
+                        f.src_ip(),
+                        icmp.frame
+                    ),
+                ));
+                t.late += 1;
+                t.last_late = Some((f, icmp));
+            }
+            Body::Ntp(n) if n.mode == 3 && ctx.is_phone(&f.src_ip()) => {
+                t.evidence
+                    .push(ev(f, format!("NTP request to {}", f.dst_ip())));
+                t.requests.push(f);
+            }
+            Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
+                t.replied.push(f.src_ip());
+                let text = format!("NTP reply from {} (stratum {})", f.src_ip(), n.stratum);
+                let unsync = unsynchronised(n);
+                let off = unsync.is_none().then(|| wrong_time(n, &f.ts)).flatten();
+                t.last_wrong = off.is_some();
+                match (unsync, off) {
+                    (Some(why), _) => {
+                        t.evidence.push(ev(f, format!("{text}: {why}")));
+                        t.unusable += 1;
+                        t.why_unusable = Some((f.src_ip(), why));
+                    }
+                    (None, Some(why)) => {
+                        t.evidence.push(ev(f, format!("{text}: {why}")));
+                        t.wrong = Some((f, why));
+                    }
+                    (None, None) => {
+                        t.evidence.push(ev(f, text));
+                        t.answered += 1;
+                        t.good.push(f.src_ip());
+                    }
+                }
+            }
+            Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
+                t.evidence
+                    .push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
+                t.unreachable = Some((u.orig_dst.ip(), u.kind));
+            }
+            _ => {}
+        }
+    }
+    trim(&mut t.evidence);
+    t
 }
 
 /// With another server's time taken: a server the phone asked (a second or
