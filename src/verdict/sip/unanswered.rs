@@ -11,6 +11,7 @@ use super::stage;
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
 use crate::packet::{mac_string, Mac};
+use crate::proto::sip::SipMessage;
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
 /// The stage when `last`, the deciding REGISTER, got no final response.
@@ -55,26 +56,7 @@ pub(super) fn unanswered(
     // Answered, but to another host holding the phone's address (its MAC
     // differs): two devices share the address, and this one never heard.
     if let Some((answer, other)) = answered_elsewhere(ctx, last) {
-        let ip = last.request.src_ip();
-        evidence.push(ev(
-            answer,
-            format!("the answer went to {}", mac_string(&other)),
-        ));
-        let result = stage(
-            Status::Fail,
-            format!(
-                "the answer to the REGISTER (#{}) went to {}, another host with the phone's \
-                 address {ip}",
-                answer.frame,
-                mac_string(&other)
-            ),
-        )
-        .advice(format!(
-            "two devices use {ip} (a duplicate address: a static address inside the DHCP pool, \
-             or a lease given twice): the registrar's answers reach the other one; give each \
-             device its own address"
-        ));
-        return ControlFlow::Continue(result);
+        return ControlFlow::Continue(to_another_host(last, answer, other, evidence));
     }
     if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
         let s = "REGISTER at the end of the capture, no answer yet";
@@ -152,31 +134,7 @@ pub(super) fn unanswered(
     // sent them never decides (RFC 3261 17.1.2.2: a 1xx stops the quick
     // re-sends, the final response never comes).
     if let Some((f, code, m)) = last.provisional {
-        let text = response_text(code, m);
-        let by = match f.src == to {
-            true => String::new(),
-            false => format!(" from {}", f.src),
-        };
-        let times = match last.provisionals {
-            1 => String::new(),
-            k => format!(" ({k} times)"),
-        };
-        evidence.push(ev(f, text.clone()));
-        let result = stage(
-            Status::Fail,
-            format!(
-                "no final response to REGISTER ({n} sends to {to}): only {text}{times}, from \
-                 #{}",
-                f.frame
-            ),
-        )
-        .advice(format!(
-            "the REGISTERs to {to} get {text}{by}, so the path works both ways, but no final \
-             response ever comes: the registrar behind that server (or its back end: subscriber \
-             database, authentication) does not answer; check its logs and where it forwards \
-             REGISTERs"
-        ));
-        return ControlFlow::Continue(result);
+        return ControlFlow::Continue(provisional_only(last, (f, code, m), n, evidence));
     }
     let advice = match answered_before {
         Some((f, code, _)) => format!(
@@ -220,4 +178,70 @@ fn answered_elsewhere<'a>(ctx: &Ctx<'a>, last: &Transaction<'_>) -> Option<(&'a 
     })?;
     let shares = (ctx.facts.iter()).any(|f| f.src_mac == Some(other) && f.src_ip() == from);
     shares.then_some((answer, other))
+}
+
+/// The answer to the REGISTER `last` went to `other`, another host with the
+/// phone's address: two devices share it, and this one never heard.
+fn to_another_host(
+    last: &Transaction<'_>,
+    answer: &Fact,
+    other: Mac,
+    evidence: &mut Vec<Evidence>,
+) -> StageResult {
+    let ip = last.request.src_ip();
+    evidence.push(ev(
+        answer,
+        format!("the answer went to {}", mac_string(&other)),
+    ));
+    let result = stage(
+        Status::Fail,
+        format!(
+            "the answer to the REGISTER (#{}) went to {}, another host with the phone's \
+             address {ip}",
+            answer.frame,
+            mac_string(&other)
+        ),
+    )
+    .advice(format!(
+        "two devices use {ip} (a duplicate address: a static address inside the DHCP pool, \
+         or a lease given twice): the registrar's answers reach the other one; give each \
+         device its own address"
+    ));
+    result
+}
+
+/// Only provisional answers (the first `f`, its `code`, `m`) to the
+/// REGISTER `last`, sent `n` times.
+fn provisional_only(
+    last: &Transaction<'_>,
+    (f, code, m): (&Fact, u16, &SipMessage),
+    n: usize,
+    evidence: &mut Vec<Evidence>,
+) -> StageResult {
+    let to = last.request.dst;
+    let text = response_text(code, m);
+    let by = match f.src == to {
+        true => String::new(),
+        false => format!(" from {}", f.src),
+    };
+    let times = match last.provisionals {
+        1 => String::new(),
+        k => format!(" ({k} times)"),
+    };
+    evidence.push(ev(f, text.clone()));
+    let result = stage(
+        Status::Fail,
+        format!(
+            "no final response to REGISTER ({n} sends to {to}): only {text}{times}, from \
+             #{}",
+            f.frame
+        ),
+    )
+    .advice(format!(
+        "the REGISTERs to {to} get {text}{by}, so the path works both ways, but no final \
+         response ever comes: the registrar behind that server (or its back end: subscriber \
+         database, authentication) does not answer; check its logs and where it forwards \
+         REGISTERs"
+    ));
+    result
 }
