@@ -142,11 +142,7 @@ fn with_time(ctx: &Ctx<'_>, t: Tally<'_>, note: &str) -> StageResult {
             s.replacen("NTP repl", "good NTP repl", 1),
             plural(t.unusable, "reply", "replies")
         );
-        let advice = format!(
-            "NTP server {server} answers but has no good time to give ({why}): give it a \
-             working upstream source or remove it from DHCP option 42; the phone took its \
-             time from another server"
-        );
+        let advice = unusable_advice(*server, why, "the phone took its time from another server");
         return StageResult::new(Stage::Ntp, Status::Warn, s)
             .advice(advice)
             .evidence(t.evidence);
@@ -175,8 +171,17 @@ fn no_usable_time(t: Tally<'_>, server: IpAddr, why: &str) -> StageResult {
         plural(t.requests.len(), "request", "requests")
     );
     let clock = "until then the phone's clock stays wrong and it can reject valid certificates";
+    StageResult::new(Stage::Ntp, Status::Fail, s)
+        .advice(unusable_advice(server, why, clock))
+        .evidence(t.evidence)
+}
+
+/// Advice for a server whose replies carry no usable time (`why`), ending
+/// with `then` (what it costs the phone).
+fn unusable_advice(server: IpAddr, why: &str, then: &str) -> String {
+    let clock = then;
     // Kiss codes of RFC 5905 section 7.4 that are about the client.
-    let advice = match why.strip_prefix("Kiss-o'-Death ") {
+    match why.strip_prefix("Kiss-o'-Death ") {
         Some("RATE") => format!(
             "NTP server {server} rate-limits the phone (Kiss-o'-Death RATE): it asks too \
              often, or many phones share one public address towards it; point DHCP option \
@@ -196,10 +201,7 @@ fn no_usable_time(t: Tally<'_>, server: IpAddr, why: &str) -> StageResult {
              working upstream source or point DHCP option 42 at a synchronised server; \
              {clock}"
         ),
-    };
-    StageResult::new(Stage::Ntp, Status::Fail, s)
-        .advice(advice)
-        .evidence(t.evidence)
+    }
 }
 
 /// The only replies came after the phone had given up (or from another

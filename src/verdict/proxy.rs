@@ -72,9 +72,10 @@ impl Connect<'_> {
                 ),
                 ))
             }
-            // 5xx: the proxy could not reach the target itself (RFC 9110
-            // 15.6: 502/504 from a gateway, 500 from tinyproxy).
-            Some((_, status @ 500..=599, reason)) => Some((
+            // The proxy could not reach the target itself (RFC 9110 15.6:
+            // 502/503/504 from a gateway, 500 from tinyproxy); a 501 is a
+            // server that does not do CONNECT at all.
+            Some((_, status @ (500 | 502..=504), reason)) => Some((
                 Status::Fail,
                 format!(
                     "the HTTP proxy {proxy} could not open CONNECT {}: {}",

@@ -50,7 +50,8 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         }
     }
     let index = Exchanges::index(ctx, &own);
-    let last_elsewhere = LastSent::of(ctx, &own);
+    let last_elsewhere = LastSent::of(ctx, &own, |_| true);
+    let last_tcp = LastSent::of(ctx, &own, |f| matches!(f.body, Body::Tcp { .. }));
     for (server, file, rrqs) in groups {
         let first = rrqs.first().map_or(0, |f| f.frame);
         let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
@@ -103,6 +104,9 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         // waiting at the capture's end).
         let last_rrq = rrqs.last().map_or(0, |f| f.frame);
         let went_on = last_elsewhere.other_than(server) > last_rrq;
+        t.moved_on = t
+            .oack
+            .is_some_and(|o| last_tcp.other_than(server) > o.frame);
         let single_at_end =
             n == 1 && !went_on && rrqs.last().is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
         let outcome = match refused.filter(|_| t.is_silent()) {
@@ -202,6 +206,10 @@ struct Transfer<'a> {
     oack: Option<&'a Fact>,
     tsize: Option<u64>,
     oack_acked: bool,
+    /// The phone connected (TCP) to another server after the OACK.
+    moved_on: bool,
+    /// The phone's own ERROR (8: it refused the options, RFC 2347).
+    phone_error: Option<(&'a Fact, u16, String)>,
     lost: Vec<&'a Fact>,
 }
 
@@ -240,6 +248,9 @@ impl<'a> Transfer<'a> {
             Body::Tftp(TftpPacket::Error { code, message }) if !from_phone => {
                 self.error = Some((f, *code, message.clone()));
             }
+            Body::Tftp(TftpPacket::Error { code, message }) => {
+                self.phone_error = Some((f, *code, message.clone()));
+            }
             Body::Icmp(_) => self.icmp = Some(f),
             Body::FragmentsLost { .. } if !from_phone => self.lost.push(f),
             _ => {}
@@ -260,7 +271,7 @@ impl<'a> Transfer<'a> {
     ) -> Outcome {
         let after = |f: &Fact, since: u64| f.frame > since;
         let Some((data, block, len, cut)) = self.last_data else {
-            return self.without_data(server, single_at_end, evidence);
+            return self.without_data(ctx, server, single_at_end, evidence);
         };
         let bytes = self.bytes();
         // Without the OACK, a block larger than 512 shows a larger size.
@@ -329,6 +340,7 @@ impl<'a> Transfer<'a> {
     /// (the DATA missed by the capture), or nothing.
     fn without_data(
         &self,
+        ctx: &Ctx<'_>,
         server: IpAddr,
         single_at_end: bool,
         evidence: &mut Vec<Evidence>,
@@ -361,16 +373,44 @@ impl<'a> Transfer<'a> {
         if let Some(lost) = self.lost_after(server, 0, evidence) {
             return Outcome::NoAnswer(oack.map_or(lost.clone(), |o| format!("{o}, but {lost}")));
         }
+        // The capture ends right after the OACK: the phone's answer to it
+        // may be just after the end.
+        // (Unless it already connected elsewhere: it went on without it.)
+        let oack_at_end = !self.moved_on
+            && self.phone_error.is_none()
+            && self.oack.is_some_and(|f| ctx.secs_left(&f.ts) < 1.0);
+        if let (Some(o), false, true) = (&oack, self.oack_acked, oack_at_end) {
+            return Outcome::Pending(format!("{o}; the capture ends right after it"));
+        }
         // The phone never took up the transfer its OACK offered (RFC 2347:
         // it ACKs block 0 to start it).
-        if let (Some(o), false, false) = (&oack, self.oack_acked, single_at_end) {
+        let waiting = single_at_end && self.phone_error.is_none();
+        if let (Some(o), false, false) = (&oack, self.oack_acked, waiting) {
             return match self.tsize {
                 Some(0) => Outcome::NotFound(format!(
                     "{o}, tsize 0 (an empty file): the phone did not take it up, no profile"
                 )),
-                _ => Outcome::NoAnswer(format!(
-                    "{o}, but the phone never started the transfer (no ACK of the OACK)"
-                )),
+                _ => match &self.phone_error {
+                    Some((f, code, msg)) if single_at_end => {
+                        evidence.push(ev(f, format!("TFTP ERROR {code} '{msg}' from the phone")));
+                        Outcome::Pending(format!(
+                            "{o}, the phone refused them (ERROR {code} '{msg}', #{}); the capture \
+                             ends before it asked again",
+                            f.frame
+                        ))
+                    }
+                    Some((f, code, msg)) => {
+                        evidence.push(ev(f, format!("TFTP ERROR {code} '{msg}' from the phone")));
+                        Outcome::NoAnswer(format!(
+                            "{o}, but the phone refused them (ERROR {code} '{msg}', #{}) and \
+                             took no profile",
+                            f.frame
+                        ))
+                    }
+                    None => Outcome::NoAnswer(format!(
+                        "{o}, but the phone never started the transfer (no ACK of the OACK)"
+                    )),
+                },
             };
         }
         if single_at_end {
@@ -416,9 +456,10 @@ impl<'a> Transfer<'a> {
 struct LastSent([(u64, Option<IpAddr>); 2]);
 
 impl LastSent {
-    fn of(ctx: &Ctx<'_>, own: &[&Fact]) -> Self {
+    /// Of the phone's sends that `keep` keeps.
+    fn of(ctx: &Ctx<'_>, own: &[&Fact], keep: impl Fn(&Fact) -> bool) -> Self {
         let mut last = LastSent::default();
-        for f in own.iter().filter(|f| ctx.is_phone(&f.src_ip())) {
+        for f in own.iter().filter(|f| ctx.is_phone(&f.src_ip()) && keep(f)) {
             let to = Some(f.dst_ip());
             match last.0 {
                 [(_, ip), _] if ip == to => last.0[0].0 = f.frame,

@@ -22,6 +22,11 @@ pub(super) struct Transaction<'a> {
     /// Provisional (1xx) responses to the phone: the first, and how many.
     pub(super) provisional: Option<(&'a Fact, u16, &'a SipMessage)>,
     pub(super) provisionals: usize,
+    /// A final response the phone went on re-sending its request after:
+    /// it never got it (seen where the capture saw it, lost on the way),
+    /// and how many copies followed.
+    pub(super) unreached: Option<(&'a Fact, u16, &'a SipMessage)>,
+    pub(super) resent_after_final: usize,
 }
 
 impl Transaction<'_> {
@@ -79,6 +84,11 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
                 t.retransmissions += 1;
                 t.last_send = f;
+                // (Not a copy crossing the answer on the wire.)
+                let after = t.finals.first().map(|(a, _, _)| a.ts.secs_until(&f.ts));
+                if after.is_some_and(|secs| secs > RESENT_AFTER_SECS) {
+                    t.resent_after_final += 1;
+                }
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
                 index.insert(key, txs.len());
@@ -92,6 +102,8 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     finals: Vec::new(),
                     provisional: None,
                     provisionals: 0,
+                    unreached: None,
+                    resent_after_final: 0,
                 })
             }
             // Only answers to the phone: a proxy's own responses to the
@@ -110,8 +122,23 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             _ => {}
         }
     }
+    // Re-sent again and again after its final response: the answer did not
+    // reach the phone (a client transaction is done at its final response,
+    // RFC 3261 17.1.1.2). It is no answer the phone had.
+    for t in txs
+        .iter_mut()
+        .filter(|t| t.resent_after_final >= UNREACHED_RESENDS)
+    {
+        t.unreached = t.finals.first().copied();
+        t.finals.clear();
+    }
     txs
 }
+
+/// Seconds after a final response from which a copy of the request is a
+/// re-send (not one crossing the answer), and how many make it unreached.
+const RESENT_AFTER_SECS: f64 = 0.2;
+const UNREACHED_RESENDS: usize = 2;
 
 /// NAT seen in a REGISTER: its Via or Contact names another address than
 /// the packet comes from ([`nat_evidence`]).

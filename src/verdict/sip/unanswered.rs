@@ -53,6 +53,27 @@ pub(super) fn unanswered(
         );
         return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
     }
+    // Answered where the capture saw it, and re-sent after: the answer
+    // was lost between the capture point and the phone.
+    if let Some((f, code, m)) = last.unreached {
+        let text = response_text(code, m);
+        evidence.push(ev(f, format!("{text}, never reached the phone")));
+        let result = stage(
+            Status::Fail,
+            format!(
+                "the {text} to the REGISTER (#{}) never reached the phone: it re-sent the \
+                 REGISTER after it ({})",
+                f.frame,
+                crate::text::plural(last.resent_after_final, "copy", "copies")
+            ),
+        )
+        .advice(format!(
+            "the registrar at {} answers, but its answers do not reach the phone: a firewall, \
+             NAT or SIP ALG between the capture point and the phone drops them",
+            last.request.dst
+        ));
+        return ControlFlow::Continue(result);
+    }
     // Answered, but to another host holding the phone's address (its MAC
     // differs): two devices share the address, and this one never heard.
     if let Some((answer, other)) = answered_elsewhere(ctx, last) {
