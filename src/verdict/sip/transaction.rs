@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::fact::{Body, Fact};
+use crate::fact::{Body, Fact, L4};
 use crate::phone::aor_user;
 use crate::proto::sip::{nat_evidence, AuthParams, Nat, SipMessage, StartLine};
 use crate::verdict::Ctx;
@@ -24,9 +24,12 @@ pub(super) struct Transaction<'a> {
     pub(super) provisionals: usize,
     /// A final response the phone went on re-sending its request after:
     /// it never got it (seen where the capture saw it, lost on the way),
-    /// and how many copies followed.
+    /// and how many re-sends followed the last final response.
     pub(super) unreached: Option<(&'a Fact, u16, &'a SipMessage)>,
     pub(super) resent_after_final: usize,
+    /// Re-sends after any final response (each answered and still re-sent:
+    /// the answers never get through).
+    pub(super) resent_after_any: usize,
 }
 
 impl Transaction<'_> {
@@ -84,10 +87,17 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
                 t.retransmissions += 1;
                 t.last_send = f;
-                // (Not a copy crossing the answer on the wire.)
-                let after = t.finals.first().map(|(a, _, _)| a.ts.secs_until(&f.ts));
-                if after.is_some_and(|secs| secs > RESENT_AFTER_SECS) {
+                // A retransmission proper (RFC 3261 17.1.1.3: the same
+                // branch, to the same server, over UDP) sent after every
+                // final response so far, not one crossing it on the wire: a
+                // later final response starts the count again.
+                let same = f.l4 == L4::Udp
+                    && f.dst == t.request.dst
+                    && via_branch(m).is_some_and(|b| Some(b) == via_branch(t.msg));
+                let after = t.finals.last().map(|(a, _, _)| a.ts.secs_until(&f.ts));
+                if same && after.is_some_and(|secs| secs > RESENT_AFTER_SECS) {
                     t.resent_after_final += 1;
+                    t.resent_after_any += 1;
                 }
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
@@ -104,6 +114,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     provisionals: 0,
                     unreached: None,
                     resent_after_final: 0,
+                    resent_after_any: 0,
                 })
             }
             // Only answers to the phone: a proxy's own responses to the
@@ -111,7 +122,8 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             (StartLine::Response { code, .. }, Some(t))
                 if *code >= 200 && f.dst_ip() == t.request.src_ip() =>
             {
-                t.finals.push((f, *code, m))
+                t.finals.push((f, *code, m));
+                t.resent_after_final = 0;
             }
             (StartLine::Response { code, .. }, Some(t))
                 if (100..200).contains(code) && f.dst_ip() == t.request.src_ip() =>
@@ -122,23 +134,50 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             _ => {}
         }
     }
+    // The phone's last REGISTER with credentials (a challenge it answered).
+    let last_auth = (txs.iter())
+        .filter(|t| t.authenticated())
+        .map(|t| t.request.frame)
+        .max();
     // Re-sent again and again after its final response: the answer did not
     // reach the phone (a client transaction is done at its final response,
-    // RFC 3261 17.1.1.2). It is no answer the phone had.
-    for t in txs
-        .iter_mut()
-        .filter(|t| t.resent_after_final >= UNREACHED_RESENDS)
-    {
-        t.unreached = t.finals.first().copied();
+    // RFC 3261 17.1.1.2). It is no answer the phone had. A challenge re-sent
+    // after and never answered with credentials did not reach it either.
+    let unreached = |t: &Transaction<'_>| {
+        let challenged = matches!(t.finals.last(), Some((_, 401 | 407, _)))
+            && last_auth.is_none_or(|a| a < t.request.frame);
+        t.resent_after_final >= UNREACHED_RESENDS
+            || t.resent_after_any >= ANSWERED_RESENDS
+            || challenged && t.resent_after_any >= UNREACHED_RESENDS
+    };
+    for t in txs.iter_mut().filter(|t| unreached(t)) {
+        t.unreached = t.finals.last().copied();
         t.finals.clear();
     }
     txs
+}
+
+/// The branch parameter of a message's top Via (RFC 3261 8.1.1.7).
+fn via_branch(m: &SipMessage) -> Option<&str> {
+    let (_, via) = (m.headers.iter())
+        .find(|(n, _)| n.eq_ignore_ascii_case("Via") || n.eq_ignore_ascii_case("v"))?;
+    let top = via.split(',').next()?;
+    top.split(';').skip(1).find_map(|p| {
+        let (name, value) = p.trim().split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("branch")
+            .then_some(value.trim())
+    })
 }
 
 /// Seconds after a final response from which a copy of the request is a
 /// re-send (not one crossing the answer), and how many make it unreached.
 const RESENT_AFTER_SECS: f64 = 0.2;
 const UNREACHED_RESENDS: usize = 2;
+/// Re-sends after answers, each answered again, that show none got
+/// through: a phone that lost two answers stops at the third, one that
+/// hears none goes on to its timeout (about 11 sends, RFC 3261 17.1.2.2).
+const ANSWERED_RESENDS: usize = 6;
 
 /// NAT seen in a REGISTER: its Via or Contact names another address than
 /// the packet comes from ([`nat_evidence`]).

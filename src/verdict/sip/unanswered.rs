@@ -62,9 +62,9 @@ pub(super) fn unanswered(
             Status::Fail,
             format!(
                 "the {text} to the REGISTER (#{}) never reached the phone: it re-sent the \
-                 REGISTER after it ({})",
+                 REGISTER after its answers ({})",
                 f.frame,
-                crate::text::plural(last.resent_after_final, "copy", "copies")
+                crate::text::plural(last.resent_after_any, "copy", "copies")
             ),
         )
         .advice(format!(
