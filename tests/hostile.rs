@@ -309,7 +309,20 @@ fn one_phone_retrying_forever_is_judged_in_linear_time() {
     let get = b"GET /SEP00005E005301.xml HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n";
     let mut ntp = vec![0u8; 48];
     ntp[0] = 0x23; // version 4, mode 3 (client)
-    let floods: [(&str, Vec<u8>); 6] = [
+                   // One Call-ID and CSeq, a new branch each time: each a transaction.
+    let rebranched = |i: u32| {
+        format!(
+            "REGISTER sip:example.com SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 192.0.2.100:5060;branch=z9hG4bK{i}\r\n\
+             From: <sip:1000@example.com>;tag=1\r\nTo: <sip:1000@example.com>\r\n\
+             Call-ID: c1\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    let floods: [(&str, Vec<u8>); 7] = [
+        (
+            "sip-branches",
+            one_phone(N, |i| udp_frame(5060, 5060, rebranched(i).as_bytes())),
+        ),
         (
             "ntp",
             // (Every other frame asks for activate.cisco.com: a phone.)

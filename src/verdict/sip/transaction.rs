@@ -72,7 +72,11 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
     let mut txs: Vec<Transaction<'a>> = Vec::new();
     // Position of each (Call-ID, CSeq) in `txs`: a linear search per message
     // would be quadratic in a capture of endless REGISTER retries.
-    let mut index: HashMap<(&'a str, u32), usize> = HashMap::new();
+    // Transactions of each (Call-ID, CSeq), in order: one per Via branch
+    // (RFC 3261 17.1.3 matches by branch; a phone that re-uses its CSeq for
+    // its credentials, or fails over to another server, starts another).
+    let mut latest: HashMap<(&'a str, u32), usize> = HashMap::new();
+    let mut by_branch: HashMap<(&'a str, u32, &'a str), usize> = HashMap::new();
     for f in ctx.own() {
         let Body::Sip(m) = &f.body else { continue };
         let (Some(call_id), Some((cseq, method))) = (&m.call_id, &m.cseq) else {
@@ -82,7 +86,16 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             continue;
         }
         let key = (call_id.as_str(), *cseq);
-        let existing = index.get(&key).and_then(|&at| txs.get_mut(at));
+        let branch = via_branch(m);
+        let request = matches!(m.start, StartLine::Request { .. });
+        let at = match branch.and_then(|b| by_branch.get(&(key.0, key.1, b))) {
+            Some(at) => Some(*at),
+            // A request on a branch of its own is a new transaction; an
+            // answer (or a request) without one goes to the latest.
+            None if request && branch.is_some() => None,
+            None => latest.get(&key).copied(),
+        };
+        let existing = at.and_then(|at| txs.get_mut(at));
         match (&m.start, existing) {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
                 t.retransmissions += 1;
@@ -101,7 +114,10 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                 }
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
-                index.insert(key, txs.len());
+                latest.insert(key, txs.len());
+                if let Some(b) = branch {
+                    by_branch.insert((key.0, key.1, b), txs.len());
+                }
                 txs.push(Transaction {
                     call_id: call_id.clone(),
                     cseq: *cseq,
