@@ -3,6 +3,7 @@
 //! or Contact shows.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use crate::fact::{Body, Fact, L4};
 use crate::phone::aor_user;
@@ -70,13 +71,13 @@ impl Transaction<'_> {
 
 pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
     let mut txs: Vec<Transaction<'a>> = Vec::new();
-    // Position of each (Call-ID, CSeq) in `txs`: a linear search per message
-    // would be quadratic in a capture of endless REGISTER retries.
-    // Transactions of each (Call-ID, CSeq), in order: one per Via branch
-    // (RFC 3261 17.1.3 matches by branch; a phone that re-uses its CSeq for
-    // its credentials, or fails over to another server, starts another).
+    // Indexes, not scans: a capture of endless REGISTER retries would make
+    // a search per message quadratic. Transactions of each (Call-ID, CSeq)
+    // by Via branch (RFC 3261 17.1.3, compared without case), the latest,
+    // and the latest to each server.
     let mut latest: HashMap<(&'a str, u32), usize> = HashMap::new();
-    let mut by_branch: HashMap<(&'a str, u32, &'a str), usize> = HashMap::new();
+    let mut to_server: HashMap<(&'a str, u32, IpAddr), usize> = HashMap::new();
+    let mut by_branch: HashMap<(&'a str, u32, String), usize> = HashMap::new();
     for f in ctx.own() {
         let Body::Sip(m) = &f.body else { continue };
         let (Some(call_id), Some((cseq, method))) = (&m.call_id, &m.cseq) else {
@@ -86,27 +87,48 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             continue;
         }
         let key = (call_id.as_str(), *cseq);
-        let branch = via_branch(m);
-        let request = matches!(m.start, StartLine::Request { .. });
-        let at = match branch.and_then(|b| by_branch.get(&(key.0, key.1, b))) {
-            Some(at) => Some(*at),
-            // A request on a branch of its own is a new transaction; an
-            // answer (or a request) without one goes to the latest.
-            None if request && branch.is_some() => None,
-            None => latest.get(&key).copied(),
+        let branch = via_branch(m).map(str::to_ascii_lowercase);
+        let known = branch
+            .clone()
+            .and_then(|b| by_branch.get(&(key.0, key.1, b)).copied());
+        let at = match (&m.start, known) {
+            (_, Some(at)) => Some(at),
+            // A request on a new branch re-sends the latest one when it is
+            // the same message to the same server over UDP (a phone, or a SIP
+            // ALG, that changes the branch each time; over TCP a new branch
+            // on a new connection is a new try); with other credentials (a
+            // CSeq re-used for them) or to another server (a failover, RFC
+            // 3263 4.3) it is a new transaction.
+            (StartLine::Request { .. }, None) => latest.get(&key).copied().filter(|at| {
+                txs.get(*at).is_some_and(|t| {
+                    f.l4 == L4::Udp
+                        && t.request.dst == f.dst
+                        && t.msg.authorization == m.authorization
+                })
+            }),
+            // An answer on no known branch: the latest transaction to the
+            // server it comes from, else the latest.
+            (StartLine::Response { .. }, None) => to_server
+                .get(&(key.0, key.1, f.src_ip()))
+                .or_else(|| latest.get(&key))
+                .copied(),
         };
+        // A re-send on a branch of its own: its answers carry that branch.
+        if let (StartLine::Request { .. }, Some(at), None, Some(b)) =
+            (&m.start, at, known, &branch)
+        {
+            by_branch.insert((key.0, key.1, b.clone()), at);
+        }
         let existing = at.and_then(|at| txs.get_mut(at));
         match (&m.start, existing) {
             (StartLine::Request { .. }, Some(t)) if ctx.is_phone(&f.src_ip()) => {
                 t.retransmissions += 1;
                 t.last_send = f;
-                // A retransmission proper (RFC 3261 17.1.1.3: the same
-                // branch, to the same server, over UDP) sent after every
+                // A retransmission proper (RFC 3261 17.1.1.3: to the same
+                // server, over UDP) sent after every
                 // final response so far, not one crossing it on the wire: a
                 // later final response starts the count again.
-                let same = f.l4 == L4::Udp
-                    && f.dst == t.request.dst
-                    && via_branch(m).is_some_and(|b| Some(b) == via_branch(t.msg));
+                let same = f.l4 == L4::Udp && f.dst == t.request.dst;
                 let after = t.finals.last().map(|(a, _, _)| a.ts.secs_until(&f.ts));
                 if same && after.is_some_and(|secs| secs > RESENT_AFTER_SECS) {
                     t.resent_after_final += 1;
@@ -115,6 +137,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             }
             (StartLine::Request { .. }, None) if ctx.is_phone(&f.src_ip()) => {
                 latest.insert(key, txs.len());
+                to_server.insert((key.0, key.1, f.dst_ip()), txs.len());
                 if let Some(b) = branch {
                     by_branch.insert((key.0, key.1, b), txs.len());
                 }
