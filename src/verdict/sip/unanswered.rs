@@ -61,9 +61,10 @@ pub(super) fn unanswered(
         let result = stage(
             Status::Fail,
             format!(
-                "the {text} to the REGISTER (#{}) never reached the phone: it re-sent the \
-                 REGISTER after its answers ({})",
+                "the {text} (#{}) to the REGISTER (#{}) never reached the phone: it re-sent \
+                 the REGISTER after its answers ({})",
                 f.frame,
+                last.request.frame,
                 crate::text::plural(last.resent_after_any, "copy", "copies")
             ),
         )
