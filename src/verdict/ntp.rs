@@ -136,11 +136,12 @@ fn with_time(ctx: &Ctx<'_>, t: Tally<'_>, note: &str) -> StageResult {
     // A server with no time to give beside one that had it: the phone
     // waited on it first (a warning, as a silent first server). One
     // that gave good time later had only just started (chronyd).
-    if let Some((server, why)) = t.why_unusable.as_ref().filter(|(s, _)| !t.good.contains(s)) {
+    let never_good = (t.unusable_servers.iter()).find(|(s, _, _)| !t.good.contains(s));
+    if let Some((server, why, bad)) = never_good {
         let s = format!(
             "{}; {server} answered without usable time ({why}, {})",
             s.replacen("NTP repl", "good NTP repl", 1),
-            plural(t.unusable, "reply", "replies")
+            plural(*bad, "reply", "replies")
         );
         let advice = unusable_advice(*server, why, "the phone took its time from another server");
         return StageResult::new(Stage::Ntp, Status::Warn, s)
@@ -265,6 +266,9 @@ struct Tally<'a> {
     /// Replies that carry no usable time, the last one's server and reason.
     unusable: usize,
     why_unusable: Option<(IpAddr, String)>,
+    /// Every server that gave replies without usable time: its first
+    /// reason and how many.
+    unusable_servers: Vec<(IpAddr, String, usize)>,
     /// An ICMP error about a request: the server and why.
     unreachable: Option<(IpAddr, UnreachKind)>,
     /// Every server that replied, usable or not, in order.
@@ -329,6 +333,11 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
                     (Some(why), _) => {
                         t.evidence.push(ev(f, format!("{text}: {why}")));
                         t.unusable += 1;
+                        let from = f.src_ip();
+                        match t.unusable_servers.iter_mut().find(|(s, _, _)| *s == from) {
+                            Some((_, _, n)) => *n += 1,
+                            None => t.unusable_servers.push((from, why.clone(), 1)),
+                        }
                         t.why_unusable = Some((f.src_ip(), why));
                     }
                     (None, Some(why)) => {
@@ -674,6 +683,25 @@ mod tests {
             fact(4, 2, SERVER, PHONE, reply(0, 3, &[0; 4])),
         ];
         assert_eq!(judge(&facts).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_server_that_never_had_time_is_named_beside_one_that_came_good() {
+        // A and B unsynchronised, then B good: A is the one to fix.
+        let request = request();
+        const A: &str = "203.0.113.124:123";
+        let facts = [
+            fact(1, 1, PHONE, A, request.clone()),
+            fact(2, 1, A, PHONE, reply(3, 0, &[0; 4])),
+            fact(3, 2, PHONE, SERVER, request.clone()),
+            fact(4, 2, SERVER, PHONE, reply(3, 0, &[0; 4])),
+            fact(5, 3, PHONE, SERVER, request.clone()),
+            fact(6, 3, SERVER, PHONE, reply(0, 2, b"GPS\0")),
+        ];
+        let r = judge(&facts);
+        assert_eq!(r.status, Status::Warn, "{}", r.summary);
+        assert!(r.summary.contains("203.0.113.124 answered"), "{}", r.summary);
+        assert!(r.summary.contains("1 reply)"), "{}", r.summary);
     }
 
     #[test]
