@@ -154,69 +154,12 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         _ => false,
     };
     let result = if ack_after_nak {
-        let (f, m) = last_of(ACK).copied().unwrap_or(msgs[0]);
-        let status = if earlier_trouble {
-            Status::Warn
-        } else {
-            Status::Pass
+        let earlier = Earlier {
+            trouble: earlier_trouble,
+            declined: declined.as_deref(),
+            foreign_nak,
         };
-        let mut summary = describe(f, m);
-        let earlier_nak = msgs.iter().any(|(f, m)| {
-            m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
-        });
-        if earlier_nak {
-            summary.push_str(" (after a NAK)");
-        } else if let Some(addr) = &declined {
-            summary.push_str(&format!(" (after the phone declined {addr}: in use)"));
-        } else if earlier_trouble && !foreign_nak {
-            summary.push_str(" (after an exchange that got no ACK)");
-        }
-        let slow = (!earlier_trouble).then(|| slow_server(last_msgs)).flatten();
-        let status = if slow.is_some() { Status::Warn } else { status };
-        if let Some(slow) = &slow {
-            summary.push_str(&format!(" ({slow})"));
-        }
-        let mut result = StageResult::new(Stage::Dhcp, status, summary);
-        if slow.is_some() {
-            result = result.advice(
-                "the DHCP server (or its relay) answered after the phone's retry timer: check \
-                 its load and any ping check it makes before offering (conflict detection)",
-            );
-        } else if let Some(addr) = declined.as_ref().filter(|_| !earlier_nak) {
-            result = result.advice(format!(
-                "another device answers for {addr}, the address the server first leased (a \
-                 static address inside the scope, or a duplicate): the phone declined it and got \
-                 another, off any reservation; find that device or exclude the address"
-            ));
-        } else if earlier_nak {
-            result = result.advice(
-                "the server refused the phone's first REQUEST (NAK: often an address the phone \
-                 remembers from another subnet) before leasing: harmless once; if every boot \
-                 does it, look for a second DHCP server or relay on the voice VLAN",
-            );
-        } else if earlier_trouble && !foreign_nak {
-            result = result.advice(
-                "an earlier DHCP exchange got no ACK before this one did: if boots are slow, \
-                 check the relay and how fast the server answers",
-            );
-        }
-        if let Some(r) = missing::no_dns_server(ctx, &msgs, f) {
-            result = r;
-        } else if let Some(r) = missing::no_router(ctx, &msgs, f) {
-            result = r;
-        }
-        if let (true, Some((nf, nm))) = (foreign_nak, last_of(NAK)) {
-            let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
-            result.summary.push_str(&format!(
-                "; {naked_by} answered NAK: two DHCP servers answer this phone"
-            ));
-            result = result.advice(format!(
-                "two DHCP servers answer on the voice VLAN ({leased_from} gave the \
-                 lease, {naked_by} refused it): keep the one that should serve the phones \
-                 and stop the other (or its relay)"
-            ));
-        }
-        result
+        leased(ctx, &msgs, last_msgs, &earlier)
     } else if let Some((f, m)) = last_of(NAK) {
         StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(
             "the DHCP server refused the address the phone asked for; check the scope \
@@ -277,6 +220,95 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     result.evidence(evidence)
+}
+
+/// What came before the last exchange that leased the address.
+struct Earlier<'x> {
+    /// An earlier exchange got no ACK, or a NAK or DECLINE.
+    trouble: bool,
+    /// The address the phone declined before (it answered ARP: in use).
+    declined: Option<&'x str>,
+    /// A NAK after the ACK from another server than the one that leased.
+    foreign_nak: bool,
+}
+
+/// The last exchange `last_msgs` ended with an ACK: pass, or warn with what
+/// came before it, and the options a phone cannot boot without.
+fn leased(
+    ctx: &Ctx<'_>,
+    msgs: &[(&Fact, &DhcpMessage)],
+    last_msgs: &[(&Fact, &DhcpMessage)],
+    earlier: &Earlier<'_>,
+) -> StageResult {
+    let last_of = |t: u8| {
+        last_msgs
+            .iter()
+            .rev()
+            .find(|(_, m)| m.message_type == Some(t))
+    };
+    let (f, m) = last_of(ACK).copied().unwrap_or(msgs[0]);
+    let status = if earlier.trouble {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let mut summary = describe(f, m);
+    let earlier_nak = msgs.iter().any(|(f, m)| {
+        m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
+    });
+    if earlier_nak {
+        summary.push_str(" (after a NAK)");
+    } else if let Some(addr) = earlier.declined {
+        summary.push_str(&format!(" (after the phone declined {addr}: in use)"));
+    } else if earlier.trouble && !earlier.foreign_nak {
+        summary.push_str(" (after an exchange that got no ACK)");
+    }
+    let slow = (!earlier.trouble).then(|| slow_server(last_msgs)).flatten();
+    let status = if slow.is_some() { Status::Warn } else { status };
+    if let Some(slow) = &slow {
+        summary.push_str(&format!(" ({slow})"));
+    }
+    let mut result = StageResult::new(Stage::Dhcp, status, summary);
+    if slow.is_some() {
+        result = result.advice(
+            "the DHCP server (or its relay) answered after the phone's retry timer: check \
+             its load and any ping check it makes before offering (conflict detection)",
+        );
+    } else if let Some(addr) = earlier.declined.filter(|_| !earlier_nak) {
+        result = result.advice(format!(
+            "another device answers for {addr}, the address the server first leased (a \
+             static address inside the scope, or a duplicate): the phone declined it and got \
+             another, off any reservation; find that device or exclude the address"
+        ));
+    } else if earlier_nak {
+        result = result.advice(
+            "the server refused the phone's first REQUEST (NAK: often an address the phone \
+             remembers from another subnet) before leasing: harmless once; if every boot \
+             does it, look for a second DHCP server or relay on the voice VLAN",
+        );
+    } else if earlier.trouble && !earlier.foreign_nak {
+        result = result.advice(
+            "an earlier DHCP exchange got no ACK before this one did: if boots are slow, \
+             check the relay and how fast the server answers",
+        );
+    }
+    if let Some(r) = missing::no_dns_server(ctx, msgs, f) {
+        result = r;
+    } else if let Some(r) = missing::no_router(ctx, msgs, f) {
+        result = r;
+    }
+    if let (true, Some((nf, nm))) = (earlier.foreign_nak, last_of(NAK)) {
+        let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
+        result.summary.push_str(&format!(
+            "; {naked_by} answered NAK: two DHCP servers answer this phone"
+        ));
+        result = result.advice(format!(
+            "two DHCP servers answer on the voice VLAN ({leased_from} gave the \
+             lease, {naked_by} refused it): keep the one that should serve the phones \
+             and stop the other (or its relay)"
+        ));
+    }
+    result
 }
 
 /// DISCOVERs sent after the first OFFER in `msgs` (in frame order): each

@@ -700,7 +700,11 @@ mod tests {
         ];
         let r = judge(&facts);
         assert_eq!(r.status, Status::Warn, "{}", r.summary);
-        assert!(r.summary.contains("203.0.113.124 answered"), "{}", r.summary);
+        assert!(
+            r.summary.contains("203.0.113.124 answered"),
+            "{}",
+            r.summary
+        );
         assert!(r.summary.contains("1 reply)"), "{}", r.summary);
     }
 
