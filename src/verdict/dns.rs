@@ -8,7 +8,9 @@
 //! (a slow resolver): a failure, not an answer. A server silent for one name
 //! that answered others is told to test that name, and a phone that went on
 //! without an answer while the server's other answers are in the capture
-//! used an address it had kept.
+//! used an address it had kept (a warning when that address answers). An
+//! SRV query with no records, or never answered, whose domain's address
+//! record the phone then used, is the RFC 3263 4.2 fallback.
 
 mod advice;
 mod answer;

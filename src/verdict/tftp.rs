@@ -10,7 +10,9 @@
 //! DATA cut by the snaplen hides its length: the transfer counts as done
 //! unless what followed says otherwise. A multi-homed server may answer from
 //! another of its addresses: its packets to the phone's port count, and the
-//! address is named.
+//! address is named. An OACK the phone never acknowledges (an empty file's
+//! tsize 0, or options it refuses with ERROR 8) gives it no profile, unless
+//! the capture ends within a second of it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};

@@ -1,6 +1,9 @@
-//! REGISTER transactions of a phone: each request keyed by Call-ID and
-//! CSeq, with its retransmissions and final responses, and the NAT its Via
-//! or Contact shows.
+//! REGISTER transactions of a phone: each request keyed by Call-ID, CSeq
+//! and top Via branch (RFC 3261 17.1.3; a new branch carrying the same
+//! message to the same server over UDP is a re-send), with its
+//! retransmissions, provisional and final responses, and the NAT its Via or
+//! Contact shows. A final response the phone goes on re-sending after never
+//! reached it: the transaction counts as unanswered.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
