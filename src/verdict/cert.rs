@@ -1,10 +1,13 @@
 //! Advice for a certificate the phone rejected, most telling cause first:
-//! the server's certificate really out of date at capture time; one that
+//! a certificate of the chain not for servers (its extended key usage
+//! without serverAuth) when the alert is unsupported_certificate; the
+//! server's certificate really out of date at capture time (or an expired
+//! CA certificate sent with it); one that
 //! does not name the server the phone asked for (SNI against its
 //! subjectAltName DNS names, else its CN; RFC 6125 wildcards); a
 //! TLS-inspecting middlebox (unknown_ca from an issuer that is not a public
 //! CA, or any rejection of an issuer whose name says it inspects); the
-//! phone's own clock when NTP did not pass.
+//! phone's own clock when NTP did not pass; an RSA key under 2048 bits.
 
 use crate::proto::tls::CertInfo;
 use crate::time::Timestamp;

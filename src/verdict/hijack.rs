@@ -64,8 +64,9 @@ impl Subnets {
 pub fn advice(name: &str, ip: IpAddr, why: &str) -> String {
     format!(
         "the phone used {ip} for {name}, {why}: that is not Cisco's service but a captive \
-         portal, DNS filter or split-horizon zone answering for it; make the DNS server the phones use \
-         (DHCP option 6) resolve {name} publicly, or let the voice VLAN bypass the portal"
+         portal, DNS filter or split-horizon zone answering for it; make the DNS server the \
+         phones use (DHCP option 6) resolve {name} publicly, or let the voice VLAN bypass the \
+         portal"
     )
 }
 

@@ -1,7 +1,8 @@
 //! Stage `local-config`: the phone fetching a profile from a local server
 //! (TFTP RRQ, HTTP GET, or HTTPS to a host named by option 159/160, or a TCP
-//! connection to it that failed), and what came of it. Any such fetch is a problem for a Webex phone: a profile
-//! taken (Webex will never be reached), not found, or no answer (stuck).
+//! connection to it that failed), and what came of it. Any such fetch is a
+//! problem for a Webex phone: a profile taken (Webex will never be reached),
+//! not found, or no answer (stuck).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};

@@ -15,9 +15,11 @@
 //! with the capture vouches for the capture's clock; with none, a phone
 //! whose TLS works (and rejects no certificate after the reply) says the
 //! capture host's clock is the wrong one, and the stage passes with a note.
-//! The last reply counts: a wrong one after a good one fails, a good one
-//! after a wrong one warns. A reply the phone refused at once with ICMP
-//! port unreachable came after it had given up on the request: no time.
+//! Of replies with a wrong time, the last counts: a wrong one after a good
+//! one fails, a good one after a wrong one warns. A server with no usable
+//! time, or a silent one, beside one that gave good time warns. A reply the
+//! phone refused at once with ICMP port unreachable came after it had given
+//! up on the request: no time.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

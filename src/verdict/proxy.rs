@@ -2,7 +2,8 @@
 //! cisco.sipflash.com through `CONNECT host:443` (RFC 9110 section 9.3.6).
 //! A 2xx answer opens a tunnel whose TLS is judged like a direct
 //! connection (the analyzer reads it as one); any other answer, or none,
-//! is the proxy refusing the phone that stage.
+//! is the proxy refusing the phone that stage (a 500/502/503/504: the proxy
+//! itself could not reach the target).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

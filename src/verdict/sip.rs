@@ -1,11 +1,14 @@
 //! Stage `sip-register`: REGISTER transactions of the phone (keyed by
-//! Call-ID and CSeq) and their final responses.
+//! Call-ID, CSeq and Via branch: `sip/transaction.rs`) and their final
+//! responses; with no REGISTER at all, why (a failed SBC stage, a registrar
+//! refusing TCP, a snaplen, SIP inside TLS).
 //!
 //! A first 401/407 is the normal digest challenge; a 401 with `stale=true`
 //! is a nonce refresh. An authenticated REGISTER answered by a fresh 401, or
 //! a 403, means the credentials were rejected. No final response means the
-//! path to the registrar is broken; answers that came back as IP fragments
-//! never completed say the path lost them. A line challenged again and again
+//! path to the registrar is broken (`sip/unanswered.rs`: an answer the
+//! phone went on re-sending after never reached it); answers that came back
+//! as IP fragments never completed say the path lost them. A line challenged again and again
 //! that never answers with credentials has none (unless the snaplen hid
 //! them). A REGISTER with expires 0 at the end is a de-registration, not a
 //! failure. Several lines: each line's last REGISTER counts, the worst

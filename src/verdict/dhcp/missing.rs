@@ -1,5 +1,6 @@
 //! What a lease may lack that stops a phone right after it: a DNS server
-//! (option 6) or a router (option 3). Each fails the `dhcp` stage only when
+//! (option 6) or a default route (option 3, or in an option 121 the phone
+//! asked for: RFC 3442). Each fails the `dhcp` stage only when
 //! the phone shows it is stuck; renewals and ACKs cut by the snaplen are not
 //! judged.
 

@@ -1,6 +1,9 @@
 //! A REGISTER with no final response: an ICMP error its answer, an answer
-//! the capture cut, the end of the capture, the registrar hanging up on it
-//! over TCP, answers lost as IP fragments, or no answer at all.
+//! the capture cut, an answer that never reached the phone (it went on
+//! re-sending), an answer delivered to another host holding the phone's
+//! address, the end of the capture, the registrar hanging up on it over
+//! TCP, answers lost as IP fragments, only provisional (1xx) answers, or no
+//! answer at all.
 
 use std::ops::ControlFlow;
 
