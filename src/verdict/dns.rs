@@ -77,17 +77,23 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let act = of(&|n| is_activation_name(n));
     let prov = of(&|n| is_provisioning_name(n));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
-    // An address answer the phone then sent something to (the last frame
-    // it sent to each address, from one pass: SRV queries may be many).
-    let mut last_sent: std::collections::HashMap<String, u64> = Default::default();
-    for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
-        last_sent.insert(f.dst_ip().to_string(), f.frame);
-    }
-    let used = |b: &Attempt<'_>| match &b.answer {
-        Answer::Records(records) => {
-            (records.iter()).any(|r| last_sent.get(r).is_some_and(|last| *last > b.query.frame))
-        }
-        _ => false,
+    // An address answer the phone then sent something to: the last frame
+    // it sent to each address, from one pass made only when an SRV fallback
+    // asks (SRV queries may be many; most phones need none).
+    let last_sent: std::cell::OnceCell<std::collections::HashMap<std::net::IpAddr, u64>> =
+        std::cell::OnceCell::new();
+    let used = |b: &Attempt<'_>| {
+        let Answer::Records(records) = &b.answer else {
+            return false;
+        };
+        let last_sent = last_sent.get_or_init(|| {
+            (ctx.own().filter(|f| ctx.is_phone(&f.src_ip())))
+                .map(|f| (f.dst_ip(), f.frame))
+                .collect()
+        });
+        (records.iter())
+            .filter_map(|r| r.parse::<std::net::IpAddr>().ok())
+            .any(|ip| last_sent.get(&ip).is_some_and(|last| *last > b.query.frame))
     };
     let (srv, fallback) = srv_lookups(&attempts, srv, &used);
     let family = Family::of(ctx);

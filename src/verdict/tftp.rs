@@ -51,6 +51,9 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
             }
         }
     }
+    if groups.is_empty() {
+        return;
+    }
     let index = Exchanges::index(ctx, &own);
     let last_elsewhere = LastSent::of(ctx, &own, |_| true);
     let last_tcp = LastSent::of(ctx, &own, |f| matches!(f.body, Body::Tcp { .. }));

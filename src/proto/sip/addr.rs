@@ -9,15 +9,32 @@ use std::net::IpAddr;
 use super::SipMessage;
 
 impl SipMessage {
-    /// The top Via's sent-by host, when it is an IP address.
-    pub fn via_ip(&self) -> Option<IpAddr> {
+    /// The top Via: the first value of the first Via header field
+    /// (compact `v` is stored under its long name).
+    fn top_via(&self) -> Option<&str> {
         let (_, via) = self
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Via"))?;
+        via.split(',').next()
+    }
+
+    /// The top Via's sent-by host, when it is an IP address.
+    pub fn via_ip(&self) -> Option<IpAddr> {
         // "SIP/2.0/UDP host:port;params": the sent-by is the second word.
-        let sent_by = via.split_whitespace().nth(1)?;
-        host_ip(sent_by.split([';', ',']).next()?)
+        let sent_by = self.top_via()?.split_whitespace().nth(1)?;
+        host_ip(sent_by.split(';').next()?)
+    }
+
+    /// The top Via's branch parameter (RFC 3261 8.1.1.7), which names the
+    /// transaction.
+    pub fn via_branch(&self) -> Option<&str> {
+        self.top_via()?.split(';').skip(1).find_map(|p| {
+            let (name, value) = p.trim().split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("branch")
+                .then_some(value.trim())
+        })
     }
 
     /// The first Contact URI's host, when it is an IP address.
@@ -126,6 +143,23 @@ mod tests {
              Call-ID: a\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
         );
         parse_datagram(text.as_bytes()).remove(0).expect("SIP")
+    }
+
+    #[test]
+    fn the_top_vias_branch() {
+        let contact = "<sip:1101@192.168.1.50>";
+        let m = register(
+            "SIP/2.0/UDP 10.0.0.1:5060 ; Branch = z9hG4bKa ;rport",
+            contact,
+        );
+        assert_eq!(m.via_branch(), Some("z9hG4bKa"));
+        // Only the top value counts, and a Via without a branch has none.
+        let m = register(
+            "SIP/2.0/UDP 10.0.0.1;rport, SIP/2.0/UDP b;branch=x",
+            contact,
+        );
+        assert_eq!(m.via_branch(), None);
+        assert_eq!(m.via_ip(), Some("10.0.0.1".parse().unwrap()));
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             continue;
         }
         let key = (call_id.as_str(), *cseq);
-        let branch = via_branch(m).map(str::to_ascii_lowercase);
+        let branch = m.via_branch().map(str::to_ascii_lowercase);
         let known = branch
             .clone()
             .and_then(|b| by_branch.get(&(key.0, key.1, b)).copied());
@@ -197,19 +197,6 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
         t.finals.clear();
     }
     txs
-}
-
-/// The branch parameter of a message's top Via (RFC 3261 8.1.1.7).
-fn via_branch(m: &SipMessage) -> Option<&str> {
-    let (_, via) = (m.headers.iter())
-        .find(|(n, _)| n.eq_ignore_ascii_case("Via") || n.eq_ignore_ascii_case("v"))?;
-    let top = via.split(',').next()?;
-    top.split(';').skip(1).find_map(|p| {
-        let (name, value) = p.trim().split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("branch")
-            .then_some(value.trim())
-    })
 }
 
 /// Seconds after a final response from which a copy of the request is a
