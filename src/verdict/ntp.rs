@@ -180,9 +180,8 @@ fn no_usable_time(t: Tally<'_>, server: IpAddr, why: &str) -> StageResult {
 }
 
 /// Advice for a server whose replies carry no usable time (`why`), ending
-/// with `then` (what it costs the phone).
-fn unusable_advice(server: IpAddr, why: &str, then: &str) -> String {
-    let clock = then;
+/// with `clock` (what it costs the phone).
+fn unusable_advice(server: IpAddr, why: &str, clock: &str) -> String {
     // Kiss codes of RFC 5905 section 7.4 that are about the client.
     match why.strip_prefix("Kiss-o'-Death ") {
         Some("RATE") => format!(
