@@ -32,7 +32,7 @@ if [ "${1:-}" = --list ]; then
 fi
 
 PACKAGES="dnsmasq-base busybox tftpd-hpa tftp-hpa kamailio sip-tester unbound bind9-dnsutils \
-curl openssl chrony nftables tcpdump tshark wireshark-common clang iproute2 xxd \
+curl openssl chrony nginx-light nftables tcpdump tshark wireshark-common clang iproute2 xxd \
 isc-dhcp-client python3 faketime gnutls-bin"
 
 install_packages() {

@@ -283,3 +283,26 @@ fn vendor_options_without_a_server_are_said_and_pass() {
     let url = stage(phone(&r, "00:00:5e:00:53:02"), "dhcp-options").clone();
     assert_eq!(url.status, Status::Fail, "{}", texts(&url));
 }
+
+#[test]
+fn a_portal_page_at_the_profile_url_is_no_profile() {
+    let p = report("opt160-http-portal.pcap");
+    let local = stage(&p, "local-config");
+    assert_eq!(local.status, Status::Fail, "{}", texts(local));
+    assert!(
+        local.summary.contains("HTML page, not a profile"),
+        "{}",
+        local.summary
+    );
+    assert!(!local.summary.contains("downloaded"), "{}", local.summary);
+    let advice = local.advice.as_deref().unwrap_or("");
+    assert!(advice.contains("web page"), "{advice}");
+    // A real profile from the same kind of server still reads as taken.
+    let found = report("opt160-http-found.pcap");
+    let taken = stage(&found, "local-config");
+    assert!(
+        taken.summary.contains("profile downloaded"),
+        "{}",
+        taken.summary
+    );
+}

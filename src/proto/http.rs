@@ -20,8 +20,10 @@
 //! trailers, HTTP/2 and upgrades.
 
 mod chunked;
+mod page;
 
 use chunked::{ChunkedBody, Progress};
+use page::BodySniff;
 use serde::Serialize;
 
 /// Longest head kept while waiting for its empty line; beyond it the buffer
@@ -67,6 +69,11 @@ pub enum HttpMessage {
     /// ended, with this many bytes of its Content-Length not sent (`None`:
     /// a chunked body or one read to the close, whose length is unknown).
     Unfinished { missing_bytes: Option<u64>, by: Cut },
+    /// The body of the 2xx response before it begins like an HTML document
+    /// (`<!DOCTYPE html`, `<html`): a web page, not a data file. Told on
+    /// the frame of the body's first bytes.
+    #[serde(rename = "html_body")]
+    HtmlBody,
 }
 
 /// What cut a body short.
@@ -116,6 +123,9 @@ pub struct HttpStream {
     /// For a server's direction: whether each request still to be answered
     /// was a HEAD (its response has no body, whatever its Content-Length).
     heads_asked: std::collections::VecDeque<bool>,
+    /// The first bytes of a 2xx response's body, gathered until they tell
+    /// whether it is an HTML page (`None`: not looking).
+    sniff: Option<BodySniff>,
 }
 
 impl HttpStream {
@@ -126,6 +136,7 @@ impl HttpStream {
             self.keep_tunnel(data);
             return heads;
         }
+        self.sniff_body(data, &mut heads);
         let mut rest = self.pass_body(data);
         while self.stop.is_none() && !rest.is_empty() {
             if self.buf.is_empty() {
@@ -169,14 +180,24 @@ impl HttpStream {
                             let answered = std::mem::take(&mut self.awaiting_tunnel);
                             answered && (200..300).contains(status)
                         }
-                        HttpMessage::Unfinished { .. } => false,
+                        HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody => false,
                     };
+                    let sniff = matches!(
+                        message,
+                        HttpMessage::Response {
+                            status: 200..=299,
+                            ..
+                        }
+                    ) && !opens
+                        && framing != Framing::NoBody;
                     heads.push(message);
                     if opens {
                         self.stop_with(TUNNEL);
                         self.keep_tunnel(rest);
                         break;
                     }
+                    self.sniff = sniff.then(|| BodySniff::new(framing == Framing::Chunked));
+                    self.sniff_body(rest, &mut heads);
                     self.frame(framing);
                 }
                 None => self.stop_with("not_http"),
@@ -208,6 +229,20 @@ impl HttpStream {
         self.stop = None;
         let held = std::mem::take(&mut self.tunnel);
         self.push(&held)
+    }
+
+    /// Looks at the start of a 2xx body: once enough of it is seen, an
+    /// HTML document adds [`HttpMessage::HtmlBody`] to `heads`.
+    fn sniff_body(&mut self, data: &[u8], heads: &mut Vec<HttpMessage>) {
+        let Some(sniff) = &mut self.sniff else {
+            return;
+        };
+        if let Some(html) = sniff.push(data) {
+            self.sniff = None;
+            if html {
+                heads.push(HttpMessage::HtmlBody);
+            }
+        }
     }
 
     fn keep_tunnel(&mut self, data: &[u8]) {

@@ -112,6 +112,8 @@ pub(super) fn host_of(s: &str) -> String {
 pub(super) enum Outcome {
     Fetched(String),
     NotFound(String),
+    /// A 2xx whose body is an HTML page (a portal's or a default page).
+    WebPage(String),
     NoAnswer(String),
     /// The capture ends first: why, in a few words.
     Pending(String),
@@ -164,6 +166,14 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
              (a leftover on-prem TFTP/HTTP): remove option 150/66/159/160 from the scope"
                 .to_string(),
         ),
+        Outcome::WebPage(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the provisioning URL from DHCP answers with a web page (a captive portal, a \
+             login page or the web server's default page), not a profile: remove option \
+             160/159/66/150 from the scope, or point it at a real profile"
+                .to_string(),
+        ),
         Outcome::NoAnswer(r) => (
             Status::Fail,
             format!("{what}: {r}"),
@@ -190,7 +200,9 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
     for (i, r) in own.iter().enumerate() {
-        if let Body::Http(HttpMessage::Response { .. } | HttpMessage::Unfinished { .. }) = &r.body
+        if let Body::Http(
+            HttpMessage::Response { .. } | HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody,
+        ) = &r.body
         {
             responses.entry((r.src, r.dst)).or_default().push(i);
         }
@@ -235,16 +247,24 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             at.get(at.partition_point(|&j| j <= i)..)
                 .unwrap_or_default()
         });
-        // The response, and the close that cut its body short if one did.
-        let unfinished = after
-            .get(1)
-            .and_then(|&j| own.get(j))
-            .and_then(|c| match &c.body {
-                Body::Http(HttpMessage::Unfinished { missing_bytes, by }) => {
-                    Some((*c, *missing_bytes, *by))
-                }
-                _ => None,
-            });
+        // The response, then what its body was: an HTML page, and the close
+        // that cut it short if one did (both before any next response).
+        let body: Vec<&Fact> = after
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&j| own.get(j).copied())
+            .take_while(|c| !matches!(c.body, Body::Http(HttpMessage::Response { .. })))
+            .collect();
+        let unfinished = body.iter().find_map(|c| match &c.body {
+            Body::Http(HttpMessage::Unfinished { missing_bytes, by }) => {
+                Some((*c, *missing_bytes, *by))
+            }
+            _ => None,
+        });
+        let html = body
+            .iter()
+            .find(|c| matches!(c.body, Body::Http(HttpMessage::HtmlBody)));
         let resp = after
             .first()
             .and_then(|&j| own.get(j))
@@ -286,6 +306,14 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                 };
                 evidence.push(ev(r, format!("HTTP {code}{to}")));
                 match (status, unfinished) {
+                    (200..=299, _) if html.is_some() => {
+                        if let Some(h) = html {
+                            evidence.push(ev(h, "the body begins an HTML page, not a profile"));
+                        }
+                        Outcome::WebPage(format!(
+                            "{code}, but the body is an HTML page, not a profile"
+                        ))
+                    }
                     (200..=299, Some((c, missing, by))) => {
                         let (text, outcome) = cut_profile(&code, missing, by);
                         // The phone's own close first: it gave up on a server

@@ -548,6 +548,7 @@ mod tests {
             Some(Outcome::Fetched(s)) => format!("fetched: {s}"),
             Some(Outcome::NotFound(s)) => format!("not found: {s}"),
             Some(Outcome::NoAnswer(s)) => format!("no answer: {s}"),
+            Some(Outcome::WebPage(s)) => format!("web page: {s}"),
             Some(Outcome::Pending(s)) => format!("pending: {s}"),
             None => "none".into(),
         }

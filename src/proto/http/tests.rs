@@ -404,3 +404,44 @@ fn a_connect_answered_2xx_opens_a_tunnel_and_hands_over_its_bytes() {
     plain.push(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(plain.stopped(), None);
 }
+
+#[test]
+fn an_html_body_of_a_2xx_is_told_after_its_response_whatever_the_pieces() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 30\r\n\r\n";
+    let body = b"<!DOCTYPE html><html></html>\r\n";
+    let whole = [&head[..], &body[..]].concat();
+    let (heads, _) = push_all(&[&whole]);
+    assert_eq!(
+        heads,
+        vec![response(200, "OK", Some(30)), HttpMessage::HtmlBody]
+    );
+    // The head in one segment, the body in the next (nginx's sendfile).
+    let (heads, _) = push_all(&[head, &body[..9], &body[9..]]);
+    assert_eq!(
+        heads,
+        vec![response(200, "OK", Some(30)), HttpMessage::HtmlBody]
+    );
+    // A profile, an HTML error page and a HEAD's answer are no web page.
+    let xml = b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n<flat-profile></flat-profile>\r\n";
+    assert_eq!(push_all(&[xml]).0, vec![response(200, "OK", Some(30))]);
+    let missing = b"HTTP/1.1 404 Not Found\r\nContent-Length: 13\r\n\r\n<html></html>";
+    assert_eq!(
+        push_all(&[missing]).0,
+        vec![response(404, "Not Found", Some(13))]
+    );
+}
+
+#[test]
+fn an_html_body_read_to_the_close_or_in_chunks_is_told() {
+    let to_close = b"HTTP/1.0 200 OK\r\n\r\n<html><body>Sign in</body></html>";
+    let (heads, stream) = push_all(&[to_close]);
+    assert_eq!(heads.last(), Some(&HttpMessage::HtmlBody));
+    assert_eq!(stream.stopped(), Some("body_until_close"));
+    let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let (heads, _) = push_all(&[chunked, b"d\r\n<html></html>\r\n0\r\n\r\n"]);
+    assert_eq!(heads.last(), Some(&HttpMessage::HtmlBody));
+    // Then the next response on the connection is read as before.
+    let next = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    let (heads, _) = push_all(&[chunked, b"d\r\n<html></html>\r\n0\r\n\r\n", next]);
+    assert_eq!(statuses(&heads), vec![200, 404]);
+}
