@@ -230,9 +230,23 @@ pub struct DecodeStats {
     pub unsupported_linktype: u64,
     /// The first such link type, to name it.
     pub unsupported_linktype_first: Option<u32>,
+    /// Frames whose link payload might hold IP but is not read (MACsec, an
+    /// unknown Ethernet type, MPLS over neither IP nor Ethernet).
+    pub other_payload: u64,
+    /// The first such payload's Ethernet type, to name it.
+    pub other_payload_first: Option<u16>,
     /// Unicast destinations of ARP frames (replies, or requests re-sent to
     /// a known host), the first few: a host the capture shows frames *to*.
     pub arp_to: [Option<Mac>; ARP_TO_KEPT],
+}
+
+impl DecodeStats {
+    /// Counts a frame whose payload of type `ethertype` is not read.
+    fn other_payload(&mut self, ethertype: u16, frame: u64) {
+        self.other_payload += 1;
+        self.other_payload_first.get_or_insert(ethertype);
+        log::debug!("packet: frame {frame} skipped: Ethernet type {ethertype:#06x} not read");
+    }
 }
 
 /// ARP destinations kept in [`DecodeStats::arp_to`].
@@ -288,6 +302,10 @@ impl Decoder {
         let (l2, version, data) = match link::parse(frame.linktype, frame.data) {
             Link::Ip { l2, version, data } => (l2, version, data),
             Link::Skip => return Decoded::Skip,
+            Link::Other(ethertype) => {
+                self.stats.other_payload(ethertype, frame.number);
+                return Decoded::Skip;
+            }
             Link::Arp(l2) => {
                 self.arp_to(l2.dst_mac);
                 return Decoded::Skip;
@@ -701,6 +719,10 @@ fn inner_ethernet<'a>(
             ip_packet(cx, outs, data, version, depth)
         }
         Link::Short(id) => cx.short(id),
+        Link::Other(ethertype) => {
+            cx.stats.other_payload(ethertype, cx.frame);
+            Decoded::Skip
+        }
         Link::Skip | Link::Arp(_) | Link::Unsupported => Decoded::Skip,
     }
 }

@@ -384,6 +384,16 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     Analysis { capture, facts }
 }
 
+/// A few Ethernet types' names, for the warning above (", MACsec").
+fn ethertype_name(ethertype: u16) -> &'static str {
+    match ethertype {
+        0x88e5 => ", MACsec",
+        0x8847 => ", MPLS whose payload is neither IP nor Ethernet",
+        0x8137 => ", IPX",
+        _ => "",
+    }
+}
+
 /// One sentence per counter that a reader should know about.
 fn stat_warnings(s: &Stats) -> Vec<String> {
     let mut out = Vec::new();
@@ -411,6 +421,15 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
              (113) and SLL2 (276), raw IP (101, 12, 14, 228, 229), loopback (0, 108), NFLOG \
              (239)",
             d.unsupported_linktype_first.unwrap_or_default()
+        ));
+    }
+    if d.other_payload > 0 {
+        let (n, what) = agree(d.other_payload, "frame carries", "frames carry");
+        out.push(format!(
+            "{n} {what} a protocol provscope does not read (first: Ethernet type {:#06x}{}); \
+             any IP inside is not analysed",
+            d.other_payload_first.unwrap_or_default(),
+            ethertype_name(d.other_payload_first.unwrap_or_default())
         ));
     }
     if d.fragments_conflicting > 0 {

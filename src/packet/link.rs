@@ -1,35 +1,26 @@
 //! Link layers: from a frame's first byte to the start of its IP header.
 //!
-//! Ethernet II (IEEE 802.3 clause 3) with 802.1Q (0x8100), 802.1ad (0x88a8)
-//! and the pre-standard 0x9100 tag stacks, Linux cooked capture v1 (SLL,
+//! Ethernet II (IEEE 802.3 clause 3) with the tag, MPLS and LLC/SNAP
+//! headers of `link/payload.rs`, Linux cooked capture v1 (SLL,
 //! LINKTYPE 113, 16 bytes) and v2 (SLL2, LINKTYPE 276, 20 bytes), raw IP
 //! (LINKTYPE 101 and the DLT values 12 and 14 some systems write), IPv4-only
 //! (228) and IPv6-only (229), BSD loopback (0, family in the writer's byte
 //! order), OpenBSD loopback (108, big-endian family) and Linux NFLOG (239).
 //!
-//! Every header here sits at fixed offsets, so it is read by hand. Frames that
-//! carry anything but IPv4 or IPv6 (ARP, LLDP, 802.3 LLC, MPLS...) are
-//! not provscope's business; IP inside a PPPoE session (RFC 2516) is read.
+//! Every header here sits at fixed offsets, so it is read by hand. Frames of
+//! the LAN's control protocols (LLDP, CDP, spanning tree...) are not
+//! provscope's business; ARP leaves its link facts; a payload that is not
+//! read but might hold IP is counted ([`Link::Other`]).
 //!
 //! The address field of SLL / SLL2 is the link-layer source of the frame as
 //! the capturing host saw it (its own address for outgoing frames, the last
 //! hop's for incoming ones), not reliably the sender's: it is not used as a
 //! source MAC, so hosts on cooked captures are known by their IP.
 
+mod payload;
+
 use super::{Mac, L2};
-
-/// Most VLAN tags followed in one stack; deeper stacks are malformed.
-const MAX_VLAN_TAGS: usize = 8;
-
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
-const ETHERTYPE_8021Q: u16 = 0x8100;
-const ETHERTYPE_8021AD: u16 = 0x88a8;
-const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
-const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
-const ETHERTYPE_ARP: u16 = 0x0806;
-const PPP_IPV4: u16 = 0x0021;
-const PPP_IPV6: u16 = 0x0057;
+use payload::ether_payload;
 
 /// BSD `AF_INET` and the values `AF_INET6` takes on the BSDs and macOS.
 const AF_INET: u32 = 2;
@@ -43,6 +34,10 @@ pub(super) enum Link<'a> {
     Ip { l2: L2, version: u8, data: &'a [u8] },
     /// A protocol other than IP on a link provscope reads.
     Skip,
+    /// A payload that may hold IP but is not read (MACsec, an unknown
+    /// Ethernet type, MPLS over neither IP nor Ethernet): its type, to be
+    /// counted and named.
+    Other(u16),
     /// An ARP frame: only its link facts are kept (who it was sent to).
     Arp(L2),
     /// A link type provscope does not read.
@@ -110,36 +105,6 @@ fn sll2(data: &[u8]) -> Link<'_> {
         vlan: None,
     };
     ether_payload(l2, protocol, data, 20)
-}
-
-/// Follows a VLAN tag stack from `offset`, where `ethertype` applies.
-fn ether_payload(mut l2: L2, mut ethertype: u16, data: &[u8], mut offset: usize) -> Link<'_> {
-    for _ in 0..=MAX_VLAN_TAGS {
-        match ethertype {
-            ETHERTYPE_IPV4 => return ip(l2, 4, data.get(offset..).unwrap_or_default()),
-            ETHERTYPE_IPV6 => return ip(l2, 6, data.get(offset..).unwrap_or_default()),
-            ETHERTYPE_8021Q | ETHERTYPE_8021AD | ETHERTYPE_QINQ_OLD => {
-                let (Some(tci), Some(inner)) = (be16(data, offset), be16(data, offset + 2)) else {
-                    return Link::Short("vlan_tag");
-                };
-                l2.vlan = Some(tci & 0x0fff);
-                ethertype = inner;
-                offset += 4;
-            }
-            // PPPoE session (RFC 2516): 6-byte header, then the PPP protocol.
-            ETHERTYPE_PPPOE_SESSION => {
-                return match be16(data, offset + 6) {
-                    Some(PPP_IPV4) => ip(l2, 4, data.get(offset + 8..).unwrap_or_default()),
-                    Some(PPP_IPV6) => ip(l2, 6, data.get(offset + 8..).unwrap_or_default()),
-                    Some(_) => Link::Skip,
-                    None => Link::Short("pppoe_header"),
-                };
-            }
-            ETHERTYPE_ARP => return Link::Arp(l2),
-            _ => return Link::Skip,
-        }
-    }
-    Link::Short("vlan_stack_too_deep")
 }
 
 fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
@@ -290,7 +255,93 @@ mod tests {
         for _ in 0..20 {
             f.extend([0x81, 0x00, 0x00, 0x01]);
         }
-        assert!(matches!(parse(1, &f), Link::Short("vlan_stack_too_deep")));
+        assert!(matches!(parse(1, &f), Link::Short("header_stack_too_deep")));
+        // An MPLS stack whose bottom is never marked, too.
+        let mut m = vec![0; 12];
+        m.extend([0x88, 0x47]);
+        for _ in 0..20 {
+            m.extend([0x00, 0x01, 0x00, 0x40]);
+        }
+        assert!(matches!(parse(1, &m), Link::Short("header_stack_too_deep")));
+    }
+
+    /// An Ethernet header from 02:..:02 to 02:..:01 with type `ethertype`.
+    fn ether(ethertype: [u8; 2]) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+        f.extend(ethertype);
+        f
+    }
+
+    const IPV4: [u8; 20] = [
+        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+
+    #[test]
+    fn mpls_labels_are_read_down_to_the_bottom_of_the_stack() {
+        // Two labels (the second with S set), then IPv4.
+        let mut f = ether([0x88, 0x47]);
+        f.extend([0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40]);
+        f.extend(IPV4);
+        let Link::Ip { version, data, l2 } = parse(1, &f) else {
+            panic!("not ip: {:?}", parse(1, &f));
+        };
+        assert_eq!((version, data.len()), (4, 20));
+        assert_eq!(l2.src_mac, Some([2, 0, 0, 0, 0, 2]));
+        // A pseudowire: control word, then the customer's Ethernet frame,
+        // whose addresses (the phone's) replace the provider's.
+        let mut pw = ether([0x88, 0x47]);
+        pw.extend([0x00, 0x01, 0x01, 0x40, 0, 0, 0, 0]);
+        pw.extend([0xaa; 6]);
+        pw.extend([
+            0x00, 0x1e, 0x7a, 0, 0, 1, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00,
+        ]);
+        pw.extend(IPV4);
+        let Link::Ip { version, l2, .. } = parse(1, &pw) else {
+            panic!("not ip: {:?}", parse(1, &pw));
+        };
+        assert_eq!((version, l2.vlan), (4, Some(100)));
+        assert_eq!(l2.src_mac, Some([0x00, 0x1e, 0x7a, 0, 0, 1]));
+        // Neither IP nor Ethernet after the bottom label: counted, not read.
+        let mut odd = ether([0x88, 0x47]);
+        odd.extend([0x00, 0x01, 0x01, 0x40, 0x9f, 0, 0, 0]);
+        assert!(matches!(parse(1, &odd), Link::Other(0x8847)));
+        let mut cut = ether([0x88, 0x47]);
+        cut.extend([0x00, 0x01]);
+        assert!(matches!(parse(1, &cut), Link::Short("mpls_label")));
+    }
+
+    #[test]
+    fn llc_snap_types_are_followed_and_other_llc_frames_skipped() {
+        // IEEE 802.3 length, LLC AA AA 03, OUI 00-00-00, type IPv4.
+        let mut f = ether([0x00, 0x2e]);
+        f.extend([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
+        f.extend(IPV4);
+        assert!(matches!(parse(1, &f), Link::Ip { version: 4, .. }));
+        // Spanning tree (LLC 42 42 03) and CDP (SNAP, Cisco's OUI): no IP.
+        let mut stp = ether([0x00, 0x26]);
+        stp.extend([0x42, 0x42, 0x03, 0, 0, 0, 0, 0]);
+        assert!(matches!(parse(1, &stp), Link::Skip));
+        let mut cdp = ether([0x01, 0x00]);
+        cdp.extend([0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00]);
+        assert!(matches!(parse(1, &cdp), Link::Skip));
+    }
+
+    #[test]
+    fn unknown_ethernet_types_are_told_and_control_protocols_skipped() {
+        assert!(matches!(
+            parse(1, &ether([0x88, 0xe5])),
+            Link::Other(0x88e5)
+        ));
+        assert!(matches!(
+            parse(1, &ether([0x12, 0x34])),
+            Link::Other(0x1234)
+        ));
+        for control in [[0x88, 0xcc], [0x88, 0x8e], [0x88, 0x09], [0x80, 0x35]] {
+            assert!(
+                matches!(parse(1, &ether(control)), Link::Skip),
+                "{control:02x?}"
+            );
+        }
     }
 
     #[test]
