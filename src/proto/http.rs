@@ -76,6 +76,17 @@ pub enum HttpMessage {
     HtmlBody,
 }
 
+impl HttpMessage {
+    /// A response that ends its request's exchange: any but an interim
+    /// 1xx (RFC 9110 15.2; 101 Switching Protocols ends the HTTP exchange).
+    pub fn is_final_response(&self) -> bool {
+        match self {
+            HttpMessage::Response { status, .. } => !(100..200).contains(status) || *status == 101,
+            _ => false,
+        }
+    }
+}
+
 /// What cut a body short.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

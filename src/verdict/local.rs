@@ -200,10 +200,13 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
     for (i, r) in own.iter().enumerate() {
-        if let Body::Http(
-            HttpMessage::Response { .. } | HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody,
-        ) = &r.body
-        {
+        // Interim 1xx answers (100 Continue, 103 Early Hints) are passed over.
+        let kept = match &r.body {
+            Body::Http(m @ HttpMessage::Response { .. }) => m.is_final_response(),
+            Body::Http(HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody) => true,
+            _ => false,
+        };
+        if kept {
             responses.entry((r.src, r.dst)).or_default().push(i);
         }
     }
@@ -254,7 +257,7 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             .unwrap_or_default()
             .iter()
             .filter_map(|&j| own.get(j).copied())
-            .take_while(|c| !matches!(c.body, Body::Http(HttpMessage::Response { .. })))
+            .take_while(|c| !matches!(&c.body, Body::Http(m) if m.is_final_response()))
             .collect();
         let unfinished = body.iter().find_map(|c| match &c.body {
             Body::Http(HttpMessage::Unfinished { missing_bytes, by }) => {

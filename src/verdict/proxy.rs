@@ -142,7 +142,7 @@ pub fn connects<'a>(ctx: &'a Ctx<'a>) -> Vec<Connect<'a>> {
     // per CONNECT, not a scan of the later facts.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
     for (i, r) in own.iter().enumerate() {
-        if let Body::Http(HttpMessage::Response { .. }) = &r.body {
+        if matches!(&r.body, Body::Http(m) if m.is_final_response()) {
             responses.entry((r.src, r.dst)).or_default().push(i);
         }
     }

@@ -445,3 +445,13 @@ fn an_html_body_read_to_the_close_or_in_chunks_is_told() {
     let (heads, _) = push_all(&[chunked, b"d\r\n<html></html>\r\n0\r\n\r\n", next]);
     assert_eq!(statuses(&heads), vec![200, 404]);
 }
+
+#[test]
+fn interim_responses_are_not_final() {
+    assert!(!response(100, "Continue", None).is_final_response());
+    assert!(!response(103, "Early Hints", None).is_final_response());
+    assert!(response(101, "Switching Protocols", None).is_final_response());
+    assert!(response(200, "OK", Some(0)).is_final_response());
+    assert!(response(404, "Not Found", Some(0)).is_final_response());
+    assert!(!get().is_final_response());
+}

@@ -63,7 +63,7 @@ fn exchange<'a>(own: &[&'a Fact], at: usize) -> Option<Exchange<'a>> {
     let later = own.get(at + 1..).unwrap_or_default();
     let pos = later
         .iter()
-        .position(|r| pair(r) && matches!(&r.body, Body::Http(HttpMessage::Response { .. })))?;
+        .position(|r| pair(r) && matches!(&r.body, Body::Http(m) if m.is_final_response()))?;
     let response = later[pos];
     let Body::Http(HttpMessage::Response {
         status,

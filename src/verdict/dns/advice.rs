@@ -65,6 +65,12 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
              address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
              rewrites one direction only)"
         ),
+        Answer::Mismatched(why) => format!(
+            "DNS server {server} answers, but its response for {name} does not match the \
+             phone's query ({why}), and a phone drops such an answer: a DNS proxy, ALG or \
+             load balancer between them rewrites or mixes up answers; fix it, or give the \
+             phones a resolver that answers directly"
+        ),
         Answer::Blocked(addr) => format!(
             "resolver {server} answers {name} with {addr}, what DNS filters (blocklists, DNS \
              firewalls) give a blocked name: allow activate.cisco.com, cisco.sipflash.com and \

@@ -21,6 +21,10 @@ pub(super) enum Answer {
     /// Only a response from another address than the one asked (this
     /// one): a stub resolver discards it (RFC 5452 section 9.1).
     OtherSource(String),
+    /// The server's response does not match the query (why, in words: its
+    /// id, its question, or records only for other names): the phone drops
+    /// it or finds no address in it (RFC 5452 section 9.1).
+    Mismatched(String),
     Unreachable(String),
     Malformed(String),
     /// The response was cut by the capture's snaplen: it tells nothing.
@@ -65,7 +69,7 @@ impl Attempt<'_> {
         match &self.answer {
             Answer::Records(_) | Answer::Error(_) | Answer::NoResponse => true,
             Answer::NoService | Answer::Blocked(_) => true,
-            Answer::Unreachable(_) | Answer::OtherSource(_) => true,
+            Answer::Unreachable(_) | Answer::OtherSource(_) | Answer::Mismatched(_) => true,
             Answer::TcpRetryFailed(..) | Answer::Late(..) | Answer::RefusedByPhone(..) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
@@ -140,6 +144,10 @@ impl Attempt<'_> {
                 "{q}: asked {}, answered from {from}: the phone drops such an answer",
                 self.server()
             ),
+            Answer::Mismatched(why) => format!(
+                "{q}: the response from {} does not match the query: {why}",
+                self.server()
+            ),
             Answer::Unreachable(k) => match self.icmp_router() {
                 Some(router) => format!(
                     "{q}: ICMP {k} from the router {router}, on the way to {}",
@@ -185,7 +193,33 @@ impl Attempt<'_> {
 /// spare targets); the most preferred come first.
 const MAX_RECORDS_NAMED: usize = 4;
 
-pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
+/// The names an answer to `qname` may hold records for: `qname` and the
+/// CNAME chain from it within the answer section (RFC 1034 3.6.2).
+fn chain_names<'m>(m: &'m DnsMessage, qname: &'m str) -> Vec<&'m str> {
+    let mut names = vec![qname.trim_end_matches('.')];
+    for _ in 0..m.answers.len().min(MAX_CHAIN) {
+        let next = m.answers.iter().find_map(|r| match &r.data {
+            RData::Cname { target } if names.iter().any(|n| n.eq_ignore_ascii_case(&r.name)) => {
+                let target = target.trim_end_matches('.');
+                (!names.iter().any(|n| n.eq_ignore_ascii_case(target))).then_some(target)
+            }
+            _ => None,
+        });
+        match next {
+            Some(target) => names.push(target),
+            None => break,
+        }
+    }
+    names
+}
+
+/// Most CNAME links followed in one answer.
+const MAX_CHAIN: usize = 16;
+
+/// What the response `m` answers to the question `qname` / `qtype`: the
+/// records of that type for `qname` or its CNAME chain; records of the type
+/// only for other names are no answer ([`Answer::Mismatched`]).
+pub(super) fn answer_of(m: &DnsMessage, qname: &str, qtype: u16) -> Answer {
     // Malformed after a whole answer section holding what was asked (a
     // cut additional record): the phone reads its answer all the same.
     let asked = |r: &&crate::proto::dns::DnsRecord| {
@@ -217,7 +251,19 @@ pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
     if qtype == 33 && targets.next() == Some("") && targets.next().is_none() {
         return Answer::NoService;
     }
+    let names = chain_names(m, qname);
+    let mut others: Vec<&str> = Vec::new();
     for r in &m.answers {
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(&r.name)) {
+            if matches!(
+                (&r.data, qtype),
+                (RData::A { .. }, 1) | (RData::Aaaa { .. }, 28) | (RData::Srv { .. }, 33)
+            ) && !others.contains(&r.name.as_str())
+            {
+                others.push(&r.name);
+            }
+            continue;
+        }
         match (&r.data, qtype) {
             (RData::A { addr }, 1) => records.push(addr.to_string()),
             (RData::Aaaa { addr }, 28) => records.push(addr.to_string()),
@@ -249,7 +295,13 @@ pub(super) fn answer_of(m: &DnsMessage, qtype: u16) -> Answer {
         r.parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_unspecified() || ip.is_loopback())
     };
-    if records.is_empty() {
+    if records.is_empty() && !others.is_empty() {
+        Answer::Mismatched(format!(
+            "its records are for {}, not {}",
+            others.join(", "),
+            qname.trim_end_matches('.')
+        ))
+    } else if records.is_empty() {
         Answer::NoData
     } else if matches!(qtype, 1 | 28) && records.iter().all(null) {
         Answer::Blocked(records.join(", "))

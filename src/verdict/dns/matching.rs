@@ -34,7 +34,7 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         };
         let answer = replies.to(i, m.id, q).map(|r| match &r.body {
             Body::Dns(a) if r.truncated && a.malformed.is_some() => (Answer::CutShort, r),
-            Body::Dns(a) => (answer_of(a, question.qtype), r),
+            Body::Dns(a) => (answer_to(a, &question.name, question.qtype), r),
             Body::Icmp(u) => (Answer::Unreachable(u.kind.words().to_string()), r),
             _ => (Answer::NoResponse, r),
         });
@@ -53,6 +53,16 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
                 Some((r, from)) => (Answer::OtherSource(from.to_string()), Some(r)),
                 None => (Answer::NoResponse, None),
             },
+            // The server answered the query's socket with another id.
+            None if replies.other_id(i, m.id, q, &question.name).is_some() => {
+                match replies.other_id(i, m.id, q, &question.name) {
+                    Some((r, id)) => {
+                        let why = format!("its id {id:#06x} is not the query's {:#06x}", m.id);
+                        (Answer::Mismatched(why), Some(r))
+                    }
+                    None => (Answer::NoResponse, None),
+                }
+            }
             None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
             // The answer came as IP fragments that never all arrived: no
             // response for the phone, but not a silent server.
@@ -167,7 +177,7 @@ fn answers_alone<'a>(
         }
         let answer = match r.truncated && m.malformed.is_some() {
             true => Answer::CutShort,
-            false => answer_of(m, question.qtype),
+            false => answer_of(m, &question.name, question.qtype),
         };
         out.push(Attempt {
             query: r,
@@ -178,6 +188,21 @@ fn answers_alone<'a>(
         });
     }
     out.sort_by_key(|a| a.query.frame);
+}
+
+/// What a response with the query's id says to the question `name` /
+/// `qtype`: a response that asks another question answers that one.
+fn answer_to(m: &crate::proto::dns::DnsMessage, name: &str, qtype: u16) -> Answer {
+    match m.questions.first() {
+        Some(other) if !other.name.eq_ignore_ascii_case(name) || other.qtype != qtype => {
+            Answer::Mismatched(format!(
+                "it answers another question ({} {})",
+                other.name,
+                crate::proto::dns::qtype_name(other.qtype)
+            ))
+        }
+        _ => answer_of(m, name, qtype),
+    }
 }
 
 /// The phone's retry over TCP of a query answered truncated (`tc`): how it
@@ -220,6 +245,8 @@ pub(super) struct Replies<'a> {
     unreachables: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     /// (id, asker) -> positions of responses in `own`, from any address.
     by_asker: HashMap<(u16, SocketAddr), Vec<usize>>,
+    /// (responder, asker) -> positions of responses in `own`, any id.
+    by_pair: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     /// (id, asker, server) of every query: a server asked with that id
     /// answers its own query, not another's.
     asked: HashSet<(u16, SocketAddr, SocketAddr)>,
@@ -240,6 +267,7 @@ impl<'a> Replies<'a> {
                     let key = (a.id, f.src, f.dst);
                     r.responses.entry(key).or_default().0.push(i);
                     r.by_asker.entry((a.id, f.dst)).or_default().push(i);
+                    r.by_pair.entry((f.src, f.dst)).or_default().push(i);
                 }
                 Body::Dns(a) => {
                     r.asked.insert((a.id, f.src, f.dst));
@@ -313,6 +341,38 @@ impl<'a> Replies<'a> {
             f.src == response.src && f.dst == response.dst && matches!(f.body, Body::Dns(_))
         });
         (!between).then_some(icmp)
+    }
+
+    /// A response from the server asked, to the query's socket, about the
+    /// same name, soon after the query at position `i`, with another id
+    /// that no query of that socket to that server used: the response and
+    /// its id.
+    pub(super) fn other_id(
+        &self,
+        i: usize,
+        id: u16,
+        q: &Fact,
+        name: &str,
+    ) -> Option<(&'a Fact, u16)> {
+        let at = self.by_pair.get(&(q.dst, q.src))?;
+        let later = at.get(at.partition_point(|&j| j <= i)..)?;
+        later
+            .iter()
+            .take(MAX_STRAY_LOOK)
+            .filter_map(|&j| self.own.get(j).copied())
+            .take_while(|r| q.ts.secs_until(&r.ts) < ANSWER_SECS)
+            .find_map(|r| match &r.body {
+                Body::Dns(m)
+                    if m.id != id
+                        && !self.asked.contains(&(m.id, q.src, q.dst))
+                        && m.questions
+                            .first()
+                            .is_some_and(|x| x.name.eq_ignore_ascii_case(name)) =>
+                {
+                    Some((r, m.id))
+                }
+                _ => None,
+            })
     }
 
     /// A response to the query at position `i` that comes from another

@@ -137,11 +137,20 @@ fn null_and_loopback_answers_are_a_blocked_name() {
         },
     };
     m.answers = vec![a("0.0.0.0")];
-    assert_eq!(answer_of(&m, 1), Answer::Blocked("0.0.0.0".into()));
+    assert_eq!(
+        answer_of(&m, "activate.cisco.com", 1),
+        Answer::Blocked("0.0.0.0".into())
+    );
     m.answers = vec![a("127.0.0.1")];
-    assert_eq!(answer_of(&m, 1), Answer::Blocked("127.0.0.1".into()));
+    assert_eq!(
+        answer_of(&m, "activate.cisco.com", 1),
+        Answer::Blocked("127.0.0.1".into())
+    );
     m.answers = vec![a("0.0.0.0"), a("198.51.100.10")];
-    assert!(matches!(answer_of(&m, 1), Answer::Records(_)));
+    assert!(matches!(
+        answer_of(&m, "activate.cisco.com", 1),
+        Answer::Records(_)
+    ));
 }
 
 #[test]
@@ -160,11 +169,15 @@ fn an_srv_target_of_root_alone_says_the_service_is_not_offered() {
         },
     };
     m.answers = vec![srv("")];
-    assert_eq!(answer_of(&m, 33), Answer::NoService);
+    assert_eq!(
+        answer_of(&m, "_sips._tcp.sbc.example.com", 33),
+        Answer::NoService
+    );
     // A "." beside real targets is one record among others (RFC 2782
     // gives it meaning only alone).
     m.answers = vec![srv(""), srv("sbc1.example.com")];
-    assert!(matches!(answer_of(&m, 33), Answer::Records(r) if r.len() == 2));
+    let both = answer_of(&m, "_sips._tcp.sbc.example.com", 33);
+    assert!(matches!(both, Answer::Records(r) if r.len() == 2));
     let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
     let none = attempt(&q, Answer::NoService, Some(&r));
     let result = stage(Stage::DnsSrv, &[&none], "the SRV", Family::V4, &[]);
@@ -178,7 +191,10 @@ fn a_truncated_answer_waits_for_the_retry_over_tcp() {
         unreachable!()
     };
     m.tc = true;
-    assert!(matches!(answer_of(&m, 33), Answer::Truncated(0)));
+    assert!(matches!(
+        answer_of(&m, "_sips._tcp.sbc.example.com", 33),
+        Answer::Truncated(0)
+    ));
     let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
     let (q2, r2) = (dns(3, 8, false, false), dns(4, 8, true, false));
     let tc = attempt(&q, Answer::Truncated(3), Some(&r));
@@ -386,4 +402,44 @@ fn an_answer_refused_after_the_phone_gave_up_fails_unless_another_answered_toget
     ];
     let r = judge(&retry);
     assert_eq!(r.status, Status::Warn, "{}", r.summary);
+}
+
+#[test]
+fn records_count_only_for_the_name_asked_and_its_cname_chain() {
+    let Body::Dns(mut m) = dns(2, 7, true, false).body else {
+        unreachable!()
+    };
+    let rec = |name: &str, data: RData| crate::proto::dns::DnsRecord {
+        name: name.into(),
+        ttl: 60,
+        data,
+    };
+    let a = |addr: &str| RData::A {
+        addr: addr.parse().unwrap(),
+    };
+    let cname = |t: &str| RData::Cname { target: t.into() };
+    // Another name's address alone: no answer for the phone.
+    m.answers = vec![rec("printer.example.net", a("203.0.113.66"))];
+    let got = answer_of(&m, "activate.cisco.com", 1);
+    assert!(
+        matches!(&got, Answer::Mismatched(w) if w.contains("printer.example.net")),
+        "{got:?}"
+    );
+    // A CNAME chain in any order reaches its address; a stray one is left.
+    m.answers = vec![
+        rec("edge.example.net", a("198.51.100.10")),
+        rec("printer.example.net", a("203.0.113.66")),
+        rec("mid.example.net", cname("edge.example.net")),
+        rec("Activate.Cisco.com", cname("mid.example.net.")),
+    ];
+    assert_eq!(
+        answer_of(&m, "activate.cisco.com", 1),
+        Answer::Records(vec!["198.51.100.10".into()])
+    );
+    // A CNAME loop ends.
+    m.answers = vec![
+        rec("activate.cisco.com", cname("a.example.net")),
+        rec("a.example.net", cname("activate.cisco.com")),
+    ];
+    assert_eq!(answer_of(&m, "activate.cisco.com", 1), Answer::NoData);
 }
