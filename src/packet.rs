@@ -34,6 +34,7 @@
 //! cut short on a complete frame is malformed and gives `Bad` with a stable
 //! snake_case id.
 
+mod arp;
 mod frag;
 mod link;
 mod tunnel;
@@ -50,6 +51,8 @@ use crate::time::Timestamp;
 pub use frag::{FirstFragment, LostDatagram};
 use frag::{FragKey, FragOutcome, FragPool, Fragment};
 use link::Link;
+
+pub use arp::{ArpLog, Asks};
 
 /// An Ethernet address.
 pub type Mac = [u8; 6];
@@ -259,6 +262,8 @@ pub struct Decoder {
     frags: FragPool,
     /// Reassembled payloads handed out, one per IP nesting level.
     reassembled: [Vec<u8>; MAX_IP_DEPTH],
+    /// Who asked ARP for whom, who answered.
+    arp: ArpLog,
 }
 
 impl Decoder {
@@ -282,6 +287,7 @@ impl Decoder {
             stats: DecodeStats::default(),
             frags: FragPool::default(),
             reassembled: Default::default(),
+            arp: ArpLog::default(),
         }
     }
 
@@ -306,8 +312,9 @@ impl Decoder {
                 self.stats.other_payload(ethertype, frame.number);
                 return Decoded::Skip;
             }
-            Link::Arp(l2) => {
+            Link::Arp(l2, message) => {
                 self.arp_to(l2.dst_mac);
+                self.arp.note(message, frame.number, frame.ts);
                 return Decoded::Skip;
             }
             Link::Unsupported => {
@@ -330,6 +337,7 @@ impl Decoder {
             stats,
             frags,
             reassembled,
+            ..
         } = self;
         let mut cx = Cx {
             stats,
@@ -365,6 +373,11 @@ impl Decoder {
             true => None,
             false => Some(std::mem::take(&mut self.frags.lost)),
         }
+    }
+
+    /// What ARP told so far (taken once, at the capture's end).
+    pub fn take_arp(&mut self) -> ArpLog {
+        std::mem::take(&mut self.arp)
     }
 
     pub fn stats(&self) -> DecodeStats {
@@ -723,7 +736,7 @@ fn inner_ethernet<'a>(
             cx.stats.other_payload(ethertype, cx.frame);
             Decoded::Skip
         }
-        Link::Skip | Link::Arp(_) | Link::Unsupported => Decoded::Skip,
+        Link::Skip | Link::Arp(..) | Link::Unsupported => Decoded::Skip,
     }
 }
 

@@ -306,3 +306,26 @@ fn a_portal_page_at_the_profile_url_is_no_profile() {
         taken.summary
     );
 }
+
+#[test]
+fn a_gateway_that_never_answers_arp_fails_the_lease() {
+    let p = report("dhcp-router-dead.pcap");
+    let dhcp = stage(&p, "dhcp");
+    assert_eq!(dhcp.status, Status::Fail, "{}", texts(dhcp));
+    assert!(dhcp.summary.contains("192.0.2.254"), "{}", dhcp.summary);
+    assert!(
+        dhcp.summary.contains("never answers the phone's ARP"),
+        "{}",
+        dhcp.summary
+    );
+    assert!(
+        dhcp.evidence.iter().any(|e| e.text.contains("ARP request")),
+        "{}",
+        texts(dhcp)
+    );
+    let advice = dhcp.advice.as_deref().unwrap_or("");
+    assert!(advice.contains("option 3"), "{advice}");
+    // A gateway that answers (every other lab capture) is no such fault.
+    let healthy = report("healthy.pcap");
+    assert_eq!(stage(&healthy, "dhcp").status, Status::Pass);
+}

@@ -99,6 +99,9 @@ pub struct CaptureSummary {
     /// Where and why reading stopped early (also among the warnings).
     #[serde(skip)]
     pub stopped: Option<String>,
+    /// Who asked ARP for whom, and who answered.
+    #[serde(skip)]
+    pub arp: crate::packet::ArpLog,
 }
 
 impl CaptureSummary {
@@ -118,6 +121,7 @@ impl CaptureSummary {
             unmatched_phones: 0,
             broken: true,
             stopped: None,
+            arp: Default::default(),
         }
     }
 
@@ -380,6 +384,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         unmatched_phones: 0,
         broken,
         stopped,
+        arp: decoder.take_arp(),
     };
     Analysis { capture, facts }
 }

@@ -38,8 +38,8 @@ pub(super) enum Link<'a> {
     /// Ethernet type, MPLS over neither IP nor Ethernet): its type, to be
     /// counted and named.
     Other(u16),
-    /// An ARP frame: only its link facts are kept (who it was sent to).
-    Arp(L2),
+    /// An ARP frame: its link facts (who it was sent to) and its message.
+    Arp(L2, &'a [u8]),
     /// A link type provscope does not read.
     Unsupported,
     /// The link header is cut short or inconsistent; the id says which.
@@ -236,7 +236,7 @@ mod tests {
     fn ethernet_arp_keeps_its_link_facts_and_short_tag_is_short() {
         let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
         f.extend([0x08, 0x06, 0, 1]);
-        let Link::Arp(l2) = parse(1, &f) else {
+        let Link::Arp(l2, _) = parse(1, &f) else {
             panic!("not arp: {:?}", parse(1, &f));
         };
         assert_eq!(l2.dst_mac, Some([2, 0, 0, 0, 0, 1]));

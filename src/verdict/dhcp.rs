@@ -153,7 +153,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         (Some(_), None) => true,
         _ => false,
     };
-    let result = if ack_after_nak {
+    let mut result = if ack_after_nak {
         let earlier = Earlier {
             trouble: earlier_trouble,
             declined: declined.as_deref(),
@@ -219,6 +219,8 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                       and the server's scope for the voice VLAN";
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
+    // Evidence a rule of its own adds (the ARP to a dead router) comes after.
+    evidence.append(&mut result.evidence);
     result.evidence(evidence)
 }
 
@@ -295,6 +297,8 @@ fn leased(
     if let Some(r) = missing::no_dns_server(ctx, msgs, f) {
         result = r;
     } else if let Some(r) = missing::no_router(ctx, msgs, f) {
+        result = r;
+    } else if let Some(r) = missing::dead_router(ctx, msgs) {
         result = r;
     }
     if let (true, Some((nf, nm))) = (earlier.foreign_nak, last_of(NAK)) {

@@ -240,6 +240,8 @@ pub struct Ctx<'a> {
     pub snaplen_cut: bool,
     /// The capture holds the phones' direction only (`one_way`).
     pub one_way: bool,
+    /// Who asked ARP for whom in the capture, and who answered.
+    pub arp: &'a crate::packet::ArpLog,
 }
 
 impl<'a> Ctx<'a> {
@@ -535,6 +537,7 @@ pub fn judge_capture(
                 end: analysis.capture.last_ts,
                 snaplen_cut: analysis.capture.stats.truncated_by_snaplen > 0,
                 one_way: corr.one_way,
+                arp: &analysis.capture.arp,
             };
             judge(&ctx, &analysis.capture.path)
         })

@@ -47,5 +47,10 @@ pub fn ctx<'a>(facts: &'a [Fact], phone: &'a Phone, names: &'a NameMap, end_secs
         end: Some(Timestamp::new(end_secs * 1_000_000_000, 6)),
         snaplen_cut: false,
         one_way: false,
+        arp: &NO_ARP,
     }
 }
+
+/// An empty ARP log for test contexts.
+static NO_ARP: std::sync::LazyLock<crate::packet::ArpLog> =
+    std::sync::LazyLock::new(Default::default);

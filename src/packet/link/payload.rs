@@ -96,7 +96,7 @@ pub(super) fn ether_payload(
                     None => Link::Short("pppoe_header"),
                 };
             }
-            ETHERTYPE_ARP => return Link::Arp(l2),
+            ETHERTYPE_ARP => return Link::Arp(l2, rest),
             ..=MAX_8023_LENGTH => match snap_type(rest) {
                 Some(inner) => {
                     ethertype = inner;

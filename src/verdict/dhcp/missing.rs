@@ -1,6 +1,7 @@
 //! What a lease may lack that stops a phone right after it: a DNS server
-//! (option 6) or a default route (option 3, or in an option 121 the phone
-//! asked for: RFC 3442). Each fails the `dhcp` stage only when
+//! (option 6), a default route (option 3, or in an option 121 the phone
+//! asked for: RFC 3442), or a router that answers (the phone's ARP for the
+//! option-3 gateway goes unanswered). Each fails the `dhcp` stage only when
 //! the phone shows it is stuck; renewals and ACKs cut by the snaplen are not
 //! judged.
 
@@ -10,7 +11,7 @@ use super::{server_of, ACK};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::DhcpMessage;
 use crate::proto::http::HttpMessage;
-use crate::verdict::{Ctx, Stage, StageResult, Status};
+use crate::verdict::{Ctx, Evidence, Stage, StageResult, Status};
 
 /// Seconds of silence after a lease that show the phone is stuck (it asks
 /// within a second or two of its lease).
@@ -106,17 +107,7 @@ pub(super) fn no_router(
         // IPv6 off the lease: the phone has a way on (router advertisements).
         IpAddr::V6(_) => false,
     };
-    let after: Vec<&Fact> = ctx
-        .own()
-        .filter(|f| f.frame > lease_fact.frame && ctx.is_phone(&f.src_ip()))
-        .filter(|f| !matches!(f.body, Body::Dhcp(_)))
-        .collect();
-    // Off the subnet, or a client of a registrar or profile server on its
-    // own subnet (not a web page of its own a PC opened): it got on.
-    if after.iter().any(|f| !on_link(&f.dst.ip()) || as_client(f)) {
-        return None;
-    }
-    let quiet_from = after.last().copied().unwrap_or(ack);
+    let quiet_from = stuck_on_link(ctx, lease_fact, on_link)?.unwrap_or(ack);
     let silent = ctx.secs_left(&quiet_from.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
     // With classless routes, option 3 does not count (RFC 3442).
@@ -156,6 +147,118 @@ pub(super) fn no_router(
     let mut result = StageResult::new(Stage::Dhcp, status, summary).advice(advice);
     // What the phone did on its subnet (an on-link DNS server's answer) is
     // not getting past the lease.
+    result.failing_since = ctx.own().map(|f| f.frame).max();
+    Some(result)
+}
+
+/// The phone after the lease in `lease_fact`: `None` when it got on (a
+/// packet off its subnet, by `on_link`, or as the client of a registrar or
+/// profile server on it); else its last fact but DHCP, if any.
+fn stuck_on_link<'a>(
+    ctx: &Ctx<'a>,
+    lease_fact: &Fact,
+    on_link: impl Fn(&IpAddr) -> bool,
+) -> Option<Option<&'a Fact>> {
+    let mut last = None;
+    for f in ctx.own() {
+        if f.frame <= lease_fact.frame
+            || !ctx.is_phone(&f.src_ip())
+            || matches!(f.body, Body::Dhcp(_))
+        {
+            continue;
+        }
+        // (Not a web page of its own a PC opened: a phone's request.)
+        if !on_link(&f.dst.ip()) || as_client(f) {
+            return None;
+        }
+        last = Some(f);
+    }
+    Some(last)
+}
+
+/// Requests before a gateway that never answers them is dead, and the
+/// seconds they must span (a phone asks about once a second).
+const DEAD_ASKS: u32 = 3;
+const DEAD_SECS: f64 = 2.0;
+
+/// A lease whose router (option 3) never answers the phone's ARP: every
+/// router of the last new ACK that the phone asked for was asked
+/// [`DEAD_ASKS`] times over [`DEAD_SECS`] or more after the ACK and never
+/// spoke ARP in the capture, no router of the list did, and the phone
+/// reached nothing beyond its subnet. Not judged on a capture of one
+/// direction, nor when the phone uses classless routes (option 121).
+pub(super) fn dead_router(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<StageResult> {
+    if ctx.one_way {
+        return None;
+    }
+    let asked_classless = msgs
+        .iter()
+        .any(|(_, m)| m.requested_options().is_some_and(|o| o.contains(&121)));
+    let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
+    let (lease_fact, last_ack) = acks().rfind(|(_, m)| m.ciaddr.is_unspecified())?;
+    if classless(last_ack, asked_classless).is_some() || last_ack.yiaddr.is_unspecified() {
+        return None;
+    }
+    let routers: Vec<Ipv4Addr> = last_ack
+        .routers()
+        .into_iter()
+        .filter(|r| !r.is_unspecified())
+        .collect();
+    if routers.iter().any(|r| ctx.arp.spoke(*r)) {
+        return None;
+    }
+    let phone = last_ack.yiaddr;
+    let asked: Vec<(Ipv4Addr, crate::packet::Asks)> = routers
+        .iter()
+        .filter_map(|r| Some((*r, *ctx.arp.asks(phone, *r)?)))
+        .filter(|(_, a)| a.last.0 > lease_fact.frame)
+        .collect();
+    let dead = |a: &crate::packet::Asks| {
+        a.count >= DEAD_ASKS && a.first.1.secs_until(&a.last.1) >= DEAD_SECS
+    };
+    if asked.is_empty() || !asked.iter().all(|(_, a)| dead(a)) {
+        return None;
+    }
+    let mask = last_ack.subnet_mask();
+    let on_link = |ip: &IpAddr| match (ip, mask) {
+        (IpAddr::V4(v4), Some(mask)) => {
+            same_subnet(*v4, phone, mask) || v4.is_broadcast() || v4.is_multicast()
+        }
+        (IpAddr::V4(v4), None) => v4.is_broadcast() || v4.is_multicast(),
+        (IpAddr::V6(_), _) => false,
+    };
+    stuck_on_link(ctx, lease_fact, on_link)?;
+    let server = server_of(lease_fact, last_ack);
+    let names: Vec<String> = asked.iter().map(|(r, _)| r.to_string()).collect();
+    let count: u32 = asked.iter().map(|(_, a)| a.count).sum();
+    let summary = format!(
+        "ACK {phone} from {server}: its router {} (option 3) never answers the phone's ARP \
+         ({count} requests): the phone reached nothing beyond its subnet",
+        names.join(", ")
+    );
+    let advice = format!(
+        "the gateway the scope on {server} gives (option 3: {}) does not answer on the voice \
+         VLAN, so the phone cannot reach activate.cisco.com or the SBC: correct option 3 to \
+         the VLAN's gateway address, or bring that gateway interface up",
+        names.join(", ")
+    );
+    let mut evidence = Vec::new();
+    for (router, a) in &asked {
+        let text = |which: &str| format!("{which} ARP request for {router} from {phone}");
+        evidence.push(Evidence {
+            frame: a.first.0,
+            time: a.first.1,
+            text: text("first"),
+        });
+        evidence.push(Evidence {
+            frame: a.last.0,
+            time: a.last.1,
+            text: format!("{}, {} in all, none answered", text("last"), a.count),
+        });
+    }
+    let mut result = StageResult::new(Stage::Dhcp, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence);
     result.failing_since = ctx.own().map(|f| f.frame).max();
     Some(result)
 }
