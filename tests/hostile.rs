@@ -119,6 +119,16 @@ fn udp_frame(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
     f
 }
 
+/// The same datagram from 192.0.2.1 back to the phone (addresses swapped).
+fn udp_reply(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = udp_frame(sport, dport, payload);
+    f[..12].rotate_left(6);
+    let (src, dst) = ([192, 0, 2, 1], [192, 0, 2, 100]);
+    f[26..30].copy_from_slice(&src);
+    f[30..34].copy_from_slice(&dst);
+    f
+}
+
 /// Generous wall-clock bounds: timing asserts catch hangs, not slowness.
 fn bound(release_secs: u64) -> Duration {
     let factor = if cfg!(debug_assertions) { 10 } else { 1 };
@@ -318,7 +328,46 @@ fn one_phone_retrying_forever_is_judged_in_linear_time() {
              Call-ID: c1\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
         )
     };
-    let floods: [(&str, Vec<u8>); 7] = [
+    // A site behind NAT (or an extension scan): a new line in every one.
+    let lines = |i: u32| {
+        format!(
+            "REGISTER sip:example.com SIP/2.0\r\n\
+             Via: SIP/2.0/UDP 10.1.0.1:5060;branch=z9hG4bK{i}\r\n\
+             From: <sip:{i}@example.com>;tag=1\r\nTo: <sip:{i}@example.com>\r\n\
+             Call-ID: c{i}\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    // Each line's credentials challenged anew (a registrar behind NAT).
+    let challenged = |i: u32| match i % 2 {
+        0 => {
+            let auth = format!(
+                "Authorization: Digest username=\"{i}\", realm=\"x\", nonce=\"n{i}\", \
+                 uri=\"sip:example.com\", response=\"00\"\r\n"
+            );
+            let register = lines(i).replacen("Content-Length", &(auth + "Content-Length"), 1);
+            udp_frame(5060, 5060, register.as_bytes())
+        }
+        _ => {
+            let answer = lines(i - 1)
+                .replacen(
+                    "REGISTER sip:example.com SIP/2.0",
+                    "SIP/2.0 401 Unauthorized",
+                    1,
+                )
+                .replacen(
+                    "Content-Length",
+                    "WWW-Authenticate: Digest realm=\"x\", nonce=\"m\"\r\nContent-Length",
+                    1,
+                );
+            udp_reply(5060, 5060, answer.as_bytes())
+        }
+    };
+    let floods: [(&str, Vec<u8>); 9] = [
+        ("sip-lines-challenged", one_phone(N, challenged)),
+        (
+            "sip-lines",
+            one_phone(N, |i| udp_frame(5060, 5060, lines(i).as_bytes())),
+        ),
         (
             "sip-branches",
             one_phone(N, |i| udp_frame(5060, 5060, rebranched(i).as_bytes())),

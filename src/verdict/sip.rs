@@ -27,7 +27,7 @@ mod registered;
 mod transaction;
 mod unanswered;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use super::dhcp::trim;
@@ -64,12 +64,16 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         }
     };
     // Several lines: each line's last REGISTER counts; the worst decides.
-    let lines: BTreeSet<String> = judged.iter().filter_map(|t| t.line()).collect();
+    let mut last_of_line: HashMap<&str, &Transaction<'_>> = HashMap::new();
+    for t in &judged {
+        if let Some(line) = t.line() {
+            last_of_line.insert(line, t);
+        }
+    }
+    let lines: BTreeSet<&str> = last_of_line.keys().copied().collect();
     let last = match lines.len() {
         0 | 1 => judged[judged.len() - 1],
-        _ => lines
-            .iter()
-            .filter_map(|u| judged.iter().rev().find(|t| t.line().as_ref() == Some(u)))
+        _ => (last_of_line.values())
             .max_by_key(|t| (t.rank(), t.request.frame))
             .copied()
             .unwrap_or(judged[judged.len() - 1]),
@@ -126,7 +130,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     };
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
     match (lines.len() > 1, last.line()) {
-        (true, Some(line)) => name_line(result, &lines, &line),
+        (true, Some(line)) => name_line(result, &lines, line),
         _ => result,
     }
 }
@@ -201,7 +205,19 @@ fn transaction_evidence(txs: &[Transaction<'_>]) -> Vec<Evidence> {
 /// passes is the registrar renewing its nonce (without the stale flag RFC
 /// 7616 asks for, as kamailio does): no rejection.
 fn rejected(judged: &[&Transaction<'_>]) -> usize {
-    let renewed = |t: &Transaction<'_>| {
+    // Each REGISTER's next one of the same line to the same registrar (a
+    // phone with dual registration keeps one binding at each), found in
+    // one backward pass.
+    let mut next: Vec<Option<&Transaction<'_>>> = vec![None; judged.len()];
+    let mut later: HashMap<(Option<&str>, std::net::SocketAddr), &Transaction<'_>> =
+        HashMap::new();
+    for (i, t) in judged.iter().enumerate().rev() {
+        let following = later.insert((t.line(), t.request.dst), t);
+        if let Some(slot) = next.get_mut(i) {
+            *slot = following;
+        }
+    }
+    let renewed = |t: &Transaction<'_>, next: Option<&Transaction<'_>>| {
         // The challenge's nonce is a new one: the phone's had expired (the
         // same nonce challenged again rejects the credentials).
         let sent = t.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
@@ -213,21 +229,15 @@ fn rejected(judged: &[&Transaction<'_>]) -> usize {
             (Some(a), Some(b)) => a != b,
             _ => false,
         };
-        // The line's next REGISTER to the same registrar (a phone with
-        // dual registration keeps one binding at each).
-        let next = (judged.iter()).find(|n| {
-            n.request.frame > t.request.frame
-                && n.line() == t.line()
-                && n.request.dst == t.request.dst
-        });
         let passed =
             next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)));
         new_nonce && passed
     };
-    judged
-        .iter()
-        .filter(|t| t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale())
-        .filter(|t| !renewed(t))
+    (judged.iter().zip(next))
+        .filter(|(t, _)| {
+            t.authenticated() && matches!(t.final_code(), Some(401 | 407)) && !t.stale()
+        })
+        .filter(|(t, n)| !renewed(t, *n))
         .count()
 }
 
@@ -257,12 +267,8 @@ fn after_deciding_answer(
 }
 
 /// Several lines: the summary names the deciding one and the others.
-fn name_line(mut result: StageResult, lines: &BTreeSet<String>, line: &str) -> StageResult {
-    let others: Vec<&str> = lines
-        .iter()
-        .map(String::as_str)
-        .filter(|u| *u != line)
-        .collect();
+fn name_line(mut result: StageResult, lines: &BTreeSet<&str>, line: &str) -> StageResult {
+    let others: Vec<&str> = lines.iter().copied().filter(|u| *u != line).collect();
     result.summary = format!(
         "line {line}: {} (other lines: {})",
         result.summary,

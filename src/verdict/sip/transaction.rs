@@ -34,6 +34,8 @@ pub(super) struct Transaction<'a> {
     /// Re-sends after any final response (each answered and still re-sent:
     /// the answers never get through).
     pub(super) resent_after_any: usize,
+    /// The line (user part of From) this REGISTER is for.
+    line: Option<String>,
 }
 
 impl Transaction<'_> {
@@ -50,8 +52,8 @@ impl Transaction<'_> {
     }
 
     /// The line (user part of From) this REGISTER is for.
-    pub(super) fn line(&self) -> Option<String> {
-        self.msg.from.as_deref().and_then(aor_user)
+    pub(super) fn line(&self) -> Option<&str> {
+        self.line.as_deref()
     }
 
     /// How badly the transaction ended: registered 0, still open (a
@@ -157,6 +159,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     unreached: None,
                     resent_after_final: 0,
                     resent_after_any: 0,
+                    line: m.from.as_deref().and_then(aor_user),
                 })
             }
             // Only answers to the phone: a proxy's own responses to the
