@@ -7,7 +7,8 @@
 
 use super::exchange::{late_answer, registered_before, LATE_ADVICE};
 use super::transaction::Transaction;
-use crate::fact::Fact;
+use crate::fact::{Body, Fact};
+use crate::proto::sip::SipMessage;
 use crate::verdict::{Ctx, Stage, StageResult, Status};
 
 /// Seconds a phone has to answer a challenge before the capture's going on
@@ -62,6 +63,20 @@ pub(super) fn challenged(
                 "challenged {n} times (401/407) and the phone never answered with credentials: \
                  each REGISTER starts over without Authorization"
             );
+            let offered = challenge.and_then(|f| match &f.body {
+                Body::Sip(m) => unanswerable_algorithms(m),
+                _ => None,
+            });
+            if let Some(algorithms) = offered {
+                let summary = format!(
+                    "{summary}; the challenges offer only the {algorithms} digest algorithm"
+                );
+                return stage(Status::Fail, summary).advice(format!(
+                    "the registrar's challenge offers only {algorithms} (RFC 8760), which the \
+                     phone does not answer: have the registrar offer an MD5 challenge too (or \
+                     instead), or bring the phone to a firmware that answers {algorithms}"
+                ));
+            }
             stage(Status::Fail, summary).advice(
                 "the phone does not answer the registrar's digest challenge: the line has no \
                  Auth ID and password (or they were never provisioned); set the line's \
@@ -149,4 +164,62 @@ fn stale_loop(
              and the same clock",
         ),
     )
+}
+
+/// The digest algorithms a challenge offers, when none is MD5 (MD5 or
+/// MD5-sess; a challenge without one means MD5: RFC 3261 22.4), the only
+/// ones a phone is sure to answer: "SHA-256", "SHA-256 and SHA-512-256".
+fn unanswerable_algorithms(m: &SipMessage) -> Option<String> {
+    let mut offered: Vec<String> = Vec::new();
+    for (name, value) in &m.headers {
+        let challenge = name.eq_ignore_ascii_case("WWW-Authenticate")
+            || name.eq_ignore_ascii_case("Proxy-Authenticate");
+        if !challenge {
+            continue;
+        }
+        let algorithm = value
+            .split(',')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| k.trim().rsplit(' ').next() == Some("algorithm"))
+            .map_or("MD5".to_string(), |(_, v)| {
+                v.trim().trim_matches('"').to_string()
+            });
+        if algorithm.eq_ignore_ascii_case("MD5") || algorithm.eq_ignore_ascii_case("MD5-sess") {
+            return None;
+        }
+        if !offered.contains(&algorithm) {
+            offered.push(algorithm);
+        }
+    }
+    (!offered.is_empty()).then(|| offered.join(" and "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unanswerable_algorithms;
+    use crate::proto::sip::parse_datagram;
+
+    fn offered(challenges: &str) -> Option<String> {
+        let text = format!(
+            "SIP/2.0 401 Unauthorized\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n{challenges}\
+             Content-Length: 0\r\n\r\n"
+        );
+        let m = parse_datagram(text.as_bytes()).pop()?.ok()?;
+        unanswerable_algorithms(&m)
+    }
+
+    #[test]
+    fn only_challenges_without_md5_are_unanswerable() {
+        let sha = "WWW-Authenticate: Digest realm=\"x\", nonce=\"a=b,c\", algorithm=SHA-256\r\n";
+        assert_eq!(offered(sha).as_deref(), Some("SHA-256"));
+        let both = format!("{sha}WWW-Authenticate: Digest realm=\"x\", nonce=\"n\"\r\n");
+        assert_eq!(offered(&both), None, "no algorithm is MD5");
+        let sess = "Proxy-Authenticate: Digest realm=\"x\", algorithm=\"md5-sess\"\r\n";
+        assert_eq!(offered(sess), None);
+        let two = format!(
+            "{sha}WWW-Authenticate: Digest realm=\"x\", algorithm=SHA-512-256, nonce=\"n\"\r\n"
+        );
+        assert_eq!(offered(&two).as_deref(), Some("SHA-256 and SHA-512-256"));
+        assert_eq!(offered(""), None);
+    }
 }

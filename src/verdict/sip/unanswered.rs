@@ -17,6 +17,64 @@ use crate::packet::{mac_string, Mac};
 use crate::proto::sip::SipMessage;
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
+/// Seconds within which the phone's ICMP error refuses a datagram to it.
+const REFUSED_SECS: f64 = 2.0;
+
+/// The answer `f` that the phone re-sent its REGISTER after went to its
+/// address but another port than the REGISTER came from (the port its Via
+/// names, without `rport`: RFC 3261 18.2.2, RFC 3581): the phone listens
+/// on the port it sends from, and refuses the answer with ICMP if it says.
+fn to_another_port(
+    ctx: &Ctx<'_>,
+    last: &Transaction<'_>,
+    f: &Fact,
+    text: &str,
+    evidence: &mut Vec<Evidence>,
+) -> Option<StageResult> {
+    let from = last.request.src;
+    if f.dst.ip() != from.ip() || f.dst.port() == from.port() || f.l4 != last.request.l4 {
+        return None;
+    }
+    let to = f.dst;
+    evidence.push(ev(f, format!("{text} to {to}, not to {from}")));
+    let refused = ctx.own().find(|g| {
+        g.frame > f.frame
+            && f.ts.secs_until(&g.ts) <= REFUSED_SECS
+            && g.src_ip() == to.ip()
+            && matches!(&g.body, Body::Icmp(u) if u.orig_src == f.src && u.orig_dst == to)
+    });
+    let how = match refused {
+        Some(g) => {
+            let words = match &g.body {
+                Body::Icmp(u) => u.kind.words(),
+                _ => "error",
+            };
+            evidence.push(ev(g, format!("the phone refuses it: ICMP {words}")));
+            format!(", and the phone refused it (ICMP {words}, #{})", g.frame)
+        }
+        None => String::new(),
+    };
+    let summary = format!(
+        "the {text} (#{}) to the REGISTER (#{}) went to port {} while the phone sent from \
+         port {}{how}: it re-sent the REGISTER ({})",
+        f.frame,
+        last.request.frame,
+        to.port(),
+        from.port(),
+        crate::text::plural(last.resent_after_any, "copy", "copies")
+    );
+    let advice = format!(
+        "the registrar at {} answers to port {} (the port the REGISTER's Via names, with no \
+         rport), but the phone sends from and listens on port {}: set the phone's SIP port to \
+         the one it sends from (or have it add rport, RFC 3581), or make the registrar answer \
+         to the source port (symmetric response routing, e.g. kamailio force_rport)",
+        last.request.dst,
+        to.port(),
+        from.port()
+    );
+    Some(stage(Status::Fail, summary).advice(advice))
+}
+
 /// The stage when `last`, the deciding REGISTER, got no final response.
 /// `Break` holds a result already complete with its evidence (taken out of
 /// `evidence`); `Continue` one that the evidence is still to be added to.
@@ -60,6 +118,9 @@ pub(super) fn unanswered(
     // was lost between the capture point and the phone.
     if let Some((f, code, m)) = last.unreached {
         let text = response_text(code, m);
+        if let Some(result) = to_another_port(ctx, last, f, &text, evidence) {
+            return ControlFlow::Continue(result);
+        }
         evidence.push(ev(f, format!("{text}, never reached the phone")));
         let result = stage(
             Status::Fail,
@@ -161,7 +222,22 @@ pub(super) fn unanswered(
     if let Some((f, code, m)) = last.provisional {
         return ControlFlow::Continue(provisional_only(last, (f, code, m), n, evidence));
     }
+    // Credentials refused, then silence: a registrar's intrusion protection
+    // (fail2ban, kamailio pike, a ban list) blocks an address that failed.
+    let refused = judged
+        .iter()
+        .filter(|t| t.request.dst == to && t.authenticated())
+        .filter(|t| matches!(t.final_code(), Some(403)))
+        .count();
     let advice = match answered_before {
+        Some((f, 403, _)) if refused > 0 => format!(
+            "the registrar at {to} refused the line's credentials (403, #{}; {} in all) and \
+             then stopped answering this address: its intrusion protection (fail2ban, pike, a \
+             ban list) has most likely blocked it after the failures; fix the line's Auth ID \
+             and password in Control Hub, then have the address unblocked",
+            f.frame,
+            crate::text::plural(refused, "refusal", "refusals")
+        ),
         Some((f, code, _)) => format!(
             "the registrar at {to} stopped answering after its {code} (#{}): \
              check it and the path to it (firewall, NAT binding timeouts)",
