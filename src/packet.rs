@@ -387,6 +387,9 @@ impl Decoder {
 
 /// IP layers followed in one frame: the packet and up to two tunnels in it.
 const MAX_IP_DEPTH: usize = 3;
+
+/// Why a packet inside more than [`MAX_IP_DEPTH`] - 1 tunnels is not read.
+const TOO_DEEP: &str = "tunnels_nested_too_deep";
 /// IPv6 extension headers followed before giving up.
 const MAX_IPV6_EXT_HEADERS: usize = 16;
 
@@ -677,17 +680,19 @@ fn transport<'a>(
     payload: &'a [u8],
     depth: usize,
 ) -> Decoded<'a> {
+    // One tunnel more than the decoder follows: counted, not read.
+    let deeper = depth + 1 < MAX_IP_DEPTH;
     match proto {
         PROTO_UDP => {
             let dport = be16(payload, 2);
             match tunnel::vxlan(dport, payload.get(8..).unwrap_or_default()) {
-                Some(frame) if depth + 1 < MAX_IP_DEPTH => {
-                    inner_ethernet(cx, outs, frame, depth + 1)
-                }
-                _ => udp(cx, src, dst, payload),
+                Some(frame) if deeper => inner_ethernet(cx, outs, frame, depth + 1),
+                Some(_) => Decoded::Bad(TOO_DEEP),
+                None => udp(cx, src, dst, payload),
             }
         }
-        PROTO_GRE if depth + 1 < MAX_IP_DEPTH => match tunnel::gre(payload) {
+        PROTO_GRE | PROTO_IPIP | PROTO_IPV6 if !deeper => Decoded::Bad(TOO_DEEP),
+        PROTO_GRE => match tunnel::gre(payload) {
             tunnel::Inner::Ip { version, data } => ip_packet(cx, outs, data, version, depth + 1),
             tunnel::Inner::Ethernet(frame) => inner_ethernet(cx, outs, frame, depth + 1),
             tunnel::Inner::None => Decoded::Skip,
@@ -695,7 +700,7 @@ fn transport<'a>(
         PROTO_TCP => tcp(cx, src, dst, payload),
         PROTO_ICMP => icmp(cx, src, dst, payload, false),
         PROTO_ICMPV6 => icmp(cx, src, dst, payload, true),
-        PROTO_IPIP | PROTO_IPV6 if depth + 1 < MAX_IP_DEPTH => {
+        PROTO_IPIP | PROTO_IPV6 => {
             let version = if proto == PROTO_IPIP { 4 } else { 6 };
             ip_packet(cx, outs, payload, version, depth + 1)
         }

@@ -5,8 +5,9 @@
 //! thread count.
 //!
 //! Files are picked by their magic bytes (pcap, pcapng, gzip), never by
-//! name; symlinks are followed and loops reported, not walked. A file that
-//! looks like a capture but cannot be read is reported and skipped.
+//! name; symlinks are followed and loops reported, not walked; a file
+//! reached under several names (symlinks, hard links) is analysed once. A
+//! file that looks like a capture but cannot be read is reported and skipped.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read};
@@ -131,16 +132,12 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
     found.not_captures = others.difference(&named).count() as u64;
     found.files.sort();
     found.files.dedup();
-    // A symlink to a capture also found under its own name is one capture:
-    // analysed under its own name (else the first link in path order), the
-    // links counted as second names.
-    let real = |f: &PathBuf| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-    let is_link = |f: &PathBuf| {
-        f.symlink_metadata()
-            .is_ok_and(|m| m.file_type().is_symlink())
-    };
-    let mut order: Vec<(PathBuf, bool, PathBuf)> = (found.files.drain(..))
-        .map(|f| (real(&f), is_link(&f), f))
+    // A file found under several names (a symlink to it or to a directory
+    // above it, a hard link) is one capture: analysed under a name reached
+    // through no symlink (else the first in path order), the others
+    // counted as second names.
+    let mut order: Vec<(FileId, bool, PathBuf)> = (found.files.drain(..))
+        .map(|f| (FileId::of(&f), through_link(&f), f))
         .collect();
     order.sort();
     let before = order.len();
@@ -151,6 +148,35 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
     found.unreadable.sort();
     found.unreadable.dedup();
     found
+}
+
+/// What one file is, whatever its names: its device and inode (hard links
+/// share them), else its canonical path.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum FileId {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+impl FileId {
+    fn of(path: &Path) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(m) = std::fs::metadata(path) {
+                return FileId::Inode(m.dev(), m.ino());
+            }
+        }
+        FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+/// Whether `path` or a directory above it is a symlink.
+fn through_link(path: &Path) -> bool {
+    path.ancestors().any(|a| {
+        a.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+    })
 }
 
 /// One readable line for a walk error.

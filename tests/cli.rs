@@ -879,3 +879,29 @@ fn missing_paths_are_usage_errors_and_unreadable_files_are_listed() {
         stdout(&o)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn scan_counts_a_hard_link_once_and_names_a_capture_by_its_own_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("site")).unwrap();
+    let real = d.join("site/healthy.pcap");
+    std::fs::copy(root().join("captures/healthy.pcap"), &real).unwrap();
+    std::fs::hard_link(&real, d.join("site/again.pcap")).unwrap();
+    // "alias" sorts before "site": the walk meets the capture there first.
+    std::os::unix::fs::symlink(d.join("site"), d.join("alias")).unwrap();
+    let out = provscope(&["scan", d.to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = (v["captures"].as_array().unwrap().iter())
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert_eq!(paths.len(), 1, "one file, three names: {paths:?}");
+    assert!(!paths[0].contains("/alias/"), "{paths:?}");
+    assert_eq!(v["phones"].as_array().unwrap().len(), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("3 links to a capture analysed under another name"),
+        "{err}"
+    );
+}

@@ -104,3 +104,28 @@ fn erspan_and_vxlan_captures_give_the_direct_verdicts() {
     write_pcap(&path, &wrapped);
     assert_eq!(verdicts(&path), want, "ERSPAN II");
 }
+
+#[test]
+fn frames_inside_too_many_tunnels_are_counted_not_dropped_unseen() {
+    let direct = frames();
+    let dir = tempfile::tempdir().unwrap();
+    // Two VXLAN tunnels are read; a third is counted as undecodable.
+    for (depth, phones) in [(2, 1), (3, 0)] {
+        let wrapped: Vec<(i64, Vec<u8>)> = direct
+            .iter()
+            .map(|(ts, f)| (*ts, (0..depth).fold(f.clone(), |inner, _| vxlan(&inner))))
+            .collect();
+        let path = dir.path().join(format!("vxlan{depth}.pcap"));
+        write_pcap(&path, &wrapped);
+        let r = run_path(&path, &RunOptions::default()).expect("analysed");
+        assert_eq!(r.phones.len(), phones, "depth {depth}");
+        let undecodable = r.summary.stats.undecodable;
+        match depth {
+            2 => assert_eq!(undecodable, 0),
+            _ => {
+                assert_eq!(undecodable, direct.len() as u64, "every frame counted");
+                assert!(!r.summary.warnings.is_empty(), "and said");
+            }
+        }
+    }
+}

@@ -149,6 +149,9 @@ fn same_name(a: &str, b: &str) -> bool {
 /// security level 2) accepts.
 const MIN_RSA_BITS: u32 = 2048;
 
+/// The alert description certificate_revoked (RFC 5246 7.2.2).
+const CERTIFICATE_REVOKED: u8 = 44;
+
 /// One line of advice for a certificate rejected by the phone. `hidden` says
 /// why the chain is not in the capture when it is not (e.g. "TLS 1.3
 /// encrypts it"); `sni` is the name the phone asked for.
@@ -167,6 +170,18 @@ pub fn advice(
         "; no NTP exchange gave the phone a good time, so the phone's clock is a suspect too \
          (check DHCP option 42 and UDP 123)"
     };
+    // Revoked (RFC 5246 7.2.2): the issuer withdrew it, whatever the chain.
+    if desc == CERTIFICATE_REVOKED {
+        let subject = chain
+            .and_then(|c| c.first())
+            .and_then(|leaf| leaf.subject_cn.clone())
+            .map_or(String::new(), |cn| format!(" ({cn})"));
+        return format!(
+            "the phone found the certificate served on port {port}{subject} revoked by its \
+             issuer (a CRL or OCSP answer says so): the server needs a new certificate from \
+             its CA, not a chain or path fix"
+        );
+    }
     let Some(leaf) = chain.and_then(|c| c.first()) else {
         // Only the alert is visible (TLS 1.3, or a snaplen that cut the chain).
         return match desc {
