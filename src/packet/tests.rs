@@ -387,7 +387,10 @@ fn ip_in_ip_decodes_the_inner_packet() {
         deep = ipv4_fragment(9, 0, false, PROTO_IPIP, &deep);
     }
     let before = dec.stats().undecodable;
-    assert!(matches!(decode_one(&mut dec, 228, &deep), Decoded::Bad(TOO_DEEP)));
+    assert!(matches!(
+        decode_one(&mut dec, 228, &deep),
+        Decoded::Bad(TOO_DEEP)
+    ));
     assert_eq!(dec.stats().undecodable, before + 1);
 }
 

@@ -99,6 +99,20 @@ pub fn mac_from_sep(text: &str) -> Option<[u8; 6]> {
     Some(mac)
 }
 
+/// The MAC an MPP phone puts in its User-Agent, in parentheses after the
+/// firmware: `Cisco-CP-8851-3PCC/12.0.2 (00005E005301)`.
+pub fn mac_from_user_agent(ua: &str) -> Option<[u8; 6]> {
+    let inside = ua.rsplit_once('(')?.1.split_once(')')?.0.trim();
+    if inside.len() != 12 || !inside.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (i, b) in mac.iter_mut().enumerate() {
+        *b = u8::from_str_radix(inside.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(mac)
+}
+
 /// Vendor class or hostname that names an IP phone.
 pub fn looks_like_phone_vendor(vendor_class: &str) -> bool {
     let v = vendor_class.to_ascii_lowercase();
@@ -108,6 +122,24 @@ pub fn looks_like_phone_vendor(vendor_class: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mac_in_an_mpp_user_agent() {
+        let ua = "Cisco-CP-8851-3PCC/12.0.2 (00005E005301)";
+        assert_eq!(mac_from_user_agent(ua), Some([0, 0, 0x5e, 0, 0x53, 1]));
+        assert_eq!(
+            mac_from_user_agent("Cisco-CP8851/14.2 (00005e0053ff)").map(|m| m[5]),
+            Some(0xff)
+        );
+        for not in [
+            "baresip 1.0",
+            "Zoiper (Linux)",
+            "x (00005E00530)",
+            "x (00005E00530G)",
+        ] {
+            assert_eq!(mac_from_user_agent(not), None, "{not}");
+        }
+    }
 
     #[test]
     fn models_from_vendor_class_and_user_agents() {

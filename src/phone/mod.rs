@@ -11,10 +11,12 @@
 //! PXE-booting PCs are not phones.
 //!
 //! NAT is said, not merged silently (`nat.rs`): several Via
-//! addresses, several phone models or bursts of handshakes behind one
-//! address; one phone on both sides of a NAT (the same REGISTERs from two
-//! addresses), and a SIP ALG when the two copies of one REGISTER
-//! transaction name different Vias. Datagrams captured twice are left out
+//! addresses, several phone models or MACs in User-Agents, or bursts of
+//! handshakes behind one address (the entry is then known by that address,
+//! not by the NAT device's MAC, unless DHCP leased it to that MAC); one
+//! phone on both sides of a NAT (the same REGISTERs from two addresses),
+//! and a SIP ALG when the two copies of one REGISTER transaction name
+//! different Vias. Datagrams captured twice are left out
 //! of the phones' facts (`copies.rs`).
 
 mod behaviour;
@@ -223,7 +225,7 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
     phones.retain(|p| !p.facts.is_empty());
     phones.par_iter_mut().for_each(|p| describe(p, facts));
     phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
-    let (((mut warnings, alg), duplicates), (sent, received)) = rayon::join(
+    let ((nat, duplicates), (sent, received)) = rayon::join(
         || {
             rayon::join(
                 || nat_warnings(&phones, facts),
@@ -232,12 +234,33 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         },
         || directions(&phones, facts),
     );
+    let mut warnings = nat.warnings;
     warnings.extend(duplicates);
-    for (i, text) in alg {
+    for (i, text) in nat.alg {
         if let Some(p) = phones.get_mut(i) {
             p.sip_alg = Some(text);
         }
     }
+    // Several phones behind one address: the Ethernet source is the NAT
+    // device's, not a phone's (unless DHCP leased it to that MAC).
+    for &i in &nat.natted {
+        let Some(p) = phones.get_mut(i) else { continue };
+        let leased = p.mac.is_some_and(|mac| {
+            p.facts
+                .iter()
+                .filter_map(|&f| facts.get(f))
+                .any(|f| matches!(&f.body, Body::Dhcp(m) if m.chaddr == mac))
+        });
+        if let (Some(_), false, Some(ip)) = (p.mac, leased, p.ips.first()) {
+            let by_ip = ip.to_string();
+            for w in warnings.iter_mut() {
+                *w = w.replace(&p.id, &by_ip);
+            }
+            p.id = by_ip;
+            p.mac = None;
+        }
+    }
+    phones.sort_by(|a, b| a.first_frame.cmp(&b.first_frame).then(a.id.cmp(&b.id)));
     let udp = facts
         .iter()
         .filter(|f| f.l4 == crate::fact::L4::Udp)

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use super::{aor_user, identity, names, Phone};
 use crate::fact::{Body, Fact};
+use crate::packet::mac_string;
 use crate::proto::{sip, tls};
 use crate::text::printable;
 
@@ -24,11 +25,9 @@ use crate::text::printable;
 /// REGISTER between the two capture points (plain NAT leaves the Via as the
 /// phone wrote it): each phone involved gets that said (second list: phone
 /// index, the words).
-pub(super) fn nat_warnings(
-    phones: &[Phone],
-    facts: &[Fact],
-) -> (Vec<String>, Vec<(usize, String)>) {
+pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
     let mut out = Vec::new();
+    let mut natted = Vec::new();
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
@@ -41,6 +40,8 @@ pub(super) fn nat_warnings(
         // phone has one (a firmware upgrade or a move from enterprise to MPP
         // firmware changes the version and the spelling, not the number).
         let mut agents: BTreeMap<String, String> = BTreeMap::new();
+        // The MACs MPP phones name in their User-Agents: one per phone.
+        let mut agent_macs: BTreeSet<[u8; 6]> = BTreeSet::new();
         for &i in &p.facts {
             let f = &facts[i];
             if let Body::Sip(m) = &f.body {
@@ -54,6 +55,8 @@ pub(super) fn nat_warnings(
                     if let Some(model) = m.user_agent.as_deref().and_then(identity::model_from) {
                         agents.entry(model_number(&model)).or_insert(model);
                     }
+                    agent_macs
+                        .extend((m.user_agent.as_deref()).and_then(identity::mac_from_user_agent));
                     let from = m.from.as_deref();
                     if let (Some(call_id), Some(tag), Some(user)) = (
                         m.call_id.as_deref(),
@@ -74,6 +77,9 @@ pub(super) fn nat_warnings(
                 }
             }
         }
+        if vias.len() > 1 || agents.len() > 1 || agent_macs.len() > 1 {
+            natted.push(index);
+        }
         // A phone that named itself SEP<mac> in DHCP registers its lines.
         let own_identity = p.hostname.as_deref().is_some_and(|h| {
             h.get(..3)
@@ -91,6 +97,9 @@ pub(super) fn nat_warnings(
             ));
         } else if let Some(burst) = handshake_burst(p, facts) {
             out.push(burst);
+            if natted.last() != Some(&index) {
+                natted.push(index);
+            }
         } else if agents.len() > 1 {
             let list: Vec<String> = (agents.values().take(5))
                 .map(|a| printable(a).into())
@@ -100,6 +109,16 @@ pub(super) fn nat_warnings(
                  models ({}) and all come from {}; their verdicts are merged into one",
                 p.id,
                 agents.len(),
+                list.join(", "),
+                p.ips.first().map_or(String::new(), IpAddr::to_string)
+            ));
+        } else if agent_macs.len() > 1 {
+            let list: Vec<String> = agent_macs.iter().take(5).map(mac_string).collect();
+            out.push(format!(
+                "{} holds several phones behind NAT: its REGISTERs' User-Agents name {} phones' \
+                 MACs ({}) and all come from {}; their verdicts are merged into one",
+                p.id,
+                agent_macs.len(),
                 list.join(", "),
                 p.ips.first().map_or(String::new(), IpAddr::to_string)
             ));
@@ -124,7 +143,20 @@ pub(super) fn nat_warnings(
             ));
         }
     }
-    (out, alg_rewrites(&register_copies))
+    NatFindings {
+        warnings: out,
+        alg: alg_rewrites(&register_copies),
+        natted,
+    }
+}
+
+/// What [`nat_warnings`] found.
+pub(super) struct NatFindings {
+    pub(super) warnings: Vec<String>,
+    /// Phones whose REGISTERs a SIP ALG rewrote, and what it rewrote.
+    pub(super) alg: Vec<(usize, String)>,
+    /// Phones (by index) that hold several phones behind NAT.
+    pub(super) natted: Vec<usize>,
 }
 
 /// The first copy a phone sent of a REGISTER: the phone's index, its Via
