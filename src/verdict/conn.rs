@@ -2,7 +2,8 @@
 //! phone's TCP connections, their outcome (SYN-ACK, RST, ICMP, silence) and
 //! the TLS handshake on them (ClientHello, ServerHello, certificate chain,
 //! plaintext alerts with their sender, TLS 1.3 encrypted alerts where their
-//! place tells, a phone abandoning the handshake (`conn/abandon.rs`),
+//! place tells, a phone abandoning the handshake (`conn/abandon.rs`), a
+//! server's first flight cut after its ServerHello (`conn/flight.rs`),
 //! completion). Certificate advice is in `cert.rs`, a server's refusal in
 //! `refusal.rs`; ICMP unreachable and time exceeded (a routing loop) answer
 //! an attempt.
@@ -18,6 +19,7 @@
 mod abandon;
 pub(super) mod clear_http;
 mod connection;
+mod flight;
 mod handshake;
 mod repeated;
 mod stall;

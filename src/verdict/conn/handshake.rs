@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, stall};
+use super::{abandon, flight, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -37,6 +37,10 @@ pub(super) fn tls_outcome(
     // after that close answers it.
     let quit = abandon::phone_quit(c);
     let fatal = fatal.filter(|a| a.1 || quit.is_none_or(|q| a.0.frame < q.frame));
+    // The server closed right after its hello: the phone's alert after that
+    // close (OpenSSL answers the FIN with decode_error) reacts to it.
+    let server_quit = flight::server_close(c);
+    let fatal = fatal.filter(|a| !a.1 || server_quit.is_none_or(|q| a.0.frame < q.frame));
     let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
         let who = if *by_phone { "the phone" } else { "the server" };
         let summary = format!(
@@ -56,6 +60,13 @@ pub(super) fn tls_outcome(
         };
         let advice = why.advice();
         (Status::Fail, summary, Some(advice))
+    } else if let Some(close) = server_quit {
+        flight::closed_by_server(c, close, &name, port, &mut evidence)
+    } else if let Some(stalled) = quit
+        .filter(|_| !tls13 && !snaplen_cut)
+        .and_then(|close| flight::stalled(c, close, &name, port, &mut evidence))
+    {
+        stalled
     } else if let Some(close) = quit {
         let quit = abandon::Quit {
             close,
