@@ -394,7 +394,6 @@ fn ethertype_name(ethertype: u16) -> &'static str {
     match ethertype {
         0x88e5 => ", MACsec",
         0x8847 => ", MPLS whose payload is neither IP nor Ethernet",
-        0x8137 => ", IPX",
         _ => "",
     }
 }

@@ -272,8 +272,9 @@ mod tests {
         f
     }
 
+    /// An IPv4 header (10.0.0.1 to 10.0.0.2, UDP) with its checksum.
     const IPV4: [u8; 20] = [
-        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17, 0x66, 0xd7, 10, 0, 0, 1, 10, 0, 0, 2,
     ];
 
     #[test]
@@ -301,6 +302,23 @@ mod tests {
         };
         assert_eq!((version, l2.vlan), (4, Some(100)));
         assert_eq!(l2.src_mac, Some([0x00, 0x1e, 0x7a, 0, 0, 1]));
+        // No control word, and the customer's destination MAC begins with
+        // a 4 (as IPv4 does): its IPv4 checksum fails, its type field is
+        // Ethernet's. ARP inside reads as ARP.
+        let mut no_cw = ether([0x88, 0x47]);
+        no_cw.extend([0x00, 0x01, 0x01, 0x40]);
+        no_cw.extend([0x4c, 0x41, 0x6a, 0, 0, 9]);
+        no_cw.extend([0x00, 0x1e, 0x7a, 0, 0, 1, 0x08, 0x00]);
+        no_cw.extend(IPV4);
+        let Link::Ip { l2, .. } = parse(1, &no_cw) else {
+            panic!("not ip: {:?}", parse(1, &no_cw));
+        };
+        assert_eq!(l2.dst_mac, Some([0x4c, 0x41, 0x6a, 0, 0, 9]));
+        let mut arp = ether([0x88, 0x47]);
+        arp.extend([0x00, 0x01, 0x01, 0x40]);
+        arp.extend([0xff; 6]);
+        arp.extend([0x00, 0x1e, 0x7a, 0, 0, 1, 0x08, 0x06, 0, 1]);
+        assert!(matches!(parse(1, &arp), Link::Arp(..)));
         // Neither IP nor Ethernet after the bottom label: counted, not read.
         let mut odd = ether([0x88, 0x47]);
         odd.extend([0x00, 0x01, 0x01, 0x40, 0x9f, 0, 0, 0]);

@@ -177,7 +177,7 @@ impl HttpStream {
             let head = parse_head(&self.buf);
             self.buf.clear();
             match head {
-                Some((message, mut framing)) => {
+                Some((message, mut framing, compressed_page)) => {
                     // A final response answers the oldest request; a HEAD's
                     // has no body (RFC 9110 9.3.2).
                     if let HttpMessage::Response { status: 200.., .. } = &message {
@@ -208,6 +208,10 @@ impl HttpStream {
                         break;
                     }
                     self.sniff = sniff.then(|| BodySniff::new(framing == Framing::Chunked));
+                    if sniff && compressed_page {
+                        self.sniff = None;
+                        heads.push(HttpMessage::HtmlBody);
+                    }
                     self.sniff_body(rest, &mut heads);
                     self.frame(framing);
                 }
@@ -376,15 +380,23 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Decodes a complete head; `None` when its first line is not HTTP.
-fn parse_head(head: &[u8]) -> Option<(HttpMessage, Framing)> {
+/// A head's message, its body's framing, and whether the body is a
+/// compressed HTML page ([`page::compressed_html`]).
+fn parse_head(head: &[u8]) -> Option<(HttpMessage, Framing, bool)> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start_line = lines.next()?;
     let fields = header_fields(lines);
     if start_line.starts_with("HTTP/") {
-        response(start_line, &fields)
+        let page = page::compressed_html(
+            field(&fields, "content-type").as_deref(),
+            field(&fields, "content-encoding").as_deref(),
+        );
+        let (message, framing) = response(start_line, &fields)?;
+        Some((message, framing, page))
     } else {
-        request(start_line, &fields)
+        let (message, framing) = request(start_line, &fields)?;
+        Some((message, framing, false))
     }
 }
 

@@ -30,11 +30,17 @@ const PPP_IPV6: u16 = 0x0057;
 /// Type fields up to this are an IEEE 802.3 length: an LLC header follows.
 const MAX_8023_LENGTH: u16 = 1500;
 
-/// Ethernet types of LAN control protocols that carry no IP: RARP, 802.1X,
-/// slow protocols (LACP), LLDP, PTP, CFM, MRP, PPPoE discovery, the
-/// configuration test protocol (loopback) and Wake-on-LAN.
-const NOT_IP: [u16; 10] = [
-    0x8035, 0x888e, 0x8809, 0x88cc, 0x88f7, 0x8902, 0x88e3, 0x8863, 0x9000, 0x0842,
+/// Ethernet types of LAN protocols that carry no IP, skipped like LLDP:
+/// RARP, 802.1X, slow protocols (LACP), LLDP, PTP, CFM, MRP, PPPoE
+/// discovery, the configuration test protocol (loopback), Wake-on-LAN,
+/// flow control (PAUSE), LLTD, DEC MOP and DECnet, AppleTalk and AARP,
+/// IPX, Realtek RRCP, IEEE 1905.1, HomePlug AV, Intel ANS, MSRP, MVRP,
+/// AVTP, MikroTik RoMON, ATA over Ethernet, FCoE and FIP, PROFINET, ECP,
+/// the Broadcom switch tag and Frame Relay ARP.
+const NOT_IP: [u16; 33] = [
+    0x8035, 0x888e, 0x8809, 0x88cc, 0x88f7, 0x8902, 0x88e3, 0x8863, 0x9000, 0x0842, 0x8808,
+    0x88d9, 0x6001, 0x6002, 0x6003, 0x809b, 0x80f3, 0x8137, 0x8899, 0x893a, 0x88e1, 0x886d,
+    0x22ea, 0x88f5, 0x22f0, 0x88bf, 0x88a2, 0x8906, 0x8914, 0x8892, 0x8940, 0x8874, 0x0808,
 ];
 
 /// Follows the headers from `offset`, where `ethertype` applies.
@@ -140,34 +146,58 @@ enum MplsPayload {
     Unknown,
 }
 
-/// MPLS names no payload type: the first nibble tells IP (4 or 6, with a
-/// header that holds together), a zero nibble a pseudowire control word
-/// before an Ethernet frame; otherwise an Ethernet frame whose type field
-/// is IP or a VLAN tag is taken as one.
+/// MPLS names no payload type. An IPv4 header whose checksum holds, or an
+/// IPv6 header whose payload length fits the bytes after it, is IP (a
+/// pseudowire's Ethernet frame starts with a MAC, whose first nibble may be
+/// 4 or 6 too); then a frame whose type field is IP, ARP or a VLAN tag is
+/// Ethernet; then, after a zero nibble, the same 4 bytes further on is a
+/// pseudowire's frame after its control word (RFC 4448 section 3).
 fn mpls_payload(p: &[u8]) -> MplsPayload {
     let ethernet_at = |at: usize| {
         matches!(
             be16(p, at + 12),
-            Some(ETHERTYPE_IPV4 | ETHERTYPE_IPV6 | ETHERTYPE_8021Q | ETHERTYPE_8021AD)
+            Some(
+                ETHERTYPE_IPV4
+                    | ETHERTYPE_IPV6
+                    | ETHERTYPE_ARP
+                    | ETHERTYPE_8021Q
+                    | ETHERTYPE_8021AD
+                    | ETHERTYPE_QINQ_OLD
+            )
         )
     };
     match p.first().map(|b| b >> 4) {
         Some(4) if ipv4_fits(p) => MplsPayload::Ip(4),
         Some(6) if ipv6_fits(p) => MplsPayload::Ip(6),
-        Some(0) if ethernet_at(4) => MplsPayload::Ethernet(4),
         _ if ethernet_at(0) => MplsPayload::Ethernet(0),
+        Some(0) if ethernet_at(4) => MplsPayload::Ethernet(4),
         _ => MplsPayload::Unknown,
     }
 }
 
-/// An IPv4 header length of at least 20 bytes and a total length that
-/// covers it.
+/// An IPv4 header of at least 20 bytes whose checksum holds (RFC 791:
+/// the ones' complement sum of its 16-bit words is 0xffff).
 fn ipv4_fits(p: &[u8]) -> bool {
     let ihl = usize::from(p.first().map_or(0, |b| b & 0x0f)) * 4;
-    ihl >= 20 && be16(p, 2).is_some_and(|total| usize::from(total) >= ihl)
+    let Some(header) = p.get(..ihl).filter(|_| ihl >= 20) else {
+        return false;
+    };
+    let mut sum: u32 = header
+        .chunks_exact(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum == 0xffff
 }
 
-/// A whole fixed IPv6 header.
+/// A fixed IPv6 header whose payload length covers no more than the bytes
+/// after it and leaves at most a minimum frame's padding.
 fn ipv6_fits(p: &[u8]) -> bool {
-    p.len() >= 40
+    let Some(len) = be16(p, 4).map(usize::from) else {
+        return false;
+    };
+    let rest = p.len().saturating_sub(40);
+    p.len() >= 40 && len <= rest && rest - len < 64
 }

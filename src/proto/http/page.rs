@@ -1,27 +1,55 @@
-//! Whether a 2xx body is a web page: its first bytes begin an HTML document
-//! (`<!DOCTYPE html`, `<html`, without case, after white space and a UTF-8
-//! byte order mark). A captive portal or a web server's default page served
-//! where a phone expects its profile (XML or plain text) reads this way.
-//! Only the start is looked at, at most [`SNIFF_LEN`] bytes; a chunked
-//! body's first chunk-size line (RFC 9112 section 7.1) is passed over.
+//! Whether a 2xx body is a web page. Its first bytes are looked at as the
+//! WHATWG MIME Sniffing standard (section 7.1) does for HTML: after white
+//! space, a UTF-8 byte order mark, an XML declaration and comments, the
+//! first tag is one only HTML opens with (`<!DOCTYPE HTML`, `<HTML`,
+//! `<HEAD`, `<BODY`, `<SCRIPT`, `<TITLE`, `<DIV`...; without case, ended by
+//! a space, `>` or `/`). A captive portal or a web server's default page
+//! served where a phone expects its profile (XML or plain text) reads this
+//! way. A chunked body is read through its chunk framing (RFC 9112 section
+//! 7.1); a compressed one cannot be read, so its Content-Type decides.
+//! At most [`SNIFF_LEN`] body bytes are looked at.
 
 /// Body bytes looked at, at most.
-const SNIFF_LEN: usize = 64;
+const SNIFF_LEN: usize = 512;
 
-/// What begins an HTML document.
-const MARKS: [&[u8]; 2] = [b"<!doctype html", b"<html"];
+/// Raw bytes (chunk framing included) kept while looking, at most.
+const RAW_LEN: usize = 4096;
+
+/// Longest chunk-size line (with extensions) waited for.
+const MAX_SIZE_LINE: usize = 64;
+
+/// Tags that open an HTML document and no XML profile (WHATWG MIME
+/// Sniffing 7.1, lowercase, without their `<`).
+const HTML_TAGS: [&[u8]; 16] = [
+    b"!doctype html",
+    b"html",
+    b"head",
+    b"script",
+    b"iframe",
+    b"h1",
+    b"div",
+    b"font",
+    b"table",
+    b"a",
+    b"style",
+    b"title",
+    b"b",
+    b"body",
+    b"br",
+    b"p",
+];
 
 /// The start of one body, gathered until it tells.
 #[derive(Debug)]
 pub(super) struct BodySniff {
-    bytes: Vec<u8>,
+    raw: Vec<u8>,
     chunked: bool,
 }
 
 impl BodySniff {
     pub(super) fn new(chunked: bool) -> Self {
         BodySniff {
-            bytes: Vec::new(),
+            raw: Vec::new(),
             chunked,
         }
     }
@@ -29,36 +57,118 @@ impl BodySniff {
     /// Takes the body's next bytes: `Some(true)` once they begin an HTML
     /// document, `Some(false)` once they cannot, `None` while undecided.
     pub(super) fn push(&mut self, data: &[u8]) -> Option<bool> {
-        let room = SNIFF_LEN.saturating_sub(self.bytes.len());
+        let room = RAW_LEN.saturating_sub(self.raw.len());
         let take = data.get(..room.min(data.len())).unwrap_or_default();
-        self.bytes.extend_from_slice(take);
-        let full = self.bytes.len() >= SNIFF_LEN;
-        match begins_html(&self.bytes, self.chunked) {
+        self.raw.extend_from_slice(take);
+        let (body, more) = match self.chunked {
+            true => dechunk(&self.raw),
+            false => (self.raw.clone(), true),
+        };
+        let body = body.get(..SNIFF_LEN.min(body.len())).unwrap_or_default();
+        let full = body.len() >= SNIFF_LEN || self.raw.len() >= RAW_LEN || !more;
+        match begins_html(body) {
             None if full => Some(false),
             told => told,
         }
     }
 }
 
-/// Whether `start` begins an HTML document; `None` while it might.
-fn begins_html(start: &[u8], chunked: bool) -> Option<bool> {
-    let mut body = start;
-    if chunked {
-        let eol = body.iter().position(|&b| b == b'\n')?;
-        body = body.get(eol + 1..).unwrap_or_default();
+/// The data of the chunks in `raw` so far, and whether more may come (no
+/// last chunk yet, no broken framing).
+fn dechunk(raw: &[u8]) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let mut rest = raw;
+    while out.len() < SNIFF_LEN {
+        // (A size line longer than any real one is broken framing.)
+        let Some(eol) = rest.iter().position(|&b| b == b'\n') else {
+            return (out, rest.len() <= MAX_SIZE_LINE);
+        };
+        let line = String::from_utf8_lossy(rest.get(..eol).unwrap_or_default());
+        let size = line.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size, 16) else {
+            return (out, false);
+        };
+        if size == 0 {
+            return (out, false);
+        }
+        let data = rest.get(eol + 1..).unwrap_or_default();
+        let here = data.get(..size.min(data.len())).unwrap_or_default();
+        out.extend_from_slice(here);
+        if here.len() < size {
+            return (out, true);
+        }
+        // The chunk's data ends with CRLF before the next size line.
+        let after = data.get(size..).unwrap_or_default();
+        rest = match after {
+            [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] => tail,
+            [] | [b'\r'] => return (out, true),
+            _ => return (out, false),
+        };
     }
-    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
-    let first = body.iter().position(|b| !b.is_ascii_whitespace())?;
-    let text = body.get(first..).unwrap_or_default();
-    for mark in MARKS {
-        let n = mark.len().min(text.len());
-        let seen = text.get(..n).unwrap_or_default();
-        if seen.eq_ignore_ascii_case(mark.get(..n).unwrap_or_default()) {
-            // The whole mark, or a part of it that more bytes may complete.
-            return (n == mark.len()).then_some(true);
+    (out, true)
+}
+
+/// Whether `body` begins an HTML document; `None` while more bytes may
+/// tell.
+fn begins_html(body: &[u8]) -> Option<bool> {
+    let mut text = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    loop {
+        let first = text.iter().position(|b| !b.is_ascii_whitespace())?;
+        text = text.get(first..).unwrap_or_default();
+        // An XML declaration or a comment before the first tag.
+        let skip = if starts_without_case(text, b"<?xml") {
+            find(text, b"?>").map(|at| at + 2)
+        } else if text.starts_with(b"<!--") {
+            find(text, b"-->").map(|at| at + 3)
+        } else {
+            break;
+        };
+        text = text.get(skip?..).unwrap_or_default();
+    }
+    if text.first() != Some(&b'<') {
+        return Some(false);
+    }
+    let tag = text.get(1..).unwrap_or_default();
+    let mut undecided = false;
+    for name in HTML_TAGS {
+        let n = name.len().min(tag.len());
+        if !tag
+            .get(..n)
+            .unwrap_or_default()
+            .eq_ignore_ascii_case(&name[..n])
+        {
+            continue;
+        }
+        match tag.get(name.len()) {
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Some(true),
+            Some(_) => {}
+            None => undecided = true,
         }
     }
-    Some(false)
+    (!undecided).then_some(false)
+}
+
+fn starts_without_case(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|t| t.eq_ignore_ascii_case(prefix))
+}
+
+fn find(text: &[u8], what: &[u8]) -> Option<usize> {
+    text.windows(what.len()).position(|w| w == what)
+}
+
+/// A head's Content-Type and Content-Encoding: a compressed body whose type
+/// is HTML is a web page (its bytes cannot be looked at).
+pub(super) fn compressed_html(content_type: Option<&str>, encoding: Option<&str>) -> bool {
+    let media = content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase());
+    let html = matches!(
+        media.as_deref(),
+        Some("text/html" | "application/xhtml+xml")
+    );
+    let coded = encoding.is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
+    html && coded
 }
 
 #[cfg(test)]
@@ -75,21 +185,34 @@ mod tests {
         assert_eq!(told(&[b"<!DOCTYPE html>\n<html>"], false), Some(true));
         assert_eq!(told(&[b"\r\n  <HTML lang=en><head>"], false), Some(true));
         assert_eq!(told(&[b"\xef\xbb\xbf<!doctype HTML>"], false), Some(true));
+        // More white space than the old 64-byte window, a comment, XHTML.
+        let indented = [&[b' '; 200][..], b"<html>"].concat();
+        assert_eq!(told(&[&indented], false), Some(true));
+        assert_eq!(
+            told(&[b"<!-- portal -->\n<!DOCTYPE html>"], false),
+            Some(true)
+        );
+        let xhtml = b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML\">";
+        assert_eq!(told(&[xhtml], false), Some(true));
+        assert_eq!(
+            told(&[b"<head><meta http-equiv=refresh>"], false),
+            Some(true)
+        );
     }
 
     #[test]
     fn profiles_are_not_pages() {
-        assert_eq!(
-            told(&[b"<?xml version=\"1.0\"?>\n<flat-profile>"], false),
-            Some(false)
-        );
+        let xml = b"<?xml version=\"1.0\"?>\n<flat-profile>";
+        assert_eq!(told(&[xml], false), Some(false));
         assert_eq!(told(&[b"<flat-profile>\n<Proxy_1_>"], false), Some(false));
         assert_eq!(
             told(&[b"# SPA profile\nProxy_1_ = sbc"], false),
             Some(false)
         );
-        // An HTML comment first is not told (only the document's start is).
-        assert_eq!(told(&[b"<!-- portal --><html>"], false), Some(false));
+        assert_eq!(told(&[b"<!-- <html> -->\n<device>"], false), Some(false));
+        // A tag that only begins like an HTML one.
+        assert_eq!(told(&[b"<pre-profile>"], false), Some(false));
+        assert_eq!(told(&[b"<bodyguard>"], false), Some(false));
     }
 
     #[test]
@@ -102,16 +225,33 @@ mod tests {
     }
 
     #[test]
-    fn a_chunked_body_is_read_after_its_size_line() {
+    fn a_chunked_body_is_read_through_its_framing() {
         assert_eq!(told(&[b"1a3;ext=1\r\n<!DOCTYPE html>"], true), Some(true));
         assert_eq!(told(&[b"1a3\r", b"\n<html>"], true), Some(true));
         assert_eq!(told(&[b"40\r\n<flat-profile>"], true), Some(false));
+        // Tiny chunks, and a first chunk of only a newline.
+        let tiny = b"2\r\n<h\r\n1\r\nt\r\n3\r\nml>\r\n";
+        assert_eq!(told(&[tiny], true), Some(true));
+        assert_eq!(told(&[b"1\r\n\n\r\n6\r\n<html>\r\n"], true), Some(true));
+        // The last chunk before anything tells: no page.
+        assert_eq!(told(&[b"0\r\n\r\n"], true), Some(false));
     }
 
     #[test]
     fn white_space_alone_is_decided_at_the_limit() {
         assert_eq!(told(&[b"    "], false), None);
         assert_eq!(told(&[&[b' '; SNIFF_LEN]], false), Some(false));
-        assert_eq!(told(&[&[b'f'; SNIFF_LEN]], true), Some(false));
+        assert_eq!(told(&[&[b'f'; 80]], true), Some(false));
+    }
+
+    #[test]
+    fn a_compressed_body_is_told_by_its_type() {
+        assert!(compressed_html(
+            Some("text/html; charset=utf-8"),
+            Some("gzip")
+        ));
+        assert!(!compressed_html(Some("text/html"), None));
+        assert!(!compressed_html(Some("text/html"), Some("identity")));
+        assert!(!compressed_html(Some("application/xml"), Some("gzip")));
     }
 }

@@ -173,7 +173,7 @@ fn a_chunked_body_cut_short_is_unfinished_with_no_known_length() {
 
 #[test]
 fn response_without_length_reads_to_close() {
-    let (heads, stream) = push_all(&[b"HTTP/1.0 200 OK\r\n\r\n<body>"]);
+    let (heads, stream) = push_all(&[b"HTTP/1.0 200 OK\r\n\r\n<profile>"]);
     assert_eq!(heads.len(), 1);
     assert_eq!(stream.stopped(), Some("body_until_close"));
     assert_eq!(stream.unfinished(Cut::Close), None, "the close ends it");
@@ -454,4 +454,15 @@ fn interim_responses_are_not_final() {
     assert!(response(200, "OK", Some(0)).is_final_response());
     assert!(response(404, "Not Found", Some(0)).is_final_response());
     assert!(!get().is_final_response());
+}
+
+#[test]
+fn a_compressed_html_page_is_told_by_its_head() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\
+        Content-Length: 4\r\n\r\n\x1f\x8b\x08\x00";
+    assert_eq!(push_all(&[head]).0.last(), Some(&HttpMessage::HtmlBody));
+    let xml = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\n\
+        Content-Length: 4\r\n\r\n\x1f\x8b\x08\x00";
+    assert_eq!(statuses(&push_all(&[xml]).0), vec![200]);
+    assert_eq!(push_all(&[xml]).0.len(), 1);
 }

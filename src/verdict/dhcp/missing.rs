@@ -184,8 +184,8 @@ const DEAD_SECS: f64 = 2.0;
 /// A lease whose router (option 3) never answers the phone's ARP: every
 /// router of the last new ACK that the phone asked for was asked
 /// [`DEAD_ASKS`] times over [`DEAD_SECS`] or more after the ACK and never
-/// spoke ARP in the capture, no router of the list did, and the phone
-/// reached nothing beyond its subnet. Not judged on a capture of one
+/// spoke ARP in the capture, and the phone reached nothing beyond its
+/// subnet. Not judged on a capture of one
 /// direction, nor when the phone uses classless routes (option 121).
 pub(super) fn dead_router(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<StageResult> {
     if ctx.one_way {
@@ -204,19 +204,18 @@ pub(super) fn dead_router(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Opti
         .into_iter()
         .filter(|r| !r.is_unspecified())
         .collect();
-    if routers.iter().any(|r| ctx.arp.spoke(*r)) {
-        return None;
-    }
     let phone = last_ack.yiaddr;
     let asked: Vec<(Ipv4Addr, crate::packet::Asks)> = routers
         .iter()
         .filter_map(|r| Some((*r, *ctx.arp.asks(phone, *r)?)))
         .filter(|(_, a)| a.last.0 > lease_fact.frame)
         .collect();
-    let dead = |a: &crate::packet::Asks| {
-        a.count >= DEAD_ASKS && a.first.1.secs_until(&a.last.1) >= DEAD_SECS
+    // (A router of the list the phone never asked for may well answer
+    // others: the phone is stuck on the one it asks.)
+    let dead = |r: &Ipv4Addr, a: &crate::packet::Asks| {
+        !ctx.arp.spoke(*r) && a.count >= DEAD_ASKS && a.first.1.secs_until(&a.last.1) >= DEAD_SECS
     };
-    if asked.is_empty() || !asked.iter().all(|(_, a)| dead(a)) {
+    if asked.is_empty() || !asked.iter().all(|(r, a)| dead(r, a)) {
         return None;
     }
     let mask = last_ack.subnet_mask();

@@ -180,7 +180,11 @@ fn unanswerable_algorithms(m: &SipMessage) -> Option<String> {
         let algorithm = value
             .split(',')
             .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| k.trim().rsplit(' ').next() == Some("algorithm"))
+            .find(|(k, _)| {
+                k.split_whitespace()
+                    .next_back()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("algorithm"))
+            })
             .map_or("MD5".to_string(), |(_, v)| {
                 v.trim().trim_matches('"').to_string()
             });
@@ -220,6 +224,9 @@ mod tests {
             "{sha}WWW-Authenticate: Digest realm=\"x\", algorithm=SHA-512-256, nonce=\"n\"\r\n"
         );
         assert_eq!(offered(&two).as_deref(), Some("SHA-256 and SHA-512-256"));
+        // Parameter names without case (RFC 7235 2.1), after any white space.
+        let odd = "WWW-Authenticate: Digest realm=\"x\",\tAlgorithm=SHA-256\r\n";
+        assert_eq!(offered(odd).as_deref(), Some("SHA-256"));
         assert_eq!(offered(""), None);
     }
 }
