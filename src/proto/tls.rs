@@ -87,6 +87,10 @@ pub struct CertInfo {
     /// leaf or CA (OpenSSL: unsupported_certificate).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_for_servers: bool,
+    /// The hash of its signature when current TLS stacks refuse it
+    /// ("SHA-1", "MD5", "MD2").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weak_signature: Option<&'static str>,
 }
 
 /// What a direction of a TLS connection showed.

@@ -152,6 +152,14 @@ const MIN_RSA_BITS: u32 = 2048;
 /// The alert description certificate_revoked (RFC 5246 7.2.2).
 const CERTIFICATE_REVOKED: u8 = 44;
 
+/// The names the phone wants its server's certificate to hold: the SNI it
+/// sent, else (no SNI) the names its server's address was resolved from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted<'a> {
+    pub sni: Option<&'a str>,
+    pub resolved: &'a [String],
+}
+
 /// One line of advice for a certificate rejected by the phone. `hidden` says
 /// why the chain is not in the capture when it is not (e.g. "TLS 1.3
 /// encrypts it"); `sni` is the name the phone asked for.
@@ -162,8 +170,9 @@ pub fn advice(
     at: &Timestamp,
     ntp_ok: bool,
     port: u16,
-    sni: Option<&str>,
+    wanted: Wanted<'_>,
 ) -> String {
+    let sni = wanted.sni;
     let clock = if ntp_ok {
         ""
     } else {
@@ -285,6 +294,23 @@ pub fn advice(
              that DNS/SRV points the phone at the right host"
         );
     }
+    // No SNI: a server holding several certificates gives its default one,
+    // and the phone checks it against the name it connected to.
+    let resolved = wanted.resolved;
+    let unnamed = sni.is_none() && !resolved.is_empty() && !resolved.iter().any(|n| named(n));
+    if let (true, Some(name), false) = (unnamed, resolved.first(), desc == 48) {
+        let served = leaf
+            .san
+            .first()
+            .or(leaf.subject_cn.as_ref())
+            .map_or("another name", String::as_str);
+        return format!(
+            "the certificate served on port {port} is for {served}, not {name}: the phone sent \
+             no SNI (server name), so a server holding several certificates gave its default \
+             one; make the certificate for {name} the server's default, or have the phone send \
+             SNI"
+        );
+    }
     if let Some(usage) = usage {
         return usage;
     }
@@ -366,6 +392,20 @@ pub fn advice(
              larger key"
         );
     }
+    // A signature with a broken hash on a certificate the server sends (a
+    // root's own signature aside): current TLS stacks refuse it.
+    let weak = chain
+        .unwrap_or(std::slice::from_ref(leaf))
+        .iter()
+        .find(|c| !c.self_signed && c.weak_signature.is_some());
+    if let (42 | 43 | 46, Some(c)) = (desc, weak) {
+        let cn = c.subject_cn.as_deref().unwrap_or(&c.subject);
+        let hash = c.weak_signature.unwrap_or("a weak hash");
+        return format!(
+            "the certificate '{cn}' served on port {port} is signed with {hash}, which current \
+             TLS stacks (the phone's too) refuse: reissue it signed with SHA-256 or stronger"
+        );
+    }
     if !ntp_ok {
         return "the certificate is valid at capture time but the phone rejected it and no NTP \
                 exchange gave the phone a good time: the phone's clock is the first suspect \
@@ -407,6 +447,7 @@ mod tests {
             self_signed: false,
             rsa_bits: Some(2048),
             not_for_servers: false,
+            weak_signature: None,
         }
     }
 
@@ -415,10 +456,26 @@ mod tests {
         let mut client_only = cert("PSL Lab Root CA", 0, i64::MAX);
         client_only.not_for_servers = true;
         let at = Timestamp::new(1_000_000_000_000_000_000, 6);
-        let a = advice(43, Some(&[client_only.clone()]), "", &at, true, 8934, None);
+        let a = advice(
+            43,
+            Some(&[client_only.clone()]),
+            "",
+            &at,
+            true,
+            8934,
+            Wanted::default(),
+        );
         assert!(a.contains("serverAuth") && !a.contains("public CA"), "{a}");
         // unknown_ca is about the issuer: the usage is not its reason.
-        let a = advice(48, Some(&[client_only]), "", &at, true, 8934, None);
+        let a = advice(
+            48,
+            Some(&[client_only]),
+            "",
+            &at,
+            true,
+            8934,
+            Wanted::default(),
+        );
         assert!(!a.contains("serverAuth"), "{a}");
     }
 
@@ -427,13 +484,21 @@ mod tests {
         let mut weak = cert("Lab Root", 0, i64::MAX);
         weak.rsa_bits = Some(1024);
         let at = Timestamp::new(1_000_000_000_000_000_000, 6);
-        let a = advice(42, Some(&[weak.clone()]), "", &at, false, 8934, None);
+        let a = advice(
+            42,
+            Some(&[weak.clone()]),
+            "",
+            &at,
+            false,
+            8934,
+            Wanted::default(),
+        );
         assert!(
             a.contains("1024-bit RSA key") && !a.contains("clock"),
             "{a}"
         );
         // unknown_ca is about the issuer, not the key.
-        let a = advice(48, Some(&[weak]), "", &at, true, 8934, None);
+        let a = advice(48, Some(&[weak]), "", &at, true, 8934, Wanted::default());
         assert!(!a.contains("RSA key"), "{a}");
     }
 
@@ -447,7 +512,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
-            None,
+            Wanted::default(),
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
@@ -471,14 +536,22 @@ mod tests {
         ca.subject_cn = Some("Example Issuing CA 2019".into());
         let chain = [cert("Example Issuing CA 2019", 0, i64::MAX), ca];
         let at = Timestamp::new(1_700_000_000_000_000_000, 6);
-        let a = advice(45, Some(&chain), "", &at, true, 8934, None);
+        let a = advice(45, Some(&chain), "", &at, true, 8934, Wanted::default());
         assert!(
             a.contains("'Example Issuing CA 2019' the server sends"),
             "{a}"
         );
         assert!(!a.contains("clock"), "NTP was good: {a}");
         // Every certificate valid: not said.
-        let a = advice(45, Some(&chain[..1]), "", &at, true, 8934, None);
+        let a = advice(
+            45,
+            Some(&chain[..1]),
+            "",
+            &at,
+            true,
+            8934,
+            Wanted::default(),
+        );
         assert!(!a.contains("CA certificate"), "{a}");
     }
 
@@ -492,7 +565,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             8934,
-            None,
+            Wanted::default(),
         );
         assert!(a.contains("clock"), "{a}");
         let a = advice(
@@ -502,7 +575,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             true,
             8934,
-            None,
+            Wanted::default(),
         );
         assert!(!a.contains("clock"), "{a}");
     }
@@ -517,7 +590,7 @@ mod tests {
             &Timestamp::new(1_700_000_000_000_000_000, 6),
             false,
             443,
-            None,
+            Wanted::default(),
         );
         assert!(a.contains("renew"), "{a}");
     }
@@ -527,7 +600,7 @@ mod tests {
         let mut leaf = cert("sbc1.example.com", 1_700_000_000, 1_900_000_000);
         leaf.self_signed = true;
         let at = Timestamp::new(1_800_000_000_000_000_000, 6);
-        let a = advice(48, Some(&[leaf]), "", &at, false, 8934, None);
+        let a = advice(48, Some(&[leaf]), "", &at, false, 8934, Wanted::default());
         assert!(
             a.contains("self-signed") && !a.contains("TLS-inspecting"),
             "{a}"
@@ -546,7 +619,7 @@ mod tests {
             &at,
             true,
             8934,
-            None,
+            Wanted::default(),
         );
         assert!(
             a.contains("chain is incomplete") && !a.contains("TLS-inspecting"),
@@ -563,19 +636,27 @@ mod tests {
             &at,
             true,
             8934,
-            None,
+            Wanted::default(),
         );
         assert!(!a.contains("incomplete"), "{a}");
         // Another certificate sent (a root), not the issuer: incomplete too.
         let root = cert("DigiCert Global Root G2", nb, na);
-        let a = advice(48, Some(&[public, root]), "", &at, true, 8934, None);
+        let a = advice(
+            48,
+            Some(&[public, root]),
+            "",
+            &at,
+            true,
+            8934,
+            Wanted::default(),
+        );
         assert!(
             a.contains("chain is incomplete") && a.contains("1 other"),
             "{a}"
         );
         // A private issuer alone: inspection first, the incomplete chain too.
         let private = cert("Example Issuing CA 1", nb, na);
-        let a = advice(48, Some(&[private]), "", &at, true, 8934, None);
+        let a = advice(48, Some(&[private]), "", &at, true, 8934, Wanted::default());
         assert!(
             a.contains("TLS-inspecting") && a.contains("chain is incomplete"),
             "{a}"
@@ -587,25 +668,25 @@ mod tests {
         // OpenSSL answers bad_certificate for a certificate valid from 2030.
         let c = [cert("PSL Lab Root", 1_893_456_000, 1_924_992_000)];
         let at = Timestamp::new(1_780_000_000_000_000_000, 6);
-        let a = advice(42, Some(&c), "", &at, true, 8934, None);
+        let a = advice(42, Some(&c), "", &at, true, 8934, Wanted::default());
         assert!(a.contains("start date in the future"), "{a}");
         assert!(!a.contains("renew") && !a.contains("TLS-inspecting"), "{a}");
         // unknown_ca from a private issuer still points at inspection, and
         // says the dates too; with no NTP, the phone's clock as well.
-        let a = advice(48, Some(&c), "", &at, true, 8934, None);
+        let a = advice(48, Some(&c), "", &at, true, 8934, Wanted::default());
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(
             a.contains("also outside its validity") && !a.contains("clock"),
             "{a}"
         );
-        let a = advice(48, Some(&c), "", &at, false, 8934, None);
+        let a = advice(48, Some(&c), "", &at, false, 8934, Wanted::default());
         assert!(
             a.contains("TLS-inspecting") && a.contains("phone's clock"),
             "{a}"
         );
         // Valid at capture time: the inspection alone (case 06).
         let inside = Timestamp::new(1_900_000_000_000_000_000, 6);
-        let a = advice(48, Some(&c), "", &inside, false, 8934, None);
+        let a = advice(48, Some(&c), "", &inside, false, 8934, Wanted::default());
         assert!(!a.contains("clock") && !a.contains("validity"), "{a}");
     }
 
@@ -615,7 +696,10 @@ mod tests {
         // phone's clock was in 2020).
         let c = [cert("PSL Lab Root CA", 0, i64::MAX)];
         let at = Timestamp::new(1_780_000_000_000_000_000, 6);
-        let sni = Some("sbc1.example.com");
+        let sni = Wanted {
+            sni: Some("sbc1.example.com"),
+            resolved: &[],
+        };
         let a = advice(42, Some(&c), "", &at, false, 443, sni);
         assert!(a.contains("clock"), "{a}");
         assert!(!a.contains("TLS-inspecting"), "{a}");
@@ -640,7 +724,10 @@ mod tests {
             &at,
             true,
             8934,
-            Some("sbc1.example.com"),
+            Wanted {
+                sni: Some("sbc1.example.com"),
+                resolved: &[],
+            },
         );
         assert!(
             a.contains("is for sbc2.example.com, not sbc1.example.com"),
@@ -655,5 +742,51 @@ mod tests {
         assert!(!names_host(&c, "example.com"));
         c.san.clear();
         assert!(names_host(&c, "sbc1.example.com"), "CN sbc1.example.com");
+    }
+
+    #[test]
+    fn a_weak_signature_and_a_default_certificate_are_named() {
+        let at = Timestamp::new(1_780_000_000_000_000_000, 6);
+        let mut sha1 = cert("PSL Lab Root CA", 0, i64::MAX);
+        sha1.weak_signature = Some("SHA-1");
+        let a = advice(
+            42,
+            Some(&[sha1.clone()]),
+            "",
+            &at,
+            true,
+            8934,
+            Wanted::default(),
+        );
+        assert!(a.contains("signed with SHA-1"), "{a}");
+        // A root signing itself with SHA-1 is no fault of the chain.
+        sha1.self_signed = true;
+        let a = advice(42, Some(&[sha1]), "", &at, true, 8934, Wanted::default());
+        assert!(!a.contains("SHA-1"), "{a}");
+        // No SNI: checked against the names the server's address had.
+        let mut other = cert("PSL Lab Root CA", 0, i64::MAX);
+        other.san = vec!["legacy.example.com".into()];
+        let resolved = ["sbc1.example.com".to_string()];
+        let no_sni = Wanted {
+            sni: None,
+            resolved: &resolved,
+        };
+        let a = advice(42, Some(&[other.clone()]), "", &at, true, 8934, no_sni);
+        assert!(
+            a.contains("for legacy.example.com, not sbc1.example.com"),
+            "{a}"
+        );
+        assert!(a.contains("no SNI"), "{a}");
+        // One of the names covered: no such claim.
+        let both = [
+            "sbc1.example.com".to_string(),
+            "legacy.example.com".to_string(),
+        ];
+        let covered = Wanted {
+            sni: None,
+            resolved: &both,
+        };
+        let a = advice(42, Some(&[other]), "", &at, true, 8934, covered);
+        assert!(!a.contains("no SNI"), "{a}");
     }
 }

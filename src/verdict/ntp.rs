@@ -102,15 +102,28 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let requests = plural(t.requests.len(), "NTP request", "NTP requests");
     let (summary, advice) = match t.unreachable {
         // ICMP says why: the host is there, nothing serves NTP (or a filter rejects it).
-        Some((server, kind)) => (
-            format!("{requests} to {server}, answered by ICMP {}", kind.words()),
-            format!(
-                "{server} answers NTP with ICMP {}: no NTP service there (or a filter \
-                 rejecting it): point DHCP option 42 at a working NTP server; without a correct \
-                 clock the phone can reject valid certificates",
-                kind.words()
-            ),
-        ),
+        Some((server, kind)) => {
+            // A filter says it refuses (RFC 1812 5.2.7.1); a port
+            // unreachable says nothing serves NTP there.
+            let why = match kind {
+                UnreachKind::AdminProhibited | UnreachKind::SourcePolicy => {
+                    "a firewall or ACL on the way rejects UDP 123: allow NTP from the phones to \
+                     it, or point DHCP option 42 at a server they may reach"
+                }
+                _ => {
+                    "no NTP service there (or a filter rejecting it): point DHCP option 42 at \
+                     a working NTP server"
+                }
+            };
+            (
+                format!("{requests} to {server}, answered by ICMP {}", kind.words()),
+                format!(
+                    "{server} answers NTP with ICMP {}: {why}; without a correct clock the \
+                     phone can reject valid certificates",
+                    kind.words()
+                ),
+            )
+        }
         None => {
             let server = last.dst_ip();
             (

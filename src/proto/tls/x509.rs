@@ -69,6 +69,21 @@ fn cert_info(cert: &X509Certificate) -> CertInfo {
             Ok(Some(eku)) => !eku.value.server_auth,
             _ => false,
         },
+        weak_signature: weak_signature(&cert.signature_algorithm.algorithm.to_id_string()),
+    }
+}
+
+/// The broken hash of a signature algorithm (RFC 3279, RFC 5758), by OID.
+fn weak_signature(oid: &str) -> Option<&'static str> {
+    match oid {
+        // sha1WithRSAEncryption, ecdsa-with-SHA1, dsa-with-sha1, the
+        // OIW sha1WithRSASignature.
+        "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3" | "1.3.14.3.2.29" => {
+            Some("SHA-1")
+        }
+        "1.2.840.113549.1.1.4" => Some("MD5"),
+        "1.2.840.113549.1.1.2" => Some("MD2"),
+        _ => None,
     }
 }
 

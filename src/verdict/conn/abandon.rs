@@ -70,6 +70,10 @@ pub(super) fn judge(c: &Conn<'_>, q: &Quit<'_>, evidence: &mut Vec<Evidence>) ->
     let private = leaf.is_some_and(|l| cert::classify_issuer(l) != cert::Issuer::Public);
     let desc = if private { 48 } else { 46 };
     let at = &q.close.ts;
-    let advice = cert::advice(desc, chain, hidden, at, q.ntp_ok, port, c.sni.as_deref());
+    let wanted = cert::Wanted {
+        sni: c.sni.as_deref(),
+        resolved: &[],
+    };
+    let advice = cert::advice(desc, chain, hidden, at, q.ntp_ok, port, wanted);
     (Status::Fail, summary, Some(advice))
 }

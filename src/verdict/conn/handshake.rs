@@ -23,6 +23,16 @@ pub(super) fn tls_outcome(
     let snaplen_cut = ctx.snaplen_cut;
     let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
     let mut evidence = handshake_evidence(c);
+    // Without SNI the phone checks the certificate against the name it
+    // connected to: one of those its server's address resolved from.
+    let resolved: Vec<String> = match c.sni {
+        Some(_) => Vec::new(),
+        None => ctx
+            .names
+            .names(&c.server.ip())
+            .map(str::to_string)
+            .collect(),
+    };
     // An alert with no ClientHello before it (the phone opened and closed
     // without a handshake) answers nothing the stage is about.
     let fatal = c
@@ -53,6 +63,7 @@ pub(super) fn tls_outcome(
             by_phone: *by_phone,
             desc: *desc,
             name: &name,
+            resolved: &resolved,
             port,
             tls13,
             ntp_ok,
@@ -106,7 +117,7 @@ pub(super) fn tls_outcome(
         let advice = advice.unwrap_or_else(|| {
             let hidden = "TLS 1.3 encrypts the certificate and the alert";
             let at = &c.enc_alert[0].unwrap_or(c.first).ts;
-            cert::advice(46, None, hidden, at, ntp_ok, port, c.sni.as_deref())
+            cert::advice(46, None, hidden, at, ntp_ok, port, wanted(c, &[]))
         });
         (Status::Fail, summary, Some(advice))
     } else if done {
@@ -169,7 +180,22 @@ fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
         if let Some(leaf) = chain.first() {
             let cn = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
             let issuer = leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer);
-            evidence.push(ev(f, format!("Certificate {cn} issued by {issuer}")));
+            // The names a client checks are the SAN's when it has any (RFC
+            // 6125 6.4.4): said when they are not the CN.
+            let san = match leaf.san.iter().any(|n| n.eq_ignore_ascii_case(cn)) {
+                true => String::new(),
+                false if leaf.san.is_empty() => String::new(),
+                false => format!(
+                    " (names {})",
+                    leaf.san
+                        .iter()
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            evidence.push(ev(f, format!("Certificate {cn}{san} issued by {issuer}")));
         }
     }
     if let Some(f) = c.cert_request {
@@ -196,6 +222,14 @@ fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
     evidence
 }
 
+/// The names the certificate should hold: the SNI, else `resolved`.
+fn wanted<'a>(c: &'a Conn<'_>, resolved: &'a [String]) -> cert::Wanted<'a> {
+    cert::Wanted {
+        sni: c.sni.as_deref(),
+        resolved,
+    }
+}
+
 /// A fatal alert that ended a handshake, and what it is judged with.
 struct Alert<'x> {
     c: &'x Conn<'x>,
@@ -203,6 +237,8 @@ struct Alert<'x> {
     by_phone: bool,
     desc: u8,
     name: &'x str,
+    /// Without SNI, the names the server's address resolved from.
+    resolved: &'x [String],
     port: u16,
     tls13: bool,
     ntp_ok: bool,
@@ -220,6 +256,7 @@ impl Alert<'_> {
             by_phone,
             desc,
             name,
+            resolved,
             port,
             tls13,
             ntp_ok,
@@ -234,7 +271,15 @@ impl Alert<'_> {
                 "not in the capture"
             };
             let chain = c.chain.map(|(_, ch)| ch);
-            cert::advice(desc, chain, hidden, &f.ts, ntp_ok, port, c.sni.as_deref())
+            cert::advice(
+                desc,
+                chain,
+                hidden,
+                &f.ts,
+                ntp_ok,
+                port,
+                wanted(c, resolved),
+            )
         } else if let Some(advice) =
             refusal::mutual_tls(c.cert_request, c.client_cert, by_phone, (desc, &f.ts), name)
         {
@@ -244,7 +289,7 @@ impl Alert<'_> {
                 || (c.server_hello.is_none() && refusal::offers_only_old(&c.offered)))
         {
             refusal::version(name, desc, &c.offered)
-        } else if let (true, 70 | 71, Some((_, chosen @ ..0x0303))) =
+        } else if let (true, 40 | 70 | 71 | 80, Some((_, chosen @ ..0x0303))) =
             (by_phone, desc, c.server_hello)
         {
             // The phone refuses the version (or ciphers) the server chose.
@@ -325,7 +370,7 @@ fn completed(
         let advice = leaf.map(|_| {
             let (desc, chain) = (42, c.chain.map(|(_, ch)| ch));
             let at = c.finished.map_or(c.first.ts, |f| f.ts);
-            cert::advice(desc, chain, "", &at, ntp_ok, port, c.sni.as_deref())
+            cert::advice(desc, chain, "", &at, ntp_ok, port, wanted(c, &[]))
         });
         let summary = format!(
             "{v} handshake with {name} completed, then the phone aborted it without sending \
