@@ -89,6 +89,10 @@ pub enum Body {
         peer_acked: bool,
         /// The other side had sent nothing (none captured, none acknowledged).
         peer_silent: bool,
+        /// This side had acknowledged bytes of the other side's that the
+        /// capture lacks.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        peer_unseen: bool,
     },
     /// The capture ends with this side's bytes re-sent and never
     /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).

@@ -87,6 +87,7 @@ fn filler() -> Fact {
             rst: false,
             peer_acked: true,
             peer_silent: false,
+            peer_unseen: false,
         },
     }
 }
@@ -105,6 +106,7 @@ mod tests {
                 rst: false,
                 peer_acked: true,
                 peer_silent: false,
+                peer_unseen: false,
             },
             ..filler()
         }

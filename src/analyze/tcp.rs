@@ -287,6 +287,7 @@ impl TcpSide {
                 rst,
                 peer_acked,
                 peer_silent,
+                peer_unseen,
                 frame,
                 ts,
             } => {
@@ -303,6 +304,7 @@ impl TcpSide {
                     rst,
                     peer_acked,
                     peer_silent,
+                    peer_unseen,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }

@@ -101,6 +101,9 @@ pub enum TcpEvent<'a> {
         peer_acked: bool,
         /// The other side sent no bytes: none captured, none acknowledged.
         peer_silent: bool,
+        /// This side had acknowledged bytes of the other side's that the
+        /// capture lacks (lost by the capture, not on the way).
+        peer_unseen: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -561,6 +564,7 @@ impl<S: Default> FlowTable<S> {
                     rst: false,
                     peer_acked: conn.peer_acked(dir),
                     peer_silent: conn.silent(1 - dir),
+                    peer_unseen: conn.acked_unseen(1 - dir),
                     frame,
                     ts,
                 };
@@ -679,6 +683,33 @@ impl<S> Conn<S> {
         }
     }
 
+    /// Did the other side acknowledge more of direction `dir`'s bytes than
+    /// the capture holds (more than a FIN's one sequence number past them)?
+    /// Only known while the bytes are followed (after that, only control
+    /// segments are read and the bytes sent are no longer counted).
+    fn acked_unseen(&self, dir: usize) -> bool {
+        if self.track != Track::Bytes {
+            return false;
+        }
+        let isn = match dir {
+            CLIENT => self.client_isn,
+            _ => self.server_isn,
+        };
+        let end = self
+            .sent_end
+            .get(dir)
+            .copied()
+            .flatten()
+            .or(isn.map(|i| i.wrapping_add(1)));
+        match (end, self.acked.get(dir).copied().flatten()) {
+            (Some(end), Some(ack)) => {
+                let ahead = ack.wrapping_sub(end);
+                seq_max(ack, end) == ack && ahead > 1
+            }
+            _ => false,
+        }
+    }
+
     /// Did the other side acknowledge every payload byte direction `dir` sent?
     fn peer_acked(&self, dir: usize) -> bool {
         match (
@@ -766,6 +797,7 @@ impl<S> Conn<S> {
                     rst: true,
                     peer_acked: self.peer_acked(dir),
                     peer_silent: self.silent(1 - dir),
+                    peer_unseen: self.acked_unseen(1 - dir),
                     frame,
                     ts,
                 };

@@ -23,7 +23,7 @@ mod chunked;
 mod page;
 
 use chunked::{ChunkedBody, Progress};
-use page::BodySniff;
+use page::{BodySniff, Coding};
 use serde::Serialize;
 
 /// Longest head kept while waiting for its empty line; beyond it the buffer
@@ -177,7 +177,7 @@ impl HttpStream {
             let head = parse_head(&self.buf);
             self.buf.clear();
             match head {
-                Some((message, mut framing, compressed_page)) => {
+                Some((message, mut framing, coding)) => {
                     // A final response answers the oldest request; a HEAD's
                     // has no body (RFC 9110 9.3.2).
                     if let HttpMessage::Response { status: 200.., .. } = &message {
@@ -207,11 +207,8 @@ impl HttpStream {
                         self.keep_tunnel(rest);
                         break;
                     }
-                    self.sniff = sniff.then(|| BodySniff::new(framing == Framing::Chunked));
-                    if sniff && compressed_page {
-                        self.sniff = None;
-                        heads.push(HttpMessage::HtmlBody);
-                    }
+                    let chunked = framing == Framing::Chunked;
+                    self.sniff = sniff.then(|| BodySniff::new(chunked, coding));
                     self.sniff_body(rest, &mut heads);
                     self.frame(framing);
                 }
@@ -380,23 +377,19 @@ fn head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Decodes a complete head; `None` when its first line is not HTTP.
-/// A head's message, its body's framing, and whether the body is a
-/// compressed HTML page ([`page::compressed_html`]).
-fn parse_head(head: &[u8]) -> Option<(HttpMessage, Framing, bool)> {
+/// A head's message, its body's framing, and its body's content coding.
+fn parse_head(head: &[u8]) -> Option<(HttpMessage, Framing, Coding)> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let start_line = lines.next()?;
     let fields = header_fields(lines);
     if start_line.starts_with("HTTP/") {
-        let page = page::compressed_html(
-            field(&fields, "content-type").as_deref(),
-            field(&fields, "content-encoding").as_deref(),
-        );
+        let coding = Coding::of(field(&fields, "content-encoding").as_deref());
         let (message, framing) = response(start_line, &fields)?;
-        Some((message, framing, page))
+        Some((message, framing, coding))
     } else {
         let (message, framing) = request(start_line, &fields)?;
-        Some((message, framing, false))
+        Some((message, framing, Coding::Identity))
     }
 }
 

@@ -242,6 +242,7 @@ mod tests {
             rst: false,
             peer_acked: true,
             peer_silent: false,
+            peer_unseen: false,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
     }

@@ -151,7 +151,9 @@ enum MplsPayload {
 /// pseudowire's Ethernet frame starts with a MAC, whose first nibble may be
 /// 4 or 6 too); then a frame whose type field is IP, ARP or a VLAN tag is
 /// Ethernet; then, after a zero nibble, the same 4 bytes further on is a
-/// pseudowire's frame after its control word (RFC 4448 section 3).
+/// pseudowire's frame after its control word (RFC 4448 section 3); last, a
+/// whole IPv6 header whose length overruns the bytes (the snaplen cut the
+/// frame) is IPv6.
 fn mpls_payload(p: &[u8]) -> MplsPayload {
     let ethernet_at = |at: usize| {
         matches!(
@@ -171,6 +173,8 @@ fn mpls_payload(p: &[u8]) -> MplsPayload {
         Some(6) if ipv6_fits(p) => MplsPayload::Ip(6),
         _ if ethernet_at(0) => MplsPayload::Ethernet(0),
         Some(0) if ethernet_at(4) => MplsPayload::Ethernet(4),
+        // A frame cut by the snaplen: its IPv6 length cannot fit.
+        Some(6) if p.len() >= 40 => MplsPayload::Ip(6),
         _ => MplsPayload::Unknown,
     }
 }

@@ -6,8 +6,11 @@
 //! a space, `>` or `/`). A captive portal or a web server's default page
 //! served where a phone expects its profile (XML or plain text) reads this
 //! way. A chunked body is read through its chunk framing (RFC 9112 section
-//! 7.1); a compressed one cannot be read, so its Content-Type decides.
-//! At most [`SNIFF_LEN`] body bytes are looked at.
+//! 7.1), a gzip or deflate one (Content-Encoding) inflated first; one in
+//! another coding is not told. At most [`SNIFF_LEN`] body bytes are looked
+//! at.
+
+use std::io::Write;
 
 /// Body bytes looked at, at most.
 const SNIFF_LEN: usize = 512;
@@ -39,18 +42,45 @@ const HTML_TAGS: [&[u8]; 16] = [
     b"p",
 ];
 
+/// A body's content coding (RFC 9110 8.4), as far as the sniff goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Coding {
+    Identity,
+    Gzip,
+    Deflate,
+    /// Another coding (br, compress, several): its bytes tell nothing.
+    Unread,
+}
+
+impl Coding {
+    /// From a Content-Encoding value (`None`: the header is absent).
+    pub(super) fn of(value: Option<&str>) -> Self {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Coding::Identity;
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "identity" => Coding::Identity,
+            "gzip" | "x-gzip" => Coding::Gzip,
+            "deflate" => Coding::Deflate,
+            _ => Coding::Unread,
+        }
+    }
+}
+
 /// The start of one body, gathered until it tells.
 #[derive(Debug)]
 pub(super) struct BodySniff {
     raw: Vec<u8>,
     chunked: bool,
+    coding: Coding,
 }
 
 impl BodySniff {
-    pub(super) fn new(chunked: bool) -> Self {
+    pub(super) fn new(chunked: bool, coding: Coding) -> Self {
         BodySniff {
             raw: Vec::new(),
             chunked,
+            coding,
         }
     }
 
@@ -60,9 +90,14 @@ impl BodySniff {
         let room = RAW_LEN.saturating_sub(self.raw.len());
         let take = data.get(..room.min(data.len())).unwrap_or_default();
         self.raw.extend_from_slice(take);
-        let (body, more) = match self.chunked {
+        let (coded, more) = match self.chunked {
             true => dechunk(&self.raw),
             false => (self.raw.clone(), true),
+        };
+        let body = match self.coding {
+            Coding::Identity => coded,
+            Coding::Gzip | Coding::Deflate => inflate(&coded, self.coding),
+            Coding::Unread => return Some(false),
         };
         let body = body.get(..SNIFF_LEN.min(body.len())).unwrap_or_default();
         let full = body.len() >= SNIFF_LEN || self.raw.len() >= RAW_LEN || !more;
@@ -70,6 +105,24 @@ impl BodySniff {
             None if full => Some(false),
             told => told,
         }
+    }
+}
+
+/// As much of a gzip or deflate (zlib, RFC 9110 8.4.1.2) body as `coded`
+/// inflates to (a broken stream: what came before the break).
+fn inflate(coded: &[u8], coding: Coding) -> Vec<u8> {
+    fn run<W: Write>(mut w: W, coded: &[u8], done: impl FnOnce(W) -> Vec<u8>) -> Vec<u8> {
+        // (An error leaves what was inflated before it in the writer.)
+        let _ = w.write_all(coded).and_then(|()| w.flush());
+        done(w)
+    }
+    match coding {
+        Coding::Gzip => run(flate2::write::GzDecoder::new(Vec::new()), coded, |w| {
+            w.get_ref().clone()
+        }),
+        _ => run(flate2::write::ZlibDecoder::new(Vec::new()), coded, |w| {
+            w.get_ref().clone()
+        }),
     }
 }
 
@@ -157,26 +210,12 @@ fn find(text: &[u8], what: &[u8]) -> Option<usize> {
     text.windows(what.len()).position(|w| w == what)
 }
 
-/// A head's Content-Type and Content-Encoding: a compressed body whose type
-/// is HTML is a web page (its bytes cannot be looked at).
-pub(super) fn compressed_html(content_type: Option<&str>, encoding: Option<&str>) -> bool {
-    let media = content_type
-        .and_then(|t| t.split(';').next())
-        .map(|t| t.trim().to_ascii_lowercase());
-    let html = matches!(
-        media.as_deref(),
-        Some("text/html" | "application/xhtml+xml")
-    );
-    let coded = encoding.is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
-    html && coded
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn told(pieces: &[&[u8]], chunked: bool) -> Option<bool> {
-        let mut sniff = BodySniff::new(chunked);
+        let mut sniff = BodySniff::new(chunked, Coding::Identity);
         pieces.iter().map(|p| sniff.push(p)).last().flatten()
     }
 
@@ -217,7 +256,7 @@ mod tests {
 
     #[test]
     fn a_start_split_over_pieces_waits_for_the_rest() {
-        let mut sniff = BodySniff::new(false);
+        let mut sniff = BodySniff::new(false, Coding::Identity);
         assert_eq!(sniff.push(b"  <!DOC"), None);
         assert_eq!(sniff.push(b"TYPE ht"), None);
         assert_eq!(sniff.push(b"ml>"), Some(true));
@@ -245,13 +284,29 @@ mod tests {
     }
 
     #[test]
-    fn a_compressed_body_is_told_by_its_type() {
-        assert!(compressed_html(
-            Some("text/html; charset=utf-8"),
-            Some("gzip")
-        ));
-        assert!(!compressed_html(Some("text/html"), None));
-        assert!(!compressed_html(Some("text/html"), Some("identity")));
-        assert!(!compressed_html(Some("application/xml"), Some("gzip")));
+    fn a_compressed_body_is_inflated_first() {
+        let gz = |text: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let page = gz(b"<!DOCTYPE html><html><body>Sign in</body></html>");
+        let mut sniff = BodySniff::new(false, Coding::Gzip);
+        assert_eq!(sniff.push(&page), Some(true));
+        // A profile served compressed as text/html (PHP's default type).
+        let profile = gz(b"<flat-profile><Proxy_1_>sbc</Proxy_1_></flat-profile>");
+        let mut sniff = BodySniff::new(false, Coding::Gzip);
+        assert_eq!(sniff.push(&profile), Some(false));
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(b"<html>").unwrap();
+        let mut sniff = BodySniff::new(false, Coding::Deflate);
+        assert_eq!(sniff.push(&z.finish().unwrap()), Some(true));
+        assert_eq!(Coding::of(Some("br")), Coding::Unread);
+        assert_eq!(
+            BodySniff::new(false, Coding::Unread).push(b"<html>"),
+            Some(false)
+        );
+        assert_eq!(Coding::of(Some(" X-GZIP ")), Coding::Gzip);
+        assert_eq!(Coding::of(None), Coding::Identity);
     }
 }

@@ -19,19 +19,21 @@ const CLOSED_AT_ONCE_SECS: f64 = 2.0;
 /// rest of the server's flight never came (a rejection is at once).
 const STALLED_SECS: f64 = 5.0;
 
-/// TLS 1.2 (or older): the server's close of the connection right after
-/// its ServerHello (or the part of its flight seen), the phone's
-/// ClientHello seen and nothing of the phone's after it before the close,
-/// no ChangeCipherSpec or data either way. (A TLS 1.3 server's flight is
-/// encrypted: where it ends is not told.)
+/// The server's close of the connection right after its ServerHello (or
+/// the part of its flight seen), the phone's ClientHello seen and nothing
+/// of the phone's after it before the close, no key change (but a TLS 1.3
+/// server's compatibility ChangeCipherSpec) or data either way: a TLS 1.3
+/// server that sent its encrypted flight is past its hello.
 pub(super) fn server_close<'a>(c: &Conn<'a>) -> Option<&'a Fact> {
     let (close, false, _) = c.closed? else {
         return None;
     };
     let (hello, version) = c.server_hello?;
+    // TLS 1.3: the server's ChangeCipherSpec (middlebox compatibility)
+    // comes with its hello; its encrypted flight would be data records.
     let tls13 = version == 0x0304 || version >> 8 == 0x7f;
-    let quiet = !c.ccs.iter().chain(&c.app_data).any(|b| *b);
-    if tls13 || c.hello.is_none() || !quiet {
+    let quiet = !(c.ccs[0] || c.app_data[0] || c.app_data[1] || (c.ccs[1] && !tls13));
+    if c.hello.is_none() || !quiet {
         return None;
     }
     let last = match c.chain {
@@ -72,9 +74,11 @@ pub(super) fn closed_by_server(
     (Status::Fail, summary, Some(advice))
 }
 
-/// TLS 1.2: the server sent its ServerHello and then nothing (no
-/// certificate, no ChangeCipherSpec), and the phone closed (`close`) after
-/// waiting [`STALLED_SECS`] or more.
+/// The server sent its ServerHello and then nothing (TLS 1.2: no
+/// certificate, no ChangeCipherSpec; TLS 1.3: no encrypted flight), and the
+/// phone closed (`close`) after waiting [`STALLED_SECS`] or more, having
+/// acknowledged no server bytes the capture lacks (a capture that lost the
+/// certificate is no stall).
 pub(super) fn stalled(
     c: &Conn<'_>,
     close: &Fact,
@@ -82,16 +86,32 @@ pub(super) fn stalled(
     port: u16,
     evidence: &mut Vec<Evidence>,
 ) -> Option<Judged> {
-    let (hello, _) = c.server_hello?;
+    let (hello, version) = c.server_hello?;
+    let tls13 = version == 0x0304 || version >> 8 == 0x7f;
     let waited = hello.ts.secs_until(&close.ts);
-    if c.chain.is_some() || c.ccs[1] || c.cert_request.is_some() || waited < STALLED_SECS {
+    let unseen = matches!(
+        close.body,
+        Body::Closed {
+            peer_unseen: true,
+            ..
+        }
+    );
+    let more = match tls13 {
+        true => c.app_data[1] || c.enc_alert[1].is_some(),
+        false => c.chain.is_some() || c.ccs[1] || c.cert_request.is_some(),
+    };
+    if more || unseen || waited < STALLED_SECS {
         return None;
     }
     let text = format!("the phone closed the connection {waited:.0} s after the ServerHello");
     evidence.push(ev(close, text));
+    let missing = match tls13 {
+        true => "none of its encrypted handshake",
+        false => "no certificate, no ServerHelloDone",
+    };
     let summary = format!(
-        "{name} sent its ServerHello and then nothing for {waited:.0} s (no certificate, no \
-         ServerHelloDone): the phone waited and gave up ({name}:{port})"
+        "{name} sent its ServerHello and then nothing for {waited:.0} s ({missing}): the phone \
+         waited and gave up ({name}:{port})"
     );
     let advice = format!(
         "the rest of {name}'s first flight (its certificate, in full-size segments) never \

@@ -74,7 +74,7 @@ pub(super) fn tls_outcome(
     } else if let Some(close) = server_quit {
         flight::closed_by_server(c, close, &name, port, &mut evidence)
     } else if let Some(stalled) = quit
-        .filter(|_| !tls13 && !snaplen_cut)
+        .filter(|_| !snaplen_cut)
         .and_then(|close| flight::stalled(c, close, &name, port, &mut evidence))
     {
         stalled
