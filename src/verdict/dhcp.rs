@@ -556,10 +556,26 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         .map(|t| t.split(" =").next().unwrap_or(""))
         .collect::<Vec<_>>()
         .join(", ");
+    // Another server answered this phone too (an OFFER, or a NAK of the
+    // lease): which of the two is the voice VLAN's own is not in the capture.
+    let mut others: Vec<String> = dhcp_facts(ctx)
+        .iter()
+        .filter(|(_, m)| m.op == 2 && matches!(m.message_type, Some(OFFER | ACK | NAK)))
+        .map(|(f, m)| server_of(f, m))
+        .filter(|s| *s != server)
+        .collect();
+    others.sort();
+    others.dedup();
     let mut advice = match leased_from {
         Some(l) if l != server => format!(
             "{server} is a second DHCP server on the segment (the phone's lease came from {l}) \
              and offers {codes}: stop it, or remove {codes} from its scope"
+        ),
+        Some(_) if !others.is_empty() => format!(
+            "two DHCP servers answer this phone: {server} gave its lease and offers {codes}, \
+             {} answered too; if {server} is not the voice VLAN's own server, stop it (DHCP \
+             snooping on the switch keeps such servers out), else remove {codes} from its scope",
+            others.join(", ")
         ),
         _ => {
             let mut a = format!(

@@ -121,7 +121,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let prov_stage = answered_unseen(ctx, prov_stage, &prov, &attempts, &|f| {
         hello_to(f, is_provisioning_name) || https(f)
     });
-    DnsStages {
+    let stages = DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
         srv: match (srv.is_empty(), fallback) {
@@ -138,7 +138,41 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
                 answered_unseen(ctx, result, &srv, &attempts, &sbc)
             }
         },
+    };
+    match ctx.own().any(|f| matches!(f.body, Body::Dhcp(_))) {
+        true => stages,
+        false => DnsStages {
+            activation: without_dhcp(stages.activation),
+            provisioning: without_dhcp(stages.provisioning),
+            srv: without_dhcp(stages.srv),
+        },
     }
+}
+
+/// A phone with no DHCP in the capture (a static address, or a lease taken
+/// before the capture began): its DNS server need not come from option 6.
+fn without_dhcp(mut result: StageResult) -> StageResult {
+    if let Some(advice) = &mut result.advice {
+        *advice = advice
+            .replace(
+                "hand out another DNS server (option 6)",
+                "give the phone another DNS server",
+            )
+            .replace(
+                "a DNS server they can reach (DHCP option 6)",
+                "a DNS server they can reach",
+            )
+            .replace(
+                "every DNS server in DHCP option 6",
+                "every DNS server the phone was given (no DHCP in the capture)",
+            )
+            .replace(
+                "DHCP option 6",
+                "the DNS server setting (no DHCP in the capture: set on the phone, \
+                 or from an earlier lease's option 6)",
+            );
+    }
+    result
 }
 
 /// A TLS ClientHello naming a host `name` accepts.
