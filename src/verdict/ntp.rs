@@ -93,7 +93,9 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         return refused_replies(t, reply, icmp);
     }
     let Some(last) = t.requests.last() else {
-        return StageResult::not_seen(Stage::Ntp, "no NTP exchange seen").evidence(t.evidence);
+        let mut result = no_exchange(ctx);
+        result.evidence.extend(t.evidence);
+        return result;
     };
     if t.unreachable.is_none() && ctx.secs_left(&last.ts) < 1.0 && t.requests.len() == 1 {
         let s = "NTP request at the end of the capture, no reply yet";
@@ -499,3 +501,28 @@ fn span(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// No NTP request at all: said, and when the phone's whole last lease
+/// (its ACK) names no NTP server (option 42), that is why, with advice.
+fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
+    const ACK: u8 = 5;
+    let last_ack = ctx
+        .own()
+        .filter_map(|f| match &f.body {
+            Body::Dhcp(m) if m.op == 2 && m.message_type == Some(ACK) => Some((f, m)),
+            _ => None,
+        })
+        .last();
+    match last_ack {
+        Some((f, m)) if !f.truncated && m.option(42).is_none_or(<[u8]>::is_empty) => {
+            let summary = "no NTP exchange seen; the lease names no NTP server (option 42)";
+            StageResult::not_seen(Stage::Ntp, summary)
+                .advice(
+                    "add option 42 (the NTP servers) to the voice scope: a phone without a \
+                     correct clock can reject valid certificates",
+                )
+                .evidence(vec![ev(f, "ACK without option 42 (NTP servers)")])
+        }
+        _ => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
+    }
+}
