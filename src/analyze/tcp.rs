@@ -137,6 +137,25 @@ impl TcpSide {
         self.snaplen_cut.insert((src, dst));
     }
 
+    /// A TLS handshake message over the size limit that the connection's
+    /// end cut while it was being skipped: counted as undecodable too.
+    fn unread_at_end(&mut self, app: &mut App) {
+        if let App::Tls(pair) = app {
+            let (c, s) = &mut **pair;
+            for stream in [c, s] {
+                if let Some(tls::TlsEvent::Unread { msg_type, octets }) =
+                    stream.take_unfinished_skip()
+                {
+                    self.malformed += 1;
+                    log::debug!(
+                        "tls: handshake message type {msg_type} of {octets} octets cut by the \
+                         connection's end, not read"
+                    );
+                }
+            }
+        }
+    }
+
     /// Did the snaplen cut any of the server's segments of this connection?
     fn server_cut(&self, info: &ConnInfo) -> bool {
         self.snaplen_cut.contains(&(info.server, info.client))
@@ -217,6 +236,7 @@ impl TcpSide {
                 Track::Bytes
             }
             TcpEvent::Open { frame, ts } => {
+                self.unread_at_end(&mut st.app);
                 // A response body still coming when the capture ends.
                 if let (App::Http(pair), false) = (&st.app, self.server_cut(info)) {
                     if let Some(cut) = pair.1.unfinished(http::Cut::CaptureEnd) {
@@ -291,6 +311,7 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
+                self.unread_at_end(&mut st.app);
                 // A response body cut short by the close (the snaplen's
                 // cuts hide bytes the server did send).
                 if let (App::Http(pair), false) = (&st.app, self.server_cut(info)) {
@@ -435,6 +456,15 @@ impl TcpSide {
                             // a close of its own makes the server's alert no
                             // refusal.
                             c.watch_next_record(frame);
+                        }
+                        // A handshake message (or certificates) not read:
+                        // counted with the undecodable.
+                        tls::TlsEvent::Unread { msg_type, octets } => {
+                            self.malformed += 1;
+                            log::debug!(
+                                "tls: frame {frame}: handshake message type {msg_type} of \
+                                 {octets} octets not read"
+                            );
                         }
                         _ => {}
                     }

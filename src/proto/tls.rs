@@ -125,6 +125,13 @@ pub enum TlsEvent {
     Handshake {
         msg_type: u8,
     },
+    /// A handshake message that was not read: over [`MAX_HANDSHAKE_LEN`]
+    /// octets, or a ClientHello, ServerHello or certificate that does not
+    /// parse (the octets it declared); counted as undecodable.
+    Unread {
+        msg_type: u8,
+        octets: usize,
+    },
     ChangeCipherSpec,
     /// A plaintext alert.
     Alert {
@@ -152,7 +159,7 @@ pub enum TlsEvent {
 pub const MAX_RECORD_LEN: usize = (1 << 14) + 2048;
 
 /// Largest handshake message reassembled; a longer one is skipped (its
-/// octets are not kept) and reported as `Handshake { msg_type }`. Real
+/// octets are not kept) and reported as `Unread { msg_type, .. }`. Real
 /// certificate chains stay far below.
 pub const MAX_HANDSHAKE_LEN: usize = 256 * 1024;
 
@@ -209,8 +216,9 @@ pub struct TlsStream {
     peer_chose_older: bool,
     /// Octets still to skip of a handshake message over the size limit.
     skip: usize,
-    /// Its type, reported once it is skipped.
+    /// Its type and length, reported once it is skipped.
     skipped_type: u8,
+    skipped_len: usize,
     hello_seen: bool,
     application_data_seen: bool,
     /// TLS 1.3: which coming encrypted record is checked (see [`Watch`]).
@@ -373,6 +381,19 @@ impl TlsStream {
     pub fn set_handshake_encrypted(&mut self) {
         self.handshake_encrypted = true;
         self.handshake.clear();
+    }
+
+    /// At the connection's end: a handshake message over the size limit
+    /// that was still being skipped, as an `Unread` event (once).
+    pub fn take_unfinished_skip(&mut self) -> Option<TlsEvent> {
+        if self.skip == 0 {
+            return None;
+        }
+        self.skip = 0;
+        Some(TlsEvent::Unread {
+            msg_type: self.skipped_type,
+            octets: self.skipped_len,
+        })
     }
 
     /// Why decoding of this direction stopped (not TLS, an oversized record),

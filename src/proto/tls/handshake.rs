@@ -23,8 +23,9 @@ impl TlsStream {
                 }
                 events.push((
                     frame,
-                    TlsEvent::Handshake {
+                    TlsEvent::Unread {
                         msg_type: self.skipped_type,
+                        octets: self.skipped_len,
                     },
                 ));
             }
@@ -41,13 +42,14 @@ impl TlsStream {
                 log::debug!("tls: handshake message type {msg_type} of {len} octets, skipped");
                 self.skip = len;
                 self.skipped_type = msg_type;
+                self.skipped_len = len;
                 at = body_start;
                 continue;
             }
             let Some(body) = buf.get(body_start..body_start.saturating_add(len)) else {
                 break;
             };
-            if let Some(event) = self.handshake_message(msg_type, body) {
+            for event in self.handshake_message(msg_type, body) {
                 events.push((frame, event));
             }
             at = body_start.saturating_add(len);
@@ -60,15 +62,28 @@ impl TlsStream {
         self.handshake.drain(..at.min(self.handshake.len()));
     }
 
-    fn handshake_message(&mut self, msg_type: u8, body: &[u8]) -> Option<TlsEvent> {
+    /// The events of one whole message: its own, and `Unread` when it (or
+    /// certificates in it) could not be read.
+    fn handshake_message(&mut self, msg_type: u8, body: &[u8]) -> Vec<TlsEvent> {
+        let unread = TlsEvent::Unread {
+            msg_type,
+            octets: body.len(),
+        };
         let event = match msg_type {
             1 => client_hello(body),
             2 => server_hello(body),
-            11 => certificate(body),
+            11 => match certificate(body) {
+                Some((event, 0)) => Some(event),
+                // Some certificates of the chain unread: the rest is kept.
+                Some((event, _)) => return vec![event, unread],
+                None => None,
+            },
             14 => Some(TlsEvent::ServerHelloDone),
-            _ => None,
+            _ => return vec![TlsEvent::Handshake { msg_type }],
         };
-        let event = event.unwrap_or(TlsEvent::Handshake { msg_type });
+        let Some(event) = event else {
+            return vec![unread];
+        };
         match &event {
             TlsEvent::ClientHello { versions, .. } => {
                 self.hello_seen = true;
@@ -86,6 +101,6 @@ impl TlsStream {
             TlsEvent::HelloRetryRequest { .. } => self.tls13 = true,
             _ => {}
         }
-        Some(event)
+        vec![event]
     }
 }

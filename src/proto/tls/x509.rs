@@ -13,8 +13,9 @@ use super::memo;
 use super::{CertInfo, TlsEvent};
 
 /// Certificate (RFC 5246 7.4.2): each DER certificate read by x509-parser;
-/// one that does not parse is left out of the chain.
-pub(super) fn certificate(body: &[u8]) -> Option<TlsEvent> {
+/// one that does not parse is left out of the chain, and counted (the
+/// second value).
+pub(super) fn certificate(body: &[u8]) -> Option<(TlsEvent, usize)> {
     let (_, msg) = tls_parser::parse_tls_handshake_msg_certificate(body).ok()?;
     let TlsMessageHandshake::Certificate(contents) = msg else {
         return None;
@@ -32,7 +33,8 @@ pub(super) fn certificate(body: &[u8]) -> Option<TlsEvent> {
             })
             .collect()
     });
-    Some(TlsEvent::Certificate { chain })
+    let unread = contents.cert_chain.len().saturating_sub(chain.len());
+    Some((TlsEvent::Certificate { chain }, unread))
 }
 
 fn cert_info(cert: &X509Certificate) -> CertInfo {
