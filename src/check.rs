@@ -79,6 +79,9 @@ pub fn validate(expected: &Value) -> Result<(), CheckError> {
         let Some(p) = value.as_object() else {
             return bad(format!("phones[{i}] is not an object"));
         };
+        if let Some(why) = bad_identifier(p) {
+            return bad(format!("phones[{i}]: {why}"));
+        }
         let label = phone_label(value);
         if label == "?" {
             return bad(format!(
@@ -260,6 +263,40 @@ fn phone_label(p: &Value) -> String {
         Some(v) => v.to_string(),
         None => "?".to_string(),
     }
+}
+
+/// What is wrong with an entry's identifiers, if anything: a `mac` that
+/// is no MAC address, an `id` that is neither a MAC nor an IP address, an
+/// `ips` entry that is no IP address, or one of them of the wrong type.
+fn bad_identifier(p: &serde_json::Map<String, Value>) -> Option<String> {
+    let is_mac = |s: &str| {
+        let key = mac_key(s);
+        key.len() == 12 && key.chars().all(|c| c.is_ascii_hexdigit())
+    };
+    let is_ip = |s: &str| s.parse::<std::net::IpAddr>().is_ok();
+    match p.get("mac") {
+        Some(Value::Null) | None => {}
+        Some(Value::String(s)) if is_mac(s) => {}
+        Some(Value::String(s)) => return Some(format!("\"mac\" {s:?} is not a MAC address")),
+        Some(v) => return Some(format!("\"mac\" {v} is not a string")),
+    }
+    match p.get("id") {
+        None => {}
+        Some(Value::String(s)) if is_mac(s) || is_ip(s) => {}
+        Some(Value::String(s)) => {
+            return Some(format!("\"id\" {s:?} is neither a MAC nor an IP address"))
+        }
+        Some(v) => return Some(format!("\"id\" {v} is not a string")),
+    }
+    if let Some(Value::Array(ips)) = p.get("ips") {
+        for ip in ips {
+            match ip.as_str() {
+                Some(s) if is_ip(s) => {}
+                _ => return Some(format!("\"ips\" holds {ip}, not an IP address")),
+            }
+        }
+    }
+    None
 }
 
 /// A MAC address in any usual notation (`00:00:5E:00:53:01`,
@@ -459,6 +496,22 @@ mod tests {
             (
                 json!({"phones": [{"verdict": "pass"}]}),
                 "no \"id\", \"mac\" or \"ips\"",
+            ),
+            (
+                json!({"phones": [{"mac": 12345}]}),
+                "\"mac\" 12345 is not a string",
+            ),
+            (
+                json!({"phones": [{"mac": "zz:zz"}]}),
+                "is not a MAC address",
+            ),
+            (
+                json!({"phones": [{"ips": ["not-an-ip"]}]}),
+                "not an IP address",
+            ),
+            (
+                json!({"phones": [{"id": "phone one"}]}),
+                "neither a MAC nor an IP address",
             ),
             (
                 json!({"phones": [{"id": id, "root_cause": "bogus"}]}),
