@@ -26,6 +26,9 @@ pub struct Asks {
 pub struct ArpLog {
     asks: HashMap<(Ipv4Addr, Ipv4Addr), Asks>,
     speakers: HashSet<Ipv4Addr>,
+    /// The IPv4 address each sender MAC spoke ARP for (`None`: several,
+    /// as a proxy ARP router does).
+    owners: HashMap<[u8; 6], Option<Ipv4Addr>>,
 }
 
 impl ArpLog {
@@ -47,6 +50,18 @@ impl ArpLog {
             && (self.speakers.len() < MAX_KEPT || self.speakers.contains(&sender))
         {
             self.speakers.insert(sender);
+        }
+        let mac: Option<[u8; 6]> = arp.get(8..14).and_then(|m| m.try_into().ok());
+        if let (Some(mac), false) = (mac, sender.is_unspecified()) {
+            let kept = self.owners.len();
+            match self.owners.get_mut(&mac) {
+                Some(owner) if *owner != Some(sender) => *owner = None,
+                Some(_) => {}
+                None if kept < MAX_KEPT => {
+                    self.owners.insert(mac, Some(sender));
+                }
+                None => {}
+            }
         }
         // A request for another address (an announcement asks for itself).
         if op != 1 || sender == target || sender.is_unspecified() {
@@ -74,6 +89,11 @@ impl ArpLog {
     /// The requests `from` sent for `target`.
     pub fn asks(&self, from: Ipv4Addr, target: Ipv4Addr) -> Option<&Asks> {
         self.asks.get(&(from, target))
+    }
+
+    /// The one IPv4 address `mac` spoke ARP for, if it did for exactly one.
+    pub fn owner(&self, mac: &[u8; 6]) -> Option<Ipv4Addr> {
+        self.owners.get(mac).copied().flatten()
     }
 
     /// Whether `ip` sent any ARP message (it is on the link and alive).
@@ -110,6 +130,7 @@ mod tests {
             Some((3, 10, 12))
         );
         assert!(log.spoke(phone.into()) && !log.spoke(gw.into()));
+        assert_eq!(log.owner(&[2, 0, 0, 0, 0, 1]), Some(phone.into()));
         // The gateway's reply makes it a speaker; an announcement and a
         // probe (sender 0.0.0.0) are no request for another host.
         log.note(&arp(2, gw, phone), 13, ts(3));

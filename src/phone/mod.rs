@@ -99,7 +99,13 @@ impl Key {
     }
 }
 
-pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
+/// `arp`: who spoke ARP for which address (a MAC that ARP ties to another
+/// address, a router's, is not a phone's).
+pub fn correlate(
+    facts: &[Fact],
+    opts: &CorrelateOptions,
+    arp: &crate::packet::ArpLog,
+) -> Correlation {
     // Five independent passes over the facts: the names behind addresses,
     // who showed phone behaviour, which MAC each address uses, and which
     // datagrams are copies of an earlier one.
@@ -158,11 +164,15 @@ pub fn correlate(facts: &[Fact], opts: &CorrelateOptions) -> Correlation {
         let phone_mac = macs
             .only_mac(ip)
             .filter(|m| by_key.contains_key(&Key::Mac(*m)));
-        let mac = lease_owner
-            .get(ip)
-            .copied()
-            .or(phone_mac)
-            .or_else(|| macs.host_mac(ip).filter(|_| !natted.contains(ip)));
+        let mac = lease_owner.get(ip).copied().or(phone_mac).or_else(|| {
+            let ip4 = match ip {
+                IpAddr::V4(v4) => Some(*v4),
+                IpAddr::V6(_) => None,
+            };
+            // (A MAC that ARP names for another address is a router's.)
+            let own = |m: &Mac| arp.owner(m).is_none_or(|o| ip4.is_none_or(|i| i == o));
+            macs.host_mac(ip).filter(|m| !natted.contains(ip) && own(m))
+        });
         let key = mac.map_or(Key::Ip(*ip), Key::Mac);
         let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
         phone.first_frame = phone.first_frame.min(*first);

@@ -521,7 +521,7 @@ pub fn judge_capture(
         arp_to: analysis.capture.stats.decode.arp_to,
     };
     let started = std::time::Instant::now();
-    let corr = crate::phone::correlate(&analysis.facts, &copts);
+    let corr = crate::phone::correlate(&analysis.facts, &copts, &analysis.capture.arp);
     let correlated = started.elapsed();
     // Phones are independent: judge them in parallel, collected in order.
     use rayon::prelude::*;

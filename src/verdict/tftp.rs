@@ -92,6 +92,7 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
                 t.add(ctx, f);
             }
         }
+        t.rrqs = rrqs.iter().map(|f| f.frame).collect();
         let n = rrqs.len();
         let from = match other {
             Some(ip) => format!("{server}, answered from {ip}"),
@@ -216,6 +217,10 @@ struct Transfer<'a> {
     /// The phone's own ERROR (8: it refused the options, RFC 2347).
     phone_error: Option<(&'a Fact, u16, String)>,
     lost: Vec<&'a Fact>,
+    /// Frames of the phone's requests for this file from this server.
+    rrqs: Vec<u64>,
+    /// The first DATA's frame.
+    first_data: Option<u64>,
 }
 
 impl<'a> Transfer<'a> {
@@ -233,6 +238,7 @@ impl<'a> Transfer<'a> {
             Body::Tftp(TftpPacket::Data { block, len }) if !from_phone => {
                 self.blocks.insert(*block, (*len, f.truncated));
                 self.last_data = Some((f, *block, *len, f.truncated));
+                self.first_data.get_or_insert(f.frame);
             }
             Body::Tftp(TftpPacket::Oack { options }) if !from_phone => {
                 self.oack = Some(f);
@@ -260,6 +266,42 @@ impl<'a> Transfer<'a> {
             Body::FragmentsLost { .. } if !from_phone => self.lost.push(f),
             _ => {}
         }
+    }
+
+    /// The server's DATA never reached the phone: it acknowledged no block
+    /// and asked for the file again after DATA came (RFC 1350: a client that
+    /// got DATA acknowledges it), or an ICMP error (a firewall's, or the
+    /// phone's) refused it. The server answers from a new port of its own,
+    /// which a firewall or NAT without a TFTP helper does not let back.
+    fn data_unreached(&self, server: IpAddr, evidence: &mut Vec<Evidence>) -> Option<String> {
+        let first = self.first_data?;
+        if !self.acks.is_empty() || self.last_ack.is_some() || self.oack_acked {
+            return None;
+        }
+        let again = self.rrqs.iter().filter(|&&r| r > first).count();
+        let refused = self.icmp.filter(|f| f.frame > first);
+        if again == 0 && refused.is_none() {
+            return None;
+        }
+        let how = match refused {
+            Some(f) => {
+                let (e, text) = icmp_text(f);
+                evidence.push(e);
+                format!("{text}; ")
+            }
+            None => String::new(),
+        };
+        let asked = match again {
+            0 => String::new(),
+            n => format!(
+                "the phone acknowledged no block and asked again {}; ",
+                crate::text::plural(n, "time", "times")
+            ),
+        };
+        Some(format!(
+            "{server}'s DATA never reached the phone ({how}{asked}the server answers from a new \
+             port of its own, which a firewall or NAT without a TFTP helper does not let back)"
+        ))
     }
 
     /// Bytes of the blocks the capture holds.
@@ -293,6 +335,9 @@ impl<'a> Transfer<'a> {
         let resent = self.acks.get(&block).copied().unwrap_or(0) > 1;
         // DATA lengths come from the UDP header: a block the snaplen cut
         // still tells whether it was the short last one.
+        if let Some(lost) = self.data_unreached(server, evidence) {
+            return Outcome::NoAnswer(lost);
+        }
         if len < blksize {
             let cut = if cut {
                 "; frames cut by the snaplen"
