@@ -434,11 +434,20 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
         code::CONFIG_FILE => {
             Some(text(&option.data)).filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
         }
-        // Not one whole address that is not 0.0.0.0: no server named.
-        code::TFTP_SERVERS => ipv4_list(&option.data)
-            .iter()
-            .any(|a| !a.is_unspecified())
-            .then(|| ipv4_text(&option.data)),
+        // Not one whole address that is not 0.0.0.0: no server named. Text
+        // where addresses belong (150 typed as a string) is said as such.
+        code::TFTP_SERVERS => {
+            let read = ipv4_list(&option.data)
+                .iter()
+                .any(|a| !a.is_unspecified())
+                .then(|| ipv4_text(&option.data));
+            match (read, address_text(&option.data)) {
+                (Some(read), Some(typed)) => Some(format!(
+                    "the text '{typed}' (typed as a string, not as addresses: read as {read})"
+                )),
+                (read, _) => read,
+            }
+        }
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
             server_values(subs.iter().map(|(_, v)| v.as_slice()))
@@ -451,6 +460,26 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Option 150's bytes when they are the text of addresses or a host name
+/// ("192.0.2.10", "tftp.example.com"), the mistake of typing the option as
+/// a string: printable, with a dot, and all addresses or a dotted name.
+fn address_text(data: &[u8]) -> Option<String> {
+    let data = data.strip_suffix(&[0]).unwrap_or(data);
+    if !data.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return None;
+    }
+    let t = String::from_utf8_lossy(data).trim().to_string();
+    let words: Vec<&str> = t.split([',', ' ', ';']).filter(|w| !w.is_empty()).collect();
+    let addresses = words
+        .iter()
+        .all(|w| w.parse::<std::net::Ipv4Addr>().is_ok());
+    let name = t.contains('.')
+        && t.bytes().any(|b| b.is_ascii_alphabetic())
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    (!words.is_empty() && (addresses || name)).then_some(t)
 }
 
 /// Anything but empty or 0.0.0.0, and a URL only with a host (not a bare

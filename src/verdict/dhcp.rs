@@ -153,7 +153,24 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         (Some(_), None) => true,
         _ => false,
     };
-    let mut result = if ack_after_nak {
+    // A renewal the server refused after the last lease (RFC 2131 4.4.5:
+    // the phone must drop the address it was using and start over).
+    let last_ack_frame = msgs
+        .iter()
+        .filter(|(_, m)| m.op == 2 && m.message_type == Some(ACK))
+        .map(|(f, _)| f.frame)
+        .max();
+    let renewal_refused = renewal_nak(&msgs).filter(|(nak, _)| {
+        last_ack_frame.is_some_and(|a| nak.frame > a) && last_of(ACK).is_none()
+    });
+    let mut result = if let Some((nak, addr)) = renewal_refused {
+        let summary = format!(
+            "the server refused (NAK, #{}) the renewal of {addr}: the phone dropped the address \
+             it was using and asks for a new lease, which the capture ends before",
+            nak.frame
+        );
+        StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(RENEWAL_NAK_ADVICE)
+    } else if ack_after_nak {
         let earlier = Earlier {
             trouble: earlier_trouble,
             declined: declined.as_deref(),
@@ -224,6 +241,33 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     result.evidence(evidence)
 }
 
+/// Advice for a renewal the server refused.
+const RENEWAL_NAK_ADVICE: &str = "the DHCP server no longer honours the lease the phone was \
+    using (its registration went with the address): check this MAC's reservation and the \
+    scope, whether the server lost its lease database (a restart), or a second or failover \
+    server that disagrees";
+
+/// The first NAK that answered a renewal (a REQUEST with `ciaddr` set, in
+/// the same transaction) in `msgs`, and the address being renewed.
+fn renewal_nak<'a>(
+    msgs: &[(&'a Fact, &'a DhcpMessage)],
+) -> Option<(&'a Fact, std::net::Ipv4Addr)> {
+    msgs.iter().find_map(|(f, m)| {
+        if m.op != 2 || m.message_type != Some(NAK) {
+            return None;
+        }
+        let renewed = msgs.iter().find_map(|(r, q)| {
+            let renewal = q.op == 1
+                && q.message_type == Some(REQUEST)
+                && q.xid == m.xid
+                && r.frame < f.frame
+                && !q.ciaddr.is_unspecified();
+            renewal.then_some(q.ciaddr)
+        })?;
+        Some((*f, renewed))
+    })
+}
+
 /// What came before the last exchange that leased the address.
 struct Earlier<'x> {
     /// An earlier exchange got no ACK, or a NAK or DECLINE.
@@ -258,7 +302,13 @@ fn leased(
     let earlier_nak = msgs.iter().any(|(f, m)| {
         m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
     });
-    if earlier_nak {
+    let renewal = renewal_nak(msgs).filter(|(nak, _)| nak.frame < f.frame);
+    if let Some((nak, addr)) = renewal {
+        summary.push_str(&format!(
+            " (after the server refused the renewal of {addr}, NAK #{})",
+            nak.frame
+        ));
+    } else if earlier_nak {
         summary.push_str(" (after a NAK)");
     } else if let Some(addr) = earlier.declined {
         summary.push_str(&format!(" (after the phone declined {addr}: in use)"));
@@ -282,6 +332,8 @@ fn leased(
              static address inside the scope, or a duplicate): the phone declined it and got \
              another, off any reservation; find that device or exclude the address"
         ));
+    } else if renewal.is_some() {
+        result = result.advice(RENEWAL_NAK_ADVICE);
     } else if earlier_nak {
         result = result.advice(
             "the server refused the phone's first REQUEST (NAK: often an address the phone \

@@ -748,3 +748,21 @@ fn a_bare_scheme_or_null_address_names_no_server() {
     assert!(names_a_server("192.0.2.10:69"));
     assert!(!names_a_server(""));
 }
+
+#[test]
+fn option_150_typed_as_text_is_said_as_text() {
+    assert_eq!(address_text(b"192.0.2.10").as_deref(), Some("192.0.2.10"));
+    assert_eq!(
+        address_text(b"192.0.2.10,192.0.2.11\0").as_deref(),
+        Some("192.0.2.10,192.0.2.11")
+    );
+    assert_eq!(
+        address_text(b"tftp.example.com").as_deref(),
+        Some("tftp.example.com")
+    );
+    // Real addresses, and printable bytes that are no text of one.
+    assert_eq!(address_text(&[192, 0, 2, 10]), None);
+    assert_eq!(address_text(&[10, 1, 2, 3, 10, 1, 2, 4]), None);
+    assert_eq!(address_text(b"ABCD"), None);
+    assert_eq!(address_text(b"1.2.3"), None);
+}
