@@ -404,8 +404,8 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
     let d = &s.decode;
     if s.undecodable > 0 {
         out.push(format!(
-            "{} could not be decoded (malformed headers or protocol messages) and \
-             {} skipped; --debug says which and why",
+            "{} could not be decoded (malformed headers or protocol messages, or messages \
+             over a size limit) and {} skipped; --debug says which and why",
             crate::text::plural(
                 s.undecodable as usize,
                 "frame or message",

@@ -28,6 +28,7 @@ use crate::text::printable;
 pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
     let mut out = Vec::new();
     let mut natted = Vec::new();
+    let own_macs: BTreeSet<[u8; 6]> = phones.iter().filter_map(|p| p.mac).collect();
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
     let mut senders: BTreeMap<(&str, &str, String), BTreeSet<&str>> = BTreeMap::new();
@@ -76,6 +77,11 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
                     }
                 }
             }
+        }
+        // MACs in User-Agents that are phones of their own (two phones
+        // sharing an address, each with its lease) are no NAT.
+        if agent_macs.iter().any(|m| own_macs.contains(m)) {
+            agent_macs.clear();
         }
         if vias.len() > 1 || agents.len() > 1 || agent_macs.len() > 1 {
             natted.push(index);

@@ -139,7 +139,8 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
             }
         },
     };
-    match ctx.own().any(|f| matches!(f.body, Body::Dhcp(_))) {
+    // (DHCP frames the snaplen cut may be in the capture, unread.)
+    match ctx.snaplen_cut || ctx.own().any(|f| matches!(f.body, Body::Dhcp(_))) {
         true => stages,
         false => DnsStages {
             activation: without_dhcp(stages.activation),
