@@ -301,7 +301,7 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         };
         let outcome = match resp {
             Some((r, status, reason, location, to_close)) => {
-                let to = location.map_or(String::new(), |l| format!(" to {l}"));
+                let to = location.as_ref().map_or(String::new(), |l| format!(" to {l}"));
                 // A status line may lack its reason phrase (RFC 9112 4).
                 let code = match reason.trim() {
                     "" => status.to_string(),
@@ -363,8 +363,22 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     (304, _) => Outcome::Fetched(format!(
                         "{code}: the profile is unchanged and the phone keeps its cached copy"
                     )),
-                    // A redirect says where it sends the phone.
-                    (300..=399, _) => Outcome::NotFound(format!("{code}{to}")),
+                    // A redirect says where it sends the phone; back to the
+                    // URL asked, it is a loop.
+                    (300..=399, _) => {
+                        let to_itself = location.as_deref().is_some_and(|l| {
+                            let path = match l.split_once("://") {
+                                Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+                                None => l,
+                            };
+                            path == target.as_str()
+                        });
+                        let looped = match to_itself {
+                            true => ": a redirect to the URL asked, a loop",
+                            false => "",
+                        };
+                        Outcome::NotFound(format!("{code}{to}{looped}"))
+                    }
                     _ => Outcome::NotFound(code),
                 }
             }

@@ -219,6 +219,10 @@ struct Transfer<'a> {
     lost: Vec<&'a Fact>,
     /// Frames of the phone's requests for this file from this server.
     rrqs: Vec<u64>,
+    /// Bytes and blocks of DATA received in order, block-number wraps
+    /// included (retransmissions of the last block left out).
+    total: usize,
+    received: usize,
     /// The first DATA's frame.
     first_data: Option<u64>,
 }
@@ -236,6 +240,14 @@ impl<'a> Transfer<'a> {
         let from_phone = ctx.is_phone(&f.src_ip());
         match &f.body {
             Body::Tftp(TftpPacket::Data { block, len }) if !from_phone => {
+                // Block numbers wrap after 65535 (a file over 32 MB at 512
+                // bytes a block): a block not seen since the last wrap
+                // counts, a repeat of the last one does not.
+                let repeat = self.last_data.is_some_and(|(_, last, _, _)| last == *block);
+                if !repeat {
+                    self.total = self.total.saturating_add(*len);
+                    self.received = self.received.saturating_add(1);
+                }
                 self.blocks.insert(*block, (*len, f.truncated));
                 self.last_data = Some((f, *block, *len, f.truncated));
                 self.first_data.get_or_insert(f.frame);
@@ -306,7 +318,13 @@ impl<'a> Transfer<'a> {
 
     /// Bytes of the blocks the capture holds.
     fn bytes(&self) -> usize {
-        self.blocks.values().map(|(len, _)| len).sum()
+        // More blocks received in order than block numbers seen: the numbers
+        // wrapped (TFTP is lock-step: only the last block is ever re-sent).
+        let distinct: usize = self.blocks.values().map(|(len, _)| len).sum();
+        match self.received > self.blocks.len() {
+            true => self.total,
+            false => distinct,
+        }
     }
 
     fn outcome(
@@ -324,7 +342,7 @@ impl<'a> Transfer<'a> {
         // Without the OACK, a block larger than 512 shows a larger size.
         let largest = self.blocks.values().map(|(len, _)| *len).max().unwrap_or(0);
         let blksize = self.blksize.unwrap_or(largest.max(BLOCK));
-        let text = match self.blocks.len() {
+        let text = match self.received.max(self.blocks.len()) {
             0 | 1 => format!("TFTP DATA from {server}, {bytes} bytes"),
             n => format!("TFTP DATA from {server}, {bytes} bytes in {n} blocks, the last {len}"),
         };
@@ -597,6 +615,24 @@ mod tests {
             Some(Outcome::Pending(s)) => format!("pending: {s}"),
             None => "none".into(),
         }
+    }
+
+    #[test]
+    fn block_numbers_that_wrap_count_every_block() {
+        // 34,000,000 bytes in 512-byte blocks: 1..65535, then 0..871, the
+        // last 128 bytes (tftp-hpa and tftpd-hpa wrap to 0).
+        let mut packets = Vec::new();
+        let blocks = 34_000_000 / 512;
+        for n in 1..=blocks {
+            packets.push((false, data((n % 65_536) as u16, 512)));
+            packets.push((true, ack((n % 65_536) as u16)));
+        }
+        packets.push((false, data(((blocks + 1) % 65_536) as u16, 128)));
+        let said = judge(packets, 200_000);
+        assert_eq!(said, "fetched: profile downloaded (34000000 bytes)");
+        // A re-sent last block counts once.
+        let resent = vec![(false, data(1, 512)), (false, data(1, 512)), (false, data(2, 8))];
+        assert_eq!(judge(resent, 60), "fetched: profile downloaded (520 bytes)");
     }
 
     #[test]
