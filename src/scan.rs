@@ -26,7 +26,7 @@ pub struct ScanResult {
     pub failed: Vec<(String, String)>,
     /// Files skipped because their first bytes are not a capture's.
     pub not_captures: u64,
-    /// Second names (symlinks) of captures analysed under their own name.
+    /// Second names (symlinks, hard links) of captures analysed under another.
     pub aliases: u64,
 }
 

@@ -1,9 +1,11 @@
 //! ARP over Ethernet for IPv4 (RFC 826), kept as a small log rather than as
 //! facts: which address asked for which how often (the frames and times of
 //! the first and last request), and which addresses spoke ARP at all (a
-//! reply, a request or an announcement: a host alive on the link). A gateway
-//! that never answers its clients' requests shows here. Bounded: past
-//! [`MAX_KEPT`] pairs or speakers, new ones are not kept.
+//! reply, a request or an announcement: a host alive on the link), and the
+//! address each sender MAC spoke for (a router's MAC speaks for its own
+//! address, not a phone's). A gateway that never answers its clients'
+//! requests shows here. Bounded: past [`MAX_KEPT`] pairs, speakers or MACs,
+//! new ones are not kept.
 
 use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
@@ -26,9 +28,10 @@ pub struct Asks {
 pub struct ArpLog {
     asks: HashMap<(Ipv4Addr, Ipv4Addr), Asks>,
     speakers: HashSet<Ipv4Addr>,
-    /// The IPv4 address each sender MAC spoke ARP for (`None`: several,
-    /// as a proxy ARP router does).
-    owners: HashMap<[u8; 6], Option<Ipv4Addr>>,
+    /// The first IPv4 address each sender MAC spoke ARP for, and whether
+    /// it spoke for others too (a proxy ARP router, VRRP, a secondary
+    /// address).
+    owners: HashMap<[u8; 6], (Ipv4Addr, bool)>,
 }
 
 impl ArpLog {
@@ -55,10 +58,10 @@ impl ArpLog {
         if let (Some(mac), false) = (mac, sender.is_unspecified()) {
             let kept = self.owners.len();
             match self.owners.get_mut(&mac) {
-                Some(owner) if *owner != Some(sender) => *owner = None,
+                Some((first, several)) if *first != sender => *several = true,
                 Some(_) => {}
                 None if kept < MAX_KEPT => {
-                    self.owners.insert(mac, Some(sender));
+                    self.owners.insert(mac, (sender, false));
                 }
                 None => {}
             }
@@ -91,9 +94,12 @@ impl ArpLog {
         self.asks.get(&(from, target))
     }
 
-    /// The one IPv4 address `mac` spoke ARP for, if it did for exactly one.
-    pub fn owner(&self, mac: &[u8; 6]) -> Option<Ipv4Addr> {
-        self.owners.get(mac).copied().flatten()
+    /// Whether `mac` spoke ARP for an address other than `ip` (it is then
+    /// another host's, a router's, not the one of the host at `ip`).
+    pub fn speaks_for_other(&self, mac: &[u8; 6], ip: Ipv4Addr) -> bool {
+        self.owners
+            .get(mac)
+            .is_some_and(|(first, several)| *several || *first != ip)
     }
 
     /// Whether `ip` sent any ARP message (it is on the link and alive).
@@ -130,7 +136,8 @@ mod tests {
             Some((3, 10, 12))
         );
         assert!(log.spoke(phone.into()) && !log.spoke(gw.into()));
-        assert_eq!(log.owner(&[2, 0, 0, 0, 0, 1]), Some(phone.into()));
+        assert!(!log.speaks_for_other(&[2, 0, 0, 0, 0, 1], phone.into()));
+        assert!(log.speaks_for_other(&[2, 0, 0, 0, 0, 1], gw.into()));
         // The gateway's reply makes it a speaker; an announcement and a
         // probe (sender 0.0.0.0) are no request for another host.
         log.note(&arp(2, gw, phone), 13, ts(3));

@@ -1,6 +1,6 @@
 //! Link layers: from a frame's first byte to the start of its IP header.
 //!
-//! Ethernet II (IEEE 802.3 clause 3) with the tag, MPLS and LLC/SNAP
+//! Ethernet II (IEEE 802.3 clause 3) with the tag, MPLS, LLC/SNAP and PPPoE
 //! headers of `link/payload.rs`, Linux cooked capture v1 (SLL,
 //! LINKTYPE 113, 16 bytes) and v2 (SLL2, LINKTYPE 276, 20 bytes), raw IP
 //! (LINKTYPE 101 and the DLT values 12 and 14 some systems write), IPv4-only

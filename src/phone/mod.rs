@@ -7,7 +7,8 @@
 //! the SBC port, fetches a profile over TFTP/HTTP, or sends SIP REGISTER.
 //! Phones are keyed by MAC where the capture shows it (DHCP chaddr, else the
 //! Ethernet source of the host's packets when that MAC is not a gateway's,
-//! i.e. not the source of several addresses), else by IP. HTTP proxies and
+//! i.e. not the source of several addresses and not one that ARP ties to
+//! another address), else by IP. HTTP proxies and
 //! PXE-booting PCs are not phones.
 //!
 //! NAT is said, not merged silently (`nat.rs`): several Via
@@ -170,7 +171,7 @@ pub fn correlate(
                 IpAddr::V6(_) => None,
             };
             // (A MAC that ARP names for another address is a router's.)
-            let own = |m: &Mac| arp.owner(m).is_none_or(|o| ip4.is_none_or(|i| i == o));
+            let own = |m: &Mac| ip4.is_none_or(|i| !arp.speaks_for_other(m, i));
             macs.host_mac(ip).filter(|m| !natted.contains(ip) && own(m))
         });
         let key = mac.map_or(Key::Ip(*ip), Key::Mac);

@@ -1,6 +1,7 @@
 //! NAT and SIP ALGs between the phones and the capture point: one address
-//! speaking for several phones (Via addresses, models, bursts of TLS
-//! handshakes), one phone seen on both sides of a NAT, and a SIP ALG
+//! speaking for several phones (Via addresses, models or MACs in their
+//! User-Agents, unless those MACs are phones listed on their own, bursts of
+//! TLS handshakes), one phone seen on both sides of a NAT, and a SIP ALG
 //! rewriting the Via of one REGISTER transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,9 +79,12 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
                 }
             }
         }
-        // MACs in User-Agents that are phones of their own (two phones
-        // sharing an address, each with its lease) are no NAT.
-        if agent_macs.iter().any(|m| own_macs.contains(m)) {
+        // An entry that is itself one of the phones its User-Agents name,
+        // the other one listed on its own: two phones sharing an address,
+        // no NAT.
+        let shared = p.mac.is_some_and(|m| agent_macs.contains(&m))
+            && agent_macs.iter().all(|m| own_macs.contains(m));
+        if shared {
             agent_macs.clear();
         }
         if vias.len() > 1 || agents.len() > 1 || agent_macs.len() > 1 {

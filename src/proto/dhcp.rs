@@ -475,10 +475,16 @@ fn address_text(data: &[u8]) -> Option<String> {
     let addresses = words
         .iter()
         .all(|w| w.parse::<std::net::Ipv4Addr>().is_ok());
-    let name = t.contains('.')
-        && t.bytes().any(|b| b.is_ascii_alphabetic())
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    // A dotted host name: labels of letters, digits and hyphens, the last
+    // one (its top-level domain) letters only.
+    let labels: Vec<&str> = t.split('.').collect();
+    let name = labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
     (!words.is_empty() && (addresses || name)).then_some(t)
 }
 

@@ -160,17 +160,12 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         .filter(|(_, m)| m.op == 2 && m.message_type == Some(ACK))
         .map(|(f, _)| f.frame)
         .max();
-    let renewal_refused = renewal_nak(&msgs).filter(|(nak, _)| {
-        last_ack_frame.is_some_and(|a| nak.frame > a) && last_of(ACK).is_none()
-    });
-    let mut result = if let Some((nak, addr)) = renewal_refused {
-        let summary = format!(
-            "the server refused (NAK, #{}) the renewal of {addr}: the phone dropped the address \
-             it was using and asks for a new lease, which the capture ends before",
-            nak.frame
-        );
-        StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(RENEWAL_NAK_ADVICE)
-    } else if ack_after_nak {
+    let renewal_refused =
+        renewal_nak(&msgs).filter(|(nak, _)| last_ack_frame.is_some_and(|a| nak.frame > a));
+    // The last exchange ends with that NAK (a client renewing on its boot
+    // transaction id), or nothing decided after it.
+    let from_nak = !ack_after_nak && last_of(NAK).is_some();
+    let mut result = if ack_after_nak {
         let earlier = Earlier {
             trouble: earlier_trouble,
             declined: declined.as_deref(),
@@ -236,6 +231,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                       and the server's scope for the voice VLAN";
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
+    if let Some((nak, addr)) = renewal_refused {
+        result = after_renewal_nak(ctx, result, from_nak, nak, addr);
+    }
     // Evidence a rule of its own adds (the ARP to a dead router) comes after.
     evidence.append(&mut result.evidence);
     result.evidence(evidence)
@@ -247,12 +245,45 @@ const RENEWAL_NAK_ADVICE: &str = "the DHCP server no longer honours the lease th
     scope, whether the server lost its lease database (a restart), or a second or failover \
     server that disagrees";
 
-/// The first NAK that answered a renewal (a REQUEST with `ciaddr` set, in
+/// The lease's result when the server refused (`nak`) the renewal of
+/// `addr` after the last ACK: the refusal is the news (warn while a new
+/// lease may still come, fail when the phone had the time and got none);
+/// a failure after it (no server answering the new DISCOVERs) stays, said
+/// with it.
+fn after_renewal_nak(
+    ctx: &Ctx<'_>,
+    result: StageResult,
+    from_nak: bool,
+    nak: &Fact,
+    addr: std::net::Ipv4Addr,
+) -> StageResult {
+    let refused = format!(
+        "the server refused (NAK, #{}) the renewal of {addr}",
+        nak.frame
+    );
+    if from_nak || result.status == Status::NotSeen {
+        let waited = ctx.secs_left(&nak.ts) >= PENDING_SECS;
+        let (status, then) = match (waited, result.status) {
+            (true, Status::Fail) => (Status::Fail, "and got no new lease in the capture"),
+            _ => (
+                Status::Warn,
+                "and asks for a new lease, which the capture ends before",
+            ),
+        };
+        let summary = format!("{refused}: the phone dropped the address it was using {then}");
+        return StageResult::new(Stage::Dhcp, status, summary).advice(RENEWAL_NAK_ADVICE);
+    }
+    let mut result = result;
+    result.summary = format!("{refused}; then {}", result.summary);
+    result
+}
+
+/// The last NAK that answered a renewal (a REQUEST with `ciaddr` set, in
 /// the same transaction) in `msgs`, and the address being renewed.
 fn renewal_nak<'a>(
     msgs: &[(&'a Fact, &'a DhcpMessage)],
 ) -> Option<(&'a Fact, std::net::Ipv4Addr)> {
-    msgs.iter().find_map(|(f, m)| {
+    msgs.iter().rev().find_map(|(f, m)| {
         if m.op != 2 || m.message_type != Some(NAK) {
             return None;
         }

@@ -301,7 +301,9 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         };
         let outcome = match resp {
             Some((r, status, reason, location, to_close)) => {
-                let to = location.as_ref().map_or(String::new(), |l| format!(" to {l}"));
+                let to = location
+                    .as_ref()
+                    .map_or(String::new(), |l| format!(" to {l}"));
                 // A status line may lack its reason phrase (RFC 9112 4).
                 let code = match reason.trim() {
                     "" => status.to_string(),

@@ -3,7 +3,11 @@
 //! each transfer ended.
 //!
 //! A transfer ends with a DATA shorter than the block size (512 bytes, or the
-//! `blksize` of the server's OACK): only then did the phone get a profile. A
+//! `blksize` of the server's OACK): only then did the phone get a profile,
+//! unless it never acknowledged any DATA and asked for the file again (the
+//! server's replies, from a new port of its own, never got back: a firewall
+//! or NAT without a TFTP helper; an ICMP error refusing them is cited).
+//! Block numbers may wrap past 65535 (files over 32 MB): every block counts. A
 //! last DATA of full size means the transfer stopped (the server fell silent,
 //! sent an ERROR, or its port is gone) or the capture ended first. Where the
 //! DATA is missing from the capture, the phone's own ACKs say what it got. A
@@ -21,6 +25,10 @@ use super::local::Outcome;
 use super::{ev, Ctx, Evidence};
 use crate::fact::{Body, Fact};
 use crate::proto::tftp::TftpPacket;
+
+/// Seconds after the first DATA within which the phone's request for the
+/// same file is a retry of the transfer, not a later fetch.
+const RETRY_SECS: f64 = 15.0;
 
 /// Block size without an OACK (RFC 1350).
 const BLOCK: usize = 512;
@@ -57,6 +65,13 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
     let index = Exchanges::index(ctx, &own);
     let last_elsewhere = LastSent::of(ctx, &own, |_| true);
     let last_tcp = LastSent::of(ctx, &own, |f| matches!(f.body, Body::Tcp { .. }));
+    // The last ACK the phone sent from each of its ports, to any address.
+    let mut last_ack_from: HashMap<SocketAddr, u64> = HashMap::new();
+    for f in &own {
+        if matches!(f.body, Body::Tftp(TftpPacket::Ack { .. })) && ctx.is_phone(&f.src_ip()) {
+            last_ack_from.insert(f.src, f.frame);
+        }
+    }
     for (server, file, rrqs) in groups {
         let first = rrqs.first().map_or(0, |f| f.frame);
         let mut ports: Vec<SocketAddr> = rrqs.iter().map(|f| f.src).collect();
@@ -92,7 +107,25 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
                 t.add(ctx, f);
             }
         }
-        t.rrqs = rrqs.iter().map(|f| f.frame).collect();
+        t.rrqs = rrqs.iter().map(|f| (f.frame, f.ts)).collect();
+        // The phone's ACKs from these ports to any address (a multi-homed
+        // server's other one included): it did get DATA.
+        t.phone_acked = (ports.iter()).any(|p| last_ack_from.get(p).is_some_and(|&at| at > first));
+        // An ICMP error about the server's DATA to the phone (a firewall
+        // refusing the replies from the server's new port), after the first.
+        // (A router's ICMP to the server is none of the phone's own facts:
+        // looked up among all, from the first DATA on.)
+        if let (Some(first_data), Some(at)) = (t.first_data, t.first_data_ts) {
+            let from = ctx.facts.partition_point(|f| f.frame <= first_data);
+            let soon = |f: &&Fact| at.secs_until(&f.ts) <= RETRY_SECS;
+            let later = ctx.facts.get(from..).unwrap_or_default().iter();
+            t.data_refused = later.take_while(soon).find(|f| {
+                matches!(&f.body, Body::Icmp(u)
+                    if u.orig_src.ip() == server
+                        && ports.contains(&u.orig_dst)
+                        && f.src_ip() != u.orig_dst.ip())
+            });
+        }
         let n = rrqs.len();
         let from = match other {
             Some(ip) => format!("{server}, answered from {ip}"),
@@ -217,14 +250,20 @@ struct Transfer<'a> {
     /// The phone's own ERROR (8: it refused the options, RFC 2347).
     phone_error: Option<(&'a Fact, u16, String)>,
     lost: Vec<&'a Fact>,
-    /// Frames of the phone's requests for this file from this server.
-    rrqs: Vec<u64>,
+    /// Frames and times of the phone's requests for this file from this
+    /// server.
+    rrqs: Vec<(u64, crate::time::Timestamp)>,
+    /// The phone sent an ACK from these ports, to whatever address.
+    phone_acked: bool,
     /// Bytes and blocks of DATA received in order, block-number wraps
     /// included (retransmissions of the last block left out).
     total: usize,
     received: usize,
-    /// The first DATA's frame.
+    /// The first DATA's frame and time.
     first_data: Option<u64>,
+    first_data_ts: Option<crate::time::Timestamp>,
+    /// An ICMP error about the server's DATA to the phone.
+    data_refused: Option<&'a Fact>,
 }
 
 impl<'a> Transfer<'a> {
@@ -240,6 +279,7 @@ impl<'a> Transfer<'a> {
         let from_phone = ctx.is_phone(&f.src_ip());
         match &f.body {
             Body::Tftp(TftpPacket::Data { block, len }) if !from_phone => {
+                self.first_data_ts.get_or_insert(f.ts);
                 // Block numbers wrap after 65535 (a file over 32 MB at 512
                 // bytes a block): a block not seen since the last wrap
                 // counts, a repeat of the last one does not.
@@ -286,12 +326,19 @@ impl<'a> Transfer<'a> {
     /// phone's) refused it. The server answers from a new port of its own,
     /// which a firewall or NAT without a TFTP helper does not let back.
     fn data_unreached(&self, server: IpAddr, evidence: &mut Vec<Evidence>) -> Option<String> {
-        let first = self.first_data?;
-        if !self.acks.is_empty() || self.last_ack.is_some() || self.oack_acked {
+        let (first, first_ts) = (self.first_data?, self.first_data_ts?);
+        if !self.acks.is_empty() || self.last_ack.is_some() || self.oack_acked || self.phone_acked
+        {
             return None;
         }
-        let again = self.rrqs.iter().filter(|&&r| r > first).count();
-        let refused = self.icmp.filter(|f| f.frame > first);
+        // Requests sent again soon after the DATA (a retry, not a later
+        // fetch of the same file).
+        let again = (self.rrqs.iter())
+            .filter(|(r, ts)| *r > first && first_ts.secs_until(ts) <= RETRY_SECS)
+            .count();
+        // (The phone's own ICMP after a DATA may just be its socket closed
+        // once it had the file: only another host's refusal counts.)
+        let refused = self.data_refused;
         if again == 0 && refused.is_none() {
             return None;
         }
@@ -631,7 +678,11 @@ mod tests {
         let said = judge(packets, 200_000);
         assert_eq!(said, "fetched: profile downloaded (34000000 bytes)");
         // A re-sent last block counts once.
-        let resent = vec![(false, data(1, 512)), (false, data(1, 512)), (false, data(2, 8))];
+        let resent = vec![
+            (false, data(1, 512)),
+            (false, data(1, 512)),
+            (false, data(2, 8)),
+        ];
         assert_eq!(judge(resent, 60), "fetched: profile downloaded (520 bytes)");
     }
 

@@ -149,24 +149,25 @@ enum MplsPayload {
 /// MPLS names no payload type. An IPv4 header whose checksum holds, or an
 /// IPv6 header whose payload length fits the bytes after it, is IP (a
 /// pseudowire's Ethernet frame starts with a MAC, whose first nibble may be
-/// 4 or 6 too); then a frame whose type field is IP, ARP or a VLAN tag is
+/// 4 or 6 too); then a frame whose type field is IP, ARP, a VLAN tag or a
+/// LAN protocol (or a length before an STP or SNAP LLC header) is
 /// Ethernet; then, after a zero nibble, the same 4 bytes further on is a
-/// pseudowire's frame after its control word (RFC 4448 section 3); last, a
+/// pseudowire's frame after its control word (RFC 4448); last, a
 /// whole IPv6 header whose length overruns the bytes (the snaplen cut the
 /// frame) is IPv6.
 fn mpls_payload(p: &[u8]) -> MplsPayload {
-    let ethernet_at = |at: usize| {
-        matches!(
-            be16(p, at + 12),
-            Some(
-                ETHERTYPE_IPV4
-                    | ETHERTYPE_IPV6
-                    | ETHERTYPE_ARP
-                    | ETHERTYPE_8021Q
-                    | ETHERTYPE_8021AD
-                    | ETHERTYPE_QINQ_OLD
-            )
-        )
+    // An Ethernet type field where a frame has it: IP, ARP, a VLAN tag, a
+    // LAN protocol, or an 802.3 length before a spanning-tree or SNAP LLC.
+    let ethernet_at = |at: usize| match be16(p, at + 12) {
+        Some(
+            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 | ETHERTYPE_ARP | ETHERTYPE_8021Q | ETHERTYPE_8021AD
+            | ETHERTYPE_QINQ_OLD,
+        ) => true,
+        Some(t) if NOT_IP.contains(&t) => true,
+        Some(..=MAX_8023_LENGTH) => {
+            matches!(p.get(at + 14..at + 16), Some([0x42, 0x42] | [0xaa, 0xaa]))
+        }
+        _ => false,
     };
     match p.first().map(|b| b >> 4) {
         Some(4) if ipv4_fits(p) => MplsPayload::Ip(4),

@@ -765,4 +765,8 @@ fn option_150_typed_as_text_is_said_as_text() {
     assert_eq!(address_text(&[10, 1, 2, 3, 10, 1, 2, 4]), None);
     assert_eq!(address_text(b"ABCD"), None);
     assert_eq!(address_text(b"1.2.3"), None);
+    // Addresses whose bytes happen to be printable (46.101.100.100 and
+    // 100.100.46.50, 100.100.46.51) are addresses.
+    assert_eq!(address_text(b".edd"), None);
+    assert_eq!(address_text(b"dd.2dd.3"), None);
 }

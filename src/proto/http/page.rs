@@ -1,14 +1,14 @@
-//! Whether a 2xx body is a web page. Its first bytes are looked at as the
-//! WHATWG MIME Sniffing standard (section 7.1) does for HTML: after white
-//! space, a UTF-8 byte order mark, an XML declaration and comments, the
-//! first tag is one only HTML opens with (`<!DOCTYPE HTML`, `<HTML`,
-//! `<HEAD`, `<BODY`, `<SCRIPT`, `<TITLE`, `<DIV`...; without case, ended by
-//! a space, `>` or `/`). A captive portal or a web server's default page
-//! served where a phone expects its profile (XML or plain text) reads this
-//! way. A chunked body is read through its chunk framing (RFC 9112 section
-//! 7.1), a gzip or deflate one (Content-Encoding) inflated first; one in
-//! another coding is not told. At most [`SNIFF_LEN`] body bytes are looked
-//! at.
+//! Whether a 2xx body is a web page. Its first tag is compared with the
+//! tags the WHATWG MIME Sniffing standard (section 7.1) takes as HTML
+//! (`<!DOCTYPE HTML`, `<HTML`, `<HEAD`, `<BODY`, `<SCRIPT`, `<TITLE`,
+//! `<DIV`...; without case, ended by white space, `>` or `/`), after white
+//! space, a UTF-8 byte order mark, and (our own additions, for XHTML and
+//! commented pages) an XML declaration and comments. A captive portal or a
+//! web server's default page served where a phone expects its profile (XML
+//! or plain text) reads this way. A chunked body is read through its chunk
+//! framing (RFC 9112 section 7.1), a gzip or deflate one (Content-Encoding)
+//! inflated first; one in another coding is not told. At most
+//! [`SNIFF_LEN`] body bytes are looked at.
 
 use std::io::Write;
 

@@ -30,6 +30,9 @@ pub(super) struct Conn<'a> {
     pub(super) chain: Option<(&'a Fact, &'a [CertInfo])>,
     /// The server's CertificateRequest (mutual TLS), in clear (TLS 1.2).
     pub(super) cert_request: Option<&'a Fact>,
+    /// The server's Certificate message was in the capture but (some of)
+    /// its certificates could not be read (not DER, or over the size limit).
+    pub(super) cert_unread: Option<&'a Fact>,
     /// The phone's first TLS record after its ClientHello(s).
     pub(super) phone_next: Option<&'a Fact>,
     /// The phone's own Certificate message and the certificates it held.
@@ -103,6 +106,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             server_hello: None,
             chain: None,
             cert_request: None,
+            cert_unread: None,
             phone_next: None,
             client_cert: None,
             alerts: Vec::new(),
@@ -149,6 +153,9 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 TlsEvent::Handshake {
                     msg_type: CERTIFICATE_REQUEST,
                 } if !from_client => c.cert_request = Some(f),
+                TlsEvent::Unread { msg_type: 11, .. } if !from_client => {
+                    c.cert_unread.get_or_insert(f);
+                }
                 TlsEvent::Alert { level, description } => {
                     c.alerts.push((f, from_client, *level, *description))
                 }

@@ -1,8 +1,8 @@
 //! The server's first flight cut short after its ServerHello, no alert
 //! sent: the server (or a device on the path) closed or reset the
-//! connection at once, or (TLS 1.2) nothing more came and the phone gave up
-//! after waiting. Neither is the phone rejecting a certificate: it never
-//! had the certificate to judge.
+//! connection at once, or nothing more came (TLS 1.2: no certificate; TLS
+//! 1.3: no encrypted flight) and the phone gave up after waiting. Neither is
+//! the phone rejecting a certificate: it never had the certificate to judge.
 
 use super::Conn;
 use crate::fact::{Body, Fact};

@@ -262,6 +262,22 @@ impl Alert<'_> {
             ntp_ok,
             snaplen_cut,
         } = *self;
+        // The server's certificates were there, but not readable: the phone
+        // could not read them either.
+        let readable = c.chain.is_some_and(|(_, ch)| !ch.is_empty());
+        if let (true, true, Some(unread), false) = (
+            by_phone,
+            cert::is_certificate_alert(desc),
+            c.cert_unread,
+            readable,
+        ) {
+            return format!(
+                "the server's Certificate message (#{}) holds certificates that do not decode \
+                 (not DER, or cut): the phone cannot read them either; check the certificate \
+                 file {name}:{port} serves",
+                unread.frame
+            );
+        }
         if by_phone && cert::is_certificate_alert(desc) {
             let hidden = if tls13 {
                 "TLS 1.3 encrypts it"

@@ -184,9 +184,10 @@ const DEAD_SECS: f64 = 2.0;
 /// A lease whose router (option 3) never answers the phone's ARP: every
 /// router of the last new ACK that the phone asked for was asked
 /// [`DEAD_ASKS`] times over [`DEAD_SECS`] or more after the ACK and never
-/// spoke ARP in the capture, and the phone reached nothing beyond its
-/// subnet. Not judged on a capture of one
-/// direction, nor when the phone uses classless routes (option 121).
+/// spoke ARP in the capture (another router of the list may answer others:
+/// the phone is stuck on the one it asks), and the phone reached nothing
+/// beyond its subnet. Not judged on a capture of one direction, nor when
+/// the phone uses classless routes (option 121).
 pub(super) fn dead_router(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<StageResult> {
     if ctx.one_way {
         return None;
