@@ -515,7 +515,15 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
         .last();
     match last_ack {
         Some((f, m)) if !f.truncated && m.option(42).is_none_or(<[u8]>::is_empty) => {
-            let summary = "no NTP exchange seen; the lease names no NTP server (option 42)";
+            // Option 4 (RFC 868 time servers) is a common mix-up for 42.
+            let summary = match m.option(4).is_some_and(|v| !v.is_empty()) {
+                true => {
+                    "no NTP exchange seen; the lease names no NTP server (option 42): it carries \
+                     option 4, time servers of the old Time protocol (RFC 868), which the phone \
+                     does not use"
+                }
+                false => "no NTP exchange seen; the lease names no NTP server (option 42)",
+            };
             StageResult::not_seen(Stage::Ntp, summary)
                 .advice(
                     "add option 42 (the NTP servers) to the voice scope: a phone without a \
