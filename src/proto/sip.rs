@@ -90,6 +90,10 @@ pub struct SipMessage {
     pub proxy_credentials: bool,
     /// Stable snake_case ids of what was wrong but survivable.
     pub anomalies: Vec<&'static str>,
+    /// Octets of the whole message (head, empty line and the body its
+    /// Content-Length gives, or the rest of its datagram without one).
+    #[serde(skip)]
+    pub octets: usize,
 }
 
 impl SipMessage {
@@ -341,6 +345,7 @@ pub fn parse_datagram(payload: &[u8]) -> Vec<Result<SipMessage, SipError>> {
         if body_len > body.len() {
             msg.truncated = true;
         }
+        msg.octets = end.consumed.saturating_add(body_len);
         rest = body.get(body_len..).unwrap_or_default();
         out.push(Ok(msg));
     }
@@ -391,6 +396,7 @@ fn parse_head(head: &[u8]) -> Result<(SipMessage, ContentLength), SipError> {
         proxy_challenge: false,
         proxy_credentials: false,
         anomalies,
+        octets: 0,
     };
     let length = read_fields(&mut msg, &headers);
     msg.headers = headers;

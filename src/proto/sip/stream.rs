@@ -132,6 +132,7 @@ impl SipStream {
                 }
                 ContentLength::Invalid => 0,
             };
+            msg.octets = consumed.saturating_add(body_len);
             let available = self.buf.len().saturating_sub(at);
             if body_len <= available {
                 at = at.saturating_add(body_len);

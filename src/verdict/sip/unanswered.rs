@@ -252,12 +252,34 @@ pub(super) fn unanswered(
         Some(ok) => format!(" after a registration (#{})", ok.frame),
         None => String::new(),
     };
-    let result = stage(
-        Status::Fail,
-        format!("no response to REGISTER ({n} sends to {to}){before}"),
-    )
-    .advice(advice);
-    ControlFlow::Continue(result)
+    let mut summary = format!("no response to REGISTER ({n} sends to {to}){before}");
+    let mut advice = advice;
+    // Over UDP and larger than an Ethernet MTU holds: it left as IP
+    // fragments, which firewalls and NATs often drop (RFC 3261 18.1.1 sends
+    // such requests over TCP).
+    if let Some(octets) = fragmented(last) {
+        summary.push_str(&format!(
+            "; each REGISTER is {octets} bytes, more than one 1500-byte packet holds: it \
+             travels as IP fragments"
+        ));
+        advice = format!(
+            "the REGISTER ({octets} bytes over UDP) leaves as IP fragments, and a firewall or \
+             NAT between the phone and {to} that drops fragments loses it: register over TCP or \
+             TLS (RFC 3261 18.1.1), or let fragments through; else {advice}"
+        );
+    }
+    ControlFlow::Continue(stage(Status::Fail, summary).advice(advice))
+}
+
+/// The size of `last`'s REGISTER when, over UDP, it is larger than a
+/// 1500-byte packet holds with its IP and UDP headers.
+fn fragmented(last: &Transaction<'_>) -> Option<usize> {
+    let headers = match last.request.src_ip() {
+        std::net::IpAddr::V4(_) => 28,
+        std::net::IpAddr::V6(_) => 48,
+    };
+    let udp = last.request.l4 == crate::fact::L4::Udp;
+    (udp && last.msg.octets + headers > 1500).then_some(last.msg.octets)
 }
 
 /// A SIP response to `last` (same Call-ID and CSeq, to the phone's address)
