@@ -232,7 +232,18 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     if let Some((nak, addr)) = renewal_refused {
-        result = after_renewal_nak(ctx, result, from_nak, nak, addr);
+        // Refused by another server than the one that leased (a rebinding
+        // broadcast reaches every server): a second DHCP server.
+        let server_at = |frame: u64| {
+            (msgs.iter())
+                .find(|(f, _)| f.frame == frame)
+                .map(|(f, m)| server_of(f, m))
+        };
+        let second = match (server_at(nak.frame), last_ack_frame.and_then(server_at)) {
+            (Some(by), Some(leased)) if by != leased => Some((by, leased)),
+            _ => None,
+        };
+        result = after_renewal_nak(ctx, result, from_nak, (nak, addr), second);
     }
     // Evidence a rule of its own adds (the ARP to a dead router) comes after.
     evidence.append(&mut result.evidence);
@@ -250,17 +261,36 @@ const RENEWAL_NAK_ADVICE: &str = "the DHCP server no longer honours the lease th
 /// lease may still come, fail when the phone had the time and got none);
 /// a failure after it (no server answering the new DISCOVERs) stays, said
 /// with it.
+/// `second`: the server that refused and the one that had leased, when
+/// they differ.
 fn after_renewal_nak(
     ctx: &Ctx<'_>,
     result: StageResult,
     from_nak: bool,
-    nak: &Fact,
-    addr: std::net::Ipv4Addr,
+    (nak, addr): (&Fact, std::net::Ipv4Addr),
+    second: Option<(String, String)>,
 ) -> StageResult {
-    let refused = format!(
-        "the server refused (NAK, #{}) the renewal of {addr}",
-        nak.frame
-    );
+    let (refused, advice) = match &second {
+        Some((by, leased)) => (
+            format!(
+                "{by} refused (NAK, #{}) the renewal of {addr}, which {leased} had leased (a \
+                 second DHCP server)",
+                nak.frame
+            ),
+            format!(
+                "two DHCP servers answer on the voice VLAN ({leased} leased {addr}, {by} \
+                 refused it): keep the one that should serve the phones and stop the other \
+                 (or its relay)"
+            ),
+        ),
+        None => (
+            format!(
+                "the server refused (NAK, #{}) the renewal of {addr}",
+                nak.frame
+            ),
+            RENEWAL_NAK_ADVICE.to_string(),
+        ),
+    };
     if from_nak || result.status == Status::NotSeen {
         let waited = ctx.secs_left(&nak.ts) >= PENDING_SECS;
         let (status, then) = match (waited, result.status) {
@@ -271,7 +301,7 @@ fn after_renewal_nak(
             ),
         };
         let summary = format!("{refused}: the phone dropped the address it was using {then}");
-        return StageResult::new(Stage::Dhcp, status, summary).advice(RENEWAL_NAK_ADVICE);
+        return StageResult::new(Stage::Dhcp, status, summary).advice(advice);
     }
     let mut result = result;
     result.summary = format!("{refused}; then {}", result.summary);
