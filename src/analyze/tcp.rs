@@ -441,7 +441,7 @@ impl TcpSide {
                         } => {
                             c.peer_selected(*selected_version);
                             // TLS 1.3: the client's later handshake records are encrypted too.
-                            if *selected_version == 0x0304 || selected_version >> 8 == 0x7f {
+                            if tls::is_tls13(*selected_version) {
                                 c.set_handshake_encrypted();
                             }
                         }

@@ -529,7 +529,8 @@ enum Sslv2 {
     Hello(usize, TlsEvent),
 }
 
-fn is_tls13(version: u16) -> bool {
+/// TLS 1.3, or one of its drafts (0x7fxx).
+pub fn is_tls13(version: u16) -> bool {
     version == 0x0304 || version >> 8 == 0x7f
 }
 

@@ -97,12 +97,16 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     };
     let (srv, fallback) = srv_lookups(&attempts, srv, &used);
     let family = Family::of(ctx);
+    // Whether the capture may hold the phone's DHCP (frames the snaplen cut
+    // may be DHCP unread): the advice names option 6 only then.
+    let dhcp = ctx.snaplen_cut || ctx.own().any(|f| matches!(f.body, Body::Dhcp(_)));
     let act_stage = stage(
         Stage::DnsActivation,
         &act,
         "activate.cisco.com",
         family,
         &attempts,
+        dhcp,
     );
     let prov_stage = stage(
         Stage::DnsProvisioning,
@@ -110,6 +114,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
         "cisco.sipflash.com",
         family,
         &attempts,
+        dhcp,
     );
     // With frames cut by the snaplen, a ClientHello may have lost its name:
     // any HTTPS connection then may be the one the answer allowed.
@@ -121,14 +126,14 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let prov_stage = answered_unseen(ctx, prov_stage, &prov, &attempts, &|f| {
         hello_to(f, is_provisioning_name) || https(f)
     });
-    let stages = DnsStages {
+    DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
         srv: match (srv.is_empty(), fallback) {
             (true, Some(used)) => used,
             _ => {
                 let what = "the outbound proxy's SRV";
-                let result = stage(Stage::DnsSrv, &srv, what, family, &attempts);
+                let result = stage(Stage::DnsSrv, &srv, what, family, &attempts, dhcp);
                 // Connected to the SBC port, or sent SIP for an SRV domain.
                 let domains: Vec<&str> = srv.iter().filter_map(|a| srv_domain(&a.name)).collect();
                 let sbc = |f: &Fact| {
@@ -138,42 +143,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
                 answered_unseen(ctx, result, &srv, &attempts, &sbc)
             }
         },
-    };
-    // (DHCP frames the snaplen cut may be in the capture, unread.)
-    match ctx.snaplen_cut || ctx.own().any(|f| matches!(f.body, Body::Dhcp(_))) {
-        true => stages,
-        false => DnsStages {
-            activation: without_dhcp(stages.activation),
-            provisioning: without_dhcp(stages.provisioning),
-            srv: without_dhcp(stages.srv),
-        },
     }
-}
-
-/// A phone with no DHCP in the capture (a static address, or a lease taken
-/// before the capture began): its DNS server need not come from option 6.
-fn without_dhcp(mut result: StageResult) -> StageResult {
-    if let Some(advice) = &mut result.advice {
-        *advice = advice
-            .replace(
-                "hand out another DNS server (option 6)",
-                "give the phone another DNS server",
-            )
-            .replace(
-                "a DNS server they can reach (DHCP option 6)",
-                "a DNS server they can reach",
-            )
-            .replace(
-                "every DNS server in DHCP option 6",
-                "every DNS server the phone was given (no DHCP in the capture)",
-            )
-            .replace(
-                "DHCP option 6",
-                "the DNS server setting (no DHCP in the capture: set on the phone, \
-                 or from an earlier lease's option 6)",
-            );
-    }
-    result
 }
 
 /// A TLS ClientHello naming a host `name` accepts.

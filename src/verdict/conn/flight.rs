@@ -6,6 +6,7 @@
 
 use super::Conn;
 use crate::fact::{Body, Fact};
+use crate::proto::tls::is_tls13;
 use crate::verdict::{ev, Evidence, Status};
 
 /// Status, summary and advice of a connection's TLS stage.
@@ -31,7 +32,7 @@ pub(super) fn server_close<'a>(c: &Conn<'a>) -> Option<&'a Fact> {
     let (hello, version) = c.server_hello?;
     // TLS 1.3: the server's ChangeCipherSpec (middlebox compatibility)
     // comes with its hello; its encrypted flight would be data records.
-    let tls13 = version == 0x0304 || version >> 8 == 0x7f;
+    let tls13 = is_tls13(version);
     let quiet = !(c.ccs[0] || c.app_data[0] || c.app_data[1] || (c.ccs[1] && !tls13));
     if c.hello.is_none() || !quiet {
         return None;
@@ -87,7 +88,7 @@ pub(super) fn stalled(
     evidence: &mut Vec<Evidence>,
 ) -> Option<Judged> {
     let (hello, version) = c.server_hello?;
-    let tls13 = version == 0x0304 || version >> 8 == 0x7f;
+    let tls13 = is_tls13(version);
     let waited = hello.ts.secs_until(&close.ts);
     let unseen = matches!(
         close.body,

@@ -7,7 +7,7 @@ use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
 use super::{abandon, flight, stall};
 use crate::fact::{Body, Fact};
-use crate::proto::tls::{alert_name, version_name, TlsEvent};
+use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
 
 /// The TLS handshake on an established connection.
@@ -41,7 +41,7 @@ pub(super) fn tls_outcome(
         .find(|a| a.2 == 2 && (a.1 || c.hello.is_some()));
     let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
     let version = c.server_hello.map(|(_, v)| v);
-    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
+    let tls13 = version.is_some_and(is_tls13);
     let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
     // The phone quit after the server's hello: an alert the server sends
     // after that close answers it.
@@ -167,7 +167,7 @@ fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
     if let Some((f, v)) = c.server_hello {
         // TLS 1.2 and older: keys changed on both sides with no certificate
         // in clear is an abbreviated handshake (RFC 5246 7.3).
-        let tls13 = v == 0x0304 || v >> 8 == 0x7f;
+        let tls13 = is_tls13(v);
         let resumed = !tls13 && c.chain.is_none() && c.ccs == [true, true];
         let note = if resumed {
             " (session resumed: no certificate sent)"
@@ -352,7 +352,7 @@ fn completed(
     warning: Option<&(&Fact, bool, u8, u8)>,
     evidence: &mut Vec<Evidence>,
 ) -> (Status, String, Option<String>) {
-    let tls13 = version.is_some_and(|v| v == 0x0304 || v >> 8 == 0x7f);
+    let tls13 = version.is_some_and(is_tls13);
     if let Some(f) = c.finished {
         let by_ccs = matches!(
             f.body,

@@ -7,13 +7,25 @@ use std::net::SocketAddr;
 use super::answer::{Answer, Attempt};
 use crate::proto::dns::qtype_name;
 
-pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
+/// `dhcp`: the capture may hold the phone's DHCP (a lease seen, or frames
+/// the snaplen cut); without it, its DNS server need not come from option 6.
+pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> String {
     let (name, server) = (&a.name, a.server());
-    // Where the phone got this server: DHCP option 6, or for an IPv6
+    // Where the phone got this server: DHCP option 6 (or set on the phone,
+    // or an earlier lease, with no DHCP in the capture), or for an IPv6
     // server the router advertisement's RDNSS or DHCPv6 option 23.
-    let given = match server.contains(':') {
-        true => "the router advertisement's RDNSS or DHCPv6 option 23",
-        false => "DHCP option 6",
+    let given = match (server.contains(':'), dhcp) {
+        (true, _) => "the router advertisement's RDNSS or DHCPv6 option 23",
+        (false, true) => "DHCP option 6",
+        (false, false) => NO_DHCP,
+    };
+    let other_server = match dhcp {
+        true => "hand out another DNS server (option 6)",
+        false => "give the phone another DNS server",
+    };
+    let reach = match (server.contains(':'), dhcp) {
+        (false, false) => String::new(),
+        _ => format!(" ({given})"),
     };
     match &a.answer {
         Answer::Error(rc) if rc == "NXDOMAIN" => format!(
@@ -26,7 +38,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
         ),
         Answer::Error(rc) if rc == "REFUSED" => format!(
             "resolver {server} refuses the phone's queries: allow recursion for the voice \
-             subnet, or hand out another DNS server (option 6)"
+             subnet, or {other_server}"
         ),
         Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
         Answer::NoData => match a.dangling_cname() {
@@ -62,7 +74,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
         Answer::OtherSource(from) => format!(
             "the answers to the phone's queries to {server} come back from {from}, and a phone \
              drops answers from an address it did not ask: make the DNS server answer from the \
-             address DHCP option 6 gives (a multi-homed server, or a NAT or DNS redirect that \
+             address {given} gives (a multi-homed server, or a NAT or DNS redirect that \
              rewrites one direction only)"
         ),
         Answer::Mismatched(why) => format!(
@@ -102,7 +114,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
         Answer::Unreachable(kind) if a.icmp_router().is_some() => format!(
             "a router ({}) on the way to DNS server {server} answers ICMP {kind}: fix the \
              routing or the firewall towards {server}, or give the phones a DNS server they can \
-             reach ({given})",
+             reach{reach}",
             a.icmp_router().map_or(String::new(), |r| r.to_string())
         ),
         Answer::Unreachable(kind) => format!(
@@ -130,6 +142,11 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>]) -> String {
         _ => format!("check DNS for {name}"),
     }
 }
+
+/// Where a phone with no DHCP in the capture got its DNS server.
+const NO_DHCP: &str =
+    "the DNS server setting (no DHCP in the capture: set on the phone, or from an earlier \
+     lease's option 6)";
 
 /// An answer the same server gave the phone for another name or type: the
 /// server and the path work, this question does not.

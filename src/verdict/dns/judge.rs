@@ -17,6 +17,7 @@ pub(super) fn stage(
     what: &str,
     family: Family,
     all: &[Attempt<'_>],
+    dhcp: bool,
 ) -> StageResult {
     if attempts.is_empty() {
         return StageResult::not_seen(stage, format!("no query for {what}"));
@@ -56,6 +57,7 @@ pub(super) fn stage(
         family,
         all,
         decides: &decides,
+        dhcp,
     };
     match last.ok() {
         true => judge.resolved(last, malformed, evidence),
@@ -170,6 +172,8 @@ struct Judge<'x, 'a> {
     all: &'x [Attempt<'a>],
     /// Whether an attempt decides the stage (its family, its query seen).
     decides: &'x dyn Fn(&Attempt<'_>) -> bool,
+    /// The capture may hold the phone's DHCP (see [`advice_of`]).
+    dhcp: bool,
 }
 
 impl<'x, 'a> Judge<'x, 'a> {
@@ -187,6 +191,7 @@ impl<'x, 'a> Judge<'x, 'a> {
             family,
             all,
             decides,
+            dhcp,
         } = *self;
         let pos = attempts
             .iter()
@@ -252,7 +257,7 @@ impl<'x, 'a> Judge<'x, 'a> {
             };
             let late = matches!(failed.answer, Answer::Late(..));
             advice = Some(match other_name {
-                false if late => advice_of(failed, all),
+                false if late => advice_of(failed, all, dhcp),
                 true => format!(
                     "{} resolved, but not {} ({}): this phone went on with the first; \
                      phones that ask for the other (older firmware) fail here, so let the \
@@ -262,16 +267,20 @@ impl<'x, 'a> Judge<'x, 'a> {
                     failed.text()
                 ),
                 false => format!(
-                    "{} {when} {what} ({}): if it recurs, check every DNS server in DHCP \
-                     option 6 and the records of the name (a phone waits before it asks again)",
+                    "{} {when} {what} ({}): if it recurs, check every DNS server {} and the \
+                     records of the name (a phone waits before it asks again)",
                     best.name,
-                    failed.text()
+                    failed.text(),
+                    match dhcp {
+                        true => "in DHCP option 6",
+                        false => "the phone was given (no DHCP in the capture)",
+                    }
                 ),
             });
         }
         if let (None, Some(lost)) = (&advice, lost) {
             summary.push_str(&format!(" (after {})", lost.text()));
-            advice = Some(advice_of(lost, all));
+            advice = Some(advice_of(lost, all, dhcp));
         }
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
@@ -289,6 +298,7 @@ impl<'x, 'a> Judge<'x, 'a> {
             attempts,
             family,
             all,
+            dhcp,
             ..
         } = *self;
         // Name the SRV or own-family failure rather than the other family's.
@@ -333,7 +343,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                     last_ok.frame
                 )
             }
-            _ => advice_of(worst, all),
+            _ => advice_of(worst, all, dhcp),
         };
         // Other names of the stage that failed too (activate.cisco.com and its
         // older name webapps.cisco.com): each said, so that none is left out
@@ -371,6 +381,7 @@ impl<'x, 'a> Judge<'x, 'a> {
             attempts,
             family,
             all,
+            dhcp,
             ..
         } = *self;
         if stage != Stage::DnsSrv || worst.qtype == 33 {
@@ -397,7 +408,7 @@ impl<'x, 'a> Judge<'x, 'a> {
             .iter()
             .all(|a| matches!(a.answer, Answer::Blocked(_)));
         let advice = match blocked {
-            true => advice_of(worst, all),
+            true => advice_of(worst, all, dhcp),
             false => format!(
                 "none of the SRV targets ({}) has an address at {}: give each an A record \
                  in the zone, or point the SRV record at SBC names that resolve",

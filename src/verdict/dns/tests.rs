@@ -180,7 +180,7 @@ fn an_srv_target_of_root_alone_says_the_service_is_not_offered() {
     assert!(matches!(both, Answer::Records(r) if r.len() == 2));
     let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
     let none = attempt(&q, Answer::NoService, Some(&r));
-    let result = stage(Stage::DnsSrv, &[&none], "the SRV", Family::V4, &[]);
+    let result = stage(Stage::DnsSrv, &[&none], "the SRV", Family::V4, &[], true);
     assert_eq!(result.status, Status::Fail);
     assert!(result.advice.unwrap_or_default().contains("not offered"));
 }
@@ -199,13 +199,20 @@ fn a_truncated_answer_waits_for_the_retry_over_tcp() {
     let (q2, r2) = (dns(3, 8, false, false), dns(4, 8, true, false));
     let tc = attempt(&q, Answer::Truncated(3), Some(&r));
     // Alone: what the phone got is partial; the advice is about TCP.
-    let alone = stage(Stage::DnsSrv, &[&tc], "the SRV", Family::V4, &[]);
+    let alone = stage(Stage::DnsSrv, &[&tc], "the SRV", Family::V4, &[], true);
     assert_eq!(alone.status, Status::Warn);
     assert!(alone.advice.as_deref().unwrap_or("").contains("over TCP"));
     // The full answer over TCP decides, and the TC answer stays as evidence.
     let records = vec!["sbc1.example.com:8934 (prio 10 weight 60)".to_string()];
     let full = attempt(&q2, Answer::Records(records), Some(&r2));
-    let both = stage(Stage::DnsSrv, &[&tc, &full], "the SRV", Family::V4, &[]);
+    let both = stage(
+        Stage::DnsSrv,
+        &[&tc, &full],
+        "the SRV",
+        Family::V4,
+        &[],
+        true,
+    );
     assert_eq!(both.status, Status::Pass);
     assert!(both
         .evidence
@@ -236,14 +243,22 @@ fn an_aaaa_failure_decides_nothing_once_a_was_asked() {
         "x",
         Family::V4,
         &[],
+        true,
     );
     assert_eq!(s.status, Status::Warn, "{}", s.summary);
     assert!(s.summary.starts_with("activate.cisco.com A 198.51.100.10"));
     // Without the A answer, the A failure decides.
-    let s = stage(Stage::DnsActivation, &[&a1, &q1, &q2], "x", Family::V4, &[]);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&a1, &q1, &q2],
+        "x",
+        Family::V4,
+        &[],
+        true,
+    );
     assert_eq!(s.status, Status::Fail);
     // An IPv6-only phone asks AAAA alone: its failure decides.
-    let s = stage(Stage::DnsActivation, &[&q1], "x", Family::V4, &[]);
+    let s = stage(Stage::DnsActivation, &[&q1], "x", Family::V4, &[], true);
     assert_eq!(s.status, Status::Fail);
 }
 
@@ -259,7 +274,14 @@ fn a_failure_followed_by_an_answer_the_snaplen_cut_is_cant_tell() {
     };
     let nx = at(0, Answer::Error("NXDOMAIN".into()));
     let cut = at(2, Answer::CutShort);
-    let s = stage(Stage::DnsActivation, &[&nx, &cut], "x", Family::V4, &[]);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&nx, &cut],
+        "x",
+        Family::V4,
+        &[],
+        true,
+    );
     assert_eq!(s.status, Status::NotSeen, "{}", s.summary);
     assert!(s.summary.contains("can't tell (after"), "{}", s.summary);
     // The cut answer before the failure changes nothing.
@@ -269,6 +291,7 @@ fn a_failure_followed_by_an_answer_the_snaplen_cut_is_cant_tell() {
         "x",
         Family::V4,
         &[],
+        true,
     );
     assert_eq!(s.status, Status::Fail, "{}", s.summary);
 }
@@ -286,18 +309,39 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
     let a = at(0, 1, Answer::Records(vec!["198.51.100.10".into()]));
     let aaaa = at(2, 28, Answer::Records(vec!["2001:db8:100::10".into()]));
     // Both answered: the summary quotes the record of the phone's family.
-    let s = stage(Stage::DnsActivation, &[&a, &aaaa], "x", Family::V6Only, &[]);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&a, &aaaa],
+        "x",
+        Family::V6Only,
+        &[],
+        true,
+    );
     assert_eq!(s.status, Status::Pass);
     assert!(
         s.summary.ends_with("AAAA 2001:db8:100::10"),
         "{}",
         s.summary
     );
-    let s = stage(Stage::DnsActivation, &[&a, &aaaa], "x", Family::V4, &[]);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&a, &aaaa],
+        "x",
+        Family::V4,
+        &[],
+        true,
+    );
     assert!(s.summary.ends_with("A 198.51.100.10"), "{}", s.summary);
     // No AAAA record: an IPv6-only phone cannot use the A answer.
     let none = at(2, 28, Answer::NoData);
-    let s = stage(Stage::DnsActivation, &[&a, &none], "x", Family::V6Only, &[]);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&a, &none],
+        "x",
+        Family::V6Only,
+        &[],
+        true,
+    );
     assert_eq!(s.status, Status::Fail, "{}", s.summary);
     assert!(s.summary.contains("AAAA: no records"), "{}", s.summary);
     // An A failure decides nothing for it once AAAA was answered.
@@ -308,6 +352,7 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         "x",
         Family::V6Only,
         &[],
+        true,
     );
     assert_eq!(s.status, Status::Pass, "{}", s.summary);
 }
