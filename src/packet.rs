@@ -238,6 +238,10 @@ pub struct DecodeStats {
     pub other_payload: u64,
     /// The first such payload's Ethernet type, to name it.
     pub other_payload_first: Option<u16>,
+    /// IPv4 packets whose total length is shorter than their header (0 in
+    /// a capture taken on a host with TCP segmentation offload): read from
+    /// the bytes captured.
+    pub ipv4_length_short: u64,
     /// Unicast destinations of ARP frames (replies, or requests re-sent to
     /// a known host), the first few: a host the capture shows frames *to*.
     pub arp_to: [Option<Mac>; ARP_TO_KEPT],
@@ -501,6 +505,12 @@ fn ipv4<'a>(
     // A total length shorter than the header is ignored (as etherparse's Lax
     // slices do); one longer than the capture means the frame was cut.
     let end = if total_len < header_len {
+        cx.stats.ipv4_length_short += 1;
+        log::debug!(
+            "packet: frame {}: IPv4 total length {total_len} is shorter than its header; \
+             read from the captured bytes",
+            cx.frame
+        );
         data.len()
     } else {
         total_len.min(data.len())
@@ -764,13 +774,12 @@ fn unwanted_udp(frame: &[u8]) -> bool {
         (0x0800, [0x45, _, _, _, _, _, flags, offset, _, PROTO_UDP, ..])
             if flags & 0x3f == 0 && *offset == 0 =>
         {
+            // A total length under the header is counted by the full decode.
             let total = usize::from(be16(ip, 2));
-            let end = if total < 20 {
-                ip.len()
-            } else {
-                total.min(ip.len())
-            };
-            ip.get(20..end)
+            match total < 20 {
+                true => None,
+                false => ip.get(20..total.min(ip.len())),
+            }
         }
         // IPv6, next header UDP; payload length 0 takes what is there.
         (0x86dd, [v, _, _, _, _, _, PROTO_UDP, ..]) if v >> 4 == 6 && ip.len() >= 40 => {

@@ -1,7 +1,8 @@
-//! A capture taken at the far end of a tunnel (a remote SPAN sent as ERSPAN
-//! inside GRE, or VXLAN) gives the same phones and verdicts as the frames
-//! captured directly: the real-peer capture `captures/healthy.pcap` is
-//! re-wrapped frame by frame, bytes unchanged inside.
+//! A capture taken elsewhere than on the phones' switch (at the far end of a
+//! tunnel: a remote SPAN sent as ERSPAN inside GRE, or VXLAN; on a host whose
+//! TCP segmentation offload leaves IPv4 total lengths at 0) gives the same
+//! phones and verdicts as the frames captured directly: the real-peer capture
+//! `captures/healthy.pcap` is re-wrapped or edited frame by frame.
 
 mod common;
 
@@ -128,4 +129,35 @@ fn frames_inside_too_many_tunnels_are_counted_not_dropped_unseen() {
             }
         }
     }
+}
+
+#[test]
+fn ipv4_total_lengths_left_at_zero_are_read_from_the_bytes_and_said() {
+    let direct = frames();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.pcap");
+    write_pcap(&plain, &direct);
+    let mut zeroed = 0;
+    let edited: Vec<(i64, Vec<u8>)> = direct
+        .iter()
+        .map(|(ts, f)| {
+            let mut f = f.clone();
+            if f[12..14] == [0x08, 0x00] {
+                f[16..18].copy_from_slice(&[0, 0]);
+                zeroed += 1;
+            }
+            (*ts, f)
+        })
+        .collect();
+    assert!(zeroed > 50);
+    let path = dir.path().join("offload.pcap");
+    write_pcap(&path, &edited);
+    assert_eq!(verdicts(&path), verdicts(&plain));
+    let r = run_path(&path, &RunOptions::default()).expect("analysed");
+    let said = format!("{zeroed} IPv4 packets declare a total length shorter than the IP header");
+    assert!(
+        r.summary.warnings.iter().any(|w| w.starts_with(&said)),
+        "{:?}",
+        r.summary.warnings
+    );
 }

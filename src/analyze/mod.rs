@@ -436,6 +436,18 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
             ethertype_name(d.other_payload_first.unwrap_or_default())
         ));
     }
+    if d.ipv4_length_short > 0 {
+        let (n, what) = agree(
+            d.ipv4_length_short,
+            "IPv4 packet declares",
+            "IPv4 packets declare",
+        );
+        out.push(format!(
+            "{n} {what} a total length shorter than the IP header (0 is what TCP \
+             segmentation offload leaves in a capture taken on the sending host): read from \
+             the bytes captured"
+        ));
+    }
     if d.fragments_conflicting > 0 {
         let (n, what) = agree(d.fragments_conflicting, "datagram", "datagrams");
         out.push(format!(

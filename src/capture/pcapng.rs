@@ -112,6 +112,8 @@ struct Notes {
     caplen_over_snaplen: u64,
     ts_clamped: u64,
     bad_options: u64,
+    /// Interfaces whose if_tsresol or if_tsoffset has the wrong length.
+    bad_time_options: u64,
     unlisted: u64,
     /// Latest ISB drop counters by (section, interface): interface, OS.
     drops: std::collections::BTreeMap<(u32, u32), (u64, u64)>,
@@ -335,6 +337,7 @@ impl PcapngReader {
         }
         let mut tsresol = 6u8;
         let mut tsoffset = 0i64;
+        let mut bad_time = false;
         let mut name = None;
         let mut description = None;
         let mut opts = Options::new(block.get(16..len - 4).unwrap_or(&[]), e);
@@ -343,11 +346,13 @@ impl PcapngReader {
                 (2, _) => name = Some(text(value)),
                 (3, _) => description = Some(text(value)),
                 (9, [resol]) => tsresol = *resol,
-                (14, _) => tsoffset = e.i64(value, 0).unwrap_or(0),
+                (14, _) if value.len() == 8 => tsoffset = e.i64(value, 0).unwrap_or(0),
+                (9 | 14, _) => bad_time = true,
                 _ => {}
             }
         }
         self.notes.bad_options += u64::from(opts.bad);
+        self.notes.bad_time_options += u64::from(bad_time);
         let (scale, digits) = resolution(tsresol);
         let iface = Iface {
             linktype: u32::from(linktype),
@@ -441,6 +446,16 @@ impl PcapngReader {
             }
             Some(_) => caplen as usize,
         };
+        if btype == EPB {
+            // Options after the padded data (epb_flags, epb_hash...): not
+            // used, but one that overruns the block is said.
+            let options = block.get(data_at + ((caplen + 3) & !3)..body);
+            if options.is_some_and(|o| !o.is_empty()) {
+                let mut opts = Options::new(options.unwrap_or_default(), e);
+                opts.by_ref().for_each(drop);
+                self.notes.bad_options += u64::from(opts.bad);
+            }
+        }
         if caplen as u64 > u64::from(orig_len) {
             self.notes.caplen_over_orig += 1;
         }
@@ -559,6 +574,14 @@ impl PcapngReader {
             out.push(format!(
                 "{k} {verb} options that overrun the block; the rest of {}options were ignored.",
                 its(k)
+            ));
+        }
+        if n.bad_time_options > 0 {
+            let (k, what) = agree(n.bad_time_options, "interface has", "interfaces have");
+            out.push(format!(
+                "{k} {what} an if_tsresol or if_tsoffset option of the wrong length; it was \
+                 ignored (microseconds, no offset), so {} times may be wrong.",
+                if k == 1 { "its" } else { "their" }
             ));
         }
         let (ifdrop, osdrop) = n.drops.values().fold((0u64, 0u64), |(a, b), (i, o)| {

@@ -915,3 +915,35 @@ fn pcapng_statistics_drops_are_said_once_per_interface_latest_counter() {
         );
     }
 }
+
+#[test]
+fn pcapng_epb_option_overrun_and_time_options_of_wrong_length_are_said() {
+    let mut ng = Ng::new();
+    ng.shb(false, &[]);
+    ng.idb(1, 0, &[(9, &[6, 0])]);
+    let epb_at = ng.out.len();
+    ng.epb(0, 1_000_000, b"", 0);
+    // The packet comment's length (after the block header and 20 fixed
+    // bytes) now runs past the block.
+    ng.out[epb_at + 8 + 20 + 2..epb_at + 8 + 20 + 4].copy_from_slice(&200u16.to_le_bytes());
+    ng.epb(0, 2_000_000, b"", 0);
+    let mut r = open(&ng.out).unwrap();
+    let (seen, err) = drain(&mut r);
+    assert!(err.is_none());
+    assert_eq!(seen.len(), 2);
+    // The if_tsresol of two bytes is ignored: microseconds.
+    assert_eq!(seen[1].1, 2_000_000_000);
+    let warnings = r.warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("1 block has options that overrun")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("1 interface has an if_tsresol or if_tsoffset option")),
+        "{warnings:?}"
+    );
+}

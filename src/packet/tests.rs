@@ -720,3 +720,19 @@ fn nflog_carries_the_packet_in_its_payload_attribute() {
         Decoded::Bad("nflog_attribute")
     ));
 }
+
+#[test]
+fn ipv4_total_length_zero_is_read_from_the_bytes_and_counted() {
+    // TCP segmentation offload leaves 0 in the total length of the copy a
+    // capture on the sending host sees.
+    let mut ip = ipv4_udp(40000, 53, b"\x12\x34query");
+    ip[2] = 0;
+    ip[3] = 0;
+    let mut dec = Decoder::new(DecodeLimits::default());
+    let d = decode_one(&mut dec, 101, &ip);
+    assert_eq!(udp_of(&d).4, b"\x12\x34query");
+    assert_eq!(dec.stats().ipv4_length_short, 1);
+    let whole = ipv4_udp(40000, 53, b"\x12\x34query");
+    decode_one(&mut dec, 101, &whole);
+    assert_eq!(dec.stats().ipv4_length_short, 1);
+}
