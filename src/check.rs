@@ -8,7 +8,10 @@
 //! in the expectation is a difference too. Paths are compared by file name,
 //! so an expectation made elsewhere still matches.
 
+mod repeated;
 mod shape;
+
+pub use repeated::repeated_key;
 
 use serde_json::{Map, Value};
 

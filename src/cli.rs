@@ -488,6 +488,13 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
     let expect_text = expect_text.strip_prefix('\u{feff}').unwrap_or(&expect_text);
     let expected: serde_json::Value = serde_json::from_str(expect_text)
         .with_context(|| format!("{}: not JSON", path_text(&c.expect)))?;
+    if let Some(key) = provscope::check::repeated_key(expect_text) {
+        anyhow::bail!(
+            "{}: bad expectation: key {key} is given twice in one object (JSON keeps only one \
+             of the two values; say it once)",
+            path_text(&c.expect)
+        );
+    }
     let result = run_path(&c.capture, &opts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path_text(&c.capture)))?;
     // Nothing analysed is no verdict to compare: an error, as for `analyze`

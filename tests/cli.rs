@@ -539,6 +539,27 @@ fn check_matches_mismatches_and_errors() {
         garbage.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // A key given twice (JSON would keep the second, "pass") is the file's fault.
+    let twice = dir.path().join("twice.json");
+    let doubled = text.replacen(
+        "\"status\": \"fail\"",
+        "\"status\": \"fail\", \"status\": \"pass\"",
+        1,
+    );
+    assert_ne!(doubled, text);
+    std::fs::write(&twice, doubled).unwrap();
+    let o = provscope(&[
+        "check",
+        "captures/sbc-drop.pcap",
+        "--expect",
+        twice.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("bad expectation: key phones[0]."),
+        "{}",
+        stderr(&o)
+    );
     // A byte-order mark is skipped; `-` reads the expectation from stdin.
     let bom = dir.path().join("bom.json");
     std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
