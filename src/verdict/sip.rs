@@ -129,10 +129,31 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         },
     };
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
+    let result = with_alg(ctx, result);
     match (lines.len() > 1, last.line()) {
         (true, Some(line)) => name_line(result, &lines, line),
         _ => result,
     }
+}
+
+/// A failure of a phone whose REGISTERs the capture shows rewritten by a SIP
+/// ALG (both sides of it captured) says the rewrite too: it is not the
+/// failure's cause in general, but Webex Calling needs it off.
+fn with_alg(ctx: &Ctx<'_>, mut result: StageResult) -> StageResult {
+    let Some(alg) = &ctx.phone.sip_alg else {
+        return result;
+    };
+    if result.status != Status::Fail || result.summary.contains("SIP ALG") {
+        return result;
+    }
+    result.summary = format!("{}; {alg}", result.summary);
+    let also = "also disable the SIP ALG on the NAT/firewall that rewrites the REGISTERs \
+                (Webex Calling requires it off)";
+    result.advice = Some(match result.advice.take() {
+        Some(advice) => format!("{advice}; {also}"),
+        None => also.to_string(),
+    });
+    result
 }
 
 fn stage(status: Status, summary: String) -> StageResult {
