@@ -38,6 +38,8 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         let mut users: BTreeSet<String> = BTreeSet::new();
         // Addresses REGISTERs name in their Via, other than their source.
         let mut vias: BTreeSet<IpAddr> = BTreeSet::new();
+        // The first and last frame of the REGISTERs naming each of them.
+        let mut via_spans: BTreeMap<IpAddr, (u64, u64)> = BTreeMap::new();
         // The models its REGISTERs' User-Agents name, by model number: one
         // phone has one (a firmware upgrade or a move from enterprise to MPP
         // firmware changes the version and the spelling, not the number).
@@ -53,7 +55,11 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
                     if let Some(u) = m.from.as_deref().and_then(aor_user) {
                         users.insert(u);
                     }
-                    vias.extend(m.via_ip().filter(|v| *v != f.src_ip()));
+                    if let Some(via) = m.via_ip().filter(|v| *v != f.src_ip()) {
+                        vias.insert(via);
+                        let span = via_spans.entry(via).or_insert((f.frame, f.frame));
+                        span.1 = f.frame;
+                    }
                     if let Some(model) = m.user_agent.as_deref().and_then(identity::model_from) {
                         agents.entry(model_number(&model)).or_insert(model);
                     }
@@ -87,6 +93,15 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         if shared {
             agent_macs.clear();
         }
+        // One MAC in every User-Agent and one Via address after the other:
+        // one phone that took a new address behind the NAT (a reboot).
+        let moved = match (agent_macs.len(), vias.len()) {
+            (1, 2..) => moved_behind_nat(&via_spans),
+            _ => None,
+        };
+        if moved.is_some() {
+            vias.clear();
+        }
         if vias.len() > 1 || agents.len() > 1 || agent_macs.len() > 1 {
             natted.push(index);
         }
@@ -95,7 +110,14 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
             h.get(..3)
                 .is_some_and(|sep| sep.eq_ignore_ascii_case("SEP"))
         });
-        if vias.len() > 1 {
+        if let (Some(moved), Some(mac)) = (moved, agent_macs.first()) {
+            out.push(format!(
+                "{} is one phone behind NAT (its REGISTERs' User-Agents name one MAC, {}) that \
+                 changed its address there: {moved}",
+                p.id,
+                mac_string(mac)
+            ));
+        } else if vias.len() > 1 {
             let list: Vec<String> = vias.iter().take(5).map(IpAddr::to_string).collect();
             out.push(format!(
                 "{} holds several phones behind NAT: its REGISTERs name {} addresses in their Via \
@@ -158,6 +180,21 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         alg: alg_rewrites(&register_copies),
         natted,
     }
+}
+
+/// Via addresses that follow one another (each one's REGISTERs all after
+/// the previous one's), in words; `None` when they interleave (phones at the
+/// same time).
+fn moved_behind_nat(spans: &BTreeMap<IpAddr, (u64, u64)>) -> Option<String> {
+    let mut order: Vec<(&IpAddr, &(u64, u64))> = spans.iter().collect();
+    order.sort_by_key(|(_, (first, _))| *first);
+    if order.windows(2).any(|w| w[0].1 .1 >= w[1].1 .0) {
+        return None;
+    }
+    let steps: Vec<String> = (order.iter().take(5))
+        .map(|(ip, (first, _))| format!("Via {ip} from #{first}"))
+        .collect();
+    Some(steps.join(", then "))
 }
 
 /// What [`nat_warnings`] found.
