@@ -117,11 +117,11 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
                 .map(|(_, c, m)| response_text(*c, m))
                 .unwrap_or_default();
             let min_expires = last_final.and_then(|(_, _, m)| m.header_secs("Min-Expires"));
-            stage(Status::Fail, format!("REGISTER answered {reason}")).advice(final_advice(
-                code,
-                min_expires,
-                last.expires(),
-            ))
+            let advice = match last_final {
+                Some((_, _, m)) => final_advice(code, m, min_expires, last.expires()),
+                None => format!("the registrar answered {code}"),
+            };
+            stage(Status::Fail, format!("REGISTER answered {reason}")).advice(advice)
         }
         None => match unanswered(ctx, &judged, last, &mut evidence) {
             ControlFlow::Break(done) => return done,

@@ -38,10 +38,66 @@ pub(super) fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// What a refusal that names its reason asks to change: an extension the
+/// registrar lacks (420: Unsupported, RFC 3261 21.4.15) or requires (421:
+/// Require, 21.4.16), SIP outbound at a first hop without it (439, RFC 5626
+/// 11.6), a forwarding loop (483, RFC 3261 16.3), a redirect (3xx: the
+/// Contact, 8.1.3.4). `None` for other answers.
+pub(super) fn reason_advice(code: u16, m: &SipMessage) -> Option<String> {
+    let named = |header: &str| {
+        let v = m.header(header).map(str::trim).filter(|v| !v.is_empty());
+        v.map(|v| crate::text::printable(v).into_owned())
+    };
+    Some(match code {
+        420 => {
+            let tags = named("Unsupported").unwrap_or_else(|| "an option tag".to_string());
+            format!(
+                "the registrar does not support the SIP extension the phone requires ({tags}, \
+                 in the REGISTER's Require or Proxy-Require): remove that requirement from the \
+                 line's settings, or enable the extension on the registrar or SBC"
+            )
+        }
+        421 => {
+            let tags = named("Require").unwrap_or_else(|| "an extension".to_string());
+            format!(
+                "the registrar requires a SIP extension the phone did not offer ({tags}): \
+                 enable it on the phone's line, or drop the requirement on the registrar"
+            )
+        }
+        439 => "the first proxy does not support SIP outbound (RFC 5626) that the phone's \
+                REGISTER asks for (reg-id, +sip.instance): turn SIP outbound off on the line, \
+                or enable outbound and Path on the edge proxy"
+            .to_string(),
+        483 => "the REGISTER used up its Max-Forwards (483 Too Many Hops): proxies forward it \
+                in a loop or through too many hops; check the proxies' routing"
+            .to_string(),
+        300..=399 => {
+            let to = m
+                .contact
+                .first()
+                .map(|c| crate::text::printable(c).into_owned());
+            let to = to.map_or(String::new(), |c| format!(" to {c}"));
+            format!(
+                "the registrar redirects the REGISTER{to} ({code}) and the phone did not \
+                 follow: point the line's proxy or registrar at that address"
+            )
+        }
+        _ => return None,
+    })
+}
+
 /// Advice for a final response other than 200, 401/407 and 403, by class
 /// (RFC 3261 section 21).
 /// `min_expires`: a 423's Min-Expires; `asked`: the REGISTER's expiry.
-pub(super) fn final_advice(code: u16, min_expires: Option<u32>, asked: Option<u32>) -> String {
+pub(super) fn final_advice(
+    code: u16,
+    m: &SipMessage,
+    min_expires: Option<u32>,
+    asked: Option<u32>,
+) -> String {
+    if let Some(advice) = reason_advice(code, m) {
+        return advice;
+    }
     match code {
         423 => {
             let min = min_expires.map_or("a longer expiry".to_string(), |m| format!("{m} s"));

@@ -85,6 +85,7 @@ pub(super) fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
             let min_expires = m.header_secs("Min-Expires");
             StageResult::new(Stage::SipRegister, Status::Fail, s).advice(final_advice(
                 code,
+                m,
                 min_expires,
                 None,
             ))

@@ -3,7 +3,7 @@
 //! connection to another registrar, REGISTERs left unanswered, a late answer,
 //! NAT and SIP ALG rewrites).
 
-use super::advice::response_text;
+use super::advice::{reason_advice, response_text};
 use super::connect::failed_connection_before;
 use super::exchange::{cut_answer, late_answer, refused_before, LATE_ADVICE};
 use super::stage;
@@ -86,14 +86,20 @@ pub(super) fn registered(
             Status::Warn,
             format!("{summary} (after {text} from {from}{retry}, #{})", f.frame),
         )
-        .advice(match last.request.dst == from {
+        .advice(match (reason_advice(code, m), last.request.dst == from) {
+            // A refusal naming what to change, which the phone then did
+            // without: that costs a round trip at each registration.
+            (Some(advice), _) => format!(
+                "the phone registered only after the registrar at {from} refused its first \
+                 REGISTER ({text}): {advice}"
+            ),
             // The same registrar, later (after its Retry-After): no failover.
-            true => format!(
+            (None, true) => format!(
                 "the registrar at {from} refused the phone ({text}) and accepted it when it \
                  asked again: check that registrar's load and service; each refusal costs \
                  the phone time"
             ),
-            false => format!(
+            (None, false) => format!(
                 "the registrar at {from} refused the phone ({text}) before another \
                  accepted it: check that registrar (service, load, configuration); each \
                  failover costs the phone time"
