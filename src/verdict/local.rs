@@ -243,8 +243,18 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         if !ctx.is_phone(&f.src_ip()) || !profile || method == "HEAD" {
             continue;
         }
-        let server = host.clone().unwrap_or_else(|| f.dst.to_string());
-        let what = format!("HTTP {method} {target} from {server}");
+        // An absolute URL is asked of an HTTP proxy (RFC 9112 3.2.2), which
+        // answers in the server's place.
+        let proxied = ["http://", "https://"]
+            .iter()
+            .any(|s| (target.get(..s.len())).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+        let what = match proxied {
+            true => format!("HTTP {method} {target} through the HTTP proxy {}", f.dst),
+            false => {
+                let server = host.clone().unwrap_or_else(|| f.dst.to_string());
+                format!("HTTP {method} {target} from {server}")
+            }
+        };
         let mut evidence = vec![ev(f, what.clone())];
         let after: &[usize] = responses.get(&(f.dst, f.src)).map_or(&[], |at| {
             at.get(at.partition_point(|&j| j <= i)..)
