@@ -137,13 +137,18 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
         return StageResult::not_seen(Stage::LocalConfig, "no profile fetch from a local server");
     };
     // A profile taken stays taken: a later miss of another file (an optional
-    // second profile, a firmware file) does not undo it.
+    // second profile, a firmware file) or a later fetch of the same one that
+    // got nothing (a resync) does not undo it; the later fetch is said.
+    let mut later = None;
     if !matches!(last.0, Outcome::Fetched(_)) {
         let taken = attempts
             .iter()
             .rev()
             .find(|a| matches!(a.0, Outcome::Fetched(_)) && a.1 != last.1);
         if let Some(taken) = taken {
+            if let Outcome::NoAnswer(r) = &last.0 {
+                later = Some(format!("; later, {}: {r}", last.1));
+            }
             last = taken;
         }
     }
@@ -154,7 +159,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     let (status, summary, advice) = match &last.0 {
         Outcome::Fetched(r) => (
             Status::Fail,
-            format!("{what}: {r}"),
+            format!("{what}: {r}{}", later.unwrap_or_default()),
             "the phone took a local profile and will never reach Webex activation: remove the \
              DHCP provisioning option (or the profile), then factory-reset the phone"
                 .to_string(),

@@ -1,6 +1,7 @@
 //! TFTP profile fetches for stage `local-config` (RFC 1350, options RFC 2347
-//! and 2348): the phone's read requests grouped by server and file, and how
-//! each transfer ended.
+//! and 2348): the phone's read requests grouped by server and file (a
+//! request after the phone acknowledged the last DATA of the group starts a
+//! later fetch of its own), and how each transfer ended.
 //!
 //! A transfer ends with a DATA shorter than the block size (512 bytes, or the
 //! `blksize` of the server's OACK): only then did the phone get a profile,
@@ -42,6 +43,7 @@ pub(super) type Attempt = (Outcome, String, Vec<Evidence>);
 /// The phone's TFTP read requests, grouped by server and file.
 pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
     let own: Vec<&Fact> = ctx.own().collect();
+    let completed = completions(ctx, &own);
     let mut groups: Vec<(IpAddr, String, Vec<&Fact>)> = Vec::new();
     let mut group_of: HashMap<(IpAddr, &str), usize> = HashMap::new();
     for f in &own {
@@ -51,7 +53,16 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         if !ctx.is_phone(&f.src_ip()) {
             continue;
         }
-        match group_of.get(&(f.dst_ip(), filename.as_str())) {
+        // A request after the group's transfer completed is a later fetch
+        // of the file (a resync, a reboot): a transfer of its own.
+        let later = |g: &(IpAddr, String, Vec<&Fact>)| {
+            let last = g.2.last().map_or(0, |r| r.frame);
+            (g.2.iter()).any(|r| {
+                (completed.get(&(g.0, r.src))).is_some_and(|c| c.iter().any(|&c| c > last))
+            }) && f.frame > last
+        };
+        let at = group_of.get(&(f.dst_ip(), filename.as_str()));
+        match at.filter(|&&at| groups.get(at).is_some_and(|g| !later(g))) {
             Some(&at) => groups.get_mut(at).into_iter().for_each(|g| g.2.push(f)),
             None => {
                 group_of.insert((f.dst_ip(), filename.as_str()), groups.len());
@@ -166,6 +177,39 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         };
         out.push((outcome, what, evidence));
     }
+}
+
+/// The frames of the phone's ACKs of a last DATA (shorter than 512 bytes
+/// or than the socket's largest DATA), by (server, phone socket): where a
+/// transfer completed.
+fn completions(ctx: &Ctx<'_>, own: &[&Fact]) -> HashMap<(IpAddr, SocketAddr), Vec<u64>> {
+    // The last DATA each phone socket got from each server address: block,
+    // length, and the largest length seen there.
+    let mut last: HashMap<(IpAddr, SocketAddr), (u16, usize, usize)> = HashMap::new();
+    let mut out: HashMap<(IpAddr, SocketAddr), Vec<u64>> = HashMap::new();
+    for f in own {
+        match &f.body {
+            Body::Tftp(TftpPacket::Data { block, len }) if !ctx.is_phone(&f.src_ip()) => {
+                let seen = last
+                    .entry((f.src_ip(), f.dst))
+                    .or_insert((*block, *len, *len));
+                *seen = (*block, *len, seen.2.max(*len));
+            }
+            Body::Tftp(TftpPacket::Ack { block }) if ctx.is_phone(&f.src_ip()) => {
+                let key = (f.dst_ip(), f.src);
+                // (A block as large as the largest may be a full one of a
+                // larger negotiated size.)
+                let short = |&(b, len, largest): &(u16, usize, usize)| {
+                    b == *block && (len < BLOCK || len < largest)
+                };
+                if last.get(&key).is_some_and(short) {
+                    out.entry(key).or_default().push(f.frame);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Positions (in the phone's facts) of the TFTP packets and ICMP errors of
