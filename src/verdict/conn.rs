@@ -41,6 +41,10 @@ struct Outcome {
     summary: String,
     advice: Option<String>,
     evidence: Vec<Evidence>,
+    /// Not seen because the capture lacks the connection's bytes (its
+    /// snaplen cut them, or it lost them): an attempt whose outcome is
+    /// hidden, not one that never was.
+    hidden: bool,
 }
 
 /// The four connection stages of a phone.
@@ -130,6 +134,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                     summary,
                     advice: Some(advice),
                     evidence: k.evidence(),
+                    hidden: false,
                 };
                 outcomes.push((k.request.frame, outcome));
             }
@@ -195,6 +200,22 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
         let o = &outcomes[outcomes.len() - 1];
         return StageResult::not_seen(stage, o.summary.clone()).evidence(evidence);
     };
+    // A later attempt whose bytes the capture lacks: the last attempt
+    // decides, and what it did cannot be told; an earlier failure is said.
+    let last_at = outcomes.iter().rposition(|o| o.status != Status::NotSeen);
+    let hidden_after = outcomes
+        .iter()
+        .skip(last_at.map_or(0, |i| i + 1))
+        .rfind(|o| o.hidden);
+    if let (Some(h), Status::Fail) = (hidden_after, last.status) {
+        let summary = format!("{}; before it, {}", h.summary, last.summary);
+        let mut result = StageResult::not_seen(stage, summary).evidence(evidence);
+        result.advice = last
+            .advice
+            .as_deref()
+            .map(|a| format!("an earlier attempt failed; if it is the phone's last: {a}"));
+        return result;
+    }
     let earlier_fail = decisive[..decisive.len() - 1]
         .iter()
         .any(|o| o.status == Status::Fail);

@@ -58,6 +58,8 @@ pub(super) struct Conn<'a> {
     /// The capture ends with the phone's bytes re-sent and never
     /// acknowledged, the server silent: the last send and the re-sends.
     pub(super) unacked: Option<(&'a Fact, u32)>,
+    /// A side acknowledged bytes of the other's that the capture lacks.
+    pub(super) hidden_bytes: bool,
 }
 
 pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
@@ -120,6 +122,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             closed: None,
             phone_reset: None,
             unacked: None,
+            hidden_bytes: false,
         });
         let side = usize::from(!from_client);
         if let Body::Tls { event, .. } = &f.body {
@@ -131,7 +134,10 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
             Body::Unacked { resent, .. } if from_client => c.unacked = Some((f, *resent)),
-            Body::Closed { rst, .. } => {
+            Body::Closed {
+                rst, peer_unseen, ..
+            } => {
+                c.hidden_bytes |= *peer_unseen;
                 c.closed.get_or_insert((f, from_client, *rst));
                 if *rst && from_client {
                     c.phone_reset.get_or_insert(f);
@@ -204,7 +210,14 @@ pub(super) fn server_name(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind) -> String {
         .names(&ip)
         .find(own)
         .or_else(|| ctx.names.names(&ip).next());
-    name.map_or_else(|| ip.to_string(), str::to_string)
+    // (An IPv6 address in brackets, so that `name:port` reads right.)
+    name.map_or_else(
+        || match ip {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        },
+        str::to_string,
+    )
 }
 
 fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {

@@ -124,6 +124,20 @@ pub(super) fn tls_outcome(
         completed(c, &name, (port, version, ntp_ok), warning, &mut evidence)
     } else if c.hello.is_some() && c.server_hello.is_none() {
         stall::no_server_hello(c, &name, port, &mut evidence)
+    } else if c.hello.is_none() && c.hidden_bytes {
+        let why = match snaplen_cut {
+            true => "cut by the capture's snaplen",
+            false => "lost by the capture",
+        };
+        (
+            Status::NotSeen,
+            format!(
+                "TLS with {name}:{port} (#{}) can't tell: bytes both sides acknowledged are \
+                 not in the capture ({why})",
+                c.first.frame
+            ),
+            None,
+        )
     } else if c.hello.is_none() {
         (
             Status::NotSeen,
@@ -145,6 +159,7 @@ pub(super) fn tls_outcome(
         )
     };
     Outcome {
+        hidden: status == Status::NotSeen && c.hello.is_none() && c.hidden_bytes,
         status,
         summary,
         advice,

@@ -41,6 +41,7 @@ pub(super) fn tcp_outcome(
             summary: format!("{syns} to {to} at the end of the capture, no answer yet"),
             advice: None,
             evidence: vec![first],
+            hidden: false,
         });
     }
     let port = to.port();
@@ -118,6 +119,7 @@ pub(super) fn tcp_outcome(
         summary,
         advice: Some(advice),
         evidence: vec![first, last],
+        hidden: false,
     })
 }
 
@@ -134,5 +136,6 @@ pub(super) fn connected(c: &Conn<'_>) -> Outcome {
         summary: format!("connected to {}", c.server),
         advice: None,
         evidence,
+        hidden: false,
     }
 }
