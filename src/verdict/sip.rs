@@ -79,6 +79,9 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             .unwrap_or(judged[judged.len() - 1]),
     };
     let rejected = rejected(&judged);
+    if let Some(result) = no_register::orphan_answer(ctx, &txs, &mut evidence) {
+        return with_alg(ctx, result.evidence(evidence));
+    }
     let result = match last.final_code() {
         Some(code) if (200..300).contains(&code) => {
             registered(ctx, &txs, &judged, last, code, rejected, nat.as_ref())

@@ -1,9 +1,11 @@
 //! The stage when the capture holds no REGISTER of the phone but other SIP
 //! of it: final answers alone (a tap copying one direction), or SIP cut by
-//! the snaplen before its Call-ID or CSeq.
+//! the snaplen before its Call-ID or CSeq; and when the phone's last
+//! answer is to a REGISTER the capture lost (`orphan_answer`).
 
 use super::advice::{final_advice, response_text};
 use super::exchange::cut_sip;
+use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
 use crate::phone::aor_user;
 use crate::proto::sip::{SipMessage, StartLine};
@@ -128,4 +130,81 @@ pub(super) fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
         evidence.push(ev(last, format!("{line}, {why}")));
     }
     Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence))
+}
+
+/// The last thing of the phone's SIP is a final answer to one of its
+/// REGISTERs (by Call-ID and CSeq) that the capture lost (a SPAN port
+/// dropping a frame): that answer is the outcome all the same, said with
+/// the request missing. `None` when the last answer has its transaction.
+pub(super) fn orphan_answer(
+    ctx: &Ctx<'_>,
+    txs: &[Transaction<'_>],
+    evidence: &mut Vec<Evidence>,
+) -> Option<StageResult> {
+    let known: std::collections::HashSet<(&str, u32)> =
+        txs.iter().map(|t| (t.call_id.as_str(), t.cseq)).collect();
+    let seen_until = (txs.iter())
+        .flat_map(|t| std::iter::once(t.last_send.frame).chain(t.finals.iter().map(|f| f.0.frame)))
+        .max()?;
+    let (f, code, m, cseq) = ctx
+        .own()
+        .filter(|f| f.frame > seen_until && ctx.is_phone(&f.dst_ip()))
+        .filter_map(|f| match &f.body {
+            Body::Sip(m) => match (&m.start, &m.cseq, &m.call_id) {
+                (StartLine::Response { code, .. }, Some((cseq, method)), Some(call_id))
+                    if *code >= 200
+                        && method.eq_ignore_ascii_case("REGISTER")
+                        && !known.contains(&(call_id.as_str(), *cseq)) =>
+                {
+                    Some((f, *code, m.as_ref(), *cseq))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .last()?;
+    // Another line whose last REGISTER did not register keeps the judging
+    // of every line's last transaction.
+    let line = m.from.as_deref().and_then(aor_user);
+    let mut last_of_line: std::collections::HashMap<Option<&str>, &Transaction<'_>> =
+        std::collections::HashMap::new();
+    for t in txs {
+        last_of_line.insert(t.line(), t);
+    }
+    if (last_of_line.iter()).any(|(l, t)| *l != line.as_deref() && t.rank() != 0) {
+        return None;
+    }
+    let text = response_text(code, m);
+    let lost = format!("its REGISTER, CSeq {cseq}, is not in the capture");
+    evidence.push(ev(f, format!("{text} ({lost})")));
+    let from = f.src;
+    Some(match code {
+        200..=299 => StageResult::new(
+            Stage::SipRegister,
+            Status::Pass,
+            format!("registered: {text} from {from} ({lost})"),
+        ),
+        401 | 407 => StageResult::not_seen(
+            Stage::SipRegister,
+            format!(
+                "{text} from {from} ({lost}), then nothing: whether the phone answered it can't \
+                 be told"
+            ),
+        ),
+        403 => StageResult::new(
+            Stage::SipRegister,
+            Status::Fail,
+            format!("403 Forbidden from {from}: the registrar rejects this line ({lost})"),
+        )
+        .advice(
+            "the registrar forbids the registration: check the user ID, Auth ID and password, \
+             and that the device is assigned to the user in Control Hub",
+        ),
+        _ => StageResult::new(
+            Stage::SipRegister,
+            Status::Fail,
+            format!("REGISTER answered {text} from {from} ({lost})"),
+        )
+        .advice(final_advice(code, m, m.header_secs("Min-Expires"), None)),
+    })
 }
