@@ -360,6 +360,17 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
             if n == 1 { "it" } else { "them" }
         ));
     }
+    if tcp_side.lost_acked > 0 {
+        let (n, what) = agree(
+            tcp_side.lost_acked,
+            "TCP connection lacks",
+            "TCP connections lack",
+        );
+        warnings.push(format!(
+            "{n} {what} bytes that the receiver acknowledged: the capture dropped them (an \
+             overloaded SPAN port or capture host); what they carried is not judged"
+        ));
+    }
     if tcp_side.unrecognised > 0 {
         warnings.push(format!(
             "{} carried neither TLS, SIP, DNS nor HTTP from their start: followed for their \

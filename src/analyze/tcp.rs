@@ -52,6 +52,8 @@ pub struct ConnState {
     id: u64,
     app: App,
     pending: Option<Box<Pending>>,
+    /// Counted in [`TcpSide::lost_acked`].
+    lost_counted: bool,
 }
 
 /// The chunks of an undecided connection, as they came.
@@ -107,6 +109,9 @@ pub struct TcpSide {
     pub malformed: u64,
     /// Connections with data that matched no decoder (outcome only).
     pub unrecognised: u64,
+    /// Connections missing bytes their receiver acknowledged (not cut by
+    /// the snaplen): the capture dropped them.
+    pub lost_acked: u64,
     sbc_port: u16,
     /// (source, destination) of segments the snaplen cut: their bytes are
     /// missing, so a body left short there was not cut by its sender.
@@ -127,6 +132,7 @@ impl TcpSide {
             next_id: 0,
             malformed: 0,
             unrecognised: 0,
+            lost_acked: 0,
             sbc_port,
             snaplen_cut: Default::default(),
         }
@@ -247,9 +253,19 @@ impl TcpSide {
             }
             TcpEvent::Gap {
                 from_client,
+                acked,
                 frame,
                 ts,
             } => {
+                let sides = match from_client {
+                    true => (info.client, info.server),
+                    false => (info.server, info.client),
+                };
+                let cut = self.snaplen_cut.contains(&sides);
+                if acked && !cut && !st.lost_counted {
+                    st.lost_counted = true;
+                    self.lost_acked += 1;
+                }
                 // Bytes after a hole do not continue what was held before it.
                 if let Some(p) = st.pending.as_deref_mut() {
                     p.chunks.retain(|c| c.from_client != from_client);
@@ -262,7 +278,22 @@ impl TcpSide {
                         if from_client {
                             c.gap()
                         } else {
-                            s.gap()
+                            s.gap();
+                            // A response may be lost in the hole: a fact, so
+                            // that no verdict rests on its absence.
+                            let at = At {
+                                info,
+                                conn: st.id,
+                                from_client,
+                                frame,
+                                ts,
+                            };
+                            let reason = "bytes missing from the TCP stream (lost, or cut by \
+                                          the snaplen): an HTTP response may be gone"
+                                .to_string();
+                            let mut fact = at.fact(Body::Malformed { of: "http", reason });
+                            fact.truncated = true;
+                            facts.push(fact);
                         }
                     }
                     App::Sip(pair) => {

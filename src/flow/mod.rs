@@ -130,6 +130,9 @@ pub enum TcpEvent<'a> {
     /// filled, or a buffer bound hit): the parser must resynchronise.
     Gap {
         from_client: bool,
+        /// The other side acknowledged bytes past the hole: they arrived,
+        /// and the capture lacks them.
+        acked: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -559,6 +562,7 @@ impl<S: Default> FlowTable<S> {
         if fin && matches!(conn.phase, Phase::Established | Phase::Midstream) {
             if let Some(seen @ false) = fin_seen {
                 *seen = true;
+                conn.flush_acked_holes(sink);
                 let event = TcpEvent::Closed {
                     from_client,
                     rst: false,
@@ -791,6 +795,7 @@ impl<S> Conn<S> {
             }
             Phase::Established | Phase::Midstream if !self.rst => {
                 self.rst = true;
+                self.flush_acked_holes(sink);
                 let dir = if from_client { CLIENT } else { SERVER };
                 let event = TcpEvent::Closed {
                     from_client,
@@ -834,7 +839,8 @@ impl<S> Conn<S> {
         let from_client = dir == CLIENT;
         let mut stop = false;
         let mut out = |piece: Piece<'_>, frame: u64, ts: Timestamp| {
-            stop = sink(info, state, piece_event(from_client, piece, frame, ts)) != Track::Bytes;
+            let event = piece_event(from_client, piece, frame, ts, false);
+            stop = sink(info, state, event) != Track::Bytes;
             !stop
         };
         let report = stream.push(seq, data, frame, ts, max_buffer, &mut out);
@@ -846,6 +852,51 @@ impl<S> Conn<S> {
 
     /// The connection ends (capture over, evicted, or its port reused):
     /// a pending attempt was never answered; bytes behind holes come out.
+    /// Direction `dir` has a hole the other side acknowledged bytes past:
+    /// they reached the receiver and the capture lacks them.
+    fn hole_acked(&self, dir: usize) -> bool {
+        let hole = self.streams.get(dir).and_then(Stream::hole_at);
+        match (hole, self.acked.get(dir).copied().flatten()) {
+            (Some(hole), Some(ack)) => ack != hole && seq_max(ack, hole) == ack,
+            _ => false,
+        }
+    }
+
+    /// At a close: the holes the receiver acknowledged bytes past will never
+    /// fill (no retransmission comes for what arrived), so each is reported
+    /// as a gap now and the bytes after it handed out, before the close.
+    fn flush_acked_holes<F>(&mut self, sink: &mut F)
+    where
+        F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
+    {
+        for dir in [CLIENT, SERVER] {
+            if self.track != Track::Bytes || !self.hole_acked(dir) {
+                continue;
+            }
+            let acked = true;
+            let Conn {
+                info,
+                state,
+                streams,
+                track,
+                ..
+            } = self;
+            let Some(stream) = streams.get_mut(dir) else {
+                continue;
+            };
+            let from_client = dir == CLIENT;
+            stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
+                let wanted = sink(
+                    info,
+                    state,
+                    piece_event(from_client, piece, frame, ts, acked),
+                );
+                *track = wanted;
+                wanted == Track::Bytes
+            });
+        }
+    }
+
     fn finalize<F>(&mut self, sink: &mut F)
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
@@ -876,6 +927,7 @@ impl<S> Conn<S> {
             if self.track != Track::Bytes {
                 break;
             }
+            let acked = self.hole_acked(dir);
             let Conn {
                 info,
                 state,
@@ -888,7 +940,11 @@ impl<S> Conn<S> {
             };
             let from_client = dir == CLIENT;
             stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
-                let wanted = sink(info, state, piece_event(from_client, piece, frame, ts));
+                let wanted = sink(
+                    info,
+                    state,
+                    piece_event(from_client, piece, frame, ts, acked),
+                );
                 *track = wanted;
                 wanted == Track::Bytes
             });
@@ -908,7 +964,14 @@ impl<S> Conn<S> {
     }
 }
 
-fn piece_event(from_client: bool, piece: Piece<'_>, frame: u64, ts: Timestamp) -> TcpEvent<'_> {
+/// `acked`: the receiver acknowledged bytes past a hole this piece reports.
+fn piece_event(
+    from_client: bool,
+    piece: Piece<'_>,
+    frame: u64,
+    ts: Timestamp,
+    acked: bool,
+) -> TcpEvent<'_> {
     match piece {
         Piece::Data(data) => TcpEvent::Data {
             from_client,
@@ -918,6 +981,7 @@ fn piece_event(from_client: bool, piece: Piece<'_>, frame: u64, ts: Timestamp) -
         },
         Piece::Gap => TcpEvent::Gap {
             from_client,
+            acked,
             frame,
             ts,
         },

@@ -77,6 +77,14 @@ impl Stream {
         self.pending_bytes
     }
 
+    /// Sequence number where a hole starts, when bytes wait behind one.
+    pub fn hole_at(&self) -> Option<u32> {
+        match self.pending.is_empty() {
+            true => None,
+            false => self.next_seq,
+        }
+    }
+
     /// Frees all buffers; the stream delivers nothing more.
     pub fn clear(&mut self) {
         *self = Stream {

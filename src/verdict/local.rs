@@ -4,7 +4,7 @@
 //! problem for a Webex phone: a profile taken (Webex will never be reached),
 //! not found, or no answer (stuck).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::dhcp::trim;
@@ -197,10 +197,26 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
         .evidence(evidence)
 }
 
+/// (phone socket, server socket) of connections whose server bytes are
+/// missing from the capture (a hole in the server's stream, or the phone
+/// acknowledging bytes past the last captured).
+fn answers_unseen(own: &[&Fact]) -> HashSet<(SocketAddr, SocketAddr)> {
+    (own.iter())
+        .filter_map(|c| match c.body {
+            Body::Malformed { of: "http", .. } => Some((c.dst, c.src)),
+            Body::Closed {
+                peer_unseen: true, ..
+            } => Some((c.src, c.dst)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// HTTP GETs of a profile and their status.
 fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
     let provisioning = super::conn::clear_http::requests(ctx, t);
+    let unseen = answers_unseen(&own);
     // Positions of the responses of each (server, client) socket pair: the
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
@@ -399,6 +415,13 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     _ => Outcome::NotFound(code),
                 }
             }
+            // The phone acknowledged server bytes the capture lacks: the
+            // answer came, and the capture dropped it.
+            None if unseen.contains(&(f.src, f.dst)) => Outcome::Pending(
+                "the answer is not in the capture, which lacks bytes the phone acknowledged: \
+                 can't tell"
+                    .to_string(),
+            ),
             None if ctx.secs_left(&f.ts) < 1.0 => {
                 Outcome::Pending("the capture ends before the answer".to_string())
             }
