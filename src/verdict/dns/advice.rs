@@ -134,10 +134,17 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                 qtype_name(a.qtype),
                 qtype_name(a.qtype)
             ),
-            None => format!(
-                "DNS server {server} does not answer: check {given} and that UDP/TCP 53 to it \
-                 is allowed"
-            ),
+            None => match a.silent_servers(all.iter()) {
+                silent if silent.len() > 1 => format!(
+                    "DNS servers {} do not answer: check {given} and that UDP/TCP 53 to them \
+                     is allowed",
+                    silent.join(" and ")
+                ),
+                _ => format!(
+                    "DNS server {server} does not answer: check {given} and that UDP/TCP 53 to \
+                     it is allowed"
+                ),
+            },
         },
         _ => format!("check DNS for {name}"),
     }
@@ -150,14 +157,24 @@ const NO_DHCP: &str =
 
 /// An answer the same server gave the phone for another name or type: the
 /// server and the path work, this question does not.
+/// (An answer the phone refused as late, or as one it no longer needed,
+/// came from the server all the same.)
 fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b Attempt<'a>> {
     all.iter().find(|o| {
+        let from_server = o.answer_fact.is_some_and(|f| {
+            matches!(f.body, crate::fact::Body::Dns(_)) && f.src_ip().to_string() == a.server()
+        });
         o.server() == a.server()
             && (!o.name.eq_ignore_ascii_case(&a.name) || o.qtype != a.qtype)
-            && o.answer_fact.is_some()
+            && from_server
             && matches!(
                 o.answer,
-                Answer::Records(_) | Answer::NoData | Answer::Error(_) | Answer::NoService
+                Answer::Records(_)
+                    | Answer::NoData
+                    | Answer::Error(_)
+                    | Answer::NoService
+                    | Answer::Late(..)
+                    | Answer::RefusedByPhone(..)
             )
     })
 }

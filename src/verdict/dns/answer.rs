@@ -62,6 +62,25 @@ pub(super) struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
+    /// The servers asked this attempt's question that never answered it
+    /// (none of their answers to it usable), in the order first asked.
+    pub(super) fn silent_servers<'x, 'y: 'x>(
+        &self,
+        all: impl Iterator<Item = &'x Attempt<'y>> + Clone,
+    ) -> Vec<String> {
+        let same = |o: &&Attempt<'_>| o.name.eq_ignore_ascii_case(&self.name);
+        let mut out: Vec<String> = Vec::new();
+        for o in all.clone().filter(same) {
+            let server = o.server();
+            let silent = matches!(o.answer, Answer::NoResponse) && o.answer_fact.is_none();
+            if silent && !out.contains(&server) {
+                out.push(server);
+            }
+        }
+        out.retain(|s| !all.clone().filter(same).any(|o| o.ok() && o.server() == *s));
+        out
+    }
+
     /// Decides the stage (success or failure), as opposed to neutral results.
     /// `family`: the address record the phone lives by (a name with no
     /// record of the other type is normal).

@@ -319,6 +319,13 @@ impl<'x, 'a> Judge<'x, 'a> {
                 .advice(advice)
                 .evidence(evidence);
         }
+        // Several servers asked, none answering: each is named.
+        let silent = worst.silent_servers(attempts.iter().copied());
+        if silent.len() > 1 && matches!(worst.answer, Answer::NoResponse) {
+            let one = format!("no answer from {}", worst.server());
+            summary =
+                summary.replacen(&one, &format!("no answer from {}", silent.join(" or ")), 1);
+        }
         summary.push_str(&unanswered_note(attempts));
         // The same server answered this name before: it stopped, rather than
         // never answering.

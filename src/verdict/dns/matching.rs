@@ -250,6 +250,8 @@ pub(super) struct Replies<'a> {
     /// (id, asker, server) of every query: a server asked with that id
     /// answers its own query, not another's.
     asked: HashSet<(u16, SocketAddr, SocketAddr)>,
+    /// (id, asker, server) -> positions of the queries in `own`, ascending.
+    copies: HashMap<(u16, SocketAddr, SocketAddr), Vec<usize>>,
     /// ICMP errors a host sent about a datagram to it, by its socket.
     refused: HashMap<SocketAddr, Vec<usize>>,
     own: Vec<&'a Fact>,
@@ -271,6 +273,7 @@ impl<'a> Replies<'a> {
                 }
                 Body::Dns(a) => {
                     r.asked.insert((a.id, f.src, f.dst));
+                    r.copies.entry((a.id, f.src, f.dst)).or_default().push(i);
                 }
                 Body::Icmp(u) => {
                     r.unreachables
@@ -418,9 +421,23 @@ impl<'a> Replies<'a> {
             (None, Some(icmp)) => icmp,
             (None, None) => return None,
         };
-        self.own.get(pick).copied()
+        let answer = self.own.get(pick).copied()?;
+        // Long after the query, with the query sent again in between (a
+        // resolver such as dnsmasq re-sends a pending query with its id and
+        // port when asked again a minute later): the answer is the later
+        // copy's, and this one got none.
+        let copies = self.copies.get(&(id, q.src, q.dst));
+        let again = copies.is_some_and(|c| c.iter().any(|&j| j > i && j < pick));
+        match again && q.ts.secs_until(&answer.ts) > STALE_SECS {
+            true => None,
+            false => Some(answer),
+        }
     }
 }
+
+/// Seconds after a query from which an answer that a later copy of the
+/// query may own is that copy's (a stub resolver gives up within seconds).
+const STALE_SECS: f64 = 10.0;
 
 /// Seconds after a query within which a datagram lost as fragments is
 /// taken for its answer (a resolver answers in well under that).
