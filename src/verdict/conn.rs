@@ -175,12 +175,44 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
+    let sbc_tls = match sbc_tls.status {
+        Status::NotSeen => clear_sip(ctx, &conns).unwrap_or(sbc_tls),
+        _ => sbc_tls,
+    };
     ConnStages {
         activation,
         provisioning,
         sbc_connect,
         sbc_tls,
     }
+}
+
+/// No TLS on the SBC's connections, and SIP in clear on one: the line's
+/// transport is TCP (or UDP) where Webex Calling takes only TLS, and the
+/// digest exchange crossed the network readable.
+fn clear_sip(ctx: &Ctx<'_>, conns: &[(Kind, connection::Conn<'_>)]) -> Option<StageResult> {
+    let servers: Vec<SocketAddr> = (conns.iter())
+        .filter(|(k, _)| *k == Kind::Sbc)
+        .map(|(_, c)| c.server)
+        .collect();
+    let f = ctx.own().find(|f| {
+        ctx.is_phone(&f.src_ip())
+            && f.dst.port() == ctx.sbc_port
+            && servers.contains(&f.dst)
+            && matches!(&f.body, crate::fact::Body::Sip(_))
+    })?;
+    let summary = format!(
+        "no TLS: the phone sent SIP in clear to the SBC port ({}, #{})",
+        f.dst, f.frame
+    );
+    let advice = "set the line's SIP transport to TLS: Webex Calling takes SIP only over TLS on \
+                  the SBC port, and in clear the registration (digest exchange, numbers) \
+                  crosses the network readable";
+    Some(
+        StageResult::new(Stage::SbcTls, Status::Warn, summary)
+            .advice(advice)
+            .evidence(vec![super::ev(f, "SIP in clear on the SBC connection")]),
+    )
 }
 
 /// The last decisive connection judges the stage; earlier failures warn.

@@ -409,11 +409,21 @@ fn completed(
         );
         (Status::Fail, summary, advice)
     } else if old {
-        let advice = "Webex needs TLS 1.2 or later: update the phone firmware and server";
+        // The phone offered 1.2 or later and the server chose less: the
+        // server (or a box terminating TLS on the way) is behind.
+        let offered_new = c.offered.iter().any(|o| *o >= 0x0303 && *o >> 8 == 0x03);
+        let advice = match offered_new {
+            true => format!(
+                "Webex needs TLS 1.2 or later: the phone offered it, and {name} chose {v}; Cisco's \
+                 services take 1.2, so what answered is a server or a box terminating TLS on the \
+                 way (an inspecting proxy or firewall) that must be updated or bypassed"
+            ),
+            false => "Webex needs TLS 1.2 or later: update the phone firmware and server".into(),
+        };
         (
             Status::Warn,
             format!("{v} handshake with {name} completed"),
-            Some(advice.to_string()),
+            Some(advice),
         )
     } else if let Some((_, by_phone, _, d)) = warning {
         let advice = match (*by_phone, *d) {
