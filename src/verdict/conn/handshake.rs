@@ -414,9 +414,10 @@ fn completed(
         let offered_new = c.offered.iter().any(|o| *o >= 0x0303 && *o >> 8 == 0x03);
         let advice = match offered_new {
             true => format!(
-                "Webex needs TLS 1.2 or later: the phone offered it, and {name} chose {v}; Cisco's \
-                 services take 1.2, so what answered is a server or a box terminating TLS on the \
-                 way (an inspecting proxy or firewall) that must be updated or bypassed"
+                "Webex needs TLS 1.2 or later: the phone offered it, and {name} chose {v}; \
+                 Cisco's services take 1.2, so what answered is a server or a box terminating \
+                 TLS on the way (an inspecting proxy or firewall) that must be updated or \
+                 bypassed"
             ),
             false => "Webex needs TLS 1.2 or later: update the phone firmware and server".into(),
         };
