@@ -256,8 +256,36 @@ impl<'x, 'a> Judge<'x, 'a> {
                 "resolved only after"
             };
             let late = matches!(failed.answer, Answer::Late(..));
+            // The same question asked of two servers at once, one silent:
+            // nothing waited, but that server is dead.
+            let parallel = matches!(failed.answer, Answer::NoResponse)
+                && failed.server() != best.server()
+                && failed.query.ts.secs_until(&best.query.ts).abs()
+                    < super::matching::PARALLEL_SECS;
+            if parallel && !other_name && !answered_first {
+                let tail = format!(" (after {})", failed.text());
+                if let Some(cut) = summary.strip_suffix(&tail).map(str::len) {
+                    summary.truncate(cut);
+                }
+                summary.push_str(&format!(
+                    " ({} never answered the query {} answered, asked at the same time)",
+                    failed.server(),
+                    best.server()
+                ));
+            }
             advice = Some(match other_name {
                 false if late => advice_of(failed, all, dhcp),
+                false if parallel && !answered_first => format!(
+                    "DNS server {} never answers (the phone asked {} at the same time, which \
+                     answered): fix it or remove it from {}; a phone that asks it alone waits \
+                     for its timeout",
+                    failed.server(),
+                    best.server(),
+                    match dhcp {
+                        true => "DHCP option 6",
+                        false => "the phone's DNS servers",
+                    }
+                ),
                 true => format!(
                     "{} resolved, but not {} ({}): this phone went on with the first; \
                      phones that ask for the other (older firmware) fail here, so let the \

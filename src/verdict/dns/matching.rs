@@ -449,7 +449,7 @@ const LATE_SECS: f64 = 0.5;
 
 /// Queries for one question sent within this many seconds of each other
 /// were sent together (to several servers), not one as the other's retry.
-const PARALLEL_SECS: f64 = 0.5;
+pub(super) const PARALLEL_SECS: f64 = 0.5;
 
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).
