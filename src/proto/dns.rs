@@ -15,15 +15,16 @@
 //! dropped.
 //!
 //! The records of a message the walk accepts are its A, AAAA, CNAME and SRV
-//! data; other types are `Other` with their rtype. Unknown qtypes, classes
-//! and the Z bit are read as they are. The tests check the walk against the
+//! data of class IN; other types, and records of other classes (CHAOS), are
+//! `Other` with their rtype. Unknown qtypes, classes and the Z bit are read
+//! as they are. The tests check the walk against the
 //! simple-dns crate on real messages (the same result wherever that crate
 //! accepts the message); the walk alone runs, once per message.
 //!
 //! Ignored: the authority section's contents (only walked), OPT options
 //! (only the extended rcode is kept, and OPT is not listed among the
-//! additionals), DNSSEC, classes, the AA/RD/RA flags, and bytes after the
-//! last record.
+//! additionals), DNSSEC, the AA/RD/RA flags, and bytes after the last
+//! record.
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -485,6 +486,9 @@ struct WalkedRecord {
     ttl_high: u8,
 }
 
+/// The Internet class (RFC 1035 section 3.2.4).
+const CLASS_IN: u16 = 1;
+
 /// Reads one resource record (RFC 1035 section 4.1.3).
 fn read_record(
     msg: &[u8],
@@ -503,8 +507,14 @@ fn read_record(
     if rdata_end > msg.len() {
         return Err(truncated());
     }
-    let data = read_rdata(msg, rtype, rdata_start, rdata_end)
-        .map_err(|e| format!("{e} ({place} rdata)"))?;
+    // A record of another class than IN (CHAOS, HESIOD) is no address or
+    // name a stub resolver uses (OPT's class field is a size).
+    let class = be16(msg, after.saturating_add(2)).ok_or_else(truncated)?;
+    let data = match class == CLASS_IN || rtype == TYPE_OPT {
+        true => read_rdata(msg, rtype, rdata_start, rdata_end)
+            .map_err(|e| format!("{e} ({place} rdata)"))?,
+        false => RData::Other { rtype },
+    };
     let walked = WalkedRecord {
         record: DnsRecord { name, ttl, data },
         rtype,

@@ -860,3 +860,27 @@ fn name_string(name: &simple_dns::Name) -> String {
     }
     out
 }
+
+#[test]
+fn records_of_another_class_than_in_are_no_addresses() {
+    // activate.cisco.com A, answered by a CHAOS-class A then an IN-class A.
+    let mut m = header(0x2401, 0x8180, [1, 2, 0, 0]);
+    m.extend(labels("activate.cisco.com"));
+    m.extend_from_slice(&[0, 1, 0, 1]);
+    let mut chaos = rr_tail(1, &[6, 6, 6, 6]);
+    chaos[2..4].copy_from_slice(&3u16.to_be_bytes());
+    m.extend_from_slice(&[0xc0, 12]);
+    m.extend(chaos);
+    m.extend_from_slice(&[0xc0, 12]);
+    m.extend(rr_tail(1, &[198, 51, 100, 10]));
+    let msg = parse(&m).unwrap();
+    assert!(msg.malformed.is_none());
+    let addrs: Vec<&RData> = msg
+        .answers
+        .iter()
+        .map(|a| &a.data)
+        .filter(|d| matches!(d, RData::A { .. }))
+        .collect();
+    assert_eq!(addrs.len(), 1, "{:?}", msg.answers);
+    assert!(matches!(addrs[0], RData::A { addr } if addr.octets() == [198, 51, 100, 10]));
+}
