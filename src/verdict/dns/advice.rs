@@ -93,7 +93,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
              TCP 53 was {how}: allow DNS over TCP (port 53) from the phones to {server}, or \
              trim the records"
         ),
-        Answer::NoResponse if a.answer_fact.is_some() => format!(
+        Answer::NoResponse if a.answer_fact.is_some() && a.closed().is_none() => format!(
             "DNS server {server} answers, but its answer for {name} is larger than the path's \
              MTU and its IP fragments after the first are lost on the way: let IP fragments \
              through the firewalls between the phone and {server}, or have the server send \
@@ -134,6 +134,13 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                 qtype_name(a.qtype),
                 qtype_name(a.qtype)
             ),
+            None if a.closed().is_some() => {
+                format!(
+                    "DNS server {server} took the phone's query over TCP and closed the \
+                     connection without an answer: it cannot resolve {name} (its upstream \
+                     forwarder, or a filter); test with `nslookup -vc {name} {server}`"
+                )
+            }
             None => match a.silent_servers(all.iter()) {
                 silent if silent.len() > 1 => format!(
                     "DNS servers {} do not answer: check {given} and that UDP/TCP 53 to them \

@@ -62,6 +62,12 @@ pub(super) struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
+    /// Over TCP: the server's close that ended the query unanswered.
+    pub(super) fn closed(&self) -> Option<&Fact> {
+        let f = self.answer_fact?;
+        matches!(f.body, Body::Closed { .. }).then_some(f)
+    }
+
     /// The servers asked this attempt's question that never answered it
     /// (none of their answers to it usable), in the order first asked.
     pub(super) fn silent_servers<'x, 'y: 'x>(
@@ -154,6 +160,11 @@ impl Attempt<'_> {
                 self.server()
             ),
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
+            Answer::NoResponse if self.closed().is_some() => format!(
+                "{q}: no answer from {}, which closed the TCP connection (#{})",
+                self.server(),
+                self.closed().map_or(0, |f| f.frame)
+            ),
             Answer::NoResponse if self.answer_fact.is_some() => format!(
                 "{q}: the answer from {} came in IP fragments that never all arrived",
                 self.server()

@@ -141,8 +141,9 @@ fn undecided(
     if let Answer::Truncated(_) = last.answer {
         // No full answer over TCP followed: what the phone got is partial.
         let advice = format!(
-            "the answer from {} does not fit in UDP and no retry over TCP was answered: \
-             allow DNS over TCP (port 53) from the phones to it, or trim the records",
+            "the answer from {} does not fit in UDP (truncated) and the capture shows no \
+             retry over TCP: allow DNS over TCP (port 53) from the phones to it, or trim the \
+             records",
             last.server()
         );
         return StageResult::new(stage, Status::Warn, last.text())

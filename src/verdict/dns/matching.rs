@@ -63,7 +63,14 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
                     None => (Answer::NoResponse, None),
                 }
             }
-            None if ctx.secs_left(&q.ts) < 1.0 => (Answer::Pending, None),
+            // Over TCP, the server closing the connection after the query
+            // is its end without an answer, however soon the capture ends.
+            None if ctx.secs_left(&q.ts) < 1.0 && replies.closed_after(i, q).is_none() => {
+                (Answer::Pending, None)
+            }
+            None if replies.closed_after(i, q).is_some() => {
+                (Answer::NoResponse, replies.closed_after(i, q))
+            }
             // The answer came as IP fragments that never all arrived: no
             // response for the phone, but not a silent server.
             None => {
@@ -254,6 +261,8 @@ pub(super) struct Replies<'a> {
     copies: HashMap<(u16, SocketAddr, SocketAddr), Vec<usize>>,
     /// ICMP errors a host sent about a datagram to it, by its socket.
     refused: HashMap<SocketAddr, Vec<usize>>,
+    /// (server, asker) -> positions of the server's closes (TCP FIN, RST).
+    closes: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     own: Vec<&'a Fact>,
 }
 
@@ -270,6 +279,9 @@ impl<'a> Replies<'a> {
                     r.responses.entry(key).or_default().0.push(i);
                     r.by_asker.entry((a.id, f.dst)).or_default().push(i);
                     r.by_pair.entry((f.src, f.dst)).or_default().push(i);
+                }
+                Body::Closed { .. } => {
+                    r.closes.entry((f.src, f.dst)).or_default().push(i);
                 }
                 Body::Dns(a) => {
                     r.asked.insert((a.id, f.src, f.dst));
@@ -303,6 +315,14 @@ impl<'a> Replies<'a> {
             }
         }
         r
+    }
+
+    /// The server closed (or reset) the TCP connection of the query at
+    /// position `i` after it.
+    pub(super) fn closed_after(&self, i: usize, q: &Fact) -> Option<&'a Fact> {
+        let at = self.closes.get(&(q.dst, q.src))?;
+        let first = *at.get(at.partition_point(|&j| j <= i))?;
+        self.own.get(first).copied()
     }
 
     /// The phone's ICMP error after the query at position `i` about a
