@@ -256,6 +256,43 @@ impl<'x, 'a> Judge<'x, 'a> {
                 summary.push_str(&format!(" (after {})", failed.text()));
                 "resolved only after"
             };
+            // SRV targets with no address (stale records): the phone went on
+            // with the next target, after losing time on each.
+            let dead_targets: Vec<&str> = match (stage, best.qtype, failed.qtype) {
+                (Stage::DnsSrv, 33, t) if t != 33 => {
+                    let mut names: Vec<&str> = Vec::new();
+                    let failed_target = |a: &&&Attempt<'_>| {
+                        a.qtype != 33 && !a.ok() && matches!(a.answer, Answer::Error(_))
+                    };
+                    for a in attempts[..pos].iter().filter(failed_target) {
+                        let ok = |o: &&Attempt<'_>| o.ok() && o.name.eq_ignore_ascii_case(&a.name);
+                        if !names.contains(&a.name.as_str()) && !attempts.iter().any(ok) {
+                            names.push(&a.name);
+                        }
+                    }
+                    names
+                }
+                _ => Vec::new(),
+            };
+            if !dead_targets.is_empty() {
+                let tail = format!(" (after {})", failed.text());
+                if let Some(cut) = summary.strip_suffix(&tail).map(str::len) {
+                    summary.truncate(cut);
+                }
+                summary.push_str(&format!(
+                    " ({} of its targets do not resolve: {})",
+                    dead_targets.len(),
+                    dead_targets.join(", ")
+                ));
+                advice = Some(format!(
+                    "the SRV record of {} lists targets that {} does not resolve ({}): remove \
+                     them from the record or give them address records; the phone tries each \
+                     before the next",
+                    best.name,
+                    failed.server(),
+                    dead_targets.join(", ")
+                ));
+            }
             let late = matches!(failed.answer, Answer::Late(..));
             // The same question asked of two servers at once, one silent:
             // nothing waited, but that server is dead.
@@ -274,7 +311,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                     best.server()
                 ));
             }
-            advice = Some(match other_name {
+            advice = advice.or(Some(match other_name {
                 false if late => advice_of(failed, all, dhcp),
                 false if parallel && !answered_first => format!(
                     "DNS server {} never answers (the phone asked {} at the same time, which \
@@ -305,7 +342,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                         false => "the phone was given (no DHCP in the capture)",
                     }
                 ),
-            });
+            }));
         }
         if let (None, Some(lost)) = (&advice, lost) {
             summary.push_str(&format!(" (after {})", lost.text()));
