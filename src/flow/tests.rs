@@ -8,6 +8,8 @@ enum Ev {
     Outcome(ConnOutcome),
     Closed(bool, bool, u64),
     Gap(bool, u64),
+    /// A gap the other side acknowledged bytes past.
+    GapAcked(bool, u64),
     /// from_client, resent, frame.
     Unacked(bool, u32, u64),
     /// Ended open after this frame.
@@ -47,8 +49,14 @@ impl Recorder {
                     ..
                 } => (Ev::Closed(from_client, rst, frame), Track::Bytes),
                 TcpEvent::Gap {
-                    from_client, frame, ..
-                } => (Ev::Gap(from_client, frame), Track::Bytes),
+                    from_client,
+                    frame,
+                    acked,
+                    ..
+                } => match acked {
+                    true => (Ev::GapAcked(from_client, frame), Track::Bytes),
+                    false => (Ev::Gap(from_client, frame), Track::Bytes),
+                },
                 TcpEvent::Unacked {
                     from_client,
                     resent,
@@ -653,4 +661,61 @@ fn data_resent_and_never_acknowledged_is_reported_at_the_end() {
         .iter()
         .any(|(_, e)| matches!(e, Ev::Closed(true, false, 5))));
     assert!(!rec.events.iter().any(|(_, e)| matches!(e, Ev::Unacked(..))));
+}
+
+#[test]
+fn a_hole_the_receiver_acknowledged_is_given_up_at_the_close() {
+    // The phone sends "hello", then "world" after five bytes the capture
+    // lacks; the server acknowledges everything (the bytes arrived), then
+    // the phone closes: a gap the server acknowledged past, then the rest,
+    // then the close. Without the server's acknowledgement the hole waits
+    // for a retransmission until the end.
+    for (server_ack, acked) in [(1016, true), (1006, false)] {
+        let mut t = FlowTable::new(FlowLimits::default());
+        let mut rec = Recorder::new();
+        let mut seg = |frame: u64, to_server: bool, flags: u8, seq: u32, ack: u32, data: &[u8]| {
+            let (src, dst) = match to_server {
+                true => (phone(50000), server(443)),
+                false => (server(443), phone(50000)),
+            };
+            let seg = TcpSegment {
+                sport: src.port(),
+                dport: dst.port(),
+                seq,
+                ack,
+                flags: TcpFlags(flags),
+                payload: data,
+            };
+            let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
+            t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
+        };
+        seg(1, true, SYN, 1000, 0, b"");
+        seg(2, false, SYN | ACK, 7000, 1001, b"");
+        seg(3, true, ACK, 1001, 7001, b"hello");
+        seg(4, true, ACK, 1011, 7001, b"world");
+        seg(5, false, ACK, 7001, server_ack, b"");
+        seg(6, true, FIN | ACK, 1016, 7001, b"");
+        let at_close: Vec<Ev> = rec.events.iter().map(|(_, e)| e.clone()).collect();
+        t.finish(&mut rec.sink());
+        let events: Vec<Ev> = rec.events.iter().map(|(_, e)| e.clone()).collect();
+        let closed = events
+            .iter()
+            .position(|e| matches!(e, Ev::Closed(true, false, 6)));
+        let gap = events
+            .iter()
+            .position(|e| matches!(e, Ev::GapAcked(true, _)));
+        match acked {
+            true => {
+                assert!(gap.is_some() && gap < closed, "{events:?}");
+                assert!(at_close.contains(&Ev::Data(true, 4, b"world".to_vec())));
+            }
+            false => {
+                assert!(gap.is_none(), "{events:?}");
+                assert!(
+                    events.iter().any(|e| matches!(e, Ev::Gap(true, _))),
+                    "{events:?}"
+                );
+            }
+        }
+    }
 }
