@@ -271,6 +271,23 @@ impl TcpSide {
                     p.chunks.retain(|c| c.from_client != from_client);
                     p.bytes = p.chunks.iter().map(|c| c.data.len()).sum();
                 }
+                // Messages may be lost in the hole: a fact, so that no
+                // verdict rests on their absence.
+                let lost = |of: &'static str, what: &str| {
+                    let at = At {
+                        info,
+                        conn: st.id,
+                        from_client,
+                        frame,
+                        ts,
+                    };
+                    let reason = format!(
+                        "bytes missing from the TCP stream (lost, or cut by the snaplen): {what}"
+                    );
+                    let mut fact = at.fact(Body::Malformed { of, reason });
+                    fact.truncated = true;
+                    fact
+                };
                 match &mut st.app {
                     App::Tls(pair) => pick(from_client, pair).gap(),
                     App::Http(pair) => {
@@ -279,40 +296,12 @@ impl TcpSide {
                             c.gap()
                         } else {
                             s.gap();
-                            // A response may be lost in the hole: a fact, so
-                            // that no verdict rests on its absence.
-                            let at = At {
-                                info,
-                                conn: st.id,
-                                from_client,
-                                frame,
-                                ts,
-                            };
-                            let reason = "bytes missing from the TCP stream (lost, or cut by \
-                                          the snaplen): an HTTP response may be gone"
-                                .to_string();
-                            let mut fact = at.fact(Body::Malformed { of: "http", reason });
-                            fact.truncated = true;
-                            facts.push(fact);
+                            facts.push(lost("http", "an HTTP response may be gone"));
                         }
                     }
                     App::Sip(pair) => {
                         pick(from_client, pair).gap();
-                        // SIP messages may be lost in the hole: a fact, so
-                        // that no verdict rests on their absence.
-                        let at = At {
-                            info,
-                            conn: st.id,
-                            from_client,
-                            frame,
-                            ts,
-                        };
-                        let reason = "bytes missing from the TCP stream (lost, or cut by the \
-                                      snaplen): SIP messages may be gone"
-                            .to_string();
-                        let mut fact = at.fact(Body::Malformed { of: "sip", reason });
-                        fact.truncated = true;
-                        facts.push(fact);
+                        facts.push(lost("sip", "SIP messages may be gone"));
                     }
                     _ => {}
                 }

@@ -870,31 +870,36 @@ impl<S> Conn<S> {
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
         for dir in [CLIENT, SERVER] {
-            if self.track != Track::Bytes || !self.hole_acked(dir) {
-                continue;
+            if self.track == Track::Bytes && self.hole_acked(dir) {
+                self.flush(dir, sink);
             }
-            let acked = true;
-            let Conn {
-                info,
-                state,
-                streams,
-                track,
-                ..
-            } = self;
-            let Some(stream) = streams.get_mut(dir) else {
-                continue;
-            };
-            let from_client = dir == CLIENT;
-            stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
-                let wanted = sink(
-                    info,
-                    state,
-                    piece_event(from_client, piece, frame, ts, acked),
-                );
-                *track = wanted;
-                wanted == Track::Bytes
-            });
         }
+    }
+
+    /// Reports each hole of direction `dir` as a gap and hands out the
+    /// bytes after it.
+    fn flush<F>(&mut self, dir: usize, sink: &mut F)
+    where
+        F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
+    {
+        let acked = self.hole_acked(dir);
+        let Conn {
+            info,
+            state,
+            streams,
+            track,
+            ..
+        } = self;
+        let Some(stream) = streams.get_mut(dir) else {
+            return;
+        };
+        let from_client = dir == CLIENT;
+        stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
+            let event = piece_event(from_client, piece, frame, ts, acked);
+            let wanted = sink(info, state, event);
+            *track = wanted;
+            wanted == Track::Bytes
+        });
     }
 
     fn finalize<F>(&mut self, sink: &mut F)
@@ -927,27 +932,7 @@ impl<S> Conn<S> {
             if self.track != Track::Bytes {
                 break;
             }
-            let acked = self.hole_acked(dir);
-            let Conn {
-                info,
-                state,
-                streams,
-                track,
-                ..
-            } = self;
-            let Some(stream) = streams.get_mut(dir) else {
-                continue;
-            };
-            let from_client = dir == CLIENT;
-            stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
-                let wanted = sink(
-                    info,
-                    state,
-                    piece_event(from_client, piece, frame, ts, acked),
-                );
-                *track = wanted;
-                wanted == Track::Bytes
-            });
+            self.flush(dir, sink);
         }
         let open = self.carries_bytes();
         let server_closed = self.rst || self.fin.get(SERVER).copied().unwrap_or(true);

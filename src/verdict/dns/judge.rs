@@ -275,10 +275,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                 _ => Vec::new(),
             };
             if !dead_targets.is_empty() {
-                let tail = format!(" (after {})", failed.text());
-                if let Some(cut) = summary.strip_suffix(&tail).map(str::len) {
-                    summary.truncate(cut);
-                }
+                drop_after(&mut summary, failed);
                 summary.push_str(&format!(
                     " ({} of its targets do not resolve: {})",
                     dead_targets.len(),
@@ -301,10 +298,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                 && failed.query.ts.secs_until(&best.query.ts).abs()
                     < super::matching::PARALLEL_SECS;
             if parallel && !other_name && !answered_first {
-                let tail = format!(" (after {})", failed.text());
-                if let Some(cut) = summary.strip_suffix(&tail).map(str::len) {
-                    summary.truncate(cut);
-                }
+                drop_after(&mut summary, failed);
                 summary.push_str(&format!(
                     " ({} never answered the query {} answered, asked at the same time)",
                     failed.server(),
@@ -490,6 +484,15 @@ impl<'x, 'a> Judge<'x, 'a> {
             ),
         };
         Some((summary, advice))
+    }
+}
+
+/// Takes the " (after <failed>)" just added off the end of `summary`, for
+/// words that say more.
+fn drop_after(summary: &mut String, failed: &Attempt<'_>) {
+    let tail = format!(" (after {})", failed.text());
+    if let Some(cut) = summary.strip_suffix(&tail).map(str::len) {
+        summary.truncate(cut);
     }
 }
 
