@@ -253,6 +253,7 @@ impl TcpSide {
             }
             TcpEvent::Gap {
                 from_client,
+                len,
                 acked,
                 frame,
                 ts,
@@ -293,10 +294,16 @@ impl TcpSide {
                     App::Http(pair) => {
                         let (c, s) = &mut **pair;
                         if from_client {
-                            c.gap()
+                            c.gap(len)
                         } else {
-                            s.gap();
-                            facts.push(lost("http", "an HTTP response may be gone"));
+                            s.gap(len);
+                            // (Acknowledged: the phone has the bytes, the
+                            // capture dropped them.)
+                            let fact = match acked {
+                                true => lost("http_acked", "the phone acknowledged them"),
+                                false => lost("http", "an HTTP response may be gone"),
+                            };
+                            facts.push(fact);
                         }
                     }
                     App::Sip(pair) => {
@@ -331,6 +338,16 @@ impl TcpSide {
                 frame,
                 ts,
             } => {
+                // Bytes of the other side's this side acknowledged and the
+                // capture lacks (not cut by the snaplen): dropped.
+                let other = match from_client {
+                    true => (info.server, info.client),
+                    false => (info.client, info.server),
+                };
+                if peer_unseen && !self.snaplen_cut.contains(&other) && !st.lost_counted {
+                    st.lost_counted = true;
+                    self.lost_acked += 1;
+                }
                 self.unread_at_end(&mut st.app);
                 // A response body cut short by the close (the snaplen's
                 // cuts hide bytes the server did send).

@@ -130,6 +130,8 @@ pub enum TcpEvent<'a> {
     /// filled, or a buffer bound hit): the parser must resynchronise.
     Gap {
         from_client: bool,
+        /// Bytes missing (0 when not known).
+        len: u64,
         /// The other side acknowledged bytes past the hole: they arrived,
         /// and the capture lacks them.
         acked: bool,
@@ -964,8 +966,9 @@ fn piece_event(
             ts,
             data,
         },
-        Piece::Gap => TcpEvent::Gap {
+        Piece::Gap(len) => TcpEvent::Gap {
             from_client,
+            len,
             acked,
             frame,
             ts,

@@ -32,8 +32,9 @@ pub(crate) const MAX_PIECES: usize = 4096;
 pub(crate) enum Piece<'d> {
     /// The next bytes of the stream.
     Data(&'d [u8]),
-    /// Bytes that will never come: whatever follows is after a hole.
-    Gap,
+    /// Bytes that will never come (this many): whatever follows is after a
+    /// hole.
+    Gap(u64),
 }
 
 /// Counters a push may raise; the table adds them to its stats.
@@ -75,6 +76,12 @@ impl Stream {
     #[cfg(test)]
     pub fn buffered(&self) -> usize {
         self.pending_bytes
+    }
+
+    /// Bytes missing before the first buffered piece.
+    fn hole_len(&self) -> u64 {
+        let first = self.pending.keys().next().copied();
+        first.map_or(0, |f| f.saturating_sub(self.next_off))
     }
 
     /// Sequence number where a hole starts, when bytes wait behind one.
@@ -145,7 +152,8 @@ impl Stream {
         }
         while self.pending_bytes > max_buffer || self.pending.len() > MAX_PIECES {
             report.bound_hits += 1;
-            if !out(Piece::Gap, frame, ts) || !self.skip_hole(out, Some((frame, ts))) {
+            let hole = Piece::Gap(self.hole_len());
+            if !out(hole, frame, ts) || !self.skip_hole(out, Some((frame, ts))) {
                 break;
             }
         }
@@ -159,7 +167,8 @@ impl Stream {
         F: FnMut(Piece<'_>, u64, Timestamp) -> bool,
     {
         while let Some((frame, ts)) = self.pending.values().next().map(|c| (c.frame, c.ts)) {
-            if !out(Piece::Gap, frame, ts) || !self.skip_hole(out, None) {
+            let hole = Piece::Gap(self.hole_len());
+            if !out(hole, frame, ts) || !self.skip_hole(out, None) {
                 break;
             }
         }
@@ -320,7 +329,7 @@ mod tests {
         let mut out = |p: Piece<'_>, _: u64, _: Timestamp| {
             got.push(match p {
                 Piece::Data(d) => Some(d.to_vec()),
-                Piece::Gap => None,
+                Piece::Gap(_) => None,
             });
             true
         };

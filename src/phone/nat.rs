@@ -46,6 +46,8 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         let mut agents: BTreeMap<String, String> = BTreeMap::new();
         // The MACs MPP phones name in their User-Agents: one per phone.
         let mut agent_macs: BTreeSet<[u8; 6]> = BTreeSet::new();
+        // REGISTERs, and those whose User-Agent names a MAC.
+        let (mut registers, mut with_mac) = (0usize, 0usize);
         for &i in &p.facts {
             let f = &facts[i];
             if let Body::Sip(m) = &f.body {
@@ -63,8 +65,10 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
                     if let Some(model) = m.user_agent.as_deref().and_then(identity::model_from) {
                         agents.entry(model_number(&model)).or_insert(model);
                     }
-                    agent_macs
-                        .extend((m.user_agent.as_deref()).and_then(identity::mac_from_user_agent));
+                    let mac = (m.user_agent.as_deref()).and_then(identity::mac_from_user_agent);
+                    registers += 1;
+                    with_mac += usize::from(mac.is_some());
+                    agent_macs.extend(mac);
                     let from = m.from.as_deref();
                     if let (Some(call_id), Some(tag), Some(user)) = (
                         m.call_id.as_deref(),
@@ -95,8 +99,10 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         }
         // One MAC in every User-Agent and one Via address after the other:
         // one phone that took a new address behind the NAT (a reboot).
+        // (Every REGISTER names it, and one model: a phone without a MAC
+        // in its User-Agent may be another one.)
         let moved = match (agent_macs.len(), vias.len()) {
-            (1, 2..) => moved_behind_nat(&via_spans),
+            (1, 2..) if with_mac == registers && agents.len() <= 1 => moved_behind_nat(&via_spans),
             _ => None,
         };
         if moved.is_some() {

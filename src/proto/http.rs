@@ -297,9 +297,17 @@ impl HttpStream {
         }
     }
 
-    /// Bytes of this direction are missing from the capture.
-    pub fn gap(&mut self) {
-        self.gapped = true;
+    /// `len` bytes of this direction are missing from the capture (0: not
+    /// known). Inside a body of known length they are counted off it, and
+    /// the stream goes on; elsewhere what follows cannot be placed.
+    pub fn gap(&mut self, len: u64) {
+        let in_body = self.stop.is_none() && self.chunked.is_none() && self.buf.is_empty();
+        if in_body && len > 0 && len < self.body_left {
+            self.body_left -= len;
+            self.sniff = None;
+        } else {
+            self.gapped = true;
+        }
     }
 
     fn frame(&mut self, framing: Framing) {

@@ -176,7 +176,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     let sbc_tls = match sbc_tls.status {
-        Status::NotSeen => clear_sip(ctx, &conns).unwrap_or(sbc_tls),
+        Status::NotSeen => clear_sip(ctx).unwrap_or(sbc_tls),
         _ => sbc_tls,
     };
     ConnStages {
@@ -187,18 +187,13 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     }
 }
 
-/// No TLS on the SBC's connections, and SIP in clear on one: the line's
-/// transport is TCP (or UDP) where Webex Calling takes only TLS, and the
-/// digest exchange crossed the network readable.
-fn clear_sip(ctx: &Ctx<'_>, conns: &[(Kind, connection::Conn<'_>)]) -> Option<StageResult> {
-    let servers: Vec<SocketAddr> = (conns.iter())
-        .filter(|(k, _)| *k == Kind::Sbc)
-        .map(|(_, c)| c.server)
-        .collect();
+/// No TLS with the SBC, and SIP in clear (TCP or UDP) to the SBC port:
+/// the line's transport is TCP or UDP where Webex Calling takes only TLS,
+/// and the digest exchange crossed the network readable.
+fn clear_sip(ctx: &Ctx<'_>) -> Option<StageResult> {
     let f = ctx.own().find(|f| {
         ctx.is_phone(&f.src_ip())
             && f.dst.port() == ctx.sbc_port
-            && servers.contains(&f.dst)
             && matches!(&f.body, crate::fact::Body::Sip(_))
     })?;
     let summary = format!(

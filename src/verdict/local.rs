@@ -4,7 +4,7 @@
 //! problem for a Webex phone: a profile taken (Webex will never be reached),
 //! not found, or no answer (stuck).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 
 use super::dhcp::trim;
@@ -144,10 +144,14 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
         let taken = attempts
             .iter()
             .rev()
-            .find(|a| matches!(a.0, Outcome::Fetched(_)) && a.1 != last.1);
+            .find(|a| matches!(a.0, Outcome::Fetched(_)) && !std::ptr::eq(*a, last));
         if let Some(taken) = taken {
-            if let Outcome::NoAnswer(r) = &last.0 {
-                later = Some(format!("; later, {}: {r}", last.1));
+            // (Said for the same file fetched again; another file missing
+            // is an optional one.)
+            let file = |what: &str| what.split(" from ").next().map(str::to_string);
+            let again = file(&taken.1) == file(&last.1);
+            if let Outcome::NoAnswer(r) | Outcome::NotFound(r) | Outcome::WebPage(r) = &last.0 {
+                later = again.then(|| format!("; later, {}: {r}", last.1));
             }
             last = taken;
         }
@@ -199,17 +203,24 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
 
 /// (phone socket, server socket) of connections whose server bytes are
 /// missing from the capture (a hole in the server's stream, or the phone
-/// acknowledging bytes past the last captured).
-fn answers_unseen(own: &[&Fact]) -> HashSet<(SocketAddr, SocketAddr)> {
-    (own.iter())
-        .filter_map(|c| match c.body {
-            Body::Malformed { of: "http", .. } => Some((c.dst, c.src)),
+/// acknowledging bytes past the last captured), and whether the phone
+/// acknowledged every hole (it got the bytes; the capture dropped them).
+fn answers_unseen(own: &[&Fact]) -> HashMap<(SocketAddr, SocketAddr), bool> {
+    let mut out: HashMap<(SocketAddr, SocketAddr), bool> = HashMap::new();
+    for c in own {
+        let (key, acked) = match c.body {
+            Body::Malformed { of: "http", .. } => ((c.dst, c.src), false),
+            Body::Malformed {
+                of: "http_acked", ..
+            } => ((c.dst, c.src), true),
             Body::Closed {
                 peer_unseen: true, ..
-            } => Some((c.src, c.dst)),
-            _ => None,
-        })
-        .collect()
+            } => ((c.src, c.dst), true),
+            _ => continue,
+        };
+        *out.entry(key).or_insert(true) &= acked;
+    }
+    out
 }
 
 /// HTTP GETs of a profile and their status.
@@ -266,9 +277,17 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         }
         // An absolute URL is asked of an HTTP proxy (RFC 9112 3.2.2), which
         // answers in the server's place.
-        let proxied = ["http://", "https://"]
+        // (Not when the URL names the server it was sent to, which may take
+        // the absolute form too: RFC 9112 3.2.2.)
+        let absolute = ["http://", "https://"]
             .iter()
             .any(|s| (target.get(..s.len())).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+        let url_host = host_of(target);
+        let to_origin = url_host.parse::<IpAddr>().ok() == Some(f.dst_ip())
+            || ctx
+                .names
+                .any_name(&f.dst_ip(), |n| n.eq_ignore_ascii_case(&url_host));
+        let proxied = absolute && !to_origin;
         let what = match proxied {
             true => format!("HTTP {method} {target} through the HTTP proxy {}", f.dst),
             false => {
@@ -389,6 +408,14 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                             evidence.push(ev(c, text));
                             Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"))
                         }
+                        // Bytes of the body missing from the capture that the
+                        // phone never acknowledged: it may not have them.
+                        None if unseen.get(&(f.src, f.dst)) == Some(&false) => {
+                            Outcome::Pending(format!(
+                                "{code}, but the capture lacks bytes of the body the phone \
+                                 never acknowledged: can't tell whether the profile came whole"
+                            ))
+                        }
                         None => Outcome::Fetched(format!("{code}: profile downloaded")),
                     },
                     // The phone asked If-Modified-Since: it holds this
@@ -417,7 +444,7 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             }
             // The phone acknowledged server bytes the capture lacks: the
             // answer came, and the capture dropped it.
-            None if unseen.contains(&(f.src, f.dst)) => Outcome::Pending(
+            None if unseen.contains_key(&(f.src, f.dst)) => Outcome::Pending(
                 "the answer is not in the capture, which lacks bytes the phone acknowledged: \
                  can't tell"
                     .to_string(),

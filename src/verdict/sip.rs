@@ -86,6 +86,19 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         Some(code) if (200..300).contains(&code) => {
             registered(ctx, &txs, &judged, last, code, rejected, nat.as_ref())
         }
+        // A refresh with the nonce that had worked, challenged anew (a new
+        // nonce) as the capture ends: the phone's answer to it is not in
+        // the capture.
+        Some(code @ (401 | 407)) if rechallenged_at_end(ctx, &judged, last) => {
+            StageResult::not_seen(
+                Stage::SipRegister,
+                format!(
+                    "a refresh was challenged anew ({code}, a new nonce) as the capture ends; \
+                     the phone had registered with those credentials before: the answer to \
+                     the challenge is not in the capture"
+                ),
+            )
+        }
         Some(code @ (401 | 407)) if last.authenticated() && !last.stale() => stage(
             Status::Fail,
             format!(
@@ -263,6 +276,33 @@ fn rejected(judged: &[&Transaction<'_>]) -> usize {
         })
         .filter(|(t, n)| !renewed(t, *n))
         .count()
+}
+
+/// Seconds before the capture's end within which a phone's answer to a
+/// challenge may just not have been captured (it answers in milliseconds).
+const ANSWER_SECS: f64 = 2.0;
+
+/// `last`, a REGISTER with credentials answered by a challenge with a new
+/// nonce within [`ANSWER_SECS`] of the capture's end, follows a REGISTER
+/// of its line whose credentials were accepted (a 2xx).
+fn rechallenged_at_end(
+    ctx: &Ctx<'_>,
+    judged: &[&Transaction<'_>],
+    last: &Transaction<'_>,
+) -> bool {
+    let Some((answer, _, m)) = last.finals.last() else {
+        return false;
+    };
+    let sent = last.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
+    let fresh = m.www_authenticate.as_ref().and_then(|a| a.get("nonce"));
+    let new_nonce = matches!((sent, fresh), (Some(a), Some(b)) if a != b);
+    let accepted_before = judged.iter().any(|t| {
+        t.request.frame < last.request.frame
+            && t.line() == last.line()
+            && t.authenticated()
+            && matches!(t.final_code(), Some(200..=299))
+    });
+    last.authenticated() && new_nonce && accepted_before && ctx.secs_left(&answer.ts) < ANSWER_SECS
 }
 
 /// SIP after the deciding answer that was cut or lost: the phone may have

@@ -57,9 +57,11 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
         // of the file (a resync, a reboot): a transfer of its own.
         let later = |g: &(IpAddr, String, Vec<&Fact>)| {
             let last = g.2.last().map_or(0, |r| r.frame);
+            // (A completing ACK between the group's last request and this one.)
             (g.2.iter()).any(|r| {
-                (completed.get(&(g.0, r.src))).is_some_and(|c| c.iter().any(|&c| c > last))
-            }) && f.frame > last
+                (completed.get(&(g.0, r.src)))
+                    .is_some_and(|c| c.iter().any(|&c| c > last && c < f.frame))
+            })
         };
         let at = group_of.get(&(f.dst_ip(), filename.as_str()));
         match at.filter(|&&at| groups.get(at).is_some_and(|g| !later(g))) {

@@ -229,12 +229,20 @@ fn a_body_shorter_than_its_content_length_is_left_over_unless_bytes_were_lost() 
     let (_, stream) = push_all(&[head, b"456789"]);
     assert_eq!(stream.unfinished(Cut::Close), None);
     let (_, mut gapped) = push_all(&[head]);
-    gapped.gap();
+    gapped.gap(0);
     assert_eq!(
         gapped.unfinished(Cut::Close),
         None,
-        "after lost bytes: unknown"
+        "after lost bytes of unknown length: unknown"
     );
+    // Two bytes lost inside the body are counted off it: four still missing.
+    let (_, mut counted) = push_all(&[head]);
+    counted.gap(2);
+    assert_eq!(counted.unfinished(Cut::CaptureEnd), cut(Some(4), end));
+    // A hole reaching past the body's end cannot be placed.
+    let (_, mut past) = push_all(&[head]);
+    past.gap(6);
+    assert_eq!(past.unfinished(Cut::Close), None);
 }
 
 #[test]

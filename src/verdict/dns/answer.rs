@@ -62,7 +62,8 @@ pub(super) struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
-    /// Over TCP: the server's close that ended the query unanswered.
+    /// Over TCP: the close that ended the query unanswered (the server's),
+    /// or that shows the capture lost the answer (the phone's).
     pub(super) fn closed(&self) -> Option<&Fact> {
         let f = self.answer_fact?;
         matches!(f.body, Body::Closed { .. }).then_some(f)
@@ -186,6 +187,12 @@ impl Attempt<'_> {
                 None => format!("{q}: ICMP {k} from {}", self.server()),
             },
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
+            Answer::CutShort if self.closed().is_some() => format!(
+                "{q}: the answer from {} is not in the capture, which lacks bytes the phone \
+                 acknowledged (#{})",
+                self.server(),
+                self.closed().map_or(0, |f| f.frame)
+            ),
             Answer::CutShort => format!("{q}: answer cut by the capture's snaplen"),
             Answer::Truncated(n) => format!(
                 "{q}: truncated answer from {} (TC, {n} records): the full one needs DNS over TCP",

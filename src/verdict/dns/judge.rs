@@ -23,6 +23,8 @@ pub(super) fn stage(
         return StageResult::not_seen(stage, format!("no query for {what}"));
     }
     let evidence = attempts_evidence(attempts);
+    let parallel = parallel_order(attempts);
+    let attempts = &parallel[..];
     let malformed = attempts
         .iter()
         .filter(|a| matches!(a.answer, Answer::Malformed(_)))
@@ -63,6 +65,44 @@ pub(super) fn stage(
         true => judge.resolved(last, malformed, evidence),
         false => judge.failed(last, evidence),
     }
+}
+
+/// The attempts in query order, except that a query nobody answered that
+/// was sent at the same time as the same question to another server, which
+/// answered, comes just before that one: the answer decides, and the
+/// silent server is an earlier failure (whichever of the two went first).
+fn parallel_order<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Vec<&'x Attempt<'a>> {
+    // Answered attempts by question (an index: endless unanswered retries
+    // must not make this quadratic).
+    let mut answered: std::collections::HashMap<(String, u16), Vec<&Attempt<'_>>> =
+        std::collections::HashMap::new();
+    for s in attempts.iter().filter(|s| s.ok()) {
+        let key = (s.name.to_ascii_lowercase(), s.qtype);
+        answered.entry(key).or_default().push(s);
+    }
+    let sibling = |a: &Attempt<'_>| {
+        let silent = matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_none();
+        if !silent || answered.is_empty() {
+            return None;
+        }
+        let of_question = answered.get(&(a.name.to_ascii_lowercase(), a.qtype))?;
+        // (In query order: the first within the window decides.)
+        let from = of_question.partition_point(|s| {
+            s.query.ts.secs_until(&a.query.ts) >= super::matching::PARALLEL_SECS
+        });
+        (of_question.get(from..)?.iter().copied())
+            .take_while(|s| a.query.ts.secs_until(&s.query.ts) < super::matching::PARALLEL_SECS)
+            .find(|s| s.server() != a.server())
+    };
+    let mut keyed: Vec<((u64, bool), &'x Attempt<'a>)> = attempts
+        .iter()
+        .map(|a| match sibling(a) {
+            Some(s) => ((s.query.frame, false), *a),
+            None => ((a.query.frame, true), *a),
+        })
+        .collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, a)| a).collect()
 }
 
 /// Each query and its answer, as evidence.

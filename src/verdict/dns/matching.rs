@@ -65,6 +65,9 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             }
             // Over TCP, the server closing the connection after the query
             // is its end without an answer, however soon the capture ends.
+            // Over TCP, the phone acknowledged bytes of the server's the
+            // capture lacks: the answer came, and the capture lost it.
+            None if replies.unseen(q).is_some() => (Answer::CutShort, replies.unseen(q)),
             None if ctx.secs_left(&q.ts) < 1.0 && replies.closed_after(i, q).is_none() => {
                 (Answer::Pending, None)
             }
@@ -263,6 +266,9 @@ pub(super) struct Replies<'a> {
     refused: HashMap<SocketAddr, Vec<usize>>,
     /// (server, asker) -> positions of the server's closes (TCP FIN, RST).
     closes: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    /// (asker, server) -> position of a close of the asker's that had
+    /// acknowledged bytes of the server's the capture lacks.
+    unseen: HashMap<(SocketAddr, SocketAddr), usize>,
     own: Vec<&'a Fact>,
 }
 
@@ -280,8 +286,11 @@ impl<'a> Replies<'a> {
                     r.by_asker.entry((a.id, f.dst)).or_default().push(i);
                     r.by_pair.entry((f.src, f.dst)).or_default().push(i);
                 }
-                Body::Closed { .. } => {
+                Body::Closed { peer_unseen, .. } => {
                     r.closes.entry((f.src, f.dst)).or_default().push(i);
+                    if *peer_unseen {
+                        r.unseen.entry((f.src, f.dst)).or_insert(i);
+                    }
                 }
                 Body::Dns(a) => {
                     r.asked.insert((a.id, f.src, f.dst));
@@ -317,12 +326,27 @@ impl<'a> Replies<'a> {
         r
     }
 
+    /// The close of the query's TCP connection by the phone having
+    /// acknowledged bytes of the server's that the capture lacks.
+    pub(super) fn unseen(&self, q: &Fact) -> Option<&'a Fact> {
+        let at = *self.unseen.get(&(q.src, q.dst))?;
+        self.own.get(at).copied()
+    }
+
     /// The server closed (or reset) the TCP connection of the query at
     /// position `i` after it.
+    /// (Not when the phone closed first: the server then only answered
+    /// the phone's giving up.)
     pub(super) fn closed_after(&self, i: usize, q: &Fact) -> Option<&'a Fact> {
-        let at = self.closes.get(&(q.dst, q.src))?;
-        let first = *at.get(at.partition_point(|&j| j <= i))?;
-        self.own.get(first).copied()
+        let first = |key: &(SocketAddr, SocketAddr)| {
+            let at = self.closes.get(key)?;
+            at.get(at.partition_point(|&j| j <= i)).copied()
+        };
+        let server = first(&(q.dst, q.src))?;
+        if first(&(q.src, q.dst)).is_some_and(|phone| phone < server) {
+            return None;
+        }
+        self.own.get(server).copied()
     }
 
     /// The phone's ICMP error after the query at position `i` about a

@@ -163,6 +163,12 @@ pub(super) fn orphan_answer(
             _ => None,
         })
         .last()?;
+    // A challenge to a REGISTER the capture lacks tells nothing the
+    // transactions seen do not (whether that REGISTER carried credentials
+    // is unknown): they judge.
+    if matches!(code, 401 | 407) {
+        return None;
+    }
     // Another line whose last REGISTER did not register keeps the judging
     // of every line's last transaction.
     let line = m.from.as_deref().and_then(aor_user);
@@ -183,13 +189,6 @@ pub(super) fn orphan_answer(
             Stage::SipRegister,
             Status::Pass,
             format!("registered: {text} from {from} ({lost})"),
-        ),
-        401 | 407 => StageResult::not_seen(
-            Stage::SipRegister,
-            format!(
-                "{text} from {from} ({lost}), then nothing: whether the phone answered it can't \
-                 be told"
-            ),
         ),
         403 => StageResult::new(
             Stage::SipRegister,
