@@ -14,7 +14,9 @@
 //! handshake's in `conn/handshake.rs`. An activation completed again and
 //! again that never leads to provisioning fails (`conn/repeated.rs`).
 //! Provisioning over plain HTTP is judged by its response
-//! (`conn/clear_http.rs`).
+//! (`conn/clear_http.rs`). A later connection whose bytes the capture lacks
+//! (both sides acknowledged them) makes an earlier failure can't tell: the
+//! last attempt decides. SIP in clear to the SBC port warns `sbc-tls`.
 
 mod abandon;
 pub(super) mod clear_http;

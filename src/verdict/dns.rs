@@ -10,7 +10,12 @@
 //! without an answer while the server's other answers are in the capture
 //! used an address it had kept (a warning when that address answers). An
 //! SRV query with no records, or never answered, whose domain's address
-//! record the phone then used, is the RFC 3263 4.2 fallback.
+//! record the phone then used, is the RFC 3263 4.2 fallback. A query sent
+//! to two servers at once that one of them answered makes the silent one an
+//! earlier failure (a warning naming it); an answer long after a query that
+//! was sent again since is the later copy's; over TCP, a server closing the
+//! connection unanswered is no answer, and an answer the phone acknowledged
+//! but the capture lacks is can't tell.
 
 mod advice;
 mod answer;

@@ -2,7 +2,11 @@
 //! (TFTP RRQ, HTTP GET, or HTTPS to a host named by option 159/160, or a TCP
 //! connection to it that failed), and what came of it. Any such fetch is a
 //! problem for a Webex phone: a profile taken (Webex will never be reached),
-//! not found, or no answer (stuck).
+//! not found, or no answer (stuck). The last fetch decides, but a profile
+//! taken stays taken (a later miss of the same file is said after it). An
+//! absolute-form GET to another host went through an HTTP proxy, which is
+//! named; an answer the capture lost (bytes the phone acknowledged) or a
+//! body it lacks bytes of that the phone never acknowledged is can't tell.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};

@@ -15,8 +15,11 @@
 //! decides and is named. NAT: a Via sent-by address that differs from the
 //! packet's source warns (a Via rewritten but a private Contact left is a
 //! half-working SIP ALG); the same REGISTER captured on both sides of a SIP
-//! ALG (`Phone::sip_alg`) warns with the rewrite. SIP answers cut by the
-//! snaplen or lost from the capture make the stage can't tell.
+//! ALG (`Phone::sip_alg`) warns with the rewrite (and a failure names it).
+//! SIP answers cut by the snaplen or lost from the capture make the stage
+//! can't tell; a final answer (not a challenge) to a REGISTER the capture
+//! lost, after all else, decides (`sip/no_register.rs`). Refusals naming
+//! their reason (420, 421, 439, 483, 3xx) get advice of their own.
 
 mod advice;
 mod challenge;
