@@ -93,6 +93,10 @@ pub enum Body {
         /// capture lacks.
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         peer_unseen: bool,
+        /// This side sent bytes the capture lacks (its FIN comes after
+        /// them, or the other side acknowledged them).
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        own_unseen: bool,
     },
     /// The capture ends with this side's bytes re-sent and never
     /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).

@@ -88,6 +88,7 @@ fn filler() -> Fact {
             peer_acked: true,
             peer_silent: false,
             peer_unseen: false,
+            own_unseen: false,
         },
     }
 }
@@ -107,6 +108,7 @@ mod tests {
                 peer_acked: true,
                 peer_silent: false,
                 peer_unseen: false,
+                own_unseen: false,
             },
             ..filler()
         }

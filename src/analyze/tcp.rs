@@ -335,6 +335,7 @@ impl TcpSide {
                 peer_acked,
                 peer_silent,
                 peer_unseen,
+                own_unseen,
                 frame,
                 ts,
             } => {
@@ -363,6 +364,7 @@ impl TcpSide {
                     peer_acked,
                     peer_silent,
                     peer_unseen,
+                    own_unseen,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }

@@ -104,6 +104,9 @@ pub enum TcpEvent<'a> {
         /// This side had acknowledged bytes of the other side's that the
         /// capture lacks (lost by the capture, not on the way).
         peer_unseen: bool,
+        /// This side sent bytes the capture lacks: its FIN comes after them,
+        /// or the other side acknowledged them.
+        own_unseen: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -565,12 +568,14 @@ impl<S: Default> FlowTable<S> {
             if let Some(seen @ false) = fin_seen {
                 *seen = true;
                 conn.flush_acked_holes(sink);
+                let fin_at = seg.seq.wrapping_add(seg.payload.len() as u32);
                 let event = TcpEvent::Closed {
                     from_client,
                     rst: false,
                     peer_acked: conn.peer_acked(dir),
                     peer_silent: conn.silent(1 - dir),
                     peer_unseen: conn.acked_unseen(1 - dir),
+                    own_unseen: conn.acked_unseen(dir) || conn.sent_before(dir, fin_at),
                     frame,
                     ts,
                 };
@@ -716,6 +721,22 @@ impl<S> Conn<S> {
         }
     }
 
+    /// Direction `dir` sent bytes before sequence number `at` (its FIN's)
+    /// that the capture lacks: `at` lies past the end of its captured bytes.
+    /// (Only while bytes are followed: other segments may be filtered out
+    /// before the table sees them.)
+    fn sent_before(&self, dir: usize, at: u32) -> bool {
+        if self.track != Track::Bytes {
+            return false;
+        }
+        let isn = match dir {
+            CLIENT => self.client_isn,
+            _ => self.server_isn,
+        };
+        let end = (self.sent_end.get(dir).copied().flatten()).or(isn.map(|i| i.wrapping_add(1)));
+        end.is_some_and(|e| at != e && seq_max(at, e) == at)
+    }
+
     /// Did the other side acknowledge every payload byte direction `dir` sent?
     fn peer_acked(&self, dir: usize) -> bool {
         match (
@@ -805,6 +826,7 @@ impl<S> Conn<S> {
                     peer_acked: self.peer_acked(dir),
                     peer_silent: self.silent(1 - dir),
                     peer_unseen: self.acked_unseen(1 - dir),
+                    own_unseen: self.acked_unseen(dir),
                     frame,
                     ts,
                 };
@@ -833,6 +855,7 @@ impl<S> Conn<S> {
             info,
             state,
             streams,
+            acked,
             ..
         } = self;
         let Some(stream) = streams.get_mut(dir) else {
@@ -840,8 +863,11 @@ impl<S> Conn<S> {
         };
         let from_client = dir == CLIENT;
         let mut stop = false;
+        // (A buffer bound hit gives up the hole there was before this
+        // segment: acknowledged past or not.)
+        let acked = acked_past_hole(stream, acked.get(dir).copied().flatten());
         let mut out = |piece: Piece<'_>, frame: u64, ts: Timestamp| {
-            let event = piece_event(from_client, piece, frame, ts, false);
+            let event = piece_event(from_client, piece, frame, ts, acked);
             stop = sink(info, state, event) != Track::Bytes;
             !stop
         };
@@ -852,16 +878,13 @@ impl<S> Conn<S> {
         report
     }
 
-    /// The connection ends (capture over, evicted, or its port reused):
-    /// a pending attempt was never answered; bytes behind holes come out.
     /// Direction `dir` has a hole the other side acknowledged bytes past:
     /// they reached the receiver and the capture lacks them.
     fn hole_acked(&self, dir: usize) -> bool {
-        let hole = self.streams.get(dir).and_then(Stream::hole_at);
-        match (hole, self.acked.get(dir).copied().flatten()) {
-            (Some(hole), Some(ack)) => ack != hole && seq_max(ack, hole) == ack,
-            _ => false,
-        }
+        let ack = self.acked.get(dir).copied().flatten();
+        self.streams
+            .get(dir)
+            .is_some_and(|s| acked_past_hole(s, ack))
     }
 
     /// At a close: the holes the receiver acknowledged bytes past will never
@@ -904,6 +927,8 @@ impl<S> Conn<S> {
         });
     }
 
+    /// The connection ends (capture over, evicted, or its port reused):
+    /// a pending attempt was never answered; bytes behind holes come out.
     fn finalize<F>(&mut self, sink: &mut F)
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
@@ -952,6 +977,15 @@ impl<S> Conn<S> {
 }
 
 /// `acked`: the receiver acknowledged bytes past a hole this piece reports.
+/// `stream` has a hole and `ack`, the other side's acknowledgement of it,
+/// lies past the hole's start.
+fn acked_past_hole(stream: &Stream, ack: Option<u32>) -> bool {
+    match (stream.hole_at(), ack) {
+        (Some(hole), Some(ack)) => ack != hole && seq_max(ack, hole) == ack,
+        _ => false,
+    }
+}
+
 fn piece_event(
     from_client: bool,
     piece: Piece<'_>,

@@ -232,6 +232,20 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
     let own: Vec<&Fact> = ctx.own().collect();
     let provisioning = super::conn::clear_http::requests(ctx, t);
     let unseen = answers_unseen(&own);
+    // The phone closed having acknowledged server bytes past the last the
+    // capture holds: the tail the capture lacks reached it.
+    let tail_acked: std::collections::HashSet<(SocketAddr, SocketAddr)> = (own.iter())
+        .filter(|c| {
+            matches!(
+                c.body,
+                Body::Closed {
+                    peer_unseen: true,
+                    ..
+                }
+            )
+        })
+        .map(|c| (c.src, c.dst))
+        .collect();
     // Positions of the responses of each (server, client) socket pair: the
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
@@ -240,6 +254,8 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         let kept = match &r.body {
             Body::Http(m @ HttpMessage::Response { .. }) => m.is_final_response(),
             Body::Http(HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody) => true,
+            // A hole in the server's stream: in the body it falls in.
+            Body::Malformed { of: "http", .. } => true,
             _ => false,
         };
         if kept {
@@ -322,6 +338,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         let html = body
             .iter()
             .find(|c| matches!(c.body, Body::Http(HttpMessage::HtmlBody)));
+        // Bytes of this body the phone never acknowledged are missing.
+        let lacks = body
+            .iter()
+            .any(|c| matches!(c.body, Body::Malformed { of: "http", .. }));
         let resp = after
             .first()
             .and_then(|&j| own.get(j))
@@ -373,6 +393,14 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                             "{code}, but the body is an HTML page, not a profile"
                         ))
                     }
+                    // The phone acknowledged the bytes the capture lacks:
+                    // it has the whole body.
+                    (200..=299, Some(_)) if tail_acked.contains(&(f.src, f.dst)) => {
+                        Outcome::Fetched(format!(
+                            "{code}: profile downloaded (the phone acknowledged the bytes the \
+                             capture lacks)"
+                        ))
+                    }
                     (200..=299, Some((c, missing, by))) => {
                         let (text, outcome) = cut_profile(&code, missing, by);
                         // The phone's own close first: it gave up on a server
@@ -414,12 +442,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         }
                         // Bytes of the body missing from the capture that the
                         // phone never acknowledged: it may not have them.
-                        None if unseen.get(&(f.src, f.dst)) == Some(&false) => {
-                            Outcome::Pending(format!(
-                                "{code}, but the capture lacks bytes of the body the phone \
+                        None if lacks => Outcome::Pending(format!(
+                            "{code}, but the capture lacks bytes of the body the phone \
                                  never acknowledged: can't tell whether the profile came whole"
-                            ))
-                        }
+                        )),
                         None => Outcome::Fetched(format!("{code}: profile downloaded")),
                     },
                     // The phone asked If-Modified-Since: it holds this

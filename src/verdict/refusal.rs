@@ -243,6 +243,7 @@ mod tests {
             peer_acked: true,
             peer_silent: false,
             peer_unseen: false,
+            own_unseen: false,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
     }

@@ -286,8 +286,9 @@ fn rejected(judged: &[&Transaction<'_>]) -> usize {
 const ANSWER_SECS: f64 = 2.0;
 
 /// `last`, a REGISTER with credentials answered by a challenge with a new
-/// nonce within [`ANSWER_SECS`] of the capture's end, follows a REGISTER
-/// of its line whose credentials were accepted (a 2xx).
+/// nonce within [`ANSWER_SECS`] of the capture's end, used the nonce of an
+/// earlier REGISTER of its line that was accepted (a 2xx): a refresh
+/// re-challenged, whose answer the capture does not hold.
 fn rechallenged_at_end(
     ctx: &Ctx<'_>,
     judged: &[&Transaction<'_>],
@@ -299,11 +300,15 @@ fn rechallenged_at_end(
     let sent = last.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
     let fresh = m.www_authenticate.as_ref().and_then(|a| a.get("nonce"));
     let new_nonce = matches!((sent, fresh), (Some(a), Some(b)) if a != b);
+    // (With the nonce that had worked: an answer to a fresh challenge, with
+    // its new nonce, that is refused again rejects the credentials.)
     let accepted_before = judged.iter().any(|t| {
+        let nonce = t.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
         t.request.frame < last.request.frame
             && t.line() == last.line()
-            && t.authenticated()
             && matches!(t.final_code(), Some(200..=299))
+            && nonce.is_some()
+            && nonce == sent
     });
     last.authenticated() && new_nonce && accepted_before && ctx.secs_left(&answer.ts) < ANSWER_SECS
 }

@@ -188,8 +188,8 @@ impl Attempt<'_> {
             },
             Answer::Malformed(why) => format!("{q}: malformed response ({why})"),
             Answer::CutShort if self.closed().is_some() => format!(
-                "{q}: the answer from {} is not in the capture, which lacks bytes the phone \
-                 acknowledged (#{})",
+                "{q}: the answer from {} is not in the capture, which lacks bytes the server \
+                 sent on that connection (#{})",
                 self.server(),
                 self.closed().map_or(0, |f| f.frame)
             ),

@@ -90,8 +90,11 @@ fn parallel_order<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Vec<&'x Attempt<'a>> 
         let from = of_question.partition_point(|s| {
             s.query.ts.secs_until(&a.query.ts) >= super::matching::PARALLEL_SECS
         });
+        // (A few looked at: a storm of answered copies from the same server
+        // must not make this quadratic.)
         (of_question.get(from..)?.iter().copied())
             .take_while(|s| a.query.ts.secs_until(&s.query.ts) < super::matching::PARALLEL_SECS)
+            .take(PARALLEL_LOOK)
             .find(|s| s.server() != a.server())
     };
     let mut keyed: Vec<((u64, bool), &'x Attempt<'a>)> = attempts
@@ -104,6 +107,10 @@ fn parallel_order<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Vec<&'x Attempt<'a>> 
     keyed.sort_by_key(|(k, _)| *k);
     keyed.into_iter().map(|(_, a)| a).collect()
 }
+
+/// Answered copies of a question looked at for one asked of another server
+/// at the same time.
+const PARALLEL_LOOK: usize = 8;
 
 /// Each query and its answer, as evidence.
 fn attempts_evidence(attempts: &[&Attempt<'_>]) -> Vec<Evidence> {

@@ -286,10 +286,20 @@ impl<'a> Replies<'a> {
                     r.by_asker.entry((a.id, f.dst)).or_default().push(i);
                     r.by_pair.entry((f.src, f.dst)).or_default().push(i);
                 }
-                Body::Closed { peer_unseen, .. } => {
+                Body::Closed {
+                    peer_unseen,
+                    own_unseen,
+                    ..
+                } => {
                     r.closes.entry((f.src, f.dst)).or_default().push(i);
+                    // Keyed (asker, server): the phone acknowledged server
+                    // bytes the capture lacks, or the server closed after
+                    // sending bytes the capture lacks.
                     if *peer_unseen {
                         r.unseen.entry((f.src, f.dst)).or_insert(i);
+                    }
+                    if *own_unseen {
+                        r.unseen.entry((f.dst, f.src)).or_insert(i);
                     }
                 }
                 Body::Dns(a) => {
@@ -344,6 +354,12 @@ impl<'a> Replies<'a> {
         };
         let server = first(&(q.dst, q.src))?;
         if first(&(q.src, q.dst)).is_some_and(|phone| phone < server) {
+            return None;
+        }
+        // The server had closed the connection before the query (an idle
+        // connection, RFC 7766 6.2.3): its reset answers no query of its.
+        let before = self.closes.get(&(q.dst, q.src));
+        if before.is_some_and(|at| at.first().is_some_and(|&j| j < i)) {
             return None;
         }
         self.own.get(server).copied()
@@ -470,8 +486,14 @@ impl<'a> Replies<'a> {
         // resolver such as dnsmasq re-sends a pending query with its id and
         // port when asked again a minute later): the answer is the later
         // copy's, and this one got none.
+        // (Only when fewer answers than copies came: a server answering
+        // each copy late answered this one too.)
         let copies = self.copies.get(&(id, q.src, q.dst));
         let again = copies.is_some_and(|c| c.iter().any(|&j| j > i && j < pick));
+        let copies_left = copies.map_or(0, |c| c.len() - c.partition_point(|&j| j < i));
+        let answers_left = (self.responses.get(&(id, q.dst, q.src)))
+            .map_or(0, |(at, _)| at.len() - at.partition_point(|&j| j <= i));
+        let again = again && answers_left < copies_left;
         match again && q.ts.secs_until(&answer.ts) > STALE_SECS {
             true => None,
             false => Some(answer),
