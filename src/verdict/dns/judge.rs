@@ -5,6 +5,7 @@
 use super::advice::advice_of;
 use super::answer::{Answer, Attempt};
 use super::Family;
+use crate::fact::Body;
 use crate::proto::dns::qtype_name;
 use crate::verdict::dhcp::trim;
 use crate::verdict::{ev, Evidence, Stage, StageResult, Status};
@@ -389,6 +390,24 @@ impl<'x, 'a> Judge<'x, 'a> {
             summary.push_str(&format!(" (after {})", lost.text()));
             advice = Some(advice_of(lost, all, dhcp));
         }
+        // Answered only after the phone had timed out and asked again: a
+        // retry after a timeout, recovered (a warning).
+        let slow = match (trouble, &advice) {
+            (false, None) => slow_answer(&attempts[..=pos.min(attempts.len() - 1)]),
+            _ => None,
+        };
+        if let Some((a, secs)) = slow {
+            summary.push_str(&format!(
+                " (answered {secs:.1} s after the query, once the phone had sent it again)"
+            ));
+            advice = Some(format!(
+                "DNS server {} answers too slowly ({secs:.1} s): the phone timed out and asked \
+                 again before the answer came; fix its upstream forwarding, or give the phones \
+                 a resolver that answers within a second",
+                a.server()
+            ));
+        }
+        let trouble = trouble || slow.is_some();
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
         match advice {
@@ -533,6 +552,34 @@ impl<'x, 'a> Judge<'x, 'a> {
         Some((summary, advice))
     }
 }
+
+/// An answered attempt whose answer came more than [`SLOW_SECS`] after its
+/// query, after the phone had sent the same query again (same id and
+/// socket): the attempt and the delay.
+fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<(&'x Attempt<'a>, f64)> {
+    attempts.iter().enumerate().find_map(|(i, a)| {
+        let answer = a.answer_fact.filter(|_| a.ok())?;
+        let secs = a.query.ts.secs_until(&answer.ts);
+        if secs <= SLOW_SECS {
+            return None;
+        }
+        let Body::Dns(m) = &a.query.body else {
+            return None;
+        };
+        // (A few later attempts looked at: the copies come next.)
+        let again = attempts.get(i + 1..)?.iter().take(SLOW_LOOK).any(|b| {
+            b.query.frame < answer.frame
+                && b.query.src == a.query.src
+                && matches!(&b.query.body, Body::Dns(n) if n.id == m.id)
+        });
+        again.then_some((*a, secs))
+    })
+}
+
+/// Seconds after its query from which an answer is slow, and the later
+/// attempts looked at for a copy of the query.
+const SLOW_SECS: f64 = 2.0;
+const SLOW_LOOK: usize = 8;
 
 /// Takes the " (after <failed>)" just added off the end of `summary`, for
 /// words that say more.
