@@ -50,9 +50,19 @@ pub(super) fn registered(
     // Earlier REGISTERs that never got a final response: a path that
     // failed before it worked (another registrar, a retry) is a warning.
     let earlier = &judged[..judged.len() - 1];
+    // (Over UDP a phone re-sends a REGISTER nobody answers, RFC 3261
+    // 17.1.1.2: one never re-sent, followed by the next REGISTER of its
+    // Call-ID, had its answer, which the capture lost.)
+    let answer_lost = |t: &Transaction<'_>| {
+        t.request.l4 == crate::fact::L4::Udp
+            && t.retransmissions == 0
+            && judged.iter().any(|n| {
+                n.call_id == t.call_id && n.cseq > t.cseq && n.request.frame > t.request.frame
+            })
+    };
     let unanswered = earlier
         .iter()
-        .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none())
+        .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none() && !answer_lost(t))
         .count();
     // (Not for a de-registration the phone asked for itself.)
     if expires == Some(0) && removed.is_none() && last.expires() != Some(0) {
