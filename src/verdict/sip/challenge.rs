@@ -38,6 +38,16 @@ pub(super) fn challenged(
     // After good registrations, a refresh left on a challenge the phone
     // never answered while the capture went on: the binding runs out.
     let challenge = last.finals.first().map(|(f, _, _)| *f);
+    // The phone answered the challenge with a REGISTER the capture lost:
+    // its 2xx (the Call-ID's next CSeq) is there.
+    if let Some((ok, cseq)) = challenge.and_then(|ch| answered_unseen(ctx, last, ch.frame)) {
+        let summary = format!(
+            "registered: {} from {} (its REGISTER, CSeq {cseq}, answering the challenge, is not \
+             in the capture)",
+            ok.1, ok.0.src
+        );
+        return stage(Status::Pass, summary);
+    }
     let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
     match (registered_before(judged, last), challenge) {
         (Some(ok), Some(ch)) if waited => {
@@ -196,6 +206,32 @@ fn unanswerable_algorithms(m: &SipMessage) -> Option<String> {
         }
     }
     (!offered.is_empty()).then(|| offered.join(" and "))
+}
+
+/// A 2xx to the phone, after frame `after`, for `last`'s Call-ID and the
+/// next CSeq (the authenticated REGISTER answering the challenge, RFC 3261
+/// 22.2): the answer to a REGISTER the capture lost, with its status words
+/// and CSeq.
+fn answered_unseen<'a>(
+    ctx: &Ctx<'a>,
+    last: &Transaction<'_>,
+    after: u64,
+) -> Option<((&'a Fact, String), u32)> {
+    ctx.own()
+        .filter(|f| f.frame > after && ctx.is_phone(&f.dst_ip()))
+        .find_map(|f| match &f.body {
+            Body::Sip(m) => match (m.status(), &m.cseq, &m.call_id) {
+                (Some(code @ 200..=299), Some((cseq, method)), Some(call_id))
+                    if *call_id == last.call_id
+                        && *cseq == last.cseq.wrapping_add(1)
+                        && method.eq_ignore_ascii_case("REGISTER") =>
+                {
+                    Some(((f, super::advice::response_text(code, m)), *cseq))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
 }
 
 #[cfg(test)]

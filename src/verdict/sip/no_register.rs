@@ -143,12 +143,23 @@ pub(super) fn orphan_answer(
 ) -> Option<StageResult> {
     let known: std::collections::HashSet<(&str, u32)> =
         txs.iter().map(|t| (t.call_id.as_str(), t.cseq)).collect();
-    let seen_until = (txs.iter())
-        .flat_map(|t| std::iter::once(t.last_send.frame).chain(t.finals.iter().map(|f| f.0.frame)))
-        .max()?;
+    // The last frame of each line's transactions: an answer after it is
+    // that line's last word.
+    let mut seen_until: std::collections::HashMap<Option<&str>, u64> =
+        std::collections::HashMap::new();
+    for t in txs {
+        let last = std::iter::once(t.last_send.frame).chain(t.finals.iter().map(|f| f.0.frame));
+        let at = seen_until.entry(t.line()).or_default();
+        *at = (*at).max(last.max().unwrap_or(0));
+    }
+    let after_line = |m: &SipMessage, frame: u64| {
+        let line = m.from.as_deref().and_then(aor_user);
+        frame > seen_until.get(&line.as_deref()).copied().unwrap_or(0)
+    };
     let (f, code, m, cseq) = ctx
         .own()
-        .filter(|f| f.frame > seen_until && ctx.is_phone(&f.dst_ip()))
+        .filter(|f| ctx.is_phone(&f.dst_ip()))
+        .filter(|f| matches!(&f.body, Body::Sip(m) if after_line(m, f.frame)))
         .filter_map(|f| match &f.body {
             Body::Sip(m) => match (&m.start, &m.cseq, &m.call_id) {
                 (StartLine::Response { code, .. }, Some((cseq, method)), Some(call_id))
