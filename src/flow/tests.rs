@@ -603,16 +603,29 @@ fn random_segments_keep_the_bounds() {
 
 /// Like [`feed`], with an acknowledgment number.
 fn feed_ack(t: &mut FlowTable<u32>, rec: &mut Recorder, frame: u64, seg: (bool, u8, u32, u32)) {
+    let (to_server, flags, _, _) = seg;
+    let payload: &[u8] = if to_server && flags & SYN == 0 {
+        b"hello"
+    } else {
+        b""
+    };
+    feed_bytes(t, rec, frame, seg, payload);
+}
+
+/// One segment between phone port 50000 and server port 443: (to the
+/// server, flags, seq, ack) and its payload.
+fn feed_bytes(
+    t: &mut FlowTable<u32>,
+    rec: &mut Recorder,
+    frame: u64,
+    seg: (bool, u8, u32, u32),
+    payload: &[u8],
+) {
     let (to_server, flags, seq, ack) = seg;
     let (src, dst) = if to_server {
         (phone(50000), server(443))
     } else {
         (server(443), phone(50000))
-    };
-    let payload: &[u8] = if to_server && flags & SYN == 0 {
-        b"hello"
-    } else {
-        b""
     };
     let seg = TcpSegment {
         sport: src.port(),
@@ -674,20 +687,7 @@ fn a_hole_the_receiver_acknowledged_is_given_up_at_the_close() {
         let mut t = FlowTable::new(FlowLimits::default());
         let mut rec = Recorder::new();
         let mut seg = |frame: u64, to_server: bool, flags: u8, seq: u32, ack: u32, data: &[u8]| {
-            let (src, dst) = match to_server {
-                true => (phone(50000), server(443)),
-                false => (server(443), phone(50000)),
-            };
-            let seg = TcpSegment {
-                sport: src.port(),
-                dport: dst.port(),
-                seq,
-                ack,
-                flags: TcpFlags(flags),
-                payload: data,
-            };
-            let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
-            t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
+            feed_bytes(&mut t, &mut rec, frame, (to_server, flags, seq, ack), data);
         };
         seg(1, true, SYN, 1000, 0, b"");
         seg(2, false, SYN | ACK, 7000, 1001, b"");

@@ -282,12 +282,11 @@ pub fn advice(
         );
     }
     let named = |n: &str| names_host(leaf, n);
+    // The name the served certificate is for.
+    let served = (leaf.san.first())
+        .or(leaf.subject_cn.as_ref())
+        .map_or("another name", String::as_str);
     if let Some(sni) = sni.filter(|n| !named(n) && desc != 48) {
-        let served = leaf
-            .san
-            .first()
-            .or(leaf.subject_cn.as_ref())
-            .map_or("another name", String::as_str);
         return format!(
             "the certificate served on port {port} is for {served}, not {sni} (the name the \
              phone asked for): install the right certificate for {sni} on the server, or check \
@@ -299,11 +298,6 @@ pub fn advice(
     let resolved = wanted.resolved;
     let unnamed = sni.is_none() && !resolved.is_empty() && !resolved.iter().any(|n| named(n));
     if let (true, Some(name), false) = (unnamed, resolved.first(), desc == 48) {
-        let served = leaf
-            .san
-            .first()
-            .or(leaf.subject_cn.as_ref())
-            .map_or("another name", String::as_str);
         return format!(
             "the certificate served on port {port} is for {served}, not {name}: the phone sent \
              no SNI (server name), so a server holding several certificates gave its default \

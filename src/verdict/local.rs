@@ -8,7 +8,7 @@
 //! named; an answer the capture lost (bytes the phone acknowledged) or a
 //! body it lacks bytes of that the phone never acknowledged is can't tell.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::dhcp::trim;
@@ -206,46 +206,30 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
 }
 
 /// (phone socket, server socket) of connections whose server bytes are
-/// missing from the capture (a hole in the server's stream, or the phone
-/// acknowledging bytes past the last captured), and whether the phone
-/// acknowledged every hole (it got the bytes; the capture dropped them).
-fn answers_unseen(own: &[&Fact]) -> HashMap<(SocketAddr, SocketAddr), bool> {
-    let mut out: HashMap<(SocketAddr, SocketAddr), bool> = HashMap::new();
-    for c in own {
-        let (key, acked) = match c.body {
-            Body::Malformed { of: "http", .. } => ((c.dst, c.src), false),
+/// missing from the capture: a hole in the server's stream (`tail` false),
+/// or the phone closing having acknowledged bytes past the last captured
+/// (`tail` true: the tail the capture lacks reached it).
+fn answers_unseen(own: &[&Fact], tail: bool) -> HashSet<(SocketAddr, SocketAddr)> {
+    (own.iter())
+        .filter_map(|c| match c.body {
             Body::Malformed {
-                of: "http_acked", ..
-            } => ((c.dst, c.src), true),
+                of: "http" | "http_acked",
+                ..
+            } if !tail => Some((c.dst, c.src)),
             Body::Closed {
                 peer_unseen: true, ..
-            } => ((c.src, c.dst), true),
-            _ => continue,
-        };
-        *out.entry(key).or_insert(true) &= acked;
-    }
-    out
+            } => Some((c.src, c.dst)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// HTTP GETs of a profile and their status.
 fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
     let provisioning = super::conn::clear_http::requests(ctx, t);
-    let unseen = answers_unseen(&own);
-    // The phone closed having acknowledged server bytes past the last the
-    // capture holds: the tail the capture lacks reached it.
-    let tail_acked: std::collections::HashSet<(SocketAddr, SocketAddr)> = (own.iter())
-        .filter(|c| {
-            matches!(
-                c.body,
-                Body::Closed {
-                    peer_unseen: true,
-                    ..
-                }
-            )
-        })
-        .map(|c| (c.src, c.dst))
-        .collect();
+    let unseen = answers_unseen(&own, false);
+    let tail_acked = answers_unseen(&own, true);
     // Positions of the responses of each (server, client) socket pair: the
     // first after a request is a lookup, not a scan of every later fact.
     let mut responses: HashMap<(SocketAddr, SocketAddr), Vec<usize>> = HashMap::new();
@@ -474,7 +458,7 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             }
             // The phone acknowledged server bytes the capture lacks: the
             // answer came, and the capture dropped it.
-            None if unseen.contains_key(&(f.src, f.dst)) => Outcome::Pending(
+            None if unseen.contains(&(f.src, f.dst)) => Outcome::Pending(
                 "the answer is not in the capture, which lacks bytes the phone acknowledged: \
                  can't tell"
                     .to_string(),

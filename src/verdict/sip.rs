@@ -260,18 +260,9 @@ fn rejected(judged: &[&Transaction<'_>]) -> usize {
     let renewed = |t: &Transaction<'_>, next: Option<&Transaction<'_>>| {
         // The challenge's nonce is a new one: the phone's had expired (the
         // same nonce challenged again rejects the credentials).
-        let sent = t.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
-        let fresh = t
-            .finals
-            .last()
-            .and_then(|(_, _, m)| m.www_authenticate.as_ref());
-        let new_nonce = match (sent, fresh.and_then(|a| a.get("nonce"))) {
-            (Some(a), Some(b)) => a != b,
-            _ => false,
-        };
         let passed =
             next.is_some_and(|n| n.authenticated() && matches!(n.final_code(), Some(200..=299)));
-        new_nonce && passed
+        t.new_nonce() && passed
     };
     (judged.iter().zip(next))
         .filter(|(t, _)| {
@@ -294,23 +285,22 @@ fn rechallenged_at_end(
     judged: &[&Transaction<'_>],
     last: &Transaction<'_>,
 ) -> bool {
-    let Some((answer, _, m)) = last.finals.last() else {
+    let Some((answer, _, _)) = last.finals.last() else {
         return false;
     };
-    let sent = last.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
-    let fresh = m.www_authenticate.as_ref().and_then(|a| a.get("nonce"));
-    let new_nonce = matches!((sent, fresh), (Some(a), Some(b)) if a != b);
     // (With the nonce that had worked: an answer to a fresh challenge, with
     // its new nonce, that is refused again rejects the credentials.)
     let accepted_before = judged.iter().any(|t| {
-        let nonce = t.msg.authorization.as_ref().and_then(|a| a.get("nonce"));
         t.request.frame < last.request.frame
             && t.line() == last.line()
             && matches!(t.final_code(), Some(200..=299))
-            && nonce.is_some()
-            && nonce == sent
+            && t.nonce().is_some()
+            && t.nonce() == last.nonce()
     });
-    last.authenticated() && new_nonce && accepted_before && ctx.secs_left(&answer.ts) < ANSWER_SECS
+    last.authenticated()
+        && last.new_nonce()
+        && accepted_before
+        && ctx.secs_left(&answer.ts) < ANSWER_SECS
 }
 
 /// SIP after the deciding answer that was cut or lost: the phone may have

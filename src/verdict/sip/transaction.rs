@@ -67,6 +67,24 @@ impl Transaction<'_> {
         }
     }
 
+    /// The nonce this REGISTER's credentials were made with.
+    pub(super) fn nonce(&self) -> Option<&str> {
+        self.msg.authorization.as_ref()?.get("nonce")
+    }
+
+    /// Its last final answer is a challenge with another nonce than the
+    /// one its credentials used (the phone's had expired).
+    pub(super) fn new_nonce(&self) -> bool {
+        let fresh = self
+            .finals
+            .last()
+            .and_then(|(_, _, m)| m.www_authenticate.as_ref());
+        match (self.nonce(), fresh.and_then(|a| a.get("nonce"))) {
+            (Some(sent), Some(fresh)) => sent != fresh,
+            _ => false,
+        }
+    }
+
     pub(super) fn stale(&self) -> bool {
         self.finals
             .first()
