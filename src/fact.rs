@@ -45,6 +45,9 @@ pub struct TcpAttempt {
     pub saw_syn: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreach: Option<UnreachKind>,
+    /// Who sent that ICMP (the server itself, or a router on the way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreach_from: Option<IpAddr>,
 }
 
 /// An ICMP unreachable answering a UDP datagram.
@@ -107,6 +110,16 @@ pub enum Body {
         /// The server re-sent its SYN-ACK after the handshake: nothing the
         /// client sent after its SYN reached it.
         synack_again: bool,
+    },
+    /// ICMP errors answered the client's bytes after the handshake, which
+    /// the server never acknowledged (see `flow::TcpEvent::DataUnreachable`);
+    /// the fact's frame is the first ICMP.
+    #[serde(rename = "data_unreachable")]
+    DataUnreachable {
+        conn: u64,
+        kind: UnreachKind,
+        sender: IpAddr,
+        count: u32,
     },
     /// The first fragment of a UDP datagram whose other fragments never all
     /// came (the frame is that first fragment's): sent, and lost on the way.
@@ -176,7 +189,7 @@ impl Fact {
             Body::Ntp(_) => "ntp",
             Body::Tcp { .. } => "tcp",
             Body::Icmp(_) => "icmp",
-            Body::Closed { .. } | Body::Unacked { .. } => "tcp",
+            Body::Closed { .. } | Body::Unacked { .. } | Body::DataUnreachable { .. } => "tcp",
             Body::FragmentsLost { .. } => "fragments_lost",
             Body::Malformed { .. } => "malformed",
         }

@@ -315,7 +315,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     collect.facts(&mut tcp_facts);
                 }
                 Transport::IcmpUnreachable(u) if u.orig_proto == 6 => {
-                    table.unreachable(number, ts, &u);
+                    table.unreachable(number, ts, &u, p.src);
                 }
                 Transport::IcmpUnreachable(u) => collect.unreachable(number, ts, &p, &u),
             }

@@ -314,6 +314,21 @@ impl TcpSide {
                 }
                 Track::Bytes
             }
+            TcpEvent::DataUnreachable {
+                kind,
+                sender,
+                count,
+                frame,
+                ts,
+            } => {
+                let body = Body::DataUnreachable {
+                    conn: st.id,
+                    kind,
+                    sender,
+                    count,
+                };
+                connection_fact(info, st, true, frame, ts, body, facts)
+            }
             TcpEvent::Unacked {
                 from_client,
                 resent,
@@ -689,12 +704,13 @@ fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
             icmp_frame,
             syns,
             kind,
+            sender,
         } => (
             TcpResult::Unreachable,
             syns,
             syn_frame,
             icmp_frame,
-            Some(kind),
+            Some((kind, sender)),
         ),
         ConnOutcome::NoAnswer {
             first_syn_frame,
@@ -716,7 +732,8 @@ fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
         first_syn_ts: info.first_ts,
         answer_frame: answer,
         saw_syn: info.saw_syn,
-        unreach,
+        unreach: unreach.map(|u| u.0),
+        unreach_from: unreach.map(|u| u.1),
     }
 }
 

@@ -6,8 +6,11 @@
 //! keep the first bytes received and count a conflict when the new bytes
 //! differ (RFC 9293 first-write-wins), data carried on a SYN starts at ISN+1.
 //! The outcome of an attempt is the SYN-ACK, an RST, an ICMP unreachable
-//! quoting the SYN, or silence (SYNs counted). UDP needs no state here: the
-//! driver hands datagrams straight to the decoders.
+//! quoting the SYN, or silence (SYNs counted). ICMP errors quoting the
+//! client's bytes once connected (a filter passing the handshake and
+//! rejecting what follows) are counted and reported at the connection's
+//! end. UDP needs no state here: the driver hands datagrams straight to the
+//! decoders.
 //!
 //! Each connection carries a user state `S` (the driver keeps its protocol
 //! parsers there). The table never interprets the bytes.
@@ -16,7 +19,7 @@ mod key;
 pub mod tcp;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::packet::{Mac, TcpFlags, TcpSegment, UnreachKind, Unreachable};
 use crate::time::Timestamp;
@@ -59,12 +62,13 @@ pub enum ConnOutcome {
         rst_frame: u64,
         syns: u32,
     },
-    /// An ICMP unreachable quoting the SYN.
+    /// An ICMP unreachable quoting the SYN; `sender` sent the ICMP.
     Unreachable {
         syn_frame: u64,
         icmp_frame: u64,
         syns: u32,
         kind: UnreachKind,
+        sender: IpAddr,
     },
     /// SYNs with no answer until the end of the capture.
     NoAnswer {
@@ -121,6 +125,17 @@ pub enum TcpEvent<'a> {
         /// The server re-sent its SYN-ACK after the handshake: nothing the
         /// client sent after its SYN reached it.
         synack_again: bool,
+        frame: u64,
+        ts: Timestamp,
+    },
+    /// The connection's end: ICMP errors (not 'fragmentation needed')
+    /// answered the client's bytes after the handshake, and the server
+    /// never acknowledged them all: a filter that lets the handshake through
+    /// and rejects what follows. `frame` is the first ICMP.
+    DataUnreachable {
+        kind: UnreachKind,
+        sender: IpAddr,
+        count: u32,
         frame: u64,
         ts: Timestamp,
     },
@@ -241,7 +256,10 @@ struct Conn<S> {
     last_syn_ts: Timestamp,
     /// The latest ICMP unreachable about the pending attempt: its outcome
     /// unless a SYN-ACK or RST follows (Linux retries a SYN after one).
-    unreach: Option<(u64, Timestamp, UnreachKind)>,
+    unreach: Option<(u64, Timestamp, UnreachKind, IpAddr)>,
+    /// ICMP errors quoting the client's bytes once the connection was up:
+    /// the first one's frame, time, kind and sender, and how many came.
+    data_unreach: Option<(u64, Timestamp, UnreachKind, IpAddr, u32)>,
     /// FIN seen, from the client and from the server.
     fin: [bool; 2],
     rst: bool,
@@ -324,7 +342,7 @@ impl<S: Default> FlowTable<S> {
     /// An ICMP unreachable quoting a TCP packet: the outcome of a pending
     /// attempt, reported when the attempt ends (a later SYN-ACK or RST
     /// overrides it; a later ICMP replaces it).
-    pub fn unreachable(&mut self, frame: u64, ts: Timestamp, u: &Unreachable) {
+    pub fn unreachable(&mut self, frame: u64, ts: Timestamp, u: &Unreachable, sender: IpAddr) {
         if u.orig_proto != 6 {
             return;
         }
@@ -336,12 +354,23 @@ impl<S: Default> FlowTable<S> {
         let Some(conn) = self.conn_mut(idx) else {
             return;
         };
-        if conn.phase != Phase::Attempt || conn.info.client != client {
+        if conn.info.client != client {
             return;
         }
-        // The outcome waits for the attempt's end: retransmitted SYNs and
-        // their ICMP answers belong to it.
-        conn.unreach = Some((frame, ts, u.kind));
+        match conn.phase {
+            // The outcome waits for the attempt's end: retransmitted SYNs
+            // and their ICMP answers belong to it.
+            Phase::Attempt => conn.unreach = Some((frame, ts, u.kind, sender)),
+            // 'Fragmentation needed' (and unknown codes) ask for smaller
+            // segments; they reject nothing.
+            Phase::Established | Phase::Midstream if u.kind != UnreachKind::Other => {
+                match &mut conn.data_unreach {
+                    Some(seen) => seen.4 = seen.4.saturating_add(1),
+                    None => conn.data_unreach = Some((frame, ts, u.kind, sender, 1)),
+                }
+            }
+            _ => return,
+        }
         self.touch(idx);
     }
 
@@ -426,6 +455,7 @@ impl<S: Default> FlowTable<S> {
             last_syn_frame: 0,
             last_syn_ts: Timestamp::default(),
             unreach: None,
+            data_unreach: None,
             fin: [false; 2],
             rst: false,
             streams: Default::default(),
@@ -933,15 +963,28 @@ impl<S> Conn<S> {
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
-        if let (Phase::Attempt, Some((frame, ts, kind))) = (self.phase, self.unreach) {
+        if let (Phase::Attempt, Some((frame, ts, kind, sender))) = (self.phase, self.unreach) {
             self.phase = Phase::Failed;
             let outcome = ConnOutcome::Unreachable {
                 syn_frame: self.first_syn_frame,
                 icmp_frame: frame,
                 syns: self.syns,
                 kind,
+                sender,
             };
             self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
+        }
+        if let Some((frame, ts, kind, sender, count)) = self.data_unreach.take() {
+            if !self.peer_acked(CLIENT) {
+                let event = TcpEvent::DataUnreachable {
+                    kind,
+                    sender,
+                    count,
+                    frame,
+                    ts,
+                };
+                self.emit(sink, event);
+            }
         }
         self.unacked(sink);
         if self.phase == Phase::Attempt {

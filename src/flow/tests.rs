@@ -14,6 +14,8 @@ enum Ev {
     Unacked(bool, u32, u64),
     /// Ended open after this frame.
     Open(u64),
+    /// ICMP errors about the client's bytes: kind, how many, first frame.
+    DataUnreachable(UnreachKind, u32, u64),
 }
 
 /// Records (client port, event) and answers with `track` after an
@@ -64,6 +66,9 @@ impl Recorder {
                     ..
                 } => (Ev::Unacked(from_client, resent, frame), Track::Bytes),
                 TcpEvent::Open { frame, .. } => (Ev::Open(frame), Track::Bytes),
+                TcpEvent::DataUnreachable {
+                    kind, count, frame, ..
+                } => (Ev::DataUnreachable(kind, count, frame), Track::Bytes),
             };
             self.events.push((info.client.port(), ev));
             track
@@ -103,6 +108,11 @@ fn phone(port: u16) -> SocketAddr {
 
 fn server(port: u16) -> SocketAddr {
     SocketAddr::new([198, 51, 100, 20].into(), port)
+}
+
+/// A router on the way, sender of ICMP errors.
+fn router() -> IpAddr {
+    [192, 0, 2, 1].into()
 }
 
 /// Feeds one segment: `to_server` picks the direction between phone
@@ -252,12 +262,12 @@ fn icmp_quoting_the_syn_is_unreachable() {
     };
     let ts = Timestamp::new(2000, 6);
     // Quoting the wrong port changes nothing.
-    t.unreachable(2, ts, &Unreachable { orig_sport: 1, ..u });
-    t.unreachable(3, ts, &u);
+    t.unreachable(2, ts, &Unreachable { orig_sport: 1, ..u }, router());
+    t.unreachable(3, ts, &u, router());
     // Linux retries the SYN after the ICMP: the attempt goes on, and its
     // last ICMP answer is the outcome.
     feed(&mut t, &mut rec, 4, 50000, true, SYN, 1, b"");
-    t.unreachable(5, ts, &u);
+    t.unreachable(5, ts, &u, router());
     assert!(rec.outcomes().is_empty());
     t.finish(&mut rec.sink());
     let want = ConnOutcome::Unreachable {
@@ -265,13 +275,14 @@ fn icmp_quoting_the_syn_is_unreachable() {
         icmp_frame: 5,
         syns: 2,
         kind: UnreachKind::AdminProhibited,
+        sender: router(),
     };
     assert_eq!(rec.outcomes(), vec![(50000, want)]);
     // A SYN-ACK after an ICMP answer: connected after all.
     let mut t = FlowTable::new(FlowLimits::default());
     let mut rec = Recorder::new();
     feed(&mut t, &mut rec, 1, 50000, true, SYN, 1, b"");
-    t.unreachable(2, ts, &u);
+    t.unreachable(2, ts, &u, router());
     feed(&mut t, &mut rec, 3, 50000, true, SYN, 1, b"");
     feed(&mut t, &mut rec, 4, 50000, false, SYN | ACK, 900, b"");
     t.finish(&mut rec.sink());
@@ -718,4 +729,54 @@ fn a_hole_the_receiver_acknowledged_is_given_up_at_the_close() {
             }
         }
     }
+}
+
+#[test]
+fn icmp_quoting_the_clients_bytes_after_the_handshake() {
+    let u = Unreachable {
+        kind: UnreachKind::AdminProhibited,
+        code: 13,
+        v6: false,
+        orig_proto: 6,
+        orig_src: phone(50000).ip(),
+        orig_dst: server(443).ip(),
+        orig_sport: 50000,
+        orig_dport: 443,
+    };
+    let ts = Timestamp::new(2000, 6);
+    let run = |acked: bool, kind: UnreachKind| {
+        let mut t = FlowTable::new(FlowLimits::default());
+        let mut rec = Recorder::new();
+        feed_ack(&mut t, &mut rec, 1, (true, SYN, 100, 0));
+        feed_ack(&mut t, &mut rec, 2, (false, SYN | ACK, 900, 101));
+        feed_ack(&mut t, &mut rec, 3, (true, ACK, 101, 901));
+        t.unreachable(4, ts, &Unreachable { kind, ..u }, router());
+        feed_ack(&mut t, &mut rec, 5, (true, ACK, 101, 901));
+        t.unreachable(6, ts, &Unreachable { kind, ..u }, router());
+        // An ICMP quoting the server's bytes is not about the client's.
+        let back = Unreachable {
+            orig_src: u.orig_dst,
+            orig_dst: u.orig_src,
+            orig_sport: 443,
+            orig_dport: 50000,
+            ..u
+        };
+        t.unreachable(7, ts, &back, router());
+        if acked {
+            feed_ack(&mut t, &mut rec, 8, (false, ACK, 901, 106));
+        }
+        t.finish(&mut rec.sink());
+        (rec.events.iter())
+            .filter_map(|(_, e)| match e {
+                Ev::DataUnreachable(..) => Some(e.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let admin = UnreachKind::AdminProhibited;
+    assert_eq!(run(false, admin), vec![Ev::DataUnreachable(admin, 2, 4)]);
+    // The server acknowledged the bytes after all: the ICMP rejected nothing.
+    assert!(run(true, admin).is_empty());
+    // 'Fragmentation needed' asks for smaller segments: no rejection.
+    assert!(run(false, UnreachKind::Other).is_empty());
 }

@@ -14,7 +14,10 @@ const ONE_WAY_MIN_SENT: usize = 5;
 fn sent_by(p: &Phone, f: &Fact) -> Option<bool> {
     match &f.body {
         Body::Dhcp(m) => Some(m.op == 1),
-        Body::Tcp { .. } | Body::Unacked { .. } | Body::Malformed { .. } => None,
+        Body::Tcp { .. }
+        | Body::Unacked { .. }
+        | Body::DataUnreachable { .. }
+        | Body::Malformed { .. } => None,
         _ if p.ips.contains(&f.src_ip()) => Some(true),
         _ => p.ips.contains(&f.dst_ip()).then_some(false),
     }

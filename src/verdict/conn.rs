@@ -358,6 +358,11 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
                 )
             } else if kinds("RST") {
                 format!("{list} refuse TCP {port}: nothing listening, or a firewall rejecting it")
+            } else if let (true, Some((_, o))) = (kinds("answered by ICMP"), failed.last()) {
+                // ICMP tells why (a router's route, a firewall's rule): the
+                // last one's advice.
+                let why = o.advice.as_deref().unwrap_or("check the firewall rules");
+                format!("{list} cannot be reached on TCP {port}; the last: {why}")
             } else {
                 format!("{list} cannot be reached on TCP {port}: check the firewall rules")
             });

@@ -3,9 +3,10 @@
 //! resolved from, else (SBC) by its port or an SRV target address.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::fact::{Body, Fact, TcpAttempt};
+use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_name, is_provisioning_name};
 use crate::proto::tls::{CertInfo, TlsEvent};
 use crate::verdict::Ctx;
@@ -58,6 +59,9 @@ pub(super) struct Conn<'a> {
     /// The capture ends with the phone's bytes re-sent and never
     /// acknowledged, the server silent: the last send and the re-sends.
     pub(super) unacked: Option<(&'a Fact, u32)>,
+    /// ICMP errors answered the phone's bytes after the handshake (never
+    /// acknowledged): the first ICMP, its kind, its sender, how many came.
+    pub(super) icmp: Option<(&'a Fact, UnreachKind, IpAddr, u32)>,
     /// A side acknowledged bytes of the other's that the capture lacks.
     pub(super) hidden_bytes: bool,
 }
@@ -88,6 +92,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             Body::Unacked {
                 conn, from_client, ..
             } => (*conn, *from_client),
+            Body::DataUnreachable { conn, .. } => (*conn, true),
             _ => continue,
         };
         let (client, server) = if from_client {
@@ -122,6 +127,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             closed: None,
             phone_reset: None,
             unacked: None,
+            icmp: None,
             hidden_bytes: false,
         });
         let side = usize::from(!from_client);
@@ -134,6 +140,12 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
             Body::Unacked { resent, .. } if from_client => c.unacked = Some((f, *resent)),
+            Body::DataUnreachable {
+                kind,
+                sender,
+                count,
+                ..
+            } => c.icmp = Some((f, *kind, *sender, *count)),
             Body::Closed {
                 rst, peer_unseen, ..
             } => {

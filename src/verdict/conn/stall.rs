@@ -3,11 +3,16 @@
 //! acknowledged tell a server that hangs up, a path that loses the server's
 //! answer (a path-MTU black hole), a filter dropping the ClientHello, a
 //! server answering after the phone gave up, and a phone's own quick close
-//! (a probe) apart. A TLS 1.2 server closing after the phone's Finished,
+//! (a probe) apart; ICMP errors answering the ClientHello name who rejected
+//! it. A TLS 1.2 server closing after the phone's Finished,
 //! without its own, failed the handshake at its last step.
 
+use std::net::IpAddr;
+
+use super::tcp::{icmp_advice, Icmp};
 use super::Conn;
 use crate::fact::{Body, Fact};
+use crate::packet::UnreachKind;
 use crate::verdict::{ev, Evidence, Status};
 
 /// Status, summary and advice of a connection's TLS stage.
@@ -47,6 +52,25 @@ pub(super) fn no_server_hello(
     port: u16,
     evidence: &mut Vec<Evidence>,
 ) -> Judged {
+    let server_closed = matches!(c.closed, Some((_, false, _)));
+    if let Some(judged) = c.icmp.filter(|_| !server_closed).map(|icmp| {
+        let (f, kind, sender, count) = icmp;
+        let times = match count {
+            1 => String::new(),
+            n => format!(", {n} times"),
+        };
+        let said = format!("ICMP {} from {sender}{times}", kind.words());
+        evidence.push(ev(f, said.clone()));
+        let summary =
+            format!("the ClientHello to {name} was answered by {said}: rejected on the way");
+        (
+            Status::Fail,
+            summary,
+            Some(rejected_hello(c, name, port, icmp)),
+        )
+    }) {
+        return judged;
+    }
     match c.closed {
         Some((f, by_client, rst)) if !by_client => {
             let how = if rst { "reset" } else { "closed" };
@@ -186,6 +210,35 @@ fn unanswered_hello(close: &Fact, hello: &Fact, name: &str, port: u16) -> (Strin
              gave up after {after}"
         );
         (summary, hello_dropped(name, port))
+    }
+}
+
+/// Advice for a ClientHello an ICMP error answered: a filter that passes
+/// the TCP handshake and rejects the ClientHello (by its SNI or as an
+/// application), or the routing kinds `icmp_advice` tells apart.
+fn rejected_hello(
+    c: &Conn<'_>,
+    name: &str,
+    port: u16,
+    (f, kind, sender, _): (&Fact, UnreachKind, IpAddr, u32),
+) -> String {
+    let icmp = Icmp {
+        kind,
+        sender: Some(sender),
+        frame: f.frame,
+    };
+    match kind {
+        UnreachKind::AdminProhibited
+        | UnreachKind::Port
+        | UnreachKind::Protocol
+        | UnreachKind::RejectRoute => format!(
+            "{sender} lets the TCP handshake with {name} through and rejects the ClientHello \
+             (ICMP {}, #{}): a firewall that filters TLS by its SNI or application; allow \
+             {name}:{port} there",
+            kind.words(),
+            f.frame
+        ),
+        _ => icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS"),
     }
 }
 

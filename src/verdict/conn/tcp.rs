@@ -5,6 +5,8 @@
 use super::connection::Conn;
 use super::Outcome;
 use crate::fact::TcpResult;
+use std::net::{IpAddr, SocketAddr};
+
 use crate::packet::UnreachKind;
 use crate::verdict::{ev, Ctx, Evidence, Status};
 
@@ -72,45 +74,23 @@ pub(super) fn tcp_outcome(
                 to.ip()
             ),
         ),
-        TcpResult::Unreachable => (
-            format!(
-                "{syns} to {to} answered by ICMP {}",
-                t.unreach
-                    .map_or("destination unreachable", UnreachKind::words)
-            ),
-            match t.unreach {
-                Some(UnreachKind::TtlExceeded) => format!(
-                    "packets to {} circle between routers until their TTL (hop limit) runs out \
-                     (ICMP time exceeded, #{}): fix the routing towards {} (a routing loop, \
-                     often two default routes pointing at each other)",
-                    to.ip(),
-                    t.answer_frame,
-                    to.ip()
-                ),
-                Some(UnreachKind::Net | UnreachKind::NoRoute) => format!(
-                    "a router has no route to {} (ICMP {}, #{}): fix the routing towards it \
-                     (for IPv6, the default route the router advertisement gives)",
-                    to.ip(),
-                    t.unreach.map_or("", UnreachKind::words),
-                    t.answer_frame
-                ),
-                Some(UnreachKind::SourcePolicy) => format!(
-                    "a router drops packets from the phone's address {} (ICMP source address \
-                     failed ingress/egress policy, #{}): the phone's address or prefix is not \
-                     one the network accepts; check the prefix it got (router advertisement, \
-                     DHCPv6) and the source-address filter",
-                    match c.first.dst == c.server {
-                        true => c.first.src_ip(),
-                        false => c.first.dst_ip(),
-                    },
-                    t.answer_frame
-                ),
-                _ => format!(
-                    "a router or firewall rejects TCP {port} to {}: check its rules",
-                    to.ip()
-                ),
-            },
-        ),
+        TcpResult::Unreachable => {
+            let kind = t.unreach.unwrap_or(UnreachKind::Other);
+            let from = t
+                .unreach_from
+                .map_or(String::new(), |ip| format!(" from {ip}"));
+            let summary = format!("{syns} to {to} answered by ICMP {}{from}", kind.words());
+            let phone = match c.first.dst == c.server {
+                true => c.first.src_ip(),
+                false => c.first.dst_ip(),
+            };
+            let icmp = Icmp {
+                kind,
+                sender: t.unreach_from,
+                frame: t.answer_frame,
+            };
+            (summary, icmp_advice(&icmp, to, phone, "TCP"))
+        }
     };
     let last = ev(f, summary.clone());
     let status = Status::Fail;
@@ -137,5 +117,58 @@ pub(super) fn connected(c: &Conn<'_>) -> Outcome {
         advice: None,
         evidence,
         hidden: false,
+    }
+}
+
+/// An ICMP error answering the phone's packets: its kind, who sent it (when
+/// known) and its frame.
+pub(super) struct Icmp {
+    pub(super) kind: UnreachKind,
+    pub(super) sender: Option<IpAddr>,
+    pub(super) frame: u64,
+}
+
+/// What an ICMP error answering the phone's `what` ("TCP", "TLS") to `to`
+/// asks of the reader: routing for a loop, a missing route or a host a
+/// router cannot deliver to; the phone's address for a source policy; a
+/// firewall rule for the rest.
+pub(super) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str) -> String {
+    let (ip, port, n) = (to.ip(), to.port(), icmp.frame);
+    let words = icmp.kind.words();
+    // A router's own answer, not the server's (nor its host firewall's).
+    let router = icmp.sender.filter(|s| *s != ip);
+    match icmp.kind {
+        UnreachKind::TtlExceeded => format!(
+            "packets to {ip} circle between routers until their TTL (hop limit) runs out \
+             (ICMP time exceeded, #{n}): fix the routing towards {ip} (a routing loop, often \
+             two default routes pointing at each other)"
+        ),
+        UnreachKind::Net | UnreachKind::NoRoute => format!(
+            "a router{} has no route to {ip} (ICMP {words}, #{n}): fix the routing towards it \
+             (for IPv6, the default route the router advertisement gives)",
+            router.map_or(String::new(), |r| format!(" ({r})"))
+        ),
+        UnreachKind::SourcePolicy => format!(
+            "a router drops packets from the phone's address {phone} (ICMP source address \
+             failed ingress/egress policy, #{n}): the phone's address or prefix is not one the \
+             network accepts; check the prefix it got (router advertisement, DHCPv6) and the \
+             source-address filter"
+        ),
+        UnreachKind::Host | UnreachKind::AddressUnreachable if router.is_some() => format!(
+            "the router {} cannot deliver to {ip} (ICMP {words}, #{n}): the host is down, or \
+             the router's next hop or neighbour lookup towards it fails; check that router's \
+             route to {ip} (a firewall rejecting with this code is the rarer cause)",
+            router.map_or(String::new(), |r| r.to_string())
+        ),
+        _ => match router {
+            Some(r) => format!(
+                "{r} rejects {what} {port} to {ip} (ICMP {words}, #{n}): a router or firewall \
+                 rule there; allow it"
+            ),
+            None => format!(
+                "a router or firewall rejects {what} {port} to {ip} (ICMP {words}, #{n}): \
+                 check its rules"
+            ),
+        },
     }
 }
