@@ -59,6 +59,9 @@ pub(super) struct Attempt<'a> {
     pub(super) qtype: u16,
     pub(super) answer: Answer,
     pub(super) answer_fact: Option<&'a Fact>,
+    /// Fewer responses came to this query and its later copies (same id,
+    /// same sockets) than there were queries.
+    pub(super) fewer_answers: bool,
 }
 
 impl Attempt<'_> {

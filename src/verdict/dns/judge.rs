@@ -4,6 +4,7 @@
 
 use super::advice::advice_of;
 use super::answer::{Answer, Attempt};
+use super::matching::PARALLEL_SECS;
 use super::Family;
 use crate::fact::Body;
 use crate::proto::dns::qtype_name;
@@ -555,7 +556,9 @@ impl<'x, 'a> Judge<'x, 'a> {
 
 /// An answered attempt whose answer came more than [`SLOW_SECS`] after its
 /// query, after the phone had sent the same query again (same id and
-/// socket): the attempt and the delay.
+/// socket, not at the same moment to another server): the attempt and the
+/// delay. With fewer answers than copies, the answer may be the last copy's
+/// (the first query lost on the way): slow only if it is slow for that one.
 fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<(&'x Attempt<'a>, f64)> {
     attempts.iter().enumerate().find_map(|(i, a)| {
         let answer = a.answer_fact.filter(|_| a.ok())?;
@@ -567,12 +570,18 @@ fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<(&'x Attempt<'a>,
             return None;
         };
         // (A few later attempts looked at: the copies come next.)
-        let again = attempts.get(i + 1..)?.iter().take(SLOW_LOOK).any(|b| {
-            b.query.frame < answer.frame
-                && b.query.src == a.query.src
+        let copy = |b: &&&Attempt<'_>| {
+            b.query.src == a.query.src
                 && matches!(&b.query.body, Body::Dns(n) if n.id == m.id)
-        });
-        again.then_some((*a, secs))
+                && a.query.ts.secs_until(&b.query.ts) >= PARALLEL_SECS
+        };
+        let mut later = attempts.get(i + 1..)?.iter().take(SLOW_LOOK).filter(copy);
+        let last_copy = later.rfind(|b| b.query.frame < answer.frame)?;
+        let for_last = last_copy.query.ts.secs_until(&answer.ts);
+        match a.fewer_answers && for_last <= SLOW_SECS {
+            true => None,
+            false => Some((*a, secs)),
+        }
     })
 }
 

@@ -112,6 +112,7 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             qtype: question.qtype,
             answer,
             answer_fact,
+            fewer_answers: replies.fewer_answers(i, m.id, q),
         });
     }
     answers_alone(ctx, &own, &replies, &mut out);
@@ -195,6 +196,7 @@ fn answers_alone<'a>(
             qtype: question.qtype,
             answer,
             answer_fact: Some(r),
+            fewer_answers: false,
         });
     }
     out.sort_by_key(|a| a.query.frame);
@@ -460,6 +462,16 @@ impl<'a> Replies<'a> {
     /// (same id, reversed endpoints), the first well-formed one if a
     /// malformed one came first (else the last malformed one), or an ICMP
     /// unreachable quoting the query when it comes before any response.
+    /// Fewer responses came to the query at `i` (with `id`) and its later
+    /// copies than there were queries: one of them went unanswered.
+    pub(super) fn fewer_answers(&self, i: usize, id: u16, q: &Fact) -> bool {
+        let copies = self.copies.get(&(id, q.src, q.dst));
+        let copies_left = copies.map_or(0, |c| c.len() - c.partition_point(|&j| j < i));
+        let answers_left = (self.responses.get(&(id, q.dst, q.src)))
+            .map_or(0, |(at, _)| at.len() - at.partition_point(|&j| j <= i));
+        answers_left < copies_left
+    }
+
     pub(super) fn to(&self, i: usize, id: u16, q: &Fact) -> Option<&'a Fact> {
         let after = |v: &[usize]| v.partition_point(|&j| j <= i);
         let first_icmp = self
@@ -490,10 +502,7 @@ impl<'a> Replies<'a> {
         // each copy late answered this one too.)
         let copies = self.copies.get(&(id, q.src, q.dst));
         let again = copies.is_some_and(|c| c.iter().any(|&j| j > i && j < pick));
-        let copies_left = copies.map_or(0, |c| c.len() - c.partition_point(|&j| j < i));
-        let answers_left = (self.responses.get(&(id, q.dst, q.src)))
-            .map_or(0, |(at, _)| at.len() - at.partition_point(|&j| j <= i));
-        let again = again && answers_left < copies_left;
+        let again = again && self.fewer_answers(i, id, q);
         match again && q.ts.secs_until(&answer.ts) > STALE_SECS {
             true => None,
             false => Some(answer),

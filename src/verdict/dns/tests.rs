@@ -83,6 +83,7 @@ fn attempt<'a>(query: &'a Fact, answer: Answer, answer_fact: Option<&'a Fact>) -
         qtype: 33,
         answer,
         answer_fact,
+        fewer_answers: false,
     }
 }
 
