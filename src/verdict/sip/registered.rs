@@ -1,14 +1,16 @@
 //! A REGISTER answered 2xx: registered, and what a pass must still warn of
 //! (a binding granted 0 s, rejected or refused attempts before it, a failed
-//! connection to another registrar, REGISTERs left unanswered, a late answer,
-//! NAT and SIP ALG rewrites).
+//! connection to another registrar, a REGISTER refused by ICMP, REGISTERs left
+//! unanswered, a late answer, NAT and SIP ALG rewrites).
 
 use super::advice::{reason_advice, response_text};
 use super::connect::failed_connection_before;
 use super::exchange::{cut_answer, late_answer, refused_before, LATE_ADVICE};
 use super::stage;
 use super::transaction::Transaction;
-use crate::fact::Fact;
+use std::net::SocketAddr;
+
+use crate::fact::{Body, Fact};
 use crate::proto::sip::Nat;
 use crate::verdict::{Ctx, StageResult, Status};
 
@@ -53,17 +55,27 @@ pub(super) fn registered(
     // (Over UDP a phone re-sends a REGISTER nobody answers, RFC 3261
     // 17.1.1.2: one never re-sent, followed by the next REGISTER of its
     // Call-ID, had its answer, which the capture lost.)
+    // (An ICMP error about it is its answer: refused, not lost.)
+    let icmp = icmp_errors(ctx);
+    let refused = |t: &Transaction<'_>| icmp_about(&icmp, t);
     let answer_lost = |t: &Transaction<'_>| {
         t.request.l4 == crate::fact::L4::Udp
             && t.retransmissions == 0
+            && refused(t).is_none()
             && judged.iter().any(|n| {
                 n.call_id == t.call_id && n.cseq > t.cseq && n.request.frame > t.request.frame
             })
     };
-    let unanswered = earlier
-        .iter()
+    let unanswered = (earlier.iter())
         .filter(|t| t.final_code().is_none() && cut_answer(ctx, t).is_none() && !answer_lost(t))
         .count();
+    // Refused before it got an answer (its first sends, while nothing
+    // listened), or never answered.
+    let first_refused = earlier.iter().find_map(|t| {
+        let (f, words) = refused(t)?;
+        let answer = t.finals.first().map_or(u64::MAX, |(a, _, _)| a.frame);
+        (f.frame < answer).then_some((t, (f, words)))
+    });
     // (Not for a de-registration the phone asked for itself.)
     if expires == Some(0) && removed.is_none() && last.expires() != Some(0) {
         // RFC 3261 10.3: a binding granted 0 s is removed at
@@ -121,6 +133,21 @@ pub(super) fn registered(
              registrar failed: check that registrar (or the firewall on its path), \
              each failover costs the phone time",
         )
+    } else if let Some((t, (f, words))) = first_refused {
+        let to = t.request.dst;
+        stage(
+            Status::Warn,
+            format!(
+                "{summary} (after a REGISTER to {to} refused by ICMP {words}, #{})",
+                f.frame
+            ),
+        )
+        .advice(format!(
+            "{} answered the phone's REGISTER to {to} with ICMP {words} before the registration \
+             worked: nothing listened on that SIP port then (a registrar restarting), or a \
+             firewall rejects it; check that registrar and the path to it",
+            f.src_ip()
+        ))
     } else if unanswered > 0 {
         let n = crate::text::plural(unanswered, "REGISTER", "REGISTERs");
         stage(
@@ -162,3 +189,33 @@ pub(super) fn registered(
         stage(Status::Pass, summary)
     }
 }
+
+/// The ICMP errors about UDP datagrams the phone sent, in frame order:
+/// (frame, quoted sender, quoted destination, the fact).
+fn icmp_errors<'a>(ctx: &'a Ctx<'a>) -> Vec<(u64, SocketAddr, SocketAddr, &'a Fact)> {
+    (ctx.own())
+        .filter_map(|f| match &f.body {
+            Body::Icmp(u) if u.orig_proto == 17 => Some((f.frame, u.orig_src, u.orig_dst, f)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first ICMP error quoting `t`'s datagram, among the few after it:
+/// its fact and its kind in words.
+fn icmp_about<'a>(
+    icmp: &[(u64, SocketAddr, SocketAddr, &'a Fact)],
+    t: &Transaction<'_>,
+) -> Option<(&'a Fact, &'static str)> {
+    let req = t.request;
+    let from = icmp.partition_point(|e| e.0 <= req.frame);
+    (icmp.get(from..)?.iter().take(ICMP_LOOK))
+        .find(|e| e.1 == req.src && e.2 == req.dst)
+        .and_then(|e| match &e.3.body {
+            Body::Icmp(u) => Some((e.3, u.kind.words())),
+            _ => None,
+        })
+}
+
+/// ICMP errors looked at after a REGISTER for one about it.
+const ICMP_LOOK: usize = 16;
