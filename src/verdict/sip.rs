@@ -117,11 +117,30 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             "check the line's Auth ID and password against Control Hub: the registrar keeps \
              challenging the authenticated REGISTERs",
         ),
-        Some(401 | 407) => {
-            // Challenges the worst line got without ever sending credentials.
-            let uncredentialed = no_credentials(&judged, last);
-            challenge::challenged(ctx, &judged, last, uncredentialed)
-        }
+        Some(401 | 407) => match challenge::answered_unseen(ctx, last) {
+            // The phone answered the challenge with a REGISTER the capture
+            // lost; its 2xx is there: judged as that registration.
+            Some((ok, cseq)) => {
+                evidence.push(ev(
+                    ok.0,
+                    format!(
+                        "{} to CSeq {cseq}, whose REGISTER is not in the capture",
+                        ok.1
+                    ),
+                ));
+                let done = last.answered_unseen(ok, cseq);
+                let mut r = registered(ctx, &txs, &judged, &done, ok.1, rejected, nat.as_ref());
+                r.summary.push_str(&format!(
+                    "; the REGISTER answering the challenge (CSeq {cseq}) is not in the capture"
+                ));
+                r
+            }
+            None => {
+                // Challenges the worst line got without ever sending credentials.
+                let uncredentialed = no_credentials(&judged, last);
+                challenge::challenged(ctx, &judged, last, uncredentialed)
+            }
+        },
         Some(403) => stage(
             Status::Fail,
             "403 Forbidden: the registrar rejects this line".into(),

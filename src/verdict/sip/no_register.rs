@@ -180,6 +180,18 @@ pub(super) fn orphan_answer(
     if matches!(code, 401 | 407) {
         return None;
     }
+    // A 2xx to the next CSeq of a challenged REGISTER answers that
+    // challenge: the transactions judge it as a registration (or a
+    // de-registration) with earlier failures.
+    let Body::Sip(_) = &f.body else { return None };
+    let challenged = txs.iter().any(|t| {
+        Some(t.call_id.as_str()) == m.call_id.as_deref()
+            && t.cseq.wrapping_add(1) == cseq
+            && matches!(t.final_code(), Some(401 | 407))
+    });
+    if (200..300).contains(&code) && challenged {
+        return None;
+    }
     // Another line whose last REGISTER did not register keeps the judging
     // of every line's last transaction.
     let line = m.from.as_deref().and_then(aor_user);

@@ -4,6 +4,7 @@
 //! unanswered, a late answer, NAT and SIP ALG rewrites).
 
 use super::advice::{reason_advice, response_text};
+use super::challenge::answered_unseen;
 use super::connect::failed_connection_before;
 use super::exchange::{cut_answer, late_answer, refused_before, LATE_ADVICE};
 use super::stage;
@@ -31,16 +32,21 @@ pub(super) fn registered(
     let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
     // A de-registration after it, accepted: the binding is gone
     // when the capture ends (a reboot or shutdown; no failure).
-    let removed = txs.iter().find(|t| {
-        t.expires() == Some(0)
-            && t.request.frame > last.request.frame
-            && t.final_code().is_some_and(|c| (200..300).contains(&c))
-    });
+    // (Its challenge answered by a REGISTER the capture lost, whose 2xx
+    // is there, counts: a few looked at.)
+    let dereg =
+        |t: &&Transaction<'_>| t.expires() == Some(0) && t.request.frame > last.request.frame;
+    let accepted = |t: &&Transaction<'_>| t.final_code().is_some_and(|c| (200..300).contains(&c));
+    let removed = match txs.iter().filter(dereg).find(accepted) {
+        Some(t) => Some(t.request.frame),
+        None => (txs.iter().filter(dereg).take(DEREG_LOOK))
+            .filter(|t| matches!(t.final_code(), Some(401 | 407)))
+            .find_map(|t| answered_unseen(ctx, t).map(|(ok, _)| ok.0.frame)),
+    };
     let summary = match removed {
-        Some(t) => format!(
-            "registered: {code} OK{exp}; then de-registered (Expires 0, #{})",
-            t.request.frame
-        ),
+        Some(frame) => {
+            format!("registered: {code} OK{exp}; then de-registered (Expires 0, #{frame})")
+        }
         // Only de-registrations: the phone removed its binding.
         None if last.expires() == Some(0) => format!(
             "de-registered: {code} OK to the phone's REGISTER with Expires 0 (it \
@@ -216,6 +222,10 @@ fn icmp_about<'a>(
             _ => None,
         })
 }
+
+/// De-registrations after the deciding REGISTER looked at for one that
+/// was accepted.
+const DEREG_LOOK: usize = 4;
 
 /// ICMP errors looked at after a REGISTER for one about it.
 const ICMP_LOOK: usize = 16;

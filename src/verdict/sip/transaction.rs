@@ -38,7 +38,28 @@ pub(super) struct Transaction<'a> {
     line: Option<String>,
 }
 
-impl Transaction<'_> {
+impl<'a> Transaction<'a> {
+    /// This challenged REGISTER as if answered by `ok`, the 2xx to its
+    /// authenticated REGISTER (CSeq `cseq`) that the capture lost: the
+    /// transaction a registration is judged on.
+    pub(super) fn answered_unseen(&self, ok: (&'a Fact, u16, &'a SipMessage), cseq: u32) -> Self {
+        Transaction {
+            call_id: self.call_id.clone(),
+            cseq,
+            request: self.request,
+            msg: self.msg,
+            retransmissions: 0,
+            last_send: self.last_send,
+            finals: vec![ok],
+            provisional: None,
+            provisionals: 0,
+            unreached: None,
+            resent_after_final: 0,
+            resent_after_any: 0,
+            line: self.line.clone(),
+        }
+    }
+
     pub(super) fn authenticated(&self) -> bool {
         self.msg.authorization.is_some()
     }
