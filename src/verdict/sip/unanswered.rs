@@ -5,6 +5,7 @@
 //! TCP, answers lost as IP fragments, only provisional (1xx) answers, or no
 //! answer at all.
 
+use std::net::SocketAddr;
 use std::ops::ControlFlow;
 
 use super::advice::{ordinal, response_text};
@@ -13,7 +14,7 @@ use super::exchange::{cut_answer, icmp_answer, registered_before};
 use super::stage;
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
-use crate::packet::{mac_string, Mac};
+use crate::packet::{mac_string, Mac, UnreachKind};
 use crate::proto::sip::SipMessage;
 use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
 
@@ -88,14 +89,15 @@ pub(super) fn unanswered(
     if let Some((f, words)) = icmp_answer(ctx, last) {
         let to = last.request.dst;
         evidence.push(ev(f, format!("ICMP {words} for the REGISTER to {to}")));
+        let sender = f.src_ip();
         let result = stage(
             Status::Fail,
-            format!("REGISTER to {to} answered by ICMP {words} (#{})", f.frame),
+            format!(
+                "REGISTER to {to} answered by ICMP {words} from {sender} (#{})",
+                f.frame
+            ),
         )
-        .advice(format!(
-            "nothing takes SIP at {to} (ICMP {words}): check the registrar's address \
-             and port (the outbound proxy) and that its service runs"
-        ));
+        .advice(icmp_advice(f, to));
         return ControlFlow::Continue(result);
     }
     // Or an answer that the snaplen cut before it could be matched.
@@ -144,10 +146,6 @@ pub(super) fn unanswered(
     if let Some((answer, other)) = answered_elsewhere(ctx, last) {
         return ControlFlow::Continue(to_another_host(last, answer, other, evidence));
     }
-    if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
-        let s = "REGISTER at the end of the capture, no answer yet";
-        return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
-    }
     let n = last.retransmissions + 1;
     let to = last.request.dst;
     if n > 1 {
@@ -191,6 +189,12 @@ pub(super) fn unanswered(
         let no_length = last.msg.anomalies.contains(&"missing_content_length");
         let taken = std::mem::take(evidence);
         return ControlFlow::Break(registrar_hung_up(last, close, no_length, taken));
+    }
+    // (A closed connection, above, ends the exchange however soon the
+    // capture ends; an open one may still bring the answer.)
+    if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
+        let s = "REGISTER at the end of the capture, no answer yet";
+        return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
     }
     // Answers too big for the path: their IP fragments after
     // the first lost on the way (a firewall dropping fragments).
@@ -367,4 +371,46 @@ fn provisional_only(
          REGISTERs"
     ));
     result
+}
+
+/// What an ICMP error answering the REGISTER to `to` asks of the reader: a
+/// firewall's rule, a router's route, or the registrar's service.
+fn icmp_advice(f: &Fact, to: SocketAddr) -> String {
+    let sender = f.src_ip();
+    let kind = match &f.body {
+        Body::Icmp(u) => u.kind,
+        _ => UnreachKind::Other,
+    };
+    let words = kind.words();
+    let by = match sender == to.ip() {
+        true => to.ip().to_string(),
+        false => format!("the router or firewall {sender}"),
+    };
+    match kind {
+        UnreachKind::AdminProhibited | UnreachKind::SourcePolicy | UnreachKind::RejectRoute => {
+            format!(
+                "{by} rejects SIP to {to} by policy (ICMP {words}): a firewall rule there; \
+                 allow the phone's SIP to the registrar (UDP and TCP {})",
+                to.port()
+            )
+        }
+        UnreachKind::Host
+        | UnreachKind::Net
+        | UnreachKind::NoRoute
+        | UnreachKind::AddressUnreachable
+        | UnreachKind::TtlExceeded
+            if sender != to.ip() =>
+        {
+            format!(
+                "the router {sender} cannot deliver to {} (ICMP {words}): the host is down or \
+                 the address wrong, or that router's route towards it is broken; check the \
+                 registrar's address (the outbound proxy) and the routing to it",
+                to.ip()
+            )
+        }
+        _ => format!(
+            "nothing takes SIP at {to} (ICMP {words}): check the registrar's address and port \
+             (the outbound proxy) and that its service runs"
+        ),
+    }
 }
