@@ -16,6 +16,7 @@
 # The lines starting with "#|" are the rows of the derived-captures table in
 # captures/README.md (build.sh copies them): capture | from | how | expected.
 #| `fmt-nokia.pcap` | healthy-linktypes.pcap | editcap -F nokiapcap: standard magic, 4 more bytes after each record header | pass
+#| `fmt-nokia-opt150-tftp.pcap` | opt150-tftp.pcap | editcap -F nokiapcap: its second standard-layout header reads a plausible length, only its fraction of a second gives the layout away | fail at dhcp-options, as the source
 #| `fmt-redhat61.pcap` | healthy-linktypes.pcap | editcap -F rh6_1pcap: standard magic, 8 more bytes after each record header | pass
 #| `fmt-modpcap.pcap` | healthy-linktypes.pcap | editcap -F modpcap: Kuznetzov's modified pcap, magic 0xa1b2cd34, 8 more bytes after each record header | pass
 #| `fmt-bigendian.pcap` | healthy-linktypes.pcap | file and record headers big-endian (reframe.py bigendian) | pass
@@ -120,6 +121,11 @@ derive() { # name
         [ "$name" = fmt-modpcap.pcap ] && variant=modpcap
         editcap -F "$variant" "$HEALTHY" "$out"
         expect_one "$out" pass null "$PASS"
+        ;;
+    fmt-nokia-opt150-tftp.pcap)
+        need "$OUT/opt150-tftp.pcap"
+        editcap -F nokiapcap "$OUT/opt150-tftp.pcap" "$out"
+        cp "$OUT/opt150-tftp.pcap.expected.json" "$out.expected.json"
         ;;
     fmt-bigendian.pcap)
         need "$HEALTHY"

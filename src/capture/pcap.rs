@@ -121,17 +121,30 @@ impl PcapReader {
         // A stream that fails while looked at is read as standard: its
         // error comes where the records are read.
         // A variant is taken only when a standard record header is one the
-        // reader would refuse (a length no record has; oddities it reads
-        // with a warning do not count) and the variant's first two records
-        // line up strictly.
+        // reader would refuse (a length no record has) and the variant's
+        // first two records line up strictly; or when the standard headers
+        // are only implausible (a record longer than its original, a
+        // fraction of a second or more: a misaligned header reads such
+        // values, a damaged one too) and the variant's first
+        // [`LAYOUT_RECORDS`] all line up strictly.
         let mut record_pad = pad.unwrap_or(0);
-        if pad.is_some() {
-            // The magic said the layout: nothing to look for.
-        } else if let Ok(None) = layout.lines_up(&mut src, 0, false) {
+        let need = match layout.lines_up(&mut src, 0, false) {
+            _ if pad.is_some() => None,
+            Ok(None) => Some(2),
+            Ok(Some(_)) if matches!(layout.lines_up(&mut src, 0, true), Ok(None)) => {
+                Some(LAYOUT_RECORDS)
+            }
+            _ => None,
+        };
+        if let Some(need) = need {
             let variant = VARIANT_PADS.iter().map(|(pad, _)| *pad);
+            // (A short capture lined up whole is enough.)
             record_pad = variant
                 .into_iter()
-                .find(|pad| matches!(layout.lines_up(&mut src, *pad, true), Ok(Some(2..))))
+                .find(|pad| match layout.lines_up(&mut src, *pad, true) {
+                    Ok(Some((n, whole))) => n >= need || (whole && n >= 2),
+                    _ => false,
+                })
                 .unwrap_or(0);
         }
         Ok(PcapReader {
@@ -388,7 +401,8 @@ struct Layout {
 
 impl Layout {
     /// How many of the first records line up with `pad` bytes after each
-    /// header, up to the stream's end; `None` when a header is not one:
+    /// header, up to the stream's end, and whether they are the whole
+    /// stream (it ends right after the last); `None` when a header is not one:
     /// its length beyond any record's (the reader refuses it), or with
     /// `strict`, also beyond its original length, an original length of 0
     /// or a fraction of a second or more. Only buffered bytes are looked at.
@@ -397,14 +411,14 @@ impl Layout {
         src: &mut Source,
         pad: usize,
         strict: bool,
-    ) -> Result<Option<usize>, CaptureError> {
+    ) -> Result<Option<(usize, bool)>, CaptureError> {
         let header = RECORD_HEADER_LEN + pad;
         let whole_second = if self.nanos { 1_000_000_000 } else { 1_000_000 };
         let mut at = 0usize;
         for n in 0..LAYOUT_RECORDS {
             if !fill(src, at + header, 0)? {
                 // The end of the stream (a cut one tells nothing more).
-                return Ok(Some(n));
+                return Ok(Some((n, src.window().len() == at)));
             }
             let head = src.window().get(at..).unwrap_or_default();
             let e = self.endian;
@@ -413,7 +427,7 @@ impl Layout {
                 .iter()
                 .any(|e| e.u32(head, 0).is_some_and(|m| MAGICS.contains(&m)));
             if joined {
-                return Ok(Some(n));
+                return Ok(Some((n, false)));
             }
             let (Some(frac), Some(incl), Some(orig)) =
                 (e.u32(head, 4), e.u32(head, 8), e.u32(head, 12))
@@ -428,9 +442,9 @@ impl Layout {
             }
             at += header + incl as usize;
             if !fill(src, at, 0)? {
-                return Ok(Some(n));
+                return Ok(Some((n, false)));
             }
         }
-        Ok(Some(LAYOUT_RECORDS))
+        Ok(Some((LAYOUT_RECORDS, false)))
     }
 }
