@@ -464,6 +464,11 @@ impl Cx<'_> {
             .add(key, frag, self.ts.ns, self.limits, self.stats, out)
         {
             FragOutcome::Complete(proto) => Ok((proto, out.as_slice())),
+            // Every fragment came, the snaplen cut some: a cut datagram.
+            FragOutcome::CompleteCut(proto) => {
+                self.truncated = true;
+                Ok((proto, out.as_slice()))
+            }
             FragOutcome::Held => Err(Decoded::Held),
             FragOutcome::Dropped | FragOutcome::Duplicate => Err(Decoded::Skip),
             FragOutcome::Bad(id) => Err(Decoded::Bad(id)),

@@ -13,7 +13,9 @@
 //! of a datagram completed within [`DUPLICATE_WINDOW_NS`] is a late
 //! duplicate and ignored. Datagrams are dropped when the oldest one is older
 //! than the timeout (measured in capture time from its first fragment) or
-//! when a bound needs room; the owner counts both. Beyond comparing
+//! when a bound needs room; the owner counts both. Fragments the snaplen
+//! cut complete their datagram by the lengths their IP headers declare: it
+//! is handed over cut (the bytes before the first cut), not lost. Beyond comparing
 //! overlaps, the pool never looks inside the bytes.
 
 use std::collections::VecDeque;
@@ -113,6 +115,9 @@ pub(super) enum FragOutcome {
     /// The datagram is complete and was moved into the caller's buffer;
     /// the protocol is the one its first fragment states.
     Complete(u8),
+    /// Every fragment came, but the snaplen cut some: the bytes up to the
+    /// first cut were moved into the caller's buffer.
+    CompleteCut(u8),
     /// Not stored: a bound was hit, or it contradicts its datagram.
     Dropped,
     /// A copy of a fragment of a datagram completed moments ago.
@@ -138,11 +143,20 @@ struct Datagram {
     fragments: u64,
     /// Two fragments gave different bytes for the same place.
     conflict: bool,
+    /// Byte ranges the fragments' IP headers declare, when the snaplen cut
+    /// some (`have` then falls short of them): every fragment may be there.
+    declared: Vec<(usize, usize)>,
 }
 
 impl Datagram {
     fn is_complete(&self) -> bool {
         matches!((self.total, self.have.as_slice()), (Some(t), [(0, end)]) if *end >= t)
+    }
+
+    /// Every fragment arrived, some cut by the snaplen.
+    fn is_complete_cut(&self) -> bool {
+        !self.declared.is_empty()
+            && matches!((self.total, self.declared.as_slice()), (Some(t), [(0, end)]) if *end >= t)
     }
 }
 
@@ -218,6 +232,20 @@ impl FragPool {
             return FragOutcome::Dropped;
         }
         dgram.fragments += 1;
+        // A cut fragment: from then on the declared ranges are kept too
+        // (those of the fragments before it are the ranges held).
+        if data_len < frag.declared_len && dgram.declared.is_empty() {
+            dgram.declared = dgram.have.clone();
+        }
+        if !dgram.declared.is_empty() {
+            if dgram.declared.len() >= MAX_RANGES {
+                let bytes = dgram.buf.len();
+                stats.fragments_dropped += dgram.fragments;
+                self.remove(index, bytes);
+                return FragOutcome::Dropped;
+            }
+            insert_range(&mut dgram.declared, frag.offset, declared_end);
+        }
         if frag.offset == 0 {
             dgram.proto = frag.proto;
             let port = |at: usize| {
@@ -236,7 +264,8 @@ impl FragPool {
                 });
             }
         }
-        if !dgram.is_complete() {
+        let cut = !dgram.is_complete();
+        if cut && !dgram.is_complete_cut() {
             return FragOutcome::Held;
         }
 
@@ -254,10 +283,19 @@ impl FragPool {
             self.recycle(done.buf);
             return FragOutcome::Dropped;
         }
-        done.buf.truncate(done.total.unwrap_or(0));
+        // (Cut: the bytes before the first one missing.)
+        let whole = match (cut, done.have.first()) {
+            (false, _) => done.total.unwrap_or(0),
+            (true, Some(&(0, end))) => end,
+            (true, _) => 0,
+        };
+        done.buf.truncate(whole);
         std::mem::swap(out, &mut done.buf);
         self.recycle(done.buf);
-        FragOutcome::Complete(done.proto)
+        match cut {
+            true => FragOutcome::CompleteCut(done.proto),
+            false => FragOutcome::Complete(done.proto),
+        }
     }
 
     /// Was a datagram with this key completed within the duplicate window?
@@ -328,6 +366,7 @@ impl FragPool {
             head: None,
             fragments: 0,
             conflict: false,
+            declared: Vec::new(),
         });
     }
 
@@ -473,6 +512,34 @@ mod tests {
             ts: Timestamp::new(0, 6),
             l2: L2::default(),
         }
+    }
+
+    #[test]
+    fn every_fragment_cut_by_the_snaplen_completes_cut() {
+        let (limits, mut stats) = (DecodeLimits::default(), DecodeStats::default());
+        let mut pool = FragPool::default();
+        let mut out = Vec::new();
+        // Each fragment declares 16 bytes; the snaplen left 6 of each.
+        const FIRST: [u8; 6] = [1; 6];
+        const REST: [u8; 6] = [2; 6];
+        let cut = |offset: usize, more: bool| Fragment {
+            declared_len: 16,
+            ..frag(offset, more, if offset == 0 { &FIRST } else { &REST })
+        };
+        let mut add =
+            |f: Fragment<'_>, out: &mut Vec<u8>| pool.add(key(1), f, 0, &limits, &mut stats, out);
+        assert_eq!(add(cut(0, true), &mut out), FragOutcome::Held);
+        assert_eq!(add(cut(32, false), &mut out), FragOutcome::Held);
+        // The middle one completes the declared bytes: the datagram is
+        // whole on the wire, cut in the capture; the bytes before the
+        // first cut are handed over.
+        assert_eq!(add(cut(16, true), &mut out), FragOutcome::CompleteCut(17));
+        assert_eq!(out, vec![1; 6]);
+        // A datagram whose middle fragment never came stays held.
+        let mut pool = FragPool::default();
+        let mut add = |f: Fragment<'_>| pool.add(key(2), f, 0, &limits, &mut stats, &mut out);
+        assert_eq!(add(cut(0, true)), FragOutcome::Held);
+        assert_eq!(add(cut(32, false)), FragOutcome::Held);
     }
 
     #[test]
