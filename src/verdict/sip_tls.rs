@@ -3,7 +3,8 @@
 //! runs there, out of a capture's sight. In TLS 1.2 each side's first
 //! application_data record is told from its handshake (it follows the
 //! ChangeCipherSpec), so a session where the phone sent data and the SBC
-//! sent none back before the session closed is an unanswered REGISTER, and
+//! sent none back before the session closed (the SBC closing at once, or
+//! the phone giving up after a wait) is an unanswered REGISTER, and
 //! one that closed with no application data either way carried no SIP.
 
 use std::collections::BTreeMap;
@@ -84,21 +85,33 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
 fn unanswered(s: &Session<'_>) -> Option<StageResult> {
     let (up, close) = (s.data[0]?, s.close?);
     let waited = up.ts.secs_until(&close.ts);
-    if !s.tls12 || s.data[1].is_some() || waited < SILENT_SECS {
+    let by_phone = matches!(
+        &close.body,
+        Body::Closed {
+            from_client: true,
+            ..
+        } | Body::Tls {
+            from_client: true,
+            ..
+        }
+    );
+    // (The SBC closing, however soon, is its answer; the phone's close
+    // only after a wait no registrar takes.)
+    if !s.tls12 || s.data[1].is_some() || (by_phone && waited < SILENT_SECS) {
         return None;
     }
-    let by = match &close.body {
-        Body::Closed {
-            from_client: true, ..
-        }
-        | Body::Tls {
-            from_client: true, ..
-        } => "the phone gave up and closed",
-        _ => "the SBC closed",
+    let by = match by_phone {
+        true => "the phone gave up and closed",
+        false => "the SBC closed",
+    };
+    let later = match waited {
+        w if w >= 1.0 => format!("{w:.0} s later"),
+        w if w >= 0.001 => format!("{:.0} ms later", w * 1000.0),
+        _ => "at once".to_string(),
     };
     let summary = format!(
         "the phone sent its first record inside TLS to {} (#{}; SIP runs there) and the SBC sent \
-         nothing back; {by} the session {waited:.0} s later (#{})",
+         nothing back; {by} the session {later} (#{})",
         up.dst, up.frame, close.frame
     );
     let evidence = vec![
