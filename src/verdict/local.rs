@@ -341,7 +341,15 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                     // HTTP/1.0 without a length: the body is read to the
                     // close (HTTP/1.1 ones are chunked, and end on their own).
                     let to_close = content_length.is_none() && version == "HTTP/1.0";
-                    Some((*r, *status, reason.clone(), location.clone(), to_close))
+                    let empty = *content_length == Some(0);
+                    Some((
+                        *r,
+                        *status,
+                        reason.clone(),
+                        location.clone(),
+                        to_close,
+                        empty,
+                    ))
                 }
                 _ => None,
             });
@@ -358,7 +366,7 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                 .copied()
         };
         let outcome = match resp {
-            Some((r, status, reason, location, to_close)) => {
+            Some((r, status, reason, location, to_close, empty)) => {
                 let to = location
                     .as_ref()
                     .map_or(String::new(), |l| format!(" to {l}"));
@@ -369,6 +377,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                 };
                 evidence.push(ev(r, format!("HTTP {code}{to}")));
                 match (status, unfinished) {
+                    // Content-Length: 0: an empty file is no profile.
+                    (200..=299, _) if empty => Outcome::NotFound(format!(
+                        "{code}, but the body is empty (Content-Length: 0): no profile"
+                    )),
                     (200..=299, _) if html.is_some() => {
                         if let Some(h) = html {
                             evidence.push(ev(h, "the body begins an HTML page, not a profile"));

@@ -449,6 +449,9 @@ impl<'a> Transfer<'a> {
         if let Some(lost) = self.data_unreached(server, evidence) {
             return Outcome::NoAnswer(lost);
         }
+        if len < blksize && bytes == 0 {
+            return Outcome::NotFound("an empty file (0 bytes): no profile".to_string());
+        }
         if len < blksize {
             let cut = if cut {
                 "; frames cut by the snaplen"
@@ -730,6 +733,15 @@ mod tests {
             (false, data(2, 8)),
         ];
         assert_eq!(judge(resent, 60), "fetched: profile downloaded (520 bytes)");
+    }
+
+    #[test]
+    fn an_empty_file_is_no_profile() {
+        let empty = vec![(false, data(1, 0)), (true, ack(1))];
+        assert_eq!(
+            judge(empty, 60),
+            "not found: an empty file (0 bytes): no profile"
+        );
     }
 
     #[test]
