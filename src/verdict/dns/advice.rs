@@ -52,7 +52,19 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                 "{name} has no SRV record at {server}: publish the outbound proxy's SRV records \
                  (SBC targets on port 8934), or fix the outbound proxy name the phone is given"
             ),
-            None => format!("{name} has no record of that type at {server}: check the zone"),
+            // An IPv4 question, an IPv6-only name: the phone lives by A.
+            None if a.qtype == 1 => match aaaa_of(all, name) {
+                Some(v6) => format!(
+                    "{name} has only an IPv6 address at {server} (AAAA {v6}) and no IPv4 (A) \
+                     record, which the phone asks for: add the A record (or remove the local \
+                     zone or override of {name})"
+                ),
+                None => format!("{name} has no A (IPv4) record at {server}: check the zone"),
+            },
+            None => format!(
+                "{name} has no {} record at {server}: check the zone",
+                qtype_name(a.qtype)
+            ),
         },
         Answer::NoService => format!(
             "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
@@ -184,4 +196,14 @@ fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b
                     | Answer::RefusedByPhone(..)
             )
     })
+}
+
+/// An address of `name` that an AAAA answer gave.
+fn aaaa_of(all: &[Attempt<'_>], name: &str) -> Option<String> {
+    all.iter()
+        .filter(|o| o.qtype == 28 && o.name.eq_ignore_ascii_case(name))
+        .find_map(|o| match &o.answer {
+            Answer::Records(r) => r.first().cloned(),
+            _ => None,
+        })
 }
