@@ -271,6 +271,17 @@ pub(super) fn unanswered(
              NAT between the phone and {to} that drops fragments loses it: register over TCP or \
              TLS (RFC 3261 18.1.1), or let fragments through; else {advice}"
         );
+    } else if let Some(octets) = near_mtu(last) {
+        // Whole, but larger than RFC 3261 18.1.1 lets UDP carry: a link
+        // with a smaller MTU (a tunnel, a VPN) drops it where its ICMP
+        // 'fragmentation needed' is filtered.
+        summary.push_str(&format!("; each REGISTER is {octets} bytes over UDP"));
+        advice = format!(
+            "the REGISTER is {octets} bytes over UDP, more than the 1300 RFC 3261 18.1.1 allows \
+             without a known path MTU: a link on the way with a smaller MTU (a tunnel, a VPN) \
+             drops it when its ICMP 'fragmentation needed' is filtered; register over TCP or TLS, \
+             or fix the MTU on that path; else {advice}"
+        );
     }
     ControlFlow::Continue(stage(Status::Fail, summary).advice(advice))
 }
@@ -285,6 +296,17 @@ fn fragmented(last: &Transaction<'_>) -> Option<usize> {
     let udp = last.request.l4 == crate::fact::L4::Udp;
     (udp && last.msg.octets + headers > 1500).then_some(last.msg.octets)
 }
+
+/// The size of `last`'s REGISTER when, over UDP, it is over the 1300 bytes
+/// RFC 3261 18.1.1 lets UDP carry without a known path MTU.
+fn near_mtu(last: &Transaction<'_>) -> Option<usize> {
+    let udp = last.request.l4 == crate::fact::L4::Udp;
+    (udp && last.msg.octets > UDP_MAX_UNKNOWN_MTU).then_some(last.msg.octets)
+}
+
+/// RFC 3261 18.1.1: a request over 1300 bytes goes over TCP when the path
+/// MTU is unknown.
+const UDP_MAX_UNKNOWN_MTU: usize = 1300;
 
 /// A SIP response to `last` (same Call-ID and CSeq, to the phone's address)
 /// delivered to another MAC than the one the REGISTER came from, whose
