@@ -166,6 +166,19 @@ pub(super) fn registered(
         )
     } else if let Some(late) = late_answer(last) {
         stage(Status::Warn, format!("{summary} (the REGISTER was {late})")).advice(LATE_ADVICE)
+    } else if let Some((t, late)) = earlier
+        .iter()
+        .rev()
+        .find_map(|t| Some((t, late_answer(t)?)))
+    {
+        // An earlier exchange of the run (its challenge, a refresh) came
+        // late: the same lossy path.
+        let at = t.request.frame;
+        stage(
+            Status::Warn,
+            format!("{summary} (the REGISTER #{at} was {late})"),
+        )
+        .advice(LATE_ADVICE)
     } else if let Some((_, n)) = nat.filter(|(_, n)| n.partial_alg) {
         stage(Status::Warn, format!("{summary}; {}", n.text)).advice(
             "a SIP ALG on the NAT/firewall rewrites the phone's REGISTER by halves \
