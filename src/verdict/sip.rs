@@ -85,14 +85,40 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     if let Some(result) = no_register::orphan_answer(ctx, &txs, &mut evidence) {
         return with_alg(ctx, result.evidence(evidence));
     }
-    let result = match last.final_code() {
-        Some(code) if (200..300).contains(&code) => {
+    // A challenge the phone answered with a REGISTER the capture lost: its
+    // 2xx (the Call-ID's next CSeq) is there.
+    // Judged as the registration that 2xx makes.
+    let unseen = match last.final_code() {
+        Some(401 | 407) => challenge::answered_unseen(ctx, last),
+        _ => None,
+    };
+    let unseen = unseen.map(|(ok, cseq)| {
+        evidence.push(ev(
+            ok.0,
+            format!(
+                "{} to CSeq {cseq}, whose REGISTER is not in the capture",
+                ok.1
+            ),
+        ));
+        let done = last.answered_unseen(ok, cseq);
+        // (Its own challenge was answered: no rejection.)
+        let counted = last.authenticated() && !last.stale();
+        let rejected = rejected - usize::from(counted).min(rejected);
+        let mut r = registered(ctx, &txs, &judged, &done, ok.1, rejected, nat.as_ref());
+        r.summary.push_str(&format!(
+            "; the REGISTER answering the challenge (CSeq {cseq}) is not in the capture"
+        ));
+        r
+    });
+    let result = match (unseen, last.final_code()) {
+        (Some(r), _) => r,
+        (None, Some(code)) if (200..300).contains(&code) => {
             registered(ctx, &txs, &judged, last, code, rejected, nat.as_ref())
         }
         // A refresh with the nonce that had worked, challenged anew (a new
         // nonce) as the capture ends: the phone's answer to it is not in
         // the capture.
-        Some(code @ (401 | 407)) if rechallenged_at_end(ctx, &judged, last) => {
+        (None, Some(code @ (401 | 407))) if rechallenged_at_end(ctx, &judged, last) => {
             StageResult::not_seen(
                 Stage::SipRegister,
                 format!(
@@ -102,7 +128,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
                 ),
             )
         }
-        Some(code @ (401 | 407)) if last.authenticated() && !last.stale() => stage(
+        (None, Some(code @ (401 | 407))) if last.authenticated() && !last.stale() => stage(
             Status::Fail,
             format!(
                 "credentials rejected: {} answered with a fresh {code}",
@@ -117,31 +143,12 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             "check the line's Auth ID and password against Control Hub: the registrar keeps \
              challenging the authenticated REGISTERs",
         ),
-        Some(401 | 407) => match challenge::answered_unseen(ctx, last) {
-            // The phone answered the challenge with a REGISTER the capture
-            // lost; its 2xx is there: judged as that registration.
-            Some((ok, cseq)) => {
-                evidence.push(ev(
-                    ok.0,
-                    format!(
-                        "{} to CSeq {cseq}, whose REGISTER is not in the capture",
-                        ok.1
-                    ),
-                ));
-                let done = last.answered_unseen(ok, cseq);
-                let mut r = registered(ctx, &txs, &judged, &done, ok.1, rejected, nat.as_ref());
-                r.summary.push_str(&format!(
-                    "; the REGISTER answering the challenge (CSeq {cseq}) is not in the capture"
-                ));
-                r
-            }
-            None => {
-                // Challenges the worst line got without ever sending credentials.
-                let uncredentialed = no_credentials(&judged, last);
-                challenge::challenged(ctx, &judged, last, uncredentialed)
-            }
-        },
-        Some(403) => stage(
+        (None, Some(401 | 407)) => {
+            // Challenges the worst line got without ever sending credentials.
+            let uncredentialed = no_credentials(&judged, last);
+            challenge::challenged(ctx, &judged, last, uncredentialed)
+        }
+        (None, Some(403)) => stage(
             Status::Fail,
             "403 Forbidden: the registrar rejects this line".into(),
         )
@@ -149,7 +156,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             "the registrar forbids the registration: check the user ID, Auth ID and \
              password, and that the device is assigned to the user in Control Hub",
         ),
-        Some(code) => {
+        (None, Some(code)) => {
             let last_final = last.finals.first();
             let reason = last_final
                 .map(|(_, c, m)| response_text(*c, m))
@@ -161,7 +168,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             };
             stage(Status::Fail, format!("REGISTER answered {reason}")).advice(advice)
         }
-        None => match unanswered(ctx, &judged, last, &mut evidence) {
+        (None, None) => match unanswered(ctx, &judged, last, &mut evidence) {
             ControlFlow::Break(done) => return done,
             ControlFlow::Continue(result) => result,
         },

@@ -5,6 +5,7 @@
 
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
+use crate::packet::UnreachKind;
 use crate::proto::sip::SipMessage;
 use crate::verdict::Ctx;
 
@@ -61,6 +62,7 @@ pub(super) fn icmp_answer<'a>(
         Body::Icmp(u)
             if f.frame > t.request.frame
                 && u.orig_proto == 17
+                && u.kind != UnreachKind::Other
                 && u.orig_dst == t.request.dst
                 && u.orig_src == t.request.src =>
         {

@@ -12,6 +12,7 @@ use super::transaction::Transaction;
 use std::net::SocketAddr;
 
 use crate::fact::{Body, Fact};
+use crate::packet::UnreachKind;
 use crate::proto::sip::Nat;
 use crate::verdict::{Ctx, StageResult, Status};
 
@@ -214,7 +215,10 @@ pub(super) fn registered(
 fn icmp_errors<'a>(ctx: &'a Ctx<'a>) -> Vec<(u64, SocketAddr, SocketAddr, &'a Fact)> {
     (ctx.own())
         .filter_map(|f| match &f.body {
-            Body::Icmp(u) if u.orig_proto == 17 => Some((f.frame, u.orig_src, u.orig_dst, f)),
+            // ('Fragmentation needed' asks for smaller datagrams: no refusal.)
+            Body::Icmp(u) if u.orig_proto == 17 && u.kind != UnreachKind::Other => {
+                Some((f.frame, u.orig_src, u.orig_dst, f))
+            }
             _ => None,
         })
         .collect()
