@@ -158,6 +158,14 @@ pub struct Unreachable {
     pub orig_dport: u16,
 }
 
+impl Unreachable {
+    /// ICMPv4 'fragmentation needed and DF set' (type 3 code 4): a
+    /// request for smaller packets (path MTU discovery), not a refusal.
+    pub fn frag_needed(&self) -> bool {
+        !self.v6 && self.code == 4 && self.kind == UnreachKind::Other
+    }
+}
+
 /// The transport layer of a decoded packet.
 #[derive(Clone, Copy, Debug)]
 pub enum Transport<'a> {

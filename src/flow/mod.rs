@@ -361,9 +361,9 @@ impl<S: Default> FlowTable<S> {
             // The outcome waits for the attempt's end: retransmitted SYNs
             // and their ICMP answers belong to it.
             Phase::Attempt => conn.unreach = Some((frame, ts, u.kind, sender)),
-            // 'Fragmentation needed' (and unknown codes) ask for smaller
-            // segments; they reject nothing.
-            Phase::Established | Phase::Midstream if u.kind != UnreachKind::Other => {
+            // 'Fragmentation needed' asks for smaller segments; it rejects
+            // nothing.
+            Phase::Established | Phase::Midstream if !u.frag_needed() => {
                 match &mut conn.data_unreach {
                     Some(seen) => seen.4 = seen.4.saturating_add(1),
                     None => conn.data_unreach = Some((frame, ts, u.kind, sender, 1)),

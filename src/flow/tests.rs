@@ -750,9 +750,10 @@ fn icmp_quoting_the_clients_bytes_after_the_handshake() {
         feed_ack(&mut t, &mut rec, 1, (true, SYN, 100, 0));
         feed_ack(&mut t, &mut rec, 2, (false, SYN | ACK, 900, 101));
         feed_ack(&mut t, &mut rec, 3, (true, ACK, 101, 901));
-        t.unreachable(4, ts, &Unreachable { kind, ..u }, router());
+        let code = if kind == UnreachKind::Other { 4 } else { 13 };
+        t.unreachable(4, ts, &Unreachable { kind, code, ..u }, router());
         feed_ack(&mut t, &mut rec, 5, (true, ACK, 101, 901));
-        t.unreachable(6, ts, &Unreachable { kind, ..u }, router());
+        t.unreachable(6, ts, &Unreachable { kind, code, ..u }, router());
         // An ICMP quoting the server's bytes is not about the client's.
         let back = Unreachable {
             orig_src: u.orig_dst,

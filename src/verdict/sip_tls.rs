@@ -97,7 +97,9 @@ fn unanswered(s: &Session<'_>) -> Option<StageResult> {
     );
     // (The SBC closing, however soon, is its answer; the phone's close
     // only after a wait no registrar takes.)
-    if !s.tls12 || s.data[1].is_some() || (by_phone && waited < SILENT_SECS) {
+    // (A close before the phone's data is no answer to it.)
+    let before = close.frame <= up.frame;
+    if !s.tls12 || s.data[1].is_some() || before || (by_phone && waited < SILENT_SECS) {
         return None;
     }
     let by = match by_phone {

@@ -61,8 +61,14 @@ pub(super) fn no_server_hello(
         };
         let said = format!("ICMP {} from {sender}{times}", kind.words());
         evidence.push(ev(f, said.clone()));
-        let summary =
-            format!("the ClientHello to {name} was answered by {said}: rejected on the way");
+        let how = match kind {
+            UnreachKind::AdminProhibited
+            | UnreachKind::Port
+            | UnreachKind::Protocol
+            | UnreachKind::RejectRoute => "rejected on the way",
+            _ => "undeliverable",
+        };
+        let summary = format!("the ClientHello to {name} was answered by {said}: {how}");
         (
             Status::Fail,
             summary,
