@@ -397,16 +397,34 @@ impl<'x, 'a> Judge<'x, 'a> {
             (false, None) => slow_answer(&attempts[..=pos.min(attempts.len() - 1)]),
             _ => None,
         };
-        if let Some((a, secs)) = slow {
-            summary.push_str(&format!(
-                " (answered {secs:.1} s after the query, once the phone had sent it again)"
-            ));
-            advice = Some(format!(
-                "DNS server {} answers too slowly ({secs:.1} s): the phone timed out and asked \
-                 again before the answer came; fix its upstream forwarding, or give the phones \
-                 a resolver that answers within a second",
-                a.server()
-            ));
+        match slow {
+            Some(Slow::Late(a, secs)) => {
+                summary.push_str(&format!(
+                    " (answered {secs:.1} s after the query, once the phone had sent it again)"
+                ));
+                advice = Some(format!(
+                    "DNS server {} answers too slowly ({secs:.1} s): the phone timed out and \
+                     asked again before the answer came; fix its upstream forwarding, or give \
+                     the phones a resolver that answers within a second",
+                    a.server()
+                ));
+            }
+            Some(Slow::FirstLost(a, copy)) => {
+                let after = a.query.ts.secs_until(&copy.query.ts);
+                summary.push_str(&format!(
+                    " (after {} {}: no answer to #{} within {after:.1} s; the copy the phone sent \
+                     then was answered)",
+                    a.name,
+                    qtype_name(a.qtype),
+                    a.query.frame
+                ));
+                advice = Some(format!(
+                    "the phone's first query to DNS server {} got no answer and it waited {after:.1} \
+                     s to ask again: if it recurs, check the path to that server for loss",
+                    a.server()
+                ));
+            }
+            None => {}
         }
         let trouble = trouble || slow.is_some();
         let status = if trouble { Status::Warn } else { Status::Pass };
@@ -554,12 +572,20 @@ impl<'x, 'a> Judge<'x, 'a> {
     }
 }
 
+/// What a slow answer was: late for its query (`Late`: the attempt and
+/// the delay), or quick for a copy the phone sent after a timeout, the
+/// first one lost (`FirstLost`: the attempt and that copy).
+enum Slow<'x, 'a> {
+    Late(&'x Attempt<'a>, f64),
+    FirstLost(&'x Attempt<'a>, &'x Attempt<'a>),
+}
+
 /// An answered attempt whose answer came more than [`SLOW_SECS`] after its
 /// query, after the phone had sent the same query again (same id and
-/// socket, not at the same moment to another server): the attempt and the
-/// delay. With fewer answers than copies, the answer may be the last copy's
-/// (the first query lost on the way): slow only if it is slow for that one.
-fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<(&'x Attempt<'a>, f64)> {
+/// socket, not at the same moment to another server). With fewer answers
+/// than copies, the answer may be the last copy's (the first query lost on
+/// the way): slow only if it is slow for that one.
+fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<Slow<'x, 'a>> {
     attempts.iter().enumerate().find_map(|(i, a)| {
         let answer = a.answer_fact.filter(|_| a.ok())?;
         let secs = a.query.ts.secs_until(&answer.ts);
@@ -579,8 +605,8 @@ fn slow_answer<'x, 'a>(attempts: &[&'x Attempt<'a>]) -> Option<(&'x Attempt<'a>,
         let last_copy = later.rfind(|b| b.query.frame < answer.frame)?;
         let for_last = last_copy.query.ts.secs_until(&answer.ts);
         match a.fewer_answers && for_last <= SLOW_SECS {
-            true => None,
-            false => Some((*a, secs)),
+            true => Some(Slow::FirstLost(a, last_copy)),
+            false => Some(Slow::Late(a, secs)),
         }
     })
 }
