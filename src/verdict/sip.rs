@@ -176,7 +176,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
     let result = with_alg(ctx, result);
     match (lines.len() > 1, last.line()) {
-        (true, Some(line)) => name_line(result, &lines, line),
+        (true, Some(line)) => name_line(result, &lines, line, &last_of_line),
         _ => result,
     }
 }
@@ -355,10 +355,40 @@ fn after_deciding_answer(
 }
 
 /// Several lines: the summary names the deciding one and the others.
-fn name_line(mut result: StageResult, lines: &BTreeSet<&str>, line: &str) -> StageResult {
+fn name_line(
+    mut result: StageResult,
+    lines: &BTreeSet<&str>,
+    line: &str,
+    last_of_line: &HashMap<&str, &Transaction<'_>>,
+) -> StageResult {
     let others: Vec<&str> = lines.iter().copied().filter(|u| *u != line).collect();
+    // Other lines that failed too are said with their answer: fixing the
+    // one named leaves them dead.
+    let mut failing = Vec::new();
+    for u in &others {
+        let Some(t) = last_of_line.get(u).filter(|t| t.rank() == 2) else {
+            continue;
+        };
+        let what = match t.finals.first() {
+            Some((f, code, m)) => {
+                result
+                    .evidence
+                    .push(ev(f, format!("line {u}: {}", response_text(*code, m))));
+                response_text(*code, m)
+            }
+            None => "no answer".to_string(),
+        };
+        failing.push(format!("line {u}: {what}"));
+    }
+    if !failing.is_empty() {
+        result.evidence.sort_by_key(|e| e.frame);
+    }
+    let also = match failing.is_empty() {
+        true => String::new(),
+        false => format!("; failing too: {}", failing.join(", ")),
+    };
     result.summary = format!(
-        "line {line}: {} (other lines: {})",
+        "line {line}: {} (other lines: {}{also})",
         result.summary,
         others.join(", ")
     );
