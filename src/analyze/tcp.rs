@@ -307,7 +307,11 @@ impl TcpSide {
                         }
                     }
                     App::Sip(pair) => {
-                        pick(from_client, pair).gap();
+                        // A message whose start line came before the hole
+                        // is read as far as it came (as a cut datagram is).
+                        let stream = pick(from_client, pair);
+                        facts.extend(cut_sip(info, st.id, from_client, stream));
+                        stream.gap();
                         facts.push(lost("sip", "SIP messages may be gone"));
                     }
                     _ => {}
@@ -363,6 +367,16 @@ impl TcpSide {
                 if peer_unseen && !self.snaplen_cut.contains(&other) && !st.lost_counted {
                     st.lost_counted = true;
                     self.lost_acked += 1;
+                }
+                // SIP messages whose bytes the capture lacks before the
+                // close: as far as they came.
+                if let App::Sip(pair) = &mut st.app {
+                    let sides = [(from_client, own_unseen), (!from_client, peer_unseen)];
+                    for (side, _) in sides.into_iter().filter(|s| s.1) {
+                        let stream = pick(side, pair);
+                        facts.extend(cut_sip(info, st.id, side, stream));
+                        stream.gap();
+                    }
                 }
                 self.unread_at_end(&mut st.app);
                 // A response body cut short by the close (the snaplen's
@@ -540,6 +554,7 @@ impl TcpSide {
                 for (frame, m) in stream.push(at.frame, data) {
                     facts.push(At { frame, ..*at }.fact(Body::Sip(Box::new(m))));
                 }
+                stream.note_time(at.frame, at.ts);
                 // Bytes that were no SIP message: counted as undecodable.
                 self.malformed += stream.skips().saturating_sub(skips);
             }
@@ -636,6 +651,22 @@ fn connection_fact(
         facts.push(at.fact(body));
     }
     Track::Bytes
+}
+
+/// The message a SIP stream holds in part when its bytes stop (a hole, a
+/// close after bytes the capture lacks), as a cut fact.
+fn cut_sip(info: &ConnInfo, conn: u64, from_client: bool, s: &sip::SipStream) -> Option<Fact> {
+    let (frame, ts, m) = s.cut_message()?;
+    let at = At {
+        info,
+        conn,
+        from_client,
+        frame,
+        ts,
+    };
+    let mut fact = at.fact(Body::Sip(Box::new(m)));
+    fact.truncated = true;
+    Some(fact)
 }
 
 /// The parser of one direction.

@@ -5,6 +5,7 @@
 //! the datagram parser.
 
 use super::*;
+use crate::time::Timestamp;
 
 /// One direction of a SIP-over-TCP connection, framed by Content-Length.
 #[derive(Debug, Default)]
@@ -20,6 +21,10 @@ pub struct SipStream {
     dropped: u64,
     /// Runs of bytes skipped (before a start line, a bad header block).
     skips: u64,
+    /// The frame whose bytes begin `buf` (the partial message's first),
+    /// and its time once the caller told it.
+    buf_frame: u64,
+    buf_ts: Timestamp,
 }
 
 #[derive(Debug)]
@@ -50,15 +55,38 @@ impl SipStream {
             let room = MAX_STREAM_BUFFER.saturating_sub(self.buf.len());
             let take = room.min(rest.len());
             let (now, later) = rest.split_at_checked(take).unwrap_or((rest, &[]));
+            let held = self.buf.len();
             self.buf.extend_from_slice(now);
             rest = later;
-            self.drain(frame, &mut out);
+            // (What is left after the drain began in this frame when the
+            // drain took all that was held before.)
+            if self.drain(frame, &mut out) >= held {
+                self.buf_frame = frame;
+            }
             if self.buf.len() >= MAX_STREAM_BUFFER {
                 log::debug!("sip: frame {frame}: stream buffer full, resync");
                 self.drop_partial();
             }
         }
         out
+    }
+
+    /// Bytes are missing after a partial message whose start line arrived
+    /// (the snaplen cut its segment): that message as far as it came, with
+    /// the frame it began in. `gap` drops it afterwards.
+    pub fn cut_message(&self) -> Option<(u64, Timestamp, SipMessage)> {
+        if self.body.is_some() || self.buf.is_empty() {
+            return None;
+        }
+        Some((self.buf_frame, self.buf_ts, parse_cut(&self.buf)?))
+    }
+
+    /// The time of `frame`, the one just pushed: kept when the partial
+    /// message begins in it.
+    pub fn note_time(&mut self, frame: u64, ts: Timestamp) {
+        if self.buf_frame == frame {
+            self.buf_ts = ts;
+        }
     }
 
     /// Bytes are missing: drop the partial message and resynchronise.
@@ -92,8 +120,8 @@ impl SipStream {
         self.dropped = self.dropped.saturating_add(1);
     }
 
-    /// Takes every complete message off the front of `buf`.
-    fn drain(&mut self, frame: u64, out: &mut Vec<(u64, SipMessage)>) {
+    /// Takes every complete message off the front of `buf`; the bytes taken.
+    fn drain(&mut self, frame: u64, out: &mut Vec<(u64, SipMessage)>) -> usize {
         let mut at = 0usize;
         loop {
             let view = self.buf.get(at..).unwrap_or_default();
@@ -146,6 +174,7 @@ impl SipStream {
         }
         let at = at.min(self.buf.len());
         self.buf.drain(..at);
+        at
     }
 
     fn skip(&mut self, frame: u64, len: usize, what: Skipped) {

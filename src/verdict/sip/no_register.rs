@@ -100,7 +100,9 @@ pub(super) fn answers_alone(ctx: &Ctx<'_>) -> Option<StageResult> {
 /// was SIP in clear, but which answer goes with which REGISTER can't be told.
 pub(super) fn cut_by_snaplen(ctx: &Ctx<'_>) -> Option<StageResult> {
     let cut: Vec<&Fact> = ctx.own().filter(|f| cut_sip(f)).collect();
-    let (first, last) = (cut.first()?, cut.last()?);
+    // The last piece that shows its start line says most.
+    let readable = cut.iter().rev().find(|f| matches!(f.body, Body::Sip(_)));
+    let (first, last) = (cut.first()?, readable.or(cut.last())?);
     let line = match &last.body {
         Body::Sip(m) => match &m.start {
             StartLine::Request { method, .. } => method.clone(),
