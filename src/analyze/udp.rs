@@ -78,7 +78,13 @@ impl UdpSide {
                         reason: e.to_string(),
                     });
                 }
-                Err(_) => {}
+                // Cut before its options: its fixed fields still name the
+                // client and the lease.
+                Err(_) => {
+                    if let Some(m) = dhcp::parse_cut(payload) {
+                        push(Body::Dhcp(m));
+                    }
+                }
             }
         } else if port(53) {
             match dns::parse(payload) {

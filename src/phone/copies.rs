@@ -31,7 +31,9 @@ pub fn copies(facts: &[Fact]) -> Vec<bool> {
     let mut recent: FxHashMap<(SocketAddr, SocketAddr), VecDeque<usize>> = FxHashMap::default();
     let mut copy = vec![false; facts.len()];
     for (i, f) in facts.iter().enumerate() {
-        if f.l4 != L4::Udp {
+        // (A message the snaplen cut shows only its start: two different
+        // ones may look the same.)
+        if f.l4 != L4::Udp || f.truncated {
             continue;
         }
         let kept = recent.entry((f.src, f.dst)).or_default();

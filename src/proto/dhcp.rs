@@ -206,6 +206,27 @@ pub fn parse(payload: &[u8]) -> Result<DhcpMessage, DhcpError> {
     })
 }
 
+/// The fixed fields of a message the capture's snaplen cut before its
+/// options (a header of at least op to chaddr): no options, the missing
+/// bytes read as zero, and the anomaly `cut_by_snaplen`. `None` when even
+/// the client's hardware address is cut.
+pub fn parse_cut(payload: &[u8]) -> Option<DhcpMessage> {
+    if payload.len() < CHADDR_AT + 16 {
+        return None;
+    }
+    let mut whole = [0u8; HEADER_LEN + 1];
+    let kept = payload.len().min(COOKIE_AT);
+    whole.get_mut(..kept)?.copy_from_slice(payload.get(..kept)?);
+    whole
+        .get_mut(COOKIE_AT..HEADER_LEN)?
+        .copy_from_slice(&MAGIC_COOKIE);
+    // The options field holds only its end.
+    *whole.get_mut(HEADER_LEN)? = code::END;
+    let mut m = parse(&whole).ok()?;
+    m.anomalies.push("cut_by_snaplen");
+    Some(m)
+}
+
 /// Stable anomaly ids, in the order first met.
 type Anomalies = Vec<&'static str>;
 

@@ -104,7 +104,16 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         })
         .collect();
     let Some(last) = judged.last() else {
-        let evidence = msgs.iter().map(|(f, m)| ev(f, describe(f, m))).collect();
+        let evidence: Vec<Evidence> = msgs.iter().map(|(f, m)| ev(f, describe(f, m))).collect();
+        // Cut by the snaplen before their options: no message type to tell.
+        if msgs.iter().any(|(_, m)| cut_before_options(m)) {
+            let summary = format!(
+                "{} cut by the capture's snaplen before their options (the message types): \
+                 can't tell how the lease went",
+                crate::text::plural(msgs.len(), "DHCP message", "DHCP messages")
+            );
+            return StageResult::not_seen(Stage::Dhcp, summary).evidence(evidence);
+        }
         return StageResult::new(Stage::Dhcp, Status::Pass, "DHCP seen (no lease exchange)")
             .evidence(evidence);
     };
@@ -475,6 +484,11 @@ fn used_after<'a>(ctx: &Ctx<'a>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<&'a F
         .filter(|f| f.src_ip() == address)
 }
 
+/// A message the snaplen cut before its options (`dhcp::parse_cut`).
+fn cut_before_options(m: &DhcpMessage) -> bool {
+    m.message_type.is_none() && m.anomalies.contains(&"cut_by_snaplen")
+}
+
 /// Keeps the first two and the last lines when there are too many.
 pub fn trim(evidence: &mut Vec<Evidence>) {
     if evidence.len() > MAX_EVIDENCE {
@@ -494,6 +508,20 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         .into_iter()
         .filter(|(_, m)| m.op == 2 && matches!(m.message_type, Some(OFFER) | Some(ACK)))
         .collect();
+    let cut = dhcp_facts(ctx)
+        .into_iter()
+        .find(|(_, m)| m.op == 2 && cut_before_options(m));
+    if let (true, Some((f, m))) = (replies.is_empty(), cut) {
+        let text = format!(
+            "reply from {} cut by the snaplen before its options",
+            server_of(f, m)
+        );
+        return StageResult::not_seen(
+            Stage::DhcpOptions,
+            "every DHCP reply is cut short by the capture's snaplen before its options: can't tell",
+        )
+        .evidence(vec![ev(f, text)]);
+    }
     if replies.is_empty() {
         return StageResult::not_seen(Stage::DhcpOptions, "no OFFER or ACK seen for this phone");
     }

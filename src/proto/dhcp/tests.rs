@@ -770,3 +770,17 @@ fn option_150_typed_as_text_is_said_as_text() {
     assert_eq!(address_text(b".edd"), None);
     assert_eq!(address_text(b"dd.2dd.3"), None);
 }
+
+#[test]
+fn a_message_cut_before_its_options_keeps_its_fixed_fields() {
+    let raw = message(&[53, 1, 5, 255]);
+    // Cut inside sname: the client and the lease are there, no options.
+    let m = parse_cut(&raw[..120]).unwrap();
+    assert_eq!((m.op, m.xid, m.chaddr), (2, 0x0102_0304, MAC));
+    assert_eq!(m.yiaddr, ip(192, 0, 2, 100));
+    assert_eq!(m.message_type, None);
+    assert!(m.options.is_empty());
+    assert!(m.anomalies.contains(&"cut_by_snaplen"));
+    // Cut inside chaddr: nothing to tell the client by.
+    assert!(parse_cut(&raw[..40]).is_none());
+}
