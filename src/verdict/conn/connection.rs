@@ -248,16 +248,26 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         if ctx.names.srv_targets.contains_key(sni) || ctx.names.srv_domains.contains(sni) {
             return Kind::Sbc;
         }
-    } else if ctx.names.any_name(&ip, is_activation_name) {
-        return Kind::Activation;
-    } else if ctx.names.any_name(&ip, is_provisioning_name) {
-        return Kind::Provisioning;
     }
     let srv_port = ctx
         .names
         .names(&ip)
         .filter_map(|n| ctx.names.srv_targets.get(n))
         .any(|ports| ports.contains(&c.server.port()));
+    // Without SNI, an address that serves several names: the SBC's port
+    // (or an SRV target's) tells the SBC before the names do.
+    let port = c.server.port();
+    if c.sni.is_none() && port != 443 && (port == ctx.sbc_port || srv_port) {
+        return Kind::Sbc;
+    }
+    if c.sni.is_none() {
+        if ctx.names.any_name(&ip, is_activation_name) {
+            return Kind::Activation;
+        }
+        if ctx.names.any_name(&ip, is_provisioning_name) {
+            return Kind::Provisioning;
+        }
+    }
     // No SRV record: the SIP domain's own address on SIP over TLS (5061).
     let fallback = c.server.port() == 5061
         && ctx
