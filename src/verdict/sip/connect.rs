@@ -47,14 +47,23 @@ pub(super) fn registrar_hung_up(
 /// The phone's failed TCP connection to a SIP port before the REGISTER
 /// `last` (a registrar refusing or dropping it, then another taking the
 /// phone), in words.
-pub(super) fn failed_connection_before(ctx: &Ctx<'_>, last: &Transaction<'_>) -> Option<String> {
+pub(super) fn failed_connection_before(
+    ctx: &Ctx<'_>,
+    last: &Transaction<'_>,
+) -> Option<(String, bool)> {
     use crate::fact::TcpResult;
+    // Opened before the connection that carried the REGISTER: a failover;
+    // opened beside it (another line's registrar): `true`, said apart.
+    let opened = sip_connections(ctx)
+        .find(|(f, _)| f.src == last.request.src && f.dst == last.request.dst)
+        .map_or(last.request.frame, |(_, a)| a.first_syn_frame);
     let (f, a) = sip_connections(ctx).find(|(f, a)| f.frame < last.request.frame && failed(a))?;
-    Some(match a.result {
+    let text = match a.result {
         TcpResult::Refused => format!("TCP to {} refused, #{}", f.dst, f.frame),
         TcpResult::Unreachable => format!("TCP to {} unreachable, #{}", f.dst, f.frame),
         _ => format!("{} SYNs to {} unanswered, #{}", a.syns, f.dst, f.frame),
-    })
+    };
+    Some((text, a.first_syn_frame > opened))
 }
 
 /// The phone's TCP connection attempts to a SIP port, in frame order.

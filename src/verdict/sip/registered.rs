@@ -134,12 +134,23 @@ pub(super) fn registered(
                  failover costs the phone time"
             ),
         })
-    } else if let Some(failed) = failed_connection_before(ctx, last) {
-        stage(Status::Warn, format!("{summary} (after {failed})")).advice(
-            "the phone registered only after its TCP connection to another \
-             registrar failed: check that registrar (or the firewall on its path), \
-             each failover costs the phone time",
-        )
+    } else if let Some((failed, beside)) = failed_connection_before(ctx, last) {
+        match beside {
+            true => stage(
+                Status::Warn,
+                format!("{summary}; a connection opened beside it failed ({failed})"),
+            )
+            .advice(
+                "the phone also connected to another registrar (another line's, or a second \
+                 one) and that failed; nothing registered there: check that registrar's \
+                 address and port and the firewall on its path",
+            ),
+            false => stage(Status::Warn, format!("{summary} (after {failed})")).advice(
+                "the phone registered only after its TCP connection to another \
+                 registrar failed: check that registrar (or the firewall on its path), \
+                 each failover costs the phone time",
+            ),
+        }
     } else if let Some((t, (f, words))) = first_refused {
         let to = t.request.dst;
         stage(
