@@ -110,6 +110,21 @@ fn server(port: u16) -> SocketAddr {
     SocketAddr::new([198, 51, 100, 20].into(), port)
 }
 
+/// An ICMP administratively prohibited quoting the phone's port 50000 to
+/// the server's 443.
+fn rejected_from_50000() -> Unreachable {
+    Unreachable {
+        kind: UnreachKind::AdminProhibited,
+        code: 13,
+        v6: false,
+        orig_proto: 6,
+        orig_src: phone(50000).ip(),
+        orig_dst: server(443).ip(),
+        orig_sport: 50000,
+        orig_dport: 443,
+    }
+}
+
 /// A router on the way, sender of ICMP errors.
 fn router() -> IpAddr {
     [192, 0, 2, 1].into()
@@ -250,16 +265,7 @@ fn icmp_quoting_the_syn_is_unreachable() {
     let mut t = FlowTable::new(FlowLimits::default());
     let mut rec = Recorder::new();
     feed(&mut t, &mut rec, 1, 50000, true, SYN, 1, b"");
-    let u = Unreachable {
-        kind: UnreachKind::AdminProhibited,
-        code: 13,
-        v6: false,
-        orig_proto: 6,
-        orig_src: phone(50000).ip(),
-        orig_dst: server(443).ip(),
-        orig_sport: 50000,
-        orig_dport: 443,
-    };
+    let u = rejected_from_50000();
     let ts = Timestamp::new(2000, 6);
     // Quoting the wrong port changes nothing.
     t.unreachable(2, ts, &Unreachable { orig_sport: 1, ..u }, router());
@@ -733,16 +739,7 @@ fn a_hole_the_receiver_acknowledged_is_given_up_at_the_close() {
 
 #[test]
 fn icmp_quoting_the_clients_bytes_after_the_handshake() {
-    let u = Unreachable {
-        kind: UnreachKind::AdminProhibited,
-        code: 13,
-        v6: false,
-        orig_proto: 6,
-        orig_src: phone(50000).ip(),
-        orig_dst: server(443).ip(),
-        orig_sport: 50000,
-        orig_dport: 443,
-    };
+    let u = rejected_from_50000();
     let ts = Timestamp::new(2000, 6);
     let run = |acked: bool, kind: UnreachKind| {
         let mut t = FlowTable::new(FlowLimits::default());
