@@ -61,6 +61,14 @@ pub struct IcmpUnreach {
     pub orig_dst: SocketAddr,
 }
 
+impl IcmpUnreach {
+    /// ICMPv4 'fragmentation needed and DF set' (type 3 code 4): a request
+    /// for smaller datagrams, not a refusal.
+    pub fn frag_needed(&self) -> bool {
+        self.orig_src.is_ipv4() && self.code == 4 && self.kind == UnreachKind::Other
+    }
+}
+
 /// The decoded content of a fact.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "proto", rename_all = "lowercase")]

@@ -654,9 +654,14 @@ fn connection_fact(
 }
 
 /// The message a SIP stream holds in part when its bytes stop (a hole, a
-/// close after bytes the capture lacks), as a cut fact.
+/// close after bytes the capture lacks), as a cut fact: its start line, no
+/// Call-ID or CSeq.
 fn cut_sip(info: &ConnInfo, conn: u64, from_client: bool, s: &sip::SipStream) -> Option<Fact> {
-    let (frame, ts, m) = s.cut_message()?;
+    let (frame, ts, mut m) = s.cut_message()?;
+    // A cut segment may hold more messages after this one (a 403 behind a
+    // 200): said as a piece, never matched to its transaction.
+    m.call_id = None;
+    m.cseq = None;
     let at = At {
         info,
         conn,

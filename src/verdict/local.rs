@@ -377,10 +377,12 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                 };
                 evidence.push(ev(r, format!("HTTP {code}{to}")));
                 match (status, unfinished) {
-                    // Content-Length: 0: an empty file is no profile.
+                    // Content-Length: 0, or 204 No Content: an empty file
+                    // is no profile.
                     (200..=299, _) if empty => Outcome::NotFound(format!(
                         "{code}, but the body is empty (Content-Length: 0): no profile"
                     )),
+                    (204, _) => Outcome::NotFound(format!("{code}: no body, no profile")),
                     (200..=299, _) if html.is_some() => {
                         if let Some(h) = html {
                             evidence.push(ev(h, "the body begins an HTML page, not a profile"));

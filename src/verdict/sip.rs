@@ -355,6 +355,9 @@ fn after_deciding_answer(
 }
 
 /// Several lines: the summary names the deciding one and the others.
+/// Other failing lines named in a line's summary, at most.
+const MAX_FAILING_NAMED: usize = 3;
+
 fn name_line(
     mut result: StageResult,
     lines: &BTreeSet<&str>,
@@ -365,10 +368,15 @@ fn name_line(
     // Other lines that failed too are said with their answer: fixing the
     // one named leaves them dead.
     let mut failing = Vec::new();
+    let mut more = 0usize;
     for u in &others {
         let Some(t) = last_of_line.get(u).filter(|t| t.rank() == 2) else {
             continue;
         };
+        if failing.len() == MAX_FAILING_NAMED {
+            more += 1;
+            continue;
+        }
         let what = match t.finals.first() {
             Some((f, code, m)) => {
                 result
@@ -385,6 +393,7 @@ fn name_line(
     }
     let also = match failing.is_empty() {
         true => String::new(),
+        false if more > 0 => format!("; failing too: {} and {more} more", failing.join(", ")),
         false => format!("; failing too: {}", failing.join(", ")),
     };
     result.summary = format!(

@@ -412,15 +412,16 @@ impl<'x, 'a> Judge<'x, 'a> {
             Some(Slow::FirstLost(a, copy)) => {
                 let after = a.query.ts.secs_until(&copy.query.ts);
                 summary.push_str(&format!(
-                    " (after {} {}: no answer to #{} within {after:.1} s; the copy the phone sent \
-                     then was answered)",
+                    " (after {} {}: no answer to #{} until the copy #{} the phone sent {after:.1} s \
+                     after it, which was answered)",
                     a.name,
                     qtype_name(a.qtype),
-                    a.query.frame
+                    a.query.frame,
+                    copy.query.frame
                 ));
                 advice = Some(format!(
-                    "the phone's first query to DNS server {} got no answer and it waited {after:.1} \
-                     s to ask again: if it recurs, check the path to that server for loss",
+                    "the phone's query to DNS server {} went unanswered until it asked again \
+                     {after:.1} s later: if it recurs, check the path to that server for loss",
                     a.server()
                 ));
             }

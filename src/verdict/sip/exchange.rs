@@ -5,7 +5,6 @@
 
 use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
-use crate::packet::UnreachKind;
 use crate::proto::sip::SipMessage;
 use crate::verdict::Ctx;
 
@@ -62,7 +61,7 @@ pub(super) fn icmp_answer<'a>(
         Body::Icmp(u)
             if f.frame > t.request.frame
                 && u.orig_proto == 17
-                && u.kind != UnreachKind::Other
+                && !u.frag_needed()
                 && u.orig_dst == t.request.dst
                 && u.orig_src == t.request.src =>
         {

@@ -12,7 +12,6 @@ use super::transaction::Transaction;
 use std::net::SocketAddr;
 
 use crate::fact::{Body, Fact};
-use crate::packet::UnreachKind;
 use crate::proto::sip::Nat;
 use crate::verdict::{Ctx, StageResult, Status};
 
@@ -227,7 +226,7 @@ fn icmp_errors<'a>(ctx: &'a Ctx<'a>) -> Vec<(u64, SocketAddr, SocketAddr, &'a Fa
     (ctx.own())
         .filter_map(|f| match &f.body {
             // ('Fragmentation needed' asks for smaller datagrams: no refusal.)
-            Body::Icmp(u) if u.orig_proto == 17 && u.kind != UnreachKind::Other => {
+            Body::Icmp(u) if u.orig_proto == 17 && !u.frag_needed() => {
                 Some((f.frame, u.orig_src, u.orig_dst, f))
             }
             _ => None,
