@@ -70,6 +70,11 @@ impl UdpSide {
         };
         if port(67) || port(68) {
             match dhcp::parse(payload) {
+                // Cut inside its options before the message type.
+                Ok(mut m) if p.truncated && m.message_type.is_none() => {
+                    m.anomalies.push("cut_by_snaplen");
+                    push(Body::Dhcp(m))
+                }
                 Ok(m) => push(Body::Dhcp(m)),
                 Err(e) if !p.truncated => {
                     self.malformed += 1;
