@@ -166,7 +166,11 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
                 Some((_, _, m)) => final_advice(code, m, min_expires, last.expires()),
                 None => format!("the registrar answered {code}"),
             };
-            stage(Status::Fail, format!("REGISTER answered {reason}")).advice(advice)
+            // (A Retry-After says when the registrar wants to be asked again.)
+            let retry = last_final
+                .and_then(|(_, _, m)| m.header_secs("Retry-After"))
+                .map_or(String::new(), |s| format!(" (Retry-After {s} s)"));
+            stage(Status::Fail, format!("REGISTER answered {reason}{retry}")).advice(advice)
         }
         (None, None) => match unanswered(ctx, &judged, last, &mut evidence) {
             ControlFlow::Break(done) => return done,
