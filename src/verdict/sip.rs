@@ -177,6 +177,19 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             ControlFlow::Continue(result) => result,
         },
     };
+    // A failure after the phone had registered says so: the registrar, its
+    // address and the credentials had worked.
+    let mut result = result;
+    let line: Vec<&Transaction<'_>> = (judged.iter().copied())
+        .filter(|t| t.line() == last.line())
+        .collect();
+    if let (Status::Fail, Some(ok)) = (result.status, exchange::registered_before(&line, last)) {
+        if !result.summary.contains("registration (#") && !result.summary.contains("before (#") {
+            result
+                .summary
+                .push_str(&format!(" (after a registration, #{})", ok.frame));
+        }
+    }
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
     let result = with_alg(ctx, result);
     match (lines.len() > 1, last.line()) {
