@@ -247,6 +247,13 @@ pub(super) fn unanswered(
              check it and the path to it (firewall, NAT binding timeouts)",
             f.frame
         ),
+        // Over TCP, the registrar's host acknowledged the REGISTER's bytes
+        // (the phone's close says so): path and address work, SIP does not.
+        None if acked_by_registrar(ctx, last) => format!(
+            "the registrar's host at {to} acknowledged the REGISTER over TCP, so the path and \
+             address work, but its SIP service never answered: it is hung or overloaded; check \
+             the registrar"
+        ),
         None => format!(
             "the registrar at {to} never answers: check the firewall/NAT path and \
              the proxy address"
@@ -256,7 +263,8 @@ pub(super) fn unanswered(
         Some(ok) => format!(" after a registration (#{})", ok.frame),
         None => String::new(),
     };
-    let mut summary = format!("no response to REGISTER ({n} sends to {to}){before}");
+    let sends = crate::text::plural(n, "send", "sends");
+    let mut summary = format!("no response to REGISTER ({sends} to {to}){before}");
     let mut advice = advice;
     // Over UDP and larger than an Ethernet MTU holds: it left as IP
     // fragments, which firewalls and NATs often drop (RFC 3261 18.1.1 sends
@@ -435,4 +443,24 @@ fn icmp_advice(f: &Fact, to: SocketAddr) -> String {
              (the outbound proxy) and that its service runs"
         ),
     }
+}
+
+/// Over TCP, the phone's close after `last` says the registrar acknowledged
+/// every byte the phone sent (its REGISTER included).
+fn acked_by_registrar(ctx: &Ctx<'_>, last: &Transaction<'_>) -> bool {
+    let (phone, to) = (last.request.src, last.request.dst);
+    last.request.l4 == crate::fact::L4::Tcp
+        && ctx.own().any(|f| {
+            f.frame > last.request.frame
+                && f.src == phone
+                && f.dst == to
+                && matches!(
+                    f.body,
+                    Body::Closed {
+                        from_client: true,
+                        peer_acked: true,
+                        ..
+                    }
+                )
+        })
 }
