@@ -128,13 +128,16 @@ impl PcapReader {
         // values, a damaged one too) and the variant's first
         // [`LAYOUT_RECORDS`] all line up strictly.
         let mut record_pad = pad.unwrap_or(0);
-        let need = match layout.lines_up(&mut src, 0, false) {
-            _ if pad.is_some() => None,
-            Ok(None) => Some(2),
-            Ok(Some(_)) if matches!(layout.lines_up(&mut src, 0, true), Ok(None)) => {
-                Some(LAYOUT_RECORDS)
-            }
-            _ => None,
+        let need = match pad {
+            // The magic said the layout: nothing to look for.
+            Some(_) => None,
+            None => match layout.lines_up(&mut src, 0, false) {
+                Ok(None) => Some(2),
+                Ok(Some(_)) if matches!(layout.lines_up(&mut src, 0, true), Ok(None)) => {
+                    Some(LAYOUT_RECORDS)
+                }
+                _ => None,
+            },
         };
         if let Some(need) = need {
             let variant = VARIANT_PADS.iter().map(|(pad, _)| *pad);

@@ -243,6 +243,17 @@ const SERVER: usize = 1;
 /// SYNs of one attempt closer together than this are copies of one.
 const SYN_COPY_NS: i64 = 50_000_000;
 
+/// ICMP errors quoting the client's bytes once the connection was up: the
+/// first one's frame, time, kind and sender, and how many came.
+#[derive(Clone, Copy)]
+struct DataUnreach {
+    frame: u64,
+    ts: Timestamp,
+    kind: UnreachKind,
+    sender: IpAddr,
+    count: u32,
+}
+
 struct Conn<S> {
     info: ConnInfo,
     state: S,
@@ -257,9 +268,8 @@ struct Conn<S> {
     /// The latest ICMP unreachable about the pending attempt: its outcome
     /// unless a SYN-ACK or RST follows (Linux retries a SYN after one).
     unreach: Option<(u64, Timestamp, UnreachKind, IpAddr)>,
-    /// ICMP errors quoting the client's bytes once the connection was up:
-    /// the first one's frame, time, kind and sender, and how many came.
-    data_unreach: Option<(u64, Timestamp, UnreachKind, IpAddr, u32)>,
+    /// ICMP errors quoting the client's bytes once the connection was up.
+    data_unreach: Option<DataUnreach>,
     /// FIN seen, from the client and from the server.
     fin: [bool; 2],
     rst: bool,
@@ -365,8 +375,18 @@ impl<S: Default> FlowTable<S> {
             // nothing.
             Phase::Established | Phase::Midstream if !u.frag_needed() => {
                 match &mut conn.data_unreach {
-                    Some(seen) => seen.4 = seen.4.saturating_add(1),
-                    None => conn.data_unreach = Some((frame, ts, u.kind, sender, 1)),
+                    Some(seen) => seen.count = seen.count.saturating_add(1),
+                    None => {
+                        let kind = u.kind;
+                        let first = DataUnreach {
+                            frame,
+                            ts,
+                            kind,
+                            sender,
+                            count: 1,
+                        };
+                        conn.data_unreach = Some(first);
+                    }
                 }
             }
             _ => return,
@@ -974,7 +994,14 @@ impl<S> Conn<S> {
             };
             self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
         }
-        if let Some((frame, ts, kind, sender, count)) = self.data_unreach.take() {
+        if let Some(DataUnreach {
+            frame,
+            ts,
+            kind,
+            sender,
+            count,
+        }) = self.data_unreach.take()
+        {
             if !self.peer_acked(CLIENT) {
                 let event = TcpEvent::DataUnreachable {
                     kind,

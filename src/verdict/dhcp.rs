@@ -518,7 +518,8 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         );
         return StageResult::not_seen(
             Stage::DhcpOptions,
-            "every DHCP reply is cut short by the capture's snaplen before its options: can't tell",
+            "every DHCP reply is cut short by the capture's snaplen before its options: \
+             can't tell",
         )
         .evidence(vec![ev(f, text)]);
     }

@@ -103,7 +103,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         let done = last.answered_unseen(ok, cseq);
         // (Its own challenge was answered: no rejection.)
         let counted = last.authenticated() && !last.stale();
-        let rejected = rejected - usize::from(counted).min(rejected);
+        let rejected = rejected.saturating_sub(usize::from(counted));
         let mut r = registered(ctx, &txs, &judged, &done, ok.1, rejected, nat.as_ref());
         r.summary.push_str(&format!(
             "; the REGISTER answering the challenge (CSeq {cseq}) is not in the capture"

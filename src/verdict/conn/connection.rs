@@ -257,10 +257,10 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
     // Without SNI, an address that serves several names: the SBC's port
     // (or an SRV target's) tells the SBC before the names do.
     let port = c.server.port();
-    if c.sni.is_none() && port != 443 && (port == ctx.sbc_port || srv_port) {
-        return Kind::Sbc;
-    }
     if c.sni.is_none() {
+        if port != 443 && (port == ctx.sbc_port || srv_port) {
+            return Kind::Sbc;
+        }
         if ctx.names.any_name(&ip, is_activation_name) {
             return Kind::Activation;
         }
@@ -269,12 +269,12 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         }
     }
     // No SRV record: the SIP domain's own address on SIP over TLS (5061).
-    let fallback = c.server.port() == 5061
+    let fallback = port == 5061
         && ctx
             .names
             .names(&ip)
             .any(|n| ctx.names.srv_domains.contains(n));
-    if c.server.port() == ctx.sbc_port || srv_port || fallback {
+    if port == ctx.sbc_port || srv_port || fallback {
         Kind::Sbc
     } else {
         Kind::Other

@@ -53,29 +53,23 @@ pub(super) fn no_server_hello(
     evidence: &mut Vec<Evidence>,
 ) -> Judged {
     let server_closed = matches!(c.closed, Some((_, false, _)));
-    if let Some(judged) = c.icmp.filter(|_| !server_closed).map(|icmp| {
-        let (f, kind, sender, count) = icmp;
+    if let Some(icmp @ (f, kind, sender, count)) = c.icmp.filter(|_| !server_closed) {
         let times = match count {
             1 => String::new(),
             n => format!(", {n} times"),
         };
         let said = format!("ICMP {} from {sender}{times}", kind.words());
         evidence.push(ev(f, said.clone()));
-        let how = match kind {
-            UnreachKind::AdminProhibited
-            | UnreachKind::Port
-            | UnreachKind::Protocol
-            | UnreachKind::RejectRoute => "rejected on the way",
-            _ => "undeliverable",
+        let how = match rejects(kind) {
+            true => "rejected on the way",
+            false => "undeliverable",
         };
         let summary = format!("the ClientHello to {name} was answered by {said}: {how}");
-        (
+        return (
             Status::Fail,
             summary,
             Some(rejected_hello(c, name, port, icmp)),
-        )
-    }) {
-        return judged;
+        );
     }
     match c.closed {
         Some((f, by_client, rst)) if !by_client => {
@@ -233,19 +227,28 @@ fn rejected_hello(
         sender: Some(sender),
         frame: f.frame,
     };
-    match kind {
-        UnreachKind::AdminProhibited
-        | UnreachKind::Port
-        | UnreachKind::Protocol
-        | UnreachKind::RejectRoute => format!(
+    match rejects(kind) {
+        true => format!(
             "{sender} lets the TCP handshake with {name} through and rejects the ClientHello \
              (ICMP {}, #{}): a firewall that filters TLS by its SNI or application; allow \
              {name}:{port} there",
             kind.words(),
             f.frame
         ),
-        _ => icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS"),
+        false => icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS"),
     }
+}
+
+/// ICMP kinds that refuse the packet (a filter or the host), as opposed to
+/// ones that could not deliver it (routing).
+fn rejects(kind: UnreachKind) -> bool {
+    matches!(
+        kind,
+        UnreachKind::AdminProhibited
+            | UnreachKind::Port
+            | UnreachKind::Protocol
+            | UnreachKind::RejectRoute
+    )
 }
 
 /// Advice for a ClientHello that never reached the server.

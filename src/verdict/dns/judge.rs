@@ -412,8 +412,8 @@ impl<'x, 'a> Judge<'x, 'a> {
             Some(Slow::FirstLost(a, copy)) => {
                 let after = a.query.ts.secs_until(&copy.query.ts);
                 summary.push_str(&format!(
-                    " (after {} {}: no answer to #{} until the copy #{} the phone sent {after:.1} s \
-                     after it, which was answered)",
+                    " (after {} {}: no answer to #{} until the copy #{} the phone sent \
+                     {after:.1} s after it, which was answered)",
                     a.name,
                     qtype_name(a.qtype),
                     a.query.frame,
