@@ -926,3 +926,35 @@ fn scan_counts_a_hard_link_once_and_names_a_capture_by_its_own_directory() {
         "{err}"
     );
 }
+
+#[test]
+fn a_pass_headline_names_the_stages_it_cannot_tell() {
+    // The SRV answer's fragments are cut by the snaplen: a pass with dns-srv
+    // undecided, not "nothing seen after dns-activation".
+    let o = provscope(&["captures/edge-dns-srv-fragments-cut-by-snaplen.pcapng"]);
+    let out = stdout(&o);
+    let head = out
+        .lines()
+        .find(|l| l.starts_with("PASS"))
+        .unwrap_or_default();
+    assert_eq!(
+        head,
+        "PASS: every stage seen passed; can't tell at dns-srv (#3-6); nothing seen after dns-srv"
+    );
+    let o = provscope(&[
+        "captures/edge-dns-srv-fragments-cut-by-snaplen.pcapng",
+        "-f",
+        "markdown",
+    ]);
+    assert!(
+        stdout(&o).contains("**Can't tell:** `dns-srv` (#3-6)\n"),
+        "{}",
+        stdout(&o)
+    );
+    // Nothing undecided: the plain headline.
+    let o = provscope(&["captures/healthy.pcap"]);
+    let out = stdout(&o);
+    assert!(out.contains("PASS: every stage seen passed\n"), "{out}");
+    let o = provscope(&["captures/healthy.pcap", "-f", "markdown"]);
+    assert!(!stdout(&o).contains("Can't tell"), "{}", stdout(&o));
+}

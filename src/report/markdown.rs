@@ -50,6 +50,14 @@ pub fn render(doc: &Document) -> String {
                     out.push_str(&format!("Advice: {}\n\n", escape(a)));
                 }
             }
+            let undecided: Vec<String> = (p.stages.iter())
+                .filter(|s| s.cannot_tell())
+                .map(|s| format!("`{}` ({})", s.stage.id(), frames(s.frame_range())))
+                .collect();
+            if p.root().is_none() && !undecided.is_empty() {
+                // A pass that left stages undecided says so before the table.
+                out.push_str(&format!("**Can't tell:** {}\n\n", undecided.join(", ")));
+            }
             out.push_str("| stage | status | frames | evidence |\n|---|---|---|---|\n");
             for s in &p.stages {
                 let summary = if s.status == Status::NotSeen && s.evidence.is_empty() {

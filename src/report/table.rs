@@ -87,10 +87,15 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 out.push_str(&format!("  advice: {}\n", printable(a)));
             }
         }
-        None if p.stages.iter().all(|s| s.status == Status::NotSeen) => {
-            out.push_str("PASS: nothing failed, and no stage was seen to its end\n")
-        }
-        None => out.push_str(&format!("PASS: every stage seen passed{}\n", reach(p))),
+        None if p.stages.iter().all(|s| s.status == Status::NotSeen) => out.push_str(&format!(
+            "PASS: nothing failed, and no stage was seen to its end{}\n",
+            undecided(p)
+        )),
+        None => out.push_str(&format!(
+            "PASS: every stage seen passed{}{}\n",
+            undecided(p),
+            reach(p)
+        )),
     }
     let mut rows: Vec<[String; 3]> = Vec::with_capacity(p.stages.len() + 1);
     rows.push(["stage".into(), "status".into(), "evidence".into()]);
@@ -186,6 +191,21 @@ fn clip(text: &str) -> String {
 
 /// For a passing phone that stopped short of the SBC: where its evidence
 /// ends, so it does not read like a registered one.
+/// The stages seen but left undecided (cut or lost bytes), named after a
+/// pass so that "passed" is not read as "everything was fine".
+fn undecided(p: &PhoneReport) -> String {
+    let named: Vec<String> = p
+        .stages
+        .iter()
+        .filter(|s| s.cannot_tell())
+        .map(|s| format!("{} ({})", s.stage.id(), frames(s.frame_range())))
+        .collect();
+    if named.is_empty() {
+        return String::new();
+    }
+    format!("; can't tell at {}", named.join(", "))
+}
+
 fn reach(p: &PhoneReport) -> String {
     let mut chain = p
         .stages
@@ -194,14 +214,19 @@ fn reach(p: &PhoneReport) -> String {
     let ntp = p
         .stages
         .iter()
-        .any(|s| s.stage == Stage::Ntp && s.status != Status::NotSeen);
+        .any(|s| s.stage == Stage::Ntp && (s.status != Status::NotSeen || s.cannot_tell()));
     let but = if ntp { " but NTP" } else { "" };
-    match chain.rfind(|s| s.status != Status::NotSeen) {
-        Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => format!(
-            "; nothing seen after {}{but} ({})",
-            s.stage.id(),
-            frames(s.frame_range())
-        ),
+    // Judged, or undecided for bytes the capture lacks.
+    match chain.rfind(|s| s.status != Status::NotSeen || s.cannot_tell()) {
+        Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => {
+            // Frames already given with "can't tell" are not repeated.
+            let at = if s.cannot_tell() {
+                String::new()
+            } else {
+                format!(" ({})", frames(s.frame_range()))
+            };
+            format!("; nothing seen after {}{but}{at}", s.stage.id())
+        }
         _ => String::new(),
     }
 }

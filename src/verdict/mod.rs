@@ -194,6 +194,15 @@ impl StageResult {
         self
     }
 
+    /// Seen, but left undecided because the capture lacks bytes it would
+    /// need (cut by the snaplen, or lost by the capture): every such rule
+    /// says "can't tell" in its summary.
+    pub fn cannot_tell(&self) -> bool {
+        self.status == Status::NotSeen
+            && !self.evidence.is_empty()
+            && (self.summary.contains("can't tell") || self.summary.contains("can't be told"))
+    }
+
     /// First and last evidence frames.
     pub fn frame_range(&self) -> Option<(u64, u64)> {
         let min = self.evidence.iter().map(|e| e.frame).min()?;
