@@ -54,6 +54,14 @@ pub(super) fn registered(
         ),
         None => format!("registered: {code} OK{exp}"),
     };
+    // A de-registration refused (not challenged): the binding stays at the
+    // registrar until it expires; said, not judged (the line registered).
+    let summary = match (removed, txs.iter().filter(dereg).find_map(refused_dereg)) {
+        (None, Some((req, answer, text))) if last.expires() != Some(0) => format!(
+            "{summary}; its de-registration (Expires 0, #{req}) was refused: {text} (#{answer})"
+        ),
+        _ => summary,
+    };
     let forbidden = judged.iter().any(|t| matches!(t.final_code(), Some(403)));
     // Earlier REGISTERs that never got a final response: a path that
     // failed before it worked (another registrar, a retry) is a warning.
@@ -218,6 +226,15 @@ pub(super) fn registered(
     } else {
         stage(Status::Pass, summary)
     }
+}
+
+/// A de-registration's refusal: the frames of the request and of its final
+/// answer, the answer in words. A challenge is no refusal unless it
+/// answered credentials (not stale).
+fn refused_dereg(t: &Transaction<'_>) -> Option<(u64, u64, String)> {
+    let (f, code, m) = t.finals.first()?;
+    let challenge = matches!(code, 401 | 407) && !(t.authenticated() && !t.stale());
+    (*code >= 300 && !challenge).then(|| (t.request.frame, f.frame, response_text(*code, m)))
 }
 
 /// The ICMP errors about UDP datagrams the phone sent, in frame order:

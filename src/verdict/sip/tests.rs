@@ -172,3 +172,45 @@ fn a_200_granting_the_contact_zero_seconds_is_no_registration() {
     assert_eq!(r.status, Status::Pass, "{}", r.summary);
     assert!(r.summary.starts_with("de-registered"), "{}", r.summary);
 }
+
+#[test]
+fn a_refused_de_registration_is_said_after_the_registration() {
+    let (phone_ip, reg) = ("192.0.2.100:5060", "198.51.100.20:5060");
+    let answer = |code: &str, cseq: u32| {
+        format!(
+            "SIP/2.0 {code}\r\nCall-ID: a\r\nCSeq: {cseq} REGISTER\r\nExpires: 120\r\n\
+             Content-Length: 0\r\n\r\n"
+        )
+    };
+    let dereg = "REGISTER sip:example.com SIP/2.0\r\nCall-ID: a\r\nCSeq: 2 REGISTER\r\n\
+                 From: <sip:1001@example.com>\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n";
+    let judge = |code: &str| {
+        let facts = vec![
+            fact(1, 0, phone_ip, reg, &register_text("a", 1)),
+            fact(2, 0, reg, phone_ip, &answer("200 OK", 1)),
+            fact(3, 30, phone_ip, reg, dereg),
+            fact(4, 30, reg, phone_ip, &answer(code, 2)),
+        ];
+        let names = NameMap::default();
+        let p = phone("192.0.2.100", vec![0, 1, 2, 3]);
+        register(&ctx(&facts, &p, &names, 40), None)
+    };
+    let r = judge("403 Forbidden");
+    assert_eq!(r.status, Status::Pass, "{}", r.summary);
+    assert!(
+        r.summary
+            .ends_with("; its de-registration (Expires 0, #3) was refused: 403 Forbidden (#4)"),
+        "{}",
+        r.summary
+    );
+    // Its challenge is the normal digest step, not a refusal.
+    let r = judge("401 Unauthorized");
+    assert!(!r.summary.contains("refused"), "{}", r.summary);
+    // Accepted: de-registered.
+    let r = judge("200 OK");
+    assert!(
+        r.summary.contains("then de-registered (Expires 0, #3)"),
+        "{}",
+        r.summary
+    );
+}
