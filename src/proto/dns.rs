@@ -22,8 +22,8 @@
 //! accepts the message); the walk alone runs, once per message.
 //!
 //! Ignored: the authority section's contents (only walked), OPT options
-//! (only the extended rcode is kept, and OPT is not listed among the
-//! additionals), DNSSEC, the AA/RD/RA flags, and bytes after the last
+//! (only the OPT record's presence and extended rcode are kept, and OPT is
+//! not listed among the additionals), DNSSEC, the AA/RD/RA flags, and bytes after the last
 //! record.
 
 use std::fmt::Write as _;
@@ -80,6 +80,9 @@ pub struct DnsMessage {
     /// (RFC 1035 4.1.1, RFC 7766).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tc: bool,
+    /// The message carries an OPT record (EDNS, RFC 6891).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub edns: bool,
     pub questions: Vec<DnsQuestion>,
     pub answers: Vec<DnsRecord>,
     /// Additional-section records (SRV targets' addresses ride here).
@@ -164,6 +167,7 @@ pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         opcode: ((header.flags >> 11) & 0x0f) as u8,
         rcode: header.rcode(walk.opt_ext_rcode),
         tc: header.flags & 0x0200 != 0,
+        edns: walk.opt_ext_rcode.is_some(),
         questions: walk.questions,
         answers: Vec::new(),
         additionals: Vec::new(),

@@ -130,6 +130,52 @@ impl Attempt<'_> {
         })
     }
 
+    /// The CNAME chain from the name asked, written `a -> b -> a`, when it
+    /// comes back to a name already in it (RFC 1034 3.6.2: no answer).
+    pub(super) fn cname_loop(&self) -> Option<String> {
+        let Body::Dns(m) = &self.answer_fact?.body else {
+            return None;
+        };
+        let mut chain = vec![self.name.trim_end_matches('.')];
+        for _ in 0..m.answers.len().min(MAX_CHAIN) {
+            let at = chain.last().copied().unwrap_or_default();
+            let target = m.answers.iter().find_map(|r| match &r.data {
+                RData::Cname { target } if r.name.eq_ignore_ascii_case(at) => {
+                    Some(target.trim_end_matches('.'))
+                }
+                _ => None,
+            })?;
+            let again = chain.iter().any(|n| n.eq_ignore_ascii_case(target));
+            chain.push(target);
+            if again {
+                return Some(chain.join(" -> "));
+            }
+        }
+        None
+    }
+
+    /// The answer's rcode in words (NOERROR for no data).
+    fn rcode_word(&self) -> &str {
+        match &self.answer {
+            Answer::Error(rc) => rc,
+            _ => "NOERROR",
+        }
+    }
+
+    /// The query carried EDNS (an OPT record).
+    pub(super) fn edns(&self) -> bool {
+        matches!(&self.query.body, Body::Dns(m) if m.edns && !m.response)
+    }
+
+    /// A FORMERR to a query with EDNS, the question then answered when asked
+    /// without it (`retry`): a server that does not speak EDNS (RFC 6891 7).
+    pub(super) fn edns_refused(&self, retry: &Attempt<'_>) -> bool {
+        matches!(&self.answer, Answer::Error(rc) if rc == "FORMERR")
+            && self.edns()
+            && !retry.edns()
+            && !retry.unseen_query()
+    }
+
     /// Where an ICMP answer came from when not from the server asked: a
     /// router on the path.
     pub(super) fn icmp_router(&self) -> Option<std::net::IpAddr> {
@@ -152,6 +198,12 @@ impl Attempt<'_> {
                 r.len() - MAX_RECORDS_NAMED
             ),
             Answer::Records(r) => format!("{q} {}", r.join(", ")),
+            Answer::Error(_) | Answer::NoData if self.cname_loop().is_some() => format!(
+                "{q}: {} from {}: a CNAME loop, {}",
+                self.rcode_word(),
+                self.server(),
+                self.cname_loop().unwrap_or_default()
+            ),
             Answer::NoData => match self.dangling_cname() {
                 Some(target) => format!(
                     "{q}: CNAME {target}, which has no record of that type (NOERROR) from {}",
@@ -163,6 +215,9 @@ impl Attempt<'_> {
                 "{q}: target \".\" from {}: the service is not offered at this domain",
                 self.server()
             ),
+            Answer::Error(rc) if rc == "FORMERR" && self.edns() => {
+                format!("{q}: FORMERR from {} to a query with EDNS", self.server())
+            }
             Answer::Error(rc) => format!("{q}: {rc} from {}", self.server()),
             Answer::NoResponse if self.closed().is_some() => format!(
                 "{q}: no answer from {}, which closed the TCP connection (#{})",

@@ -356,6 +356,14 @@ impl<'x, 'a> Judge<'x, 'a> {
             }
             advice = advice.or(Some(match other_name {
                 false if late => advice_of(failed, all, dhcp),
+                false if failed.edns_refused(best) => format!(
+                    "DNS server {} answers FORMERR to queries with EDNS (an OPT record) and \
+                     answered the phone only when it asked again without: it, or a DNS \
+                     inspection in front of it, does not support EDNS (RFC 6891); answers \
+                     larger than 512 bytes (SRV sets) then fail, so upgrade the server or turn \
+                     the inspection off",
+                    failed.server()
+                ),
                 false if parallel && !answered_first => format!(
                     "DNS server {} never answers (the phone asked {} at the same time, which \
                      answered): fix it or remove it from {}; a phone that asks it alone waits \
