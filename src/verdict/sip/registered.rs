@@ -233,7 +233,7 @@ pub(super) fn registered(
 /// answered credentials (not stale).
 fn refused_dereg(t: &Transaction<'_>) -> Option<(u64, u64, String)> {
     let (f, code, m) = t.finals.first()?;
-    let challenge = matches!(code, 401 | 407) && !(t.authenticated() && !t.stale());
+    let challenge = matches!(code, 401 | 407) && (!t.authenticated() || t.stale());
     (*code >= 300 && !challenge).then(|| (t.request.frame, f.frame, response_text(*code, m)))
 }
 
