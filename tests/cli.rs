@@ -958,3 +958,22 @@ fn a_pass_headline_names_the_stages_it_cannot_tell() {
     let o = provscope(&["captures/healthy.pcap", "-f", "markdown"]);
     assert!(!stdout(&o).contains("Can't tell"), "{}", stdout(&o));
 }
+
+#[test]
+fn redact_covers_macs_quoted_from_user_agents() {
+    // Real peers (tester54, tester58): the NAT warnings quote the MACs the
+    // phones put in their User-Agents; one capture alone must hide them.
+    for cap in [
+        "captures/edge-sip-alg-two-phones-ua-macs.pcap",
+        "captures/edge-nat-one-phone-new-address.pcap",
+    ] {
+        for format in ["table", "json", "markdown"] {
+            let o = provscope(&[cap, "--redact", "-f", format]);
+            let out = stdout(&o).to_ascii_lowercase();
+            assert!(out.contains("user-agents"), "{cap}: {out}");
+            for mac in ["00:00:5e:00:53:0", "00:1e:7a:58:00:09"] {
+                assert!(!out.contains(mac), "{cap} {format}: {mac} in {out}");
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ use super::Document;
 use crate::fact::{Body, Fact};
 use crate::packet::mac_string;
 use crate::phone::aor_user;
+use crate::phone::identity::mac_from_user_agent;
 
 /// Replaces the sensitive values of `doc` and `facts` in the rendered `text`.
 pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> String {
@@ -28,6 +29,7 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             match &f.body {
                 Body::Dhcp(m) => macs.push(m.chaddr),
                 Body::Sip(m) => {
+                    macs.extend(m.user_agent.as_deref().and_then(mac_from_user_agent));
                     users.extend(m.from.as_deref().and_then(aor_user));
                     users.extend(m.to.as_deref().and_then(aor_user));
                     users.extend(
@@ -48,6 +50,8 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             }
         }
     }
+    // MACs the report's words name (a User-Agent's, quoted in a warning).
+    macs.extend(macs_in(text));
     macs.sort();
     macs.dedup();
     for (n, mac) in macs.iter().enumerate() {
@@ -82,6 +86,7 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     // A number (an extension, a phone number) is a user name only where the
     // words say so; elsewhere it is a frame number, a count, a year.
     let mut numbers: Vec<(String, String)> = Vec::new();
+    let mut names: Vec<(String, String)> = Vec::new();
     for (n, u) in users.iter().enumerate().filter(|(_, u)| u.len() > 1) {
         let stand_in = format!("user{}", n + 1);
         match u
@@ -90,9 +95,7 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             .all(|b| b.is_ascii_digit())
         {
             true => numbers.push((u.clone(), stand_in)),
-            false => {
-                map.insert(u.clone(), stand_in);
-            }
+            false => names.push((u.clone(), stand_in)),
         }
     }
     let mut tokens: Vec<(&String, &String)> = map.iter().collect();
@@ -104,6 +107,16 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     for (from, to) in tokens {
         let marker = marker(stand_ins.len());
         let next = replace_bounded(&out, from, &marker);
+        if next != out {
+            stand_ins.push((marker, to.as_str()));
+            out = next;
+        }
+    }
+    // User names: whole words, or right after a URI scheme (`sip:alice@`).
+    names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    for (from, to) in &names {
+        let marker = marker(stand_ins.len());
+        let next = replace_user_name(&out, from, &marker);
         if next != out {
             stand_ins.push((marker, to.as_str()));
             out = next;
@@ -171,6 +184,35 @@ fn replace_user_number(text: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// Replaces the SIP user name `from` as a whole token, also right after a
+/// URI scheme (`sip:`, `sips:`, `tel:`), where a colon does not bound it.
+fn replace_user_name(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(from) {
+        let (head, tail) = (&rest[..pos], &rest[pos + from.len()..]);
+        let scheme = ["sip:", "sips:", "tel:"]
+            .iter()
+            .any(|m| head.to_ascii_lowercase().ends_with(m));
+        let before = scheme || !head.chars().next_back().is_some_and(is_word);
+        let bounded = before && ends_token(tail, from);
+        out.push_str(head);
+        out.push_str(if bounded { to } else { from });
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The MACs written in `text` as six colon-separated hex pairs.
+fn macs_in(text: &str) -> Vec<[u8; 6]> {
+    let run = |c: char| c.is_ascii_hexdigit() || c == ':';
+    (text.split(|c: char| !run(c)))
+        .filter(|t| t.len() == 17)
+        .filter_map(parse_mac)
+        .collect()
+}
+
 /// Addresses that identify a site from outside: not private, loopback,
 /// link-local, multicast or unspecified.
 fn is_public(ip: &IpAddr) -> bool {
@@ -228,9 +270,15 @@ fn replace_bounded(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find(from) {
-        let before = rest[..pos].chars().next_back();
+        let head = &rest[..pos];
+        let before = head.chars().next_back();
         let tail = &rest[pos + from.len()..];
-        let bounded = !before.is_some_and(is_word) && ends_token(tail, from);
+        // A MAC's hex may follow a profile name's prefix (spa<mac>.cfg).
+        let after_prefix = mac_like(from)
+            && ["spa", "sep"]
+                .iter()
+                .any(|p| head.to_ascii_lowercase().ends_with(p));
+        let bounded = (after_prefix || !before.is_some_and(is_word)) && ends_token(tail, from);
         out.push_str(&rest[..pos]);
         out.push_str(if bounded { to } else { from });
         rest = tail;
@@ -243,15 +291,21 @@ fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '.' || c == ':' || c == '_'
 }
 
+/// Twelve hex digits: a MAC written without separators.
+fn mac_like(token: &str) -> bool {
+    token.len() == 12 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Does `tail` (the text after a match of `token`) end the token there?
 fn ends_token(tail: &str, token: &str) -> bool {
     let mut chars = tail.chars();
     let Some(c) = chars.next() else { return true };
     let next = chars.next();
     // A MAC's hex or SEP name may start a file name (SEP<mac>.cnf.xml).
-    let mac_like = token.starts_with("SEP") || token.len() == 12 && !token.contains(['.', ':']);
     match c {
-        '.' if mac_like => !next.is_some_and(|d| d.is_ascii_digit()),
+        '.' if token.starts_with("SEP") || mac_like(token) => {
+            !next.is_some_and(|d| d.is_ascii_digit())
+        }
         '.' => !next.is_some_and(|d| d.is_ascii_alphanumeric()),
         ':' => {
             let ipv4 = token.contains('.') && !token.contains(':');
@@ -306,7 +360,30 @@ mod tests {
         assert_ne!(parts[0], parts[1], "{out}");
         let file = "SEP00005E005301.cnf.xml";
         assert_eq!(replace_bounded(file, "SEP00005E005301", "X"), "X.cnf.xml");
-        assert_eq!(replace_bounded(file, "00005E005301", "X"), file);
+        // The MPP $MA profile names: spa<mac>.cfg, <mac>.xml.
+        let spa = "GET /spa00005e005301.cfg and 00005e005301.xml";
+        assert_eq!(
+            replace_bounded(spa, "00005e005301", "X"),
+            "GET /spaX.cfg and X.xml"
+        );
+        assert_eq!(
+            replace_bounded("ab00005e005301", "00005e005301", "X"),
+            "ab00005e005301"
+        );
+    }
+
+    #[test]
+    fn user_names_after_a_uri_scheme_and_macs_in_words_are_found() {
+        assert_eq!(
+            replace_user_name("<sip:alic@198.18.0.6:5060> alic, malice", "alic", "U"),
+            "<sip:U@198.18.0.6:5060> U, malice"
+        );
+        let text = "User-Agents name 2 phones' MACs (00:00:5e:00:53:01, 00:00:5E:00:53:02)";
+        assert_eq!(
+            macs_in(text),
+            [[0, 0, 0x5e, 0, 0x53, 1], [0, 0, 0x5e, 0, 0x53, 2]]
+        );
+        assert!(macs_in("16:54:00.277562 and 2001:db8::1").is_empty());
     }
 
     #[test]
@@ -321,9 +398,15 @@ mod tests {
             replace_bounded("\"192.0.2.1:5060\"", "192.0.2.1", "X"),
             "\"X:5060\""
         );
+        // A MAC inside a SEP name is the MAC (the SEP name's own stand-in
+        // normally comes first, the longer token).
         assert_eq!(
             replace_bounded("SEP001E7AAA0001", "001E7AAA0001", "Y"),
-            "SEP001E7AAA0001"
+            "SEPY"
+        );
+        assert_eq!(
+            replace_bounded("X001E7AAA0001", "001E7AAA0001", "Y"),
+            "X001E7AAA0001"
         );
     }
 }
