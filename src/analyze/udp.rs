@@ -1,6 +1,7 @@
 //! UDP datagrams to decoders: DHCP (67/68), DNS (53), NTP (123), TFTP
-//! (requests to 69, and the server's answers from its own port, which are
-//! found through the request's client port), SIP by content on any port.
+//! (requests to 69, or by their content to any other port, and the server's
+//! answers from its own port, which are found through the request's client
+//! port), SIP by content on any port.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -138,6 +139,16 @@ impl UdpSide {
             if let Ok(t) = tftp_parse(payload) {
                 push(Body::Tftp(t));
             }
+        } else if let Some(t) = tftp_parse(payload).ok().filter(off_port_request) {
+            // A read request to another port than 69 (a server given as
+            // `tftp://host:6969/` in option 159/160, or `host:port` in 66):
+            // its transfer is followed as one to 69.
+            if self.tftp.len() >= MAX_TFTP_SESSIONS {
+                self.tftp.clear();
+                self.sessions_evicted += 1;
+            }
+            self.tftp.insert((p.src, sport), p.dst);
+            push(Body::Tftp(t));
         } else if sip::looks_like_sip(payload) {
             for m in sip::parse_datagram(payload) {
                 match m {
@@ -189,5 +200,38 @@ impl UdpSide {
             truncated: p.truncated,
             body: Body::Icmp(icmp),
         });
+    }
+}
+
+/// A read request by its content alone, for ports other than 69: a file
+/// name of printable ASCII and one of RFC 1350's transfer modes, so that
+/// other traffic starting with bytes 0, 1 is not taken for one.
+fn off_port_request(t: &tftp::TftpPacket) -> bool {
+    match t {
+        tftp::TftpPacket::Rrq { filename, mode, .. } => {
+            !filename.is_empty()
+                && filename.bytes().all(|b| b.is_ascii_graphic())
+                && ["octet", "netascii", "mail"]
+                    .iter()
+                    .any(|m| mode.eq_ignore_ascii_case(m))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_request_off_port_69_is_told_by_its_mode() {
+        let rrq = |raw: &[u8]| tftp::parse(raw).ok().is_some_and(|t| off_port_request(&t));
+        assert!(rrq(b"\x00\x01CP-8851-3PCC.xml\0octet\0"));
+        assert!(rrq(b"\x00\x01spa.cfg\0NETASCII\0blksize\x001428\0"));
+        // Bytes 0, 1 that are no request: another mode, an empty or binary name.
+        assert!(!rrq(b"\x00\x01abc\0fast\0"));
+        assert!(!rrq(b"\x00\x01\0octet\0"));
+        assert!(!rrq(b"\x00\x01a\x7fb\0octet\0"));
+        assert!(!rrq(b"\x00\x03\x00\x01data"));
     }
 }

@@ -181,16 +181,26 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
     }
 }
 
-/// The frames of the phone's ACKs of a last DATA (shorter than 512 bytes
-/// or than the socket's largest DATA), by (server, phone socket): where a
-/// transfer completed.
+/// The frames of the phone's ACKs of a last DATA (shorter than the block
+/// size an OACK agreed on; without one, than 512 bytes or the socket's
+/// largest DATA), by (server, phone socket): where a transfer completed.
 fn completions(ctx: &Ctx<'_>, own: &[&Fact]) -> HashMap<(IpAddr, SocketAddr), Vec<u64>> {
     // The last DATA each phone socket got from each server address: block,
     // length, and the largest length seen there.
     let mut last: HashMap<(IpAddr, SocketAddr), (u16, usize, usize)> = HashMap::new();
+    // The block size a server's OACK agreed on (RFC 2348).
+    let mut agreed: HashMap<(IpAddr, SocketAddr), usize> = HashMap::new();
     let mut out: HashMap<(IpAddr, SocketAddr), Vec<u64>> = HashMap::new();
     for f in own {
         match &f.body {
+            Body::Tftp(TftpPacket::Oack { options }) if !ctx.is_phone(&f.src_ip()) => {
+                let size = (options.iter())
+                    .find(|(k, _)| k.eq_ignore_ascii_case("blksize"))
+                    .and_then(|(_, v)| v.trim().parse().ok());
+                if let Some(size) = size {
+                    agreed.insert((f.src_ip(), f.dst), size);
+                }
+            }
             Body::Tftp(TftpPacket::Data { block, len }) if !ctx.is_phone(&f.src_ip()) => {
                 let seen = last
                     .entry((f.src_ip(), f.dst))
@@ -202,7 +212,11 @@ fn completions(ctx: &Ctx<'_>, own: &[&Fact]) -> HashMap<(IpAddr, SocketAddr), Ve
                 // (A block as large as the largest may be a full one of a
                 // larger negotiated size.)
                 let short = |&(b, len, largest): &(u16, usize, usize)| {
-                    b == *block && (len < BLOCK || len < largest)
+                    let under = match agreed.get(&key) {
+                        Some(&size) => len < size,
+                        None => len < BLOCK || len < largest,
+                    };
+                    b == *block && under
                 };
                 if last.get(&key).is_some_and(short) {
                     out.entry(key).or_default().push(f.frame);
@@ -483,14 +497,30 @@ impl<'a> Transfer<'a> {
         if let Some(lost) = self.lost_after(server, data.frame, evidence) {
             return Outcome::NoAnswer(format!("{stopped}: {lost}"));
         }
+        // The phone's own ERROR after the last DATA ends the transfer
+        // (RFC 1350 section 7): it gave up, whatever the capture's end.
+        let gave_up = (self.phone_error.as_ref())
+            .filter(|e| after(e.0, data.frame))
+            .map(|e| {
+                let (e, text) = error_text(e);
+                evidence.push(Evidence {
+                    text: format!("{} from the phone", e.text),
+                    ..e
+                });
+                format!("; the phone gave up and ended it ({text})")
+            });
         if resent {
             if let Some((f, _)) = self.last_ack {
                 evidence.push(ev(f, format!("TFTP ACK {block} re-sent")));
             }
             let n = self.acks.get(&block).copied().unwrap_or(0);
             return Outcome::NoAnswer(format!(
-                "{stopped}: the server sent nothing more, the phone sent its ACK {n} times"
+                "{stopped}: the server sent nothing more, the phone sent its ACK {n} times{}",
+                gave_up.unwrap_or_default()
             ));
+        }
+        if let Some(gave_up) = gave_up {
+            return Outcome::NoAnswer(format!("{stopped}: nothing more came{gave_up}"));
         }
         if ctx.secs_left(&data.ts) < END_SECS {
             return Outcome::Pending(format!(
