@@ -825,12 +825,18 @@ fn udp_port_wanted(port: u16) -> bool {
 }
 
 /// Whether a UDP payload on other ports may still be TFTP (a transfer moves
-/// to ephemeral ports; opcodes 1..=6, RFC 1350 and RFC 2347) or SIP (a
-/// method token or `SIP/2.0`: three ASCII letters). RTP (first byte 0x80
-/// and up) and most other media fail both.
+/// to ephemeral ports; opcodes 1..=6, RFC 1350 and RFC 2347), an NTP reply
+/// or SIP (a method token or `SIP/2.0`: three ASCII letters). RTP (first
+/// byte 0x80 and up) and most other media fail all three.
 fn udp_payload_wanted(payload: &[u8]) -> bool {
     match payload {
         [0, 1..=6, ..] => true,
+        // An NTP server reply (mode 4, version 3 or 4) from another port
+        // than 123: a NAT rewrote it (`analyze/udp.rs` keeps it only as
+        // the answer to a request).
+        [b, ..] if payload.len() >= 48 && b & 0x07 == 4 && matches!((b >> 3) & 0x07, 3 | 4) => {
+            true
+        }
         [a, b, c, ..] => {
             a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && c.is_ascii_alphabetic()
         }

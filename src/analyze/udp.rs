@@ -1,4 +1,5 @@
-//! UDP datagrams to decoders: DHCP (67/68), DNS (53), NTP (123), TFTP
+//! UDP datagrams to decoders: DHCP (67/68), DNS (53), NTP (123, and a
+//! server's replies to a request from another port), TFTP
 //! (requests to 69, or by their content to any other port, and the server's
 //! answers from its own port, which are found through the request's client
 //! port), SIP by content on any port.
@@ -21,6 +22,9 @@ const MAX_TFTP_SESSIONS: usize = 65_536;
 pub struct UdpSide {
     /// (client ip, client port) -> server ip of a TFTP request.
     tftp: HashMap<(IpAddr, u16), IpAddr>,
+    /// (client ip, client port) -> server ip of an NTP client request: its
+    /// replies count also from another port (a NAT rewriting it).
+    ntp: HashMap<(IpAddr, u16), IpAddr>,
     pub malformed: u64,
     pub sessions_evicted: u64,
 }
@@ -105,9 +109,37 @@ impl UdpSide {
                 Err(_) => {}
             }
         } else if port(123) {
-            if let Ok(n) = ntp::parse(payload) {
+            let n = match ntp::parse(payload) {
+                Ok(n) => Some(n),
+                // Cut by the snaplen: mode and stratum still tell.
+                Err(_) if p.truncated => ntp::parse_cut(payload),
+                Err(e) => {
+                    self.malformed += 1;
+                    push(Body::Malformed {
+                        of: "ntp",
+                        reason: e.to_string(),
+                    });
+                    None
+                }
+            };
+            if let Some(n) = n {
+                if n.mode == 3 && dport == 123 {
+                    if self.ntp.len() >= MAX_TFTP_SESSIONS {
+                        self.ntp.clear();
+                        self.sessions_evicted += 1;
+                    }
+                    self.ntp.insert((p.src, sport), p.dst);
+                }
                 push(Body::Ntp(n));
             }
+        } else if let Some(n) = (self.ntp.get(&(p.dst, dport)))
+            .filter(|server| **server == p.src)
+            .and_then(|_| ntp::parse(payload).ok())
+            .filter(|n| n.mode == 4)
+        {
+            // A server reply to a client's request, from another port than
+            // 123 (its source port rewritten on the way).
+            push(Body::Ntp(n));
         } else if dport == 69 {
             if let Ok(t) = tftp_parse(payload) {
                 if self.tftp.len() >= MAX_TFTP_SESSIONS {

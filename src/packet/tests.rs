@@ -173,7 +173,8 @@ fn unsupported_linktype_is_counted() {
 #[test]
 fn early_filter_keeps_provisioning_udp_only() {
     let mut dec = Decoder::new(DecodeLimits::default());
-    let cases: [(u16, u16, &[u8], bool); 8] = [
+    let ntp_reply = [&[0x24u8, 2][..], &[0; 46]].concat();
+    let cases: [(u16, u16, &[u8], bool); 10] = [
         (16384, 16386, &[0x80, 0x00, 0x12, 0x34], false), // RTP
         (40000, 5060, &[0x80, 0x00, 0x12, 0x34], true),   // SIP port
         (40000, 5080, b"INVITE sip:a@b SIP/2.0", true),   // SIP off-port
@@ -182,6 +183,8 @@ fn early_filter_keeps_provisioning_udp_only() {
         (49152, 49153, &[0, 9, 0, 1], false),
         (443, 50000, &[0x45, 0x12, 0x99], false), // QUIC short header
         (40000, 53, &[], true),
+        (50123, 40000, &ntp_reply, true), // an NTP reply, its port rewritten
+        (50123, 40000, &ntp_reply[..47], false),
     ];
     for (sport, dport, payload, wanted) in cases {
         let ip = ipv4_udp(sport, dport, payload);

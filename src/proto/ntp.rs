@@ -5,7 +5,8 @@
 //! reference ID and the transmit timestamp of the 48-byte header (RFC 5905
 //! section 7.3). Versions 1-4 are accepted (RFC 1059, 1119, 1305, 5905 share
 //! this layout). Ignored: poll, precision, root delay and dispersion, the
-//! other timestamps, extension fields and MACs.
+//! other timestamps, extension fields and MACs. A header the snaplen cut
+//! keeps what arrived ([`parse_cut`]).
 
 use serde::Serialize;
 
@@ -27,6 +28,10 @@ pub struct NtpPacket {
     pub reference_id: [u8; 4],
     /// Transmit timestamp as sent (NTP era seconds << 32 | fraction).
     pub transmit: u64,
+    /// The header is cut short by the capture's snaplen ([`parse_cut`]):
+    /// the fields past the cut (the transmit time at least) are unknown, 0.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,6 +46,23 @@ pub fn parse(payload: &[u8]) -> Result<NtpPacket, NtpError> {
     let header = payload
         .first_chunk::<HEADER_LEN>()
         .ok_or(NtpError::TooShort(payload.len()))?;
+    read(header)
+}
+
+/// A header the snaplen cut short: mode and stratum need its first two
+/// bytes; what the cut took reads 0, and `cut` says so.
+pub fn parse_cut(payload: &[u8]) -> Option<NtpPacket> {
+    if payload.len() < 2 || payload.len() >= HEADER_LEN {
+        return None;
+    }
+    let mut header = [0u8; HEADER_LEN];
+    header[..payload.len()].copy_from_slice(payload);
+    let mut p = read(&header).ok()?;
+    p.cut = true;
+    Some(p)
+}
+
+fn read(header: &[u8; HEADER_LEN]) -> Result<NtpPacket, NtpError> {
     let [first, stratum, ..] = *header;
     let version = (first >> 3) & 0x07;
     if !(1..=4).contains(&version) {
@@ -63,6 +85,7 @@ pub fn parse(payload: &[u8]) -> Result<NtpPacket, NtpError> {
         stratum,
         reference_id,
         transmit,
+        cut: false,
     })
 }
 
@@ -111,6 +134,15 @@ mod tests {
         let mut long = header(0x1c, 1);
         long.extend_from_slice(&[0; 20]); // MAC after the header
         assert_eq!(parse(&long).unwrap().version, 3);
+    }
+
+    #[test]
+    fn a_header_cut_short_keeps_mode_and_stratum() {
+        let p = parse_cut(&header(0x24, 8)[..46]).unwrap();
+        assert_eq!((p.mode, p.stratum, p.transmit, p.cut), (4, 8, 0, true));
+        assert_eq!(parse_cut(&[0x24]), None);
+        assert_eq!(parse_cut(&header(0x24, 8)), None, "whole: parse reads it");
+        assert_eq!(parse_cut(&header(0x03, 0)[..20]), None);
     }
 
     #[test]

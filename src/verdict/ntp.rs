@@ -92,6 +92,15 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     if let Some((reply, icmp)) = t.last_late {
         return refused_replies(t, reply, icmp);
     }
+    if t.cut > 0 {
+        let s = format!(
+            "{} to {}, cut by the capture's snaplen before their time: can't tell whether \
+             the phone got a good time",
+            plural(t.cut, "NTP reply", "NTP replies"),
+            plural(t.requests.len(), "request", "requests")
+        );
+        return StageResult::not_seen(Stage::Ntp, s).evidence(t.evidence);
+    }
     let Some(last) = t.requests.last() else {
         let mut result = no_exchange(ctx);
         result.evidence.extend(t.evidence);
@@ -250,6 +259,27 @@ fn refused_replies(t: Tally<'_>, reply: &Fact, icmp: &Fact) -> StageResult {
             .advice(advice)
             .evidence(t.evidence);
     }
+    if let Some(r) = of_port.filter(|r| reply.src.port() != 123 && r.dst.port() == 123) {
+        let port = reply.src.port();
+        let s = format!(
+            "{} from {server} to {}, from port {port}, not 123: the phone refused them (ICMP \
+             port unreachable, the last #{}), so its clock is not set",
+            plural(t.late, "NTP reply", "NTP replies"),
+            plural(t.requests.len(), "request", "requests"),
+            icmp.frame
+        );
+        let advice = format!(
+            "NTP server {server} answers, but its replies come back from port {port} instead \
+             of 123 (the port the phone asked, #{}), and the phone drops them: a NAT or \
+             firewall between them rewrites the source port of one direction; fix its \
+             mapping for UDP 123; without a correct clock the phone can reject valid \
+             certificates",
+            r.frame
+        );
+        return StageResult::new(Stage::Ntp, Status::Fail, s)
+            .advice(advice)
+            .evidence(t.evidence);
+    }
     let asked = of_port.filter(|r| r.dst == reply.src);
     let wait = asked.map_or(String::new(), |r| {
         format!(" ({:.1} s after its request)", r.ts.secs_until(&reply.ts))
@@ -292,6 +322,8 @@ struct Tally<'a> {
     /// The last reply with a wrong time, and whether the last reply was one.
     wrong: Option<(&'a Fact, String)>,
     last_wrong: bool,
+    /// Replies the snaplen cut before their time.
+    cut: usize,
     /// Replies that came too late, the last one and its refusal.
     late: usize,
     last_late: Option<(&'a Fact, &'a Fact)>,
@@ -306,7 +338,8 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
     let mut refusals: HashMap<(SocketAddr, SocketAddr), Vec<&Fact>> = HashMap::new();
     for f in ctx.own().filter(|f| ctx.is_phone(&f.src_ip())) {
         if let Body::Icmp(u) = &f.body {
-            if u.orig_src.port() == 123 {
+            // (A reply from another port than 123 counts too.)
+            if u.orig_proto == 17 && !ctx.is_phone(&u.orig_src.ip()) {
                 refusals
                     .entry((u.orig_src, u.orig_dst))
                     .or_default()
@@ -338,6 +371,22 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
                 t.evidence
                     .push(ev(f, format!("NTP request to {}", f.dst_ip())));
                 t.requests.push(f);
+            }
+            // Cut by the snaplen before its time: whether the time was good
+            // is hidden (unless leap or stratum already say there is none).
+            Body::Ntp(n)
+                if n.mode == 4 && n.cut && n.leap != 3 && n.stratum < 16 && n.stratum > 0 =>
+            {
+                t.evidence.push(ev(
+                    f,
+                    format!(
+                        "NTP reply from {} (stratum {}), cut by the capture's snaplen before \
+                         its time",
+                        f.src_ip(),
+                        n.stratum
+                    ),
+                ));
+                t.cut += 1;
             }
             Body::Ntp(n) if n.mode == 4 && ctx.is_phone(&f.dst_ip()) => {
                 t.replied.push(f.src_ip());

@@ -17,6 +17,7 @@ fn request() -> Body {
         stratum: 0,
         reference_id: [0; 4],
         transmit: 0,
+        cut: false,
     })
 }
 
@@ -59,6 +60,7 @@ fn reply(leap: u8, stratum: u8, kiss: &[u8; 4]) -> Body {
         // Some time: the tests' frames are stamped near 1970, which
         // no capture host's clock is compared against.
         transmit: 1 << 40,
+        cut: false,
     })
 }
 
