@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
+use crate::flow::{Answered, Astray};
 use crate::packet::{mac_string, Mac, UnreachKind};
 use crate::proto::{dhcp, dns, http, ntp, sip, tftp, tls};
 use crate::time::Timestamp;
@@ -48,6 +49,15 @@ pub struct TcpAttempt {
     /// Who sent that ICMP (the server itself, or a router on the way).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreach_from: Option<IpAddr>,
+    /// Established, but the capture lacks the SYN-ACK: what showed the
+    /// answer instead (the phone's handshake ACK, the server's traffic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synack_unseen: Option<Answered>,
+    /// Unanswered, but SYN-ACKs or RSTs acknowledging the SYNs came from
+    /// another socket (a NAT rewriting the server's side, a device
+    /// answering for it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub astray: Option<Astray>,
 }
 
 /// An ICMP unreachable answering a UDP datagram.

@@ -13,7 +13,7 @@
 use std::net::SocketAddr;
 
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult, L4};
-use crate::flow::{ConnInfo, ConnOutcome, TcpEvent, Track};
+use crate::flow::{Answered, ConnInfo, ConnOutcome, TcpEvent, Track};
 use crate::packet::{Packet, TcpSegment};
 use crate::proto::{dns, http, sip, tls};
 use crate::time::Timestamp;
@@ -724,11 +724,17 @@ impl At<'_> {
 }
 
 fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
+    let (by, astray) = match o {
+        ConnOutcome::Established { by, .. } => (Some(by).filter(|b| *b != Answered::SynAck), None),
+        ConnOutcome::NoAnswer { astray, .. } => (None, astray),
+        _ => (None, None),
+    };
     let (result, syns, first, answer, unreach) = match o {
         ConnOutcome::Established {
             syn_frame,
             synack_frame,
             syns,
+            ..
         } => (TcpResult::Established, syns, syn_frame, synack_frame, None),
         ConnOutcome::Refused {
             syn_frame,
@@ -770,6 +776,8 @@ fn attempt(info: &ConnInfo, o: ConnOutcome) -> TcpAttempt {
         saw_syn: info.saw_syn,
         unreach: unreach.map(|u| u.0),
         unreach_from: unreach.map(|u| u.1),
+        synack_unseen: by,
+        astray,
     }
 }
 

@@ -83,6 +83,7 @@ impl UdpSide {
                 Ok(m) => push(Body::Dhcp(m)),
                 Err(e) if !p.truncated => {
                     self.malformed += 1;
+                    log::debug!("dhcp: frame {frame} undecodable: {e}");
                     push(Body::Malformed {
                         of: "dhcp",
                         reason: e.to_string(),
@@ -101,6 +102,7 @@ impl UdpSide {
                 Ok(m) => push(Body::Dns(m)),
                 Err(e) if !p.truncated => {
                     self.malformed += 1;
+                    log::debug!("dns: frame {frame} undecodable: {e}");
                     push(Body::Malformed {
                         of: "dns",
                         reason: e.to_string(),
@@ -115,6 +117,7 @@ impl UdpSide {
                 Err(_) if p.truncated => ntp::parse_cut(payload),
                 Err(e) => {
                     self.malformed += 1;
+                    log::debug!("ntp: frame {frame} undecodable: {e}");
                     push(Body::Malformed {
                         of: "ntp",
                         reason: e.to_string(),
@@ -187,6 +190,7 @@ impl UdpSide {
                     Ok(m) => push(Body::Sip(Box::new(m))),
                     Err(e) if !p.truncated => {
                         self.malformed += 1;
+                        log::debug!("sip: frame {frame} undecodable: {e}");
                         push(Body::Malformed {
                             of: "sip",
                             reason: e.to_string(),

@@ -55,6 +55,7 @@ pub enum ConnOutcome {
         syn_frame: u64,
         synack_frame: u64,
         syns: u32,
+        by: Answered,
     },
     /// The server (or something on its path) answered the SYN with RST.
     Refused {
@@ -76,7 +77,31 @@ pub enum ConnOutcome {
         last_syn_frame: u64,
         syns: u32,
         last_syn_ts: Timestamp,
+        astray: Option<Astray>,
     },
+}
+
+/// What showed an established connection's answer: its SYN-ACK, or, with
+/// the SYN-ACK missed by the capture, the client's handshake ACK or the
+/// server's own traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answered {
+    SynAck,
+    ClientAck,
+    ServerTraffic,
+}
+
+/// Answers to a pending attempt's SYNs from another socket than the one
+/// they went to, acknowledging them (a SYN-ACK or an RST): a NAT rewriting
+/// the server's port or address, or a device answering in its name. The
+/// client never takes them; the first one's frame and sender, and how many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Astray {
+    pub frame: u64,
+    pub from: SocketAddr,
+    pub rst: bool,
+    pub count: u32,
 }
 
 /// What the table reports about a connection, in frame order. Within one
@@ -203,6 +228,9 @@ pub struct FlowTable<S> {
     limits: FlowLimits,
     stats: FlowStats,
     index: HashMap<FlowKey, u32, FxBuild>,
+    /// Client socket -> slot of the attempt it opened with a SYN (checked
+    /// on use: the slot may since hold another connection).
+    attempts: HashMap<SocketAddr, u32>,
     slots: Vec<Slot<S>>,
     free: Vec<u32>,
     /// Ends of the recency list of live slots.
@@ -270,6 +298,8 @@ struct Conn<S> {
     unreach: Option<(u64, Timestamp, UnreachKind, IpAddr)>,
     /// ICMP errors quoting the client's bytes once the connection was up.
     data_unreach: Option<DataUnreach>,
+    /// Answers to the attempt's SYNs from another socket.
+    astray: Option<Astray>,
     /// FIN seen, from the client and from the server.
     fin: [bool; 2],
     rst: bool,
@@ -298,6 +328,7 @@ impl<S: Default> FlowTable<S> {
             limits,
             stats: FlowStats::default(),
             index: HashMap::default(),
+            attempts: HashMap::new(),
             slots: Vec::new(),
             free: Vec::new(),
             newest: NIL,
@@ -344,9 +375,53 @@ impl<S: Default> FlowTable<S> {
             }
             // A new SYN on a known 4-tuple: the port was reused.
             self.close_slot(idx, sink);
+        } else if flags.0 & (TcpFlags::SYN | TcpFlags::RST) != 0
+            && !new_syn
+            && self.astray(frame, src, dst, seg)
+        {
+            return;
         }
         let idx = self.open(key, frame, ts, src, dst, src_mac, vlan, flags, sink);
         self.update(idx, frame, ts, src, src_mac, seg, sink);
+        if new_syn {
+            self.attempts.insert(src, idx);
+        }
+    }
+
+    /// A SYN-ACK or RST on no known connection that acknowledges the SYN
+    /// of a pending attempt from `dst` to another socket: noted on that
+    /// attempt, no connection of its own. The client's RST back to such a
+    /// sender belongs to the attempt too.
+    fn astray(&mut self, frame: u64, src: SocketAddr, dst: SocketAddr, seg: &TcpSegment) -> bool {
+        let rst = seg.flags.has(TcpFlags::RST);
+        if rst {
+            let back = self
+                .pending(src)
+                .is_some_and(|c| c.astray.is_some_and(|a| a.from == dst));
+            if back {
+                return true;
+            }
+        }
+        let Some(conn) = self.pending(dst) else {
+            return false;
+        };
+        let acks_syn = seg.flags.has(TcpFlags::ACK)
+            && conn.client_isn.map(|isn| isn.wrapping_add(1)) == Some(seg.ack);
+        if !acks_syn || conn.info.server == src {
+            return false;
+        }
+        match &mut conn.astray {
+            Some(a) => a.count = a.count.saturating_add(1),
+            None => {
+                conn.astray = Some(Astray {
+                    frame,
+                    from: src,
+                    rst,
+                    count: 1,
+                })
+            }
+        }
+        true
     }
 
     /// An ICMP unreachable quoting a TCP packet: the outcome of a pending
@@ -411,6 +486,7 @@ impl<S: Default> FlowTable<S> {
             }
         }
         self.index.clear();
+        self.attempts.clear();
         self.slots.clear();
         self.free.clear();
         self.newest = NIL;
@@ -476,6 +552,7 @@ impl<S: Default> FlowTable<S> {
             last_syn_ts: Timestamp::default(),
             unreach: None,
             data_unreach: None,
+            astray: None,
             fin: [false; 2],
             rst: false,
             streams: Default::default(),
@@ -524,6 +601,9 @@ impl<S: Default> FlowTable<S> {
         };
         let key = slot.key;
         if let Some(mut conn) = slot.conn.take() {
+            if self.attempts.get(&conn.info.client) == Some(&idx) {
+                self.attempts.remove(&conn.info.client);
+            }
             conn.finalize(sink);
         }
         self.index.remove(&key);
@@ -574,10 +654,14 @@ impl<S: Default> FlowTable<S> {
                 stream.start_at(seg.seq.wrapping_add(1));
             }
             conn.server_isn.get_or_insert(seg.seq);
-            conn.established(frame, ts, sink);
+            conn.established(frame, ts, Answered::SynAck, sink);
         } else if !syn && !rst && ack && conn.phase == Phase::Attempt {
             // The capture missed the SYN-ACK, but the handshake went on.
-            conn.established(frame, ts, sink);
+            let by = match from_client {
+                true => Answered::ClientAck,
+                false => Answered::ServerTraffic,
+            };
+            conn.established(frame, ts, by, sink);
         }
         if ack {
             if let Some(peer) = conn.acked.get_mut(1 - dir) {
@@ -632,6 +716,13 @@ impl<S: Default> FlowTable<S> {
                 conn.emit(sink, event);
             }
         }
+    }
+
+    /// The attempt `client` opened with a SYN, while it waits for an answer.
+    fn pending(&mut self, client: SocketAddr) -> Option<&mut Conn<S>> {
+        let idx = *self.attempts.get(&client)?;
+        self.conn_mut(idx)
+            .filter(|c| c.phase == Phase::Attempt && c.info.client == client)
     }
 
     fn conn_mut(&mut self, idx: u32) -> Option<&mut Conn<S>> {
@@ -832,7 +923,7 @@ impl<S> Conn<S> {
     }
 
     /// The attempt was answered (or the capture joined at the SYN-ACK).
-    fn established<F>(&mut self, frame: u64, ts: Timestamp, sink: &mut F)
+    fn established<F>(&mut self, frame: u64, ts: Timestamp, by: Answered, sink: &mut F)
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
@@ -846,6 +937,7 @@ impl<S> Conn<S> {
             syn_frame,
             synack_frame: frame,
             syns,
+            by,
         };
         self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });
     }
@@ -1021,6 +1113,7 @@ impl<S> Conn<S> {
                 last_syn_frame: self.last_syn_frame,
                 syns: self.syns,
                 last_syn_ts: self.last_syn_ts,
+                astray: self.astray,
             };
             let (frame, ts) = (self.last_syn_frame, self.last_syn_ts);
             self.emit(sink, TcpEvent::Outcome { outcome, frame, ts });

@@ -195,6 +195,7 @@ fn handshake_data_and_close() {
             syn_frame: 1,
             synack_frame: 3,
             syns: 2,
+            by: Answered::SynAck,
         }),
         Ev::Data(true, 4, b"GET / HTTP/1.1\r\n".to_vec()),
         Ev::Data(false, 5, b"HTTP/1.1 200 OK\r\n".to_vec()),
@@ -357,6 +358,7 @@ fn unanswered_syns_are_no_answer_at_finish_in_first_seen_order() {
                 last_syn_frame: 5,
                 syns: 3,
                 last_syn_ts: Timestamp::new(5_000_000_000, 6),
+                astray: None,
             }
         )
     );
@@ -384,6 +386,7 @@ fn new_isn_on_a_used_port_is_a_new_connection() {
             syn_frame: 4,
             synack_frame: 5,
             syns: 1,
+            by: Answered::SynAck,
         },
     ];
     assert_eq!(got, want);
@@ -777,4 +780,55 @@ fn icmp_quoting_the_clients_bytes_after_the_handshake() {
     assert!(run(true, admin).is_empty());
     // 'Fragmentation needed' asks for smaller segments: no rejection.
     assert!(run(false, UnreachKind::Other).is_empty());
+}
+
+#[test]
+fn answers_from_another_socket_are_the_attempts_not_connections() {
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    let seg = |seq: u32, ack: u32, flags: u8| TcpSegment {
+        sport: 0,
+        dport: 0,
+        seq,
+        ack,
+        flags: TcpFlags(flags),
+        payload: b"",
+    };
+    let ts = |frame: i64| Timestamp::new(frame * 1_000_000_000, 6);
+    let (client, other) = (phone(50000), server(18443));
+    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
+        t.segment(
+            frame,
+            ts(frame as i64),
+            src,
+            dst,
+            None,
+            None,
+            s,
+            &mut rec.sink(),
+        )
+    };
+    put(&mut t, 1, client, server(443), &seg(100, 0, SYN));
+    // A SYN-ACK from port 18443 acknowledging the SYN, and the phone's RST.
+    put(&mut t, 2, other, client, &seg(7000, 101, SYN | ACK));
+    put(&mut t, 3, client, other, &seg(101, 0, RST));
+    put(&mut t, 4, client, server(443), &seg(100, 0, SYN));
+    put(&mut t, 5, other, client, &seg(7000, 101, SYN | ACK));
+    // One acknowledging another sequence number is not about this SYN.
+    put(&mut t, 6, server(9), client, &seg(1, 5, RST | ACK));
+    t.finish(&mut rec.sink());
+    let got = rec.outcomes();
+    let astray = got.iter().find_map(|(_, o)| match o {
+        ConnOutcome::NoAnswer { astray, .. } => *astray,
+        _ => None,
+    });
+    let want = Astray {
+        frame: 2,
+        from: other,
+        rst: false,
+        count: 2,
+    };
+    assert_eq!(astray, Some(want));
+    // No connection of its own for the stray answers or the phone's RST.
+    assert_eq!(t.stats().connections, 2, "{got:?}");
 }

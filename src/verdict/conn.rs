@@ -47,6 +47,9 @@ struct Outcome {
     /// snaplen cut them, or it lost them): an attempt whose outcome is
     /// hidden, not one that never was.
     hidden: bool,
+    /// The SYNs were answered from another socket (`TcpAttempt::astray`):
+    /// its advice says what rewrites or resets, for a failover too.
+    astray: bool,
 }
 
 /// The four connection stages of a phone.
@@ -137,6 +140,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                     advice: Some(advice),
                     evidence: k.evidence(),
                     hidden: false,
+                    astray: false,
                 };
                 outcomes.push((k.request.frame, outcome));
             }
@@ -330,6 +334,7 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
     let all: Vec<Outcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
     let mut r = combine(Stage::SbcConnect, all, "no connection to the SBC port");
     let names: Vec<String> = failed.iter().map(|(a, _)| label(a)).collect();
+    let astray = failed.iter().find(|(_, o)| o.astray);
     match r.status {
         Status::Fail if failed.len() > 1 => {
             let each: Vec<String> = failed
@@ -358,6 +363,8 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
                 )
             } else if kinds("RST") {
                 format!("{list} refuse TCP {port}: nothing listening, or a firewall rejecting it")
+            } else if let Some(why) = astray.and_then(|(_, o)| o.advice.as_deref()) {
+                format!("{list} cannot be reached on TCP {port}; {why}")
             } else if let (true, Some((_, o))) = (kinds("answered by ICMP"), failed.last()) {
                 // ICMP tells why (a router's route, a firewall's rule): the
                 // last one's advice.
@@ -376,11 +383,15 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
         Status::Warn => {
             let reached = last_ok.map_or("another SBC".to_string(), |a| label(&a));
             r.summary = format!("connected to {reached} after {} failed", names.join(", "));
-            r.advice = Some(format!(
-                "{} did not accept TCP {port}; the phone moved on to {reached}: open TCP {port} \
-                 to every SBC address of the Webex Calling port reference",
-                names.join(", ")
-            ));
+            r.advice = Some(match astray.and_then(|(_, o)| o.advice.as_deref()) {
+                // Answered, from the wrong socket: what rewrites or resets.
+                Some(why) => format!("the phone moved on to {reached}; {why}"),
+                None => format!(
+                    "{} did not accept TCP {port}; the phone moved on to {reached}: open TCP \
+                     {port} to every SBC address of the Webex Calling port reference",
+                    names.join(", ")
+                ),
+            });
         }
         _ => {}
     }

@@ -164,6 +164,7 @@ pub(super) fn tls_outcome(
         summary,
         advice,
         evidence,
+        astray: false,
     }
 }
 

@@ -5,6 +5,7 @@
 use super::connection::Conn;
 use super::Outcome;
 use crate::fact::TcpResult;
+use crate::flow::Answered;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::packet::UnreachKind;
@@ -44,11 +45,16 @@ pub(super) fn tcp_outcome(
             advice: None,
             evidence: vec![first],
             hidden: false,
+            astray: false,
         });
     }
     let port = to.port();
     let (summary, advice) = match t.result {
         TcpResult::Established => return None,
+        TcpResult::NoAnswer if t.astray.is_some() => {
+            let a = t.astray.unwrap_or_else(|| unreachable!());
+            astray(&syns, to, &a)
+        }
         TcpResult::NoAnswer => (
             format!("{syns} to {to}, no answer: dropped on the way"),
             if sbc && web_ok {
@@ -100,11 +106,69 @@ pub(super) fn tcp_outcome(
         advice: Some(advice),
         evidence: vec![first, last],
         hidden: false,
+        astray: t.astray.is_some(),
     })
+}
+
+/// Summary and advice for SYNs answered only from another socket than the
+/// one they went to: a port or address rewritten on the way back, or a
+/// device resetting the connection in the server's name.
+fn astray(syns: &str, to: SocketAddr, a: &crate::flow::Astray) -> (String, String) {
+    let (from, n, port) = (a.from, a.frame, to.port());
+    let times = match a.count {
+        1 => String::new(),
+        k => format!(", {k} of them"),
+    };
+    if a.rst {
+        return (
+            format!(
+                "{syns} to {to}, never answered by it: RSTs came from {} instead (#{n}{times}), \
+                 which the phone ignores",
+                from.ip()
+            ),
+            format!(
+                "{} resets the phone's connections to {to} in the server's name (#{n}): a \
+                 firewall or middlebox on the path rejects TCP {port} with a reset whose \
+                 address nothing translates back (or the return path is asymmetric); find \
+                 that device and allow TCP {port}",
+                from.ip()
+            ),
+        );
+    }
+    let what = match from.ip() == to.ip() {
+        true => format!("port {} instead of {port}", from.port()),
+        false => format!("{from} instead of {to}"),
+    };
+    (
+        format!(
+            "{syns} to {to}: SYN-ACKs came back from {what} (#{n}{times}), and the phone reset \
+             them as strangers"
+        ),
+        format!(
+            "{} answers, but its SYN-ACKs come back from {what}, and the phone refuses them: a \
+             NAT, port forward or load balancer between them rewrites the server's side of \
+             the connection; fix its mapping for TCP {port}",
+            to.ip()
+        ),
+    )
 }
 
 pub(super) fn connected(c: &Conn<'_>) -> Outcome {
     let evidence: Vec<Evidence> = match c.tcp {
+        Some((f, t)) if t.synack_unseen == Some(Answered::ClientAck) => vec![ev(
+            f,
+            format!(
+                "the phone's handshake ACK to {} (the SYN-ACK is not in the capture)",
+                c.server
+            ),
+        )],
+        Some((f, t)) if t.synack_unseen.is_some() => vec![ev(
+            f,
+            format!(
+                "traffic from {} (the SYN-ACK is not in the capture)",
+                c.server
+            ),
+        )],
         Some((f, t)) => vec![ev(f, format!("SYN-ACK from {} ({} SYN)", c.server, t.syns))],
         None => vec![ev(
             c.first,
@@ -117,6 +181,7 @@ pub(super) fn connected(c: &Conn<'_>) -> Outcome {
         advice: None,
         evidence,
         hidden: false,
+        astray: false,
     }
 }
 
