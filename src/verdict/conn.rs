@@ -35,6 +35,7 @@ use crate::fact::TcpResult;
 use connection::{conns, host_kind, Conn, Kind};
 use handshake::tls_outcome;
 use tcp::{connected, tcp_outcome};
+pub(crate) use tcp::{icmp_advice, Icmp};
 
 /// Result of one connection for a stage.
 #[derive(Clone)]

@@ -633,12 +633,27 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         .collect();
     others.sort();
     others.dedup();
-    let mut advice = match leased_from {
-        Some(l) if l != server => format!(
+    // Answers relayed (giaddr set): the servers are the relay's helper
+    // addresses, not boxes on the segment that snooping would stop.
+    let relay = (replies.iter())
+        .map(|(_, m)| m.giaddr)
+        .find(|g| !g.is_unspecified());
+    let mut advice = match (leased_from, relay) {
+        (Some(l), Some(relay)) if l != server || !others.is_empty() => format!(
+            "the relay {relay} forwards the phone's DHCP to several servers (its helper \
+             addresses): {server} offers {codes}, {} answered too; remove {server} from the \
+             relay's helper addresses if it should not serve the voice VLAN, else remove \
+             {codes} from its scope",
+            match l != server {
+                true => format!("{l} gave the lease"),
+                false => others.join(", "),
+            }
+        ),
+        (Some(l), _) if l != server => format!(
             "{server} is a second DHCP server on the segment (the phone's lease came from {l}) \
              and offers {codes}: stop it, or remove {codes} from its scope"
         ),
-        Some(_) if !others.is_empty() => format!(
+        (Some(_), _) if !others.is_empty() => format!(
             "two DHCP servers answer this phone: {server} gave its lease and offers {codes}, \
              {} answered too; if {server} is not the voice VLAN's own server, stop it (DHCP \
              snooping on the switch keeps such servers out), else remove {codes} from its scope",

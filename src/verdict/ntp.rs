@@ -113,7 +113,28 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
     let requests = plural(t.requests.len(), "NTP request", "NTP requests");
     let (summary, advice) = match t.unreachable {
         // ICMP says why: the host is there, nothing serves NTP (or a filter rejects it).
-        Some((server, kind)) => {
+        // A router's own answer (no route, a host it cannot reach): the
+        // routing advice of the other stages.
+        Some((server, kind, sender, frame))
+            if sender != server
+                && !matches!(kind, UnreachKind::AdminProhibited | UnreachKind::Port) =>
+        {
+            let icmp = super::conn::Icmp {
+                kind,
+                sender: Some(sender),
+                frame,
+            };
+            let to = std::net::SocketAddr::new(server, 123);
+            let why = super::conn::icmp_advice(&icmp, to, last.src_ip(), "NTP");
+            (
+                format!(
+                    "{requests} to {server}, answered by ICMP {} from the router {sender}",
+                    kind.words()
+                ),
+                format!("{why}; without a correct clock the phone can reject valid certificates"),
+            )
+        }
+        Some((server, kind, _, _)) => {
             // A filter says it refuses (RFC 1812 5.2.7.1); a port
             // unreachable says nothing serves NTP there.
             let why = match kind {
@@ -315,8 +336,8 @@ struct Tally<'a> {
     /// Every server that gave replies without usable time: its first
     /// reason and how many.
     unusable_servers: Vec<(IpAddr, String, usize)>,
-    /// An ICMP error about a request: the server and why.
-    unreachable: Option<(IpAddr, UnreachKind)>,
+    /// An ICMP error about a request: the server, why, its sender and frame.
+    unreachable: Option<(IpAddr, UnreachKind, IpAddr, u64)>,
     /// Every server that replied, usable or not, in order.
     replied: Vec<IpAddr>,
     /// The last reply with a wrong time, and whether the last reply was one.
@@ -419,7 +440,7 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
             Body::Icmp(u) if u.orig_dst.port() == 123 && ctx.is_phone(&u.orig_src.ip()) => {
                 t.evidence
                     .push(ev(f, format!("ICMP {} for NTP", u.kind.words())));
-                t.unreachable = Some((u.orig_dst.ip(), u.kind));
+                t.unreachable = Some((u.orig_dst.ip(), u.kind, f.src_ip(), f.frame));
             }
             _ => {}
         }

@@ -187,17 +187,17 @@ pub(super) fn connected(c: &Conn<'_>) -> Outcome {
 
 /// An ICMP error answering the phone's packets: its kind, who sent it (when
 /// known) and its frame.
-pub(super) struct Icmp {
-    pub(super) kind: UnreachKind,
-    pub(super) sender: Option<IpAddr>,
-    pub(super) frame: u64,
+pub(crate) struct Icmp {
+    pub(crate) kind: UnreachKind,
+    pub(crate) sender: Option<IpAddr>,
+    pub(crate) frame: u64,
 }
 
 /// What an ICMP error answering the phone's `what` ("TCP", "TLS") to `to`
 /// asks of the reader: routing for a loop, a missing route or a host a
 /// router cannot deliver to; the phone's address for a source policy; a
 /// firewall rule for the rest.
-pub(super) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str) -> String {
+pub(crate) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str) -> String {
     let (ip, port, n) = (to.ip(), to.port(), icmp.frame);
     let words = icmp.kind.words();
     // A router's own answer, not the server's (nor its host firewall's).
