@@ -110,6 +110,9 @@ impl UdpSide {
                 }
                 Err(_) => {}
             }
+        } else if port(123) && matches!(payload.first(), Some(b) if b & 0x07 >= 6) {
+            // NTP control and private messages (modes 6 and 7, ntpq and
+            // ntpdc): no time exchange, nothing to judge.
         } else if port(123) {
             let n = match ntp::parse(payload) {
                 Ok(n) => Some(n),

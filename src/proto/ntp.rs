@@ -59,6 +59,10 @@ pub fn parse_cut(payload: &[u8]) -> Option<NtpPacket> {
     header[..payload.len()].copy_from_slice(payload);
     let mut p = read(&header).ok()?;
     p.cut = true;
+    // A reference id (a kiss code) cut in part is none.
+    if payload.len() < REFERENCE_ID_AT + 4 {
+        p.reference_id = [0; 4];
+    }
     Some(p)
 }
 
@@ -141,6 +145,10 @@ mod tests {
         let p = parse_cut(&header(0x24, 8)[..46]).unwrap();
         assert_eq!((p.mode, p.stratum, p.transmit, p.cut), (4, 8, 0, true));
         assert_eq!(parse_cut(&[0x24]), None);
+        let mut kiss = header(0x24, 0);
+        kiss[12..16].copy_from_slice(b"RATE");
+        assert_eq!(parse_cut(&kiss[..16]).unwrap().reference_id, *b"RATE");
+        assert_eq!(parse_cut(&kiss[..15]).unwrap().reference_id, [0; 4]);
         assert_eq!(parse_cut(&header(0x24, 8)), None, "whole: parse reads it");
         assert_eq!(parse_cut(&header(0x03, 0)[..20]), None);
     }

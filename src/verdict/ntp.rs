@@ -106,6 +106,17 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         result.evidence.extend(t.evidence);
         return result;
     };
+    // Requests the snaplen cut: an ICMP error quoting them would be cut
+    // too, before the ports that tie it to them (DOMAIN: can't tell).
+    if t.unreachable.is_none() && t.requests.iter().all(|r| r.truncated) {
+        let s = format!(
+            "{} to {}, no reply seen; the capture's snaplen cut them, and an ICMP error about \
+             them would be cut as well: can't tell whether the server answered",
+            plural(t.requests.len(), "NTP request", "NTP requests"),
+            last.dst_ip()
+        );
+        return StageResult::not_seen(Stage::Ntp, s).evidence(t.evidence);
+    }
     if t.unreachable.is_none() && ctx.secs_left(&last.ts) < 1.0 && t.requests.len() == 1 {
         let s = "NTP request at the end of the capture, no reply yet";
         return StageResult::not_seen(Stage::Ntp, s).evidence(t.evidence);
@@ -396,7 +407,11 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
             // Cut by the snaplen before its time: whether the time was good
             // is hidden (unless leap or stratum already say there is none).
             Body::Ntp(n)
-                if n.mode == 4 && n.cut && n.leap != 3 && n.stratum < 16 && n.stratum > 0 =>
+                if n.mode == 4
+                    && n.cut
+                    && n.leap != 3
+                    && n.stratum < 16
+                    && (n.stratum > 0 || n.reference_id == [0; 4]) =>
             {
                 t.evidence.push(ev(
                     f,

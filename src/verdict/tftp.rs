@@ -31,6 +31,10 @@ use crate::proto::tftp::TftpPacket;
 /// same file is a retry of the transfer, not a later fetch.
 const RETRY_SECS: f64 = 15.0;
 
+/// A block number this far below the last one is the next after a wrap
+/// past 65535, not a block of the window sent again.
+const WRAP_GAP: u16 = 32_768;
+
 /// Block size without an OACK (RFC 1350).
 const BLOCK: usize = 512;
 /// Seconds after a full block within which the capture's end, not the
@@ -292,6 +296,8 @@ impl Exchanges {
 struct Transfer<'a> {
     /// DATA by block: (length, cut by the snaplen); and the last DATA.
     blocks: BTreeMap<u16, (usize, bool)>,
+    /// Block numbers seen since the numbers last wrapped past 65535.
+    since_wrap: std::collections::BTreeSet<u16>,
     last_data: Option<(&'a Fact, u16, usize, bool)>,
     blksize: Option<usize>,
     /// The phone's ACKs: how often each block, and the last one.
@@ -342,8 +348,14 @@ impl<'a> Transfer<'a> {
                 self.first_data_ts.get_or_insert(f.ts);
                 // Block numbers wrap after 65535 (a file over 32 MB at 512
                 // bytes a block): a block not seen since the last wrap
-                // counts, a repeat of the last one does not.
-                let repeat = self.last_data.is_some_and(|(_, last, _, _)| last == *block);
+                // counts, a repeat does not (the last block re-sent, or
+                // blocks of an RFC 7440 window sent again).
+                let wrapped = (self.last_data)
+                    .is_some_and(|(_, last, _, _)| *block < last && last - *block > WRAP_GAP);
+                if wrapped {
+                    self.since_wrap.clear();
+                }
+                let repeat = !self.since_wrap.insert(*block);
                 if !repeat {
                     self.total = self.total.saturating_add(*len);
                     self.received = self.received.saturating_add(1);
@@ -763,6 +775,18 @@ mod tests {
             (false, data(2, 8)),
         ];
         assert_eq!(judge(resent, 60), "fetched: profile downloaded (520 bytes)");
+        // A window's blocks sent again (RFC 7440) count once.
+        let window = vec![
+            (false, data(1, 512)),
+            (false, data(2, 512)),
+            (false, data(1, 512)),
+            (false, data(2, 512)),
+            (false, data(3, 8)),
+        ];
+        assert_eq!(
+            judge(window, 60),
+            "fetched: profile downloaded (1032 bytes)"
+        );
     }
 
     #[test]

@@ -174,6 +174,7 @@ impl Attempt<'_> {
             && self.edns()
             && !retry.edns()
             && !retry.unseen_query()
+            && retry.server() == self.server()
     }
 
     /// Where an ICMP answer came from when not from the server asked: a

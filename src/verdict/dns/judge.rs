@@ -360,8 +360,8 @@ impl<'x, 'a> Judge<'x, 'a> {
                     "DNS server {} answers FORMERR to queries with EDNS (an OPT record) and \
                      answered the phone only when it asked again without: it, or a DNS \
                      inspection in front of it, does not support EDNS (RFC 6891); answers \
-                     larger than 512 bytes (SRV sets) then fail, so upgrade the server or turn \
-                     the inspection off",
+                     larger than 512 bytes (SRV sets) then come back truncated and need DNS \
+                     over TCP, so upgrade the server or turn the inspection off",
                     failed.server()
                 ),
                 false if parallel && !answered_first => format!(
