@@ -239,9 +239,29 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else {
         let n = count(DISCOVER) + count(REQUEST);
-        let summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
-        let advice = "no DHCP server answered on this VLAN: check the relay (ip helper-address) \
-                      and the server's scope for the voice VLAN";
+        let mut summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
+        let mut advice = "no DHCP server answered on this VLAN: check the relay (ip \
+                          helper-address) and the server's scope for the voice VLAN"
+            .to_string();
+        // The same servers answered other clients meanwhile: this one alone
+        // is left out.
+        let first = last_msgs.first().map_or(0, |(f, _)| f.frame);
+        let until = last_msgs.last().map(|(f, _)| (&f.ts, 1.0));
+        let other = |f: &Fact| match &f.body {
+            Body::Dhcp(m) => m.op == 2 && Some(m.chaddr) != ctx.phone.mac,
+            _ => false,
+        };
+        let others = until.and_then(|until| ctx.answered_others(first, until, other));
+        if let Some((frame, k)) = others {
+            let k = super::others_text(k, "reply", "replies");
+            summary.push_str(&format!(", while {k} to other clients came (#{frame})"));
+            advice = format!(
+                "DHCP answers other clients on this VLAN ({k}, #{frame}) but never \
+                 this phone: something singles it out (a host entry ignoring its MAC, an \
+                 exhausted or excluded range for its class, DHCP snooping or a port ACL on \
+                 its switch port); check the server's log for its MAC"
+            );
+        }
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
     };
     if let Some((nak, addr)) = renewal_refused {

@@ -282,6 +282,44 @@ impl<'a> Ctx<'a> {
     pub fn secs_left(&self, ts: &Timestamp) -> f64 {
         self.end.map_or(f64::INFINITY, |e| ts.secs_until(&e))
     }
+
+    /// Answers a server gave other hosts from frame `from` until `secs`
+    /// after `last` (`answer` tells one, the phone's own excluded by the
+    /// caller): the first one's frame and how many, up to
+    /// [`OTHERS_COUNTED`]. A server answering others while this phone
+    /// waits singles it out. (Facts are in frame order but for a few dated
+    /// back at a connection's end.)
+    pub fn answered_others(
+        &self,
+        from: u64,
+        (last, secs): (&Timestamp, f64),
+        answer: impl Fn(&Fact) -> bool,
+    ) -> Option<(u64, usize)> {
+        let start = self.facts.partition_point(|f| f.frame < from);
+        let mut found = None;
+        let mut n = 0;
+        let window = (self.facts.get(start..).unwrap_or_default().iter())
+            .take_while(|f| last.secs_until(&f.ts) <= secs);
+        for f in window.filter(|f| answer(f)) {
+            found.get_or_insert(f.frame);
+            n += 1;
+            if n >= OTHERS_COUNTED {
+                break;
+            }
+        }
+        found.map(|first| (first, n))
+    }
+}
+
+/// Answers to other hosts counted at most by [`Ctx::answered_others`].
+pub const OTHERS_COUNTED: usize = 50;
+
+/// "3 replies", or "50 or more replies" at the count's bound.
+pub fn others_text(k: usize, one: &str, many: &str) -> String {
+    match k >= OTHERS_COUNTED {
+        true => format!("{k} or more {many}"),
+        false => crate::text::plural(k, one, many),
+    }
 }
 
 /// Seconds within which a host's ICMP error follows the datagram it refuses:

@@ -169,13 +169,34 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         }
         None => {
             let server = last.dst_ip();
-            (
-                format!("{requests} to {server}, no reply"),
-                format!(
-                    "NTP server {server} does not answer: fix DHCP option 42 or open UDP 123; \
-                     without a correct clock the phone can reject valid certificates"
+            let first = t.requests.first().map_or(last.frame, |r| r.frame);
+            let other = |f: &Fact| match &f.body {
+                Body::Ntp(n) => n.mode == 4 && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()),
+                _ => false,
+            };
+            match ctx.answered_others(first, (&last.ts, 1.0), other) {
+                // It answered other hosts meanwhile: this phone alone.
+                Some((frame, k)) => (
+                    format!(
+                        "{requests} to {server}, no reply, while it answered other hosts \
+                         (#{frame})"
+                    ),
+                    format!(
+                        "NTP server {server} answered other hosts meanwhile ({}, #{frame}) but \
+                         never this phone: something singles it out (its access rules, a rate \
+                         limit, a firewall rule for the phone's address or VLAN); without a \
+                         correct clock the phone can reject valid certificates",
+                        super::others_text(k, "reply", "replies")
+                    ),
                 ),
-            )
+                None => (
+                    format!("{requests} to {server}, no reply"),
+                    format!(
+                        "NTP server {server} does not answer: fix DHCP option 42 or open UDP \
+                         123; without a correct clock the phone can reject valid certificates"
+                    ),
+                ),
+            }
         }
     };
     StageResult::new(Stage::Ntp, Status::Fail, summary)

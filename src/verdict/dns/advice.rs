@@ -160,6 +160,18 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                 )
             }
             None => match a.silent_servers(all.iter()) {
+                // It answered other hosts meanwhile: this phone alone.
+                _ if a.others.is_some() => {
+                    let (frame, k) = a.others.unwrap_or_default();
+                    format!(
+                        "DNS server {server} answered other hosts meanwhile ({}, #{frame}) but \
+                         never this phone: something singles it out (an ACL or a rate limit \
+                         for its address, a firewall rule for its port or VLAN); check the \
+                         server's log and filters for {}",
+                        crate::verdict::others_text(k, "answer", "answers"),
+                        a.query.src_ip()
+                    )
+                }
                 silent if silent.len() > 1 => format!(
                     "DNS servers {} do not answer: check {given} and that UDP/TCP 53 to them \
                      is allowed",

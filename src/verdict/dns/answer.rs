@@ -62,6 +62,9 @@ pub(super) struct Attempt<'a> {
     /// Fewer responses came to this query and its later copies (same id,
     /// same sockets) than there were queries.
     pub(super) fewer_answers: bool,
+    /// Unanswered, while the same server answered other hosts: the first
+    /// such answer's frame and how many (`Ctx::answered_others`).
+    pub(super) others: Option<(u64, usize)>,
 }
 
 impl Attempt<'_> {

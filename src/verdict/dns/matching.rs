@@ -113,9 +113,11 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             answer,
             answer_fact,
             fewer_answers: replies.fewer_answers(i, m.id, q),
+            others: None,
         });
     }
     answers_alone(ctx, &own, &replies, &mut out);
+    answered_others(ctx, &mut out);
     redundant_late(&mut out);
     out
 }
@@ -197,6 +199,7 @@ fn answers_alone<'a>(
             answer,
             answer_fact: Some(r),
             fewer_answers: false,
+            others: None,
         });
     }
     out.sort_by_key(|a| a.query.frame);
@@ -529,3 +532,39 @@ pub(super) const PARALLEL_SECS: f64 = 0.5;
 /// Responses with a query's id and port looked at for one from another
 /// address (bounds the work on a storm of identical ids).
 const MAX_STRAY_LOOK: usize = 16;
+
+/// For each server that never answered the phone: its DNS answers to other
+/// hosts while the phone asked it (until a second after its last query).
+fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
+    let silent =
+        |a: &Attempt<'_>| matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_none();
+    let mut done: Vec<std::net::IpAddr> = Vec::new();
+    for i in 0..out.len() {
+        let Some(a) = out.get(i).filter(|a| silent(a) && !a.unseen_query()) else {
+            continue;
+        };
+        let server = a.query.dst_ip();
+        if done.contains(&server) {
+            continue;
+        }
+        done.push(server);
+        let asked: Vec<&Fact> = (out.iter())
+            .filter(|a| silent(a) && a.query.dst_ip() == server)
+            .map(|a| a.query)
+            .collect();
+        let (Some(first), Some(last)) = (asked.first(), asked.last()) else {
+            continue;
+        };
+        let other = |f: &Fact| match &f.body {
+            Body::Dns(m) => m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()),
+            _ => false,
+        };
+        let found = ctx.answered_others(first.frame, (&last.ts, 1.0), other);
+        for a in out
+            .iter_mut()
+            .filter(|a| silent(a) && a.query.dst_ip() == server)
+        {
+            a.others = found;
+        }
+    }
+}
