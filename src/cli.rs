@@ -418,7 +418,7 @@ fn emit(
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let written = match (scan, c.format) {
         (Some(skipped), OutputFormat::Table) => {
-            let text = report::summary::render(&doc, skipped);
+            let text = report::summary::render(&doc, skipped, opts.color);
             match c.redact {
                 true => out.write_all(report::redact(&text, &doc, &facts).as_bytes()),
                 false => out.write_all(text.as_bytes()),

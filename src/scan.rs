@@ -218,6 +218,15 @@ pub fn capture_magic(path: &Path) -> std::io::Result<bool> {
             k => n += k,
         }
     }
+    if matches!(magic, [0x1f, 0x8b, _, _]) {
+        // A gzip file is a capture by its inflated first bytes (a rotated
+        // log is another file); one that does not inflate is reported.
+        use crate::capture::{CaptureError, CaptureReader};
+        return Ok(!matches!(
+            CaptureReader::open_with(path, false),
+            Err(CaptureError::UnsupportedFormat { .. } | CaptureError::Empty)
+        ));
+    }
     Ok(matches!(
         magic,
         [0xd4, 0xc3, 0xb2, 0xa1]
@@ -227,7 +236,6 @@ pub fn capture_magic(path: &Path) -> std::io::Result<bool> {
             | [0x34, 0xcd, 0xb2, 0xa1]
             | [0xa1, 0xb2, 0xcd, 0x34]
             | [0x0a, 0x0d, 0x0d, 0x0a]
-            | [0x1f, 0x8b, _, _]
     ))
 }
 

@@ -977,3 +977,44 @@ fn redact_covers_macs_quoted_from_user_agents() {
         }
     }
 }
+
+#[test]
+fn scan_counts_a_gzip_file_that_holds_no_capture_as_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join("captures/healthy.pcap"), d.join("h.pcap")).unwrap();
+    std::fs::copy(root().join("captures/fmt-gzip.pcapng.gz"), d.join("g.gz")).unwrap();
+    // A rotated log: gzip, but no capture inside.
+    let log = std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(root().join("README.md"))
+        .output()
+        .expect("gzip");
+    std::fs::write(d.join("syslog.1.gz"), log.stdout).unwrap();
+    let o = provscope(&["scan", d.to_str().unwrap()]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(
+        out.contains("2 captures analysed") && out.contains("1 other file skipped"),
+        "{out}"
+    );
+    assert!(!err.contains("syslog"), "{err}");
+    // Named on the command line, it is said why, with the inflated bytes.
+    let o = provscope(&[d.join("syslog.1.gz").to_str().unwrap()]);
+    assert!(stderr(&o).contains("inside the gzip"), "{}", stderr(&o));
+}
+
+#[test]
+fn scan_colours_its_verdicts_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join("captures/healthy.pcap"), d.join("h.pcap")).unwrap();
+    std::fs::copy(root().join("captures/sbc-drop.pcap"), d.join("s.pcap")).unwrap();
+    let o = provscope(&["scan", "--color", "always", d.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("\x1b[32mpass\x1b[0m") && out.contains("\x1b[31mfail\x1b[0m"),
+        "{out}"
+    );
+    let o = provscope(&["scan", "--color", "never", d.to_str().unwrap()]);
+    assert!(!stdout(&o).contains('\x1b'), "{}", stdout(&o));
+}

@@ -200,6 +200,13 @@ impl CaptureReader {
                     what: format!("the file header ({} bytes in all)", head.len()),
                 })
             }
+            // (Inside a gzip file the first bytes are the inflated ones.)
+            Kind::Other(what) if compressed => {
+                return Err(unsupported(&format!("{what}, inside the gzip"), head))
+            }
+            Kind::Gzip | Kind::Unknown if compressed => {
+                return Err(unsupported("unknown, inside the gzip", head))
+            }
             Kind::Other(what) => return Err(unsupported(what, head)),
             Kind::Gzip | Kind::Unknown => return Err(unsupported("unknown", head)),
         };

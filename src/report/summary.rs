@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::table::{GREEN, RED, RESET, YELLOW};
 use super::{frames, Document};
 use crate::text::{plural, printable};
 use crate::verdict::Verdict;
@@ -41,7 +42,8 @@ impl Skipped<'_> {
     }
 }
 
-pub fn render(doc: &Document, skipped: &Skipped<'_>) -> String {
+/// `color`: the verdict word in the table's colours (`--color`).
+pub fn render(doc: &Document, skipped: &Skipped<'_>, color: bool) -> String {
     let failed = skipped.failed;
     let mut out = String::new();
     for c in &doc.captures {
@@ -65,9 +67,15 @@ pub fn render(doc: &Document, skipped: &Skipped<'_>) -> String {
                 ),
                 None => String::new(),
             };
+            let word = format!("{:<4}", p.verdict.id());
+            let word = match (color, p.verdict) {
+                (false, _) => word,
+                (true, Verdict::Fail) => format!("{RED}{word}{RESET}"),
+                (true, Verdict::Warn) => format!("{YELLOW}{word}{RESET}"),
+                (true, Verdict::Pass) => format!("{GREEN}{word}{RESET}"),
+            };
             out.push_str(&format!(
-                "  {:<4}  {:<24} {}\n",
-                p.verdict.id(),
+                "  {word}  {:<24} {}\n",
                 printable(name),
                 root.trim_end()
             ));

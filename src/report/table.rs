@@ -121,10 +121,10 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
 }
 
 /// ANSI SGR colours of the status cell, and the reset after it.
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const RED: &str = "\x1b[31m";
-const RESET: &str = "\x1b[0m";
+pub(super) const GREEN: &str = "\x1b[32m";
+pub(super) const YELLOW: &str = "\x1b[33m";
+pub(super) const RED: &str = "\x1b[31m";
+pub(super) const RESET: &str = "\x1b[0m";
 
 /// Lays out rows in columns as wide as their widest cell (in terminal
 /// columns), one space of padding each side, no trailing blanks. The
