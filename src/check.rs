@@ -395,7 +395,31 @@ fn compare_stages(label: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>
         keys.sort_by_key(|k| (*k != "status", (*k).clone()));
         for k in keys {
             let av = as_.get(k).unwrap_or(&Value::Null);
-            compare_value(&format!("phone {label} stage {id} {k}"), &obj[k], av, diffs);
+            let at = format!("phone {label} stage {id} {k}");
+            match k.as_str() {
+                "evidence" => compare_evidence(&at, &obj[k], av, diffs),
+                _ => compare_value(&at, &obj[k], av, diffs),
+            }
+        }
+    }
+}
+
+/// Evidence as a subset: each expected entry, with the keys it gives, must
+/// be one of the stage's (a key frame pinned without its text and time).
+fn compare_evidence(at: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
+    let (Some(want), Some(got)) = (e.as_array(), a.as_array()) else {
+        return compare_value(at, e, a, diffs);
+    };
+    for (i, entry) in want.iter().enumerate() {
+        let found = got.iter().any(|g| {
+            let mut none = Vec::new();
+            compare_value("", entry, g, &mut none);
+            none.is_empty()
+        });
+        if !found {
+            diffs.push(Difference(format!(
+                "{at}[{i}]: expected {entry}, not among {a}"
+            )));
         }
     }
 }
@@ -450,6 +474,23 @@ mod tests {
                            "root_cause": "sbc-connect",
                            "stages": [{"stage": "dhcp", "status": "pass"},
                                       {"stage": "sbc-connect", "status": "fail"}]}]})
+    }
+
+    #[test]
+    fn evidence_entries_match_as_a_subset() {
+        let a = json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [{"stage": "dhcp", "status": "pass",
+            "evidence": [{"frame": 1, "text": "DISCOVER"}, {"frame": 4, "text": "ACK"}]}]}]});
+        let e = |ev: Value| {
+            json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [{"stage": "dhcp",
+            "evidence": ev}]}]})
+        };
+        assert!(compare(&e(json!([{"frame": 4}])), &a).unwrap().is_empty());
+        assert!(compare(&e(json!([{"frame": 4, "text": "ACK"}])), &a)
+            .unwrap()
+            .is_empty());
+        let d = compare(&e(json!([{"frame": 4, "text": "NAK"}])), &a).unwrap();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].0.contains("evidence[0]: expected"), "{d:?}");
     }
 
     #[test]

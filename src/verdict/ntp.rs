@@ -540,6 +540,11 @@ fn unsynchronised(n: &crate::proto::ntp::NtpPacket) -> Option<String> {
         .map(|&b| char::from(b))
         .collect();
     match (n.leap, n.stratum) {
+        // Not yet synchronised (ntpd/ntpsec answer so while starting):
+        // no kiss to stop asking, just no time yet.
+        (3, 0) if code == "INIT" || code == "STEP" => Some(format!(
+            "server clock not synchronised yet: leap indicator 3, reference {code}"
+        )),
         (_, 0) if !code.is_empty() => Some(format!("Kiss-o'-Death {code}")),
         (3, _) => Some("server clock unsynchronised, leap indicator 3".to_string()),
         (_, 0) => Some("stratum 0".to_string()),
