@@ -478,8 +478,9 @@ mod tests {
 
     #[test]
     fn evidence_entries_match_as_a_subset() {
-        let a = json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [{"stage": "dhcp", "status": "pass",
-            "evidence": [{"frame": 1, "text": "DISCOVER"}, {"frame": 4, "text": "ACK"}]}]}]});
+        let ev = json!([{"frame": 1, "text": "DISCOVER"}, {"frame": 4, "text": "ACK"}]);
+        let stage = json!({"stage": "dhcp", "status": "pass", "evidence": ev});
+        let a = json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [stage]}]});
         let e = |ev: Value| {
             json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [{"stage": "dhcp",
             "evidence": ev}]}]})
