@@ -268,6 +268,11 @@ enum Phase {
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
 
+/// Bytes past a SYN within which a segment's sequence number (the
+/// client's) or acknowledgment (the server's) belongs to the connection it
+/// opened; a stale connection's numbers fall there once in 4,096.
+const AFTER_SYN: u32 = 1 << 20;
+
 /// SYNs of one attempt closer together than this are copies of one.
 const SYN_COPY_NS: i64 = 50_000_000;
 
@@ -656,12 +661,23 @@ impl<S: Default> FlowTable<S> {
             conn.server_isn.get_or_insert(seg.seq);
             conn.established(frame, ts, Answered::SynAck, sink);
         } else if !syn && !rst && ack && conn.phase == Phase::Attempt {
-            // The capture missed the SYN-ACK, but the handshake went on.
-            let by = match from_client {
-                true => Answered::ClientAck,
-                false => Answered::ServerTraffic,
+            // The capture missed the SYN-ACK, but the handshake went on:
+            // the client's next sequence number follows its SYN, or the
+            // server acknowledges the SYN (a stale connection's ACK does
+            // not, and the client resets it).
+            // (Within a window past it: the capture may have lost the
+            // first segments too.)
+            let past_syn = |n: u32| {
+                (conn.client_isn)
+                    .is_some_and(|isn| n.wrapping_sub(isn.wrapping_add(1)) < AFTER_SYN)
             };
-            conn.established(frame, ts, by, sink);
+            let by = match from_client {
+                true => Some(Answered::ClientAck).filter(|_| past_syn(seg.seq)),
+                false => Some(Answered::ServerTraffic).filter(|_| past_syn(seg.ack)),
+            };
+            if let Some(by) = by {
+                conn.established(frame, ts, by, sink);
+            }
         }
         if ack {
             if let Some(peer) = conn.acked.get_mut(1 - dir) {

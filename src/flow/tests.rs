@@ -832,3 +832,46 @@ fn answers_from_another_socket_are_the_attempts_not_connections() {
     // No connection of its own for the stray answers or the phone's RST.
     assert_eq!(t.stats().connections, 2, "{got:?}");
 }
+
+#[test]
+fn a_stale_ack_to_a_syn_does_not_open_the_connection() {
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    let seg = |seq: u32, ack: u32, flags: u8| TcpSegment {
+        sport: 0,
+        dport: 0,
+        seq,
+        ack,
+        flags: TcpFlags(flags),
+        payload: b"",
+    };
+    let (client, srv) = (phone(50000), server(443));
+    let ts = |frame: u64| Timestamp::new(frame as i64 * 1_000_000_000, 6);
+    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
+        t.segment(frame, ts(frame), src, dst, None, None, s, &mut rec.sink())
+    };
+    put(&mut t, 1, client, srv, &seg(100, 0, SYN));
+    // An old connection's ACK (RFC 9293 3.10.7.3's challenge ACK): not an answer.
+    put(&mut t, 2, srv, client, &seg(9000, 77_000_000, ACK));
+    put(&mut t, 3, client, srv, &seg(77_000_000, 0, RST));
+    t.finish(&mut rec.sink());
+    let got = rec.outcomes();
+    assert!(
+        matches!(got.as_slice(), [(_, ConnOutcome::NoAnswer { syns: 1, .. })]),
+        "{got:?}"
+    );
+    // The server's ACK of the SYN (its SYN-ACK lost by the capture): open.
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
+    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
+        t.segment(frame, ts(frame), src, dst, None, None, s, &mut rec.sink())
+    };
+    put(&mut t, 1, client, srv, &seg(100, 0, SYN));
+    put(&mut t, 2, srv, client, &seg(9001, 101, ACK));
+    t.finish(&mut rec.sink());
+    let by = rec.outcomes().into_iter().find_map(|(_, o)| match o {
+        ConnOutcome::Established { by, .. } => Some(by),
+        _ => None,
+    });
+    assert_eq!(by, Some(Answered::ServerTraffic));
+}

@@ -247,8 +247,11 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         // is left out.
         let first = last_msgs.first().map_or(0, |(f, _)| f.frame);
         let until = last_msgs.last().map(|(f, _)| (&f.ts, 1.0));
+        // On the phone's VLAN (a trunk capture holds others'), to another
+        // client.
+        let vlan = last_msgs.last().and_then(|(f, _)| f.vlan);
         let other = |f: &Fact| match &f.body {
-            Body::Dhcp(m) => m.op == 2 && Some(m.chaddr) != ctx.phone.mac,
+            Body::Dhcp(m) => m.op == 2 && Some(m.chaddr) != ctx.phone.mac && f.vlan == vlan,
             _ => false,
         };
         let others = until.and_then(|until| ctx.answered_others(first, until, other));
@@ -655,18 +658,26 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
     others.dedup();
     // Answers relayed (giaddr set): the servers are the relay's helper
     // addresses, not boxes on the segment that snooping would stop.
+    // (The offending server's own replies, and every other's, must be
+    // relayed: a server on the segment beside a relay is a second one.)
+    let relayed = |from: &str| {
+        let of = (replies.iter()).filter(|(f, m)| server_of(f, m) == from);
+        of.clone().next().is_some() && of.clone().all(|(_, m)| !m.giaddr.is_unspecified())
+    };
     let relay = (replies.iter())
+        .filter(|(f, m)| server_of(f, m) == server)
         .map(|(_, m)| m.giaddr)
-        .find(|g| !g.is_unspecified());
+        .find(|g| !g.is_unspecified())
+        .filter(|_| others.iter().all(|o| relayed(o)));
     let mut advice = match (leased_from, relay) {
         (Some(l), Some(relay)) if l != server || !others.is_empty() => format!(
             "the relay {relay} forwards the phone's DHCP to several servers (its helper \
-             addresses): {server} offers {codes}, {} answered too; remove {server} from the \
-             relay's helper addresses if it should not serve the voice VLAN, else remove \
-             {codes} from its scope",
+             addresses): {server} offers {codes}, {}; remove {server} from the relay's helper \
+             addresses if it should not serve the voice VLAN, else remove {codes} from its \
+             scope",
             match l != server {
                 true => format!("{l} gave the lease"),
-                false => others.join(", "),
+                false => format!("{} answered too", others.join(", ")),
             }
         ),
         (Some(l), _) if l != server => format!(

@@ -141,8 +141,8 @@ fn astray(syns: &str, to: SocketAddr, a: &crate::flow::Astray) -> (String, Strin
     };
     (
         format!(
-            "{syns} to {to}: SYN-ACKs came back from {what} (#{n}{times}), and the phone reset \
-             them as strangers"
+            "{syns} to {to}: SYN-ACKs came back from {what} (#{n}{times}), which the phone \
+             did not take"
         ),
         format!(
             "{} answers, but its SYN-ACKs come back from {what}, and the phone refuses them: a \

@@ -555,8 +555,17 @@ fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
         let (Some(first), Some(last)) = (asked.first(), asked.last()) else {
             continue;
         };
+        // (An answer to the phone's own query sent elsewhere, a NAT's
+        // other side, is not another host's: same id, same question.)
+        let own = |m: &crate::proto::dns::DnsMessage| {
+            (out.iter()).any(|a| {
+                matches!(&a.query.body, Body::Dns(q) if q.id == m.id && q.questions == m.questions)
+            })
+        };
         let other = |f: &Fact| match &f.body {
-            Body::Dns(m) => m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()),
+            Body::Dns(m) => {
+                m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()) && !own(m)
+            }
             _ => false,
         };
         let found = ctx.answered_others(first.frame, (&last.ts, 1.0), other);
