@@ -782,40 +782,62 @@ fn icmp_quoting_the_clients_bytes_after_the_handshake() {
     assert!(run(false, UnreachKind::Other).is_empty());
 }
 
-#[test]
-fn answers_from_another_socket_are_the_attempts_not_connections() {
-    let mut t = FlowTable::new(FlowLimits::default());
-    let mut rec = Recorder::new();
-    let seg = |seq: u32, ack: u32, flags: u8| TcpSegment {
+/// A segment without payload: (seq, ack, flags).
+fn bare(seq: u32, ack: u32, flags: u8) -> TcpSegment<'static> {
+    TcpSegment {
         sport: 0,
         dport: 0,
         seq,
         ack,
         flags: TcpFlags(flags),
         payload: b"",
-    };
-    let ts = |frame: i64| Timestamp::new(frame * 1_000_000_000, 6);
+    }
+}
+
+/// Feeds `seg` from `src` to `dst` at `frame` seconds.
+fn put(
+    t: &mut FlowTable<u32>,
+    rec: &mut Recorder,
+    frame: u64,
+    (src, dst): (SocketAddr, SocketAddr),
+    seg: TcpSegment<'_>,
+) {
+    let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
+    t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
+}
+
+#[test]
+fn answers_from_another_socket_are_the_attempts_not_connections() {
+    let mut t = FlowTable::new(FlowLimits::default());
+    let mut rec = Recorder::new();
     let (client, other) = (phone(50000), server(18443));
-    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
-        t.segment(
-            frame,
-            ts(frame as i64),
-            src,
-            dst,
-            None,
-            None,
-            s,
-            &mut rec.sink(),
-        )
-    };
-    put(&mut t, 1, client, server(443), &seg(100, 0, SYN));
+    let to = (client, server(443));
+    put(&mut t, &mut rec, 1, to, bare(100, 0, SYN));
     // A SYN-ACK from port 18443 acknowledging the SYN, and the phone's RST.
-    put(&mut t, 2, other, client, &seg(7000, 101, SYN | ACK));
-    put(&mut t, 3, client, other, &seg(101, 0, RST));
-    put(&mut t, 4, client, server(443), &seg(100, 0, SYN));
-    put(&mut t, 5, other, client, &seg(7000, 101, SYN | ACK));
+    put(
+        &mut t,
+        &mut rec,
+        2,
+        (other, client),
+        bare(7000, 101, SYN | ACK),
+    );
+    put(&mut t, &mut rec, 3, (client, other), bare(101, 0, RST));
+    put(&mut t, &mut rec, 4, to, bare(100, 0, SYN));
+    put(
+        &mut t,
+        &mut rec,
+        5,
+        (other, client),
+        bare(7000, 101, SYN | ACK),
+    );
     // One acknowledging another sequence number is not about this SYN.
-    put(&mut t, 6, server(9), client, &seg(1, 5, RST | ACK));
+    put(
+        &mut t,
+        &mut rec,
+        6,
+        (server(9), client),
+        bare(1, 5, RST | ACK),
+    );
     t.finish(&mut rec.sink());
     let got = rec.outcomes();
     let astray = got.iter().find_map(|(_, o)| match o {
@@ -835,43 +857,30 @@ fn answers_from_another_socket_are_the_attempts_not_connections() {
 
 #[test]
 fn a_stale_ack_to_a_syn_does_not_open_the_connection() {
-    let mut t = FlowTable::new(FlowLimits::default());
-    let mut rec = Recorder::new();
-    let seg = |seq: u32, ack: u32, flags: u8| TcpSegment {
-        sport: 0,
-        dport: 0,
-        seq,
-        ack,
-        flags: TcpFlags(flags),
-        payload: b"",
-    };
     let (client, srv) = (phone(50000), server(443));
-    let ts = |frame: u64| Timestamp::new(frame as i64 * 1_000_000_000, 6);
-    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
-        t.segment(frame, ts(frame), src, dst, None, None, s, &mut rec.sink())
+    let run = |answer: TcpSegment<'static>, reset: bool| {
+        let mut t = FlowTable::new(FlowLimits::default());
+        let mut rec = Recorder::new();
+        put(&mut t, &mut rec, 1, (client, srv), bare(100, 0, SYN));
+        put(&mut t, &mut rec, 2, (srv, client), answer);
+        if reset {
+            put(&mut t, &mut rec, 3, (client, srv), bare(77_000_000, 0, RST));
+        }
+        t.finish(&mut rec.sink());
+        rec.outcomes()
     };
-    put(&mut t, 1, client, srv, &seg(100, 0, SYN));
     // An old connection's ACK (RFC 9293 3.10.7.3's challenge ACK): not an answer.
-    put(&mut t, 2, srv, client, &seg(9000, 77_000_000, ACK));
-    put(&mut t, 3, client, srv, &seg(77_000_000, 0, RST));
-    t.finish(&mut rec.sink());
-    let got = rec.outcomes();
+    let got = run(bare(9000, 77_000_000, ACK), true);
     assert!(
         matches!(got.as_slice(), [(_, ConnOutcome::NoAnswer { syns: 1, .. })]),
         "{got:?}"
     );
     // The server's ACK of the SYN (its SYN-ACK lost by the capture): open.
-    let mut t = FlowTable::new(FlowLimits::default());
-    let mut rec = Recorder::new();
-    let mut put = |t: &mut FlowTable<u32>, frame: u64, src, dst, s: &TcpSegment<'_>| {
-        t.segment(frame, ts(frame), src, dst, None, None, s, &mut rec.sink())
-    };
-    put(&mut t, 1, client, srv, &seg(100, 0, SYN));
-    put(&mut t, 2, srv, client, &seg(9001, 101, ACK));
-    t.finish(&mut rec.sink());
-    let by = rec.outcomes().into_iter().find_map(|(_, o)| match o {
-        ConnOutcome::Established { by, .. } => Some(by),
-        _ => None,
-    });
+    let by = run(bare(9001, 101, ACK), false)
+        .into_iter()
+        .find_map(|(_, o)| match o {
+            ConnOutcome::Established { by, .. } => Some(by),
+            _ => None,
+        });
     assert_eq!(by, Some(Answered::ServerTraffic));
 }

@@ -112,23 +112,22 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             out = next;
         }
     }
-    // User names: whole words, or right after a URI scheme (`sip:alice@`).
-    names.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-    for (from, to) in &names {
-        let marker = marker(stand_ins.len());
-        let next = replace_user_name(&out, from, &marker);
-        if next != out {
-            stand_ins.push((marker, to.as_str()));
-            out = next;
-        }
-    }
-    numbers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-    for (from, to) in &numbers {
-        let marker = marker(stand_ins.len());
-        let next = replace_user_number(&out, from, &marker);
-        if next != out {
-            stand_ins.push((marker, to.as_str()));
-            out = next;
+    // User names: whole words, or right after a URI scheme (`sip:alice@`);
+    // numbers only where the words name them as users.
+    type Replace = fn(&str, &str, &str) -> String;
+    let users: [(&mut Vec<(String, String)>, Replace); 2] = [
+        (&mut names, replace_user_name),
+        (&mut numbers, replace_user_number),
+    ];
+    for (list, replace) in users {
+        list.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        for (from, to) in list.iter() {
+            let marker = marker(stand_ins.len());
+            let next = replace(&out, from, &marker);
+            if next != out {
+                stand_ins.push((marker, to.as_str()));
+                out = next;
+            }
         }
     }
     for (marker, to) in stand_ins.iter().rev() {
