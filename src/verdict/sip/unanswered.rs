@@ -254,6 +254,19 @@ pub(super) fn unanswered(
              address work, but its SIP service never answered: it is hung or overloaded; check \
              the registrar"
         ),
+        // It answered other phones meanwhile: this one alone (a ban, an
+        // ACL for its address).
+        None if others(ctx, first_send(judged, to), last).is_some() => {
+            let (frame, k) = others(ctx, first_send(judged, to), last).unwrap_or_default();
+            format!(
+                "the registrar at {to} answered other phones meanwhile ({}, #{frame}) but \
+                 never this one: something singles it out (intrusion protection or a ban \
+                 list for its address, an ACL, a per-source rate limit); check the \
+                 registrar's logs and blocks for {}",
+                crate::verdict::others_text(k, "answer", "answers"),
+                last.request.src_ip()
+            )
+        }
         None => format!(
             "the registrar at {to} never answers: check the firewall/NAT path and \
              the proxy address"
@@ -463,4 +476,24 @@ fn acked_by_registrar(ctx: &Ctx<'_>, last: &Transaction<'_>) -> bool {
                     }
                 )
         })
+}
+
+/// The frame of the phone's first REGISTER to `to` among `judged`.
+fn first_send(judged: &[&Transaction<'_>], to: std::net::SocketAddr) -> u64 {
+    (judged.iter())
+        .filter(|t| t.request.dst == to)
+        .map(|t| t.request.frame)
+        .min()
+        .unwrap_or(0)
+}
+
+/// SIP responses the registrar of `last` sent other hosts from frame
+/// `from` until a second after `last`'s last send: the first and how many.
+fn others(ctx: &Ctx<'_>, from: u64, last: &Transaction<'_>) -> Option<(u64, usize)> {
+    let to = last.request.dst;
+    let other = |f: &Fact| match &f.body {
+        Body::Sip(m) => m.status().is_some() && f.src == to && !ctx.is_phone(&f.dst_ip()),
+        _ => false,
+    };
+    ctx.answered_others(from, (&last.last_send.ts, 1.0), other)
 }
