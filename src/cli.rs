@@ -186,13 +186,28 @@ fn redact_refused(c: &Common) -> bool {
     refused
 }
 
+/// What makes two names one file: its device and inode where the system
+/// has them, else its canonical path (`-` and missing files as given).
+fn file_key(path: &std::path::Path) -> (u64, u64, std::path::PathBuf) {
+    #[cfg(unix)]
+    if let Some(m) = std::fs::metadata(path)
+        .ok()
+        .filter(|_| path.as_os_str() != "-")
+    {
+        use std::os::unix::fs::MetadataExt;
+        return (m.dev(), m.ino(), std::path::PathBuf::new());
+    }
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    (0, 0, canonical)
+}
+
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if redact_refused(&a.common) {
         return Ok(2);
     }
     let opts = options(&a.common);
     let mut results = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     // A named path that does not exist is a usage error (exit 2) even when
     // the others were analysed: a CI job with a wrong path must not pass. A
     // file that exists but could not be read is reported (stderr, and in
@@ -201,12 +216,14 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut missing = 0usize;
     let mut not_read: Vec<(String, String)> = Vec::new();
     for path in &a.captures {
-        // The same file twice would list its phones twice under each.
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        if !seen.insert(key) {
+        // The same file twice (also through a symlink or a hard link) would
+        // list its phones twice under each name: analysed under the first.
+        if let Some(first) = seen.insert(file_key(path), path.clone()) {
+            seen.insert(file_key(path), first.clone());
             eprintln!(
-                "provscope: warning: {}: given twice, analysed once",
-                path_text(path)
+                "provscope: warning: {}: the same file as {}, analysed once, under that name",
+                path_text(path),
+                path_text(&first)
             );
             continue;
         }

@@ -1018,3 +1018,27 @@ fn scan_colours_its_verdicts_when_asked() {
     let o = provscope(&["scan", "--color", "never", d.to_str().unwrap()]);
     assert!(!stdout(&o).contains('\x1b'), "{}", stdout(&o));
 }
+
+#[cfg(unix)]
+#[test]
+fn analyze_takes_one_file_under_several_names_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    let real = d.join("sub/a.pcap");
+    std::fs::copy(root().join("captures/healthy.pcap"), &real).unwrap();
+    std::fs::hard_link(&real, d.join("hard.pcap")).unwrap();
+    std::os::unix::fs::symlink("sub/a.pcap", d.join("sym.pcap")).unwrap();
+    let names = ["sym.pcap", "hard.pcap", "sub/a.pcap"].map(|n| d.join(n));
+    let args: Vec<&str> = names.iter().map(|p| p.to_str().unwrap()).collect();
+    let o = provscope(&[&args[..], &["-f", "json"]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["captures"].as_array().unwrap().len(), 1);
+    assert_eq!(v["phones"].as_array().unwrap().len(), 1);
+    let err = stderr(&o);
+    assert_eq!(err.matches("the same file as").count(), 2, "{err}");
+    assert!(
+        err.contains("sym.pcap, analysed once, under that name"),
+        "{err}"
+    );
+}
