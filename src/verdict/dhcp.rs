@@ -240,6 +240,21 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     } else {
         let n = count(DISCOVER) + count(REQUEST);
         let mut summary = format!("{n} DISCOVER/REQUEST with no answer from any DHCP server");
+        // Earlier tries (other transaction ids) that got no answer either.
+        let unanswered: Vec<&&u32> = (judged[..judged.len() - 1].iter())
+            .filter(|x| !has(x, OFFER) && !has(x, ACK) && !has(x, NAK))
+            .collect();
+        if let Some(first) = unanswered.first().and_then(|x| by_xid[**x].first()) {
+            let sent: usize = (unanswered.iter()).map(|x| by_xid[**x].len()).sum();
+            summary.push_str(&format!(
+                " (and {sent} more in {} before it, from #{})",
+                match unanswered.len() {
+                    1 => "an earlier try".to_string(),
+                    k => format!("{k} earlier tries"),
+                },
+                first.0.frame
+            ));
+        }
         let mut advice = "no DHCP server answered on this VLAN: check the relay (ip \
                           helper-address) and the server's scope for the voice VLAN"
             .to_string();
