@@ -13,9 +13,23 @@ use crate::packet::{Packet, Unreachable};
 use crate::proto::{dhcp, dns, ntp, sip, tftp};
 use crate::time::Timestamp;
 
-/// TFTP transfers remembered at once; beyond it the table is reset and the
-/// reset counted.
+/// TFTP transfers (and NTP requests) remembered at once; beyond it the
+/// table is reset and the reset counted.
 const MAX_TFTP_SESSIONS: usize = 65_536;
+
+/// Remembers a client socket's server in a bounded session table.
+fn remember(
+    table: &mut HashMap<(IpAddr, u16), IpAddr>,
+    client: (IpAddr, u16),
+    server: IpAddr,
+    evicted: &mut u64,
+) {
+    if table.len() >= MAX_TFTP_SESSIONS {
+        table.clear();
+        *evicted += 1;
+    }
+    table.insert(client, server);
+}
 
 /// UDP decoding state: the TFTP transfers in progress.
 #[derive(Default)]
@@ -130,11 +144,12 @@ impl UdpSide {
             };
             if let Some(n) = n {
                 if n.mode == 3 && dport == 123 {
-                    if self.ntp.len() >= MAX_TFTP_SESSIONS {
-                        self.ntp.clear();
-                        self.sessions_evicted += 1;
-                    }
-                    self.ntp.insert((p.src, sport), p.dst);
+                    remember(
+                        &mut self.ntp,
+                        (p.src, sport),
+                        p.dst,
+                        &mut self.sessions_evicted,
+                    );
                 }
                 push(Body::Ntp(n));
             }
@@ -148,11 +163,12 @@ impl UdpSide {
             push(Body::Ntp(n));
         } else if dport == 69 {
             if let Ok(t) = tftp_parse(payload) {
-                if self.tftp.len() >= MAX_TFTP_SESSIONS {
-                    self.tftp.clear();
-                    self.sessions_evicted += 1;
-                }
-                self.tftp.insert((p.src, sport), p.dst);
+                remember(
+                    &mut self.tftp,
+                    (p.src, sport),
+                    p.dst,
+                    &mut self.sessions_evicted,
+                );
                 push(Body::Tftp(t));
             }
         } else if let Some(&asked) = self.tftp.get(&(p.dst, dport)) {
@@ -181,11 +197,12 @@ impl UdpSide {
             // A read request to another port than 69 (a server given as
             // `tftp://host:6969/` in option 159/160, or `host:port` in 66):
             // its transfer is followed as one to 69.
-            if self.tftp.len() >= MAX_TFTP_SESSIONS {
-                self.tftp.clear();
-                self.sessions_evicted += 1;
-            }
-            self.tftp.insert((p.src, sport), p.dst);
+            remember(
+                &mut self.tftp,
+                (p.src, sport),
+                p.dst,
+                &mut self.sessions_evicted,
+            );
             push(Body::Tftp(t));
         } else if sip::looks_like_sip(payload) {
             for m in sip::parse_datagram(payload) {

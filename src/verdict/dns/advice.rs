@@ -27,12 +27,13 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
         (false, false) => String::new(),
         _ => format!(" ({given})"),
     };
+    let looped = a.cname_loop();
     match &a.answer {
-        Answer::Error(_) | Answer::NoData if a.cname_loop().is_some() => format!(
+        Answer::Error(_) | Answer::NoData if looped.is_some() => format!(
             "{server} answers {name} with a CNAME loop ({}): a zone of the resolver's own \
              (split DNS) holds these names; fix their CNAME records, or let it ask the public \
              DNS for {name} (forward the zone)",
-            a.cname_loop().unwrap_or_default()
+            looped.unwrap_or_default()
         ),
         Answer::Error(rc) if rc == "NXDOMAIN" => format!(
             "resolver {server} says {name} does not exist (DNS filtering or split horizon): \

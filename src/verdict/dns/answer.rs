@@ -195,6 +195,7 @@ impl Attempt<'_> {
 
     pub(super) fn text(&self) -> String {
         let q = format!("{} {}", self.name, qtype_name(self.qtype));
+        let looped = self.cname_loop();
         match &self.answer {
             Answer::Records(r) if r.len() > MAX_RECORDS_NAMED => format!(
                 "{q} {} and {} more",
@@ -202,11 +203,11 @@ impl Attempt<'_> {
                 r.len() - MAX_RECORDS_NAMED
             ),
             Answer::Records(r) => format!("{q} {}", r.join(", ")),
-            Answer::Error(_) | Answer::NoData if self.cname_loop().is_some() => format!(
+            Answer::Error(_) | Answer::NoData if looped.is_some() => format!(
                 "{q}: {} from {}: a CNAME loop, {}",
                 self.rcode_word(),
                 self.server(),
-                self.cname_loop().unwrap_or_default()
+                looped.unwrap_or_default()
             ),
             Answer::NoData => match self.dangling_cname() {
                 Some(target) => format!(

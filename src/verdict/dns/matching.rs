@@ -538,6 +538,17 @@ const MAX_STRAY_LOOK: usize = 16;
 fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
     let silent =
         |a: &Attempt<'_>| matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_none();
+    if !out.iter().any(&silent) {
+        return;
+    }
+    // (An answer to the phone's own query sent elsewhere, a NAT's other
+    // side, is not another host's: same id, same question.)
+    let own: Vec<(u16, Vec<crate::proto::dns::DnsQuestion>)> = (out.iter())
+        .filter_map(|a| match &a.query.body {
+            Body::Dns(q) => Some((q.id, q.questions.clone())),
+            _ => None,
+        })
+        .collect();
     let mut done: Vec<std::net::IpAddr> = Vec::new();
     for i in 0..out.len() {
         let Some(a) = out.get(i).filter(|a| silent(a) && !a.unseen_query()) else {
@@ -555,16 +566,12 @@ fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
         let (Some(first), Some(last)) = (asked.first(), asked.last()) else {
             continue;
         };
-        // (An answer to the phone's own query sent elsewhere, a NAT's
-        // other side, is not another host's: same id, same question.)
-        let own = |m: &crate::proto::dns::DnsMessage| {
-            (out.iter()).any(|a| {
-                matches!(&a.query.body, Body::Dns(q) if q.id == m.id && q.questions == m.questions)
-            })
+        let mine = |m: &crate::proto::dns::DnsMessage| {
+            (own.iter()).any(|(id, q)| *id == m.id && *q == m.questions)
         };
         let other = |f: &Fact| match &f.body {
             Body::Dns(m) => {
-                m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()) && !own(m)
+                m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()) && !mine(m)
             }
             _ => false,
         };

@@ -233,6 +233,11 @@ pub(super) fn unanswered(
         .filter(|t| t.request.dst == to && t.authenticated())
         .filter(|t| matches!(t.final_code(), Some(403)))
         .count();
+    // Only looked for when nothing else explains the silence.
+    let answered_others = match answered_before {
+        None if !acked_by_registrar(ctx, last) => others(ctx, first_send(judged, to), last),
+        _ => None,
+    };
     let advice = match answered_before {
         Some((f, 403, _)) if refused > 0 => format!(
             "the registrar at {to} refused the line's credentials (403, #{}; {} in all) and \
@@ -256,8 +261,8 @@ pub(super) fn unanswered(
         ),
         // It answered other phones meanwhile: this one alone (a ban, an
         // ACL for its address).
-        None if others(ctx, first_send(judged, to), last).is_some() => {
-            let (frame, k) = others(ctx, first_send(judged, to), last).unwrap_or_default();
+        None if answered_others.is_some() => {
+            let (frame, k) = answered_others.unwrap_or_default();
             format!(
                 "the registrar at {to} answered other phones meanwhile ({}, #{frame}) but \
                  never this one: something singles it out (intrusion protection or a ban \
