@@ -56,6 +56,8 @@ impl UdpSide {
         facts: &mut Facts,
     ) {
         let src = SocketAddr::new(p.src, sport);
+        // A request's sender, remembered to find the answers to it.
+        let sender = (p.src, sport);
         let dst = SocketAddr::new(p.dst, dport);
         let mut push = |body: Body| {
             facts.push(Fact {
@@ -144,12 +146,7 @@ impl UdpSide {
             };
             if let Some(n) = n {
                 if n.mode == 3 && dport == 123 {
-                    remember(
-                        &mut self.ntp,
-                        (p.src, sport),
-                        p.dst,
-                        &mut self.sessions_evicted,
-                    );
+                    remember(&mut self.ntp, sender, p.dst, &mut self.sessions_evicted);
                 }
                 push(Body::Ntp(n));
             }
@@ -163,12 +160,7 @@ impl UdpSide {
             push(Body::Ntp(n));
         } else if dport == 69 {
             if let Ok(t) = tftp_parse(payload) {
-                remember(
-                    &mut self.tftp,
-                    (p.src, sport),
-                    p.dst,
-                    &mut self.sessions_evicted,
-                );
+                remember(&mut self.tftp, sender, p.dst, &mut self.sessions_evicted);
                 push(Body::Tftp(t));
             }
         } else if let Some(&asked) = self.tftp.get(&(p.dst, dport)) {
@@ -197,12 +189,7 @@ impl UdpSide {
             // A read request to another port than 69 (a server given as
             // `tftp://host:6969/` in option 159/160, or `host:port` in 66):
             // its transfer is followed as one to 69.
-            remember(
-                &mut self.tftp,
-                (p.src, sport),
-                p.dst,
-                &mut self.sessions_evicted,
-            );
+            remember(&mut self.tftp, sender, p.dst, &mut self.sessions_evicted);
             push(Body::Tftp(t));
         } else if sip::looks_like_sip(payload) {
             for m in sip::parse_datagram(payload) {
