@@ -55,7 +55,23 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
     capture.warnings.extend(warnings);
     if let Some(want) = &opts.phone {
         let all: Vec<String> = phones.iter().map(|p| p.id.clone()).collect();
-        phones.retain(|p| matches_phone(p, want));
+        let (kept, others): (Vec<_>, Vec<_>) =
+            phones.into_iter().partition(|p| matches_phone(p, want));
+        phones = kept;
+        let inside = match phones.is_empty() {
+            true => nat_holder(&capture.warnings, want, &all),
+            false => None,
+        };
+        let left_out = match phones.is_empty() {
+            true => 0,
+            false => others_warnings(&mut capture.warnings, &phones, &others),
+        };
+        if left_out > 0 {
+            capture.warnings.push(format!(
+                "{} about phones not shown left out (--phone {want})",
+                crate::text::plural(left_out, "warning", "warnings")
+            ));
+        }
         if phones.is_empty() && !all.is_empty() {
             let more = all.len().saturating_sub(5);
             let mut ids = all.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
@@ -64,8 +80,12 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
             }
             capture.unmatched_phones = all.len();
             capture.warnings.push(format!(
-                "--phone {want} matches no phone of this capture, which holds {}: {ids}",
-                crate::text::plural(all.len(), "phone", "phones")
+                "--phone {want} matches no phone of this capture, which holds {}: {ids}{}",
+                crate::text::plural(all.len(), "phone", "phones"),
+                inside.map_or(String::new(), |id| format!(
+                    "; {want} is named inside {id}'s traffic (behind NAT or a proxy): \
+                     try --phone {id}"
+                ))
             ));
         }
     }
@@ -74,6 +94,55 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
         phones,
         facts: analysis.facts,
     }
+}
+
+/// Removes the warnings that name a host of `others` (a MAC or an address)
+/// and none of `shown`; returns how many.
+fn others_warnings(
+    warnings: &mut Vec<String>,
+    shown: &[PhoneReport],
+    others: &[PhoneReport],
+) -> usize {
+    use crate::report::redact::{addresses_in, macs_in, parse_mac};
+    use std::net::IpAddr;
+    let hosts = |phones: &[PhoneReport]| -> (Vec<[u8; 6]>, Vec<IpAddr>) {
+        let macs = phones
+            .iter()
+            .filter_map(|p| p.mac.as_deref().and_then(parse_mac));
+        let ips = phones
+            .iter()
+            .flat_map(|p| p.ips.iter().filter_map(|i| i.parse().ok()));
+        (macs.collect(), ips.collect())
+    };
+    let (shown_macs, shown_ips) = hosts(shown);
+    let (other_macs, other_ips) = hosts(others);
+    let before = warnings.len();
+    warnings.retain(|w| {
+        let (macs, ips) = (macs_in(w), addresses_in(w));
+        let names_shown = macs.iter().any(|m| shown_macs.contains(m))
+            || ips.iter().any(|i| shown_ips.contains(i));
+        let names_other = macs.iter().any(|m| other_macs.contains(m))
+            || ips.iter().any(|i| other_ips.contains(i));
+        names_shown || !names_other
+    });
+    before - warnings.len()
+}
+
+/// The phone whose warning names `want` (a MAC or an address) inside its
+/// traffic (a User-Agent or Via behind NAT): the warning starts with its id.
+fn nat_holder(warnings: &[String], want: &str, ids: &[String]) -> Option<String> {
+    use crate::report::redact::{addresses_in, macs_in, parse_mac};
+    let hex: String = want.chars().filter(char::is_ascii_hexdigit).collect();
+    let pairs: Vec<&str> = (0..6).filter_map(|i| hex.get(i * 2..i * 2 + 2)).collect();
+    let mac = parse_mac(&pairs.join(":")).filter(|_| hex.len() == 12 && want.len() >= 12);
+    let ip: Option<std::net::IpAddr> = want.trim().parse().ok();
+    warnings.iter().find_map(|w| {
+        let first = w.split_whitespace().next()?;
+        let named = mac.is_some_and(|m| macs_in(w).contains(&m))
+            || ip.is_some_and(|i| addresses_in(w).contains(&i));
+        (named && first != want.trim() && ids.iter().any(|id| id == first))
+            .then(|| first.to_string())
+    })
 }
 
 /// Does `want` (a MAC in any common notation, an IP or an id) name this phone?

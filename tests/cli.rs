@@ -275,6 +275,32 @@ fn phone_filter_redaction_colour_and_stdin() {
         "192.0.2.103",
     ]);
     assert!(one > 0 && one < all, "{one} of {all}");
+    // Warnings naming only phones not shown are left out, and counted.
+    let cap = "captures/edge-sip-alg-both-sides-two-phones.pcapng";
+    let one = stdout(&provscope(&[cap, "--phone", "00:00:5e:00:53:02"]));
+    let all = stdout(&provscope(&[cap]));
+    assert!(
+        all.contains("00:00:5e:00:53:01 and 203.0.113.201 send"),
+        "{all}"
+    );
+    assert!(
+        !one.contains("00:00:5e:00:53:01 and 203.0.113.201 send")
+            && one.contains("00:00:5e:00:53:02 and 203.0.113.201 send")
+            && one.contains("1 warning about phones not shown left out"),
+        "{one}"
+    );
+    // A phone known only inside another's traffic (a Via behind NAT) is
+    // pointed to.
+    let nat = stdout(&provscope(&[
+        "captures/edge-nat-wan-six-phones.pcap",
+        "--phone",
+        "192.0.2.104",
+    ]));
+    assert!(
+        nat.contains("192.0.2.104 is named inside 100.64.0.1's traffic")
+            && nat.contains("try --phone 100.64.0.1"),
+        "{nat}"
+    );
     // No match: the filter is blamed, not the capture, and its phones
     // named; nothing was analysed for it (a mistyped phone must not pass).
     let o = provscope(&["captures/healthy.pcap", "--phone", "00:11:22:33:44:55"]);

@@ -3,7 +3,7 @@
 
 mod junit;
 mod markdown;
-mod redact;
+pub(crate) mod redact;
 pub mod summary;
 mod table;
 

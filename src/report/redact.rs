@@ -204,7 +204,7 @@ fn replace_user_name(text: &str, from: &str, to: &str) -> String {
 }
 
 /// The MACs written in `text` as six colon-separated hex pairs.
-fn macs_in(text: &str) -> Vec<[u8; 6]> {
+pub(crate) fn macs_in(text: &str) -> Vec<[u8; 6]> {
     let run = |c: char| c.is_ascii_hexdigit() || c == ':';
     (text.split(|c: char| !run(c)))
         .filter(|t| t.len() == 17)
@@ -235,7 +235,7 @@ fn is_public(ip: &IpAddr) -> bool {
     }
 }
 
-fn parse_mac(s: &str) -> Option<[u8; 6]> {
+pub(crate) fn parse_mac(s: &str) -> Option<[u8; 6]> {
     let mut mac = [0u8; 6];
     let mut parts = s.split(':');
     for b in mac.iter_mut() {
@@ -246,7 +246,7 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
 
 /// The IP addresses written in `text`: runs of hex digits, dots and colons
 /// that parse as one (an IPv4 address may carry a `:port`).
-fn addresses_in(text: &str) -> Vec<IpAddr> {
+pub(crate) fn addresses_in(text: &str) -> Vec<IpAddr> {
     let run = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
     let mut out = Vec::new();
     for token in text.split(|c: char| !run(c)).filter(|t| t.len() >= 3) {
