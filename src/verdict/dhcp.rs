@@ -259,18 +259,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                           helper-address) and the server's scope for the voice VLAN"
             .to_string();
         // The same servers answered other clients meanwhile: this one alone
-        // is left out.
-        let first = last_msgs.first().map_or(0, |(f, _)| f.frame);
-        let until = last_msgs.last().map(|(f, _)| (&f.ts, 1.0));
-        // On the phone's VLAN (a trunk capture holds others'), to another
-        // client.
-        let vlan = last_msgs.last().and_then(|(f, _)| f.vlan);
-        let other = |f: &Fact| match &f.body {
-            Body::Dhcp(m) => m.op == 2 && Some(m.chaddr) != ctx.phone.mac && f.vlan == vlan,
-            _ => false,
-        };
-        let others = until.and_then(|until| ctx.answered_others(first, until, other));
-        if let Some((frame, k)) = others {
+        // is left out, unless others went unanswered too.
+        let others = others(ctx, last_msgs);
+        if let Some((frame, k)) = others.singled_out() {
             let k = super::others_text(k, "reply", "replies");
             summary.push_str(&format!(", while {k} to other clients came (#{frame})"));
             advice = format!(
@@ -278,6 +269,20 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                  this phone: something singles it out (a host entry ignoring its MAC, an \
                  exhausted or excluded range for its class, DHCP snooping or a port ACL on \
                  its switch port); check the server's log for its MAC"
+            );
+        } else if let Some(((frame, k), (silent, _))) = others.partial() {
+            let k = super::others_text(k, "reply", "replies");
+            let n =
+                others.unanswered_text("request of another client", "requests of other clients");
+            summary.push_str(&format!(
+                ", while {k} to other clients came (#{frame}) and {n} went unanswered too \
+                 (#{silent})"
+            ));
+            advice = format!(
+                "DHCP answers some other clients on this VLAN ({k}, #{frame}) and leaves \
+                 {n} unanswered too (#{silent}): the server fails many clients, not this \
+                 phone alone (an exhausted range, an overloaded server or relay); check the \
+                 scope's free addresses and the server's log"
             );
         }
         StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
@@ -745,4 +750,47 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
     StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// What the DHCP servers did for other clients while the phone's last tries
+/// went unanswered (until a second after the last): their replies, and
+/// other clients' requests left unanswered. Only clients of the phone's
+/// segment count: its VLAN, and the relay (giaddr) its messages carry when
+/// captured past one (replies keep the relay's address; a client's own
+/// broadcasts carry none).
+fn others(ctx: &Ctx<'_>, last_msgs: &[(&Fact, &DhcpMessage)]) -> super::Others {
+    let (Some((first, _)), Some((last, _))) = (last_msgs.first(), last_msgs.last()) else {
+        return super::Others::default();
+    };
+    let vlan = last.vlan;
+    let relays: Vec<std::net::Ipv4Addr> = (last_msgs.iter())
+        .map(|(_, m)| m.giaddr)
+        .filter(|g| !g.is_unspecified())
+        .collect();
+    fn dhcp(f: &Fact) -> Option<&DhcpMessage> {
+        match &f.body {
+            Body::Dhcp(m) => Some(m),
+            _ => None,
+        }
+    }
+    let segment = |f: &Fact, m: &DhcpMessage| {
+        f.vlan == vlan
+            && Some(m.chaddr) != ctx.phone.mac
+            && (relays.is_empty() || relays.contains(&m.giaddr))
+    };
+    let reply = |f: &Fact| dhcp(f).is_some_and(|m| m.op == 2 && segment(f, m));
+    let request = |f: &Fact| dhcp(f).is_some_and(|m| m.op == 1 && segment(f, m));
+    let answers = |r: &Fact, p: &Fact| {
+        dhcp(r)
+            .zip(dhcp(p))
+            .is_some_and(|(r, p)| r.xid == p.xid && r.chaddr == p.chaddr)
+    };
+    let service = super::Service {
+        replies: super::Sent::DhcpReplies,
+        requests: super::Sent::DhcpRequests,
+        reply: &reply,
+        request: &request,
+        answers: &answers,
+    };
+    ctx.others(&service, first, &last.ts)
 }

@@ -17,6 +17,8 @@ mod hijack;
 mod local;
 mod ntp;
 mod one_way;
+mod others;
+pub use others::{others_text, Others, OthersIndex, Sent, Service, OTHERS_COUNTED};
 #[cfg(test)]
 mod overall_tests;
 mod proxy;
@@ -251,6 +253,8 @@ pub struct Ctx<'a> {
     pub one_way: bool,
     /// Who asked ARP for whom in the capture, and who answered.
     pub arp: &'a crate::packet::ArpLog,
+    /// The capture's messages by host, for what servers did for others.
+    pub others: &'a OthersIndex,
 }
 
 impl<'a> Ctx<'a> {
@@ -281,44 +285,6 @@ impl<'a> Ctx<'a> {
     /// Seconds from `ts` to the end of the capture.
     pub fn secs_left(&self, ts: &Timestamp) -> f64 {
         self.end.map_or(f64::INFINITY, |e| ts.secs_until(&e))
-    }
-
-    /// Answers a server gave other hosts from frame `from` until `secs`
-    /// after `last` (`answer` tells one, the phone's own excluded by the
-    /// caller): the first one's frame and how many, up to
-    /// [`OTHERS_COUNTED`]. A server answering others while this phone
-    /// waits singles it out. (Facts are in frame order but for a few dated
-    /// back at a connection's end.)
-    pub fn answered_others(
-        &self,
-        from: u64,
-        (last, secs): (&Timestamp, f64),
-        answer: impl Fn(&Fact) -> bool,
-    ) -> Option<(u64, usize)> {
-        let start = self.facts.partition_point(|f| f.frame < from);
-        let mut found = None;
-        let mut n = 0;
-        let window = (self.facts.get(start..).unwrap_or_default().iter())
-            .take_while(|f| last.secs_until(&f.ts) <= secs);
-        for f in window.filter(|f| answer(f)) {
-            found.get_or_insert(f.frame);
-            n += 1;
-            if n >= OTHERS_COUNTED {
-                break;
-            }
-        }
-        found.map(|first| (first, n))
-    }
-}
-
-/// Answers to other hosts counted at most by [`Ctx::answered_others`].
-pub const OTHERS_COUNTED: usize = 50;
-
-/// "3 replies", or "50 or more replies" at the count's bound.
-pub fn others_text(k: usize, one: &str, many: &str) -> String {
-    match k >= OTHERS_COUNTED {
-        true => format!("{k} or more {many}"),
-        false => crate::text::plural(k, one, many),
     }
 }
 
@@ -572,6 +538,7 @@ pub fn judge_capture(
     let correlated = started.elapsed();
     // Phones are independent: judge them in parallel, collected in order.
     use rayon::prelude::*;
+    let others = OthersIndex::default();
     let reports = corr
         .phones
         .par_iter()
@@ -585,6 +552,7 @@ pub fn judge_capture(
                 snaplen_cut: analysis.capture.stats.truncated_by_snaplen > 0,
                 one_way: corr.one_way,
                 arp: &analysis.capture.arp,
+                others: &others,
             };
             judge(&ctx, &analysis.capture.path)
         })

@@ -26,7 +26,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
 use super::dhcp::trim;
-use super::{ev, Ctx, Evidence, Stage, StageResult, Status, REFUSAL_SECS};
+use super::{ev, Ctx, Evidence, Others, Sent, Service, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
 use crate::proto::tls::TlsEvent;
@@ -169,14 +169,11 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
         }
         None => {
             let server = last.dst_ip();
-            let first = t.requests.first().map_or(last.frame, |r| r.frame);
-            let other = |f: &Fact| match &f.body {
-                Body::Ntp(n) => n.mode == 4 && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()),
-                _ => false,
-            };
-            match ctx.answered_others(first, (&last.ts, 1.0), other) {
+            let first = t.requests.first().copied().unwrap_or(last);
+            let others = others(ctx, server, &t.requests, first, last);
+            match (others.singled_out(), others.partial()) {
                 // It answered other hosts meanwhile: this phone alone.
-                Some((frame, k)) => (
+                (Some((frame, k)), _) => (
                     format!(
                         "{requests} to {server}, no reply, while it answered other hosts \
                          (#{frame})"
@@ -189,7 +186,24 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                         super::others_text(k, "reply", "replies")
                     ),
                 ),
-                None => (
+                // Others went unanswered too: it fails for everyone.
+                (None, Some(((frame, k), (silent, _)))) => (
+                    format!(
+                        "{requests} to {server}, no reply; it answered some other hosts \
+                         (#{frame}) and left others unanswered too (#{silent})"
+                    ),
+                    format!(
+                        "NTP server {server} answered some other hosts ({}, #{frame}) and left \
+                         {} unanswered too (#{silent}): it is overloaded or limits everyone, \
+                         not this phone alone; check its load and rate limits, or point DHCP \
+                         option 42 at another server; without a correct clock the phone can \
+                         reject valid certificates",
+                        super::others_text(k, "reply", "replies"),
+                        others
+                            .unanswered_text("request of another host", "requests of other hosts")
+                    ),
+                ),
+                (None, None) => (
                     format!("{requests} to {server}, no reply"),
                     format!(
                         "NTP server {server} does not answer: fix DHCP option 42 or open UDP \
@@ -644,4 +658,39 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
         }
         _ => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
     }
+}
+
+/// What NTP server `server` did for other hosts from the phone's request
+/// `from` until a second after its `last` one: its replies to them, and their
+/// requests it left unanswered (the phone's own, copied by a NAT, carry its
+/// transmit times).
+fn others(ctx: &Ctx<'_>, server: IpAddr, own: &[&Fact], from: &Fact, last: &Fact) -> Others {
+    fn ntp(f: &Fact) -> Option<&crate::proto::ntp::NtpPacket> {
+        match &f.body {
+            Body::Ntp(n) => Some(n),
+            _ => None,
+        }
+    }
+    let sent: Vec<u64> = own
+        .iter()
+        .filter_map(|f| ntp(f))
+        .map(|n| n.transmit)
+        .collect();
+    let reply = |f: &Fact| {
+        ntp(f).is_some_and(|n| n.mode == 4) && f.src_ip() == server && !ctx.is_phone(&f.dst_ip())
+    };
+    let request = |f: &Fact| {
+        ntp(f).is_some_and(|n| n.mode == 3 && !sent.contains(&n.transmit))
+            && f.dst_ip() == server
+            && !ctx.is_phone(&f.src_ip())
+    };
+    let answers = |r: &Fact, p: &Fact| p.dst == r.src && p.src_ip() == r.dst_ip();
+    let service = Service {
+        replies: Sent::By(server),
+        requests: Sent::To(server),
+        reply: &reply,
+        request: &request,
+        answers: &answers,
+    };
+    ctx.others(&service, from, &last.ts)
 }

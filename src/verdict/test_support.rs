@@ -48,6 +48,7 @@ pub fn ctx<'a>(facts: &'a [Fact], phone: &'a Phone, names: &'a NameMap, end_secs
         snaplen_cut: false,
         one_way: false,
         arp: &NO_ARP,
+        others: Box::leak(Box::default()),
     }
 }
 

@@ -162,8 +162,23 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
             }
             None => match a.silent_servers(all.iter()) {
                 // It answered other hosts meanwhile: this phone alone.
-                _ if a.others.is_some() => {
-                    let (frame, k) = a.others.unwrap_or_default();
+                // Others' queries went unanswered too: it fails part of
+                // what it is asked (the names it forwards, or its load).
+                _ if a.others.partial().is_some() => {
+                    let ((frame, k), (silent, _)) = a.others.partial().unwrap_or_default();
+                    format!(
+                        "DNS server {server} answered other hosts meanwhile ({}, #{frame}) but \
+                         left {} unanswered too (#{silent}), as it leaves the phone's: it fails \
+                         part of what it is asked, most often the names it forwards: check its \
+                         upstream forwarders (or a DNS filter) and its load; test with \
+                         `nslookup {name} {server}`",
+                        crate::verdict::others_text(k, "answer", "answers"),
+                        a.others
+                            .unanswered_text("query of another host", "queries of other hosts")
+                    )
+                }
+                _ if a.others.singled_out().is_some() => {
+                    let (frame, k) = a.others.singled_out().unwrap_or_default();
                     format!(
                         "DNS server {server} answered other hosts meanwhile ({}, #{frame}) but \
                          never this phone: something singles it out (an ACL or a rate limit \

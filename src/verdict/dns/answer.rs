@@ -62,9 +62,9 @@ pub(super) struct Attempt<'a> {
     /// Fewer responses came to this query and its later copies (same id,
     /// same sockets) than there were queries.
     pub(super) fewer_answers: bool,
-    /// Unanswered, while the same server answered other hosts: the first
-    /// such answer's frame and how many (`Ctx::answered_others`).
-    pub(super) others: Option<(u64, usize)>,
+    /// Unanswered: what the same server did for other hosts meanwhile
+    /// (`Ctx::others`).
+    pub(super) others: crate::verdict::Others,
 }
 
 impl Attempt<'_> {

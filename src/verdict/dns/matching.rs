@@ -113,7 +113,7 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             answer,
             answer_fact,
             fewer_answers: replies.fewer_answers(i, m.id, q),
-            others: None,
+            others: Default::default(),
         });
     }
     answers_alone(ctx, &own, &replies, &mut out);
@@ -199,7 +199,7 @@ fn answers_alone<'a>(
             answer,
             answer_fact: Some(r),
             fewer_answers: false,
-            others: None,
+            others: Default::default(),
         });
     }
     out.sort_by_key(|a| a.query.frame);
@@ -569,13 +569,33 @@ fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
         let mine = |m: &crate::proto::dns::DnsMessage| {
             (own.iter()).any(|(id, q)| *id == m.id && *q == m.questions)
         };
-        let other = |f: &Fact| match &f.body {
-            Body::Dns(m) => {
-                m.response && f.src_ip() == server && !ctx.is_phone(&f.dst_ip()) && !mine(m)
+        fn dns(f: &Fact) -> Option<&crate::proto::dns::DnsMessage> {
+            match &f.body {
+                Body::Dns(m) => Some(m),
+                _ => None,
             }
-            _ => false,
+        }
+        let reply = |f: &Fact| {
+            dns(f).is_some_and(|m| m.response && !mine(m))
+                && f.src_ip() == server
+                && !ctx.is_phone(&f.dst_ip())
         };
-        let found = ctx.answered_others(first.frame, (&last.ts, 1.0), other);
+        let request = |f: &Fact| {
+            dns(f).is_some_and(|m| !m.response && !mine(m))
+                && f.dst_ip() == server
+                && !ctx.is_phone(&f.src_ip())
+        };
+        let answers = |r: &Fact, p: &Fact| {
+            p.dst == r.src && dns(r).zip(dns(p)).is_some_and(|(r, p)| r.id == p.id)
+        };
+        let service = crate::verdict::Service {
+            replies: crate::verdict::Sent::By(server),
+            requests: crate::verdict::Sent::To(server),
+            reply: &reply,
+            request: &request,
+            answers: &answers,
+        };
+        let found = ctx.others(&service, first, &last.ts);
         for a in out
             .iter_mut()
             .filter(|a| silent(a) && a.query.dst_ip() == server)

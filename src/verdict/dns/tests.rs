@@ -85,7 +85,7 @@ fn attempt<'a>(query: &'a Fact, answer: Answer, answer_fact: Option<&'a Fact>) -
         answer,
         answer_fact,
         fewer_answers: false,
-        others: None,
+        others: Default::default(),
     }
 }
 

@@ -16,7 +16,7 @@ use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
 use crate::packet::{mac_string, Mac, UnreachKind};
 use crate::proto::sip::SipMessage;
-use crate::verdict::{ev, Ctx, Evidence, Stage, StageResult, Status};
+use crate::verdict::{ev, Ctx, Evidence, Others, Sent, Service, Stage, StageResult, Status};
 
 /// Seconds within which the phone's ICMP error refuses a datagram to it.
 const REFUSED_SECS: f64 = 2.0;
@@ -234,9 +234,12 @@ pub(super) fn unanswered(
         .filter(|t| matches!(t.final_code(), Some(403)))
         .count();
     // Only looked for when nothing else explains the silence.
-    let answered_others = match answered_before {
-        None if !acked_by_registrar(ctx, last) => others(ctx, first_send(judged, to), last),
-        _ => None,
+    let others = match answered_before {
+        None if !acked_by_registrar(ctx, last) => {
+            let first = first_send(judged, to).unwrap_or(last.request);
+            others(ctx, judged, first, last)
+        }
+        _ => Others::default(),
     };
     let advice = match answered_before {
         Some((f, 403, _)) if refused > 0 => format!(
@@ -261,8 +264,20 @@ pub(super) fn unanswered(
         ),
         // It answered other phones meanwhile: this one alone (a ban, an
         // ACL for its address).
-        None if answered_others.is_some() => {
-            let (frame, k) = answered_others.unwrap_or_default();
+        // Others' REGISTERs go unanswered too: it fails for everyone.
+        None if others.partial().is_some() => {
+            let ((frame, k), (silent, _)) = others.partial().unwrap_or_default();
+            format!(
+                "the registrar at {to} answered some other phones meanwhile ({}, #{frame}) and \
+                 left {} unanswered too (#{silent}): it is overloaded or failing for \
+                 everyone, not this phone alone (a registration storm after an outage, a \
+                 hung process); check the registrar's load and logs",
+                crate::verdict::others_text(k, "answer", "answers"),
+                others.unanswered_text("request of another host", "requests of other hosts")
+            )
+        }
+        None if others.singled_out().is_some() => {
+            let (frame, k) = others.singled_out().unwrap_or_default();
             format!(
                 "the registrar at {to} answered other phones meanwhile ({}, #{frame}) but \
                  never this one: something singles it out (intrusion protection or a ban \
@@ -341,8 +356,8 @@ const UDP_MAX_UNKNOWN_MTU: usize = 1300;
 fn answered_elsewhere<'a>(ctx: &Ctx<'a>, last: &Transaction<'_>) -> Option<(&'a Fact, Mac)> {
     let own = last.request.src_mac?;
     let from = last.request.src_ip();
-    let first = ctx.facts.partition_point(|f| f.frame <= last.request.frame);
-    let (answer, other) = ctx.facts.get(first..)?.iter().find_map(|f| {
+    let sent_to = ctx.messages_to(from, last.request.frame.saturating_add(1));
+    let (answer, other) = sent_to.into_iter().find_map(|f| {
         let Body::Sip(m) = &f.body else { return None };
         let other = f.dst_mac.filter(|mac| *mac != own)?;
         let same = f.dst_ip() == from
@@ -483,22 +498,51 @@ fn acked_by_registrar(ctx: &Ctx<'_>, last: &Transaction<'_>) -> bool {
         })
 }
 
-/// The frame of the phone's first REGISTER to `to` among `judged`.
-fn first_send(judged: &[&Transaction<'_>], to: std::net::SocketAddr) -> u64 {
+/// The phone's first REGISTER to `to` among `judged`.
+fn first_send<'a>(judged: &[&Transaction<'a>], to: std::net::SocketAddr) -> Option<&'a Fact> {
     (judged.iter())
         .filter(|t| t.request.dst == to)
-        .map(|t| t.request.frame)
-        .min()
-        .unwrap_or(0)
+        .map(|t| t.request)
+        .min_by_key(|f| f.frame)
 }
 
-/// SIP responses the registrar of `last` sent other hosts from frame
-/// `from` until a second after `last`'s last send: the first and how many.
-fn others(ctx: &Ctx<'_>, from: u64, last: &Transaction<'_>) -> Option<(u64, usize)> {
+/// What the registrar of `last` did for other hosts from the phone's REGISTER `from` until
+/// a second after `last`'s last send: SIP responses to them, and their
+/// requests it left unanswered (the phone's own Call-IDs, copied by a NAT,
+/// are no other host's).
+fn others(
+    ctx: &Ctx<'_>,
+    judged: &[&Transaction<'_>],
+    from: &Fact,
+    last: &Transaction<'_>,
+) -> Others {
     let to = last.request.dst;
-    let other = |f: &Fact| match &f.body {
-        Body::Sip(m) => m.status().is_some() && f.src == to && !ctx.is_phone(&f.dst_ip()),
+    let own: Vec<&str> = judged.iter().map(|t| t.call_id.as_str()).collect();
+    fn sip(f: &Fact) -> Option<&SipMessage> {
+        match &f.body {
+            Body::Sip(m) => Some(m),
+            _ => None,
+        }
+    }
+    let foreign = |m: &SipMessage| !m.call_id.as_deref().is_some_and(|c| own.contains(&c));
+    let reply = |f: &Fact| {
+        sip(f).is_some_and(|m| m.status().is_some() && f.src == to && foreign(m))
+            && !ctx.is_phone(&f.dst_ip())
+    };
+    let request = |f: &Fact| {
+        sip(f).is_some_and(|m| m.status().is_none() && f.dst == to && foreign(m))
+            && !ctx.is_phone(&f.src_ip())
+    };
+    let answers = |r: &Fact, p: &Fact| match (sip(r), sip(p)) {
+        (Some(r), Some(p)) => r.call_id == p.call_id && r.cseq == p.cseq,
         _ => false,
     };
-    ctx.answered_others(from, (&last.last_send.ts, 1.0), other)
+    let service = Service {
+        replies: Sent::By(to.ip()),
+        requests: Sent::To(to.ip()),
+        reply: &reply,
+        request: &request,
+        answers: &answers,
+    };
+    ctx.others(&service, from, &last.last_send.ts)
 }
