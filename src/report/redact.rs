@@ -64,12 +64,25 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             hex(&stand_in).to_ascii_uppercase(),
         );
         map.insert(hex(mac), hex(&stand_in));
+        // Dashed (Windows, some switch logs) and dotted (Cisco IOS) forms.
+        let dashed = |m: &[u8; 6]| mac_string(m).replace(':', "-");
+        map.insert(dashed(mac), dashed(&stand_in));
+        map.insert(
+            dashed(mac).to_ascii_uppercase(),
+            dashed(&stand_in).to_ascii_uppercase(),
+        );
+        let dotted = |m: &[u8; 6]| {
+            let h = hex(m);
+            format!("{}.{}.{}", &h[0..4], &h[4..8], &h[8..12])
+        };
+        map.insert(dotted(mac), dotted(&stand_in));
         let sep = |m: &[u8; 6]| format!("SEP{}", hex(m).to_ascii_uppercase());
         map.insert(sep(mac), sep(&stand_in));
     }
     // Addresses inside the report's words (DNS answers, DHCP option values,
     // Via headers, subnets) are replaced like the packets' own.
-    ips.extend(addresses_in(text));
+    let written = written_addresses(text);
+    ips.extend(written.iter().map(|(ip, _)| *ip));
     ips.sort();
     ips.dedup();
     let mut n = 0u32;
@@ -79,6 +92,11 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             IpAddr::V4(_) => format!("198.18.{}.{}", n >> 8 & 0xff, n & 0xff),
             IpAddr::V6(_) => format!("2001:db8:ffff::{n:x}"),
         };
+        // The words may write it otherwise than Rust does (upper-case hex,
+        // leading zeros, uncompressed IPv6): each spelling is replaced.
+        for (_, as_written) in written.iter().filter(|(w, _)| w == ip) {
+            map.insert(as_written.clone(), stand_in.clone());
+        }
         map.insert(ip.to_string(), stand_in);
     }
     users.sort();
@@ -247,16 +265,24 @@ pub(crate) fn parse_mac(s: &str) -> Option<[u8; 6]> {
 /// The IP addresses written in `text`: runs of hex digits, dots and colons
 /// that parse as one (an IPv4 address may carry a `:port`).
 pub(crate) fn addresses_in(text: &str) -> Vec<IpAddr> {
+    written_addresses(text)
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .collect()
+}
+
+/// The IP addresses written in `text`, each with its spelling there.
+fn written_addresses(text: &str) -> Vec<(IpAddr, String)> {
     let run = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
     let mut out = Vec::new();
     for token in text.split(|c: char| !run(c)).filter(|t| t.len() >= 3) {
         let token = token.trim_matches(['.', ':']);
         if let Ok(ip) = token.parse::<IpAddr>() {
-            out.push(ip);
+            out.push((ip, token.to_string()));
         } else if let Some((ip, port)) = token.rsplit_once(':') {
             let v4 = ip.parse::<std::net::Ipv4Addr>();
-            if let (Ok(ip), true) = (v4, port.bytes().all(|b| b.is_ascii_digit())) {
-                out.push(IpAddr::V4(ip));
+            if let (Ok(v4), true) = (v4, port.bytes().all(|b| b.is_ascii_digit())) {
+                out.push((IpAddr::V4(v4), ip.to_string()));
             }
         }
     }
@@ -272,12 +298,11 @@ fn replace_bounded(text: &str, from: &str, to: &str) -> String {
         let head = &rest[..pos];
         let before = head.chars().next_back();
         let tail = &rest[pos + from.len()..];
-        // A MAC's hex may follow a profile name's prefix (spa<mac>.cfg).
-        let after_prefix = mac_like(from)
-            && ["spa", "sep"]
-                .iter()
-                .any(|p| head.to_ascii_lowercase().ends_with(p));
-        let bounded = (after_prefix || !before.is_some_and(is_word)) && ends_token(tail, from);
+        // A known MAC's twelve hex digits are replaced wherever they stand:
+        // profile names wrap them in any prefix and suffix (spa<mac>.cfg,
+        // Cisco_<mac>.xml, <mac>_ext.xml), and the odds that other hex holds
+        // one by chance are nil.
+        let bounded = mac_like(from) || !before.is_some_and(is_word) && ends_token(tail, from);
         out.push_str(&rest[..pos]);
         out.push_str(if bounded { to } else { from });
         rest = tail;
@@ -365,10 +390,29 @@ mod tests {
             replace_bounded(spa, "00005e005301", "X"),
             "GET /spaX.cfg and X.xml"
         );
-        assert_eq!(
-            replace_bounded("ab00005e005301", "00005e005301", "X"),
-            "ab00005e005301"
-        );
+        // Any prefix or suffix: a known MAC's hex is the MAC.
+        let names = "Cisco_00005e005301.xml cfg00005E005301.xml ab00005e005301_ext";
+        let out = replace_bounded(names, "00005e005301", "X");
+        let out = replace_bounded(&out, "00005E005301", "X");
+        assert_eq!(out, "Cisco_X.xml cfgX.xml abX_ext");
+    }
+
+    #[test]
+    fn addresses_and_macs_are_replaced_as_written() {
+        let doc = Document {
+            version: 1,
+            captures: Vec::new(),
+            phones: Vec::new(),
+        };
+        let text = "option 160 = http://[2001:DB8:0:0::A10]/x; option 66 = \
+                    2001:0db8:0000:0000:0000:0000:0000:0a11; also 2001:db8::a10 \
+                    from 00:00:5e:00:53:01, 00-00-5E-00-53-01, 0000.5e00.5301";
+        let out = redact(text, &doc, &[]);
+        for leak in ["DB8", "0db8", "a10", "a11", "5e", "5E"] {
+            assert!(!out.contains(leak), "{leak} in {out}");
+        }
+        // One address, one stand-in, however it is written.
+        assert_eq!(out.matches("2001:db8:ffff::1").count(), 2, "{out}");
     }
 
     #[test]
@@ -403,9 +447,12 @@ mod tests {
             replace_bounded("SEP001E7AAA0001", "001E7AAA0001", "Y"),
             "SEPY"
         );
+        // A known MAC's hex is replaced wherever it stands.
+        assert_eq!(replace_bounded("X001E7AAA0001", "001E7AAA0001", "Y"), "XY");
+        // Other tokens keep their bounds.
         assert_eq!(
-            replace_bounded("X001E7AAA0001", "001E7AAA0001", "Y"),
-            "X001E7AAA0001"
+            replace_bounded("SEP001E7AAA00011", "SEP001E7AAA0001", "Y"),
+            "SEP001E7AAA00011"
         );
     }
 }
