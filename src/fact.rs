@@ -72,10 +72,10 @@ pub struct IcmpUnreach {
 }
 
 impl IcmpUnreach {
-    /// ICMPv4 'fragmentation needed and DF set' (type 3 code 4): a request
-    /// for smaller datagrams, not a refusal.
+    /// ICMPv4 'fragmentation needed and DF set' (type 3 code 4) or ICMPv6
+    /// packet too big: a request for smaller datagrams, not a refusal.
     pub fn frag_needed(&self) -> bool {
-        self.orig_src.is_ipv4() && self.code == 4 && self.kind == UnreachKind::Other
+        self.kind == UnreachKind::PacketTooBig
     }
 }
 

@@ -121,6 +121,10 @@ pub enum UnreachKind {
     AddressUnreachable,
     SourcePolicy,
     RejectRoute,
+    /// ICMPv6 packet too big (type 2) and ICMPv4 fragmentation needed
+    /// with DF set (type 3, code 4): path MTU discovery asks for smaller
+    /// packets; it refuses nothing.
+    PacketTooBig,
     Other,
 }
 
@@ -138,6 +142,7 @@ impl UnreachKind {
             UnreachKind::AddressUnreachable => "address unreachable",
             UnreachKind::SourcePolicy => "source address failed ingress/egress policy",
             UnreachKind::RejectRoute => "reject route to destination",
+            UnreachKind::PacketTooBig => "packet too big (fragmentation needed)",
             UnreachKind::Other => "destination unreachable",
         }
     }
@@ -162,7 +167,7 @@ impl Unreachable {
     /// ICMPv4 'fragmentation needed and DF set' (type 3 code 4): a
     /// request for smaller packets (path MTU discovery), not a refusal.
     pub fn frag_needed(&self) -> bool {
-        !self.v6 && self.code == 4 && self.kind == UnreachKind::Other
+        self.kind == UnreachKind::PacketTooBig
     }
 }
 
@@ -899,17 +904,20 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
     cx.packet(src, dst, Transport::Tcp(segment))
 }
 
-/// ICMP destination unreachable (RFC 792 type 3) and ICMPv6 destination
-/// unreachable (RFC 4443 section 3.1, type 1); every other type is skipped.
+/// ICMP destination unreachable (RFC 792 type 3), ICMPv6 destination
+/// unreachable and packet too big (RFC 4443 sections 3.1 and 3.2, types 1
+/// and 2), and time exceeded in transit; every other type is skipped.
 fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> Decoded<'a> {
     let (unreachable_type, time_exceeded_type) = if v6 { (1, 3) } else { (3, 11) };
+    const ICMPV6_PACKET_TOO_BIG: u8 = 2;
     let (Some(&icmp_type), Some(&code)) = (payload.first(), payload.get(1)) else {
         return cx.short("icmp_header");
     };
     // Time exceeded in transit answers the packet as finally as an
     // unreachable does (code 1, fragment reassembly, is the receiver's).
     let ttl = icmp_type == time_exceeded_type && code == 0;
-    if icmp_type != unreachable_type && !ttl {
+    let too_big = v6 && icmp_type == ICMPV6_PACKET_TOO_BIG;
+    if icmp_type != unreachable_type && !ttl && !too_big {
         return Decoded::Skip;
     }
     let Some(quote) = payload.get(8..) else {
@@ -924,9 +932,10 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
         return cx.short("icmp_quote");
     };
     let unreachable = Unreachable {
-        kind: match ttl {
-            true => UnreachKind::TtlExceeded,
-            false => unreach_kind(code, v6),
+        kind: match (ttl, too_big) {
+            (true, _) => UnreachKind::TtlExceeded,
+            (_, true) => UnreachKind::PacketTooBig,
+            _ => unreach_kind(code, v6),
         },
         code,
         v6,
@@ -950,6 +959,7 @@ fn unreach_kind(code: u8, v6: bool) -> UnreachKind {
         (false, 9 | 10 | 13) | (true, 1) => UnreachKind::AdminProhibited,
         (true, 5) => UnreachKind::SourcePolicy,
         (true, 6) => UnreachKind::RejectRoute,
+        (false, 4) => UnreachKind::PacketTooBig,
         _ => UnreachKind::Other,
     }
 }

@@ -405,6 +405,10 @@ fn ethertype_name(ethertype: u16) -> &'static str {
     match ethertype {
         0x88e5 => ", MACsec",
         0x8847 => ", MPLS whose payload is neither IP nor Ethernet",
+        ..=1500 => {
+            ", an 802.3 length with no LLC header after it: another link type labelled \
+             Ethernet?"
+        }
         _ => "",
     }
 }

@@ -224,6 +224,12 @@ impl UdpSide {
         u: &Unreachable,
         facts: &mut Facts,
     ) {
+        // ICMPv6 packet too big asks a UDP sender for smaller datagrams and
+        // answers nothing; IPv4's twin is kept as before (a datagram lost
+        // for its size).
+        if u.v6 && u.kind == crate::packet::UnreachKind::PacketTooBig {
+            return;
+        }
         let icmp = IcmpUnreach {
             kind: u.kind,
             code: u.code,

@@ -451,24 +451,23 @@ impl<S: Default> FlowTable<S> {
             // The outcome waits for the attempt's end: retransmitted SYNs
             // and their ICMP answers belong to it.
             Phase::Attempt => conn.unreach = Some((frame, ts, u.kind, sender)),
-            // 'Fragmentation needed' asks for smaller segments; it rejects
-            // nothing.
-            Phase::Established | Phase::Midstream if !u.frag_needed() => {
-                match &mut conn.data_unreach {
-                    Some(seen) => seen.count = seen.count.saturating_add(1),
-                    None => {
-                        let kind = u.kind;
-                        let first = DataUnreach {
-                            frame,
-                            ts,
-                            kind,
-                            sender,
-                            count: 1,
-                        };
-                        conn.data_unreach = Some(first);
-                    }
+            // 'Fragmentation needed' (packet too big) asks for smaller
+            // segments and rejects nothing: it is told only if the segments
+            // it answered were never acknowledged (a sender ignoring it).
+            Phase::Established | Phase::Midstream => match &mut conn.data_unreach {
+                Some(seen) => seen.count = seen.count.saturating_add(1),
+                None => {
+                    let kind = u.kind;
+                    let first = DataUnreach {
+                        frame,
+                        ts,
+                        kind,
+                        sender,
+                        count: 1,
+                    };
+                    conn.data_unreach = Some(first);
                 }
-            }
+            },
             _ => return,
         }
         self.touch(idx);

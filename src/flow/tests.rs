@@ -750,7 +750,11 @@ fn icmp_quoting_the_clients_bytes_after_the_handshake() {
         feed_ack(&mut t, &mut rec, 1, (true, SYN, 100, 0));
         feed_ack(&mut t, &mut rec, 2, (false, SYN | ACK, 900, 101));
         feed_ack(&mut t, &mut rec, 3, (true, ACK, 101, 901));
-        let code = if kind == UnreachKind::Other { 4 } else { 13 };
+        let code = if kind == UnreachKind::PacketTooBig {
+            4
+        } else {
+            13
+        };
         t.unreachable(4, ts, &Unreachable { kind, code, ..u }, router());
         feed_ack(&mut t, &mut rec, 5, (true, ACK, 101, 901));
         t.unreachable(6, ts, &Unreachable { kind, code, ..u }, router());
@@ -778,8 +782,14 @@ fn icmp_quoting_the_clients_bytes_after_the_handshake() {
     assert_eq!(run(false, admin), vec![Ev::DataUnreachable(admin, 2, 4)]);
     // The server acknowledged the bytes after all: the ICMP rejected nothing.
     assert!(run(true, admin).is_empty());
-    // 'Fragmentation needed' asks for smaller segments: no rejection.
-    assert!(run(false, UnreachKind::Other).is_empty());
+    // 'Fragmentation needed' asks for smaller segments: told only when the
+    // segments it answered were never acknowledged (the sender ignored it).
+    let too_big = UnreachKind::PacketTooBig;
+    assert_eq!(
+        run(false, too_big),
+        vec![Ev::DataUnreachable(too_big, 2, 4)]
+    );
+    assert!(run(true, too_big).is_empty());
 }
 
 /// A segment without payload: (seq, ack, flags).

@@ -342,6 +342,18 @@ mod tests {
         let mut cdp = ether([0x01, 0x00]);
         cdp.extend([0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00]);
         assert!(matches!(parse(1, &cdp), Link::Skip));
+        // Novell's raw 802.3 IPX (FF FF checksum): no IP.
+        let mut ipx = ether([0x00, 0x40]);
+        ipx.extend([0xff, 0xff, 0x00, 0x40]);
+        assert!(matches!(parse(1, &ipx), Link::Skip));
+        // No LLC: a type field of 0 (a cooked capture relabelled Ethernet)
+        // or SAPs that do not pair is counted, not skipped unseen.
+        let mut zero = ether([0x00, 0x00]);
+        zero.extend([0x00, 0x00, 0x00, 0x06]);
+        assert!(matches!(parse(1, &zero), Link::Other(0)));
+        let mut odd = ether([0x00, 0x30]);
+        odd.extend([0x45, 0x00, 0x00, 0x30]);
+        assert!(matches!(parse(1, &odd), Link::Other(0x30)));
     }
 
     #[test]

@@ -365,6 +365,7 @@ fn icmpv6_admin_prohibited_quotes_tcp_syn() {
     assert_eq!(unreach_kind(0, false), UnreachKind::Net);
     assert_eq!(unreach_kind(13, false), UnreachKind::AdminProhibited);
     assert_eq!(unreach_kind(2, true), UnreachKind::Other);
+    assert_eq!(unreach_kind(4, false), UnreachKind::PacketTooBig);
 }
 
 #[test]
@@ -684,6 +685,10 @@ fn time_exceeded_in_transit_answers_like_an_unreachable() {
     // an echo reply is nothing.
     assert_eq!(kind(11, 1, false), None);
     assert_eq!(kind(0, 0, false), None);
+    // Path MTU discovery: ICMPv6 packet too big, ICMPv4 fragmentation
+    // needed.
+    assert_eq!(kind(2, 0, true), Some((UnreachKind::PacketTooBig, 8934)));
+    assert_eq!(kind(3, 4, false), Some((UnreachKind::PacketTooBig, 8934)));
 }
 
 #[test]

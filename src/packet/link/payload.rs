@@ -109,7 +109,10 @@ pub(super) fn ether_payload(
                     offset += 8;
                 }
                 // Spanning tree, CDP, VTP and other LLC frames: no IP.
-                None => return Link::Skip,
+                None if is_llc(ethertype, rest) => return Link::Skip,
+                // No 802.3 frame (a type field of 0, another link type
+                // read as Ethernet): counted as unread.
+                None => return Link::Other(ethertype),
             },
             t if NOT_IP.contains(&t) => return Link::Skip,
             t => return Link::Other(t),
@@ -133,6 +136,19 @@ fn snap_type(llc: &[u8]) -> Option<u16> {
     match llc.get(..8)? {
         [0xaa, 0xaa, 0x03, 0, 0, 0 | 0xf8, hi, lo] => Some(u16::from_be_bytes([*hi, *lo])),
         _ => None,
+    }
+}
+
+/// An IEEE 802.3 frame's LLC header: a length that holds one (3 bytes at
+/// least), and a source SAP naming the destination SAP's service (the low
+/// bit is command/response): STP's 42 42, SNAP's AA AA, NetBIOS's F0 F0,
+/// IPX's E0 E0, IS-IS's FE FE; or Novell's raw 802.3 IPX (FF FF, its
+/// checksum field).
+fn is_llc(length: u16, llc: &[u8]) -> bool {
+    match llc.get(..2) {
+        Some(&[0xff, 0xff]) => length >= 3,
+        Some(&[dsap, ssap]) => length >= 3 && dsap == ssap & 0xfe,
+        _ => false,
     }
 }
 

@@ -151,6 +151,8 @@ pub(super) fn tls_outcome(
         closed
     } else if let Some(late) = stall::answered_too_late(c, &name, port, &mut evidence) {
         late
+    } else if let Some(lost) = stall::phone_flight_lost(c, &name, port, &mut evidence) {
+        lost
     } else {
         (
             Status::NotSeen,

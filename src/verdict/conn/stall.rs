@@ -259,6 +259,83 @@ fn hello_dropped(name: &str, port: u16) -> String {
     )
 }
 
+/// After the ServerHello, the phone's next flight (its certificate, key
+/// exchange and Finished) never acknowledged by the server: answered by
+/// ICMP errors, or sent again until the phone gave up or the capture
+/// ended. Small packets passed and large ones did not: a path-MTU black
+/// hole, unless ICMP says otherwise.
+pub(super) fn phone_flight_lost(
+    c: &Conn<'_>,
+    name: &str,
+    port: u16,
+    evidence: &mut Vec<Evidence>,
+) -> Option<Judged> {
+    let (server_hello, _) = c.server_hello?;
+    let flight = c.phone_next.filter(|f| f.frame > server_hello.frame)?;
+    let unacked_close = match c.closed {
+        Some((f, true, rst)) => match f.body {
+            Body::Closed {
+                peer_acked: false, ..
+            } => Some((f, rst)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let gave_up = unacked_close.filter(|(f, _)| flight.ts.secs_until(&f.ts) >= MIN_GIVE_UP_SECS);
+    let resent = c.unacked.filter(|(_, n)| *n >= MIN_RESENT_HELLO);
+    if gave_up.is_none() && resent.is_none() && c.icmp.is_none() {
+        return None;
+    }
+    evidence.push(ev(
+        flight,
+        "the phone's next flight, never acknowledged".to_string(),
+    ));
+    let mut summary = format!(
+        "the phone's handshake flight after the ServerHello (#{}) was never acknowledged \
+         by {name}",
+        flight.frame
+    );
+    if let Some((f, kind, sender, count)) = c.icmp {
+        let times = match count {
+            1 => String::new(),
+            n => format!(", {n} times"),
+        };
+        let said = format!("ICMP {} from {sender}{times}", kind.words());
+        evidence.push(ev(f, said.clone()));
+        summary.push_str(&format!(": answered by {said}"));
+    }
+    if let Some((f, rst)) = gave_up {
+        let how = if rst { "reset" } else { "closed" };
+        let after = wait(flight.ts.secs_until(&f.ts));
+        evidence.push(ev(f, format!("the phone {how} the connection")));
+        summary.push_str(&format!("; the phone {how} the connection {after} later"));
+    } else if let Some((last, n)) = resent {
+        evidence.push(ev(
+            last,
+            format!("sent again {n} times, never acknowledged"),
+        ));
+        summary.push_str(&format!("; sent again {n} times"));
+    }
+    let advice = match c.icmp {
+        Some((f, kind, sender, _)) => {
+            let icmp = Icmp {
+                kind,
+                sender: Some(sender),
+                frame: f.frame,
+            };
+            icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS")
+        }
+        None => format!(
+            "the TCP handshake and the ClientHello with {name} pass but the phone's larger \
+             packets (its certificate flight) are lost on the way: a path-MTU black hole (a \
+             tunnel or VPN lowering the MTU while ICMP packet-too-big / fragmentation-needed \
+             is filtered); lower the MTU or clamp the TCP MSS towards {name}:{port}, and let \
+             those ICMP messages through"
+        ),
+    };
+    Some((Status::Fail, summary, Some(advice)))
+}
+
 /// The phone's close (after waiting long enough) that came before the
 /// server's ServerHello, and that ServerHello.
 fn gave_up_before_answer<'a>(c: &Conn<'a>) -> Option<(&'a Fact, &'a Fact)> {

@@ -213,6 +213,14 @@ pub(crate) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str
              (for IPv6, the default route the router advertisement gives)",
             router.map_or(String::new(), |r| format!(" ({r})"))
         ),
+        UnreachKind::PacketTooBig => format!(
+            "a router{} on the way to {ip} asks the phone for smaller packets (ICMP packet too \
+             big, #{n}) and the phone keeps sending full-size ones, never acknowledged: a \
+             path-MTU problem; lower the MTU on the phone's network or clamp the TCP MSS on \
+             that router, and let ICMP packet-too-big reach the phone (never filter ICMPv6 \
+             type 2, RFC 4890)",
+            router.map_or(String::new(), |r| format!(" ({r})"))
+        ),
         UnreachKind::SourcePolicy => format!(
             "a router drops packets from the phone's address {phone} (ICMP source address \
              failed ingress/egress policy, #{n}): the phone's address or prefix is not one the \
