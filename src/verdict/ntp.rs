@@ -21,7 +21,7 @@
 //! phone refused at once with ICMP port unreachable came after it had given
 //! up on the request: no time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
@@ -229,7 +229,8 @@ fn with_time(ctx: &Ctx<'_>, t: Tally<'_>, note: &str) -> StageResult {
     // A server with no time to give beside one that had it: the phone
     // waited on it first (a warning, as a silent first server). One
     // that gave good time later had only just started (chronyd).
-    let never_good = (t.unusable_servers.iter()).find(|(s, _, _)| !t.good.contains(s));
+    let good: HashSet<&IpAddr> = t.good.iter().collect();
+    let never_good = (t.unusable_servers.iter()).find(|(s, _, _)| !good.contains(s));
     if let Some((server, why, bad)) = never_good {
         let s = format!(
             "{}; {server} answered without usable time ({why}, {})",
@@ -382,6 +383,9 @@ struct Tally<'a> {
     /// Every server that gave replies without usable time: its first
     /// reason and how many.
     unusable_servers: Vec<(IpAddr, String, usize)>,
+    /// Where each of those is in the list (thousands of servers behind a
+    /// NAT must not be searched one by one).
+    unusable_at: HashMap<IpAddr, usize>,
     /// An ICMP error about a request: the server, why, its sender and frame.
     unreachable: Option<(IpAddr, UnreachKind, IpAddr, u64)>,
     /// Every server that replied, usable or not, in order.
@@ -470,9 +474,13 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
                         t.evidence.push(ev(f, format!("{text}: {why}")));
                         t.unusable += 1;
                         let from = f.src_ip();
-                        match t.unusable_servers.iter_mut().find(|(s, _, _)| *s == from) {
+                        let at = t.unusable_at.get(&from).copied();
+                        match at.and_then(|i| t.unusable_servers.get_mut(i)) {
                             Some((_, _, n)) => *n += 1,
-                            None => t.unusable_servers.push((from, why.clone(), 1)),
+                            None => {
+                                t.unusable_at.insert(from, t.unusable_servers.len());
+                                t.unusable_servers.push((from, why.clone(), 1));
+                            }
                         }
                         t.why_unusable = Some((f.src_ip(), why));
                     }
@@ -508,10 +516,11 @@ fn silent_server(
     replied: &[IpAddr],
 ) -> Option<(IpAddr, usize, IpAddr)> {
     let from = *replied.last()?;
+    let answered: HashSet<&IpAddr> = replied.iter().collect();
     let dead = requests
         .iter()
         .map(|r| r.dst_ip())
-        .find(|ip| !replied.contains(ip))?;
+        .find(|ip| !answered.contains(ip))?;
     let asked: Vec<_> = requests.iter().filter(|r| r.dst_ip() == dead).collect();
     let last = asked.last()?;
     (ctx.secs_left(&last.ts) >= 1.0).then_some((dead, asked.len(), from))

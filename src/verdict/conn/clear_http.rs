@@ -9,7 +9,8 @@
 //! a 304 keeps the phone's copy; a redirect is followed to the request the
 //! phone made where it pointed; a body the close cut short is no profile.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 
 use crate::fact::{Body, Fact};
 use crate::phone::names::is_provisioning_name;
@@ -55,16 +56,51 @@ struct Exchange<'a> {
     cut: Option<(&'a Fact, Cut)>,
 }
 
-/// The response to `request` on its connection (the n-th request there
-/// gets the n-th response), and a cut that followed it.
-fn exchange<'a>(own: &[&'a Fact], at: usize) -> Option<Exchange<'a>> {
+/// The positions (in the phone's facts) of the final HTTP responses and of
+/// the bodies cut short, by (server, client) sockets: each request looks
+/// its answer up instead of walking the facts after it (thousands of
+/// unanswered requests would make that quadratic).
+#[derive(Default)]
+struct Answers {
+    finals: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    cuts: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+}
+
+impl Answers {
+    fn of(own: &[&Fact]) -> Self {
+        let mut a = Answers::default();
+        for (i, f) in own.iter().enumerate() {
+            match &f.body {
+                Body::Http(m) if m.is_final_response() => {
+                    a.finals.entry((f.src, f.dst)).or_default().push(i);
+                }
+                Body::Http(HttpMessage::Unfinished { .. }) => {
+                    a.cuts.entry((f.src, f.dst)).or_default().push(i);
+                }
+                _ => {}
+            }
+        }
+        a
+    }
+
+    /// The first position in `list` of the pair after `at`.
+    fn after(
+        list: &HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+        key: (SocketAddr, SocketAddr),
+        at: usize,
+    ) -> Option<usize> {
+        let found = list.get(&key)?;
+        found.get(found.partition_point(|&i| i <= at)).copied()
+    }
+}
+
+/// The first final response to `request` on its connection after it, and
+/// a cut that followed that response.
+fn exchange<'a>(own: &[&'a Fact], answers: &Answers, at: usize) -> Option<Exchange<'a>> {
     let request = *own.get(at)?;
-    let pair = |f: &Fact| f.src == request.dst && f.dst == request.src;
-    let later = own.get(at + 1..).unwrap_or_default();
-    let pos = later
-        .iter()
-        .position(|r| pair(r) && matches!(&r.body, Body::Http(m) if m.is_final_response()))?;
-    let response = later[pos];
+    let key = (request.dst, request.src);
+    let pos = Answers::after(&answers.finals, key, at)?;
+    let response = *own.get(pos)?;
     let Body::Http(HttpMessage::Response {
         status,
         reason,
@@ -74,12 +110,10 @@ fn exchange<'a>(own: &[&'a Fact], at: usize) -> Option<Exchange<'a>> {
     else {
         return None;
     };
-    let cut = later
-        .get(pos + 1..)
-        .unwrap_or_default()
-        .iter()
-        .find_map(|c| match &c.body {
-            Body::Http(HttpMessage::Unfinished { by, .. }) if pair(c) => Some((*c, *by)),
+    let cut = (Answers::after(&answers.cuts, key, pos))
+        .and_then(|i| own.get(i).copied())
+        .and_then(|c| match &c.body {
+            Body::Http(HttpMessage::Unfinished { by, .. }) => Some((c, *by)),
             _ => None,
         });
     Some(Exchange {
@@ -97,21 +131,22 @@ fn exchange<'a>(own: &[&'a Fact], at: usize) -> Option<Exchange<'a>> {
 /// clear, and those that followed its redirects.
 pub(crate) fn requests(ctx: &Ctx<'_>, t: &Targets) -> HashSet<u64> {
     let own: Vec<&Fact> = ctx.own().collect();
+    let answers = Answers::of(&own);
     let mut out = HashSet::new();
-    let mut redirected: Vec<(String, u64)> = Vec::new();
+    // Each host a redirect pointed to, from the first such redirect's frame.
+    let mut redirected: HashMap<String, u64> = HashMap::new();
     for (i, f) in own.iter().enumerate() {
-        let followed = host(f).is_some_and(|h| {
-            redirected
-                .iter()
-                .any(|(to, after)| *to == h && f.frame > *after)
-        });
+        let followed = host(f)
+            .and_then(|h| redirected.get(&h).copied())
+            .is_some_and(|after| f.frame > after);
         if !to_provisioning(ctx, t, f) && !followed {
             continue;
         }
         out.insert(f.frame);
-        if let Some(e) = exchange(&own, i) {
+        if let Some(e) = exchange(&own, &answers, i) {
             if let Some(to) = e.location.as_deref().and_then(location_host) {
-                redirected.push((to, e.response.frame));
+                let first = redirected.entry(to).or_insert(e.response.frame);
+                *first = (*first).min(e.response.frame);
             }
         }
     }
@@ -129,6 +164,7 @@ fn location_host(url: &str) -> Option<String> {
 pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
     let t = crate::verdict::local::targets(ctx);
     let own: Vec<&Fact> = ctx.own().collect();
+    let answers = Answers::of(&own);
     let judged = requests(ctx, &t);
     let gets: Vec<usize> = (0..own.len())
         .filter(|&i| own.get(i).is_some_and(|f| judged.contains(&f.frame)))
@@ -147,7 +183,9 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
     let mut at = decides;
     let mut e = None;
     for _ in 0..MAX_REDIRECTS {
-        let Some(x) = exchange(&own, at) else { break };
+        let Some(x) = exchange(&own, &answers, at) else {
+            break;
+        };
         let to = x.location.as_deref().and_then(location_host);
         let next = to.and_then(|to| {
             (at + 1..own.len()).find(|&j| {
