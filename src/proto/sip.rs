@@ -21,9 +21,10 @@ mod fields;
 mod stream;
 
 pub use addr::{is_private, nat_evidence, Nat};
-use fields::read_fields;
 #[cfg(test)]
-use fields::{contact_param, parse_auth};
+use fields::parse_auth;
+use fields::read_fields;
+pub(crate) use fields::{contact_param, contact_uri};
 pub use stream::SipStream;
 use stream::{find_head_end, probe_start_line, skip_line_ends, Probe};
 
@@ -124,6 +125,37 @@ impl SipMessage {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name));
         found.map(|(_, v)| v.as_str())
+    }
+
+    /// The Contact this REGISTER registers and its expiry: each Contact has
+    /// its own (its `expires` parameter, else the Expires header; RFC 3261
+    /// 10.2.1.1), and a REGISTER removing a stale binding (expires=0)
+    /// beside its own registers the one with the longest expiry.
+    pub fn registered_contact(&self) -> (Option<&str>, Option<u32>) {
+        let expiry = |c: &str| {
+            (fields::contact_param(c, "expires").and_then(|v| v.parse::<u32>().ok()))
+                .or(self.expires)
+        };
+        let best = (self.contact.iter()).max_by_key(|c| expiry(c).map_or(0, u64::from));
+        match best {
+            Some(c) => (Some(c.as_str()), expiry(c).or(self.contact_expires)),
+            None => (None, self.contact_expires.or(self.expires)),
+        }
+    }
+
+    /// The credentials of every Authorization header (`proxy`: every
+    /// Proxy-Authorization header): one per realm challenged (RFC 3261
+    /// 22.3).
+    pub fn credentials(&self, proxy: bool) -> Vec<AuthParams> {
+        let name = if proxy {
+            "Proxy-Authorization"
+        } else {
+            "Authorization"
+        };
+        (self.headers.iter())
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .filter_map(|(_, v)| fields::parse_auth(v))
+            .collect()
     }
 
     /// Seconds of a header whose value starts with a number (Retry-After,

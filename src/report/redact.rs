@@ -277,16 +277,37 @@ fn written_addresses(text: &str) -> Vec<(IpAddr, String)> {
     let mut out = Vec::new();
     for token in text.split(|c: char| !run(c)).filter(|t| t.len() >= 3) {
         let token = token.trim_matches(['.', ':']);
-        if let Ok(ip) = token.parse::<IpAddr>() {
+        if let Some(ip) = token
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| zero_padded_v4(token))
+        {
             out.push((ip, token.to_string()));
         } else if let Some((ip, port)) = token.rsplit_once(':') {
-            let v4 = ip.parse::<std::net::Ipv4Addr>();
-            if let (Ok(v4), true) = (v4, port.bytes().all(|b| b.is_ascii_digit())) {
-                out.push((IpAddr::V4(v4), ip.to_string()));
+            let v4 = ip.parse::<IpAddr>().ok().or_else(|| zero_padded_v4(ip));
+            if let (Some(v4 @ IpAddr::V4(_)), true) =
+                (v4, port.bytes().all(|b| b.is_ascii_digit()))
+            {
+                out.push((v4, ip.to_string()));
             }
         }
     }
     out
+}
+
+/// An IPv4 address written with leading zeros (`192.000.002.001`), which
+/// Rust's parser refuses; read as decimal.
+fn zero_padded_v4(token: &str) -> Option<IpAddr> {
+    let mut octets = [0u8; 4];
+    let mut parts = token.split('.');
+    for o in octets.iter_mut() {
+        let part = parts.next().filter(|p| (1..=3).contains(&p.len()))?;
+        *o = part
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())??;
+    }
+    parts.next().is_none().then_some(IpAddr::from(octets))
 }
 
 /// Replaces whole-token occurrences of `from` (not inside a longer word,
@@ -406,13 +427,15 @@ mod tests {
         };
         let text = "option 160 = http://[2001:DB8:0:0::A10]/x; option 66 = \
                     2001:0db8:0000:0000:0000:0000:0000:0a11; also 2001:db8::a10 \
+                    option 150 = 192.000.002.001 and 192.0.2.1:69 \
                     from 00:00:5e:00:53:01, 00-00-5E-00-53-01, 0000.5e00.5301";
         let out = redact(text, &doc, &[]);
-        for leak in ["DB8", "0db8", "a10", "a11", "5e", "5E"] {
+        for leak in ["DB8", "0db8", "a10", "a11", "5e", "5E", "192."] {
             assert!(!out.contains(leak), "{leak} in {out}");
         }
         // One address, one stand-in, however it is written.
-        assert_eq!(out.matches("2001:db8:ffff::1").count(), 2, "{out}");
+        assert_eq!(out.matches("2001:db8:ffff::2").count(), 2, "{out}");
+        assert_eq!(out.matches("198.18.0.1").count(), 2, "{out}");
     }
 
     #[test]

@@ -779,7 +779,11 @@ fn others(ctx: &Ctx<'_>, last_msgs: &[(&Fact, &DhcpMessage)]) -> super::Others {
             && (relays.is_empty() || relays.contains(&m.giaddr))
     };
     let reply = |f: &Fact| dhcp(f).is_some_and(|m| m.op == 2 && segment(f, m));
-    let request = |f: &Fact| dhcp(f).is_some_and(|m| m.op == 1 && segment(f, m));
+    // A server answers DISCOVER, REQUEST and INFORM; never a RELEASE or a
+    // DECLINE (RFC 2131 4.3).
+    let answered_kind = |m: &DhcpMessage| matches!(m.message_type, Some(1 | 3 | 8));
+    let request =
+        |f: &Fact| dhcp(f).is_some_and(|m| m.op == 1 && answered_kind(m) && segment(f, m));
     let answers = |r: &Fact, p: &Fact| {
         dhcp(r)
             .zip(dhcp(p))

@@ -153,7 +153,7 @@ fn split_list(value: &str) -> Vec<String> {
 
 /// A header parameter of one Contact value: after `<addr>` when present,
 /// else after the first `;` of the addr-spec (RFC 3261 20.10).
-pub(super) fn contact_param<'a>(contact: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn contact_param<'a>(contact: &'a str, name: &str) -> Option<&'a str> {
     let params = after_addr(contact);
     let mut in_quote = false;
     let mut escaped = false;
@@ -183,7 +183,7 @@ pub(super) fn contact_param<'a>(contact: &'a str, name: &str) -> Option<&'a str>
 
 /// The addr-spec of one Contact value: inside `<...>` when present, else up
 /// to the first `;` (RFC 3261 20.10), without surrounding whitespace.
-pub(super) fn contact_uri(contact: &str) -> &str {
+pub(crate) fn contact_uri(contact: &str) -> &str {
     let params = after_addr(contact);
     let head = contact
         .get(..contact.len().saturating_sub(params.len()))

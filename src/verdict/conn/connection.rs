@@ -64,6 +64,8 @@ pub(super) struct Conn<'a> {
     pub(super) icmp: Option<(&'a Fact, UnreachKind, IpAddr, u32)>,
     /// A side acknowledged bytes of the other's that the capture lacks.
     pub(super) hidden_bytes: bool,
+    /// The server's last TLS record.
+    pub(super) server_last: Option<&'a Fact>,
 }
 
 pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
@@ -129,12 +131,16 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             unacked: None,
             icmp: None,
             hidden_bytes: false,
+            server_last: None,
         });
         let side = usize::from(!from_client);
         if let Body::Tls { event, .. } = &f.body {
             let hello = matches!(event, TlsEvent::ClientHello { .. });
             if from_client && !hello && c.hello.is_some() {
                 c.phone_next.get_or_insert(f);
+            }
+            if !from_client {
+                c.server_last = Some(f);
             }
         }
         match &f.body {

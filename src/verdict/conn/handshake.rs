@@ -42,7 +42,10 @@ pub(super) fn tls_outcome(
     let warning = c.alerts.iter().find(|a| a.2 == 1 && a.3 != 0);
     let version = c.server_hello.map(|(_, v)| v);
     let tls13 = version.is_some_and(is_tls13);
-    let done = c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]);
+    // TLS 1.3 carries the phone's Finished as application data: a flight
+    // the server never acknowledged did not finish it.
+    let lost13 = tls13 && stall::unacked_flight(c).is_some();
+    let done = !lost13 && (c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]));
     // The phone quit after the server's hello: an alert the server sends
     // after that close answers it.
     let quit = abandon::phone_quit(c);

@@ -13,6 +13,7 @@ use super::tcp::{icmp_advice, Icmp};
 use super::Conn;
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
+use crate::proto::tls::is_tls13;
 use crate::verdict::{ev, Evidence, Status};
 
 /// Status, summary and advice of a connection's TLS stage.
@@ -260,18 +261,16 @@ fn hello_dropped(name: &str, port: u16) -> String {
 }
 
 /// After the ServerHello, the phone's next flight (its certificate, key
-/// exchange and Finished) never acknowledged by the server: answered by
-/// ICMP errors, or sent again until the phone gave up or the capture
-/// ended. Small packets passed and large ones did not: a path-MTU black
-/// hole, unless ICMP says otherwise.
-pub(super) fn phone_flight_lost(
-    c: &Conn<'_>,
-    name: &str,
-    port: u16,
-    evidence: &mut Vec<Evidence>,
-) -> Option<Judged> {
+/// exchange and Finished) never acknowledged by the server, which sent
+/// nothing after it: answered by ICMP errors, or sent again until the phone
+/// gave up or the capture ended. The flight, and the phone's close (with
+/// whether it reset) when it gave up.
+pub(super) fn unacked_flight<'a>(c: &Conn<'a>) -> Option<(&'a Fact, Option<(&'a Fact, bool)>)> {
     let (server_hello, _) = c.server_hello?;
     let flight = c.phone_next.filter(|f| f.frame > server_hello.frame)?;
+    if c.server_last.is_some_and(|s| s.frame > flight.frame) {
+        return None;
+    }
     let unacked_close = match c.closed {
         Some((f, true, rst)) => match f.body {
             Body::Closed {
@@ -283,9 +282,19 @@ pub(super) fn phone_flight_lost(
     };
     let gave_up = unacked_close.filter(|(f, _)| flight.ts.secs_until(&f.ts) >= MIN_GIVE_UP_SECS);
     let resent = c.unacked.filter(|(_, n)| *n >= MIN_RESENT_HELLO);
-    if gave_up.is_none() && resent.is_none() && c.icmp.is_none() {
-        return None;
-    }
+    (gave_up.is_some() || resent.is_some() || c.icmp.is_some()).then_some((flight, gave_up))
+}
+
+/// The phone's flight after the ServerHello lost ([`unacked_flight`]):
+/// a path-MTU black hole when it is large (a client certificate) or ICMP
+/// asked for smaller packets, else a filter dropping the session there.
+pub(super) fn phone_flight_lost(
+    c: &Conn<'_>,
+    name: &str,
+    port: u16,
+    evidence: &mut Vec<Evidence>,
+) -> Option<Judged> {
+    let (flight, gave_up) = unacked_flight(c)?;
     evidence.push(ev(
         flight,
         "the phone's next flight, never acknowledged".to_string(),
@@ -309,13 +318,17 @@ pub(super) fn phone_flight_lost(
         let after = wait(flight.ts.secs_until(&f.ts));
         evidence.push(ev(f, format!("the phone {how} the connection")));
         summary.push_str(&format!("; the phone {how} the connection {after} later"));
-    } else if let Some((last, n)) = resent {
+    } else if let Some((last, n)) = c.unacked {
         evidence.push(ev(
             last,
             format!("sent again {n} times, never acknowledged"),
         ));
         summary.push_str(&format!("; sent again {n} times"));
     }
+    // TLS 1.2 shows whether the phone sent a certificate (a large flight);
+    // TLS 1.3 hides it, but the server's request for one is a hint.
+    let large = c.client_cert.is_some() || c.cert_request.is_some();
+    let tls13 = c.server_hello.is_some_and(|(_, v)| is_tls13(v));
     let advice = match c.icmp {
         Some((f, kind, sender, _)) => {
             let icmp = Icmp {
@@ -325,12 +338,23 @@ pub(super) fn phone_flight_lost(
             };
             icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS")
         }
+        None if large || tls13 => format!(
+            "the TCP handshake and the ClientHello with {name} pass but the phone's next \
+             flight is lost on the way{}: a path-MTU black hole (a tunnel or VPN lowering the \
+             MTU while ICMP packet-too-big / fragmentation-needed is filtered), or a firewall \
+             or IPS cutting the session there; lower the MTU or clamp the TCP MSS towards \
+             {name}:{port} and let those ICMP messages through, else check that firewall",
+            if large {
+                " (it carries a client certificate: large packets)"
+            } else {
+                ""
+            }
+        ),
         None => format!(
-            "the TCP handshake and the ClientHello with {name} pass but the phone's larger \
-             packets (its certificate flight) are lost on the way: a path-MTU black hole (a \
-             tunnel or VPN lowering the MTU while ICMP packet-too-big / fragmentation-needed \
-             is filtered); lower the MTU or clamp the TCP MSS towards {name}:{port}, and let \
-             those ICMP messages through"
+            "the TCP handshake and the ClientHello with {name} pass but the phone's key \
+             exchange and Finished (small, no client certificate) are dropped on the way: a \
+             firewall or IPS cutting TLS after the server's certificate; check it for \
+             {name}:{port}"
         ),
     };
     Some((Status::Fail, summary, Some(advice)))

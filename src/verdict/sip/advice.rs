@@ -72,10 +72,17 @@ pub(super) fn reason_advice(code: u16, m: &SipMessage) -> Option<String> {
                 in a loop or through too many hops; check the proxies' routing"
             .to_string(),
         300..=399 => {
-            let to = m
-                .contact
-                .first()
-                .map(|c| crate::text::printable(c).into_owned());
+            // The most preferred target: the highest q (RFC 3261 8.1.3.4;
+            // no q counts as 1), its URI without the parameters.
+            let q = |c: &str| {
+                let q = crate::proto::sip::contact_param(c, "q");
+                q.and_then(|v| v.parse::<f32>().ok()).unwrap_or(1.0)
+            };
+            let best = (m.contact.iter()).reduce(|a, b| if q(b) > q(a) { b } else { a });
+            let to = best.map(|c| {
+                let uri = crate::proto::sip::contact_uri(c);
+                crate::text::printable(uri).into_owned()
+            });
             let to = to.map_or(String::new(), |c| format!(" to {c}"));
             format!(
                 "the registrar redirects the REGISTER{to} ({code}) and the phone did not \

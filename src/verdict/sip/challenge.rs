@@ -55,6 +55,22 @@ pub(super) fn challenged(
                  the path to the registrar (late or lost answers) and the phone's log",
             )
         }
+        // A proxy (407) and the registrar (401) both challenge, and the
+        // phone answers each with that realm's credentials alone: each
+        // REGISTER lacks the other's.
+        _ if uncredentialed >= 2 && two_realms(judged, last).is_some() => {
+            let (proxy, registrar) = two_realms(judged, last).unwrap_or_default();
+            let summary = format!(
+                "challenged {uncredentialed} times by two realms in turn, a proxy's 407 \
+                 ({proxy}) and the registrar's 401 ({registrar}); the phone never sent \
+                 credentials for both in one REGISTER"
+            );
+            stage(Status::Fail, summary).advice(
+                "a proxy and the registrar each ask for their own credentials and the phone \
+                 keeps only the last realm's: have only one of them challenge REGISTERs (the \
+                 SBC normally does), or give the phone firmware that answers both",
+            )
+        }
         // Challenged again and again, never answering with credentials:
         // the line has none to give.
         _ if uncredentialed >= 2 => {
@@ -121,6 +137,33 @@ pub(super) fn challenged(
             }
         },
     }
+}
+
+/// The realms of a proxy's 407 and a registrar's 401 both challenging the
+/// line, when its REGISTERs carried credentials (of one kind at a time) but
+/// never both kinds at once.
+fn two_realms(judged: &[&Transaction<'_>], last: &Transaction<'_>) -> Option<(String, String)> {
+    let line: Vec<&&Transaction<'_>> = judged.iter().filter(|t| t.line() == last.line()).collect();
+    let realm = |code: u16| {
+        line.iter().find_map(|t| match t.finals.first() {
+            Some((_, c, m)) if *c == code => {
+                let realm = m.www_authenticate.as_ref().and_then(|a| a.get("realm"));
+                Some(realm.unwrap_or("no realm").to_string())
+            }
+            _ => None,
+        })
+    };
+    let credentials = |t: &Transaction<'_>| {
+        let (www, proxy) = (t.msg.credentials(false), t.msg.credentials(true));
+        (
+            !www.is_empty() || !proxy.is_empty(),
+            !www.is_empty() && !proxy.is_empty(),
+        )
+    };
+    let some = line.iter().any(|t| credentials(t).0);
+    let both = line.iter().any(|t| credentials(t).1);
+    (some && !both).then_some(())?;
+    Some((realm(407)?, realm(401)?))
 }
 
 /// The line's last authenticated REGISTERs, [`STALE_LOOP`] or more in a

@@ -27,7 +27,7 @@ pub(super) fn registered(
     nat: Option<&(&Fact, Nat)>,
 ) -> StageResult {
     let ok = last.finals.first().map(|(_, _, m)| *m);
-    let own = last.msg.contact.first().map(String::as_str);
+    let own = last.msg.registered_contact().0;
     let expires = ok.and_then(|m| m.binding_expires(own));
     let exp = expires.map_or(String::new(), |e| format!(", expires {e} s"));
     // A de-registration after it, accepted: the binding is gone

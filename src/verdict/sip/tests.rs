@@ -84,14 +84,20 @@ fn nat_and_half_rewriting_alg_warn_with_their_own_advice() {
 
 /// A REGISTER with credentials answered by a stale challenge of `code`.
 fn stale_exchange(frame: u64, cseq: u32, code: u16, nonce: &str) -> (String, String) {
-    let (reason, header) = match code {
-        407 => ("Proxy Authentication Required", "Proxy-Authenticate"),
-        _ => ("Unauthorized", "WWW-Authenticate"),
+    // A 407 is answered with Proxy-Authorization (RFC 3261 22.3).
+    let (reason, header, credentials) = match code {
+        407 => (
+            "Proxy Authentication Required",
+            "Proxy-Authenticate",
+            "Proxy-Authorization",
+        ),
+        _ => ("Unauthorized", "WWW-Authenticate", "Authorization"),
     };
     let req = format!(
         "REGISTER sip:example.com SIP/2.0\r\nCall-ID: s\r\nCSeq: {cseq} REGISTER\r\n\
-         From: <sip:1001@example.com>\r\nAuthorization: Digest username=\"1001\", \
-         nonce=\"n{frame}\", response=\"x\"\r\nContent-Length: 0\r\n\r\n"
+         From: <sip:1001@example.com>\r\n{credentials}: Digest username=\"1001\", \
+         realm=\"example.com\", nonce=\"n{frame}\", response=\"x\"\r\n\
+         Content-Length: 0\r\n\r\n"
     );
     let challenge = format!(
         "SIP/2.0 {code} {reason}\r\nCall-ID: s\r\nCSeq: {cseq} REGISTER\r\n\

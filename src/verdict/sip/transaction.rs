@@ -60,12 +60,24 @@ impl<'a> Transaction<'a> {
         }
     }
 
+    /// The REGISTER carried credentials, and for a challenge (401, 407)
+    /// credentials of that kind and realm: a proxy's 407 and then the
+    /// registrar's 401 each challenge a realm the REGISTER had none for
+    /// (RFC 3261 22.3), which rejects nothing.
     pub(super) fn authenticated(&self) -> bool {
-        self.msg.authorization.is_some()
+        match self.finals.first() {
+            Some((_, code @ (401 | 407), m)) => {
+                let realm = m.www_authenticate.as_ref().and_then(|c| c.get("realm"));
+                let creds = self.msg.credentials(*code == 407);
+                (creds.iter())
+                    .any(|c| realm.is_none() || c.get("realm").is_none_or(|r| Some(r) == realm))
+            }
+            _ => self.msg.authorization.is_some(),
+        }
     }
 
     pub(super) fn expires(&self) -> Option<u32> {
-        self.msg.contact_expires.or(self.msg.expires)
+        self.msg.registered_contact().1
     }
 
     pub(super) fn final_code(&self) -> Option<u16> {

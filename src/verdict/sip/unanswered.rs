@@ -529,9 +529,11 @@ fn others(
         sip(f).is_some_and(|m| m.status().is_some() && f.src == to && foreign(m))
             && !ctx.is_phone(&f.dst_ip())
     };
+    // (An ACK never gets a response: RFC 3261 17.1.1.3.)
     let request = |f: &Fact| {
-        sip(f).is_some_and(|m| m.status().is_none() && f.dst == to && foreign(m))
-            && !ctx.is_phone(&f.src_ip())
+        sip(f).is_some_and(|m| {
+            m.status().is_none() && m.method() != Some("ACK") && f.dst == to && foreign(m)
+        }) && !ctx.is_phone(&f.src_ip())
     };
     let answers = |r: &Fact, p: &Fact| match (sip(r), sip(p)) {
         (Some(r), Some(p)) => r.call_id == p.call_id && r.cseq == p.cseq,
