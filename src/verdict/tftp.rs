@@ -143,6 +143,18 @@ pub(super) fn attempts(ctx: &Ctx<'_>, out: &mut Vec<Attempt>) {
                         && f.src_ip() != u.orig_dst.ip())
             });
         }
+        // The phone's own ICMP port unreachable for the server's DATA: it
+        // closed its socket (gave up).
+        if let Some(first_data) = t.first_data {
+            t.phone_closed = ctx.own().find(|f| {
+                f.frame > first_data
+                    && matches!(&f.body, Body::Icmp(u)
+                        if u.kind == crate::packet::UnreachKind::Port
+                            && u.orig_src.ip() == server
+                            && ports.contains(&u.orig_dst)
+                            && f.src_ip() == u.orig_dst.ip())
+            });
+        }
         let n = rrqs.len();
         let from = match other {
             Some(ip) => format!("{server}, answered from {ip}"),
@@ -330,6 +342,9 @@ struct Transfer<'a> {
     first_data_ts: Option<crate::time::Timestamp>,
     /// An ICMP error about the server's DATA to the phone.
     data_refused: Option<&'a Fact>,
+    /// The phone's own port unreachable for the server's DATA: it closed
+    /// its socket, it gave the transfer up.
+    phone_closed: Option<&'a Fact>,
 }
 
 impl<'a> Transfer<'a> {
@@ -521,6 +536,20 @@ impl<'a> Transfer<'a> {
                 });
                 format!("; the phone gave up and ended it ({text})")
             });
+        // The phone closed its socket: its port refuses the server's DATA.
+        if let Some(f) = self.phone_closed {
+            let acked = self.last_ack.map_or(0, |(_, b)| b);
+            evidence.push(ev(
+                f,
+                "ICMP port unreachable from the phone: it closed the transfer",
+            ));
+            return Outcome::NoAnswer(format!(
+                "transfer stopped: the phone gave up after acknowledging block {acked} (its \
+                 port refused the server's next DATA, ICMP port unreachable #{}); the server \
+                 sends too slowly or the path loses its DATA",
+                f.frame
+            ));
+        }
         if resent {
             if let Some((f, _)) = self.last_ack {
                 evidence.push(ev(f, format!("TFTP ACK {block} re-sent")));

@@ -54,6 +54,8 @@ struct Exchange<'a> {
     response: &'a Fact,
     /// The body never ended: the close (or the capture's end) cut it.
     cut: Option<(&'a Fact, Cut)>,
+    /// The 2xx body begins like an HTML document: a web page.
+    html: Option<&'a Fact>,
 }
 
 /// The positions (in the phone's facts) of the final HTTP responses and of
@@ -64,6 +66,7 @@ struct Exchange<'a> {
 struct Answers {
     finals: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     cuts: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    html: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
 }
 
 impl Answers {
@@ -76,6 +79,9 @@ impl Answers {
                 }
                 Body::Http(HttpMessage::Unfinished { .. }) => {
                     a.cuts.entry((f.src, f.dst)).or_default().push(i);
+                }
+                Body::Http(HttpMessage::HtmlBody) => {
+                    a.html.entry((f.src, f.dst)).or_default().push(i);
                 }
                 _ => {}
             }
@@ -116,7 +122,13 @@ fn exchange<'a>(own: &[&'a Fact], answers: &Answers, at: usize) -> Option<Exchan
             Body::Http(HttpMessage::Unfinished { by, .. }) => Some((c, *by)),
             _ => None,
         });
+    // The body's start comes before the connection's next response.
+    let next = Answers::after(&answers.finals, key, pos).unwrap_or(usize::MAX);
+    let html = (Answers::after(&answers.html, key, pos))
+        .filter(|&i| i < next)
+        .and_then(|i| own.get(i).copied());
     Some(Exchange {
+        html,
         request,
         status: *status,
         reason: reason.clone(),
@@ -231,6 +243,20 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
             evidence.push(ev(c, "the capture ends before the body's end"));
             let s = format!("{asked}: {code}, the capture ends during the profile");
             StageResult::not_seen(Stage::Provisioning, s)
+        }
+        (200..=299, None) if e.html.is_some() => {
+            if let Some(h) = e.html {
+                evidence.push(ev(h, "the body is a web page (HTML)"));
+            }
+            stage(
+                Status::Fail,
+                format!("{asked}: {code}, but the body is a web page (HTML), not a profile"),
+            )
+            .advice(
+                "the phone got a web page instead of its profile: a captive portal, a login page \
+                 or a proxy answers for the provisioning server; let the phones' traffic to \
+                 cisco.sipflash.com through without it",
+            )
         }
         (200..=299, None) => stage(Status::Pass, format!("{asked}: {code}")),
         (304, _) => stage(

@@ -96,10 +96,15 @@ pub(super) fn tls_outcome(
         // inside a session sees a record's middle first.
         evidence.push(ev(f, format!("the server answers in clear: {what}")));
         let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
+        // The SBC's address comes from the SRV answer, the web servers'
+        // from their names' A/AAAA answers.
+        let from = match kind {
+            Kind::Sbc => "the address and port the SRV answer gives for the SBC".to_string(),
+            _ => format!("the DNS answer for {name} (a wrong record, or a local override)"),
+        };
         let advice = format!(
-            "what listens on {} is not a TLS server: check the address and port the SRV \
-             answer gives for the SBC, and what answers there (another service, or a proxy \
-             answering in clear)",
+            "what listens on {} is not a TLS server: check {from}, and what answers there \
+             (another service, a captive portal, or a proxy answering in clear)",
             c.server
         );
         (Status::Fail, summary, Some(advice))
