@@ -125,6 +125,10 @@ pub enum UnreachKind {
     /// with DF set (type 3, code 4): path MTU discovery asks for smaller
     /// packets; it refuses nothing.
     PacketTooBig,
+    /// ICMPv6 parameter problem (type 4): a router or the host could not
+    /// process a header field, a next header or an option of the packet
+    /// (RFC 4443 section 3.4) and discarded it.
+    ParameterProblem,
     Other,
 }
 
@@ -143,6 +147,7 @@ impl UnreachKind {
             UnreachKind::SourcePolicy => "source address failed ingress/egress policy",
             UnreachKind::RejectRoute => "reject route to destination",
             UnreachKind::PacketTooBig => "packet too big (fragmentation needed)",
+            UnreachKind::ParameterProblem => "parameter problem (a header or option refused)",
             UnreachKind::Other => "destination unreachable",
         }
     }
@@ -905,11 +910,13 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
 }
 
 /// ICMP destination unreachable (RFC 792 type 3), ICMPv6 destination
-/// unreachable and packet too big (RFC 4443 sections 3.1 and 3.2, types 1
-/// and 2), and time exceeded in transit; every other type is skipped.
+/// unreachable, packet too big and parameter problem (RFC 4443 sections
+/// 3.1, 3.2 and 3.4, types 1, 2 and 4), and time exceeded in transit;
+/// every other type is skipped.
 fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> Decoded<'a> {
     let (unreachable_type, time_exceeded_type) = if v6 { (1, 3) } else { (3, 11) };
     const ICMPV6_PACKET_TOO_BIG: u8 = 2;
+    const ICMPV6_PARAMETER_PROBLEM: u8 = 4;
     let (Some(&icmp_type), Some(&code)) = (payload.first(), payload.get(1)) else {
         return cx.short("icmp_header");
     };
@@ -917,7 +924,8 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
     // unreachable does (code 1, fragment reassembly, is the receiver's).
     let ttl = icmp_type == time_exceeded_type && code == 0;
     let too_big = v6 && icmp_type == ICMPV6_PACKET_TOO_BIG;
-    if icmp_type != unreachable_type && !ttl && !too_big {
+    let parameter = v6 && icmp_type == ICMPV6_PARAMETER_PROBLEM;
+    if icmp_type != unreachable_type && !ttl && !too_big && !parameter {
         return Decoded::Skip;
     }
     let Some(quote) = payload.get(8..) else {
@@ -935,6 +943,7 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
         kind: match (ttl, too_big) {
             (true, _) => UnreachKind::TtlExceeded,
             (_, true) => UnreachKind::PacketTooBig,
+            _ if parameter => UnreachKind::ParameterProblem,
             _ => unreach_kind(code, v6),
         },
         code,

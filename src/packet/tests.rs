@@ -689,6 +689,11 @@ fn time_exceeded_in_transit_answers_like_an_unreachable() {
     // needed.
     assert_eq!(kind(2, 0, true), Some((UnreachKind::PacketTooBig, 8934)));
     assert_eq!(kind(3, 4, false), Some((UnreachKind::PacketTooBig, 8934)));
+    // ICMPv6 parameter problem: the packet was discarded.
+    assert_eq!(
+        kind(4, 2, true),
+        Some((UnreachKind::ParameterProblem, 8934))
+    );
 }
 
 #[test]

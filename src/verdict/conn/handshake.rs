@@ -98,13 +98,19 @@ pub(super) fn tls_outcome(
         let summary = format!("{name}:{port} does not answer in TLS: it sent {what}");
         // The SBC's address comes from the SRV answer, the web servers'
         // from their names' A/AAAA answers.
-        let from = match kind {
-            Kind::Sbc => "the address and port the SRV answer gives for the SBC".to_string(),
-            _ => format!("the DNS answer for {name} (a wrong record, or a local override)"),
+        let (from, who) = match kind {
+            Kind::Sbc => (
+                "the address and port the SRV answer gives for the SBC".to_string(),
+                "another service, or a proxy answering in clear",
+            ),
+            _ => (
+                format!("the DNS answer for {name} (a wrong record, or a local override)"),
+                "another service, a captive portal, or a proxy answering in clear",
+            ),
         };
         let advice = format!(
             "what listens on {} is not a TLS server: check {from}, and what answers there \
-             (another service, a captive portal, or a proxy answering in clear)",
+             ({who})",
             c.server
         );
         (Status::Fail, summary, Some(advice))

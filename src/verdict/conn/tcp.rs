@@ -221,6 +221,12 @@ pub(crate) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str
              type 2, RFC 4890)",
             router.map_or(String::new(), |r| format!(" ({r})"))
         ),
+        UnreachKind::ParameterProblem => format!(
+            "{} discards the phone's IPv6 packets to {ip} for a header or option it does not \
+             accept (ICMPv6 parameter problem, #{n}): an extension-header policy on a router \
+             or firewall (RFC 9098); let the phone's packets through, or reach {ip} over IPv4",
+            router.map_or_else(|| ip.to_string(), |r| format!("the router {r}"))
+        ),
         UnreachKind::SourcePolicy => format!(
             "a router drops packets from the phone's address {phone} (ICMP source address \
              failed ingress/egress policy, #{n}): the phone's address or prefix is not one the \
