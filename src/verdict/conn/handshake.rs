@@ -414,15 +414,24 @@ fn completed(
     };
     let aborted = c.phone_reset.filter(|_| !c.app_data[0]);
     if let (true, Some(f)) = (wrong_name, aborted) {
-        evidence.push(ev(f, "the phone reset the connection, having sent nothing"));
+        // An encrypted alert (curl's close_notify or bad_certificate) may
+        // come before the reset: no request, but not nothing.
+        let alerted = c.enc_alert[0].is_some_and(|a| a.frame < f.frame);
+        let sent = match alerted {
+            true => "after an encrypted alert, no request",
+            false => "having sent nothing",
+        };
+        evidence.push(ev(f, format!("the phone reset the connection, {sent}")));
         let advice = leaf.map(|_| {
             let (desc, chain) = (42, c.chain.map(|(_, ch)| ch));
             let at = c.finished.map_or(c.first.ts, |f| f.ts);
             cert::advice(desc, chain, "", &at, ntp_ok, port, wanted(c, &[]))
         });
-        let summary = format!(
-            "{v} handshake with {name} completed, then the phone aborted it without sending \
-             anything: the certificate does not name {name}"
+        let summary =
+            format!(
+            "{v} handshake with {name} completed, then the phone aborted it without sending a \
+             request{}: the certificate does not name {name}",
+            if alerted { " (only an encrypted alert)" } else { "" }
         );
         (Status::Fail, summary, advice)
     } else if old {
