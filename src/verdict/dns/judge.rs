@@ -383,16 +383,38 @@ impl<'x, 'a> Judge<'x, 'a> {
                     failed.name,
                     failed.text()
                 ),
-                false => format!(
-                    "{} {when} {what} ({}): if it recurs, check every DNS server {} and the \
-                     records of the name (a phone waits before it asks again)",
-                    best.name,
-                    failed.text(),
-                    match dhcp {
-                        true => "in DHCP option 6",
-                        false => "the phone was given (no DHCP in the capture)",
+                false => {
+                    // An IPv6 server came from the router advertisement
+                    // (or DHCPv6), whatever the DHCPv4 lease says.
+                    let server = failed.server();
+                    let from = match (server.contains(':'), dhcp) {
+                        (true, _) => "from the router advertisement's RDNSS or DHCPv6 option 23",
+                        (false, true) => "in DHCP option 6",
+                        (false, false) => "the phone was given (no DHCP in the capture)",
+                    };
+                    // It answered none of the phone's queries: the server
+                    // fails, not the name.
+                    let silent = |a: &&Attempt<'_>| {
+                        matches!(a.answer, Answer::NoResponse | Answer::Unreachable(_))
+                    };
+                    let to_it: Vec<&Attempt<'_>> =
+                        all.iter().filter(|a| a.server() == server).collect();
+                    match to_it.len() >= 2 && to_it.iter().all(silent) {
+                        true => format!(
+                            "{} {when} {what} ({}): DNS server {server} answered none of the \
+                             phone's queries; fix it or remove it ({from}); a phone waits \
+                             before it asks another",
+                            best.name,
+                            failed.text()
+                        ),
+                        false => format!(
+                            "{} {when} {what} ({}): if it recurs, check every DNS server {from} \
+                             and the records of the name (a phone waits before it asks again)",
+                            best.name,
+                            failed.text()
+                        ),
                     }
-                ),
+                }
             }));
         }
         if let (None, Some(lost)) = (&advice, lost) {
