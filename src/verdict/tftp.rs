@@ -537,7 +537,7 @@ impl<'a> Transfer<'a> {
                 format!("; the phone gave up and ended it ({text})")
             });
         // The phone closed its socket: its port refuses the server's DATA.
-        if let Some(f) = self.phone_closed {
+        if let Some(f) = self.phone_closed.filter(|_| gave_up.is_none()) {
             let acked = self.last_ack.map_or(0, |(_, b)| b);
             evidence.push(ev(
                 f,
