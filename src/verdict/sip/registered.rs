@@ -215,6 +215,20 @@ pub(super) fn registered(
              and if a SIP ALG on that NAT/firewall is enabled, disable it; it is the \
              usual cause of one-way audio and lost registrations",
         )
+    } else if let Some((ok, granted, next, gap)) = lapse(txs, last) {
+        stage(
+            Status::Warn,
+            format!(
+                "{summary}; the binding lapsed between refreshes: granted {granted} s (#{ok}), \
+                 the next REGISTER came {gap:.0} s later (#{next})"
+            ),
+        )
+        .advice(
+            "the phone refreshes later than the registrar's grant, so its binding expires \
+             between refreshes and calls to it fail then: make the phone refresh within the \
+             expires the 200 OK grants (its registration expiry and the registrar's maximum \
+             must agree)",
+        )
     } else if let Some(alg) = &ctx.phone.sip_alg {
         // Both sides of the ALG in the capture: the rewrite seen.
         stage(Status::Warn, format!("{summary}; {alg}")).advice(
@@ -226,6 +240,32 @@ pub(super) fn registered(
     } else {
         stage(Status::Pass, summary)
     }
+}
+
+/// Seconds of slack before a late refresh counts as a lapse (clocks, the
+/// round trip of the refresh itself).
+const LAPSE_SLACK_SECS: f64 = 2.0;
+
+/// The first registration of `last`'s line that expired before the line's
+/// next REGISTER of the same Call-ID: the 2xx's frame, the seconds it granted, the next
+/// REGISTER's frame and the seconds between them.
+fn lapse(txs: &[Transaction<'_>], last: &Transaction<'_>) -> Option<(u64, u32, u64, f64)> {
+    let mut line: Vec<&Transaction<'_>> = txs.iter().filter(|t| t.line() == last.line()).collect();
+    line.sort_by_key(|t| t.request.frame);
+    line.windows(2).find_map(|pair| {
+        let (t, next) = (pair[0], pair[1]);
+        let (ok, code, m) = t.finals.first()?;
+        let granted = match code {
+            200..=299 => m.binding_expires(t.msg.registered_contact().0)?,
+            _ => return None,
+        };
+        // A refresh keeps the Call-ID (RFC 3261 10.2.4); a new one is a
+        // new start (a reboot), whose gap says nothing about refreshing.
+        let gap = ok.ts.secs_until(&next.request.ts);
+        let refresh = next.call_id == t.call_id;
+        let lapsed = refresh && granted > 0 && gap > f64::from(granted) + LAPSE_SLACK_SECS;
+        lapsed.then_some((ok.frame, granted, next.request.frame, gap))
+    })
 }
 
 /// A de-registration's refusal: the frames of the request and of its final
