@@ -26,7 +26,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
 use super::dhcp::trim;
-use super::{ev, Ctx, Evidence, Others, Sent, Service, Stage, StageResult, Status, REFUSAL_SECS};
+use super::{ev, Ctx, Evidence, Others, Service, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
 use crate::proto::tls::TlsEvent;
@@ -694,12 +694,6 @@ fn others(ctx: &Ctx<'_>, server: IpAddr, own: &[&Fact], from: &Fact, last: &Fact
             && !ctx.is_phone(&f.src_ip())
     };
     let answers = |r: &Fact, p: &Fact| p.dst == r.src && p.src_ip() == r.dst_ip();
-    let service = Service {
-        replies: Sent::By(server),
-        requests: Sent::To(server),
-        reply: &reply,
-        request: &request,
-        answers: &answers,
-    };
+    let service = Service::of_server(server, &reply, &request, &answers);
     ctx.others(&service, from, &last.ts)
 }

@@ -89,6 +89,25 @@ pub struct Service<'f> {
     pub answers: &'f dyn Fn(&Fact, &Fact) -> bool,
 }
 
+impl<'f> Service<'f> {
+    /// A server at one address: its replies are what it sent, its clients'
+    /// requests what was sent to it.
+    pub fn of_server(
+        server: IpAddr,
+        reply: &'f dyn Fn(&Fact) -> bool,
+        request: &'f dyn Fn(&Fact) -> bool,
+        answers: &'f dyn Fn(&Fact, &Fact) -> bool,
+    ) -> Self {
+        Service {
+            replies: Sent::By(server),
+            requests: Sent::To(server),
+            reply,
+            request,
+            answers,
+        }
+    }
+}
+
 /// The server's dealings with other hosts within a phone's wait.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Others {
@@ -135,53 +154,64 @@ impl<'a> Ctx<'a> {
         found.map_or(&[], Vec::as_slice)
     }
 
-    /// The DNS, NTP and SIP messages sent to `ip` from frame `from` on.
-    pub fn messages_to(&self, ip: IpAddr, from: u64) -> impl Iterator<Item = &'a Fact> + 'a {
+    /// The messages of `list` from its `start`th on.
+    fn listed_from(&self, list: &'a [usize], start: usize) -> impl Iterator<Item = &'a Fact> + 'a {
         let facts = self.facts;
-        let list = self.sent(Sent::To(ip));
-        let start = list.partition_point(|&i| facts.get(i).is_some_and(|f| f.frame < from));
         (list.get(start..).unwrap_or_default().iter()).filter_map(move |&i| facts.get(i))
     }
 
+    /// Where in `list` frame `from` starts.
+    fn frame_start(&self, list: &[usize], from: u64) -> usize {
+        list.partition_point(|&i| self.facts.get(i).is_some_and(|f| f.frame < from))
+    }
+
+    /// The DNS, NTP and SIP messages sent to `ip` from frame `from` on.
+    pub fn messages_to(&self, ip: IpAddr, from: u64) -> impl Iterator<Item = &'a Fact> + 'a {
+        let list = self.sent(Sent::To(ip));
+        self.listed_from(list, self.frame_start(list, from))
+    }
+
+    /// The messages of `list` from its `start`th until `secs` after
+    /// `last`, at most [`SCAN_BOUND`].
+    fn until(
+        &self,
+        list: &'a [usize],
+        start: usize,
+        (last, secs): (&Timestamp, f64),
+    ) -> impl Iterator<Item = &'a Fact> + 'a {
+        let last = *last;
+        (self.listed_from(list, start))
+            .take(SCAN_BOUND)
+            .take_while(move |f| last.secs_until(&f.ts) <= secs)
+    }
+
     /// The messages of `list` from [`WAIT_SECS`] before `first` until `secs`
-    /// after `last`, at most [`SCAN_BOUND`] (a capture out of time order
-    /// starts at `first`).
+    /// after `last` (a capture out of time order starts at `first`).
     fn window_since(
         &self,
         list: Sent,
         first: &Fact,
-        (last, secs): (&Timestamp, f64),
+        until: (&Timestamp, f64),
     ) -> impl Iterator<Item = &'a Fact> + 'a {
-        let facts = self.facts;
         let list = self.sent(list);
         let since = first.ts.ns.saturating_sub((WAIT_SECS * 1e9) as i64);
-        let at = |i: &usize| facts.get(*i);
-        let by_frame = list.partition_point(|i| at(i).is_some_and(|f| f.frame < first.frame));
-        let by_time = list.partition_point(|i| at(i).is_some_and(|f| f.ts.ns < since));
-        let last = *last;
-        (list.get(by_time.min(by_frame)..).unwrap_or_default().iter())
-            .filter_map(move |&i| facts.get(i))
-            .take(SCAN_BOUND)
-            .take_while(move |f| last.secs_until(&f.ts) <= secs)
+        let by_time =
+            list.partition_point(|&i| self.facts.get(i).is_some_and(|f| f.ts.ns < since));
+        let start = by_time.min(self.frame_start(list, first.frame));
+        self.until(list, start, until)
     }
 
     /// The messages of `list` from frame `from` until `secs` after `last`
     /// (facts are in frame order but for a few dated back at a
-    /// connection's end), at most [`SCAN_BOUND`].
+    /// connection's end).
     fn window(
         &self,
         list: Sent,
         from: u64,
-        (last, secs): (&Timestamp, f64),
+        until: (&Timestamp, f64),
     ) -> impl Iterator<Item = &'a Fact> + 'a {
-        let facts = self.facts;
         let list = self.sent(list);
-        let start = list.partition_point(|&i| facts.get(i).is_some_and(|f| f.frame < from));
-        let last = *last;
-        (list.get(start..).unwrap_or_default().iter())
-            .filter_map(move |&i| facts.get(i))
-            .take(SCAN_BOUND)
-            .take_while(move |f| last.secs_until(&f.ts) <= secs)
+        self.until(list, self.frame_start(list, from), until)
     }
 
     /// What `service` did for other hosts while the phone waited: answers
@@ -274,13 +304,7 @@ mod tests {
         let reply = |f: &Fact| f.src_ip() == server && !c.is_phone(&f.dst_ip());
         let request = |f: &Fact| f.dst_ip() == server && !c.is_phone(&f.src_ip());
         let answers = |r: &Fact, p: &Fact| p.dst == r.src;
-        let service = Service {
-            replies: Sent::By(server),
-            requests: Sent::To(server),
-            reply: &reply,
-            request: &request,
-            answers: &answers,
-        };
+        let service = Service::of_server(server, &reply, &request, &answers);
         let at = |frame: u64| {
             facts
                 .iter()

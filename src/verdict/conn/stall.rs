@@ -55,11 +55,7 @@ pub(super) fn no_server_hello(
 ) -> Judged {
     let server_closed = matches!(c.closed, Some((_, false, _)));
     if let Some(icmp @ (f, kind, sender, count)) = c.icmp.filter(|_| !server_closed) {
-        let times = match count {
-            1 => String::new(),
-            n => format!(", {n} times"),
-        };
-        let said = format!("ICMP {} from {sender}{times}", kind.words());
+        let said = icmp_said(kind, sender, count);
         evidence.push(ev(f, said.clone()));
         let how = match rejects(kind) {
             true => "rejected on the way",
@@ -240,6 +236,15 @@ fn rejected_hello(
     }
 }
 
+/// "ICMP port unreachable from 192.0.2.1, 3 times".
+fn icmp_said(kind: UnreachKind, sender: IpAddr, count: u32) -> String {
+    let times = match count {
+        1 => String::new(),
+        n => format!(", {n} times"),
+    };
+    format!("ICMP {} from {sender}{times}", kind.words())
+}
+
 /// ICMP kinds that refuse the packet (a filter or the host), as opposed to
 /// ones that could not deliver it (routing).
 fn rejects(kind: UnreachKind) -> bool {
@@ -305,11 +310,7 @@ pub(super) fn phone_flight_lost(
         flight.frame
     );
     if let Some((f, kind, sender, count)) = c.icmp {
-        let times = match count {
-            1 => String::new(),
-            n => format!(", {n} times"),
-        };
-        let said = format!("ICMP {} from {sender}{times}", kind.words());
+        let said = icmp_said(kind, sender, count);
         evidence.push(ev(f, said.clone()));
         summary.push_str(&format!(": answered by {said}"));
     }

@@ -588,13 +588,7 @@ fn answered_others(ctx: &Ctx<'_>, out: &mut [Attempt<'_>]) {
         let answers = |r: &Fact, p: &Fact| {
             p.dst == r.src && dns(r).zip(dns(p)).is_some_and(|(r, p)| r.id == p.id)
         };
-        let service = crate::verdict::Service {
-            replies: crate::verdict::Sent::By(server),
-            requests: crate::verdict::Sent::To(server),
-            reply: &reply,
-            request: &request,
-            answers: &answers,
-        };
+        let service = crate::verdict::Service::of_server(server, &reply, &request, &answers);
         let found = ctx.others(&service, first, &last.ts);
         for a in out
             .iter_mut()

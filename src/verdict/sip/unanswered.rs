@@ -16,7 +16,7 @@ use super::transaction::Transaction;
 use crate::fact::{Body, Fact};
 use crate::packet::{mac_string, Mac, UnreachKind};
 use crate::proto::sip::SipMessage;
-use crate::verdict::{ev, Ctx, Evidence, Others, Sent, Service, Stage, StageResult, Status};
+use crate::verdict::{ev, Ctx, Evidence, Others, Service, Stage, StageResult, Status};
 
 /// Seconds within which the phone's ICMP error refuses a datagram to it.
 const REFUSED_SECS: f64 = 2.0;
@@ -539,12 +539,6 @@ fn others(
         (Some(r), Some(p)) => r.call_id == p.call_id && r.cseq == p.cseq,
         _ => false,
     };
-    let service = Service {
-        replies: Sent::By(to.ip()),
-        requests: Sent::To(to.ip()),
-        reply: &reply,
-        request: &request,
-        answers: &answers,
-    };
+    let service = Service::of_server(to.ip(), &reply, &request, &answers);
     ctx.others(&service, from, &last.last_send.ts)
 }
