@@ -118,6 +118,10 @@ pub enum Body {
         /// them, or the other side acknowledged them).
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         own_unseen: bool,
+        /// An HTTPS download followed to its close: what the client and the
+        /// server had sent inside the session by then.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        tls: Option<[tls::Tail; 2]>,
     },
     /// The capture ends with this side's bytes re-sent and never
     /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).

@@ -89,6 +89,7 @@ fn filler() -> Fact {
             peer_silent: false,
             peer_unseen: false,
             own_unseen: false,
+            tls: None,
         },
     }
 }
@@ -109,6 +110,7 @@ mod tests {
                 peer_silent: false,
                 peer_unseen: false,
                 own_unseen: false,
+                tls: None,
             },
             ..filler()
         }

@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use crate::fact::{Body, Fact, TcpAttempt, TcpResult, L4};
 use crate::flow::{Answered, ConnInfo, ConnOutcome, TcpEvent, Track};
 use crate::packet::{Packet, TcpSegment};
+use crate::phone::names::{is_activation_name, is_provisioning_name};
 use crate::proto::{dns, http, sip, tls};
 use crate::time::Timestamp;
 
@@ -386,6 +387,11 @@ impl TcpSide {
                         connection_fact(info, st, false, frame, ts, Body::Http(cut), facts);
                     }
                 }
+                // A session followed to its close: what each side sent in it.
+                let tls = match &st.app {
+                    App::Tls(pair) => pair.0.tail().zip(pair.1.tail()).map(|(c, s)| [c, s]),
+                    _ => None,
+                };
                 let body = Body::Closed {
                     conn: st.id,
                     from_client,
@@ -394,6 +400,7 @@ impl TcpSide {
                     peer_silent,
                     peer_unseen,
                     own_unseen,
+                    tls,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }
@@ -513,6 +520,14 @@ impl TcpSide {
                                 c.set_handshake_encrypted();
                             }
                         }
+                        // A download from the activation or provisioning
+                        // service: followed to its close (was it all sent?).
+                        tls::TlsEvent::ClientHello { sni: Some(sni), .. }
+                            if from_client && is_download_name(sni) =>
+                        {
+                            c.follow_to_close();
+                            s.follow_to_close();
+                        }
                         tls::TlsEvent::HelloRetryRequest { selected_version } => {
                             c.peer_selected(*selected_version);
                         }
@@ -627,6 +642,13 @@ impl TcpSide {
         }
         Track::Bytes
     }
+}
+
+/// The activation and provisioning services' names: what the phone fetches
+/// from them is judged by how the session ended.
+fn is_download_name(sni: &str) -> bool {
+    let name = sni.trim_end_matches('.').to_ascii_lowercase();
+    is_activation_name(&name) || is_provisioning_name(&name)
 }
 
 /// A fact about the connection itself (its close, data never acknowledged),

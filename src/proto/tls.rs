@@ -42,13 +42,16 @@
 //! supported_versions (43) (GREASE values, RFC 8701, are dropped from the
 //! offered versions), key exchange contents, heartbeat records, TLS 1.3's
 //! encrypted handshake, certificate validation (only fields are read) and
-//! everything after the first application_data record but alerts.
+//! everything after the first application_data record but alerts; a
+//! direction followed to its close (an HTTPS download, see [`Tail`]) has
+//! its later record headers counted.
 
 mod handshake;
 mod hello;
 mod memo;
 mod names;
 mod sniff;
+mod tail;
 mod x509;
 
 use std::sync::Arc;
@@ -58,6 +61,7 @@ use serde::Serialize;
 pub use names::{alert_name, version_name};
 use sniff::is_sslv2_client_hello;
 pub use sniff::{looks_like_tls, sniff_tls};
+pub use tail::Tail;
 
 /// One certificate of a chain.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -230,6 +234,8 @@ pub struct TlsStream {
     gapped: bool,
     /// Not done before this direction's first application_data record.
     to_application_data: bool,
+    /// Followed to the close: its encrypted records so far.
+    tail: Option<Tail>,
 }
 
 impl TlsStream {
@@ -307,6 +313,10 @@ impl TlsStream {
                 break;
             };
             self.record(frame, content_type, body, &mut events);
+            let encrypted = self.ccs_seen || self.handshake_encrypted || self.tls13;
+            if let (Some(tail), true) = (self.tail.as_mut(), encrypted) {
+                tail.record(content_type, len, self.tls13);
+            }
             at = body_start.saturating_add(len);
         }
         if self.stopped.is_none() {
@@ -342,6 +352,7 @@ impl TlsStream {
     pub fn done(&self) -> bool {
         self.stopped.is_some()
             || (self.hello_seen
+                && self.tail.is_none()
                 && (self.ccs_seen || self.application_data_seen)
                 && (self.application_data_seen || !self.to_application_data)
                 && self.watch == Watch::Off)
@@ -352,6 +363,21 @@ impl TlsStream {
     /// data inside the session is known (SIP to the SBC runs there).
     pub fn follow_to_application_data(&mut self) {
         self.to_application_data = true;
+    }
+
+    /// Follows this direction to the connection's close, counting its
+    /// encrypted records (see [`Tail`]): what a download inside the session
+    /// came to. Never done before the close.
+    pub fn follow_to_close(&mut self) {
+        self.tail.get_or_insert_with(Tail::default);
+    }
+
+    /// What a direction followed to its close sent inside the session.
+    pub fn tail(&self) -> Option<Tail> {
+        let mut tail = self.tail?;
+        tail.cut = !self.buf.is_empty() || self.skip > 0;
+        tail.gapped = self.gapped;
+        Some(tail)
     }
 
     /// TLS 1.3: checks this direction's next encrypted record for an alert

@@ -21,6 +21,7 @@
 mod abandon;
 pub(super) mod clear_http;
 mod connection;
+mod download;
 mod flight;
 mod handshake;
 mod repeated;

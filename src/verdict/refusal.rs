@@ -244,6 +244,7 @@ mod tests {
             peer_silent: false,
             peer_unseen: false,
             own_unseen: false,
+            tls: None,
         };
         fact(frame, secs, "198.51.100.20:8934", "192.0.2.101:40000", body)
     }

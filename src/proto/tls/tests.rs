@@ -952,3 +952,55 @@ fn corpus_alerts_and_sni_agree_with_tshark() {
     }
     assert!(compared >= 40, "{compared}");
 }
+
+/// A TLS 1.2 server direction followed to its close: its application data
+/// octets are counted, a close_notify (content type 21 after its
+/// ChangeCipherSpec) is the last record, and a record begun but not
+/// finished is a cut.
+#[test]
+fn followed_direction_counts_records_to_its_close() {
+    let server = || {
+        let mut s = TlsStream::default();
+        s.follow_to_close();
+        let hello = handshake(2, &server_hello_body(None, [7; 32]));
+        feed(&mut s, &record(22, &hello));
+        feed(&mut s, &record(20, &[1]));
+        feed(&mut s, &record(22, &[0xdd; 40])); // its encrypted Finished
+        s
+    };
+    // Not followed: done at its ChangeCipherSpec, no tail.
+    let mut plain = TlsStream::default();
+    feed(
+        &mut plain,
+        &record(22, &handshake(2, &server_hello_body(None, [7; 32]))),
+    );
+    feed(&mut plain, &record(20, &[1]));
+    assert!(plain.done() && plain.tail().is_none());
+    // Two records and a close_notify: a graceful end.
+    let mut s = server();
+    feed(&mut s, &record(23, &[0xee; 1000]));
+    feed(&mut s, &record(23, &[0xee; 500]));
+    assert!(!s.done());
+    let tail = s.tail().expect("followed");
+    assert_eq!(
+        (tail.octets, tail.alert_last, tail.cut),
+        (1500, false, false)
+    );
+    feed(&mut s, &record(21, &[0xaa; 26]));
+    let tail = s.tail().expect("followed");
+    assert_eq!(
+        (tail.octets, tail.alert_last, tail.cut),
+        (1500, true, false)
+    );
+    // A record whose last octets never come: cut, its octets not counted.
+    let mut s = server();
+    let whole = record(23, &[0xee; 1000]);
+    feed(&mut s, whole.get(..600).unwrap_or_default());
+    let tail = s.tail().expect("followed");
+    assert_eq!((tail.octets, tail.cut), (0, true));
+    feed(&mut s, whole.get(600..).unwrap_or_default());
+    assert_eq!(s.tail().map(|t| (t.octets, t.cut)), Some((1000, false)));
+    // A gap: the counts are the capture's, said so.
+    s.gap();
+    assert!(s.tail().is_some_and(|t| t.gapped));
+}

@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, flight, stall};
+use super::{abandon, download, flight, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -135,7 +135,14 @@ pub(super) fn tls_outcome(
         });
         (Status::Fail, summary, Some(advice))
     } else if done {
-        completed(c, &name, (port, version, ntp_ok), warning, &mut evidence)
+        let judged = completed(c, &name, (port, version, ntp_ok), warning, &mut evidence);
+        let download = matches!(kind, Kind::Activation | Kind::Provisioning);
+        match (judged.0, download) {
+            (Status::Pass, true) => {
+                download::cut_short(c, (&name, port), snaplen_cut, &mut evidence).unwrap_or(judged)
+            }
+            _ => judged,
+        }
     } else if c.hello.is_some() && c.server_hello.is_none() {
         stall::no_server_hello(c, &name, port, &mut evidence)
     } else if c.hello.is_none() && c.hidden_bytes {

@@ -1,0 +1,102 @@
+//! A completed handshake with the activation or provisioning service, then
+//! the download inside it: the records stay encrypted, but how the session
+//! ended tells whether the answer was all sent. A server that resets the
+//! connection without a close_notify, or a close in the middle of one of
+//! the server's records, cut it short; the phone closing in the middle of a
+//! record gave up on it (see `proto::tls::Tail`).
+
+use super::Conn;
+use crate::fact::Body;
+use crate::proto::tls::Tail;
+use crate::verdict::{ev, Evidence, Status};
+
+/// Status, summary and advice of a connection's TLS stage.
+type Judged = (Status, String, Option<String>);
+
+/// The download's end when it cut the answer short; None when the session
+/// ended as a finished one does (or the capture cannot tell).
+pub(super) fn cut_short(
+    c: &Conn<'_>,
+    (name, port): (&str, u16),
+    snaplen_cut: bool,
+    evidence: &mut Vec<Evidence>,
+) -> Option<Judged> {
+    let (close, by_phone, rst) = c.closed?;
+    let Body::Closed {
+        tls: Some([phone, server]),
+        ..
+    } = &close.body
+    else {
+        return None;
+    };
+    // Bytes the capture lacks make both the counts and a cut its own.
+    if snaplen_cut || phone.gapped || server.gapped || c.hidden_bytes || phone.octets == 0 {
+        return None;
+    }
+    let sent = amount(server);
+    let at = format!("{name}:{port}");
+    let secs = c.finished.map_or(0.0, |f| f.ts.secs_until(&close.ts));
+    let path = format!(
+        "the download from {at} was cut while the server was sending: a firewall, IPS or \
+         proxy on the way that resets long HTTPS sessions, or the server failing; check their \
+         session logs, and capture at the server's side to see which one reset it"
+    );
+    let (status, summary, advice, note) = match (by_phone, rst) {
+        (false, true) if server.alert_last => return None,
+        (false, true) if server.cut => (
+            Status::Fail,
+            format!(
+                "handshake with {name} completed, then the server's side reset the connection \
+                 in the middle of a record, {sent} into the session"
+            ),
+            path,
+            "reset in the middle of the server's record",
+        ),
+        (false, true) => (
+            Status::Warn,
+            format!(
+                "handshake with {name} completed, then the server's side reset the connection \
+                 {sent} into the session without closing TLS (no close_notify): the answer \
+                 may be cut"
+            ),
+            path,
+            "reset without a close_notify",
+        ),
+        (false, false) if server.cut => (
+            Status::Fail,
+            format!(
+                "handshake with {name} completed, then the server's side closed the connection \
+                 in the middle of a record, {sent} into the session"
+            ),
+            path,
+            "closed in the middle of the server's record",
+        ),
+        (true, _) if server.cut && !server.alert_last => (
+            Status::Fail,
+            format!(
+                "handshake with {name} completed, then the phone gave up {secs:.0} s later in \
+                 the middle of the server's record ({sent} received): a slow or stalled \
+                 download"
+            ),
+            format!(
+                "{at} sent its answer too slowly and the phone gave up: check the path's \
+                 bandwidth and loss (a shaped or congested link, a proxy buffering the \
+                 download) and the server's response time"
+            ),
+            "the phone closed in the middle of the server's record",
+        ),
+        _ => return None,
+    };
+    evidence.push(ev(close, note));
+    Some((status, summary, Some(advice)))
+}
+
+/// What the server sent inside the session, for a person.
+fn amount(server: &Tail) -> String {
+    match server.octets {
+        0 => "nothing sent".to_string(),
+        n if n < 1000 => format!("{n} bytes"),
+        n if n < 1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
+        n => format!("{:.1} MB", n as f64 / 1e6),
+    }
+}
