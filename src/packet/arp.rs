@@ -102,6 +102,17 @@ impl ArpLog {
             .is_some_and(|(first, several)| *several || *first != ip)
     }
 
+    /// The MAC that spoke ARP first for `ip` (a reply "`ip` is at"), if any.
+    pub fn owner_of(&self, ip: Ipv4Addr) -> Option<[u8; 6]> {
+        // (The lowest of several, so that the answer does not depend on
+        // the map's order.)
+        self.owners
+            .iter()
+            .filter(|(_, (first, _))| *first == ip)
+            .map(|(mac, _)| *mac)
+            .min()
+    }
+
     /// Whether `ip` sent any ARP message (it is on the link and alive).
     pub fn spoke(&self, ip: Ipv4Addr) -> bool {
         self.speakers.contains(&ip)

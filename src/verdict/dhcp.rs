@@ -4,6 +4,7 @@
 //! lease may lack is in `dhcp/missing.rs`, a refused renewal in
 //! `dhcp/renewal.rs`.
 
+mod decline;
 mod missing;
 mod renewal;
 
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::{message_type_name, DhcpMessage};
+use decline::{acked_by, declined_result};
 use renewal::{after_renewal_nak, renewal_nak, RENEWAL_NAK_ADVICE};
 
 /// At most this many evidence lines per stage.
@@ -89,10 +91,17 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     let mut order: Vec<u32> = Vec::new();
     let mut by_xid: BTreeMap<u32, Vec<(&Fact, &DhcpMessage)>> = BTreeMap::new();
     for (f, m) in &msgs {
-        if !by_xid.contains_key(&m.xid) {
-            order.push(m.xid);
+        // A DECLINE under a transaction id of its own (RFC 2131 table 5
+        // leaves it to the client; busybox udhcpc picks a new one) belongs
+        // to the exchange that acknowledged the address it declines.
+        let xid = match (m.message_type, by_xid.contains_key(&m.xid)) {
+            (Some(DECLINE), false) => acked_by(&order, &by_xid, m).unwrap_or(m.xid),
+            _ => m.xid,
+        };
+        if !by_xid.contains_key(&xid) {
+            order.push(xid);
         }
-        by_xid.entry(m.xid).or_default().push((f, m));
+        by_xid.entry(xid).or_default().push((f, m));
     }
     let has = |xid: &u32, t: u8| by_xid[xid].iter().any(|(_, m)| m.message_type == Some(t));
     let judged: Vec<&u32> = order
@@ -178,7 +187,13 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     // The last exchange ends with that NAK (a client renewing on its boot
     // transaction id), or nothing decided after it.
     let from_nak = !ack_after_nak && last_of(NAK).is_some();
-    let mut result = if ack_after_nak {
+    // The phone declined the address the last ACK leased (it answered
+    // ARP: in use) and the capture holds no later lease: it has none.
+    let declined_at_end = match (last_of(ACK), last_of(DECLINE)) {
+        (Some((a, _)), Some((d, _))) => d.frame > a.frame,
+        _ => false,
+    };
+    let mut result = if ack_after_nak && !declined_at_end {
         let earlier = Earlier {
             trouble: earlier_trouble,
             declined: declined.as_deref(),
@@ -190,13 +205,8 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             "the DHCP server refused the address the phone asked for; check the scope \
              on the voice VLAN and any second DHCP server answering there",
         )
-    } else if count(DECLINE) > 0 {
-        StageResult::new(
-            Stage::Dhcp,
-            Status::Fail,
-            "the phone declined the offered address",
-        )
-        .advice("the offered address is already in use (address conflict): clean the scope")
+    } else if let Some((f, m)) = last_of(DECLINE) {
+        declined_result(ctx, f, m)
     } else if let Some(used) = used_after(ctx, last_msgs) {
         // The server's answers are missing from the capture (one direction
         // only, a relay's unicast not mirrored), yet the phone got a lease.
@@ -209,7 +219,20 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         );
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else if let Some(pending) = pending_at_end(ctx, last_msgs) {
-        StageResult::new(Stage::Dhcp, Status::NotSeen, pending)
+        match declined.as_deref() {
+            // Still waiting, but after declining an address in use: the
+            // conflict is there whatever comes next.
+            Some(addr) => {
+                let summary = format!("{pending}, after the phone declined {addr}: in use");
+                let advice = format!(
+                    "another device answers for {addr}, the address the server leased (a \
+                     static address inside the scope, or a duplicate): the phone declined it; \
+                     find that device or exclude the address"
+                );
+                StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(advice)
+            }
+            None => StageResult::new(Stage::Dhcp, Status::NotSeen, pending),
+        }
     } else if count(OFFER) > 0 && count(REQUEST) > 0 {
         StageResult::new(Stage::Dhcp, Status::Fail, "REQUEST never acknowledged").advice(
             "the server offered an address but never answered the REQUEST; check the \
@@ -439,20 +462,30 @@ fn pending_at_end(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<Strin
     if !matches!(kind, DISCOVER | REQUEST) || ctx.secs_left(&last.ts) >= PENDING_SECS {
         return None;
     }
-    let since_answer = msgs
+    // Every one sent since the last answer fits in that window: a client
+    // retrying quickly while its server probes the address still waits.
+    let since_answer: Vec<&Fact> = msgs
         .iter()
         .rev()
         .take_while(|(_, m)| !matches!(m.message_type, Some(OFFER | ACK | NAK)))
         .filter(|(_, m)| m.message_type == Some(kind))
-        .count();
-    (since_answer == 1).then(|| {
-        let what = if kind == DISCOVER {
-            "DISCOVER"
-        } else {
-            "REQUEST"
-        };
-        format!("{what} at the end of the capture, no answer yet")
-    })
+        .map(|(f, _)| *f)
+        .collect();
+    let first = since_answer.last()?;
+    let what = if kind == DISCOVER {
+        "DISCOVER"
+    } else {
+        "REQUEST"
+    };
+    match since_answer.len() {
+        1 => Some(format!("{what} at the end of the capture, no answer yet")),
+        n if ctx.secs_left(&first.ts) < PENDING_SECS => Some(format!(
+            "{n} {what}s in the last {:.0} s of the capture (from #{}), no answer yet",
+            ctx.secs_left(&first.ts).ceil(),
+            first.frame
+        )),
+        _ => None,
+    }
 }
 
 /// Seconds from the first DISCOVER to the ACK that make a slow server.
