@@ -79,8 +79,8 @@ pub(super) fn phone_behaviour_ips(
         }
         let phone_name = |m: &crate::proto::dns::DnsMessage| {
             m.questions.iter().any(|q| {
-                names::is_activation_name(&q.name)
-                    || names::is_provisioning_name(&q.name)
+                names::is_activation_lookup(&q.name)
+                    || names::is_provisioning_lookup(&q.name)
                     || names::is_sip_srv_name(&q.name)
             })
         };

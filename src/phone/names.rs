@@ -101,6 +101,26 @@ pub fn is_provisioning_name(name: &str) -> bool {
     plain && (name == "sipflash.com" || name.ends_with(".sipflash.com"))
 }
 
+/// The name `bare` accepts that `name` expands with a search-list suffix
+/// (`activate.cisco.com.corp.example`: a stub resolver appending its search
+/// domain first, as it does for a name with fewer dots than its `ndots`).
+pub fn searched_for(name: &str, bare: fn(&str) -> bool) -> Option<&str> {
+    (name.char_indices())
+        .filter(|(i, c)| *c == '.' && i + 1 < name.len())
+        .filter_map(|(i, _)| name.get(..i))
+        .find(|n| bare(n))
+}
+
+/// A lookup of activate.cisco.com: the name, or it with a search suffix.
+pub fn is_activation_lookup(name: &str) -> bool {
+    is_activation_name(name) || searched_for(name, is_activation_name).is_some()
+}
+
+/// A lookup of cisco.sipflash.com: the name, or it with a search suffix.
+pub fn is_provisioning_lookup(name: &str) -> bool {
+    is_provisioning_name(name) || searched_for(name, is_provisioning_name).is_some()
+}
+
 /// `_sip._tcp.`, `_sips._tcp.`, `_sip._udp.` service names (of plain
 /// labels, as in [`is_provisioning_name`]).
 pub fn is_sip_srv_name(name: &str) -> bool {
@@ -132,5 +152,12 @@ mod tests {
         assert!(is_sip_srv_name("_sips._tcp.sbc.example.com"));
         assert!(!is_sip_srv_name("_sips._tcp.sbc\\.example.com"));
         assert!(!is_activation_name("activate\\.cisco.com"));
+        assert_eq!(
+            searched_for("activate.cisco.com.lab.example", is_activation_name),
+            Some("activate.cisco.com")
+        );
+        assert!(is_provisioning_lookup("cisco.sipflash.com.corp.example"));
+        assert!(!is_activation_lookup("activate.cisco.community.example"));
+        assert!(!is_activation_lookup("myactivate.cisco.com.lab.example"));
     }
 }

@@ -21,12 +21,14 @@ mod advice;
 mod answer;
 mod judge;
 mod matching;
+mod search;
 mod srv;
 
 use super::{hijack, Ctx, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::phone::names::srv_domain;
-use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
+use crate::phone::names::{is_activation_lookup, is_activation_name, is_provisioning_lookup};
+use crate::phone::names::{is_provisioning_name, is_sip_srv_name};
 use answer::{Answer, Attempt};
 use judge::stage;
 use matching::attempts;
@@ -79,8 +81,10 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let of = |pred: &dyn Fn(&str) -> bool| -> Vec<&Attempt<'_>> {
         attempts.iter().filter(|a| pred(&a.name)).collect()
     };
-    let act = of(&|n| is_activation_name(n));
-    let prov = of(&|n| is_provisioning_name(n));
+    // (With search-list expansions: their misses are the stub trying its
+    // next form; an answer to one is what the phone used.)
+    let act = search::misses_left_out(of(&|n| is_activation_lookup(n)));
+    let prov = search::misses_left_out(of(&|n| is_provisioning_lookup(n)));
     let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
     // An address answer the phone then sent something to: the last frame
     // it sent to each address, from one pass made only when an SRV fallback
@@ -131,6 +135,8 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let prov_stage = answered_unseen(ctx, prov_stage, &prov, &attempts, &|f| {
         hello_to(f, is_provisioning_name) || https(f)
     });
+    let act_stage = search::expansion_used(act_stage, &act, is_activation_name);
+    let prov_stage = search::expansion_used(prov_stage, &prov, is_provisioning_name);
     DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),

@@ -7,7 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::fact::{Body, Fact, TcpAttempt};
 use crate::packet::UnreachKind;
-use crate::phone::names::{is_activation_name, is_provisioning_name};
+use crate::phone::names::{is_activation_lookup, is_activation_name};
+use crate::phone::names::{is_provisioning_lookup, is_provisioning_name};
 use crate::proto::tls::{CertInfo, TlsEvent};
 use crate::verdict::Ctx;
 
@@ -219,8 +220,8 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
 pub(super) fn server_name(ctx: &Ctx<'_>, c: &Conn<'_>, kind: Kind) -> String {
     let ip = c.server.ip();
     let own = |n: &&str| match kind {
-        Kind::Activation => is_activation_name(n),
-        Kind::Provisioning => is_provisioning_name(n),
+        Kind::Activation => is_activation_lookup(n),
+        Kind::Provisioning => is_provisioning_lookup(n),
         Kind::Sbc | Kind::Other => true,
     };
     let name = ctx
@@ -267,10 +268,10 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
         if port != 443 && (port == ctx.sbc_port || srv_port) {
             return Kind::Sbc;
         }
-        if ctx.names.any_name(&ip, is_activation_name) {
+        if ctx.names.any_name(&ip, is_activation_lookup) {
             return Kind::Activation;
         }
-        if ctx.names.any_name(&ip, is_provisioning_name) {
+        if ctx.names.any_name(&ip, is_provisioning_lookup) {
             return Kind::Provisioning;
         }
     }
