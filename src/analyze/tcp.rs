@@ -494,8 +494,9 @@ impl TcpSide {
         match app {
             App::Tls(pair) => {
                 let (c, s) = &mut **pair;
-                // To the SBC: whether each side sent data inside the session.
-                if at.info.server.port() == self.sbc_port {
+                // To the SBC (or SIP over TLS's own port, 5061): whether
+                // each side sent data inside the session.
+                if matches!(at.info.server.port(), p if p == self.sbc_port || p == 5061) {
                     c.follow_to_application_data();
                     s.follow_to_application_data();
                 }

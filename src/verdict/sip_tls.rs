@@ -17,6 +17,9 @@ use crate::proto::tls::TlsEvent;
 /// SBC's silence an answer (a registrar answers a REGISTER at once).
 const SILENT_SECS: f64 = 5.0;
 
+/// SIP over TLS's own port (RFC 3261 section 26.2).
+const SIPS_PORT: u16 = 5061;
+
 /// What one TLS session with the SBC showed.
 #[derive(Default)]
 struct Session<'a> {
@@ -43,7 +46,8 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
             _ => continue,
         };
         let server = if from_client { f.dst } else { f.src };
-        if server.port() != ctx.sbc_port {
+        // (SIP over TLS on its own port too: RFC 3261 26.2.)
+        if server.port() != ctx.sbc_port && server.port() != SIPS_PORT {
             continue;
         }
         let s = sessions.entry(conn).or_default();

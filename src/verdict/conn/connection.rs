@@ -275,13 +275,11 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
             return Kind::Provisioning;
         }
     }
-    // No SRV record: the SIP domain's own address on SIP over TLS (5061).
-    let fallback = port == 5061
-        && ctx
-            .names
-            .names(&ip)
-            .any(|n| ctx.names.srv_domains.contains(n));
-    if port == ctx.sbc_port || srv_port || fallback {
+    // SIP over TLS on its own port (5061, RFC 3261 26.2), or TLS to SIP's
+    // cleartext port (a transport set to TLS with the proxy's port left at
+    // 5060): the phone's proxy, reached by its address record or by IP.
+    let sips = port == 5061 || port == 5060 && c.hello.is_some();
+    if port == ctx.sbc_port || srv_port || sips {
         Kind::Sbc
     } else {
         Kind::Other

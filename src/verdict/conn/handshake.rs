@@ -144,7 +144,20 @@ pub(super) fn tls_outcome(
             _ => judged,
         }
     } else if c.hello.is_some() && c.server_hello.is_none() {
-        stall::no_server_hello(c, &name, port, &mut evidence)
+        let (status, summary, advice) = stall::no_server_hello(c, &name, port, &mut evidence);
+        // TLS to SIP's cleartext port: a SIP server there waits for text.
+        let advice = match port {
+            5060 => advice.map(|a| {
+                format!(
+                    "the phone speaks TLS to port 5060, SIP's cleartext port: set its proxy \
+                     port to the TLS one (5061, or the SBC's {} on Webex Calling) or its \
+                     transport to UDP/TCP; else: {a}",
+                    ctx.sbc_port
+                )
+            }),
+            _ => advice,
+        };
+        (status, summary, advice)
     } else if c.hello.is_none() && c.hidden_bytes {
         let why = match snaplen_cut {
             true => "cut by the capture's snaplen",
