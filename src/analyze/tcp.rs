@@ -502,7 +502,9 @@ impl TcpSide {
                 }
                 let stream = if from_client { &mut *c } else { &mut *s };
                 let was_stopped = stream.stopped().is_some();
+                let records = stream.records();
                 let events = stream.push(at.frame, data);
+                stream.note_time(records, at.ts);
                 // A side that does not speak TLS (a banner, HTTP) is a fact.
                 if let (false, Some(why)) = (was_stopped, stream.stopped()) {
                     if why.starts_with("not a TLS record") {

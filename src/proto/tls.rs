@@ -372,6 +372,19 @@ impl TlsStream {
         self.tail.get_or_insert_with(Tail::default);
     }
 
+    /// The time of the bytes just pushed: a followed direction keeps it as
+    /// its last record's when they completed one (`records` before them).
+    pub fn note_time(&mut self, records_before: u64, ts: crate::time::Timestamp) {
+        if let Some(tail) = self.tail.as_mut().filter(|t| t.records > records_before) {
+            tail.last_at = Some(ts);
+        }
+    }
+
+    /// Whole encrypted records of a followed direction so far.
+    pub fn records(&self) -> u64 {
+        self.tail.map_or(0, |t| t.records)
+    }
+
     /// What a direction followed to its close sent inside the session.
     pub fn tail(&self) -> Option<Tail> {
         let mut tail = self.tail?;

@@ -107,7 +107,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     let judged: Vec<&u32> = order
         .iter()
         .filter(|x| {
-            [DISCOVER, REQUEST, OFFER, ACK, NAK]
+            [DISCOVER, REQUEST, OFFER, ACK, NAK, DECLINE]
                 .iter()
                 .any(|&t| has(x, t))
         })
@@ -137,6 +137,9 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
                     .map_or("its address".to_string(), |a| a.to_string())
             })
     });
+    let answered_earlier = judged[..judged.len() - 1]
+        .iter()
+        .any(|x| has(x, OFFER) || has(x, ACK));
     let earlier_trouble = judged[..judged.len() - 1]
         .iter()
         .any(|x| !has(x, ACK) || has(x, NAK) || has(x, DECLINE))
@@ -218,7 +221,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             used.frame
         );
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
-    } else if let Some(pending) = pending_at_end(ctx, last_msgs) {
+    } else if let Some(pending) = pending_at_end(ctx, last_msgs, answered_earlier) {
         match declined.as_deref() {
             // Still waiting, but after declining an address in use: the
             // conflict is there whatever comes next.
@@ -456,7 +459,14 @@ const PENDING_SECS: f64 = 4.0;
 
 /// The exchange ends with the phone's one DISCOVER (or one REQUEST since the
 /// last OFFER) sent just before the capture's end: no answer *yet*.
-fn pending_at_end(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<String> {
+/// Re-sent ones count only for a phone the capture shows answered in an
+/// earlier exchange (`answered_before`: a server it had worked with, now
+/// probing the next address).
+fn pending_at_end(
+    ctx: &Ctx<'_>,
+    msgs: &[(&Fact, &DhcpMessage)],
+    answered_before: bool,
+) -> Option<String> {
     let (last, m) = msgs.last()?;
     let kind = m.message_type?;
     if !matches!(kind, DISCOVER | REQUEST) || ctx.secs_left(&last.ts) >= PENDING_SECS {
@@ -479,7 +489,7 @@ fn pending_at_end(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<Strin
     };
     match since_answer.len() {
         1 => Some(format!("{what} at the end of the capture, no answer yet")),
-        n if ctx.secs_left(&first.ts) < PENDING_SECS => Some(format!(
+        n if answered_before && ctx.secs_left(&first.ts) < PENDING_SECS => Some(format!(
             "{n} {what}s in the last {:.0} s of the capture (from #{}), no answer yet",
             ctx.secs_left(&first.ts).ceil(),
             first.frame

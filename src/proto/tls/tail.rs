@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::{ALERT, ALERT_RECORD_LEN_13, APPLICATION_DATA};
+use crate::time::Timestamp;
 
 /// One direction's encrypted records up to the connection's close.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -23,12 +24,20 @@ pub struct Tail {
     /// Bytes of the direction were lost by the capture: octets count low,
     /// and a cut record may be the capture's.
     pub gapped: bool,
+    /// When the last whole record came (the driver tells, see
+    /// [`super::TlsStream::note_time`]).
+    #[serde(skip)]
+    pub last_at: Option<Timestamp>,
+    /// Whole records so far.
+    #[serde(skip)]
+    pub records: u64,
 }
 
 impl Tail {
     /// One whole record of `len` octets of body, sent encrypted (after the
     /// direction's ChangeCipherSpec, or in TLS 1.3).
     pub(super) fn record(&mut self, content_type: u8, len: usize, tls13: bool) {
+        self.records = self.records.saturating_add(1);
         match content_type {
             ALERT => self.alert_last = true,
             APPLICATION_DATA => {

@@ -9,7 +9,7 @@ use crate::fact::{Body, Fact, TcpAttempt};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_lookup, is_activation_name};
 use crate::phone::names::{is_provisioning_lookup, is_provisioning_name};
-use crate::proto::tls::{CertInfo, TlsEvent};
+use crate::proto::tls::{CertInfo, Tail, TlsEvent};
 use crate::verdict::Ctx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub(super) struct Conn<'a> {
     pub(super) hidden_bytes: bool,
     /// The server's last TLS record.
     pub(super) server_last: Option<&'a Fact>,
+    /// A session followed to its close: what each side had sent in it by
+    /// the last close seen (bytes a re-send filled in after the first).
+    pub(super) last_tail: Option<[Tail; 2]>,
 }
 
 pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
@@ -133,6 +136,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             icmp: None,
             hidden_bytes: false,
             server_last: None,
+            last_tail: None,
         });
         let side = usize::from(!from_client);
         if let Body::Tls { event, .. } = &f.body {
@@ -154,8 +158,12 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 ..
             } => c.icmp = Some((f, *kind, *sender, *count)),
             Body::Closed {
-                rst, peer_unseen, ..
+                rst,
+                peer_unseen,
+                tls,
+                ..
             } => {
+                c.last_tail = tls.or(c.last_tail);
                 c.hidden_bytes |= *peer_unseen;
                 c.closed.get_or_insert((f, from_client, *rst));
                 if *rst && from_client {

@@ -13,6 +13,14 @@ use crate::verdict::{ev, Evidence, Status};
 /// Status, summary and advice of a connection's TLS stage.
 type Judged = (Status, String, Option<String>);
 
+/// Seconds of the server's silence before its reset that make the reset
+/// an idle connection's (a keep-alive timeout), not a cut answer.
+const QUIET_SECS: f64 = 1.0;
+
+/// Seconds after the handshake before the phone's close in the middle of
+/// a record is a wait it gave up.
+const GAVE_UP_SECS: f64 = 2.0;
+
 /// The download's end when it cut the answer short; None when the session
 /// ended as a finished one does (or the capture cannot tell).
 pub(super) fn cut_short(
@@ -22,13 +30,18 @@ pub(super) fn cut_short(
     evidence: &mut Vec<Evidence>,
 ) -> Option<Judged> {
     let (close, by_phone, rst) = c.closed?;
+    // What the session held at its first close (when the server's last
+    // record came), and at its last (a re-send may fill a hole after the
+    // first: the records then read whole).
     let Body::Closed {
-        tls: Some([phone, server]),
+        tls: Some([_, first]),
         ..
     } = &close.body
     else {
         return None;
     };
+    let [phone, server] = &c.last_tail?;
+    let quiet = first.last_at.map_or(0.0, |t| t.secs_until(&close.ts));
     // Bytes the capture lacks make both the counts and a cut its own.
     if snaplen_cut || phone.gapped || server.gapped || c.hidden_bytes || phone.octets == 0 {
         return None;
@@ -42,7 +55,9 @@ pub(super) fn cut_short(
          session logs, and capture at the server's side to see which one reset it"
     );
     let (status, summary, advice, note) = match (by_phone, rst) {
-        (false, true) if server.alert_last => return None,
+        // A close_notify first, or a reset of a connection idle since the
+        // server's last record (a keep-alive timeout): a finished answer.
+        (false, true) if server.alert_last || quiet >= QUIET_SECS => return None,
         (false, true) if server.cut => (
             Status::Fail,
             format!(
@@ -71,7 +86,9 @@ pub(super) fn cut_short(
             path,
             "closed in the middle of the server's record",
         ),
-        (true, _) if server.cut && !server.alert_last => (
+        // (A close within moments of the handshake is the phone's choice,
+        // not a wait given up.)
+        (true, _) if server.cut && !server.alert_last && secs >= GAVE_UP_SECS => (
             Status::Fail,
             format!(
                 "handshake with {name} completed, then the phone gave up {secs:.0} s later in \

@@ -10,7 +10,9 @@ use super::answer::{Answer, Attempt};
 use crate::phone::names::searched_for;
 use crate::verdict::{ev, StageResult, Status};
 
-/// The stage's lookups without the expansions that found no such name.
+/// The stage's lookups without the expansions that found no such name, nor
+/// those that failed otherwise once the bare name was asked too (the stub
+/// went on to it: its outcome is the phone's).
 pub(super) fn misses_left_out<'b, 'a>(attempts: Vec<&'b Attempt<'a>>) -> Vec<&'b Attempt<'a>> {
     let missed = |a: &Attempt<'_>| {
         matches!(&a.answer, Answer::NoData)
@@ -23,9 +25,10 @@ pub(super) fn misses_left_out<'b, 'a>(attempts: Vec<&'b Attempt<'a>>) -> Vec<&'b
         };
         !bare(&a.name)
     };
+    let bare_asked = attempts.iter().any(|a| !expanded(a));
     attempts
         .into_iter()
-        .filter(|a| !(expanded(a) && missed(a)))
+        .filter(|a| !(expanded(a) && (missed(a) || bare_asked && !a.ok())))
         .collect()
 }
 
@@ -57,11 +60,25 @@ pub(super) fn expansion_used(
         records.join(", "),
         last.answer_fact.map_or(last.query.frame, |f| f.frame)
     );
-    let advice = format!(
-        "a record in {suffix} (a wildcard, *.{suffix}) answers for {name}.{suffix}, which the \
-         phone asks before {name} itself: remove the wildcard, or the search domain from the \
-         voice scope (DHCP option 15 or 119)"
-    );
+    // The bare name failed before (a stub trying it first, ndots low): its
+    // failure is the first fault, the wildcard only hid it.
+    let bare_failed = attempts
+        .iter()
+        .rfind(|a| a.query.frame < last.query.frame && bare(&a.name))
+        .filter(|a| !a.ok());
+    let advice = match bare_failed {
+        Some(a) => format!(
+            "{name} itself got no address (#{}), and a record in {suffix} (a wildcard, \
+             *.{suffix}) answered the search list's {name}.{suffix}: make the DNS server the \
+             phones use (DHCP option 6) resolve {name}, and remove the wildcard",
+            a.answer_fact.map_or(a.query.frame, |f| f.frame)
+        ),
+        None => format!(
+            "a record in {suffix} (a wildcard, *.{suffix}) answers for {name}.{suffix}, which \
+             the phone asks with its search domain before {name} itself: remove the wildcard, \
+             or the search domain from the voice scope (DHCP option 15 or 119)"
+        ),
+    };
     let mut out = StageResult::new(result.stage, Status::Fail, summary).advice(advice);
     out.evidence = result.evidence;
     if let Some(f) = last.answer_fact {

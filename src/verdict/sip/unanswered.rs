@@ -25,6 +25,11 @@ const REFUSED_SECS: f64 = 2.0;
 /// address but another port than the REGISTER came from (the port its Via
 /// names, without `rport`: RFC 3261 18.2.2, RFC 3581): the phone listens
 /// on the port it sends from, and refuses the answer with ICMP if it says.
+/// Seconds before the capture's end within which a REGISTER's missing answer
+/// may simply not have come yet: a registrar answers at once, but one
+/// checking credentials against a slow back end takes a second or two.
+const PENDING_SECS: f64 = 4.0;
+
 fn to_another_port(
     ctx: &Ctx<'_>,
     last: &Transaction<'_>,
@@ -192,8 +197,33 @@ pub(super) fn unanswered(
     }
     // (A closed connection, above, ends the exchange however soon the
     // capture ends; an open one may still bring the answer.)
-    if last.retransmissions == 0 && ctx.secs_left(&last.request.ts) < 2.0 {
-        let s = "REGISTER at the end of the capture, no answer yet";
+    // (A transaction waits 32 s, Timer F of RFC 3261 17.1.2.2: a REGISTER
+    // sent a few seconds before the end may still get its answer, however
+    // many times UDP re-sent it meanwhile.)
+    let waited = last.request.ts.secs_until(&last.last_send.ts);
+    if ctx.secs_left(&last.request.ts) < PENDING_SECS {
+        let s = match last.retransmissions {
+            0 => "REGISTER at the end of the capture, no answer yet".to_string(),
+            r => format!(
+                "REGISTER at the end of the capture, no answer yet ({} in {waited:.1} s)",
+                crate::text::plural(r + 1, "send", "sends")
+            ),
+        };
+        // A refresh waiting at the end of a line that had registered: the
+        // registration stands (its 200 OK was seen to its end).
+        let line: Vec<&Transaction<'_>> = (judged.iter().copied())
+            .filter(|t| t.line() == last.line())
+            .collect();
+        if let Some(ok) = registered_before(&line, last) {
+            evidence.push(ev(ok, "200 OK: registered"));
+            let summary = format!(
+                "registered (#{}); {} (#{})",
+                ok.frame,
+                s.replacen("REGISTER", "a refresh", 1),
+                last.request.frame
+            );
+            return ControlFlow::Continue(stage(Status::Pass, summary));
+        }
         return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
     }
     // Answers too big for the path: their IP fragments after
