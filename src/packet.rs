@@ -316,27 +316,34 @@ impl Decoder {
     /// Decodes one frame.
     pub fn decode<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
         let truncated = (frame.data.len() as u64) < u64::from(frame.orig_len);
-        if truncated {
-            self.stats.truncated_by_snaplen += 1;
-        }
         if frame.linktype == LINKTYPE_ETHERNET && unwanted_udp(frame.data) {
+            let cut = truncated && !ip_whole(frame.data);
+            self.stats.truncated_by_snaplen += u64::from(cut);
             return Decoded::Skip;
         }
         self.layers(frame, truncated)
     }
 
-    /// The full decode of a frame, link layer up.
+    /// The full decode of a frame, link layer up. A cut frame is counted,
+    /// unless its IP datagram is all there: it lost only what follows it
+    /// (a stored FCS, padding).
     fn layers<'a>(&'a mut self, frame: &Frame<'a>, truncated: bool) -> Decoded<'a> {
+        let cut = u64::from(truncated);
         let (l2, version, data) = match link::parse(frame.linktype, frame.data) {
             Link::Ip { l2, version, data } => (l2, version, data),
-            Link::Skip => return Decoded::Skip,
+            Link::Skip => {
+                self.stats.truncated_by_snaplen += cut;
+                return Decoded::Skip;
+            }
             Link::Other(ethertype) => {
                 self.stats.other_payload(ethertype, frame.number);
+                self.stats.truncated_by_snaplen += cut;
                 return Decoded::Skip;
             }
             Link::Arp(l2, message) => {
                 self.arp_to(l2.dst_mac);
                 self.arp.note(message, frame.number, frame.ts);
+                self.stats.truncated_by_snaplen += cut;
                 return Decoded::Skip;
             }
             Link::Unsupported => {
@@ -344,9 +351,13 @@ impl Decoder {
                 self.stats
                     .unsupported_linktype_first
                     .get_or_insert(frame.linktype);
+                self.stats.truncated_by_snaplen += cut;
                 return Decoded::Skip;
             }
-            Link::Short(_) if truncated => return Decoded::Skip,
+            Link::Short(_) if truncated => {
+                self.stats.truncated_by_snaplen += cut;
+                return Decoded::Skip;
+            }
             Link::Short(id) => {
                 self.stats.undecodable += 1;
                 log::debug!("packet: frame {} undecodable: {id}", frame.number);
@@ -370,6 +381,7 @@ impl Decoder {
             l2,
             truncated,
             cut_inside: false,
+            whole: false,
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
         match &decoded {
@@ -380,6 +392,7 @@ impl Decoder {
             Decoded::Packet(_) if cx.cut_inside => cx.stats.truncated_by_snaplen += 1,
             _ => {}
         }
+        cx.stats.truncated_by_snaplen += u64::from(truncated && !cx.whole);
         decoded
     }
 
@@ -438,6 +451,9 @@ struct Cx<'s> {
     /// Cut inside an encapsulation ([`Cx::cut_inside`]); counted with the
     /// snaplen's cuts when the packet is kept.
     cut_inside: bool,
+    /// The outer IP datagram is all in the captured bytes (see
+    /// [`Cx::whole_datagram`]).
+    whole: bool,
 }
 
 impl Cx<'_> {
@@ -457,6 +473,15 @@ impl Cx<'_> {
     fn cut_inside(&mut self) {
         self.cut_inside |= !self.truncated;
         self.truncated = true;
+    }
+
+    /// The outermost IP datagram's declared length is all captured: a frame
+    /// cut after it (a stored FCS, padding) hides nothing of it.
+    fn whole_datagram(&mut self, depth: usize) {
+        if depth == 0 {
+            self.whole = true;
+            self.truncated = false;
+        }
     }
 
     fn packet<'a>(&self, src: IpAddr, dst: IpAddr, transport: Transport<'a>) -> Decoded<'a> {
@@ -542,6 +567,8 @@ fn ipv4<'a>(
     // mirrors) while the outer frame is whole: the snaplen's case.
     if total_len > data.len() {
         cx.cut_inside();
+    } else if total_len >= header_len {
+        cx.whole_datagram(depth);
     }
     let payload = data.get(header_len..end).unwrap_or_default();
     let src = IpAddr::V4(header.source_addr());
@@ -612,6 +639,8 @@ fn ipv6<'a>(
     let missing = payload_len.saturating_sub(after_header.len());
     if missing > 0 {
         cx.cut_inside();
+    } else if payload_len > 0 {
+        cx.whole_datagram(depth);
     }
     let src = IpAddr::V6(header.source_addr());
     let dst = IpAddr::V6(header.destination_addr());
@@ -784,6 +813,24 @@ fn inner_ethernet<'a>(
 /// [`udp`] would skip (RTP, most of a voice capture). It reads the fields
 /// the full decode reads and answers true only where that decode gives
 /// `Skip` and counts nothing; anything else goes the full way.
+/// Whether an Ethernet frame's IP datagram (the filter's kinds: untagged or
+/// one tag) is all in its bytes, as the full decode tells it.
+fn ip_whole(frame: &[u8]) -> bool {
+    let (ethertype, ip_at) = match be16(frame, 12) {
+        0x8100 => (be16(frame, 16), 18),
+        ethertype => (ethertype, 14),
+    };
+    let Some(ip) = frame.get(ip_at..) else {
+        return false;
+    };
+    let ihl = usize::from(ip.first().map_or(0, |b| b & 0x0f)) * 4;
+    match ethertype {
+        0x0800 => (ihl..=ip.len()).contains(&usize::from(be16(ip, 2))),
+        0x86dd => ip.len() >= 40 && (1..=ip.len() - 40).contains(&usize::from(be16(ip, 4))),
+        _ => false,
+    }
+}
+
 fn unwanted_udp(frame: &[u8]) -> bool {
     let (ethertype, ip_at) = match be16(frame, 12) {
         0x8100 => (be16(frame, 16), 18),

@@ -53,7 +53,13 @@ fn agrees(data: &[u8], orig_len: u32) {
         matches!(decoded, Decoded::Skip),
         "{decoded:?} for {data:02x?}"
     );
-    assert_eq!(dec.stats(), DecodeStats::default());
+    // (A cut frame counts as cut both ways, unless its datagram is whole.)
+    let cut = u64::from(truncated && !ip_whole(data));
+    let expected = DecodeStats {
+        truncated_by_snaplen: cut,
+        ..DecodeStats::default()
+    };
+    assert_eq!(dec.stats(), expected);
 }
 
 #[test]
@@ -112,5 +118,30 @@ proptest! {
         let orig_len = data.len() as u32;
         data.truncate(data.len().saturating_sub(cut % 40));
         agrees(&data, if snapped { orig_len } else { data.len() as u32 });
+    }
+}
+
+/// A frame that lost only what follows its IP datagram (a stored FCS the
+/// snaplen cut) hides nothing: its packet is whole and no cut is counted;
+/// one that lost bytes of the datagram is cut.
+#[test]
+fn a_frame_cut_after_its_datagram_is_no_cut() {
+    for (tag, v6) in [(false, false), (true, false), (false, true)] {
+        let dns = udp_frame(tag, v6, 40_000, 53, &[0x12; 40]);
+        let mut dec = Decoder::new(DecodeLimits::default());
+        let whole = dec.decode(&frame(&dns, dns.len() as u32 + 4));
+        assert!(
+            matches!(whole, Decoded::Packet(ref p) if !p.truncated),
+            "{whole:?}"
+        );
+        assert_eq!(dec.stats().truncated_by_snaplen, 0);
+        let short = dns.get(..dns.len() - 10).unwrap_or_default();
+        let mut dec = Decoder::new(DecodeLimits::default());
+        let cut = dec.decode(&frame(short, dns.len() as u32 + 4));
+        assert!(
+            matches!(cut, Decoded::Packet(ref p) if p.truncated),
+            "{cut:?}"
+        );
+        assert_eq!(dec.stats().truncated_by_snaplen, 1);
     }
 }
