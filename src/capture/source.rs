@@ -40,6 +40,10 @@ pub(super) struct Source {
     /// stand "before" the stream start; `offset` adds `pos` back (wrapping).
     base: u64,
     eof: bool,
+    /// The stream failed (corrupt or cut compressed data): every later fill
+    /// says so again, so that a reader looking ahead cannot take the
+    /// failure for the end.
+    failed: Option<(io::ErrorKind, String)>,
 }
 
 enum Input {
@@ -78,6 +82,7 @@ impl Source {
             end: 0,
             base: 0,
             eof: false,
+            failed: None,
         }
     }
 
@@ -96,6 +101,7 @@ impl Source {
             end: 0,
             base: 0,
             eof: false,
+            failed: None,
         })
     }
 
@@ -123,9 +129,20 @@ impl Source {
 
     #[cold]
     fn fill_slow(&mut self, n: usize) -> io::Result<bool> {
-        if let Input::Ahead(_) = self.input {
-            return self.fill_ahead(n);
+        if let Some((kind, what)) = &self.failed {
+            return Err(io::Error::new(*kind, what.clone()));
         }
+        let filled = match self.input {
+            Input::Ahead(_) => self.fill_ahead(n),
+            Input::Direct(_) => self.fill_direct(n),
+        };
+        if let Err(e) = &filled {
+            self.failed = Some((e.kind(), e.to_string()));
+        }
+        filled
+    }
+
+    fn fill_direct(&mut self, n: usize) -> io::Result<bool> {
         self.make_room(n);
         while self.end - self.pos < n {
             if self.eof {
@@ -433,7 +450,10 @@ mod tests {
         let err = src.fill(501).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert_eq!(src.window(), &data[CHUNK..]);
-        assert!(!src.fill(501).unwrap());
+        // Said again, never taken for the end by a later look.
+        let again = src.fill(501).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::InvalidData);
+        assert!(src.fill(500).unwrap());
     }
 
     #[test]

@@ -766,6 +766,39 @@ fn truncated_gzip_delivers_frames_then_one_error() {
     assert!(r.next_frame().unwrap().is_none());
 }
 
+/// A gzip capture cut anywhere before its end is never read as complete,
+/// in memory or from a file (read ahead): even where the inflated bytes end
+/// at the file header or a record's end, the stream's failure is said, not
+/// taken for the end when the reader looked ahead past it.
+#[test]
+fn gzip_cut_at_any_offset_is_never_complete() {
+    let recs: Vec<(u32, u32, Vec<u8>, u32)> =
+        (0..3).map(|i| (T0, i, vec![i as u8 + 1; 60], 60)).collect();
+    let refs: Vec<(u32, u32, &[u8], u32)> = recs
+        .iter()
+        .map(|(s, f, d, o)| (*s, *f, d.as_slice(), *o))
+        .collect();
+    let gz = gzip(&pcap(false, false, 1, &refs));
+    for len in 20..gz.len() {
+        let cut = gz.get(..len).unwrap_or_default();
+        for from_file in [false, true] {
+            let opened = match from_file {
+                true => open_file("cut-any.pcap.gz", cut),
+                false => open(cut),
+            };
+            let Ok(mut r) = opened else {
+                continue;
+            };
+            let (_, err) = drain(&mut r);
+            assert!(
+                err.is_some(),
+                "cut at {len} of {} read as complete",
+                gz.len()
+            );
+        }
+    }
+}
+
 /// Writes `bytes` to a fresh temporary file and opens it by path.
 fn open_file(name: &str, bytes: &[u8]) -> Result<CaptureReader, CaptureError> {
     let path = std::env::temp_dir().join(format!("provscope-{}-{name}", std::process::id()));
