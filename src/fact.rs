@@ -132,6 +132,10 @@ pub enum Body {
         /// The server re-sent its SYN-ACK after the handshake: nothing the
         /// client sent after its SYN reached it.
         synack_again: bool,
+        /// The other side had spoken before and went silent (see
+        /// `flow::TcpEvent::Unacked`).
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        went_silent: bool,
     },
     /// ICMP errors answered the client's bytes after the handshake, which
     /// the server never acknowledged (see `flow::TcpEvent::DataUnreachable`);

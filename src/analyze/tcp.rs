@@ -338,6 +338,7 @@ impl TcpSide {
                 from_client,
                 resent,
                 synack_again,
+                went_silent,
                 frame,
                 ts,
             } => {
@@ -346,6 +347,7 @@ impl TcpSide {
                     from_client,
                     resent,
                     synack_again,
+                    went_silent,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }
@@ -489,6 +491,16 @@ impl TcpSide {
         }
     }
 
+    /// What a TLS connection past its handshake still needs: to the SBC
+    /// (or SIP over TLS's own port), the sequence numbers, so that an SBC
+    /// gone silent in the middle of the session is told; else nothing.
+    fn after_tls(&self, info: &ConnInfo) -> Track {
+        match info.server.port() {
+            p if p == self.sbc_port || p == 5061 => Track::Sequence,
+            _ => Track::OutcomeOnly,
+        }
+    }
+
     fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Vec<Fact>) -> Track {
         let from_client = at.from_client;
         match app {
@@ -563,7 +575,7 @@ impl TcpSide {
                 }
                 if c.done() && s.done() {
                     *app = App::TlsDone;
-                    return Track::OutcomeOnly;
+                    return self.after_tls(at.info);
                 }
             }
             App::Sip(pair) => {
@@ -633,14 +645,16 @@ impl TcpSide {
                                 from_client: side,
                                 ..*at
                             };
-                            if self.data(&at, app, &bytes, facts) == Track::OutcomeOnly {
-                                return Track::OutcomeOnly;
+                            let track = self.data(&at, app, &bytes, facts);
+                            if track != Track::Bytes {
+                                return track;
                             }
                         }
                     }
                 }
             }
-            App::Ignored | App::TlsDone => return Track::OutcomeOnly,
+            App::TlsDone => return self.after_tls(at.info),
+            App::Ignored => return Track::OutcomeOnly,
             App::Undecided | App::Unrecognised(_) => {}
         }
         Track::Bytes

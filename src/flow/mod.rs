@@ -104,6 +104,10 @@ pub struct Astray {
     pub count: u32,
 }
 
+/// Re-sends of bytes never acknowledged that make a peer which had spoken
+/// before gone silent (see [`TcpEvent::Unacked`]).
+const WENT_SILENT_RESENDS: u32 = 3;
+
 /// What the table reports about a connection, in frame order. Within one
 /// segment: the outcome first, then its bytes, then the close.
 #[derive(Debug)]
@@ -150,6 +154,9 @@ pub enum TcpEvent<'a> {
         /// The server re-sent its SYN-ACK after the handshake: nothing the
         /// client sent after its SYN reached it.
         synack_again: bool,
+        /// The other side had spoken before and went silent: it never
+        /// acknowledged these bytes (a peer or path that died mid-session).
+        went_silent: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -190,6 +197,10 @@ pub enum Track {
     Bytes,
     /// No more bytes; keep only the outcome and close events.
     OutcomeOnly,
+    /// No more bytes, but sequence numbers and acknowledgments are still
+    /// followed: a side re-sending to a peer gone silent is told at the end
+    /// (`TcpEvent::Unacked`). Costs a look at every segment.
+    Sequence,
 }
 
 /// Bounds on the table's state.
@@ -791,8 +802,9 @@ impl<S> Conn<S> {
     where
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
-        if sink(&self.info, &mut self.state, event) == Track::OutcomeOnly {
-            self.stop_bytes();
+        let wanted = sink(&self.info, &mut self.state, event);
+        if wanted != Track::Bytes {
+            self.stop_bytes(wanted);
         }
     }
 
@@ -815,7 +827,10 @@ impl<S> Conn<S> {
             let resent = self.resent.get(dir).copied().unwrap_or(0);
             let silent = self.silent(other);
             let closed = self.fin.get(dir).copied().unwrap_or(true);
-            if resent == 0 || !silent || closed || self.peer_acked(dir) {
+            // (A peer that had spoken: only after re-sends a live peer would
+            // have answered, RFC 6298's backoff past a second.)
+            let went_silent = !silent && resent >= WENT_SILENT_RESENDS;
+            if resent == 0 || !(silent || went_silent) || closed || self.peer_acked(dir) {
                 continue;
             }
             let (frame, ts) = self.last_sent.get(dir).copied().unwrap_or_default();
@@ -824,6 +839,7 @@ impl<S> Conn<S> {
                 from_client,
                 resent,
                 synack_again: self.synack_again,
+                went_silent,
                 frame,
                 ts,
             };
@@ -905,9 +921,10 @@ impl<S> Conn<S> {
         }
     }
 
-    /// The driver wants no more bytes: free the buffers for good.
-    fn stop_bytes(&mut self) {
-        self.track = Track::OutcomeOnly;
+    /// The driver wants no more bytes (`track` says what it still wants):
+    /// free the buffers for good.
+    fn stop_bytes(&mut self, track: Track) {
+        self.track = track;
         for stream in &mut self.streams {
             stream.clear();
         }
@@ -1019,18 +1036,18 @@ impl<S> Conn<S> {
             return PushReport::default();
         };
         let from_client = dir == CLIENT;
-        let mut stop = false;
+        let mut wanted = Track::Bytes;
         // (A buffer bound hit gives up the hole there was before this
         // segment: acknowledged past or not.)
         let acked = acked_past_hole(stream, acked.get(dir).copied().flatten());
         let mut out = |piece: Piece<'_>, frame: u64, ts: Timestamp| {
             let event = piece_event(from_client, piece, frame, ts, acked);
-            stop = sink(info, state, event) != Track::Bytes;
-            !stop
+            wanted = sink(info, state, event);
+            wanted == Track::Bytes
         };
         let report = stream.push(seq, data, frame, ts, max_buffer, &mut out);
-        if stop {
-            self.stop_bytes();
+        if wanted != Track::Bytes {
+            self.stop_bytes(wanted);
         }
         report
     }
@@ -1150,7 +1167,7 @@ impl<S> Conn<S> {
             let (frame, ts) = last.unwrap_or_default();
             self.emit(sink, TcpEvent::Open { frame, ts });
         }
-        self.stop_bytes();
+        self.stop_bytes(Track::OutcomeOnly);
     }
 }
 

@@ -30,7 +30,7 @@ mod registered;
 mod transaction;
 mod unanswered;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
 use super::dhcp::trim;
@@ -67,7 +67,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         }
     };
     // Several lines: each line's last REGISTER counts; the worst decides.
-    let mut last_of_line: HashMap<&str, &Transaction<'_>> = HashMap::new();
+    let mut last_of_line: BTreeMap<&str, &Transaction<'_>> = BTreeMap::new();
     for t in &judged {
         if let Some(line) = t.line() {
             last_of_line.insert(line, t);
@@ -379,7 +379,7 @@ fn name_line(
     mut result: StageResult,
     lines: &BTreeSet<&str>,
     line: &str,
-    last_of_line: &HashMap<&str, &Transaction<'_>>,
+    last_of_line: &BTreeMap<&str, &Transaction<'_>>,
 ) -> StageResult {
     let others: Vec<&str> = lines.iter().copied().filter(|u| *u != line).collect();
     // Other lines that failed too are said with their answer: fixing the

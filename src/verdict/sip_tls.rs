@@ -29,6 +29,9 @@ struct Session<'a> {
     data: [Option<&'a Fact>; 2],
     /// The first close (FIN, RST or an encrypted alert) from either side.
     close: Option<&'a Fact>,
+    /// The capture ends with the phone's records re-sent, never
+    /// acknowledged, the SBC silent since: the last send and the re-sends.
+    dead: Option<(&'a Fact, u32)>,
 }
 
 /// The sip-register stage from the TLS sessions with the SBC, when the
@@ -42,6 +45,12 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
             }
             | Body::Closed {
                 conn, from_client, ..
+            }
+            | Body::Unacked {
+                conn,
+                from_client,
+                went_silent: true,
+                ..
             } => (*conn, *from_client),
             _ => continue,
         };
@@ -68,6 +77,8 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
                 }
                 _ => {}
             },
+            Body::Unacked { resent, .. } if from_client => s.dead = Some((f, *resent)),
+            Body::Unacked { .. } => {}
             _ => {
                 s.close.get_or_insert(f);
             }
@@ -76,7 +87,9 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
     let mut result = None;
     for s in sessions.values() {
         // The latest session that says something decides.
-        if let Some(r) = unanswered(s) {
+        if let Some(r) = went_silent(s) {
+            result = Some(r);
+        } else if let Some(r) = unanswered(s) {
             result = Some(r);
         } else if let Some(r) = carried(s) {
             result = Some(r);
@@ -129,6 +142,35 @@ fn unanswered(s: &Session<'_>) -> Option<StageResult> {
                   Control Hub and the phone's own log (it shows the REGISTER and what came back)";
     Some(
         StageResult::new(Stage::SipRegister, Status::Warn, summary)
+            .advice(advice)
+            .evidence(evidence),
+    )
+}
+
+/// SIP ran inside the session (records both ways), then the SBC stopped
+/// acknowledging the phone's records: the capture ends with them re-sent.
+fn went_silent(s: &Session<'_>) -> Option<StageResult> {
+    let (last, resent) = s.dead?;
+    let up = s.data[0].or(s.ccs[0])?;
+    let down = s.data[1].or(s.ccs[1])?;
+    let summary = format!(
+        "SIP ran inside the TLS session with {} (from #{}), then the SBC stopped acknowledging \
+         the phone's records: sent {} times, the last at #{}, nothing back to the capture's end",
+        up.dst,
+        up.frame.min(down.frame),
+        resent.saturating_add(1),
+        last.frame
+    );
+    let evidence = vec![
+        ev(down, "encrypted records from the SBC: the session worked"),
+        ev(last, "the phone's records re-sent, never acknowledged"),
+    ];
+    let advice = "the SBC, or the path to it, went away in the middle of the session: what the \
+                  phone sends (a REGISTER refresh) no longer reaches it; check the firewall's \
+                  or NAT's session timeouts on 8934 and the SBC's reachability (a capture beside \
+                  it), and the phone's log for its re-registration";
+    Some(
+        StageResult::new(Stage::SipRegister, Status::Fail, summary)
             .advice(advice)
             .evidence(evidence),
     )

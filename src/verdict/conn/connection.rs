@@ -150,7 +150,11 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
         }
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
-            Body::Unacked { resent, .. } if from_client => c.unacked = Some((f, *resent)),
+            Body::Unacked {
+                resent,
+                went_silent: false,
+                ..
+            } if from_client => c.unacked = Some((f, *resent)),
             Body::DataUnreachable {
                 kind,
                 sender,
