@@ -97,7 +97,8 @@ struct Common {
     /// Exit 1 also when a phone's verdict is warn.
     #[arg(long, value_enum, default_value_t = FailOn::Fail)]
     fail_on: FailOn,
-    /// Replace MACs, public addresses, SIP user names and SEP names consistently.
+    /// Replace MACs, public addresses, SIP user names and SEP names consistently;
+    /// hide passwords in URLs.
     #[arg(long)]
     redact: bool,
     /// List every DHCP client, phone-like or not.

@@ -151,7 +151,49 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     for (marker, to) in stand_ins.iter().rev() {
         out = out.replace(marker.as_str(), to);
     }
-    out
+    hide_passwords(&out)
+}
+
+/// What a password is replaced with.
+const HIDDEN: &str = "*****";
+
+/// Passwords written into the words: a URL's user information
+/// (`http://user:password@host/`, RFC 3986 3.2.1) and a Cisco profile
+/// rule's `--pwd` option (`[--uid u --pwd p]http://...`, as DHCP option
+/// 66/160 may carry it).
+fn hide_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| "/?#\"', ]\n".contains(c) || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let (authority, after) = tail.split_at(end);
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                out.push_str(&format!("{user}:{HIDDEN}@{host}"));
+            }
+            _ => out.push_str(authority),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    let mut masked = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("--pwd ") {
+        let (head, tail) = rest.split_at(at + "--pwd ".len());
+        masked.push_str(head);
+        let end = tail
+            .find(|c: char| c == ']' || c.is_whitespace() || c == '"')
+            .unwrap_or(tail.len());
+        masked.push_str(HIDDEN);
+        rest = tail.get(end..).unwrap_or("");
+    }
+    masked.push_str(rest);
+    masked
 }
 
 /// A placeholder for the `n`th replacement: private-use characters only.
@@ -450,6 +492,20 @@ mod tests {
             [[0, 0, 0x5e, 0, 0x53, 1], [0, 0, 0x5e, 0, 0x53, 2]]
         );
         assert!(macs_in("16:54:00.277562 and 2001:db8::1").is_empty());
+    }
+
+    #[test]
+    fn passwords_in_urls_and_profile_rules_are_hidden() {
+        let text = "option 160 = http://pbx:s3cret@192.0.2.10:8080/a.xml, \
+                    [--uid u --pwd p4ss]http://h/x; https://h/no-userinfo@x";
+        let out = hide_passwords(text);
+        assert!(!out.contains("s3cret") && !out.contains("p4ss"), "{out}");
+        assert!(
+            out.contains("http://pbx:*****@192.0.2.10:8080/a.xml"),
+            "{out}"
+        );
+        assert!(out.contains("[--uid u --pwd *****]http://h/x"), "{out}");
+        assert!(out.contains("https://h/no-userinfo@x"), "{out}");
     }
 
     #[test]

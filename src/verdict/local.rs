@@ -55,6 +55,12 @@ pub fn targets(ctx: &Ctx<'_>) -> Targets {
             continue;
         }
         for (_, value) in m.provisioning_options() {
+            // A Cisco profile rule's options before its URL ("[--uid u --pwd
+            // p]http://..."): not servers.
+            let value = match value.trim_start().strip_prefix('[') {
+                Some(rest) => rest.split_once(']').map_or(rest, |(_, url)| url),
+                None => value.as_str(),
+            };
             for piece in value.split([',', ' ']).filter(|p| !p.is_empty()) {
                 t.add(piece);
             }
@@ -90,7 +96,7 @@ fn follow_redirects(ctx: &Ctx<'_>, t: &mut Targets) {
 /// The TCP port of an http(s) URL: its own, or the scheme's.
 fn url_port(url: &str) -> Option<u16> {
     let (scheme, rest) = url.split_once("://")?;
-    let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority_host(rest.split(['/', '?', '#']).next().unwrap_or(""));
     let own = (hostport.rsplit_once(':'))
         .filter(|(h, _)| !h.contains(':') || h.ends_with(']'))
         .and_then(|(_, p)| p.parse().ok());
@@ -101,10 +107,16 @@ fn url_port(url: &str) -> Option<u16> {
     }
 }
 
+/// An authority without its user information (`user:password@`, RFC 3986
+/// 3.2.1): `host[:port]`.
+fn authority_host(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
 /// Host part of a URL or `host[:port]`.
 pub(super) fn host_of(s: &str) -> String {
     let rest = s.split_once("://").map_or(s, |(_, r)| r);
-    let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = authority_host(rest.split(['/', '?', '#']).next().unwrap_or(""));
     let host = match hostport.rsplit_once(':') {
         Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
         _ => hostport,
