@@ -343,7 +343,8 @@ impl Decoder {
             Link::Arp(l2, message) => {
                 self.arp_to(l2.dst_mac);
                 self.arp.note(message, frame.number, frame.ts);
-                self.stats.truncated_by_snaplen += cut;
+                // (Ethernet/IPv4 ARP is 28 octets: only padding lost after.)
+                self.stats.truncated_by_snaplen += cut * u64::from(message.len() < ARP_LEN);
                 return Decoded::Skip;
             }
             Link::Unsupported => {
@@ -419,6 +420,9 @@ impl Decoder {
         self.stats
     }
 }
+
+/// An Ethernet/IPv4 ARP message's length (RFC 826).
+const ARP_LEN: usize = 28;
 
 /// IP layers followed in one frame: the packet and up to two tunnels in it.
 const MAX_IP_DEPTH: usize = 3;

@@ -222,20 +222,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         );
         StageResult::new(Stage::Dhcp, Status::NotSeen, summary)
     } else if let Some(pending) = pending_at_end(ctx, last_msgs, answered_earlier) {
-        match declined.as_deref() {
-            // Still waiting, but after declining an address in use: the
-            // conflict is there whatever comes next.
-            Some(addr) => {
-                let summary = format!("{pending}, after the phone declined {addr}: in use");
-                let advice = format!(
-                    "another device answers for {addr}, the address the server leased (a \
-                     static address inside the scope, or a duplicate): the phone declined it; \
-                     find that device or exclude the address"
-                );
-                StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(advice)
-            }
-            None => StageResult::new(Stage::Dhcp, Status::NotSeen, pending),
-        }
+        StageResult::new(Stage::Dhcp, Status::NotSeen, pending)
     } else if count(OFFER) > 0 && count(REQUEST) > 0 {
         StageResult::new(Stage::Dhcp, Status::Fail, "REQUEST never acknowledged").advice(
             "the server offered an address but never answered the REQUEST; check the \
@@ -326,6 +313,20 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             _ => None,
         };
         result = after_renewal_nak(ctx, result, from_nak, (nak, addr), second);
+    }
+    // Still under way at the capture's end, but after declining an address
+    // in use: the conflict is there whatever comes next.
+    if let (Status::NotSeen, Some(addr)) = (result.status, declined.as_deref()) {
+        let summary = format!(
+            "{}, after the phone declined {addr}: in use",
+            result.summary
+        );
+        let advice = format!(
+            "another device answers for {addr}, the address the server leased (a static \
+             address inside the scope, or a duplicate): the phone declined it; find that \
+             device or exclude the address"
+        );
+        result = StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(advice);
     }
     // Evidence a rule of its own adds (the ARP to a dead router) comes after.
     evidence.append(&mut result.evidence);

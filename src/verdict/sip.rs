@@ -66,6 +66,32 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             live
         }
     };
+    // A REGISTER still waiting at the capture's end does not judge its line
+    // when the line's REGISTER before it failed (unanswered, refused): that
+    // failure stands (a phone retrying a dead registrar).
+    let waiting = |t: &Transaction<'_>| {
+        t.finals.is_empty()
+            && t.provisional.is_none()
+            && ctx.secs_left(&t.request.ts) < unanswered::PENDING_SECS
+    };
+    // (One pass: each line's last REGISTER and the one before it.)
+    let mut last_at: HashMap<Option<&str>, usize> = HashMap::new();
+    let mut before_at: Vec<Option<usize>> = vec![None; judged.len()];
+    for (i, t) in judged.iter().enumerate() {
+        if let Some(slot) = before_at.get_mut(i) {
+            *slot = last_at.insert(t.line(), i);
+        }
+    }
+    let judged: Vec<&Transaction<'_>> = (judged.iter().enumerate())
+        .filter(|(i, t)| {
+            let last_of_its_line = last_at.get(&t.line()) == Some(i);
+            let failed_before = (before_at.get(*i).copied().flatten())
+                .and_then(|b| judged.get(b))
+                .is_some_and(|u| u.rank() == 2);
+            !(last_of_its_line && failed_before && waiting(t))
+        })
+        .map(|(_, t)| *t)
+        .collect();
     // Several lines: each line's last REGISTER counts; the worst decides.
     let mut last_of_line: BTreeMap<&str, &Transaction<'_>> = BTreeMap::new();
     for t in &judged {

@@ -290,7 +290,13 @@ fn kind_of(ctx: &Ctx<'_>, c: &Conn<'_>) -> Kind {
     // SIP over TLS on its own port (5061, RFC 3261 26.2), or TLS to SIP's
     // cleartext port (a transport set to TLS with the proxy's port left at
     // 5060): the phone's proxy, reached by its address record or by IP.
-    let sips = port == 5061 || port == 5060 && c.hello.is_some();
+    // (Named by the capture's DNS for that address when the phone sent a
+    // name: another service on 5061 with a name of its own is not the SBC.)
+    let named = c.sni.as_deref().is_none_or(|sni| {
+        let sni = sni.trim_end_matches('.');
+        ctx.names.names(&ip).any(|n| n.eq_ignore_ascii_case(sni))
+    });
+    let sips = named && (port == 5061 || port == 5060 && c.hello.is_some());
     if port == ctx.sbc_port || srv_port || sips {
         Kind::Sbc
     } else {

@@ -25,10 +25,34 @@ const REFUSED_SECS: f64 = 2.0;
 /// address but another port than the REGISTER came from (the port its Via
 /// names, without `rport`: RFC 3261 18.2.2, RFC 3581): the phone listens
 /// on the port it sends from, and refuses the answer with ICMP if it says.
+/// The line's registration that still stands when `last` is sent: the
+/// last 2xx before it, whose granted time has not run out, with every
+/// REGISTER of the line since answered by a 2xx or a challenge (a refused
+/// or unanswered one undid it). Its 2xx, and whether `last` refreshes it
+/// (same Call-ID).
+fn standing<'a>(line: &[&Transaction<'a>], last: &Transaction<'a>) -> Option<(&'a Fact, bool)> {
+    let before: Vec<&&Transaction<'a>> = line
+        .iter()
+        .filter(|t| t.request.frame < last.request.frame)
+        .collect();
+    let at = before
+        .iter()
+        .rposition(|t| matches!(t.final_code(), Some(200..=299)))?;
+    let t = before.get(at)?;
+    let (ok, _, msg) = t.finals.iter().find(|(_, c, _)| (200..300).contains(c))?;
+    let since_ok = before.get(at + 1..).unwrap_or_default();
+    let undone = since_ok
+        .iter()
+        .any(|t| !matches!(t.final_code(), Some(200..=299 | 401 | 407)));
+    let granted = msg.registered_contact().1.or(t.expires());
+    let expired = granted.is_some_and(|secs| ok.ts.secs_until(&last.request.ts) > f64::from(secs));
+    (!undone && !expired).then_some((*ok, t.call_id == last.call_id))
+}
+
 /// Seconds before the capture's end within which a REGISTER's missing answer
 /// may simply not have come yet: a registrar answers at once, but one
 /// checking credentials against a slow back end takes a second or two.
-const PENDING_SECS: f64 = 4.0;
+pub(super) const PENDING_SECS: f64 = 4.0;
 
 fn to_another_port(
     ctx: &Ctx<'_>,
@@ -209,17 +233,21 @@ pub(super) fn unanswered(
                 crate::text::plural(r + 1, "send", "sends")
             ),
         };
-        // A refresh waiting at the end of a line that had registered: the
-        // registration stands (its 200 OK was seen to its end).
+        // A refresh waiting at the end of a line whose registration still
+        // stands: its 200 OK seen, not expired, nothing failed since.
         let line: Vec<&Transaction<'_>> = (judged.iter().copied())
             .filter(|t| t.line() == last.line())
             .collect();
-        if let Some(ok) = registered_before(&line, last) {
+        if let Some((ok, same_call)) = standing(&line, last) {
             evidence.push(ev(ok, "200 OK: registered"));
+            let what = match same_call {
+                true => "a refresh",
+                false => "a new REGISTER",
+            };
             let summary = format!(
                 "registered (#{}); {} (#{})",
                 ok.frame,
-                s.replacen("REGISTER", "a refresh", 1),
+                s.replacen("REGISTER", what, 1),
                 last.request.frame
             );
             return ControlFlow::Continue(stage(Status::Pass, summary));
