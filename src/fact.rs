@@ -121,7 +121,7 @@ pub enum Body {
         /// An HTTPS download followed to its close: what the client and the
         /// server had sent inside the session by then.
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        tls: Option<[tls::Tail; 2]>,
+        tls: Option<Box<[tls::Tail; 2]>>,
     },
     /// The capture ends with this side's bytes re-sent and never
     /// acknowledged, the other side silent (see `flow::TcpEvent::Unacked`).

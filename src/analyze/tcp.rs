@@ -55,6 +55,9 @@ pub struct ConnState {
     pending: Option<Box<Pending>>,
     /// Counted in [`TcpSide::lost_acked`].
     lost_counted: bool,
+    /// Closes (FIN, RST) seen: a session followed to its close is let go
+    /// once both sides closed or one reset.
+    closes: u8,
 }
 
 /// The chunks of an undecided connection, as they came.
@@ -391,9 +394,15 @@ impl TcpSide {
                 }
                 // A session followed to its close: what each side sent in it.
                 let tls = match &st.app {
-                    App::Tls(pair) => pair.0.tail().zip(pair.1.tail()).map(|(c, s)| [c, s]),
+                    App::Tls(pair) => {
+                        (pair.0.tail().zip(pair.1.tail())).map(|(c, s)| Box::new([c, s]))
+                    }
                     _ => None,
                 };
+                // A followed session that ended both ways (or was reset):
+                // nothing more to read of it.
+                st.closes = st.closes.saturating_add(1);
+                let ended = tls.is_some() && (rst || st.closes >= 2);
                 let body = Body::Closed {
                     conn: st.id,
                     from_client,
@@ -404,7 +413,12 @@ impl TcpSide {
                     own_unseen,
                     tls,
                 };
-                connection_fact(info, st, from_client, frame, ts, body, facts)
+                connection_fact(info, st, from_client, frame, ts, body, facts);
+                if ended {
+                    st.app = App::TlsDone;
+                    return self.after_tls(info);
+                }
+                Track::Bytes
             }
         }
     }

@@ -162,6 +162,9 @@ pub enum TlsEvent {
 /// (RFC 5246 section 6.2.3).
 pub const MAX_RECORD_LEN: usize = (1 << 14) + 2048;
 
+/// Buffer capacity a followed stream keeps when it holds nothing.
+const KEPT_CAPACITY: usize = 64;
+
 /// Largest handshake message reassembled; a longer one is skipped (its
 /// octets are not kept) and reported as `Unread { msg_type, .. }`. Real
 /// certificate chains stay far below.
@@ -236,6 +239,11 @@ pub struct TlsStream {
     to_application_data: bool,
     /// Followed to the close: its encrypted records so far.
     tail: Option<Tail>,
+    /// Followed past its handshake: the record whose body is being skipped
+    /// (its content type and length) and the octets of it still to come.
+    /// Only headers are read there; no body is buffered.
+    skipping: Option<(u8, usize)>,
+    body_left: usize,
 }
 
 impl TlsStream {
@@ -256,6 +264,22 @@ impl TlsStream {
             }
         } else {
             data
+        };
+        // A body being skipped (a followed direction past its handshake).
+        let data = match self.skipping {
+            Some((content_type, len)) => {
+                let n = self.body_left.min(data.len());
+                self.body_left -= n;
+                if self.body_left == 0 {
+                    self.skipping = None;
+                    let tls13 = self.tls13;
+                    if let Some(tail) = self.tail.as_mut() {
+                        tail.record(content_type, len, tls13);
+                    }
+                }
+                data.get(n..).unwrap_or_default()
+            }
+            None => data,
         };
         self.buf.extend_from_slice(data);
 
@@ -310,6 +334,14 @@ impl TlsStream {
             }
             let body_start = at.saturating_add(5);
             let Some(body) = buf.get(body_start..body_start.saturating_add(len)) else {
+                // Past the handshake of a followed direction: the rest of
+                // this body is skipped, not buffered.
+                if self.tail.is_some() && self.only_followed() {
+                    let have = buf.len().saturating_sub(body_start);
+                    self.skipping = Some((content_type, len));
+                    self.body_left = len - have;
+                    at = buf.len();
+                }
                 break;
             };
             self.record(frame, content_type, body, &mut events);
@@ -322,8 +354,26 @@ impl TlsStream {
         if self.stopped.is_none() {
             self.buf = buf;
             self.buf.drain(..at.min(self.buf.len()));
+            // (A followed direction past its handshake keeps no buffer.)
+            if self.tail.is_some() && self.only_followed() {
+                if self.buf.is_empty() && self.buf.capacity() > KEPT_CAPACITY {
+                    self.buf = Vec::new();
+                }
+                if self.handshake.capacity() > 0 {
+                    self.handshake = Vec::new();
+                }
+            }
         }
         events
+    }
+
+    /// Nothing but the tail is wanted of this direction any more: it would
+    /// be done but for [`TlsStream::follow_to_close`].
+    fn only_followed(&self) -> bool {
+        self.hello_seen
+            && (self.ccs_seen || self.application_data_seen)
+            && (self.application_data_seen || !self.to_application_data)
+            && self.watch == Watch::Off
     }
 
     /// Bytes are missing before what comes next (a TCP gap): resynchronise.
@@ -333,6 +383,8 @@ impl TlsStream {
         self.buf.clear();
         self.handshake.clear();
         self.skip = 0;
+        self.skipping = None;
+        self.body_left = 0;
         self.gapped = true;
         self.watch = Watch::Off;
         if self.stopped.is_none() {
@@ -388,7 +440,7 @@ impl TlsStream {
     /// What a direction followed to its close sent inside the session.
     pub fn tail(&self) -> Option<Tail> {
         let mut tail = self.tail?;
-        tail.cut = !self.buf.is_empty() || self.skip > 0;
+        tail.cut = !self.buf.is_empty() || self.skip > 0 || self.skipping.is_some();
         tail.gapped = self.gapped;
         Some(tail)
     }

@@ -167,7 +167,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 tls,
                 ..
             } => {
-                c.last_tail = tls.or(c.last_tail);
+                c.last_tail = tls.as_deref().copied().or(c.last_tail);
                 c.hidden_bytes |= *peer_unseen;
                 c.closed.get_or_insert((f, from_client, *rst));
                 if *rst && from_client {

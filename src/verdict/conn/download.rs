@@ -34,12 +34,12 @@ pub(super) fn cut_short(
     // record came), and at its last (a re-send may fill a hole after the
     // first: the records then read whole).
     let Body::Closed {
-        tls: Some([_, first]),
-        ..
+        tls: Some(tails), ..
     } = &close.body
     else {
         return None;
     };
+    let [_, first] = &**tails;
     let [phone, server] = &c.last_tail?;
     let quiet = first.last_at.map_or(0.0, |t| t.secs_until(&close.ts));
     // Bytes the capture lacks make both the counts and a cut its own.
