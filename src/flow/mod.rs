@@ -328,6 +328,9 @@ struct Conn<S> {
     /// Per direction: payload segments that re-sent bytes, and the frame
     /// and time of the last payload segment.
     resent: [u32; 2],
+    /// Per direction: re-sends since the last sign of a live peer (its
+    /// acknowledgment of this side moving on, or new bytes of its own).
+    stalled: [u32; 2],
     last_sent: [(u64, Timestamp); 2],
     /// The server's initial sequence number, from its SYN-ACK.
     server_isn: Option<u32>,
@@ -574,6 +577,7 @@ impl<S: Default> FlowTable<S> {
             sent_end: [None; 2],
             acked: [None; 2],
             resent: [0; 2],
+            stalled: [0; 2],
             last_sent: [(0, Timestamp::default()); 2],
             server_isn: None,
             synack_again: false,
@@ -691,7 +695,13 @@ impl<S: Default> FlowTable<S> {
         }
         if ack {
             if let Some(peer) = conn.acked.get_mut(1 - dir) {
+                let moved = peer.is_none_or(|a| a != seq_max(a, seg.ack));
                 *peer = Some(peer.map_or(seg.ack, |a| seq_max(a, seg.ack)));
+                // This side took new bytes of the other's, or the other's
+                // re-sent ones at last: both sides are alive.
+                if moved {
+                    conn.stalled = [0; 2];
+                }
             }
         }
         if rst {
@@ -710,6 +720,9 @@ impl<S: Default> FlowTable<S> {
             if let Some(sent) = conn.sent_end.get_mut(dir) {
                 let again = sent.is_some_and(|e| seq != e && seq_max(seq, e) == e);
                 if let (true, Some(n)) = (again, conn.resent.get_mut(dir)) {
+                    *n = n.saturating_add(1);
+                }
+                if let (true, Some(n)) = (again, conn.stalled.get_mut(dir)) {
                     *n = n.saturating_add(1);
                 }
                 *sent = Some(sent.map_or(end, |e| seq_max(e, end)));
@@ -829,7 +842,8 @@ impl<S> Conn<S> {
             let closed = self.fin.get(dir).copied().unwrap_or(true);
             // (A peer that had spoken: only after re-sends a live peer would
             // have answered, RFC 6298's backoff past a second.)
-            let went_silent = !silent && resent >= WENT_SILENT_RESENDS;
+            let stalled = self.stalled.get(dir).copied().unwrap_or(0);
+            let went_silent = !silent && stalled >= WENT_SILENT_RESENDS;
             if resent == 0 || !(silent || went_silent) || closed || self.peer_acked(dir) {
                 continue;
             }
@@ -837,7 +851,7 @@ impl<S> Conn<S> {
             let from_client = dir == CLIENT;
             let event = TcpEvent::Unacked {
                 from_client,
-                resent,
+                resent: if went_silent { stalled } else { resent },
                 synack_again: self.synack_again,
                 went_silent,
                 frame,

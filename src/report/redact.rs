@@ -16,6 +16,7 @@ use crate::phone::identity::mac_from_user_agent;
 pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> String {
     let mut map: BTreeMap<String, String> = BTreeMap::new();
     let mut macs: Vec<[u8; 6]> = Vec::new();
+    let mut passwords: Vec<String> = Vec::new();
     let mut ips: Vec<IpAddr> = Vec::new();
     let mut users: Vec<String> = Vec::new();
     for p in &doc.phones {
@@ -27,7 +28,12 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
             ips.push(f.src_ip());
             ips.push(f.dst_ip());
             match &f.body {
-                Body::Dhcp(m) => macs.push(m.chaddr),
+                Body::Dhcp(m) => {
+                    macs.push(m.chaddr);
+                    for (_, value) in m.provisioning_options() {
+                        passwords.extend(passwords_in(&value));
+                    }
+                }
                 Body::Sip(m) => {
                     macs.extend(m.user_agent.as_deref().and_then(mac_from_user_agent));
                     users.extend(m.from.as_deref().and_then(aor_user));
@@ -151,7 +157,41 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     for (marker, to) in stand_ins.iter().rev() {
         out = out.replace(marker.as_str(), to);
     }
+    // The scope's own passwords, as written (a comma or quote in one ends
+    // no URL), then any other URL's.
+    passwords.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    passwords.dedup();
+    for p in passwords.iter().filter(|p| !p.is_empty()) {
+        out = out.replace(p.as_str(), HIDDEN);
+    }
     hide_passwords(&out)
+}
+
+/// The passwords an option 66/160 value carries: a URL's user information
+/// after its first colon, a profile rule's `--pwd` value.
+fn passwords_in(value: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = value;
+    while let Some(at) = rest.find("://") {
+        let tail = rest.get(at + 3..).unwrap_or("");
+        let authority = tail
+            .get(..tail.find('/').unwrap_or(tail.len()))
+            .unwrap_or(tail);
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            found.extend(userinfo.split_once(':').map(|(_, p)| p.to_string()));
+        }
+        rest = tail;
+    }
+    let mut rest = value;
+    while let Some(at) = rest.find("--pwd") {
+        let tail = rest.get(at + "--pwd".len()..).unwrap_or("").trim_start();
+        let end = tail
+            .find(|c: char| c == ']' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        found.push(tail.get(..end).unwrap_or("").to_string());
+        rest = tail;
+    }
+    found
 }
 
 /// What a password is replaced with.
@@ -186,6 +226,7 @@ fn hide_passwords(text: &str) -> String {
     while let Some(at) = rest.find("--pwd ") {
         let (head, tail) = rest.split_at(at + "--pwd ".len());
         masked.push_str(head);
+        let tail = tail.trim_start();
         let end = tail
             .find(|c: char| c == ']' || c.is_whitespace() || c == '"')
             .unwrap_or(tail.len());
@@ -506,6 +547,8 @@ mod tests {
         );
         assert!(out.contains("[--uid u --pwd *****]http://h/x"), "{out}");
         assert!(out.contains("https://h/no-userinfo@x"), "{out}");
+        let found = passwords_in("[--uid u --pwd  a'b]http://x:c,d@h:8080/p");
+        assert_eq!(found, vec!["c,d".to_string(), "a'b".to_string()]);
     }
 
     #[test]

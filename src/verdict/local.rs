@@ -61,6 +61,8 @@ pub fn targets(ctx: &Ctx<'_>) -> Targets {
                 Some(rest) => rest.split_once(']').map_or(rest, |(_, url)| url),
                 None => value.as_str(),
             };
+            // (Its user information goes first: a password may hold a comma.)
+            let value = without_userinfo(value);
             for piece in value.split([',', ' ']).filter(|p| !p.is_empty()) {
                 t.add(piece);
             }
@@ -105,6 +107,25 @@ fn url_port(url: &str) -> Option<u16> {
         "https" => Some(own.unwrap_or(443)),
         _ => None,
     }
+}
+
+/// `text` with every URL's user information left out (`http://u:p@h/` is
+/// `http://h/`): whatever the password holds, the server stays readable.
+pub(crate) fn without_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let authority_end = tail.find('/').unwrap_or(tail.len());
+        let authority = tail.get(..authority_end).unwrap_or(tail);
+        rest = match authority.rfind('@') {
+            Some(userinfo_end) => tail.get(userinfo_end + 1..).unwrap_or(""),
+            None => tail,
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// An authority without its user information (`user:password@`, RFC 3986

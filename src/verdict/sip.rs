@@ -74,21 +74,31 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             && t.provisional.is_none()
             && ctx.secs_left(&t.request.ts) < unanswered::PENDING_SECS
     };
-    // (One pass: each line's last REGISTER and the one before it.)
+    // (One pass: each line's last REGISTER, and its latest failure since
+    // its last 2xx; the line's REGISTERs after that failure go.)
     let mut last_at: HashMap<Option<&str>, usize> = HashMap::new();
-    let mut before_at: Vec<Option<usize>> = vec![None; judged.len()];
+    let mut failed_at: HashMap<Option<&str>, usize> = HashMap::new();
     for (i, t) in judged.iter().enumerate() {
-        if let Some(slot) = before_at.get_mut(i) {
-            *slot = last_at.insert(t.line(), i);
+        last_at.insert(t.line(), i);
+        match t.rank() {
+            0 => {
+                failed_at.remove(&t.line());
+            }
+            2 if !waiting(t) => {
+                failed_at.insert(t.line(), i);
+            }
+            _ => {}
         }
     }
+    let waits = |line: Option<&str>| {
+        (last_at.get(&line))
+            .and_then(|i| judged.get(*i))
+            .is_some_and(|t| waiting(t))
+    };
     let judged: Vec<&Transaction<'_>> = (judged.iter().enumerate())
         .filter(|(i, t)| {
-            let last_of_its_line = last_at.get(&t.line()) == Some(i);
-            let failed_before = (before_at.get(*i).copied().flatten())
-                .and_then(|b| judged.get(b))
-                .is_some_and(|u| u.rank() == 2);
-            !(last_of_its_line && failed_before && waiting(t))
+            let after_failure = failed_at.get(&t.line()).is_some_and(|f| i > f);
+            !(after_failure && waits(t.line()))
         })
         .map(|(_, t)| *t)
         .collect();

@@ -45,24 +45,36 @@ pub(super) fn no_dns_server(
     });
     let silent = !busy && ctx.secs_left(&ack.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
-    let summary = format!(
-        "ACK {} from {server} names no DNS server (option 6)",
-        last_ack.yiaddr
-    );
+    // No router either (nor classless routes): both are said, or fixing
+    // one leaves the phone stuck on the other.
+    // (Only for a phone that then did nothing: one that went on found its
+    // way, by the subnet or by hand.)
+    let no_router = silent && !last_ack.options.iter().any(|o| matches!(o.code, 3 | 121));
+    let (lacks, add) = match no_router {
+        true => (
+            "names no DNS server (option 6) and no router (option 3)",
+            "add option 6 and option 3 (the voice VLAN's gateway) to the voice scope",
+        ),
+        false => (
+            "names no DNS server (option 6)",
+            "add option 6 to the voice scope",
+        ),
+    };
+    let summary = format!("ACK {} from {server} {lacks}", last_ack.yiaddr);
+    let lacks = lacks.replacen("names", "gives", 1);
     let (status, advice) = match silent {
         true => (
             Status::Fail,
             format!(
-                "the scope on {server} gives no DNS server (option 6) and the phone did nothing \
-                 after the lease: it cannot find activate.cisco.com; add option 6 to the voice \
-                 scope"
+                "the scope on {server} {lacks} and the phone did nothing after the lease: it \
+                 cannot find activate.cisco.com; {add}"
             ),
         ),
         false => (
             Status::Warn,
             format!(
-                "the scope on {server} gives no DNS server (option 6): a factory-reset phone \
-                 cannot resolve activate.cisco.com; add option 6 to the voice scope"
+                "the scope on {server} {lacks}: a factory-reset phone cannot resolve \
+                 activate.cisco.com; {add}"
             ),
         ),
     };

@@ -44,7 +44,11 @@ fn standing<'a>(line: &[&Transaction<'a>], last: &Transaction<'a>) -> Option<(&'
     let undone = since_ok
         .iter()
         .any(|t| !matches!(t.final_code(), Some(200..=299 | 401 | 407)));
-    let granted = msg.registered_contact().1.or(t.expires());
+    // (The grant of the phone's own Contact, not another device's binding
+    // on the same account.)
+    let granted = msg
+        .binding_expires(t.msg.registered_contact().0)
+        .or(t.expires());
     let expired = granted.is_some_and(|secs| ok.ts.secs_until(&last.request.ts) > f64::from(secs));
     (!undone && !expired).then_some((*ok, t.call_id == last.call_id))
 }
