@@ -45,7 +45,14 @@ pub(super) fn tls_outcome(
     // TLS 1.3 carries the phone's Finished as application data: a flight
     // the server never acknowledged did not finish it.
     let lost13 = tls13 && stall::unacked_flight(c).is_some();
-    let done = !lost13 && (c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]));
+    // (A ClientHello the server closed on without a ServerHello finished
+    // nothing: data the phone sent with it is TLS 1.3 early data, RFC 8446
+    // 2.3. A server never seen at all, a one-way capture, tells nothing.)
+    let server_closed = matches!(c.closed, Some((_, false, _)));
+    let unanswered = c.hello.is_some() && c.server_hello.is_none() && server_closed;
+    let done = !lost13
+        && !unanswered
+        && (c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]));
     // The phone quit after the server's hello: an alert the server sends
     // after that close answers it.
     let quit = abandon::phone_quit(c);
@@ -54,6 +61,13 @@ pub(super) fn tls_outcome(
     // close (OpenSSL answers the FIN with decode_error) reacts to it.
     let server_quit = flight::server_close(c);
     let fatal = fatal.filter(|a| !a.1 || server_quit.is_none_or(|q| a.0.frame < q.frame));
+    // Nor when the server closed before any ServerHello (OpenSSL answers
+    // that end of the stream with decode_error): the close is the outcome.
+    let closed_first = match c.closed {
+        Some((f, false, _)) if c.server_hello.is_none() => Some(f.frame),
+        _ => None,
+    };
+    let fatal = fatal.filter(|a| !a.1 || closed_first.is_none_or(|q| a.0.frame < q));
     let (status, summary, advice) = if let Some((f, by_phone, _, desc)) = fatal {
         let who = if *by_phone { "the phone" } else { "the server" };
         let summary = format!(
