@@ -204,15 +204,40 @@ fn clear_sip(ctx: &Ctx<'_>) -> Option<StageResult> {
             && f.dst.port() == ctx.sbc_port
             && matches!(&f.body, crate::fact::Body::Sip(_))
     })?;
-    let summary = format!(
-        "no TLS: the phone sent SIP in clear to the SBC port ({}, #{})",
-        f.dst, f.frame
-    );
+    // A server there that never answered the SIP in clear (a TLS listener
+    // closing on bytes that are no record) refused it: the transport is the
+    // failure, not the registrar.
+    let answered = ctx
+        .own()
+        .any(|g| g.src == f.dst && g.dst == f.src && matches!(&g.body, crate::fact::Body::Sip(_)));
+    // (The server closing, or a wait no registrar takes; a capture ending
+    // at once tells nothing.)
+    let closed = ctx.own().any(|g| {
+        g.src == f.dst && g.dst == f.src && matches!(&g.body, crate::fact::Body::Closed { .. })
+    });
+    let refused = !answered && (closed || ctx.secs_left(&f.ts) >= 2.0);
+    let (status, summary) = match !refused {
+        true => (
+            Status::Warn,
+            format!(
+                "no TLS: the phone sent SIP in clear to the SBC port ({}, #{})",
+                f.dst, f.frame
+            ),
+        ),
+        false => (
+            Status::Fail,
+            format!(
+                "no TLS: the phone sent SIP in clear to the SBC port ({}, #{}) and got no SIP \
+                 back: the SBC port takes TLS",
+                f.dst, f.frame
+            ),
+        ),
+    };
     let advice = "set the line's SIP transport to TLS: Webex Calling takes SIP only over TLS on \
                   the SBC port, and in clear the registration (digest exchange, numbers) \
                   crosses the network readable";
     Some(
-        StageResult::new(Stage::SbcTls, Status::Warn, summary)
+        StageResult::new(Stage::SbcTls, status, summary)
             .advice(advice)
             .evidence(vec![super::ev(f, "SIP in clear on the SBC connection")]),
     )
