@@ -25,6 +25,26 @@ const REFUSED_SECS: f64 = 2.0;
 /// address but another port than the REGISTER came from (the port its Via
 /// names, without `rport`: RFC 3261 18.2.2, RFC 3581): the phone listens
 /// on the port it sends from, and refuses the answer with ICMP if it says.
+/// A SIP answer from the REGISTER's destination to the phone's socket for
+/// a request of another method (an OPTIONS): the path works both ways.
+fn other_method_answered<'a>(
+    ctx: &'a Ctx<'a>,
+    last: &Transaction<'_>,
+) -> Option<(&'a Fact, String)> {
+    let (to, from) = (last.request.dst, last.request.src);
+    ctx.own().find_map(|f| match &f.body {
+        Body::Sip(m) if f.src == to && f.dst == from => match &m.start {
+            crate::proto::sip::StartLine::Response { .. } => {
+                let method = m.cseq.as_ref().map_or("", |(_, method)| method.as_str());
+                (!method.eq_ignore_ascii_case("REGISTER") && !method.is_empty())
+                    .then(|| (f, method.to_ascii_uppercase()))
+            }
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// The line's registration that still stands when `last` is sent: the
 /// last 2xx before it, whose granted time has not run out, with every
 /// REGISTER of the line since answered by a 2xx or a challenge (a refused
@@ -349,10 +369,20 @@ pub(super) fn unanswered(
                 last.request.src_ip()
             )
         }
-        None => format!(
-            "the registrar at {to} never answers: check the firewall/NAT path and \
-             the proxy address"
-        ),
+        None => match other_method_answered(ctx, last) {
+            // The same path carried its answer to another request of the
+            // phone's (an OPTIONS keepalive): only REGISTER goes unanswered.
+            Some((f, method)) => format!(
+                "the registrar at {to} answers this phone's {method} on the same path (#{}) \
+                 but never its REGISTER: it drops the REGISTERs (a per-method ACL, an \
+                 anti-flood rule, a hung registrar module); check the registrar's logs",
+                f.frame
+            ),
+            None => format!(
+                "the registrar at {to} never answers: check the firewall/NAT path and \
+                 the proxy address"
+            ),
+        },
     };
     let before = match registered_before(judged, last) {
         Some(ok) => format!(" after a registration (#{})", ok.frame),
