@@ -83,6 +83,11 @@ pub struct DnsMessage {
     /// The message carries an OPT record (EDNS, RFC 6891).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub edns: bool,
+    /// A referral (RFC 1034 4.3.1): no answer, not authoritative, no
+    /// recursion available (RA clear), name servers in the authority
+    /// section. An authoritative-only server answering a stub.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub referral: bool,
     pub questions: Vec<DnsQuestion>,
     pub answers: Vec<DnsRecord>,
     /// Additional-section records (SRV targets' addresses ride here).
@@ -168,6 +173,11 @@ pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         rcode: header.rcode(walk.opt_ext_rcode),
         tc: header.flags & 0x0200 != 0,
         edns: walk.opt_ext_rcode.is_some(),
+        referral: header.flags & 0x8000 != 0
+            && header.flags & 0x000f == 0
+            && header.flags & 0x0480 == 0
+            && header.ancount == 0
+            && header.nscount > 0,
         questions: walk.questions,
         answers: Vec::new(),
         additionals: Vec::new(),

@@ -35,10 +35,20 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
              DNS for {name} (forward the zone)",
             looped.unwrap_or_default()
         ),
-        Answer::Error(rc) if rc == "NXDOMAIN" => format!(
-            "resolver {server} says {name} does not exist (DNS filtering or split horizon): \
-             let it resolve the public Webex and Cisco names"
-        ),
+        // The name is an alias whose target does not exist: the error is
+        // the target's (RFC 6604 3).
+        Answer::Error(rc) if rc == "NXDOMAIN" => match a.dangling_cname() {
+            Some(target) => format!(
+                "{name} is a CNAME to {target} at {server}, and {target} does not exist there \
+                 (NXDOMAIN): a zone of the resolver's own (split DNS) or a filter holds the \
+                 alias without what is behind it; let it ask the public DNS for {name} \
+                 (forward the zone), or fix the alias"
+            ),
+            None => format!(
+                "resolver {server} says {name} does not exist (DNS filtering or split \
+                 horizon): let it resolve the public Webex and Cisco names"
+            ),
+        },
         Answer::Error(rc) if rc == "SERVFAIL" => format!(
             "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
              forwarders and DNSSEC validation"
@@ -48,6 +58,14 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
              subnet, or {other_server}"
         ),
         Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
+        // A server that only refers the phone on (no recursion): it is an
+        // authoritative server, not the resolver a phone needs.
+        Answer::NoData if a.referral() => format!(
+            "{server}{reach} does not recurse: it answered {name} with a referral to other \
+             name servers (recursion not available), as an authoritative-only server does; \
+             give the phone a recursive resolver, or allow recursion there for the voice \
+             subnet"
+        ),
         Answer::NoData => match a.dangling_cname() {
             Some(target) => format!(
                 "{name} is a CNAME to {target} at {server}, and {target} has no record of that \

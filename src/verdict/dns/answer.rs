@@ -123,6 +123,11 @@ impl Attempt<'_> {
 
     /// The name an answer without records ends its CNAME chain at (a
     /// CNAME whose target has no record of the type asked), if it does.
+    /// The answer was a referral (see `DnsMessage::referral`).
+    pub(super) fn referral(&self) -> bool {
+        matches!(&self.answer_fact.map(|f| &f.body), Some(Body::Dns(m)) if m.referral)
+    }
+
     pub(super) fn dangling_cname(&self) -> Option<&str> {
         let Body::Dns(m) = &self.answer_fact?.body else {
             return None;
