@@ -169,6 +169,7 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     attempts.sort_by_key(|a| a.2.first().map_or(0, |e| e.frame));
     if attempts.is_empty() {
         lookup_attempts(ctx, &targets, &mut attempts);
+        super::local_arp::unreached(ctx, &targets.ips, &mut attempts);
     }
     let Some(mut last) = attempts.last() else {
         return StageResult::not_seen(Stage::LocalConfig, "no profile fetch from a local server");

@@ -15,6 +15,7 @@ mod dhcp;
 mod dns;
 mod hijack;
 mod local;
+mod local_arp;
 mod ntp;
 mod one_way;
 mod others;
