@@ -17,6 +17,7 @@
 //! connection unanswered is no answer, and an answer the phone acknowledged
 //! but the capture lacks is can't tell.
 
+mod absent;
 mod advice;
 mod answer;
 mod judge;
@@ -137,7 +138,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     });
     let act_stage = search::expansion_used(act_stage, &act, is_activation_name);
     let prov_stage = search::expansion_used(prov_stage, &prov, is_provisioning_name);
-    DnsStages {
+    let mut stages = DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
         srv: match (srv.is_empty(), fallback) {
@@ -154,7 +155,20 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
                 answered_unseen(ctx, result, &srv, &attempts, &sbc)
             }
         },
+    };
+    // An option-6 server absent from the link: said once, on the first
+    // stage that passed (the lookups went to the next server after it).
+    let first_passed = [
+        &mut stages.activation,
+        &mut stages.provisioning,
+        &mut stages.srv,
+    ]
+    .into_iter()
+    .find(|s| s.status == Status::Pass);
+    if let Some(stage) = first_passed {
+        absent::server_absent(ctx, stage);
     }
+    stages
 }
 
 /// A TLS ClientHello naming a host `name` accepts.
