@@ -48,7 +48,10 @@ pub(super) fn tls_outcome(
     // (A ClientHello the server closed on without a ServerHello finished
     // nothing: data the phone sent with it is TLS 1.3 early data, RFC 8446
     // 2.3. A server never seen at all, a one-way capture, tells nothing.)
-    let server_closed = matches!(c.closed, Some((_, false, _)));
+    // (A server that sent anything of its own, its hello merely missing
+    // from the capture, answered.)
+    let server_silent = !(c.app_data[1] || c.ccs[1] || c.hidden_bytes || c.chain.is_some());
+    let server_closed = matches!(c.closed, Some((_, false, _))) && server_silent;
     let unanswered = c.hello.is_some() && c.server_hello.is_none() && server_closed;
     let done = !lost13
         && !unanswered
@@ -64,7 +67,7 @@ pub(super) fn tls_outcome(
     // Nor when the server closed before any ServerHello (OpenSSL answers
     // that end of the stream with decode_error): the close is the outcome.
     let closed_first = match c.closed {
-        Some((f, false, _)) if c.server_hello.is_none() => Some(f.frame),
+        Some((f, false, _)) if c.server_hello.is_none() && server_silent => Some(f.frame),
         _ => None,
     };
     let fatal = fatal.filter(|a| !a.1 || closed_first.is_none_or(|q| a.0.frame < q));
