@@ -395,6 +395,13 @@ fn case_20_tcp_out_of_order_overlap_and_syn_data() {
     );
     assert_eq!(msgs[2].1.call_id.as_deref(), Some("c20-syn@192.0.2.100"));
     assert!(r.summary.stats.flow.overlap_conflicts >= 1);
+    // One re-sent segment (frame 7) with two differing runs: counted as
+    // ranges, not as retransmissions (tshark shows one retransmission).
+    assert!(r
+        .summary
+        .warnings
+        .iter()
+        .any(|w| w.contains("different bytes in 2 ranges") && !w.contains("retransmission")));
     assert!(r
         .summary
         .warnings

@@ -482,13 +482,12 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         ));
     }
     if s.flow.overlap_conflicts > 0 {
-        let (n, what) = agree(
-            s.flow.overlap_conflicts,
-            "retransmission",
-            "retransmissions",
-        );
+        // (Counted by runs of differing bytes: one re-sent segment may
+        // hold several.)
+        let (n, what) = agree(s.flow.overlap_conflicts, "range", "ranges");
         out.push(format!(
-            "{n} TCP {what} carried different bytes; the first copy was kept"
+            "re-sent TCP segments carried different bytes in {n} {what} than the copy seen \
+             first, which was kept"
         ));
     }
     if s.truncated_by_snaplen > 0 {
