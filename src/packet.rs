@@ -811,20 +811,20 @@ fn inner_ethernet<'a>(
     }
 }
 
-/// The early filter on fixed offsets, before any decoding: true for an
-/// Ethernet frame (untagged or one 802.1Q tag) carrying a whole IPv4 or
-/// IPv6 UDP datagram, without IP options or extension headers, that
-/// [`udp`] would skip (RTP, most of a voice capture). It reads the fields
-/// the full decode reads and answers true only where that decode gives
-/// `Skip` and counts nothing; anything else goes the full way.
-/// Whether an Ethernet frame's IP datagram (the filter's kinds: untagged or
-/// one tag) is all in its bytes, as the full decode tells it.
-fn ip_whole(frame: &[u8]) -> bool {
+/// The ethertype and the IP bytes of an Ethernet frame, untagged or with
+/// one 802.1Q tag (the early filter's kinds).
+fn ethernet_ip(frame: &[u8]) -> Option<(u16, &[u8])> {
     let (ethertype, ip_at) = match be16(frame, 12) {
         0x8100 => (be16(frame, 16), 18),
         ethertype => (ethertype, 14),
     };
-    let Some(ip) = frame.get(ip_at..) else {
+    Some((ethertype, frame.get(ip_at..)?))
+}
+
+/// Whether an Ethernet frame's IP datagram (the filter's kinds: untagged or
+/// one tag) is all in its bytes, as the full decode tells it.
+fn ip_whole(frame: &[u8]) -> bool {
+    let Some((ethertype, ip)) = ethernet_ip(frame) else {
         return false;
     };
     let ihl = usize::from(ip.first().map_or(0, |b| b & 0x0f)) * 4;
@@ -835,12 +835,14 @@ fn ip_whole(frame: &[u8]) -> bool {
     }
 }
 
+/// The early filter on fixed offsets, before any decoding: true for an
+/// Ethernet frame (untagged or one 802.1Q tag) carrying a whole IPv4 or
+/// IPv6 UDP datagram, without IP options or extension headers, that
+/// [`udp`] would skip (RTP, most of a voice capture). It reads the fields
+/// the full decode reads and answers true only where that decode gives
+/// `Skip` and counts nothing; anything else goes the full way.
 fn unwanted_udp(frame: &[u8]) -> bool {
-    let (ethertype, ip_at) = match be16(frame, 12) {
-        0x8100 => (be16(frame, 16), 18),
-        ethertype => (ethertype, 14),
-    };
-    let Some(ip) = frame.get(ip_at..) else {
+    let Some((ethertype, ip)) = ethernet_ip(frame) else {
         return false;
     };
     let udp = match (ethertype, ip) {

@@ -15,6 +15,12 @@ use crate::time::Timestamp;
 /// Most (sender, target) pairs, and most speakers, kept.
 const MAX_KEPT: usize = 1 << 16;
 
+/// Requests for a host, over at least this many seconds, that make it
+/// absent from the link (Linux asks three times a second apart before it
+/// gives up a send).
+pub const ABSENT_ASKS: u32 = 3;
+pub const ABSENT_SECS: f64 = 1.0;
+
 /// Requests from one address for another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Asks {
@@ -100,6 +106,16 @@ impl ArpLog {
         self.owners
             .get(mac)
             .is_some_and(|(first, several)| *several || *first != ip)
+    }
+
+    /// `from`'s requests for `target` when they show no such host on the
+    /// link: at least [`ABSENT_ASKS`] over [`ABSENT_SECS`] or more, and
+    /// `target` never spoke ARP at all.
+    pub fn absent(&self, from: Ipv4Addr, target: Ipv4Addr) -> Option<Asks> {
+        let asks = *self.asks(from, target)?;
+        let waited = asks.first.1.secs_until(&asks.last.1);
+        let absent = asks.count >= ABSENT_ASKS && waited >= ABSENT_SECS && !self.spoke(target);
+        absent.then_some(asks)
     }
 
     /// The MAC that spoke ARP first for `ip` (a reply "`ip` is at"), if any.

@@ -10,11 +10,6 @@ use std::net::IpAddr;
 use super::local::Outcome;
 use super::{Ctx, Evidence};
 
-/// ARP requests, over at least this many seconds, that make a host absent
-/// (Linux asks three times a second apart before it gives up a send).
-const ABSENT_ASKS: u32 = 3;
-const ABSENT_SECS: f64 = 1.0;
-
 /// Adds a failed attempt for each named IPv4 server the phone asked ARP for
 /// in vain (no ARP from that address at all in the capture).
 pub(super) fn unreached(
@@ -28,13 +23,10 @@ pub(super) fn unreached(
             IpAddr::V4(v4) => Some(*v4),
             IpAddr::V6(_) => None,
         }) {
-            let Some(asks) = ctx.arp.asks(phone, *server) else {
+            let Some(asks) = ctx.arp.absent(phone, *server) else {
                 continue;
             };
             let waited = asks.first.1.secs_until(&asks.last.1);
-            if ctx.arp.spoke(*server) || asks.count < ABSENT_ASKS || waited < ABSENT_SECS {
-                continue;
-            }
             let why = format!(
                 "it never answers the phone's ARP ({} requests over {waited:.0} s): no such host \
                  is on the phone's link",

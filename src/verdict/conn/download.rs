@@ -58,15 +58,23 @@ pub(super) fn cut_short(
         // A close_notify first, or a reset of a connection idle since the
         // server's last record (a keep-alive timeout): a finished answer.
         (false, true) if server.alert_last || quiet >= QUIET_SECS => return None,
-        (false, true) if server.cut => (
-            Status::Fail,
-            format!(
-                "handshake with {name} completed, then the server's side reset the connection \
-                 in the middle of a record, {sent} into the session"
-            ),
-            path,
-            "reset in the middle of the server's record",
-        ),
+        // A close of the server's side in the middle of its record.
+        (false, rst) if server.cut => {
+            let how = if rst { "reset" } else { "closed" };
+            (
+                Status::Fail,
+                format!(
+                    "handshake with {name} completed, then the server's side {how} the \
+                     connection in the middle of a record, {sent} into the session"
+                ),
+                path,
+                if rst {
+                    "reset in the middle of the server's record"
+                } else {
+                    "closed in the middle of the server's record"
+                },
+            )
+        }
         (false, true) => (
             Status::Warn,
             format!(
@@ -76,15 +84,6 @@ pub(super) fn cut_short(
             ),
             path,
             "reset without a close_notify",
-        ),
-        (false, false) if server.cut => (
-            Status::Fail,
-            format!(
-                "handshake with {name} completed, then the server's side closed the connection \
-                 in the middle of a record, {sent} into the session"
-            ),
-            path,
-            "closed in the middle of the server's record",
         ),
         // (A close within moments of the handshake is the phone's choice,
         // not a wait given up.)

@@ -9,10 +9,6 @@ use std::net::IpAddr;
 use crate::fact::Body;
 use crate::verdict::{ev, Ctx, StageResult, Status};
 
-/// ARP requests, over at least this many seconds, that make a host absent.
-const ABSENT_ASKS: u32 = 3;
-const ABSENT_SECS: f64 = 1.0;
-
 /// Turns a passing `stage` into a warning when an option-6 server the phone
 /// asked ARP for never answered it.
 pub(super) fn server_absent(ctx: &Ctx<'_>, stage: &mut StageResult) {
@@ -22,20 +18,14 @@ pub(super) fn server_absent(ctx: &Ctx<'_>, stage: &mut StageResult) {
     });
     let Some((ack, m)) = lease.last() else { return };
     let phone = m.yiaddr;
-    if phone.is_unspecified() {
+    if phone.is_unspecified() || !ctx.is_phone(&IpAddr::V4(phone)) {
         return;
     }
     for server in m.dns_servers() {
-        let Some(asks) = ctx.arp.asks(phone, server) else {
+        let Some(asks) = ctx.arp.absent(phone, server) else {
             continue;
         };
         let waited = asks.first.1.secs_until(&asks.last.1);
-        if ctx.arp.spoke(server) || asks.count < ABSENT_ASKS || waited < ABSENT_SECS {
-            continue;
-        }
-        if !ctx.is_phone(&IpAddr::V4(phone)) {
-            return;
-        }
         stage.status = Status::Warn;
         stage.summary = format!(
             "{} (DNS server {server} of option 6 never answers the phone's ARP: {} requests \
