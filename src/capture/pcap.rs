@@ -232,19 +232,22 @@ impl PcapReader {
                 what: format!("the record header of frame {frame}"),
             });
         }
-        if self.another_file_header(start)? {
-            return self.locate();
-        }
-        let head = self.src.window();
-        let e = self.endian;
-        let (Some(ts_sec), Some(ts_frac), Some(incl_len), Some(orig_len)) = (
-            e.u32(head, 0),
-            e.u32(head, 4),
-            e.u32(head, 8),
-            e.u32(head, 12),
-        ) else {
+        let Some(&head) = self.src.window().first_chunk::<RECORD_HEADER_LEN>() else {
             return Ok(None);
         };
+        // (A record's first word is its seconds: a file magic there, in
+        // either byte order, is checked for a joined file.)
+        let first = Endian::Little.u32(&head, 0).unwrap_or(0);
+        if MAGICS
+            .iter()
+            .any(|m| first == *m || first == m.swap_bytes())
+            && self.another_file_header(start)?
+        {
+            return self.locate();
+        }
+        let e = self.endian;
+        let word = |at: usize| e.u32(&head, at).unwrap_or(0);
+        let (ts_sec, ts_frac, incl_len, orig_len) = (word(0), word(4), word(8), word(12));
         let caplen = incl_len as usize;
         if caplen > MAX_RECORD {
             return Err(CaptureError::Malformed {
