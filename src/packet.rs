@@ -35,6 +35,7 @@
 //! snake_case id.
 
 mod arp;
+mod early_tcp;
 mod frag;
 mod link;
 mod tunnel;
@@ -53,6 +54,7 @@ use frag::{FragKey, FragOutcome, FragPool, Fragment};
 use link::Link;
 
 pub use arp::{ArpLog, Asks};
+pub use early_tcp::bulk_endpoints;
 
 /// An Ethernet address.
 pub type Mac = [u8; 6];
@@ -1102,3 +1104,6 @@ mod tests;
 
 #[cfg(test)]
 mod early_filter_tests;
+
+#[cfg(test)]
+mod early_tcp_tests;

@@ -298,6 +298,13 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                 }
             }
             let (number, ts) = (frame.number, frame.ts);
+            // Bulk TCP of a connection followed for its outcome only: passed
+            // over before any decode.
+            if let Some((src, dst)) = crate::packet::bulk_endpoints(&frame) {
+                if table.passes_over(&src, &dst) {
+                    continue;
+                }
+            }
             let Decoded::Packet(p) = decoder.decode(&frame) else {
                 continue;
             };

@@ -407,6 +407,24 @@ impl<S: Default> FlowTable<S> {
         }
     }
 
+    /// The fast path before any decode, for a segment without SYN, FIN or
+    /// RST ([`crate::packet::bulk_endpoints`]): true, the segment marking
+    /// its connection active, when that connection is followed for its
+    /// outcome only and past its attempt, where [`FlowTable::segment`]
+    /// would do nothing more; false, nothing done, otherwise.
+    pub fn passes_over(&mut self, src: &SocketAddr, dst: &SocketAddr) -> bool {
+        let Some(idx) = self.index.get(&FlowKey::new(src, dst)).copied() else {
+            return false;
+        };
+        let bulk = self
+            .conn_mut(idx)
+            .is_some_and(|c| c.track == Track::OutcomeOnly && c.phase != Phase::Attempt);
+        if bulk {
+            self.touch(idx);
+        }
+        bulk
+    }
+
     /// A SYN-ACK or RST on no known connection that acknowledges the SYN
     /// of a pending attempt from `dst` to another socket: noted on that
     /// attempt, no connection of its own. The client's RST back to such a
