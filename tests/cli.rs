@@ -1005,6 +1005,20 @@ fn redact_covers_macs_quoted_from_user_agents() {
 }
 
 #[test]
+fn redact_hides_every_user_of_a_list() {
+    // Real peers (tester105): the second and later users of a list ("several
+    // SIP users (a, b, c)", "other lines: a, b") were left in clear.
+    for format in ["table", "json", "markdown", "junit"] {
+        let cap = "captures/edge-sip-three-lines-403-and-404.pcap";
+        let out = stdout(&provscope(&[cap, "--redact", "-f", format]));
+        assert!(out.contains("user3"), "{format}: {out}");
+        for user in ["5301", "5302", "5399"] {
+            assert!(!out.contains(user), "{format}: {user} in {out}");
+        }
+    }
+}
+
+#[test]
 fn scan_counts_a_gzip_file_that_holds_no_capture_as_another_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

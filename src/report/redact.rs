@@ -237,6 +237,11 @@ fn hide_passwords(text: &str) -> String {
     masked
 }
 
+/// Whether `c` is one of [`marker`]'s private-use characters.
+fn is_marker_char(c: char) -> bool {
+    ('\u{E000}'..='\u{E1FF}').contains(&c)
+}
+
 /// A placeholder for the `n`th replacement: private-use characters only.
 fn marker(n: usize) -> String {
     let digit = |d: usize| char::from_u32(0xE100 + (d & 0xff) as u32).unwrap_or('\u{E0FF}');
@@ -269,8 +274,11 @@ fn replace_user_number(text: &str, from: &str, to: &str) -> String {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_ascii_alphanumeric());
-        // Walk back over a list of numbers to the words before it.
-        let before = head.trim_end_matches(|c: char| c.is_ascii_digit() || c == ',' || c == ' ');
+        // Walk back over a list of numbers (and of users already replaced:
+        // their markers) to the words before it.
+        let before = head.trim_end_matches(|c: char| {
+            c.is_ascii_digit() || c == ',' || c == ' ' || is_marker_char(c)
+        });
         let named = tail.starts_with('@')
             || ["sip:", "sips:", "tel:"].iter().any(|m| head.ends_with(m))
             || ["line", "lines:", "users (", "user"]
