@@ -320,10 +320,15 @@ fn mac_key(s: &str) -> String {
 /// Whether an entry of the expectation names a phone of the analysis.
 type Matcher<'a> = dyn Fn(&Value, &Value) -> bool + 'a;
 
-/// The addresses of a phone (or an expectation entry), as a set.
-fn ips_of(v: &Value) -> std::collections::BTreeSet<&str> {
+/// The addresses of a phone (or an expectation entry), as a set, each in
+/// one notation (`2001:DB8::1` and `2001:0db8:0:0:0:0:0:1` are one address).
+fn ips_of(v: &Value) -> std::collections::BTreeSet<String> {
     (v.get("ips").and_then(Value::as_array).into_iter().flatten())
         .filter_map(Value::as_str)
+        .map(|s| {
+            s.parse::<std::net::IpAddr>()
+                .map_or(s.to_string(), |ip| ip.to_string())
+        })
         .collect()
 }
 
@@ -359,7 +364,7 @@ fn compare_phone(label: &str, e_val: &Value, a: &Value, diffs: &mut Vec<Differen
         }
         // A phone's addresses are a set: their order is no difference.
         if k == "ips" {
-            if same_ips(e_val, a) {
+            if ips_of(e_val) == ips_of(a) {
                 continue;
             }
             let a_ips = a.get("ips").cloned().unwrap_or(Value::Null);
@@ -669,5 +674,22 @@ mod tests {
         assert!(
             matches!(validate(&empty), Err(CheckError::Invalid(w)) if w.contains("no \"id\""))
         );
+    }
+
+    #[test]
+    fn addresses_match_in_any_notation_and_none_is_none() {
+        // tester105, tester102: IOS writes IPv6 upper-case; a phone whose
+        // DHCP failed has no address, and its own JSON must match it.
+        let mut act = actual();
+        act["phones"][0]["ips"] = json!(["2001:db8:1::101"]);
+        for ip in ["2001:DB8:1::101", "2001:0db8:0001:0000:0000:0000:0000:0101"] {
+            let e = json!({"phones": [{"ips": [ip], "verdict": "fail"}]});
+            assert_eq!(compare(&e, &act).unwrap(), vec![], "{ip}");
+        }
+        act["phones"][0]["ips"] = json!([]);
+        let e = json!({"phones": [{"id": "00:00:5e:00:53:01", "ips": []}]});
+        assert_eq!(compare(&e, &act).unwrap(), vec![]);
+        let e = json!({"phones": [{"id": "00:00:5e:00:53:01", "ips": ["192.0.2.9"]}]});
+        assert_eq!(compare(&e, &act).unwrap().len(), 1);
     }
 }

@@ -178,7 +178,7 @@ fn options(c: &Common) -> RunOptions {
 fn redact_refused(c: &Common) -> bool {
     let refused = c.redact && c.format == OutputFormat::Facts;
     if refused {
-        eprintln!(
+        provscope::say!(
             "provscope: error: --redact does not apply to --format facts (raw decoded bytes \
              such as chaddr and DHCP options would keep the real values); redact the json \
              output instead"
@@ -221,7 +221,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         // list its phones twice under each name: analysed under the first.
         if let Some(first) = seen.insert(file_key(path), path.clone()) {
             seen.insert(file_key(path), first.clone());
-            eprintln!(
+            provscope::say!(
                 "provscope: warning: {}: the same file as {}, analysed once, under that name",
                 path_text(path),
                 path_text(&first)
@@ -244,7 +244,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 format!("{e}{}", hint(path))
             }
         };
-        eprintln!("provscope: error: {}: {why}", path_text(path));
+        provscope::say!("provscope: error: {}: {why}", path_text(path));
         not_read.push((path_text(path), why));
     }
     if results.is_empty() {
@@ -257,12 +257,12 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let code = emit(&a.common, results, None, &not_read)?;
     if missing > 0 {
         let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
-        eprintln!("provscope: {n} named {what} not found: exit 2");
+        provscope::say!("provscope: {n} named {what} not found: exit 2");
         return Ok(2);
     }
     if !not_read.is_empty() && code != 2 {
         let (n, what) = provscope::text::agree(not_read.len() as u64, "capture", "captures");
-        eprintln!(
+        provscope::say!(
             "provscope: {n} named {what} could not be read; the exit code follows the phones of \
              the others"
         );
@@ -340,11 +340,11 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     // not say it as it happens in a scan), then the files not read.
     for c in &found.captures {
         if let Some(stop) = &c.summary.stopped {
-            eprintln!("provscope: warning: {}: {stop}", c.summary.path);
+            provscope::say!("provscope: warning: {}: {stop}", c.summary.path);
         }
     }
     for (path, err) in &found.failed {
-        eprintln!("provscope: error: {path}: {err} (skipped)");
+        provscope::say!("provscope: error: {path}: {err} (skipped)");
     }
     let skipped = report::summary::Skipped {
         failed: &found.failed,
@@ -354,10 +354,10 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     // The table's summary line says it; the other formats have no place.
     let others = skipped.others();
     if s.common.format != OutputFormat::Table && !others.is_empty() {
-        eprintln!("provscope: note: {others}");
+        provscope::say!("provscope: note: {others}");
     }
     if found.captures.is_empty() {
-        eprintln!("provscope: error: no readable capture under the given paths");
+        provscope::say!("provscope: error: no readable capture under the given paths");
         // The JSON document still lists what could not be read.
         if s.common.format == OutputFormat::Json && !found.failed.is_empty() {
             emit(&s.common, Vec::new(), Some(&skipped), skipped.failed)?;
@@ -371,7 +371,7 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         .count();
     if missing > 0 {
         let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
-        eprintln!("provscope: {n} named {what} not found: exit 2");
+        provscope::say!("provscope: {n} named {what} not found: exit 2");
         return Ok(2);
     }
     Ok(code)
@@ -461,10 +461,10 @@ fn emit(
     // A selection that matches nothing analysed nothing: a CI job with a
     // mistyped phone must not pass (exit 2).
     if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
-        eprintln!("provscope: error: no phone matches --phone {want}: exit 2");
+        provscope::say!("provscope: error: no phone matches --phone {want}: exit 2");
         return Ok(2);
     } else if doc.phones.is_empty() && c.format == OutputFormat::Table {
-        eprintln!(
+        provscope::say!(
             "provscope: no phone found; --debug shows what was skipped, \
              --all-dhcp-clients lists every DHCP client"
         );

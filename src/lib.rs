@@ -23,6 +23,17 @@
 //! The rules the verdicts encode are `../shared/DOMAIN.md` and the output
 //! contract `../shared/OUTPUT.md` (beside the checkout, as CI has them).
 
+/// `eprintln!` that never panics: a line to stderr, written whole, its
+/// error ignored (stderr piped into `head`, then closed, must not turn an
+/// exit code of the README's table into a panic's 101).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let line = format!("{}\n", format_args!($($arg)*));
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
+    }};
+}
+
 pub mod analyze;
 pub mod capture;
 pub mod check;

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // The error may quote a file name or an expectation's key.
             let text = format!("{e:#}");
-            eprintln!("provscope: error: {}", provscope::text::printable(&text));
+            provscope::say!("provscope: error: {}", provscope::text::printable(&text));
             ExitCode::from(2)
         }
     }

@@ -145,13 +145,22 @@ fn nat_holder(warnings: &[String], want: &str, ids: &[String]) -> Option<String>
     })
 }
 
-/// Does `want` (a MAC in any common notation, an IP or an id) name this phone?
+/// Does `want` (a MAC in any common notation or as the phone's `SEP<MAC>`
+/// name, an IP in any notation, or an id) name this phone?
 pub fn matches_phone(p: &PhoneReport, want: &str) -> bool {
     let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.', ':'], "");
     let w = want.trim().to_ascii_lowercase();
+    let ip = w.parse::<std::net::IpAddr>().ok();
+    // SEP001E7AAA0501 is the phone whose MAC is 00:1e:7a:aa:05:01, DHCP
+    // host name or not.
+    let sep = w.strip_prefix("sep").filter(|m| m.len() == 12);
     p.id == w
         || p.ips.contains(&w)
+        || ip.is_some_and(|ip| p.ips.iter().any(|i| i.parse() == Ok(ip)))
         || p.mac.as_deref().is_some_and(|m| norm(m) == norm(&w))
+        || p.mac
+            .as_deref()
+            .is_some_and(|m| sep.is_some_and(|s| norm(m) == s))
         || p.hostname
             .as_deref()
             .is_some_and(|h| h.eq_ignore_ascii_case(&w))

@@ -1082,3 +1082,43 @@ fn analyze_takes_one_file_under_several_names_once() {
         "{err}"
     );
 }
+
+#[test]
+fn a_closed_stderr_is_no_panic() {
+    // tester102: `scan DIR 2>&1 | head -5` exited 101 when head had gone.
+    let dir = tempfile::tempdir().unwrap();
+    let healthy = std::fs::read(root().join("captures/healthy.pcap")).unwrap();
+    for n in 0..4 {
+        let cut = &healthy[..healthy.len() - 100 - n * 7];
+        std::fs::write(dir.path().join(format!("cut{n}.pcap")), cut).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let one = format!("{d}/cut0.pcap");
+    for args in [&["scan", d][..], &[one.as_str()][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_provscope"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("provscope runs");
+        drop(child.stderr.take());
+        let code = child.wait().expect("exits").code();
+        assert!(matches!(code, Some(0..=2)), "{args:?}: exit {code:?}");
+    }
+}
+
+#[test]
+fn phone_is_found_by_its_sep_name_and_any_ipv6_notation() {
+    // tester105: a phone known by its MAC but with no DHCP host name, and
+    // IPv6 written as IOS prints it (upper case) or uncompressed.
+    let cap = "captures/edge-sip-three-lines-403-and-404.pcap";
+    let o = provscope(&[cap, "--phone", "SEP00005E005301"]);
+    assert!(stdout(&o).contains("1 phone"), "{}", stdout(&o));
+    assert_eq!(o.status.code(), Some(1));
+    for ip in ["2001:DB8:1::101", "2001:0db8:0001:0000:0000:0000:0000:0101"] {
+        let o = provscope(&["captures/dns-ipv6.pcap", "--phone", ip]);
+        assert!(stdout(&o).contains("1 phone"), "{ip}: {}", stderr(&o));
+    }
+    let o = provscope(&[cap, "--phone", "SEP00005E005302"]);
+    assert_eq!(o.status.code(), Some(2));
+}
