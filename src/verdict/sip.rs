@@ -184,14 +184,18 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
             let uncredentialed = no_credentials(&judged, last);
             challenge::challenged(ctx, &judged, last, uncredentialed)
         }
-        (None, Some(403)) => stage(
-            Status::Fail,
-            "403 Forbidden: the registrar rejects this line".into(),
-        )
-        .advice(
-            "the registrar forbids the registration: check the user ID, Auth ID and \
-             password, and that the device is assigned to the user in Control Hub",
-        ),
+        (None, Some(403)) => {
+            // Credentials of either kind, or a REGISTER whose headers were cut.
+            let credentials = last.authenticated()
+                || !last.msg.credentials(true).is_empty()
+                || last.request.truncated
+                || challenged_line(&judged, last);
+            stage(
+                Status::Fail,
+                "403 Forbidden: the registrar rejects this line".into(),
+            )
+            .advice(advice::forbidden(credentials))
+        }
         (None, Some(code)) => {
             let last_final = last.finals.first();
             let reason = last_final
@@ -457,5 +461,12 @@ fn name_line(
     result
 }
 
+/// Whether the line of `last` dealt in credentials at all: a challenge, or
+/// a REGISTER that carried them.
+fn challenged_line(judged: &[&Transaction<'_>], last: &Transaction<'_>) -> bool {
+    (judged.iter())
+        .filter(|t| t.line() == last.line())
+        .any(|t| t.authenticated() || matches!(t.final_code(), Some(401 | 407)))
+}
 #[cfg(test)]
 mod tests;

@@ -38,6 +38,24 @@ pub(super) fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
+/// Advice for a 403 to a REGISTER that carried credentials, or to one that
+/// carried none and was never challenged: then the registrar (or a proxy)
+/// refused before any authentication, and the password is not the cause.
+pub(super) fn forbidden(credentials: bool) -> &'static str {
+    match credentials {
+        true => {
+            "the registrar forbids the registration: check the user ID, Auth ID and \
+             password, and that the device is assigned to the user in Control Hub"
+        }
+        false => {
+            "the registrar refused the REGISTER before asking for credentials (it carried \
+             none): not a password problem; the registrar or a proxy does not accept this \
+             device, address or domain: check its access list for the phone's address, the \
+             line's user ID and registrar domain, and that the device is assigned in Control Hub"
+        }
+    }
+}
+
 /// What a refusal that names its reason asks to change: an extension the
 /// registrar lacks (420: Unsupported, RFC 3261 21.4.15) or requires (421:
 /// Require, 21.4.16), SIP outbound at a first hop without it (439, RFC 5626
@@ -68,6 +86,27 @@ pub(super) fn reason_advice(code: u16, m: &SipMessage) -> Option<String> {
                 REGISTER asks for (reg-id, +sip.instance): turn SIP outbound off on the line, \
                 or enable outbound and Path on the edge proxy"
             .to_string(),
+        // A registrar at its binding limit for the address-of-record
+        // (Kamailio: P-Registrar-Error "Too many registered contacts"):
+        // another device holds the binding; waiting changes nothing.
+        503 if named("P-Registrar-Error")
+            .is_some_and(|e| e.to_ascii_lowercase().contains("contacts")) =>
+        {
+            let error = named("P-Registrar-Error").unwrap_or_default();
+            let held = (m.contact.iter())
+                .map(|c| crate::text::printable(crate::proto::sip::contact_uri(c)).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let held = match held.is_empty() {
+                true => String::new(),
+                false => format!(", held by {held}"),
+            };
+            format!(
+                "the registrar holds as many bindings for this line as it allows ({error}{held}): \
+                 another device, or a stale registration, has the line; remove that binding or \
+                 device, or raise the registrar's contact limit"
+            )
+        }
         483 => "the REGISTER used up its Max-Forwards (483 Too Many Hops): proxies forward it \
                 in a loop or through too many hops; check the proxies' routing"
             .to_string(),
@@ -115,9 +154,7 @@ pub(super) fn final_advice(
                  registrar's minimum"
             )
         }
-        403 => "the registrar forbids the registration: check the user ID, Auth ID and \
-                password, and that the device is assigned to the user in Control Hub"
-            .to_string(),
+        403 => forbidden(true).to_string(),
         404 => "the registrar does not know this line (404): check the user ID and the \
                 registrar's domain in the line settings"
             .to_string(),
