@@ -504,6 +504,17 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
     }
     // A byte-order mark (some Windows editors write one) is no JSON but harmless.
     let expect_text = expect_text.strip_prefix('\u{feff}').unwrap_or(&expect_text);
+    // An `--format ndjson` output (one phone object per line) is no document.
+    let first_line = expect_text.lines().next().unwrap_or("");
+    let phone_line = serde_json::from_str::<serde_json::Value>(first_line)
+        .is_ok_and(|v| v.get("stages").is_some() && v.get("phones").is_none());
+    if phone_line {
+        anyhow::bail!(
+            "{}: bad expectation: its lines are phone objects, as `--format ndjson` writes \
+             them; an expectation is the document `--format json` writes (or a part of it)",
+            path_text(&c.expect)
+        );
+    }
     let expected: serde_json::Value = serde_json::from_str(expect_text)
         .with_context(|| format!("{}: not JSON", path_text(&c.expect)))?;
     if let Some(key) = provscope::check::repeated_key(expect_text) {

@@ -586,6 +586,25 @@ fn check_matches_mismatches_and_errors() {
         "{}",
         stderr(&o)
     );
+    // An ndjson output (tester102): said to be phone lines, not the document.
+    for (name, phones) in [("one.ndjson", 1), ("two.ndjson", 2)] {
+        let nd = stdout(&provscope(&[
+            "captures/two-phones-one-wrong-password.pcap",
+            "-f",
+            "ndjson",
+        ]));
+        let lines: Vec<&str> = nd.lines().take(phones).collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let o = provscope(&[
+            "check",
+            "captures/sbc-drop.pcap",
+            "--expect",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        assert!(stderr(&o).contains("--format ndjson"), "{}", stderr(&o));
+    }
     // A byte-order mark is skipped; `-` reads the expectation from stdin.
     let bom = dir.path().join("bom.json");
     std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();

@@ -26,6 +26,23 @@ const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
 const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 /// Either magic, as a later file header (captures joined with cat) has it.
 const MAGICS: [u32; 2] = [MAGIC_MICROS, MAGIC_NANOS];
+/// A pcapng Section Header Block's type, and its byte-order magic.
+const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
+const PCAPNG_BOM: u32 = 0x1a2b_3c4d;
+
+/// Whether 4 bytes are the pcapng byte-order magic, in either order.
+fn is_pcapng_bom(b: &[u8]) -> bool {
+    let word = Endian::Little.u32(b, 0);
+    word == Some(PCAPNG_BOM) || word == Some(PCAPNG_BOM.swap_bytes())
+}
+
+/// Whether a word is a pcap file's magic, in either byte order (the
+/// modified pcap's too): what a pcapng reader meets at a pcap joined on.
+pub(super) fn is_pcap_magic(word: u32) -> bool {
+    [MAGIC_MICROS, MAGIC_NANOS, 0xa1b2_cd34]
+        .iter()
+        .any(|m| word == *m || word == m.swap_bytes())
+}
 /// Record header length: ts_sec, ts_usec/ts_nsec, incl_len, orig_len.
 const RECORD_HEADER_LEN: usize = 16;
 /// The largest snaplen libpcap and Wireshark use (libpcap's
@@ -244,6 +261,28 @@ impl PcapReader {
             && self.another_file_header(start)?
         {
             return self.locate();
+        }
+        // A modified pcap's header (its records are longer): not joinable.
+        if is_pcap_magic(first)
+            && !MAGICS
+                .iter()
+                .any(|m| first == *m || first == m.swap_bytes())
+        {
+            return Err(CaptureError::Malformed {
+                offset: start,
+                what: "a modified (Kuznetzov) pcap file header where a record should start: \
+                       two kinds of pcap joined with cat (mergecap joins captures)"
+                    .into(),
+            });
+        }
+        // (The pcapng Section Header Block's type reads the same both ways.)
+        if first == PCAPNG_SHB && head.get(8..12).is_some_and(is_pcapng_bom) {
+            return Err(CaptureError::Malformed {
+                offset: start,
+                what: "a pcapng section header where a pcap record should start: a pcap and \
+                       a pcapng capture joined with cat (mergecap joins captures)"
+                    .into(),
+            });
         }
         let e = self.endian;
         let word = |at: usize| e.u32(&head, at).unwrap_or(0);

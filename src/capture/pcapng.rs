@@ -186,6 +186,14 @@ impl PcapngReader {
                 self.read_shb(start)?;
                 continue;
             }
+            if super::pcap::is_pcap_magic(btype) {
+                return Err(CaptureError::Malformed {
+                    offset: start,
+                    what: "a pcap file header where a pcapng block should start: a pcapng and \
+                           a pcap capture joined with cat (mergecap joins captures)"
+                        .into(),
+                });
+            }
             let len = self.buffer_block(btype, start)?;
             match btype {
                 EPB | PB | SPB => return self.packet(btype, len, start).map(Some),

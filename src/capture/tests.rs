@@ -216,6 +216,23 @@ fn two_pcaps_joined_with_cat_read_as_one_and_said() {
 }
 
 #[test]
+fn a_pcap_and_a_pcapng_joined_with_cat_are_said_to_be() {
+    // tester102: these read as a huge frame or a block of type 0xa1b2c3d4.
+    let a = pcap(false, false, 1, &[(T0, 0, b"one", 3)]);
+    let (ng, _) = two_sections();
+    for (first, second) in [(&a, &ng), (&ng, &a)] {
+        let mut r = open(&[first.clone(), second.clone()].concat()).unwrap();
+        let (seen, err) = drain(&mut r);
+        assert!(!seen.is_empty());
+        let Some(CaptureError::Malformed { offset, what }) = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(offset, first.len() as u64);
+        assert!(what.contains("joined with cat"), "{what}");
+    }
+}
+
+#[test]
 fn big_endian_microsecond_pcap() {
     let bytes = pcap(
         true,
