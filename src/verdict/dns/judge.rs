@@ -763,13 +763,15 @@ fn target_failure(
             let mut asked = (attempts.iter())
                 .filter(|o| o.qtype == a.qtype && o.name.eq_ignore_ascii_case(name));
             let first = asked.next().map_or(a.query.frame, |o| o.query.frame);
-            let times = match asked.count() {
-                0 => String::new(),
-                n => format!(", sent {} times", n + 1),
+            // Sent once: the query or its answer may have been lost.
+            let (times, lost) = match asked.count() {
+                0 => (String::new(), ", or the query or its answer was lost"),
+                n => (format!(", sent {} times", n + 1), ""),
             };
             format!(
                 "{server} never answered the {qtype} query for {name} (#{first}{times}): it \
-                 gets no answer from the name servers of its zone; fix the zone's delegation"
+                 gets no answer from the name servers of its zone{lost}; fix the zone's \
+                 delegation"
             )
         }
         _ => a.text(),
