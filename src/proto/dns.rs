@@ -138,6 +138,8 @@ pub fn rcode_name(r: u16) -> String {
         9 => "NOTAUTH".into(),
         10 => "NOTZONE".into(),
         16 => "BADVERS".into(),
+        // RFC 7873 section 8: the server's cookie is attached; ask again with it.
+        23 => "BADCOOKIE".into(),
         _ => format!("RCODE{r}"),
     }
 }

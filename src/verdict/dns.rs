@@ -15,7 +15,13 @@
 //! earlier failure (a warning naming it); an answer long after a query that
 //! was sent again since is the later copy's; over TCP, a server closing the
 //! connection unanswered is no answer, and an answer the phone acknowledged
-//! but the capture lacks is can't tell.
+//! but the capture lacks is can't tell. A dual-stack phone that connected
+//! to the address an AAAA answer gave, for a name with no A answer, lives by
+//! AAAA for that name. A BADCOOKIE answered query asked again at once (RFC
+//! 7873) is no failure; queries of the other family than the phone's that
+//! one server never answered, sent again after a timeout while it answered
+//! the phone's own family, warn (the phone waited on them). A REFUSED from
+//! a server that answered the phone's other names is a policy on that name.
 
 mod absent;
 mod advice;
@@ -110,22 +116,14 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     // Whether the capture may hold the phone's DHCP (frames the snaplen cut
     // may be DHCP unread): the advice names option 6 only then.
     let dhcp = ctx.snaplen_cut || ctx.own().any(|f| matches!(f.body, Body::Dhcp(_)));
-    let act_stage = stage(
-        Stage::DnsActivation,
-        &act,
-        "activate.cisco.com",
-        family,
-        &attempts,
-        dhcp,
-    );
-    let prov_stage = stage(
-        Stage::DnsProvisioning,
-        &prov,
-        "cisco.sipflash.com",
-        family,
-        &attempts,
-        dhcp,
-    );
+    let act_stage = by_family(ctx, &act, family, &used, &|family| {
+        let what = "activate.cisco.com";
+        stage(Stage::DnsActivation, &act, what, family, &attempts, dhcp)
+    });
+    let prov_stage = by_family(ctx, &prov, family, &used, &|family| {
+        let what = "cisco.sipflash.com";
+        stage(Stage::DnsProvisioning, &prov, what, family, &attempts, dhcp)
+    });
     // With frames cut by the snaplen, a ClientHello may have lost its name:
     // any HTTPS connection then may be the one the answer allowed.
     let https =
@@ -145,7 +143,9 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
             (true, Some(used)) => used,
             _ => {
                 let what = "the outbound proxy's SRV";
-                let result = stage(Stage::DnsSrv, &srv, what, family, &attempts, dhcp);
+                let result = by_family(ctx, &srv, family, &used, &|family| {
+                    stage(Stage::DnsSrv, &srv, what, family, &attempts, dhcp)
+                });
                 // Connected to the SBC port, or sent SIP for an SRV domain.
                 let domains: Vec<&str> = srv.iter().filter_map(|a| srv_domain(&a.name)).collect();
                 let sbc = |f: &Fact| {
@@ -169,6 +169,44 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
         absent::server_absent(ctx, stage);
     }
     stages
+}
+
+/// A stage judged by `judge` for the phone's address family, or, for a
+/// phone with addresses of both families that has no A answer for a name
+/// and connected to an address an AAAA answer for it gave (`used`), judged
+/// as an IPv6 phone's when that passes where the first failed or warned
+/// (a can't tell stays): it lives
+/// by AAAA for that name (a name with no A record is no failure then), and
+/// the pass says so.
+fn by_family(
+    ctx: &Ctx<'_>,
+    attempts: &[&Attempt<'_>],
+    family: Family,
+    used: &dyn Fn(&Attempt<'_>) -> bool,
+    judge: &dyn Fn(Family) -> StageResult,
+) -> StageResult {
+    let result = judge(family);
+    let dual = family == Family::V4 && ctx.phone.ips.iter().any(|ip| ip.is_ipv6());
+    if !matches!(result.status, Status::Fail | Status::Warn) || !dual {
+        return result;
+    }
+    let has_a = |name: &str| {
+        (attempts.iter()).any(|o| o.qtype == 1 && o.ok() && o.name.eq_ignore_ascii_case(name))
+    };
+    let v6 =
+        (attempts.iter().rev()).find(|a| a.qtype == 28 && a.ok() && !has_a(&a.name) && used(a));
+    let Some(v6) = v6 else {
+        return result;
+    };
+    let as_v6 = judge(Family::V6Only);
+    if as_v6.status != Status::Pass {
+        return result;
+    }
+    let summary = format!(
+        "{} ({} has no A record; the phone used its AAAA answer, over IPv6)",
+        as_v6.summary, v6.name
+    );
+    StageResult { summary, ..as_v6 }
 }
 
 /// A TLS ClientHello naming a host `name` accepts.

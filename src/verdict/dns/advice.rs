@@ -53,10 +53,21 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
             "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
              forwarders and DNSSEC validation"
         ),
-        Answer::Error(rc) if rc == "REFUSED" => format!(
-            "resolver {server} refuses the phone's queries: allow recursion for the voice \
-             subnet, or {other_server}"
-        ),
+        Answer::Error(rc) if rc == "REFUSED" => match answered_name(a, all) {
+            Some(o) => format!(
+                "resolver {server} answers the phone's other names ({} {}, #{}) but refuses \
+                 {name} (REFUSED): a policy, filter or per-zone ACL there refuses that name \
+                 or its zone; allow it for the voice subnet, or {other_server}",
+                o.name,
+                qtype_name(o.qtype),
+                o.answer_fact.map_or(o.query.frame, |f| f.frame)
+            ),
+            None => format!(
+                "resolver {server} refuses the phone's queries: allow recursion for the voice \
+                 subnet, or {other_server}; a forwarder that cannot reach its upstream \
+                 servers (dnsmasq) refuses too, so check that it reaches them"
+            ),
+        },
         Answer::Error(rc) => format!("resolver {server} answers {rc} for {name}: check it"),
         // A server that only refers the phone on (no recursion): it is an
         // authoritative server, not the resolver a phone needs.
@@ -247,6 +258,66 @@ fn answered_other<'a, 'b>(a: &Attempt<'_>, all: &'b [Attempt<'a>]) -> Option<&'b
                     | Answer::Late(..)
                     | Answer::RefusedByPhone(..)
             )
+    })
+}
+
+/// A name `best` resolved after the REFUSED `failed` (`when`: "resolved
+/// only after"...): whom to fix, by who refused and who answered.
+pub(super) fn refused_then(
+    failed: &Attempt<'_>,
+    best: &Attempt<'_>,
+    all: &[Attempt<'_>],
+    (dhcp, when): (bool, &str),
+) -> String {
+    let (name, refuser, answerer) = (&best.name, failed.server(), best.server());
+    if refuser == answerer {
+        return format!(
+            "{name} {when} a REFUSED from {refuser} ({}), which answered it when asked again: \
+             if it recurs, check its rate limits and ACLs for the voice subnet",
+            failed.text()
+        );
+    }
+    let from = match (refuser.contains(':'), dhcp) {
+        (true, _) => "the router advertisement's RDNSS or DHCPv6 option 23",
+        (false, true) => "DHCP option 6",
+        (false, false) => "the phone's DNS servers",
+    };
+    match answered_name(failed, all) {
+        Some(o) => format!(
+            "{name} {when} a REFUSED from {refuser}, then {answerer} answered: {refuser} \
+             answers the phone's other names ({} {}, #{}) but refuses {}: a policy, filter or \
+             per-zone ACL there; allow the name, or remove {refuser} from {from}",
+            o.name,
+            qtype_name(o.qtype),
+            o.answer_fact.map_or(o.query.frame, |f| f.frame),
+            failed.name
+        ),
+        None => format!(
+            "{name} {when} a REFUSED from {refuser}, then {answerer} answered: {refuser} \
+             refuses the phone's queries; allow recursion there for the voice subnet, or \
+             remove it from {from}"
+        ),
+    }
+}
+
+/// An answer other than REFUSED the same server gave the phone for
+/// another name: it serves the phone, and refuses only some names.
+pub(super) fn answered_name<'a, 'b>(
+    a: &Attempt<'_>,
+    all: &'b [Attempt<'a>],
+) -> Option<&'b Attempt<'a>> {
+    all.iter().find(|o| {
+        let answered = match &o.answer {
+            Answer::Error(rc) => rc != "REFUSED",
+            other => matches!(
+                other,
+                Answer::Records(_) | Answer::NoData | Answer::NoService | Answer::Blocked(_)
+            ),
+        };
+        answered
+            && !o.unseen_query()
+            && o.server() == a.server()
+            && !o.name.eq_ignore_ascii_case(&a.name)
     })
 }
 

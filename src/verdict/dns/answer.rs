@@ -47,6 +47,10 @@ pub(super) enum Answer {
     /// answer from the same question sent elsewhere at the same time: never
     /// read, it tells nothing.
     Unread(u64),
+    /// BADCOOKIE (RFC 7873 5.3): the server sent its cookie and the client
+    /// asked again with it at once (the next query of the same question):
+    /// the answer to that one decides.
+    CookieRetried,
     /// Only null or loopback addresses (0.0.0.0, ::, 127.x): the answer a
     /// DNS filter gives a blocked name (RFC 1122 3.2.1.3: 0.0.0.0 is no
     /// destination); the address as said.
@@ -105,7 +109,7 @@ impl Attempt<'_> {
             Answer::TcpRetryFailed(..) | Answer::Late(..) | Answer::RefusedByPhone(..) => true,
             Answer::NoData => self.qtype != family.other(),
             Answer::Malformed(_) | Answer::CutShort | Answer::Pending => false,
-            Answer::Unread(_) => false,
+            Answer::Unread(_) | Answer::CookieRetried => false,
             Answer::Truncated(_) => false,
         }
     }
@@ -288,6 +292,11 @@ impl Attempt<'_> {
             ),
             Answer::Blocked(addr) => format!(
                 "{q} {addr} from {}: a blocked name's answer, no address to reach",
+                self.server()
+            ),
+            Answer::CookieRetried => format!(
+                "{q}: BADCOOKIE from {}, and the client asked again with the server's cookie \
+                 (RFC 7873)",
                 self.server()
             ),
         }

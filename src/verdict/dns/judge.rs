@@ -2,12 +2,12 @@
 //! failures make a success a `warn`, and a failure names every name that
 //! failed, with one line of advice for the answer that failed it.
 
-use super::advice::advice_of;
+use super::advice::{advice_of, refused_then};
 use super::answer::{Answer, Attempt};
 use super::matching::PARALLEL_SECS;
 use super::Family;
 use crate::fact::Body;
-use crate::proto::dns::qtype_name;
+use crate::proto::dns::{qtype_name, RData};
 use crate::verdict::dhcp::trim;
 use crate::verdict::{ev, Evidence, Stage, StageResult, Status};
 
@@ -305,39 +305,24 @@ impl<'x, 'a> Judge<'x, 'a> {
                 summary.push_str(&format!(" (after {})", failed.text()));
                 "resolved only after"
             };
-            // SRV targets with no address (stale records): the phone went on
-            // with the next target, after losing time on each.
-            let dead_targets: Vec<&str> = match (stage, best.qtype, failed.qtype) {
+            // SRV targets with no address (stale records, a broken zone):
+            // the phone went on with the next target, after losing time on
+            // each.
+            let dead: Vec<&Attempt<'_>> = match (stage, best.qtype, failed.qtype) {
                 (Stage::DnsSrv, 33, t) if t != 33 => {
-                    let mut names: Vec<&str> = Vec::new();
-                    let failed_target = |a: &&&Attempt<'_>| {
-                        a.qtype != 33 && !a.ok() && matches!(a.answer, Answer::Error(_))
-                    };
-                    for a in attempts[..pos].iter().filter(failed_target) {
-                        let ok = |o: &&Attempt<'_>| o.ok() && o.name.eq_ignore_ascii_case(&a.name);
-                        if !names.contains(&a.name.as_str()) && !attempts.iter().any(ok) {
-                            names.push(&a.name);
-                        }
-                    }
-                    names
+                    dead_targets(&attempts[..pos], attempts, family, decides)
                 }
                 _ => Vec::new(),
             };
-            if !dead_targets.is_empty() {
+            if !dead.is_empty() {
+                let names: Vec<&str> = dead.iter().map(|a| a.name.as_str()).collect();
                 drop_after(&mut summary, failed);
                 summary.push_str(&format!(
                     " ({} of its targets do not resolve: {})",
-                    dead_targets.len(),
-                    dead_targets.join(", ")
+                    names.len(),
+                    names.join(", ")
                 ));
-                advice = Some(format!(
-                    "the SRV record of {} lists targets that {} does not resolve ({}): remove \
-                     them from the record or give them address records; the phone tries each \
-                     before the next",
-                    best.name,
-                    failed.server(),
-                    dead_targets.join(", ")
-                ));
+                advice = Some(targets_advice(best, &dead, attempts, family));
             }
             let late = matches!(failed.answer, Answer::Late(..));
             // The same question asked of two servers at once, one silent:
@@ -364,6 +349,9 @@ impl<'x, 'a> Judge<'x, 'a> {
                      over TCP, so upgrade the server or turn the inspection off",
                     failed.server()
                 ),
+                false if matches!(&failed.answer, Answer::Error(rc) if rc == "REFUSED") => {
+                    refused_then(failed, best, all, (dhcp, when))
+                }
                 false if parallel && !answered_first => format!(
                     "DNS server {} never answers (the phone asked {} at the same time, which \
                      answered): fix it or remove it from {}; a phone that asks it alone waits \
@@ -457,7 +445,41 @@ impl<'x, 'a> Judge<'x, 'a> {
             }
             None => {}
         }
-        let trouble = trouble || slow.is_some();
+        // The other family's queries dropped (a retry after each timeout):
+        // the phone waited for them before it went on.
+        let dropped = match (trouble, slow.is_some(), &advice) {
+            (false, false, None) => dropped_other(attempts, family),
+            _ => None,
+        };
+        if let Some(d) = &dropped {
+            summary.push_str(&format!(
+                " ({} {} {} to {} unanswered over {:.1} s, while its {} queries were answered)",
+                d.count,
+                qtype_name(family.other()),
+                match d.count {
+                    1 => "query",
+                    _ => "queries",
+                },
+                d.server,
+                d.secs,
+                qtype_name(family.qtype())
+            ));
+            advice = Some(format!(
+                "DNS server {} answers the phone's {} queries for {} but none of its {} queries \
+                 (#{} to #{}, sent again for {:.1} s): a firewall or DNS proxy on the path drops \
+                 {} queries (or the server ignores them), and the phone waits for them; let \
+                 them through, or have the server answer them (NOERROR, no records)",
+                d.server,
+                qtype_name(family.qtype()),
+                d.name,
+                qtype_name(family.other()),
+                d.first,
+                d.last,
+                d.secs,
+                qtype_name(family.other())
+            ));
+        }
+        let trouble = trouble || slow.is_some() || dropped.is_some();
         let status = if trouble { Status::Warn } else { Status::Pass };
         let result = StageResult::new(stage, status, summary).evidence(evidence);
         match advice {
@@ -590,8 +612,27 @@ impl<'x, 'a> Judge<'x, 'a> {
         let blocked = failed
             .iter()
             .all(|a| matches!(a.answer, Answer::Blocked(_)));
+        let literals: Vec<&str> = (names.iter().copied())
+            .filter(|n| n.parse::<std::net::IpAddr>().is_ok())
+            .collect();
+        let srv = (attempts.iter()).find(|a| a.qtype == 33 && a.ok());
         let advice = match blocked {
             true => advice_of(worst, all, dhcp),
+            false if !literals.is_empty() => format!(
+                "{} names {} by IP address, written as host names ({}), which {} cannot \
+                 resolve: RFC 2782 wants a host name there; give each SBC address a name with \
+                 an A record and list those names",
+                srv.map_or("the SRV record".to_string(), |s| format!(
+                    "the SRV record of {}",
+                    s.name
+                )),
+                match literals.len() == names.len() {
+                    true => "its targets",
+                    false => "targets",
+                },
+                literals.join(", "),
+                worst.server()
+            ),
             false => format!(
                 "none of the SRV targets ({}) has an address at {}: give each an A record \
                  in the zone, or point the SRV record at SBC names that resolve",
@@ -601,6 +642,235 @@ impl<'x, 'a> Judge<'x, 'a> {
         };
         Some((summary, advice))
     }
+}
+
+/// The SRV targets that failed to resolve among `before` (the attempts
+/// before the one that decided) and never resolved among `attempts` (to an
+/// address of the phone's `family`): the
+/// last failed attempt of each, in the order first asked.
+fn dead_targets<'x, 'a>(
+    before: &[&'x Attempt<'a>],
+    attempts: &[&'x Attempt<'a>],
+    family: Family,
+    decides: &dyn Fn(&Attempt<'_>) -> bool,
+) -> Vec<&'x Attempt<'a>> {
+    // (An address of the other family only is none the phone uses.)
+    let resolved: std::collections::HashSet<String> = (attempts.iter())
+        .filter(|a| a.ok() && a.qtype != family.other())
+        .map(|a| a.name.to_ascii_lowercase())
+        .collect();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut dead: Vec<&'x Attempt<'a>> = Vec::new();
+    // (An error for the other family's question counts: NXDOMAIN says the
+    // name has no record of any type.)
+    let failed = |a: &&&Attempt<'_>| {
+        let error = matches!(a.answer, Answer::Error(_));
+        a.qtype != 33 && !a.ok() && (decides(a) || error)
+    };
+    for a in before.iter().filter(failed) {
+        let key = a.name.to_ascii_lowercase();
+        if resolved.contains(&key) {
+            continue;
+        }
+        match at.get(&key) {
+            Some(&i) => dead[i] = a,
+            None => {
+                at.insert(key, dead.len());
+                dead.push(a);
+            }
+        }
+    }
+    dead
+}
+
+/// The advice for an SRV record (`srv`, answered) some of whose targets
+/// (`dead`) did not resolve: what became of each, and its fix.
+fn targets_advice(
+    srv: &Attempt<'_>,
+    dead: &[&Attempt<'_>],
+    attempts: &[&Attempt<'_>],
+    family: Family,
+) -> String {
+    let server = dead[0].server();
+    let names: Vec<&str> = dead.iter().map(|a| a.name.as_str()).collect();
+    let nxdomain = |a: &&Attempt<'_>| matches!(&a.answer, Answer::Error(rc) if rc == "NXDOMAIN");
+    if dead.iter().all(nxdomain) {
+        return format!(
+            "the SRV record of {} lists targets that {server} does not resolve ({}): remove \
+             them from the record or give them address records; the phone tries each before \
+             the next",
+            srv.name,
+            names.join(", ")
+        );
+    }
+    let each: Vec<String> = (dead.iter().take(TARGETS_EXPLAINED))
+        .map(|a| target_failure(a, srv, attempts, family))
+        .collect();
+    let more = match dead.len().saturating_sub(TARGETS_EXPLAINED) {
+        0 => String::new(),
+        n => format!("; {n} more"),
+    };
+    format!(
+        "the SRV record of {} lists targets the phone could not use: {}{more}; or remove {} \
+         from the record (the phone tries each before the next)",
+        srv.name,
+        each.join("; "),
+        match dead.len() {
+            1 => "it",
+            _ => "them",
+        }
+    )
+}
+
+/// SRV targets whose failure the advice explains, one by one.
+const TARGETS_EXPLAINED: usize = 4;
+
+/// Why the SRV target `a` gave no address, and its fix, in a few words.
+fn target_failure(
+    a: &Attempt<'_>,
+    srv: &Attempt<'_>,
+    attempts: &[&Attempt<'_>],
+    family: Family,
+) -> String {
+    let (name, server, qtype) = (&a.name, a.server(), qtype_name(a.qtype));
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return format!(
+            "{name} is an IP address written as a host name, which {server} cannot resolve \
+             (RFC 2782 wants a host name there): put a name with an address record in its place"
+        );
+    }
+    match &a.answer {
+        Answer::NoData => match other_address(name, srv, attempts, family) {
+            Some(addr) => format!(
+                "{name} is {} at {server} ({} {addr}, no {qtype} record): give it an {qtype} \
+                 record",
+                match family {
+                    Family::V4 => "IPv6-only",
+                    Family::V6Only => "IPv4-only",
+                },
+                qtype_name(family.other())
+            ),
+            None => format!("{name} has no {qtype} record at {server}: give it one"),
+        },
+        Answer::Error(rc) if rc == "NXDOMAIN" => {
+            format!("{name} does not exist at {server} (NXDOMAIN): give it an address record")
+        }
+        Answer::Error(rc) if rc == "SERVFAIL" => format!(
+            "{server} cannot resolve {name} (SERVFAIL): the name servers of its zone fail or \
+             are out of the resolver's reach; fix the zone's delegation"
+        ),
+        Answer::NoResponse if a.answer_fact.is_none() => {
+            let mut asked = (attempts.iter())
+                .filter(|o| o.qtype == a.qtype && o.name.eq_ignore_ascii_case(name));
+            let first = asked.next().map_or(a.query.frame, |o| o.query.frame);
+            // Sent once: the query or its answer may have been lost.
+            let (times, lost) = match asked.count() {
+                0 => (String::new(), ", or the query or its answer was lost"),
+                n => (format!(", sent {} times", n + 1), ""),
+            };
+            format!(
+                "{server} never answered the {qtype} query for {name} (#{first}{times}): it \
+                 gets no answer from the name servers of its zone{lost}; fix the zone's \
+                 delegation"
+            )
+        }
+        _ => a.text(),
+    }
+}
+
+/// An address of the other family than the phone's that the capture gives
+/// `name`: an answer to the phone's query for it, or the SRV answer's
+/// additional section.
+fn other_address(
+    name: &str,
+    srv: &Attempt<'_>,
+    attempts: &[&Attempt<'_>],
+    family: Family,
+) -> Option<String> {
+    let other = family.other();
+    let asked = attempts.iter().find_map(|o| match &o.answer {
+        Answer::Records(r) if o.qtype == other && o.name.eq_ignore_ascii_case(name) => {
+            r.first().cloned()
+        }
+        _ => None,
+    });
+    let Some(Body::Dns(m)) = srv.answer_fact.map(|f| &f.body) else {
+        return asked;
+    };
+    let additional = m.additionals.iter().find_map(|r| match &r.data {
+        RData::A { addr } if other == 1 && r.name.eq_ignore_ascii_case(name) => {
+            Some(addr.to_string())
+        }
+        RData::Aaaa { addr } if other == 28 && r.name.eq_ignore_ascii_case(name) => {
+            Some(addr.to_string())
+        }
+        _ => None,
+    });
+    asked.or(additional)
+}
+
+/// Queries of the other family than the phone's that one server never
+/// answered, sent again after a timeout, while it answered the same name's
+/// queries of the phone's family: a path that drops one query type.
+struct Dropped {
+    name: String,
+    server: String,
+    count: usize,
+    /// First and last query frames, and the seconds between them.
+    first: u64,
+    last: u64,
+    secs: f64,
+}
+
+/// The first name and server of `attempts` whose queries of the other
+/// family went unanswered, re-sent at least [`PARALLEL_SECS`] after the
+/// first, with no answer of that family from anyone, while the server
+/// answered the name's queries of the phone's family.
+fn dropped_other(attempts: &[&Attempt<'_>], family: Family) -> Option<Dropped> {
+    use std::collections::{HashMap, HashSet};
+    let key = |a: &Attempt<'_>| (a.name.to_ascii_lowercase(), a.server());
+    let mut own_ok: HashSet<(String, String)> = HashSet::new();
+    let mut other_ok: HashSet<String> = HashSet::new();
+    for a in attempts.iter().filter(|a| a.ok()) {
+        match a.qtype == family.qtype() {
+            true => own_ok.insert(key(a)),
+            false => other_ok.insert(a.name.to_ascii_lowercase()),
+        };
+    }
+    // (name, server) -> (count, first, last), in the order first asked.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut unanswered: HashMap<(String, String), (usize, &Attempt<'_>, &Attempt<'_>)> =
+        HashMap::new();
+    for a in attempts.iter().filter(|a| a.qtype == family.other()) {
+        let silent = matches!(a.answer, Answer::NoResponse) && a.answer_fact.is_none();
+        if !silent || a.unseen_query() {
+            continue;
+        }
+        let k = key(a);
+        match unanswered.get_mut(&k) {
+            Some((n, _, last)) => {
+                *n += 1;
+                *last = a;
+            }
+            None => {
+                order.push(k.clone());
+                unanswered.insert(k, (1, a, a));
+            }
+        }
+    }
+    order.into_iter().find_map(|k| {
+        let (count, first, last) = *unanswered.get(&k)?;
+        let secs = first.query.ts.secs_until(&last.query.ts);
+        let dropped = secs >= PARALLEL_SECS && own_ok.contains(&k) && !other_ok.contains(&k.0);
+        dropped.then(|| Dropped {
+            name: first.name.clone(),
+            server: k.1,
+            count,
+            first: first.query.frame,
+            last: last.query.frame,
+            secs,
+        })
+    })
 }
 
 /// What a slow answer was: late for its query (`Late`: the attempt and

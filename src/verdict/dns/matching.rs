@@ -119,8 +119,37 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
     answers_alone(ctx, &own, &replies, &mut out);
     answered_others(ctx, &mut out);
     redundant_late(&mut out);
+    cookie_retried(&mut out);
     out
 }
+
+/// A BADCOOKIE answer (RFC 7873 5.3) followed at once by the same question
+/// to the same server from the same host: the client took the server's
+/// cookie and asked again, as it should; no failure.
+pub(super) fn cookie_retried(out: &mut [Attempt<'_>]) {
+    let retry = |a: &Attempt<'_>, b: &Attempt<'_>| {
+        b.name.eq_ignore_ascii_case(&a.name)
+            && b.qtype == a.qtype
+            && b.query.dst_ip() == a.query.dst_ip()
+            && b.query.src_ip() == a.query.src_ip()
+            && !b.unseen_query()
+            && a.query.ts.secs_until(&b.query.ts) < COOKIE_RETRY_SECS
+    };
+    let retried: Vec<usize> = (0..out.len())
+        .filter(|&i| matches!(&out[i].answer, Answer::Error(rc) if rc == "BADCOOKIE"))
+        .filter(|&i| {
+            let later = out.get(i + 1..).unwrap_or_default();
+            later.iter().take(COOKIE_LOOK).any(|b| retry(&out[i], b))
+        })
+        .collect();
+    for i in retried {
+        out[i].answer = Answer::CookieRetried;
+    }
+}
+
+/// Later attempts looked at for a BADCOOKIE's retry, and how soon it comes.
+const COOKIE_LOOK: usize = 8;
+const COOKIE_RETRY_SECS: f64 = 2.0;
 
 /// A late answer the phone refused after it had its answer from a query
 /// sent at the same time (the same question to a second server) is no

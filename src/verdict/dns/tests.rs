@@ -494,3 +494,40 @@ fn records_count_only_for_the_name_asked_and_its_cname_chain() {
     ];
     assert_eq!(answer_of(&m, "activate.cisco.com", 1), Answer::NoData);
 }
+
+#[test]
+fn a_badcookie_asked_again_at_once_is_no_failure() {
+    // Query, answer, the query again a second later, its answer.
+    let facts = [
+        dns(1, 1, false, false),
+        dns(2, 1, true, false),
+        dns(2, 2, false, false),
+        dns(3, 2, true, false),
+    ];
+    let at = |n: usize, answer: Answer| Attempt {
+        qtype: 1,
+        name: "activate.cisco.com".into(),
+        ..attempt(&facts[n], answer, Some(&facts[n + 1]))
+    };
+    let bad = || Answer::Error(crate::proto::dns::rcode_name(23));
+    let ok = || Answer::Records(vec!["198.51.100.10".into()]);
+    // The client asked again with the server's cookie (RFC 7873 5.3).
+    let mut out = vec![at(0, bad()), at(2, ok())];
+    super::matching::cookie_retried(&mut out);
+    assert_eq!(out[0].answer, Answer::CookieRetried);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&out[0], &out[1]],
+        "x",
+        Family::V4,
+        &[],
+        true,
+    );
+    assert_eq!(s.status, Status::Pass, "{}", s.summary);
+    // Not asked again: the BADCOOKIE is the answer, and named.
+    let mut out = vec![at(0, bad())];
+    super::matching::cookie_retried(&mut out);
+    let s = stage(Stage::DnsActivation, &[&out[0]], "x", Family::V4, &[], true);
+    assert_eq!(s.status, Status::Fail);
+    assert!(s.summary.contains("BADCOOKIE"), "{}", s.summary);
+}
