@@ -1,8 +1,8 @@
 //! Stages `dhcp` (the lease) and `dhcp-options` (the trap: a scope handing
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
 //! An option sent empty names no server: it is said, not failed. What a
-//! lease may lack is in `dhcp/missing.rs`, a refused renewal in
-//! `dhcp/renewal.rs`.
+//! lease may lack is in `dhcp/missing.rs`, a renewal refused by NAK in
+//! `dhcp/renewal.rs`, by an ICMP error in `dhcp/unreachable.rs`.
 
 mod decline;
 mod missing;
@@ -455,10 +455,18 @@ fn leased(
         m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
     });
     let renewal = renewal_nak(msgs).filter(|(nak, _)| nak.frame < f.frame);
+    let stray = stray_nak(msgs, f, m);
     if let Some((nak, addr)) = renewal {
         summary.push_str(&format!(
             " (after the server refused the renewal of {addr}, NAK #{})",
             nak.frame
+        ));
+    } else if let Some(stray) = &stray {
+        summary.push_str(&format!(
+            " (after {} NAKed {}, #{}: a second DHCP server)",
+            stray.by,
+            stray.request_text(),
+            stray.frame
         ));
     } else if earlier_nak {
         summary.push_str(" (after a NAK)");
@@ -526,6 +534,19 @@ fn leased(
         ));
     } else if renewal.is_some() {
         result = result.advice(RENEWAL_NAK_ADVICE);
+    } else if let Some(stray) = &stray {
+        let rfc = match stray.named {
+            Some(_) => " (RFC 2131 4.3.2: only the server a REQUEST names answers it)",
+            None => "",
+        };
+        result = result.advice(format!(
+            "{by} is a second DHCP server on the voice VLAN: it refused (NAK #{}) {}, and {} \
+             leased the address{rfc}; stop {by}, or make it non-authoritative for this segment",
+            stray.frame,
+            stray.request_text(),
+            server_of(f, m),
+            by = stray.by,
+        ));
     } else if earlier_nak {
         result = result.advice(
             "the server refused the phone's first REQUEST (NAK: often an address the phone \
@@ -557,6 +578,44 @@ fn leased(
         ));
     }
     result
+}
+
+/// A NAK before the lease from another server than the one that leased
+/// (`ack`): a second server refusing what it was not asked to judge.
+struct StrayNak {
+    /// The server that sent the NAK.
+    by: String,
+    frame: u64,
+    /// The server the refused REQUEST named (option 54), if any.
+    named: Option<std::net::Ipv4Addr>,
+}
+
+impl StrayNak {
+    /// "the phone's REQUEST naming 192.0.2.1", or without a name.
+    fn request_text(&self) -> String {
+        match self.named {
+            Some(named) => format!("the phone's REQUEST naming {named}"),
+            None => "the phone's REQUEST".to_string(),
+        }
+    }
+}
+
+/// The last NAK in `msgs` before `ack` whose sender is not the server
+/// that leased.
+fn stray_nak(msgs: &[(&Fact, &DhcpMessage)], ack: &Fact, m: &DhcpMessage) -> Option<StrayNak> {
+    let leaser = server_of(ack, m);
+    let (nak, n) = (msgs.iter().rev())
+        .filter(|(g, n)| g.frame < ack.frame && n.op == 2 && n.message_type == Some(NAK))
+        .find(|(g, n)| server_of(g, n) != leaser)?;
+    let named = (msgs.iter().rev())
+        .filter(|(g, q)| g.frame < nak.frame && q.op == 1 && q.xid == n.xid)
+        .find(|(_, q)| q.message_type == Some(REQUEST))
+        .and_then(|(_, q)| q.server_id());
+    Some(StrayNak {
+        by: server_of(nak, n),
+        frame: nak.frame,
+        named,
+    })
 }
 
 /// DISCOVERs sent after the first OFFER in `msgs` (in frame order): each
