@@ -7,6 +7,8 @@
 mod decline;
 mod missing;
 mod renewal;
+#[cfg(test)]
+mod tests;
 mod unreachable;
 
 use std::collections::{BTreeMap, HashSet};
