@@ -24,8 +24,10 @@ const ACK: u8 = 5;
 /// Frame where the phone's last boot starts, when the capture holds more
 /// than one. A last boot whose lease was granted and that shows nothing
 /// after it (a DHCP client restarted, or the capture ends there) tells
-/// nothing new: the whole capture is then judged as one. A last boot whose
-/// lease failed is news (the phone is down).
+/// nothing new: the whole capture is then judged as one; so does one whose
+/// lone exchange is still under way at the capture's end (a DISCOVER not
+/// answered yet, an OFFER not yet requested: `dhcp::under_way_at_end`). A
+/// last boot whose lease failed is news (the phone is down).
 pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
     let start = lease_restart(ctx)?;
     let dhcp_port = |p: u16| p == 67 || p == 68;
@@ -42,7 +44,8 @@ pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
                 _ => true,
             }
     });
-    (went_on || !leased).then_some(start)
+    let cut_short = || super::dhcp::under_way_at_end(ctx).is_some_and(|at| at <= start);
+    (went_on || !leased && !cut_short()).then_some(start)
 }
 
 /// Frame of the phone's last DISCOVER or INIT-REBOOT REQUEST after an

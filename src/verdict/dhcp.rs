@@ -1,12 +1,15 @@
 //! Stages `dhcp` (the lease) and `dhcp-options` (the trap: a scope handing
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
 //! An option sent empty names no server: it is said, not failed. What a
-//! lease may lack is in `dhcp/missing.rs`, a refused renewal in
-//! `dhcp/renewal.rs`.
+//! lease may lack is in `dhcp/missing.rs`, a renewal refused by NAK in
+//! `dhcp/renewal.rs`, by an ICMP error in `dhcp/unreachable.rs`.
 
 mod decline;
 mod missing;
 mod renewal;
+#[cfg(test)]
+mod tests;
+mod unreachable;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -81,16 +84,100 @@ fn server_of(f: &Fact, m: &DhcpMessage) -> String {
     }
 }
 
-/// Stage `dhcp`: the outcome of the phone's last DHCP exchange.
+/// Stage `dhcp`: the outcome of the phone's last DHCP exchange. One still
+/// under way at the capture's end after a lease (`under_way`) is no
+/// outcome: the lease before it is judged, and the new exchange said.
 pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     let msgs = dhcp_facts(ctx);
+    let Some(at) = under_way(ctx, &msgs) else {
+        return lease_of(ctx, &msgs);
+    };
+    let (before, tail) = msgs.split_at(at);
+    let mut result = lease_of(ctx, before);
+    result.summary = format!("{}; then {}", result.summary, under_way_text(tail));
+    let mut evidence = std::mem::take(&mut result.evidence);
+    evidence.extend(tail.iter().map(|(f, m)| ev(f, describe(f, m))));
+    trim(&mut evidence);
+    result.evidence(evidence)
+}
+
+/// Where the phone's last DHCP exchange starts, when that exchange is
+/// still under way at the capture's end after a lease (a phone restarting
+/// DHCP as the capture is cut): a transaction of its own that the phone
+/// opened (DISCOVER or REQUEST), begun within [`PENDING_SECS`] of the end,
+/// with no ACK, NAK or DECLINE and no ICMP error refusing it, after an
+/// exchange whose last answer was an ACK.
+pub fn under_way_at_end(ctx: &Ctx<'_>) -> Option<u64> {
+    let msgs = dhcp_facts(ctx);
+    under_way(ctx, &msgs)
+        .and_then(|at| msgs.get(at))
+        .map(|(f, _)| f.frame)
+}
+
+/// [`under_way_at_end`] on the phone's DHCP messages: the index of the
+/// exchange's first message.
+fn under_way(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<usize> {
+    let (_, last) = msgs.last()?;
+    let at = msgs.iter().rposition(|(_, m)| m.xid != last.xid)? + 1;
+    let (before, tail) = msgs.split_at(at);
+    let (first, _) = tail.first()?;
+    let opened = tail
+        .first()
+        .is_some_and(|(_, m)| m.op == 1 && matches!(m.message_type, Some(DISCOVER | REQUEST)));
+    let decided = tail
+        .iter()
+        .any(|(_, m)| matches!(m.message_type, Some(ACK | NAK | DECLINE)));
+    let new = before.iter().all(|(_, m)| m.xid != last.xid);
+    // The exchange before it: its last answer leased.
+    let (_, prev) = before.last()?;
+    let leased = (before.iter().rev())
+        .filter(|(_, m)| m.xid == prev.xid && m.op == 2)
+        .find(|(_, m)| matches!(m.message_type, Some(ACK | NAK)))
+        .is_some_and(|(_, m)| m.message_type == Some(ACK));
+    let refused = ctx
+        .own()
+        .any(|f| f.frame > first.frame && dhcp_refusal(ctx, f));
+    let recent = ctx.secs_left(&first.ts) < PENDING_SECS;
+    (opened && !decided && new && leased && !refused && recent).then_some(at)
+}
+
+/// An ICMP error refusing a DHCP message of the phone's (to a server's
+/// port 67).
+fn dhcp_refusal(ctx: &Ctx<'_>, f: &Fact) -> bool {
+    matches!(&f.body, Body::Icmp(u)
+        if u.orig_proto == 17
+            && u.orig_dst.port() == 67
+            && !u.frag_needed()
+            && ctx.is_phone(&u.orig_src.ip()))
+}
+
+/// Words for an exchange under way at the capture's end.
+fn under_way_text(tail: &[(&Fact, &DhcpMessage)]) -> String {
+    let (Some((first, m)), Some((last, _))) = (tail.first(), tail.last()) else {
+        return String::new();
+    };
+    let sent = m.message_type.map_or("BOOTP", message_type_name);
+    let frames = match first.frame == last.frame {
+        true => format!("#{}", first.frame),
+        false => format!("#{}-{}", first.frame, last.frame),
+    };
+    match tail.iter().any(|(_, m)| m.message_type == Some(OFFER)) {
+        true => {
+            format!("a new {sent} at the capture's end ({frames}) got an OFFER, not yet requested")
+        }
+        false => format!("a new {sent} at the capture's end ({frames}), no answer yet"),
+    }
+}
+
+/// The outcome of the last exchange in `msgs` (the phone's DHCP messages).
+fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
     if msgs.is_empty() {
         return StageResult::not_seen(Stage::Dhcp, "no DHCP from this phone in the capture");
     }
     // Transactions by xid, in order of their first message.
     let mut order: Vec<u32> = Vec::new();
     let mut by_xid: BTreeMap<u32, Vec<(&Fact, &DhcpMessage)>> = BTreeMap::new();
-    for (f, m) in &msgs {
+    for (f, m) in msgs {
         // A DECLINE under a transaction id of its own (RFC 2131 table 5
         // leaves it to the client; busybox udhcpc picks a new one) belongs
         // to the exchange that acknowledged the address it declines.
@@ -186,7 +273,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
         .map(|(f, _)| f.frame)
         .max();
     let renewal_refused =
-        renewal_nak(&msgs).filter(|(nak, _)| last_ack_frame.is_some_and(|a| nak.frame > a));
+        renewal_nak(msgs).filter(|(nak, _)| last_ack_frame.is_some_and(|a| nak.frame > a));
     // The last exchange ends with that NAK (a client renewing on its boot
     // transaction id), or nothing decided after it.
     let from_nak = !ack_after_nak && last_of(NAK).is_some();
@@ -202,7 +289,7 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             declined: declined.as_deref(),
             foreign_nak,
         };
-        leased(ctx, &msgs, last_msgs, &earlier)
+        leased(ctx, msgs, last_msgs, &earlier)
     } else if let Some((f, m)) = last_of(NAK) {
         StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(
             "the DHCP server refused the address the phone asked for; check the scope \
@@ -313,6 +400,8 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
             _ => None,
         };
         result = after_renewal_nak(ctx, result, from_nak, (nak, addr), second);
+    } else if let Some(refused) = unreachable::after_lease(ctx, msgs, &result) {
+        result = refused;
     }
     // Still under way at the capture's end, but after declining an address
     // in use: the conflict is there whatever comes next.
@@ -368,10 +457,18 @@ fn leased(
         m.message_type == Some(NAK) && f.frame < last_of(ACK).map_or(0, |(a, _)| a.frame)
     });
     let renewal = renewal_nak(msgs).filter(|(nak, _)| nak.frame < f.frame);
+    let stray = stray_nak(msgs, f, m);
     if let Some((nak, addr)) = renewal {
         summary.push_str(&format!(
             " (after the server refused the renewal of {addr}, NAK #{})",
             nak.frame
+        ));
+    } else if let Some(stray) = &stray {
+        summary.push_str(&format!(
+            " (after {} NAKed {}, #{}: a second DHCP server)",
+            stray.by,
+            stray.request_text(),
+            stray.frame
         ));
     } else if earlier_nak {
         summary.push_str(" (after a NAK)");
@@ -380,13 +477,53 @@ fn leased(
     } else if earlier.trouble && !earlier.foreign_nak {
         summary.push_str(" (after an exchange that got no ACK)");
     }
-    let slow = (!earlier.trouble).then(|| slow_server(last_msgs)).flatten();
-    let status = if slow.is_some() { Status::Warn } else { status };
+    // REQUESTs refused by an ICMP error before this ACK: re-sent because
+    // the server's DHCP service was down, not slow.
+    let opened = last_msgs.first().map_or(0, |(g, _)| g.frame);
+    let refused = unreachable::refusals(ctx, opened, Some(f.frame));
+    let slow = (!earlier.trouble && refused.is_none())
+        .then(|| slow_server(last_msgs))
+        .flatten();
+    let status = if slow.is_some() || refused.is_some() {
+        Status::Warn
+    } else {
+        status
+    };
     if let Some(slow) = &slow {
         summary.push_str(&format!(" ({slow})"));
     }
+    if let Some(refused) = &refused {
+        let down = match refused.server.to_string() == server_of(f, m) {
+            true => "was down",
+            false => "is down",
+        };
+        summary.push_str(&format!(
+            " (after {}: its DHCP service {down})",
+            refused.text()
+        ));
+    }
     let mut result = StageResult::new(Stage::Dhcp, status, summary);
-    if slow.is_some() {
+    if let Some(refused) = &refused {
+        let (server, leaser) = (refused.server, server_of(f, m));
+        let mut evidence: Vec<Evidence> = (refused.icmp.iter())
+            .map(|g| ev(g, refused.evidence_text(g)))
+            .collect();
+        trim(&mut evidence);
+        let advice = match server.to_string() == leaser {
+            true => format!(
+                "the DHCP service on {server} was down (its host refused the phone's REQUESTs \
+                 with ICMP {}) before it answered: check why it stopped",
+                refused.words
+            ),
+            false => format!(
+                "the DHCP service on {server} is down (its host refused the phone's renewals \
+                 with ICMP {}) and {leaser} leased instead: restart the service on {server}, or \
+                 stop {leaser} if it should not serve the phones",
+                refused.words
+            ),
+        };
+        result = result.advice(advice).evidence(evidence);
+    } else if slow.is_some() {
         result = result.advice(
             "the DHCP server (or its relay) answered after the phone's retry timer: check \
              its load and any ping check it makes before offering (conflict detection)",
@@ -399,6 +536,19 @@ fn leased(
         ));
     } else if renewal.is_some() {
         result = result.advice(RENEWAL_NAK_ADVICE);
+    } else if let Some(stray) = &stray {
+        let rfc = match stray.named {
+            Some(_) => " (RFC 2131 4.3.2: only the server a REQUEST names answers it)",
+            None => "",
+        };
+        result = result.advice(format!(
+            "{by} is a second DHCP server on the voice VLAN: it refused (NAK #{}) {}, and {} \
+             leased the address{rfc}; stop {by}, or make it non-authoritative for this segment",
+            stray.frame,
+            stray.request_text(),
+            server_of(f, m),
+            by = stray.by,
+        ));
     } else if earlier_nak {
         result = result.advice(
             "the server refused the phone's first REQUEST (NAK: often an address the phone \
@@ -430,6 +580,44 @@ fn leased(
         ));
     }
     result
+}
+
+/// A NAK before the lease from another server than the one that leased
+/// (`ack`): a second server refusing what it was not asked to judge.
+struct StrayNak {
+    /// The server that sent the NAK.
+    by: String,
+    frame: u64,
+    /// The server the refused REQUEST named (option 54), if any.
+    named: Option<std::net::Ipv4Addr>,
+}
+
+impl StrayNak {
+    /// "the phone's REQUEST naming 192.0.2.1", or without a name.
+    fn request_text(&self) -> String {
+        match self.named {
+            Some(named) => format!("the phone's REQUEST naming {named}"),
+            None => "the phone's REQUEST".to_string(),
+        }
+    }
+}
+
+/// The last NAK in `msgs` before `ack` whose sender is not the server
+/// that leased.
+fn stray_nak(msgs: &[(&Fact, &DhcpMessage)], ack: &Fact, m: &DhcpMessage) -> Option<StrayNak> {
+    let leaser = server_of(ack, m);
+    let (nak, n) = (msgs.iter().rev())
+        .filter(|(g, n)| g.frame < ack.frame && n.op == 2 && n.message_type == Some(NAK))
+        .find(|(g, n)| server_of(g, n) != leaser)?;
+    let named = (msgs.iter().rev())
+        .filter(|(g, q)| g.frame < nak.frame && q.op == 1 && q.xid == n.xid)
+        .find(|(_, q)| q.message_type == Some(REQUEST))
+        .and_then(|(_, q)| q.server_id());
+    Some(StrayNak {
+        by: server_of(nak, n),
+        frame: nak.frame,
+        named,
+    })
 }
 
 /// DISCOVERs sent after the first OFFER in `msgs` (in frame order): each
@@ -651,6 +839,9 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         )
         .evidence(vec![ev(f, text)]);
     }
+    if let (true, Some(boot)) = (found.is_empty(), boot_server(ctx)) {
+        return boot.options_result();
+    }
     if let (true, Some(&&(f, m))) = (found.is_empty(), whole.last()) {
         // Vendor options present but holding no server or URL: said, judged.
         let vendor: Vec<String> = [43u8, 125]
@@ -682,8 +873,30 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
             .evidence(vec![ev(f, text)]);
     }
     trim(&mut evidence);
+    // A reply counts as clean only where the phone asked for what the
+    // earlier ones offered (option 55): a server sends most options only
+    // when asked (RFC 2132 9.8), so a request that did not ask proves
+    // nothing of the scope. Replies whose request the capture lacks count.
+    let offered: HashSet<u8> = (replies.iter())
+        .flat_map(|(_, m)| m.provisioning_options())
+        .map(|(code, _)| code)
+        .collect();
+    let all = dhcp_facts(ctx);
+    let asked = |reply: &DhcpMessage| {
+        let mut requests = (all.iter())
+            .filter(|(_, m)| m.op == 1 && m.xid == reply.xid)
+            .filter(|(_, m)| matches!(m.message_type, Some(DISCOVER | REQUEST)))
+            .peekable();
+        requests.peek().is_none()
+            || requests.any(|(_, m)| {
+                m.option(55)
+                    .is_some_and(|prl| prl.iter().any(|c| offered.contains(c)))
+            })
+    };
     let last_clean = last_boot.and_then(|start| {
-        let last: Vec<_> = whole.iter().filter(|(f, _)| f.frame >= start).collect();
+        let last: Vec<_> = (whole.iter())
+            .filter(|(f, m)| f.frame >= start && asked(m))
+            .collect();
         let clean = last
             .iter()
             .all(|(_, m)| m.provisioning_options().is_empty());
@@ -794,6 +1007,85 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
     StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// A profile server handed out in the BOOTP fields instead of an option:
+/// the ACK's `siaddr` (next-server) and `file`, with the phone asking that
+/// server for a file (TFTP or HTTP) after it. Servers fill `siaddr` on
+/// their own (dnsmasq names itself), so it counts only when used.
+pub struct BootServer<'a> {
+    pub ack: &'a Fact,
+    /// The DHCP server that sent the ACK.
+    pub server: String,
+    pub next_server: std::net::Ipv4Addr,
+    pub file: String,
+    /// The phone's first request to `next_server` after the ACK.
+    pub fetch: &'a Fact,
+}
+
+/// The phone's last whole ACK, when it offers no provisioning option but a
+/// next-server and boot file the phone then fetched from (see
+/// [`BootServer`]).
+pub fn boot_server<'a>(ctx: &'a Ctx<'a>) -> Option<BootServer<'a>> {
+    let (ack, m) = dhcp_facts(ctx).into_iter().rev().find(|(f, m)| {
+        m.op == 2 && m.message_type == Some(ACK) && !f.truncated && !m.yiaddr.is_unspecified()
+    })?;
+    let file = m.file.as_deref().map(str::trim).filter(|f| !f.is_empty())?;
+    if m.siaddr.is_unspecified() || !m.provisioning_options().is_empty() {
+        return None;
+    }
+    let next_server = std::net::IpAddr::V4(m.siaddr);
+    let fetch = ctx.own().find(|f| {
+        f.frame > ack.frame
+            && f.dst_ip() == next_server
+            && ctx.is_phone(&f.src_ip())
+            && matches!(&f.body, Body::Tftp(_) | Body::Http(_))
+    })?;
+    Some(BootServer {
+        ack,
+        server: server_of(ack, m),
+        next_server: m.siaddr,
+        file: file.to_string(),
+        fetch,
+    })
+}
+
+impl BootServer<'_> {
+    /// "next-server 192.0.2.10 and boot file CP-8851-3PCC.xml"
+    pub fn text(&self) -> String {
+        format!(
+            "next-server {} and boot file {}",
+            self.next_server, self.file
+        )
+    }
+
+    /// Where a scope's next-server and boot file are set.
+    pub const WHERE: &'static str =
+        "ISC dhcpd: next-server, filename; Kea: next-server, boot-file-name; dnsmasq: dhcp-boot";
+
+    /// Stage `dhcp-options` for a scope handing out a boot server.
+    fn options_result(&self) -> StageResult {
+        let summary = format!("scope offers {} (BOOTP siaddr/file)", self.text());
+        let evidence = vec![
+            ev(
+                self.ack,
+                format!("ACK from {}: {}", self.server, self.text()),
+            ),
+            ev(
+                self.fetch,
+                format!("the phone asks {} for a file", self.next_server),
+            ),
+        ];
+        let advice = format!(
+            "remove the {} from the scope on DHCP server {} ({}){FACTORY_RESET}",
+            self.text(),
+            self.server,
+            Self::WHERE
+        );
+        StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
+            .advice(advice)
+            .evidence(evidence)
+    }
 }
 
 /// What the DHCP servers did for other clients while the phone's last tries

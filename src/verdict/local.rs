@@ -234,6 +234,23 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
             return StageResult::not_seen(Stage::LocalConfig, s).evidence(evidence);
         }
     };
+    // The server came in the ACK's BOOTP fields, not in an option.
+    let boot = super::dhcp::boot_server(ctx)
+        .filter(|b| what.ends_with(&format!(" from {}", b.next_server)));
+    let advice = match (boot, &last.0) {
+        (Some(b), Outcome::Fetched(_)) => format!(
+            "the phone took a local profile from the ACK's {} and will never reach Webex \
+             activation: remove them from the scope ({}), then factory-reset the phone",
+            b.text(),
+            super::dhcp::BootServer::WHERE
+        ),
+        (Some(b), _) => format!(
+            "the ACK's {} send the phone to a local server: remove them from the scope ({})",
+            b.text(),
+            super::dhcp::BootServer::WHERE
+        ),
+        (None, _) => advice,
+    };
     StageResult::new(Stage::LocalConfig, status, summary)
         .advice(advice)
         .evidence(evidence)
