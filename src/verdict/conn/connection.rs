@@ -52,6 +52,9 @@ pub(super) struct Conn<'a> {
     pub(super) went_on: [bool; 2],
     /// TLS 1.3: the phone sent more after its Finished's segment.
     pub(super) phone_more: Option<&'a Fact>,
+    /// The phone's first application_data record (TLS 1.2: its request;
+    /// TLS 1.3: its Finished).
+    pub(super) phone_data: Option<&'a Fact>,
     /// The first fact that showed the handshake finished (CCS or app data).
     pub(super) finished: Option<&'a Fact>,
     pub(super) closed: Option<(&'a Fact, bool, bool)>,
@@ -129,6 +132,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             enc_alert: [None; 2],
             went_on: [false; 2],
             phone_more: None,
+            phone_data: None,
             finished: None,
             closed: None,
             phone_reset: None,
@@ -213,6 +217,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                     c.app_data[side] = true;
                     if side == 0 {
                         c.finished.get_or_insert(f);
+                        c.phone_data.get_or_insert(f);
                     }
                 }
                 _ => {}
