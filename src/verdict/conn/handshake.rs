@@ -393,6 +393,16 @@ impl Alert<'_> {
                  parameters under 2048 bits) or an old cipher suite; offer ECDHE with AES-GCM \
                  on TLS 1.2 or 1.3"
             )
+        } else if let (false, 112, None, Some(hello)) = (by_phone, desc, &c.sni, c.hello) {
+            // unrecognized_name with no name asked: the server wants one.
+            // (A phone names the host of its URL; an address gives none.)
+            format!(
+                "the phone sent no server name (no SNI in its ClientHello #{}) and the server \
+                 at {} refuses handshakes without one: use the host name, not an IP address, in \
+                 the profile rule or option 160 (or let the server take handshakes without a \
+                 name)",
+                hello.frame, c.server
+            )
         } else if !by_phone && desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.
             let sni = c.sni.as_deref().unwrap_or("the name asked");
