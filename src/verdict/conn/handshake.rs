@@ -125,11 +125,19 @@ pub(super) fn tls_outcome(
                 "another service, a captive portal, or a proxy answering in clear",
             ),
         };
-        let advice = format!(
-            "what listens on {} is not a TLS server: check {from}, and what answers there \
-             ({who})",
-            c.server
-        );
+        let advice = match (kind, port) {
+            // TLS to HTTP's cleartext port: the URL named port 80.
+            (Kind::Activation | Kind::Provisioning, 80) => format!(
+                "the phone speaks TLS to port 80 of {name}, HTTP's cleartext port: the URL's \
+                 :80 is the cause; drop it from the https:// URL in the profile rule or option \
+                 160 (HTTPS runs on 443)"
+            ),
+            _ => format!(
+                "what listens on {} is not a TLS server: check {from}, and what answers there \
+                 ({who})",
+                c.server
+            ),
+        };
         (Status::Fail, summary, Some(advice))
     } else if let Some((f, summary, advice)) = tls13
         .then(|| {
