@@ -5,7 +5,9 @@
 //! ChangeCipherSpec), so a session where the phone sent data and the SBC
 //! sent none back before the session closed (the SBC closing at once, or
 //! the phone giving up after a wait) is an unanswered REGISTER, and
-//! one that closed with no application data either way carried no SIP.
+//! one that closed with no application data either way carried no SIP
+//! (a failure when the SBC closed it within moments of the handshake: a
+//! phone sends its REGISTER at once, the SBC dropped it before).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,11 @@ use crate::proto::tls::TlsEvent;
 /// Seconds of silence after the phone's data before a close that make the
 /// SBC's silence an answer (a registrar answers a REGISTER at once).
 const SILENT_SECS: f64 = 5.0;
+
+/// Seconds after the handshake within which the SBC closing an empty
+/// session dropped the phone before its REGISTER (a phone left idle for
+/// long may be closed on).
+const DROPPED_SECS: f64 = 1.0;
 
 /// SIP over TLS's own port (RFC 3261 section 26.2).
 const SIPS_PORT: u16 = 5061;
@@ -29,6 +36,8 @@ struct Session<'a> {
     data: [Option<&'a Fact>; 2],
     /// The first close (FIN, RST or an encrypted alert) from either side.
     close: Option<&'a Fact>,
+    /// The phone's first encrypted alert (its close_notify, or a refusal).
+    phone_alert: Option<&'a Fact>,
     /// The capture ends with the phone's records re-sent, never
     /// acknowledged, the SBC silent since: the last send and the re-sends.
     dead: Option<(&'a Fact, u32)>,
@@ -74,6 +83,9 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
                 }
                 TlsEvent::EncryptedAlert if s.tls12 && s.data[0].is_some() => {
                     s.close.get_or_insert(f);
+                }
+                TlsEvent::EncryptedAlert if from_client => {
+                    s.phone_alert.get_or_insert(f);
                 }
                 _ => {}
             },
@@ -176,6 +188,34 @@ fn went_silent(s: &Session<'_>) -> Option<StageResult> {
     )
 }
 
+/// TLS 1.2: the SBC closed the session right after the handshake, before
+/// any application data either way: the phone's REGISTER never went.
+fn dropped(done: &Fact, close: &Fact) -> StageResult {
+    let how = match close.body {
+        Body::Closed { rst: true, .. } => "reset",
+        _ => "closed",
+    };
+    let ms = done.ts.secs_until(&close.ts) * 1e3;
+    let summary = format!(
+        "the TLS handshake with {} completed (#{}), then the SBC {how} (#{}) the session {ms:.0} \
+         ms later, before any application data either way: no REGISTER could go",
+        close.src, done.frame, close.frame
+    );
+    let evidence = vec![
+        ev(done, "the keys change: the handshake is done"),
+        ev(
+            close,
+            format!("the SBC {how} the session, no application data in it"),
+        ),
+    ];
+    let advice = "the SBC, or the TLS proxy in front of it, accepts the TLS session and drops it \
+                  before any SIP: its SIP service is down or refuses this phone's address; try \
+                  the SRV answer's other SBC and check the SBC's or the proxy's log";
+    StageResult::new(Stage::SipRegister, Status::Fail, summary)
+        .advice(advice)
+        .evidence(evidence)
+}
+
 /// Encrypted records (or a change of keys) both ways: SIP would run inside.
 fn carried(s: &Session<'_>) -> Option<StageResult> {
     let up = s.data[0].or(s.ccs[0])?;
@@ -183,6 +223,19 @@ fn carried(s: &Session<'_>) -> Option<StageResult> {
     // TLS 1.2 shows application data apart from the handshake: a session
     // that closed with none either way carried no SIP.
     if let (true, [None, None], Some(close)) = (s.tls12, s.data, s.close) {
+        let done = if up.frame <= down.frame { down } else { up };
+        let by_sbc = matches!(
+            close.body,
+            Body::Closed {
+                from_client: false,
+                ..
+            }
+        );
+        // (The phone's close_notify first: the SBC answered the phone's close.)
+        let phone_first = s.phone_alert.is_some_and(|a| a.frame <= close.frame);
+        if by_sbc && !phone_first && done.ts.secs_until(&close.ts) < DROPPED_SECS {
+            return Some(dropped(done, close));
+        }
         let summary = format!(
             "no cleartext REGISTER: the TLS session with {} (#{}) closed (#{}) without a \
              single application data record either way: no SIP ran in it",

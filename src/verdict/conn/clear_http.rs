@@ -268,6 +268,16 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
             let s = format!("{asked}: {code} to {to}; the capture shows no request there");
             StageResult::not_seen(Stage::Provisioning, s)
         }
+        // Plain HTTP to HTTPS's port: the server wants TLS there (nginx
+        // answers 400, 'The plain HTTP request was sent to HTTPS port').
+        (400, _) if request.dst.port() == HTTPS_PORT => {
+            stage(Status::Fail, format!("{asked}: {code}")).advice(format!(
+                "the phone spoke plain HTTP to port {HTTPS_PORT} of {}, where the server \
+                 expects TLS: use https:// in the profile rule or option 160 (an http:// URL \
+                 with :443 does this)",
+                host(request).unwrap_or_else(|| request.dst.to_string()),
+            ))
+        }
         _ => stage(Status::Fail, format!("{asked}: {code}")).advice(format!(
             "{} answered {code} for {}: the phone got no profile; check the profile rule the \
              phone was given (its path) and that the device is added in Control Hub; Webex \
@@ -278,6 +288,9 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
     };
     Some(result.evidence(evidence))
 }
+
+/// HTTPS's port (RFC 9110 4.2.2).
+const HTTPS_PORT: u16 = 443;
 
 /// Redirects followed at most.
 const MAX_REDIRECTS: usize = 4;

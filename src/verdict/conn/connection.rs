@@ -9,7 +9,7 @@ use crate::fact::{Body, Fact, TcpAttempt};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_lookup, is_activation_name};
 use crate::phone::names::{is_provisioning_lookup, is_provisioning_name};
-use crate::proto::tls::{CertInfo, Tail, TlsEvent};
+use crate::proto::tls::{is_tls13, CertInfo, Tail, TlsEvent};
 use crate::verdict::Ctx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +52,9 @@ pub(super) struct Conn<'a> {
     pub(super) went_on: [bool; 2],
     /// TLS 1.3: the phone sent more after its Finished's segment.
     pub(super) phone_more: Option<&'a Fact>,
+    /// The phone's first application_data record (TLS 1.2: its request;
+    /// TLS 1.3: its Finished).
+    pub(super) phone_data: Option<&'a Fact>,
     /// The first fact that showed the handshake finished (CCS or app data).
     pub(super) finished: Option<&'a Fact>,
     pub(super) closed: Option<(&'a Fact, bool, bool)>,
@@ -70,6 +73,21 @@ pub(super) struct Conn<'a> {
     /// A session followed to its close: what each side had sent in it by
     /// the last close seen (bytes a re-send filled in after the first).
     pub(super) last_tail: Option<[Tail; 2]>,
+}
+
+impl Conn<'_> {
+    /// The phone checked the server's certificate and went on: TLS 1.2, a
+    /// chain in clear then the phone's application data; TLS 1.3, its first
+    /// encrypted record a Finished (not an alert), sent only once the
+    /// server's certificate passed.
+    pub(super) fn cert_accepted(&self) -> bool {
+        let refused = self.alerts.iter().any(|a| a.1 && a.2 == 2);
+        match self.server_hello {
+            Some((_, v)) if is_tls13(v) => self.app_data[0] && self.enc_alert[0].is_none(),
+            Some(_) => self.chain.is_some() && self.app_data[0] && !refused,
+            None => false,
+        }
+    }
 }
 
 pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
@@ -129,6 +147,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             enc_alert: [None; 2],
             went_on: [false; 2],
             phone_more: None,
+            phone_data: None,
             finished: None,
             closed: None,
             phone_reset: None,
@@ -213,6 +232,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                     c.app_data[side] = true;
                     if side == 0 {
                         c.finished.get_or_insert(f);
+                        c.phone_data.get_or_insert(f);
                     }
                 }
                 _ => {}

@@ -125,11 +125,19 @@ pub(super) fn tls_outcome(
                 "another service, a captive portal, or a proxy answering in clear",
             ),
         };
-        let advice = format!(
-            "what listens on {} is not a TLS server: check {from}, and what answers there \
-             ({who})",
-            c.server
-        );
+        let advice = match (kind, port) {
+            // TLS to HTTP's cleartext port: the URL named port 80.
+            (Kind::Activation | Kind::Provisioning, 80) => format!(
+                "the phone speaks TLS to port 80 of {name}, HTTP's cleartext port: the URL's \
+                 :80 is the cause; drop it from the https:// URL in the profile rule or option \
+                 160 (HTTPS runs on 443)"
+            ),
+            _ => format!(
+                "what listens on {} is not a TLS server: check {from}, and what answers there \
+                 ({who})",
+                c.server
+            ),
+        };
         (Status::Fail, summary, Some(advice))
     } else if let Some((f, summary, advice)) = tls13
         .then(|| {
@@ -392,6 +400,16 @@ impl Alert<'_> {
                  its ServerHello): most often a key exchange below today's minimum (DH \
                  parameters under 2048 bits) or an old cipher suite; offer ECDHE with AES-GCM \
                  on TLS 1.2 or 1.3"
+            )
+        } else if let (false, 112, None, Some(hello)) = (by_phone, desc, &c.sni, c.hello) {
+            // unrecognized_name with no name asked: the server wants one.
+            // (A phone names the host of its URL; an address gives none.)
+            format!(
+                "the phone sent no server name (no SNI in its ClientHello #{}) and the server \
+                 at {} refuses handshakes without one: use the host name, not an IP address, in \
+                 the profile rule or option 160 (or let the server take handshakes without a \
+                 name)",
+                hello.frame, c.server
             )
         } else if !by_phone && desc == 112 {
             // unrecognized_name (RFC 6066 3): no such name served there.
