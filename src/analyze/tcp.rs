@@ -58,6 +58,9 @@ pub struct ConnState {
     /// Closes (FIN, RST) seen: a session followed to its close is let go
     /// once both sides closed or one reset.
     closes: u8,
+    /// Per direction (client, server): the frame of its last bytes
+    /// delivered, where bytes the capture lost after them start.
+    last_data: [u64; 2],
 }
 
 /// The chunks of an undecided connection, as they came.
@@ -200,6 +203,7 @@ impl TcpSide {
                 if data.is_empty() {
                     return Track::Bytes;
                 }
+                st.last_data[usize::from(!from_client)] = frame;
                 if let App::Undecided = st.app {
                     let chunk = Chunk {
                         from_client,
@@ -270,6 +274,9 @@ impl TcpSide {
                 if acked && !cut && !st.lost_counted {
                     st.lost_counted = true;
                     self.lost_acked += 1;
+                }
+                if acked && !cut {
+                    lost_fact(info, st, from_client, frame, ts, facts);
                 }
                 // Bytes after a hole do not continue what was held before it.
                 if let Some(p) = st.pending.as_deref_mut() {
@@ -361,18 +368,29 @@ impl TcpSide {
                 peer_silent,
                 peer_unseen,
                 own_unseen,
+                own_acked_unseen,
                 frame,
                 ts,
             } => {
                 // Bytes of the other side's this side acknowledged and the
-                // capture lacks (not cut by the snaplen): dropped.
-                let other = match from_client {
-                    true => (info.server, info.client),
-                    false => (info.client, info.server),
+                // capture lacks (not cut by the snaplen): dropped. So are
+                // this side's that the other acknowledged (a reset, which
+                // the other side does not answer with a close of its own).
+                let (own, other) = match from_client {
+                    true => ((info.client, info.server), (info.server, info.client)),
+                    false => ((info.server, info.client), (info.client, info.server)),
                 };
-                if peer_unseen && !self.snaplen_cut.contains(&other) && !st.lost_counted {
+                let peer_lost = peer_unseen && !self.snaplen_cut.contains(&other);
+                let own_lost = own_unseen && !self.snaplen_cut.contains(&own);
+                let acked_lost = peer_lost || own_acked_unseen && own_lost;
+                if acked_lost && !st.lost_counted {
                     st.lost_counted = true;
                     self.lost_acked += 1;
+                }
+                for side in [(!from_client, peer_lost), (from_client, own_lost)] {
+                    if side.1 {
+                        lost_fact(info, st, side.0, frame, ts, facts);
+                    }
                 }
                 // SIP messages whose bytes the capture lacks before the
                 // close: as far as they came.
@@ -704,6 +722,25 @@ fn connection_fact(
         facts.push(at.fact(body));
     }
     Track::Bytes
+}
+
+/// Bytes of side `from_client` the capture lost, shown at `frame`: sent
+/// after that side's last bytes delivered.
+fn lost_fact(
+    info: &ConnInfo,
+    st: &ConnState,
+    from_client: bool,
+    frame: u64,
+    ts: Timestamp,
+    facts: &mut Vec<Fact>,
+) {
+    let after = st.last_data[usize::from(!from_client)];
+    let body = Body::Lost {
+        conn: st.id,
+        from_client,
+        after,
+    };
+    connection_fact(info, st, from_client, frame, ts, body, facts);
 }
 
 /// The message a SIP stream holds in part when its bytes stop (a hole, a

@@ -140,6 +140,9 @@ pub enum TcpEvent<'a> {
         /// This side sent bytes the capture lacks: its FIN comes after them,
         /// or the other side acknowledged them.
         own_unseen: bool,
+        /// The other side acknowledged bytes of this side's that the
+        /// capture lacks (the second case of `own_unseen`).
+        own_acked_unseen: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -767,6 +770,7 @@ impl<S: Default> FlowTable<S> {
                     peer_silent: conn.silent(1 - dir),
                     peer_unseen: conn.acked_unseen(1 - dir),
                     own_unseen: conn.acked_unseen(dir) || conn.sent_before(dir, fin_at),
+                    own_acked_unseen: conn.acked_unseen(dir),
                     frame,
                     ts,
                 };
@@ -1033,6 +1037,7 @@ impl<S> Conn<S> {
                     peer_silent: self.silent(1 - dir),
                     peer_unseen: self.acked_unseen(1 - dir),
                     own_unseen: self.acked_unseen(dir),
+                    own_acked_unseen: self.acked_unseen(dir),
                     frame,
                     ts,
                 };

@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, download, flight, stall};
+use super::{abandon, download, flight, lost, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -23,6 +23,7 @@ pub(super) fn tls_outcome(
     let snaplen_cut = ctx.snaplen_cut;
     let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
     let mut evidence = handshake_evidence(c);
+    let seen = evidence.len();
     // Without SNI the phone checks the certificate against the name it
     // connected to: one of those its server's address resolved from.
     let resolved: Vec<String> = match c.sni {
@@ -211,8 +212,23 @@ pub(super) fn tls_outcome(
             None,
         )
     };
+    // A failure other than a plaintext alert, with bytes the capture lost
+    // before the close: can't tell.
+    let lost = (status == Status::Fail && fatal.is_none())
+        .then(|| lost::unjudged(c, &name, port))
+        .flatten();
+    let (status, summary, advice) = match lost {
+        Some((summary, why)) => {
+            evidence.truncate(seen);
+            evidence.push(why);
+            (Status::NotSeen, summary, None)
+        }
+        None => (status, summary, advice),
+    };
     Outcome {
-        hidden: status == Status::NotSeen && c.hello.is_none() && c.hidden_bytes,
+        hidden: status == Status::NotSeen
+            && c.hidden_bytes
+            && (c.hello.is_none() || c.lost.is_some()),
         status,
         summary,
         advice,
