@@ -146,6 +146,10 @@ pub enum Body {
         conn: u64,
         from_client: bool,
         after: u64,
+        /// Cut by the capture's snaplen instead (the first cut of this
+        /// side of a TLS connection): sent whole, captured in part.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        snaplen: bool,
     },
     /// ICMP errors answered the client's bytes after the handshake, which
     /// the server never acknowledged (see `flow::TcpEvent::DataUnreachable`);

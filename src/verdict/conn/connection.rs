@@ -68,6 +68,8 @@ pub(super) struct Conn<'a> {
     /// Bytes the capture lost (`Body::Lost`): the fact that showed the
     /// earliest of them, and the frame after which they were sent.
     pub(super) lost: Option<(&'a Fact, u64)>,
+    /// The capture's snaplen cut TLS records of this connection.
+    pub(super) snaplen_cut: bool,
     /// The server's last TLS record.
     pub(super) server_last: Option<&'a Fact>,
     /// A session followed to its close: what each side had sent in it by
@@ -142,6 +144,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             icmp: None,
             hidden_bytes: false,
             lost: None,
+            snaplen_cut: false,
             server_last: None,
             last_tail: None,
         });
@@ -168,6 +171,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 count,
                 ..
             } => c.icmp = Some((f, *kind, *sender, *count)),
+            Body::Lost { snaplen: true, .. } => c.snaplen_cut = true,
             Body::Lost { after, .. } => {
                 c.hidden_bytes = true;
                 if c.lost.is_none_or(|(_, a)| *after < a) {

@@ -54,8 +54,14 @@ pub(super) fn tls_outcome(
     let server_silent = !(c.app_data[1] || c.ccs[1] || c.hidden_bytes || c.chain.is_some());
     let server_closed = matches!(c.closed, Some((_, false, _))) && server_silent;
     let unanswered = c.hello.is_some() && c.server_hello.is_none() && server_closed;
+    // (No hello seen either way, the snaplen cutting the records, and only
+    // the server's records read past the cuts: no handshake seen.)
+    let phone_done = c.app_data[0] || c.ccs == [true, true];
+    let cut_unseen = c.hello.is_none() && c.server_hello.is_none() && c.snaplen_cut && !phone_done;
+    let unseen = c.hello.is_none() && (c.hidden_bytes || cut_unseen);
     let done = !lost13
         && !unanswered
+        && !cut_unseen
         && (c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]));
     // The phone quit after the server's hello: an alert the server sends
     // after that close answers it.
@@ -176,7 +182,7 @@ pub(super) fn tls_outcome(
             _ => advice,
         };
         (status, summary, advice)
-    } else if c.hello.is_none() && c.hidden_bytes {
+    } else if unseen {
         let why = match snaplen_cut {
             true => "cut by the capture's snaplen",
             false => "lost by the capture",
@@ -226,9 +232,7 @@ pub(super) fn tls_outcome(
         None => (status, summary, advice),
     };
     Outcome {
-        hidden: status == Status::NotSeen
-            && c.hidden_bytes
-            && (c.hello.is_none() || c.lost.is_some()),
+        hidden: status == Status::NotSeen && (unseen || c.hidden_bytes && c.lost.is_some()),
         status,
         summary,
         advice,
