@@ -565,4 +565,29 @@ mod tests {
             prop_assert_eq!(report.conflicts, 1);
         }
     }
+
+    /// A segment the snaplen cut: its cut bytes are reported and skipped,
+    /// and the next segment is in order at once (nothing waits behind a
+    /// hole); a buffered piece reaching into them keeps only its tail.
+    #[test]
+    fn snaplen_cut_bytes_are_skipped_in_order() {
+        let mut stream = Stream::default();
+        let mut got = Vec::new();
+        let mut out = |p: Piece<'_>, _: u64, _: Timestamp| {
+            got.push(match p {
+                Piece::Data(d) => format!("data {}", String::from_utf8_lossy(d)),
+                Piece::Gap(n) => format!("gap {n}"),
+                Piece::Cut(n) => format!("cut {n}"),
+            });
+            true
+        };
+        let ts = Timestamp::default();
+        stream.push_cut(100, b"ab", 0, 1, ts, 1 << 10, &mut out);
+        // Out of order, reaching into the next segment's cut bytes.
+        stream.push_cut(105, b"xyzw", 0, 2, ts, 1 << 10, &mut out);
+        stream.push_cut(102, b"cd", 4, 3, ts, 1 << 10, &mut out);
+        stream.push_cut(109, b"!", 0, 4, ts, 1 << 10, &mut out);
+        assert_eq!(got, ["data ab", "data cd", "cut 4", "data w", "data !"]);
+        assert_eq!(stream.buffered(), 0);
+    }
 }
