@@ -137,6 +137,20 @@ pub enum Body {
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         went_silent: bool,
     },
+    /// Bytes this side sent that the capture lacks though they were sent
+    /// (the other side acknowledged them, or this side's FIN comes after
+    /// them; not cut by the snaplen): the capture dropped them. `after` is
+    /// this side's last captured payload before them (0: none), so they
+    /// were sent between that frame and this fact's.
+    Lost {
+        conn: u64,
+        from_client: bool,
+        after: u64,
+        /// Cut by the capture's snaplen instead (the first cut of this
+        /// side of a TLS connection): sent whole, captured in part.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        snaplen: bool,
+    },
     /// ICMP errors answered the client's bytes after the handshake, which
     /// the server never acknowledged (see `flow::TcpEvent::DataUnreachable`);
     /// the fact's frame is the first ICMP.
@@ -215,7 +229,10 @@ impl Fact {
             Body::Ntp(_) => "ntp",
             Body::Tcp { .. } => "tcp",
             Body::Icmp(_) => "icmp",
-            Body::Closed { .. } | Body::Unacked { .. } | Body::DataUnreachable { .. } => "tcp",
+            Body::Closed { .. }
+            | Body::Unacked { .. }
+            | Body::Lost { .. }
+            | Body::DataUnreachable { .. } => "tcp",
             Body::FragmentsLost { .. } => "fragments_lost",
             Body::Malformed { .. } => "malformed",
         }

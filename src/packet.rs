@@ -102,6 +102,9 @@ pub struct TcpSegment<'a> {
     pub ack: u32,
     pub flags: TcpFlags,
     pub payload: &'a [u8],
+    /// Payload bytes the capture's snaplen cut off the end of `payload`, by
+    /// the IP length (0: none; `None`: cut by an amount not known).
+    pub cut: Option<u32>,
 }
 
 /// Why an ICMP / ICMPv6 destination-unreachable was sent.
@@ -385,6 +388,7 @@ impl Decoder {
             truncated,
             cut_inside: false,
             whole: false,
+            ip_missing: Some(0),
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
         match &decoded {
@@ -460,6 +464,9 @@ struct Cx<'s> {
     /// The outer IP datagram is all in the captured bytes (see
     /// [`Cx::whole_datagram`]).
     whole: bool,
+    /// Bytes of the innermost IP datagram's payload the capture lacks, by
+    /// its declared length (`None`: not known, a reassembled datagram).
+    ip_missing: Option<usize>,
 }
 
 impl Cx<'_> {
@@ -516,6 +523,7 @@ impl Cx<'_> {
             // Every fragment came, the snaplen cut some: a cut datagram.
             FragOutcome::CompleteCut(proto) => {
                 self.truncated = true;
+                self.ip_missing = None;
                 Ok((proto, out.as_slice()))
             }
             FragOutcome::Held => Err(Decoded::Held),
@@ -571,6 +579,7 @@ fn ipv4<'a>(
     };
     // Cut inside an encapsulation (an ERSPAN session truncating what it
     // mirrors) while the outer frame is whole: the snaplen's case.
+    cx.ip_missing = Some(total_len.saturating_sub(data.len()));
     if total_len > data.len() {
         cx.cut_inside();
     } else if total_len >= header_len {
@@ -643,6 +652,7 @@ fn ipv6<'a>(
         n => after_header.get(..n).unwrap_or(after_header),
     };
     let missing = payload_len.saturating_sub(after_header.len());
+    cx.ip_missing = Some(missing);
     if missing > 0 {
         cx.cut_inside();
     } else if payload_len > 0 {
@@ -953,6 +963,15 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
         None if cx.truncated => &[],
         None => return Decoded::Bad("tcp_header_len"),
     };
+    // The segment's payload on the wire, by the IP length: what the
+    // snaplen cut off it.
+    let cut = match cx.truncated {
+        false => Some(0),
+        true => cx.ip_missing.map(|missing| {
+            let wire = (payload.len() + missing).saturating_sub(data_offset * 4);
+            u32::try_from(wire.saturating_sub(body.len())).unwrap_or(u32::MAX)
+        }),
+    };
     let segment = TcpSegment {
         sport: be16(header, 0),
         dport: be16(header, 2),
@@ -960,6 +979,7 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
         ack: be32(header, 8),
         flags: TcpFlags(header.get(13).copied().unwrap_or(0)),
         payload: body,
+        cut,
     };
     cx.packet(src, dst, Transport::Tcp(segment))
 }

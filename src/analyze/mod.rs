@@ -314,7 +314,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                     let (src, dst) = tcp::endpoints(&p, &seg);
                     let (mac, vlan) = (p.l2.src_mac, p.l2.vlan);
                     if p.truncated {
-                        tcp_side.cut_by_snaplen(src, dst);
+                        tcp_side.cut_by_snaplen(src, dst, seg.cut.is_some());
                     }
                     let mut sink = tcp_side.sink(&mut tcp_facts);
                     table.segment(number, ts, src, dst, mac, vlan, &seg, &mut sink);

@@ -58,6 +58,11 @@ pub struct ConnState {
     /// Closes (FIN, RST) seen: a session followed to its close is let go
     /// once both sides closed or one reset.
     closes: u8,
+    /// Per direction (client, server): the frame of its last bytes
+    /// delivered, where bytes the capture lost after them start.
+    last_data: [u64; 2],
+    /// Per direction: a snaplen cut of a TLS record was said (once).
+    cut_said: [bool; 2],
 }
 
 /// The chunks of an undecided connection, as they came.
@@ -120,6 +125,9 @@ pub struct TcpSide {
     /// (source, destination) of segments the snaplen cut: their bytes are
     /// missing, so a body left short there was not cut by its sender.
     snaplen_cut: rustc_hash::FxHashSet<(SocketAddr, SocketAddr)>,
+    /// Those of them cut by an amount not known (a reassembled datagram):
+    /// where a body ends cannot be counted.
+    cut_unknown: rustc_hash::FxHashSet<(SocketAddr, SocketAddr)>,
 }
 
 /// Source and destination socket addresses of a segment.
@@ -139,12 +147,17 @@ impl TcpSide {
             lost_acked: 0,
             sbc_port,
             snaplen_cut: Default::default(),
+            cut_unknown: Default::default(),
         }
     }
 
-    /// A segment from `src` to `dst` was cut by the capture's snaplen.
-    pub fn cut_by_snaplen(&mut self, src: SocketAddr, dst: SocketAddr) {
+    /// A segment from `src` to `dst` was cut by the capture's snaplen;
+    /// `known`: by how much is known (its IP length).
+    pub fn cut_by_snaplen(&mut self, src: SocketAddr, dst: SocketAddr, known: bool) {
         self.snaplen_cut.insert((src, dst));
+        if !known {
+            self.cut_unknown.insert((src, dst));
+        }
     }
 
     /// A TLS handshake message over the size limit that the connection's
@@ -166,9 +179,10 @@ impl TcpSide {
         }
     }
 
-    /// Did the snaplen cut any of the server's segments of this connection?
+    /// Did the snaplen cut any of the server's segments of this connection
+    /// by an amount not known (a body's end cannot be counted)?
     fn server_cut(&self, info: &ConnInfo) -> bool {
-        self.snaplen_cut.contains(&(info.server, info.client))
+        self.cut_unknown.contains(&(info.server, info.client))
     }
 
     /// The callback the flow table reports a connection's events to.
@@ -200,6 +214,7 @@ impl TcpSide {
                 if data.is_empty() {
                     return Track::Bytes;
                 }
+                st.last_data[usize::from(!from_client)] = frame;
                 if let App::Undecided = st.app {
                     let chunk = Chunk {
                         from_client,
@@ -259,6 +274,7 @@ impl TcpSide {
                 from_client,
                 len,
                 acked,
+                snaplen,
                 frame,
                 ts,
             } => {
@@ -270,6 +286,15 @@ impl TcpSide {
                 if acked && !cut && !st.lost_counted {
                     st.lost_counted = true;
                     self.lost_acked += 1;
+                }
+                if acked && !cut {
+                    lost_fact(info, st, (from_client, false), frame, ts, facts);
+                }
+                // A TLS record cut by the snaplen: said once per side.
+                let side = usize::from(!from_client);
+                if snaplen && matches!(st.app, App::Tls(_)) && !st.cut_said[side] {
+                    st.cut_said[side] = true;
+                    lost_fact(info, st, (from_client, true), frame, ts, facts);
                 }
                 // Bytes after a hole do not continue what was held before it.
                 if let Some(p) = st.pending.as_deref_mut() {
@@ -294,18 +319,39 @@ impl TcpSide {
                     fact
                 };
                 match &mut st.app {
-                    App::Tls(pair) => pick(from_client, pair).gap(),
+                    App::Tls(pair) => {
+                        // Cut by the snaplen inside a record: the records
+                        // after it stay in step.
+                        let (c, s) = &mut **pair;
+                        let stream = if from_client { &mut *c } else { &mut *s };
+                        let (kept, events) = match snaplen {
+                            true => stream.cut(frame, len),
+                            false => (false, Vec::new()),
+                        };
+                        if !kept {
+                            stream.gap();
+                        }
+                        let at = At {
+                            info,
+                            conn: st.id,
+                            from_client,
+                            frame,
+                            ts,
+                        };
+                        self.tls_facts(&at, (c, s), events, facts);
+                    }
                     App::Http(pair) => {
                         let (c, s) = &mut **pair;
                         if from_client {
-                            c.gap(len)
-                        } else {
-                            s.gap(len);
+                            c.gap(len);
+                        } else if !(s.gap(len) && snaplen) {
                             // (Acknowledged: the phone has the bytes, the
-                            // capture dropped them.)
-                            let fact = match acked {
-                                true => lost("http_acked", "the phone acknowledged them"),
-                                false => lost("http", "an HTTP response may be gone"),
+                            // capture dropped them. Cut by the snaplen inside
+                            // a body, they are counted off it: nothing lost.)
+                            let fact = match (acked, snaplen) {
+                                (true, _) => lost("http_acked", "the phone acknowledged them"),
+                                (false, true) => lost("http_cut", "cut by the snaplen"),
+                                (false, false) => lost("http", "an HTTP response may be gone"),
                             };
                             facts.push(fact);
                         }
@@ -314,9 +360,15 @@ impl TcpSide {
                         // A message whose start line came before the hole
                         // is read as far as it came (as a cut datagram is).
                         let stream = pick(from_client, pair);
-                        facts.extend(cut_sip(info, st.id, from_client, stream));
+                        let piece = cut_sip(info, st.id, from_client, stream);
                         stream.gap();
-                        facts.push(lost("sip", "SIP messages may be gone"));
+                        // (The snaplen's cut of a message read as far as
+                        // it came loses nothing else: the segment's next
+                        // bytes follow in order.)
+                        if !(snaplen && piece.is_some()) {
+                            facts.push(lost("sip", "SIP messages may be gone"));
+                        }
+                        facts.extend(piece);
                     }
                     _ => {}
                 }
@@ -361,18 +413,29 @@ impl TcpSide {
                 peer_silent,
                 peer_unseen,
                 own_unseen,
+                own_acked_unseen,
                 frame,
                 ts,
             } => {
                 // Bytes of the other side's this side acknowledged and the
-                // capture lacks (not cut by the snaplen): dropped.
-                let other = match from_client {
-                    true => (info.server, info.client),
-                    false => (info.client, info.server),
+                // capture lacks (not cut by the snaplen): dropped. So are
+                // this side's that the other acknowledged (a reset, which
+                // the other side does not answer with a close of its own).
+                let (own, other) = match from_client {
+                    true => ((info.client, info.server), (info.server, info.client)),
+                    false => ((info.server, info.client), (info.client, info.server)),
                 };
-                if peer_unseen && !self.snaplen_cut.contains(&other) && !st.lost_counted {
+                let peer_lost = peer_unseen && !self.snaplen_cut.contains(&other);
+                let own_lost = own_unseen && !self.snaplen_cut.contains(&own);
+                let acked_lost = peer_lost || own_acked_unseen && own_lost;
+                if acked_lost && !st.lost_counted {
                     st.lost_counted = true;
                     self.lost_acked += 1;
+                }
+                for side in [(!from_client, peer_lost), (from_client, own_lost)] {
+                    if side.1 {
+                        lost_fact(info, st, (side.0, false), frame, ts, facts);
+                    }
                 }
                 // SIP messages whose bytes the capture lacks before the
                 // close: as far as they came.
@@ -515,6 +578,67 @@ impl TcpSide {
         }
     }
 
+    /// Facts of the TLS events of one direction (`at.from_client`), and
+    /// what they change in either parser.
+    fn tls_facts(
+        &mut self,
+        at: &At<'_>,
+        (c, s): (&mut tls::TlsStream, &mut tls::TlsStream),
+        events: Vec<(u64, tls::TlsEvent)>,
+        facts: &mut Vec<Fact>,
+    ) {
+        let from_client = at.from_client;
+        for (frame, event) in events {
+            match &event {
+                tls::TlsEvent::ServerHello {
+                    selected_version, ..
+                } => {
+                    c.peer_selected(*selected_version);
+                    // TLS 1.3: the client's later handshake records are encrypted too.
+                    if tls::is_tls13(*selected_version) {
+                        c.set_handshake_encrypted();
+                    }
+                }
+                // A download from the activation or provisioning
+                // service: followed to its close (was it all sent?).
+                tls::TlsEvent::ClientHello { sni: Some(sni), .. }
+                    if from_client && is_download_name(sni) =>
+                {
+                    c.follow_to_close();
+                    s.follow_to_close();
+                }
+                tls::TlsEvent::HelloRetryRequest { selected_version } => {
+                    c.peer_selected(*selected_version);
+                }
+                // TLS 1.3: the server's first word after the
+                // client's Finished may be an (encrypted) refusal.
+                tls::TlsEvent::ApplicationData if from_client => {
+                    s.watch_next_record(frame);
+                    // And the phone's own next segment: more data or
+                    // a close of its own makes the server's alert no
+                    // refusal.
+                    c.watch_next_record(frame);
+                }
+                // A handshake message (or certificates) not read:
+                // counted with the undecodable.
+                tls::TlsEvent::Unread { msg_type, octets } => {
+                    self.malformed += 1;
+                    log::debug!(
+                        "tls: frame {frame}: handshake message type {msg_type} of \
+                         {octets} octets not read"
+                    );
+                }
+                _ => {}
+            }
+            let body = Body::Tls {
+                conn: at.conn,
+                from_client,
+                event,
+            };
+            facts.push(At { frame, ..*at }.fact(body));
+        }
+    }
+
     fn data(&mut self, at: &At<'_>, app: &mut App, data: &[u8], facts: &mut Vec<Fact>) -> Track {
         let from_client = at.from_client;
         match app {
@@ -538,55 +662,7 @@ impl TcpSide {
                         facts.push(at.fact(Body::Malformed { of: "tls", reason }));
                     }
                 }
-                for (frame, event) in events {
-                    match &event {
-                        tls::TlsEvent::ServerHello {
-                            selected_version, ..
-                        } => {
-                            c.peer_selected(*selected_version);
-                            // TLS 1.3: the client's later handshake records are encrypted too.
-                            if tls::is_tls13(*selected_version) {
-                                c.set_handshake_encrypted();
-                            }
-                        }
-                        // A download from the activation or provisioning
-                        // service: followed to its close (was it all sent?).
-                        tls::TlsEvent::ClientHello { sni: Some(sni), .. }
-                            if from_client && is_download_name(sni) =>
-                        {
-                            c.follow_to_close();
-                            s.follow_to_close();
-                        }
-                        tls::TlsEvent::HelloRetryRequest { selected_version } => {
-                            c.peer_selected(*selected_version);
-                        }
-                        // TLS 1.3: the server's first word after the
-                        // client's Finished may be an (encrypted) refusal.
-                        tls::TlsEvent::ApplicationData if from_client => {
-                            s.watch_next_record(frame);
-                            // And the phone's own next segment: more data or
-                            // a close of its own makes the server's alert no
-                            // refusal.
-                            c.watch_next_record(frame);
-                        }
-                        // A handshake message (or certificates) not read:
-                        // counted with the undecodable.
-                        tls::TlsEvent::Unread { msg_type, octets } => {
-                            self.malformed += 1;
-                            log::debug!(
-                                "tls: frame {frame}: handshake message type {msg_type} of \
-                                 {octets} octets not read"
-                            );
-                        }
-                        _ => {}
-                    }
-                    let body = Body::Tls {
-                        conn: at.conn,
-                        from_client,
-                        event,
-                    };
-                    facts.push(At { frame, ..*at }.fact(body));
-                }
+                self.tls_facts(at, (c, s), events, facts);
                 if c.done() && s.done() {
                     *app = App::TlsDone;
                     return self.after_tls(at.info);
@@ -704,6 +780,26 @@ fn connection_fact(
         facts.push(at.fact(body));
     }
     Track::Bytes
+}
+
+/// Bytes of side `from_client` the capture lost (or its snaplen cut),
+/// shown at `frame`: sent after that side's last bytes delivered.
+fn lost_fact(
+    info: &ConnInfo,
+    st: &ConnState,
+    (from_client, snaplen): (bool, bool),
+    frame: u64,
+    ts: Timestamp,
+    facts: &mut Vec<Fact>,
+) {
+    let after = st.last_data[usize::from(!from_client)];
+    let body = Body::Lost {
+        conn: st.id,
+        from_client,
+        after,
+        snaplen,
+    };
+    connection_fact(info, st, from_client, frame, ts, body, facts);
 }
 
 /// The message a SIP stream holds in part when its bytes stop (a hole, a

@@ -140,6 +140,9 @@ pub enum TcpEvent<'a> {
         /// This side sent bytes the capture lacks: its FIN comes after them,
         /// or the other side acknowledged them.
         own_unseen: bool,
+        /// The other side acknowledged bytes of this side's that the
+        /// capture lacks (the second case of `own_unseen`).
+        own_acked_unseen: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -185,6 +188,9 @@ pub enum TcpEvent<'a> {
         /// The other side acknowledged bytes past the hole: they arrived,
         /// and the capture lacks them.
         acked: bool,
+        /// The capture's snaplen cut them off the segment that carried
+        /// them (`len` is exact, and the bytes after them are in order).
+        snaplen: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -733,8 +739,10 @@ impl<S: Default> FlowTable<S> {
         } else {
             seg.seq
         };
-        if !seg.payload.is_empty() {
-            let end = seq.wrapping_add(seg.payload.len() as u32);
+        // (The bytes on the wire: the snaplen's cut ones too.)
+        let wire_len = (seg.payload.len() as u32).saturating_add(seg.cut.unwrap_or(0));
+        if wire_len > 0 {
+            let end = seq.wrapping_add(wire_len);
             if let Some(sent) = conn.sent_end.get_mut(dir) {
                 let again = sent.is_some_and(|e| seq != e && seq_max(seq, e) == e);
                 if let (true, Some(n)) = (again, conn.resent.get_mut(dir)) {
@@ -749,8 +757,9 @@ impl<S: Default> FlowTable<S> {
                 *last = (frame, ts);
             }
         }
-        if conn.track == Track::Bytes && !seg.payload.is_empty() {
-            let report = conn.deliver(dir, seq, seg.payload, frame, ts, max_buffer, sink);
+        if conn.track == Track::Bytes && wire_len > 0 {
+            let cut = seg.cut.unwrap_or(0);
+            let report = conn.deliver(dir, seq, (seg.payload, cut), frame, ts, max_buffer, sink);
             self.stats.overlap_conflicts += report.conflicts;
             self.stats.tcp_buffers_bound_hit += report.bound_hits;
         }
@@ -759,7 +768,7 @@ impl<S: Default> FlowTable<S> {
             if let Some(seen @ false) = fin_seen {
                 *seen = true;
                 conn.flush_acked_holes(sink);
-                let fin_at = seg.seq.wrapping_add(seg.payload.len() as u32);
+                let fin_at = seg.seq.wrapping_add(wire_len);
                 let event = TcpEvent::Closed {
                     from_client,
                     rst: false,
@@ -767,6 +776,7 @@ impl<S: Default> FlowTable<S> {
                     peer_silent: conn.silent(1 - dir),
                     peer_unseen: conn.acked_unseen(1 - dir),
                     own_unseen: conn.acked_unseen(dir) || conn.sent_before(dir, fin_at),
+                    own_acked_unseen: conn.acked_unseen(dir),
                     frame,
                     ts,
                 };
@@ -1033,6 +1043,7 @@ impl<S> Conn<S> {
                     peer_silent: self.silent(1 - dir),
                     peer_unseen: self.acked_unseen(1 - dir),
                     own_unseen: self.acked_unseen(dir),
+                    own_acked_unseen: self.acked_unseen(dir),
                     frame,
                     ts,
                 };
@@ -1048,7 +1059,7 @@ impl<S> Conn<S> {
         &mut self,
         dir: usize,
         seq: u32,
-        data: &[u8],
+        (data, cut): (&[u8], u32),
         frame: u64,
         ts: Timestamp,
         max_buffer: usize,
@@ -1073,11 +1084,14 @@ impl<S> Conn<S> {
         // segment: acknowledged past or not.)
         let acked = acked_past_hole(stream, acked.get(dir).copied().flatten());
         let mut out = |piece: Piece<'_>, frame: u64, ts: Timestamp| {
+            if wanted != Track::Bytes {
+                return false;
+            }
             let event = piece_event(from_client, piece, frame, ts, acked);
             wanted = sink(info, state, event);
             wanted == Track::Bytes
         };
-        let report = stream.push(seq, data, frame, ts, max_buffer, &mut out);
+        let report = stream.push_cut(seq, data, cut, frame, ts, max_buffer, &mut out);
         if wanted != Track::Bytes {
             self.stop_bytes(wanted);
         }
@@ -1231,6 +1245,15 @@ fn piece_event(
             from_client,
             len,
             acked,
+            snaplen: false,
+            frame,
+            ts,
+        },
+        Piece::Cut(len) => TcpEvent::Gap {
+            from_client,
+            len,
+            acked: false,
+            snaplen: true,
             frame,
             ts,
         },

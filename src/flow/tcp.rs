@@ -35,6 +35,9 @@ pub(crate) enum Piece<'d> {
     /// Bytes that will never come (this many): whatever follows is after a
     /// hole.
     Gap(u64),
+    /// Bytes the capture's snaplen cut off the end of the segment just
+    /// delivered (this many): sent and placed, never captured.
+    Cut(u64),
 }
 
 /// Counters a push may raise; the table adds them to its stats.
@@ -158,6 +161,60 @@ impl Stream {
             }
         }
         report
+    }
+
+    /// As [`Stream::push`], for a segment whose last `cut` bytes the
+    /// capture's snaplen cut off: when the bytes before them are in order,
+    /// the cut bytes are reported ([`Piece::Cut`]) and skipped at once, so
+    /// that what follows stays in order; otherwise they are a hole like any
+    /// other.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_cut<F>(
+        &mut self,
+        seq: u32,
+        data: &[u8],
+        cut: u32,
+        frame: u64,
+        ts: Timestamp,
+        max_buffer: usize,
+        out: &mut F,
+    ) -> PushReport
+    where
+        F: FnMut(Piece<'_>, u64, Timestamp) -> bool,
+    {
+        let report = self.push(seq, data, frame, ts, max_buffer, out);
+        let next_seq = *self.next_seq.get_or_insert(seq);
+        if cut == 0 || seq.wrapping_add(data.len() as u32) != next_seq {
+            return report;
+        }
+        if out(Piece::Cut(u64::from(cut)), frame, ts) {
+            self.skip(u64::from(cut));
+            self.drain(out, Some((frame, ts)));
+        }
+        report
+    }
+
+    /// Moves `len` bytes past the next one, dropping what is buffered there.
+    fn skip(&mut self, len: u64) {
+        let end = self.next_off + len;
+        while let Some(entry) = self.pending.first_entry() {
+            let start = *entry.key();
+            if start >= end {
+                break;
+            }
+            let mut chunk = entry.remove();
+            self.pending_bytes = self.pending_bytes.saturating_sub(chunk.data.len());
+            let keep = usize::try_from(end - start).unwrap_or(usize::MAX);
+            if keep < chunk.data.len() {
+                chunk.data.drain(..keep);
+                self.pending_bytes += chunk.data.len();
+                self.pending.insert(end, chunk);
+                break;
+            }
+        }
+        self.next_off = end;
+        self.next_seq = self.next_seq.map(|s| s.wrapping_add(len as u32));
+        self.history.clear();
     }
 
     /// End of the stream: reports each hole still open as a gap and hands
@@ -329,7 +386,7 @@ mod tests {
         let mut out = |p: Piece<'_>, _: u64, _: Timestamp| {
             got.push(match p {
                 Piece::Data(d) => Some(d.to_vec()),
-                Piece::Gap(_) => None,
+                Piece::Gap(_) | Piece::Cut(_) => None,
             });
             true
         };
@@ -507,5 +564,30 @@ mod tests {
             prop_assert_eq!(joined(&got), data);
             prop_assert_eq!(report.conflicts, 1);
         }
+    }
+
+    /// A segment the snaplen cut: its cut bytes are reported and skipped,
+    /// and the next segment is in order at once (nothing waits behind a
+    /// hole); a buffered piece reaching into them keeps only its tail.
+    #[test]
+    fn snaplen_cut_bytes_are_skipped_in_order() {
+        let mut stream = Stream::default();
+        let mut got = Vec::new();
+        let mut out = |p: Piece<'_>, _: u64, _: Timestamp| {
+            got.push(match p {
+                Piece::Data(d) => format!("data {}", String::from_utf8_lossy(d)),
+                Piece::Gap(n) => format!("gap {n}"),
+                Piece::Cut(n) => format!("cut {n}"),
+            });
+            true
+        };
+        let ts = Timestamp::default();
+        stream.push_cut(100, b"ab", 0, 1, ts, 1 << 10, &mut out);
+        // Out of order, reaching into the next segment's cut bytes.
+        stream.push_cut(105, b"xyzw", 0, 2, ts, 1 << 10, &mut out);
+        stream.push_cut(102, b"cd", 4, 3, ts, 1 << 10, &mut out);
+        stream.push_cut(109, b"!", 0, 4, ts, 1 << 10, &mut out);
+        assert_eq!(got, ["data ab", "data cd", "cut 4", "data w", "data !"]);
+        assert_eq!(stream.buffered(), 0);
     }
 }

@@ -155,6 +155,7 @@ fn feed(
         ack: 0,
         flags: TcpFlags(flags),
         payload,
+        cut: Some(0),
     };
     let mac = Some([2, 0, 0, 0, 0, if to_server { 1 } else { 2 }]);
     let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
@@ -218,6 +219,7 @@ fn conn_info_is_filled() {
         ack: 0,
         flags: TcpFlags(SYN),
         payload: b"",
+        cut: Some(0),
     };
     let mut seen = None;
     let mut sink = |info: &ConnInfo, _: &mut u32, _: TcpEvent<'_>| {
@@ -314,6 +316,7 @@ fn a_syn_copied_by_a_second_capture_point_is_not_a_retry() {
         ack: 0,
         flags: TcpFlags(SYN),
         payload: b"",
+        cut: Some(0),
     };
     for (frame, us) in [(1u64, 0i64), (2, 20), (3, 1_000_000)] {
         let ts = Timestamp::new(us * 1000, 6);
@@ -447,6 +450,7 @@ fn without_syn_the_higher_port_is_the_client() {
         ack: 0,
         flags: TcpFlags(ACK),
         payload: b"x",
+        cut: Some(0),
     };
     let ts = Timestamp::default();
     t.segment(
@@ -654,6 +658,7 @@ fn feed_bytes(
         ack,
         flags: TcpFlags(flags),
         payload,
+        cut: Some(0),
     };
     let ts = Timestamp::new(frame as i64 * 1_000_000_000, 6);
     t.segment(frame, ts, src, dst, None, None, &seg, &mut rec.sink());
@@ -801,6 +806,7 @@ fn bare(seq: u32, ack: u32, flags: u8) -> TcpSegment<'static> {
         ack,
         flags: TcpFlags(flags),
         payload: b"",
+        cut: Some(0),
     }
 }
 

@@ -420,6 +420,8 @@ fn snaplen_cut_tcp_is_decoded_and_counted_once() {
         panic!("{d:?}")
     };
     assert_eq!(seg.payload.len(), 28);
+    // What the snaplen cut off the payload, by the IP length.
+    assert_eq!(seg.cut, Some(472));
     // Cut inside the TCP header: skipped, not malformed.
     let g = Frame {
         orig_len: v.len() as u32,

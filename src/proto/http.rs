@@ -131,6 +131,10 @@ pub struct HttpStream {
     tunnel: Vec<u8>,
     /// Bytes of this direction were lost: what is left of a body is unknown.
     gapped: bool,
+    /// Lost outside a body of known length: the next head is looked for at
+    /// the start of a later push (the message the gap fell in is dropped,
+    /// not joined to the bytes after it).
+    resync: bool,
     /// For a server's direction: whether each request still to be answered
     /// was a HEAD (its response has no body, whatever its Content-Length).
     heads_asked: std::collections::VecDeque<bool>,
@@ -146,6 +150,12 @@ impl HttpStream {
         if self.stop == Some(TUNNEL) {
             self.keep_tunnel(data);
             return heads;
+        }
+        if self.resync {
+            if !looks_like_http(data) {
+                return heads;
+            }
+            self.resync = false;
         }
         self.sniff_body(data, &mut heads);
         let mut rest = self.pass_body(data);
@@ -298,15 +308,24 @@ impl HttpStream {
     }
 
     /// `len` bytes of this direction are missing from the capture (0: not
-    /// known). Inside a body of known length they are counted off it, and
-    /// the stream goes on; elsewhere what follows cannot be placed.
-    pub fn gap(&mut self, len: u64) {
+    /// known). Inside a body of known length they are counted off it (true),
+    /// and the stream goes on; elsewhere what follows cannot be placed.
+    pub fn gap(&mut self, len: u64) -> bool {
         let in_body = self.stop.is_none() && self.chunked.is_none() && self.buf.is_empty();
-        if in_body && len > 0 && len < self.body_left {
+        if in_body && len > 0 && len <= self.body_left {
             self.body_left -= len;
             self.sniff = None;
+            true
         } else {
             self.gapped = true;
+            if self.stop.is_none() {
+                self.buf.clear();
+                self.body_left = 0;
+                self.chunked = None;
+                self.sniff = None;
+                self.resync = true;
+            }
+            false
         }
     }
 

@@ -394,6 +394,54 @@ impl TlsStream {
         }
     }
 
+    /// The capture's snaplen cut `len` bytes right after what was pushed
+    /// (from `frame`). When they end inside the record being read, the rest
+    /// of its body is skipped and the records after it stay in step: only
+    /// that record's content is missing (an encrypted record's is opaque
+    /// anyway; a handshake message in it is dropped). Returns its events and
+    /// true; false when [`TlsStream::gap`] must resynchronise instead.
+    pub fn cut(&mut self, frame: u64, len: u64) -> (bool, Vec<(u64, TlsEvent)>) {
+        let mut events = Vec::new();
+        if self.stopped.is_some() || self.resync {
+            return (false, events);
+        }
+        // The record the cut falls in: being skipped, or buffered in part.
+        let (content_type, record_len, left) = match (self.skipping, self.buf.get(..5)) {
+            (Some((t, n)), _) => (t, n, self.body_left),
+            (None, Some(&[t, _, _, hi, lo])) => {
+                let record_len = usize::from(u16::from_be_bytes([hi, lo]));
+                let have = self.buf.len() - 5;
+                (t, record_len, record_len.saturating_sub(have))
+            }
+            _ => return (false, events),
+        };
+        let fits = usize::try_from(len).is_ok_and(|n| n > 0 && n <= left);
+        if !fits || record_len > MAX_RECORD_LEN {
+            return (false, events);
+        }
+        if self.skipping.is_none() {
+            if content_type == HANDSHAKE {
+                self.handshake.clear();
+                self.handshake_resync = true;
+            } else if content_type == APPLICATION_DATA && record_len != ALERT_RECORD_LEN_13 {
+                let buf = std::mem::take(&mut self.buf);
+                let body = buf.get(5..).unwrap_or_default();
+                self.record(frame, content_type, body, &mut events);
+            }
+            self.buf.clear();
+            self.skipping = Some((content_type, record_len));
+        }
+        self.body_left = left - usize::try_from(len).unwrap_or(left);
+        if self.body_left == 0 {
+            self.skipping = None;
+            let encrypted = self.ccs_seen || self.handshake_encrypted || self.tls13;
+            if let (Some(tail), true) = (self.tail.as_mut(), encrypted) {
+                tail.record(content_type, record_len, self.tls13);
+            }
+        }
+        (true, events)
+    }
+
     /// True once nothing more of interest can come (both application data and
     /// the handshake are done for this direction); the driver may stop
     /// feeding it.

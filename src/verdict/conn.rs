@@ -24,6 +24,7 @@ mod connection;
 mod download;
 mod flight;
 mod handshake;
+mod lost;
 mod repeated;
 mod stall;
 mod tcp;

@@ -264,7 +264,7 @@ fn answers_unseen(own: &[&Fact], tail: bool) -> HashSet<(SocketAddr, SocketAddr)
     (own.iter())
         .filter_map(|c| match c.body {
             Body::Malformed {
-                of: "http" | "http_acked",
+                of: "http" | "http_acked" | "http_cut",
                 ..
             } if !tail => Some((c.dst, c.src)),
             Body::Closed {
@@ -290,7 +290,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
             Body::Http(m @ HttpMessage::Response { .. }) => m.is_final_response(),
             Body::Http(HttpMessage::Unfinished { .. } | HttpMessage::HtmlBody) => true,
             // A hole in the server's stream: in the body it falls in.
-            Body::Malformed { of: "http", .. } => true,
+            Body::Malformed {
+                of: "http" | "http_cut",
+                ..
+            } => true,
             _ => false,
         };
         if kept {
@@ -377,6 +380,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
         let lacks = body
             .iter()
             .any(|c| matches!(c.body, Body::Malformed { of: "http", .. }));
+        // Or the snaplen cut it where its end cannot be counted (chunked).
+        let cut = body
+            .iter()
+            .any(|c| matches!(c.body, Body::Malformed { of: "http_cut", .. }));
         let resp = after
             .first()
             .and_then(|&j| own.get(j))
@@ -491,6 +498,10 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         }
                         // Bytes of the body missing from the capture that the
                         // phone never acknowledged: it may not have them.
+                        None if cut && !lacks => Outcome::Pending(format!(
+                            "{code}, but the capture's snaplen cut the body where its end \
+                             cannot be counted: can't tell whether the profile came whole"
+                        )),
                         None if lacks => Outcome::Pending(format!(
                             "{code}, but the capture lacks bytes of the body the phone \
                                  never acknowledged: can't tell whether the profile came whole"

@@ -490,3 +490,31 @@ fn a_compressed_body_is_inflated_before_it_is_told() {
         );
     }
 }
+
+/// A response head cut by the snaplen on a keep-alive connection: the rest
+/// of it is dropped, and the next response is read on its own, not joined
+/// to it (tester102: a 404 read as the cut 200's body).
+#[test]
+fn a_gap_in_a_head_drops_it_and_waits_for_the_next_message() {
+    let mut s = HttpStream::default();
+    assert!(s
+        .push(b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Le")
+        .is_empty());
+    assert!(!s.gap(90));
+    assert!(s.push(b"<?xml version=\"1.0\"?><flat-profile/>").is_empty());
+    let heads = s.push(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(statuses(&heads), [404]);
+}
+
+/// Bytes cut by the snaplen inside a body of known length are counted off
+/// it, up to its very end.
+#[test]
+fn a_gap_up_to_a_bodys_end_is_counted_off_it() {
+    let mut s = HttpStream::default();
+    let heads = s.push(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd");
+    assert_eq!(statuses(&heads), [200]);
+    assert!(s.gap(6));
+    let heads = s.push(b"HTTP/1.1 304 Not Modified\r\n\r\n");
+    assert_eq!(statuses(&heads), [304]);
+    assert!(s.unfinished(Cut::Close).is_none());
+}

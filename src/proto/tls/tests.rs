@@ -1004,3 +1004,31 @@ fn followed_direction_counts_records_to_its_close() {
     s.gap();
     assert!(s.tail().is_some_and(|t| t.gapped));
 }
+
+/// A record the snaplen cut inside: the rest of it is skipped by its
+/// length and the next record is read in step (tester102: a server flight
+/// cut at 1400 bytes hid the server's next record).
+#[test]
+fn a_snaplen_cut_inside_a_record_keeps_the_records_after_it() {
+    let mut s = TlsStream::default();
+    let first = record(23, &[7; 40]);
+    let second = record(21, &[1, 2]);
+    assert_eq!(s.push(1, &first[..20]), vec![]);
+    let (kept, events) = s.cut(1, 25);
+    assert!(kept);
+    assert_eq!(events, vec![(1, TlsEvent::ApplicationData)]);
+    let events = s.push(2, &second);
+    assert_eq!(
+        events,
+        vec![(
+            2,
+            TlsEvent::Alert {
+                level: 1,
+                description: 2
+            }
+        )]
+    );
+    // A cut past the record's end cannot be placed: resynchronise.
+    assert_eq!(s.push(3, &first[..10]), vec![]);
+    assert!(!s.cut(3, 100).0);
+}

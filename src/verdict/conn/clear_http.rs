@@ -67,6 +67,8 @@ struct Answers {
     finals: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     cuts: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     html: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
+    /// Holes in the server's stream (lost, or cut by the snaplen).
+    gaps: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
 }
 
 impl Answers {
@@ -83,6 +85,10 @@ impl Answers {
                 Body::Http(HttpMessage::HtmlBody) => {
                     a.html.entry((f.src, f.dst)).or_default().push(i);
                 }
+                Body::Malformed {
+                    of: "http" | "http_acked" | "http_cut",
+                    ..
+                } => a.gaps.entry((f.src, f.dst)).or_default().push(i),
                 _ => {}
             }
         }
@@ -98,6 +104,17 @@ impl Answers {
         let found = list.get(&key)?;
         found.get(found.partition_point(|&i| i <= at)).copied()
     }
+}
+
+/// A hole in the server's stream between the request at `at` and the
+/// first final response after it: the answer may be in it (a response
+/// after the hole may answer a later request on the connection).
+fn hidden<'a>(own: &[&'a Fact], answers: &Answers, at: usize) -> Option<&'a Fact> {
+    let request = *own.get(at)?;
+    let key = (request.dst, request.src);
+    let gap = Answers::after(&answers.gaps, key, at)?;
+    let next = Answers::after(&answers.finals, key, at).unwrap_or(usize::MAX);
+    (gap < next).then(|| own.get(gap).copied()).flatten()
 }
 
 /// The first final response to `request` on its connection after it, and
@@ -194,7 +211,12 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
     // decides (one hop; the evidence keeps the redirect).
     let mut at = decides;
     let mut e = None;
+    let mut gap = None;
     for _ in 0..MAX_REDIRECTS {
+        gap = hidden(&own, &answers, at);
+        if gap.is_some() {
+            break;
+        }
         let Some(x) = exchange(&own, &answers, at) else {
             break;
         };
@@ -220,6 +242,16 @@ pub(super) fn provisioning(ctx: &Ctx<'_>) -> Option<StageResult> {
     let request = own.get(at).copied()?;
     let asked = request_text(request);
     evidence.push(ev(request, asked.clone()));
+    if let Some(g) = gap {
+        evidence.push(ev(g, "bytes missing from the server's stream"));
+        let summary = format!(
+            "{asked}: can't tell: the capture lacks bytes of {}'s answers from #{} (lost, or \
+             cut by the snaplen)",
+            host(request).unwrap_or_else(|| request.dst.to_string()),
+            g.frame
+        );
+        return Some(StageResult::not_seen(Stage::Provisioning, summary).evidence(evidence));
+    }
     let Some(e) = e else {
         let summary = format!("{asked}: no response in the capture");
         return Some(StageResult::not_seen(Stage::Provisioning, summary).evidence(evidence));

@@ -68,6 +68,11 @@ pub(super) struct Conn<'a> {
     pub(super) icmp: Option<(&'a Fact, UnreachKind, IpAddr, u32)>,
     /// A side acknowledged bytes of the other's that the capture lacks.
     pub(super) hidden_bytes: bool,
+    /// Bytes the capture lost (`Body::Lost`): the fact that showed the
+    /// earliest of them, and the frame after which they were sent.
+    pub(super) lost: Option<(&'a Fact, u64)>,
+    /// The capture's snaplen cut TLS records of this connection.
+    pub(super) snaplen_cut: bool,
     /// The server's last TLS record.
     pub(super) server_last: Option<&'a Fact>,
     /// A session followed to its close: what each side had sent in it by
@@ -117,6 +122,9 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 conn, from_client, ..
             } => (*conn, *from_client),
             Body::DataUnreachable { conn, .. } => (*conn, true),
+            Body::Lost {
+                conn, from_client, ..
+            } => (*conn, *from_client),
             _ => continue,
         };
         let (client, server) = if from_client {
@@ -154,6 +162,8 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             unacked: None,
             icmp: None,
             hidden_bytes: false,
+            lost: None,
+            snaplen_cut: false,
             server_last: None,
             last_tail: None,
         });
@@ -180,6 +190,13 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 count,
                 ..
             } => c.icmp = Some((f, *kind, *sender, *count)),
+            Body::Lost { snaplen: true, .. } => c.snaplen_cut = true,
+            Body::Lost { after, .. } => {
+                c.hidden_bytes = true;
+                if c.lost.is_none_or(|(_, a)| *after < a) {
+                    c.lost = Some((f, *after));
+                }
+            }
             Body::Closed {
                 rst,
                 peer_unseen,

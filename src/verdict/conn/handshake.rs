@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, download, flight, stall};
+use super::{abandon, download, flight, lost, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -23,6 +23,7 @@ pub(super) fn tls_outcome(
     let snaplen_cut = ctx.snaplen_cut;
     let name = c.sni.clone().unwrap_or_else(|| server_name(ctx, c, kind));
     let mut evidence = handshake_evidence(c);
+    let seen = evidence.len();
     // Without SNI the phone checks the certificate against the name it
     // connected to: one of those its server's address resolved from.
     let resolved: Vec<String> = match c.sni {
@@ -53,8 +54,14 @@ pub(super) fn tls_outcome(
     let server_silent = !(c.app_data[1] || c.ccs[1] || c.hidden_bytes || c.chain.is_some());
     let server_closed = matches!(c.closed, Some((_, false, _))) && server_silent;
     let unanswered = c.hello.is_some() && c.server_hello.is_none() && server_closed;
+    // (No hello seen either way, the snaplen cutting the records, and only
+    // the server's records read past the cuts: no handshake seen.)
+    let phone_done = c.app_data[0] || c.ccs == [true, true];
+    let cut_unseen = c.hello.is_none() && c.server_hello.is_none() && c.snaplen_cut && !phone_done;
+    let unseen = c.hello.is_none() && (c.hidden_bytes || cut_unseen);
     let done = !lost13
         && !unanswered
+        && !cut_unseen
         && (c.app_data[0] || (c.ccs[0] && c.ccs[1]) || (!tls13 && c.app_data[1]));
     // The phone quit after the server's hello: an alert the server sends
     // after that close answers it.
@@ -183,7 +190,7 @@ pub(super) fn tls_outcome(
             _ => advice,
         };
         (status, summary, advice)
-    } else if c.hello.is_none() && c.hidden_bytes {
+    } else if unseen {
         let why = match snaplen_cut {
             true => "cut by the capture's snaplen",
             false => "lost by the capture",
@@ -219,8 +226,21 @@ pub(super) fn tls_outcome(
             None,
         )
     };
+    // A failure other than a plaintext alert, with bytes the capture lost
+    // before the close: can't tell.
+    let lost = (status == Status::Fail && fatal.is_none())
+        .then(|| lost::unjudged(c, &name, port))
+        .flatten();
+    let (status, summary, advice) = match lost {
+        Some((summary, why)) => {
+            evidence.truncate(seen);
+            evidence.push(why);
+            (Status::NotSeen, summary, None)
+        }
+        None => (status, summary, advice),
+    };
     Outcome {
-        hidden: status == Status::NotSeen && c.hello.is_none() && c.hidden_bytes,
+        hidden: status == Status::NotSeen && (unseen || c.hidden_bytes && c.lost.is_some()),
         status,
         summary,
         advice,
