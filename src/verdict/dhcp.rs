@@ -2,13 +2,19 @@
 //! out a provisioning server in 66, 150, 159, 160, or inside 43 / 125).
 //! An option sent empty names no server: it is said, not failed. What a
 //! lease may lack is in `dhcp/missing.rs`, a renewal refused by NAK in
-//! `dhcp/renewal.rs`, by an ICMP error in `dhcp/unreachable.rs`.
+//! `dhcp/renewal.rs`, by an ICMP error in `dhcp/unreachable.rs`; a NAK from
+//! a second server in `dhcp/stray_nak.rs`, an exchange under way at the
+//! capture's end in `dhcp/under_way.rs`, a DECLINE in `dhcp/decline.rs`, a
+//! profile server in the BOOTP fields in `dhcp/boot_server.rs`.
 
+mod boot_server;
 mod decline;
 mod missing;
 mod renewal;
+mod stray_nak;
 #[cfg(test)]
 mod tests;
+mod under_way;
 mod unreachable;
 
 use std::collections::{BTreeMap, HashSet};
@@ -16,8 +22,13 @@ use std::collections::{BTreeMap, HashSet};
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::{message_type_name, DhcpMessage};
+pub use boot_server::{boot_server, BootServer};
 use decline::{acked_by, declined_result};
 use renewal::{after_renewal_nak, renewal_nak, RENEWAL_NAK_ADVICE};
+use stray_nak::stray_nak;
+use under_way::dhcp_refusal;
+pub use under_way::under_way_at_end;
+use under_way::{under_way, under_way_text};
 
 /// At most this many evidence lines per stage.
 pub const MAX_EVIDENCE: usize = 12;
@@ -99,74 +110,6 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     evidence.extend(tail.iter().map(|(f, m)| ev(f, describe(f, m))));
     trim(&mut evidence);
     result.evidence(evidence)
-}
-
-/// Where the phone's last DHCP exchange starts, when that exchange is
-/// still under way at the capture's end after a lease (a phone restarting
-/// DHCP as the capture is cut): a transaction of its own that the phone
-/// opened (DISCOVER or REQUEST), begun within [`PENDING_SECS`] of the end,
-/// with no ACK, NAK or DECLINE and no ICMP error refusing it, after an
-/// exchange whose last answer was an ACK.
-pub fn under_way_at_end(ctx: &Ctx<'_>) -> Option<u64> {
-    let msgs = dhcp_facts(ctx);
-    under_way(ctx, &msgs)
-        .and_then(|at| msgs.get(at))
-        .map(|(f, _)| f.frame)
-}
-
-/// [`under_way_at_end`] on the phone's DHCP messages: the index of the
-/// exchange's first message.
-fn under_way(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Option<usize> {
-    let (_, last) = msgs.last()?;
-    let at = msgs.iter().rposition(|(_, m)| m.xid != last.xid)? + 1;
-    let (before, tail) = msgs.split_at(at);
-    let (first, _) = tail.first()?;
-    let opened = tail
-        .first()
-        .is_some_and(|(_, m)| m.op == 1 && matches!(m.message_type, Some(DISCOVER | REQUEST)));
-    let decided = tail
-        .iter()
-        .any(|(_, m)| matches!(m.message_type, Some(ACK | NAK | DECLINE)));
-    let new = before.iter().all(|(_, m)| m.xid != last.xid);
-    // The exchange before it: its last answer leased.
-    let (_, prev) = before.last()?;
-    let leased = (before.iter().rev())
-        .filter(|(_, m)| m.xid == prev.xid && m.op == 2)
-        .find(|(_, m)| matches!(m.message_type, Some(ACK | NAK)))
-        .is_some_and(|(_, m)| m.message_type == Some(ACK));
-    let refused = ctx
-        .own()
-        .any(|f| f.frame > first.frame && dhcp_refusal(ctx, f));
-    let recent = ctx.secs_left(&first.ts) < PENDING_SECS;
-    (opened && !decided && new && leased && !refused && recent).then_some(at)
-}
-
-/// An ICMP error refusing a DHCP message of the phone's (to a server's
-/// port 67).
-fn dhcp_refusal(ctx: &Ctx<'_>, f: &Fact) -> bool {
-    matches!(&f.body, Body::Icmp(u)
-        if u.orig_proto == 17
-            && u.orig_dst.port() == 67
-            && !u.frag_needed()
-            && ctx.is_phone(&u.orig_src.ip()))
-}
-
-/// Words for an exchange under way at the capture's end.
-fn under_way_text(tail: &[(&Fact, &DhcpMessage)]) -> String {
-    let (Some((first, m)), Some((last, _))) = (tail.first(), tail.last()) else {
-        return String::new();
-    };
-    let sent = m.message_type.map_or("BOOTP", message_type_name);
-    let frames = match first.frame == last.frame {
-        true => format!("#{}", first.frame),
-        false => format!("#{}-{}", first.frame, last.frame),
-    };
-    match tail.iter().any(|(_, m)| m.message_type == Some(OFFER)) {
-        true => {
-            format!("a new {sent} at the capture's end ({frames}) got an OFFER, not yet requested")
-        }
-        false => format!("a new {sent} at the capture's end ({frames}), no answer yet"),
-    }
 }
 
 /// The outcome of the last exchange in `msgs` (the phone's DHCP messages).
@@ -582,44 +525,6 @@ fn leased(
     result
 }
 
-/// A NAK before the lease from another server than the one that leased
-/// (`ack`): a second server refusing what it was not asked to judge.
-struct StrayNak {
-    /// The server that sent the NAK.
-    by: String,
-    frame: u64,
-    /// The server the refused REQUEST named (option 54), if any.
-    named: Option<std::net::Ipv4Addr>,
-}
-
-impl StrayNak {
-    /// "the phone's REQUEST naming 192.0.2.1", or without a name.
-    fn request_text(&self) -> String {
-        match self.named {
-            Some(named) => format!("the phone's REQUEST naming {named}"),
-            None => "the phone's REQUEST".to_string(),
-        }
-    }
-}
-
-/// The last NAK in `msgs` before `ack` whose sender is not the server
-/// that leased.
-fn stray_nak(msgs: &[(&Fact, &DhcpMessage)], ack: &Fact, m: &DhcpMessage) -> Option<StrayNak> {
-    let leaser = server_of(ack, m);
-    let (nak, n) = (msgs.iter().rev())
-        .filter(|(g, n)| g.frame < ack.frame && n.op == 2 && n.message_type == Some(NAK))
-        .find(|(g, n)| server_of(g, n) != leaser)?;
-    let named = (msgs.iter().rev())
-        .filter(|(g, q)| g.frame < nak.frame && q.op == 1 && q.xid == n.xid)
-        .find(|(_, q)| q.message_type == Some(REQUEST))
-        .and_then(|(_, q)| q.server_id());
-    Some(StrayNak {
-        by: server_of(nak, n),
-        frame: nak.frame,
-        named,
-    })
-}
-
 /// DISCOVERs sent after the first OFFER in `msgs` (in frame order): each
 /// one a phone passing over an offer.
 fn discovers_after_offer(msgs: &[(&Fact, &DhcpMessage)]) -> usize {
@@ -1007,85 +912,6 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
     StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
         .advice(advice)
         .evidence(evidence)
-}
-
-/// A profile server handed out in the BOOTP fields instead of an option:
-/// the ACK's `siaddr` (next-server) and `file`, with the phone asking that
-/// server for a file (TFTP or HTTP) after it. Servers fill `siaddr` on
-/// their own (dnsmasq names itself), so it counts only when used.
-pub struct BootServer<'a> {
-    pub ack: &'a Fact,
-    /// The DHCP server that sent the ACK.
-    pub server: String,
-    pub next_server: std::net::Ipv4Addr,
-    pub file: String,
-    /// The phone's first request to `next_server` after the ACK.
-    pub fetch: &'a Fact,
-}
-
-/// The phone's last whole ACK, when it offers no provisioning option but a
-/// next-server and boot file the phone then fetched from (see
-/// [`BootServer`]).
-pub fn boot_server<'a>(ctx: &'a Ctx<'a>) -> Option<BootServer<'a>> {
-    let (ack, m) = dhcp_facts(ctx).into_iter().rev().find(|(f, m)| {
-        m.op == 2 && m.message_type == Some(ACK) && !f.truncated && !m.yiaddr.is_unspecified()
-    })?;
-    let file = m.file.as_deref().map(str::trim).filter(|f| !f.is_empty())?;
-    if m.siaddr.is_unspecified() || !m.provisioning_options().is_empty() {
-        return None;
-    }
-    let next_server = std::net::IpAddr::V4(m.siaddr);
-    let fetch = ctx.own().find(|f| {
-        f.frame > ack.frame
-            && f.dst_ip() == next_server
-            && ctx.is_phone(&f.src_ip())
-            && matches!(&f.body, Body::Tftp(_) | Body::Http(_))
-    })?;
-    Some(BootServer {
-        ack,
-        server: server_of(ack, m),
-        next_server: m.siaddr,
-        file: file.to_string(),
-        fetch,
-    })
-}
-
-impl BootServer<'_> {
-    /// "next-server 192.0.2.10 and boot file CP-8851-3PCC.xml"
-    pub fn text(&self) -> String {
-        format!(
-            "next-server {} and boot file {}",
-            self.next_server, self.file
-        )
-    }
-
-    /// Where a scope's next-server and boot file are set.
-    pub const WHERE: &'static str =
-        "ISC dhcpd: next-server, filename; Kea: next-server, boot-file-name; dnsmasq: dhcp-boot";
-
-    /// Stage `dhcp-options` for a scope handing out a boot server.
-    fn options_result(&self) -> StageResult {
-        let summary = format!("scope offers {} (BOOTP siaddr/file)", self.text());
-        let evidence = vec![
-            ev(
-                self.ack,
-                format!("ACK from {}: {}", self.server, self.text()),
-            ),
-            ev(
-                self.fetch,
-                format!("the phone asks {} for a file", self.next_server),
-            ),
-        ];
-        let advice = format!(
-            "remove the {} from the scope on DHCP server {} ({}){FACTORY_RESET}",
-            self.text(),
-            self.server,
-            Self::WHERE
-        );
-        StageResult::new(Stage::DhcpOptions, Status::Fail, summary)
-            .advice(advice)
-            .evidence(evidence)
-    }
 }
 
 /// What the DHCP servers did for other clients while the phone's last tries
