@@ -22,14 +22,18 @@
 //! one server never answered, sent again after a timeout while it answered
 //! the phone's own family, warn (the phone waited on them). A REFUSED from
 //! a server that answered the phone's other names is a policy on that name.
+//! The rule of one stage is in `dns/judge.rs`, its failed SRV targets in
+//! `dns/targets.rs`, the dropped queries of one family in `dns/dropped.rs`.
 
 mod absent;
 mod advice;
 mod answer;
+mod dropped;
 mod judge;
 mod matching;
 mod search;
 mod srv;
+mod targets;
 
 use super::{hijack, Ctx, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
