@@ -350,6 +350,12 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
             stages.extend(
                 merged.map(|((earlier, last), past)| boots::merge(earlier, last, start, past)),
             );
+            // A failure standing after the merge is the last boot's: what an
+            // earlier boot passed (or warned, "in an earlier boot") did not
+            // get past it.
+            for r in stages.iter_mut().filter(|r| r.status == Status::Fail) {
+                r.failing_since.get_or_insert(start);
+            }
         }
         None => stages.extend(after_dhcp(ctx)),
     }

@@ -68,10 +68,21 @@ pub(super) fn under_way_text(tail: &[(&Fact, &DhcpMessage)]) -> String {
         true => format!("#{}", first.frame),
         false => format!("#{}-{}", first.frame, last.frame),
     };
-    match tail.iter().any(|(_, m)| m.message_type == Some(OFFER)) {
-        true => {
+    let offer = tail.iter().position(|(_, m)| m.message_type == Some(OFFER));
+    // The phone's REQUEST for the offer, when it went before the end.
+    let request = offer.and_then(|at| {
+        (tail.iter().skip(at))
+            .find(|(_, m)| m.op == 1 && m.message_type == Some(REQUEST))
+            .map(|(f, _)| f.frame)
+    });
+    match (offer, request) {
+        (Some(_), Some(req)) => format!(
+            "a new {sent} at the capture's end ({frames}) got an OFFER; its REQUEST (#{req}) \
+             is not answered yet"
+        ),
+        (Some(_), None) => {
             format!("a new {sent} at the capture's end ({frames}) got an OFFER, not yet requested")
         }
-        false => format!("a new {sent} at the capture's end ({frames}), no answer yet"),
+        (None, _) => format!("a new {sent} at the capture's end ({frames}), no answer yet"),
     }
 }
