@@ -234,10 +234,24 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
         };
         leased(ctx, msgs, last_msgs, &earlier)
     } else if let Some((f, m)) = last_of(NAK) {
-        StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(
-            "the DHCP server refused the address the phone asked for; check the scope \
-             on the voice VLAN and any second DHCP server answering there",
-        )
+        // The refused REQUEST named another server (option 54): the NAK is
+        // a second server's, which RFC 2131 4.3.2 says keeps silent.
+        let named = (last_msgs.iter().rev())
+            .filter(|(q, r)| q.frame < f.frame && r.op == 1 && r.xid == m.xid)
+            .find(|(_, r)| r.message_type == Some(REQUEST))
+            .and_then(|(_, r)| r.server_id());
+        let by = server_of(f, m);
+        let advice = match named.filter(|n| n.to_string() != by) {
+            Some(named) => format!(
+                "{by} is a second DHCP server on the voice VLAN: it refused the phone's REQUEST \
+                 naming {named} (RFC 2131 4.3.2: a server not named keeps silent), and the \
+                 capture holds no answer from {named}; stop {by} or make it non-authoritative"
+            ),
+            None => "the DHCP server refused the address the phone asked for; check the scope \
+                     on the voice VLAN and any second DHCP server answering there"
+                .to_string(),
+        };
+        StageResult::new(Stage::Dhcp, Status::Fail, describe(f, m)).advice(advice)
     } else if let Some((f, m)) = last_of(DECLINE) {
         declined_result(ctx, f, m)
     } else if let Some(used) = used_after(ctx, last_msgs) {
