@@ -171,7 +171,10 @@ pub(super) fn tls_outcome(
         let download = matches!(kind, Kind::Activation | Kind::Provisioning);
         match (judged.0, download) {
             (Status::Pass, true) => {
-                download::cut_short(c, (&name, port), snaplen_cut, &mut evidence).unwrap_or(judged)
+                // (This session's own cuts: another host's cut frame hides
+                // nothing of it.)
+                let cut = c.snaplen_cut;
+                download::cut_short(c, (&name, port), cut, &mut evidence).unwrap_or(judged)
             }
             _ => judged,
         }
