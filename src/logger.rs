@@ -21,11 +21,10 @@ impl Log for Stderr {
                 Level::Debug => "debug",
                 Level::Trace => "trace",
             };
-            // One write per line: stderr is unbuffered, and a line written
-            // in pieces interleaves with other threads' lines.
+            // (`say!` writes a line whole: it does not interleave with other
+            // threads' lines.)
             let text = r.args().to_string();
-            let line = format!("provscope: {lvl}: {}\n", crate::text::printable(&text));
-            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
+            crate::say!("provscope: {lvl}: {}", crate::text::printable(&text));
         }
     }
 

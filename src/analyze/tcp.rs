@@ -301,16 +301,16 @@ impl TcpSide {
                     p.chunks.retain(|c| c.from_client != from_client);
                     p.bytes = p.chunks.iter().map(|c| c.data.len()).sum();
                 }
+                let at = At {
+                    info,
+                    conn: st.id,
+                    from_client,
+                    frame,
+                    ts,
+                };
                 // Messages may be lost in the hole: a fact, so that no
                 // verdict rests on their absence.
                 let lost = |of: &'static str, what: &str| {
-                    let at = At {
-                        info,
-                        conn: st.id,
-                        from_client,
-                        frame,
-                        ts,
-                    };
                     let reason = format!(
                         "bytes missing from the TCP stream (lost, or cut by the snaplen): {what}"
                     );
@@ -331,13 +331,6 @@ impl TcpSide {
                         if !kept {
                             stream.gap();
                         }
-                        let at = At {
-                            info,
-                            conn: st.id,
-                            from_client,
-                            frame,
-                            ts,
-                        };
                         self.tls_facts(&at, (c, s), events, facts);
                     }
                     App::Http(pair) => {

@@ -26,22 +26,28 @@ const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
 const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 /// Either magic, as a later file header (captures joined with cat) has it.
 const MAGICS: [u32; 2] = [MAGIC_MICROS, MAGIC_NANOS];
+/// The modified (Kuznetzov) pcap's magic: its records are longer.
+const MAGIC_MODIFIED: u32 = 0xa1b2_cd34;
 /// A pcapng Section Header Block's type, and its byte-order magic.
 const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
 const PCAPNG_BOM: u32 = 0x1a2b_3c4d;
 
+/// Whether `word` is one of `magics` in either byte order.
+fn either_order(word: u32, magics: &[u32]) -> bool {
+    magics.iter().any(|m| word == *m || word == m.swap_bytes())
+}
+
 /// Whether 4 bytes are the pcapng byte-order magic, in either order.
 fn is_pcapng_bom(b: &[u8]) -> bool {
-    let word = Endian::Little.u32(b, 0);
-    word == Some(PCAPNG_BOM) || word == Some(PCAPNG_BOM.swap_bytes())
+    Endian::Little
+        .u32(b, 0)
+        .is_some_and(|w| either_order(w, &[PCAPNG_BOM]))
 }
 
 /// Whether a word is a pcap file's magic, in either byte order (the
 /// modified pcap's too): what a pcapng reader meets at a pcap joined on.
 pub(super) fn is_pcap_magic(word: u32) -> bool {
-    [MAGIC_MICROS, MAGIC_NANOS, 0xa1b2_cd34]
-        .iter()
-        .any(|m| word == *m || word == m.swap_bytes())
+    either_order(word, &[MAGIC_MICROS, MAGIC_NANOS, MAGIC_MODIFIED])
 }
 /// Record header length: ts_sec, ts_usec/ts_nsec, incl_len, orig_len.
 const RECORD_HEADER_LEN: usize = 16;
@@ -255,19 +261,11 @@ impl PcapReader {
         // (A record's first word is its seconds: a file magic there, in
         // either byte order, is checked for a joined file.)
         let first = Endian::Little.u32(&head, 0).unwrap_or(0);
-        if MAGICS
-            .iter()
-            .any(|m| first == *m || first == m.swap_bytes())
-            && self.another_file_header(start)?
-        {
+        if either_order(first, &MAGICS) && self.another_file_header(start)? {
             return self.locate();
         }
         // A modified pcap's header (its records are longer): not joinable.
-        if is_pcap_magic(first)
-            && !MAGICS
-                .iter()
-                .any(|m| first == *m || first == m.swap_bytes())
-        {
+        if either_order(first, &[MAGIC_MODIFIED]) {
             return Err(CaptureError::Malformed {
                 offset: start,
                 what: "a modified (Kuznetzov) pcap file header where a record should start: \

@@ -2,34 +2,42 @@ use super::*;
 use crate::time::Timestamp;
 use proptest::prelude::*;
 
-/// An Ethernet frame (tagged or not) with a UDP datagram over IPv4 or
-/// IPv6, `body` as its payload.
-fn udp_frame(tag: bool, v6: bool, sport: u16, dport: u16, body: &[u8]) -> Vec<u8> {
+/// An Ethernet frame (tagged or not) carrying `l4`, a transport header and
+/// payload of protocol `proto`, over IPv4 (no options) or IPv6.
+pub(super) fn ip_frame(tag: bool, v6: bool, proto: u8, l4: &[u8]) -> Vec<u8> {
     let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
     if tag {
         f.extend([0x81, 0x00, 0x00, 0x65]);
     }
-    let udp_len = (8 + body.len()) as u16;
+    let len = l4.len() as u16;
     if v6 {
         f.extend([0x86, 0xdd, 0x60, 0, 0, 0]);
-        f.extend(udp_len.to_be_bytes());
-        f.extend([PROTO_UDP, 64]);
+        f.extend(len.to_be_bytes());
+        f.extend([proto, 64]);
         f.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[1]));
         f.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[2]));
     } else {
         f.extend([0x08, 0x00, 0x45, 0xb8]);
-        f.extend((20 + udp_len).to_be_bytes());
-        f.extend([0, 1, 0x40, 0, 64, PROTO_UDP, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend((20 + len).to_be_bytes());
+        f.extend([0, 1, 0x40, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
     }
-    f.extend(sport.to_be_bytes());
-    f.extend(dport.to_be_bytes());
-    f.extend(udp_len.to_be_bytes());
-    f.extend([0, 0]);
-    f.extend(body);
+    f.extend(l4);
     f
 }
 
-fn frame(data: &[u8], orig_len: u32) -> Frame<'_> {
+/// An Ethernet frame (tagged or not) with a UDP datagram over IPv4 or
+/// IPv6, `body` as its payload.
+fn udp_frame(tag: bool, v6: bool, sport: u16, dport: u16, body: &[u8]) -> Vec<u8> {
+    let mut udp = Vec::new();
+    udp.extend(sport.to_be_bytes());
+    udp.extend(dport.to_be_bytes());
+    udp.extend(((8 + body.len()) as u16).to_be_bytes());
+    udp.extend([0, 0]);
+    udp.extend(body);
+    ip_frame(tag, v6, PROTO_UDP, &udp)
+}
+
+pub(super) fn frame(data: &[u8], orig_len: u32) -> Frame<'_> {
     Frame {
         number: 7,
         ts: Timestamp::new(0, 6),

@@ -1,45 +1,19 @@
+use super::early_filter_tests::{frame, ip_frame};
 use super::*;
-use crate::time::Timestamp;
 use proptest::prelude::*;
 use std::net::SocketAddr;
 
 /// An Ethernet frame (tagged or not) with a TCP segment over IPv4 or IPv6:
 /// `flags`, `body` as its payload.
 fn tcp_frame(tag: bool, v6: bool, flags: u8, body: &[u8]) -> Vec<u8> {
-    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
-    if tag {
-        f.extend([0x81, 0x00, 0x00, 0x65]);
-    }
-    let tcp_len = (20 + body.len()) as u16;
-    if v6 {
-        f.extend([0x86, 0xdd, 0x60, 0, 0, 0]);
-        f.extend(tcp_len.to_be_bytes());
-        f.extend([PROTO_TCP, 64]);
-        f.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[1]));
-        f.extend([0x20, 0x01, 0x0d, 0xb8].iter().chain(&[0; 11]).chain(&[2]));
-    } else {
-        f.extend([0x08, 0x00, 0x45, 0x00]);
-        f.extend((20 + tcp_len).to_be_bytes());
-        f.extend([0, 1, 0x40, 0, 64, PROTO_TCP, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
-    }
-    f.extend(443u16.to_be_bytes());
-    f.extend(50_000u16.to_be_bytes());
-    f.extend(7u32.to_be_bytes());
-    f.extend(9u32.to_be_bytes());
-    f.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend(body);
-    f
-}
-
-fn frame(data: &[u8], orig_len: u32) -> Frame<'_> {
-    Frame {
-        number: 7,
-        ts: Timestamp::new(0, 6),
-        linktype: LINKTYPE_ETHERNET,
-        interface: 0,
-        data,
-        orig_len,
-    }
+    let mut tcp = Vec::new();
+    tcp.extend(443u16.to_be_bytes());
+    tcp.extend(50_000u16.to_be_bytes());
+    tcp.extend(7u32.to_be_bytes());
+    tcp.extend(9u32.to_be_bytes());
+    tcp.extend([0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    tcp.extend(body);
+    ip_frame(tag, v6, PROTO_TCP, &tcp)
 }
 
 /// Where the early look gives endpoints, the full decode reads the same
