@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use provscope::analyze::NO_FRAMES;
+use provscope::fact::Fact;
 use provscope::report::{self, Document, OutputFormat, RenderOptions};
 use provscope::run::{run_path, CaptureResult, RunOptions};
 use provscope::text::path_text;
@@ -248,16 +250,15 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         not_read.push((path_text(path), why));
     }
     if results.is_empty() {
-        // The JSON document still lists what could not be read.
-        if a.common.format == OutputFormat::Json && !not_read.is_empty() {
-            emit(&a.common, Vec::new(), None, &not_read)?;
-        }
+        // Still a whole document of no phones (the JSON, JUnit and Markdown
+        // list what could not be read), so a script reading it can.
+        write_report(&a.common, Vec::new(), None, &not_read)?;
         return Ok(2);
     }
     let code = emit(&a.common, results, None, &not_read)?;
     if missing > 0 {
         let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
-        provscope::say!("provscope: {n} named {what} not found: exit 2");
+        provscope::say!("provscope: error: {n} named {what} not found: exit 2");
         return Ok(2);
     }
     if !not_read.is_empty() && code != 2 {
@@ -350,6 +351,7 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         failed: &found.failed,
         not_captures: found.not_captures,
         aliases: found.aliases,
+        loops: found.loops,
     };
     // The table's summary line says it; the other formats have no place.
     let others = skipped.others();
@@ -358,10 +360,8 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
     }
     if found.captures.is_empty() {
         provscope::say!("provscope: error: no readable capture under the given paths");
-        // The JSON document still lists what could not be read.
-        if s.common.format == OutputFormat::Json && !found.failed.is_empty() {
-            emit(&s.common, Vec::new(), Some(&skipped), skipped.failed)?;
-        }
+        // Still a whole document of no phones, listing what was not read.
+        write_report(&s.common, Vec::new(), Some(&skipped), skipped.failed)?;
         return Ok(2);
     }
     let code = emit(&s.common, found.captures, Some(&skipped), skipped.failed)?;
@@ -371,21 +371,79 @@ fn scan(s: ScanArgs) -> anyhow::Result<u8> {
         .count();
     if missing > 0 {
         let (n, what) = provscope::text::agree(missing as u64, "path", "paths");
-        provscope::say!("provscope: {n} named {what} not found: exit 2");
+        provscope::say!("provscope: error: {n} named {what} not found: exit 2");
         return Ok(2);
     }
     Ok(code)
 }
 
-/// Renders the results and returns the exit code their verdicts call for.
-/// `not_read`: the files that could not be read, listed in the JSON after
-/// the captures that were.
+/// Formats whose document lists the files that could not be read, each
+/// as a capture entry with no format (JUnit: a test in error).
+fn lists_not_read(f: OutputFormat) -> bool {
+    matches!(
+        f,
+        OutputFormat::Json | OutputFormat::Junit | OutputFormat::Markdown
+    )
+}
+
+/// Renders the results and returns the exit code their verdicts call for:
+/// 2 when no capture held a frame (nothing was analysed).
+/// `not_read`: the files that could not be read, listed after the others.
 fn emit(
     c: &Common,
     results: Vec<CaptureResult>,
     scan: Option<&report::summary::Skipped<'_>>,
     not_read: &[(String, String)],
 ) -> anyhow::Result<u8> {
+    let no_frames = results.iter().all(|r| r.summary.frames == 0);
+    for r in results.iter().filter(|r| r.summary.frames == 0) {
+        provscope::say!("provscope: warning: {}: {NO_FRAMES}", r.summary.path);
+    }
+    let (doc, facts) = write_report(c, results, scan, not_read)?;
+    // The table of a scan says under its totals when files of one rotating
+    // capture count a phone more than once; the other formats on stderr.
+    if scan.is_some() && c.format != OutputFormat::Table {
+        for note in report::summary::rotation_notes(&doc) {
+            let note = match c.redact {
+                true => report::redact(&note, &doc, &facts),
+                false => note,
+            };
+            provscope::say!("provscope: note: {note}");
+        }
+    }
+    if no_frames {
+        provscope::say!("provscope: error: no frame in any capture: nothing analysed, exit 2");
+        return Ok(2);
+    }
+    // A selection that matches nothing analysed nothing: a CI job with a
+    // mistyped phone must not pass (exit 2).
+    if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
+        provscope::say!("provscope: error: no phone matches --phone {want}: exit 2");
+        return Ok(2);
+    } else if doc.phones.is_empty() && c.format == OutputFormat::Table {
+        provscope::say!(
+            "provscope: no phone found; --debug shows what was skipped, \
+             --all-dhcp-clients lists every DHCP client"
+        );
+    }
+    let failing =
+        |v: Verdict| v == Verdict::Fail || (c.fail_on == FailOn::Warn && v == Verdict::Warn);
+    Ok(u8::from(doc.phones.iter().any(|p| failing(p.verdict))))
+}
+
+/// The facts kept of each capture, by its path.
+type FactsByCapture = Vec<(String, Vec<Fact>)>;
+
+/// Renders the results in the chosen format and returns their document
+/// (a whole one, also of no captures) with the facts kept for `facts` and
+/// `--redact`. `not_read`: the files that could not be read, listed after
+/// the captures that were where the format can.
+fn write_report(
+    c: &Common,
+    results: Vec<CaptureResult>,
+    scan: Option<&report::summary::Skipped<'_>>,
+    not_read: &[(String, String)],
+) -> anyhow::Result<(Document, FactsByCapture)> {
     // Facts are only printed by `facts` and read by `--redact`; else freed now.
     let keep_facts = c.format == OutputFormat::Facts || c.redact;
     let mut doc = Document {
@@ -410,9 +468,9 @@ fn emit(
         doc.captures.push(r.summary);
         doc.phones.extend(r.phones);
     }
-    // The JSON lists the files that could not be read too (OUTPUT.md: a
-    // scan that skipped files reports them), after the ones that were.
-    if c.format == OutputFormat::Json {
+    // The files that could not be read are listed too (OUTPUT.md: a scan
+    // that skipped files reports them), after the ones that were.
+    if lists_not_read(c.format) {
         let not_read =
             (not_read.iter()).map(|(p, why)| provscope::analyze::CaptureSummary::not_read(p, why));
         doc.captures.extend(not_read);
@@ -458,20 +516,7 @@ fn emit(
         "report: written in {:.3} s",
         started.elapsed().as_secs_f64()
     );
-    // A selection that matches nothing analysed nothing: a CI job with a
-    // mistyped phone must not pass (exit 2).
-    if let (true, Some(want)) = (doc.phones.is_empty(), &c.phone) {
-        provscope::say!("provscope: error: no phone matches --phone {want}: exit 2");
-        return Ok(2);
-    } else if doc.phones.is_empty() && c.format == OutputFormat::Table {
-        provscope::say!(
-            "provscope: no phone found; --debug shows what was skipped, \
-             --all-dhcp-clients lists every DHCP client"
-        );
-    }
-    let failing =
-        |v: Verdict| v == Verdict::Fail || (c.fail_on == FailOn::Warn && v == Verdict::Warn);
-    Ok(u8::from(doc.phones.iter().any(|p| failing(p.verdict))))
+    Ok((doc, facts))
 }
 
 fn check(c: CheckArgs) -> anyhow::Result<u8> {
@@ -527,9 +572,13 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
     let result = run_path(&c.capture, &opts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path_text(&c.capture)))?;
     // Nothing analysed is no verdict to compare: an error, as for `analyze`
-    // (a damaged golden capture must not pass an expectation of no phones).
+    // (a damaged or empty golden capture must not pass an expectation of
+    // no phones).
     if let Some(why) = result.summary.unreadable() {
         anyhow::bail!("{}: {why}", path_text(&c.capture));
+    }
+    if result.summary.frames == 0 {
+        anyhow::bail!("{}: {NO_FRAMES}: nothing to compare", path_text(&c.capture));
     }
     let doc = Document {
         version: report::VERSION,

@@ -53,6 +53,9 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
         (started.elapsed() - walked).as_secs_f64()
     );
     capture.warnings.extend(warnings);
+    if capture.frames == 0 {
+        capture.warnings.insert(0, analyze::NO_FRAMES.to_string());
+    }
     if let Some(want) = &opts.phone {
         let all: Vec<String> = phones.iter().map(|p| p.id.clone()).collect();
         let (kept, others): (Vec<_>, Vec<_>) =

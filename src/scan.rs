@@ -5,7 +5,7 @@
 //! thread count.
 //!
 //! Files are picked by their magic bytes (pcap, pcapng, gzip), never by
-//! name; symlinks are followed and loops reported, not walked; a file
+//! name; symlinks are followed and loops counted as skipped, not walked; a file
 //! reached under several names (symlinks, hard links) is analysed once. A
 //! file that looks like a capture but cannot be read is reported and skipped.
 
@@ -28,6 +28,8 @@ pub struct ScanResult {
     pub not_captures: u64,
     /// Second names (symlinks, hard links) of captures analysed under another.
     pub aliases: u64,
+    /// Symlinks back to a directory above them: skipped, not walked.
+    pub loops: u64,
 }
 
 /// What the walk found: capture candidates (sorted), files skipped as not
@@ -38,6 +40,7 @@ pub struct Found {
     pub files: Vec<PathBuf>,
     pub not_captures: u64,
     pub aliases: u64,
+    pub loops: u64,
     pub unreadable: Vec<(String, String)>,
 }
 
@@ -86,10 +89,19 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
     // Non-captures named on the command line: said why, not counted again
     // when a directory given too holds them.
     let mut named = std::collections::HashSet::new();
+    // Symlinks back to a directory above them, by the real path of the
+    // directory holding the link: no capture, so skipped as other files are.
+    let mut loops = std::collections::HashSet::new();
     for root in roots {
         for entry in walkdir::WalkDir::new(root).follow_links(true) {
             let e = match entry {
                 Ok(e) => e,
+                Err(err) if err.loop_ancestor().is_some() => {
+                    let (path, why) = walk_error(&err);
+                    log::info!("scan: {path}: {why}");
+                    loops.insert(err.path().map(real_link_path));
+                    continue;
+                }
                 Err(err) => {
                     found.unreadable.push(walk_error(&err));
                     continue;
@@ -130,6 +142,7 @@ pub fn find_captures(roots: &[PathBuf]) -> Found {
         }
     }
     found.not_captures = others.difference(&named).count() as u64;
+    found.loops = loops.len() as u64;
     found.files.sort();
     found.files.dedup();
     // A file found under several names (a symlink to it or to a directory
@@ -168,6 +181,16 @@ impl FileId {
             }
         }
         FileId::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+/// A symlink's path with the directories above it resolved (the link
+/// itself not followed): one name for it whatever root reached it.
+fn real_link_path(link: &Path) -> PathBuf {
+    let dir = link.parent().and_then(|d| std::fs::canonicalize(d).ok());
+    match (dir, link.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => link.to_path_buf(),
     }
 }
 
@@ -249,6 +272,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
         files,
         not_captures,
         aliases,
+        loops,
         unreadable,
     } = find_captures(roots);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -288,6 +312,7 @@ pub fn scan(roots: &[PathBuf], opts: &RunOptions, jobs: usize) -> ScanResult {
     let mut out = ScanResult {
         not_captures,
         aliases,
+        loops,
         failed: unreadable,
         ..Default::default()
     };

@@ -74,6 +74,10 @@ pub struct Stats {
     pub flow: FlowStats,
 }
 
+/// The warning of a capture read to its end (or cut) before any frame: a
+/// header only, nothing to analyse (exit 2 when no capture has more).
+pub const NO_FRAMES: &str = "the capture holds no frames";
+
 /// What is known about one capture file.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaptureSummary {

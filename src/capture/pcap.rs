@@ -78,6 +78,8 @@ pub(super) struct PcapReader {
     done: bool,
     /// Records whose incl_len is larger than orig_len.
     caplen_over_orig: u64,
+    /// The first of them: frame number and byte offset of its record.
+    caplen_over_orig_first: Option<(u64, u64)>,
     /// Records whose incl_len is larger than the file's snaplen.
     caplen_over_snaplen: u64,
     /// Records whose fraction field is a whole second or more.
@@ -183,6 +185,7 @@ impl PcapReader {
             frames: 0,
             done: false,
             caplen_over_orig: 0,
+            caplen_over_orig_first: None,
             caplen_over_snaplen: 0,
             fraction_overflow: 0,
             joined_at: Vec::new(),
@@ -310,6 +313,7 @@ impl PcapReader {
         }
         if incl_len > orig_len {
             self.caplen_over_orig += 1;
+            self.caplen_over_orig_first.get_or_insert((frame, start));
         }
         if self.snaplen != 0 && incl_len > self.snaplen {
             self.caplen_over_snaplen += 1;
@@ -407,8 +411,10 @@ impl PcapReader {
         }
         if self.caplen_over_orig > 0 {
             let (n, verb) = agree(self.caplen_over_orig, "record captures", "records capture");
+            let (frame, at) = self.caplen_over_orig_first.unwrap_or_default();
             out.push(format!(
-                "{n} {verb} more bytes than {}original length.",
+                "{n} {verb} more bytes than {}original length (the first: frame {frame}, record \
+                 at byte offset {at})",
                 its(n)
             ));
         }

@@ -109,6 +109,9 @@ struct Notes {
     custom_blocks: u64,
     spb_without_ts: u64,
     caplen_over_orig: u64,
+    /// The first packet capturing more than its original length: frame
+    /// number and byte offset of its block.
+    first_over_orig: Option<(u64, u64)>,
     caplen_over_snaplen: u64,
     ts_clamped: u64,
     bad_options: u64,
@@ -466,6 +469,7 @@ impl PcapngReader {
         }
         if caplen as u64 > u64::from(orig_len) {
             self.notes.caplen_over_orig += 1;
+            self.notes.first_over_orig.get_or_insert((frame, start));
         }
         if iface.snaplen != 0 && caplen as u64 > u64::from(iface.snaplen) {
             self.notes.caplen_over_snaplen += 1;
@@ -558,8 +562,10 @@ impl PcapngReader {
         }
         if n.caplen_over_orig > 0 {
             let (k, verb) = agree(n.caplen_over_orig, "packet captures", "packets capture");
+            let (frame, at) = n.first_over_orig.unwrap_or_default();
             out.push(format!(
-                "{k} {verb} more bytes than {}original length.",
+                "{k} {verb} more bytes than {}original length (the first: frame {frame}, block \
+                 at byte offset {at})",
                 its(k)
             ));
         }

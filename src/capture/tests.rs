@@ -285,10 +285,9 @@ fn pcap_notes_caplen_beyond_orig_len_and_masks_fcs_bits() {
     let mut r = open(&bytes).unwrap();
     assert_eq!(r.next_frame().unwrap().unwrap().linktype, 1);
     assert!(r.next_frame().unwrap().is_none());
-    assert!(r
-        .warnings()
-        .iter()
-        .any(|w| w == "1 record captures more bytes than its original length."));
+    assert!(r.warnings().iter().any(|w| w
+        == "1 record captures more bytes than its original length (the first: frame 1, \
+                record at byte offset 24)"));
 }
 
 #[test]
@@ -996,4 +995,24 @@ fn pcapng_epb_option_overrun_and_time_options_of_wrong_length_are_said() {
             .any(|w| w.starts_with("1 interface has an if_tsresol or if_tsoffset option")),
         "{warnings:?}"
     );
+}
+
+/// The note of packets capturing more than their original length names
+/// the first of them, as the pcap reader's does (tester109).
+#[test]
+fn pcapng_names_the_first_packet_beyond_its_original_length() {
+    let mut ng = Ng::new();
+    ng.shb(false, &[]).idb(1, 0, &[]);
+    ng.epb(0, 1, b"one", 3)
+        .epb(0, 2, b"abcdef", 2)
+        .epb(0, 3, b"xyz", 1);
+    let mut r = open(&ng.out).unwrap();
+    let (_, err) = drain(&mut r);
+    assert!(err.is_none(), "{err:?}");
+    let at = block_starts(&ng.out)[3];
+    let want = format!(
+        "2 packets capture more bytes than their original length (the first: frame 2, block \
+         at byte offset {at})"
+    );
+    assert!(r.warnings().contains(&want), "{:?}", r.warnings());
 }

@@ -1,6 +1,7 @@
 //! JUnit XML: one test suite per phone, one test case per stage. `fail` is
 //! a failure, `warn` passes with its text in system-out, `not_seen` is
-//! skipped, so CI systems show failures natively.
+//! skipped, so CI systems show failures natively. A capture that could not
+//! be read, or holds no frames, is a suite of one test in error.
 
 use super::{capture_name, frames, Document};
 use crate::verdict::Status;
@@ -12,10 +13,25 @@ pub fn render(doc: &Document) -> String {
         .iter()
         .map(|p| p.stages.iter().filter(|s| s.status == Status::Fail).count())
         .sum();
-    let tests = doc.phones.len() * 12;
+    let unread: Vec<_> = (doc.captures.iter())
+        .filter(|c| c.format.is_none() || c.frames == 0)
+        .collect();
+    let tests = doc.phones.len() * 12 + unread.len();
+    let errors = unread.len();
     out.push_str(&format!(
-        "<testsuites name=\"provscope\" tests=\"{tests}\" failures=\"{failures}\">\n"
+        "<testsuites name=\"provscope\" tests=\"{tests}\" failures=\"{failures}\" \
+         errors=\"{errors}\">\n"
     ));
+    for c in unread {
+        let why = c.warnings.first().map_or("not read", String::as_str);
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    \
+             <testcase classname=\"capture\" name=\"read\">\n      <error message=\"{}\"/>\n    \
+             </testcase>\n  </testsuite>\n",
+            xml(capture_name(doc, &c.path)),
+            xml(why)
+        ));
+    }
     for p in &doc.phones {
         let name = format!(
             "{} {}",

@@ -8,6 +8,15 @@ use crate::verdict::Status;
 pub fn render(doc: &Document) -> String {
     let mut out = String::from("# provscope report\n");
     for c in &doc.captures {
+        if c.format.is_none() {
+            // A file that could not be read: its reason is its warning.
+            let name = code(capture_name(doc, &c.path));
+            out.push_str(&format!("\n## `{name}`\n\nnot read\n"));
+            for w in &c.warnings {
+                out.push_str(&format!("\n> {}\n", escape(w)));
+            }
+            continue;
+        }
         out.push_str(&format!(
             "\n## `{}`\n\n{} frames, {}{}{}\n",
             code(capture_name(doc, &c.path)),

@@ -17,6 +17,8 @@ pub struct Skipped<'a> {
     pub not_captures: u64,
     /// Symlinks to a capture analysed under another name.
     pub aliases: u64,
+    /// Symlinks back to a directory above them: not followed.
+    pub loops: u64,
 }
 
 impl Skipped<'_> {
@@ -27,6 +29,18 @@ impl Skipped<'_> {
         if self.not_captures > 0 {
             let n = self.not_captures as usize;
             out = format!("{} skipped", plural(n, "other file", "other files"));
+        }
+        if self.loops > 0 {
+            let n = self.loops as usize;
+            let more = format!(
+                "{} not followed",
+                plural(n, "symlink loop", "symlink loops")
+            );
+            out = if out.is_empty() {
+                more
+            } else {
+                format!("{out}, {more}")
+            };
         }
         if self.aliases > 0 {
             let n = self.aliases as usize;
@@ -107,20 +121,30 @@ pub fn render(doc: &Document, skipped: &Skipped<'_>, color: bool) -> String {
     for (root, n) in by_root {
         out.push_str(&format!("  {n:>5}  {root}\n"));
     }
-    for (files, phone) in rotations(doc) {
+    for note in rotation_notes(doc) {
+        out.push_str(&format!("\nnote: {note}\n"));
+    }
+    out
+}
+
+/// A note for each run of files of one rotating capture that counts a
+/// phone more than once (the table prints them below its totals, the
+/// other formats of `scan` on stderr).
+pub fn rotation_notes(doc: &Document) -> Vec<String> {
+    let note = |(files, phone): (Vec<&str>, &str)| {
         let (first, last) = (files.first().copied(), files.last().copied());
-        out.push_str(&format!(
-            "\nnote: {} captures from {} to {} follow one another without a gap (each starts \
+        format!(
+            "{} captures from {} to {} follow one another without a gap (each starts \
              within {CONTINUES_SECS} s of the previous one's end) and phone {phone} is in \
              several: files of one rotating capture (tcpdump -C/-G)? A phone booting across a \
              boundary is judged in each file and counted more than once; `mergecap -a` joins \
-             them into one capture.\n",
+             them into one capture.",
             files.len(),
             first.unwrap_or_default(),
             last.unwrap_or_default()
-        ));
-    }
-    out
+        )
+    };
+    rotations(doc).into_iter().map(note).collect()
 }
 
 /// Seconds between one capture's last frame and the next one's first that

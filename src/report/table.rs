@@ -41,7 +41,7 @@ pub fn render(doc: &Document, opts: &RenderOptions) -> String {
         }
         if phones == 0 && c.unmatched_phones > 0 {
             out.push_str("\nno phone shown: --phone matches none of the capture's phones\n");
-        } else if phones == 0 {
+        } else if phones == 0 && c.frames > 0 {
             out.push_str("\nno phone found (no DHCP, DNS, TFTP, TLS or SIP of a phone)\n");
         }
         out.push('\n');

@@ -233,6 +233,12 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
             foreign_nak,
         };
         leased(ctx, msgs, last_msgs, &earlier)
+    } else if let Some((f, m)) = last_of(DECLINE).filter(|(d, _)| {
+        // The latest word decides: a DECLINE of the address acknowledged
+        // after an earlier NAK is the cause, not that NAK.
+        declined_at_end && last_of(NAK).is_none_or(|(n, _)| n.frame < d.frame)
+    }) {
+        declined_result(ctx, f, m)
     } else if let Some((f, m)) = last_of(NAK) {
         // The refused REQUEST named another server (option 54): the NAK is
         // a second server's, which RFC 2131 4.3.2 says keeps silent.
