@@ -557,13 +557,9 @@ fn capture_cut_at_every_byte_gives_a_partial_report() {
         }
         let doc = json(&out);
         let capture = &doc["captures"][0];
-        // Cut before its first frame ends: nothing analysed, said (exit 2).
-        let codes: &[i32] = match capture["frames"] == 0 {
-            true => &[2],
-            false => &[0, 1],
-        };
+        // Cut short, before its first frame too: a partial report, not 2.
         assert!(
-            out.status.code().is_some_and(|c| codes.contains(&c)),
+            matches!(out.status.code(), Some(0 | 1)),
             "cut {cut}: {out:?}"
         );
         if capture["frames"] == 0 {
