@@ -61,6 +61,9 @@ pub struct Phone {
     /// The capture holds this phone's REGISTER on both sides of a SIP ALG
     /// that rewrote its Via: what was rewritten, for `sip-register`.
     pub sip_alg: Option<String>,
+    /// The address holds several phones behind NAT (`nat.rs`): one
+    /// phone's success is no recovery of another's failure.
+    pub shared: bool,
 }
 
 /// Knobs of correlation.
@@ -256,6 +259,7 @@ pub fn correlate(
     // device's, not a phone's (unless DHCP leased it to that MAC).
     for &i in &nat.natted {
         let Some(p) = phones.get_mut(i) else { continue };
+        p.shared = true;
         let leased = p.mac.is_some_and(|mac| {
             p.facts
                 .iter()
@@ -359,6 +363,7 @@ fn new_phone(key: Key) -> Phone {
         first_frame: u64::MAX,
         facts: Vec::new(),
         sip_alg: None,
+        shared: false,
     }
 }
 

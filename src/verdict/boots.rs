@@ -16,10 +16,12 @@
 use super::dhcp::trim;
 use super::{Ctx, StageResult, Status};
 use crate::fact::Body;
+use crate::proto::sip::StartLine;
 
 const DISCOVER: u8 = 1;
 const REQUEST: u8 = 3;
 const ACK: u8 = 5;
+const NAK: u8 = 6;
 
 /// Frame where the phone's last boot starts, when the capture holds more
 /// than one. A last boot whose lease was granted and that shows nothing
@@ -32,20 +34,93 @@ pub fn last_boot_start(ctx: &Ctx<'_>) -> Option<u64> {
     let start = lease_restart(ctx)?;
     let dhcp_port = |p: u16| p == 67 || p == 68;
     let mut leased = false;
-    let went_on = ctx.own().any(|f| {
-        f.frame >= start
-            && match &f.body {
-                Body::Dhcp(m) => {
-                    leased |= m.op == 2 && m.message_type == Some(ACK);
-                    false
-                }
-                // An ICMP error about a DHCP message is part of the lease.
-                Body::Icmp(u) => !dhcp_port(u.orig_dst.port()),
-                _ => true,
-            }
-    });
+    // What the last boot did after its lease: anything, and anything
+    // beyond the name lookups a boot makes in its first moments.
+    let (mut went_on, mut beyond_dns) = (false, false);
+    for f in ctx.own().filter(|f| f.frame >= start) {
+        match &f.body {
+            Body::Dhcp(m) => leased |= m.op == 2 && m.message_type == Some(ACK),
+            // An ICMP error about a DHCP message is part of the lease.
+            Body::Icmp(u) if dhcp_port(u.orig_dst.port()) => {}
+            Body::Dns(_) => went_on = true,
+            _ => (went_on, beyond_dns) = (true, true),
+        }
+    }
     let cut_short = || super::dhcp::under_way_at_end(ctx).is_some_and(|at| at <= start);
-    (went_on || !leased && !cut_short()).then_some(start)
+    // A reboot after a registration that the capture ends on before it got
+    // past DNS tells nothing new either: said on the dhcp stage
+    // ([`reboot_note`]), the capture judged as one.
+    let cut_by_end =
+        !beyond_dns && short_tail(ctx, start).is_some() && registered_before(ctx, start);
+    (went_on && !cut_by_end || !leased && !cut_short()).then_some(start)
+}
+
+/// Seconds from the last boot's start to the capture's end, when fewer
+/// than [`SHORT_TAIL_SECS`].
+fn short_tail(ctx: &Ctx<'_>, start: u64) -> Option<f64> {
+    let first = ctx.own().find(|f| f.frame == start)?;
+    Some(ctx.secs_left(&first.ts)).filter(|&s| s < SHORT_TAIL_SECS)
+}
+
+/// Seconds within which a capture that ends after the last boot's start
+/// explains why the boot reached no later stage.
+const SHORT_TAIL_SECS: f64 = 10.0;
+
+/// How the last boot (from `start`) is named in the stages it did not
+/// reach: its first frame, and how soon the capture ends after it when that
+/// explains it.
+pub fn label(ctx: &Ctx<'_>, start: u64) -> String {
+    match short_tail(ctx, start) {
+        Some(secs) => format!("from #{start}; {}", ends_text(secs)),
+        None => format!("from #{start}"),
+    }
+}
+
+fn ends_text(secs: f64) -> String {
+    match secs < 0.1 {
+        true => "the capture ends within 0.1 s".to_string(),
+        false => format!("the capture ends {secs:.1} s after it began"),
+    }
+}
+
+/// Words for the dhcp stage when the phone started a new DHCP exchange
+/// after it had registered (a reboot, a key symptom); `judged`: that boot
+/// is judged on its own (the start of the last boot).
+pub fn reboot_note(ctx: &Ctx<'_>, judged: Option<u64>) -> Option<String> {
+    let start = lease_restart(ctx)?;
+    // A server's NAK just before it restarts the lease: the phone obeys
+    // RFC 2131 4.4.5 (the dhcp stage says so), it did not reboot.
+    let last_dhcp = (ctx.own().take_while(|f| f.frame < start))
+        .filter_map(|f| match &f.body {
+            Body::Dhcp(m) => Some(m.message_type),
+            _ => None,
+        })
+        .last();
+    if !registered_before(ctx, start) || last_dhcp == Some(Some(NAK)) {
+        return None;
+    }
+    let said = "the phone rebooted after it had registered";
+    Some(match (judged, short_tail(ctx, start)) {
+        (None, Some(secs)) => format!(
+            "{said}: a new DHCP exchange from #{start}, and {}: too soon to judge that boot",
+            ends_text(secs)
+        ),
+        _ => format!("{said}: a new DHCP exchange from #{start}"),
+    })
+}
+
+/// The registrar accepted a REGISTER of the phone before frame `start`.
+fn registered_before(ctx: &Ctx<'_>, start: u64) -> bool {
+    ctx.own()
+        .take_while(|f| f.frame < start)
+        .any(|f| match &f.body {
+            Body::Sip(m) => {
+                let ok = matches!(m.start, StartLine::Response { code, .. } if code / 100 == 2);
+                let register = (m.cseq.as_ref()).is_some_and(|(_, meth)| meth == "REGISTER");
+                ok && register && ctx.is_phone(&f.dst_ip())
+            }
+            _ => false,
+        })
 }
 
 /// Frame of the phone's last DISCOVER or INIT-REBOOT REQUEST after an
@@ -87,7 +162,12 @@ fn lease_restart(ctx: &Ctx<'_>) -> Option<u64> {
 /// One stage from its result on the boots before the last (`before`) and on
 /// the last boot; the evidence of both is kept. `past`: the last boot went
 /// on to a later stage (so a stage it did not show was not needed).
-pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> StageResult {
+pub fn merge(
+    before: StageResult,
+    last: StageResult,
+    (start, label): (u64, &str),
+    past: bool,
+) -> StageResult {
     let mut evidence: Vec<_> = before
         .evidence
         .iter()
@@ -102,7 +182,7 @@ pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> 
         // latest word on the stage: a warning, not a silence.
         (Status::Fail | Status::Warn, Status::NotSeen) if !past => {
             let summary = format!(
-                "in an earlier boot: {}; not reached again in the last boot (from #{start})",
+                "in an earlier boot: {}; not reached again in the last boot ({label})",
                 before.summary
             );
             let result = StageResult::new(last.stage, Status::Warn, summary);
@@ -113,7 +193,7 @@ pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> 
         }
         (_, Status::NotSeen) => {
             let summary = format!(
-                "not reached in the last boot (from #{start}); in an earlier boot: {}",
+                "not reached in the last boot ({label}); in an earlier boot: {}",
                 before.summary
             );
             StageResult::new(last.stage, Status::NotSeen, summary).evidence(before.evidence)
@@ -134,6 +214,7 @@ pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> 
             let result = StageResult::new(last.stage, Status::Warn, summary).evidence(evidence);
             StageResult {
                 advice: before.advice,
+                recovered: before.recovered,
                 ..result
             }
         }
@@ -142,10 +223,19 @@ pub fn merge(before: StageResult, last: StageResult, start: u64, past: bool) -> 
             let result = StageResult::new(last.stage, Status::Warn, summary).evidence(evidence);
             // The last boot passed: the earlier failure's advice is for
             // when it comes back, not a present fault.
+            let recovered = Some(super::Recovery {
+                failed: format!("in an earlier boot: {}", before.summary),
+                advice: before.advice.clone(),
+                success: last.summary,
+            });
             let advice = before
                 .advice
                 .map(|a| format!("it failed only in an earlier boot; if it recurs: {a}"));
-            StageResult { advice, ..result }
+            StageResult {
+                advice,
+                recovered,
+                ..result
+            }
         }
         _ => StageResult { evidence, ..last },
     }
@@ -175,7 +265,7 @@ mod tests {
         let m = merge(
             result(Status::Pass, "registered", &[10, 12]),
             result(Status::NotSeen, "no REGISTER", &[]),
-            start,
+            (start, "from #50"),
             false,
         );
         assert_eq!(m.status, Status::NotSeen);
@@ -187,7 +277,7 @@ mod tests {
         let m = merge(
             result(Status::Fail, "403", &[10]),
             result(Status::Pass, "registered", &[60]),
-            start,
+            (start, "from #50"),
             true,
         );
         assert_eq!(m.status, Status::Warn);
@@ -196,7 +286,7 @@ mod tests {
         let m = merge(
             result(Status::Fail, "RST", &[10, 60]),
             result(Status::Fail, "RST", &[60]),
-            start,
+            (start, "from #50"),
             true,
         );
         assert_eq!(m.status, Status::Fail);
@@ -208,7 +298,7 @@ mod tests {
         let failed = || result(Status::Fail, "credentials rejected", &[10]).advice("check");
         let none = || result(Status::NotSeen, "no REGISTER", &[]);
         // The last boot stopped before this stage: the failure still stands.
-        let m = merge(failed(), none(), 50, false);
+        let m = merge(failed(), none(), (50, "from #50"), false);
         assert_eq!(m.status, Status::Warn);
         assert!(m
             .summary
@@ -218,7 +308,7 @@ mod tests {
             .ends_with("not reached again in the last boot (from #50)"));
         assert_eq!(m.advice.as_deref(), Some("check"));
         // It went on past the stage (not needed any more): no warning.
-        let m = merge(failed(), none(), 50, true);
+        let m = merge(failed(), none(), (50, "from #50"), true);
         assert_eq!(m.status, Status::NotSeen);
     }
 
@@ -228,7 +318,7 @@ mod tests {
         let m = merge(
             failed,
             result(Status::Pass, "A 198.51.100.10", &[60]),
-            50,
+            (50, "from #50"),
             true,
         );
         assert_eq!(m.status, Status::Warn);

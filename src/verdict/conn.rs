@@ -107,11 +107,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                         a.contains("TLS-inspecting") || a.contains("TLS decryption")
                     });
                     if let (true, Some(advice)) = (inspected, outcome.advice.as_mut()) {
-                        advice.push_str(&format!(
-                            "; the phone's HTTP proxy {} is the first suspect (it may inspect \
-                             the tunnels it opens)",
-                            k.request.dst
-                        ));
+                        *advice = proxy_first(advice, &k.request.dst.to_string());
                     }
                 }
                 // A failure at an address that cannot be Cisco's: whoever
@@ -290,6 +286,11 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
         // Which attempt failed and how: the one before the success.
         let failed = decisive.iter().rev().find(|o| o.status == Status::Fail);
         let how = failed.map_or(String::new(), |o| format!(": {}", o.summary));
+        result.recovered = failed.map(|o| super::Recovery {
+            failed: o.summary.clone(),
+            advice: o.advice.clone(),
+            success: last.summary.clone(),
+        });
         result
             .summary
             .push_str(&format!(" (after an earlier failed attempt{how})"));
@@ -428,4 +429,18 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
         _ => {}
     }
     r
+}
+
+/// Advice on a certificate rejected inside an HTTP proxy's tunnel: the
+/// proxy comes first, and a TLS-inspecting device elsewhere is the next
+/// suspect, not "the usual cause".
+fn proxy_first(advice: &str, proxy: &str) -> String {
+    let rest = advice.replace(
+        " is the usual cause",
+        " elsewhere on the path is the next suspect",
+    );
+    format!(
+        "the phone's HTTP proxy {proxy} opened this tunnel and is the first suspect (it may \
+         inspect the tunnels it opens): {rest}"
+    )
 }

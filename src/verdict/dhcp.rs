@@ -10,6 +10,7 @@
 mod boot_server;
 mod decline;
 mod missing;
+mod relay_copy;
 mod renewal;
 mod stray_nak;
 #[cfg(test)]
@@ -50,12 +51,14 @@ const ACK: u8 = 5;
 const NAK: u8 = 6;
 
 fn dhcp_facts<'a>(ctx: &'a Ctx<'a>) -> Vec<(&'a Fact, &'a DhcpMessage)> {
-    ctx.own()
+    let msgs = ctx
+        .own()
         .filter_map(|f| match &f.body {
             Body::Dhcp(m) if Some(m.chaddr) == ctx.phone.mac => Some((f, m)),
             _ => None,
         })
-        .collect()
+        .collect();
+    relay_copy::without_copies(msgs)
 }
 
 fn describe(f: &Fact, m: &DhcpMessage) -> String {
@@ -960,7 +963,18 @@ fn others(ctx: &Ctx<'_>, last_msgs: &[(&Fact, &DhcpMessage)]) -> super::Others {
             && Some(m.chaddr) != ctx.phone.mac
             && (relays.is_empty() || relays.contains(&m.giaddr))
     };
-    let reply = |f: &Fact| dhcp(f).is_some_and(|m| m.op == 2 && segment(f, m));
+    // A reply seen on both sides of the relay counts once.
+    let seen: std::cell::RefCell<Vec<relay_copy::Leg>> = Default::default();
+    let reply = |f: &Fact| {
+        let Some(m) = dhcp(f).filter(|m| m.op == 2 && segment(f, m)) else {
+            return false;
+        };
+        let leg = relay_copy::Leg::of(f, m);
+        let mut seen = seen.borrow_mut();
+        let copy = (seen.iter().rev().take(relay_copy::RECENT)).any(|e| leg.copies(e));
+        seen.push(leg);
+        !copy
+    };
     // A server answers DISCOVER, REQUEST and INFORM; never a RELEASE or a
     // DECLINE (RFC 2131 4.3).
     let answered_kind = |m: &DhcpMessage| matches!(m.message_type, Some(1 | 3 | 8));

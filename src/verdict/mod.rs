@@ -24,6 +24,7 @@ pub use others::{others_text, Others, OthersIndex, Sent, Service, OTHERS_COUNTED
 mod overall_tests;
 mod proxy;
 mod refusal;
+mod shared;
 mod sip;
 mod sip_tls;
 #[cfg(test)]
@@ -166,6 +167,22 @@ pub struct StageResult {
     /// that passed only before this frame did not get past the failure.
     #[serde(skip)]
     pub failing_since: Option<u64>,
+    /// For a stage that warns because an attempt failed before a later one
+    /// succeeded: the failed attempt (`shared.rs` undoes the recovery when
+    /// several phones share the address).
+    #[serde(skip)]
+    pub recovered: Option<Recovery>,
+}
+
+/// The failed attempt behind a recovered stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recovery {
+    /// What failed, in the stage's own words.
+    pub failed: String,
+    /// The advice for that failure.
+    pub advice: Option<String>,
+    /// What succeeded after it.
+    pub success: String,
 }
 
 impl StageResult {
@@ -177,6 +194,7 @@ impl StageResult {
             advice: None,
             evidence: Vec::new(),
             failing_since: None,
+            recovered: None,
         }
     }
 
@@ -347,9 +365,11 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
                 })
                 .collect();
             let merged = earlier.into_iter().zip(last).zip(past);
-            stages.extend(
-                merged.map(|((earlier, last), past)| boots::merge(earlier, last, start, past)),
-            );
+            let label = boots::label(ctx, start);
+            stages.extend(merged.map(|((earlier, last), past)| {
+                boots::merge(earlier, last, (start, &label), past)
+            }));
+
             // A failure standing after the merge is the last boot's: what an
             // earlier boot passed (or warned, "in an earlier boot") did not
             // get past it.
@@ -359,10 +379,19 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
         }
         None => stages.extend(after_dhcp(ctx)),
     }
+    if let (Some(note), Some(dhcp)) = (boots::reboot_note(ctx, start), stages.first_mut()) {
+        dhcp.summary.push_str(&format!(" ({note})"));
+    }
     if ctx.one_way {
         one_way::judge(&mut stages);
     }
-    let (verdict, root_cause) = overall(&stages);
+    if ctx.phone.shared {
+        shared::no_recovery(&mut stages);
+    }
+    let (mut verdict, root_cause) = overall(&stages);
+    if ctx.phone.shared {
+        verdict = shared::verdict(&stages, verdict);
+    }
     if verdict == Verdict::Warn {
         recovered_advice(&mut stages);
     }

@@ -34,6 +34,7 @@ pub fn phone(ip: &str, facts: Vec<usize>) -> Phone {
         first_frame: 1,
         facts,
         sip_alg: None,
+        shared: false,
     }
 }
 

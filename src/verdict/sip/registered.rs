@@ -107,11 +107,22 @@ pub(super) fn registered(
              on the path (a SIP ALG) rewrites the Expires or Contact the phone sends",
         )
     } else if rejected > 0 || forbidden {
-        stage(Status::Warn, format!("{summary} (after rejected attempts)")).advice(
+        let mut r = stage(Status::Warn, format!("{summary} (after rejected attempts)")).advice(
             "the registrar rejected the line's credentials (a fresh challenge or a 403) before \
              it accepted them: if it recurs, check the Auth ID and password in Control Hub and \
              that no other device registers with them",
-        )
+        );
+        r.recovered = Some(crate::verdict::Recovery {
+            failed: "the registrar rejected the line's credentials (a fresh challenge or a 403)"
+                .to_string(),
+            advice: Some(
+                "check the line's Auth ID and password against Control Hub, and that no other \
+                 device registers with them"
+                    .to_string(),
+            ),
+            success: summary.clone(),
+        });
+        r
     } else if let Some((f, code, m)) = refused_before(earlier) {
         let text = response_text(code, m);
         let from = f.src;
