@@ -60,15 +60,22 @@ pub(super) fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
     out
 }
 
-/// Addresses that behaved like a phone, with the first frame showing it.
-/// Also returns the addresses whose REGISTERs show NAT: the Ethernet source
-/// of their packets is then the NAT device's, not a phone's.
-pub(super) fn phone_behaviour_ips(
-    facts: &[Fact],
-    opts: &CorrelateOptions,
-) -> (Vec<(IpAddr, u64)>, FxHashSet<IpAddr>) {
+/// Addresses that behaved like a phone.
+pub(super) struct Behaviour {
+    /// Each address with the first frame showing it, in that order.
+    pub(super) ips: Vec<(IpAddr, u64)>,
+    /// The addresses whose REGISTERs show NAT: the Ethernet source of their
+    /// packets is then the NAT device's, not a phone's.
+    pub(super) natted: FxHashSet<IpAddr>,
+    /// Each address with the MACs its phone-like frames carried on its side
+    /// (None: the link shows no MAC), to tell apart hosts sharing it.
+    pub(super) by_mac: FxHashSet<(IpAddr, Option<Mac>)>,
+}
+
+pub(super) fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Behaviour {
     let mut seen: BTreeMap<IpAddr, u64> = BTreeMap::new();
     let mut natted = FxHashSet::default();
+    let mut by_mac = FxHashSet::default();
     // HTTP proxies: what they resolve and connect to is their clients' doing.
     let mut proxies = FxHashSet::default();
     for f in facts {
@@ -124,14 +131,24 @@ pub(super) fn phone_behaviour_ips(
         };
         if let Some(ip) = client_ip {
             seen.entry(ip).or_insert(f.frame);
+            let mac = if ip == f.src_ip() {
+                f.src_mac
+            } else {
+                f.dst_mac
+            };
+            by_mac.insert((ip, mac));
         }
     }
-    let mut v: Vec<(IpAddr, u64)> = seen
+    let mut ips: Vec<(IpAddr, u64)> = seen
         .into_iter()
         .filter(|(ip, _)| !proxies.contains(ip))
         .collect();
-    v.sort_by_key(|(_, f)| *f);
-    (v, natted)
+    ips.sort_by_key(|(_, f)| *f);
+    Behaviour {
+        ips,
+        natted,
+        by_mac,
+    }
 }
 
 /// A file name a phone asks for as its profile (or its trust list, CTL/ITL .tlv).
