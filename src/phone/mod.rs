@@ -10,8 +10,8 @@
 //! i.e. not the source of several addresses and not one that ARP ties to
 //! another address), else by IP. A host sending from an address leased to
 //! a phone, with its own MAC and no DHCP exchange in the capture, is
-//! another host (`other_hosts.rs`). HTTP proxies and PXE-booting PCs are
-//! not phones.
+//! another host (`other_hosts.rs`). HTTP proxies and clients whose vendor
+//! class names another device (PXE boot ROMs, print servers) are not phones.
 //!
 //! NAT is said, not merged silently (`nat.rs`): several Via
 //! addresses, several phone models or MACs in User-Agents, or bursts of
