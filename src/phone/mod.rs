@@ -113,7 +113,7 @@ pub fn correlate(
     // Five independent passes over the facts: the names behind addresses,
     // who showed phone behaviour, which MAC each address uses, and which
     // datagrams are copies of an earlier one.
-    let (((names, clients), copy), (behaviour, macs)) = rayon::join(
+    let (((names, clients), (copy, twice)), (behaviour, macs)) = rayon::join(
         || {
             rayon::join(
                 || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
@@ -310,7 +310,7 @@ pub fn correlate(
         .iter()
         .filter(|f| f.l4 == crate::fact::L4::Udp)
         .count();
-    warnings.extend(copies::warning(copy.iter().filter(|c| **c).count(), udp));
+    warnings.extend(copies::warning(twice, udp));
     // An ARP frame sent to a phone: the capture holds its other direction
     // too, the servers just did not answer.
     let arp_to_phone = phones
