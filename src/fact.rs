@@ -196,6 +196,10 @@ pub struct Fact {
     /// The payload was cut by the capture's snaplen.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// The IPv4 identification of a datagram (not output: it only tells
+    /// a datagram captured twice from two equal sends).
+    #[serde(skip)]
+    pub ip_id: Option<u16>,
     #[serde(flatten)]
     pub body: Body,
 }

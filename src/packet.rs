@@ -206,6 +206,9 @@ pub struct Packet<'a> {
     pub transport: Transport<'a>,
     /// The capture cut this packet short (snaplen): its payload is partial.
     pub truncated: bool,
+    /// The innermost IPv4 header's identification (None for IPv6): one
+    /// datagram captured at two points keeps it, a second send changes it.
+    pub ip_id: Option<u16>,
 }
 
 /// What the decoder made of a frame.
@@ -389,6 +392,7 @@ impl Decoder {
             cut_inside: false,
             whole: false,
             ip_missing: Some(0),
+            ip_id: None,
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
         match &decoded {
@@ -467,6 +471,8 @@ struct Cx<'s> {
     /// Bytes of the innermost IP datagram's payload the capture lacks, by
     /// its declared length (`None`: not known, a reassembled datagram).
     ip_missing: Option<usize>,
+    /// The innermost IPv4 header's identification (see [`Packet::ip_id`]).
+    ip_id: Option<u16>,
 }
 
 impl Cx<'_> {
@@ -504,6 +510,7 @@ impl Cx<'_> {
             dst,
             transport,
             truncated: self.truncated,
+            ip_id: self.ip_id,
         })
     }
 
@@ -580,6 +587,7 @@ fn ipv4<'a>(
     // Cut inside an encapsulation (an ERSPAN session truncating what it
     // mirrors) while the outer frame is whole: the snaplen's case.
     cx.ip_missing = Some(total_len.saturating_sub(data.len()));
+    cx.ip_id = Some(header.identification());
     if total_len > data.len() {
         cx.cut_inside();
     } else if total_len >= header_len {
@@ -653,6 +661,7 @@ fn ipv6<'a>(
     };
     let missing = payload_len.saturating_sub(after_header.len());
     cx.ip_missing = Some(missing);
+    cx.ip_id = None;
     if missing > 0 {
         cx.cut_inside();
     } else if payload_len > 0 {

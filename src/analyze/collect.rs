@@ -64,6 +64,7 @@ struct Meta {
     src: IpAddr,
     dst: IpAddr,
     truncated: bool,
+    ip_id: Option<u16>,
 }
 
 enum Work {
@@ -224,6 +225,7 @@ impl Meta {
             src: p.src,
             dst: p.dst,
             truncated: p.truncated,
+            ip_id: p.ip_id,
         }
     }
 
@@ -234,6 +236,7 @@ impl Meta {
             dst: self.dst,
             transport,
             truncated: self.truncated,
+            ip_id: self.ip_id,
         }
     }
 }

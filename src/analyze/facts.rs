@@ -81,6 +81,7 @@ fn filler() -> Fact {
         dst_mac: None,
         vlan: None,
         truncated: false,
+        ip_id: None,
         body: Body::Closed {
             conn: 0,
             from_client: false,

@@ -182,6 +182,7 @@ fn lost_fact(l: &LostDatagram) -> Fact {
         dst_mac: h.l2.dst_mac,
         vlan: h.l2.vlan,
         truncated: false,
+        ip_id: None,
         body: crate::fact::Body::FragmentsLost {
             held_bytes: l.held_bytes,
             fragments: l.fragments,

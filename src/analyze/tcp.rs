@@ -860,6 +860,7 @@ impl At<'_> {
             },
             vlan: self.info.vlan,
             truncated: false,
+            ip_id: None,
             body,
         }
     }

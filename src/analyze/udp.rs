@@ -70,6 +70,7 @@ impl UdpSide {
                 dst_mac: p.l2.dst_mac,
                 vlan: p.l2.vlan,
                 truncated: p.truncated,
+                ip_id: p.ip_id,
                 body,
             })
         };
@@ -247,6 +248,7 @@ impl UdpSide {
             dst_mac: p.l2.dst_mac,
             vlan: p.l2.vlan,
             truncated: p.truncated,
+            ip_id: p.ip_id,
             body: Body::Icmp(icmp),
         });
     }

@@ -1,7 +1,7 @@
 //! Who behaves like a phone (DOMAIN.md "Who is a phone"): DHCP clients
 //! that look like phones and what they were given, addresses that ask for
 //! the provisioning names, connect to the SBC or fetch a profile, and the
-//! HTTP proxies and PXE-booting PCs that are not phones.
+//! HTTP proxies, PXE-booting PCs and printers that are not phones.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -36,13 +36,14 @@ pub(super) fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
             let vc = m.option(60).map(|v| String::from_utf8_lossy(v).to_string());
             let prl = m.option(55).unwrap_or(&[]);
             // A PXE boot ROM asks for 66 too (RFC 4578: client architecture
-            // 93, machine identifier 97; vendor class "PXEClient:...").
-            let pxe = vc.as_deref().is_some_and(|v| v.starts_with("PXEClient"))
+            // 93, machine identifier 97), and so does a print server for its
+            // firmware: a vendor class naming another device outweighs it.
+            let other = vc.as_deref().is_some_and(identity::names_other_device)
                 || m.option(93).is_some()
                 || m.option(97).is_some();
             c.phone_like |= host.as_deref().and_then(identity::mac_from_sep).is_some()
                 || vc.as_deref().is_some_and(identity::looks_like_phone_vendor)
-                || !pxe && prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
+                || !other && prl.iter().any(|o| matches!(o, 66 | 150 | 159 | 160));
             // A declined address (in use by another host) is not the phone's.
             if let (Some(4), Some(ip)) = (m.message_type, m.requested_ip()) {
                 c.leases.retain(|l| *l != IpAddr::V4(ip));
@@ -60,15 +61,22 @@ pub(super) fn dhcp_clients(facts: &[Fact]) -> BTreeMap<Mac, DhcpClient> {
     out
 }
 
-/// Addresses that behaved like a phone, with the first frame showing it.
-/// Also returns the addresses whose REGISTERs show NAT: the Ethernet source
-/// of their packets is then the NAT device's, not a phone's.
-pub(super) fn phone_behaviour_ips(
-    facts: &[Fact],
-    opts: &CorrelateOptions,
-) -> (Vec<(IpAddr, u64)>, FxHashSet<IpAddr>) {
+/// Addresses that behaved like a phone.
+pub(super) struct Behaviour {
+    /// Each address with the first frame showing it, in that order.
+    pub(super) ips: Vec<(IpAddr, u64)>,
+    /// The addresses whose REGISTERs show NAT: the Ethernet source of their
+    /// packets is then the NAT device's, not a phone's.
+    pub(super) natted: FxHashSet<IpAddr>,
+    /// Each address with the MACs its phone-like frames carried on its side
+    /// (None: the link shows no MAC), to tell apart hosts sharing it.
+    pub(super) by_mac: FxHashSet<(IpAddr, Option<Mac>)>,
+}
+
+pub(super) fn phone_behaviour_ips(facts: &[Fact], opts: &CorrelateOptions) -> Behaviour {
     let mut seen: BTreeMap<IpAddr, u64> = BTreeMap::new();
     let mut natted = FxHashSet::default();
+    let mut by_mac = FxHashSet::default();
     // HTTP proxies: what they resolve and connect to is their clients' doing.
     let mut proxies = FxHashSet::default();
     for f in facts {
@@ -124,14 +132,24 @@ pub(super) fn phone_behaviour_ips(
         };
         if let Some(ip) = client_ip {
             seen.entry(ip).or_insert(f.frame);
+            let mac = if ip == f.src_ip() {
+                f.src_mac
+            } else {
+                f.dst_mac
+            };
+            by_mac.insert((ip, mac));
         }
     }
-    let mut v: Vec<(IpAddr, u64)> = seen
+    let mut ips: Vec<(IpAddr, u64)> = seen
         .into_iter()
         .filter(|(ip, _)| !proxies.contains(ip))
         .collect();
-    v.sort_by_key(|(_, f)| *f);
-    (v, natted)
+    ips.sort_by_key(|(_, f)| *f);
+    Behaviour {
+        ips,
+        natted,
+        by_mac,
+    }
 }
 
 /// A file name a phone asks for as its profile (or its trust list, CTL/ITL .tlv).

@@ -9,6 +9,10 @@
 //! the same decoded message as one of the last [`RECENT`] between them, less
 //! than [`COPY_WINDOW_NS`] apart (a merge may interleave the two points'
 //! packets, or put one point's burst after the other's).
+//! Equal messages with two IPv4 identifications are two sends (a DHCP
+//! server answering both of a client's re-sent DISCOVERs at once, after
+//! its ping check): judged once all the same, but not said to be captured
+//! twice (a copy keeps the identification of its original).
 //! No client re-sends a message that fast (DHCP and DNS wait a second or
 //! more, SIP's T1 is 500 ms, an NTP request carries a new timestamp). TCP
 //! needs nothing here: reassembly already drops re-sent bytes.
@@ -26,8 +30,10 @@ const COPY_WINDOW_NS: i64 = 50_000_000;
 /// Originals kept per pair of addresses to match copies against.
 const RECENT: usize = 16;
 
-/// Which of `facts` (in frame order) are copies of an earlier one.
-pub fn copies(facts: &[Fact]) -> Vec<bool> {
+/// Which of `facts` (in frame order) are copies of an earlier one, and how
+/// many of them are the same datagram captured twice.
+pub fn copies(facts: &[Fact]) -> (Vec<bool>, usize) {
+    let mut twice = 0;
     let mut recent: FxHashMap<(SocketAddr, SocketAddr), VecDeque<usize>> = FxHashMap::default();
     let mut copy = vec![false; facts.len()];
     for (i, f) in facts.iter().enumerate() {
@@ -37,11 +43,16 @@ pub fn copies(facts: &[Fact]) -> Vec<bool> {
             continue;
         }
         let kept = recent.entry((f.src, f.dst)).or_default();
-        let same = kept.iter().filter_map(|&j| facts.get(j)).any(|prev| {
+        let same = kept.iter().filter_map(|&j| facts.get(j)).find(|prev| {
             f.ts.ns.abs_diff(prev.ts.ns) < COPY_WINDOW_NS as u64 && prev.body == f.body
         });
         match (same, copy.get_mut(i)) {
-            (true, Some(c)) => *c = true,
+            (Some(prev), Some(c)) => {
+                *c = true;
+                // (Two IPv4 identifications: a second send, not a copy.)
+                let resent = prev.ip_id.is_some() && f.ip_id.is_some() && prev.ip_id != f.ip_id;
+                twice += usize::from(!resent);
+            }
             _ => {
                 if kept.len() == RECENT {
                     kept.pop_front();
@@ -50,7 +61,7 @@ pub fn copies(facts: &[Fact]) -> Vec<bool> {
             }
         }
     }
-    copy
+    (copy, twice)
 }
 
 /// Copies said in a warning: at least this many, and this share of the
@@ -102,7 +113,7 @@ mod tests {
         ];
         let copy = copies(&facts);
         assert_eq!(
-            copy,
+            copy.0,
             [false, true, false, false, false],
             "a re-send a second later is kept"
         );
@@ -113,7 +124,21 @@ mod tests {
             udp(3, 0, phone, malformed("offer")),
             udp(4, 1, phone, malformed("ack")),
         ];
-        assert_eq!(copies(&merged), [false, false, true, true]);
+        assert_eq!(copies(&merged).0, [false, false, true, true]);
+        // Two equal answers with two IPv4 identifications: two sends.
+        let mut twice = vec![
+            udp(1, 0, phone, malformed("ack")),
+            udp(2, 0, phone, malformed("ack")),
+        ];
+        twice[0].ip_id = Some(0xd669);
+        twice[1].ip_id = Some(0xd66a);
+        assert_eq!(
+            copies(&twice),
+            (vec![false, true], 0),
+            "judged once, sent twice"
+        );
+        twice[1].ip_id = Some(0xd669);
+        assert_eq!(copies(&twice), (vec![false, true], 1), "captured twice");
         assert!(
             warning(1, 10).is_none(),
             "one equal answer is no merged capture"

@@ -119,9 +119,46 @@ pub fn looks_like_phone_vendor(vendor_class: &str) -> bool {
     v.contains("ip phone") || v.contains("3pcc") || model_from(vendor_class).is_some()
 }
 
+/// Vendor classes (option 60) that name another kind of device than a
+/// phone: a network boot ROM (PXE, RFC 4578; UEFI HTTP boot), a print
+/// server, a PC's or a handset's operating system. Such a client asking
+/// for option 66 wants a boot or firmware server, not a phone's profile.
+const OTHER_DEVICE_CLASSES: [&str; 8] = [
+    "pxeclient",
+    "httpclient",
+    "jetdirect",
+    "laserjet",
+    "officejet",
+    "printer",
+    "msft ",
+    "android-dhcp",
+];
+
+/// Whether the vendor class names a device that is not a phone.
+pub fn names_other_device(vendor_class: &str) -> bool {
+    let v = vendor_class.to_ascii_lowercase();
+    !looks_like_phone_vendor(vendor_class) && OTHER_DEVICE_CLASSES.iter().any(|c| v.contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_classes_of_other_devices() {
+        for other in [
+            "Hewlett-Packard JetDirect",
+            "PXEClient:Arch:00000:UNDI:002001",
+            "HTTPClient:Arch:00016:UNDI:003001",
+            "MSFT 5.0",
+            "android-dhcp-13",
+        ] {
+            assert!(names_other_device(other), "{other}");
+        }
+        for phone in ["Cisco Systems, Inc. IP Phone CP-8851-3PCC", "udhcp 1.36.1"] {
+            assert!(!names_other_device(phone), "{phone}");
+        }
+    }
 
     #[test]
     fn the_mac_in_an_mpp_user_agent() {

@@ -8,8 +8,10 @@
 //! Phones are keyed by MAC where the capture shows it (DHCP chaddr, else the
 //! Ethernet source of the host's packets when that MAC is not a gateway's,
 //! i.e. not the source of several addresses and not one that ARP ties to
-//! another address), else by IP. HTTP proxies and
-//! PXE-booting PCs are not phones.
+//! another address), else by IP. A host sending from an address leased to
+//! a phone, with its own MAC and no DHCP exchange in the capture, is
+//! another host (`other_hosts.rs`). HTTP proxies and clients whose vendor
+//! class names another device (PXE boot ROMs, print servers) are not phones.
 //!
 //! NAT is said, not merged silently (`nat.rs`): several Via
 //! addresses, several phone models or MACs in User-Agents, or bursts of
@@ -27,12 +29,13 @@ mod direction;
 pub mod identity;
 pub mod names;
 mod nat;
+mod other_hosts;
 mod source_macs;
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::net::IpAddr;
 
 use crate::fact::{Body, Fact};
@@ -113,7 +116,7 @@ pub fn correlate(
     // Five independent passes over the facts: the names behind addresses,
     // who showed phone behaviour, which MAC each address uses, and which
     // datagrams are copies of an earlier one.
-    let (((names, clients), copy), ((behaving, natted), macs)) = rayon::join(
+    let (((names, clients), (copy, twice)), (behaviour, macs)) = rayon::join(
         || {
             rayon::join(
                 || rayon::join(|| NameMap::from_facts(facts), || dhcp_clients(facts)),
@@ -156,12 +159,40 @@ pub fn correlate(
         acks.sort_unstable_by_key(|(frame, _)| *frame);
         acks.windows(2).any(|w| w[0].1 != w[1].1)
     });
+    // Hosts using a leased address with their own MAC: theirs, not the
+    // lease holder's (a static address, a lease older than the capture).
+    let others =
+        other_hosts::other_hosts(&clients, |m| by_key.contains_key(&Key::Mac(*m)), &macs, arp);
+    let other = |ip: &IpAddr, mac: Option<Mac>| {
+        others
+            .get(ip)
+            .is_some_and(|o| mac.is_some_and(|m| o.contains(&m)))
+    };
+    let natted = &behaviour.natted;
+    // Addresses some host other than those behaved like a phone on.
+    let mut not_only_others: FxHashSet<IpAddr> = FxHashSet::default();
+    let mut other_phones: Vec<(Mac, IpAddr)> = Vec::new();
+    for (ip, mac) in &behaviour.by_mac {
+        match mac.filter(|m| other(ip, Some(*m))) {
+            Some(mac) => other_phones.push((mac, *ip)),
+            None => {
+                not_only_others.insert(*ip);
+            }
+        }
+    }
+    other_phones.sort_unstable();
+    for (mac, ip) in other_phones {
+        let key = Key::Mac(mac);
+        let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
+        add_ip(phone, ip);
+    }
     let lease_owner: FxHashMap<IpAddr, Mac> = clients
         .iter()
         .flat_map(|(mac, c)| c.leases.iter().map(move |ip| (*ip, *mac)))
         .collect();
-    for (ip, first) in &behaving {
-        if ip_owner.contains_key(ip) {
+    for (ip, first) in &behaviour.ips {
+        // (Only other hosts behaved like a phone on it: they have theirs.)
+        if ip_owner.contains_key(ip) || !not_only_others.contains(ip) {
             continue;
         }
         // A DHCP phone's MAC claims its other addresses (IPv6, a static IP).
@@ -200,6 +231,7 @@ pub fn correlate(
                 // the phones sharing it, beats the lease timeline (a phone
                 // still using the address after the next one got it).
                 let owner = |ip: IpAddr, mac: Option<Mac>| match handovers.get(&ip) {
+                    _ if other(&ip, mac) => mac.map(Key::Mac),
                     Some(acks) => mac
                         .map(Key::Mac)
                         .filter(|k| acks.iter().any(|(_, a)| a == k))
@@ -250,6 +282,8 @@ pub fn correlate(
     );
     let mut warnings = nat.warnings;
     warnings.extend(duplicates);
+    let listed = |m: &Mac| phones.iter().any(|p| p.mac == Some(*m));
+    warnings.extend(other_hosts::warnings(&others, &clients, listed, facts));
     for (i, text) in nat.alg {
         if let Some(p) = phones.get_mut(i) {
             p.sip_alg = Some(text);
@@ -280,7 +314,7 @@ pub fn correlate(
         .iter()
         .filter(|f| f.l4 == crate::fact::L4::Udp)
         .count();
-    warnings.extend(copies::warning(copy.iter().filter(|c| **c).count(), udp));
+    warnings.extend(copies::warning(twice, udp));
     // An ARP frame sent to a phone: the capture holds its other direction
     // too, the servers just did not answer.
     let arp_to_phone = phones

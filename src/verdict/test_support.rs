@@ -18,6 +18,7 @@ pub fn fact(frame: u64, secs: i64, src: &str, dst: &str, body: Body) -> Fact {
         dst_mac: None,
         vlan: None,
         truncated: false,
+        ip_id: None,
         body,
     }
 }
