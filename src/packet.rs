@@ -771,8 +771,16 @@ fn transport<'a>(
     let deeper = depth + 1 < MAX_IP_DEPTH;
     match proto {
         PROTO_UDP => {
-            let dport = be16(payload, 2);
-            match tunnel::vxlan(dport, payload.get(8..).unwrap_or_default()) {
+            let (sport, dport) = (be16(payload, 0), be16(payload, 2));
+            // A datagram from a service port is that service's answer, even
+            // to an ephemeral port that happens to be VXLAN's.
+            let body = payload.get(8..).unwrap_or_default();
+            let vxlan = if udp_service_port(sport) {
+                None
+            } else {
+                tunnel::vxlan(dport, body)
+            };
+            match vxlan {
                 Some(frame) if deeper => inner_ethernet(cx, outs, frame, depth + 1),
                 Some(_) => Decoded::Bad(TOO_DEEP),
                 None => udp(cx, src, dst, payload),
@@ -899,13 +907,16 @@ fn unwanted_udp(frame: &[u8]) -> bool {
     }
 }
 
-/// UDP ports provscope always reads: DNS, DHCP, TFTP, NTP, SIP, SIPS, and
-/// VXLAN (whose inner frames are decoded).
+/// UDP ports provscope always reads: its services, and VXLAN (whose inner
+/// frames are decoded).
 fn udp_port_wanted(port: u16) -> bool {
-    matches!(
-        port,
-        53 | 67 | 68 | 69 | 123 | 5060 | 5061 | tunnel::VXLAN_PORT
-    )
+    udp_service_port(port) || port == tunnel::VXLAN_PORT
+}
+
+/// The UDP ports of the services provscope reads: DNS, DHCP, TFTP, NTP,
+/// SIP and SIPS.
+fn udp_service_port(port: u16) -> bool {
+    matches!(port, 53 | 67 | 68 | 69 | 123 | 5060 | 5061)
 }
 
 /// Whether a UDP payload on other ports may still be TFTP (a transfer moves

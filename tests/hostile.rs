@@ -452,6 +452,38 @@ fn one_phone_retrying_forever_is_judged_in_linear_time() {
     }
 }
 
+#[test]
+fn one_question_asked_over_and_over_is_matched_in_linear_time() {
+    // A phone booting again and again asks the same question from the same
+    // port with the same id (tester112: a boot loop): 100k answered copies.
+    // Telling whether another copy came between a query and its answer by
+    // scanning the copies before it made this quadratic (8 s of CPU).
+    const N: u32 = 100_000;
+    let query = dns_query(0x1234);
+    let mut answer = query.clone();
+    answer[2..4].copy_from_slice(&[0x81, 0x80]);
+    // 200 ms apart: no copy is a capture duplicate of another.
+    let mut bytes = pcap(std::iter::empty());
+    for i in 0..2 * N {
+        let frame = match i % 2 {
+            0 => udp_frame(40_000, 53, &query),
+            _ => udp_reply(53, 40_000, &answer),
+        };
+        bytes.extend_from_slice(&(1_700_000_000 + i / 5).to_le_bytes());
+        bytes.extend_from_slice(&((i % 5) * 200_000).to_le_bytes());
+        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&frame);
+    }
+    let dir = TempDir::new("asked");
+    let path = dir.file("asked.pcap", &bytes);
+    let start = Instant::now();
+    let result = run_path(&path, &RunOptions::default()).expect("a readable pcap");
+    let took = start.elapsed();
+    assert_eq!(result.phones.len(), 1);
+    assert!(took < bound(2), "100k copies of one query took {took:?}");
+}
+
 /// A DHCP message for MAC 00:00:5e:00:53:01 (BOOTREPLY when `op` is 2) with
 /// the options given (message type first, end added).
 fn dhcp(op: u8, xid: u32, yiaddr: [u8; 4], options: &[u8]) -> Vec<u8> {

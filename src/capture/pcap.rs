@@ -11,7 +11,8 @@
 //! Nokia's (4 more bytes) and Red Hat 6.1's (8 more: ifindex, protocol,
 //! packet type), as editcap writes them; others (IXIA) are not. Kuznetzov's
 //! modified pcap has a magic of its own and the Red Hat layout: its records
-//! are read with those 8 bytes skipped.
+//! are read with those 8 bytes skipped, or 12 when those do not line up and
+//! 12 do (SuSE 6.3's ss990915 layout, which shares the magic).
 
 use super::endian::Endian;
 use super::source::{Source, MAX_RECORD};
@@ -101,6 +102,10 @@ const VARIANT_PADS: [(usize, &str); 2] = [(4, "Nokia tcpdump"), (8, "Red Hat 6.1
 /// Bytes after the 16-byte record header in Kuznetzov's modified pcap.
 pub(super) const MODIFIED_PAD: usize = 8;
 
+/// Bytes after the 16-byte record header in SuSE 6.3's modified pcap
+/// (ss990915: ifindex, protocol, packet type, two CPU octets, 3 of pad).
+const SUSE_PAD: usize = 12;
+
 /// Records checked to tell a variant's layout.
 const LAYOUT_RECORDS: usize = 4;
 
@@ -153,6 +158,19 @@ impl PcapReader {
         // values, a damaged one too) and the variant's first
         // [`LAYOUT_RECORDS`] all line up strictly.
         let mut record_pad = pad.unwrap_or(0);
+        // The modified magic has two layouts (Wireshark's libpcap.c tries
+        // both): Kuznetzov's 24-byte record headers, and SuSE 6.3's
+        // ss990915 one of 28 (two CPU octets and 3 of padding more). The
+        // one whose records line up is taken.
+        if pad == Some(MODIFIED_PAD) {
+            let mut fits = |pad| {
+                matches!(layout.lines_up(&mut src, pad, true),
+                    Ok(Some((n, whole))) if n >= 2 || whole && n >= 1)
+            };
+            if !fits(MODIFIED_PAD) && fits(SUSE_PAD) {
+                record_pad = SUSE_PAD;
+            }
+        }
         let need = match pad {
             // The magic said the layout: nothing to look for.
             Some(_) => None,

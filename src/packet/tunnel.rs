@@ -3,9 +3,10 @@
 //! (transparent Ethernet bridging, 0x6558); Cisco ERSPAN inside GRE, type I
 //! and II (0x88BE; type II has the sequence bit and an 8-octet header) and
 //! type III (0x22EB; a 12-octet header, plus an 8-octet platform subheader
-//! when its O bit is set); and VXLAN (RFC 7348, UDP port 4789). The inner
-//! packet is decoded as if it were captured where the tunnel starts: an
-//! inner Ethernet header gives the hosts' own MACs and VLAN.
+//! when its O bit is set); and VXLAN (RFC 7348: to UDP port 4789, not from
+//! a service port, flags exactly the I bit and reserved fields zero). The
+//! inner packet is decoded as if it were captured where the tunnel starts:
+//! an inner Ethernet header gives the hosts' own MACs and VLAN.
 //!
 //! Ignored: GRE version 1 (PPTP's enhanced GRE carries PPP, not captures),
 //! checksums, keys and sequence numbers (only skipped), VXLAN-GPE and
@@ -72,10 +73,13 @@ pub(super) fn gre(data: &[u8]) -> Inner<'_> {
 }
 
 /// The Ethernet frame inside a VXLAN datagram to `dport` (the UDP payload
-/// given), when its I flag says the network identifier is valid.
+/// given). Only the destination port is VXLAN's (the source port is a hash
+/// of the inner flow, RFC 7348 section 5), so the header must look like one
+/// too: flags exactly the I bit, and the reserved octets 1-3 and 7 zero. A
+/// DNS answer or other datagram to an ephemeral port 4789 fails that.
 pub(super) fn vxlan(dport: u16, payload: &[u8]) -> Option<&[u8]> {
-    match payload.first() {
-        Some(flags) if dport == VXLAN_PORT && flags & 0x08 != 0 => payload.get(8..),
+    match payload {
+        [0x08, 0, 0, 0, _, _, _, 0, frame @ ..] if dport == VXLAN_PORT => Some(frame),
         _ => None,
     }
 }
@@ -143,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn vxlan_needs_its_port_and_the_i_flag() {
+    fn vxlan_needs_its_port_the_i_flag_and_zero_reserved_octets() {
         let mut p = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
         p.extend_from_slice(&[0xee; 20]);
         assert_eq!(vxlan(VXLAN_PORT, &p), Some(&[0xee; 20][..]));
@@ -151,5 +155,13 @@ mod tests {
         p[0] = 0;
         assert_eq!(vxlan(VXLAN_PORT, &p), None);
         assert_eq!(vxlan(VXLAN_PORT, &[0x08, 0, 0]), None);
+        // Other flags, or reserved octets set (a DNS header's ID and flags):
+        // not VXLAN.
+        for (at, byte) in [(0, 0x0f), (0, 0x88), (1, 0x1d), (3, 0x01), (7, 0x01)] {
+            let mut q = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
+            q[at] = byte;
+            q.extend_from_slice(&[0xee; 20]);
+            assert_eq!(vxlan(VXLAN_PORT, &q), None, "octet {at} = {byte:#x}");
+        }
     }
 }

@@ -270,6 +270,9 @@ pub struct Ctx<'a> {
     pub snaplen_cut: bool,
     /// The capture holds the phones' direction only (`one_way`).
     pub one_way: bool,
+    /// Every frame carries one time (no timestamps: Simple Packet Blocks
+    /// only): rules that wait on time cannot run.
+    pub untimed: bool,
     /// Who asked ARP for whom in the capture, and who answered.
     pub arp: &'a crate::packet::ArpLog,
     /// The capture's messages by host, for what servers did for others.
@@ -305,6 +308,12 @@ impl<'a> Ctx<'a> {
     pub fn secs_left(&self, ts: &Timestamp) -> f64 {
         self.end.map_or(f64::INFINITY, |e| ts.secs_until(&e))
     }
+}
+
+/// A capture of more than one frame whose frames all carry one time: it
+/// has no timestamps (a pcapng of Simple Packet Blocks only).
+fn untimed(capture: &crate::analyze::CaptureSummary) -> bool {
+    capture.frames > 1 && capture.first_ts.is_some() && capture.first_ts == capture.last_ts
 }
 
 /// Seconds within which a host's ICMP error follows the datagram it refuses:
@@ -587,6 +596,7 @@ pub fn judge_capture(
                 end: analysis.capture.last_ts,
                 snaplen_cut: analysis.capture.stats.truncated_by_snaplen > 0,
                 one_way: corr.one_way,
+                untimed: untimed(&analysis.capture),
                 arp: &analysis.capture.arp,
                 others: &others,
             };

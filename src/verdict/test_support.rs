@@ -49,6 +49,7 @@ pub fn ctx<'a>(facts: &'a [Fact], phone: &'a Phone, names: &'a NameMap, end_secs
         end: Some(Timestamp::new(end_secs * 1_000_000_000, 6)),
         snaplen_cut: false,
         one_way: false,
+        untimed: false,
         arp: &NO_ARP,
         others: Box::leak(Box::default()),
     }

@@ -29,7 +29,6 @@ const GAVE_UP_SECS: f64 = 2.0;
 pub(super) fn cut_short(
     c: &Conn<'_>,
     (name, port): (&str, u16),
-    snaplen_cut: bool,
     evidence: &mut Vec<Evidence>,
 ) -> Option<Judged> {
     let (close, by_phone, rst) = c.closed?;
@@ -45,8 +44,11 @@ pub(super) fn cut_short(
     let [asked, first] = &**tails;
     let [phone, server] = &c.last_tail?;
     let quiet = first.last_at.map_or(0.0, |t| t.secs_until(&close.ts));
-    // Bytes the capture lacks make both the counts and a cut its own.
-    if snaplen_cut || phone.gapped || server.gapped || c.hidden_bytes {
+    // Bytes the capture lacks make both the counts and a cut its own. (The
+    // snaplen's cuts inside records keep the record layer in step: the
+    // counts stay whole, and a whole RST or FIN after them still tells;
+    // a cut the records lost step at marks its side gapped.)
+    if phone.gapped || server.gapped || c.hidden_bytes {
         return None;
     }
     if !by_phone {

@@ -171,10 +171,7 @@ pub(super) fn tls_outcome(
         let download = matches!(kind, Kind::Activation | Kind::Provisioning);
         match (judged.0, download) {
             (Status::Pass, true) => {
-                // (This session's own cuts: another host's cut frame hides
-                // nothing of it.)
-                let cut = c.snaplen_cut;
-                download::cut_short(c, (&name, port), cut, &mut evidence).unwrap_or(judged)
+                download::cut_short(c, (&name, port), &mut evidence).unwrap_or(judged)
             }
             _ => judged,
         }

@@ -38,10 +38,23 @@ pub(super) fn tcp_outcome(
     } else {
         "SYN".to_string()
     };
-    if t.result == TcpResult::NoAnswer && ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS {
+    // Without timestamps, no wait can be measured: only the phone moving
+    // on to another server after its SYNs tells that it gave up.
+    let waiting = match ctx.untimed {
+        true => !moved_on(ctx, t.answer_frame, to),
+        false => ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS,
+    };
+    if t.result == TcpResult::NoAnswer && waiting {
+        let summary = match ctx.untimed {
+            true => format!(
+                "{syns} to {to}, no answer; the capture has no timestamps (Simple Packet \
+                 Blocks): can't tell how long the phone waited"
+            ),
+            false => format!("{syns} to {to} at the end of the capture, no answer yet"),
+        };
         return Some(Outcome {
             status: Status::NotSeen,
-            summary: format!("{syns} to {to} at the end of the capture, no answer yet"),
+            summary,
             advice: None,
             evidence: vec![first],
             hidden: false,
@@ -107,6 +120,17 @@ pub(super) fn tcp_outcome(
         evidence: vec![first, last],
         hidden: false,
         astray: t.astray.is_some(),
+    })
+}
+
+/// The phone tried another server after `frame` (its last SYN to `to`):
+/// it had given up on `to`.
+fn moved_on(ctx: &Ctx<'_>, frame: u64, to: SocketAddr) -> bool {
+    ctx.own().any(|f| {
+        f.frame > frame
+            && f.dst != to
+            && ctx.is_phone(&f.src_ip())
+            && matches!(f.body, crate::fact::Body::Tcp { .. })
     })
 }
 

@@ -533,7 +533,12 @@ impl<'a> Replies<'a> {
         // (Only when fewer answers than copies came: a server answering
         // each copy late answered this one too.)
         let copies = self.copies.get(&(id, q.src, q.dst));
-        let again = copies.is_some_and(|c| c.iter().any(|&j| j > i && j < pick));
+        // (The copies are in frame order: the first after `i` tells; a
+        // scan of them all per query made many boots' repeats quadratic.)
+        let again = copies.is_some_and(|c| {
+            c.get(c.partition_point(|&j| j <= i))
+                .is_some_and(|&j| j < pick)
+        });
         let again = again && self.fewer_answers(i, id, q);
         match again && q.ts.secs_until(&answer.ts) > STALE_SECS {
             true => None,
