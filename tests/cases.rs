@@ -326,15 +326,7 @@ fn case_16_linux_sll2() {
     assert!(facts_of(&r, "dns").iter().any(srv_query));
     let ip = s(&exp["expect"]["phone"]["ip"]);
     let p = phone(&r, &ip);
-    // (The case's rules key it by IP; the SLL2 address is the frame's
-    // source MAC, as on Ethernet, and keeps a dual-stack phone one entry
-    // (tester112): the phone is its MAC, with the case's IP among its
-    // addresses and the IPv6 SRV query its own.)
-    let mac = s(&pk[0]["sll2"]["addr"]);
-    assert_eq!(p.id, mac, "the SLL2 source address is the phone's MAC");
-    assert!(p.ips.contains(&ip), "{:?}", p.ips);
-    assert_eq!(status(p, "dns-srv"), Status::NotSeen);
-    assert!(stage(p, "dns-srv").summary.contains("SRV"));
+    assert_eq!(p.id, ip, "no Ethernet header: the phone is keyed by IP");
     // "incomplete": challenged, nothing after it in the capture.
     assert_eq!(status(p, "sip-register"), Status::NotSeen);
     assert!(stage(p, "sip-register").summary.contains("401"));

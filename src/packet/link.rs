@@ -14,11 +14,8 @@
 //!
 //! The address field of SLL / SLL2 is the link-layer source of the frame as
 //! the capturing host saw it (its own address for outgoing frames, the last
-//! hop's for incoming ones): the source MAC an Ethernet capture at that host
-//! shows. Taken as the source MAC when the device is Ethernet (ARPHRD_ETHER)
-//! with a 6-octet address and the packet type is one of a frame on the wire
-//! (to this host, broadcast, multicast, to another host, or outgoing), so a
-//! phone keeps its MAC on a cooked capture; the destination is not known.
+//! hop's for incoming ones), not reliably the sender's: it is not used as a
+//! source MAC, so hosts on cooked captures are known by their IP.
 
 mod payload;
 
@@ -82,13 +79,11 @@ fn ethernet(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v1: pkttype, ARPHRD type, address length, 8 bytes of
 /// address, protocol.
 fn sll(data: &[u8]) -> Link<'_> {
-    let (Some(pkttype), Some(hatype), Some(halen), Some(protocol)) =
-        (be16(data, 0), be16(data, 2), be16(data, 4), be16(data, 14))
-    else {
+    let (Some(_halen), Some(protocol)) = (be16(data, 4), be16(data, 14)) else {
         return Link::Short("sll_header");
     };
     let l2 = L2 {
-        src_mac: cooked_mac(pkttype, hatype, halen, data.get(6..12)),
+        src_mac: None,
         dst_mac: None,
         vlan: None,
     };
@@ -98,37 +93,18 @@ fn sll(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v2: protocol, reserved, ifindex, ARPHRD type,
 /// pkttype, address length, 8 bytes of address.
 fn sll2(data: &[u8]) -> Link<'_> {
-    let (Some(protocol), Some(hatype), Some(&pkttype), Some(&halen)) =
-        (be16(data, 0), be16(data, 8), data.get(10), data.get(11))
-    else {
+    let (Some(protocol), Some(_halen)) = (be16(data, 0), data.get(11)) else {
         return Link::Short("sll2_header");
     };
     if data.len() < 20 {
         return Link::Short("sll2_header");
     }
-    let (pkttype, halen) = (u16::from(pkttype), u16::from(halen));
     let l2 = L2 {
-        src_mac: cooked_mac(pkttype, hatype, halen, data.get(12..18)),
+        src_mac: None,
         dst_mac: None,
         vlan: None,
     };
     ether_payload(l2, protocol, data, 20)
-}
-
-/// Linux `ARPHRD_ETHER`: the cooked header's device type for Ethernet.
-const ARPHRD_ETHER: u16 = 1;
-
-/// The highest cooked packet type of a frame on the wire: `PACKET_HOST` (0),
-/// `PACKET_BROADCAST`, `PACKET_MULTICAST`, `PACKET_OTHERHOST`,
-/// `PACKET_OUTGOING` (4).
-const PACKET_OUTGOING: u16 = 4;
-
-/// The frame's source MAC from a cooked header's address field: only an
-/// Ethernet device's 6-octet address on a frame that was on the wire.
-fn cooked_mac(pkttype: u16, hatype: u16, halen: u16, addr: Option<&[u8]>) -> Option<Mac> {
-    let mac: Mac = addr?.try_into().ok()?;
-    let wire = pkttype <= PACKET_OUTGOING && hatype == ARPHRD_ETHER && halen == 6;
-    (wire && mac != [0; 6]).then_some(mac)
 }
 
 fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
@@ -399,36 +375,17 @@ mod tests {
     }
 
     #[test]
-    fn cooked_address_is_the_source_mac_of_an_ethernet_frame() {
-        let mac = [0, 0, 0x5e, 0, 0x53, 1];
-        // SLL: pkttype, ARPHRD type, address length, address, protocol.
-        let sll = |pkttype: u8, hatype: u8, halen: u8| {
-            let mut f = vec![0, pkttype, 0, hatype, 0, halen];
-            f.extend_from_slice(&mac);
-            f.extend_from_slice(&[0, 0, 0x86, 0xdd, 0x60]);
-            f
+    fn sll_address_is_not_taken_as_the_source_mac() {
+        let mut f = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x86, 0xdd];
+        f.push(0x60);
+        let Link::Ip { l2, version, .. } = parse(113, &f) else {
+            panic!("not ip");
         };
-        // SLL2: protocol, reserved, ifindex, ARPHRD type, pkttype, length.
-        let sll2 = |pkttype: u8, hatype: u8, halen: u8| {
-            let mut f = vec![0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0, hatype, pkttype, halen];
-            f.extend_from_slice(&mac);
-            f.extend_from_slice(&[0, 0, 0x60]);
-            f
-        };
-        for (kind, frame) in [(113, &sll as &dyn Fn(u8, u8, u8) -> Vec<u8>), (276, &sll2)] {
-            let src = |f: Vec<u8>| match parse(kind, &f) {
-                Link::Ip { l2, version: 6, .. } => l2.src_mac,
-                other => panic!("{kind}: not ip: {other:?}"),
-            };
-            // Received (host, broadcast) or outgoing: the frame's source.
-            for pkttype in [0, 1, 4] {
-                assert_eq!(src(frame(pkttype, 1, 6)), Some(mac), "{kind} {pkttype}");
-            }
-            // Not Ethernet (loopback 772 & 0xff), another length, netlink.
-            assert_eq!(src(frame(0, 4, 6)), None, "{kind}");
-            assert_eq!(src(frame(0, 1, 8)), None, "{kind}");
-            assert_eq!(src(frame(7, 1, 6)), None, "{kind}");
-        }
+        assert_eq!(
+            l2.src_mac, None,
+            "the cooked address is the last hop's, not the sender's"
+        );
+        assert_eq!(version, 6);
     }
 
     #[test]
