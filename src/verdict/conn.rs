@@ -25,6 +25,7 @@ mod download;
 mod flight;
 mod handshake;
 mod lost;
+mod no_request;
 mod repeated;
 mod stall;
 mod tcp;

@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, download, flight, lost, stall};
+use super::{abandon, download, flight, lost, no_request, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -169,7 +169,13 @@ pub(super) fn tls_outcome(
     } else if done {
         let judged = completed(c, &name, (port, version, ntp_ok), warning, &mut evidence);
         let download = matches!(kind, Kind::Activation | Kind::Provisioning);
+        // TLS 1.3's twin of an abort over the certificate: only an
+        // encrypted alert from the phone after its Finished.
+        let alert_only = (judged.0 == Status::Pass && download && !snaplen_cut)
+            .then(|| no_request::alert_only(c, (&name, port), &mut evidence))
+            .flatten();
         match (judged.0, download) {
+            _ if alert_only.is_some() => alert_only.unwrap_or(judged),
             (Status::Pass, true) => {
                 // (This session's own cuts: another host's cut frame hides
                 // nothing of it.)
