@@ -501,9 +501,12 @@ fn completed(
         // An encrypted alert (curl's close_notify or bad_certificate) may
         // come before the reset: no request, but not nothing.
         let alerted = c.enc_alert[0].is_some_and(|a| a.frame < f.frame);
-        let sent = match alerted {
-            true => "after an encrypted alert, no request",
-            false => "having sent nothing",
+        // (A session not followed past its keys shows no later record: an
+        // alert may have gone unread.)
+        let sent = match (alerted, c.last_tail.is_some()) {
+            (true, _) => "after an encrypted alert, no request",
+            (false, true) => "having sent nothing",
+            (false, false) => "having sent no request",
         };
         evidence.push(ev(f, format!("the phone reset the connection, {sent}")));
         let advice = leaf.map(|_| {
