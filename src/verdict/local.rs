@@ -498,9 +498,13 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         match gave_up {
                             Some(g) => {
                                 let secs = f.ts.secs_until(&g.ts);
+                                let how = match g.body {
+                                    Body::Closed { rst: true, .. } => "RST",
+                                    _ => "FIN",
+                                };
                                 let text = format!(
-                                    "the phone closed the connection {secs:.1} s after its GET, \
-                                     the server still sending"
+                                    "the phone closed the connection ({how}) {secs:.1} s after \
+                                     its GET, the server still sending"
                                 );
                                 evidence.push(ev(g, text.clone()));
                                 Outcome::NoAnswer(format!(
@@ -509,7 +513,28 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                                 ))
                             }
                             None => {
-                                evidence.push(ev(c, text));
+                                // Who closed first, and how.
+                                let first = own.iter().find(|x| {
+                                    x.frame > r.frame
+                                        && (x.src == f.src || x.src == f.dst)
+                                        && (x.dst == f.src || x.dst == f.dst)
+                                        && matches!(x.body, Body::Closed { .. })
+                                });
+                                let (text, outcome) = match first.map(|x| &x.body) {
+                                    Some(Body::Closed { rst, .. }) if by == Cut::Close => {
+                                        let who = match first.is_some_and(|x| x.src == f.src) {
+                                            true => "the phone",
+                                            false => "the server",
+                                        };
+                                        let by = match rst {
+                                            true => format!("{who} reset the connection (RST)"),
+                                            false => format!("{who} closed the connection (FIN)"),
+                                        };
+                                        cut_profile_by(&code, missing, &by)
+                                    }
+                                    _ => (text, outcome),
+                                };
+                                evidence.push(ev(first.copied().unwrap_or(c), text));
                                 outcome
                             }
                         }
@@ -575,7 +600,18 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
 
 /// Seconds after its GET from which the phone's own close of a profile
 /// download still arriving is giving up on a slow server.
-const GAVE_UP_SECS: f64 = 5.0;
+const GAVE_UP_SECS: f64 = 2.0;
+
+/// A 2xx whose body a close cut, `by` saying who closed and how.
+fn cut_profile_by(code: &str, missing: Option<u64>, by: &str) -> (String, Outcome) {
+    let left = match missing {
+        Some(n) => format!("{n} bytes of the profile"),
+        None => "the chunked profile's last chunk".to_string(),
+    };
+    let text = format!("{by} with {left} unsent");
+    let outcome = Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"));
+    (text, outcome)
+}
 
 /// A 2xx whose body never ended: the evidence's words and the outcome. Cut
 /// by the close: no whole profile; by the capture's end: can't tell.
