@@ -214,6 +214,15 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
              DHCP provisioning option (or the profile), then factory-reset the phone"
                 .to_string(),
         ),
+        Outcome::NotFound(r) if denied(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the local server holds the file but refuses to read it out (its permissions: \
+             tftpd serves only files its user may read): remove option 150/66/159/160 from the \
+             scope so the phone goes to Webex, or make the file readable if a local profile is \
+             meant"
+                .to_string(),
+        ),
         Outcome::NotFound(r) => (
             Status::Fail,
             format!("{what}: {r}"),
@@ -279,6 +288,14 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     StageResult::new(Stage::LocalConfig, status, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// A TFTP ERROR that says access was refused: code 2, access violation
+/// (RFC 1350), or a message naming permission (tftpd-hpa sends code 0
+/// "Permission denied").
+fn denied(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    reason.starts_with("ERROR 2 ") || lower.contains("permission") || lower.contains("access")
 }
 
 /// (phone socket, server socket) of connections whose server bytes are
