@@ -24,7 +24,9 @@ mod connection;
 mod download;
 mod flight;
 mod handshake;
+mod local_tls;
 mod lost;
+mod no_request;
 mod repeated;
 mod stall;
 mod tcp;
@@ -36,6 +38,7 @@ use super::{cert, hijack, ntp, proxy, Ctx, Evidence, Stage, StageResult, Status}
 use crate::fact::TcpResult;
 use connection::{conns, host_kind, Conn, Kind};
 use handshake::tls_outcome;
+pub(crate) use local_tls::{judge as judge_local_tls, Judged as LocalTls};
 use tcp::{connected, tcp_outcome};
 pub(crate) use tcp::{icmp_advice, Icmp};
 

@@ -7,6 +7,9 @@
 //! absolute-form GET to another host went through an HTTP proxy, which is
 //! named; an answer the capture lost (bytes the phone acknowledged) or a
 //! body it lacks bytes of that the phone never acknowledged is can't tell.
+//! HTTPS is judged as the activation and provisioning downloads are
+//! (`conn::local_tls`): a failed handshake got no profile, a completed one
+//! hides its answer (never a profile seen).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -17,7 +20,7 @@ use crate::fact::{Body, Fact};
 use crate::phone::names::{is_activation_name, is_provisioning_name};
 use crate::proto::dns::{rcode_name, RData};
 use crate::proto::http::{Cut, HttpMessage};
-use crate::proto::tls::{alert_name, TlsEvent};
+use crate::proto::tls::TlsEvent;
 
 /// Provisioning servers the DHCP scope named, as addresses and host names.
 #[derive(Default)]
@@ -152,6 +155,11 @@ pub(super) enum Outcome {
     /// A 2xx whose body is an HTML page (a portal's or a default page).
     WebPage(String),
     NoAnswer(String),
+    /// HTTPS whose handshake failed (or whose server gave no answer): why,
+    /// and the TLS judgement's advice for the server.
+    Refused(String, String),
+    /// HTTPS completed: the answer is encrypted (why, in a few words).
+    Hidden(String),
     /// The capture ends first: why, in a few words.
     Pending(String),
 }
@@ -206,6 +214,15 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
              DHCP provisioning option (or the profile), then factory-reset the phone"
                 .to_string(),
         ),
+        Outcome::NotFound(r) if denied(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the local server holds the file but refuses to read it out (its permissions: \
+             tftpd serves only files its user may read): remove option 150/66/159/160 from the \
+             scope so the phone goes to Webex, or make the file readable if a local profile is \
+             meant"
+                .to_string(),
+        ),
         Outcome::NotFound(r) => (
             Status::Fail,
             format!("{what}: {r}"),
@@ -227,6 +244,23 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
             "the phone gets no profile from the provisioning server it was given (no answer, \
              or a transfer that never completes): remove the DHCP provisioning option so it \
              goes to Webex activation"
+                .to_string(),
+        ),
+        Outcome::Refused(r, tls) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            format!(
+                "the phone got no profile over HTTPS from the server DHCP named: remove option \
+                 159/160 from the scope so it goes to Webex activation (to keep the local \
+                 profile, fix the server instead: {tls})"
+            ),
+        ),
+        Outcome::Hidden(r) => (
+            Status::Fail,
+            format!("{what}: {r}"),
+            "the phone fetches its profile over HTTPS from the server DHCP named, and TLS hides \
+             whether one came (the server's access log tells): remove option 159/160 from the \
+             scope, then factory-reset the phone so it goes to Webex activation"
                 .to_string(),
         ),
         Outcome::Pending(r) => {
@@ -254,6 +288,14 @@ pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
     StageResult::new(Stage::LocalConfig, status, summary)
         .advice(advice)
         .evidence(evidence)
+}
+
+/// A TFTP ERROR that says access was refused: code 2, access violation
+/// (RFC 1350), or a message naming permission (tftpd-hpa sends code 0
+/// "Permission denied").
+fn denied(reason: &str) -> bool {
+    let lower = reason.to_ascii_lowercase();
+    reason.starts_with("ERROR 2 ") || lower.contains("permission") || lower.contains("access")
 }
 
 /// (phone socket, server socket) of connections whose server bytes are
@@ -473,9 +515,13 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                         match gave_up {
                             Some(g) => {
                                 let secs = f.ts.secs_until(&g.ts);
+                                let how = match g.body {
+                                    Body::Closed { rst: true, .. } => "RST",
+                                    _ => "FIN",
+                                };
                                 let text = format!(
-                                    "the phone closed the connection {secs:.1} s after its GET, \
-                                     the server still sending"
+                                    "the phone closed the connection ({how}) {secs:.1} s after \
+                                     its GET, the server still sending"
                                 );
                                 evidence.push(ev(g, text.clone()));
                                 Outcome::NoAnswer(format!(
@@ -484,7 +530,28 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
                                 ))
                             }
                             None => {
-                                evidence.push(ev(c, text));
+                                // Who closed first, and how.
+                                let first = own.iter().find(|x| {
+                                    x.frame > r.frame
+                                        && (x.src == f.src || x.src == f.dst)
+                                        && (x.dst == f.src || x.dst == f.dst)
+                                        && matches!(x.body, Body::Closed { .. })
+                                });
+                                let (text, outcome) = match first.map(|x| &x.body) {
+                                    Some(Body::Closed { rst, .. }) if by == Cut::Close => {
+                                        let who = match first.is_some_and(|x| x.src == f.src) {
+                                            true => "the phone",
+                                            false => "the server",
+                                        };
+                                        let by = match rst {
+                                            true => format!("{who} reset the connection (RST)"),
+                                            false => format!("{who} closed the connection (FIN)"),
+                                        };
+                                        cut_profile_by(&code, missing, &by)
+                                    }
+                                    _ => (text, outcome),
+                                };
+                                evidence.push(ev(first.copied().unwrap_or(c), text));
                                 outcome
                             }
                         }
@@ -550,7 +617,18 @@ fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec
 
 /// Seconds after its GET from which the phone's own close of a profile
 /// download still arriving is giving up on a slow server.
-const GAVE_UP_SECS: f64 = 5.0;
+const GAVE_UP_SECS: f64 = 2.0;
+
+/// A 2xx whose body a close cut, `by` saying who closed and how.
+fn cut_profile_by(code: &str, missing: Option<u64>, by: &str) -> (String, Outcome) {
+    let left = match missing {
+        Some(n) => format!("{n} bytes of the profile"),
+        None => "the chunked profile's last chunk".to_string(),
+    };
+    let text = format!("{by} with {left} unsent");
+    let outcome = Outcome::NoAnswer(format!("{code}, but {text}: no whole profile"));
+    (text, outcome)
+}
 
 /// A 2xx whose body never ended: the evidence's words and the outcome. Cut
 /// by the close: no whole profile; by the capture's end: can't tell.
@@ -576,11 +654,13 @@ fn cut_profile(code: &str, missing: Option<u64>, by: Cut) -> (String, Outcome) {
     }
 }
 
-/// HTTPS (or any TLS) to a host the scope named in 159 / 160.
+/// HTTPS (or any TLS) to a host the scope named in 159 / 160, judged as the
+/// activation and provisioning downloads are (`conn::local_tls`).
 fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     if t.hosts.is_empty() && t.ips.is_empty() {
         return;
     }
+    let mut hellos = Vec::new();
     for f in ctx.own() {
         let Body::Tls {
             from_client: true,
@@ -598,18 +678,30 @@ fn https_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Ve
             continue;
         }
         let host = sni.clone().unwrap_or_else(|| ip.to_string());
-        let what = format!("HTTPS to {host} ({})", f.dst);
-        let mut evidence = vec![ev(f, format!("ClientHello SNI {host} to {}", f.dst))];
-        let outcome = match fatal_alert(ctx, f) {
-            Some((a, by_phone, desc)) => {
-                let who = if by_phone { "the phone" } else { "the server" };
-                let text = format!("{who} ended the handshake with {}", alert_name(desc));
-                evidence.push(ev(a, text.clone()));
-                Outcome::NotFound(format!("TLS to the DHCP-named server: {text}, no profile"))
-            }
-            None => Outcome::Fetched("TLS to the DHCP-named server".into()),
+        hellos.push((f.frame, format!("HTTPS to {host} ({})", f.dst)));
+    }
+    let frames: Vec<u64> = hellos.iter().map(|(f, _)| *f).collect();
+    for (frame, judged) in super::conn::judge_local_tls(ctx, &frames) {
+        let Some((_, what)) = hellos.iter().find(|(f, _)| *f == frame) else {
+            continue;
         };
-        out.push((outcome, what, evidence));
+        out.push((https_outcome(&judged), what.clone(), judged.evidence));
+    }
+}
+
+/// What an HTTPS fetch's TLS judgement says of the profile: none when the
+/// handshake failed or no answer came; hidden by TLS when it completed.
+fn https_outcome(judged: &super::conn::LocalTls) -> Outcome {
+    let summary = &judged.summary;
+    match judged.status {
+        Status::Fail => Outcome::Refused(
+            format!("{summary}: no profile"),
+            judged.advice.clone().unwrap_or_default(),
+        ),
+        Status::Pass | Status::Warn => Outcome::Hidden(format!(
+            "{summary}; TLS hides the answer, so whether a profile came is not in the capture"
+        )),
+        Status::NotSeen => Outcome::Pending(summary.clone()),
     }
 }
 
@@ -644,26 +736,6 @@ fn connect_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, 
         let evidence = vec![ev(f, format!("{what}: {how}"))];
         out.push((Outcome::NoAnswer(how), what, evidence));
     }
-}
-
-/// The first fatal plaintext alert of `hello`'s connection: its fact, sent
-/// by the phone, its description.
-fn fatal_alert<'a>(ctx: &Ctx<'a>, hello: &Fact) -> Option<(&'a Fact, bool, u8)> {
-    let Body::Tls { conn, .. } = hello.body else {
-        return None;
-    };
-    ctx.own().find_map(|f| match &f.body {
-        Body::Tls {
-            conn: c,
-            from_client,
-            event:
-                TlsEvent::Alert {
-                    level: 2,
-                    description,
-                },
-        } if *c == conn && f.frame > hello.frame => Some((f, *from_client, *description)),
-        _ => None,
-    })
 }
 
 /// The phone asked DNS for the host a provisioning option names and never

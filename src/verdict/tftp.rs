@@ -780,6 +780,7 @@ mod tests {
             Some(Outcome::NoAnswer(s)) => format!("no answer: {s}"),
             Some(Outcome::WebPage(s)) => format!("web page: {s}"),
             Some(Outcome::Pending(s)) => format!("pending: {s}"),
+            Some(Outcome::Refused(s, _) | Outcome::Hidden(s)) => format!("https: {s}"),
             None => "none".into(),
         }
     }

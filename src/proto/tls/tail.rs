@@ -31,6 +31,10 @@ pub struct Tail {
     /// Whole records so far.
     #[serde(skip)]
     pub records: u64,
+    /// Whole application_data records longer than an alert (TLS 1.3: a
+    /// handshake message or data; TLS 1.2: data of any length).
+    #[serde(skip)]
+    pub data_records: u64,
 }
 
 impl Tail {
@@ -43,6 +47,9 @@ impl Tail {
             APPLICATION_DATA => {
                 self.octets = self.octets.saturating_add(len as u64);
                 self.alert_last = tls13 && len == ALERT_RECORD_LEN_13;
+                if !self.alert_last {
+                    self.data_records = self.data_records.saturating_add(1);
+                }
             }
             _ => {}
         }

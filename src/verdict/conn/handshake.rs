@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, download, flight, lost, stall};
+use super::{abandon, download, flight, lost, no_request, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -169,7 +169,13 @@ pub(super) fn tls_outcome(
     } else if done {
         let judged = completed(c, &name, (port, version, ntp_ok), warning, &mut evidence);
         let download = matches!(kind, Kind::Activation | Kind::Provisioning);
+        // TLS 1.3's twin of an abort over the certificate: only an
+        // encrypted alert from the phone after its Finished.
+        let alert_only = (judged.0 == Status::Pass && download && !snaplen_cut)
+            .then(|| no_request::alert_only(c, (&name, port), &mut evidence))
+            .flatten();
         match (judged.0, download) {
+            _ if alert_only.is_some() => alert_only.unwrap_or(judged),
             (Status::Pass, true) => {
                 download::cut_short(c, (&name, port), &mut evidence).unwrap_or(judged)
             }
@@ -492,9 +498,12 @@ fn completed(
         // An encrypted alert (curl's close_notify or bad_certificate) may
         // come before the reset: no request, but not nothing.
         let alerted = c.enc_alert[0].is_some_and(|a| a.frame < f.frame);
-        let sent = match alerted {
-            true => "after an encrypted alert, no request",
-            false => "having sent nothing",
+        // (A session not followed past its keys shows no later record: an
+        // alert may have gone unread.)
+        let sent = match (alerted, c.last_tail.is_some()) {
+            (true, _) => "after an encrypted alert, no request",
+            (false, true) => "having sent nothing",
+            (false, false) => "having sent no request",
         };
         evidence.push(ev(f, format!("the phone reset the connection, {sent}")));
         let advice = leaf.map(|_| {
