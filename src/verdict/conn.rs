@@ -25,6 +25,7 @@ mod download;
 mod flight;
 mod handshake;
 mod local_tls;
+mod live;
 mod lost;
 mod no_request;
 mod repeated;
@@ -181,7 +182,17 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             )
         })
         .collect();
-    let sbc_connect = sbc_connect(ctx, connect);
+    // Live sessions with SRV targets, their handshake passed.
+    let live: Vec<live::Live> = of(Kind::Sbc)
+        .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
+        .filter(|c| ctx.names.is_srv_endpoint(&c.server))
+        .filter(|c| {
+            let port = c.server.port();
+            tls_outcome(ctx, c, Kind::Sbc, ntp_ok, port).status == Status::Pass
+        })
+        .filter_map(|c| live::session(c))
+        .collect();
+    let sbc_connect = sbc_connect(ctx, connect, &live);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
         .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
@@ -342,7 +353,11 @@ const MAX_EARLIER_NAMED: usize = 2;
 
 /// Stage `sbc-connect`: like [`combine`], but a failure names every SBC
 /// address that failed, and a recovery names the ones the phone gave up on.
-fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResult {
+fn sbc_connect(
+    ctx: &Ctx<'_>,
+    outcomes: Vec<(SocketAddr, Outcome)>,
+    live: &[live::Live],
+) -> StageResult {
     let label = |a: &SocketAddr| match ctx.names.names(&a.ip()).next() {
         Some(n) => format!("{a} ({n})"),
         None => a.to_string(),
@@ -369,6 +384,43 @@ fn sbc_connect(ctx: &Ctx<'_>, outcomes: Vec<(SocketAddr, Outcome)>) -> StageResu
     let port = outcomes.first().map_or(ctx.sbc_port, |(a, _)| a.port());
     let all: Vec<Outcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
     let mut r = combine(Stage::SbcConnect, all, "no connection to the SBC port");
+    // Failing where the phone holds a live session with another SRV
+    // target: the phone got past the stage; the failing targets warn.
+    let elsewhere = failed.last().and_then(|(a, o)| {
+        // (The attempt's last packet: SYNs re-sent into the session count.)
+        let at = o.evidence.iter().map(|e| e.frame).max()?;
+        let srv = ctx.names.is_srv_endpoint(a);
+        live.iter().find(|l| srv && l.server != *a && l.spans(at))
+    });
+    if let (Status::Fail, Some(live)) = (r.status, elsewhere) {
+        let (l, data) = (&live.server, live.data);
+        failed.retain(|(a, _)| a != l);
+        let each: Vec<String> = failed
+            .iter()
+            .map(|(a, o)| {
+                let each = o.summary.replacen(&a.to_string(), &label(a), 1);
+                format!("{each}{}", times(a))
+            })
+            .collect();
+        let advice: Vec<&str> = failed
+            .iter()
+            .filter_map(|(_, o)| o.advice.as_deref())
+            .collect();
+        r.status = Status::Warn;
+        r.failing_since = None;
+        r.summary = format!(
+            "{}; the phone works on {} (a live session, its data from #{})",
+            each.join("; "),
+            label(l),
+            data.frame
+        );
+        r.advice = Some(format!(
+            "{}; meanwhile the phone works on {}, with no other SBC to fall back to",
+            advice.join("; "),
+            label(l)
+        ));
+        return r;
+    }
     let names: Vec<String> = failed.iter().map(|(a, _)| label(a)).collect();
     let astray = failed.iter().find(|(_, o)| o.astray);
     match r.status {

@@ -25,6 +25,7 @@ mod advice;
 mod challenge;
 mod connect;
 mod exchange;
+mod mismatch;
 mod no_register;
 mod registered;
 mod transaction;
@@ -146,7 +147,13 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         ));
         r
     });
+    // Challenged again after credentials that answer another challenge.
+    let mismatch = match (&unseen, last.final_code()) {
+        (None, Some(401 | 407)) if !last.stale() => mismatch::mismatched(&judged, last),
+        _ => None,
+    };
     let result = match (unseen, last.final_code()) {
+        _ if mismatch.is_some() => mismatch.unwrap_or_else(|| stage(Status::Fail, String::new())),
         (Some(r), _) => r,
         (None, Some(code)) if (200..300).contains(&code) => {
             registered(ctx, &txs, &judged, last, code, rejected, nat.as_ref())
