@@ -80,7 +80,7 @@ fn every_corpus_file_reads_with_capinfos_counts_and_times() {
             continue;
         }
         let t = truth(&file);
-        let r = run(path);
+        let r = run_file_order(path);
         let n: u64 = capinfos(&t, "Number of packets:")
             .and_then(|v| v.parse().ok())
             .unwrap();
@@ -135,7 +135,7 @@ fn dhcp_agrees_with_tshark() {
         if rows.is_empty() {
             continue;
         }
-        let r = run(shared(&format!("corpus/files/{file}")));
+        let r = run_file_order(shared(&format!("corpus/files/{file}")));
         for row in rows {
             let frame = num(&row["frame.number"]);
             let m = frames_of(&r, frame)
@@ -216,7 +216,7 @@ fn dns_agrees_with_tshark() {
         if rows.is_empty() {
             continue;
         }
-        let r = run(shared(&format!("corpus/files/{file}")));
+        let r = run_file_order(shared(&format!("corpus/files/{file}")));
         for row in rows {
             let frame = num(&row["frame.number"]);
             let id = num(&row["dns.id"]);
@@ -296,7 +296,7 @@ fn tls_sni_and_alerts_agree_with_tshark() {
         if rows.is_empty() {
             continue;
         }
-        let r = run(shared(&format!("corpus/files/{file}")));
+        let r = run_file_order(shared(&format!("corpus/files/{file}")));
         for row in &rows {
             let frame = num(&row["frame.number"]);
             let events: Vec<&TlsEvent> = frames_of(&r, frame)
@@ -363,7 +363,7 @@ fn sip_agrees_with_tshark() {
         if rows.is_empty() {
             continue;
         }
-        let r = run(shared(&format!("corpus/files/{file}")));
+        let r = run_file_order(shared(&format!("corpus/files/{file}")));
         for row in rows {
             let frame = num(&row["frame.number"]);
             let ours: Vec<_> = frames_of(&r, frame)
@@ -417,7 +417,7 @@ fn sip_agrees_with_tshark() {
 /// 200 #35 go to the proxy, #32 and #36 to the phone).
 #[test]
 fn a_proxy_and_its_phone_keep_their_own_answers() {
-    let r = run(shared("corpus/files/heplify__sip_ipv4_tcp_retrans.pcap"));
+    let r = run_file_order(shared("corpus/files/heplify__sip_ipv4_tcp_retrans.pcap"));
     let ids: Vec<&str> = r.phones.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["172.168.0.252", "172.168.0.228"]);
     let frames = |id: &str| -> Vec<u64> {

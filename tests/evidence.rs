@@ -7,11 +7,23 @@ mod common;
 use std::collections::HashMap;
 
 use common::*;
-use provscope::capture::CaptureReader;
+use provscope::capture::{CaptureReader, Reordered};
 use provscope::fact::Body;
 
+/// Each frame's time, numbered in time order as the analysis numbers them
+/// when it steps back (else the file's numbers).
 fn frame_times(path: &std::path::Path) -> HashMap<u64, String> {
-    let mut r = CaptureReader::open(path).expect("readable");
+    let r = CaptureReader::open(path).expect("readable");
+    let reopen = r
+        .reopen()
+        .expect("a file")
+        .in_time_order()
+        .expect("readable");
+    let mut r = match reopen {
+        Reordered::TimeOrder(sorted) if sorted.stepped_back() > Some(0) => sorted,
+        Reordered::TimeOrder(_) => r,
+        Reordered::FileOrder(..) => r,
+    };
     let mut out = HashMap::new();
     while let Ok(Some(f)) = r.next_frame() {
         out.insert(f.number, f.ts.rfc3339());

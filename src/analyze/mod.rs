@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::capture::{CaptureError, CaptureReader, Format};
+use crate::capture::{CaptureError, CaptureReader, Format, Reordered};
 use crate::fact::Fact;
 use crate::flow::{FlowLimits, FlowStats, FlowTable};
 use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, LostDatagram, Transport};
@@ -211,8 +211,56 @@ pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, CaptureErro
     Ok(analyze_reader(reader, &crate::text::path_text(path), opts))
 }
 
-/// Analyses an opened capture to its end (or its first read error).
-pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> Analysis {
+/// Analyses an opened capture to its end (or its first read error). A
+/// capture that steps back in time is analysed again in time order when it
+/// can be read again (`capture/ordered.rs`); otherwise in file order.
+pub fn analyze_reader(reader: CaptureReader, path: &str, opts: &Options) -> Analysis {
+    // (Only a walk that may stop stops.)
+    let whole = |walked: Option<Analysis>| walked.unwrap_or_else(|| empty(path, "no walk"));
+    let Some(reopen) = reader.reopen() else {
+        return whole(walk(reader, path, opts, Order::File(None)));
+    };
+    if let Some(first) = walk(reader, path, opts, Order::UntilStepBack) {
+        return first;
+    }
+    // Stepped back: the first walk is dropped, the capture read in time order.
+    log::info!("{path}: steps back in time; read again in time order");
+    match reopen.in_time_order() {
+        Ok(Reordered::TimeOrder(r)) => whole(walk(r, path, opts, Order::Time)),
+        Ok(Reordered::FileOrder(r, why)) => whole(walk(r, path, opts, Order::File(Some(&why)))),
+        Err(e) => {
+            let why = format!(
+                "the capture steps back in time and could not be read again to put it in \
+                 time order: {e}"
+            );
+            log::warn!("{path}: {why}");
+            empty(path, &why)
+        }
+    }
+}
+
+/// The analysis of a capture that could not be read: nothing, and why.
+fn empty(path: &str, why: &str) -> Analysis {
+    Analysis {
+        capture: CaptureSummary::not_read(path, why),
+        facts: Vec::new(),
+    }
+}
+
+/// The order a walk reads frames in.
+#[derive(Clone, Copy)]
+enum Order<'a> {
+    /// File order; stop at the first frame earlier than the one before it.
+    UntilStepBack,
+    /// File order to the end; why the capture was not put in time order.
+    File(Option<&'a str>),
+    /// Time order (the reader sorted the frames).
+    Time,
+}
+
+/// One walk of a capture; with [`Order::UntilStepBack`], None when it
+/// stepped back (left unfinished).
+fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> Option<Analysis> {
     let mut decoder = Decoder::new(opts.decode_limits);
     let mut table: FlowTable<tcp::ConnState> = FlowTable::new(opts.flow_limits);
     let mut tcp_side = tcp::TcpSide::new(opts.sbc_port);
@@ -225,6 +273,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
     let mut complete = true;
     let mut broken = false;
     let mut stopped = None;
+    let mut stepped_back = false;
 
     let (udp_side, mut facts) = std::thread::scope(|scope| {
         let mut collect = Collector::new(udp::UdpSide::default(), facts::Facts::default());
@@ -289,6 +338,10 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
                 (Some(first), Some(last)) => {
                     if frame.ts.ns < last_ns {
                         backwards += 1;
+                        if matches!(order, Order::UntilStepBack) {
+                            stepped_back = true;
+                            break;
+                        }
                     }
                     last_ns = frame.ts.ns;
                     if frame.ts.ns < first.ns {
@@ -334,6 +387,9 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         }
         collect.finish()
     });
+    if stepped_back {
+        return None;
+    }
 
     // Blocks numbered after the last packet (pcapng custom blocks) count,
     // as Wireshark counts them.
@@ -361,17 +417,7 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         flow,
     };
     warnings.extend(stat_warnings(&stats));
-    if backwards > 0 {
-        let (n, what) = agree(backwards, "frame is", "frames are");
-        warnings.push(format!(
-            "{n} {what} earlier than the frame before {} (a merged or re-ordered capture, or \
-             one host's CPUs handing frames to the capture out of order): the \
-             capture's span runs from its earliest to its latest frame, but retries, boots and \
-             \"last attempts\" follow the file's order; `reordercap` puts the frames in time \
-             order.",
-            if n == 1 { "it" } else { "them" }
-        ));
-    }
+    warnings.extend(step_back_warning(backwards, reader.stepped_back(), order));
     if tcp_side.lost_acked > 0 {
         let (n, what) = agree(
             tcp_side.lost_acked,
@@ -409,7 +455,38 @@ pub fn analyze_reader(mut reader: CaptureReader, path: &str, opts: &Options) -> 
         stopped,
         arp: decoder.take_arp(),
     };
-    Analysis { capture, facts }
+    Some(Analysis { capture, facts })
+}
+
+/// What a walk says of frames earlier than the frame before them: read in
+/// time order (`sorted`: how many stepped back in the file), or in file
+/// order (`backwards` of them), and then why not sorted.
+fn step_back_warning(backwards: u64, sorted: Option<u64>, order: Order) -> Option<String> {
+    if let Some(n) = sorted.filter(|&n| n > 0) {
+        let (n, what) = agree(n, "frame was", "frames were");
+        return Some(format!(
+            "{n} {what} earlier than the frame before {} in the file (a merged or re-ordered \
+             capture, or one host's CPUs handing frames to the capture out of order): read in \
+             time order, so frame numbers are those of `reordercap IN OUT`'s output, not the \
+             file's.",
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
+    if backwards == 0 {
+        return None;
+    }
+    let (n, what) = agree(backwards, "frame is", "frames are");
+    let not_sorted = match order {
+        Order::File(Some(why)) => format!(" Not read in time order here: {why}."),
+        _ => String::new(),
+    };
+    Some(format!(
+        "{n} {what} earlier than the frame before {} (a merged or re-ordered capture, or one \
+         host's CPUs handing frames to the capture out of order): the capture's span runs \
+         from its earliest to its latest frame, but retries, boots and \"last attempts\" \
+         follow the file's order; `reordercap` puts the frames in time order.{not_sorted}",
+        if n == 1 { "it" } else { "them" }
+    ))
 }
 
 /// A few Ethernet types' names, for the warning above (", MACsec").

@@ -9,7 +9,10 @@
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
 //! name. Reading is one sequential pass through large buffers filled ahead on
 //! a helper thread (read, or inflated from gzip): memory does not grow with the
-//! capture. Format quirks live here and nowhere else.
+//! capture. A regular file whose frames step back in time can be read again,
+//! in time order (`ordered.rs`, [`CaptureReader::reopen`]): an index of 24
+//! bytes a frame, at most [`MAX_FRAMES`] frames. Format quirks live here and
+//! nowhere else.
 //!
 //! Besides frames, a reader lists the sections and interfaces it has read
 //! ([`CaptureReader::sections`], [`CaptureReader::interfaces`]; the section
@@ -23,6 +26,7 @@
 mod endian;
 mod gzip;
 mod magic;
+mod ordered;
 mod pcap;
 mod pcapng;
 mod source;
@@ -34,6 +38,7 @@ use std::path::Path;
 
 use crate::time::Timestamp;
 use magic::Kind;
+pub use ordered::{Reopen, Reordered, MAX_FRAMES, MAX_HELD_BYTES};
 use source::Source;
 
 /// Container format of a capture.
@@ -92,11 +97,15 @@ pub struct CaptureReader {
     gzip_trailing: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// Length of the file on disk (a regular file, not compressed).
     file_len: Option<u64>,
+    /// How to read it again (a regular file, plain or gzip).
+    reopen: Option<Reopen>,
 }
 
 enum Inner {
     Pcap(pcap::PcapReader),
     Pcapng(pcapng::PcapngReader),
+    /// In time order (`ordered.rs`).
+    Ordered(Box<ordered::Ordered>),
 }
 
 impl CaptureReader {
@@ -122,7 +131,49 @@ impl CaptureReader {
             .map(|m| m.len());
         let mut reader = Self::open_stream(Box::new(file), plain_ahead, true)?;
         reader.file_len = len.filter(|_| !reader.compressed);
+        reader.reopen = len.map(|_| Reopen {
+            path: path.to_path_buf(),
+            ahead: plain_ahead,
+        });
         Ok(reader)
+    }
+
+    /// A reader of the frames `ordered` sorted; format, warnings and tables
+    /// are those of the walk that indexed them.
+    fn ordered(ordered: ordered::Ordered) -> Self {
+        let (compressed, file_len) = (ordered.walked.compressed, ordered.walked.file_len);
+        CaptureReader {
+            inner: Inner::Ordered(Box::new(ordered)),
+            compressed,
+            gzip_trailing: None,
+            file_len,
+            reopen: None,
+        }
+    }
+
+    /// How to read the capture again, in time order (a regular file read in
+    /// file order only; not stdin, a pipe or a stream).
+    pub fn reopen(&self) -> Option<Reopen> {
+        self.reopen.clone()
+    }
+
+    /// In time order: how many frames were earlier than the frame before
+    /// them in the file.
+    pub fn stepped_back(&self) -> Option<u64> {
+        match &self.inner {
+            Inner::Ordered(o) => Some(o.stepped_back()),
+            _ => None,
+        }
+    }
+
+    /// Stream offset of the captured bytes of the frame last returned (file
+    /// order).
+    fn data_offset(&self) -> u64 {
+        match &self.inner {
+            Inner::Pcap(r) => r.data_at(),
+            Inner::Pcapng(r) => r.data_at(),
+            Inner::Ordered(_) => 0,
+        }
     }
 
     /// Bytes of the file after `offset` (a plain file on disk only): what a
@@ -215,13 +266,15 @@ impl CaptureReader {
             compressed,
             gzip_trailing: None,
             file_len: None,
+            reopen: None,
         })
     }
 
     pub fn format(&self) -> Format {
-        match self.inner {
+        match &self.inner {
             Inner::Pcap(_) => Format::Pcap,
             Inner::Pcapng(_) => Format::Pcapng,
+            Inner::Ordered(o) => o.walked.format(),
         }
     }
 
@@ -235,6 +288,7 @@ impl CaptureReader {
         match &self.inner {
             Inner::Pcap(r) => r.frames(),
             Inner::Pcapng(r) => r.frames(),
+            Inner::Ordered(o) => o.frames(),
         }
     }
 
@@ -245,6 +299,7 @@ impl CaptureReader {
         match &mut self.inner {
             Inner::Pcap(r) => r.next(),
             Inner::Pcapng(r) => r.next(),
+            Inner::Ordered(o) => o.next(),
         }
     }
 
@@ -253,6 +308,7 @@ impl CaptureReader {
         match &self.inner {
             Inner::Pcap(r) => r.offset(),
             Inner::Pcapng(r) => r.offset(),
+            Inner::Ordered(o) => o.walked.offset(),
         }
     }
 
@@ -262,6 +318,7 @@ impl CaptureReader {
         let mut out = match &self.inner {
             Inner::Pcap(r) => r.warnings(),
             Inner::Pcapng(r) => r.warnings(),
+            Inner::Ordered(o) => return o.walked.warnings(),
         };
         let trailing =
             (self.gzip_trailing.as_ref()).map(|n| n.load(std::sync::atomic::Ordering::Relaxed));
@@ -276,6 +333,7 @@ impl CaptureReader {
         match &self.inner {
             Inner::Pcap(_) => 0,
             Inner::Pcapng(r) => r.section(),
+            Inner::Ordered(o) => o.section(),
         }
     }
 
@@ -286,6 +344,7 @@ impl CaptureReader {
         match &self.inner {
             Inner::Pcap(r) => r.interfaces(),
             Inner::Pcapng(r) => r.interfaces(),
+            Inner::Ordered(o) => o.walked.interfaces(),
         }
     }
 
@@ -294,6 +353,7 @@ impl CaptureReader {
         match &self.inner {
             Inner::Pcap(r) => r.sections(),
             Inner::Pcapng(r) => r.sections(),
+            Inner::Ordered(o) => o.walked.sections(),
         }
     }
 }

@@ -77,6 +77,8 @@ pub(super) struct PcapReader {
     snaplen: u32,
     frames: u64,
     done: bool,
+    /// Stream offset of the last frame's captured bytes.
+    data_at: u64,
     /// Records whose incl_len is larger than orig_len.
     caplen_over_orig: u64,
     /// The first of them: frame number and byte offset of its record.
@@ -202,6 +204,7 @@ impl PcapReader {
             snaplen,
             frames: 0,
             done: false,
+            data_at: 0,
             caplen_over_orig: 0,
             caplen_over_orig_first: None,
             caplen_over_snaplen: 0,
@@ -251,6 +254,7 @@ impl PcapReader {
         };
         let ns = i64::from(rec.ts_sec) * 1_000_000_000 + frac_ns;
         let header = RECORD_HEADER_LEN + self.record_pad;
+        self.data_at = self.src.offset() + header as u64;
         let record = self.src.take(header + rec.caplen);
         Ok(Some(Frame {
             number: self.frames,
@@ -388,6 +392,11 @@ impl PcapReader {
         self.src.consume(FILE_HEADER_LEN);
         self.joined_at.push(start);
         Ok(true)
+    }
+
+    /// Stream offset of the last frame's captured bytes.
+    pub(super) fn data_at(&self) -> u64 {
+        self.data_at
     }
 
     pub(super) fn offset(&self) -> u64 {

@@ -96,6 +96,8 @@ pub(super) struct PcapngReader {
     frames: u64,
     done: bool,
     last_ts: Timestamp,
+    /// Stream offset of the last frame's captured bytes.
+    data_at: u64,
     listed_ifaces: Vec<InterfaceInfo>,
     listed_sections: Vec<SectionInfo>,
     notes: Notes,
@@ -139,6 +141,7 @@ impl PcapngReader {
             frames: 0,
             done: false,
             last_ts: Timestamp::default(),
+            data_at: 0,
             listed_ifaces: Vec::new(),
             listed_sections: Vec::new(),
             notes: Notes::default(),
@@ -160,6 +163,7 @@ impl PcapngReader {
         };
         self.frames += 1;
         self.last_ts = pkt.ts;
+        self.data_at = self.src.offset() + pkt.data_at as u64;
         let block = self.src.take(pkt.block_len);
         let data = block
             .get(pkt.data_at..pkt.data_at + pkt.caplen)
@@ -513,6 +517,11 @@ impl PcapngReader {
             }
         };
         Timestamp::new(ns, iface.digits)
+    }
+
+    /// Stream offset of the last frame's captured bytes.
+    pub(super) fn data_at(&self) -> u64 {
+        self.data_at
     }
 
     pub(super) fn offset(&self) -> u64 {

@@ -39,9 +39,9 @@ fn open_trickle(bytes: &[u8], step: usize) -> Result<CaptureReader, CaptureError
 
 /// (number, ns, digits, linktype, interface, data, orig_len) of every frame
 /// up to the end or the first error.
-type Seen = (u64, i64, u8, u32, u32, Vec<u8>, u32);
+pub(super) type Seen = (u64, i64, u8, u32, u32, Vec<u8>, u32);
 
-fn drain(r: &mut CaptureReader) -> (Vec<Seen>, Option<CaptureError>) {
+pub(super) fn drain(r: &mut CaptureReader) -> (Vec<Seen>, Option<CaptureError>) {
     let mut seen = Vec::new();
     loop {
         match r.next_frame() {
@@ -69,7 +69,12 @@ fn put_u32(out: &mut Vec<u8>, be: bool, v: u32) {
 }
 
 /// A pcap file: records are (ts_sec, ts_frac, data, orig_len).
-fn pcap(be: bool, nanos: bool, linktype: u32, recs: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
+pub(super) fn pcap(
+    be: bool,
+    nanos: bool,
+    linktype: u32,
+    recs: &[(u32, u32, &[u8], u32)],
+) -> Vec<u8> {
     let mut out = Vec::new();
     put_u32(&mut out, be, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
     put_u16(&mut out, be, 2);
@@ -89,13 +94,13 @@ fn pcap(be: bool, nanos: bool, linktype: u32, recs: &[(u32, u32, &[u8], u32)]) -
 }
 
 /// pcapng writer; each block in the byte order of the last `shb`.
-struct Ng {
-    be: bool,
-    out: Vec<u8>,
+pub(super) struct Ng {
+    pub(super) be: bool,
+    pub(super) out: Vec<u8>,
 }
 
 impl Ng {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Ng {
             be: false,
             out: Vec::new(),
@@ -129,7 +134,7 @@ impl Ng {
         self
     }
 
-    fn shb(&mut self, be: bool, opts: &[(u16, &[u8])]) -> &mut Self {
+    pub(super) fn shb(&mut self, be: bool, opts: &[(u16, &[u8])]) -> &mut Self {
         self.be = be;
         let mut body = Vec::new();
         put_u32(&mut body, be, 0x1a2b_3c4d);
@@ -140,7 +145,7 @@ impl Ng {
         self.block(0x0a0d_0d0a, &body)
     }
 
-    fn idb(&mut self, linktype: u16, snaplen: u32, opts: &[(u16, &[u8])]) -> &mut Self {
+    pub(super) fn idb(&mut self, linktype: u16, snaplen: u32, opts: &[(u16, &[u8])]) -> &mut Self {
         let mut body = Vec::new();
         put_u16(&mut body, self.be, linktype);
         put_u16(&mut body, self.be, 0);
@@ -149,7 +154,7 @@ impl Ng {
         self.block(1, &body)
     }
 
-    fn epb(&mut self, iface: u32, ticks: u64, data: &[u8], orig: u32) -> &mut Self {
+    pub(super) fn epb(&mut self, iface: u32, ticks: u64, data: &[u8], orig: u32) -> &mut Self {
         let mut body = Vec::new();
         put_u32(&mut body, self.be, iface);
         put_u32(&mut body, self.be, (ticks >> 32) as u32);
@@ -182,7 +187,7 @@ impl Ng {
     }
 }
 
-const T0: u32 = 1_714_554_000; // 2024-05-01T09:00:00Z
+pub(super) const T0: u32 = 1_714_554_000; // 2024-05-01T09:00:00Z
 
 #[test]
 fn two_pcaps_joined_with_cat_read_as_one_and_said() {
@@ -727,7 +732,7 @@ fn pcapng_garbage_after_header_is_malformed() {
     );
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(super) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(data).unwrap();
     gz.finish().unwrap()

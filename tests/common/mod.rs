@@ -31,6 +31,16 @@ pub fn run(path: PathBuf) -> CaptureResult {
     run_path(&path, &RunOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Analyses a capture read as a stream, so in file order even when it steps
+/// back in time: the frame numbers tshark gives it.
+pub fn run_file_order(path: PathBuf) -> CaptureResult {
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader = provscope::capture::CaptureReader::from_reader(Box::new(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = path.display().to_string();
+    provscope::run::run_reader(reader, &name, &RunOptions::default())
+}
+
 /// Runs a shared case's capture.
 pub fn case(name: &str) -> CaptureResult {
     let dir = shared(&format!("cases/{name}"));
