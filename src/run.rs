@@ -27,7 +27,7 @@ pub struct CaptureResult {
 
 /// Reads and judges the capture at `path` (`-` is stdin).
 pub fn run_path(path: &Path, opts: &RunOptions) -> Result<CaptureResult, CaptureError> {
-    let reader = CaptureReader::open_with(path, opts.analyze.worker_thread)?;
+    let reader = CaptureReader::open(path)?;
     Ok(run_reader(reader, &crate::text::path_text(path), opts))
 }
 

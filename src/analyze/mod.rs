@@ -30,11 +30,9 @@ pub struct Options {
     pub sbc_port: u16,
     pub decode_limits: DecodeLimits,
     pub flow_limits: FlowLimits,
-    /// A capture may use helper threads: its file read ahead (`run_path`),
-    /// and for a large one UDP decoding and the facts list beside the frame
-    /// walk. Off when the cores are busy with other captures already
-    /// (`scan`; a gzip file is inflated ahead either way). The result is the
-    /// same either way.
+    /// A large capture may use a helper thread: UDP decoding and the facts
+    /// list beside the frame walk. Off when the cores are busy with other
+    /// captures already (`scan`). The result is the same either way.
     pub worker_thread: bool,
     /// Say on stderr, as it happens, where a capture stopped early. Off in
     /// `scan`, which says it after the scan in path order, so that its
