@@ -416,6 +416,22 @@ pub(super) fn unanswered(
              or fix the MTU on that path; else {advice}"
         );
     }
+    // Registered at another registrar meanwhile (another SRV target), its
+    // binding still granted: the phone works there and only this one, which
+    // it tries again (a fallback to a preferred proxy), stays silent.
+    let line: Vec<&Transaction<'_>> = (judged.iter().copied())
+        .filter(|t| t.line() == last.line())
+        .collect();
+    if let Some((ok, _)) = standing(&line, last).filter(|(ok, _)| ok.src_ip() != to.ip()) {
+        evidence.push(ev(ok, format!("200 OK from {}: registered", ok.src)));
+        let summary = format!(
+            "registered at {} (#{}), its binding still granted; REGISTER to {to} gets no \
+             response ({sends})",
+            ok.src, ok.frame
+        );
+        let advice = format!("the phone works through {}; meanwhile {advice}", ok.src);
+        return ControlFlow::Continue(stage(Status::Warn, summary).advice(advice));
+    }
     ControlFlow::Continue(stage(Status::Fail, summary).advice(advice))
 }
 
