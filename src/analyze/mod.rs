@@ -15,7 +15,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::capture::{CaptureError, CaptureReader, Format, Reordered};
+use crate::capture::{
+    CaptureError, CaptureReader, Format, Reordered, MAX_FRAMES, TOO_MANY_FRAMES,
+};
 use crate::fact::Fact;
 use crate::flow::{FlowLimits, FlowStats, FlowTable};
 use crate::packet::{DecodeLimits, DecodeStats, Decoded, Decoder, LostDatagram, Transport};
@@ -259,6 +261,8 @@ enum Order<'a> {
 /// One walk of a capture; with [`Order::UntilStepBack`], None when it
 /// stepped back (left unfinished).
 fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> Option<Analysis> {
+    // (A step back past the frames that could be sorted: file order, said.)
+    let mut order = order;
     let mut decoder = Decoder::new(opts.decode_limits);
     let mut table: FlowTable<tcp::ConnState> = FlowTable::new(opts.flow_limits);
     let mut tcp_side = tcp::TcpSide::new(opts.sbc_port);
@@ -336,9 +340,15 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
                 (Some(first), Some(last)) => {
                     if frame.ts.ns < last_ns {
                         backwards += 1;
-                        if matches!(order, Order::UntilStepBack) {
-                            stepped_back = true;
-                            break;
+                        match order {
+                            Order::UntilStepBack if frames > MAX_FRAMES as u64 => {
+                                order = Order::File(Some(TOO_MANY_FRAMES));
+                            }
+                            Order::UntilStepBack => {
+                                stepped_back = true;
+                                break;
+                            }
+                            _ => {}
                         }
                     }
                     last_ns = frame.ts.ns;

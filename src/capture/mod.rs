@@ -38,7 +38,7 @@ use std::path::Path;
 
 use crate::time::Timestamp;
 use magic::Kind;
-pub use ordered::{Reopen, Reordered, MAX_FRAMES, MAX_HELD_BYTES};
+pub use ordered::{Reopen, Reordered, MAX_FRAMES, MAX_HELD_BYTES, TOO_MANY_FRAMES};
 use source::Source;
 
 /// Container format of a capture.
@@ -322,7 +322,7 @@ impl CaptureReader {
         let mut out = match &self.inner {
             Inner::Pcap(r) => r.warnings(),
             Inner::Pcapng(r) => r.warnings(),
-            Inner::Ordered(o) => return o.walked.warnings(),
+            Inner::Ordered(o) => return o.warnings(),
         };
         let trailing =
             (self.gzip_trailing.as_ref()).map(|n| n.load(std::sync::atomic::Ordering::Relaxed));

@@ -29,6 +29,10 @@ use crate::time::Timestamp;
 /// analysis, under 128 MiB on a 1 GB capture: issue 5).
 pub const MAX_FRAMES: usize = 1_000_000;
 
+/// Why a capture of more than [`MAX_FRAMES`] frames is read in file order.
+pub const TOO_MANY_FRAMES: &str = "provscope puts at most 1000000 frames in time order and \
+                                   this capture holds more, so it was read in file order";
+
 /// Most bytes of a gzip capture's frames held in memory to sort them.
 pub const MAX_HELD_BYTES: usize = 48 << 20;
 
@@ -42,9 +46,17 @@ const MAX_CONTEXTS: usize = 1 << (64 - OFF_BITS);
 const CHUNK_BITS: u32 = 28;
 const CHUNK: usize = 1 << 20;
 
-/// Cached blocks of a plain file.
+/// Cached blocks of a plain file: enough for as many runs read in turn
+/// (a merge of up to 64 captures), 16 MiB at most.
 const BLOCK: usize = 256 << 10;
-const BLOCKS: usize = 8;
+const BLOCKS: usize = 64;
+
+/// Blocks read per frame served above which blocks are dropped before they
+/// pay (frames of more runs than blocks, or no runs at all): each frame is
+/// then read alone, at its own length, instead of a block per frame.
+const MISSES_PER_FRAME: f64 = 0.125;
+/// Frames served before that ratio is judged.
+const JUDGED_AFTER: u64 = 4096;
 
 /// Index entries gathered per part before they are joined (the joined index
 /// is allocated once, at its final length).
@@ -115,9 +127,9 @@ pub(super) struct Ordered {
     bytes: Bytes,
     /// Frames handed out.
     next: usize,
+    /// Numbered blocks without a time (pcapng custom blocks), numbered first.
+    untimed: u64,
     section: u32,
-    /// What ended the index walk early, handed out after the last frame.
-    end: Option<CaptureError>,
     /// Frames earlier than the frame before them in the file.
     stepped_back: u64,
     /// The reader of the index walk, at its end: format, warnings, tables.
@@ -139,10 +151,7 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
         };
         count += 1;
         if count > MAX_FRAMES {
-            return Err(format!(
-                "provscope puts at most {MAX_FRAMES} frames in time order and this capture \
-                 holds more, so it was read in file order"
-            ));
+            return Err(TOO_MANY_FRAMES.to_string());
         }
         stepped_back += u64::from(frame.ts.ns < last_ns);
         last_ns = frame.ts.ns;
@@ -179,6 +188,17 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
             });
         }
     };
+    // Cut or broken: the frames after that point of the file may belong
+    // anywhere in time, so sorted ones would hide where the gap is.
+    if let Some(e) = &end {
+        return Err(format!(
+            "it is cut short or broken ({e}), and the frames it lacks from there on may \
+             belong anywhere in time"
+        ));
+    }
+    // Numbered blocks that are no frames (pcapng custom blocks) have no
+    // time: reordercap puts them first, so they take the first numbers.
+    let untimed = reader.numbered().saturating_sub(count as u64);
     let mut entries = Vec::with_capacity(count);
     for part in parts {
         entries.extend_from_slice(&part);
@@ -190,8 +210,8 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
         contexts,
         bytes,
         next: 0,
+        untimed,
         section: 0,
-        end,
         stepped_back,
         walked: Box::new(reader),
     })
@@ -202,7 +222,7 @@ impl Ordered {
     /// the index walk, if one did.
     pub(super) fn next(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         let Some(e) = self.entries.get(self.next).copied() else {
-            return self.end.take().map_or(Ok(None), Err);
+            return Ok(None);
         };
         self.next += 1;
         let ctx = (self.contexts.get((e.at >> OFF_BITS) as usize))
@@ -217,9 +237,7 @@ impl Ordered {
         let data = match data {
             Ok(d) => d,
             Err(err) => {
-                let left = self.entries.len();
-                self.next = left;
-                self.end = None;
+                self.next = self.entries.len();
                 return Err(CaptureError::Truncated {
                     offset: at,
                     what: format!(
@@ -230,7 +248,7 @@ impl Ordered {
             }
         };
         Ok(Some(Frame {
-            number: self.next as u64,
+            number: self.untimed + self.next as u64,
             ts: Timestamp::new(e.ns, ctx.digits),
             linktype: ctx.linktype,
             interface: ctx.interface,
@@ -239,9 +257,31 @@ impl Ordered {
         }))
     }
 
-    /// Frames handed out so far.
+    /// Frames handed out so far, after the blocks numbered first.
     pub(super) fn frames(&self) -> u64 {
-        self.next as u64
+        self.untimed + self.next as u64
+    }
+
+    /// The index walk's warnings, a custom blocks' numbering as in time
+    /// order.
+    pub(super) fn warnings(&self) -> Vec<String> {
+        let mut out = self.walked.warnings();
+        for w in &mut out {
+            for (was, now) in [
+                (
+                    "(it keeps its frame number, as in Wireshark)",
+                    "(read in time order, it takes frame number 1, as reordercap puts it first)",
+                ),
+                (
+                    "(they keep their frame numbers, as in Wireshark)",
+                    "(read in time order, they take the first frame numbers, as reordercap \
+                     puts them first)",
+                ),
+            ] {
+                *w = w.replace(was, now);
+            }
+        }
+        out
     }
 
     pub(super) fn section(&self) -> u32 {
@@ -265,7 +305,10 @@ struct Blocks {
     file: File,
     blocks: Vec<Block>,
     tick: u64,
-    /// A frame larger than a block.
+    /// Blocks read: past [`MISSES_PER_FRAME`], frames are read alone.
+    misses: u64,
+    alone: bool,
+    /// A frame larger than a block, or read alone.
     big: Vec<u8>,
 }
 
@@ -282,6 +325,8 @@ impl Blocks {
             file,
             blocks: Vec::new(),
             tick: 0,
+            misses: 0,
+            alone: false,
             big: Vec::new(),
         }
     }
@@ -292,9 +337,15 @@ impl Blocks {
         let end = at.saturating_add(len as u64);
         let cached =
             (self.blocks.iter()).position(|b| b.start <= at && end <= b.start + b.len as u64);
+        if cached.is_none() {
+            self.misses += 1;
+            self.alone = self.alone
+                || (self.tick >= JUDGED_AFTER
+                    && self.misses as f64 > self.tick as f64 * MISSES_PER_FRAME);
+        }
         let i = match cached {
             Some(i) => i,
-            None if len > BLOCK => {
+            None if len > BLOCK || self.alone => {
                 self.big.resize(len, 0);
                 let got = read_at(&mut self.file, &mut self.big, at)?;
                 return self.big.get(..len).filter(|_| got == len).ok_or_else(short);

@@ -4,7 +4,7 @@
 //! and II (0x88BE; type II has the sequence bit and an 8-octet header) and
 //! type III (0x22EB; a 12-octet header, plus an 8-octet platform subheader
 //! when its O bit is set); and VXLAN (RFC 7348: to UDP port 4789, not from
-//! a service port, flags exactly the I bit and reserved fields zero). The
+//! a service port, the I flag set, reserved fields ignored). The
 //! inner packet is decoded as if it were captured where the tunnel starts:
 //! an inner Ethernet header gives the hosts' own MACs and VLAN.
 //!
@@ -74,12 +74,16 @@ pub(super) fn gre(data: &[u8]) -> Inner<'_> {
 
 /// The Ethernet frame inside a VXLAN datagram to `dport` (the UDP payload
 /// given). Only the destination port is VXLAN's (the source port is a hash
-/// of the inner flow, RFC 7348 section 5), so the header must look like one
-/// too: flags exactly the I bit, and the reserved octets 1-3 and 7 zero. A
-/// DNS answer or other datagram to an ephemeral port 4789 fails that.
+/// of the inner flow, RFC 7348 section 5), and the I flag must be set. The
+/// reserved fields are ignored on receipt (RFC 7348 section 5): extensions
+/// use them (Group Based Policy sets the G flag and a policy ID in octets
+/// 1-3). A datagram from a service port (a DNS answer to an ephemeral port
+/// 4789) is that service's, which the caller checks.
 pub(super) fn vxlan(dport: u16, payload: &[u8]) -> Option<&[u8]> {
     match payload {
-        [0x08, 0, 0, 0, _, _, _, 0, frame @ ..] if dport == VXLAN_PORT => Some(frame),
+        [flags, _, _, _, _, _, _, _, frame @ ..] if dport == VXLAN_PORT && flags & 0x08 != 0 => {
+            Some(frame)
+        }
         _ => None,
     }
 }
@@ -147,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn vxlan_needs_its_port_the_i_flag_and_zero_reserved_octets() {
+    fn vxlan_needs_its_port_and_the_i_flag_and_ignores_reserved_fields() {
         let mut p = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
         p.extend_from_slice(&[0xee; 20]);
         assert_eq!(vxlan(VXLAN_PORT, &p), Some(&[0xee; 20][..]));
@@ -155,13 +159,17 @@ mod tests {
         p[0] = 0;
         assert_eq!(vxlan(VXLAN_PORT, &p), None);
         assert_eq!(vxlan(VXLAN_PORT, &[0x08, 0, 0]), None);
-        // Other flags, or reserved octets set (a DNS header's ID and flags):
-        // not VXLAN.
-        for (at, byte) in [(0, 0x0f), (0, 0x88), (1, 0x1d), (3, 0x01), (7, 0x01)] {
+        // Reserved fields set (Group Based Policy: the G flag, a policy
+        // ID): still VXLAN, RFC 7348 ignores them on receipt.
+        for (at, byte) in [(0, 0x88), (1, 0x40), (3, 0x23), (7, 0x01)] {
             let mut q = vec![0x08, 0, 0, 0, 0, 0, 42, 0];
             q[at] = byte;
             q.extend_from_slice(&[0xee; 20]);
-            assert_eq!(vxlan(VXLAN_PORT, &q), None, "octet {at} = {byte:#x}");
+            assert_eq!(vxlan(VXLAN_PORT, &q), Some(&[0xee; 20][..]), "octet {at}");
         }
+        // No I flag: not VXLAN.
+        let mut q = vec![0x80, 0, 0, 0, 0, 0, 42, 0];
+        q.extend_from_slice(&[0xee; 20]);
+        assert_eq!(vxlan(VXLAN_PORT, &q), None);
     }
 }

@@ -64,8 +64,9 @@ pub struct Phone {
     /// The capture holds this phone's REGISTER on both sides of a SIP ALG
     /// that rewrote its Via: what was rewritten, for `sip-register`.
     pub sip_alg: Option<String>,
-    /// The address holds several phones behind NAT (`nat.rs`): one
-    /// phone's success is no recovery of another's failure.
+    /// The address holds several phones behind NAT (`nat.rs`: Via
+    /// addresses, models or MACs of several; not a burst of handshakes
+    /// alone): one phone's success is no recovery of another's failure.
     pub shared: bool,
 }
 
@@ -293,7 +294,7 @@ pub fn correlate(
     // device's, not a phone's (unless DHCP leased it to that MAC).
     for &i in &nat.natted {
         let Some(p) = phones.get_mut(i) else { continue };
-        p.shared = true;
+        p.shared = !nat.guessed.contains(&i);
         let leased = p.mac.is_some_and(|mac| {
             p.facts
                 .iter()

@@ -15,6 +15,8 @@ pub struct NameMap {
     by_ip: HashMap<IpAddr, BTreeSet<String>>,
     /// SRV target name -> ports it was offered on.
     pub srv_targets: HashMap<String, BTreeSet<u16>>,
+    /// SRV target name -> the best (lowest) priority it was offered with.
+    pub srv_priority: HashMap<String, u16>,
     /// Domains of the SIP SRV names asked (`sbc.example.com` of
     /// `_sips._tcp.sbc.example.com`): a client that finds no SRV record
     /// connects to the domain itself (RFC 3263 4.2), its SIP server.
@@ -39,11 +41,18 @@ impl NameMap {
                 match &r.data {
                     RData::A { addr } => map.add(IpAddr::V4(*addr), &r.name, &asked),
                     RData::Aaaa { addr } => map.add(IpAddr::V6(*addr), &r.name, &asked),
-                    RData::Srv { port, target, .. } => {
+                    RData::Srv {
+                        port,
+                        target,
+                        priority,
+                        ..
+                    } => {
                         map.srv_targets
                             .entry(target.clone())
                             .or_default()
                             .insert(*port);
+                        let best = map.srv_priority.entry(target.clone()).or_insert(*priority);
+                        *best = (*best).min(*priority);
                     }
                     _ => {}
                 }
@@ -77,6 +86,15 @@ impl NameMap {
     /// True when `ip` is an address of an SRV target.
     pub fn is_srv_target(&self, ip: &IpAddr) -> bool {
         self.names(ip).any(|n| self.srv_targets.contains_key(n))
+    }
+
+    /// The best SRV priority of `ip`'s target names (lower is preferred,
+    /// RFC 2782).
+    pub fn srv_priority(&self, ip: &IpAddr) -> Option<u16> {
+        (self.names(ip))
+            .filter_map(|n| self.srv_priority.get(n))
+            .min()
+            .copied()
     }
 
     /// True when `addr` is an SRV target's address on a port its SRV

@@ -29,6 +29,8 @@ use crate::text::printable;
 pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
     let mut out = Vec::new();
     let mut natted = Vec::new();
+    // (Of those, the ones only a burst of handshakes suggests.)
+    let mut guessed = Vec::new();
     let own_macs: BTreeSet<[u8; 6]> = phones.iter().filter_map(|p| p.mac).collect();
     // Keyed by the Call-ID's local part, the From tag and the From user: a
     // SIP ALG may rewrite the host after the Call-ID's '@', never those.
@@ -137,6 +139,7 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
             out.push(burst);
             if natted.last() != Some(&index) {
                 natted.push(index);
+                guessed.push(index);
             }
         } else if agents.len() > 1 {
             let list: Vec<String> = (agents.values().take(5))
@@ -185,6 +188,7 @@ pub(super) fn nat_warnings(phones: &[Phone], facts: &[Fact]) -> NatFindings {
         warnings: out,
         alg: alg_rewrites(&register_copies),
         natted,
+        guessed,
     }
 }
 
@@ -210,6 +214,9 @@ pub(super) struct NatFindings {
     pub(super) alg: Vec<(usize, String)>,
     /// Phones (by index) that hold several phones behind NAT.
     pub(super) natted: Vec<usize>,
+    /// Of those, the ones only a burst of handshakes suggests (one phone
+    /// retrying at once makes one too): not sure enough to undo a recovery.
+    pub(super) guessed: Vec<usize>,
 }
 
 /// The first copy a phone sent of a REGISTER: the phone's index, its Via

@@ -385,12 +385,19 @@ fn sbc_connect(
     let all: Vec<Outcome> = outcomes.iter().map(|(_, o)| o.clone()).collect();
     let mut r = combine(Stage::SbcConnect, all, "no connection to the SBC port");
     // Failing where the phone holds a live session with another SRV
-    // target: the phone got past the stage; the failing targets warn.
+    // target: the phone got past the stage; the failing targets warn. Only
+    // a preferred target (a lower SRV priority) tried meanwhile is a phone
+    // checking whether its first choice is back; one moving on to a target
+    // it ranks lower is leaving a session that does not serve it.
+    let preferred = |failing: &SocketAddr, live: &SocketAddr| {
+        let rank = |a: &SocketAddr| ctx.names.srv_priority(&a.ip());
+        matches!((rank(failing), rank(live)), (Some(f), Some(l)) if f < l)
+    };
     let elsewhere = failed.last().and_then(|(a, o)| {
         // (The attempt's last packet: SYNs re-sent into the session count.)
         let at = o.evidence.iter().map(|e| e.frame).max()?;
         let srv = ctx.names.is_srv_endpoint(a);
-        live.iter().find(|l| srv && l.server != *a && l.spans(at))
+        (live.iter()).find(|l| srv && l.server != *a && l.spans(at) && preferred(a, &l.server))
     });
     if let (Status::Fail, Some(live)) = (r.status, elsewhere) {
         let (l, data) = (&live.server, live.data);

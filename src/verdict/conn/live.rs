@@ -1,8 +1,11 @@
 //! A live session with an SBC: the TLS handshake done, records both ways
 //! after it (the phone's beyond its Finished in TLS 1.3), no bytes left
 //! unacknowledged, answered by ICMP or lost, and not yet closed. A phone
-//! holding one has got past `sbc-connect` whatever another target of its
-//! SRV set does to the attempts it makes meanwhile.
+//! holding one has got past `sbc-connect` whatever a target of its SRV set
+//! that it prefers (a lower priority) does to the attempts it makes
+//! meanwhile. (In TLS 1.3 the server's records after the phone's Finished
+//! may be only its session tickets: a session to a silent server looks
+//! live, which is why only a phone checking a preferred target counts.)
 
 use std::net::SocketAddr;
 

@@ -418,11 +418,16 @@ pub(super) fn unanswered(
     }
     // Registered at another registrar meanwhile (another SRV target), its
     // binding still granted: the phone works there and only this one, which
-    // it tries again (a fallback to a preferred proxy), stays silent.
+    // it prefers (a lower SRV priority) and tries again, stays silent.
     let line: Vec<&Transaction<'_>> = (judged.iter().copied())
         .filter(|t| t.line() == last.line())
         .collect();
-    if let Some((ok, _)) = standing(&line, last).filter(|(ok, _)| ok.src_ip() != to.ip()) {
+    let rank = |ip: &std::net::IpAddr| ctx.names.srv_priority(ip);
+    let preferred = |ok: &Fact| {
+        let (tried, there) = (rank(&to.ip()), rank(&ok.src_ip()));
+        ok.src_ip() != to.ip() && matches!((tried, there), (Some(a), Some(b)) if a < b)
+    };
+    if let Some((ok, _)) = standing(&line, last).filter(|(ok, _)| preferred(ok)) {
         evidence.push(ev(ok, format!("200 OK from {}: registered", ok.src)));
         let summary = format!(
             "registered at {} (#{}), its binding still granted; REGISTER to {to} gets no \
