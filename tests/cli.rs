@@ -9,17 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn provscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_provscope"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("provscope runs")
+use common::provscope_cli as provscope;
+
+fn root() -> PathBuf {
+    common::project("")
 }
 
 fn stdout(o: &Output) -> String {

@@ -3,19 +3,14 @@
 //! frames says so, what a scan skipped or counted twice is said in every
 //! format, and the error lines read alike.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+use common::provscope_cli as provscope;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn provscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_provscope"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("provscope runs")
+    common::project("")
 }
 
 fn text(b: &[u8]) -> String {

@@ -376,6 +376,15 @@ fn sbc_connect(
         0 | 1 => String::new(),
         n => format!(" ({n} attempts)"),
     };
+    // Each failing address's summary, named, with its count of attempts.
+    let each_failed = |failed: &[(SocketAddr, &Outcome)]| -> Vec<String> {
+        (failed.iter())
+            .map(|(a, o)| {
+                let each = o.summary.replacen(&a.to_string(), &label(a), 1);
+                format!("{each}{}", times(a))
+            })
+            .collect()
+    };
     let last_ok = outcomes
         .iter()
         .rev()
@@ -402,13 +411,7 @@ fn sbc_connect(
     if let (Status::Fail, Some(live)) = (r.status, elsewhere) {
         let (l, data) = (&live.server, live.data);
         failed.retain(|(a, _)| a != l);
-        let each: Vec<String> = failed
-            .iter()
-            .map(|(a, o)| {
-                let each = o.summary.replacen(&a.to_string(), &label(a), 1);
-                format!("{each}{}", times(a))
-            })
-            .collect();
+        let each = each_failed(&failed);
         let advice: Vec<&str> = failed
             .iter()
             .filter_map(|(_, o)| o.advice.as_deref())
@@ -432,13 +435,7 @@ fn sbc_connect(
     let astray = failed.iter().find(|(_, o)| o.astray);
     match r.status {
         Status::Fail if failed.len() > 1 => {
-            let each: Vec<String> = failed
-                .iter()
-                .map(|(a, o)| {
-                    let each = o.summary.replacen(&a.to_string(), &label(a), 1);
-                    format!("{each}{}", times(a))
-                })
-                .collect();
+            let each = each_failed(&failed);
             r.summary = format!("no SBC answered: {}", each.join("; "));
             let list = names.join(", ");
             let kinds = |w: &str| failed.iter().all(|(_, o)| o.summary.contains(w));

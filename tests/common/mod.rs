@@ -14,6 +14,16 @@ pub fn shared(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Runs the command line in the project's folder (NO_COLOR unset).
+pub fn provscope_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_provscope"))
+        .args(args)
+        .current_dir(project(""))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("provscope runs")
+}
+
 /// A path under the project.
 pub fn project(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
