@@ -198,10 +198,34 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
-    let sbc_tls = match sbc_tls.status {
+    let mut sbc_tls = match sbc_tls.status {
         Status::NotSeen => clear_sip(ctx).unwrap_or(sbc_tls),
         _ => sbc_tls,
     };
+    // An established session the SBC closed first, and the phone's next
+    // connection: a drop worth knowing when registrations come and go.
+    let sessions: Vec<&Conn<'_>> = of(Kind::Sbc).collect();
+    let dropped = sessions.iter().find_map(|c| {
+        let live = live::session(c)?;
+        let (close, by_phone, rst) = c.closed?;
+        let next = (sessions.iter()).find(|n| n.first.frame > close.frame)?;
+        (!by_phone).then_some((live, close, rst, next.first))
+    });
+    if let (Status::Pass, Some((live, close, rst, next))) = (sbc_tls.status, dropped) {
+        sbc_tls.summary.push_str(&format!(
+            "; {} {} an established session at #{}, {:.1} s after the phone's data began; the \
+             phone's next connection: #{}",
+            live.server,
+            if rst { "reset (RST)" } else { "closed (FIN)" },
+            close.frame,
+            live.data.ts.secs_until(&close.ts),
+            next.frame
+        ));
+        (sbc_tls.evidence).push(crate::verdict::ev(
+            close,
+            "the SBC closed an established session",
+        ));
+    }
     ConnStages {
         activation,
         provisioning,
