@@ -556,7 +556,8 @@ impl<'a> Transfer<'a> {
             }
             let n = self.acks.get(&block).copied().unwrap_or(0);
             return Outcome::NoAnswer(format!(
-                "{stopped}: the server sent nothing more, the phone sent its ACK {n} times{}",
+                "{stopped}: the server sent no block after {block}, the phone sent its ACK {n} \
+                 times{}",
                 gave_up.unwrap_or_default()
             ));
         }
