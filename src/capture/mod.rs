@@ -286,6 +286,15 @@ impl CaptureReader {
         self.compressed
     }
 
+    /// Packets read so far that carry no timestamp (pcapng Simple Packet
+    /// Blocks, given the time of the packet before them).
+    pub fn untimed_packets(&self) -> u64 {
+        match &self.inner {
+            Inner::Pcapng(r) => r.untimed_packets(),
+            Inner::Pcap(_) | Inner::Ordered(_) => 0,
+        }
+    }
+
     /// Frame numbers given so far, as Wireshark numbers them: pcapng custom
     /// and journal blocks after the last packet count too.
     pub fn numbered(&self) -> u64 {

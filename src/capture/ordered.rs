@@ -196,6 +196,19 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
              belong anywhere in time"
         ));
     }
+    // Simple Packet Blocks have no time of their own to sort them by
+    // (reordercap puts them first, with none): left in file order.
+    let untimed_packets = reader.untimed_packets();
+    if untimed_packets > 0 {
+        return Err(format!(
+            "it holds {}, which carry no timestamp to sort them by",
+            crate::text::plural(
+                untimed_packets as usize,
+                "Simple Packet Block",
+                "Simple Packet Blocks"
+            )
+        ));
+    }
     // Numbered blocks that are no frames (pcapng custom blocks) have no
     // time: reordercap puts them first, so they take the first numbers.
     let untimed = reader.numbered().saturating_sub(count as u64);

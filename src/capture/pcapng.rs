@@ -540,6 +540,11 @@ impl PcapngReader {
         &self.listed_sections
     }
 
+    /// Simple Packet Blocks read so far (they carry no timestamp).
+    pub(super) fn untimed_packets(&self) -> u64 {
+        self.notes.spb_without_ts
+    }
+
     pub(super) fn warnings(&self) -> Vec<String> {
         let n = &self.notes;
         let mut out = Vec::new();

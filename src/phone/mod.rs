@@ -162,8 +162,13 @@ pub fn correlate(
     });
     // Hosts using a leased address with their own MAC: theirs, not the
     // lease holder's (a static address, a lease older than the capture).
-    let others =
-        other_hosts::other_hosts(&clients, |m| by_key.contains_key(&Key::Mac(*m)), &macs, arp);
+    let others = other_hosts::other_hosts(
+        &clients,
+        |m| by_key.contains_key(&Key::Mac(*m)),
+        &macs,
+        arp,
+        facts,
+    );
     let other = |ip: &IpAddr, mac: Option<Mac>| {
         others
             .get(ip)

@@ -8,6 +8,8 @@
 //! address, it is not the MAC of a listed phone the address was leased
 //! to, and it sends to a MAC the lease holder sends to (their gateway: one
 //! link; a router's far side, merged into the capture, sends elsewhere).
+//! A MAC that carried the lease holder's own DHCP messages (its chaddr) is
+//! the holder seen behind a bridge rewriting MACs, not another host.
 //! Only where some lease holder is itself seen sending from the address:
 //! a capture behind a router shows every host's packets with the router's
 //! MAC, and then the lease timeline alone says whose they are.
@@ -28,7 +30,21 @@ pub(super) fn other_hosts(
     listed: impl Fn(&Mac) -> bool,
     macs: &SourceMacs,
     arp: &ArpLog,
+    facts: &[Fact],
 ) -> FxHashMap<IpAddr, Vec<Mac>> {
+    // Source MACs that carried a DHCP message of another client (its
+    // chaddr): a bridge rewriting the client's MAC (MAC-NAT on a wireless
+    // client bridge) in a capture merged from both sides of it. That MAC
+    // is the client's own seen from there, never another host.
+    let mut rewritten: Vec<(Mac, Mac)> = Vec::new();
+    for f in facts {
+        let (crate::fact::Body::Dhcp(m), Some(src)) = (&f.body, f.src_mac) else {
+            continue;
+        };
+        if m.op == 1 && m.chaddr != src && !rewritten.contains(&(src, m.chaddr)) {
+            rewritten.push((src, m.chaddr));
+        }
+    }
     let mut holders: FxHashMap<IpAddr, Vec<Mac>> = FxHashMap::default();
     for (mac, c) in clients {
         for ip in &c.leases {
@@ -50,6 +66,7 @@ pub(super) fn other_hosts(
             .iter()
             .filter(|m| !(held_by.contains(m) && listed(m)))
             .filter(|m| macs.only_sources(m, &ip) && !router(m))
+            .filter(|m| !held_by.iter().any(|h| rewritten.contains(&(**m, *h))))
             .filter(|m| on_link.iter().any(|h| macs.share_a_peer(h, m)))
             .copied()
             .collect();

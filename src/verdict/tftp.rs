@@ -317,6 +317,8 @@ struct Transfer<'a> {
     last_ack: Option<(&'a Fact, u16)>,
     error: Option<(&'a Fact, u16, String)>,
     icmp: Option<&'a Fact>,
+    /// The first ICMP error, when several refused the phone's requests.
+    icmp_first: Option<&'a Fact>,
     /// The server's OACK (with its tsize, RFC 2349), whether the phone
     /// acknowledged it (ACK of block 0, RFC 2347), and the server's
     /// datagrams lost as IP fragments.
@@ -401,7 +403,10 @@ impl<'a> Transfer<'a> {
             Body::Tftp(TftpPacket::Error { code, message }) => {
                 self.phone_error = Some((f, *code, message.clone()));
             }
-            Body::Icmp(_) => self.icmp = Some(f),
+            Body::Icmp(_) => {
+                self.icmp_first.get_or_insert(f);
+                self.icmp = Some(f);
+            }
             Body::FragmentsLost { .. } if !from_phone => self.lost.push(f),
             _ => {}
         }
@@ -587,6 +592,10 @@ impl<'a> Transfer<'a> {
             return Outcome::NotFound(text);
         }
         if let Some(f) = self.icmp {
+            // (Each request refused: the first ICMP cited too.)
+            if let Some(first) = self.icmp_first.filter(|g| g.frame != f.frame) {
+                evidence.push(icmp_text(first).0);
+            }
             let (e, text) = icmp_text(f);
             evidence.push(e);
             return Outcome::NoAnswer(format!("{text}: no TFTP server there"));
