@@ -164,12 +164,32 @@ impl PcapReader {
         // both): Kuznetzov's 24-byte record headers, and SuSE 6.3's
         // ss990915 one of 28 (two CPU octets and 3 of padding more). The
         // one whose records line up is taken.
+        // Neither strictly (a damaged record among the first): the one whose
+        // lengths at least line up; neither at all: not read as garbage.
         if pad == Some(MODIFIED_PAD) {
-            let mut fits = |pad| {
-                matches!(layout.lines_up(&mut src, pad, true),
-                    Ok(Some((n, whole))) if n >= 2 || whole && n >= 1)
-            };
-            if !fits(MODIFIED_PAD) && fits(SUSE_PAD) {
+            let mut look = |pad, strict| layout.lines_up(&mut src, pad, strict);
+            let fits = |r: Result<Option<(usize, bool)>, CaptureError>| matches!(r, Ok(Some((n, whole))) if n >= 2 || whole && n >= 1);
+            let (kuznetzov, suse) = (fits(look(MODIFIED_PAD, true)), fits(look(SUSE_PAD, true)));
+            if !kuznetzov && !suse {
+                let loose =
+                    |r: Result<Option<(usize, bool)>, CaptureError>| matches!(r, Ok(Some(_)));
+                match (
+                    loose(look(MODIFIED_PAD, false)),
+                    loose(look(SUSE_PAD, false)),
+                ) {
+                    (false, true) => record_pad = SUSE_PAD,
+                    (false, false) => {
+                        return Err(CaptureError::Malformed {
+                            offset: FILE_HEADER_LEN as u64,
+                            what: "the modified pcap magic (0xa1b2cd34), but the first records \
+                                   line up neither as Kuznetzov's 24-byte record headers nor as \
+                                   SuSE 6.3's 28-byte ones"
+                                .into(),
+                        })
+                    }
+                    _ => {}
+                }
+            } else if !kuznetzov {
                 record_pad = SUSE_PAD;
             }
         }

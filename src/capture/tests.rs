@@ -1021,3 +1021,29 @@ fn pcapng_names_the_first_packet_beyond_its_original_length() {
     );
     assert!(r.warnings().contains(&want), "{:?}", r.warnings());
 }
+
+/// The modified magic whose first records fit neither of its layouts
+/// (Kuznetzov's 8 octets of padding, SuSE 6.3's 12; here 3) is refused at
+/// the first record, not read as garbage frames (tester118).
+#[test]
+fn a_modified_magic_fitting_neither_layout_is_refused() {
+    let mut bytes = 0xa1b2_cd34u32.to_le_bytes().to_vec();
+    bytes.extend([2, 0, 4, 0]);
+    for v in [0u32, 0, 65_535, 1] {
+        bytes.extend(v.to_le_bytes());
+    }
+    for i in 0..4u32 {
+        for v in [T0 + i, 0, 60, 60] {
+            bytes.extend(v.to_le_bytes());
+        }
+        bytes.extend([0u8; 3]);
+        bytes.extend([0x41u8; 60]);
+    }
+    match open(&bytes) {
+        Err(CaptureError::Malformed { offset: 24, what }) => {
+            assert!(what.contains("neither"), "{what}")
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("read as a capture"),
+    }
+}
