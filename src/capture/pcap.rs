@@ -168,11 +168,11 @@ impl PcapReader {
         // lengths at least line up; neither at all: not read as garbage.
         if pad == Some(MODIFIED_PAD) {
             let mut look = |pad, strict| layout.lines_up(&mut src, pad, strict);
-            let fits = |r: Result<Option<(usize, bool)>, CaptureError>| matches!(r, Ok(Some((n, whole))) if n >= 2 || whole && n >= 1);
+            type Look = Result<Option<(usize, bool)>, CaptureError>;
+            let fits = |r: Look| matches!(r, Ok(Some((n, whole))) if n >= 2 || whole && n >= 1);
             let (kuznetzov, suse) = (fits(look(MODIFIED_PAD, true)), fits(look(SUSE_PAD, true)));
             if !kuznetzov && !suse {
-                let loose =
-                    |r: Result<Option<(usize, bool)>, CaptureError>| matches!(r, Ok(Some(_)));
+                let loose = |r: Look| matches!(r, Ok(Some(_)));
                 match (
                     loose(look(MODIFIED_PAD, false)),
                     loose(look(SUSE_PAD, false)),
