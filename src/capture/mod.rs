@@ -1,14 +1,15 @@
 //! Capture files in, frames out.
 //!
 //! Reads pcap (microsecond and nanosecond magic, either byte order; the
-//! Nokia and Red Hat 6.1 variants and Kuznetzov's modified pcap, whose
-//! record headers are longer, `pcap.rs`) and pcapng
+//! Nokia and Red Hat 6.1 variants, Kuznetzov's modified pcap and SuSE 6.3's,
+//! whose record headers are longer, `pcap.rs`) and pcapng
 //! (several sections, each with its own byte order and interface table;
 //! Enhanced, Simple and obsolete Packet blocks; `if_tsresol` power of 10 or
 //! of 2; signed `if_tsoffset`), either of them gzip-compressed, from a path or
 //! from stdin (`-`). The format is decided by magic bytes, never by the file
-//! name. Reading is one sequential pass through large buffers filled ahead on
-//! a helper thread (read, or inflated from gzip): memory does not grow with the
+//! name. Reading is one sequential pass through a large buffer, filled on
+//! the walk's own thread for a plain file and ahead on a helper thread for
+//! gzip (inflation is the heavy part): memory does not grow with the
 //! capture. A regular file whose frames step back in time can be read again,
 //! in time order (`ordered.rs`, [`CaptureReader::reopen`]): an index of 24
 //! bytes a frame, at most [`MAX_FRAMES`] frames. Format quirks live here and
