@@ -129,6 +129,8 @@ pub(super) struct Ordered {
     next: usize,
     /// Numbered blocks without a time (pcapng custom blocks), numbered first.
     untimed: u64,
+    /// The file changed under the reader: no frame after the one it lost.
+    stopped: bool,
     section: u32,
     /// Frames earlier than the frame before them in the file.
     stepped_back: u64,
@@ -224,6 +226,7 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
         bytes,
         next: 0,
         untimed,
+        stopped: false,
         section: 0,
         stepped_back,
         walked: Box::new(reader),
@@ -234,7 +237,12 @@ impl Ordered {
     /// The next frame in time order; after the last, the error that ended
     /// the index walk, if one did.
     pub(super) fn next(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        let Some(e) = self.entries.get(self.next).copied() else {
+        let Some(e) = self
+            .entries
+            .get(self.next)
+            .copied()
+            .filter(|_| !self.stopped)
+        else {
             return Ok(None);
         };
         self.next += 1;
@@ -250,12 +258,15 @@ impl Ordered {
         let data = match data {
             Ok(d) => d,
             Err(err) => {
-                self.next = self.entries.len();
+                // (The frames handed out are what was read: the count says so.)
+                self.next -= 1;
+                self.stopped = true;
                 return Err(CaptureError::Truncated {
                     offset: at,
                     what: format!(
-                        "a frame read again in time order (the file changed since it was \
-                         indexed: {err})"
+                        "frame {} read again in time order: the file changed since it was \
+                         indexed ({err}: it no longer holds this frame)",
+                        self.untimed + self.next as u64 + 1
                     ),
                 });
             }

@@ -180,3 +180,23 @@ fn many_interleaved_runs_read_each_frame_once_not_a_block_each() {
     };
     assert!(blocks.alone, "frames read alone once blocks stopped paying");
 }
+
+#[test]
+fn a_file_cut_after_it_was_indexed_stops_at_the_first_frame_it_lost() {
+    // Truncated while read back (tester118): the frames handed out are
+    // counted, not the index's, and the error names the frame lost.
+    let (mut r, f) = sorted(&five());
+    let len = std::fs::metadata(f.path()).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(f.path())
+        .unwrap()
+        .set_len(len - 30)
+        .unwrap();
+    let (seen, err) = drain(&mut r);
+    assert!(seen.len() < 5, "{} frames", seen.len());
+    assert_eq!(r.numbered(), seen.len() as u64);
+    let text = err.map(|e| e.to_string()).unwrap_or_default();
+    assert!(text.contains("no longer holds this frame"), "{text}");
+    assert!(r.next_frame().unwrap().is_none());
+}
