@@ -227,13 +227,7 @@ impl TcpSide {
                 if let App::Unrecognised(n) = st.app {
                     st.app = self.decide_chunk(info, data, n);
                 }
-                let at = At {
-                    info,
-                    conn: st.id,
-                    from_client,
-                    frame,
-                    ts,
-                };
+                let at = At::new(info, st.id, from_client, frame, ts);
                 self.data(&at, &mut st.app, data, facts)
             }
             TcpEvent::Outcome { outcome, frame, ts } => {
@@ -247,13 +241,7 @@ impl TcpSide {
                     } => (last_syn_frame, last_syn_ts),
                     _ => (frame, ts),
                 };
-                let at = At {
-                    info,
-                    conn: st.id,
-                    from_client: true,
-                    frame,
-                    ts,
-                };
+                let at = At::new(info, st.id, true, frame, ts);
                 facts.push(at.fact(Body::Tcp {
                     conn: st.id,
                     attempt,
@@ -301,13 +289,7 @@ impl TcpSide {
                     p.chunks.retain(|c| c.from_client != from_client);
                     p.bytes = p.chunks.iter().map(|c| c.data.len()).sum();
                 }
-                let at = At {
-                    info,
-                    conn: st.id,
-                    from_client,
-                    frame,
-                    ts,
-                };
+                let at = At::new(info, st.id, from_client, frame, ts);
                 // Messages may be lost in the hole: a fact, so that no
                 // verdict rests on their absence.
                 let lost = |of: &'static str, what: &str| {
@@ -525,13 +507,7 @@ impl TcpSide {
         let held = st.pending.take().map(|p| p.chunks).unwrap_or_default();
         let mut track = Track::Bytes;
         for c in held {
-            let at = At {
-                info,
-                conn: st.id,
-                from_client: c.from_client,
-                frame: c.frame,
-                ts: c.ts,
-            };
+            let at = At::new(info, st.id, c.from_client, c.frame, c.ts);
             track = self.data(&at, &mut st.app, &c.data, facts);
         }
         track
@@ -763,13 +739,7 @@ fn connection_fact(
     facts: &mut Vec<Fact>,
 ) -> Track {
     if !matches!(st.app, App::Undecided | App::Ignored) {
-        let at = At {
-            info,
-            conn: st.id,
-            from_client,
-            frame,
-            ts,
-        };
+        let at = At::new(info, st.id, from_client, frame, ts);
         facts.push(at.fact(body));
     }
     Track::Bytes
@@ -804,13 +774,7 @@ fn cut_sip(info: &ConnInfo, conn: u64, from_client: bool, s: &sip::SipStream) ->
     // 200): said as a piece, never matched to its transaction.
     m.call_id = None;
     m.cseq = None;
-    let at = At {
-        info,
-        conn,
-        from_client,
-        frame,
-        ts,
-    };
+    let at = At::new(info, conn, from_client, frame, ts);
     let mut fact = at.fact(Body::Sip(Box::new(m)));
     fact.truncated = true;
     Some(fact)
@@ -835,7 +799,17 @@ struct At<'a> {
     ts: Timestamp,
 }
 
-impl At<'_> {
+impl<'a> At<'a> {
+    fn new(info: &'a ConnInfo, conn: u64, from_client: bool, frame: u64, ts: Timestamp) -> Self {
+        At {
+            info,
+            conn,
+            from_client,
+            frame,
+            ts,
+        }
+    }
+
     fn fact(&self, body: Body) -> Fact {
         let (src, dst) = if self.from_client {
             (self.info.client, self.info.server)

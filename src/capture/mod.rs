@@ -287,6 +287,14 @@ impl CaptureReader {
         self.compressed
     }
 
+    /// The frames will be handed out in time order (`ordered.rs`): the
+    /// warnings number pcapng custom blocks first, as reordercap does.
+    fn numbered_in_time_order(&mut self) {
+        if let Inner::Pcapng(r) = &mut self.inner {
+            r.numbered_in_time_order();
+        }
+    }
+
     /// Packets read so far that carry no timestamp (pcapng Simple Packet
     /// Blocks, given the time of the packet before them).
     pub fn untimed_packets(&self) -> u64 {
@@ -332,7 +340,7 @@ impl CaptureReader {
         let mut out = match &self.inner {
             Inner::Pcap(r) => r.warnings(),
             Inner::Pcapng(r) => r.warnings(),
-            Inner::Ordered(o) => return o.warnings(),
+            Inner::Ordered(o) => return o.walked.warnings(),
         };
         let trailing =
             (self.gzip_trailing.as_ref()).map(|n| n.load(std::sync::atomic::Ordering::Relaxed));

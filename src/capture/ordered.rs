@@ -214,6 +214,7 @@ fn index(mut reader: CaptureReader, mut bytes: Bytes) -> Result<Ordered, String>
     // Numbered blocks that are no frames (pcapng custom blocks) have no
     // time: reordercap puts them first, so they take the first numbers.
     let untimed = reader.numbered().saturating_sub(count as u64);
+    reader.numbered_in_time_order();
     let mut entries = Vec::with_capacity(count);
     for part in parts {
         entries.extend_from_slice(&part);
@@ -284,28 +285,6 @@ impl Ordered {
     /// Frames handed out so far, after the blocks numbered first.
     pub(super) fn frames(&self) -> u64 {
         self.untimed + self.next as u64
-    }
-
-    /// The index walk's warnings, a custom blocks' numbering as in time
-    /// order.
-    pub(super) fn warnings(&self) -> Vec<String> {
-        let mut out = self.walked.warnings();
-        for w in &mut out {
-            for (was, now) in [
-                (
-                    "(it keeps its frame number, as in Wireshark)",
-                    "(read in time order, it takes frame number 1, as reordercap puts it first)",
-                ),
-                (
-                    "(they keep their frame numbers, as in Wireshark)",
-                    "(read in time order, they take the first frame numbers, as reordercap \
-                     puts them first)",
-                ),
-            ] {
-                *w = w.replace(was, now);
-            }
-        }
-        out
     }
 
     pub(super) fn section(&self) -> u32 {

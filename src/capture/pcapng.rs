@@ -101,6 +101,8 @@ pub(super) struct PcapngReader {
     listed_ifaces: Vec<InterfaceInfo>,
     listed_sections: Vec<SectionInfo>,
     notes: Notes,
+    /// Frames handed out in time order (custom blocks numbered first).
+    sorted: bool,
 }
 
 /// Counts behind [`PcapngReader::warnings`].
@@ -145,6 +147,7 @@ impl PcapngReader {
             listed_ifaces: Vec::new(),
             listed_sections: Vec::new(),
             notes: Notes::default(),
+            sorted: false,
         };
         reader.read_shb(0)?;
         Ok(reader)
@@ -540,6 +543,12 @@ impl PcapngReader {
         &self.listed_sections
     }
 
+    /// Its frames are handed out in time order (`ordered.rs`): custom
+    /// blocks are numbered first, and the warnings say so.
+    pub(super) fn numbered_in_time_order(&mut self) {
+        self.sorted = true;
+    }
+
     /// Simple Packet Blocks read so far (they carry no timestamp).
     pub(super) fn untimed_packets(&self) -> u64 {
         self.notes.spb_without_ts
@@ -556,12 +565,21 @@ impl PcapngReader {
             ));
         }
         if n.custom_blocks > 0 {
-            let (k, what) = agree(
-                n.custom_blocks,
-                "custom block (it keeps its frame number",
-                "custom blocks (they keep their frame numbers",
-            );
-            out.push(format!("skipped {k} {what}, as in Wireshark)."));
+            let (k, what) = match self.sorted {
+                false => agree(
+                    n.custom_blocks,
+                    "custom block (it keeps its frame number, as in Wireshark)",
+                    "custom blocks (they keep their frame numbers, as in Wireshark)",
+                ),
+                true => agree(
+                    n.custom_blocks,
+                    "custom block (read in time order, it takes frame number 1, as reordercap \
+                     puts it first)",
+                    "custom blocks (read in time order, they take the first frame numbers, as \
+                     reordercap puts them first)",
+                ),
+            };
+            out.push(format!("skipped {k} {what}."));
         }
         if n.spb_without_ts > 0 {
             let (blocks, carry) = match n.spb_without_ts {
