@@ -582,6 +582,7 @@ impl TcpSide {
                 // TLS 1.3: the server's first word after the
                 // client's Finished may be an (encrypted) refusal.
                 tls::TlsEvent::ApplicationData if from_client => {
+                    s.peer_finished();
                     s.watch_next_record(frame);
                     // And the phone's own next segment: more data or
                     // a close of its own makes the server's alert no
@@ -630,6 +631,11 @@ impl TcpSide {
                         let reason = why.to_string();
                         facts.push(at.fact(Body::Malformed { of: "tls", reason }));
                     }
+                }
+                // The client's first request: the server's records before
+                // it answer nothing of it.
+                if from_client && c.requested() {
+                    s.peer_requested();
                 }
                 self.tls_facts(at, (c, s), events, facts);
                 if c.done() && s.done() {

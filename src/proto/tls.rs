@@ -254,6 +254,11 @@ impl TlsStream {
         if self.stopped.is_some() {
             return events;
         }
+        // TLS 1.3: the segment of the first encrypted record (a client's
+        // Finished flight) went by; what comes now is data.
+        if let (true, Some(tail)) = (self.application_data_seen, self.tail.as_mut()) {
+            tail.flight_done = true;
+        }
         let data = if self.resync {
             match resync_offset(data) {
                 Some(at) => {
@@ -477,6 +482,31 @@ impl TlsStream {
     pub fn note_time(&mut self, records_before: u64, ts: crate::time::Timestamp) {
         if let Some(tail) = self.tail.as_mut().filter(|t| t.records > records_before) {
             tail.last_at = Some(ts);
+            if tail.requests > 0 {
+                tail.request_at.get_or_insert(ts);
+            }
+        }
+    }
+
+    /// A followed direction sent a data record after its handshake (a
+    /// client's request).
+    pub fn requested(&self) -> bool {
+        self.tail.is_some_and(|t| t.requests > 0)
+    }
+
+    /// The peer finished its TLS 1.3 handshake (the client's Finished):
+    /// this direction's records from now on may be session tickets.
+    pub fn peer_finished(&mut self) {
+        if let (true, Some(tail)) = (self.tls13, self.tail.as_mut()) {
+            tail.at_peer_finished.get_or_insert(tail.data_records);
+        }
+    }
+
+    /// The peer's first request came: what this direction sent before it
+    /// answers nothing of it.
+    pub fn peer_requested(&mut self) {
+        if let Some(tail) = self.tail.as_mut() {
+            tail.at_peer_request.get_or_insert(tail.data_records);
         }
     }
 

@@ -14,10 +14,11 @@ use crate::time::Timestamp;
 /// phone's Finished to count as refusing the phone (later it is a close).
 const REFUSAL_WITHIN_SECS: f64 = 5.0;
 
-/// The server's close this soon after its alert-sized record went with it
-/// (a TLS stack refusing a peer sends both at once; an application that
-/// answers and then hangs up takes longer, as a real server answering
-/// "OK" 0.2 s before its FIN did).
+/// The connection's first close (the server's, or the phone's reacting to
+/// it) this soon after the server's alert-sized record went with it (a TLS
+/// stack refusing a peer sends both at once; an application that answers
+/// and then hangs up takes longer, as a real server answering "OK" 0.2 s
+/// before its FIN did).
 const CLOSE_AT_ONCE_SECS: f64 = 0.02;
 
 /// How a TLS 1.3 connection ended, for [`encrypted_13`].
@@ -63,9 +64,11 @@ pub fn encrypted_13(
     // before the server has read its certificate and refused it.
     // ... and the phone's data went with its Finished (its first bytes, not
     // a request made later on an accepted session).
+    // (The first close may be the phone's, reacting to the alert: the
+    // alert still came with the end, not as a reply.)
     let at_once = end.closed.is_some_and(|f| {
         let soon = alert.ts.secs_until(&f.ts) < CLOSE_AT_ONCE_SECS;
-        f.frame >= alert.frame && f.src == alert.src && soon
+        f.frame >= alert.frame && soon
     }) && (end.phone_more)
         .is_some_and(|p| finished.ts.secs_until(&p.ts) < CLOSE_AT_ONCE_SECS);
     let phone_first = end.alerts[0].is_some_and(|p| p.frame <= alert.frame)

@@ -1032,3 +1032,54 @@ fn a_snaplen_cut_inside_a_record_keeps_the_records_after_it() {
     assert_eq!(s.push(3, &first[..10]), vec![]);
     assert!(!s.cut(3, 100).0);
 }
+
+/// TLS 1.3, a server direction followed to its close: its session tickets
+/// (records of one length opening what it sent after the client's
+/// Finished) answer no request, before or after the request came
+/// (tester122: stunnel's two tickets, then a reset, read "the answer may be
+/// cut"; a python server's tickets after the request hid its silence).
+#[test]
+fn tls13_session_tickets_are_no_answer() {
+    let server = || {
+        let mut s = TlsStream::default();
+        s.follow_to_close();
+        feed(
+            &mut s,
+            &record(22, &handshake(2, &server_hello_body(Some(0x0304), [9; 32]))),
+        );
+        // Its encrypted flight: EncryptedExtensions .. Finished.
+        feed(&mut s, &record(23, &[0xee; 500]));
+        feed(&mut s, &record(23, &[0xee; 69]));
+        s
+    };
+    let answer = |s: &TlsStream| s.tail().and_then(|t| t.answer_records());
+    // Tickets before the request, then nothing: no answer.
+    let mut s = server();
+    s.peer_finished();
+    feed(&mut s, &record(23, &[0xee; 250]));
+    feed(&mut s, &record(23, &[0xee; 250]));
+    assert_eq!(answer(&s), None);
+    s.peer_requested();
+    assert_eq!(answer(&s), Some(0));
+    // Tickets after the request: still none; then the answer counts.
+    let mut s = server();
+    s.peer_finished();
+    s.peer_requested();
+    feed(&mut s, &record(23, &[0xee; 250]));
+    feed(&mut s, &record(23, &[0xee; 250]));
+    assert_eq!(answer(&s), Some(0));
+    feed(&mut s, &record(23, &[0xee; 84]));
+    assert_eq!(answer(&s), Some(1));
+    // Its close_notify (an alert's length) is no answer either.
+    let mut s = server();
+    s.peer_finished();
+    s.peer_requested();
+    feed(&mut s, &record(23, &[0xee; ALERT_RECORD_LEN_13]));
+    assert_eq!(answer(&s), Some(0));
+    // One record of its kind is not told from an answer: it counts.
+    let mut s = server();
+    s.peer_finished();
+    s.peer_requested();
+    feed(&mut s, &record(23, &[0xee; 250]));
+    assert_eq!(answer(&s), Some(1));
+}
