@@ -52,6 +52,7 @@ use crate::time::Timestamp;
 pub use frag::{FirstFragment, LostDatagram};
 use frag::{FragKey, FragOutcome, FragPool, Fragment};
 use link::Link;
+pub use tunnel::Unsupported;
 
 pub use arp::{ArpLog, Asks};
 pub use early_tcp::bulk_endpoints;
@@ -264,6 +265,12 @@ pub struct DecodeStats {
     pub other_payload: u64,
     /// The first such payload's Ethernet type, to name it.
     pub other_payload_first: Option<u16>,
+    /// Frames in tunnels provscope knows but does not decode, by
+    /// [`tunnel::Unsupported::index`].
+    pub unsupported_tunnel: [u64; 3],
+    /// Frames inside more tunnels than the decoder follows (not counted as
+    /// undecodable: nothing in them is broken).
+    pub nested_too_deep: u64,
     /// IPv4 packets whose total length is shorter than their header (0 in
     /// a capture taken on a host with TCP segmentation offload): read from
     /// the bytes captured.
@@ -279,6 +286,17 @@ impl DecodeStats {
         self.other_payload += 1;
         self.other_payload_first.get_or_insert(ethertype);
         log::debug!("packet: frame {frame} skipped: Ethernet type {ethertype:#06x} not read");
+    }
+
+    /// Counts a frame in a tunnel that is not decoded.
+    fn unsupported_tunnel(&mut self, kind: tunnel::Unsupported, frame: u64) {
+        if let Some(n) = self.unsupported_tunnel.get_mut(kind.index()) {
+            *n += 1;
+        }
+        log::debug!(
+            "packet: frame {frame} skipped: {} is not decoded",
+            kind.words()
+        );
     }
 }
 
@@ -396,6 +414,14 @@ impl Decoder {
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
         match &decoded {
+            Decoded::Bad(TOO_DEEP) => {
+                cx.stats.nested_too_deep += 1;
+                log::debug!(
+                    "packet: frame {} skipped: inside more than {} tunnels",
+                    frame.number,
+                    MAX_TUNNELS
+                );
+            }
             Decoded::Bad(id) => {
                 cx.stats.undecodable += 1;
                 log::debug!("packet: frame {} undecodable: {id}", frame.number);
@@ -436,6 +462,9 @@ const ARP_LEN: usize = 28;
 
 /// IP layers followed in one frame: the packet and up to two tunnels in it.
 const MAX_IP_DEPTH: usize = 3;
+
+/// Tunnels followed in one frame, for the words of warnings.
+pub const MAX_TUNNELS: usize = MAX_IP_DEPTH - 1;
 
 /// Why a packet inside more than [`MAX_IP_DEPTH`] - 1 tunnels is not read.
 const TOO_DEEP: &str = "tunnels_nested_too_deep";
@@ -775,7 +804,8 @@ fn transport<'a>(
             // A datagram from a service port is that service's answer, even
             // to an ephemeral port that happens to be VXLAN's.
             let body = payload.get(8..).unwrap_or_default();
-            let vxlan = if udp_service_port(sport) {
+            let service = udp_service_port(sport);
+            let vxlan = if service {
                 None
             } else {
                 tunnel::vxlan(dport, body)
@@ -783,7 +813,13 @@ fn transport<'a>(
             match vxlan {
                 Some(frame) if deeper => inner_ethernet(cx, outs, frame, depth + 1),
                 Some(_) => Decoded::Bad(TOO_DEEP),
-                None => udp(cx, src, dst, payload),
+                None => match tunnel::unsupported(dport, body).filter(|_| !service) {
+                    Some(kind) => {
+                        cx.stats.unsupported_tunnel(kind, cx.frame);
+                        Decoded::Skip
+                    }
+                    None => udp(cx, src, dst, payload),
+                },
             }
         }
         PROTO_GRE | PROTO_IPIP | PROTO_IPV6 if !deeper => Decoded::Bad(TOO_DEEP),
@@ -902,6 +938,7 @@ fn unwanted_udp(frame: &[u8]) -> bool {
             !udp_port_wanted(be16(udp, 0))
                 && !udp_port_wanted(be16(udp, 2))
                 && !udp_payload_wanted(body)
+                && tunnel::unsupported(be16(udp, 2), body).is_none()
         }
         _ => false,
     }

@@ -548,6 +548,30 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
             ethertype_name(d.other_payload_first.unwrap_or_default())
         ));
     }
+    for kind in crate::packet::Unsupported::ALL {
+        let n = d
+            .unsupported_tunnel
+            .get(kind.index())
+            .copied()
+            .unwrap_or_default();
+        if n > 0 {
+            let (n, what) = agree(n, "frame", "frames");
+            out.push(format!(
+                "{n} {what} in {}, which provscope does not decode: any phone inside is not \
+                 analysed; capture where the mirror starts, or send it as VXLAN to UDP 4789, \
+                 GRE or ERSPAN",
+                kind.words()
+            ));
+        }
+    }
+    if d.nested_too_deep > 0 {
+        let (n, what) = agree(d.nested_too_deep, "frame was", "frames were");
+        out.push(format!(
+            "{n} {what} inside more than {} tunnels (VXLAN, GRE or ERSPAN in one another) and \
+             not read: mirror the traffic fewer times over, or capture nearer the phones",
+            crate::packet::MAX_TUNNELS
+        ));
+    }
     if d.ipv4_length_short > 0 {
         let (n, what) = agree(
             d.ipv4_length_short,
@@ -572,8 +596,15 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
         out.push(format!("{n} fragmented {what} never completed"));
     }
     if s.bounds_hit.fragments + s.bounds_hit.tcp_buffers + s.bounds_hit.flows > 0 {
+        // The first connection whose buffer was full, by its endpoints.
+        let first = match s.flow.tcp_buffers_first {
+            Some((client, server)) if s.bounds_hit.tcp_buffers > 0 => {
+                format!(" (first {client} -> {server})")
+            }
+            _ => String::new(),
+        };
         out.push(format!(
-            "state bounds hit: {} fragments, {} TCP buffers, {} flows dropped; \
+            "state bounds hit: {} fragments, {} TCP buffers{first}, {} flows dropped; \
              some exchanges may be missing",
             s.bounds_hit.fragments, s.bounds_hit.tcp_buffers, s.bounds_hit.flows
         ));

@@ -115,7 +115,12 @@ impl UdpSide {
                 }
             }
         } else if port(53) {
-            match dns::parse(payload) {
+            // Cut by the snaplen after its answers: those are still facts.
+            let parsed = match p.truncated {
+                true => dns::parse_cut(payload),
+                false => dns::parse(payload),
+            };
+            match parsed {
                 Ok(m) => push(Body::Dns(m)),
                 Err(e) if !p.truncated => {
                     self.malformed += 1;

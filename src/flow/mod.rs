@@ -236,6 +236,8 @@ pub struct FlowStats {
     pub overlap_conflicts: u64,
     /// Times a direction's out-of-order buffer bound was hit.
     pub tcp_buffers_bound_hit: u64,
+    /// The first connection that hit it (client, server), to name it.
+    pub tcp_buffers_first: Option<(SocketAddr, SocketAddr)>,
     /// Connections evicted because `max_flows` was reached.
     pub flows_bound_hit: u64,
 }
@@ -762,6 +764,15 @@ impl<S: Default> FlowTable<S> {
             let report = conn.deliver(dir, seq, (seg.payload, cut), frame, ts, max_buffer, sink);
             self.stats.overlap_conflicts += report.conflicts;
             self.stats.tcp_buffers_bound_hit += report.bound_hits;
+            if report.bound_hits > 0 {
+                let (client, server) = (conn.info.client, conn.info.server);
+                self.stats.tcp_buffers_first.get_or_insert((client, server));
+                log::debug!(
+                    "flow: frame {frame}: {client} -> {server}: the {} side's out-of-order \
+                     buffer is full ({max_buffer} bytes), bytes beyond it dropped",
+                    if from_client { "client" } else { "server" }
+                );
+            }
         }
         let fin_seen = conn.fin.get_mut(dir);
         if fin && matches!(conn.phase, Phase::Established | Phase::Midstream) {

@@ -385,17 +385,19 @@ fn ip_in_ip_decodes_the_inner_packet() {
     let d = decode_one(&mut dec, 228, &six_in_four);
     let (src, _, _, dport, _) = udp_of(&d);
     assert_eq!((src, dport), (IpAddr::V6(Ipv6Addr::from(PHONE6)), 53));
-    // Tunnels nested deeper than MAX_IP_DEPTH are not followed: counted.
+    // Tunnels nested deeper than MAX_IP_DEPTH are not followed: counted,
+    // as nested too deep, not as undecodable.
     let mut deep = inner;
     for _ in 0..MAX_IP_DEPTH {
         deep = ipv4_fragment(9, 0, false, PROTO_IPIP, &deep);
     }
-    let before = dec.stats().undecodable;
+    let before = dec.stats();
     assert!(matches!(
         decode_one(&mut dec, 228, &deep),
         Decoded::Bad(TOO_DEEP)
     ));
-    assert_eq!(dec.stats().undecodable, before + 1);
+    assert_eq!(dec.stats().undecodable, before.undecodable);
+    assert_eq!(dec.stats().nested_too_deep, before.nested_too_deep + 1);
 }
 
 #[test]

@@ -9,8 +9,11 @@
 //! an inner Ethernet header gives the hosts' own MACs and VLAN.
 //!
 //! Ignored: GRE version 1 (PPTP's enhanced GRE carries PPP, not captures),
-//! checksums, keys and sequence numbers (only skipped), VXLAN-GPE and
-//! Geneve.
+//! checksums, keys and sequence numbers (only skipped). Known but not
+//! decoded ([`unsupported`]: counted and named, so a capture of nothing else
+//! says why it shows no phone): Geneve (RFC 8926, UDP 6081), VXLAN to UDP
+//! 8472 (the port Linux used before IANA assigned 4789) and VXLAN-GPE
+//! (UDP 4790).
 
 /// What a tunnel carries.
 pub(super) enum Inner<'a> {
@@ -83,6 +86,65 @@ pub(super) fn vxlan(dport: u16, payload: &[u8]) -> Option<&[u8]> {
     match payload {
         [flags, _, _, _, _, _, _, _, frame @ ..] if dport == VXLAN_PORT && flags & 0x08 != 0 => {
             Some(frame)
+        }
+        _ => None,
+    }
+}
+
+/// A tunnel provscope recognises but does not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    Geneve,
+    Vxlan8472,
+    VxlanGpe,
+}
+
+impl Unsupported {
+    /// Every kind, in the order of [`Unsupported::index`].
+    pub const ALL: [Unsupported; 3] = [
+        Unsupported::Geneve,
+        Unsupported::Vxlan8472,
+        Unsupported::VxlanGpe,
+    ];
+
+    /// The kind's slot in a counter array.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Its name for a warning, e.g. `"Geneve (UDP 6081)"`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Unsupported::Geneve => "Geneve (UDP 6081)",
+            Unsupported::Vxlan8472 => "VXLAN to UDP 8472 (Linux's pre-IANA port)",
+            Unsupported::VxlanGpe => "VXLAN-GPE (UDP 4790)",
+        }
+    }
+}
+
+const GENEVE_PORT: u16 = 6081;
+const VXLAN_LINUX_PORT: u16 = 8472;
+const VXLAN_GPE_PORT: u16 = 4790;
+
+/// The known tunnel a UDP datagram to `dport` carries (its payload given)
+/// that provscope does not decode, checked on its header so that media to
+/// the same port is not miscounted: Geneve version 0 carrying Ethernet or
+/// IP (RFC 8926 section 3.4), VXLAN with its I flag on 8472, VXLAN-GPE with
+/// its I and P flags and a next protocol of IPv4, IPv6, Ethernet or NSH.
+/// As for [`vxlan`], a datagram from a service port is the caller's to
+/// rule out.
+pub(super) fn unsupported(dport: u16, payload: &[u8]) -> Option<Unsupported> {
+    let [first, _, third, fourth, _, _, _, _, ..] = payload else {
+        return None;
+    };
+    let protocol = u16::from_be_bytes([*third, *fourth]);
+    match dport {
+        GENEVE_PORT if first >> 6 == 0 && matches!(protocol, 0x6558 | 0x0800 | 0x86dd) => {
+            Some(Unsupported::Geneve)
+        }
+        VXLAN_LINUX_PORT if first & 0x08 != 0 => Some(Unsupported::Vxlan8472),
+        VXLAN_GPE_PORT if first & 0x0c == 0x0c && (1..=4).contains(fourth) => {
+            Some(Unsupported::VxlanGpe)
         }
         _ => None,
     }
@@ -171,5 +233,28 @@ mod tests {
         let mut q = vec![0x80, 0, 0, 0, 0, 0, 42, 0];
         q.extend_from_slice(&[0xee; 20]);
         assert_eq!(vxlan(VXLAN_PORT, &q), None);
+    }
+
+    #[test]
+    fn unsupported_tunnels_are_known_by_their_headers() {
+        let frame = [0xee; 20];
+        let with = |header: [u8; 8]| [&header[..], &frame[..]].concat();
+        // Geneve (Open vSwitch, the kernel): Ethernet, IPv4.
+        let geneve = with([0, 0, 0x65, 0x58, 0, 0, 42, 0]);
+        assert_eq!(unsupported(6081, &geneve), Some(Unsupported::Geneve));
+        let geneve_ip = with([0x02, 0, 0x08, 0x00, 0, 0, 42, 0]);
+        assert_eq!(unsupported(6081, &geneve_ip), Some(Unsupported::Geneve));
+        let vxlan = with([0x08, 0, 0, 0, 0, 0, 42, 0]);
+        assert_eq!(unsupported(8472, &vxlan), Some(Unsupported::Vxlan8472));
+        let gpe = with([0x0c, 0, 0, 0x03, 0, 0, 42, 0]);
+        assert_eq!(unsupported(4790, &gpe), Some(Unsupported::VxlanGpe));
+        // RTP to the same ports (version 2, payload type 0), other ports,
+        // short headers: nothing.
+        let rtp = with([0x80, 0x00, 0x12, 0x34, 0, 0, 0, 160]);
+        for port in [6081, 8472, 4790] {
+            assert_eq!(unsupported(port, &rtp), None, "port {port}");
+        }
+        assert_eq!(unsupported(VXLAN_PORT, &vxlan), None);
+        assert_eq!(unsupported(6081, &geneve[..7]), None);
     }
 }

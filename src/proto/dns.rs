@@ -94,6 +94,12 @@ pub struct DnsMessage {
     pub additionals: Vec<DnsRecord>,
     /// Why the body could not be trusted (pointer loop, ...); answers empty then.
     pub malformed: Option<String>,
+    /// Where the capture's snaplen cut the message after its answer section
+    /// ([`parse_cut`]), e.g. `"additional 1"`: the questions and answers are
+    /// whole facts; the records from there on are unknown, and so are the
+    /// OPT record's presence (`edns`) and extended rcode bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -166,8 +172,29 @@ const TYPE_OPT: u16 = 41;
 /// Decodes one DNS message (a UDP payload, or one message of a TCP stream
 /// without its length prefix). Err only when even the header is missing.
 pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
+    decode(msg, false)
+}
+
+/// Decodes a message the capture's snaplen cut short. Running out of octets
+/// after the answer section (in the authority or additional records, often
+/// in the EDNS OPT record) is that cut, not a fault: the message keeps its
+/// questions, its answers and the additional records read whole, and `cut`
+/// says where it ends. A cut in the questions or answers, or any other
+/// fault, is `malformed` as in [`parse`].
+pub fn parse_cut(msg: &[u8]) -> Result<DnsMessage, DnsError> {
+    decode(msg, true)
+}
+
+fn decode(msg: &[u8], snaplen_cut: bool) -> Result<DnsMessage, DnsError> {
     let header = Header::read(msg).ok_or(DnsError::TooShort { len: msg.len() })?;
-    let walk = walk(msg, &header);
+    let mut walk = walk(msg, &header);
+    let cut = match (snaplen_cut, walk.cut_in) {
+        (true, Some((section @ (Section::Authority | Section::Additional), index))) => {
+            walk.error = None;
+            Some(format!("{} {index}", section.word()))
+        }
+        _ => None,
+    };
     let mut out = DnsMessage {
         id: header.id,
         response: header.flags & 0x8000 != 0,
@@ -184,6 +211,7 @@ pub fn parse(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         answers: Vec::new(),
         additionals: Vec::new(),
         malformed: walk.error,
+        cut,
     };
     // A malformed message keeps the answers read whole before the fault.
     out.answers = walk.answers;
@@ -396,9 +424,12 @@ struct Walk {
     opt_ext_rcode: Option<u8>,
     /// First violation; records are dropped when set.
     error: Option<String>,
+    /// The section and record where the message ran out of octets (the
+    /// violation).
+    cut_in: Option<(Section, usize)>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
     Answer,
     Authority,
@@ -453,14 +484,14 @@ fn walk(msg: &[u8], header: &Header) -> Walk {
                     pos = next;
                     walk.keep(section, record);
                 }
-                Err(e) => {
-                    walk.error = Some(e);
+                Err(fault) => {
+                    walk.error = Some(fault.why);
+                    walk.cut_in = fault.out_of_octets.then_some((section, index));
                     // Past the answer section, the answers were read whole
                     // (a resolver reading them ignores the rest).
                     if section == Section::Answer {
                         walk.answers.clear();
                     }
-                    walk.additionals.clear();
                     return walk;
                 }
             }
@@ -495,6 +526,13 @@ fn read_question(msg: &[u8], pos: usize, index: usize) -> Result<(DnsQuestion, u
     Ok((DnsQuestion { name, qtype }, after.saturating_add(4)))
 }
 
+/// Why a record could not be read: the words for `malformed`, and whether
+/// the message merely ran out of octets there rather than breaking a rule.
+struct RecordFault {
+    why: String,
+    out_of_octets: bool,
+}
+
 struct WalkedRecord {
     record: DnsRecord,
     rtype: u16,
@@ -511,10 +549,16 @@ fn read_record(
     pos: usize,
     section: Section,
     index: usize,
-) -> Result<(WalkedRecord, usize), String> {
+) -> Result<(WalkedRecord, usize), RecordFault> {
     let place = format!("{} {index}", section.word());
-    let (name, after) = read_name(msg, pos).map_err(|e| e.describe(&format!("{place} name")))?;
-    let truncated = || format!("truncated ({place})");
+    let (name, after) = read_name(msg, pos).map_err(|e| RecordFault {
+        why: e.describe(&format!("{place} name")),
+        out_of_octets: e == NameError::Truncated,
+    })?;
+    let truncated = || RecordFault {
+        why: format!("truncated ({place})"),
+        out_of_octets: true,
+    };
     let rtype = be16(msg, after).ok_or_else(truncated)?;
     let ttl = be32(msg, after.saturating_add(4)).ok_or_else(truncated)?;
     let rdlength = be16(msg, after.saturating_add(8)).ok_or_else(truncated)?;
@@ -527,8 +571,10 @@ fn read_record(
     // name a stub resolver uses (OPT's class field is a size).
     let class = be16(msg, after.saturating_add(2)).ok_or_else(truncated)?;
     let data = match class == CLASS_IN || rtype == TYPE_OPT {
-        true => read_rdata(msg, rtype, rdata_start, rdata_end)
-            .map_err(|e| format!("{e} ({place} rdata)"))?,
+        true => read_rdata(msg, rtype, rdata_start, rdata_end).map_err(|e| RecordFault {
+            why: format!("{e} ({place} rdata)"),
+            out_of_octets: false,
+        })?,
         false => RData::Other { rtype },
     };
     let walked = WalkedRecord {

@@ -260,6 +260,50 @@ fn every_truncation_is_malformed_not_a_panic() {
     assert_eq!(parse(&full).unwrap().malformed, None);
 }
 
+/// tester124's `tcpdump -s 96`: an SRV answer, the target's A record in
+/// the additional section, then the EDNS OPT record the snaplen cut.
+#[test]
+fn a_snaplen_cut_after_the_answers_keeps_them() {
+    let mut m = header(7, 0x8180, [1, 1, 0, 2]);
+    m.extend(labels("_sips._tcp.sbc.example.com"));
+    m.extend_from_slice(&[0, 33, 0, 1]);
+    m.extend_from_slice(&[0xc0, 12]);
+    let mut srv = vec![0, 10, 0, 60, 0x22, 0xe6];
+    srv.extend(labels("sbc1.example.com"));
+    m.extend(rr_tail(33, &srv));
+    let answers_end = m.len();
+    m.extend(labels("sbc1.example.com"));
+    m.extend(rr_tail(1, &[198, 51, 100, 20]));
+    let a_end = m.len();
+    m.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
+    for len in answers_end..m.len() {
+        let cut = parse_cut(&m[..len]).unwrap();
+        let (place, kept) = match len < a_end {
+            true => ("additional 1", 0),
+            false => ("additional 2", 1),
+        };
+        assert_eq!(cut.malformed, None, "length {len}");
+        assert_eq!(cut.cut.as_deref(), Some(place));
+        assert_eq!(cut.answers.len(), 1);
+        assert_eq!(cut.additionals.len(), kept);
+        // Not cut by the capture: a message that ends early is malformed.
+        let whole = parse(&m[..len]).unwrap();
+        assert!(whole.malformed.is_some() && whole.cut.is_none());
+        assert!(whole.additionals.is_empty());
+    }
+    assert_eq!(
+        addrs(&parse_cut(&m[..a_end]).unwrap().additionals),
+        ["198.51.100.20"]
+    );
+    assert_eq!(parse_cut(&m).unwrap(), parse(&m).unwrap());
+    // A cut inside the question or the answers hides what the answer holds.
+    for len in 12..answers_end {
+        let cut = parse_cut(&m[..len]).unwrap();
+        assert!(cut.malformed.is_some() && cut.cut.is_none(), "length {len}");
+        assert!(cut.answers.is_empty());
+    }
+}
+
 #[test]
 fn bad_rdata_sizes() {
     let mut m = header(5, 0x8180, [0, 1, 0, 0]);

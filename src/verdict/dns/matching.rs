@@ -192,23 +192,22 @@ fn redundant_late(out: &mut [Attempt<'_>]) {
     }
 }
 
-/// Responses to the phone from a DNS server, when the capture holds none
-/// of its queries (a tap that copies what it received): each is an attempt
-/// of its own, the response standing for the query
-/// ([`Attempt::unseen_query`]).
+/// Responses to the phone from a DNS server whose queries the capture
+/// lacks, when it holds none of the phone's queries (a tap that copies what
+/// it received) or before its first one (the capture started between a
+/// query and its answer): each is an attempt of its own, the response
+/// standing for the query ([`Attempt::unseen_query`]).
 fn answers_alone<'a>(
     ctx: &Ctx<'a>,
     own: &[&'a Fact],
     replies: &Replies<'a>,
     out: &mut Vec<Attempt<'a>>,
 ) {
-    // Only for a phone none of whose queries is in the capture (a tap
-    // copying what it received): elsewhere a lone answer is a stray, a
-    // duplicate or one the phone refused, and its query's own answer rules.
-    if !out.is_empty() {
-        return;
-    }
-    for r in own {
+    // After the phone's first query in the capture, a lone answer is a
+    // stray, a duplicate or one the phone refused, and its query's own
+    // answer rules.
+    let first_query = out.iter().map(|a| a.query.frame).min().unwrap_or(u64::MAX);
+    for r in own.iter().filter(|r| r.frame < first_query) {
         let Body::Dns(m) = &r.body else { continue };
         let (Some(question), 53) = (m.questions.first(), r.src.port()) else {
             continue;

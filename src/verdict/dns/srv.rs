@@ -63,9 +63,10 @@ pub(super) fn srv_lookups<'a, 'b>(
     };
     let mut fallback = None;
     // The name with a search-list suffix answered: the bare name's miss
-    // was the resolver's first try, not a failure.
+    // was the resolver's first try, not a failure (nor one when the
+    // snaplen cut that answer: can't tell).
     let mut ok_shorter: HashSet<(u16, &str)> = HashSet::new();
-    for b in all.iter().filter(|b| b.ok()) {
+    for b in (all.iter()).filter(|b| b.ok() || matches!(b.answer, Answer::CutShort)) {
         ok_shorter.extend(shorter_forms(&b.name).map(|n| (b.qtype, n)));
     }
     let expanded_ok = |a: &Attempt<'_>| ok_shorter.contains(&(a.qtype, a.name.as_str()));

@@ -30,6 +30,7 @@ fn dns(frame: u64, id: u16, response: bool, malformed: bool) -> Fact {
         answers: Vec::new(),
         additionals: Vec::new(),
         malformed: malformed.then(|| "pointer loop".to_string()),
+        cut: None,
     };
     fact(frame, src, dst, Body::Dns(m))
 }
@@ -392,6 +393,7 @@ fn activation(frame: u64, secs: i64, port: u16, server: &str, response: bool) ->
         answers,
         additionals: Vec::new(),
         malformed: None,
+        cut: None,
     };
     crate::verdict::test_support::fact(frame, secs, src, dst, Body::Dns(m))
 }
