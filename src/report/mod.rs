@@ -103,6 +103,15 @@ fn write_facts(out: &mut dyn Write, facts: &[(String, Vec<Fact>)]) -> io::Result
     Ok(())
 }
 
+/// A phone that passed only because nothing was seen to its end: no stage
+/// passed, warned or failed (every one `not_seen`: SYNs at a file's end, a
+/// can't-tell). Its verdict stays `pass` (OUTPUT.md); counts say it apart.
+pub fn nothing_decided(p: &PhoneReport) -> bool {
+    p.stages
+        .iter()
+        .all(|s| s.status == crate::verdict::Status::NotSeen)
+}
+
 /// `#12` or `#12-15`.
 pub fn frames(range: Option<(u64, u64)>) -> String {
     match range {

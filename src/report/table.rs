@@ -87,7 +87,7 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 out.push_str(&format!("  advice: {}\n", printable(a)));
             }
         }
-        None if p.stages.iter().all(|s| s.status == Status::NotSeen) => out.push_str(&format!(
+        None if super::nothing_decided(p) => out.push_str(&format!(
             "PASS: nothing failed, and no stage was seen to its end{}\n",
             undecided(p)
         )),
