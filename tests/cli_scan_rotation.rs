@@ -57,6 +57,9 @@ fn a_rotation_counts_files_of_bare_syns_apart_and_stays_one_run() {
         out.contains("4 phones: 0 fail, 0 warn, 1 pass, 3 can't tell (no stage seen to its end)"),
         "{out}"
     );
-    assert!(out.contains("      3  (no stage seen to its end)\n"), "{out}");
+    assert!(
+        out.contains("      3  (no stage seen to its end)\n"),
+        "{out}"
+    );
     assert!(out.contains("note: 4 captures from "), "{out}");
 }

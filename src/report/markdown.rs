@@ -67,6 +67,16 @@ pub fn render(doc: &Document) -> String {
                 // A pass that left stages undecided says so before the table.
                 out.push_str(&format!("**Can't tell:** {}\n\n", undecided.join(", ")));
             }
+            let unfinished: Vec<String> = (p.stages.iter())
+                .filter(|s| super::unfinished(s))
+                .map(|s| format!("`{}` ({})", s.stage.id(), frames(s.frame_range())))
+                .collect();
+            if p.root().is_none() && !unfinished.is_empty() {
+                out.push_str(&format!(
+                    "**Not seen to its end:** {}\n\n",
+                    unfinished.join(", ")
+                ));
+            }
             out.push_str("| stage | status | frames | evidence |\n|---|---|---|---|\n");
             for s in &p.stages {
                 let summary = if s.status == Status::NotSeen && s.evidence.is_empty() {

@@ -112,6 +112,12 @@ pub fn nothing_decided(p: &PhoneReport) -> bool {
         .all(|s| s.status == crate::verdict::Status::NotSeen)
 }
 
+/// A stage seen begun but not to its end: `not_seen` with evidence, and not
+/// one the capture's lost or cut bytes leave undecided ("can't tell").
+pub fn unfinished(s: &crate::verdict::StageResult) -> bool {
+    s.status == crate::verdict::Status::NotSeen && !s.evidence.is_empty() && !s.cannot_tell()
+}
+
 /// `#12` or `#12-15`.
 pub fn frames(range: Option<(u64, u64)>) -> String {
     match range {
