@@ -671,7 +671,10 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
                 Stage::Ntp,
                 format!("no NTP exchange seen with {servers}, named by the lease (option 42)"),
             )
-            .evidence(vec![ev(f, &format!("ACK option 42 (NTP servers) = {servers}"))]),
+            .evidence(vec![ev(
+                f,
+                &format!("ACK option 42 (NTP servers) = {servers}"),
+            )]),
             None => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
         },
         None => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
