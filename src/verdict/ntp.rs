@@ -673,7 +673,7 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
             )
             .evidence(vec![ev(
                 f,
-                &format!("ACK option 42 (NTP servers) = {servers}"),
+                format!("ACK option 42 (NTP servers) = {servers}"),
             )]),
             None => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
         },
