@@ -318,13 +318,15 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
                         }
                         _ => format!("capture cut short {}: {why}", after_frame(frames)),
                     };
-                    warnings.push(stop.clone());
-                    stopped = Some(stop);
                     // Invalid bytes before the first frame are the
                     // capture's error (`unreadable`): one line, not two.
+                    // Said as the document says it ("cut short after frame
+                    // 13: ..."), which ndjson, phones only, cannot.
                     if (frames > 0 || !broken) && opts.log_stop {
-                        log::warn!("{path}: {why}");
+                        log::warn!("{path}: {stop}");
                     }
+                    warnings.push(stop.clone());
+                    stopped = Some(stop);
                     break;
                 }
             };

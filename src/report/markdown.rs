@@ -67,6 +67,16 @@ pub fn render(doc: &Document) -> String {
                 // A pass that left stages undecided says so before the table.
                 out.push_str(&format!("**Can't tell:** {}\n\n", undecided.join(", ")));
             }
+            let unfinished: Vec<String> = (p.stages.iter())
+                .filter(|s| super::unfinished(s))
+                .map(|s| format!("`{}` ({})", s.stage.id(), frames(s.frame_range())))
+                .collect();
+            if p.root().is_none() && !unfinished.is_empty() {
+                out.push_str(&format!(
+                    "**Not seen to its end:** {}\n\n",
+                    unfinished.join(", ")
+                ));
+            }
             out.push_str("| stage | status | frames | evidence |\n|---|---|---|---|\n");
             for s in &p.stages {
                 let summary = if s.status == Status::NotSeen && s.evidence.is_empty() {
@@ -88,10 +98,28 @@ pub fn render(doc: &Document) -> String {
 }
 
 /// Text from the capture made inert in Markdown: a pipe would end a table
-/// cell, `<` and `&` start HTML that many ticket systems render; control
-/// characters (an ESC from a file name, a line break in a host name) are
-/// written as escapes, as the table does.
+/// cell, `<` and `&` start HTML that many ticket systems render, `*`, `_`
+/// and a backtick start emphasis or code (an option 160 URL holding them);
+/// control characters (an ESC from a file name, a line break in a host
+/// name) are written as escapes, as the table does.
 fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in inert(s).chars() {
+        match c {
+            '*' | '_' | '`' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a table cell and a code span both need: pipes, HTML and control
+/// characters escaped (inside a code span a backslash is literal, so `*`
+/// and `_` are left as they are there).
+fn inert(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in printable(s).chars() {
         match c {
@@ -104,10 +132,10 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// A name for a code span: escaped, and a backtick (which would end the
+/// A name for a code span: made inert, and a backtick (which would end the
 /// span) as a quote.
 fn code(s: &str) -> String {
-    escape(s).replace('`', "'")
+    inert(s).replace('`', "'")
 }
 
 #[cfg(test)]
@@ -118,8 +146,14 @@ mod tests {
     fn capture_text_cannot_break_the_table_or_inject_html() {
         assert_eq!(
             escape("TFTP <a|&\"]]>\u{1b}[31m\nx`"),
-            "TFTP &lt;a\\|&amp;\"]]>\\x1b[31m\\nx`"
+            "TFTP &lt;a\\|&amp;\"]]>\\x1b[31m\\nx\\`"
         );
         assert_eq!(code("SEP`1\u{7}"), "SEP'1\\x07");
+        // Emphasis and code from an option 160 URL (tester119).
+        assert_eq!(
+            escape("cfg|`x`|*b*_c.xml"),
+            "cfg\\|\\`x\\`\\|\\*b\\*\\_c.xml"
+        );
+        assert_eq!(code("a_b*c"), "a_b*c");
     }
 }

@@ -103,6 +103,26 @@ fn write_facts(out: &mut dyn Write, facts: &[(String, Vec<Fact>)]) -> io::Result
     Ok(())
 }
 
+/// A phone that passed only because nothing was seen to its end: no stage
+/// passed, warned or failed (every one `not_seen`: SYNs at a file's end, a
+/// can't-tell). Its verdict stays `pass` (OUTPUT.md); counts say it apart.
+pub fn nothing_decided(p: &PhoneReport) -> bool {
+    p.stages
+        .iter()
+        .all(|s| s.status == crate::verdict::Status::NotSeen)
+}
+
+/// A stage of the chain seen begun but not to its end: `not_seen` with
+/// evidence, and not one the capture's lost or cut bytes leave undecided
+/// ("can't tell"). NTP supports the chain (a lease without option 42 is
+/// its evidence too): its row says it.
+pub fn unfinished(s: &crate::verdict::StageResult) -> bool {
+    s.status == crate::verdict::Status::NotSeen
+        && s.stage != crate::verdict::Stage::Ntp
+        && !s.evidence.is_empty()
+        && !s.cannot_tell()
+}
+
 /// `#12` or `#12-15`.
 pub fn frames(range: Option<(u64, u64)>) -> String {
     match range {

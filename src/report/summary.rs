@@ -4,8 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::table::{GREEN, RED, RESET, YELLOW};
-use super::{frames, Document};
+use super::{frames, nothing_decided, Document};
+
+/// What a passing phone with no stage seen to its end is, in the counts.
+const UNDECIDED: &str = "no stage seen to its end";
 use crate::text::{plural, printable};
+use crate::time::Timestamp;
 use crate::verdict::Verdict;
 
 /// What a scan did not analyse.
@@ -79,6 +83,7 @@ pub fn render(doc: &Document, skipped: &Skipped<'_>, color: bool) -> String {
                     frames(r.frame_range()),
                     printable(&r.summary)
                 ),
+                None if nothing_decided(p) => UNDECIDED.to_string(),
                 None => String::new(),
             };
             let word = format!("{:<4}", p.verdict.id());
@@ -99,8 +104,19 @@ pub fn render(doc: &Document, skipped: &Skipped<'_>, color: bool) -> String {
         out.push_str(&format!("{path}  skipped: {}\n", printable(err)));
     }
     let count = |v: Verdict| doc.phones.iter().filter(|p| p.verdict == v).count();
+    // A pass with no stage seen to its end is no pass to count as one.
+    let undecided = (doc.phones.iter())
+        .filter(|p| p.verdict == Verdict::Pass && nothing_decided(p))
+        .count();
+    let pass = match undecided {
+        0 => format!("{} pass", count(Verdict::Pass)),
+        n => format!(
+            "{} pass, {n} can't tell ({UNDECIDED})",
+            count(Verdict::Pass).saturating_sub(n)
+        ),
+    };
     out.push_str(&format!(
-        "\n{} analysed, {} unreadable (skipped){}; {}: {} fail, {} warn, {} pass\n",
+        "\n{} analysed, {} unreadable (skipped){}; {}: {} fail, {} warn, {pass}\n",
         plural(doc.captures.len(), "capture", "captures"),
         failed.len(),
         match skipped.others() {
@@ -110,13 +126,16 @@ pub fn render(doc: &Document, skipped: &Skipped<'_>, color: bool) -> String {
         plural(doc.phones.len(), "phone", "phones"),
         count(Verdict::Fail),
         count(Verdict::Warn),
-        count(Verdict::Pass)
     ));
     let mut by_root: BTreeMap<&str, usize> = BTreeMap::new();
+    let nothing = format!("({UNDECIDED})");
     for p in &doc.phones {
-        *by_root
-            .entry(p.root_cause.map_or("(none)", |s| s.id()))
-            .or_default() += 1;
+        let root = match p.root_cause {
+            Some(s) => s.id(),
+            None if p.verdict == Verdict::Pass && nothing_decided(p) => &nothing,
+            None => "(none)",
+        };
+        *by_root.entry(root).or_default() += 1;
     }
     for (root, n) in by_root {
         out.push_str(&format!("  {n:>5}  {root}\n"));
@@ -135,7 +154,8 @@ pub fn rotation_notes(doc: &Document) -> Vec<String> {
         let (first, last) = (files.first().copied(), files.last().copied());
         format!(
             "{} captures from {} to {} follow one another without a gap (each starts \
-             within {CONTINUES_SECS} s of the previous one's end) and phone {phone} is in \
+             within {CONTINUES_SECS} s of the previous one's end, a little more at the files' \
+             regular period) and phone {phone} is in \
              several: files of one rotating capture (tcpdump -C/-G)? A phone booting across a \
              boundary is judged in each file and counted more than once; `mergecap -a` joins \
              them into one capture.",
@@ -148,8 +168,15 @@ pub fn rotation_notes(doc: &Document) -> Vec<String> {
 }
 
 /// Seconds between one capture's last frame and the next one's first that
-/// make them one capture cut in files.
-const CONTINUES_SECS: u64 = 2;
+/// make them one capture cut in files, whatever the files' period.
+const CONTINUES_SECS: f64 = 2.0;
+
+/// A run's period, the time from one file's first frame to the next's, is
+/// regular in a rotation (`tcpdump -G`): a pause at a boundary may stretch
+/// the gap beyond [`CONTINUES_SECS`] by this share of the period when the
+/// next file starts this near to one period on (a `-G 3` rotation had a gap
+/// of 2.02 s where the phone's SYN retries paused).
+const PERIOD_SHARE: f64 = 0.1;
 
 /// Runs of captures each starting right where the one before ends, in which
 /// a phone appears in more than one: (their paths, that phone).
@@ -163,16 +190,30 @@ fn rotations(doc: &Document) -> Vec<(Vec<&str>, &str)> {
         .collect();
     dated.sort_by_key(|(dir, first, _, path)| (dir.clone(), first.ns, *path));
     let mut runs: Vec<Vec<&str>> = Vec::new();
-    let mut prev = None;
+    // The previous file: its folder, first and last frame; the run's steps.
+    let mut prev: Option<(_, Timestamp, Timestamp)> = None;
+    let mut steps: Vec<f64> = Vec::new();
     for (folder, start, end, path) in dated {
-        let gap = prev
-            .filter(|(d, _)| *d == folder)
-            .map(|(_, e): (_, crate::time::Timestamp)| e.secs_until(&start));
-        match (gap, runs.last_mut()) {
-            (Some(g), Some(run)) if (0.0..=CONTINUES_SECS as f64).contains(&g) => run.push(path),
-            _ => runs.push(vec![path]),
+        let pair = (prev.as_ref().filter(|(d, _, _)| *d == folder))
+            .map(|(_, s, e)| (e.secs_until(&start), s.secs_until(&start)));
+        let continues = pair.is_some_and(|(gap, step)| {
+            let period = median(&steps);
+            (0.0..=CONTINUES_SECS).contains(&gap)
+                || (period > 0.0
+                    && (step - period).abs() <= PERIOD_SHARE * period
+                    && gap <= CONTINUES_SECS + PERIOD_SHARE * period)
+        });
+        match (runs.last_mut(), pair) {
+            (Some(run), Some((_, step))) if continues => {
+                run.push(path);
+                steps.push(step);
+            }
+            _ => {
+                runs.push(vec![path]);
+                steps.clear();
+            }
         }
-        prev = Some((folder, end));
+        prev = Some((folder, start, end));
     }
     runs.into_iter()
         .filter(|run| run.len() > 1)
@@ -186,4 +227,15 @@ fn rotations(doc: &Document) -> Vec<(Vec<&str>, &str)> {
             Some((run, phone.id.as_str()))
         })
         .collect()
+}
+
+/// The middle of the values (0 for none).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }

@@ -87,13 +87,14 @@ fn phone_block(p: &PhoneReport, opts: &RenderOptions) -> String {
                 out.push_str(&format!("  advice: {}\n", printable(a)));
             }
         }
-        None if p.stages.iter().all(|s| s.status == Status::NotSeen) => out.push_str(&format!(
+        None if super::nothing_decided(p) => out.push_str(&format!(
             "PASS: nothing failed, and no stage was seen to its end{}\n",
             undecided(p)
         )),
         None => out.push_str(&format!(
-            "PASS: every stage seen passed{}{}\n",
+            "PASS: every stage seen passed{}{}{}\n",
             undecided(p),
+            unfinished(p),
             reach(p)
         )),
     }
@@ -206,6 +207,20 @@ fn undecided(p: &PhoneReport) -> String {
     format!("; can't tell at {}", named.join(", "))
 }
 
+/// The stages seen begun but not to their end (a handshake the phone
+/// closed, a SYN at the capture's end), named after a pass as the
+/// undecided ones are: `not_seen` with evidence is no pass either.
+fn unfinished(p: &PhoneReport) -> String {
+    let named: Vec<String> = (p.stages.iter())
+        .filter(|s| super::unfinished(s))
+        .map(|s| format!("{} ({})", s.stage.id(), frames(s.frame_range())))
+        .collect();
+    if named.is_empty() {
+        return String::new();
+    }
+    format!("; not seen to its end: {}", named.join(", "))
+}
+
 fn reach(p: &PhoneReport) -> String {
     let mut chain = p
         .stages
@@ -216,11 +231,11 @@ fn reach(p: &PhoneReport) -> String {
         .iter()
         .any(|s| s.stage == Stage::Ntp && (s.status != Status::NotSeen || s.cannot_tell()));
     let but = if ntp { " but NTP" } else { "" };
-    // Judged, or undecided for bytes the capture lacks.
-    match chain.rfind(|s| s.status != Status::NotSeen || s.cannot_tell()) {
+    // Judged, or seen and left undecided or unfinished.
+    match chain.rfind(|s| s.status != Status::NotSeen || !s.evidence.is_empty()) {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => {
-            // Frames already given with "can't tell" are not repeated.
-            let at = if s.cannot_tell() {
+            // Frames already given with the undecided stage are not repeated.
+            let at = if s.status == Status::NotSeen {
                 String::new()
             } else {
                 format!(" ({})", frames(s.frame_range()))

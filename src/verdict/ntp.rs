@@ -665,8 +665,30 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
                 )
                 .evidence(vec![ev(f, "ACK without option 42 (NTP servers)")])
         }
-        _ => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
+        // The lease names its NTP servers: the row says which went unasked.
+        Some((f, m)) => match servers_of(m.option(42).unwrap_or_default()) {
+            Some(servers) => StageResult::not_seen(
+                Stage::Ntp,
+                format!("no NTP exchange seen with {servers}, named by the lease (option 42)"),
+            )
+            .evidence(vec![ev(
+                f,
+                format!("ACK option 42 (NTP servers) = {servers}"),
+            )]),
+            None => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
+        },
+        None => StageResult::not_seen(Stage::Ntp, "no NTP exchange seen"),
     }
+}
+
+/// Option 42's IPv4 addresses ("192.0.2.1, 192.0.2.2"); `None` for none
+/// (a value shorter than one address: a lease the snaplen cut).
+fn servers_of(value: &[u8]) -> Option<String> {
+    let servers: Vec<String> = value
+        .chunks_exact(4)
+        .map(|a| std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
+        .collect();
+    (!servers.is_empty()).then(|| servers.join(", "))
 }
 
 /// What NTP server `server` did for other hosts from the phone's request
