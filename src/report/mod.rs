@@ -114,13 +114,14 @@ pub fn nothing_decided(p: &PhoneReport) -> bool {
 
 /// A stage of the chain seen begun but not to its end: `not_seen` with
 /// evidence, and not one the capture's lost or cut bytes leave undecided
-/// ("can't tell"). NTP supports the chain (a lease without option 42 is
+/// ("can't tell"), nor SIP inside TLS. NTP supports the chain (a lease without option 42 is
 /// its evidence too): its row says it.
 pub fn unfinished(s: &crate::verdict::StageResult) -> bool {
     s.status == crate::verdict::Status::NotSeen
         && s.stage != crate::verdict::Stage::Ntp
         && !s.evidence.is_empty()
         && !s.cannot_tell()
+        && !s.inside_tls()
 }
 
 /// `#12` or `#12-15`.

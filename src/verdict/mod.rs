@@ -224,6 +224,12 @@ impl StageResult {
             && (self.summary.contains("can't tell") || self.summary.contains("can't be told"))
     }
 
+    /// Registration running inside the SBC's TLS session: as far as a
+    /// capture can see, not an unfinished stage (Webex Calling's normal case).
+    pub fn inside_tls(&self) -> bool {
+        self.status == Status::NotSeen && self.summary.starts_with(sip_tls::INSIDE_TLS)
+    }
+
     /// First and last evidence frames.
     pub fn frame_range(&self) -> Option<(u64, u64)> {
         let min = self.evidence.iter().map(|e| e.frame).min()?;

@@ -15,6 +15,10 @@ use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::TlsEvent;
 
+/// How the summary of a registration hidden inside the SBC's TLS begins.
+pub(super) const INSIDE_TLS: &str =
+    "no cleartext REGISTER: SIP to the SBC would run inside the TLS session";
+
 /// Seconds of silence after the phone's data before a close that make the
 /// SBC's silence an answer (a registrar answers a REGISTER at once).
 const SILENT_SECS: f64 = 5.0;
@@ -253,8 +257,8 @@ fn carried(s: &Session<'_>) -> Option<StageResult> {
         return Some(StageResult::not_seen(Stage::SipRegister, summary).evidence(evidence));
     }
     let summary = format!(
-        "no cleartext REGISTER: SIP to the SBC would run inside the TLS session with {} (from \
-         #{}), which a capture cannot read; the phone's own log shows it",
+        "{INSIDE_TLS} with {} (from #{}), which a capture cannot read; the phone's own log \
+         shows it",
         up.dst,
         up.frame.min(down.frame)
     );
