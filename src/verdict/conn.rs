@@ -69,11 +69,7 @@ pub struct ConnStages {
 
 pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let conns = conns(ctx);
-    // The phone's clock is no suspect when NTP set it, nor when it accepted
-    // another server's certificate in the same boot (a clock far off fails
-    // every certificate, not one).
-    let ntp_ok =
-        ntp::ntp(ctx).status == Status::Pass || conns.iter().any(|(_, c)| c.cert_accepted());
+    let clock = Clock::of(ctx, &conns);
     let web_ok = conns.iter().any(|(k, c)| {
         *k != Kind::Sbc
             && c.tcp
@@ -104,7 +100,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 // The port TLS runs to: the CONNECT's, not the proxy's.
                 let port = proxied.and_then(|k| k.port()).unwrap_or(c.server.port());
                 let mut outcome = tcp_outcome(ctx, c, false, web_ok)
-                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok, port));
+                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, clock.ok_for(c), port));
                 if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
                     let inspected = outcome.advice.as_deref().is_some_and(|a| {
@@ -188,14 +184,14 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .filter(|c| ctx.names.is_srv_endpoint(&c.server))
         .filter(|c| {
             let port = c.server.port();
-            tls_outcome(ctx, c, Kind::Sbc, ntp_ok, port).status == Status::Pass
+            tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), port).status == Status::Pass
         })
         .filter_map(|c| live::session(c))
         .collect();
     let sbc_connect = sbc_connect(ctx, connect, &live);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
-        .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
+        .map(|c| tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), c.server.port()))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     let mut sbc_tls = match sbc_tls.status {
@@ -233,6 +229,36 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         sbc_tls,
     }
 }
+
+/// Whether the phone's clock is cleared as a cause of a certificate
+/// refusal: NTP set it, or the phone accepted another server's certificate
+/// in the same boot (a clock far off fails every certificate, not one).
+/// A certificate_expired names the dates themselves: a certificate accepted
+/// elsewhere only places the clock inside that certificate's own validity
+/// (which TLS 1.3 hides), so for it only NTP clears the clock, as on every
+/// stage alike.
+#[derive(Clone, Copy)]
+struct Clock {
+    ntp: bool,
+    accepted: bool,
+}
+
+impl Clock {
+    fn of(ctx: &Ctx<'_>, conns: &[(Kind, Conn<'_>)]) -> Self {
+        Clock {
+            ntp: ntp::ntp(ctx).status == Status::Pass,
+            accepted: conns.iter().any(|(_, c)| c.cert_accepted()),
+        }
+    }
+
+    fn ok_for(self, c: &Conn<'_>) -> bool {
+        let dated = (c.alerts.iter()).any(|a| a.1 && a.3 == CERTIFICATE_EXPIRED);
+        self.ntp || self.accepted && !dated
+    }
+}
+
+/// The alert certificate_expired (RFC 8446 6.2).
+const CERTIFICATE_EXPIRED: u8 = 45;
 
 /// No TLS with the SBC, and SIP in clear (TCP or UDP) to the SBC port:
 /// the line's transport is TCP or UDP where Webex Calling takes only TLS,

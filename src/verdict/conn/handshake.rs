@@ -160,11 +160,8 @@ pub(super) fn tls_outcome(
         .flatten()
     {
         evidence.push(f);
-        let advice = advice.unwrap_or_else(|| {
-            let hidden = "TLS 1.3 encrypts the certificate and the alert";
-            let at = &c.enc_alert[0].unwrap_or(c.first).ts;
-            cert::advice(46, None, hidden, at, ntp_ok, port, wanted(c, &[]))
-        });
+        // (An alert nobody can read picks no cause, the clock neither.)
+        let advice = advice.unwrap_or_else(|| cert::advice_unread(port, ntp_ok));
         (Status::Fail, summary, Some(advice))
     } else if done {
         let judged = completed(c, &name, (port, version, ntp_ok), warning, &mut evidence);
