@@ -14,7 +14,10 @@
 //! handshake's in `conn/handshake.rs`. An activation completed again and
 //! again that never leads to provisioning fails (`conn/repeated.rs`).
 //! Provisioning over plain HTTP is judged by its response
-//! (`conn/clear_http.rs`). A later connection whose bytes the capture lacks
+//! (`conn/clear_http.rs`). A connection to another host after activation
+//! or provisioning (a redirect, a profile rule naming a partner's server)
+//! is judged with the stage that sent the phone there (`conn/follow.rs`).
+//! A later connection whose bytes the capture lacks
 //! (both sides acknowledged them) makes an earlier failure can't tell: the
 //! last attempt decides. SIP in clear to the SBC port warns `sbc-tls`.
 
@@ -23,6 +26,7 @@ pub(super) mod clear_http;
 mod connection;
 mod download;
 mod flight;
+mod follow;
 mod handshake;
 mod live;
 mod local_tls;
@@ -82,6 +86,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             .map(|(_, c)| c)
     };
     let connects = proxy::connects(ctx);
+    let follow_ups = follow::follow_ups(ctx, &conns);
     let nets = hijack::Subnets::of(ctx);
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let mut outcomes: Vec<(u64, Outcome)> = of(kind)
@@ -148,6 +153,9 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 outcomes.push((k.request.frame, outcome));
             }
         }
+        // Where the stage sent the phone on (`conn/follow.rs`).
+        let clock_ok = |c: &Conn<'_>| clock.ok_for(c);
+        outcomes.extend(follow::outcomes(ctx, &follow_ups, kind, clock_ok, web_ok));
         outcomes.sort_by_key(|(frame, _)| *frame);
         let outcomes = outcomes.into_iter().map(|(_, o)| o).collect();
         combine(stage, outcomes, &format!("no connection to {what}"))
@@ -259,6 +267,14 @@ impl Clock {
 
 /// The alert certificate_expired (RFC 8446 6.2).
 const CERTIFICATE_EXPIRED: u8 = 45;
+
+/// The frames of the HTTP requests on connections that followed activation
+/// or provisioning to another host (`conn/follow.rs`): those stages judge
+/// them, not local-config.
+pub(crate) fn follow_up_requests(ctx: &Ctx<'_>) -> std::collections::HashSet<u64> {
+    let conns = conns(ctx);
+    follow::request_frames(&follow::follow_ups(ctx, &conns))
+}
 
 /// No TLS with the SBC, and SIP in clear (TCP or UDP) to the SBC port:
 /// the line's transport is TCP or UDP where Webex Calling takes only TLS,
