@@ -264,6 +264,14 @@ fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
         let text = format!("ClientHello {sni} to {} ({})", c.server, offered.join(", "));
         evidence.push(ev(h, text));
     }
+    // TLS 1.3: the server asked for another key share (RFC 8446 4.1.4).
+    if let Some((hrr, second)) = c.retry {
+        let text = "HelloRetryRequest: the server asks for another key share";
+        evidence.push(ev(hrr, text));
+        if let Some(h) = second {
+            evidence.push(ev(h, "second ClientHello, after the HelloRetryRequest"));
+        }
+    }
     if let Some((f, v)) = c.server_hello {
         // TLS 1.2 and older: keys changed on both sides with no certificate
         // in clear is an abbreviated handshake (RFC 5246 7.3).
