@@ -194,10 +194,14 @@ pub fn advice(
     let Some(leaf) = chain.and_then(|c| c.first()) else {
         // Only the alert is visible (TLS 1.3, or a snaplen that cut the chain).
         return match desc {
+            // As with the chain in clear: re-signing, or a chain sent
+            // without its intermediate.
             48 => format!(
                 "the phone does not trust the certificate's issuer (not visible: {hidden}); \
-                 a TLS-inspecting firewall re-signing port {port} is the usual cause: exempt \
-                 Webex Calling (8934) and provisioning (443) from TLS decryption{clock}"
+                 a TLS-inspecting firewall re-signing port {port} is the usual cause (exempt \
+                 Webex Calling (8934) and provisioning (443) from TLS decryption); else the \
+                 server's chain may be incomplete: configure it to send its intermediate CA \
+                 certificate with its own{clock}"
             ),
             _ if !ntp_ok => format!(
                 "the phone rejected the server's certificate (not visible: {hidden}) \
@@ -419,6 +423,25 @@ pub fn advice(
     format!(
         "the phone rejected the server's certificate{private}: check the chain served on port \
          {port} and anything re-signing TLS on the path"
+    )
+}
+
+/// One line of advice for a TLS 1.3 handshake the phone ended with an
+/// encrypted alert: which alert, and so which cause, cannot be read, and
+/// none is put first; without a good NTP exchange the clock is named
+/// among the suspects.
+pub fn advice_unread(port: u16, ntp_ok: bool) -> String {
+    let clock = match ntp_ok {
+        true => "",
+        false => {
+            "; no NTP exchange gave the phone a good time, so its clock is a suspect too \
+             (check DHCP option 42 and UDP 123)"
+        }
+    };
+    format!(
+        "the phone refused the server, most often over its certificate, and TLS 1.3 hides \
+         both the certificate and the alert: check the chain served on port {port} (names, \
+         dates, issuer, intermediates) and anything re-signing TLS on the path{clock}"
     )
 }
 

@@ -14,7 +14,10 @@
 //! handshake's in `conn/handshake.rs`. An activation completed again and
 //! again that never leads to provisioning fails (`conn/repeated.rs`).
 //! Provisioning over plain HTTP is judged by its response
-//! (`conn/clear_http.rs`). A later connection whose bytes the capture lacks
+//! (`conn/clear_http.rs`). A connection to another host after activation
+//! or provisioning (a redirect, a profile rule naming a partner's server)
+//! is judged with the stage that sent the phone there (`conn/follow.rs`).
+//! A later connection whose bytes the capture lacks
 //! (both sides acknowledged them) makes an earlier failure can't tell: the
 //! last attempt decides. SIP in clear to the SBC port warns `sbc-tls`.
 
@@ -23,6 +26,7 @@ pub(super) mod clear_http;
 mod connection;
 mod download;
 mod flight;
+mod follow;
 mod handshake;
 mod live;
 mod local_tls;
@@ -69,11 +73,7 @@ pub struct ConnStages {
 
 pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let conns = conns(ctx);
-    // The phone's clock is no suspect when NTP set it, nor when it accepted
-    // another server's certificate in the same boot (a clock far off fails
-    // every certificate, not one).
-    let ntp_ok =
-        ntp::ntp(ctx).status == Status::Pass || conns.iter().any(|(_, c)| c.cert_accepted());
+    let clock = Clock::of(ctx, &conns);
     let web_ok = conns.iter().any(|(k, c)| {
         *k != Kind::Sbc
             && c.tcp
@@ -86,6 +86,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
             .map(|(_, c)| c)
     };
     let connects = proxy::connects(ctx);
+    let follow_ups = follow::follow_ups(ctx, &conns);
     let nets = hijack::Subnets::of(ctx);
     let tls_stage = |stage: Stage, kind: Kind, what: &str| {
         let mut outcomes: Vec<(u64, Outcome)> = of(kind)
@@ -104,7 +105,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 // The port TLS runs to: the CONNECT's, not the proxy's.
                 let port = proxied.and_then(|k| k.port()).unwrap_or(c.server.port());
                 let mut outcome = tcp_outcome(ctx, c, false, web_ok)
-                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, ntp_ok, port));
+                    .unwrap_or_else(|| tls_outcome(ctx, c, kind, clock.ok_for(c), port));
                 if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
                     let inspected = outcome.advice.as_deref().is_some_and(|a| {
@@ -152,6 +153,9 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 outcomes.push((k.request.frame, outcome));
             }
         }
+        // Where the stage sent the phone on (`conn/follow.rs`).
+        let clock_ok = |c: &Conn<'_>| clock.ok_for(c);
+        outcomes.extend(follow::outcomes(ctx, &follow_ups, kind, clock_ok, web_ok));
         outcomes.sort_by_key(|(frame, _)| *frame);
         let outcomes = outcomes.into_iter().map(|(_, o)| o).collect();
         combine(stage, outcomes, &format!("no connection to {what}"))
@@ -188,14 +192,14 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         .filter(|c| ctx.names.is_srv_endpoint(&c.server))
         .filter(|c| {
             let port = c.server.port();
-            tls_outcome(ctx, c, Kind::Sbc, ntp_ok, port).status == Status::Pass
+            tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), port).status == Status::Pass
         })
         .filter_map(|c| live::session(c))
         .collect();
     let sbc_connect = sbc_connect(ctx, connect, &live);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
-        .map(|c| tls_outcome(ctx, c, Kind::Sbc, ntp_ok, c.server.port()))
+        .map(|c| tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), c.server.port()))
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     let mut sbc_tls = match sbc_tls.status {
@@ -232,6 +236,44 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         sbc_connect,
         sbc_tls,
     }
+}
+
+/// Whether the phone's clock is cleared as a cause of a certificate
+/// refusal: NTP set it, or the phone accepted another server's certificate
+/// in the same boot (a clock far off fails every certificate, not one).
+/// A certificate_expired names the dates themselves: a certificate accepted
+/// elsewhere only places the clock inside that certificate's own validity
+/// (which TLS 1.3 hides), so for it only NTP clears the clock, as on every
+/// stage alike.
+#[derive(Clone, Copy)]
+struct Clock {
+    ntp: bool,
+    accepted: bool,
+}
+
+impl Clock {
+    fn of(ctx: &Ctx<'_>, conns: &[(Kind, Conn<'_>)]) -> Self {
+        Clock {
+            ntp: ntp::ntp(ctx).status == Status::Pass,
+            accepted: conns.iter().any(|(_, c)| c.cert_accepted()),
+        }
+    }
+
+    fn ok_for(self, c: &Conn<'_>) -> bool {
+        let dated = (c.alerts.iter()).any(|a| a.1 && a.3 == CERTIFICATE_EXPIRED);
+        self.ntp || self.accepted && !dated
+    }
+}
+
+/// The alert certificate_expired (RFC 8446 6.2).
+const CERTIFICATE_EXPIRED: u8 = 45;
+
+/// The frames of the HTTP requests on connections that followed activation
+/// or provisioning to another host (`conn/follow.rs`): those stages judge
+/// them, not local-config.
+pub(crate) fn follow_up_requests(ctx: &Ctx<'_>) -> std::collections::HashSet<u64> {
+    let conns = conns(ctx);
+    follow::request_frames(&follow::follow_ups(ctx, &conns))
 }
 
 /// No TLS with the SBC, and SIP in clear (TCP or UDP) to the SBC port:

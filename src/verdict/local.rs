@@ -9,7 +9,10 @@
 //! body it lacks bytes of that the phone never acknowledged is can't tell.
 //! HTTPS is judged as the activation and provisioning downloads are
 //! (`conn::local_tls`): a failed handshake got no profile, a completed one
-//! hides its answer (never a profile seen).
+//! hides its answer (never a profile seen). A fetch from a server the
+//! scope did not name, once the phone has been through activation or
+//! provisioning, is where that service sent it: those stages judge it
+//! (`conn/follow.rs`), not this one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -71,6 +74,13 @@ pub fn targets(ctx: &Ctx<'_>) -> Targets {
             }
         }
     }
+    t
+}
+
+/// The servers the DHCP scope named, with those their redirects name.
+pub(crate) fn named(ctx: &Ctx<'_>) -> Targets {
+    let mut t = targets(ctx);
+    follow_redirects(ctx, &mut t);
     t
 }
 
@@ -166,8 +176,7 @@ pub(super) enum Outcome {
 
 /// Stage `local-config`.
 pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
-    let mut targets = targets(ctx);
-    follow_redirects(ctx, &mut targets);
+    let targets = named(ctx);
     let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
     super::tftp::attempts(ctx, &mut attempts);
     http_attempts(ctx, &targets, &mut attempts);
@@ -320,7 +329,9 @@ fn answers_unseen(own: &[&Fact], tail: bool) -> HashSet<(SocketAddr, SocketAddr)
 /// HTTP GETs of a profile and their status.
 fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
     let own: Vec<&Fact> = ctx.own().collect();
-    let provisioning = super::conn::clear_http::requests(ctx, t);
+    let mut provisioning = super::conn::clear_http::requests(ctx, t);
+    // Where activation or provisioning sent the phone on: theirs.
+    provisioning.extend(super::conn::follow_up_requests(ctx));
     let unseen = answers_unseen(&own, false);
     let tail_acked = answers_unseen(&own, true);
     // Positions of the responses of each (server, client) socket pair: the

@@ -46,16 +46,16 @@ fn to_provisioning(ctx: &Ctx<'_>, t: &Targets, f: &Fact) -> bool {
 }
 
 /// One request and what answered it.
-struct Exchange<'a> {
+pub(super) struct Exchange<'a> {
     request: &'a Fact,
-    status: u16,
-    reason: String,
-    location: Option<String>,
-    response: &'a Fact,
+    pub(super) status: u16,
+    pub(super) reason: String,
+    pub(super) location: Option<String>,
+    pub(super) response: &'a Fact,
     /// The body never ended: the close (or the capture's end) cut it.
-    cut: Option<(&'a Fact, Cut)>,
+    pub(super) cut: Option<(&'a Fact, Cut)>,
     /// The 2xx body begins like an HTML document: a web page.
-    html: Option<&'a Fact>,
+    pub(super) html: Option<&'a Fact>,
 }
 
 /// The positions (in the phone's facts) of the final HTTP responses and of
@@ -63,7 +63,7 @@ struct Exchange<'a> {
 /// its answer up instead of walking the facts after it (thousands of
 /// unanswered requests would make that quadratic).
 #[derive(Default)]
-struct Answers {
+pub(super) struct Answers {
     finals: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     cuts: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
     html: HashMap<(SocketAddr, SocketAddr), Vec<usize>>,
@@ -72,7 +72,7 @@ struct Answers {
 }
 
 impl Answers {
-    fn of(own: &[&Fact]) -> Self {
+    pub(super) fn of(own: &[&Fact]) -> Self {
         let mut a = Answers::default();
         for (i, f) in own.iter().enumerate() {
             match &f.body {
@@ -119,7 +119,11 @@ fn hidden<'a>(own: &[&'a Fact], answers: &Answers, at: usize) -> Option<&'a Fact
 
 /// The first final response to `request` on its connection after it, and
 /// a cut that followed that response.
-fn exchange<'a>(own: &[&'a Fact], answers: &Answers, at: usize) -> Option<Exchange<'a>> {
+pub(super) fn exchange<'a>(
+    own: &[&'a Fact],
+    answers: &Answers,
+    at: usize,
+) -> Option<Exchange<'a>> {
     let request = *own.get(at)?;
     let key = (request.dst, request.src);
     let pos = Answers::after(&answers.finals, key, at)?;

@@ -28,6 +28,9 @@ pub(super) struct Conn<'a> {
     pub(super) sni: Option<String>,
     pub(super) offered: Vec<u16>,
     pub(super) hello: Option<&'a Fact>,
+    /// TLS 1.3: the server's HelloRetryRequest and the phone's second
+    /// ClientHello after it.
+    pub(super) retry: Option<(&'a Fact, Option<&'a Fact>)>,
     pub(super) server_hello: Option<(&'a Fact, u16)>,
     pub(super) chain: Option<(&'a Fact, &'a [CertInfo])>,
     /// The server's CertificateRequest (mutual TLS), in clear (TLS 1.2).
@@ -142,6 +145,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             sni: None,
             offered: Vec::new(),
             hello: None,
+            retry: None,
             server_hello: None,
             chain: None,
             cert_request: None,
@@ -212,9 +216,15 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             }
             Body::Tls { event, .. } => match event {
                 TlsEvent::ClientHello { versions, sni, .. } => {
+                    if let Some((_, second @ None)) = &mut c.retry {
+                        *second = Some(f);
+                    }
                     c.hello.get_or_insert(f);
                     c.sni = sni.clone();
                     c.offered = versions.clone();
+                }
+                TlsEvent::HelloRetryRequest { .. } if !from_client => {
+                    c.retry.get_or_insert((f, None));
                 }
                 TlsEvent::ServerHello {
                     selected_version, ..

@@ -160,11 +160,8 @@ pub(super) fn tls_outcome(
         .flatten()
     {
         evidence.push(f);
-        let advice = advice.unwrap_or_else(|| {
-            let hidden = "TLS 1.3 encrypts the certificate and the alert";
-            let at = &c.enc_alert[0].unwrap_or(c.first).ts;
-            cert::advice(46, None, hidden, at, ntp_ok, port, wanted(c, &[]))
-        });
+        // (An alert nobody can read picks no cause, the clock neither.)
+        let advice = advice.unwrap_or_else(|| cert::advice_unread(port, ntp_ok));
         (Status::Fail, summary, Some(advice))
     } else if done {
         let judged = completed(c, &name, (port, version, ntp_ok), warning, &mut evidence);
@@ -266,6 +263,14 @@ fn handshake_evidence(c: &Conn<'_>) -> Vec<Evidence> {
         };
         let text = format!("ClientHello {sni} to {} ({})", c.server, offered.join(", "));
         evidence.push(ev(h, text));
+    }
+    // TLS 1.3: the server asked for another key share (RFC 8446 4.1.4).
+    if let Some((hrr, second)) = c.retry {
+        let text = "HelloRetryRequest: the server asks for another key share";
+        evidence.push(ev(hrr, text));
+        if let Some(h) = second {
+            evidence.push(ev(h, "second ClientHello, after the HelloRetryRequest"));
+        }
     }
     if let Some((f, v)) = c.server_hello {
         // TLS 1.2 and older: keys changed on both sides with no certificate

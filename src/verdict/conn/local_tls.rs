@@ -7,7 +7,7 @@
 use super::connection::{conns, Kind};
 use super::handshake::tls_outcome;
 use super::tcp::tcp_outcome;
-use crate::verdict::{ntp, Ctx, Evidence, Status};
+use crate::verdict::{Ctx, Evidence, Status};
 
 /// One HTTPS fetch's judgement: status, summary, advice and evidence.
 pub struct Judged {
@@ -23,14 +23,13 @@ pub fn judge(ctx: &Ctx<'_>, hellos: &[u64]) -> Vec<(u64, Judged)> {
     let all = conns(ctx);
     // (As for the download stages: a clock set by NTP, or a certificate
     // accepted elsewhere in the boot, clears the phone's clock.)
-    let ntp_ok =
-        ntp::ntp(ctx).status == Status::Pass || all.iter().any(|(_, c)| c.cert_accepted());
+    let clock = super::Clock::of(ctx, &all);
     all.iter()
         .filter_map(|(_, c)| {
             let hello = c.hello.filter(|h| hellos.contains(&h.frame))?;
             let port = c.server.port();
             let o = tcp_outcome(ctx, c, false, true)
-                .unwrap_or_else(|| tls_outcome(ctx, c, Kind::Provisioning, ntp_ok, port));
+                .unwrap_or_else(|| tls_outcome(ctx, c, Kind::Provisioning, clock.ok_for(c), port));
             let judged = Judged {
                 status: o.status,
                 summary: o.summary,
