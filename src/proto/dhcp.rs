@@ -417,7 +417,9 @@ impl DhcpMessage {
 
     /// Options that hand the phone a provisioning server, as text, in wire
     /// order: 66, 150 (`"192.0.2.10, 192.0.2.11"`), 159, 160, and 43 / 125
-    /// when a value looks like a TFTP/HTTP server or URL.
+    /// when a value looks like a TFTP/HTTP server or URL, or, in a
+    /// sub-option of 43 or under Cisco's enterprise number in 125, is a
+    /// host name or address as text.
     pub fn provisioning_options(&self) -> Vec<(u8, String)> {
         self.options
             .iter()
@@ -469,15 +471,21 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
                 (read, _) => read,
             }
         }
+        // Inside sub-options (Cisco's, RFC 2132 8.4) a bare host name or
+        // address text names a server too; the raw text of an unstructured
+        // option 43 is a controller's address (Aruba), not a server.
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
-            server_values(subs.iter().map(|(_, v)| v.as_slice()))
-                .or_else(|| server_values([option.data.as_slice()]))
+            server_values(subs.iter().map(|(_, v)| (v.as_slice(), true)))
+                .or_else(|| server_values([(option.data.as_slice(), false)]))
         }
+        // Under Cisco's enterprise number a host name or address text
+        // names a server; under others' (TR-111's 3561) only a URL does.
         code::VIVSO => {
             let blocks = vivso_blocks(&option.data);
-            let subs = blocks.iter().flat_map(|(_, subs)| subs.iter());
-            server_values(subs.map(|(_, v)| v.as_slice()))
+            let subs = (blocks.iter())
+                .flat_map(|(ent, subs)| subs.iter().map(move |(_, v)| (v, *ent == CISCO)));
+            server_values(subs.map(|(v, cisco)| (v.as_slice(), cisco)))
         }
         _ => None,
     }
@@ -535,12 +543,17 @@ fn names_a_server(t: &str) -> bool {
     }
 }
 
-/// The values that look like a server or URL, joined with ", ".
-fn server_values<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+/// Cisco's IANA enterprise number (option 125 blocks, RFC 3925).
+const CISCO: u32 = 9;
+
+/// The values that look like a server or URL, joined with ", "; with
+/// `true` beside it, a value that is a host name or address text counts
+/// too.
+fn server_values<'a>(values: impl IntoIterator<Item = (&'a [u8], bool)>) -> Option<String> {
     let hits: Vec<String> = values
         .into_iter()
-        .map(text)
-        .filter(|t| looks_like_server(t))
+        .filter(|(v, names)| looks_like_server(&text(v)) || *names && address_text(v).is_some())
+        .map(|(v, _)| text(v))
         .collect();
     (!hits.is_empty()).then(|| hits.join(", "))
 }
