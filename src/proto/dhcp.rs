@@ -450,13 +450,13 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
     match option.code {
         // Sent empty (or only NULs and blanks): it names no server.
         // 0.0.0.0 names no server either (RFC 1122 3.2.1.3: no destination).
-        code::TFTP_SERVER_NAME | code::PROVISIONING_URL => {
-            Some(text(&option.data)).filter(|t| names_a_server(t.trim()))
-        }
+        code::TFTP_SERVER_NAME | code::PROVISIONING_URL => Some(text(&option.data))
+            .filter(|t| names_a_server(t.trim()))
+            .map(|_| value_text(&option.data)),
         // A configuration file (a path or URL): anything but blank.
-        code::CONFIG_FILE => {
-            Some(text(&option.data)).filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
-        }
+        code::CONFIG_FILE => Some(text(&option.data))
+            .filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
+            .map(|_| value_text(&option.data)),
         // Not one whole address that is not 0.0.0.0: no server named. Text
         // where addresses belong (150 typed as a string) is said as such.
         code::TFTP_SERVERS => {
@@ -651,6 +651,20 @@ fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).trim_matches('\0').to_string()
 }
 
+/// A text option's value as text, or as hex bytes when it holds control
+/// characters (a binary value, such as RFC 7618 port parameters under 159):
+/// escapes would read as text that is not there.
+fn value_text(data: &[u8]) -> String {
+    let t = text(data);
+    match t.chars().any(char::is_control) {
+        true => {
+            let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("the bytes {} (binary, not text)", hex.join(" "))
+        }
+        false => t,
+    }
+}
+
 fn first_ipv4(data: &[u8]) -> Option<Ipv4Addr> {
     data.first_chunk::<4>().map(|b| Ipv4Addr::from(*b))
 }
@@ -672,7 +686,8 @@ fn ipv4_text(data: &[u8]) -> String {
     let stray = data.len() % 4;
     if stray > 0 {
         out.push_str(&format!(
-            " (and {stray} stray bytes: the length is not a multiple of 4)"
+            " (and {}: the length is not a multiple of 4)",
+            crate::text::plural(stray, "stray byte", "stray bytes")
         ));
     }
     out

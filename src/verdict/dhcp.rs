@@ -33,7 +33,7 @@ use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::{message_type_name, DhcpMessage};
 pub use boot_server::{boot_server, BootServer};
-use decline::{acked_by, declined_result};
+use decline::{acked_by, declined_result, other_device};
 use renewal::{after_renewal_nak, renewal_nak, RENEWAL_NAK_ADVICE};
 use stray_nak::stray_nak;
 use under_way::dhcp_refusal;
@@ -398,9 +398,10 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
             result.summary
         );
         let advice = format!(
-            "another device answers for {addr}, the address the server leased (a static \
-             address inside the scope, or a duplicate): the phone declined it; find that \
-             device or exclude the address"
+            "{} answers for {addr}, the address the server leased (a static address inside \
+             the scope, or a duplicate): the phone declined it; find that device or exclude \
+             the address",
+            other_device(ctx, addr)
         );
         result = StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(advice);
     }
@@ -530,9 +531,10 @@ fn leased(
         );
     } else if let Some(addr) = earlier.declined.filter(|_| !earlier_nak) {
         result = result.advice(format!(
-            "another device answers for {addr}, the address the server first leased (a \
-             static address inside the scope, or a duplicate): the phone declined it and got \
-             another, off any reservation; find that device or exclude the address"
+            "{} answers for {addr}, the address the server first leased (a static address \
+             inside the scope, or a duplicate): the phone declined it and got another, off \
+             any reservation; find that device or exclude the address",
+            other_device(ctx, addr)
         ));
     } else if renewal.is_some() {
         result = result.advice(RENEWAL_NAK_ADVICE);
