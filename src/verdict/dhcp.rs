@@ -10,7 +10,8 @@
 //! `dhcp/lost_lease.rs`, a server identifier nobody answers ARP for in
 //! `dhcp/server_id.rs`, INIT-REBOOT of an off-subnet address left
 //! unanswered in `dhcp/init_reboot.rs`, and unanswered DHCP seen past a
-//! relay in `dhcp/relayed.rs`.
+//! relay in `dhcp/relayed.rs`; a lease from a scope that is not the
+//! segment's in `dhcp/wrong_scope.rs`.
 
 mod boot_server;
 mod decline;
@@ -26,6 +27,7 @@ mod stray_nak;
 mod tests;
 mod under_way;
 mod unreachable;
+mod wrong_scope;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -580,7 +582,7 @@ fn leased(
     } else if let Some(r) = missing::no_router(ctx, msgs, f) {
         result = r;
     } else if let Some(r) = missing::dead_router(ctx, msgs) {
-        result = r;
+        result = wrong_scope::reworded(msgs, &r).unwrap_or(r);
     }
     if let (true, Some((nf, nm))) = (earlier.foreign_nak, last_of(NAK)) {
         let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));
