@@ -417,7 +417,9 @@ impl DhcpMessage {
 
     /// Options that hand the phone a provisioning server, as text, in wire
     /// order: 66, 150 (`"192.0.2.10, 192.0.2.11"`), 159, 160, and 43 / 125
-    /// when a value looks like a TFTP/HTTP server or URL.
+    /// when a value looks like a TFTP/HTTP server or URL, or, in a
+    /// sub-option of 43 or under Cisco's enterprise number in 125, is a
+    /// host name or address as text.
     pub fn provisioning_options(&self) -> Vec<(u8, String)> {
         self.options
             .iter()
@@ -448,13 +450,13 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
     match option.code {
         // Sent empty (or only NULs and blanks): it names no server.
         // 0.0.0.0 names no server either (RFC 1122 3.2.1.3: no destination).
-        code::TFTP_SERVER_NAME | code::PROVISIONING_URL => {
-            Some(text(&option.data)).filter(|t| names_a_server(t.trim()))
-        }
+        code::TFTP_SERVER_NAME | code::PROVISIONING_URL => Some(text(&option.data))
+            .filter(|t| names_a_server(t.trim()))
+            .map(|_| value_text(&option.data)),
         // A configuration file (a path or URL): anything but blank.
-        code::CONFIG_FILE => {
-            Some(text(&option.data)).filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
-        }
+        code::CONFIG_FILE => Some(text(&option.data))
+            .filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
+            .map(|_| value_text(&option.data)),
         // Not one whole address that is not 0.0.0.0: no server named. Text
         // where addresses belong (150 typed as a string) is said as such.
         code::TFTP_SERVERS => {
@@ -469,15 +471,21 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
                 (read, _) => read,
             }
         }
+        // Inside sub-options (Cisco's, RFC 2132 8.4) a bare host name or
+        // address text names a server too; the raw text of an unstructured
+        // option 43 is a controller's address (Aruba), not a server.
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
-            server_values(subs.iter().map(|(_, v)| v.as_slice()))
-                .or_else(|| server_values([option.data.as_slice()]))
+            server_values(subs.iter().map(|(_, v)| (v.as_slice(), true)))
+                .or_else(|| server_values([(option.data.as_slice(), false)]))
         }
+        // Under Cisco's enterprise number a host name or address text
+        // names a server; under others' (TR-111's 3561) only a URL does.
         code::VIVSO => {
             let blocks = vivso_blocks(&option.data);
-            let subs = blocks.iter().flat_map(|(_, subs)| subs.iter());
-            server_values(subs.map(|(_, v)| v.as_slice()))
+            let subs = (blocks.iter())
+                .flat_map(|(ent, subs)| subs.iter().map(move |(_, v)| (v, *ent == CISCO)));
+            server_values(subs.map(|(v, cisco)| (v.as_slice(), cisco)))
         }
         _ => None,
     }
@@ -535,12 +543,17 @@ fn names_a_server(t: &str) -> bool {
     }
 }
 
-/// The values that look like a server or URL, joined with ", ".
-fn server_values<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<String> {
+/// Cisco's IANA enterprise number (option 125 blocks, RFC 3925).
+const CISCO: u32 = 9;
+
+/// The values that look like a server or URL, joined with ", "; with
+/// `true` beside it, a value that is a host name or address text counts
+/// too.
+fn server_values<'a>(values: impl IntoIterator<Item = (&'a [u8], bool)>) -> Option<String> {
     let hits: Vec<String> = values
         .into_iter()
-        .map(text)
-        .filter(|t| looks_like_server(t))
+        .filter(|(v, names)| looks_like_server(&text(v)) || *names && address_text(v).is_some())
+        .map(|(v, _)| text(v))
         .collect();
     (!hits.is_empty()).then(|| hits.join(", "))
 }
@@ -638,6 +651,20 @@ fn text(data: &[u8]) -> String {
     String::from_utf8_lossy(data).trim_matches('\0').to_string()
 }
 
+/// A text option's value as text, or as hex bytes when it holds control
+/// characters (a binary value, such as RFC 7618 port parameters under 159):
+/// escapes would read as text that is not there.
+fn value_text(data: &[u8]) -> String {
+    let t = text(data);
+    match t.chars().any(char::is_control) {
+        true => {
+            let hex: Vec<String> = data.iter().map(|b| format!("{b:02x}")).collect();
+            format!("the bytes {} (binary, not text)", hex.join(" "))
+        }
+        false => t,
+    }
+}
+
 fn first_ipv4(data: &[u8]) -> Option<Ipv4Addr> {
     data.first_chunk::<4>().map(|b| Ipv4Addr::from(*b))
 }
@@ -659,7 +686,8 @@ fn ipv4_text(data: &[u8]) -> String {
     let stray = data.len() % 4;
     if stray > 0 {
         out.push_str(&format!(
-            " (and {stray} stray bytes: the length is not a multiple of 4)"
+            " (and {}: the length is not a multiple of 4)",
+            crate::text::plural(stray, "stray byte", "stray bytes")
         ));
     }
     out

@@ -5,18 +5,29 @@
 //! `dhcp/renewal.rs`, by an ICMP error in `dhcp/unreachable.rs`; a NAK from
 //! a second server in `dhcp/stray_nak.rs`, an exchange under way at the
 //! capture's end in `dhcp/under_way.rs`, a DECLINE in `dhcp/decline.rs`, a
-//! profile server in the BOOTP fields in `dhcp/boot_server.rs`.
+//! profile server in the BOOTP fields in `dhcp/boot_server.rs`. Renewals
+//! no server answered before the phone started over are in
+//! `dhcp/lost_lease.rs`, a server identifier nobody answers ARP for in
+//! `dhcp/server_id.rs`, INIT-REBOOT of an off-subnet address left
+//! unanswered in `dhcp/init_reboot.rs`, and unanswered DHCP seen past a
+//! relay in `dhcp/relayed.rs`; a lease from a scope that is not the
+//! segment's in `dhcp/wrong_scope.rs`.
 
 mod boot_server;
 mod decline;
+mod init_reboot;
+mod lost_lease;
 mod missing;
 mod relay_copy;
+mod relayed;
 mod renewal;
+mod server_id;
 mod stray_nak;
 #[cfg(test)]
 mod tests;
 mod under_way;
 mod unreachable;
+mod wrong_scope;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -24,7 +35,7 @@ use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::proto::dhcp::{message_type_name, DhcpMessage};
 pub use boot_server::{boot_server, BootServer};
-use decline::{acked_by, declined_result};
+use decline::{acked_by, declined_result, other_device};
 use renewal::{after_renewal_nak, renewal_nak, RENEWAL_NAK_ADVICE};
 use stray_nak::stray_nak;
 use under_way::dhcp_refusal;
@@ -327,7 +338,17 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
         // The same servers answered other clients meanwhile: this one alone
         // is left out, unless others went unanswered too.
         let others = others(ctx, last_msgs);
-        if let Some((frame, k)) = others.singled_out() {
+        let mut extra = Vec::new();
+        let relayed = (!ctx.one_way)
+            .then(|| relayed::relayed(ctx, last_msgs))
+            .flatten();
+        let answered_others = others.singled_out().is_some() || others.partial().is_some();
+        if let Some(relayed) = relayed.filter(|_| !answered_others) {
+            // Seen on the server's side of a working relay: the fault is past it.
+            summary.push_str(&relayed.text);
+            advice = relayed.advice;
+            extra = relayed.evidence;
+        } else if let Some((frame, k)) = others.singled_out() {
             let k = super::others_text(k, "reply", "replies");
             summary.push_str(&format!(", while {k} to other clients came (#{frame})"));
             advice = format!(
@@ -351,7 +372,9 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
                  scope's free addresses and the server's log"
             );
         }
-        StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
+        StageResult::new(Stage::Dhcp, Status::Fail, summary)
+            .advice(advice)
+            .evidence(extra)
     };
     if let Some((nak, addr)) = renewal_refused {
         // Refused by another server than the one that leased (a rebinding
@@ -377,9 +400,10 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
             result.summary
         );
         let advice = format!(
-            "another device answers for {addr}, the address the server leased (a static \
-             address inside the scope, or a duplicate): the phone declined it; find that \
-             device or exclude the address"
+            "{} answers for {addr}, the address the server leased (a static address inside \
+             the scope, or a duplicate): the phone declined it; find that device or exclude \
+             the address",
+            other_device(ctx, addr)
         );
         result = StageResult::new(Stage::Dhcp, Status::Warn, summary).advice(advice);
     }
@@ -424,11 +448,22 @@ fn leased(
     });
     let renewal = renewal_nak(msgs).filter(|(nak, _)| nak.frame < f.frame);
     let stray = stray_nak(msgs, f, m);
+    // Renewals no server answered before the phone started over.
+    let lost = (renewal.is_none() && !ctx.one_way)
+        .then(|| lost_lease::lost_before(msgs, f.frame))
+        .flatten();
+    // INIT-REBOOT of an address from elsewhere a server kept silent on.
+    let ignored = earlier
+        .trouble
+        .then(|| init_reboot::ignored(msgs, f.frame, m))
+        .flatten();
     if let Some((nak, addr)) = renewal {
         summary.push_str(&format!(
             " (after the server refused the renewal of {addr}, NAK #{})",
             nak.frame
         ));
+    } else if let Some(lost) = &lost {
+        summary.push_str(&format!(" (after {})", lost.text(m.yiaddr)));
     } else if let Some(stray) = &stray {
         summary.push_str(&format!(
             " (after {} NAKed {}, #{}: a second DHCP server)",
@@ -440,6 +475,8 @@ fn leased(
         summary.push_str(" (after a NAK)");
     } else if let Some(addr) = earlier.declined {
         summary.push_str(&format!(" (after the phone declined {addr}: in use)"));
+    } else if let Some(ignored) = &ignored {
+        summary.push_str(&format!(" ({})", ignored.text()));
     } else if earlier.trouble && !earlier.foreign_nak {
         summary.push_str(" (after an exchange that got no ACK)");
     }
@@ -450,7 +487,7 @@ fn leased(
     let slow = (!earlier.trouble && refused.is_none())
         .then(|| slow_server(last_msgs))
         .flatten();
-    let status = if slow.is_some() || refused.is_some() {
+    let status = if slow.is_some() || refused.is_some() || lost.is_some() {
         Status::Warn
     } else {
         status
@@ -496,12 +533,15 @@ fn leased(
         );
     } else if let Some(addr) = earlier.declined.filter(|_| !earlier_nak) {
         result = result.advice(format!(
-            "another device answers for {addr}, the address the server first leased (a \
-             static address inside the scope, or a duplicate): the phone declined it and got \
-             another, off any reservation; find that device or exclude the address"
+            "{} answers for {addr}, the address the server first leased (a static address \
+             inside the scope, or a duplicate): the phone declined it and got another, off \
+             any reservation; find that device or exclude the address",
+            other_device(ctx, addr)
         ));
     } else if renewal.is_some() {
         result = result.advice(RENEWAL_NAK_ADVICE);
+    } else if let Some(lost) = &lost {
+        result = result.advice(lost.advice());
     } else if let Some(stray) = &stray {
         let rfc = match stray.named {
             Some(_) => " (RFC 2131 4.3.2: only the server a REQUEST names answers it)",
@@ -521,18 +561,28 @@ fn leased(
              remembers from another subnet) before leasing: harmless once; if every boot \
              does it, look for a second DHCP server or relay on the voice VLAN",
         );
+    } else if let Some(ignored) = &ignored {
+        result = result.advice(ignored.advice());
     } else if earlier.trouble && !earlier.foreign_nak {
         result = result.advice(
             "an earlier DHCP exchange got no ACK before this one did: if boots are slow, \
              check the relay and how fast the server answers",
         );
     }
+    if result.status == Status::Pass {
+        if let Some(u) = server_id::unreachable(ctx, msgs, m) {
+            let summary = format!("{}: {}", result.summary, u.text());
+            result = StageResult::new(Stage::Dhcp, Status::Warn, summary)
+                .advice(u.advice())
+                .evidence(u.evidence(m.yiaddr));
+        }
+    }
     if let Some(r) = missing::no_dns_server(ctx, msgs, f) {
         result = r;
     } else if let Some(r) = missing::no_router(ctx, msgs, f) {
         result = r;
     } else if let Some(r) = missing::dead_router(ctx, msgs) {
-        result = r;
+        result = wrong_scope::reworded(msgs, &r).unwrap_or(r);
     }
     if let (true, Some((nf, nm))) = (earlier.foreign_nak, last_of(NAK)) {
         let (leased_from, naked_by) = (server_of(f, m), server_of(nf, nm));

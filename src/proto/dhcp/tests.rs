@@ -784,3 +784,15 @@ fn a_message_cut_before_its_options_keeps_its_fixed_fields() {
     // Cut inside chaddr: nothing to tell the client by.
     assert!(parse_cut(&raw[..40]).is_none());
 }
+
+#[test]
+fn binary_text_options_read_as_hex_and_one_stray_byte_is_singular() {
+    assert_eq!(
+        value_text(&[6, 8, 0x12, 0x34]),
+        "the bytes 06 08 12 34 (binary, not text)"
+    );
+    assert_eq!(value_text(b"tftp://192.0.2.1/\0"), "tftp://192.0.2.1/");
+    assert!(
+        ipv4_text(b"192.0.2.1").ends_with("(and 1 stray byte: the length is not a multiple of 4)")
+    );
+}

@@ -34,6 +34,18 @@ pub(super) fn declined_result(ctx: &Ctx<'_>, f: &Fact, m: &DhcpMessage) -> Stage
     StageResult::new(Stage::Dhcp, Status::Fail, summary).advice(advice)
 }
 
+/// "another device (00:00:5e:00:53:77)": the one that answered ARP for
+/// `addr` (an address as text), named by its MAC when ARP shows it.
+pub(super) fn other_device(ctx: &Ctx<'_>, addr: &str) -> String {
+    let mac = (addr.parse().ok())
+        .and_then(|a| ctx.arp.owner_of(a))
+        .filter(|mac| Some(*mac) != ctx.phone.mac);
+    match mac {
+        Some(mac) => format!("another device ({})", crate::packet::mac_string(&mac)),
+        None => "another device".to_string(),
+    }
+}
+
 /// The latest exchange whose ACK leased the address a DECLINE declines.
 pub(super) fn acked_by(
     order: &[u32],

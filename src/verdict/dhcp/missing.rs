@@ -190,8 +190,8 @@ fn stuck_on_link<'a>(
 
 /// Requests before a gateway that never answers them is dead, and the
 /// seconds they must span (a phone asks about once a second).
-const DEAD_ASKS: u32 = 3;
-const DEAD_SECS: f64 = 2.0;
+pub(super) const DEAD_ASKS: u32 = 3;
+pub(super) const DEAD_SECS: f64 = 2.0;
 
 /// A lease whose router (option 3) never answers the phone's ARP: every
 /// router of the last new ACK that the phone asked for was asked
