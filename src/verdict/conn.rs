@@ -31,6 +31,7 @@ mod no_request;
 mod repeated;
 mod stall;
 mod tcp;
+mod webex_private;
 
 use std::net::SocketAddr;
 
@@ -511,7 +512,8 @@ fn sbc_connect(
         }
         _ => {}
     }
-    r
+    let failed: Vec<SocketAddr> = failed.iter().map(|(a, _)| *a).collect();
+    webex_private::advise(ctx, r, &failed)
 }
 
 /// Advice on a certificate rejected inside an HTTP proxy's tunnel: the

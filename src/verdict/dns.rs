@@ -40,7 +40,7 @@ use super::{hijack, Ctx, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::phone::names::srv_domain;
 use crate::phone::names::{is_activation_lookup, is_activation_name, is_provisioning_lookup};
-use crate::phone::names::{is_provisioning_name, is_sip_srv_name};
+use crate::phone::names::{is_provisioning_name, is_sip_srv_name, is_webex_name};
 use answer::{Answer, Attempt};
 use judge::stage;
 use matching::attempts;
@@ -169,7 +169,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
                 };
                 let result = answered_unseen(ctx, result, &srv, &attempts, &sbc);
                 let result = search::expansion_used(result, &srv, &search, true);
-                search.never_asked(result, &srv)
+                not_webex(ctx, search.never_asked(result, &srv), &srv)
             }
         },
     };
@@ -325,6 +325,35 @@ fn not_cisco(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> S
     // Said, not judged: a lab may serve its own activate.cisco.com there;
     // the connection stage judges what answered.
     let summary = format!("{} ({ip} is {why}, not Cisco's)", result.summary);
+    StageResult { summary, ..result }
+}
+
+/// Webex's SBC names (SRV targets under webex.com) resolved to an address
+/// that cannot be Webex's (a split horizon's internal one): the summary of
+/// a passed stage says so, as [`not_cisco`] does; the connection stage
+/// judges what answered there.
+fn not_webex(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> StageResult {
+    if result.status != Status::Pass {
+        return result;
+    }
+    let nets = hijack::Subnets::of(ctx);
+    let found = (attempts.iter())
+        .filter(|a| matches!(a.qtype, 1 | 28) && is_webex_name(&a.name))
+        .find_map(|a| match &a.answer {
+            Answer::Records(records) => records
+                .iter()
+                .filter_map(|r| r.parse::<std::net::IpAddr>().ok())
+                .find_map(|ip| nets.why(ip).map(|why| (&a.name, ip, why))),
+            _ => None,
+        });
+    let Some((name, ip, why)) = found else {
+        return result;
+    };
+    let said = match result.summary.contains(&ip.to_string()) {
+        true => format!("{ip} is {why}"),
+        false => format!("{name} is {ip}, {why}"),
+    };
+    let summary = format!("{} ({said}, not Webex's)", result.summary);
     StageResult { summary, ..result }
 }
 
