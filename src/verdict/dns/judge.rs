@@ -320,8 +320,12 @@ impl<'x, 'a> Judge<'x, 'a> {
                 let names: Vec<&str> = dead.iter().map(|a| a.name.as_str()).collect();
                 drop_after(&mut summary, failed);
                 summary.push_str(&format!(
-                    " ({} of its targets do not resolve: {})",
+                    " ({} of its targets {} not resolve: {})",
                     names.len(),
+                    match names.len() {
+                        1 => "does",
+                        _ => "do",
+                    },
                     names.join(", ")
                 ));
                 advice = Some(targets_advice(best, &dead, attempts, family));
