@@ -243,17 +243,21 @@ pub(super) fn expansion_used(
         .iter()
         .rfind(|a| a.query.frame < last.query.frame && a.name.eq_ignore_ascii_case(name))
         .filter(|a| !a.ok());
+    // A zone file's name without its trailing dot gets the zone appended:
+    // the same answer as a wildcard's.
+    let what =
+        format!("a wildcard *.{suffix}, or a record for {name} written without its trailing dot");
     let advice = match bare_failed {
         Some(a) => format!(
-            "{name} itself got no address (#{}), and a record in {suffix} (a wildcard, \
-             *.{suffix}) answered the search list's {name}.{suffix}: make the DNS server the \
-             phones use (DHCP option 6) resolve {name}, and remove the wildcard",
+            "{name} itself got no address (#{}), and a record in {suffix} answered the search \
+             list's {name}.{suffix} ({what}): make the DNS server the phones use (DHCP option \
+             6) resolve {name}, and remove that record",
             a.answer_fact.map_or(a.query.frame, |f| f.frame)
         ),
         None => format!(
-            "a record in {suffix} (a wildcard, *.{suffix}) answers for {name}.{suffix}, which \
-             the phone asks with its search domain before {name} itself: remove the wildcard, \
-             or the search domain from the voice scope (DHCP option 15 or 119)"
+            "a record in {suffix} answers for {name}.{suffix} ({what}), which the phone asks \
+             with its search domain before {name} itself: remove that record, or the search \
+             domain from the voice scope (DHCP option 15 or 119)"
         ),
     };
     let mut out = StageResult::new(result.stage, Status::Fail, summary).advice(advice);
