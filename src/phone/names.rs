@@ -139,6 +139,12 @@ pub fn is_provisioning_lookup(name: &str) -> bool {
     is_provisioning_name(name) || searched_for(name, is_provisioning_name).is_some()
 }
 
+/// webex.com or a name under it (Webex's SBCs: `sbc1.us01.bcld.webex.com`).
+pub fn is_webex_name(name: &str) -> bool {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    n == "webex.com" || n.ends_with(".webex.com")
+}
+
 /// `_sip._tcp.`, `_sips._tcp.`, `_sip._udp.` service names (of plain
 /// labels, as in [`is_provisioning_name`]).
 pub fn is_sip_srv_name(name: &str) -> bool {
@@ -177,5 +183,7 @@ mod tests {
         assert!(is_provisioning_lookup("cisco.sipflash.com.corp.example"));
         assert!(!is_activation_lookup("activate.cisco.community.example"));
         assert!(!is_activation_lookup("myactivate.cisco.com.lab.example"));
+        assert!(is_webex_name("sbc1.us01.bcld.webex.com."));
+        assert!(!is_webex_name("notwebex.com"));
     }
 }

@@ -88,6 +88,12 @@ pub struct DnsMessage {
     /// section. An authoritative-only server answering a stub.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub referral: bool,
+    /// NOERROR with nothing in the answer and authority sections: a name
+    /// with no record of the type asked comes with its zone's SOA (RFC 2308
+    /// 2.2), so the resolver made this one up (a local override, a filter,
+    /// DNS rebind protection discarding a private address).
+    #[serde(skip)]
+    pub bare_noerror: bool,
     pub questions: Vec<DnsQuestion>,
     pub answers: Vec<DnsRecord>,
     /// Additional-section records (SRV targets' addresses ride here).
@@ -207,6 +213,10 @@ fn decode(msg: &[u8], snaplen_cut: bool) -> Result<DnsMessage, DnsError> {
             && header.flags & 0x0480 == 0
             && header.ancount == 0
             && header.nscount > 0,
+        bare_noerror: header.flags & 0x8000 != 0
+            && header.flags & 0x000f == 0
+            && header.ancount == 0
+            && header.nscount == 0,
         questions: walk.questions,
         answers: Vec::new(),
         additionals: Vec::new(),

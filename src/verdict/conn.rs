@@ -35,6 +35,7 @@ mod no_request;
 mod repeated;
 mod stall;
 mod tcp;
+mod webex_private;
 
 use std::net::SocketAddr;
 
@@ -553,7 +554,8 @@ fn sbc_connect(
         }
         _ => {}
     }
-    r
+    let failed: Vec<SocketAddr> = failed.iter().map(|(a, _)| *a).collect();
+    webex_private::advise(ctx, r, &failed)
 }
 
 /// Advice on a certificate rejected inside an HTTP proxy's tunnel: the

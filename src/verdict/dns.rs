@@ -22,7 +22,8 @@
 //! one server never answered, sent again after a timeout while it answered
 //! the phone's own family, warn (the phone waited on them). A REFUSED from
 //! a server that answered the phone's other names is a policy on that name.
-//! The rule of one stage is in `dns/judge.rs`, its failed SRV targets in
+//! The rule of one stage is in `dns/judge.rs`, the search-list names of all
+//! three stages in `dns/search.rs`, its failed SRV targets in
 //! `dns/targets.rs`, the dropped queries of one family in `dns/dropped.rs`.
 
 mod absent;
@@ -39,7 +40,7 @@ use super::{hijack, Ctx, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::phone::names::srv_domain;
 use crate::phone::names::{is_activation_lookup, is_activation_name, is_provisioning_lookup};
-use crate::phone::names::{is_provisioning_name, is_sip_srv_name};
+use crate::phone::names::{is_provisioning_name, is_sip_srv_name, is_webex_name};
 use answer::{Answer, Attempt};
 use judge::stage;
 use matching::attempts;
@@ -94,9 +95,17 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     };
     // (With search-list expansions: their misses are the stub trying its
     // next form; an answer to one is what the phone used.)
-    let act = search::misses_left_out(of(&|n| is_activation_lookup(n)));
-    let prov = search::misses_left_out(of(&|n| is_provisioning_lookup(n)));
-    let srv = of(&|n| is_sip_srv_name(n) || sbc_names.contains(n));
+    let search = search::SearchList::of(ctx, &attempts, &sbc_names);
+    let act = search.left_out(of(&|n| is_activation_lookup(n)));
+    let prov = search.left_out(of(&|n| is_provisioning_lookup(n)));
+    let srv_name = |n: &str| {
+        is_sip_srv_name(n)
+            || sbc_names.contains(n)
+            || search
+                .real_of(n)
+                .is_some_and(|(real, _)| sbc_names.contains(real))
+    };
+    let srv = search.left_out(of(&srv_name));
     // An address answer the phone then sent something to: the last frame
     // it sent to each address, from one pass made only when an SRV fallback
     // asks (SRV queries may be many; most phones need none).
@@ -138,8 +147,10 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let prov_stage = answered_unseen(ctx, prov_stage, &prov, &attempts, &|f| {
         hello_to(f, is_provisioning_name) || https(f)
     });
-    let act_stage = search::expansion_used(act_stage, &act, is_activation_name);
-    let prov_stage = search::expansion_used(prov_stage, &prov, is_provisioning_name);
+    let act_stage = search::expansion_used(act_stage, &act, &search, false);
+    let prov_stage = search::expansion_used(prov_stage, &prov, &search, false);
+    let act_stage = search.never_asked(act_stage, &act);
+    let prov_stage = search.never_asked(prov_stage, &prov);
     let mut stages = DnsStages {
         activation: not_cisco(ctx, act_stage, &act),
         provisioning: not_cisco(ctx, prov_stage, &prov),
@@ -156,7 +167,9 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
                     matches!(f.body, Body::Tcp { .. }) && f.dst.port() == ctx.sbc_port
                         || domains.iter().any(|d| sip_to(ctx, f, d))
                 };
-                answered_unseen(ctx, result, &srv, &attempts, &sbc)
+                let result = answered_unseen(ctx, result, &srv, &attempts, &sbc);
+                let result = search::expansion_used(result, &srv, &search, true);
+                not_webex(ctx, search.never_asked(result, &srv), &srv)
             }
         },
     };
@@ -312,6 +325,35 @@ fn not_cisco(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> S
     // Said, not judged: a lab may serve its own activate.cisco.com there;
     // the connection stage judges what answered.
     let summary = format!("{} ({ip} is {why}, not Cisco's)", result.summary);
+    StageResult { summary, ..result }
+}
+
+/// Webex's SBC names (SRV targets under webex.com) resolved to an address
+/// that cannot be Webex's (a split horizon's internal one): the summary of
+/// a passed stage says so, as [`not_cisco`] does; the connection stage
+/// judges what answered there.
+fn not_webex(ctx: &Ctx<'_>, result: StageResult, attempts: &[&Attempt<'_>]) -> StageResult {
+    if result.status != Status::Pass {
+        return result;
+    }
+    let nets = hijack::Subnets::of(ctx);
+    let found = (attempts.iter())
+        .filter(|a| matches!(a.qtype, 1 | 28) && is_webex_name(&a.name))
+        .find_map(|a| match &a.answer {
+            Answer::Records(records) => records
+                .iter()
+                .filter_map(|r| r.parse::<std::net::IpAddr>().ok())
+                .find_map(|ip| nets.why(ip).map(|why| (&a.name, ip, why))),
+            _ => None,
+        });
+    let Some((name, ip, why)) = found else {
+        return result;
+    };
+    let said = match result.summary.contains(&ip.to_string()) {
+        true => format!("{ip} is {why}"),
+        false => format!("{name} is {ip}, {why}"),
+    };
+    let summary = format!("{} ({said}, not Webex's)", result.summary);
     StageResult { summary, ..result }
 }
 

@@ -7,6 +7,12 @@ use std::net::SocketAddr;
 use super::answer::{Answer, Attempt};
 use crate::proto::dns::qtype_name;
 
+/// The answer of `a` is NOERROR with empty answer and authority sections
+/// (see `DnsMessage::bare_noerror`).
+fn made_up(a: &Attempt<'_>) -> bool {
+    matches!(a.answer_fact.map(|f| &f.body), Some(crate::fact::Body::Dns(m)) if m.bare_noerror)
+}
+
 /// `dhcp`: the capture may hold the phone's DHCP (a lease seen, or frames
 /// the snaplen cut); without it, its DNS server need not come from option 6.
 pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> String {
@@ -94,6 +100,13 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                     "{name} has only an IPv6 address at {server} (AAAA {v6}) and no IPv4 (A) \
                      record, which the phone asks for: add the A record (or remove the local \
                      zone or override of {name})"
+                ),
+                None if made_up(a) => format!(
+                    "resolver {server} answers {name} A with NOERROR and nothing else, not even \
+                     the SOA a zone gives a name without such a record (RFC 2308): the resolver \
+                     made the answer itself; check its local overrides, filter lists and DNS \
+                     rebind protection (dnsmasq stop-dns-rebind drops private addresses) for \
+                     {name}"
                 ),
                 None => format!("{name} has no A (IPv4) record at {server}: check the zone"),
             },

@@ -320,8 +320,12 @@ impl<'x, 'a> Judge<'x, 'a> {
                 let names: Vec<&str> = dead.iter().map(|a| a.name.as_str()).collect();
                 drop_after(&mut summary, failed);
                 summary.push_str(&format!(
-                    " ({} of its targets do not resolve: {})",
+                    " ({} of its targets {} not resolve: {})",
                     names.len(),
+                    match names.len() {
+                        1 => "does",
+                        _ => "do",
+                    },
                     names.join(", ")
                 ));
                 advice = Some(targets_advice(best, &dead, attempts, family));
@@ -354,6 +358,13 @@ impl<'x, 'a> Judge<'x, 'a> {
                 false if matches!(&failed.answer, Answer::Error(rc) if rc == "REFUSED") => {
                     refused_then(failed, best, all, (dhcp, when))
                 }
+                // Every answer of that server came from another address:
+                // the server's fault, said as when it fails alone.
+                false if matches!(failed.answer, Answer::OtherSource(_)) => format!(
+                    "{}; until then the phone waits on {} before it asks the next server",
+                    advice_of(failed, all, dhcp),
+                    failed.server()
+                ),
                 false if parallel && !answered_first => format!(
                     "DNS server {} never answers (the phone asked {} at the same time, which \
                      answered): fix it or remove it from {}; a phone that asks it alone waits \

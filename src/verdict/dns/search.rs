@@ -1,58 +1,235 @@
-//! Search-list expansions of the activation and provisioning names: a stub
-//! resolver whose `ndots` exceeds the dots of `activate.cisco.com` asks it
-//! with its search domain appended first (`activate.cisco.com.corp.example`,
-//! the domain from DHCP option 15 or 119). A miss there (NXDOMAIN, no data)
-//! is the stub going on to its next form, no failure; an answer there (a
-//! wildcard record in the search domain) is the address the phone used,
-//! and it is not the service's.
+//! Search-list expansions of the names of the three DNS stages: a stub
+//! resolver whose `ndots` exceeds the dots of a name asks it with its search
+//! domain appended first (`activate.cisco.com.corp.example`, the domain from
+//! DHCP option 15 or 119). Such a name belongs to the stage of the name it
+//! expands (the activation and provisioning names, the SIP SRV names and
+//! their SBC targets), whatever its outcome. A miss there is the stub going
+//! on to its next form, no failure, once the capture shows the real name
+//! asked; when it never was, the phone stopped at the expansion and its
+//! outcome is the stage's, said as such. An answer there (a wildcard record
+//! in the search domain) is an address the phone used, and it is not the
+//! service's.
+
+use std::collections::{BTreeSet, HashSet};
 
 use super::answer::{Answer, Attempt};
-use crate::phone::names::searched_for;
-use crate::verdict::{ev, StageResult, Status};
+use crate::fact::Body;
+use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
+use crate::phone::names::{searched_for, srv_domain};
+use crate::proto::dns::qtype_name;
+use crate::verdict::{ev, Ctx, StageResult, Status};
 
-/// The stage's lookups without the expansions that found no such name, nor
-/// those that failed otherwise once the bare name was asked too (the stub
-/// went on to it: its outcome is the phone's).
-pub(super) fn misses_left_out<'b, 'a>(attempts: Vec<&'b Attempt<'a>>) -> Vec<&'b Attempt<'a>> {
-    let missed = |a: &Attempt<'_>| {
-        matches!(&a.answer, Answer::NoData)
-            || matches!(&a.answer, Answer::Error(rc) if rc == "NXDOMAIN")
-    };
-    let expanded = |a: &Attempt<'_>| {
-        let bare = |n: &str| {
-            crate::phone::names::is_activation_name(n)
-                || crate::phone::names::is_provisioning_name(n)
+/// The search domains of a phone and the names of its stages they expand.
+pub(super) struct SearchList<'s> {
+    /// Domains the search list appends: the lease's option 15, and the
+    /// suffixes the capture shows appended to a stage's name.
+    suffixes: BTreeSet<String>,
+    /// SRV targets and SBC names (an expansion of one is the SRV stage's).
+    targets: &'s BTreeSet<String>,
+    /// Names the phone asked (lower case).
+    asked: HashSet<String>,
+    /// The capture's end (an NXDOMAIN just before it: the stub may yet
+    /// have gone on to the real name).
+    end: Option<crate::time::Timestamp>,
+}
+
+impl<'s> SearchList<'s> {
+    pub(super) fn of(ctx: &Ctx<'_>, all: &[Attempt<'_>], targets: &'s BTreeSet<String>) -> Self {
+        let mut list = SearchList {
+            suffixes: BTreeSet::new(),
+            targets,
+            asked: all.iter().map(|a| a.name.to_ascii_lowercase()).collect(),
+            end: ctx.end,
         };
-        !bare(&a.name)
-    };
-    let bare_asked = attempts.iter().any(|a| !expanded(a));
-    attempts
-        .into_iter()
-        .filter(|a| !(expanded(a) && (missed(a) || bare_asked && !a.ok())))
-        .collect()
+        for f in ctx.own() {
+            if let Body::Dhcp(m) = &f.body {
+                let domain = m
+                    .domain_name()
+                    .map(|d| d.trim_matches('.').to_ascii_lowercase());
+                list.suffixes.extend(domain.filter(|d| !d.is_empty()));
+            }
+        }
+        let evident: Vec<String> = (all.iter())
+            .filter_map(|a| list.real_of(&a.name).map(|(_, s)| s.to_ascii_lowercase()))
+            .collect();
+        list.suffixes.extend(evident);
+        list
+    }
+
+    /// The stage's real name `name` expands, and the suffix appended
+    /// (`activate.cisco.com` and `corp.example` of
+    /// `activate.cisco.com.corp.example`). An SRV name expands another only
+    /// with a suffix the search list is seen to append, or when the shorter
+    /// name was asked too; its domain keeps a dot (`_sips._tcp.sbc` with a
+    /// search domain appended is a short name the phone was given).
+    pub(super) fn real_of<'n>(&self, name: &'n str) -> Option<(&'n str, &'n str)> {
+        let split = |real: &'n str| Some((real, name.get(real.len() + 1..)?));
+        let name_of = |n: &str| is_activation_name(n) || is_provisioning_name(n);
+        if !name_of(name) {
+            if let Some(real) = searched_for(name, name_of) {
+                return split(real);
+            }
+        }
+        let forms = shorter_forms(name);
+        if let Some(real) = forms.clone().find(|f| self.targets.contains(*f)) {
+            return split(real);
+        }
+        if !is_sip_srv_name(name) {
+            return None;
+        }
+        let real = forms
+            .filter(|f| srv_domain(f).is_some_and(|d| d.contains('.')))
+            .find(|f| {
+                let suffix = name.get(f.len() + 1..).unwrap_or_default();
+                self.asked.contains(&f.to_ascii_lowercase())
+                    || self.suffixes.contains(&suffix.to_ascii_lowercase())
+            })?;
+        split(real)
+    }
+
+    fn asked(&self, name: &str) -> bool {
+        self.asked.contains(&name.to_ascii_lowercase())
+    }
+
+    /// The stage's lookups without the expansions that got no answer to use
+    /// (a miss, an error, silence) whose real name the phone asked too: it
+    /// went on to that one, whose outcome is the phone's.
+    pub(super) fn left_out<'b, 'a>(&self, attempts: Vec<&'b Attempt<'a>>) -> Vec<&'b Attempt<'a>> {
+        // (An answer the snaplen cut stays: it may be the one used.)
+        let went_on = |a: &Attempt<'_>| {
+            let cut = matches!(a.answer, Answer::CutShort);
+            !a.ok()
+                && !cut
+                && self
+                    .real_of(&a.name)
+                    .is_some_and(|(real, _)| self.asked(real))
+        };
+        attempts.into_iter().filter(|a| !went_on(a)).collect()
+    }
+
+    /// A failed stage decided by expansions whose real name the phone never
+    /// asked: each is said as the real name asked through the search list,
+    /// and the advice names the search domain. An NXDOMAIN there sends every
+    /// stub on to the real name: at the capture's very end, can't tell.
+    pub(super) fn never_asked(
+        &self,
+        result: StageResult,
+        attempts: &[&Attempt<'_>],
+    ) -> StageResult {
+        if result.status != Status::Fail {
+            return result;
+        }
+        let found: Vec<(&Attempt<'_>, &str, &str)> = (attempts.iter())
+            .filter(|a| !a.ok())
+            .filter_map(|a| self.real_of(&a.name).map(|(r, s)| (*a, r, s)))
+            .filter(|(a, real, _)| !self.asked(real) && result.summary.contains(&a.text()))
+            .collect();
+        let Some(&(first, real, suffix)) = found.first() else {
+            return result;
+        };
+        let mut summary = result.summary.clone();
+        for (a, real, suffix) in &found {
+            let text = a.text();
+            let Some(outcome) = text.split_once(": ").map(|(_, o)| o) else {
+                continue;
+            };
+            let said = format!(
+                "{real} asked as {} {} (search list {suffix}): {outcome}; the real name was \
+                 never asked",
+                a.name,
+                qtype_name(a.qtype)
+            );
+            summary = summary.replacen(&text, &said, 1);
+        }
+        let nxdomain = matches!(&first.answer, Answer::Error(rc) if rc == "NXDOMAIN");
+        let at_end = match (first.answer_fact, self.end) {
+            (Some(f), Some(end)) => f.ts.secs_until(&end) < GOING_ON_SECS,
+            _ => false,
+        };
+        if nxdomain && at_end {
+            let tail = "; the real name was never asked";
+            let summary = match summary.strip_suffix(tail) {
+                Some(s) => {
+                    format!("{s}; the capture ends before {real} could be asked: can't tell")
+                }
+                None => summary,
+            };
+            return StageResult {
+                summary,
+                status: Status::NotSeen,
+                advice: None,
+                ..result
+            };
+        }
+        let mut advice = search_advice(first, real, suffix);
+        let mut others: Vec<&str> = found.iter().map(|(_, r, _)| *r).collect();
+        others.retain(|r| !r.eq_ignore_ascii_case(real));
+        others.dedup();
+        if !others.is_empty() {
+            advice.push_str(&format!(" (the same for {})", others.join(", ")));
+        }
+        StageResult {
+            summary,
+            advice: Some(advice),
+            ..result
+        }
+    }
+}
+
+/// Seconds within which a stub asks the next form of a name after an
+/// NXDOMAIN (it does so at once).
+const GOING_ON_SECS: f64 = 1.0;
+
+/// The advice for the search-list name `a` of `real` (suffix `suffix`),
+/// after which the phone never asked `real` itself.
+fn search_advice(a: &Attempt<'_>, real: &str, suffix: &str) -> String {
+    let (name, server, qtype) = (&a.name, a.server(), qtype_name(a.qtype));
+    let drop =
+        format!("drop {suffix} from the search list of the voice scope (DHCP option 15 or 119)");
+    match &a.answer {
+        Answer::NoData => format!(
+            "{name} exists at {server} with no {qtype} record (a wildcard under {suffix} with \
+             records of another type), and the phone's resolver stops there without asking \
+             {real}: remove the wildcard under {suffix}, or {drop}"
+        ),
+        Answer::Error(rc) if rc == "NXDOMAIN" => format!(
+            "{name} does not exist (NXDOMAIN), which should send the phone on to {real}, yet it \
+             never asked {real}: check the phone's resolver settings (search list, ndots), or \
+             {drop}"
+        ),
+        Answer::Error(rc) => format!(
+            "{server} fails names under {suffix} ({rc} for {name}) and the phone's resolver gives \
+             up there without asking {real}: fix the {suffix} zone at {server} (its forwarding \
+             or its authoritative servers), or {drop}"
+        ),
+        _ => format!(
+            "the phone's resolver got nothing for {name} from {server} and gave up without \
+             asking {real}: make {server} answer names under {suffix}, or {drop}"
+        ),
+    }
 }
 
 /// The stage's last answered lookup was an expansion: the phone took an
 /// address the search domain gave for `name.<suffix>`, not the service's.
+/// `addresses`: only address lookups count (an SRV name answered through
+/// the search list is the SRV set the phone was given).
 pub(super) fn expansion_used(
     result: StageResult,
     attempts: &[&Attempt<'_>],
-    bare: fn(&str) -> bool,
+    search: &SearchList<'_>,
+    addresses: bool,
 ) -> StageResult {
-    let Some(last) = attempts.iter().rev().find(|a| a.ok()) else {
+    let counts = |a: &&&Attempt<'_>| a.ok() && (!addresses || matches!(a.qtype, 1 | 28));
+    let Some(last) = attempts.iter().rev().find(counts) else {
         return result;
     };
-    let Some(name) = searched_for(&last.name, bare).filter(|_| !bare(&last.name)) else {
+    let Some((name, suffix)) = search.real_of(&last.name) else {
         return result;
     };
     let Answer::Records(records) = &last.answer else {
         return result;
     };
-    let suffix = last
-        .name
-        .get(name.len() + 1..)
-        .unwrap_or_default()
-        .trim_end_matches('.');
+    let suffix = suffix.trim_end_matches('.');
     let summary = format!(
         "{name} was asked as {} (the search list appended {suffix}) and that name answered {} \
          (#{}): not {name}'s address",
@@ -64,19 +241,23 @@ pub(super) fn expansion_used(
     // failure is the first fault, the wildcard only hid it.
     let bare_failed = attempts
         .iter()
-        .rfind(|a| a.query.frame < last.query.frame && bare(&a.name))
+        .rfind(|a| a.query.frame < last.query.frame && a.name.eq_ignore_ascii_case(name))
         .filter(|a| !a.ok());
+    // A zone file's name without its trailing dot gets the zone appended:
+    // the same answer as a wildcard's.
+    let what =
+        format!("a wildcard *.{suffix}, or a record for {name} written without its trailing dot");
     let advice = match bare_failed {
         Some(a) => format!(
-            "{name} itself got no address (#{}), and a record in {suffix} (a wildcard, \
-             *.{suffix}) answered the search list's {name}.{suffix}: make the DNS server the \
-             phones use (DHCP option 6) resolve {name}, and remove the wildcard",
+            "{name} itself got no address (#{}), and a record in {suffix} answered the search \
+             list's {name}.{suffix} ({what}): make the DNS server the phones use (DHCP option \
+             6) resolve {name}, and remove that record",
             a.answer_fact.map_or(a.query.frame, |f| f.frame)
         ),
         None => format!(
-            "a record in {suffix} (a wildcard, *.{suffix}) answers for {name}.{suffix}, which \
-             the phone asks with its search domain before {name} itself: remove the wildcard, \
-             or the search domain from the voice scope (DHCP option 15 or 119)"
+            "a record in {suffix} answers for {name}.{suffix} ({what}), which the phone asks \
+             with its search domain before {name} itself: remove that record, or the search \
+             domain from the voice scope (DHCP option 15 or 119)"
         ),
     };
     let mut out = StageResult::new(result.stage, Status::Fail, summary).advice(advice);
@@ -88,4 +269,12 @@ pub(super) fn expansion_used(
         ));
     }
     out
+}
+
+/// The names `name` expands: each part before a dot that has more after
+/// it (`a.b.c` gives `a` and `a.b`).
+pub(super) fn shorter_forms(name: &str) -> impl Iterator<Item = &str> + Clone {
+    (name.char_indices())
+        .filter(move |(i, c)| *c == '.' && i + 1 < name.len())
+        .filter_map(move |(i, _)| name.get(..i))
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::answer::{Answer, Attempt};
+use super::search::shorter_forms;
 use crate::fact::{Body, Fact};
 use crate::phone::names::srv_domain;
 use crate::proto::sip::StartLine;
@@ -15,9 +16,9 @@ use crate::verdict::{ev, Ctx, Stage, StageResult, Status};
 /// phone then did not use, failed. Left out: the other transports' misses
 /// of a domain that answered, the misses of a domain the phone then
 /// resolved directly (4.2: no SRV, use the A record; that fallback is
-/// returned as the stage when nothing else is left), search-list
-/// expansions that missed (`<name>.<domain suffix>` of a name also asked),
-/// and a name's miss when its expansion answered.
+/// returned as the stage when nothing else is left), and a name's miss when
+/// its search-list expansion answered (the expansions' own misses are left
+/// out before, in `search.rs`).
 /// SRV queries of a domain that were never answered, whose domain's address
 /// record the phone got and then used (`used`), are such a fallback too (a
 /// warning).
@@ -27,9 +28,6 @@ pub(super) fn srv_lookups<'a, 'b>(
     used: &dyn Fn(&Attempt<'_>) -> bool,
 ) -> (Vec<&'b Attempt<'a>>, Option<StageResult>) {
     // Indexes, not scans: a phone may ask the same SRV name 100k times.
-    // A name is a search-list expansion of another name asked.
-    let names: HashSet<&str> = all.iter().map(|b| b.name.as_str()).collect();
-    let expansion = |a: &Attempt<'_>| shorter_forms(&a.name).any(|n| names.contains(n));
     let answered_names: HashSet<&str> = srv
         .iter()
         .filter(|a| a.ok() && a.qtype == 33)
@@ -75,9 +73,7 @@ pub(super) fn srv_lookups<'a, 'b>(
         .into_iter()
         .filter(|a| matches!(a.qtype, 1 | 28 | 33))
         // (An expansion whose answer the snaplen cut stays: can't tell.)
-        .filter(|a| {
-            a.ok() || matches!(a.answer, Answer::CutShort) || !expansion(a) && !expanded_ok(a)
-        })
+        .filter(|a| a.ok() || matches!(a.answer, Answer::CutShort) || !expanded_ok(a))
         .filter(|a| {
             let Some(d) = srv_domain(&a.name).filter(|_| !a.ok()) else {
                 return true;
@@ -104,14 +100,6 @@ pub(super) fn srv_lookups<'a, 'b>(
         !(again && matches!(a.answer, Answer::Pending))
     });
     (kept, fallback)
-}
-
-/// The names `name` expands: each part before a dot that has more after
-/// it (`a.b.c` gives `a` and `a.b`).
-fn shorter_forms(name: &str) -> impl Iterator<Item = &str> {
-    (name.char_indices())
-        .filter(move |(i, c)| *c == '.' && i + 1 < name.len())
-        .map(move |(i, _)| &name[..i])
 }
 
 /// An SRV query with no answer at all (not one cut by the snaplen).

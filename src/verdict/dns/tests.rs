@@ -19,6 +19,7 @@ fn dns(frame: u64, id: u16, response: bool, malformed: bool) -> Fact {
         (PHONE, SERVER)
     };
     let m = DnsMessage {
+        bare_noerror: false,
         id,
         response,
         opcode: 0,
@@ -382,6 +383,7 @@ fn activation(frame: u64, secs: i64, port: u16, server: &str, response: bool) ->
         false => Vec::new(),
     };
     let m = DnsMessage {
+        bare_noerror: false,
         id: port,
         response,
         opcode: 0,
