@@ -216,8 +216,9 @@ fn reach(p: &PhoneReport) -> String {
         .iter()
         .any(|s| s.stage == Stage::Ntp && (s.status != Status::NotSeen || s.cannot_tell()));
     let but = if ntp { " but NTP" } else { "" };
-    // Judged, or undecided for bytes the capture lacks.
-    match chain.rfind(|s| s.status != Status::NotSeen || s.cannot_tell()) {
+    // Judged, or with evidence of its own (undecided for bytes the capture
+    // lacks, a challenge the capture ends on).
+    match chain.rfind(|s| s.status != Status::NotSeen || !s.evidence.is_empty()) {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => {
             // Frames already given with "can't tell" are not repeated.
             let at = if s.cannot_tell() {
