@@ -2,6 +2,8 @@
 //! SEP host names replaced consistently (the same value always gets the same
 //! stand-in), so a report can go into a ticket. Private addresses stay: they
 //! say where in the network things happen and identify no one outside it.
+//! User names inside the capture paths are found by the paths' own bounds
+//! (`redact/paths.rs`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -11,6 +13,8 @@ use crate::fact::{Body, Fact};
 use crate::packet::mac_string;
 use crate::phone::aor_user;
 use crate::phone::identity::mac_from_user_agent;
+
+mod paths;
 
 /// Replaces the sensitive values of `doc` and `facts` in the rendered `text`.
 pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> String {
@@ -124,10 +128,18 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     }
     let mut tokens: Vec<(&String, &String)> = map.iter().collect();
     tokens.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    // User names inside the capture paths first, by the paths' own bounds.
+    let mut path_users: Vec<(String, String)> = names.iter().chain(&numbers).cloned().collect();
+    path_users.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    let mut stand_ins: Vec<(String, &str)> = Vec::new();
+    let paths = paths::path_forms(doc, facts);
+    let mut out = paths::mark_users(text, &paths, &path_users, |to| {
+        let marker = marker(stand_ins.len());
+        stand_ins.push((marker.clone(), to));
+        marker
+    });
     // Each value is first swapped for a marker holding no ASCII, then the
     // markers for the stand-ins: a stand-in is never replaced in its turn.
-    let mut out = text.to_string();
-    let mut stand_ins = Vec::new();
     for (from, to) in tokens {
         let marker = marker(stand_ins.len());
         let next = replace_bounded(&out, from, &marker);

@@ -231,7 +231,8 @@ fn reach(p: &PhoneReport) -> String {
         .iter()
         .any(|s| s.stage == Stage::Ntp && (s.status != Status::NotSeen || s.cannot_tell()));
     let but = if ntp { " but NTP" } else { "" };
-    // Judged, or seen and left undecided or unfinished.
+    // Judged, or with evidence of its own (undecided for bytes the capture
+    // lacks, unfinished, a challenge the capture ends on).
     match chain.rfind(|s| s.status != Status::NotSeen || !s.evidence.is_empty()) {
         Some(s) if !matches!(s.stage, Stage::SbcTls | Stage::SipRegister) => {
             // Frames already given with the undecided stage are not repeated.

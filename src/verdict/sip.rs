@@ -5,17 +5,22 @@
 //!
 //! A first 401/407 is the normal digest challenge; a 401 with `stale=true`
 //! is a nonce refresh. An authenticated REGISTER answered by a fresh 401, or
-//! a 403, means the credentials were rejected. No final response means the
-//! path to the registrar is broken (`sip/unanswered.rs`: an answer the
-//! phone went on re-sending after never reached it); answers that came back
-//! as IP fragments never completed say the path lost them. A line challenged again and again
-//! that never answers with credentials has none (unless the snaplen hid
-//! them). A REGISTER with expires 0 at the end is a de-registration, not a
-//! failure. Several lines: each line's last REGISTER counts, the worst
-//! decides and is named. NAT: a Via sent-by address that differs from the
-//! packet's source warns (a Via rewritten but a private Contact left is a
-//! half-working SIP ALG); the same REGISTER captured on both sides of a SIP
-//! ALG (`Phone::sip_alg`) warns with the rewrite (and a failure names it).
+//! a 403, means the credentials were rejected. A challenge the phone never
+//! answers while the capture goes on 5 s or more is a failed registration
+//! (`sip/unfollowed.rs`); one the capture ends on stays not seen. No final
+//! response means the path to the registrar is broken (`sip/unanswered.rs`:
+//! an answer the phone went on re-sending after never reached it); answers
+//! that came back as IP fragments never completed say the path lost them. A
+//! line challenged again and again that never answers with credentials has
+//! none (unless the snaplen hid them). A REGISTER with expires 0 at the end
+//! is a de-registration, not a failure, and one without a Contact a binding
+//! query (RFC 3261 10.2.3): its 2xx registers nothing, a warning when the
+//! phone sent nothing else (`sip/registered.rs`). Several lines: each
+//! line's last REGISTER counts, the worst decides and is named. NAT: a Via
+//! sent-by address that differs from the packet's source warns (a Via
+//! rewritten but a private Contact left is a half-working SIP ALG); the
+//! same REGISTER captured on both sides of a SIP ALG (`Phone::sip_alg`)
+//! warns with the rewrite (and a failure names it).
 //! SIP answers cut by the snaplen or lost from the capture make the stage
 //! can't tell; a final answer (not a challenge) to a REGISTER the capture
 //! lost, after all else, decides (`sip/no_register.rs`). Refusals naming
@@ -30,6 +35,7 @@ mod no_register;
 mod registered;
 mod transaction;
 mod unanswered;
+mod unfollowed;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
@@ -58,9 +64,12 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         evidence.push(ev(f, n.text.clone()));
     }
     trim(&mut evidence);
-    // De-registrations at the end do not judge the registration.
+    // De-registrations at the end do not judge the registration, nor do
+    // binding queries (REGISTERs without a Contact).
     let judged: Vec<&Transaction<'_>> = {
-        let live: Vec<&Transaction<'_>> = txs.iter().filter(|t| t.expires() != Some(0)).collect();
+        let live: Vec<&Transaction<'_>> = (txs.iter())
+            .filter(|t| t.expires() != Some(0) && !t.binding_query())
+            .collect();
         if live.is_empty() {
             txs.iter().collect()
         } else {

@@ -4,10 +4,12 @@
 //! application_data record is told from its handshake (it follows the
 //! ChangeCipherSpec), so a session where the phone sent data and the SBC
 //! sent none back before the session closed (the SBC closing at once, or
-//! the phone giving up after a wait) is an unanswered REGISTER, and
-//! one that closed with no application data either way carried no SIP
-//! (a failure when the SBC closed it within moments of the handshake: a
-//! phone sends its REGISTER at once, the SBC dropped it before).
+//! the phone giving up after a wait) is an unanswered REGISTER: a failure,
+//! unless a later session carries application data both ways (a warning,
+//! recovered); and one that closed with no application data either way
+//! carried no SIP (a failure when the SBC closed it within moments of the
+//! handshake: a phone sends its REGISTER at once, the SBC dropped it
+//! before).
 
 use std::collections::BTreeMap;
 
@@ -101,17 +103,44 @@ pub fn inside_tls(ctx: &Ctx<'_>) -> Option<StageResult> {
         }
     }
     let mut result = None;
+    // The last session whose first record got nothing back, while no later
+    // one carried records both ways.
+    let mut unanswered_at: Option<StageResult> = None;
     for s in sessions.values() {
         // The latest session that says something decides.
         if let Some(r) = went_silent(s) {
             result = Some(r);
         } else if let Some(r) = unanswered(s) {
+            unanswered_at = Some(r.clone());
             result = Some(r);
         } else if let Some(r) = carried(s) {
-            result = Some(r);
+            result = Some(match unanswered_at.take() {
+                Some(before) if s.data[1].is_some() => recovered(before, r),
+                _ => r,
+            });
         }
     }
     result
+}
+
+/// A session whose REGISTER went unanswered (`before`), then a later one
+/// with application data both ways (`later`): the phone got past it.
+fn recovered(before: StageResult, later: StageResult) -> StageResult {
+    let since = later
+        .evidence
+        .iter()
+        .map(|e| e.frame)
+        .min()
+        .unwrap_or_default();
+    let summary = format!(
+        "{}; a later TLS session (from #{since}) carried records both ways, so SIP ran again",
+        before.summary
+    );
+    let mut evidence = before.evidence;
+    evidence.extend(later.evidence);
+    StageResult::new(Stage::SipRegister, Status::Warn, summary)
+        .advice(before.advice.unwrap_or_default())
+        .evidence(evidence)
 }
 
 /// TLS 1.2: the phone's data got nothing back before the session closed.
@@ -157,7 +186,7 @@ fn unanswered(s: &Session<'_>) -> Option<StageResult> {
                   take the phone's REGISTER; check the line's registration for this device in \
                   Control Hub and the phone's own log (it shows the REGISTER and what came back)";
     Some(
-        StageResult::new(Stage::SipRegister, Status::Warn, summary)
+        StageResult::new(Stage::SipRegister, Status::Fail, summary)
             .advice(advice)
             .evidence(evidence),
     )

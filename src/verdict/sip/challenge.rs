@@ -2,18 +2,17 @@
 //! does not itself reject the credentials: a first challenge, or one with
 //! `stale=true`. What came around it decides: a refresh the phone left
 //! unanswered after good registrations, a registrar that calls every fresh
-//! nonce stale, a phone with no credentials to give, a late answer, or a
-//! capture that ends before the phone's next REGISTER.
+//! nonce stale, a phone with no credentials to give, a late answer, a
+//! challenge the phone left unanswered while the capture went on
+//! (`sip/unfollowed.rs`: a failure), or a capture that ends before the
+//! phone's next REGISTER.
 
 use super::exchange::{late_answer, registered_before, LATE_ADVICE};
 use super::transaction::Transaction;
+use super::unfollowed::{unfollowed, waited_on};
 use crate::fact::{Body, Fact};
 use crate::proto::sip::SipMessage;
 use crate::verdict::{Ctx, Stage, StageResult, Status};
-
-/// Seconds a phone has to answer a challenge before the capture's going on
-/// without it counts (a phone answers a 401 at once).
-const UNFOLLOWED_SECS: f64 = 5.0;
 
 /// Authenticated REGISTERs in a row answered `stale=true` that make a
 /// loop: one is a nonce that aged out (normal); a second means the nonce
@@ -38,9 +37,9 @@ pub(super) fn challenged(
     // After good registrations, a refresh left on a challenge the phone
     // never answered while the capture went on: the binding runs out.
     let challenge = last.finals.first().map(|(f, _, _)| *f);
-    let waited = challenge.is_some_and(|f| ctx.secs_left(&f.ts) >= UNFOLLOWED_SECS);
+    let waited = waited_on(ctx, last);
     match (registered_before(judged, last), challenge) {
-        (Some(ok), Some(ch)) if waited => {
+        (Some(ok), Some(ch)) if waited.is_some() => {
             let sends = match last.retransmissions {
                 0 => String::new(),
                 n => format!(", sent {} times,", n + 1),
@@ -120,23 +119,29 @@ pub(super) fn challenged(
                 );
                 StageResult::not_seen(Stage::SipRegister, s)
             }
-            None if last.authenticated() => {
-                let s = format!(
-                    "the authenticated REGISTER at #{} got a {code} with stale=true (its nonce \
-                     had expired); the capture ends before a REGISTER with the new nonce",
-                    last.request.frame
-                );
-                StageResult::not_seen(Stage::SipRegister, s)
-            }
-            None => {
-                let s = format!(
-                    "challenged ({code}), no authenticated REGISTER followed in the \
-                                 capture"
-                );
-                StageResult::not_seen(Stage::SipRegister, s)
-            }
+            // Left on the challenge while the capture went on: failed.
+            None => match waited {
+                Some(ch) => unfollowed(ctx, last, ch, code),
+                None => still_open(last, code),
+            },
         },
     }
+}
+
+/// `last`'s challenge as the capture ends (sooner than
+/// [`super::unfollowed::UNFOLLOWED_SECS`] after it): the phone's answer may
+/// just not be in it.
+fn still_open(last: &Transaction<'_>, code: u16) -> StageResult {
+    let s = if last.authenticated() {
+        format!(
+            "the authenticated REGISTER at #{} got a {code} with stale=true (its nonce had \
+             expired); the capture ends before a REGISTER with the new nonce",
+            last.request.frame
+        )
+    } else {
+        format!("challenged ({code}), no authenticated REGISTER followed in the capture")
+    };
+    StageResult::not_seen(Stage::SipRegister, s)
 }
 
 /// The realms of a proxy's 407 and a registrar's 401 both challenging the
@@ -212,7 +217,7 @@ fn stale_loop(
 /// The digest algorithms a challenge offers, when none is MD5 (MD5 or
 /// MD5-sess; a challenge without one means MD5: RFC 3261 22.4), the only
 /// ones a phone is sure to answer: "SHA-256", "SHA-256 and SHA-512-256".
-fn unanswerable_algorithms(m: &SipMessage) -> Option<String> {
+pub(super) fn unanswerable_algorithms(m: &SipMessage) -> Option<String> {
     let mut offered: Vec<String> = Vec::new();
     for (name, value) in &m.headers {
         let challenge = name.eq_ignore_ascii_case("WWW-Authenticate")

@@ -1,7 +1,9 @@
 //! A REGISTER answered 2xx: registered, and what a pass must still warn of
 //! (a binding granted 0 s, rejected or refused attempts before it, a failed
 //! connection to another registrar, a REGISTER refused by ICMP, REGISTERs left
-//! unanswered, a late answer, NAT and SIP ALG rewrites).
+//! unanswered, a late answer, NAT and SIP ALG rewrites). A 2xx to a REGISTER
+//! without a Contact (a binding query, RFC 3261 10.2.3) registers nothing:
+//! a warning, not a registration.
 
 use super::advice::{reason_advice, response_text};
 use super::challenge::answered_unseen;
@@ -26,6 +28,9 @@ pub(super) fn registered(
     rejected: usize,
     nat: Option<&(&Fact, Nat)>,
 ) -> StageResult {
+    if last.binding_query() {
+        return binding_query(last, code);
+    }
     let ok = last.finals.first().map(|(_, _, m)| *m);
     let own = last.msg.registered_contact().0;
     let expires = ok.and_then(|m| m.binding_expires(own));
@@ -324,3 +329,26 @@ const DEREG_LOOK: usize = 4;
 
 /// ICMP errors looked at after a REGISTER for one about it.
 const ICMP_LOOK: usize = 16;
+
+/// `last`, a REGISTER without a Contact, got the 2xx `code`: it listed the
+/// line's bindings (those its answer names) and added none.
+fn binding_query(last: &Transaction<'_>, code: u16) -> StageResult {
+    let listed = last.finals.first().map_or(0, |(_, _, m)| m.contact.len());
+    let bindings = match listed {
+        0 => "no binding".to_string(),
+        n => crate::text::plural(n, "binding", "bindings"),
+    };
+    stage(
+        Status::Warn,
+        format!(
+            "binding query, nothing registered: the REGISTER at #{} carried no Contact, and \
+             its {code} OK lists {bindings}",
+            last.request.frame
+        ),
+    )
+    .advice(
+        "a REGISTER without a Contact header only asks for the line's bindings (RFC 3261 \
+         10.2.3) and registers nothing: check the phone's line settings and that no SIP ALG \
+         on the path strips the Contact header",
+    )
+}

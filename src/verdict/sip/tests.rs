@@ -12,7 +12,8 @@ fn fact(frame: u64, secs: i64, src: &str, dst: &str, text: &str) -> Fact {
 fn register_text(call_id: &str, cseq: u32) -> String {
     format!(
         "REGISTER sip:example.com SIP/2.0\r\nCall-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n\
-         From: <sip:1001@example.com>\r\nContent-Length: 0\r\n\r\n"
+         From: <sip:1001@example.com>\r\nContact: <sip:1001@192.0.2.100:5060>\r\n\
+         Content-Length: 0\r\n\r\n"
     )
 }
 

@@ -26,6 +26,8 @@ pub(super) struct Transaction<'a> {
     /// Provisional (1xx) responses to the phone: the first, and how many.
     pub(super) provisional: Option<(&'a Fact, u16, &'a SipMessage)>,
     pub(super) provisionals: usize,
+    /// The last provisional response (the first when only one came).
+    pub(super) last_provisional: Option<&'a Fact>,
     /// A final response the phone went on re-sending its request after:
     /// it never got it (seen where the capture saw it, lost on the way),
     /// and how many re-sends followed the last final response.
@@ -53,6 +55,7 @@ impl<'a> Transaction<'a> {
             finals: vec![ok],
             provisional: None,
             provisionals: 0,
+            last_provisional: None,
             unreached: None,
             resent_after_final: 0,
             resent_after_any: 0,
@@ -74,6 +77,14 @@ impl<'a> Transaction<'a> {
             }
             _ => self.msg.authorization.is_some(),
         }
+    }
+
+    /// A REGISTER with no Contact at all (not `*`), read whole: it asks
+    /// for the bindings and adds none (RFC 3261 10.2.3). (One with Expires
+    /// 0 is taken for the de-registration it means.)
+    pub(super) fn binding_query(&self) -> bool {
+        let whole = !self.request.truncated && !self.last_send.truncated;
+        self.msg.contact.is_empty() && whole && self.expires() != Some(0)
     }
 
     pub(super) fn expires(&self) -> Option<u32> {
@@ -207,6 +218,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
                     finals: Vec::new(),
                     provisional: None,
                     provisionals: 0,
+                    last_provisional: None,
                     unreached: None,
                     resent_after_final: 0,
                     resent_after_any: 0,
@@ -226,6 +238,7 @@ pub(super) fn transactions<'a>(ctx: &'a Ctx<'a>) -> Vec<Transaction<'a>> {
             {
                 t.provisional.get_or_insert((f, *code, m));
                 t.provisionals += 1;
+                t.last_provisional = Some(f);
             }
             _ => {}
         }

@@ -288,8 +288,9 @@ pub(super) fn unanswered(
         let result = stage(
             Status::Fail,
             format!(
-                "no complete response to REGISTER ({n} sends to {to}): {} came \
-                 back in IP fragments that never all arrived (from #{})",
+                "no complete response to REGISTER ({} to {to}): {} came back in IP \
+                 fragments that never all arrived (from #{})",
+                crate::text::plural(n, "send", "sends"),
                 crate::text::plural(lost.len(), "answer", "answers"),
                 first.frame
             ),
@@ -532,11 +533,17 @@ fn provisional_only(
         k => format!(" ({k} times)"),
     };
     evidence.push(ev(f, text.clone()));
+    // The last one too: the server went on answering to the end.
+    if let Some(l) = last.last_provisional.filter(|l| l.frame != f.frame) {
+        let k = last.provisionals;
+        evidence.push(ev(l, format!("{text}, the last of {k}")));
+        evidence.sort_by_key(|e| e.frame);
+    }
+    let sends = crate::text::plural(n, "send", "sends");
     let result = stage(
         Status::Fail,
         format!(
-            "no final response to REGISTER ({n} sends to {to}): only {text}{times}, from \
-             #{}",
+            "no final response to REGISTER ({sends} to {to}): only {text}{times}, from #{}",
             f.frame
         ),
     )
