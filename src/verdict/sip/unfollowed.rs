@@ -72,9 +72,9 @@ pub(super) fn unfollowed(
         Some(algorithms) => {
             summary.push_str(&format!("; the challenge offers only {algorithms}"));
             format!(
-                "the registrar's challenge uses the {algorithms} digest algorithm (RFC 7616/8760), \
-                 which the phone may not support: have the registrar offer an MD5 challenge too, \
-                 or bring the phone to a firmware that answers {algorithms}"
+                "the registrar's challenge uses the {algorithms} digest algorithm \
+                 (RFC 7616/8760), which the phone may not support: have the registrar offer an \
+                 MD5 challenge too, or bring the phone to a firmware that answers {algorithms}"
             )
         }
         None => "the phone did not answer the registrar's digest challenge: the line has no \
