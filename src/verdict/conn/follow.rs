@@ -9,8 +9,10 @@
 //! outcome is judged as the stage's own connections are (TCP, the TLS
 //! handshake, or the HTTP exchange in clear) and says the host it went to;
 //! local-config leaves it alone, since the scope did not name that host.
-//! Only web connections (TCP 80 or 443, TLS, or HTTP) count, and none
-//! after the phone's first connection to the SBC.
+//! Only web connections (TCP 80 or 443, TLS, or HTTP) count, and only when
+//! the phone got no further: once it asks DNS for an SRV record or connects
+//! to the SBC, it had its profile, and its other web connections (a
+//! firmware download, the service's other hosts) are none of the chain's.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -68,6 +70,16 @@ pub(super) fn follow_ups<'c, 'a>(
     conns: &'c [(Kind, Conn<'a>)],
 ) -> FollowUps<'c, 'a> {
     let own: Vec<&'a Fact> = ctx.own().collect();
+    // The phone went on to the SBC: it had its profile.
+    let srv_asked = own.iter().any(|f| {
+        matches!(&f.body, Body::Dns(m) if !m.response && m.questions.iter().any(|q| q.qtype == 33))
+    });
+    if srv_asked || conns.iter().any(|(k, _)| *k == Kind::Sbc) {
+        return FollowUps {
+            own,
+            list: Vec::new(),
+        };
+    }
     let t = crate::verdict::local::named(ctx);
     let boot = crate::verdict::dhcp::boot_server(ctx).map(|b| IpAddr::V4(b.next_server));
     // (Requests after a redirect seen in clear: `clear_http` follows them.)
@@ -86,9 +98,7 @@ pub(super) fn follow_ups<'c, 'a>(
         match k {
             Kind::Activation => act = Some(c),
             Kind::Provisioning => prov = Some(c),
-            // None after the phone's first connection to the SBC.
-            Kind::Sbc => break,
-            Kind::Other => {}
+            Kind::Sbc | Kind::Other => {}
         }
         if *k != Kind::Other {
             continue;
