@@ -417,9 +417,8 @@ impl DhcpMessage {
 
     /// Options that hand the phone a provisioning server, as text, in wire
     /// order: 66, 150 (`"192.0.2.10, 192.0.2.11"`), 159, 160, and 43 / 125
-    /// when a value looks like a TFTP/HTTP server or URL, or, in a
-    /// sub-option of 43 or under Cisco's enterprise number in 125, is a
-    /// host name or address as text.
+    /// when a value looks like a TFTP/HTTP server or URL, or, under
+    /// Cisco's enterprise number in 125, is a host name or address as text.
     pub fn provisioning_options(&self) -> Vec<(u8, String)> {
         self.options
             .iter()
@@ -471,12 +470,14 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
                 (read, _) => read,
             }
         }
-        // Inside sub-options (Cisco's, RFC 2132 8.4) a bare host name or
-        // address text names a server too; the raw text of an unstructured
-        // option 43 is a controller's address (Aruba), not a server.
+        // Option 43 names no vendor: its sub-options mean what the vendor
+        // class they answer says (a controller's address for Aruba,
+        // Ruckus or Cisco access points sharing the scope), so only a value
+        // that reads as a TFTP/HTTP server or URL counts, never a bare
+        // address or host name.
         code::VENDOR_SPECIFIC => {
             let subs = encapsulated(&option.data).unwrap_or_default();
-            server_values(subs.iter().map(|(_, v)| (v.as_slice(), true)))
+            server_values(subs.iter().map(|(_, v)| (v.as_slice(), false)))
                 .or_else(|| server_values([(option.data.as_slice(), false)]))
         }
         // Under Cisco's enterprise number a host name or address text

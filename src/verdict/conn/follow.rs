@@ -9,10 +9,11 @@
 //! outcome is judged as the stage's own connections are (TCP, the TLS
 //! handshake, or the HTTP exchange in clear) and says the host it went to;
 //! local-config leaves it alone, since the scope did not name that host.
-//! Only web connections (TCP 80 or 443, TLS, or HTTP) count, and only when
-//! the phone got no further: once it asks DNS for an SRV record or connects
-//! to the SBC, it had its profile, and its other web connections (a
-//! firmware download, the service's other hosts) are none of the chain's.
+//! Only web connections (TCP 80 or 443, TLS, or HTTP) count, and they are
+//! judged only when the phone got no further: once it asks DNS for an SRV
+//! record or connects to the SBC, it had its profile, and its other web
+//! connections (a firmware download, a directory, the service's other
+//! hosts) are none of the chain's. Either way they are not local-config's.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -44,6 +45,9 @@ pub(super) struct FollowUp<'c, 'a> {
 pub(super) struct FollowUps<'c, 'a> {
     own: Vec<&'a Fact>,
     pub(super) list: Vec<FollowUp<'c, 'a>>,
+    /// The phone asked for an SRV record or reached the SBC: it had its
+    /// profile, and the follow-ups are not judged.
+    went_further: bool,
 }
 
 /// The phone's socket of a connection.
@@ -74,12 +78,7 @@ pub(super) fn follow_ups<'c, 'a>(
     let srv_asked = own.iter().any(|f| {
         matches!(&f.body, Body::Dns(m) if !m.response && m.questions.iter().any(|q| q.qtype == 33))
     });
-    if srv_asked || conns.iter().any(|(k, _)| *k == Kind::Sbc) {
-        return FollowUps {
-            own,
-            list: Vec::new(),
-        };
-    }
+    let went_further = srv_asked || conns.iter().any(|(k, _)| *k == Kind::Sbc);
     let t = crate::verdict::local::named(ctx);
     let boot = crate::verdict::dhcp::boot_server(ctx).map(|b| IpAddr::V4(b.next_server));
     // (Requests after a redirect seen in clear: `clear_http` follows them.)
@@ -133,7 +132,11 @@ pub(super) fn follow_ups<'c, 'a>(
             requests,
         });
     }
-    FollowUps { own, list }
+    FollowUps {
+        own,
+        list,
+        went_further,
+    }
 }
 
 /// The phone went on past the handshake (it sent application data and no
@@ -171,6 +174,9 @@ pub(super) fn outcomes(
     clock: impl Fn(&Conn<'_>) -> bool,
     web_ok: bool,
 ) -> Vec<(u64, Outcome)> {
+    if follow.went_further {
+        return Vec::new();
+    }
     let mine: Vec<&FollowUp<'_, '_>> = follow.list.iter().filter(|f| f.kind == kind).collect();
     // (Built once: an exchange in clear looks its answer up here.)
     let answers = match mine.iter().any(|f| !f.requests.is_empty()) {

@@ -320,7 +320,7 @@ fn route_widths(mut routes: &[u8]) -> Option<Vec<u8>> {
     (!widths.is_empty()).then_some(widths)
 }
 
-fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, mask: Ipv4Addr) -> bool {
+pub(super) fn same_subnet(a: Ipv4Addr, b: Ipv4Addr, mask: Ipv4Addr) -> bool {
     network(a, mask) == network(b, mask)
 }
 

@@ -13,7 +13,6 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::answer::{Answer, Attempt};
-use crate::fact::Body;
 use crate::phone::names::{is_activation_name, is_provisioning_name, is_sip_srv_name};
 use crate::phone::names::{searched_for, srv_domain};
 use crate::proto::dns::qtype_name;
@@ -21,8 +20,10 @@ use crate::verdict::{ev, Ctx, StageResult, Status};
 
 /// The search domains of a phone and the names of its stages they expand.
 pub(super) struct SearchList<'s> {
-    /// Domains the search list appends: the lease's option 15, and the
-    /// suffixes the capture shows appended to a stage's name.
+    /// Domains the search list is seen to append to a stage's name (the
+    /// activation or provisioning name, an SRV target, an SRV name also
+    /// asked bare). The lease's option 15 alone is no evidence: the SRV
+    /// name the profile gives may well end in that domain itself.
     suffixes: BTreeSet<String>,
     /// SRV targets and SBC names (an expansion of one is the SRV stage's).
     targets: &'s BTreeSet<String>,
@@ -41,14 +42,6 @@ impl<'s> SearchList<'s> {
             asked: all.iter().map(|a| a.name.to_ascii_lowercase()).collect(),
             end: ctx.end,
         };
-        for f in ctx.own() {
-            if let Body::Dhcp(m) = &f.body {
-                let domain = m
-                    .domain_name()
-                    .map(|d| d.trim_matches('.').to_ascii_lowercase());
-                list.suffixes.extend(domain.filter(|d| !d.is_empty()));
-            }
-        }
         let evident: Vec<String> = (all.iter())
             .filter_map(|a| list.real_of(&a.name).map(|(_, s)| s.to_ascii_lowercase()))
             .collect();
