@@ -8,7 +8,8 @@
 //! (no frames, none of a phone, none matching `--phone`) is a suite of one
 //! skipped test that says why: it was analysed, as its exit code says. The
 //! capture's warnings, and "cut short: partial report" for a file cut short,
-//! are in the system-out of each of its suites, as the other formats say them.
+//! are in the system-out of its first suite, as the other formats say them
+//! once.
 
 use super::{capture_name, frames, Document};
 use crate::analyze::CaptureSummary;
@@ -50,8 +51,11 @@ pub fn render(doc: &Document) -> String {
             tests += 1;
             continue;
         }
-        for p in mine {
-            suites.push_str(&phone_suite(name, p, &notes));
+        // (The capture's notes once, with its first phone: repeated in
+        // every suite they grow as phones times warnings.)
+        for (i, p) in mine.into_iter().enumerate() {
+            let notes = if i == 0 { notes.as_str() } else { "" };
+            suites.push_str(&phone_suite(name, p, notes));
             tests += p.stages.len();
         }
     }

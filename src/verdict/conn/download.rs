@@ -131,11 +131,7 @@ pub(super) fn cut_short(
         }
         (false, true) => (
             Status::Warn,
-            format!(
-                "handshake with {name} completed, then the server's side reset the connection \
-                 {sent} into the session without closing TLS (no close_notify): the answer \
-                 may be cut"
-            ),
+            no_close_notify(&name, &sent, "reset"),
             path,
             "reset without a close_notify",
         ),
@@ -150,11 +146,7 @@ pub(super) fn cut_short(
         {
             (
                 Status::Warn,
-                format!(
-                "handshake with {name} completed, then the server's side closed the connection \
-                 {sent} into the session without closing TLS (no close_notify): the answer \
-                 may be cut"
-            ),
+                no_close_notify(&name, &sent, "closed"),
                 path,
                 "closed (FIN) without a close_notify",
             )
@@ -361,4 +353,13 @@ fn amount(server: &Tail) -> String {
         n if n < 1_000_000 => format!("{:.1} kB", n as f64 / 1e3),
         n => format!("{:.1} MB", n as f64 / 1e6),
     }
+}
+
+/// The server's side ended the connection (`how`: reset, closed) `sent`
+/// into the session without a close_notify.
+fn no_close_notify(name: &str, sent: &str, how: &str) -> String {
+    format!(
+        "handshake with {name} completed, then the server's side {how} the connection {sent} \
+         into the session without closing TLS (no close_notify): the answer may be cut"
+    )
 }

@@ -112,10 +112,15 @@ impl<'s> SearchList<'s> {
         if result.status != Status::Fail {
             return result;
         }
+        // (Bounded: a storm of expansions makes a long summary, and each
+        // look at it is a search through it.)
         let found: Vec<(&Attempt<'_>, &str, &str)> = (attempts.iter())
             .filter(|a| !a.ok())
             .filter_map(|a| self.real_of(&a.name).map(|(r, s)| (*a, r, s)))
-            .filter(|(a, real, _)| !self.asked(real) && result.summary.contains(&a.text()))
+            .filter(|(_, real, _)| !self.asked(real))
+            .take(LOOKED)
+            .filter(|(a, _, _)| result.summary.contains(&a.text()))
+            .take(SAID)
             .collect();
         let Some(&(first, real, suffix)) = found.first() else {
             return result;
@@ -168,6 +173,10 @@ impl<'s> SearchList<'s> {
         }
     }
 }
+
+/// Expansions looked for in a failed stage's summary, and said at most.
+const LOOKED: usize = 64;
+const SAID: usize = 8;
 
 /// Seconds within which a stub asks the next form of a name after an
 /// NXDOMAIN (it does so at once).
