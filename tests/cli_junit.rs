@@ -96,7 +96,11 @@ fn a_skipped_stage_says_cant_tell_or_not_seen() {
 /// phones and 39 warnings made 102 MB of JUnit).
 #[test]
 fn a_captures_warnings_are_said_once_whatever_its_phones() {
-    let o = provscope(&["captures/edge-addr-reused-pc-lease-between.pcap", "-f", "junit"]);
+    let o = provscope(&[
+        "captures/edge-addr-reused-pc-lease-between.pcap",
+        "-f",
+        "junit",
+    ]);
     let out = text(&o.stdout);
     assert_eq!(out.matches("<testsuite ").count(), 3, "{out}");
     assert_eq!(out.matches("<system-out>warning: ").count(), 1, "{out}");
