@@ -131,7 +131,7 @@ pub(super) fn cut_short(
         }
         (false, true) => (
             Status::Warn,
-            no_close_notify(&name, &sent, "reset"),
+            no_close_notify(name, &sent, "reset"),
             path,
             "reset without a close_notify",
         ),
@@ -146,7 +146,7 @@ pub(super) fn cut_short(
         {
             (
                 Status::Warn,
-                no_close_notify(&name, &sent, "closed"),
+                no_close_notify(name, &sent, "closed"),
                 path,
                 "closed (FIN) without a close_notify",
             )
