@@ -21,6 +21,14 @@ fn a_pass_headline_names_a_stage_not_seen_to_its_end() {
         head,
         "PASS: every stage seen passed; not seen to its end: sbc-tls (#5-10)"
     );
+    // The phone ended the handshake itself (its close_notify after the
+    // server's Certificate): said, not "not finished in the capture".
+    assert!(
+        out.contains(
+            "not finished: the phone ended it with close_notify (#10) before its Finished"
+        ),
+        "{out}"
+    );
     let o = provscope(&[case, "-f", "markdown"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(

@@ -223,11 +223,7 @@ pub(super) fn tls_outcome(
     } else if let Some(lost) = stall::phone_flight_lost(c, &name, port, &mut evidence) {
         lost
     } else {
-        (
-            Status::NotSeen,
-            format!("TLS handshake with {name} not finished in the capture"),
-            None,
-        )
+        (Status::NotSeen, unfinished(c, &name), None)
     };
     // A failure other than a plaintext alert, with bytes the capture lost
     // before the close: can't tell.
@@ -570,5 +566,28 @@ fn completed(
             format!("{v} handshake with {name} completed"),
             None,
         )
+    }
+}
+
+/// A handshake neither finished nor refused: who ended it, when the phone
+/// did (a warning-level alert such as close_notify, or its FIN or RST),
+/// else the capture ended first.
+fn unfinished(c: &Conn<'_>, name: &str) -> String {
+    let alert = (c.alerts.iter()).find(|a| a.1 && a.2 != 2);
+    let closed = c.closed.filter(|(_, by_phone, _)| *by_phone);
+    match (alert, closed) {
+        (Some(&(f, _, _, d)), _) => format!(
+            "TLS handshake with {name} not finished: the phone ended it with {} (#{}) before \
+             its Finished",
+            alert_name(d),
+            f.frame
+        ),
+        (None, Some((f, _, rst))) => format!(
+            "TLS handshake with {name} not finished: the phone {} the connection (#{}) before \
+             its Finished",
+            if rst { "reset" } else { "closed" },
+            f.frame
+        ),
+        (None, None) => format!("TLS handshake with {name} not finished in the capture"),
     }
 }
