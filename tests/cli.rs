@@ -975,10 +975,7 @@ fn a_pass_headline_names_the_stages_it_cannot_tell() {
     // undecided, not "nothing seen after dns-activation".
     let o = provscope(&["captures/edge-dns-srv-fragments-cut-by-snaplen.pcapng"]);
     let out = stdout(&o);
-    let head = out
-        .lines()
-        .find(|l| l.starts_with("PASS"))
-        .unwrap_or_default();
+    let head = common::pass_headline(&out);
     assert_eq!(
         head,
         "PASS: every stage seen passed; can't tell at dns-srv (#3-6); nothing seen after dns-srv"

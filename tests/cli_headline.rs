@@ -13,10 +13,7 @@ fn a_pass_headline_names_a_stage_not_seen_to_its_end() {
     let case = case.to_str().expect("utf-8");
     let o = provscope(&[case]);
     let out = String::from_utf8_lossy(&o.stdout);
-    let head = out
-        .lines()
-        .find(|l| l.starts_with("PASS"))
-        .unwrap_or_default();
+    let head = common::pass_headline(&out);
     assert_eq!(
         head,
         "PASS: every stage seen passed; not seen to its end: sbc-tls (#5-10)"

@@ -70,6 +70,10 @@ pub struct ConnStages {
     pub provisioning: StageResult,
     pub sbc_connect: StageResult,
     pub sbc_tls: StageResult,
+    /// The frames of the HTTP requests on connections that followed
+    /// activation or provisioning to another host (`conn/follow.rs`): those
+    /// stages judge them, not local-config.
+    pub follow_up_requests: std::collections::HashSet<u64>,
 }
 
 pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
@@ -236,6 +240,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
         provisioning,
         sbc_connect,
         sbc_tls,
+        follow_up_requests: follow::request_frames(&follow_ups),
     }
 }
 
@@ -268,14 +273,6 @@ impl Clock {
 
 /// The alert certificate_expired (RFC 8446 6.2).
 const CERTIFICATE_EXPIRED: u8 = 45;
-
-/// The frames of the HTTP requests on connections that followed activation
-/// or provisioning to another host (`conn/follow.rs`): those stages judge
-/// them, not local-config.
-pub(crate) fn follow_up_requests(ctx: &Ctx<'_>) -> std::collections::HashSet<u64> {
-    let conns = conns(ctx);
-    follow::request_frames(&follow::follow_ups(ctx, &conns))
-}
 
 /// No TLS with the SBC, and SIP in clear (TCP or UDP) to the SBC port:
 /// the line's transport is TCP or UDP where Webex Calling takes only TLS,

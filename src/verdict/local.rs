@@ -174,12 +174,13 @@ pub(super) enum Outcome {
     Pending(String),
 }
 
-/// Stage `local-config`.
-pub fn local_config(ctx: &Ctx<'_>) -> StageResult {
+/// Stage `local-config`; `follow_ups` are the frames of HTTP requests the
+/// activation and provisioning stages judge (`conn/follow.rs`).
+pub fn local_config(ctx: &Ctx<'_>, follow_ups: &HashSet<u64>) -> StageResult {
     let targets = named(ctx);
     let mut attempts: Vec<(Outcome, String, Vec<Evidence>)> = Vec::new();
     super::tftp::attempts(ctx, &mut attempts);
-    http_attempts(ctx, &targets, &mut attempts);
+    http_attempts(ctx, &targets, follow_ups, &mut attempts);
     https_attempts(ctx, &targets, &mut attempts);
     connect_attempts(ctx, &targets, &mut attempts);
     // In time order: the last attempt decides.
@@ -327,11 +328,16 @@ fn answers_unseen(own: &[&Fact], tail: bool) -> HashSet<(SocketAddr, SocketAddr)
 }
 
 /// HTTP GETs of a profile and their status.
-fn http_attempts(ctx: &Ctx<'_>, t: &Targets, out: &mut Vec<(Outcome, String, Vec<Evidence>)>) {
+fn http_attempts(
+    ctx: &Ctx<'_>,
+    t: &Targets,
+    follow_ups: &HashSet<u64>,
+    out: &mut Vec<(Outcome, String, Vec<Evidence>)>,
+) {
     let own: Vec<&Fact> = ctx.own().collect();
     let mut provisioning = super::conn::clear_http::requests(ctx, t);
     // Where activation or provisioning sent the phone on: theirs.
-    provisioning.extend(super::conn::follow_up_requests(ctx));
+    provisioning.extend(follow_ups);
     let unseen = answers_unseen(&own, false);
     let tail_acked = answers_unseen(&own, true);
     // Positions of the responses of each (server, client) socket pair: the

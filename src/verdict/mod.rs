@@ -434,7 +434,7 @@ fn after_dhcp(ctx: &Ctx<'_>) -> Vec<StageResult> {
         .find(|r| r.status == Status::Fail)
         .map(|r| r.stage);
     vec![
-        local::local_config(ctx),
+        local::local_config(ctx, &conns.follow_up_requests),
         dns.activation,
         conns.activation,
         dns.provisioning,

@@ -7,6 +7,13 @@ use provscope::fact::{Body, Fact};
 use provscope::run::{run_path, CaptureResult, RunOptions};
 use provscope::verdict::{PhoneReport, Stage, StageResult, Status};
 
+/// The table's first PASS headline in `out` ("" when none).
+pub fn pass_headline(out: &str) -> &str {
+    out.lines()
+        .find(|l| l.starts_with("PASS"))
+        .unwrap_or_default()
+}
+
 /// A path under `../shared` (beside the checkout, in CI too).
 pub fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
