@@ -56,6 +56,9 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
     if capture.frames == 0 {
         capture.warnings.insert(0, analyze::NO_FRAMES.to_string());
     }
+    if let (true, Some(hint)) = (phones.is_empty(), sips_hint(&analysis.facts, &jopts)) {
+        capture.warnings.push(hint);
+    }
     if let Some(want) = &opts.phone {
         let all: Vec<String> = phones.iter().map(|p| p.id.clone()).collect();
         let (kept, others): (Vec<_>, Vec<_>) =
@@ -97,6 +100,49 @@ pub fn run_reader(reader: CaptureReader, name: &str, opts: &RunOptions) -> Captu
         phones,
         facts: analysis.facts,
     }
+}
+
+/// The SIPS port (RFC 3261 26.2: SIP over TLS).
+const SIPS_PORT: u16 = 5061;
+
+/// No phone found, but TLS sessions opened to the SIPS port: a phone
+/// registering to an SBC on 5061 without DNS or SNI that would name it
+/// (tester132: baresip over TLS to 5061). 5061 is not an SBC port by
+/// default: Webex Calling's SBC listens on 8934 (DOMAIN.md), and a 5061
+/// target from an SRV record is judged as the SBC already; any other TLS on
+/// 5061 (a softphone on a PC) would become a phone of its own.
+fn sips_hint(facts: &[crate::fact::Fact], opts: &JudgeOptions) -> Option<String> {
+    use crate::fact::Body;
+    use crate::proto::tls::TlsEvent;
+    if opts.sbc_port == SIPS_PORT {
+        return None;
+    }
+    let hellos: Vec<&crate::fact::Fact> = (facts.iter())
+        .filter(|f| f.dst.port() == SIPS_PORT)
+        .filter(|f| {
+            matches!(
+                &f.body,
+                Body::Tls {
+                    from_client: true,
+                    event: TlsEvent::ClientHello { .. },
+                    ..
+                }
+            )
+        })
+        .collect();
+    let first = hellos.first()?;
+    Some(format!(
+        "no phone found, but {} to port {SIPS_PORT} (SIPS), the first {} -> {} (#{}): \
+         for a phone registering to an SBC on that port, run again with --sbc-port {SIPS_PORT}",
+        crate::text::plural(
+            hellos.len(),
+            "TLS ClientHello went",
+            "TLS ClientHellos went"
+        ),
+        first.src,
+        first.dst,
+        first.frame
+    ))
 }
 
 /// Removes the warnings that name a host of `others` (a MAC or an address)

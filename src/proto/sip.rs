@@ -440,7 +440,9 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, SipError> {
         return Err(SipError::NotSip);
     }
     let text = String::from_utf8_lossy(line);
-    if let Some(rest) = text.strip_prefix("SIP/2.0 ") {
+    // (SIP-Version is case-insensitive: RFC 3261 7.1.)
+    let version = text.get(..8).filter(|v| v.eq_ignore_ascii_case("SIP/2.0 "));
+    if let Some(rest) = version.and_then(|v| text.get(v.len()..)) {
         let code = rest
             .get(..3)
             .and_then(|c| c.parse::<u16>().ok())

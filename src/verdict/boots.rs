@@ -13,7 +13,6 @@
 //! it failed then and the last boot reached no later stage either (nothing
 //! since says the fault is gone).
 
-use super::dhcp::trim;
 use super::{Ctx, StageResult, Status};
 use crate::fact::Body;
 use crate::proto::sip::StartLine;
@@ -175,8 +174,9 @@ pub fn merge(
         .cloned()
         .collect();
     evidence.extend(last.evidence.iter().cloned());
-    trim(&mut evidence);
-    match (before.status, last.status) {
+    // (What decides either boot's stage stays through trimming.)
+    let keep: Vec<u64> = before.keep.iter().chain(&last.keep).copied().collect();
+    let merged = match (before.status, last.status) {
         (Status::NotSeen, _) => last,
         // An earlier failure the last boot has not come back to is the
         // latest word on the stage: a warning, not a silence.
@@ -238,7 +238,8 @@ pub fn merge(
             }
         }
         _ => StageResult { evidence, ..last },
-    }
+    };
+    StageResult { keep, ..merged }
 }
 
 #[cfg(test)]

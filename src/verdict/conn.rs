@@ -39,7 +39,6 @@ mod webex_private;
 
 use std::net::SocketAddr;
 
-use super::dhcp::trim;
 use super::{cert, hijack, ntp, proxy, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::TcpResult;
 use connection::{conns, host_kind, Conn, Kind};
@@ -330,7 +329,6 @@ fn combine(stage: Stage, outcomes: Vec<Outcome>, none: &str) -> StageResult {
     let mut evidence: Vec<Evidence> = outcomes.iter().flat_map(|o| o.evidence.clone()).collect();
     evidence.sort_by_key(|e| e.frame);
     evidence.dedup();
-    trim(&mut evidence);
     let decisive: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| o.status != Status::NotSeen)

@@ -42,9 +42,6 @@ use under_way::dhcp_refusal;
 pub use under_way::under_way_at_end;
 use under_way::{under_way, under_way_text};
 
-/// At most this many evidence lines per stage.
-pub const MAX_EVIDENCE: usize = 12;
-
 /// At most this many distinct offered values named in a summary or advice
 /// (a scope rotating through thousands of servers would make one line of
 /// megabytes).
@@ -122,7 +119,6 @@ pub fn lease(ctx: &Ctx<'_>) -> StageResult {
     result.summary = format!("{}; then {}", result.summary, under_way_text(tail));
     let mut evidence = std::mem::take(&mut result.evidence);
     evidence.extend(tail.iter().map(|(f, m)| ev(f, describe(f, m))));
-    trim(&mut evidence);
     result.evidence(evidence)
 }
 
@@ -195,7 +191,6 @@ fn lease_of(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> StageResult {
     }
     let last_msgs = &by_xid[*last];
     evidence.extend(last_msgs.iter().map(|(f, m)| ev(f, describe(f, m))));
-    trim(&mut evidence);
     let last_of = |t: u8| {
         last_msgs
             .iter()
@@ -508,10 +503,9 @@ fn leased(
     let mut result = StageResult::new(Stage::Dhcp, status, summary);
     if let Some(refused) = &refused {
         let (server, leaser) = (refused.server, server_of(f, m));
-        let mut evidence: Vec<Evidence> = (refused.icmp.iter())
+        let evidence: Vec<Evidence> = (refused.icmp.iter())
             .map(|g| ev(g, refused.evidence_text(g)))
             .collect();
-        trim(&mut evidence);
         let advice = match server.to_string() == leaser {
             true => format!(
                 "the DHCP service on {server} was down (its host refused the phone's REQUESTs \
@@ -742,15 +736,6 @@ fn cut_before_options(m: &DhcpMessage) -> bool {
     m.message_type.is_none() && m.anomalies.contains(&"cut_by_snaplen")
 }
 
-/// Keeps the first two and the last lines when there are too many.
-pub fn trim(evidence: &mut Vec<Evidence>) {
-    if evidence.len() > MAX_EVIDENCE {
-        let tail = evidence.split_off(evidence.len() - (MAX_EVIDENCE - 2));
-        evidence.truncate(2);
-        evidence.extend(tail);
-    }
-}
-
 /// Stage `dhcp-options`: does the scope hand out a provisioning server?
 /// `last_boot`: where the phone's last boot starts, when the capture holds
 /// several: a last lease that offers none of the options, after earlier
@@ -850,7 +835,6 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
         return StageResult::new(Stage::DhcpOptions, Status::Pass, summary)
             .evidence(vec![ev(f, text)]);
     }
-    trim(&mut evidence);
     // A reply counts as clean only where the phone asked for what the
     // earlier ones offered (option 55): a server sends most options only
     // when asked (RFC 2132 9.8), so a request that did not ask proves

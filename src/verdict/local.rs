@@ -17,7 +17,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
-use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use crate::fact::{Body, Fact};
 use crate::phone::names::{is_activation_name, is_provisioning_name};
@@ -214,7 +213,6 @@ pub fn local_config(ctx: &Ctx<'_>, follow_ups: &HashSet<u64>) -> StageResult {
     }
     let mut evidence: Vec<Evidence> = attempts.iter().flat_map(|a| a.2.clone()).collect();
     evidence.sort_by_key(|e| e.frame);
-    trim(&mut evidence);
     let what = &last.1;
     let (status, summary, advice) = match &last.0 {
         Outcome::Fetched(r) => (

@@ -13,6 +13,7 @@ mod cert;
 mod conn;
 mod dhcp;
 mod dns;
+mod evidence;
 mod hijack;
 mod local;
 mod local_arp;
@@ -172,6 +173,10 @@ pub struct StageResult {
     /// several phones share the address).
     #[serde(skip)]
     pub recovered: Option<Recovery>,
+    /// Frames that decide the stage (its deciding request and answer):
+    /// trimming the evidence keeps them (`evidence.rs`).
+    #[serde(skip)]
+    pub keep: Vec<u64>,
 }
 
 /// The failed attempt behind a recovered stage.
@@ -195,6 +200,7 @@ impl StageResult {
             evidence: Vec::new(),
             failing_since: None,
             recovered: None,
+            keep: Vec::new(),
         }
     }
 
@@ -212,6 +218,12 @@ impl StageResult {
 
     pub fn evidence(mut self, ev: Vec<Evidence>) -> Self {
         self.evidence = ev;
+        self
+    }
+
+    /// Marks frames that decide the stage: trimming keeps them.
+    pub fn keep(mut self, frames: impl IntoIterator<Item = u64>) -> Self {
+        self.keep.extend(frames);
         self
     }
 
@@ -403,6 +415,9 @@ pub fn judge(ctx: &Ctx<'_>, capture: &str) -> PhoneReport {
     if ctx.phone.shared {
         shared::no_recovery(&mut stages);
     }
+    // Every summary and advice is written: trim the evidence around what
+    // they cite.
+    stages.iter_mut().for_each(evidence::trim);
     let (mut verdict, root_cause) = overall(&stages);
     if ctx.phone.shared {
         verdict = shared::verdict(&stages, verdict);

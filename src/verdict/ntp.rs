@@ -25,7 +25,6 @@ use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::cert::is_certificate_alert;
-use super::dhcp::trim;
 use super::{ev, Ctx, Evidence, Others, Service, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
@@ -503,7 +502,6 @@ fn tally<'a>(ctx: &Ctx<'a>) -> Tally<'a> {
             _ => {}
         }
     }
-    trim(&mut t.evidence);
     t
 }
 

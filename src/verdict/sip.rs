@@ -40,7 +40,7 @@ mod unfollowed;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
 
-use super::dhcp::trim;
+use super::evidence::cited_frames;
 use super::sip_tls;
 use super::{ev, Ctx, Evidence, Stage, StageResult, Status};
 use advice::{final_advice, response_text};
@@ -63,7 +63,6 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     if let Some((f, n)) = &nat {
         evidence.push(ev(f, n.text.clone()));
     }
-    trim(&mut evidence);
     // De-registrations at the end do not judge the registration, nor do
     // binding queries (REGISTERs without a Contact).
     let judged: Vec<&Transaction<'_>> = {
@@ -112,7 +111,10 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
         })
         .map(|(_, t)| *t)
         .collect();
-    // Several lines: each line's last REGISTER counts; the worst decides.
+    // Several lines: each line's last REGISTER counts; the worst decides,
+    // and among failures one that needs the line's settings changed (a 403,
+    // a 404) before a transient one (a 503: wait or try another target);
+    // ties go to the later REGISTER.
     let mut last_of_line: BTreeMap<&str, &Transaction<'_>> = BTreeMap::new();
     for t in &judged {
         if let Some(line) = t.line() {
@@ -123,7 +125,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     let last = match lines.len() {
         0 | 1 => judged[judged.len() - 1],
         _ => (last_of_line.values())
-            .max_by_key(|t| (t.rank(), t.request.frame))
+            .max_by_key(|t| (t.rank(), !t.transient(), t.request.frame))
             .copied()
             .unwrap_or(judged[judged.len() - 1]),
     };
@@ -210,7 +212,7 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
                 Status::Fail,
                 "403 Forbidden: the registrar rejects this line".into(),
             )
-            .advice(advice::forbidden(credentials))
+            .advice(advice::forbidden(credentials, &refuser(&judged, last)))
         }
         (None, Some(code)) => {
             let last_final = last.finals.first();
@@ -248,10 +250,33 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
     }
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
     let result = with_alg(ctx, result);
-    match (lines.len() > 1, last.line()) {
+    let result = match (lines.len() > 1, last.line()) {
         (true, Some(line)) => name_line(result, &lines, line, &last_of_line),
         _ => result,
-    }
+    };
+    keep_deciding(result, &txs, last)
+}
+
+/// The deciding REGISTER and its answers, and every REGISTER whose request
+/// or answer the summary or advice cites, with its answers, stay through
+/// the evidence trimming (tester132: a 404 amid six lines was trimmed off).
+fn keep_deciding(
+    result: StageResult,
+    txs: &[Transaction<'_>],
+    last: &Transaction<'_>,
+) -> StageResult {
+    let texts = [Some(result.summary.as_str()), result.advice.as_deref()];
+    let cited: BTreeSet<u64> = texts
+        .iter()
+        .flatten()
+        .flat_map(|t| cited_frames(t))
+        .collect();
+    let keep: Vec<u64> = (txs.iter())
+        .filter(|t| tx_frames(t).iter().any(|f| cited.contains(f)))
+        .flat_map(tx_frames)
+        .chain(tx_frames(last))
+        .collect();
+    result.keep(keep)
 }
 
 /// A failure of a phone whose REGISTERs the capture shows rewritten by a SIP
@@ -455,6 +480,7 @@ fn name_line(
                 result
                     .evidence
                     .push(ev(f, format!("line {u}: {}", response_text(*code, m))));
+                result.keep.extend([t.request.frame, f.frame]);
                 response_text(*code, m)
             }
             None => "no answer".to_string(),
@@ -475,6 +501,30 @@ fn name_line(
         others.join(", ")
     );
     result
+}
+
+/// A REGISTER's frame and its final answers'.
+fn tx_frames(t: &Transaction<'_>) -> Vec<u64> {
+    let answers = t.finals.iter().map(|(f, _, _)| f.frame);
+    std::iter::once(t.request.frame).chain(answers).collect()
+}
+
+/// The registrar a refusal names: with its address when the line's REGISTER
+/// got there by following a redirect (3xx) from another one (tester132: a
+/// 302 to 10.132.0.3, which answered 403).
+fn refuser(judged: &[&Transaction<'_>], last: &Transaction<'_>) -> String {
+    let redirected = (judged.iter()).any(|t| {
+        t.line() == last.line()
+            && t.request.frame < last.request.frame
+            && t.request.dst != last.request.dst
+            && matches!(t.final_code(), Some(300..=399))
+    });
+    match (redirected, last.finals.first()) {
+        (true, Some((f, _, _))) => {
+            format!("the registrar the redirect pointed to ({})", f.src)
+        }
+        _ => "the registrar".to_string(),
+    }
 }
 
 /// Whether the line of `last` dealt in credentials at all: a challenge, or

@@ -287,12 +287,13 @@ pub(super) fn probe_start_line(data: &[u8], eof: bool) -> Probe {
     found
 }
 
-/// `SIP/2.0 SP 3DIGIT` then SP or the line end.
+/// `SIP/2.0 SP 3DIGIT` then SP or the line end (the version in any case:
+/// RFC 3261 7.1).
 fn probe_status(d: &[u8], eof: bool) -> Probe {
     for (i, &want) in b"SIP/2.0 ".iter().enumerate() {
         match d.get(i) {
             None => return Probe::NeedMore,
-            Some(&b) if b == want => {}
+            Some(b) if b.eq_ignore_ascii_case(&want) => {}
             Some(_) => return Probe::No,
         }
     }
@@ -311,7 +312,8 @@ fn probe_status(d: &[u8], eof: bool) -> Probe {
     }
 }
 
-/// `METHOD SP Request-URI SP SIP/2.0` then the line end.
+/// `METHOD SP Request-URI SP SIP/2.0` then the line end (the version in
+/// any case: RFC 3261 7.1).
 fn probe_request(d: &[u8], eof: bool) -> Probe {
     let method = d.iter().take_while(|b| b.is_ascii_uppercase()).count();
     if method > MAX_METHOD {
@@ -334,7 +336,7 @@ fn probe_request(d: &[u8], eof: bool) -> Probe {
     for &want in b"SIP/2.0" {
         match d.get(i) {
             None => return Probe::NeedMore,
-            Some(&b) if b == want => i += 1,
+            Some(b) if b.eq_ignore_ascii_case(&want) => i += 1,
             Some(_) => return Probe::No,
         }
     }

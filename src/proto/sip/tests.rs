@@ -78,13 +78,32 @@ fn looks_like_sip_accepts_start_lines() {
     assert!(looks_like_sip(b"OPTIONS sip:a@b SIP/2.0"));
 }
 
+/// SIP-Version is case-insensitive (RFC 3261 7.1; tester132's hand-edited
+/// `sip/2.0 403 Forbidden` was read as no answer).
+#[test]
+fn the_version_is_read_in_any_case() {
+    assert!(looks_like_sip(b"sip/2.0 403 Forbidden\r\n"));
+    assert!(looks_like_sip(b"REGISTER sip:a@b sip/2.0\r\n"));
+    assert!(looks_like_sip(b"Sip/2.0 200 OK\r\n"));
+    let msg = one(b"sip/2.0 403 Forbidden\r\nCall-ID: c\r\nContent-Length: 0\r\n\r\n");
+    assert!(
+        matches!(msg.start, StartLine::Response { code: 403, .. }),
+        "{:?}",
+        msg.start
+    );
+    assert_eq!(
+        sniff_sip(b"REGISTER sip:a@b sip/2"),
+        None,
+        "a lower-case version still arriving is waited for"
+    );
+}
+
 #[test]
 fn looks_like_sip_rejects_others() {
     for data in [
         &b""[..],
         b"hello",
         b"\r\n\r\n",
-        b"sip/2.0 200 OK\r\n",
         b"SIP/2.0 20 OK\r\n",
         b"SIP/2.0 2000 OK\r\n",
         b"SIP/3.0 200 OK\r\n",
@@ -92,7 +111,6 @@ fn looks_like_sip_rejects_others() {
         b"GET /cfg.xml HTTP/1.1\r\n",
         b"register sip:a@b SIP/2.0\r\n",
         b"REGISTER sip:a@b SIP/2.0 \r\n",
-        b"REGISTER sip:a@b sip/2.0\r\n",
         b"REGISTER  sip:a@b SIP/2.0\r\n",
         b"REGISTER sip:a@b\r\nSIP/2.0\r\n",
         b"REGISTER sip:a@b SIP/2.0x\r\n",

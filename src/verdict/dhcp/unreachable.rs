@@ -146,7 +146,6 @@ pub(super) fn after_lease(
     // The result's own evidence (beside the exchange's) stays.
     let mut evidence = result.evidence.clone();
     evidence.extend(refused.icmp.iter().map(|f| ev(f, refused.evidence_text(f))));
-    super::trim(&mut evidence);
     Some(
         StageResult::new(Stage::Dhcp, status, summary)
             .advice(advice)

@@ -10,7 +10,6 @@ use super::targets::{dead_targets, targets_advice};
 use super::Family;
 use crate::fact::Body;
 use crate::proto::dns::qtype_name;
-use crate::verdict::dhcp::trim;
 use crate::verdict::{ev, Evidence, Stage, StageResult, Status};
 
 /// `all`: every attempt of the phone, of every stage (what its DNS server
@@ -139,7 +138,6 @@ fn attempts_evidence(attempts: &[&Attempt<'_>]) -> Vec<Evidence> {
             evidence.push(ev(f, a.text()));
         }
     }
-    trim(&mut evidence);
     evidence
 }
 

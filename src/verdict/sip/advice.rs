@@ -41,18 +41,20 @@ pub(super) fn ordinal(n: usize) -> String {
 /// Advice for a 403 to a REGISTER that carried credentials, or to one that
 /// carried none and was never challenged: then the registrar (or a proxy)
 /// refused before any authentication, and the password is not the cause.
-pub(super) fn forbidden(credentials: bool) -> &'static str {
+/// `who`: the registrar as the advice names it ("the registrar", or the one
+/// a redirect pointed to with its address).
+pub(super) fn forbidden(credentials: bool, who: &str) -> String {
     match credentials {
-        true => {
-            "the registrar forbids the registration: check the user ID, Auth ID and \
-             password, and that the device is assigned to the user in Control Hub"
-        }
-        false => {
-            "the registrar refused the REGISTER before asking for credentials (it carried \
-             none): not a password problem; the registrar or a proxy does not accept this \
-             device, address or domain: check its access list for the phone's address, the \
-             line's user ID and registrar domain, and that the device is assigned in Control Hub"
-        }
+        true => format!(
+            "{who} forbids the registration: check the user ID, Auth ID and password, and \
+             that the device is assigned to the user in Control Hub"
+        ),
+        false => format!(
+            "{who} refused the REGISTER before asking for credentials (it carried none): not \
+             a password problem; the registrar or a proxy does not accept this device, \
+             address or domain: check its access list for the phone's address, the line's \
+             user ID and registrar domain, and that the device is assigned in Control Hub"
+        ),
     }
 }
 
@@ -154,15 +156,27 @@ pub(super) fn final_advice(
                  registrar's minimum"
             )
         }
-        403 => forbidden(true).to_string(),
+        403 => forbidden(true, "the registrar"),
         404 => "the registrar does not know this line (404): check the user ID and the \
                 registrar's domain in the line settings"
             .to_string(),
-        408 | 480 | 500..=599 => format!(
-            "the registrar (or a proxy before it) answered {code}: it is overloaded, down or \
-             cannot reach its back end; try another SRV target or wait, and check the \
-             service status"
-        ),
+        // A REGISTER refused because the line is busy: registrars answer
+        // so when they hold as many bindings for it as they allow.
+        486 => "the registrar reports the line busy (486), most often because it holds as \
+                many registrations for it as it allows: remove the other devices' or stale \
+                bindings of the line, or raise the registrar's limit"
+            .to_string(),
+        408 | 480 | 500..=599 => {
+            // (RFC 3261 20.33: when to ask again; 480 and 5xx may carry it.)
+            let retry = m.header_secs("Retry-After");
+            let wait = retry.map_or("wait".to_string(), |s| format!("wait the {s} s it asks"));
+            let asks = retry.map_or(String::new(), |s| format!(" with Retry-After {s} s"));
+            format!(
+                "the registrar (or a proxy before it) answered {code}{asks}: it is overloaded, \
+                 down or cannot reach its back end; try another SRV target or {wait}, and \
+                 check the service status"
+            )
+        }
         _ => {
             format!("the registrar answered {code}: check the line's registrar and proxy settings")
         }

@@ -111,6 +111,14 @@ impl<'a> Transaction<'a> {
         }
     }
 
+    /// Its final answer says the registrar or the path is busy or down for
+    /// now (408, 480, 5xx: RFC 3261 21.4.9, 21.4.18, 21.5): asking again
+    /// later or elsewhere may pass, where a 403 or 404 needs the line's
+    /// settings changed.
+    pub(super) fn transient(&self) -> bool {
+        matches!(self.final_code(), Some(408 | 480 | 500..=599))
+    }
+
     /// The nonce this REGISTER's credentials were made with.
     pub(super) fn nonce(&self) -> Option<&str> {
         self.msg.authorization.as_ref()?.get("nonce")
