@@ -12,19 +12,30 @@
 use crate::proto::tls::CertInfo;
 use crate::time::Timestamp;
 
-/// Words in an issuer that mark a re-signing middlebox.
+/// Words in an issuer that mark a re-signing middlebox: what it does, and
+/// the names of TLS-inspecting products (firewalls, web proxies, cloud
+/// gateways, antivirus filters). They win over the public CA words: a
+/// gateway sold by a vendor whose name is on that list (Cisco Umbrella,
+/// Cisco WSA) signs with its own CA, which no phone trusts.
 const INSPECTION_WORDS: &[&str] = &[
     "inspection",
     "decrypt",
     "intercept",
     "firewall",
+    "proxy",
+    "mitm",
+    "ssl-inspect",
+    "ssl visibility",
+    "web security",
+    "web gateway",
+    "internet gateway",
     "fortinet",
     "fortigate",
     "palo alto",
+    "paloalto",
     "zscaler",
     "sophos",
     "untangle",
-    "proxy",
     "bluecoat",
     "blue coat",
     "netskope",
@@ -33,12 +44,31 @@ const INSPECTION_WORDS: &[&str] = &[
     "checkpoint",
     "check point",
     "barracuda",
-    "mitm",
-    "ssl-inspect",
+    "umbrella",
+    "opendns",
+    "ironport",
+    "skyhigh",
+    "squid",
+    "kerio",
+    "watchguard",
+    "sonicwall",
+    "iboss",
+    "menlo security",
+    "smoothwall",
+    "lightspeed",
+    "securly",
+    "contentkeeper",
+    "interscan",
+    "kaspersky",
+    "bitdefender",
+    "avast",
+    "eset ssl",
 ];
 
 /// Public CAs (word fragments of their names) that Webex and Cisco chains use
-/// or that any phone trust store carries.
+/// or that any phone trust store carries. "cisco" is for Cisco's own roots
+/// (Cisco Root CA M2, Cisco Basic Assurance Root CA); activate.cisco.com
+/// itself chains to HydrantID (IdenTrust).
 const PUBLIC_CA_WORDS: &[&str] = &[
     "identrust",
     "hydrantid",
@@ -533,6 +563,25 @@ mod tests {
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
+    }
+
+    #[test]
+    fn a_gateway_of_a_public_vendor_is_inspection_and_its_public_cas_stay_public() {
+        let read = |cn: &str, o: &str| {
+            let mut c = cert(cn, 0, i64::MAX);
+            c.issuer_o = Some(o.into());
+            c.issuer = format!("CN={cn}, O={o}");
+            classify_issuer(&c)
+        };
+        // tester129: Umbrella decrypts HTTPS under CA names of Cisco's.
+        let umbrella = read("Cisco Umbrella Secondary SubCA fra-SG", "Cisco");
+        assert_eq!(umbrella, Issuer::Inspection);
+        let wsa = read("Cisco Web Security Appliance Demo Certificate", "Cisco");
+        assert_eq!(wsa, Issuer::Inspection);
+        assert_eq!(read("Kerio Control", "Kerio"), Issuer::Inspection);
+        // The real chains of activate.cisco.com and Cisco's own roots.
+        assert_eq!(read("HydrantID Server CA O1", "IdenTrust"), Issuer::Public);
+        assert_eq!(read("Cisco Root CA M2", "Cisco"), Issuer::Public);
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! a server that answered the phone's other names is a policy on that name.
 //! The rule of one stage is in `dns/judge.rs`, the search-list names of all
 //! three stages in `dns/search.rs`, its failed SRV targets in
-//! `dns/targets.rs`, the dropped queries of one family in `dns/dropped.rs`.
+//! `dns/targets.rs`, which of several failed names leads in
+//! `dns/several.rs`, the dropped queries of one family in `dns/dropped.rs`.
 
 mod absent;
 mod advice;
@@ -33,6 +34,7 @@ mod dropped;
 mod judge;
 mod matching;
 mod search;
+mod several;
 mod srv;
 mod targets;
 

@@ -5,11 +5,13 @@
 use std::net::SocketAddr;
 
 use super::answer::{Answer, Attempt};
+use crate::phone::names::{is_activation_lookup, is_provisioning_lookup};
+use crate::phone::names::{is_webex_name, srv_domain};
 use crate::proto::dns::qtype_name;
 
 /// The answer of `a` is NOERROR with empty answer and authority sections
 /// (see `DnsMessage::bare_noerror`).
-fn made_up(a: &Attempt<'_>) -> bool {
+pub(super) fn made_up(a: &Attempt<'_>) -> bool {
     matches!(a.answer_fact.map(|f| &f.body), Some(crate::fact::Body::Dns(m)) if m.bare_noerror)
 }
 
@@ -50,10 +52,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
                  alias without what is behind it; let it ask the public DNS for {name} \
                  (forward the zone), or fix the alias"
             ),
-            None => format!(
-                "resolver {server} says {name} does not exist (DNS filtering or split \
-                 horizon): let it resolve the public Webex and Cisco names"
-            ),
+            None => nxdomain(name, &server),
         },
         Answer::Error(rc) if rc == "SERVFAIL" => format!(
             "resolver {server} cannot resolve {name} (SERVFAIL): check its upstream \
@@ -242,6 +241,31 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> Str
             },
         },
         _ => format!("check DNS for {name}"),
+    }
+}
+
+/// A name that does not exist: a public Webex or Cisco name is hidden by
+/// the resolver; any other the phone was given (the outbound proxy of its
+/// profile, whose SRV name it asks; a provisioning server; an SRV target)
+/// may be wrong where it was given.
+fn nxdomain(name: &str, server: &str) -> String {
+    let public = is_activation_lookup(name) || is_provisioning_lookup(name) || is_webex_name(name);
+    match srv_domain(name) {
+        _ if public => format!(
+            "resolver {server} says {name} does not exist (DNS filtering or split horizon): let \
+             it resolve the public Webex and Cisco names"
+        ),
+        Some(domain) => format!(
+            "resolver {server} says {name} does not exist: the phone asks it for {domain}, the \
+             outbound proxy its profile names; check the outbound proxy name in the profile, \
+             then that the zone of {domain} publishes its SRV records (or a DNS filter or split \
+             horizon hides it)"
+        ),
+        None => format!(
+            "resolver {server} says {name} does not exist: check the name where the phone got \
+             it (its profile, a DHCP option or an SRV record) and its zone (or a DNS filter or \
+             split horizon hiding it)"
+        ),
     }
 }
 

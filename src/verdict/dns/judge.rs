@@ -6,6 +6,7 @@ use super::advice::{advice_of, refused_then};
 use super::answer::{Answer, Attempt};
 use super::dropped::dropped_other;
 use super::matching::PARALLEL_SECS;
+use super::several;
 use super::targets::{dead_targets, targets_advice};
 use super::Family;
 use crate::fact::Body;
@@ -510,17 +511,9 @@ impl<'x, 'a> Judge<'x, 'a> {
             dhcp,
             ..
         } = *self;
-        // Name the SRV or own-family failure rather than the other family's.
-        let worst = [33u16, family.qtype()]
-            .iter()
-            .find_map(|t| {
-                attempts
-                    .iter()
-                    .rev()
-                    .find(|a| a.decisive(family) && a.qtype == *t)
-            })
-            .filter(|a| !a.ok())
-            .unwrap_or(last);
+        // Name the SRV or own-family failure rather than the other family's,
+        // a primary name's rather than its fallback's.
+        let worst = several::leading(attempts, family, last);
         let mut summary = worst.text();
         // Every SBC target failed to resolve: name each one, not only the worst.
         if let Some((summary, advice)) = self.no_target_resolves(worst) {
@@ -564,23 +557,14 @@ impl<'x, 'a> Judge<'x, 'a> {
         // Other names of the stage that failed too (activate.cisco.com and its
         // older name webapps.cisco.com): each said, so that none is left out
         // when the fix is made.
-        let mut others: Vec<&Attempt<'_>> = Vec::new();
-        for a in attempts.iter().rev() {
-            let last_of_name = attempts.iter().rev().find(|b| b.name == a.name);
-            let failed = last_of_name.is_some_and(|b| b.decisive(family) && !b.ok());
-            if a.name != worst.name && failed && !others.iter().any(|o| o.name == a.name) {
-                others.push(a);
-            }
-        }
+        let others = several::others(attempts, family, worst);
         let (summary, advice) = match others.as_slice() {
             [] => (summary, advice),
             _ => {
-                others.reverse();
                 let texts: Vec<String> = others.iter().map(|a| a.text()).collect();
-                let names: Vec<&str> = others.iter().map(|a| a.name.as_str()).collect();
                 (
                     format!("{summary}; {}", texts.join("; ")),
-                    format!("{advice} (the same for {})", names.join(", ")),
+                    several::advice_with(advice, worst, &others),
                 )
             }
         };

@@ -535,3 +535,43 @@ fn a_badcookie_asked_again_at_once_is_no_failure() {
     assert_eq!(s.status, Status::Fail);
     assert!(s.summary.contains("BADCOOKIE"), "{}", s.summary);
 }
+
+#[test]
+fn the_primary_name_leads_and_the_same_is_said_only_of_the_same_cause() {
+    let facts: Vec<Fact> = (1..=8)
+        .map(|n| dns(n, n as u16, n % 2 == 0, false))
+        .collect();
+    let at = |n: usize, name: &str, qtype: u16, rc: &str| Attempt {
+        qtype,
+        name: name.into(),
+        ..attempt(&facts[n], Answer::Error(rc.into()), Some(&facts[n + 1]))
+    };
+    let judged = |attempts: &[&Attempt<'_>]| {
+        let s = stage(Stage::DnsActivation, attempts, "x", Family::V4, &[], true);
+        (s.summary, s.advice.unwrap_or_default())
+    };
+    // activate.cisco.com asked first, its older name last: it leads, by its A.
+    let a = at(0, "activate.cisco.com", 1, "SERVFAIL");
+    let aaaa = at(2, "activate.cisco.com", 28, "SERVFAIL");
+    let w = at(4, "webapps.cisco.com", 1, "SERVFAIL");
+    let (summary, advice) = judged(&[&a, &aaaa, &w]);
+    assert!(
+        summary.starts_with("activate.cisco.com A: SERVFAIL"),
+        "{summary}"
+    );
+    assert!(!summary.contains("AAAA"), "{summary}");
+    assert!(
+        advice.ends_with("(the same for webapps.cisco.com)"),
+        "{advice}"
+    );
+    // Another cause for the older name: said as such, not "the same".
+    let w = at(4, "webapps.cisco.com", 1, "REFUSED");
+    let (summary, advice) = judged(&[&a, &aaaa, &w]);
+    assert!(
+        summary.starts_with("activate.cisco.com A: SERVFAIL"),
+        "{summary}"
+    );
+    assert!(!advice.contains("the same"), "{advice}");
+    assert!(advice.contains("webapps.cisco.com (A: REFUSED"), "{advice}");
+    assert!(advice.ends_with("fails for another cause"), "{advice}");
+}
