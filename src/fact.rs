@@ -150,6 +150,15 @@ pub enum Body {
         /// side of a TLS connection): sent whole, captured in part.
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         snaplen: bool,
+        /// That cut hid what this side said (see `proto::tls::Cut`): a
+        /// TLS record other than application data; said for the first
+        /// such cut of the side too.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        hides: bool,
+        /// The content type of the record the cut fell in, when the first
+        /// octet of its header came.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        content_type: Option<u8>,
     },
     /// ICMP errors answered the client's bytes after the handshake, which
     /// the server never acknowledged (see `flow::TcpEvent::DataUnreachable`);

@@ -61,8 +61,10 @@ pub struct ConnState {
     /// Per direction (client, server): the frame of its last bytes
     /// delivered, where bytes the capture lost after them start.
     last_data: [u64; 2],
-    /// Per direction: a snaplen cut of a TLS record was said (once).
+    /// Per direction: a snaplen cut of a TLS record was said (once), and
+    /// one that hid what the direction said (once).
     cut_said: [bool; 2],
+    hid_said: [bool; 2],
 }
 
 /// The chunks of an undecided connection, as they came.
@@ -276,13 +278,23 @@ impl TcpSide {
                     self.lost_acked += 1;
                 }
                 if acked && !cut {
-                    lost_fact(info, st, (from_client, false), frame, ts, facts);
+                    lost_fact(info, st, (from_client, None), frame, ts, facts);
                 }
-                // A TLS record cut by the snaplen: said once per side.
-                let side = usize::from(!from_client);
-                if snaplen && matches!(st.app, App::Tls(_)) && !st.cut_said[side] {
-                    st.cut_said[side] = true;
-                    lost_fact(info, st, (from_client, true), frame, ts, facts);
+                // A TLS record cut by the snaplen: what it was, as far as
+                // it came. Said for the side's first cut, its first that
+                // hid what the side said, and each that cut an alert.
+                let tls_cut = match (&mut st.app, snaplen) {
+                    (App::Tls(pair), true) => Some(pick(from_client, pair).cut(frame, len)),
+                    _ => None,
+                };
+                if let Some((cut, _)) = tls_cut {
+                    let side = usize::from(!from_client);
+                    let alert = cut.hides && cut.content_type == Some(tls::ALERT);
+                    if !st.cut_said[side] || cut.hides && !st.hid_said[side] || alert {
+                        st.cut_said[side] = true;
+                        st.hid_said[side] |= cut.hides;
+                        lost_fact(info, st, (from_client, Some(cut)), frame, ts, facts);
+                    }
                 }
                 // Bytes after a hole do not continue what was held before it.
                 if let Some(p) = st.pending.as_deref_mut() {
@@ -306,9 +318,9 @@ impl TcpSide {
                         // after it stay in step.
                         let (c, s) = &mut **pair;
                         let stream = if from_client { &mut *c } else { &mut *s };
-                        let (kept, events) = match snaplen {
-                            true => stream.cut(frame, len),
-                            false => (false, Vec::new()),
+                        let (kept, events) = match tls_cut {
+                            Some((cut, events)) => (cut.kept, events),
+                            None => (false, Vec::new()),
                         };
                         if !kept {
                             stream.gap();
@@ -409,7 +421,7 @@ impl TcpSide {
                 }
                 for side in [(!from_client, peer_lost), (from_client, own_lost)] {
                     if side.1 {
-                        lost_fact(info, st, (side.0, false), frame, ts, facts);
+                        lost_fact(info, st, (side.0, None), frame, ts, facts);
                     }
                 }
                 // SIP messages whose bytes the capture lacks before the
@@ -751,12 +763,13 @@ fn connection_fact(
     Track::Bytes
 }
 
-/// Bytes of side `from_client` the capture lost (or its snaplen cut),
-/// shown at `frame`: sent after that side's last bytes delivered.
+/// Bytes of side `from_client` the capture lost (or its snaplen cut, and
+/// what the cut record was), shown at `frame`: sent after that side's last
+/// bytes delivered.
 fn lost_fact(
     info: &ConnInfo,
     st: &ConnState,
-    (from_client, snaplen): (bool, bool),
+    (from_client, cut): (bool, Option<tls::Cut>),
     frame: u64,
     ts: Timestamp,
     facts: &mut Vec<Fact>,
@@ -766,7 +779,9 @@ fn lost_fact(
         conn: st.id,
         from_client,
         after,
-        snaplen,
+        snaplen: cut.is_some(),
+        hides: cut.is_some_and(|c| c.hides),
+        content_type: cut.and_then(|c| c.content_type),
     };
     connection_fact(info, st, from_client, frame, ts, body, facts);
 }

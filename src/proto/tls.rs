@@ -46,6 +46,7 @@
 //! direction followed to its close (an HTTPS download, see [`Tail`]) has
 //! its later record headers counted.
 
+mod cut;
 mod handshake;
 mod hello;
 mod memo;
@@ -58,6 +59,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use cut::Cut;
 pub use names::{alert_name, version_name};
 use sniff::is_sslv2_client_hello;
 pub use sniff::{looks_like_tls, sniff_tls};
@@ -172,7 +174,7 @@ pub const MAX_HANDSHAKE_LEN: usize = 256 * 1024;
 
 /// Record content types (RFC 5246 section 6.2.1, RFC 6520).
 const CHANGE_CIPHER_SPEC: u8 = 20;
-const ALERT: u8 = 21;
+pub const ALERT: u8 = 21;
 const HANDSHAKE: u8 = 22;
 const APPLICATION_DATA: u8 = 23;
 const HEARTBEAT: u8 = 24;
@@ -397,54 +399,6 @@ impl TlsStream {
             self.handshake_resync = true;
             self.started = true;
         }
-    }
-
-    /// The capture's snaplen cut `len` bytes right after what was pushed
-    /// (from `frame`). When they end inside the record being read, the rest
-    /// of its body is skipped and the records after it stay in step: only
-    /// that record's content is missing (an encrypted record's is opaque
-    /// anyway; a handshake message in it is dropped). Returns its events and
-    /// true; false when [`TlsStream::gap`] must resynchronise instead.
-    pub fn cut(&mut self, frame: u64, len: u64) -> (bool, Vec<(u64, TlsEvent)>) {
-        let mut events = Vec::new();
-        if self.stopped.is_some() || self.resync {
-            return (false, events);
-        }
-        // The record the cut falls in: being skipped, or buffered in part.
-        let (content_type, record_len, left) = match (self.skipping, self.buf.get(..5)) {
-            (Some((t, n)), _) => (t, n, self.body_left),
-            (None, Some(&[t, _, _, hi, lo])) => {
-                let record_len = usize::from(u16::from_be_bytes([hi, lo]));
-                let have = self.buf.len() - 5;
-                (t, record_len, record_len.saturating_sub(have))
-            }
-            _ => return (false, events),
-        };
-        let fits = usize::try_from(len).is_ok_and(|n| n > 0 && n <= left);
-        if !fits || record_len > MAX_RECORD_LEN {
-            return (false, events);
-        }
-        if self.skipping.is_none() {
-            if content_type == HANDSHAKE {
-                self.handshake.clear();
-                self.handshake_resync = true;
-            } else if content_type == APPLICATION_DATA && record_len != ALERT_RECORD_LEN_13 {
-                let buf = std::mem::take(&mut self.buf);
-                let body = buf.get(5..).unwrap_or_default();
-                self.record(frame, content_type, body, &mut events);
-            }
-            self.buf.clear();
-            self.skipping = Some((content_type, record_len));
-        }
-        self.body_left = left - usize::try_from(len).unwrap_or(left);
-        if self.body_left == 0 {
-            self.skipping = None;
-            let encrypted = self.ccs_seen || self.handshake_encrypted || self.tls13;
-            if let (Some(tail), true) = (self.tail.as_mut(), encrypted) {
-                tail.record(content_type, record_len, self.tls13);
-            }
-        }
-        (true, events)
     }
 
     /// True once nothing more of interest can come (both application data and

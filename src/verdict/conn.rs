@@ -24,6 +24,7 @@
 mod abandon;
 pub(super) mod clear_http;
 mod connection;
+mod cut;
 mod download;
 mod flight;
 mod follow;

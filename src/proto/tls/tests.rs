@@ -1014,8 +1014,8 @@ fn a_snaplen_cut_inside_a_record_keeps_the_records_after_it() {
     let first = record(23, &[7; 40]);
     let second = record(21, &[1, 2]);
     assert_eq!(s.push(1, &first[..20]), vec![]);
-    let (kept, events) = s.cut(1, 25);
-    assert!(kept);
+    let (cut, events) = s.cut(1, 25);
+    assert!(cut.kept && !cut.hides);
     assert_eq!(events, vec![(1, TlsEvent::ApplicationData)]);
     let events = s.push(2, &second);
     assert_eq!(
@@ -1030,7 +1030,7 @@ fn a_snaplen_cut_inside_a_record_keeps_the_records_after_it() {
     );
     // A cut past the record's end cannot be placed: resynchronise.
     assert_eq!(s.push(3, &first[..10]), vec![]);
-    assert!(!s.cut(3, 100).0);
+    assert!(!s.cut(3, 100).0.kept);
 }
 
 /// TLS 1.3, a server direction followed to its close: its session tickets
@@ -1082,4 +1082,36 @@ fn tls13_session_tickets_are_no_answer() {
     s.peer_requested();
     feed(&mut s, &record(23, &[0xee; 250]));
     assert_eq!(answer(&s), Some(1));
+}
+
+/// A snaplen cut says what the cut record was as far as its header came:
+/// an alert cut in its body or in its header is still an alert, and hides
+/// what the side said; an application_data body hides nothing (tester131:
+/// the phone's 7-byte unknown_ca alert cut to 3 bytes read as no alert).
+#[test]
+fn a_snaplen_cut_tells_the_cut_record_as_far_as_its_header_came() {
+    let alert = record(21, &[2, 48]);
+    // Header whole, body cut.
+    let mut s = TlsStream::default();
+    assert_eq!(s.push(1, &alert[..5]), vec![]);
+    let (cut, _) = s.cut(1, 2);
+    assert!(cut.kept && cut.hides);
+    assert_eq!(cut.content_type, Some(21));
+    // Header cut after its first 3 octets: no length, the type still read.
+    let mut s = TlsStream::default();
+    assert_eq!(s.push(1, &alert[..3]), vec![]);
+    let (cut, _) = s.cut(1, 4);
+    assert!(!cut.kept && cut.hides);
+    assert_eq!(cut.content_type, Some(21));
+    // Encrypted data cut in its body: opaque anyway.
+    let mut s = TlsStream::default();
+    let data = record(23, &[7; 40]);
+    s.push(1, &data[..20]);
+    let (cut, _) = s.cut(1, 25);
+    assert!(cut.kept && !cut.hides);
+    // A cut at a record's boundary: its type is not known.
+    let mut s = TlsStream::default();
+    s.push(1, &alert);
+    let (cut, _) = s.cut(1, 7);
+    assert!(!cut.kept && cut.hides && cut.content_type.is_none());
 }

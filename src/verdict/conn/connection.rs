@@ -9,7 +9,7 @@ use crate::fact::{Body, Fact, TcpAttempt};
 use crate::packet::UnreachKind;
 use crate::phone::names::{is_activation_lookup, is_activation_name};
 use crate::phone::names::{is_provisioning_lookup, is_provisioning_name};
-use crate::proto::tls::{is_tls13, CertInfo, Tail, TlsEvent};
+use crate::proto::tls::{is_tls13, CertInfo, Tail, TlsEvent, ALERT};
 use crate::verdict::Ctx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +76,11 @@ pub(super) struct Conn<'a> {
     pub(super) lost: Option<(&'a Fact, u64)>,
     /// The capture's snaplen cut TLS records of this connection.
     pub(super) snaplen_cut: bool,
+    /// Per side (phone, server): the first snaplen cut that hid what the
+    /// side said (an alert, a handshake message, a record of unknown
+    /// type), and the first that cut an alert: sent, not readable.
+    pub(super) cut_hid: [Option<&'a Fact>; 2],
+    pub(super) cut_alert: [Option<&'a Fact>; 2],
     /// The server's last TLS record.
     pub(super) server_last: Option<&'a Fact>,
     /// A session followed to its close: what each side had sent in it by
@@ -168,6 +173,8 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             hidden_bytes: false,
             lost: None,
             snaplen_cut: false,
+            cut_hid: [None; 2],
+            cut_alert: [None; 2],
             server_last: None,
             last_tail: None,
         });
@@ -194,7 +201,20 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
                 count,
                 ..
             } => c.icmp = Some((f, *kind, *sender, *count)),
-            Body::Lost { snaplen: true, .. } => c.snaplen_cut = true,
+            Body::Lost {
+                snaplen: true,
+                hides,
+                content_type,
+                ..
+            } => {
+                c.snaplen_cut = true;
+                if *hides {
+                    c.cut_hid[side].get_or_insert(f);
+                }
+                if *hides && *content_type == Some(ALERT) {
+                    c.cut_alert[side].get_or_insert(f);
+                }
+            }
             Body::Lost { after, .. } => {
                 c.hidden_bytes = true;
                 if c.lost.is_none_or(|(_, a)| *after < a) {

@@ -5,7 +5,7 @@
 
 use super::connection::{server_name, Conn, Kind};
 use super::Outcome;
-use super::{abandon, download, flight, lost, no_request, stall};
+use super::{abandon, cut, download, flight, lost, no_request, stall};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{alert_name, is_tls13, version_name, TlsEvent};
 use crate::verdict::{cert, ev, refusal, Ctx, Evidence, Status};
@@ -59,6 +59,8 @@ pub(super) fn tls_outcome(
     let phone_done = c.app_data[0] || c.ccs == [true, true];
     let cut_unseen = c.hello.is_none() && c.server_hello.is_none() && c.snaplen_cut && !phone_done;
     let unseen = c.hello.is_none() && (c.hidden_bytes || cut_unseen);
+    // (What the snaplen's cuts left readable of them is said.)
+    let cut_seen = c.cut_hid.iter().any(Option::is_some);
     let done = !lost13
         && !unanswered
         && !cut_unseen
@@ -193,6 +195,8 @@ pub(super) fn tls_outcome(
             _ => advice,
         };
         (status, summary, advice)
+    } else if c.hello.is_none() && !c.hidden_bytes && (c.server_hello.is_some() || cut_seen) {
+        cut::no_client_hello(c, &name, port, &mut evidence)
     } else if unseen {
         let why = match snaplen_cut {
             true => "cut by the capture's snaplen",
@@ -207,6 +211,8 @@ pub(super) fn tls_outcome(
             ),
             None,
         )
+    } else if c.hello.is_none() && c.chain.is_some() {
+        cut::no_client_hello(c, &name, port, &mut evidence)
     } else if c.hello.is_none() {
         (
             Status::NotSeen,
@@ -226,9 +232,11 @@ pub(super) fn tls_outcome(
         (Status::NotSeen, unfinished(c, &name), None)
     };
     // A failure other than a plaintext alert, with bytes the capture lost
-    // before the close: can't tell.
+    // (or records its snaplen cut) before the close: can't tell. (A server
+    // answering in clear was read whole: no cut record changes that.)
+    let clear = matches!((c.not_tls, c.server_hello), (Some((_, false, _)), None));
     let lost = (status == Status::Fail && fatal.is_none())
-        .then(|| lost::unjudged(c, &name, port))
+        .then(|| lost::unjudged(c, &name, port, !clear))
         .flatten();
     let (status, summary, advice) = match lost {
         Some((summary, why)) => {
@@ -239,7 +247,10 @@ pub(super) fn tls_outcome(
         None => (status, summary, advice),
     };
     Outcome {
-        hidden: status == Status::NotSeen && (unseen || c.hidden_bytes && c.lost.is_some()),
+        hidden: status == Status::NotSeen
+            && (unseen
+                || c.hidden_bytes && c.lost.is_some()
+                || c.cut_hid.iter().any(Option::is_some)),
         status,
         summary,
         advice,
