@@ -16,6 +16,7 @@ mod dns;
 mod hijack;
 mod local;
 mod local_arp;
+mod local_rule;
 mod ntp;
 mod one_way;
 mod others;
