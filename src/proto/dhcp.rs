@@ -19,6 +19,8 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
+pub mod address;
+
 /// Option codes this crate reads (RFC 2132 and later, IANA names).
 pub mod code {
     pub const PAD: u8 = 0;
@@ -341,9 +343,12 @@ impl DhcpMessage {
         self.option(code::REQUESTED_IP).and_then(first_ipv4)
     }
 
-    /// Option 54, server identifier.
+    /// Option 54, server identifier; `None` too when it holds an address
+    /// that names no server (0.0.0.0, broadcast...: see `address.rs`).
     pub fn server_id(&self) -> Option<Ipv4Addr> {
-        self.option(code::SERVER_ID).and_then(first_ipv4)
+        self.option(code::SERVER_ID)
+            .and_then(first_ipv4)
+            .filter(|a| address::usable(*a))
     }
 
     /// Option 51, lease time in seconds.
@@ -379,6 +384,15 @@ impl DhcpMessage {
         self.option(code::NTP_SERVERS)
             .map(ipv4_list)
             .unwrap_or_default()
+    }
+
+    /// Option `code` (3, 6, 42, 150...) when it is sent but none of its
+    /// addresses can name a server (a placeholder such as 0.0.0.0: see
+    /// `address.rs`): its whole addresses. `None` when it is absent or one
+    /// of them is usable.
+    pub fn unusable_servers(&self, code: u8) -> Option<Vec<Ipv4Addr>> {
+        let addrs = ipv4_list(self.option(code)?);
+        (!addrs.iter().any(|a| address::usable(*a))).then_some(addrs)
     }
 
     /// Option 66, TFTP server name (dnsmasq sends it NUL-terminated).
@@ -426,6 +440,21 @@ impl DhcpMessage {
             .collect()
     }
 
+    /// The value of option `code` (66, 150, 159, 160) when it names no
+    /// server yet is not blank: an address that names none, or a URL whose
+    /// host is one ("0.0.0.0", "http://0.0.0.0/p.xml", "http://").
+    pub fn placeholder_server(&self, code: u8) -> Option<String> {
+        if code == code::TFTP_SERVERS {
+            let addrs = self.unusable_servers(code)?;
+            let texts: Vec<String> = addrs.iter().map(|a| address::unusable_text(*a)).collect();
+            return (!texts.is_empty()).then(|| texts.join(", "));
+        }
+        let option = self.options.iter().find(|o| o.code == code)?;
+        let value = text(&option.data);
+        let blank = value.trim().is_empty();
+        (!blank && provisioning_text(option).is_none()).then(|| value.trim().to_string())
+    }
+
     /// Options 66, 150, 159 and 160 sent without a server (empty, only NULs
     /// and blanks, 0.0.0.0, or fewer than 4 bytes for 150): present, naming
     /// none.
@@ -456,12 +485,13 @@ fn provisioning_text(option: &DhcpOption) -> Option<String> {
         code::CONFIG_FILE => Some(text(&option.data))
             .filter(|t| !t.trim().is_empty() && !t.trim().ends_with("://"))
             .map(|_| value_text(&option.data)),
-        // Not one whole address that is not 0.0.0.0: no server named. Text
-        // where addresses belong (150 typed as a string) is said as such.
+        // Not one whole address that can name a server (0.0.0.0,
+        // broadcast, loopback...: address.rs): no server named. Text where
+        // addresses belong (150 typed as a string) is said as such.
         code::TFTP_SERVERS => {
             let read = ipv4_list(&option.data)
                 .iter()
-                .any(|a| !a.is_unspecified())
+                .any(|a| address::usable(*a))
                 .then(|| ipv4_text(&option.data));
             match (read, address_text(&option.data)) {
                 (Some(read), Some(typed)) => Some(format!(
@@ -518,8 +548,9 @@ fn address_text(data: &[u8]) -> Option<String> {
     (!words.is_empty() && (addresses || name)).then_some(t)
 }
 
-/// Anything but empty or 0.0.0.0, and a URL only with a host (not a bare
-/// scheme such as "http://").
+/// Anything but empty or an address that names no server (0.0.0.0,
+/// loopback, broadcast...: address.rs), and a URL only with a host (not a
+/// bare scheme such as "http://").
 fn names_a_server(t: &str) -> bool {
     // The host of an authority: no user info, no port, no brackets.
     let host_of = |authority: &str| {
@@ -530,9 +561,12 @@ fn names_a_server(t: &str) -> bool {
         };
         host.to_string()
     };
-    let null = |h: &str| {
-        h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_unspecified())
+    let null = |h: &str| match h.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => !address::usable(v4),
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_unspecified() || v6.is_loopback() || v6.is_multicast()
+        }
+        Err(_) => false,
     };
     match t.split_once("://") {
         Some((_, rest)) => {

@@ -98,10 +98,11 @@ fn describe(f: &Fact, m: &DhcpMessage) -> String {
     }
 }
 
-/// The DHCP server's address: option 54, else the packet's source.
+/// The DHCP server's address: option 54 (when it can name a server),
+/// else the packet's source.
 fn server_of(f: &Fact, m: &DhcpMessage) -> String {
-    match m.option(54) {
-        Some(&[a, b, c, d]) => format!("{a}.{b}.{c}.{d}"),
+    match (m.option(54), m.server_id()) {
+        (Some(&[_, _, _, _]), Some(id)) => id.to_string(),
         _ => f.src_ip().to_string(),
     }
 }
@@ -816,13 +817,21 @@ pub fn options(ctx: &Ctx<'_>, last_boot: Option<u64>) -> StageResult {
             true => String::new(),
             false => format!("; {}", vendor.join(", ")),
         };
-        let empty: Vec<String> = (m.empty_provisioning_options().iter())
+        // Sent blank, or holding an address that names no server (0.0.0.0:
+        // RFC 1122 3.2.1.3): present, naming none.
+        let codes = m.empty_provisioning_options();
+        let blank: Vec<String> = (codes.iter())
+            .filter(|c| m.placeholder_server(**c).is_none())
             .map(|c| format!("option {c}"))
             .collect();
-        let empty = match empty.is_empty() {
-            true => String::new(),
-            false => format!("{} sent, naming no server", empty.join(", ")),
-        };
+        let mut empty: Vec<String> = (codes.iter())
+            .filter_map(|c| m.placeholder_server(*c).map(|v| (c, v)))
+            .map(|(c, v)| format!("option {c} names {v}, no usable server"))
+            .collect();
+        if !blank.is_empty() {
+            empty.insert(0, format!("{} sent, naming no server", blank.join(", ")));
+        }
+        let empty = empty.join("; ");
         let summary = match empty.is_empty() {
             true => "no 66/150/159/160 offered".to_string(),
             false => empty.clone(),

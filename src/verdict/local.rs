@@ -291,7 +291,22 @@ pub fn local_config(ctx: &Ctx<'_>, follow_ups: &HashSet<u64>) -> StageResult {
             b.text(),
             super::dhcp::BootServer::WHERE
         ),
-        (None, _) => advice,
+        // Not from the scope: the phone may follow a profile rule it kept.
+        (None, outcome) => {
+            use super::local_rule::Result;
+            let result = match outcome {
+                Outcome::Fetched(_) => Result::Taken,
+                Outcome::NotFound(r) if denied(r) => Result::Refused,
+                Outcome::NotFound(_) => Result::Missing,
+                Outcome::WebPage(_) => Result::WebPage,
+                Outcome::NoAnswer(_) | Outcome::Pending(_) => Result::Nothing,
+                Outcome::Refused(..) => Result::HttpsFailed,
+                Outcome::Hidden(_) => Result::Hidden,
+            };
+            let server = super::local_rule::server(ctx, &last.2);
+            let origin = super::local_rule::origin(ctx);
+            super::local_rule::advice(origin, result, server.as_deref(), advice)
+        }
     };
     StageResult::new(Stage::LocalConfig, status, summary)
         .advice(advice)

@@ -17,6 +17,7 @@ mod evidence;
 mod hijack;
 mod local;
 mod local_arp;
+mod local_rule;
 mod ntp;
 mod one_way;
 mod others;

@@ -28,6 +28,7 @@ use super::cert::is_certificate_alert;
 use super::{ev, Ctx, Evidence, Others, Service, Stage, StageResult, Status, REFUSAL_SECS};
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
+use crate::proto::dhcp::address;
 use crate::proto::tls::TlsEvent;
 use crate::text::plural;
 
@@ -663,6 +664,21 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
                 )
                 .evidence(vec![ev(f, "ACK without option 42 (NTP servers)")])
         }
+        // Option 42 sent with no address that can name a server (0.0.0.0:
+        // RFC 1122 3.2.1.3): no NTP server either, said with its value.
+        Some((f, m)) if !f.truncated && m.unusable_servers(42).is_some() => {
+            let addrs = m.unusable_servers(42).unwrap_or_default();
+            let names = address::unusable_list_text(42, &addrs);
+            StageResult::not_seen(
+                Stage::Ntp,
+                format!("no NTP exchange seen; {names}, no usable NTP server"),
+            )
+            .advice(
+                "set the scope's NTP servers (option 42) to servers the phone can reach: a \
+                 phone without a correct clock can reject valid certificates",
+            )
+            .evidence(vec![ev(f, format!("ACK {names} (NTP servers)"))])
+        }
         // The lease names its NTP servers: the row says which went unasked.
         Some((f, m)) => match servers_of(m.option(42).unwrap_or_default()) {
             Some(servers) => StageResult::not_seen(
@@ -681,10 +697,13 @@ fn no_exchange(ctx: &Ctx<'_>) -> StageResult {
 
 /// Option 42's IPv4 addresses ("192.0.2.1, 192.0.2.2"); `None` for none
 /// (a value shorter than one address: a lease the snaplen cut).
+/// Addresses that name no server (0.0.0.0 beside a real one) are left out.
 fn servers_of(value: &[u8]) -> Option<String> {
     let servers: Vec<String> = value
         .chunks_exact(4)
-        .map(|a| std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string())
+        .map(|a| std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]))
+        .filter(|a| address::usable(*a))
+        .map(|a| a.to_string())
         .collect();
     (!servers.is_empty()).then(|| servers.join(", "))
 }

@@ -304,6 +304,40 @@ fn numeric_accessors() {
     assert_eq!(m.empty_provisioning_options(), vec![150]);
 }
 
+/// Addresses that name no server (RFC 1122 3.2.1.3): 0.0.0.0, loopback,
+/// broadcast, multicast... in an address option or as a URL's host are a
+/// placeholder, not a server (tester129's ISC scopes with 0.0.0.0).
+#[test]
+fn placeholder_addresses_name_no_server() {
+    let raw = message(&[
+        3, 4, 0, 0, 0, 0, 6, 8, 127, 0, 0, 1, 0, 0, 0, 0, 42, 4, 192, 0, 2, 123, 54, 4, 255, 255,
+        255, 255, 150, 8, 224, 0, 0, 1, 240, 0, 0, 1, 66, 15, b'2', b'5', b'5', b'.', b'2', b'5',
+        b'5', b'.', b'2', b'5', b'5', b'.', b'2', b'5', b'5', 160, 22, b'h', b't', b't', b'p',
+        b':', b'/', b'/', b'1', b'2', b'7', b'.', b'0', b'.', b'0', b'.', b'1', b'/', b'p', b'.',
+        b'x', b'm', b'l', 255,
+    ]);
+    let m = parse(&raw).unwrap();
+    assert_eq!(m.unusable_servers(3), Some(vec![ip(0, 0, 0, 0)]));
+    assert_eq!(
+        m.unusable_servers(6),
+        Some(vec![ip(127, 0, 0, 1), ip(0, 0, 0, 0)])
+    );
+    assert_eq!(m.unusable_servers(42), None);
+    assert_eq!(m.unusable_servers(121), None);
+    assert_eq!(m.server_id(), None);
+    assert!(m.provisioning_options().is_empty());
+    assert_eq!(m.empty_provisioning_options(), vec![150, 66, 160]);
+    assert_eq!(
+        m.placeholder_server(150).as_deref(),
+        Some("224.0.0.1 (multicast), 240.0.0.1 (reserved, 240.0.0.0/4)")
+    );
+    assert_eq!(m.placeholder_server(66).as_deref(), Some("255.255.255.255"));
+    assert_eq!(
+        m.placeholder_server(160).as_deref(),
+        Some("http://127.0.0.1/p.xml")
+    );
+}
+
 // Corpus captures, checked against /work/shared/corpus/truth/<file>.txt.
 
 fn dhcp_frames(path: &std::path::Path) -> Vec<DhcpMessage> {

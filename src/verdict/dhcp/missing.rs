@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::{server_of, ACK};
 use crate::fact::{Body, Fact};
+use crate::proto::dhcp::address;
 use crate::proto::dhcp::DhcpMessage;
 use crate::proto::http::HttpMessage;
 use crate::verdict::{Ctx, Evidence, Stage, StageResult, Status};
@@ -30,7 +31,8 @@ pub(super) fn no_dns_server(
     ack: &Fact,
 ) -> Option<StageResult> {
     let acks = || msgs.iter().filter(|(_, m)| m.message_type == Some(ACK));
-    if acks().any(|(f, m)| f.truncated || m.options.iter().any(|o| o.code == 6)) {
+    let dns_usable = |m: &DhcpMessage| m.option(6).is_some() && m.unusable_servers(6).is_none();
+    if acks().any(|(f, m)| f.truncated || dns_usable(m)) {
         return None;
     }
     let (_, last_ack) = acks().next_back()?;
@@ -49,7 +51,14 @@ pub(super) fn no_dns_server(
     // one leaves the phone stuck on the other.
     // (Only for a phone that then did nothing: one that went on found its
     // way, by the subnet or by hand.)
-    let no_router = silent && !last_ack.options.iter().any(|o| matches!(o.code, 3 | 121));
+    let no_router = silent
+        && last_ack.option(121).is_none()
+        && !last_ack.routers().into_iter().any(address::usable);
+    // Sent with no usable address (0.0.0.0) is said as such, or the advice
+    // would add an option the scope has.
+    if let Some(result) = placeholder_result(&server, last_ack, silent, no_router) {
+        return Some(result);
+    }
     let (lacks, add) = match no_router {
         true => (
             "names no DNS server (option 6) and no router (option 3)",
@@ -75,6 +84,73 @@ pub(super) fn no_dns_server(
             format!(
                 "the scope on {server} {lacks}: a factory-reset phone cannot resolve \
                  activate.cisco.com; {add}"
+            ),
+        ),
+    };
+    Some(StageResult::new(Stage::Dhcp, status, summary).advice(advice))
+}
+
+/// [`no_dns_server`]'s result when option 6 (or option 3, for a lease
+/// without a router too) is sent but names no usable server (0.0.0.0: RFC
+/// 1122 3.2.1.3): `None` when neither is. Said with its value, and the
+/// advice corrects that option rather than adding it.
+fn placeholder_result(
+    server: &str,
+    ack: &DhcpMessage,
+    silent: bool,
+    no_router: bool,
+) -> Option<StageResult> {
+    let dns = ack.unusable_servers(6);
+    let router = ack.unusable_servers(3).filter(|_| no_router);
+    if dns.is_none() && router.is_none() {
+        return None;
+    }
+    let (mut lacks, mut fixes) = match &dns {
+        Some(addrs) => (
+            vec![format!(
+                "{}, no usable DNS server",
+                address::unusable_list_text(6, addrs)
+            )],
+            vec!["set the scope's DNS servers (option 6) to a resolver the phone can reach"],
+        ),
+        None => (
+            vec!["no DNS server (option 6)".to_string()],
+            vec!["add option 6 to the voice scope"],
+        ),
+    };
+    match (&router, no_router) {
+        (Some(addrs), _) => {
+            lacks.push(format!(
+                "{}, no usable router",
+                address::unusable_list_text(3, addrs)
+            ));
+            fixes.push("set its router (option 3) to the voice VLAN's gateway");
+        }
+        (None, true) => {
+            lacks.push("no router (option 3)".to_string());
+            fixes.push("add option 3 (the voice VLAN's gateway)");
+        }
+        (None, false) => {}
+    }
+    let (lacks, fix) = (lacks.join("; "), fixes.join(" and "));
+    let summary = format!("ACK {} from {server}: {lacks}", ack.yiaddr);
+    // (The advice says the values once: "option 6 names 0.0.0.0".)
+    let lacks = lacks
+        .replace(", no usable DNS server", "")
+        .replace(", no usable router", "");
+    let (status, advice) = match silent {
+        true => (
+            Status::Fail,
+            format!(
+                "the lease from {server} gives the phone no DNS server it can use ({lacks}) \
+                 and the phone did nothing after it: it cannot find activate.cisco.com; {fix}"
+            ),
+        ),
+        false => (
+            Status::Warn,
+            format!(
+                "the lease from {server} gives the phone no DNS server it can use ({lacks}): \
+                 a factory-reset phone cannot resolve activate.cisco.com; {fix}"
             ),
         ),
     };
@@ -123,21 +199,33 @@ pub(super) fn no_router(
     let silent = ctx.secs_left(&quiet_from.ts) >= SILENT_SECS;
     let server = server_of(ack, last_ack);
     // With classless routes, option 3 does not count (RFC 3442).
-    let (lacks, fix) = match classless(last_ack, asked_classless).is_some() {
-        true => (
-            "gives no default route (its classless static routes, option 121, hold none, and \
-             a client then ignores option 3: RFC 3442)",
+    // Option 3 sent with no usable address (0.0.0.0: RFC 1122 3.2.1.3).
+    let placeholder = last_ack
+        .unusable_servers(3)
+        .map(|addrs| address::unusable_list_text(3, &addrs));
+    let (lacks, fix) = match (classless(last_ack, asked_classless).is_some(), &placeholder) {
+        (true, _) => (
+            " gives no default route (its classless static routes, option 121, hold none, and \
+             a client then ignores option 3: RFC 3442)"
+                .to_string(),
             "add the default route (0.0.0.0/0 via the voice VLAN's gateway) to option 121",
         ),
-        false => (
-            "names no router (option 3)",
+        (false, Some(names)) => (
+            format!(": {names}, no usable router"),
+            "set the scope's router (option 3) to the voice VLAN's gateway",
+        ),
+        (false, None) => (
+            " names no router (option 3)".to_string(),
             "add option 3 (the voice VLAN's gateway) to the scope",
         ),
     };
-    let mut summary = format!("ACK {} from {server} {lacks}", last_ack.yiaddr);
+    let mut summary = format!("ACK {} from {server}{lacks}", last_ack.yiaddr);
     let (status, advice) = match silent {
         true => {
-            summary.push_str(": the phone reached nothing beyond its subnet");
+            let sep = if lacks.starts_with(':') { ";" } else { ":" };
+            summary.push_str(&format!(
+                "{sep} the phone reached nothing beyond its subnet"
+            ));
             let net = format!("{}/{}", network(last_ack.yiaddr, mask), prefix_len(mask));
             (
                 Status::Fail,
@@ -215,7 +303,7 @@ pub(super) fn dead_router(ctx: &Ctx<'_>, msgs: &[(&Fact, &DhcpMessage)]) -> Opti
     let routers: Vec<Ipv4Addr> = last_ack
         .routers()
         .into_iter()
-        .filter(|r| !r.is_unspecified())
+        .filter(|r| address::usable(*r))
         .collect();
     let phone = last_ack.yiaddr;
     let asked: Vec<(Ipv4Addr, crate::packet::Asks)> = routers
@@ -294,7 +382,7 @@ fn as_client(f: &Fact) -> bool {
 fn routed(m: &DhcpMessage, asked_classless: bool) -> bool {
     match classless(m, asked_classless) {
         Some(widths) => widths.contains(&0),
-        None => m.routers().iter().any(|r| !r.is_unspecified()),
+        None => m.routers().into_iter().any(address::usable),
     }
 }
 

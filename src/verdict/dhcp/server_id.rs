@@ -81,7 +81,7 @@ pub(super) fn unreachable(
     if ctx.one_way || m.yiaddr.is_unspecified() {
         return None;
     }
-    let server = m.server_id().filter(|s| !s.is_unspecified())?;
+    let server = m.server_id()?;
     let first_ack = (msgs.iter())
         .find(|(_, a)| a.op == 2 && a.message_type == Some(super::ACK) && a.yiaddr == m.yiaddr)
         .map(|(f, _)| f.frame)?;

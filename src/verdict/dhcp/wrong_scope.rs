@@ -35,7 +35,7 @@ pub(super) fn reworded(msgs: &[(&Fact, &DhcpMessage)], dead: &StageResult) -> Op
     let subnet = Ipv4Addr::from(u32::from(m.yiaddr) & u32::from(mask));
     let bits = u32::from(mask).leading_ones();
     let dns: Vec<String> = (m.dns_servers().into_iter())
-        .filter(|d| !on(*d) && !d.is_unspecified())
+        .filter(|d| !on(*d) && crate::proto::dhcp::address::usable(*d))
         .map(|d| d.to_string())
         .collect();
     let dns = match dns.is_empty() {

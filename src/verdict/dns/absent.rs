@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 
 use crate::fact::Body;
+use crate::proto::dhcp::address;
 use crate::verdict::{ev, Ctx, StageResult, Status};
 
 /// Turns a passing `stage` into a warning when an option-6 server the phone
@@ -21,7 +22,8 @@ pub(super) fn server_absent(ctx: &Ctx<'_>, stage: &mut StageResult) {
     if phone.is_unspecified() || !ctx.is_phone(&IpAddr::V4(phone)) {
         return;
     }
-    for server in m.dns_servers() {
+    // (An address that names no server, 0.0.0.0, is the lease's stage.)
+    for server in m.dns_servers().into_iter().filter(|s| address::usable(*s)) {
         let Some(asks) = ctx.arp.absent(phone, server) else {
             continue;
         };

@@ -275,6 +275,11 @@ impl Attempt<'_> {
                  {how} (#{frame})",
                 self.server()
             ),
+            Answer::Pending if self.answer_fact.is_some() => format!(
+                "{q}: the answer from {} came in IP fragments that never completed before \
+                 the capture's end: can't tell",
+                self.server()
+            ),
             Answer::Pending => format!("{q}: capture ends before the answer"),
             Answer::Unread(icmp) => format!(
                 "{q}: the answer from {} came after the phone had its answer from another \

@@ -32,6 +32,13 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
         let Some(question) = m.questions.first() else {
             continue;
         };
+        // The first datagram back to the query's socket soon after it whose
+        // IP fragments never all arrived.
+        let lost_answer = |q: &'a Fact| {
+            let to_phone = lost.get(&(q.dst, q.src)).map_or(&[][..], Vec::as_slice);
+            let next = to_phone.partition_point(|f| f.frame <= q.frame);
+            (to_phone.get(next).copied()).filter(|f| q.ts.secs_until(&f.ts) < ANSWER_SECS)
+        };
         let answer = replies.to(i, m.id, q).map(|r| match &r.body {
             Body::Dns(a) if r.truncated && a.malformed.is_some() => (Answer::CutShort, r),
             Body::Dns(a) => (answer_to(a, &question.name, question.qtype), r),
@@ -68,21 +75,17 @@ pub(super) fn attempts<'a>(ctx: &'a Ctx<'a>) -> Vec<Attempt<'a>> {
             // Over TCP, the phone acknowledged bytes of the server's the
             // capture lacks: the answer came, and the capture lost it.
             None if replies.unseen(q).is_some() => (Answer::CutShort, replies.unseen(q)),
+            // (An answer whose IP fragments never all arrived before the
+            // end is said beside it: the rest may still come.)
             None if ctx.secs_left(&q.ts) < 1.0 && replies.closed_after(i, q).is_none() => {
-                (Answer::Pending, None)
+                (Answer::Pending, lost_answer(q))
             }
             None if replies.closed_after(i, q).is_some() => {
                 (Answer::NoResponse, replies.closed_after(i, q))
             }
             // The answer came as IP fragments that never all arrived: no
             // response for the phone, but not a silent server.
-            None => {
-                let to_phone = lost.get(&(q.dst, q.src)).map_or(&[][..], Vec::as_slice);
-                let next = to_phone.partition_point(|f| f.frame <= q.frame);
-                let soon =
-                    (to_phone.get(next).copied()).filter(|f| q.ts.secs_until(&f.ts) < ANSWER_SECS);
-                (Answer::NoResponse, soon)
-            }
+            None => (Answer::NoResponse, lost_answer(q)),
         };
         // A response the phone refused with ICMP came after it had given up
         // on the query (closed its socket): it never reached the resolver.

@@ -250,13 +250,26 @@ pub(super) fn unanswered(
     // many times UDP re-sent it meanwhile.)
     let waited = last.request.ts.secs_until(&last.last_send.ts);
     if ctx.secs_left(&last.request.ts) < PENDING_SECS {
-        let s = match last.retransmissions {
+        let mut s = match last.retransmissions {
             0 => "REGISTER at the end of the capture, no answer yet".to_string(),
             r => format!(
                 "REGISTER at the end of the capture, no answer yet ({} in {waited:.1} s)",
                 crate::text::plural(r + 1, "send", "sends")
             ),
         };
+        // Answers whose IP fragments never all arrived are said, though
+        // the transaction may still end well: can't tell.
+        let lost = ctx.lost_fragments(to, last.request.src, last.request.frame);
+        if let Some(first) = lost.first() {
+            s.push_str(&format!(
+                "; {} from {to} came back in IP fragments that never completed (from #{}): \
+                 can't tell",
+                crate::text::plural(lost.len(), "answer", "answers"),
+                first.frame
+            ));
+            evidence.extend(lost.iter().map(|f| ev(f, crate::verdict::lost_text(f, to))));
+            evidence.sort_by_key(|e| e.frame);
+        }
         // A refresh waiting at the end of a line whose registration still
         // stands: its 200 OK seen, not expired, nothing failed since.
         let line: Vec<&Transaction<'_>> = (judged.iter().copied())
@@ -276,7 +289,15 @@ pub(super) fn unanswered(
             );
             return ControlFlow::Continue(stage(Status::Pass, summary));
         }
-        return ControlFlow::Continue(StageResult::not_seen(Stage::SipRegister, s));
+        let mut result = StageResult::not_seen(Stage::SipRegister, s);
+        if !lost.is_empty() {
+            result = result.advice(format!(
+                "take a longer capture; if the registrar's answers still arrive only in \
+                 part, they exceed the path's MTU and their later IP fragments are lost: let \
+                 IP fragments through between the phone and {to}, or register over TCP or TLS"
+            ));
+        }
+        return ControlFlow::Continue(result);
     }
     // Answers too big for the path: their IP fragments after
     // the first lost on the way (a firewall dropping fragments).
