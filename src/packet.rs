@@ -51,6 +51,7 @@ use crate::capture::Frame;
 use crate::time::Timestamp;
 pub use frag::{FirstFragment, LostDatagram};
 use frag::{FragKey, FragOutcome, FragPool, Fragment};
+pub use link::mislabel;
 use link::Link;
 pub use tunnel::Unsupported;
 
@@ -265,6 +266,13 @@ pub struct DecodeStats {
     pub other_payload: u64,
     /// The first such payload's Ethernet type, to name it.
     pub other_payload_first: Option<u16>,
+    /// Frames undecodable at the link layer (among `undecodable`): a link
+    /// header cut short or holding what its link type cannot.
+    pub link_undecodable: u64,
+    /// The first frame that failed at the link layer (undecodable there, or
+    /// carrying a payload not read), to tell a file whose header names the
+    /// wrong link type.
+    pub link_failed_first: Option<link::mislabel::LinkFailure>,
     /// Frames in tunnels provscope knows but does not decode, by
     /// [`tunnel::Unsupported::index`].
     pub unsupported_tunnel: [u64; 3],
@@ -286,6 +294,14 @@ impl DecodeStats {
         self.other_payload += 1;
         self.other_payload_first.get_or_insert(ethertype);
         log::debug!("packet: frame {frame} skipped: Ethernet type {ethertype:#06x} not read");
+    }
+
+    /// Keeps the first frame that failed at the link layer; gives what is
+    /// kept of `frame` (for the debug line).
+    fn link_failed(&mut self, frame: &Frame<'_>) -> link::mislabel::LinkFailure {
+        let this = link::mislabel::LinkFailure::new(frame.number, frame.linktype, frame.data);
+        self.link_failed_first.get_or_insert(this);
+        this
     }
 
     /// Counts a frame in a tunnel that is not decoded.
@@ -363,6 +379,7 @@ impl Decoder {
             }
             Link::Other(ethertype) => {
                 self.stats.other_payload(ethertype, frame.number);
+                self.stats.link_failed(frame);
                 self.stats.truncated_by_snaplen += cut;
                 return Decoded::Skip;
             }
@@ -385,9 +402,16 @@ impl Decoder {
                 self.stats.truncated_by_snaplen += cut;
                 return Decoded::Skip;
             }
-            Link::Short(id) => {
+            Link::Short(id) | Link::Bad(id) => {
                 self.stats.undecodable += 1;
-                log::debug!("packet: frame {} undecodable: {id}", frame.number);
+                self.stats.link_undecodable += 1;
+                let first = self.stats.link_failed(frame);
+                log::debug!(
+                    "packet: frame {} undecodable: {id} (link type {}, starts {})",
+                    frame.number,
+                    frame.linktype,
+                    first.head_hex()
+                );
                 return Decoded::Bad(id);
             }
         };
@@ -868,6 +892,7 @@ fn inner_ethernet<'a>(
             ip_packet(cx, outs, data, version, depth)
         }
         Link::Short(id) => cx.short(id),
+        Link::Bad(id) => Decoded::Bad(id),
         Link::Other(ethertype) => {
             cx.stats.other_payload(ethertype, cx.frame);
             Decoded::Skip

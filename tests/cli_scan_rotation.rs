@@ -63,3 +63,46 @@ fn a_rotation_counts_files_of_bare_syns_apart_and_stays_one_run() {
     );
     assert!(out.contains("note: 4 captures from "), "{out}");
 }
+
+/// Files of a folder by name, each with its frames and their times.
+type Files = Vec<(&'static str, Vec<(usize, f64)>)>;
+
+/// tester131: forty copies of one capture in a folder, one of them stopped
+/// after its first frame, were named "2 captures ... follow one another":
+/// a file starting at the instant the one before it started is no next
+/// file of a rotation. A rotation's files beside a merged copy of them stay
+/// one (the phone is still counted in each).
+#[test]
+fn a_copy_cut_after_its_first_frame_is_no_rotation() {
+    let (head, recs) = records();
+    let boot: Vec<(usize, f64)> = (1..=55).map(|n| (n, n as f64 / 55.0)).collect();
+    let sets: [(Files, bool); 2] = [
+        (
+            vec![
+                ("a-whole.pcap", boot.clone()),
+                ("b-cut.pcap", vec![boot[0]]),
+                ("c-whole.pcap", boot.clone()),
+            ],
+            false,
+        ),
+        (
+            vec![
+                ("a-merged.pcap", boot.clone()),
+                ("b-first.pcap", boot[..27].to_vec()),
+                ("c-second.pcap", boot[27..].to_vec()),
+            ],
+            true,
+        ),
+    ];
+    for (files, rotation) in &sets {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, frames) in files {
+            std::fs::write(dir.path().join(name), capture(&head, &recs, frames)).expect("write");
+        }
+        let o = provscope(&["scan", dir.path().to_str().expect("utf-8")]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("3 captures analysed"), "{out}");
+        assert_eq!(out.contains("note: 2 captures from "), *rotation, "{out}");
+        assert_eq!(out.contains("b-first.pcap to "), *rotation, "{out}");
+    }
+}

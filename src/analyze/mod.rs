@@ -8,6 +8,7 @@
 
 mod collect;
 mod facts;
+mod link_words;
 mod tcp;
 mod udp;
 
@@ -130,8 +131,9 @@ impl CaptureSummary {
     }
 
     /// Why nothing of a capture could be analysed although it was opened:
-    /// invalid bytes before its first frame, or every frame on a link type
-    /// provscope does not read.
+    /// invalid bytes before its first frame, every frame on a link type
+    /// provscope does not read, or (nearly) every frame failing at the link
+    /// layer: a header that names the wrong link type.
     pub fn unreadable(&self) -> Option<String> {
         // Cut short before any frame is a partial (empty) report; invalid
         // bytes before any frame leave nothing analysed.
@@ -148,6 +150,9 @@ impl CaptureSummary {
             );
         }
         let d = &self.stats.decode;
+        if d.unsupported_linktype < self.frames {
+            return link_words::mislabelled(self.frames, d);
+        }
         (self.frames > 0 && d.unsupported_linktype == self.frames).then(|| {
             format!(
                 "none of its {} frames is on a link type provscope reads (first: {}); it reads \
@@ -519,13 +524,14 @@ fn stat_warnings(s: &Stats) -> Vec<String> {
     if s.undecodable > 0 {
         out.push(format!(
             "{} could not be decoded (malformed headers or protocol messages, or messages \
-             over a size limit) and {} skipped; --debug says which and why",
+             over a size limit) and {} skipped{}; --debug says which and why",
             crate::text::plural(
                 s.undecodable as usize,
                 "frame or message",
                 "frames or messages"
             ),
-            if s.undecodable == 1 { "was" } else { "were" }
+            if s.undecodable == 1 { "was" } else { "were" },
+            link_words::undecodable_note(d)
         ));
     }
     if d.unsupported_linktype > 0 {

@@ -17,6 +17,7 @@
 //! hop's for incoming ones), not reliably the sender's: it is not used as a
 //! source MAC, so hosts on cooked captures are known by their IP.
 
+pub mod mislabel;
 mod payload;
 
 use super::{Mac, L2};
@@ -44,6 +45,11 @@ pub(super) enum Link<'a> {
     Unsupported,
     /// The link header is cut short or inconsistent; the id says which.
     Short(&'static str),
+    /// The link header holds what no frame of this link type can (a raw IP
+    /// frame that starts with no IP version of its own, a loopback family
+    /// word that is no address family), however many bytes were captured:
+    /// undecodable, and a hint that the file's link type is wrong.
+    Bad(&'static str),
 }
 
 /// Splits a frame on link type `linktype` into link facts and its IP bytes.
@@ -52,9 +58,9 @@ pub(super) fn parse(linktype: u32, data: &[u8]) -> Link<'_> {
         1 => ethernet(data),
         113 => sll(data),
         276 => sll2(data),
-        101 | 12 | 14 => ip(L2::default(), 0, data),
-        228 => ip(L2::default(), 4, data),
-        229 => ip(L2::default(), 6, data),
+        101 | 12 | 14 => raw_ip(0, data),
+        228 => raw_ip(4, data),
+        229 => raw_ip(6, data),
         0 => loopback(data, true),
         108 => loopback(data, false),
         239 => nflog(data),
@@ -112,6 +118,16 @@ fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
         return Link::Short("ip_missing");
     }
     Link::Ip { l2, version, data }
+}
+
+/// Raw IP: the frame is the packet, so its first nibble must be an IP
+/// version (the one the link type names, for 228 and 229).
+fn raw_ip(version: u8, data: &[u8]) -> Link<'_> {
+    match (version, data.first().map(|b| b >> 4)) {
+        (_, None) => Link::Short("ip_missing"),
+        (0 | 4, Some(4)) | (0 | 6, Some(6)) => ip(L2::default(), version, data),
+        (_, Some(_)) => Link::Bad("raw_ip_version"),
+    }
 }
 
 /// The NFLOG attribute that holds the packet (NFULA_PAYLOAD).
@@ -177,7 +193,9 @@ const AF_INET_BYTE: u8 = 2;
 
 /// BSD loopback: a 4-byte address family. LINKTYPE 0 stores it in the byte
 /// order of the machine that wrote the capture, so both orders are tried;
-/// LINKTYPE 108 (OpenBSD) is always big-endian.
+/// LINKTYPE 108 (OpenBSD) is always big-endian. A family that is neither
+/// IPv4 nor IPv6 is told, not skipped: a loopback interface carries IP, and
+/// a word like 0x45000054 is the start of a raw IP frame, not a family.
 fn loopback(data: &[u8], either_order: bool) -> Link<'_> {
     let Some(raw) = data.get(..4).and_then(|b| <[u8; 4]>::try_from(b).ok()) else {
         return Link::Short("loopback_header");
@@ -187,7 +205,7 @@ fn loopback(data: &[u8], either_order: bool) -> Link<'_> {
         v => v,
     };
     match version {
-        0 => Link::Skip,
+        0 => Link::Bad("loopback_family"),
         v => ip(L2::default(), v, data.get(4..).unwrap_or_default()),
     }
 }
@@ -394,11 +412,42 @@ mod tests {
         let be = [0, 0, 0, 30, 0x60];
         assert!(matches!(parse(0, &le), Link::Ip { version: 4, .. }));
         assert!(matches!(parse(0, &be), Link::Ip { version: 6, .. }));
-        assert!(matches!(parse(108, &le), Link::Skip));
+        assert!(matches!(parse(108, &le), Link::Bad("loopback_family")));
+        // Raw IPv4 under a loopback link type: its first word is no family.
+        let raw = [0x45, 0, 0, 0x54, 0, 0, 0x40, 0];
+        assert!(matches!(parse(0, &raw), Link::Bad("loopback_family")));
+        assert!(matches!(parse(108, &raw), Link::Bad("loopback_family")));
         assert!(matches!(
             parse(108, &[0, 0, 0, 24, 0x60]),
             Link::Ip { version: 6, .. }
         ));
+    }
+
+    #[test]
+    fn raw_ip_must_start_with_its_version() {
+        assert!(matches!(
+            parse(101, &[0x45, 0]),
+            Link::Ip { version: 0, .. }
+        ));
+        assert!(matches!(
+            parse(101, &[0x60, 0]),
+            Link::Ip { version: 0, .. }
+        ));
+        // An Ethernet frame (broadcast destination) labelled raw IP.
+        assert!(matches!(
+            parse(101, &[0xff; 20]),
+            Link::Bad("raw_ip_version")
+        ));
+        // IPv4 labelled IPv6-only, IPv6 labelled IPv4-only.
+        assert!(matches!(
+            parse(229, &[0x45, 0]),
+            Link::Bad("raw_ip_version")
+        ));
+        assert!(matches!(
+            parse(228, &[0x60, 0]),
+            Link::Bad("raw_ip_version")
+        ));
+        assert!(matches!(parse(228, &[]), Link::Short("ip_missing")));
     }
 
     #[test]

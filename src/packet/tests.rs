@@ -136,12 +136,16 @@ fn raw_ipv6_on_101_and_229() {
         assert_eq!(dst, IpAddr::V6(Ipv6Addr::from(SERVER6)));
         assert_eq!((dport, payload), (53, &b"abc"[..]));
     }
-    // An IPv6 packet on the IPv4-only link type is malformed.
+    // An IPv6 packet on the IPv4-only link type fails at the link layer.
     assert!(matches!(
         decode_one(&mut dec, 228, &v),
-        Decoded::Bad("ip_version")
+        Decoded::Bad("raw_ip_version")
     ));
     assert_eq!(dec.stats().undecodable, 1);
+    assert_eq!(dec.stats().link_undecodable, 1);
+    let first = dec.stats().link_failed_first.expect("kept");
+    assert_eq!((first.frame, first.linktype), (1, 228));
+    assert_eq!(first.looks, super::mislabel::Looks::Ipv6);
 }
 
 #[test]

@@ -196,12 +196,16 @@ fn rotations(doc: &Document) -> Vec<(Vec<&str>, &str)> {
     for (folder, start, end, path) in dated {
         let pair = (prev.as_ref().filter(|(d, _, _)| *d == folder))
             .map(|(_, s, e)| (e.secs_until(&start), s.secs_until(&start)));
+        // A file starting at the instant the previous one started (and
+        // ended: a copy cut after its first frame, beside whole copies) is
+        // no next file of a rotation.
         let continues = pair.is_some_and(|(gap, step)| {
             let period = median(&steps);
-            (0.0..=CONTINUES_SECS).contains(&gap)
-                || (period > 0.0
-                    && (step - period).abs() <= PERIOD_SHARE * period
-                    && gap <= CONTINUES_SECS + PERIOD_SHARE * period)
+            step > 0.0
+                && ((0.0..=CONTINUES_SECS).contains(&gap)
+                    || (period > 0.0
+                        && (step - period).abs() <= PERIOD_SHARE * period
+                        && gap <= CONTINUES_SECS + PERIOD_SHARE * period))
         });
         match (runs.last_mut(), pair) {
             (Some(run), Some((_, step))) if continues => {
