@@ -25,6 +25,7 @@ mod abandon;
 pub(super) mod clear_http;
 mod connection;
 mod download;
+mod elsewhere;
 mod flight;
 mod follow;
 mod handshake;
