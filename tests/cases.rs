@@ -326,7 +326,12 @@ fn case_16_linux_sll2() {
     assert!(facts_of(&r, "dns").iter().any(srv_query));
     let ip = s(&exp["expect"]["phone"]["ip"]);
     let p = phone(&r, &ip);
-    assert_eq!(p.id, ip, "no Ethernet header: the phone is keyed by IP");
+    // The SLL2 address of the phone's frame (pkttype host: the sender's,
+    // an Ethernet device) is its MAC: one phone for its IPv4 and IPv6.
+    let mac = s(&pk[0]["sll2"]["addr"]);
+    assert_eq!(p.id, mac, "the cooked address keys the phone");
+    assert_eq!(r.phones.len(), 1, "not split into one phone per address");
+    assert!(p.ips.iter().any(|a| a.contains(':')), "{:?}", p.ips);
     // "incomplete": challenged, nothing after it in the capture.
     assert_eq!(status(p, "sip-register"), Status::NotSeen);
     assert!(stage(p, "sip-register").summary.contains("401"));

@@ -13,9 +13,12 @@
 //! read but might hold IP is counted ([`Link::Other`]).
 //!
 //! The address field of SLL / SLL2 is the link-layer source of the frame as
-//! the capturing host saw it (its own address for outgoing frames, the last
-//! hop's for incoming ones), not reliably the sender's: it is not used as a
-//! source MAC, so hosts on cooked captures are known by their IP.
+//! the capturing host saw it: its own MAC for outgoing frames (packet type
+//! 4), the last hop's for incoming ones (a router's for routed traffic, as
+//! the Ethernet source is). On an Ethernet device (ARPHRD 1, 6-octet
+//! address) it is taken as the frame's source MAC, so a phone on a cooked
+//! capture is known by its MAC as on Ethernet; the destination stays
+//! unknown. Other devices (loopback, tunnels) leave the source unknown.
 
 pub mod mislabel;
 mod payload;
@@ -85,11 +88,13 @@ fn ethernet(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v1: pkttype, ARPHRD type, address length, 8 bytes of
 /// address, protocol.
 fn sll(data: &[u8]) -> Link<'_> {
-    let (Some(_halen), Some(protocol)) = (be16(data, 4), be16(data, 14)) else {
+    let (Some(hatype), Some(halen), Some(protocol)) =
+        (be16(data, 2), be16(data, 4), be16(data, 14))
+    else {
         return Link::Short("sll_header");
     };
     let l2 = L2 {
-        src_mac: None,
+        src_mac: cooked_source(hatype, halen, data, 6),
         dst_mac: None,
         vlan: None,
     };
@@ -99,18 +104,31 @@ fn sll(data: &[u8]) -> Link<'_> {
 /// Linux cooked capture v2: protocol, reserved, ifindex, ARPHRD type,
 /// pkttype, address length, 8 bytes of address.
 fn sll2(data: &[u8]) -> Link<'_> {
-    let (Some(protocol), Some(_halen)) = (be16(data, 0), data.get(11)) else {
+    let (Some(protocol), Some(hatype), Some(&halen)) =
+        (be16(data, 0), be16(data, 8), data.get(11))
+    else {
         return Link::Short("sll2_header");
     };
     if data.len() < 20 {
         return Link::Short("sll2_header");
     }
     let l2 = L2 {
-        src_mac: None,
+        src_mac: cooked_source(hatype, u16::from(halen), data, 12),
         dst_mac: None,
         vlan: None,
     };
     ether_payload(l2, protocol, data, 20)
+}
+
+/// ARPHRD_ETHER: the cooked header's device type of an Ethernet interface.
+const ARPHRD_ETHER: u16 = 1;
+
+/// The source MAC in a cooked header's address field at `at`: only from an
+/// Ethernet device with a 6-octet unicast, non-zero address.
+fn cooked_source(hatype: u16, halen: u16, data: &[u8], at: usize) -> Option<Mac> {
+    let mac = mac_at(data, at)?;
+    let unicast = mac[0] & 1 == 0 && mac != [0; 6];
+    (hatype == ARPHRD_ETHER && halen == 6 && unicast).then_some(mac)
 }
 
 fn ip(l2: L2, version: u8, data: &[u8]) -> Link<'_> {
@@ -393,17 +411,37 @@ mod tests {
     }
 
     #[test]
-    fn sll_address_is_not_taken_as_the_source_mac() {
-        let mut f = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x86, 0xdd];
+    fn cooked_address_of_an_ethernet_device_is_the_source_mac() {
+        // SLL: outgoing (4), ARPHRD_ETHER, 6-octet address.
+        let mut f = vec![0, 4, 0, 1, 0, 6, 0, 0, 0x5e, 0, 0x53, 1, 0, 0, 0x86, 0xdd];
         f.push(0x60);
         let Link::Ip { l2, version, .. } = parse(113, &f) else {
             panic!("not ip");
         };
-        assert_eq!(
-            l2.src_mac, None,
-            "the cooked address is the last hop's, not the sender's"
-        );
-        assert_eq!(version, 6);
+        assert_eq!(l2.src_mac, Some([0, 0, 0x5e, 0, 0x53, 1]));
+        assert_eq!((l2.dst_mac, version), (None, 6));
+        // SLL2: incoming (0) from the last hop.
+        let mut g = vec![0x08, 0, 0, 0, 0, 0, 0, 3, 0, 1, 0, 6];
+        g.extend([0, 0, 0x5e, 0, 0x53, 0xfe, 0, 0, 0x45]);
+        let Link::Ip { l2, .. } = parse(276, &g) else {
+            panic!("not ip");
+        };
+        assert_eq!(l2.src_mac, Some([0, 0, 0x5e, 0, 0x53, 0xfe]));
+    }
+
+    #[test]
+    fn cooked_address_of_loopback_or_a_tunnel_is_no_source_mac() {
+        // ARPHRD_LOOPBACK (772) with a zero address; ARPHRD_NONE (0xfffe).
+        let lo = [0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x86, 0xdd, 0x60];
+        let tun = [
+            0, 4, 0xff, 0xfe, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0, 0x45,
+        ];
+        for f in [&lo[..], &tun[..]] {
+            let Link::Ip { l2, .. } = parse(113, f) else {
+                panic!("not ip");
+            };
+            assert_eq!(l2.src_mac, None);
+        }
     }
 
     #[test]

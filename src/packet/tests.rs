@@ -116,7 +116,8 @@ fn linux_sll2_header_then_ipv4() {
     let Decoded::Packet(p) = &d else {
         panic!("{d:?}")
     };
-    assert_eq!(p.l2.src_mac, None, "cooked captures identify hosts by IP");
+    // An Ethernet device's address field: the frame's source MAC.
+    assert_eq!(p.l2.src_mac, Some([0x00, 0x00, 0x5e, 0x00, 0x53, 0x01]));
     assert_eq!(p.l2.dst_mac, None);
     assert!(udp_of(&d).4.starts_with(b"REGISTER"));
 }
@@ -492,8 +493,12 @@ fn case_16_linux_sll2() {
     let cap = TestPcap::open("../shared/cases/16-linux-sll2/capture.pcap");
     assert_eq!(cap.linktype, 276);
     let mut dec = Decoder::new(DecodeLimits::default());
-    // Case 16's rule: without an Ethernet header the phone is known by IP.
-    let macs = [None, None];
+    // Case 16's rule: the SLL2 address is the frame's link-layer source
+    // (the sender's on frame 1, the capturing host's own on outgoing 2).
+    let macs = [
+        Some([0x00, 0x00, 0x5e, 0x00, 0x53, 0x01]),
+        Some([0x00, 0x00, 0x5e, 0x00, 0x53, 0xfe]),
+    ];
     for (n, mac) in (1..=2).zip(macs) {
         let d = dec.decode(&cap.frame(n));
         let Decoded::Packet(p) = &d else {

@@ -8,7 +8,8 @@
 //! Phones are keyed by MAC where the capture shows it (DHCP chaddr, else the
 //! Ethernet source of the host's packets when that MAC is not a gateway's,
 //! i.e. not the source of several addresses and not one that ARP ties to
-//! another address), else by IP. A host sending from an address leased to
+//! another address; an IPv6 address whose EUI-64 interface identifier
+//! encodes a phone's MAC, `eui64.rs`), else by IP. A host sending from an address leased to
 //! a phone, with its own MAC and no DHCP exchange in the capture, is
 //! another host (`other_hosts.rs`). HTTP proxies and clients whose vendor
 //! class names another device (PXE boot ROMs, print servers) are not phones.
@@ -26,6 +27,7 @@ mod behaviour;
 mod copies;
 mod describe;
 mod direction;
+mod eui64;
 pub mod identity;
 pub mod names;
 mod nat;
@@ -205,15 +207,23 @@ pub fn correlate(
         let phone_mac = macs
             .only_mac(ip)
             .filter(|m| by_key.contains_key(&Key::Mac(*m)));
-        let mac = lease_owner.get(ip).copied().or(phone_mac).or_else(|| {
-            let ip4 = match ip {
-                IpAddr::V4(v4) => Some(*v4),
-                IpAddr::V6(_) => None,
-            };
-            // (A MAC that ARP names for another address is a router's.)
-            let own = |m: &Mac| ip4.is_none_or(|i| !arp.speaks_for_other(m, i));
-            macs.host_mac(ip).filter(|m| !natted.contains(ip) && own(m))
-        });
+        // A SLAAC address whose EUI-64 identifier is a known phone's MAC.
+        let slaac_mac = eui64::eui64_mac(ip)
+            .filter(|m| by_key.contains_key(&Key::Mac(*m)) && !natted.contains(ip));
+        let mac = lease_owner
+            .get(ip)
+            .copied()
+            .or(phone_mac)
+            .or(slaac_mac)
+            .or_else(|| {
+                let ip4 = match ip {
+                    IpAddr::V4(v4) => Some(*v4),
+                    IpAddr::V6(_) => None,
+                };
+                // (A MAC that ARP names for another address is a router's.)
+                let own = |m: &Mac| ip4.is_none_or(|i| !arp.speaks_for_other(m, i));
+                macs.host_mac(ip).filter(|m| !natted.contains(ip) && own(m))
+            });
         let key = mac.map_or(Key::Ip(*ip), Key::Mac);
         let phone = by_key.entry(key).or_insert_with(|| new_phone(key));
         phone.first_frame = phone.first_frame.min(*first);

@@ -26,6 +26,7 @@ pub(super) mod clear_http;
 mod connection;
 mod cut;
 mod download;
+mod elsewhere;
 mod flight;
 mod follow;
 mod handshake;

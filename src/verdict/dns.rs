@@ -33,6 +33,7 @@ mod answer;
 mod dropped;
 mod judge;
 mod matching;
+mod origin;
 mod search;
 mod several;
 mod srv;
@@ -129,8 +130,9 @@ pub fn judge_all(ctx: &Ctx<'_>) -> DnsStages {
     let (srv, fallback) = srv_lookups(&attempts, srv, &used);
     let family = Family::of(ctx);
     // Whether the capture may hold the phone's DHCP (frames the snaplen cut
-    // may be DHCP unread): the advice names option 6 only then.
-    let dhcp = ctx.snaplen_cut || ctx.own().any(|f| matches!(f.body, Body::Dhcp(_)));
+    // may be DHCP unread) and its option 6: the advice names option 6 only
+    // for a server it gave.
+    let dhcp = origin::Lease::of(ctx);
     let act_stage = by_family(ctx, &act, family, &used, &|family| {
         let what = "activate.cisco.com";
         stage(Stage::DnsActivation, &act, what, family, &attempts, dhcp)

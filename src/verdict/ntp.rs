@@ -134,6 +134,7 @@ pub fn ntp(ctx: &Ctx<'_>) -> StageResult {
                 kind,
                 sender: Some(sender),
                 frame,
+                elsewhere: None,
             };
             let to = std::net::SocketAddr::new(server, 123);
             let why = super::conn::icmp_advice(&icmp, to, last.src_ip(), "NTP");

@@ -223,6 +223,7 @@ fn rejected_hello(
         kind,
         sender: Some(sender),
         frame: f.frame,
+        elsewhere: None,
     };
     match rejects(kind) {
         true => format!(
@@ -336,6 +337,7 @@ pub(super) fn phone_flight_lost(
                 kind,
                 sender: Some(sender),
                 frame: f.frame,
+                elsewhere: None,
             };
             icmp_advice(&icmp, c.server, c.first.src_ip(), "TLS")
         }

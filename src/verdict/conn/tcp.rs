@@ -103,10 +103,22 @@ pub(super) fn tcp_outcome(
                 true => c.first.src_ip(),
                 false => c.first.dst_ip(),
             };
+            let elsewhere = match kind {
+                UnreachKind::SourcePolicy => {
+                    // The next hop the phone sent the refused SYNs to.
+                    let hop = (c.first.dst == c.server)
+                        .then_some(c.first.dst_mac)
+                        .flatten();
+                    let via = (t.unreach_from, hop);
+                    super::elsewhere::reached_elsewhere(ctx, phone, to.ip(), via)
+                }
+                _ => None,
+            };
             let icmp = Icmp {
                 kind,
                 sender: t.unreach_from,
                 frame: t.answer_frame,
+                elsewhere,
             };
             (summary, icmp_advice(&icmp, to, phone, "TCP"))
         }
@@ -215,6 +227,9 @@ pub(crate) struct Icmp {
     pub(crate) kind: UnreachKind,
     pub(crate) sender: Option<IpAddr>,
     pub(crate) frame: u64,
+    /// For a source-address policy: another destination that answered the
+    /// phone's address through the same router, and the frame.
+    pub(crate) elsewhere: Option<(IpAddr, u64)>,
 }
 
 /// What an ICMP error answering the phone's `what` ("TCP", "TLS") to `to`
@@ -251,6 +266,16 @@ pub(crate) fn icmp_advice(icmp: &Icmp, to: SocketAddr, phone: IpAddr, what: &str
              or firewall (RFC 9098); let the phone's packets through, or reach {ip} over IPv4",
             router.map_or_else(|| ip.to_string(), |r| format!("the router {r}"))
         ),
+        UnreachKind::SourcePolicy if icmp.elsewhere.is_some() => {
+            let (other, m) = icmp.elsewhere.unwrap_or((ip, n));
+            format!(
+                "{} rejects {what} {port} to {ip} from {phone} (ICMP source address failed \
+                 ingress/egress policy, #{n}), yet {other} answered that address through it \
+                 (#{m}): not the phone's prefix but a per-destination firewall rule on that \
+                 router; allow {what} {port} to {ip} from the voice prefix",
+                router.map_or_else(|| "a router".to_string(), |r| format!("the router {r}"))
+            )
+        }
         UnreachKind::SourcePolicy => format!(
             "a router drops packets from the phone's address {phone} (ICMP source address \
              failed ingress/egress policy, #{n}): the phone's address or prefix is not one the \

@@ -5,8 +5,12 @@
 use std::net::SocketAddr;
 
 use super::answer::{Answer, Attempt};
+<<<<<<< HEAD
 use crate::phone::names::{is_activation_lookup, is_provisioning_lookup};
 use crate::phone::names::{is_webex_name, srv_domain};
+=======
+use super::origin::Lease;
+>>>>>>> fix-sll
 use crate::proto::dns::qtype_name;
 
 /// The answer of `a` is NOERROR with empty answer and authority sections
@@ -15,24 +19,24 @@ pub(super) fn made_up(a: &Attempt<'_>) -> bool {
     matches!(a.answer_fact.map(|f| &f.body), Some(crate::fact::Body::Dns(m)) if m.bare_noerror)
 }
 
-/// `dhcp`: the capture may hold the phone's DHCP (a lease seen, or frames
-/// the snaplen cut); without it, its DNS server need not come from option 6.
-pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: bool) -> String {
+/// `dhcp`: whether the capture may hold the phone's DHCP (a lease seen, or
+/// frames the snaplen cut) and which servers its option 6 named; a server
+/// it did not name did not come from option 6.
+pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: Lease) -> String {
     let (name, server) = (&a.name, a.server());
     // Where the phone got this server: DHCP option 6 (or set on the phone,
     // or an earlier lease, with no DHCP in the capture), or for an IPv6
     // server the router advertisement's RDNSS or DHCPv6 option 23.
-    let given = match (server.contains(':'), dhcp) {
-        (true, _) => "the router advertisement's RDNSS or DHCPv6 option 23",
-        (false, true) => "DHCP option 6",
-        (false, false) => NO_DHCP,
+    let given = match (server.contains(':'), dhcp.gave(&server), dhcp.seen) {
+        (true, ..) => "the router advertisement's RDNSS or DHCPv6 option 23",
+        (false, true, _) => "DHCP option 6",
+        (false, false, true) => "the phone's static DNS setting (option 6 names other servers)",
+        (false, false, false) => NO_DHCP,
     };
-    let other_server = match dhcp {
-        true => "hand out another DNS server (option 6)",
-        false => "give the phone another DNS server",
-    };
-    let reach = match (server.contains(':'), dhcp) {
-        (false, false) => String::new(),
+    let other_server = dhcp.other_server(&server);
+    let reach = match (server.contains(':'), dhcp.gave(&server), dhcp.seen) {
+        (false, false, false) => String::new(),
+        (false, false, true) => " (set on the phone, not by option 6)".to_string(),
         _ => format!(" ({given})"),
     };
     let looped = a.cname_loop();
@@ -304,7 +308,7 @@ pub(super) fn refused_then(
     failed: &Attempt<'_>,
     best: &Attempt<'_>,
     all: &[Attempt<'_>],
-    (dhcp, when): (bool, &str),
+    (dhcp, when): (Lease, &str),
 ) -> String {
     let (name, refuser, answerer) = (&best.name, failed.server(), best.server());
     if refuser == answerer {
@@ -314,7 +318,7 @@ pub(super) fn refused_then(
             failed.text()
         );
     }
-    let from = match (refuser.contains(':'), dhcp) {
+    let from = match (refuser.contains(':'), dhcp.gave(&refuser)) {
         (true, _) => "the router advertisement's RDNSS or DHCPv6 option 23",
         (false, true) => "DHCP option 6",
         (false, false) => "the phone's DNS servers",

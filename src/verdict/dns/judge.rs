@@ -6,7 +6,11 @@ use super::advice::{advice_of, refused_then};
 use super::answer::{Answer, Attempt};
 use super::dropped::dropped_other;
 use super::matching::PARALLEL_SECS;
+<<<<<<< HEAD
 use super::several;
+=======
+use super::origin::Lease;
+>>>>>>> fix-sll
 use super::targets::{dead_targets, targets_advice};
 use super::Family;
 use crate::fact::Body;
@@ -21,7 +25,7 @@ pub(super) fn stage(
     what: &str,
     family: Family,
     all: &[Attempt<'_>],
-    dhcp: bool,
+    dhcp: Lease,
 ) -> StageResult {
     if attempts.is_empty() {
         return StageResult::not_seen(stage, format!("no query for {what}"));
@@ -224,7 +228,7 @@ struct Judge<'x, 'a> {
     /// Whether an attempt decides the stage (its family, its query seen).
     decides: &'x dyn Fn(&Attempt<'_>) -> bool,
     /// The capture may hold the phone's DHCP (see [`advice_of`]).
-    dhcp: bool,
+    dhcp: Lease,
 }
 
 impl<'x, 'a> Judge<'x, 'a> {
@@ -370,7 +374,7 @@ impl<'x, 'a> Judge<'x, 'a> {
                      for its timeout",
                     failed.server(),
                     best.server(),
-                    match dhcp {
+                    match dhcp.gave(&failed.server()) {
                         true => "DHCP option 6",
                         false => "the phone's DNS servers",
                     }
@@ -387,10 +391,11 @@ impl<'x, 'a> Judge<'x, 'a> {
                     // An IPv6 server came from the router advertisement
                     // (or DHCPv6), whatever the DHCPv4 lease says.
                     let server = failed.server();
-                    let from = match (server.contains(':'), dhcp) {
-                        (true, _) => "from the router advertisement's RDNSS or DHCPv6 option 23",
-                        (false, true) => "in DHCP option 6",
-                        (false, false) => "the phone was given (no DHCP in the capture)",
+                    let from = match (server.contains(':'), dhcp.gave(&server), dhcp.seen) {
+                        (true, ..) => "from the router advertisement's RDNSS or DHCPv6 option 23",
+                        (false, true, _) => "in DHCP option 6",
+                        (false, false, true) => "set on the phone (option 6 does not name it)",
+                        (false, false, false) => "the phone was given (no DHCP in the capture)",
                     };
                     // It answered none of the phone's queries: the server
                     // fails, not the name.

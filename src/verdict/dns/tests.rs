@@ -1,5 +1,6 @@
 use super::answer::answer_of;
 use super::matching::Replies;
+use super::origin::Lease;
 use super::*;
 use crate::fact::IcmpUnreach;
 use crate::packet::UnreachKind;
@@ -186,7 +187,14 @@ fn an_srv_target_of_root_alone_says_the_service_is_not_offered() {
     assert!(matches!(both, Answer::Records(r) if r.len() == 2));
     let (q, r) = (dns(1, 7, false, false), dns(2, 7, true, false));
     let none = attempt(&q, Answer::NoService, Some(&r));
-    let result = stage(Stage::DnsSrv, &[&none], "the SRV", Family::V4, &[], true);
+    let result = stage(
+        Stage::DnsSrv,
+        &[&none],
+        "the SRV",
+        Family::V4,
+        &[],
+        Lease::from_seen(true),
+    );
     assert_eq!(result.status, Status::Fail);
     assert!(result.advice.unwrap_or_default().contains("not offered"));
 }
@@ -205,7 +213,14 @@ fn a_truncated_answer_waits_for_the_retry_over_tcp() {
     let (q2, r2) = (dns(3, 8, false, false), dns(4, 8, true, false));
     let tc = attempt(&q, Answer::Truncated(3), Some(&r));
     // Alone: what the phone got is partial; the advice is about TCP.
-    let alone = stage(Stage::DnsSrv, &[&tc], "the SRV", Family::V4, &[], true);
+    let alone = stage(
+        Stage::DnsSrv,
+        &[&tc],
+        "the SRV",
+        Family::V4,
+        &[],
+        Lease::from_seen(true),
+    );
     assert_eq!(alone.status, Status::Warn);
     assert!(alone.advice.as_deref().unwrap_or("").contains("over TCP"));
     // The full answer over TCP decides, and the TC answer stays as evidence.
@@ -217,7 +232,7 @@ fn a_truncated_answer_waits_for_the_retry_over_tcp() {
         "the SRV",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(both.status, Status::Pass);
     assert!(both
@@ -249,7 +264,7 @@ fn an_aaaa_failure_decides_nothing_once_a_was_asked() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Warn, "{}", s.summary);
     assert!(s.summary.starts_with("activate.cisco.com A 198.51.100.10"));
@@ -260,11 +275,18 @@ fn an_aaaa_failure_decides_nothing_once_a_was_asked() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Fail);
     // An IPv6-only phone asks AAAA alone: its failure decides.
-    let s = stage(Stage::DnsActivation, &[&q1], "x", Family::V4, &[], true);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&q1],
+        "x",
+        Family::V4,
+        &[],
+        Lease::from_seen(true),
+    );
     assert_eq!(s.status, Status::Fail);
 }
 
@@ -286,7 +308,7 @@ fn a_failure_followed_by_an_answer_the_snaplen_cut_is_cant_tell() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::NotSeen, "{}", s.summary);
     assert!(s.summary.contains("can't tell (after"), "{}", s.summary);
@@ -297,7 +319,7 @@ fn a_failure_followed_by_an_answer_the_snaplen_cut_is_cant_tell() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Fail, "{}", s.summary);
 }
@@ -321,7 +343,7 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         "x",
         Family::V6Only,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Pass);
     assert!(
@@ -335,7 +357,7 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert!(s.summary.ends_with("A 198.51.100.10"), "{}", s.summary);
     // No AAAA record: an IPv6-only phone cannot use the A answer.
@@ -346,7 +368,7 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         "x",
         Family::V6Only,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Fail, "{}", s.summary);
     assert!(s.summary.contains("AAAA: no records"), "{}", s.summary);
@@ -358,7 +380,7 @@ fn an_ipv6_only_phone_lives_by_its_aaaa_answers() {
         "x",
         Family::V6Only,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Pass, "{}", s.summary);
 }
@@ -525,13 +547,20 @@ fn a_badcookie_asked_again_at_once_is_no_failure() {
         "x",
         Family::V4,
         &[],
-        true,
+        Lease::from_seen(true),
     );
     assert_eq!(s.status, Status::Pass, "{}", s.summary);
     // Not asked again: the BADCOOKIE is the answer, and named.
     let mut out = vec![at(0, bad())];
     super::matching::cookie_retried(&mut out);
-    let s = stage(Stage::DnsActivation, &[&out[0]], "x", Family::V4, &[], true);
+    let s = stage(
+        Stage::DnsActivation,
+        &[&out[0]],
+        "x",
+        Family::V4,
+        &[],
+        Lease::from_seen(true),
+    );
     assert_eq!(s.status, Status::Fail);
     assert!(s.summary.contains("BADCOOKIE"), "{}", s.summary);
 }
