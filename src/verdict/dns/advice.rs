@@ -5,12 +5,9 @@
 use std::net::SocketAddr;
 
 use super::answer::{Answer, Attempt};
-<<<<<<< HEAD
+use super::origin::Lease;
 use crate::phone::names::{is_activation_lookup, is_provisioning_lookup};
 use crate::phone::names::{is_webex_name, srv_domain};
-=======
-use super::origin::Lease;
->>>>>>> fix-sll
 use crate::proto::dns::qtype_name;
 
 /// The answer of `a` is NOERROR with empty answer and authority sections

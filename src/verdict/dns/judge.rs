@@ -6,11 +6,8 @@ use super::advice::{advice_of, refused_then};
 use super::answer::{Answer, Attempt};
 use super::dropped::dropped_other;
 use super::matching::PARALLEL_SECS;
-<<<<<<< HEAD
-use super::several;
-=======
 use super::origin::Lease;
->>>>>>> fix-sll
+use super::several;
 use super::targets::{dead_targets, targets_advice};
 use super::Family;
 use crate::fact::Body;
