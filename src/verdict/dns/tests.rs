@@ -576,7 +576,14 @@ fn the_primary_name_leads_and_the_same_is_said_only_of_the_same_cause() {
         ..attempt(&facts[n], Answer::Error(rc.into()), Some(&facts[n + 1]))
     };
     let judged = |attempts: &[&Attempt<'_>]| {
-        let s = stage(Stage::DnsActivation, attempts, "x", Family::V4, &[], true);
+        let s = stage(
+            Stage::DnsActivation,
+            attempts,
+            "x",
+            Family::V4,
+            &[],
+            super::origin::Lease::from_seen(true),
+        );
         (s.summary, s.advice.unwrap_or_default())
     };
     // activate.cisco.com asked first, its older name last: it leads, by its A.
