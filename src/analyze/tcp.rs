@@ -263,9 +263,19 @@ impl TcpSide {
                 len,
                 acked,
                 snaplen,
+                unreceived,
                 frame,
                 ts,
             } => {
+                if let Some(held) = unreceived {
+                    let body = Body::Unreceived {
+                        conn: st.id,
+                        from_client,
+                        missing: len,
+                        held,
+                    };
+                    connection_fact(info, st, from_client, frame, ts, body, facts);
+                }
                 let sides = match from_client {
                     true => (info.client, info.server),
                     false => (info.server, info.client),
@@ -369,6 +379,7 @@ impl TcpSide {
                 resent,
                 synack_again,
                 went_silent,
+                sacked,
                 frame,
                 ts,
             } => {
@@ -378,6 +389,7 @@ impl TcpSide {
                     resent,
                     synack_again,
                     went_silent,
+                    sacked,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }
