@@ -136,6 +136,21 @@ pub enum Body {
         /// `flow::TcpEvent::Unacked`).
         #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         went_silent: bool,
+        /// The other side selectively acknowledged (SACK) bytes past its
+        /// acknowledgment: the later segments arrived, the first never did.
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        sacked: bool,
+    },
+    /// A hole in this side's bytes that the other side's acknowledgments
+    /// never passed, to the connection's end: `missing` bytes sent (the
+    /// capture holds `held` bytes after them) that never reached the other
+    /// side; the fact's frame brought the first bytes after the hole. What
+    /// came after it was never read (the receiver could not read it either).
+    Unreceived {
+        conn: u64,
+        from_client: bool,
+        missing: u64,
+        held: u64,
     },
     /// Bytes this side sent that the capture lacks though they were sent
     /// (the other side acknowledged them, or this side's FIN comes after
@@ -244,6 +259,7 @@ impl Fact {
             Body::Icmp(_) => "icmp",
             Body::Closed { .. }
             | Body::Unacked { .. }
+            | Body::Unreceived { .. }
             | Body::Lost { .. }
             | Body::DataUnreachable { .. } => "tcp",
             Body::FragmentsLost { .. } => "fragments_lost",

@@ -107,6 +107,9 @@ pub struct TcpSegment<'a> {
     /// Payload bytes the capture's snaplen cut off the end of `payload`, by
     /// the IP length (0: none; `None`: cut by an amount not known).
     pub cut: Option<u32>,
+    /// The highest right edge of the segment's SACK blocks (RFC 2018): the
+    /// sender holds bytes up to there past a hole its `ack` stops at.
+    pub sack_right: Option<u32>,
 }
 
 /// Why an ICMP / ICMPv6 destination-unreachable was sent.
@@ -1062,8 +1065,42 @@ fn tcp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &'a [u8]) -> Decoded<
         flags: TcpFlags(header.get(13).copied().unwrap_or(0)),
         payload: body,
         cut,
+        sack_right: header_options(payload, data_offset).and_then(sack_right),
     };
     cx.packet(src, dst, Transport::Tcp(segment))
+}
+
+/// The options of a TCP header `data_offset` words long, when captured.
+fn header_options(segment: &[u8], data_offset: usize) -> Option<&[u8]> {
+    segment.get(20..data_offset * 4)
+}
+
+/// The highest right edge among the SACK option's blocks (RFC 2018 section
+/// 3: kind 5, 8 octets per block), if the options carry one.
+fn sack_right(options: &[u8]) -> Option<u32> {
+    const END: u8 = 0;
+    const NOP: u8 = 1;
+    const SACK: u8 = 5;
+    let mut at = 0;
+    while let Some(&kind) = options.get(at) {
+        match kind {
+            END => return None,
+            NOP => at += 1,
+            _ => {
+                let len = usize::from(*options.get(at + 1)?);
+                if len < 2 {
+                    return None;
+                }
+                let body = options.get(at + 2..at + len)?;
+                if kind == SACK {
+                    let edges = body.chunks_exact(8).map(|b| be32(b, 4));
+                    return edges.reduce(|a, b| if b.wrapping_sub(a) as i32 > 0 { b } else { a });
+                }
+                at += len;
+            }
+        }
+    }
+    None
 }
 
 /// ICMP destination unreachable (RFC 792 type 3), ICMPv6 destination

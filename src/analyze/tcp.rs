@@ -265,9 +265,19 @@ impl TcpSide {
                 len,
                 acked,
                 snaplen,
+                unreceived,
                 frame,
                 ts,
             } => {
+                if let Some(held) = unreceived {
+                    let body = Body::Unreceived {
+                        conn: st.id,
+                        from_client,
+                        missing: len,
+                        held,
+                    };
+                    connection_fact(info, st, from_client, frame, ts, body, facts);
+                }
                 let sides = match from_client {
                     true => (info.client, info.server),
                     false => (info.server, info.client),
@@ -381,6 +391,7 @@ impl TcpSide {
                 resent,
                 synack_again,
                 went_silent,
+                sacked,
                 frame,
                 ts,
             } => {
@@ -390,6 +401,7 @@ impl TcpSide {
                     resent,
                     synack_again,
                     went_silent,
+                    sacked,
                 };
                 connection_fact(info, st, from_client, frame, ts, body, facts)
             }

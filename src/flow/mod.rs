@@ -160,6 +160,10 @@ pub enum TcpEvent<'a> {
         /// The other side had spoken before and went silent: it never
         /// acknowledged these bytes (a peer or path that died mid-session).
         went_silent: bool,
+        /// The other side selectively acknowledged (SACK, RFC 2018) bytes
+        /// past its acknowledgment: the later segments reached it, the first
+        /// one never did (a path that drops only the full-size ones).
+        sacked: bool,
         frame: u64,
         ts: Timestamp,
     },
@@ -191,6 +195,11 @@ pub enum TcpEvent<'a> {
         /// The capture's snaplen cut them off the segment that carried
         /// them (`len` is exact, and the bytes after them are in order).
         snaplen: bool,
+        /// At the connection's end, the receiver's acknowledgments (seen)
+        /// never passed the hole: it never got these bytes, so what the
+        /// capture holds after them never reached its application either
+        /// and is not handed out (`len` bytes missing, `held` after them).
+        unreceived: Option<u64>,
         frame: u64,
         ts: Timestamp,
     },
@@ -333,6 +342,8 @@ struct Conn<S> {
     /// the highest acknowledgment the other side sent for it.
     sent_end: [Option<u32>; 2],
     acked: [Option<u32>; 2],
+    /// Per direction: the highest SACK right edge the other side sent for it.
+    sacked: [Option<u32>; 2],
     /// Per direction: payload segments that re-sent bytes, and the frame
     /// and time of the last payload segment.
     resent: [u32; 2],
@@ -602,6 +613,7 @@ impl<S: Default> FlowTable<S> {
             streams: Default::default(),
             sent_end: [None; 2],
             acked: [None; 2],
+            sacked: [None; 2],
             resent: [0; 2],
             stalled: [0; 2],
             last_sent: [(0, Timestamp::default()); 2],
@@ -728,6 +740,9 @@ impl<S: Default> FlowTable<S> {
                 if moved {
                     conn.stalled = [0; 2];
                 }
+            }
+            if let (Some(right), Some(peer)) = (seg.sack_right, conn.sacked.get_mut(1 - dir)) {
+                *peer = Some(peer.map_or(right, |r| seq_max(r, right)));
             }
         }
         if rst {
@@ -893,10 +908,20 @@ impl<S> Conn<S> {
                 resent: if went_silent { stalled } else { resent },
                 synack_again: self.synack_again,
                 went_silent,
+                sacked: self.sacked_past_ack(dir),
                 frame,
                 ts,
             };
             self.emit(sink, event);
+        }
+    }
+
+    /// Did the other side SACK bytes of direction `dir`'s past its ACK?
+    fn sacked_past_ack(&self, dir: usize) -> bool {
+        let ack = self.acked.get(dir).copied().flatten();
+        match (ack, self.sacked.get(dir).copied().flatten()) {
+            (Some(ack), Some(right)) => right != ack && seq_max(ack, right) == right,
+            _ => false,
         }
     }
 
@@ -1139,6 +1164,7 @@ impl<S> Conn<S> {
         F: FnMut(&ConnInfo, &mut S, TcpEvent<'_>) -> Track,
     {
         let acked = self.hole_acked(dir);
+        let ack_seen = self.acked.get(dir).is_some_and(Option::is_some);
         let Conn {
             info,
             state,
@@ -1150,6 +1176,24 @@ impl<S> Conn<S> {
             return;
         };
         let from_client = dir == CLIENT;
+        // The receiver never got past the hole: nothing after it reached
+        // its application, so nothing after it is read.
+        if let Some((len, held, frame, ts)) = (!acked && ack_seen)
+            .then(|| stream.drop_unreceived())
+            .flatten()
+        {
+            let event = TcpEvent::Gap {
+                from_client,
+                len,
+                acked: false,
+                snaplen: false,
+                unreceived: Some(held),
+                frame,
+                ts,
+            };
+            *track = sink(info, state, event);
+            return;
+        }
         stream.flush(&mut |piece: Piece<'_>, frame: u64, ts: Timestamp| {
             let event = piece_event(from_client, piece, frame, ts, acked);
             let wanted = sink(info, state, event);
@@ -1257,6 +1301,7 @@ fn piece_event(
             len,
             acked,
             snaplen: false,
+            unreceived: None,
             frame,
             ts,
         },
@@ -1265,6 +1310,7 @@ fn piece_event(
             len,
             acked: false,
             snaplen: true,
+            unreceived: None,
             frame,
             ts,
         },

@@ -95,6 +95,16 @@ impl Stream {
         }
     }
 
+    /// Drops the bytes waiting behind the first hole, which will never be
+    /// delivered: the hole's length, the bytes dropped, and the frame and
+    /// time of the first piece after the hole. None without a hole.
+    pub fn drop_unreceived(&mut self) -> Option<(u64, u64, u64, Timestamp)> {
+        let (frame, ts) = self.pending.values().next().map(|c| (c.frame, c.ts))?;
+        let found = (self.hole_len(), self.pending_bytes as u64, frame, ts);
+        self.clear();
+        Some(found)
+    }
+
     /// Frees all buffers; the stream delivers nothing more.
     pub fn clear(&mut self) {
         *self = Stream {

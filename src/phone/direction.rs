@@ -16,6 +16,7 @@ fn sent_by(p: &Phone, f: &Fact) -> Option<bool> {
         Body::Dhcp(m) => Some(m.op == 1),
         Body::Tcp { .. }
         | Body::Unacked { .. }
+        | Body::Unreceived { .. }
         | Body::Lost { .. }
         | Body::DataUnreachable { .. }
         | Body::Malformed { .. } => None,

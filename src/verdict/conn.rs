@@ -34,6 +34,7 @@ mod live;
 mod local_tls;
 mod lost;
 mod no_request;
+pub(crate) mod pmtu;
 mod repeated;
 mod stall;
 mod tcp;

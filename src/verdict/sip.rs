@@ -33,6 +33,7 @@ mod exchange;
 mod mismatch;
 mod no_register;
 mod registered;
+mod tcp_black_hole;
 mod transaction;
 mod unanswered;
 mod unfollowed;

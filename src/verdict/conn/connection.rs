@@ -66,6 +66,9 @@ pub(super) struct Conn<'a> {
     /// The capture ends with the phone's bytes re-sent and never
     /// acknowledged, the server silent: the last send and the re-sends.
     pub(super) unacked: Option<(&'a Fact, u32)>,
+    /// The server's bytes the phone never got, to the connection's end: a
+    /// hole its acknowledgments stayed before (see `Body::Unreceived`).
+    pub(super) unreceived: Option<&'a Fact>,
     /// ICMP errors answered the phone's bytes after the handshake (never
     /// acknowledged): the first ICMP, its kind, its sender, how many came.
     pub(super) icmp: Option<(&'a Fact, UnreachKind, IpAddr, u32)>,
@@ -133,6 +136,9 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             Body::Lost {
                 conn, from_client, ..
             } => (*conn, *from_client),
+            Body::Unreceived {
+                conn, from_client, ..
+            } => (*conn, *from_client),
             _ => continue,
         };
         let (client, server) = if from_client {
@@ -169,6 +175,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
             closed: None,
             phone_reset: None,
             unacked: None,
+            unreceived: None,
             icmp: None,
             hidden_bytes: false,
             lost: None,
@@ -190,6 +197,7 @@ pub(super) fn conns<'a>(ctx: &'a Ctx<'a>) -> Vec<(Kind, Conn<'a>)> {
         }
         match &f.body {
             Body::Tcp { attempt, .. } => c.tcp = Some((f, *attempt)),
+            Body::Unreceived { .. } if !from_client => c.unreceived = Some(f),
             Body::Unacked {
                 resent,
                 went_silent: false,

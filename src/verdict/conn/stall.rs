@@ -53,6 +53,9 @@ pub(super) fn no_server_hello(
     port: u16,
     evidence: &mut Vec<Evidence>,
 ) -> Judged {
+    if let Some(judged) = super::pmtu::server_flight_unreceived(c, name, port, evidence) {
+        return judged;
+    }
     let server_closed = matches!(c.closed, Some((_, false, _)));
     if let Some(icmp @ (f, kind, sender, count)) = c.icmp.filter(|_| !server_closed) {
         let said = icmp_said(kind, sender, count);

@@ -438,6 +438,18 @@ pub(super) fn unanswered(
              or fix the MTU on that path; else {advice}"
         );
     }
+    // Over TCP, its full-size segment re-sent and never acknowledged while
+    // the registrar SACKs the rest: the path drops large packets.
+    if let Some((f, resent)) = super::tcp_black_hole::sacked_tail(ctx, last) {
+        let text = format!("{resent} TCP retransmissions, the first segment never acknowledged");
+        evidence.push(ev(f, text));
+        summary.push_str(&format!(
+            "; over TCP, after {resent} TCP retransmissions its first full-size segment was \
+             still not acknowledged while the registrar acknowledged (SACK) the bytes after it: \
+             a path-MTU black hole"
+        ));
+        advice = crate::verdict::conn::pmtu::black_hole_advice(to.ip(), &to.to_string());
+    }
     // Registered at another registrar meanwhile (another SRV target), its
     // binding still granted: the phone works there and only this one, which
     // it prefers (a lower SRV priority) and tries again, stays silent.
