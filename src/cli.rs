@@ -503,16 +503,31 @@ fn write_report(
         }
         _ => report::write(&mut out, &doc, &facts, c.format, &opts),
     };
-    if let Err(e) = written.and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e).context("writing the report");
-        }
-    }
+    written_out(written.and_then(|_| out.flush()))?;
     log::debug!(
         "report: written in {:.3} s",
         started.elapsed().as_secs_f64()
     );
     Ok((doc, facts))
+}
+
+/// What became of a write to stdout: a reader that went away (a closed
+/// pipe, `| head`) is no error and ends the output silently; any other
+/// failure (a full disk, `> /dev/full`) is exit 2 with a line on stderr.
+/// Every command writes its stdout through here (no `print!`).
+fn written_out(written: std::io::Result<()>) -> anyhow::Result<()> {
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing the report")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes `text` whole to stdout, as the report writer does.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    written_out(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
 }
 
 fn check(c: CheckArgs) -> anyhow::Result<u8> {
@@ -591,21 +606,22 @@ fn check(c: CheckArgs) -> anyhow::Result<u8> {
         } else {
             format!("{n} phones")
         };
-        println!(
-            "{}: matches {} ({phones})",
-            path_text(&c.capture),
+        let capture = path_text(&c.capture);
+        print_out(&format!(
+            "{capture}: matches {} ({phones})\n",
             path_text(&c.expect)
-        );
+        ))?;
         return Ok(0);
     }
-    println!(
-        "{}: {} from {}",
+    let mut text = format!(
+        "{}: {} from {}\n",
         path_text(&c.capture),
         provscope::text::plural(diffs.len(), "difference", "differences"),
         path_text(&c.expect)
     );
     for d in &diffs {
-        println!("  {}", provscope::text::printable(&d.0));
+        text.push_str(&format!("  {}\n", provscope::text::printable(&d.0)));
     }
+    print_out(&text)?;
     Ok(1)
 }

@@ -82,7 +82,10 @@ pub struct SipMessage {
     pub authorization: Option<AuthParams>,
     /// Every header as (canonical long name, value), in order.
     pub headers: Vec<(String, String)>,
-    /// The body was cut short (Content-Length beyond the data).
+    /// The message was cut short: its body (Content-Length beyond the
+    /// data), or its head by the capture's snaplen (`parse_cut`). Output
+    /// as `sip_truncated`: a fact's `truncated` is its frame's.
+    #[serde(rename = "sip_truncated")]
     pub truncated: bool,
     /// `www_authenticate` came from Proxy-Authenticate (a 407), not
     /// WWW-Authenticate.
@@ -330,6 +333,7 @@ pub fn parse_cut(payload: &[u8]) -> Option<SipMessage> {
     let head = head.strip_suffix(b"\r").unwrap_or(head);
     let (mut msg, _) = parse_head(head).ok()?;
     msg.anomalies.push("cut_by_snaplen");
+    msg.truncated = true;
     Some(msg)
 }
 

@@ -11,14 +11,14 @@ pub fn render(doc: &Document) -> String {
         if c.format.is_none() {
             // A file that could not be read: its reason is its warning.
             let name = code(capture_name(doc, &c.path));
-            out.push_str(&format!("\n## `{name}`\n\nnot read\n"));
+            out.push_str(&format!("\n## {name}\n\nnot read\n"));
             for w in &c.warnings {
                 out.push_str(&format!("\n> {}\n", escape(w)));
             }
             continue;
         }
         out.push_str(&format!(
-            "\n## `{}`\n\n{} frames, {}{}{}\n",
+            "\n## {}\n\n{} frames, {}{}{}\n",
             code(capture_name(doc, &c.path)),
             c.frames,
             c.format.map_or("unread", |f| f.name()),
@@ -35,7 +35,7 @@ pub fn render(doc: &Document) -> String {
         for p in doc.phones.iter().filter(|p| p.capture == c.path) {
             let name = p.hostname.as_deref().unwrap_or(&p.id);
             out.push_str(&format!(
-                "\n### {} `{}` ({})\n\n",
+                "\n### {} {} ({})\n\n",
                 p.verdict.id().to_uppercase(),
                 code(name),
                 p.ips.join(", ")
@@ -98,33 +98,21 @@ pub fn render(doc: &Document) -> String {
 }
 
 /// Text from the capture made inert in Markdown: a pipe would end a table
-/// cell, `<` and `&` start HTML that many ticket systems render, `*`, `_`
-/// and a backtick start emphasis or code (an option 160 URL holding them);
+/// cell, `<` and `&` start HTML or an autolink that many ticket systems
+/// render, `[` and `]` a link (`[text](url)` from a reason phrase), `*`,
+/// `_` and a backtick emphasis or code (an option 160 URL holding them);
 /// control characters (an ESC from a file name, a line break in a host
 /// name) are written as escapes, as the table does.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in inert(s).chars() {
+    for c in printable(s).chars() {
         match c {
-            '*' | '_' | '`' => {
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// What a table cell and a code span both need: pipes, HTML and control
-/// characters escaped (inside a code span a backslash is literal, so `*`
-/// and `_` are left as they are there).
-fn inert(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in printable(s).chars() {
-        match c {
-            '|' => out.push_str("\\|"),
             '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             c => out.push(c),
         }
@@ -132,10 +120,20 @@ fn inert(s: &str) -> String {
     out
 }
 
-/// A name for a code span: made inert, and a backtick (which would end the
-/// span) as a quote.
+/// A whole code span (CommonMark 6.1) showing `s` as it is: inside one
+/// nothing is an escape, so the text goes in unchanged (control characters
+/// written as escapes) between backtick fences longer than any run of
+/// backticks in it, padded with a space where it begins or ends with a
+/// backtick (one space each side is dropped again). Not for a table cell,
+/// where a pipe would still end the cell.
 fn code(s: &str) -> String {
-    inert(s).replace('`', "'")
+    let text = printable(s);
+    let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let both_spaces = text.starts_with(' ') && text.ends_with(' ');
+    let pad = text.starts_with('`') || text.ends_with('`') || both_spaces || text.is_empty();
+    let pad = if pad { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -146,14 +144,24 @@ mod tests {
     fn capture_text_cannot_break_the_table_or_inject_html() {
         assert_eq!(
             escape("TFTP <a|&\"]]>\u{1b}[31m\nx`"),
-            "TFTP &lt;a\\|&amp;\"]]>\\x1b[31m\\nx\\`"
+            "TFTP &lt;a\\|&amp;\"\\]\\]&gt;\\\\x1b\\[31m\\\\nx\\`"
         );
-        assert_eq!(code("SEP`1\u{7}"), "SEP'1\\x07");
         // Emphasis and code from an option 160 URL (tester119).
         assert_eq!(
             escape("cfg|`x`|*b*_c.xml"),
             "cfg\\|\\`x\\`\\|\\*b\\*\\_c.xml"
         );
-        assert_eq!(code("a_b*c"), "a_b*c");
+        // A link from a reason phrase is text (tester133).
+        assert_eq!(escape("[l](http://e) \\"), "\\[l\\](http://e) \\\\");
+    }
+
+    #[test]
+    fn a_code_span_shows_its_text_as_it_is() {
+        assert_eq!(code("a_b*c"), "`a_b*c`");
+        // No escapes inside a code span (tester133: `lab\|host*name'x'`).
+        assert_eq!(code("lab|host*name`x`"), "`` lab|host*name`x` ``");
+        assert_eq!(code("a``b<&"), "```a``b<&```");
+        assert_eq!(code("SEP`1\u{7}"), "``SEP`1\\x07``");
+        assert_eq!(code("x"), "`x`");
     }
 }

@@ -111,8 +111,9 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
     }
     users.sort();
     users.dedup();
-    // A number (an extension, a phone number) is a user name only where the
-    // words say so; elsewhere it is a frame number, a count, a year.
+    // A short number (an extension) is a user name only where the words say
+    // so; elsewhere it is a frame number, a count, a status code. A longer
+    // one is wherever it stands as a token but as a number of its own.
     let mut numbers: Vec<(String, String)> = Vec::new();
     let mut names: Vec<(String, String)> = Vec::new();
     for (n, u) in users.iter().enumerate().filter(|(_, u)| u.len() > 1) {
@@ -149,7 +150,7 @@ pub fn redact(text: &str, doc: &Document, facts: &[(String, Vec<Fact>)]) -> Stri
         }
     }
     // User names: whole words, or right after a URI scheme (`sip:alice@`);
-    // numbers only where the words name them as users.
+    // numbers as `replace_user_number` tells.
     type Replace = fn(&str, &str, &str) -> String;
     let users: [(&mut Vec<(String, String)>, Replace); 2] = [
         (&mut names, replace_user_name),
@@ -272,7 +273,9 @@ fn marker(n: usize) -> String {
 
 /// Replaces the numeric SIP user `from` where the text names it as one: in
 /// a URI (`sip:N`, `N@`) or after "line", "lines:", "users (" (also further
-/// along a comma-separated list of such numbers).
+/// along a comma-separated list of such numbers); one of at least
+/// [`MIN_BARE_USER_DIGITS`] digits also wherever it is a token (non-
+/// alphanumerics around it) but a number of its own ([`numeric_value`]).
 fn replace_user_number(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -296,12 +299,48 @@ fn replace_user_number(text: &str, from: &str, to: &str) -> String {
             || ["line", "lines:", "users (", "user"]
                 .iter()
                 .any(|m| before.ends_with(m));
+        let long = from.trim_start_matches('+').len() >= MIN_BARE_USER_DIGITS;
+        let named = named || long && !numeric_value(head, tail);
         out.push_str(head);
         out.push_str(if whole && named { to } else { from });
         rest = tail;
     }
     out.push_str(rest);
     out
+}
+
+/// A numeric SIP user of this many digits or more is replaced wherever it
+/// stands as a token (a Call-ID, a reason phrase, a host name); a shorter
+/// one only where the words name it as a user: one to three digits are
+/// also status codes, counts and frame numbers in every report.
+const MIN_BARE_USER_DIGITS: usize = 4;
+
+/// Whether the digits between `head` and `tail` are a number of their own,
+/// not a user name: part of a longer number (an address, a time, a decimal:
+/// a `.`, `:` or `,` joins them to digits), a frame reference (`#N`, the
+/// end of `#N-M`), or a value standing alone (a JSON or XML number, a table
+/// cell), where replacing it would also break the document.
+fn numeric_value(head: &str, tail: &str) -> bool {
+    let joined = |c: Option<char>, d: Option<char>| {
+        c.is_some_and(|c| ".:,".contains(c)) && d.is_some_and(|d| d.is_ascii_digit())
+    };
+    let mut back = head.chars().rev();
+    let mut ahead = tail.chars();
+    if joined(back.next(), back.next()) || joined(ahead.next(), ahead.next()) {
+        return true;
+    }
+    let range_end = head.strip_suffix('-').is_some_and(|h| {
+        let t = h.trim_end_matches(|c: char| c.is_ascii_digit());
+        t.len() < h.len() && t.ends_with('#')
+    });
+    if head.ends_with('#') || range_end {
+        return true;
+    }
+    let before = head.trim_end_matches(' ').chars().next_back();
+    let after = tail.trim_start_matches(' ').chars().next();
+    let opens = before.is_none_or(|c| ":=\"[,|(\n".contains(c));
+    let closes = after.is_none_or(|c| ",\"]}|)\n".contains(c));
+    opens && closes
 }
 
 /// Replaces the SIP user name `from` as a whole token, also right after a
@@ -467,6 +506,34 @@ fn ends_token(tail: &str, token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_number_is_a_user_only_as_a_token_of_words() {
+        let r = |text: &str, user: &str| replace_user_number(text, user, "U");
+        // Tokens of words: replaced.
+        assert_eq!(r("Call-ID 5301-febc@h", "5301"), "Call-ID U-febc@h");
+        assert_eq!(r("mpp-5301-fixed@h", "5301"), "mpp-U-fixed@h");
+        assert_eq!(
+            r("403 Forbidden | see 5301", "5301"),
+            "403 Forbidden | see U"
+        );
+        // Numbers of their own: kept.
+        for text in [
+            "\"frames\": 5301,",
+            "tests=\"5301\"",
+            "| 5301 |",
+            "(#5301-5302)",
+            "#7-5301",
+            "10:20:30.5301Z",
+            "1.5301 s",
+            "a5301 5301b 53012",
+        ] {
+            assert_eq!(r(text, "5301"), text);
+        }
+        // Short numbers only where the words name a user.
+        assert_eq!(r("see 530 and 530-x", "530"), "see 530 and 530-x");
+        assert_eq!(r("sip:530@h", "530"), "sip:U@h");
+    }
 
     #[test]
     fn finds_the_addresses_written_in_text() {
