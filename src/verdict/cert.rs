@@ -104,6 +104,12 @@ const PUBLIC_CA_WORDS: &[&str] = &[
     "harica",
     "e-tugra",
     "trustwave",
+    "zerossl",
+    "cloudflare",
+    "certainly",
+    "secom",
+    "d-trust",
+    "apple public",
 ];
 
 /// Alert descriptions that mean "I do not accept your certificate".
@@ -133,6 +139,22 @@ pub fn classify_issuer(leaf: &CertInfo) -> Issuer {
         Issuer::Public
     } else {
         Issuer::Private
+    }
+}
+
+/// How the issuer of a chain's leaf reads, helped by the certificates sent
+/// with it: a leaf from an issuer of no known name whose intermediate was
+/// issued by a public CA is a public CA's (an allow-list of names always
+/// misses some); any inspection name in the chain keeps it inspection.
+pub fn classify_chain(chain: &[CertInfo]) -> Issuer {
+    let Some(leaf) = chain.first() else {
+        return Issuer::Private;
+    };
+    let read: Vec<Issuer> = chain.iter().map(classify_issuer).collect();
+    match read.first() {
+        Some(Issuer::Private) if read.contains(&Issuer::Inspection) => Issuer::Inspection,
+        Some(Issuer::Private) if read.contains(&Issuer::Public) => Issuer::Public,
+        _ => classify_issuer(leaf),
     }
 }
 
@@ -249,7 +271,7 @@ pub fn advice(
         .clone()
         .or_else(|| leaf.issuer_o.clone())
         .unwrap_or_else(|| "an unknown issuer".to_string());
-    let issuer = classify_issuer(leaf);
+    let issuer = chain.map_or(Issuer::Private, classify_chain);
     // A certificate outside its validity explains a rejection by itself
     // (a not-yet-valid one draws bad_certificate from OpenSSL), whoever
     // issued it; with no NTP the phone's clock is a suspect too.
@@ -563,6 +585,27 @@ mod tests {
         );
         assert!(a.contains("TLS-inspecting"), "{a}");
         assert!(!a.contains("clock"), "{a}");
+    }
+
+    #[test]
+    fn a_leaf_of_an_unlisted_issuer_is_public_when_its_intermediate_is() {
+        // tester135: an intermediate of a CA missing from the names,
+        // itself issued by a public root, sent with the leaf.
+        let chain = [
+            cert("Example Domain Secure Site CA", 0, i64::MAX),
+            cert("USERTrust ECC Certification Authority", 0, i64::MAX),
+        ];
+        assert_eq!(classify_issuer(&chain[0]), Issuer::Private);
+        assert_eq!(classify_chain(&chain), Issuer::Public);
+        // An inspection name anywhere in the chain wins.
+        let chain = [
+            cert("Example Issuing CA", 0, i64::MAX),
+            cert("Corp Zscaler Root CA", 0, i64::MAX),
+        ];
+        assert_eq!(classify_chain(&chain), Issuer::Inspection);
+        // A leaf alone of an unlisted issuer stays private.
+        assert_eq!(classify_chain(&chain[..1]), Issuer::Private);
+        assert_eq!(classify_chain(&[]), Issuer::Private);
     }
 
     #[test]

@@ -66,8 +66,9 @@ pub(super) fn judge(c: &Conn<'_>, q: &Quit<'_>, evidence: &mut Vec<Evidence>) ->
     // A certificate from an issuer that is no public CA is what a phone
     // trusting only public CAs rejects (read as unknown_ca); else the
     // reason it did not say (certificate_unknown).
-    let leaf = chain.and_then(|ch| ch.first());
-    let private = leaf.is_some_and(|l| cert::classify_issuer(l) != cert::Issuer::Public);
+    let private = chain
+        .filter(|ch| !ch.is_empty())
+        .is_some_and(|ch| cert::classify_chain(ch) != cert::Issuer::Public);
     let desc = if private { 48 } else { 46 };
     let at = &q.close.ts;
     let wanted = cert::Wanted {
