@@ -283,6 +283,8 @@ pub struct DecodeStats {
     /// Of those, frames with no byte captured.
     pub link_empty: u64,
     /// Frames decoded to an IP packet: the link type they are on is right.
+    /// (Counted by the analysis, which sees every packet handed out; the
+    /// decoder leaves it 0, as it counts only what it could not use.)
     pub ip_packets: u64,
     /// Frames in tunnels provscope knows but does not decode, by
     /// [`tunnel::Unsupported::index`].
@@ -454,7 +456,6 @@ impl Decoder {
             ip_id: None,
         };
         let decoded = ip_packet(&mut cx, reassembled, data, version, 0);
-        cx.stats.ip_packets += u64::from(matches!(decoded, Decoded::Packet(_)));
         match &decoded {
             Decoded::Bad(TOO_DEEP) => {
                 cx.stats.nested_too_deep += 1;
