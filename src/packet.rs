@@ -276,6 +276,16 @@ pub struct DecodeStats {
     /// carrying a payload not read), to tell a file whose header names the
     /// wrong link type.
     pub link_failed_first: Option<link::mislabel::LinkFailure>,
+    /// Frames undecodable at the link layer (among `link_undecodable`) too
+    /// short to tell any layout ([`link::mislabel::TELLING`]): no evidence
+    /// of a wrong link type.
+    pub link_short: u64,
+    /// Of those, frames with no byte captured.
+    pub link_empty: u64,
+    /// Frames decoded to an IP packet: the link type they are on is right.
+    /// (Counted by the analysis, which sees every packet handed out; the
+    /// decoder leaves it 0, as it counts only what it could not use.)
+    pub ip_packets: u64,
     /// Frames in tunnels provscope knows but does not decode, by
     /// [`tunnel::Unsupported::index`].
     pub unsupported_tunnel: [u64; 3],
@@ -299,11 +309,15 @@ impl DecodeStats {
         log::debug!("packet: frame {frame} skipped: Ethernet type {ethertype:#06x} not read");
     }
 
-    /// Keeps the first frame that failed at the link layer; gives what is
-    /// kept of `frame` (for the debug line).
+    /// Keeps the first frame that failed at the link layer (the first long
+    /// enough to tell a layout, when there is one); gives what is kept of
+    /// `frame` (for the debug line).
     fn link_failed(&mut self, frame: &Frame<'_>) -> link::mislabel::LinkFailure {
         let this = link::mislabel::LinkFailure::new(frame.number, frame.linktype, frame.data);
-        self.link_failed_first.get_or_insert(this);
+        let kept = self.link_failed_first.get_or_insert(this);
+        if kept.short() && !this.short() {
+            *kept = this;
+        }
         this
     }
 
@@ -408,12 +422,14 @@ impl Decoder {
             Link::Short(id) | Link::Bad(id) => {
                 self.stats.undecodable += 1;
                 self.stats.link_undecodable += 1;
-                let first = self.stats.link_failed(frame);
+                let this = self.stats.link_failed(frame);
+                self.stats.link_short += u64::from(this.short());
+                self.stats.link_empty += u64::from(frame.data.is_empty());
                 log::debug!(
-                    "packet: frame {} undecodable: {id} (link type {}, starts {})",
+                    "packet: frame {} undecodable: {id} (link type {}, {})",
                     frame.number,
                     frame.linktype,
-                    first.head_hex()
+                    this.bytes_words()
                 );
                 return Decoded::Bad(id);
             }

@@ -336,3 +336,20 @@ fn a_gateway_that_never_answers_arp_fails_the_lease() {
     let healthy = report("healthy.pcap");
     assert_eq!(stage(&healthy, "dhcp").status, Status::Pass);
 }
+
+#[test]
+fn dhcp_replies_cut_by_the_snaplen_are_no_missing_offer() {
+    // tester134: the OFFER/ACK are in the capture, cut by the snaplen; the
+    // advice told to remove the option and then that the capture held no
+    // offer and the scope might offer none.
+    let r = run(project("captures/edge-erspan2-truncated-opt160.pcap"));
+    let p = r.phones.first().expect("one phone");
+    let local = stage(p, "local-config");
+    let advice = local.advice.as_deref().unwrap_or("");
+    assert!(
+        advice.contains("remove the DHCP provisioning option"),
+        "{advice}"
+    );
+    assert!(!advice.contains("holds no DHCP offer"), "{advice}");
+    assert!(!advice.contains("profile rule it kept"), "{advice}");
+}

@@ -150,3 +150,44 @@ fn a_few_frames_with_no_loopback_family_are_counted_and_named() {
     );
     assert_eq!(doc["phones"].as_array().map(Vec::len), Some(1));
 }
+
+/// A zero-length record (tester134: a DHCP DORA followed by 300 of them).
+fn empty_record() -> Vec<u8> {
+    [[0u8; 8], [0; 8]].concat()
+}
+
+#[test]
+fn empty_records_are_no_evidence_of_a_wrong_link_type() {
+    let (head, recs) = ipv4_records();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Four good frames and 300 empty records: the good ones decode, the
+    // link type is right; the empty ones are named empty, not "starts ,".
+    let mut bytes = head.clone();
+    recs.iter().take(4).for_each(|r| bytes.extend_from_slice(r));
+    (0..300).for_each(|_| bytes.extend(empty_record()));
+    let file = write(&dir, "tail.pcap", bytes);
+    let o = provscope(&[&file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("wrong link type"), "{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("on Ethernet (link type 1), is empty (0 bytes captured)"),
+        "{all}"
+    );
+    assert!(!all.contains("starts )"), "{all}");
+    // Nothing but empty records: said so, not "the header names the wrong
+    // link type".
+    let mut bytes = head;
+    (0..300).for_each(|_| bytes.extend(empty_record()));
+    let file = write(&dir, "empty.pcap", bytes);
+    let o = provscope(&[&file]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("its 300 records are all empty (0 bytes captured)"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong link type"), "{err}");
+}

@@ -269,6 +269,8 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
     // (A step back past the frames that could be sorted: file order, said.)
     let mut order = order;
     let mut decoder = Decoder::new(opts.decode_limits);
+    // Frames decoded to an IP packet (see `DecodeStats::ip_packets`).
+    let mut ip_packets = 0u64;
     let mut table: FlowTable<tcp::ConnState> = FlowTable::new(opts.flow_limits);
     let mut tcp_side = tcp::TcpSide::new(opts.sbc_port);
     // Facts of the TCP side, on their way to the collector.
@@ -381,6 +383,7 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
             let Decoded::Packet(p) = decoder.decode(&frame) else {
                 continue;
             };
+            ip_packets += 1;
             match p.transport {
                 Transport::Udp { sport, dport, .. } => collect.udp(number, ts, &p, sport, dport),
                 Transport::Tcp(seg) => {
@@ -418,7 +421,10 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
     tcp_facts.drain(..).for_each(|f| facts.push(f));
     let facts = facts.into_sorted();
     warnings.extend(reader.warnings());
-    let decode = decoder.stats();
+    let decode = DecodeStats {
+        ip_packets,
+        ..decoder.stats()
+    };
     let flow = table.stats();
     let stats = Stats {
         undecodable: decode.undecodable + udp_side.malformed + tcp_side.malformed,

@@ -4,7 +4,11 @@
 //! it still resyncs from the old server. So the advice tells to remove a
 //! provisioning option only when the capture shows the scope offering one;
 //! when the phone's whole OFFERs and ACKs offer none, the phone follows a
-//! rule it kept; with no whole DHCP reply in the capture, either may be.
+//! rule it kept. With no whole DHCP reply in the capture (none at all, or
+//! replies the snaplen cut) either may be, and the scope's advice stands
+//! alone: a note that the scope may offer none would contradict its telling
+//! to remove the option (and replies that are there but cut are no "no
+//! offer"); the advice for a fetched profile says to factory-reset anyway.
 
 use super::{Ctx, Evidence};
 use crate::fact::Body;
@@ -70,12 +74,7 @@ pub(super) fn advice(
 ) -> String {
     let there = server.map_or("its local server".to_string(), |s| s.to_string());
     match origin {
-        Origin::Scope => scope_advice,
-        Origin::Unknown => format!(
-            "{scope_advice} (the capture holds no DHCP offer to tell: with none of \
-             66/150/159/160 in the scope, the phone follows a profile rule it kept, so \
-             factory-reset it or clear its Profile Rule)"
-        ),
+        Origin::Scope | Origin::Unknown => scope_advice,
         Origin::Kept => {
             let what = match result {
                 Result::Taken => "took a local profile there",

@@ -9,9 +9,16 @@
 //! header whose type field names IPv4, IPv6 or ARP and is followed by one.
 //! It is only a hint for the message and the `editcap -T` command that
 //! fixes the file: frames are never decoded under a guessed link type.
+//!
+//! A record shorter than [`TELLING`] bytes (an empty one above all) fits
+//! no layout whatever the link type: it is no evidence of a wrong one.
 
 /// Bytes of a failed frame kept to show it.
 pub const HEAD: usize = 8;
+
+/// Bytes a record needs before its layout can tell anything: the shortest
+/// IP header. A shorter one holds no IP packet under any link type.
+pub const TELLING: usize = 20;
 
 /// The first frame of a capture that failed at the link layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +29,8 @@ pub struct LinkFailure {
     /// Its first bytes (`head_len` of them).
     pub head: [u8; HEAD],
     pub head_len: u8,
+    /// Bytes captured of it.
+    pub captured: usize,
     /// The layout they fit.
     pub looks: Looks,
 }
@@ -36,6 +45,7 @@ impl LinkFailure {
             linktype,
             head,
             head_len: n as u8,
+            captured: data.len(),
             looks: Looks::of(data),
         }
     }
@@ -45,6 +55,20 @@ impl LinkFailure {
         let n = usize::from(self.head_len).min(HEAD);
         let hex: Vec<String> = self.head[..n].iter().map(|b| format!("{b:02x}")).collect();
         hex.join(" ")
+    }
+
+    /// Too short to tell any layout (see [`TELLING`]).
+    pub fn short(&self) -> bool {
+        self.captured < TELLING
+    }
+
+    /// "starts 45 00 01 66 00 00 00 00", or "is empty (0 bytes captured)".
+    pub fn bytes_words(&self) -> String {
+        match self.captured {
+            0 => "is empty (0 bytes captured)".to_string(),
+            n if n < HEAD => format!("holds only {n} bytes: {}", self.head_hex()),
+            _ => format!("starts {}", self.head_hex()),
+        }
     }
 
     /// The layout the frame fits, unless it is the link type already named
@@ -253,9 +277,20 @@ mod tests {
         let on_sll = LinkFailure::new(3, 113, &f);
         assert_eq!(on_sll.other_layout(), Some(Looks::Ethernet));
         assert_eq!(on_sll.head_hex(), "ff ff ff ff ff ff 00 00");
+        assert_eq!(on_sll.bytes_words(), "starts ff ff ff ff ff ff 00 00");
         assert_eq!(
             LinkFailure::new(1, 0, &IPV4).other_layout(),
             Some(Looks::Ipv4)
         );
+    }
+
+    #[test]
+    fn an_empty_record_is_said_empty_and_short() {
+        let empty = LinkFailure::new(5, 1, &[]);
+        assert!(empty.short());
+        assert_eq!(empty.bytes_words(), "is empty (0 bytes captured)");
+        let three = LinkFailure::new(6, 1, &[1, 2, 3]);
+        assert_eq!(three.bytes_words(), "holds only 3 bytes: 01 02 03");
+        assert!(!LinkFailure::new(1, 0, &IPV4).short());
     }
 }

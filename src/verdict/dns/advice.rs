@@ -90,7 +90,7 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: Lease) -> St
                  what is behind it; let it ask the public DNS for {name} (forward the zone), \
                  or add the records"
             ),
-            None if a.qtype == 33 => format!(
+            None if a.qtype == 33 && srv_domain(name).is_some() => format!(
                 "{name} has no SRV record at {server}: publish the outbound proxy's SRV records \
                  (SBC targets on port 8934), or fix the outbound proxy name the phone is given"
             ),
@@ -115,6 +115,10 @@ pub(super) fn advice_of(a: &Attempt<'_>, all: &[Attempt<'_>], dhcp: Lease) -> St
                 qtype_name(a.qtype)
             ),
         },
+        Answer::NoService if srv_domain(name).is_none() => format!(
+            "the zone says {name} is not offered (SRV target \".\"): check the zone if the \
+             phone needs it"
+        ),
         Answer::NoService => format!(
             "the zone says {name} is not offered (SRV target \".\"): publish the outbound \
              proxy's SRV records with the SBC targets on port 8934, or fix the outbound proxy \

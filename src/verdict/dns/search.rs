@@ -29,6 +29,10 @@ pub(super) struct SearchList<'s> {
     targets: &'s BTreeSet<String>,
     /// Names the phone asked (lower case).
     asked: HashSet<String>,
+    /// SRV names the phone asked with two or more suffixes of two labels or
+    /// more appended (`_sips._tcp.sbc.example.com` asked as `....s1.corp`
+    /// and `....s3.corp`): only a search list asks one name so.
+    spread: HashSet<String>,
     /// The capture's end (an NXDOMAIN just before it: the stub may yet
     /// have gone on to the real name).
     end: Option<crate::time::Timestamp>,
@@ -40,8 +44,10 @@ impl<'s> SearchList<'s> {
             suffixes: BTreeSet::new(),
             targets,
             asked: all.iter().map(|a| a.name.to_ascii_lowercase()).collect(),
+            spread: HashSet::new(),
             end: ctx.end,
         };
+        list.spread = spread(&list.asked);
         let evident: Vec<String> = (all.iter())
             .filter_map(|a| list.real_of(&a.name).map(|(_, s)| s.to_ascii_lowercase()))
             .collect();
@@ -74,7 +80,9 @@ impl<'s> SearchList<'s> {
             .filter(|f| srv_domain(f).is_some_and(|d| d.contains('.')))
             .find(|f| {
                 let suffix = name.get(f.len() + 1..).unwrap_or_default();
-                self.asked.contains(&f.to_ascii_lowercase())
+                let f = f.to_ascii_lowercase();
+                self.asked.contains(&f)
+                    || self.spread.contains(&f)
                     || self.suffixes.contains(&suffix.to_ascii_lowercase())
             })?;
         split(real)
@@ -173,6 +181,45 @@ impl<'s> SearchList<'s> {
         }
     }
 }
+
+/// The SIP SRV names (lower case) that asked names extend with two or more
+/// different labels, each followed by more (`....example.com` of
+/// `....example.com.s1.corp` and `....example.com.s3.corp`); its domain has
+/// a dot. (Two zones that differ in their last label alone, `example.com`
+/// and `example.org`, are no search list.)
+fn spread(asked: &HashSet<String>) -> HashSet<String> {
+    let mut next: std::collections::HashMap<&str, &str> = Default::default();
+    let mut out = HashSet::new();
+    // (Bounded: in a storm of expansions, the first names tell.)
+    for name in asked
+        .iter()
+        .filter(|n| is_sip_srv_name(n))
+        .take(SPREAD_NAMES)
+    {
+        for form in shorter_forms(name) {
+            let suffix = name.get(form.len() + 1..).unwrap_or_default();
+            let Some((label, _)) = suffix.split_once('.') else {
+                continue;
+            };
+            if !srv_domain(form).is_some_and(|d| d.contains('.')) {
+                continue;
+            }
+            match next.get(form) {
+                Some(other) if *other != label => {
+                    out.insert(form.to_string());
+                }
+                Some(_) => {}
+                None => {
+                    next.insert(form, label);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Asked names looked at for [`spread`].
+const SPREAD_NAMES: usize = 4096;
 
 /// Expansions looked for in a failed stage's summary, and said at most.
 const LOOKED: usize = 64;
@@ -279,4 +326,33 @@ pub(super) fn shorter_forms(name: &str) -> impl Iterator<Item = &str> + Clone {
     (name.char_indices())
         .filter(move |(i, c)| *c == '.' && i + 1 < name.len())
         .filter_map(move |(i, _)| name.get(..i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(names: &[&str]) -> HashSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn one_srv_name_asked_with_several_suffixes_is_a_search_list() {
+        // tester134 (tester127's rot_*.pcap): only the expansions were
+        // asked, each with another search domain.
+        let asked = set(&[
+            "_sips._tcp.sipflash.example.com.s1.corp0.example.net",
+            "_sips._tcp.sipflash.example.com.s3.corp0.example.net",
+        ]);
+        assert_eq!(spread(&asked), set(&["_sips._tcp.sipflash.example.com"]));
+        // Two zones that differ in their last label, two SBC names of one
+        // domain: no search list.
+        let asked = set(&[
+            "_sips._tcp.voice.example.com",
+            "_sips._tcp.voice.example.org",
+            "_sip._tcp.sbc.eu.example.com",
+            "_sip._tcp.sbc.us.example.com",
+        ]);
+        assert!(spread(&asked).is_empty(), "{:?}", spread(&asked));
+    }
 }
