@@ -188,6 +188,11 @@ fn moved_on(ctx: &Ctx<'_>, frame: u64, to: SocketAddr) -> bool {
 /// that name and the address.
 fn family_fallback(ctx: &Ctx<'_>, frame: u64, to: SocketAddr) -> Option<(String, SocketAddr)> {
     let names: Vec<&str> = ctx.names.names(&to.ip()).collect();
+    // (An address no name led to has no fallback: thousands of silent
+    // SYNs to such addresses scan nothing.)
+    if names.is_empty() {
+        return None;
+    }
     ctx.own().find_map(|f| {
         let crate::fact::Body::Tcp { attempt, .. } = &f.body else {
             return None;
