@@ -8,6 +8,7 @@
 //! in the expectation is a difference too. Paths are compared by file name,
 //! so an expectation made elsewhere still matches.
 
+mod instant;
 mod repeated;
 mod shape;
 
@@ -240,7 +241,21 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, Chec
                  entry matched)",
                 phone_label(a)
             ))),
-            None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
+            None => match id_is_an_address(e, &act_phones, &used) {
+                // The entry's id is an address of one phone that is named
+                // by its MAC (OUTPUT.md: the id is the MAC when known): one
+                // difference that says so, not a missing and an extra phone.
+                Some(i) => {
+                    used[i] = true;
+                    let a = &act_phones[i];
+                    diffs.push(Difference(format!(
+                        "phone {label}: expected, not found: phone {} has address {label}: its \
+                         id is its MAC",
+                        phone_label(a)
+                    )));
+                }
+                None => diffs.push(Difference(format!("phone {label}: expected, not found"))),
+            },
         }
     }
     for (a, _) in act_phones.iter().zip(&used).filter(|(_, u)| !**u) {
@@ -251,6 +266,22 @@ pub fn compare(expected: &Value, actual: &Value) -> Result<Vec<Difference>, Chec
         )));
     }
     Ok(diffs)
+}
+
+/// The one phone not paired yet whose `ips` hold the entry's `id` when
+/// that id is an IP address and the phone's id is not (it is its MAC).
+fn id_is_an_address(e: &Value, phones: &[Value], used: &[bool]) -> Option<usize> {
+    let id: std::net::IpAddr = e.get("id")?.as_str()?.parse().ok()?;
+    let wanted = id.to_string();
+    let mut holders = (phones.iter().zip(used).enumerate())
+        .filter(|(_, (a, u))| {
+            let own_id = a.get("id").and_then(Value::as_str);
+            !**u && own_id.is_some_and(|s| s.parse::<std::net::IpAddr>().is_err())
+                && ips_of(a).contains(&wanted)
+        })
+        .map(|(i, _)| i);
+    let first = holders.next()?;
+    holders.next().is_none().then_some(first)
 }
 
 /// How a phone of an expectation is named in messages; "?" when it has no
@@ -438,9 +469,18 @@ fn compare_value(at: &str, e: &Value, a: &Value, diffs: &mut Vec<Difference>) {
             }
         }
         _ => {
-            // A path compares by its file name only, whatever the directory.
+            // A path compares by its file name only, whatever the directory;
+            // a time as an instant, whatever its offset (+00:00 is Z).
+            let instants = || {
+                Some((
+                    instant::instant(e.as_str()?)?,
+                    instant::instant(a.as_str()?)?,
+                ))
+            };
             let differs = if at.ends_with(" path") || at.ends_with(" capture") {
                 base(e) != base(a)
+            } else if let Some((x, y)) = instants().filter(|_| at.ends_with(" time")) {
+                x != y
             } else {
                 e != a
             };
@@ -533,6 +573,55 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert!(d[0].0.contains("expected, not found"));
         assert!(d[1].0.contains("not expected, found (fail)"));
+    }
+
+    #[test]
+    fn an_id_that_is_the_address_of_a_phone_named_by_its_mac_is_said_so() {
+        let mut a = actual();
+        a["phones"][0]["ips"] = json!(["192.0.2.101", "2001:db8::1"]);
+        let e = json!({"phones": [{"id": "192.0.2.101"}]});
+        let d = compare(&e, &a).unwrap();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0]
+            .0
+            .contains("phone 00:00:5e:00:53:01 has address 192.0.2.101: its id is its MAC"));
+        // Any notation of the address; two phones holding it: no guess.
+        let e = json!({"phones": [{"id": "2001:DB8:0::1"}]});
+        assert!(compare(&e, &a).unwrap()[0]
+            .0
+            .contains("has address 2001:DB8:0::1"));
+        let mut two = a.clone();
+        let mut other = a["phones"][0].clone();
+        other["id"] = json!("00:00:5e:00:53:02");
+        two["phones"].as_array_mut().unwrap().push(other);
+        let e = json!({"phones": [{"id": "192.0.2.101"}]});
+        let d = compare(&e, &two).unwrap();
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert!(!d[0].0.contains("its id is its MAC"));
+    }
+
+    #[test]
+    fn evidence_times_compare_as_instants() {
+        let mut a = actual();
+        a["phones"][0]["stages"][0]["evidence"] =
+            json!([{"frame": 5, "time": "2026-12-04T16:54:00.302659Z", "text": "ACK"}]);
+        let e = |time: &str| {
+            json!({"phones": [{"id": "00:00:5e:00:53:01", "stages": [
+                {"stage": "dhcp", "evidence": [{"time": time}]}]}]})
+        };
+        for same in [
+            "2026-12-04T16:54:00.302659+00:00",
+            "2026-12-04T17:54:00.302659+01:00",
+        ] {
+            assert!(compare(&e(same), &a).unwrap().is_empty(), "{same}");
+        }
+        for other in [
+            "2026-12-04T16:54:00.302659+01:00",
+            "2026-12-04T16:54:00.3Z",
+            "soon",
+        ] {
+            assert_eq!(compare(&e(other), &a).unwrap().len(), 1, "{other}");
+        }
     }
 
     #[test]

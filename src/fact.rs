@@ -69,6 +69,9 @@ pub struct IcmpUnreach {
     /// The datagram that was refused: its sender and destination.
     pub orig_src: SocketAddr,
     pub orig_dst: SocketAddr,
+    /// The next-hop MTU a packet too big names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
 }
 
 impl IcmpUnreach {
@@ -101,6 +104,11 @@ pub enum Body {
         attempt: TcpAttempt,
     },
     Icmp(IcmpUnreach),
+    /// An ICMPv6 packet too big, or a fragmentation needed about TCP: path
+    /// MTU discovery asking for smaller packets. Only a note beside the
+    /// stage it slowed (IPv4's about UDP stays `Icmp`, read as before).
+    #[serde(rename = "packet_too_big")]
+    TooBig(IcmpUnreach),
     /// A FIN or RST on a connection that carried a protocol we read.
     Closed {
         conn: u64,
@@ -256,7 +264,7 @@ impl Fact {
             Body::Sip(_) => "sip",
             Body::Ntp(_) => "ntp",
             Body::Tcp { .. } => "tcp",
-            Body::Icmp(_) => "icmp",
+            Body::Icmp(_) | Body::TooBig(_) => "icmp",
             Body::Closed { .. }
             | Body::Unacked { .. }
             | Body::Unreceived { .. }

@@ -176,6 +176,8 @@ pub struct Unreachable {
     pub orig_dst: IpAddr,
     pub orig_sport: u16,
     pub orig_dport: u16,
+    /// The next-hop MTU a packet too big (or fragmentation needed) names.
+    pub mtu: Option<u32>,
 }
 
 impl Unreachable {
@@ -1163,6 +1165,14 @@ fn icmp<'a>(cx: &Cx<'_>, src: IpAddr, dst: IpAddr, payload: &[u8], v6: bool) -> 
         orig_dst: quoted.dst,
         orig_sport: quoted.sport,
         orig_dport: quoted.dport,
+        // RFC 4443 3.2: the MTU is the second word; RFC 1191: the low half
+        // of ICMPv4's (0 from routers older than it: none named).
+        mtu: match (too_big, v6, code) {
+            (true, ..) => payload.get(4..8).map(|b| be32(b, 0)),
+            (_, false, 4) if icmp_type == 3 => payload.get(6..8).map(|b| u32::from(be16(b, 0))),
+            _ => None,
+        }
+        .filter(|m| *m > 0),
     };
     cx.packet(src, dst, Transport::IcmpUnreachable(unreachable))
 }

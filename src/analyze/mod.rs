@@ -399,6 +399,10 @@ fn walk(mut reader: CaptureReader, path: &str, opts: &Options, order: Order) -> 
                 }
                 Transport::IcmpUnreachable(u) if u.orig_proto == 6 => {
                     table.unreachable(number, ts, &u, p.src);
+                    // A packet too big is told beside the stage it slowed.
+                    if u.frag_needed() {
+                        collect.unreachable(number, ts, &p, &u);
+                    }
                 }
                 Transport::IcmpUnreachable(u) => collect.unreachable(number, ts, &p, &u),
             }

@@ -221,7 +221,8 @@ impl UdpSide {
         }
     }
 
-    /// An ICMP unreachable quoting a UDP datagram (a DNS or TFTP server down).
+    /// An ICMP unreachable quoting a UDP datagram (a DNS or TFTP server down),
+    /// or a packet too big about any packet (a note for the stage it slowed).
     pub fn unreachable(
         &mut self,
         frame: u64,
@@ -230,18 +231,13 @@ impl UdpSide {
         u: &Unreachable,
         facts: &mut Facts,
     ) {
-        // ICMPv6 packet too big asks a UDP sender for smaller datagrams and
-        // answers nothing; IPv4's twin is kept as before (a datagram lost
-        // for its size).
-        if u.v6 && u.kind == crate::packet::UnreachKind::PacketTooBig {
-            return;
-        }
         let icmp = IcmpUnreach {
             kind: u.kind,
             code: u.code,
             orig_proto: u.orig_proto,
             orig_src: SocketAddr::new(u.orig_src, u.orig_sport),
             orig_dst: SocketAddr::new(u.orig_dst, u.orig_dport),
+            mtu: u.mtu,
         };
         facts.push(Fact {
             frame,
@@ -254,7 +250,10 @@ impl UdpSide {
             vlan: p.l2.vlan,
             truncated: p.truncated,
             ip_id: p.ip_id,
-            body: Body::Icmp(icmp),
+            body: match u.frag_needed() && (u.v6 || u.orig_proto == 6) {
+                true => Body::TooBig(icmp),
+                false => Body::Icmp(icmp),
+            },
         });
     }
 }

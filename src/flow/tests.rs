@@ -122,6 +122,7 @@ fn rejected_from_50000() -> Unreachable {
         orig_dst: server(443).ip(),
         orig_sport: 50000,
         orig_dport: 443,
+        mtu: None,
     }
 }
 

@@ -762,3 +762,36 @@ fn ipv4_total_length_zero_is_read_from_the_bytes_and_counted() {
     decode_one(&mut dec, 101, &whole);
     assert_eq!(dec.stats().ipv4_length_short, 1);
 }
+
+#[test]
+fn packet_too_big_names_the_path_mtu() {
+    let mtu = |icmp_type: u8, code: u8, v6: bool, rest: [u8; 4]| {
+        let (mut v, mut seg) = (Vec::new(), Vec::new());
+        if v6 {
+            let tcp = PacketBuilder::ipv6(PHONE6, SERVER6, 64).tcp(50001, 8934, 7, 1024);
+            tcp.syn().write(&mut seg, &[]).unwrap();
+            let icmp = PacketBuilder::ipv6(SERVER6, PHONE6, 64).icmpv6_raw(icmp_type, code, rest);
+            icmp.write(&mut v, &seg).unwrap();
+        } else {
+            let tcp = PacketBuilder::ipv4(PHONE, SERVER, 64).tcp(50001, 8934, 7, 1024);
+            tcp.syn().write(&mut seg, &[]).unwrap();
+            let icmp = PacketBuilder::ipv4(SERVER, PHONE, 64).icmpv4_raw(icmp_type, code, rest);
+            icmp.write(&mut v, &seg).unwrap();
+        }
+        let mut dec = Decoder::new(DecodeLimits::default());
+        match decode_one(&mut dec, if v6 { 229 } else { 228 }, &v) {
+            Decoded::Packet(Packet {
+                transport: Transport::IcmpUnreachable(u),
+                ..
+            }) => u.mtu,
+            _ => Some(u32::MAX),
+        }
+    };
+    // RFC 4443 3.2: the whole second word; RFC 1191: its low half.
+    assert_eq!(mtu(2, 0, true, [0, 0, 5, 0]), Some(1280));
+    assert_eq!(mtu(3, 4, false, [0, 0, 5, 20]), Some(1300));
+    // A pre-RFC 1191 router says none; other errors name none.
+    assert_eq!(mtu(3, 4, false, [0; 4]), None);
+    assert_eq!(mtu(3, 3, false, [0, 0, 5, 20]), None);
+    assert_eq!(mtu(1, 4, true, [0, 0, 5, 0]), None);
+}

@@ -38,6 +38,7 @@ pub(crate) mod pmtu;
 mod repeated;
 mod stall;
 mod tcp;
+mod too_big;
 mod webex_private;
 
 use std::net::SocketAddr;
@@ -113,6 +114,7 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
                 let port = proxied.and_then(|k| k.port()).unwrap_or(c.server.port());
                 let mut outcome = tcp_outcome(ctx, c, false, web_ok)
                     .unwrap_or_else(|| tls_outcome(ctx, c, kind, clock.ok_for(c), port));
+                outcome.evidence.extend(too_big::notes(ctx, c));
                 if let Some(k) = proxied {
                     outcome.evidence.splice(0..0, k.evidence());
                     let inspected = outcome.advice.as_deref().is_some_and(|a| {
@@ -206,7 +208,11 @@ pub fn judge_all(ctx: &Ctx<'_>) -> ConnStages {
     let sbc_connect = sbc_connect(ctx, connect, &live);
     let tls: Vec<Outcome> = of(Kind::Sbc)
         .filter(|c| tcp_outcome(ctx, c, true, web_ok).is_none())
-        .map(|c| tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), c.server.port()))
+        .map(|c| {
+            let mut o = tls_outcome(ctx, c, Kind::Sbc, clock.ok_for(c), c.server.port());
+            o.evidence.extend(too_big::notes(ctx, c));
+            o
+        })
         .collect();
     let sbc_tls = combine(Stage::SbcTls, tls, "no TLS with the SBC");
     let mut sbc_tls = match sbc_tls.status {

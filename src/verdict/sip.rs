@@ -34,6 +34,7 @@ mod mismatch;
 mod no_register;
 mod registered;
 mod tcp_black_hole;
+mod too_big;
 mod transaction;
 mod unanswered;
 mod unfollowed;
@@ -249,8 +250,16 @@ pub fn register(ctx: &Ctx<'_>, sbc_failed: Option<Stage>) -> StageResult {
                 .push_str(&format!(" (after a registration, #{})", ok.frame));
         }
     }
+    // Path MTU discovery about the REGISTERs: told, and kept through the
+    // trimming.
+    let too_big = too_big::too_big(ctx, &txs);
+    let too_big_frames: Vec<u64> = too_big.iter().map(|e| e.frame).collect();
+    if !too_big.is_empty() {
+        evidence.extend(too_big);
+        evidence.sort_by_key(|e| e.frame);
+    }
     let result = after_deciding_answer(ctx, result.evidence(evidence), last);
-    let result = with_alg(ctx, result);
+    let result = with_alg(ctx, result).keep(too_big_frames);
     let result = match (lines.len() > 1, last.line()) {
         (true, Some(line)) => name_line(result, &lines, line, &last_of_line),
         _ => result,

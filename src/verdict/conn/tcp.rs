@@ -44,6 +44,43 @@ pub(super) fn tcp_outcome(
         true => !moved_on(ctx, t.answer_frame, to),
         false => ctx.secs_left(&t.first_syn_ts) < SYN_RETRY_SECS,
     };
+    // Happy eyeballs (RFC 8305): silent SYNs to one family of a name and a
+    // connection to the other family of the same name after them: the
+    // phone gave up on the silent path, whatever time the capture had left.
+    let fell_back = match (t.result, t.astray) {
+        (TcpResult::NoAnswer, None) => family_fallback(ctx, t.first_syn_frame, to),
+        _ => None,
+    };
+    if let Some((name, other)) = fell_back {
+        let (fam, back) = match to.is_ipv6() {
+            true => ("IPv6", "IPv4"),
+            false => ("IPv4", "IPv6"),
+        };
+        let n = t.first_syn_frame;
+        let sent = match t.syns {
+            0 | 1 => format!("SYN #{n}"),
+            k => format!("{k} SYNs from #{n}"),
+        };
+        let summary = format!(
+            "the phone's {fam} attempt to {to} ({name}) got no answer ({sent}); it fell back \
+             to {back} ({other})"
+        );
+        let port = to.port();
+        let advice = format!(
+            "{fam} TCP {port} to {} ({name}) is dropped silently while {back} works: allow \
+             it in the firewall (or stop publishing that {fam} address), or every phone waits \
+             for the fallback",
+            to.ip()
+        );
+        return Some(Outcome {
+            status: Status::Fail,
+            summary: summary.clone(),
+            advice: Some(advice),
+            evidence: vec![first, ev(f, summary)],
+            hidden: false,
+            astray: false,
+        });
+    }
     if t.result == TcpResult::NoAnswer && waiting {
         let summary = match ctx.untimed {
             true => format!(
@@ -143,6 +180,37 @@ fn moved_on(ctx: &Ctx<'_>, frame: u64, to: SocketAddr) -> bool {
             && f.dst != to
             && ctx.is_phone(&f.src_ip())
             && matches!(f.body, crate::fact::Body::Tcp { .. })
+    })
+}
+
+/// A connection the phone established after `frame` to the same port of
+/// an address of the other family that shares a resolved name with `to`:
+/// that name and the address.
+fn family_fallback(ctx: &Ctx<'_>, frame: u64, to: SocketAddr) -> Option<(String, SocketAddr)> {
+    let names: Vec<&str> = ctx.names.names(&to.ip()).collect();
+    // (An address no name led to has no fallback: thousands of silent
+    // SYNs to such addresses scan nothing.)
+    if names.is_empty() {
+        return None;
+    }
+    ctx.own().find_map(|f| {
+        let crate::fact::Body::Tcp { attempt, .. } = &f.body else {
+            return None;
+        };
+        let other = f.dst;
+        let fits = f.frame > frame
+            && attempt.result == TcpResult::Established
+            && ctx.is_phone(&f.src_ip())
+            && other.port() == to.port()
+            && other.is_ipv6() != to.is_ipv6();
+        if !fits {
+            return None;
+        }
+        let name = ctx
+            .names
+            .names(&other.ip())
+            .find(|n| names.iter().any(|m| m.eq_ignore_ascii_case(n)))?;
+        Some((name.to_string(), other))
     })
 }
 

@@ -44,6 +44,7 @@ fn unreachable(frame: u64) -> Fact {
         orig_proto: 17,
         orig_src: PHONE.parse().unwrap(),
         orig_dst: SERVER.parse().unwrap(),
+        mtu: None,
     };
     fact(frame, "192.0.2.53:0", "192.0.2.100:0", Body::Icmp(u))
 }
@@ -430,6 +431,7 @@ fn refusal(frame: u64, secs: i64, port: u16, server: &str) -> Fact {
         orig_proto: 17,
         orig_src: server.parse().unwrap(),
         orig_dst: format!("192.0.2.100:{port}").parse().unwrap(),
+        mtu: None,
     };
     let to = format!("{}:0", &server[..server.len() - 3]);
     crate::verdict::test_support::fact(frame, secs, "192.0.2.100:0", &to, Body::Icmp(u))

@@ -36,6 +36,7 @@ fn an_icmp_answer_says_nothing_serves_ntp_there() {
         orig_proto: 17,
         orig_src: PHONE.parse().unwrap(),
         orig_dst: SERVER.parse().unwrap(),
+        mtu: None,
     });
     let facts = [
         fact(1, 1, PHONE, SERVER, request.clone()),
