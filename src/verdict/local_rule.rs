@@ -21,13 +21,40 @@ pub(super) enum Origin {
     Scope,
     /// The phone's whole replies offer none: a profile rule it kept.
     Kept,
+    /// The replies of its last boot offer none, an earlier boot's did
+    /// (the frame of that reply): the rule is kept from that lease.
+    Earlier(u64),
     /// No whole OFFER or ACK of the phone in the capture.
     Unknown,
 }
 
 /// The origin of the servers this phone fetches its profile from.
 pub(super) fn origin(ctx: &Ctx<'_>) -> Origin {
-    let replies: Vec<_> = (ctx.own())
+    let found = of(ctx.own(), ctx);
+    if found != Origin::Kept {
+        return found;
+    }
+    // Judged on its last boot: a reply of an earlier boot (the capture's
+    // whole facts) that offered an option is where the rule came from.
+    let Some(mac) = ctx.phone.mac else {
+        return found;
+    };
+    (ctx.facts.iter())
+        .find(|f| match &f.body {
+            Body::Dhcp(m) => {
+                m.op == 2
+                    && m.chaddr == mac
+                    && matches!(m.message_type, Some(2 | 5))
+                    && !m.provisioning_options().is_empty()
+            }
+            _ => false,
+        })
+        .map_or(found, |f| Origin::Earlier(f.frame))
+}
+
+/// The origin as the replies among `facts` tell it.
+fn of<'a>(facts: impl Iterator<Item = &'a crate::fact::Fact>, ctx: &Ctx<'_>) -> Origin {
+    let replies: Vec<_> = facts
         .filter_map(|f| match &f.body {
             Body::Dhcp(m) if m.op == 2 && Some(m.chaddr) == ctx.phone.mac => Some((f, m)),
             _ => None,
@@ -93,5 +120,10 @@ pub(super) fn advice(
                  (or clear its Profile Rule) so it goes to Webex activation"
             )
         }
+        Origin::Earlier(frame) => format!(
+            "the phone's last lease offers no provisioning option, an earlier one did (#{frame}): \
+             the phone keeps the profile rule it got then and still fetches from {there}; \
+             factory-reset the phone (or clear its Profile Rule) so it goes to Webex activation"
+        ),
     }
 }
