@@ -223,6 +223,9 @@ pub struct TlsStream {
     offered_tls13: bool,
     /// ... and the server chose an older version.
     peer_chose_older: bool,
+    /// A ChangeCipherSpec went by as TLS 1.3's middlebox record while the
+    /// server's choice was not seen (its flight missing from the capture).
+    compat_ccs_unchosen: bool,
     /// Octets still to skip of a handshake message over the size limit.
     skip: usize,
     /// Its type and length, reported once it is skipped.
@@ -546,6 +549,7 @@ impl TlsStream {
             // until the keys change with the ServerHello.
             CHANGE_CIPHER_SPEC if self.tls13 || (self.offered_tls13 && !self.peer_chose_older) => {
                 log::debug!("tls: frame {frame}: TLS 1.3 compatibility ChangeCipherSpec");
+                self.compat_ccs_unchosen = !self.tls13;
             }
             CHANGE_CIPHER_SPEC => {
                 self.ccs_seen = true;
@@ -564,6 +568,17 @@ impl TlsStream {
             }
             HANDSHAKE => {
                 if self.ccs_seen || self.handshake_encrypted {
+                    return;
+                }
+                // After a TLS 1.3 client's middlebox ChangeCipherSpec only a
+                // second ClientHello (after a HelloRetryRequest) is in the
+                // clear; anything else is a TLS 1.2 Finished, encrypted: the
+                // server chose 1.2 in a flight the capture lacks.
+                if self.compat_ccs_unchosen && !self.tls13 && body.first() != Some(&1) {
+                    log::debug!(
+                        "tls: frame {frame}: encrypted handshake after the ChangeCipherSpec"
+                    );
+                    self.handshake_encrypted = true;
                     return;
                 }
                 if self.handshake_resync {
