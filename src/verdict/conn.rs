@@ -51,6 +51,10 @@ pub(crate) use local_tls::{judge as judge_local_tls, Judged as LocalTls};
 use tcp::{connected, tcp_outcome};
 pub(crate) use tcp::{icmp_advice, Icmp};
 
+/// Status, summary and advice of a connection's stage, as each of its
+/// judgements (abandon, download, flight, no_request, pmtu, stall) gives them.
+type Judged = (Status, String, Option<String>);
+
 /// Result of one connection for a stage.
 #[derive(Clone)]
 struct Outcome {

@@ -11,7 +11,8 @@
 //! offer"); the advice for a fetched profile says to factory-reset anyway.
 
 use super::{Ctx, Evidence};
-use crate::fact::Body;
+use crate::fact::{Body, Fact};
+use crate::proto::dhcp::DhcpMessage;
 
 /// Where the server came from, as far as the capture tells.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,44 +31,31 @@ pub(super) enum Origin {
 
 /// The origin of the servers this phone fetches its profile from.
 pub(super) fn origin(ctx: &Ctx<'_>) -> Origin {
-    let found = of(ctx.own(), ctx);
-    if found != Origin::Kept {
-        return found;
-    }
-    // Judged on its last boot: a reply of an earlier boot (the capture's
-    // whole facts) that offered an option is where the rule came from.
-    let Some(mac) = ctx.phone.mac else {
-        return found;
-    };
-    (ctx.facts.iter())
-        .find(|f| match &f.body {
-            Body::Dhcp(m) => {
-                m.op == 2
-                    && m.chaddr == mac
-                    && matches!(m.message_type, Some(2 | 5))
-                    && !m.provisioning_options().is_empty()
-            }
-            _ => false,
-        })
-        .map_or(found, |f| Origin::Earlier(f.frame))
-}
-
-/// The origin as the replies among `facts` tell it.
-fn of<'a>(facts: impl Iterator<Item = &'a crate::fact::Fact>, ctx: &Ctx<'_>) -> Origin {
-    let replies: Vec<_> = facts
-        .filter_map(|f| match &f.body {
-            Body::Dhcp(m) if m.op == 2 && Some(m.chaddr) == ctx.phone.mac => Some((f, m)),
-            _ => None,
-        })
-        .filter(|(_, m)| matches!(m.message_type, Some(2 | 5)))
+    let replies: Vec<_> = (ctx.own())
+        .filter_map(|f| Some((f, reply(ctx, f)?)))
         .collect();
     let offered = (replies.iter()).any(|(_, m)| !m.provisioning_options().is_empty());
     if offered || super::dhcp::boot_server(ctx).is_some() {
         Origin::Scope
     } else if replies.iter().any(|(f, _)| !f.truncated) {
-        Origin::Kept
+        // Judged on its last boot: a reply of an earlier boot (among the
+        // capture's whole facts) that offered an option is where the rule
+        // came from.
+        (ctx.facts.iter())
+            .find(|f| reply(ctx, f).is_some_and(|m| !m.provisioning_options().is_empty()))
+            .map_or(Origin::Kept, |f| Origin::Earlier(f.frame))
     } else {
         Origin::Unknown
+    }
+}
+
+/// An OFFER or ACK to this phone.
+fn reply<'a>(ctx: &Ctx<'_>, f: &'a Fact) -> Option<&'a DhcpMessage> {
+    match &f.body {
+        Body::Dhcp(m) if m.op == 2 && Some(m.chaddr) == ctx.phone.mac => {
+            matches!(m.message_type, Some(2 | 5)).then_some(m)
+        }
+        _ => None,
     }
 }
 

@@ -5,12 +5,9 @@
 //! alert the server sends after the phone's close (OpenSSL answers the
 //! FIN with decode_error) reacts to it and does not explain it.
 
-use super::Conn;
+use super::{Conn, Judged};
 use crate::fact::Fact;
 use crate::verdict::{cert, ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// The phone's close (FIN or RST) that abandoned the handshake: the first
 /// close of the connection, after the ServerHello, with no TLS record from

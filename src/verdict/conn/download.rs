@@ -29,14 +29,11 @@
 //! (one seen giving up after 1.5 s) is not told from one that chose to
 //! leave: left out.
 
-use super::Conn;
+use super::{Conn, Judged};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::{is_tls13, Tail};
 use crate::time::Timestamp;
 use crate::verdict::{ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// Seconds of the server's silence before its reset that make the reset
 /// an idle connection's (a keep-alive timeout), not a cut answer.

@@ -4,13 +4,10 @@
 //! 1.3: no encrypted flight) and the phone gave up after waiting. Neither is
 //! the phone rejecting a certificate: it never had the certificate to judge.
 
-use super::Conn;
+use super::{Conn, Judged};
 use crate::fact::{Body, Fact};
 use crate::proto::tls::is_tls13;
 use crate::verdict::{ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// Seconds after the server's last handshake record within which its close
 /// ends the handshake itself (later, it gave up on a silent phone).

@@ -6,12 +6,9 @@
 //! the handshake (curl does) ends this way on a certificate for another
 //! host. The TLS 1.2 twin, whose certificate is in clear, is `handshake`'s.
 
-use super::Conn;
+use super::{Conn, Judged};
 use crate::proto::tls::is_tls13;
 use crate::verdict::{ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// The phone's Finished, then its encrypted alert and nothing else before
 /// its reset: a failure naming the alert and the reset. None when the

@@ -7,12 +7,9 @@
 
 use std::net::IpAddr;
 
-use super::Conn;
+use super::{Conn, Judged};
 use crate::fact::Body;
 use crate::verdict::{ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// Bytes missing that hold at least one segment larger than the IPv6
 /// minimum MTU (1280) carries: the full-size segments a smaller link drops.

@@ -10,14 +10,11 @@
 use std::net::IpAddr;
 
 use super::tcp::{icmp_advice, Icmp};
-use super::Conn;
+use super::{Conn, Judged};
 use crate::fact::{Body, Fact};
 use crate::packet::UnreachKind;
 use crate::proto::tls::is_tls13;
 use crate::verdict::{ev, Evidence, Status};
-
-/// Status, summary and advice of a connection's TLS stage.
-type Judged = (Status, String, Option<String>);
 
 /// TLS 1.2: the phone sent its ChangeCipherSpec and Finished, and the
 /// server closed the connection without its own: the server (or what
